@@ -1,0 +1,34 @@
+"""taosha (淘沙): clean, faithful, deduplicated documents from scraped Chinese web text.
+
+>>> import taosha
+>>> taosha.restore_original({"text": "你好", "edits": []})
+'你好'
+"""
+
+from __future__ import annotations
+
+from taosha import steps as _steps  # noqa: F401  (registers the built-in steps)
+from taosha.config import PipelineConfig, StepSpec, load_config
+from taosha.document import Document, Drop, Edit, restore_original, restore_parts
+from taosha.runners import run
+from taosha.step import REGISTRY, CorpusStep, Step, register, run_one, run_steps
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "REGISTRY",
+    "CorpusStep",
+    "Document",
+    "Drop",
+    "Edit",
+    "PipelineConfig",
+    "Step",
+    "StepSpec",
+    "load_config",
+    "register",
+    "restore_original",
+    "restore_parts",
+    "run",
+    "run_one",
+    "run_steps",
+]

@@ -1,0 +1,197 @@
+"""The `taosha` command. It adds no logic: arguments edit the same config objects the API uses."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from taosha.errors import TaoshaError
+
+DESCRIPTION = """\
+taosha (淘沙) turns scraped Chinese web text into clean, faithful, deduplicated documents.
+
+Every input record ends up kept, dropped (with the rule and reason) or quarantined (unparseable, with
+its raw bytes); every change to a text is a recorded edit from which the original is rebuilt exactly.
+"""
+
+EPILOG = """\
+examples:
+  taosha demo                                   build a damaged demo corpus and clean it
+  taosha clean crawl/*.jsonl.zst -o out         clean with the default pipeline
+  taosha clean data/ -o out --text-field content --workers 8
+  taosha clean in.jsonl -o out --skip repair.nfc --set filter.length.min_chars=50
+  taosha steps                                  list every step and its parameters
+  taosha inspect out                            what happened, per rule
+  taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff
+
+output (in -o OUT): kept/ and dropped/ hold part-NNNNN.jsonl.zst shards of records
+{id, text, metadata, source, signals, edits[, drop, parent]}; quarantine/ holds unparseable input;
+stats.json counts everything; pipeline.toml is the resolved configuration (reuse it with --config).
+Run the same command again after a crash: finished shards are kept, the rest is redone.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="taosha", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+    p.add_argument("--version", action="version", version=f"taosha {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser(
+        "clean",
+        help="run the cleaning pipeline over files, folders or globs",
+        description="Run the pipeline over INPUT files (.jsonl/.ndjson/.txt, optionally .gz/.zst/.bz2), "
+        "folders (searched recursively) or globs, writing shards to OUT.",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
+    c.add_argument("inputs", nargs="+", metavar="INPUT")
+    c.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)")
+    c.add_argument("--config", metavar="TOML", help="pipeline file (default: the built-in pipeline)")
+    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    c.add_argument("--skip", action="append", default=[], metavar="STEP", help="leave out a step (repeatable)")
+    c.add_argument("--set", action="append", default=[], metavar="NAME.FIELD=VALUE",
+                   help="set a step parameter, or input./runner. option (repeatable; VALUE in TOML syntax)")
+    c.add_argument("--text-field", metavar="NAME", help="JSONL field holding the text (default: text)")
+    c.add_argument("--id-field", metavar="NAME", help="JSONL field holding the id (default: id)")
+    c.add_argument("--on-error", choices=["drop", "abort"],
+                   help="a step that raises: drop the document with reason step_error (default), or abort")
+    c.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT instead of resuming")
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+    sub.add_parser("steps", help="list every step with its purpose and parameters",
+                   description="List every registered step: its name (used in configs, edits and reports), "
+                   "what it does, and its parameters with defaults.")
+
+    d = sub.add_parser("demo", help="build the damaged demo corpus, clean it, and show where the results are",
+                       description="Write a damaged demo corpus (made from the bundled clean documents by the "
+                       "damage simulator) to DIR/input, run the default pipeline into DIR/out, print the summary.")
+    d.add_argument("-o", "--output", default="taosha-demo", metavar="DIR", help="demo folder (default: taosha-demo)")
+    d.add_argument("--workers", type=int, metavar="N")
+    d.add_argument("--seed", type=int, default=7, help="random seed of the simulator (default: 7)")
+    d.add_argument("-q", "--quiet", action="store_true")
+
+    i = sub.add_parser("inspect", help="summarise a run, or show one document's edits as a coloured diff",
+                       description="Without --id: the run's counts per rule and a sample of documents. "
+                       "With --id: that document's source, signals, drop reason and every edit.")
+    i.add_argument("output", metavar="OUT")
+    i.add_argument("--id", dest="doc_id", metavar="ID")
+    i.add_argument("--limit", type=int, default=10, help="documents listed without --id (default: 10)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return {"clean": _clean, "steps": _steps, "demo": _demo, "inspect": _inspect}[args.command](args)
+    except TaoshaError as exc:
+        print(f"taosha: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("taosha: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def _version() -> str:
+    from taosha import __version__
+
+    return __version__
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from taosha.config import load_config
+
+    cfg = load_config(args.config)
+    if args.text_field:
+        cfg.input.text_field = args.text_field
+    if args.id_field:
+        cfg.input.id_field = args.id_field
+    if args.workers is not None:
+        if args.workers < 1:
+            raise _usage("--workers must be at least 1")
+        cfg.runner.workers = args.workers
+    if args.on_error:
+        cfg.runner.on_error = args.on_error
+    if args.skip:
+        cfg.skip(args.skip)
+    for assignment in args.set:
+        cfg.set(assignment)
+    cfg.build()
+    stats, elapsed = _run_with_progress(args.inputs, args.output, cfg, args.overwrite, args.quiet)
+    if not args.quiet:
+        from taosha.report.render import print_summary
+
+        print_summary(stats, Path(args.output), elapsed)
+    return 0
+
+
+def _usage(msg: str) -> TaoshaError:
+    from taosha.errors import ConfigError
+
+    return ConfigError(msg)
+
+
+def _run_with_progress(inputs: list[str], out: str, cfg: Any, overwrite: bool, quiet: bool):
+    from taosha.runners import run
+
+    start = time.perf_counter()
+    show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+    if not show:
+        stats = run(inputs, out, cfg, overwrite=overwrite)
+        return stats, time.perf_counter() - start
+    from taosha.report.render import progress_bar
+
+    with progress_bar() as update:
+        stats = run(inputs, out, cfg, overwrite=overwrite, progress=update)
+    return stats, time.perf_counter() - start
+
+
+def _steps(args: argparse.Namespace) -> int:
+    from taosha.report.render import print_steps
+
+    print_steps()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from taosha.config import PipelineConfig
+    from taosha.report.render import print_summary
+    from taosha.synth.demo import write_demo_corpus
+
+    root = Path(args.output)
+    inp = root / "input"
+    files = write_demo_corpus(inp, seed=args.seed)
+    cfg = PipelineConfig()
+    if args.workers:
+        cfg.runner.workers = args.workers
+    stats, elapsed = _run_with_progress([str(inp)], str(root / "out"), cfg, True, args.quiet)
+    if not args.quiet:
+        print(f"demo corpus: {len(files)} files in {inp}")
+        print_summary(stats, root / "out", elapsed)
+        print(f"\nnext: taosha inspect {root / 'out'}   (then --id ID for one document's edits)")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from taosha.report.inspect import inspect_document, inspect_run
+
+    out = Path(args.output)
+    if not (out / "run.json").exists():
+        from taosha.errors import InputError
+
+        raise InputError(f"{out} is not a taosha output folder (no run.json)")
+    if args.doc_id:
+        return inspect_document(out, args.doc_id)
+    return inspect_run(out, args.limit)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

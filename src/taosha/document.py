@@ -1,0 +1,304 @@
+"""Document, Edit and Drop: the only types every module shares.
+
+A document's text changes only through the methods below, and each change is appended to `edits`
+as an `Edit(step, reason, start, end, before, after)`. Offsets are Python string indices (Unicode code
+points) into the text *as it stood just before that edit*. Undoing the edits in reverse order rebuilds the
+input text exactly (`restore_original`); `tests/test_document.py` checks it on random texts and edits.
+
+One `replace_spans` call may change several runs; it appends them right to left, so that each edit's
+offsets are valid both in the text the step received and when the log is replayed edit by edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+from taosha.errors import EditLogError
+
+
+class Edit(NamedTuple):
+    """One changed run: `text[start:end] == before` was replaced by `after`."""
+
+    step: str
+    reason: str
+    start: int
+    end: int
+    before: str
+    after: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "reason": self.reason,
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Edit:
+        return cls(obj["step"], obj["reason"], obj["start"], obj["end"], obj["before"], obj["after"])
+
+
+class Drop(NamedTuple):
+    """Why a document left the pipeline: the step's name, a stable snake_case reason, free-text detail."""
+
+    step: str
+    reason: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"step": self.step, "reason": self.reason, "detail": self.detail}
+
+
+class Document:
+    """A text with its provenance, signals and the log of every change made to it.
+
+    >>> d = Document("a", "你好，世界  ")
+    >>> d.replace(5, 7, "", "repair.whitespace", "trailing_space").text
+    '你好，世界'
+    >>> restore_original(d)
+    '你好，世界  '
+    """
+
+    __slots__ = ("dropped", "edits", "id", "metadata", "parent", "signals", "source", "text")
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        source: dict[str, Any] | None = None,
+        signals: dict[str, Any] | None = None,
+        edits: list[Edit] | None = None,
+        dropped: Drop | None = None,
+        parent: dict[str, Any] | None = None,
+    ) -> None:
+        self.id = id
+        self.text = text
+        self.metadata = metadata if metadata is not None else {}
+        self.source = source if source is not None else {}
+        self.signals = signals if signals is not None else {}
+        self.edits = edits if edits is not None else []
+        self.dropped = dropped
+        self.parent = parent
+
+    def __repr__(self) -> str:
+        state = f" dropped={self.dropped.step}/{self.dropped.reason}" if self.dropped else ""
+        text = self.text if len(self.text) <= 40 else self.text[:37] + "..."
+        return f"Document(id={self.id!r}, text={text!r}, edits={len(self.edits)}{state})"
+
+    # -- edits -----------------------------------------------------------------------------------------
+    def replace(self, start: int, end: int, new: str, step: str, reason: str) -> Document:
+        """Replace `text[start:end]` with `new`, recording one edit (nothing if unchanged)."""
+        return self.replace_spans([(start, end, new)], step, reason)
+
+    def replace_spans(self, spans: Iterable[tuple[int, int, str]], step: str, reason: str) -> Document:
+        """Replace several non-overlapping `(start, end, new)` spans of the current text in one pass.
+
+        Spans must be sorted by start and must not overlap; unchanged spans record nothing.
+        """
+        text = self.text
+        pieces: list[str] = []
+        new_edits: list[Edit] = []
+        pos = 0
+        for start, end, new in spans:
+            if start < pos or end < start or end > len(text):
+                raise ValueError(f"span ({start}, {end}) overlaps, is reversed or out of range")
+            old = text[start:end]
+            if old == new:
+                continue
+            pieces.append(text[pos:start])
+            pieces.append(new)
+            pos = end
+            new_edits.append(Edit(step, reason, start, end, old, new))
+        if not new_edits:
+            return self
+        pieces.append(text[pos:])
+        self.text = "".join(pieces)
+        new_edits.reverse()  # right to left: offsets stay valid while the log is replayed
+        self.edits.extend(new_edits)
+        return self
+
+    def sub(
+        self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], step: str, reason: str
+    ) -> Document:
+        """`re.sub` that records one edit per changed match.
+
+        >>> d = Document("x", "a  b   c").sub(re.compile(" {2,}"), " ", "ws", "collapse")
+        >>> d.text, len(d.edits)
+        ('a b c', 2)
+        """
+        if isinstance(repl, str):
+            spans = [(m.start(), m.end(), m.expand(repl)) for m in pattern.finditer(self.text)]
+        else:
+            spans = [(m.start(), m.end(), repl(m)) for m in pattern.finditer(self.text)]
+        return self.replace_spans(spans, step, reason)
+
+    def with_text(self, new: str, step: str, reason: str) -> Document:
+        """Set the text to `new`, recording the difference compactly.
+
+        When the line count is unchanged, each changed line gives one edit trimmed to its changed run;
+        otherwise one edit covers the run between the common prefix and suffix. Nothing is recorded
+        when `new` equals the current text.
+
+        >>> d = Document("x", "第一行\\n第二行").with_text("第1行\\n第二行", "s", "r")
+        >>> [(e.start, e.before, e.after) for e in d.edits]
+        [(1, '一', '1')]
+        """
+        old = self.text
+        if new == old:
+            return self
+        old_lines = old.split("\n")
+        new_lines = new.split("\n")
+        if len(old_lines) == len(new_lines) and len(old_lines) > 1:
+            spans = []
+            pos = 0
+            for a, b in zip(old_lines, new_lines, strict=True):
+                if a != b:
+                    s, e_old, e_new = _changed_run(a, b)
+                    spans.append((pos + s, pos + e_old, b[s:e_new]))
+                pos += len(a) + 1
+            return self.replace_spans(spans, step, reason)
+        s, e_old, e_new = _changed_run(old, new)
+        return self.replace_spans([(s, e_old, new[s:e_new])], step, reason)
+
+    # -- annotations and decisions ---------------------------------------------------------------------
+    def tag(self, key: str, value: Any) -> Document:
+        """Set a signal (a number, or a short string such as a script label)."""
+        self.signals[key] = value
+        return self
+
+    def drop(self, step: str, reason: str, detail: str = "") -> Document:
+        """Drop the document with a stable reason code; the runner sends it to `OUT/dropped/`."""
+        self.dropped = Drop(step, reason, detail)
+        return self
+
+    def split(self, cuts: Iterable[int], step: str) -> list[Document]:
+        """Split at the given offsets into parts that together hold every character of the text.
+
+        Each part records its parent (`id`, part number, span); the first part also carries the
+        parent's edits so far, so that `restore_parts` rebuilds the parent's original text.
+
+        >>> parts = Document("p", "篇一甲。篇二乙。").split([4], "split.compilation")
+        >>> [(p.id, p.text, p.parent["start"]) for p in parts]
+        [('p#1', '篇一甲。', 0), ('p#2', '篇二乙。', 4)]
+        """
+        bounds = sorted({c for c in cuts if 0 < c < len(self.text)})
+        edges = [0, *bounds, len(self.text)]
+        n = len(edges) - 1
+        parts = []
+        for k in range(n):
+            start, end = edges[k], edges[k + 1]
+            parent: dict[str, Any] = {"id": self.id, "step": step, "part": k + 1, "parts": n,
+                                      "start": start, "end": end}
+            if k == 0:
+                parent["edits"] = [e.to_json() for e in self.edits]
+                if self.parent is not None:
+                    parent["parent"] = self.parent
+            parts.append(
+                Document(
+                    f"{self.id}#{k + 1}",
+                    self.text[start:end],
+                    metadata=dict(self.metadata),
+                    source=dict(self.source),
+                    signals=dict(self.signals),
+                    parent=parent,
+                )
+            )
+        return parts
+
+    # -- records ---------------------------------------------------------------------------------------
+    def to_record(self) -> dict[str, Any]:
+        """The output record; the schema is documented in the README and kept stable."""
+        rec: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "metadata": self.metadata,
+            "source": self.source,
+            "signals": self.signals,
+            "edits": [e.to_json() for e in self.edits],
+        }
+        if self.parent is not None:
+            rec["parent"] = self.parent
+        if self.dropped is not None:
+            rec["drop"] = self.dropped.to_json()
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Document:
+        drop = rec.get("drop")
+        return cls(
+            rec["id"],
+            rec["text"],
+            metadata=dict(rec.get("metadata") or {}),
+            source=dict(rec.get("source") or {}),
+            signals=dict(rec.get("signals") or {}),
+            edits=[Edit.from_json(e) for e in rec.get("edits") or ()],
+            dropped=Drop(drop["step"], drop["reason"], drop.get("detail", "")) if drop else None,
+            parent=rec.get("parent"),
+        )
+
+
+def _changed_run(a: str, b: str) -> tuple[int, int, int]:
+    """(start, end in a, end in b) of the run between the common prefix and the common suffix."""
+    n = min(len(a), len(b))
+    s = 0
+    while s < n and a[s] == b[s]:
+        s += 1
+    ea, eb = len(a), len(b)
+    while ea > s and eb > s and a[ea - 1] == b[eb - 1]:
+        ea -= 1
+        eb -= 1
+    return s, ea, eb
+
+
+def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]]) -> str:
+    """Replay `edits` backwards over `text`, checking each one, and return the text before them."""
+    log = [e if isinstance(e, Edit) else Edit.from_json(e) for e in edits]
+    for k in range(len(log) - 1, -1, -1):
+        e = log[k]
+        stop = e.start + len(e.after)
+        if text[e.start : stop] != e.after:
+            raise EditLogError(
+                f"edit {k} ({e.step}/{e.reason}) expects {e.after!r} at {e.start}, "
+                f"found {text[e.start:stop]!r}: the record's text or edit log was altered"
+            )
+        text = text[: e.start] + e.before + text[stop:]
+    return text
+
+
+def restore_original(record: Document | Mapping[str, Any]) -> str:
+    """Rebuild the input text of an output record (kept or dropped) from its text and edit log.
+
+    For a part of a split document this is the part's text as it stood when it was split; use
+    `restore_parts` with all the parts to rebuild the parent's input text.
+
+    >>> restore_original({"text": "经济", "edits": [{"step": "s", "reason": "r", "start": 1,
+    ...     "end": 6, "before": "濟(jì)", "after": "济"}, {"step": "s", "reason": "r", "start": 0,
+    ...     "end": 1, "before": "經", "after": "经"}]})
+    '經濟(jì)'
+    """
+    if isinstance(record, Document):
+        return undo_edits(record.text, record.edits)
+    return undo_edits(record["text"], record.get("edits") or ())
+
+
+def restore_parts(records: Iterable[Document | Mapping[str, Any]]) -> str:
+    """Rebuild a split document's input text from all of its parts (in any order)."""
+    parts = []
+    for r in records:
+        parent = r.parent if isinstance(r, Document) else r.get("parent")
+        if not parent:
+            raise EditLogError("restore_parts needs the parts of a split document (records with 'parent')")
+        parts.append((parent["part"], parent, restore_original(r)))
+    parts.sort(key=lambda p: p[0])
+    n = parts[0][1]["parts"] if parts else 0
+    if [p[0] for p in parts] != list(range(1, n + 1)):
+        raise EditLogError(f"expected parts 1..{n} of one document, got {[p[0] for p in parts]}")
+    joined = "".join(p[2] for p in parts)
+    return undo_edits(joined, parts[0][1].get("edits") or ())

@@ -1,0 +1,341 @@
+"""Input: find files, cut them into work units, and read units as documents or quarantine records.
+
+A unit is a whole file, or a byte range of a plain (uncompressed) `.jsonl` file. A record belongs to the
+range in which its first byte lies, so units never share or miss a line, and the unit list depends
+only on the inputs and `chunk_bytes`: output never depends on the number of workers.
+
+Everything a unit yields is either a `Document` or a `Quarantine` (raw bytes kept, error stated): bad
+input never raises out of `read_unit` and never disappears.
+"""
+
+from __future__ import annotations
+
+import base64
+import bz2
+import glob
+import gzip
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import orjson
+import zstandard
+
+from taosha.config import InputConfig
+from taosha.document import Document
+from taosha.errors import InputError
+
+COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
+KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
+RAW_HEAD = 1 << 20  # bytes of an oversized record kept in quarantine
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work: a file, or a byte range [start, end) of a plain .jsonl file."""
+
+    index: int
+    path: str
+    kind: str  # jsonl | txt
+    compression: str  # "" | gz | zst | bz2
+    start: int = 0
+    end: int = -1  # -1: to the end of the file
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.index:05d}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "compression": self.compression,
+                "start": self.start, "end": self.end}
+
+
+@dataclass
+class Quarantine:
+    """Input that could not be made into a document: where it was, why, and its raw bytes."""
+
+    source: dict[str, Any]
+    error: str  # stable snake_case code
+    detail: str
+    raw: bytes
+    raw_size: int  # size of the whole raw record; > len(raw) when only its head was kept
+
+    def to_record(self) -> dict[str, Any]:
+        rec: dict[str, Any] = {
+            "source": self.source,
+            "error": self.error,
+            "detail": self.detail,
+            "raw_b64": base64.b64encode(self.raw).decode("ascii"),
+            "raw_size": self.raw_size,
+        }
+        if self.raw_size > len(self.raw):
+            rec["raw_truncated"] = True
+        return rec
+
+
+def file_kind(path: str) -> tuple[str, str] | None:
+    """(kind, compression) from the file name, or None when taosha does not read such files."""
+    base, ext = os.path.splitext(path.lower())
+    comp = COMPRESSIONS.get(ext, "")
+    if comp:
+        base, ext = os.path.splitext(base)
+    kind = KINDS.get(ext)
+    return (kind, comp) if kind else None
+
+
+def discover(inputs: list[str]) -> tuple[list[str], list[str]]:
+    """Expand files, directories and globs into a sorted file list; also return skipped files.
+
+    A file named directly must be of a known kind; inside a directory or a glob, other files are
+    skipped and reported, not read.
+    """
+    files: list[str] = []
+    skipped: list[str] = []
+    for spec in inputs:
+        if os.path.isdir(spec):
+            found = sorted(
+                os.path.join(root, f) for root, _, names in os.walk(spec, followlinks=True) for f in names
+            )
+        elif any(c in spec for c in "*?["):
+            found = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
+            if not found:
+                raise InputError(f"no file matches {spec!r}")
+        elif os.path.exists(spec):
+            if file_kind(spec) is None:
+                raise InputError(
+                    f"{spec}: unknown file type; taosha reads .jsonl/.ndjson (one JSON object a line) and .txt "
+                    "(a whole file is one document), optionally compressed as .gz, .zst or .bz2"
+                )
+            found = [spec]
+        else:
+            raise InputError(f"{spec}: no such file or directory")
+        for f in found:
+            (files if file_kind(f) else skipped).append(os.path.normpath(f))
+    seen = set()
+    unique = [f for f in files if not (f in seen or seen.add(f))]
+    if not unique:
+        raise InputError(
+            f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, optionally .gz/.zst/.bz2)"
+        )
+    return unique, skipped
+
+
+def plan_units(files: list[str], chunk_bytes: int) -> list[Unit]:
+    """Cut files into units: plain .jsonl files into byte ranges of about `chunk_bytes`."""
+    units: list[Unit] = []
+    for path in files:
+        kind, comp = file_kind(path) or ("txt", "")
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if kind == "jsonl" and not comp and chunk_bytes > 0 and size > chunk_bytes:
+            for start in range(0, size, chunk_bytes):
+                end = min(start + chunk_bytes, size)
+                units.append(Unit(len(units), path, kind, comp, start, -1 if end == size else end))
+        else:
+            units.append(Unit(len(units), path, kind, comp))
+    return units
+
+
+class _ZstdRaw(io.RawIOBase):
+    """Streaming zstd decompression that raises on a truncated stream (the stock reader does not)."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._dctx = zstandard.ZstdDecompressor()
+        self._obj = self._dctx.decompressobj()
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf and not self._eof:
+            chunk = self._fh.read(1 << 17)
+            if not chunk:
+                self._eof = True
+                if not self._obj.eof:
+                    raise EOFError("zstd stream ended before the end of its frame (truncated file?)")
+                break
+            out = self._obj.decompress(chunk)
+            while self._obj.eof and self._obj.unused_data:  # concatenated frames
+                rest = self._obj.unused_data
+                self._obj = self._dctx.decompressobj()
+                out += self._obj.decompress(rest)
+            self._buf = out
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def open_binary(unit: Unit) -> tuple[IO[bytes], Callable[[], int]]:
+    """The unit's decompressed byte stream, and a function giving the raw file position (for progress)."""
+    raw = open(unit.path, "rb")  # noqa: SIM115 - closed by the caller through the returned stream
+    if unit.compression == "gz":
+        stream: IO[bytes] = gzip.GzipFile(fileobj=raw)
+    elif unit.compression == "bz2":
+        stream = bz2.BZ2File(raw)
+    elif unit.compression == "zst":
+        stream = io.BufferedReader(_ZstdRaw(raw), 1 << 17)
+    else:
+        stream = raw
+    return stream, raw.tell
+
+
+DECOMPRESS_ERRORS = (EOFError, OSError, zstandard.ZstdError, ValueError)
+
+
+def read_unit(
+    unit: Unit,
+    cfg: InputConfig,
+    progress: Callable[[int], None] | None = None,
+    counters: Counter[str] | None = None,
+) -> Iterator[Document | Quarantine]:
+    """Yield the unit's documents and quarantine records, in input order.
+
+    `progress(nbytes)` is told how far the raw file was read; `counters["blank_lines"]` counts the
+    blank JSONL lines skipped (they hold no record).
+    """
+    try:
+        stream, tell = open_binary(unit)
+    except OSError as exc:
+        yield Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)
+        return
+    with stream:
+        if unit.kind == "txt":
+            yield from _read_txt(unit, stream, cfg)
+        else:
+            yield from _read_jsonl(unit, stream, tell, cfg, progress, counters)
+
+
+def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
+    source = {"path": unit.path}
+    try:
+        data = stream.read(cfg.max_record_bytes + 1)
+        size = len(data)
+        if size > cfg.max_record_bytes:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+            head = data[:RAW_HEAD]
+            yield Quarantine(source, "record_too_large",
+                             f"{size} bytes > input.max_record_bytes={cfg.max_record_bytes}", head, size)
+            return
+    except DECOMPRESS_ERRORS as exc:
+        yield Quarantine(source, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
+        return
+    if b"\x00" in data:
+        yield Quarantine(source, "binary_file", "the file holds NUL bytes: not text", data[:RAW_HEAD], size)
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield Quarantine(source, "invalid_utf8", str(exc), data, size)
+        return
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    yield Document(unit.path, text, source=source)
+
+
+def _drain(head: bytes, stream: IO[bytes]) -> tuple[bytes, int]:
+    """Consume an oversized line to its end in bounded memory: (its first RAW_HEAD bytes, its size)."""
+    size = len(head)
+    ended = head.endswith(b"\n")
+    while not ended:
+        chunk = stream.readline(1 << 20)
+        if not chunk:
+            break
+        size += len(chunk)
+        ended = chunk.endswith(b"\n")
+    return head[:RAW_HEAD], size
+
+
+def _read_jsonl(
+    unit: Unit,
+    stream: IO[bytes],
+    tell: Callable[[], int],
+    cfg: InputConfig,
+    progress: Callable[[int], None] | None,
+    counters: Counter[str] | None,
+) -> Iterator[Document | Quarantine]:
+    path = unit.path
+    text_field, id_field, limit = cfg.text_field, cfg.id_field, cfg.max_record_bytes
+    pos = unit.start
+    if pos > 0:
+        stream.seek(pos - 1)
+        pos += len(stream.readline()) - 1  # the line holding byte pos-1 belongs to the previous unit
+    end = unit.end if unit.end >= 0 else None
+    loads = orjson.loads
+    last_tell = tell()
+    count = 0
+    while end is None or pos < end:
+        try:
+            line = stream.readline(limit + 1)
+        except DECOMPRESS_ERRORS as exc:
+            yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
+                             f"{type(exc).__name__}: {exc}", b"", 0)
+            return
+        if not line:
+            break
+        offset = pos
+        pos += len(line)
+        if len(line) > limit:
+            try:
+                head, size = _drain(line, stream)
+            except DECOMPRESS_ERRORS as exc:
+                head, size = line[:RAW_HEAD], len(line)
+                yield Quarantine({"path": path, "offset": offset}, "record_too_large",
+                                 f"{size}+ bytes > input.max_record_bytes={limit}", head, size)
+                yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
+                                 f"{type(exc).__name__}: {exc}", b"", 0)
+                return
+            pos = offset + size
+            yield Quarantine({"path": path, "offset": offset}, "record_too_large",
+                             f"{size} bytes > input.max_record_bytes={limit}", head, size)
+            continue
+        count += 1
+        if progress is not None and count % 512 == 0:
+            now = tell()
+            progress(now - last_tell)
+            last_tell = now
+        if not line.strip():
+            if counters is not None:
+                counters["blank_lines"] += 1
+            continue
+        source = {"path": path, "offset": offset}
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError as exc:
+            msg = str(exc)
+            code = "invalid_utf8" if "UTF-8" in msg or "utf-8" in msg else "invalid_json"
+            yield Quarantine(source, code, msg, line, len(line))
+            continue
+        if not isinstance(obj, dict):
+            yield Quarantine(source, "not_an_object", f"a JSON {type(obj).__name__}, not an object", line, len(line))
+            continue
+        text = obj.pop(text_field, None)
+        if not isinstance(text, str):
+            code = "missing_text_field" if text is None else "text_not_string"
+            yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
+            continue
+        doc_id = obj.pop(id_field, None)
+        doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
+        meta = obj.pop("metadata", None)
+        if isinstance(meta, dict):
+            meta.update(obj)  # datatrove-style records: metadata plus any other top-level fields
+            obj = meta
+        elif meta is not None:
+            obj["metadata"] = meta
+        yield Document(doc_id, text, metadata=obj, source=source)
+    if progress is not None:
+        progress(tell() - last_tell)
+

@@ -1,0 +1,1 @@
+"""Repairs: steps that change text and record every change as an edit."""

@@ -1,0 +1,72 @@
+"""Unicode hygiene that is safe for Chinese: NFC, line endings, invisible characters, blank lines.
+
+Nothing here folds width: full-width CJK punctuation (，。！（）) stays as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from taosha.document import Document
+from taosha.step import Step, register
+
+
+@register("repair.nfc")
+@dataclass(frozen=True)
+class Nfc(Step):
+    """Normalise to Unicode NFC (composes combining marks; never changes width or script).
+
+    >>> from taosha.step import run_one
+    >>> run_one(Nfc(), "Pe\\u0301kin 北京").text == "P\\u00e9kin 北京"
+    True
+    """
+
+    def process(self, doc: Document) -> Document:
+        if unicodedata.is_normalized("NFC", doc.text):
+            return doc
+        return doc.with_text(unicodedata.normalize("NFC", doc.text), self.name, "nfc")
+
+
+# Zero-width and byte-order characters that carry no meaning inside a document. ZWJ (U+200D) is kept:
+# emoji sequences need it.
+_INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad]+")
+_CRLF = re.compile(r"\r\n?")
+_TRAILING = re.compile("[ \t\u3000\u00a0]+(?=\n|$)")
+
+
+@register("repair.whitespace")
+@dataclass(frozen=True)
+class Whitespace(Step):
+    """Unify line endings, drop invisible characters and trailing spaces, collapse runs of blank lines.
+
+    Leading full-width spaces (the Chinese paragraph indent) are kept.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Whitespace(), "\\u3000\\u3000第一段。  \\r\\n\\r\\n\\r\\n\\r\\n第二\\u200b段。\\n").text
+    '\\u3000\\u3000第一段。\\n\\n第二段。'
+    """
+
+    max_blank_lines: int = 1
+    strip_document: bool = True
+
+    def process(self, doc: Document) -> Document:
+        if "\r" in doc.text:
+            doc.sub(_CRLF, "\n", self.name, "line_ending")
+        if _INVISIBLE.search(doc.text):
+            doc.sub(_INVISIBLE, "", self.name, "invisible")
+        doc.sub(_TRAILING, "", self.name, "trailing_space")
+        keep = "\n" * (self.max_blank_lines + 1)
+        if self.max_blank_lines >= 0 and "\n" * (self.max_blank_lines + 2) in doc.text:
+            doc.sub(re.compile("\n{%d,}" % (self.max_blank_lines + 2)), keep, self.name, "blank_lines")
+        if self.strip_document:
+            t = doc.text
+            lead = len(t) - len(t.lstrip("\n"))
+            if lead:
+                doc.replace(0, lead, "", self.name, "strip_document")
+            t = doc.text
+            trail = len(t) - len(t.rstrip())
+            if trail:
+                doc.replace(len(t) - trail, len(t), "", self.name, "strip_document")
+        return doc

@@ -1,0 +1,1 @@
+"""Counters per (step, action, reason), merged across shards by addition, and the run's stats."""

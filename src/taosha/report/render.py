@@ -1,0 +1,123 @@
+"""Terminal output: the progress bar, the end-of-run summary and the step list (rich)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+
+class _Docs(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        docs = task.fields.get("docs", 0)
+        rate = docs / task.elapsed if task.elapsed else 0.0
+        return Text(f"{docs:,} docs  {rate:,.0f} docs/s", style="cyan")
+
+
+class _Megabytes(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        mb = task.completed / 1e6
+        rate = mb / task.elapsed if task.elapsed else 0.0
+        return Text(f"{mb:,.1f} MB  {rate:,.1f} MB/s", style="green")
+
+
+class _Updater:
+    """The progress callback handed to the runner: `(docs, bytes)` increments, `start(total_bytes)`."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("cleaning", total=None, docs=0)
+        self.docs = 0
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=max(total, 1))
+
+    def __call__(self, docs: int, nbytes: int) -> None:
+        self.docs += docs
+        self.progress.update(self.task, advance=nbytes, docs=self.docs)
+
+
+@contextmanager
+def progress_bar() -> Iterator[_Updater]:
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(), _Docs(),
+               _Megabytes(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        yield _Updater(progress)
+
+
+def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Console | None = None) -> None:
+    console = console or Console()
+    d = stats["documents"]
+    ch = stats["characters"]
+    rate = d["in"] / elapsed if elapsed > 0 else 0.0
+    mb = stats["input"]["bytes"] / 1e6
+    t = Table(title=f"taosha: {d['in']:,} records, {mb:,.1f} MB in {elapsed:,.1f} s ({rate:,.0f} docs/s)",
+              show_header=True, header_style="bold")
+    t.add_column("outcome")
+    t.add_column("documents", justify="right")
+    t.add_column("characters", justify="right")
+    t.add_row("in", f"{d['in']:,}", f"{ch['in']:,}")
+    t.add_row("[green]kept", f"{d['kept']:,}", f"{ch['kept']:,}")
+    t.add_row("[yellow]dropped", f"{d['dropped']:,}", f"{ch['dropped']:,}")
+    t.add_row("[red]quarantined", f"{d['quarantined']:,}", "")
+    if d["split"]:
+        t.add_row("split", f"{d['split']:,} → {d['parts_from_splits']:,} parts", "")
+    console.print(t)
+
+    rules = Table(show_header=True, header_style="bold", title="by rule")
+    rules.add_column("rule")
+    rules.add_column("action")
+    rules.add_column("reason")
+    rules.add_column("count", justify="right")
+    for step, reasons in stats["dropped_by"].items():
+        for reason, n in reasons.items():
+            rules.add_row(step, "drop", reason, f"{n:,}")
+    for error, n in stats["quarantined_by"].items():
+        rules.add_row("input", "quarantine", error, f"{n:,}")
+    for step, e in stats["edits_by"].items():
+        for reason, n in e["by_reason"].items():
+            rules.add_row(step, "edit", reason, f"{n:,}")
+    for step, s in stats["splits_by"].items():
+        rules.add_row(step, "split", f"{s['documents']:,} documents", f"{s['parts']:,}")
+    if rules.row_count:
+        console.print(rules)
+    errors = sum(n for reasons in stats["dropped_by"].values() for r, n in reasons.items() if r == "step_error")
+    if errors:
+        console.print(f"[bold red]{errors:,} documents were dropped because a step raised (reason step_error); "
+                      "see their drop.detail in dropped/ — this is a bug worth reporting.")
+    skipped = stats["input"].get("skipped_files") or []
+    if skipped:
+        console.print(f"[yellow]{len(skipped)} file(s) of unknown type were skipped, e.g. {skipped[0]}")
+    console.print(f"output: {out}/kept, {out}/dropped, {out}/quarantine; counts in {out}/stats.json")
+
+
+def print_steps(console: Console | None = None) -> None:
+    from taosha.config import DEFAULT_STEPS
+    from taosha.step import REGISTRY
+
+    console = console or Console(file=sys.stdout)
+    for name in sorted(REGISTRY):
+        cls = REGISTRY[name]
+        default = " [dim](default pipeline)[/dim]" if name in DEFAULT_STEPS else ""
+        console.print(f"[bold cyan]{name}[/bold cyan]{default}\n    {escape(cls.summary())}")
+        for f in dataclasses.fields(cls):
+            default_value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            console.print(f"    [green]{f.name}[/green] = {escape(repr(default_value))}")

@@ -1,0 +1,112 @@
+"""Counters kept per shard and the `stats.json` built from them.
+
+A shard's counters are a flat `{key: int}`; keys are `records_in`, `chars_in`, `kept`, `dropped`,
+`quarantined`, ..., and per-rule keys `drop|STEP|REASON`, `edit|STEP|REASON`, `edited|STEP`,
+`split|STEP`, `parts|STEP`, `quarantine|ERROR`. Shards merge by addition, so the order in which
+workers finish never changes the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from taosha.document import Document
+from taosha.errors import AccountingError
+
+
+class Counters(Counter):
+    """A `Counter` with the bookkeeping of one shard."""
+
+    def record_in(self, chars: int) -> None:
+        self["records_in"] += 1
+        self["chars_in"] += chars
+
+    def record_out(self, doc: Document) -> None:
+        seen: set[str] = set()
+        for e in doc.edits:
+            self[f"edit|{e.step}|{e.reason}"] += 1
+            seen.add(e.step)
+        for step in seen:
+            self[f"edited|{step}"] += 1
+        if doc.dropped is not None:
+            self["dropped"] += 1
+            self["chars_dropped"] += len(doc.text)
+            self[f"drop|{doc.dropped.step}|{doc.dropped.reason}"] += 1
+        else:
+            self["kept"] += 1
+            self["chars_kept"] += len(doc.text)
+
+    def record_split(self, step: str, parts: int) -> None:
+        self[f"split|{step}"] += 1
+        self[f"parts|{step}"] += parts
+
+    def record_quarantine(self, error: str) -> None:
+        self["quarantined"] += 1
+        self[f"quarantine|{error}"] += 1
+
+
+def merge(counters: Iterable[dict[str, int]]) -> Counters:
+    total = Counters()
+    for c in counters:
+        total.update(c)
+    return total
+
+
+def _by_prefix(c: Counter, prefix: str) -> dict[str, int]:
+    n = len(prefix)
+    return {k[n:]: v for k, v in sorted(c.items()) if k.startswith(prefix)}
+
+
+def build_stats(c: Counter) -> dict[str, Any]:
+    """The stats document written to `OUT/stats.json` (deterministic: no timings, sorted keys)."""
+    splits = _by_prefix(c, "split|")
+    parts = _by_prefix(c, "parts|")
+    edits: dict[str, dict[str, Any]] = {}
+    for key, n in _by_prefix(c, "edit|").items():
+        step, reason = key.split("|", 1)
+        entry = edits.setdefault(step, {"documents": c.get(f"edited|{step}", 0), "edits": 0, "by_reason": {}})
+        entry["edits"] += n
+        entry["by_reason"][reason] = n
+    dropped_by: dict[str, dict[str, int]] = {}
+    for key, n in _by_prefix(c, "drop|").items():
+        step, reason = key.split("|", 1)
+        dropped_by.setdefault(step, {})[reason] = n
+    return {
+        "documents": {
+            "in": c.get("records_in", 0),
+            "kept": c.get("kept", 0),
+            "dropped": c.get("dropped", 0),
+            "quarantined": c.get("quarantined", 0),
+            "split": sum(splits.values()),
+            "parts_from_splits": sum(parts.values()),
+        },
+        "characters": {
+            "in": c.get("chars_in", 0),
+            "kept": c.get("chars_kept", 0),
+            "dropped": c.get("chars_dropped", 0),
+        },
+        "input": {
+            "files": c.get("files", 0),
+            "bytes": c.get("bytes_in", 0),
+            "blank_lines": c.get("blank_lines", 0),
+        },
+        "dropped_by": dropped_by,
+        "quarantined_by": _by_prefix(c, "quarantine|"),
+        "edits_by": edits,
+        "splits_by": {s: {"documents": n, "parts": parts.get(s, 0)} for s, n in splits.items()},
+    }
+
+
+def check_accounting(stats: dict[str, Any]) -> None:
+    """in = kept + dropped + quarantined, where each split turns one document into its parts."""
+    d = stats["documents"]
+    out = d["kept"] + d["dropped"] + d["quarantined"]
+    expected = d["in"] - d["split"] + d["parts_from_splits"]
+    if out != expected:
+        raise AccountingError(
+            f"accounting does not add up: in={d['in']}, split {d['split']} into {d['parts_from_splits']} parts, "
+            f"so {expected} records were due, but kept={d['kept']} + dropped={d['dropped']} + "
+            f"quarantined={d['quarantined']} = {out}. The output is incomplete; please report this."
+        )

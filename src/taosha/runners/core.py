@@ -1,0 +1,237 @@
+"""What every runner shares: planning a run, processing one unit, the two-pass protocol, the stats.
+
+A runner only decides *where* `process_unit` and `observe_unit` execute (this process, worker
+processes, a Ray cluster); everything that determines the output lives here, so every runner
+produces the same bytes.
+
+Layout of an output folder:
+    run.json          inputs, units and resolved configuration (checked on resume)
+    pipeline.toml     the resolved configuration, reusable with --config
+    kept/ dropped/ quarantine/   part-NNNNN.jsonl.zst shards
+    _done/part-NNNNN.json        completion marker + counters of each unit
+    _state/           two-pass statistics
+    stats.json        the run's accounting, written when every unit is done
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from taosha.config import PipelineConfig
+from taosha.errors import OutputError
+from taosha.io.readers import Quarantine, Unit, discover, plan_units, read_unit
+from taosha.io.writers import DONE, SINKS, ShardWriter, atomic_write, is_done, prepare_out, read_marker
+from taosha.report.stats import Counters, build_stats, check_accounting, merge
+from taosha.step import CorpusStep, Step, run_steps
+
+Progress = Callable[[int, int], None]  # (documents, bytes) since the last call
+RUN_FORMAT = 1
+
+
+@dataclass
+class Plan:
+    out: Path
+    config: PipelineConfig
+    units: list[Unit]
+    skipped: list[str]
+
+    def unit_bytes(self, unit: Unit) -> int:
+        if unit.end >= 0:
+            return unit.end - unit.start
+        try:
+            return os.path.getsize(unit.path) - unit.start
+        except OSError:
+            return 0
+
+
+def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, overwrite: bool = False) -> Plan:
+    """Find the input, cut it into units and claim the output folder (or check it for a resume)."""
+    files, skipped = discover(inputs)
+    units = plan_units(files, config.input.chunk_bytes)
+    out = Path(out)
+    manifest = {
+        "format": RUN_FORMAT,
+        "inputs": [{"path": f, "size": _size(f)} for f in files],
+        "units": [u.to_json() for u in units],
+        "config": config.to_toml(),
+    }
+    blob = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    run_json = out / "run.json"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output {out} exists and is not a directory")
+    if run_json.exists():
+        if overwrite:
+            _clear(out)
+        elif run_json.read_bytes() != blob:
+            raise OutputError(
+                f"{out} holds the output of a different run (other inputs or configuration). "
+                "Choose a new output folder, or pass --overwrite to replace it."
+            )
+    elif out.exists() and any(out.iterdir()):
+        raise OutputError(
+            f"{out} is not empty and holds no taosha run (no run.json); refusing to write into it. "
+            "Choose a new or empty output folder."
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        prepare_out(out)
+        atomic_write(run_json, blob)
+        atomic_write(out / "pipeline.toml", config.to_toml().encode())
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
+    return Plan(out, config, units, skipped)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return -1
+
+
+def _clear(out: Path) -> None:
+    for d in (*SINKS, DONE, "_state"):
+        shutil.rmtree(out / d, ignore_errors=True)
+    for f in ("stats.json", "run.json", "pipeline.toml"):
+        (out / f).unlink(missing_ok=True)
+
+
+def setup_steps(steps: list[Step]) -> None:
+    for s in steps:
+        s.setup()
+
+
+def process_unit(plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None = None) -> dict[str, int]:
+    """Read one unit, run the steps, write and commit its shards; return its counters."""
+    counters = Counters()
+    counters["bytes_in"] = plan.unit_bytes(unit)
+    counters["files"] = 1 if unit.start == 0 else 0
+    catch = plan.config.runner.on_error != "abort"
+    writer = ShardWriter(plan.out, unit.name)
+    reported = [0, 0]  # documents, bytes already reported
+
+    def on_bytes(nbytes: int) -> None:
+        if progress is not None:
+            docs = counters["records_in"] - reported[0]
+            progress(docs, nbytes)
+            reported[0] += docs
+            reported[1] += nbytes
+
+    try:
+        for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters):
+            if isinstance(item, Quarantine):
+                counters["records_in"] += 1
+                counters.record_quarantine(item.error)
+                writer.write("quarantine", item.to_record())
+                continue
+            counters.record_in(len(item.text))
+            for doc in run_steps(steps, item, catch=catch, on_split=counters.record_split):
+                counters.record_out(doc)
+                writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
+        writer.commit({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
+    except BaseException:
+        writer.abort()
+        raise
+    if progress is not None:
+        progress(counters["records_in"] - reported[0], max(0, counters["bytes_in"] - reported[1]))
+    return dict(counters)
+
+
+def observe_unit(plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit) -> Any:
+    """Pass 1 of a two-pass step over one unit: run `steps` (those before it), then `observe`."""
+    state = corpus.new_state()
+    catch = plan.config.runner.on_error != "abort"
+    for item in read_unit(unit, plan.config.input):
+        if isinstance(item, Quarantine):
+            continue
+        for doc in run_steps(steps, item, catch=catch):
+            if doc.dropped is None:
+                state = corpus.observe(doc, state)
+    return state
+
+
+MapUnits = Callable[[Callable[..., Any], list[Unit], Progress | None], list[Any]]
+
+
+def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -> dict[str, Any]:
+    """Run the whole plan with `map_units(fn, units, progress)`, which applies `fn(unit)` somewhere
+    and returns the results in unit order. Returns the stats (also written to stats.json)."""
+    steps = plan.config.build()
+    for k, step in enumerate(steps):
+        if isinstance(step, CorpusStep):
+            steps[k] = _prepare_corpus_step(plan, steps, k, map_units)
+    todo = [u for u in plan.units if not is_done(plan.out, u.name)]
+    if progress is not None and hasattr(progress, "start"):
+        progress.start(sum(plan.unit_bytes(u) for u in todo))
+    if todo:
+        map_units(_ProcessFn(plan, steps), todo, progress)
+    return finish(plan)
+
+
+def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUnits) -> Step:
+    corpus = steps[k]
+    assert isinstance(corpus, CorpusStep)
+    state_dir = plan.out / "_state"
+    final = state_dir / f"step-{k:02d}-{corpus.name}.pkl"
+    if final.exists():
+        return pickle.loads(final.read_bytes())
+    state_dir.mkdir(exist_ok=True)
+    states = map_units(_ObserveFn(plan, steps[:k], corpus), plan.units, None)
+    total = corpus.new_state()
+    for s in states:
+        total = corpus.merge(total, s)
+    prepared = corpus.prepare(total)
+    atomic_write(final, pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+    return prepared
+
+
+class _ProcessFn:
+    """Picklable `fn(unit, progress)` for runners; sets the steps up once per process."""
+
+    def __init__(self, plan: Plan, steps: list[Step]) -> None:
+        self.plan, self.steps, self._ready = plan, steps, False
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"plan": self.plan, "steps": self.steps, "_ready": False}
+
+    def __call__(self, unit: Unit, progress: Progress | None = None) -> dict[str, int]:
+        if not self._ready:
+            setup_steps(self.steps)
+            self._ready = True
+        return process_unit(self.plan, self.steps, unit, progress)
+
+
+class _ObserveFn(_ProcessFn):
+    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep) -> None:
+        super().__init__(plan, steps)
+        self.corpus = corpus
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "corpus": self.corpus}
+
+    def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
+        if not self._ready:
+            setup_steps([*self.steps, self.corpus])
+            self._ready = True
+        return observe_unit(self.plan, self.steps, self.corpus, unit)
+
+
+def finish(plan: Plan) -> dict[str, Any]:
+    """Merge the unit markers into stats.json and check that every record is accounted for."""
+    missing = [u.name for u in plan.units if not is_done(plan.out, u.name)]
+    if missing:
+        raise OutputError(f"{len(missing)} unit(s) did not finish ({', '.join(missing[:5])}…); run again to resume")
+    total = merge(read_marker(plan.out, u.name)["counters"] for u in plan.units)
+    stats = build_stats(total)
+    stats["input"]["skipped_files"] = plan.skipped
+    atomic_write(plan.out / "stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    check_accounting(stats)
+    return stats

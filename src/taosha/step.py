@@ -1,0 +1,197 @@
+"""Steps, the name registry, and how a list of steps runs over one document.
+
+A step is a frozen dataclass whose fields are its configuration. `process(doc)` returns the document
+(changed through `Document`'s edit API, annotated with `tag`, or dropped with `drop`) or a list of
+documents (a split). Steps hold no state between documents, do no I/O and know nothing of the runner;
+tables and models load in `setup()`, once per worker process.
+
+A step that needs the whole corpus before it can decide (count, then act) subclasses `CorpusStep`: the
+runner first streams every document through `observe`, merges the per-shard states with `merge`, and
+hands the result to `prepare`, which returns the step that runs in the main pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
+
+from taosha.document import Document
+from taosha.errors import ConfigError
+
+REGISTRY: dict[str, type[Step]] = {}
+
+
+def register(name: str):
+    """Class decorator: make a step available under `name` (config `use`, edit `step`, report row)."""
+
+    def deco(cls: type[Step]) -> type[Step]:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"step {name!r} must be a dataclass (its fields are its configuration)")
+        old = REGISTRY.get(name)
+        if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise ValueError(f"step name {name!r} is taken by {old.__module__}.{old.__qualname__}")
+        cls.name = name
+        REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+class Step:
+    """Base of all steps. Subclasses are `@register`ed frozen dataclasses."""
+
+    name: ClassVar[str] = "step"
+
+    def setup(self) -> None:
+        """Load tables or models; called once per worker before the first document."""
+
+    def process(self, doc: Document) -> Document | list[Document]:
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the docstring: what `taosha steps` prints."""
+        return (inspect.getdoc(cls) or "").strip().split("\n", 1)[0]
+
+    def params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+class CorpusStep(Step):
+    """A step that decides with statistics of the whole corpus (two passes).
+
+    Pass 1 calls `observe(doc, state)` for every document that reaches this step, per shard, starting
+    from `new_state()`; the runner merges shard states with `merge` in shard order and calls
+    `prepare(state)` once, which returns the step (usually a copy of `self` holding the statistics)
+    whose `process` runs in pass 2. States are pickled to disk between the passes.
+    """
+
+    def new_state(self) -> Any:
+        raise NotImplementedError
+
+    def observe(self, doc: Document, state: Any) -> Any:
+        raise NotImplementedError
+
+    def merge(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def prepare(self, state: Any) -> Step:
+        raise NotImplementedError
+
+    def process(self, doc: Document) -> Document | list[Document]:
+        raise RuntimeError(f"{self.name}: process() runs only on the step returned by prepare()")
+
+
+def run_steps(
+    steps: Sequence[Step],
+    doc: Document,
+    start: int = 0,
+    *,
+    catch: bool = False,
+    on_split: Callable[[str, int], None] | None = None,
+) -> Iterator[Document]:
+    """Run `doc` through `steps[start:]`, yielding every resulting document, kept or dropped.
+
+    Dropped documents stop where they were dropped; split parts continue with the next step. With
+    `catch`, a step that raises drops the document with reason `step_error` (the exception in the
+    detail) instead of ending the run; the edits it made before raising stay in the log.
+    `on_split(step_name, parts)` is told of every split, for the accounting.
+    """
+    for k in range(start, len(steps)):
+        if doc.dropped is not None:
+            break
+        try:
+            out = steps[k].process(doc)
+        except Exception as exc:
+            if not catch:
+                raise
+            doc.drop(steps[k].name, "step_error", f"{type(exc).__name__}: {exc}"[:2000])
+            break
+        if isinstance(out, list):
+            if on_split is not None:
+                on_split(steps[k].name, len(out))
+            for part in out:
+                yield from run_steps(steps, part, k + 1, catch=catch, on_split=on_split)
+            return
+        doc = out
+    yield doc
+
+
+def run_one(step: Step, text: str, id: str = "doc") -> Document:
+    """Run one step on a text and return the (single) resulting document: for docs and tests.
+
+    >>> from taosha.filters.basic import Empty
+    >>> run_one(Empty(), "  \\n ").dropped.reason
+    'empty'
+    """
+    step.setup()
+    out = step.process(Document(id, text))
+    if isinstance(out, list):
+        raise ValueError(f"{step.name} split the document into {len(out)} parts; use run_steps")
+    return out
+
+
+def build_step(use: str, params: dict[str, Any]) -> Step:
+    """Instantiate a registered step, checking every parameter's name and type."""
+    cls = REGISTRY.get(use)
+    if cls is None:
+        raise ConfigError(f"unknown step {use!r}; known steps: {', '.join(sorted(REGISTRY))}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(params) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"step {use!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"its parameters: {', '.join(fields) or '(none)'}"
+        )
+    hints = _field_types(cls)
+    clean: dict[str, Any] = {}
+    for key, value in params.items():
+        clean[key] = _coerce(use, key, value, hints.get(key))
+    try:
+        return cls(**clean)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"step {use!r}: {exc}") from None
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    import typing
+
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # unresolvable annotations: skip type checks rather than refuse the step
+        return {}
+
+
+def _coerce(use: str, key: str, value: Any, hint: Any) -> Any:
+    """Accept TOML values for simple field types; typos and wrong types fail with the field named."""
+    if hint is None:
+        return value
+    origin = getattr(hint, "__origin__", None)
+    want: tuple[type, ...]
+    if hint is bool:
+        want = (bool,)
+    elif hint is int:
+        want = (int,)
+    elif hint is float:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        want = (float,)
+    elif hint is str:
+        want = (str,)
+    elif origin in (tuple, list):
+        if isinstance(value, list | tuple):
+            return tuple(value) if origin is tuple else list(value)
+        want = (list,)
+    else:
+        return value
+    if isinstance(value, bool) and bool not in want:
+        ok = False
+    else:
+        ok = isinstance(value, want)
+    if not ok:
+        raise ConfigError(
+            f"step {use!r}: parameter {key!r} must be {want[0].__name__}, got {type(value).__name__} {value!r}"
+        )
+    return value

@@ -1,0 +1,4 @@
+"""Imports every module that registers built-in steps, so that the registry is complete."""
+
+from taosha.filters import basic as _basic  # noqa: F401
+from taosha.repair import unicode as _unicode  # noqa: F401
