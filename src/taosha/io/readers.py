@@ -180,7 +180,7 @@ class _ZstdRaw(io.RawIOBase):
 
 def open_binary(unit: Unit) -> tuple[IO[bytes], Callable[[], int]]:
     """The unit's decompressed byte stream, and a function giving the raw file position (for progress)."""
-    raw = open(unit.path, "rb")  # noqa: SIM115 - closed by the caller through the returned stream
+    raw = open(unit.path, "rb")
     if unit.compression == "gz":
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw)
     elif unit.compression == "bz2":

@@ -52,7 +52,7 @@ class _Sink:
     def __init__(self, final: Path, level: int) -> None:
         self.final = final
         self.tmp = final.with_name(f".{final.name}.tmp")
-        self.fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in ShardWriter.commit/abort
+        self.fh = open(self.tmp, "wb")
         self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
         self.buf: list[bytes] = []
         self.size = 0

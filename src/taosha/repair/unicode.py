@@ -59,7 +59,7 @@ class Whitespace(Step):
         doc.sub(_TRAILING, "", self.name, "trailing_space")
         keep = "\n" * (self.max_blank_lines + 1)
         if self.max_blank_lines >= 0 and "\n" * (self.max_blank_lines + 2) in doc.text:
-            doc.sub(re.compile("\n{%d,}" % (self.max_blank_lines + 2)), keep, self.name, "blank_lines")
+            doc.sub(re.compile(f"\\n{{{self.max_blank_lines + 2},}}"), keep, self.name, "blank_lines")
         if self.strip_document:
             t = doc.text
             lead = len(t) - len(t.lstrip("\n"))

@@ -1,0 +1,99 @@
+"""The edit log rebuilds the original text exactly, whatever the edits; tampering is detected."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taosha import Document, restore_original, restore_parts
+from taosha.errors import EditLogError
+
+# CJK, full-width punctuation, emoji (with ZWJ sequences), combining marks, newlines, ASCII.
+ALPHABET = st.sampled_from(
+    [*"经济發展你好世界，。！（）()abc 123\n\t",
+     "\u0301", "\u0308", "e\u0301", "👩\u200d💻", "😀", "\U00020000", "\ufeff", "\u3000", "\r\n"]
+)
+TEXT = st.lists(ALPHABET, max_size=40).map("".join)
+
+
+@st.composite
+def edit_ops(draw):
+    return draw(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10**6), st.integers(0, 10**6), TEXT),
+                         max_size=8))
+
+
+def apply(doc: Document, ops) -> None:
+    for kind, a, b, new in ops:
+        n = len(doc.text)
+        start, end = sorted((a % (n + 1), b % (n + 1)))
+        if kind == 0:
+            doc.replace(start, end, new, "test.replace", "r")
+        elif kind == 1:
+            mid = (start + end) // 2
+            doc.replace_spans([(start, mid, new), (mid, end, new[::-1])], "test.spans", "r")
+        elif kind == 2:
+            doc.with_text(doc.text[:start] + new + doc.text[end:], "test.with_text", "r")
+        elif kind == 3:
+            doc.with_text(new + doc.text.replace("\n", "\n" + new[:1]), "test.with_text", "lines")
+        else:
+            doc.sub(re.compile(r"[，。]+|\s+"), new[:2], "test.sub", "r")
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT, edit_ops())
+def test_edit_log_rebuilds_original(text, ops):
+    doc = Document("d", text)
+    apply(doc, ops)
+    assert restore_original(doc) == text
+    rec = doc.to_record()
+    assert restore_original(rec) == text
+    assert restore_original(Document.from_record(rec)) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, edit_ops(), st.lists(st.integers(0, 10**6), max_size=4), edit_ops())
+def test_split_parts_rebuild_parent(text, before, cuts, after):
+    doc = Document("p", text)
+    apply(doc, before)
+    parts = doc.split([c % (len(doc.text) + 1) for c in cuts], "test.split")
+    assert "".join(p.text for p in parts) == doc.text
+    for p in parts:
+        apply(p, after)
+    assert restore_parts(reversed([p.to_record() for p in parts])) == text
+
+
+def test_unchanged_text_records_nothing():
+    doc = Document("d", "不变")
+    doc.with_text("不变", "s", "r").replace(0, 1, "不", "s", "r").sub(re.compile("x"), "y", "s", "r")
+    assert doc.edits == []
+
+
+def test_edits_are_compact_runs():
+    doc = Document("d", "第一行内容很长\n第二行\n第三行内容也很长")
+    doc.with_text("第一行内容很长\n第2行\n第三行内容也很长", "s", "r")
+    assert [(e.start, e.end, e.before, e.after) for e in doc.edits] == [(9, 10, "二", "2")]
+
+
+def test_tampered_record_is_detected():
+    doc = Document("d", "經濟發展").replace(0, 2, "经济", "repair.script", "t2s")
+    rec = doc.to_record()
+    rec["text"] = "經济發展"
+    with pytest.raises(EditLogError, match="altered"):
+        restore_original(rec)
+
+
+def test_overlapping_spans_are_refused():
+    with pytest.raises(ValueError):
+        Document("d", "abcdef").replace_spans([(0, 3, "x"), (2, 4, "y")], "s", "r")
+
+
+def test_drop_and_tag_round_trip():
+    doc = Document("d", "文本", metadata={"url": "u"}, source={"path": "p", "offset": 3})
+    doc.tag("cjk_ratio", 1.0).drop("filter.x", "low_quality", "detail")
+    back = Document.from_record(doc.to_record())
+    assert back.dropped == doc.dropped
+    assert back.signals == {"cjk_ratio": 1.0}
+    assert back.metadata == {"url": "u"} and back.source == {"path": "p", "offset": 3}

@@ -1,0 +1,168 @@
+"""Readers: every format, byte ranges, and every kind of bad input ends as a document or a quarantine."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import random
+
+import orjson
+import pytest
+import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taosha.config import InputConfig
+from taosha.document import Document
+from taosha.errors import InputError
+from taosha.io.readers import Quarantine, discover, plan_units, read_unit
+
+
+def lines(n: int, seed: int = 0) -> bytes:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        text = "".join(rng.choice("经济发展，。你好世界\n") for _ in range(rng.randint(0, 30)))
+        out.append(orjson.dumps({"id": f"r{i}", "text": text, "url": f"u{i}"}) + b"\n")
+    return b"".join(out)
+
+
+def read_all(path, cfg=None, chunk=0):
+    cfg = cfg or InputConfig()
+    out = []
+    for u in plan_units([str(path)], chunk):
+        out.extend(read_unit(u, cfg))
+    return out
+
+
+@pytest.mark.parametrize("suffix,compress", [
+    ("jsonl", lambda b: b),
+    ("jsonl.gz", gzip.compress),
+    ("jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ("jsonl.bz2", bz2.compress),
+    ("ndjson", lambda b: b),
+])
+def test_formats_read_the_same(tmp_path, suffix, compress):
+    data = lines(50)
+    p = tmp_path / f"in.{suffix}"
+    p.write_bytes(compress(data))
+    docs = read_all(p)
+    assert [d.id for d in docs] == [f"r{i}" for i in range(50)]
+    assert all(isinstance(d, Document) and d.metadata["url"] == f"u{i}" for i, d in enumerate(docs))
+    assert docs[1].source["offset"] == len(data.split(b"\n", 1)[0]) + 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 60))
+def test_byte_ranges_cover_every_line_once(tmp_path_factory, chunk, n):
+    p = tmp_path_factory.mktemp("r") / "in.jsonl"
+    p.write_bytes(lines(n, seed=chunk))
+    whole = [(d.id, d.text) for d in read_all(p)]
+    ranged = [(d.id, d.text) for d in read_all(p, chunk=chunk)]
+    assert ranged == whole
+
+
+def test_concatenated_zstd_frames(tmp_path):
+    c = zstandard.ZstdCompressor()
+    p = tmp_path / "in.jsonl.zst"
+    p.write_bytes(c.compress(lines(5, 1)) + c.compress(lines(5, 2)))
+    assert len(read_all(p)) == 10
+
+
+def test_metadata_and_fields(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b'{"content": "\xe6\x96\x87", "metadata": {"lang": "zh"}, "url": "u"}\n{"content": "b", "id": 7}\n')
+    a, b = read_all(p, InputConfig(text_field="content"))
+    assert (a.text, a.id, a.metadata) == ("文", f"{p}:0", {"lang": "zh", "url": "u"})
+    assert (b.id, b.metadata) == ("7", {})
+
+
+@pytest.mark.parametrize("raw,error", [
+    (b'{"text": "ok"\n', "invalid_json"),
+    (b'{"text": "\xff\xfe"}\n', "invalid_utf8"),
+    (b'["text"]\n', "not_an_object"),
+    (b'{"body": "x"}\n', "missing_text_field"),
+    (b'{"text": 5}\n', "text_not_string"),
+    (b'\x00\x01\x02binary\n', "invalid_json"),
+])
+def test_bad_records_are_quarantined_with_raw_bytes(tmp_path, raw, error):
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b'{"text": "before"}\n' + raw + b'{"text": "after"}\n')
+    before, bad, after = read_all(p)
+    assert before.text == "before" and after.text == "after"
+    assert isinstance(bad, Quarantine) and bad.error == error
+    assert bad.raw == raw and bad.source == {"path": str(p), "offset": 19}
+    rec = bad.to_record()
+    import base64
+    assert base64.b64decode(rec["raw_b64"]) == raw
+
+
+def test_blank_lines_are_counted_not_records(tmp_path):
+    from collections import Counter
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b'\n{"text": "a"}\n  \n\n')
+    counters = Counter()
+    out = list(read_unit(plan_units([str(p)], 0)[0], InputConfig(), counters=counters))
+    assert len(out) == 1 and counters["blank_lines"] == 3
+
+
+@pytest.mark.parametrize("suffix,compress,some", [
+    ("jsonl.gz", gzip.compress, True),
+    ("jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b), True),
+    ("jsonl.bz2", bz2.compress, False),  # one 900 kB block: nothing before the cut is decodable
+])
+def test_truncated_archives_keep_what_was_read_and_say_so(tmp_path, suffix, compress, some):
+    data = compress(lines(12000))
+    p = tmp_path / f"in.{suffix}"
+    p.write_bytes(data[: len(data) // 2])
+    out = read_all(p)
+    docs = [d for d in out if isinstance(d, Document)]
+    assert bool(docs) == some
+    assert [d.id for d in docs] == [f"r{i}" for i in range(len(docs))]
+    assert isinstance(out[-1], Quarantine) and out[-1].error == "truncated_archive"
+
+
+def test_txt_files(tmp_path):
+    (tmp_path / "a.txt").write_bytes("\ufeff第一段。\n第二段。\n".encode())
+    (tmp_path / "gbk.txt").write_bytes("你好".encode("gbk"))
+    (tmp_path / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "skip.png").write_bytes(b"x")
+    files, skipped = discover([str(tmp_path)])
+    assert skipped == [str(tmp_path / "skip.png")]
+    got = {f.rsplit("/", 1)[1]: read_all(f)[0] for f in files}
+    assert got["a.txt"].text == "第一段。\n第二段。\n"  # BOM removed
+    assert got["empty.txt"].text == ""  # empty, not lost: the empty filter drops it with a reason
+    assert got["gbk.txt"].error == "invalid_utf8" and got["gbk.txt"].raw == "你好".encode("gbk")
+    assert got["bin.txt"].error == "binary_file"
+
+
+def test_empty_jsonl_has_no_records(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b"")
+    assert read_all(p) == []
+
+
+def test_huge_line_is_quarantined_in_bounded_form(tmp_path):
+    p = tmp_path / "in.jsonl"
+    big = b'{"text": "' + b"a" * (100 << 20) + b'"}\n'
+    p.write_bytes(b'{"text": "x"}\n' + big + b'{"text": "y"}\n')
+    out = read_all(p, InputConfig(max_record_bytes=64 << 20))
+    assert [type(o).__name__ for o in out] == ["Document", "Quarantine", "Document"]
+    q = out[1]
+    assert q.error == "record_too_large" and q.raw_size == len(big)
+    assert len(q.raw) == 1 << 20 and q.to_record()["raw_truncated"] is True
+    assert out[2].text == "y"
+
+
+def test_discover_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        discover([str(tmp_path / "missing.jsonl")])
+    (tmp_path / "x.csv").write_text("a")
+    with pytest.raises(InputError, match="unknown file type"):
+        discover([str(tmp_path / "x.csv")])
+    with pytest.raises(InputError, match="no file matches"):
+        discover([str(tmp_path / "*.jsonl")])
+    (tmp_path / "d").mkdir()
+    with pytest.raises(InputError, match="no readable input"):
+        discover([str(tmp_path / "d")])

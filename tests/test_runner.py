@@ -1,0 +1,193 @@
+"""Runners: same bytes whatever the worker count, resume after SIGKILL, accounting, two passes, splits."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import taosha
+from taosha import PipelineConfig, StepSpec, restore_original, restore_parts
+from taosha.config import load_config
+from taosha.errors import OutputError
+from taosha.io.writers import iter_records
+
+
+def make_corpus(root: Path, files: int = 4, per_file: int = 40, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        recs = []
+        for i in range(per_file):
+            text = "".join(rng.choice("经济发展，。你好  世界\n\n\r\n") for _ in range(rng.randint(0, 60)))
+            recs.append(orjson.dumps({"id": f"f{f}-{i}", "text": text}))
+            if rng.random() < 0.05:
+                recs.append(b'{"broken": ')
+        (root / f"part{f}.jsonl").write_bytes(b"\n".join(recs) + b"\n")
+    return root
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    """Every output file's bytes, except the run's own bookkeeping."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if (p.is_file() and p.parts[-2] in ("kept", "dropped", "quarantine")) or p.name == "stats.json"}
+
+
+def records(out: Path, sink: str) -> list[dict]:
+    return [r for shard in sorted((out / sink).glob("*.jsonl.zst")) for r in iter_records(shard)]
+
+
+def config(workers: int, steps=None, chunk: int = 0) -> PipelineConfig:
+    cfg = PipelineConfig()
+    cfg.runner.workers = workers
+    if steps is not None:
+        cfg.steps = [StepSpec(s) if isinstance(s, str) else StepSpec(*s) for s in steps]
+    if chunk:
+        cfg.input.chunk_bytes = chunk
+    return cfg
+
+
+def test_output_is_byte_identical_for_1_and_2_workers(tmp_path):
+    inp = make_corpus(tmp_path / "in", files=3)
+    s1 = taosha.run([str(inp)], tmp_path / "o1", config(1, chunk=700))
+    s2 = taosha.run([str(inp)], tmp_path / "o2", config(2, chunk=700))
+    assert s1 == s2
+    t1, t2 = tree(tmp_path / "o1"), tree(tmp_path / "o2")
+    assert t1 == t2 and len(t1) > 6
+
+
+def test_every_output_record_restores_its_input(tmp_path):
+    inp = make_corpus(tmp_path / "in", files=2)
+    stats = taosha.run([str(inp)], tmp_path / "o", config(1))
+    originals = {}
+    for f in sorted(inp.iterdir()):
+        for line in f.read_bytes().splitlines():
+            try:
+                rec = orjson.loads(line)
+                originals[rec["id"]] = rec["text"]
+            except orjson.JSONDecodeError:
+                pass
+    out = records(tmp_path / "o", "kept") + records(tmp_path / "o", "dropped")
+    assert len(out) == len(originals) == stats["documents"]["kept"] + stats["documents"]["dropped"]
+    for rec in out:
+        assert restore_original(rec) == originals[rec["id"]]
+    assert all(r["drop"]["step"] == "filter.empty" for r in records(tmp_path / "o", "dropped"))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 3))
+def test_accounting_adds_up(tmp_path_factory, seed, files):
+    tmp = tmp_path_factory.mktemp("acc")
+    inp = make_corpus(tmp / "in", files=files, per_file=15, seed=seed)
+    cfg = config(1, ["repair.whitespace", "test.split_paragraphs", "filter.empty"])
+    cfg.plugins = ["taosha_test_steps"]
+    stats = taosha.run([str(inp)], tmp / "o", cfg)
+    d = stats["documents"]
+    assert d["in"] - d["split"] + d["parts_from_splits"] == d["kept"] + d["dropped"] + d["quarantined"]
+    assert d["kept"] == len(records(tmp / "o", "kept"))
+    assert d["dropped"] == len(records(tmp / "o", "dropped"))
+    assert d["quarantined"] == len(records(tmp / "o", "quarantine"))
+
+
+def test_split_parts_rebuild_their_input(tmp_path):
+    (tmp_path / "in.jsonl").write_bytes(orjson.dumps({"id": "p", "text": "一段。  \n\n二段。\n\n\n\n三段。"}) + b"\n")
+    cfg = config(1, ["test.split_paragraphs", "repair.whitespace", "filter.empty"])
+    cfg.plugins = ["taosha_test_steps"]
+    stats = taosha.run([str(tmp_path / "in.jsonl")], tmp_path / "o", cfg)
+    parts = records(tmp_path / "o", "kept") + records(tmp_path / "o", "dropped")
+    # "\n\n\n\n" makes a part of its own, which is empty once stripped and dropped with its reason
+    assert stats["splits_by"] == {"test.split_paragraphs": {"documents": 1, "parts": 4}}
+    assert sorted(p["id"] for p in parts) == ["p#1", "p#2", "p#3", "p#4"]
+    assert stats["dropped_by"] == {"filter.empty": {"empty": 1}}
+    assert restore_parts(parts) == "一段。  \n\n二段。\n\n\n\n三段。"
+
+
+def test_two_pass_step_sees_the_whole_corpus(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.jsonl").write_bytes(b'{"id":"a1","text":"same"}\n{"id":"a2","text":"only a"}\n')
+    (inp / "b.jsonl").write_bytes(b'{"id":"b1","text":"same "}\n{"id":"b2","text":"only b"}\n')
+    cfg = config(2, ["repair.whitespace", "test.drop_repeated"])
+    cfg.plugins = ["taosha_test_steps"]
+    stats = taosha.run([str(inp)], tmp_path / "o", cfg)
+    assert stats["dropped_by"] == {"test.drop_repeated": {"repeated": 2}}
+    assert sorted(r["id"] for r in records(tmp_path / "o", "kept")) == ["a2", "b2"]
+
+
+def test_a_step_that_raises_drops_the_document_with_the_error(tmp_path):
+    (tmp_path / "in.jsonl").write_bytes('{"id":"x","text":"会崩溃的文本"}\n{"id":"y","text":"正常"}\n'.encode())
+    cfg = config(1, ["test.crash_on"])
+    cfg.plugins = ["taosha_test_steps"]
+    stats = taosha.run([str(tmp_path / "in.jsonl")], tmp_path / "o", cfg)
+    (bad,) = records(tmp_path / "o", "dropped")
+    assert bad["drop"]["reason"] == "step_error" and "simulated bug" in bad["drop"]["detail"]
+    assert restore_original(bad) == "会崩溃的文本"
+    assert stats["documents"]["kept"] == 1
+    cfg.runner.on_error = "abort"
+    with pytest.raises(RuntimeError, match="simulated bug"):
+        taosha.run([str(tmp_path / "in.jsonl")], tmp_path / "o2", cfg)
+
+
+def test_output_folder_rules(tmp_path):
+    inp = make_corpus(tmp_path / "in", files=1)
+    taosha.run([str(inp)], tmp_path / "o", config(1))
+    before = tree(tmp_path / "o")
+    taosha.run([str(inp)], tmp_path / "o", config(1))  # resume of a finished run: nothing to do
+    assert tree(tmp_path / "o") == before
+    cfg = config(1, ["repair.nfc"])
+    with pytest.raises(OutputError, match="different run"):
+        taosha.run([str(inp)], tmp_path / "o", cfg)
+    taosha.run([str(inp)], tmp_path / "o", cfg, overwrite=True)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "precious.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="not empty"):
+        taosha.run([str(inp)], tmp_path / "other", cfg)
+
+
+def test_resolved_config_is_saved_and_reusable(tmp_path):
+    inp = make_corpus(tmp_path / "in", files=1)
+    cfg = config(1)
+    cfg.set("repair.whitespace.max_blank_lines=2")
+    taosha.run([str(inp)], tmp_path / "o", cfg)
+    again = load_config(tmp_path / "o" / "pipeline.toml")
+    assert again.to_toml() == cfg.to_toml()
+
+
+def _clean_cmd(inp: Path, out: Path, cfg: Path) -> list[str]:
+    return [sys.executable, "-m", "taosha.cli", "clean", str(inp), "-o", str(out), "--config", str(cfg),
+            "--workers", "2", "-q"]
+
+
+def test_killed_run_resumes_to_identical_output(tmp_path):
+    inp = make_corpus(tmp_path / "in", files=8, per_file=25)
+    cfg = tmp_path / "slow.toml"
+    cfg.write_text('plugins = ["taosha_test_steps"]\n[[steps]]\nuse = "repair.whitespace"\n'
+                   '[[steps]]\nuse = "test.slow"\nseconds = 0.01\n[[steps]]\nuse = "filter.empty"\n')
+    subprocess.run(_clean_cmd(inp, tmp_path / "ref", cfg), check=True)
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(_clean_cmd(inp, out, cfg), start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done = list((out / "_done").glob("*.json")) if (out / "_done").exists() else []
+        if done:
+            break
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "_done").glob("*.json")))
+    assert 0 < finished < 8, "the kill should land mid-run"
+    assert not (out / "stats.json").exists()
+
+    subprocess.run(_clean_cmd(inp, out, cfg), check=True)
+    assert tree(out) == tree(tmp_path / "ref")
+    assert not [p for p in out.rglob(".*.tmp")]
