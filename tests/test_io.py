@@ -166,3 +166,27 @@ def test_discover_errors(tmp_path):
     (tmp_path / "d").mkdir()
     with pytest.raises(InputError, match="no readable input"):
         discover([str(tmp_path / "d")])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3), st.booleans(), st.booleans(), st.data())
+def test_zstd_frame_walk_tells_whole_from_truncated(tmp_path_factory, frames, checksum, skippable, data):
+    import io
+
+    from taosha.io.readers import zstd_complete
+
+    c = zstandard.ZstdCompressor(write_checksum=checksum)
+    pieces = [c.compress(lines(200, seed=k)) for k in range(frames)]
+    if skippable:
+        pieces.insert(0, (0x184D2A50).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"abc")
+    blob = b"".join(pieces)
+    boundaries = {sum(len(p) for p in pieces[:k]) for k in range(len(pieces) + 1)}
+    assert zstd_complete(io.BytesIO(blob)) is False  # no file descriptor: the checking reader is used
+    path = tmp_path_factory.mktemp("zst") / "f.zst"
+    path.write_bytes(blob)
+    with open(path, "rb") as fh:
+        assert zstd_complete(fh) is True
+    cut = data.draw(st.integers(1, len(blob) - 1).filter(lambda c: c not in boundaries))
+    path.write_bytes(blob[:cut])  # a cut between frames is a valid, shorter stream: not drawn
+    with open(path, "rb") as fh:
+        assert zstd_complete(fh) is False

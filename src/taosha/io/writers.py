@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import zstandard
 
 SINKS = ("kept", "dropped", "quarantine")
 DONE = "_done"
-_FLUSH = 1 << 20
+_BATCH = 256  # records compressed together
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -46,16 +47,44 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True)
+class PendingCommit:
+    """A unit's written but not yet committed shards. Picklable: any process on the same file system may
+    finalize it, so runners move the slow fsyncs off the workers' critical path."""
+
+    marker_path: str
+    files: list[tuple[str, str]]  # (temporary, final)
+    marker: dict[str, Any]
+
+    def finalize(self) -> None:
+        for tmp, _ in self.files:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for tmp, final in self.files:
+            os.replace(tmp, final)
+        for folder in sorted({os.path.dirname(final) for _, final in self.files}):
+            _fsync_dir(Path(folder))
+        # the marker goes last: a unit is finished only once its shards are durable under their final names
+        atomic_write(Path(self.marker_path), orjson.dumps(self.marker, option=orjson.OPT_SORT_KEYS))
+
+
 class _Sink:
-    __slots__ = ("buf", "fh", "final", "size", "tmp", "writer")
+    __slots__ = ("fh", "final", "pending", "tmp", "writer")
 
     def __init__(self, final: Path, level: int) -> None:
         self.final = final
         self.tmp = final.with_name(f".{final.name}.tmp")
-        self.fh = open(self.tmp, "wb")
+        self.fh = open(self.tmp, "wb")  # closed in ShardWriter.close/abort
         self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
-        self.buf: list[bytes] = []
-        self.size = 0
+        self.pending: list[bytes] = []
+
+    def flush(self) -> None:
+        if self.pending:
+            self.writer.write(b"".join(self.pending))
+            self.pending.clear()
 
 
 class ShardWriter:
@@ -71,27 +100,22 @@ class ShardWriter:
         s = self._sinks.get(sink)
         if s is None:
             s = self._sinks[sink] = _Sink(self.out / sink / f"{self.name}.jsonl.zst", self.level)
-        line = orjson.dumps(record) + b"\n"
-        s.buf.append(line)
-        s.size += len(line)
-        if s.size >= _FLUSH:
-            s.writer.write(b"".join(s.buf))
-            s.buf.clear()
-            s.size = 0
+        s.pending.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        if len(s.pending) >= _BATCH:
+            s.flush()
+
+    def close(self, marker: dict[str, Any]) -> PendingCommit:
+        """Finish writing the temporary files; `PendingCommit.finalize()` makes them durable and visible."""
+        for s in self._sinks.values():
+            s.flush()
+            s.writer.close()
+            s.fh.close()
+        files = sorted((str(s.tmp), str(s.final)) for s in self._sinks.values())
+        marker = {**marker, "files": sorted(f"{s.final.parent.name}/{s.final.name}" for s in self._sinks.values())}
+        return PendingCommit(str(self.out / DONE / f"{self.name}.json"), files, marker)
 
     def commit(self, marker: dict[str, Any]) -> None:
-        for s in self._sinks.values():
-            if s.buf:
-                s.writer.write(b"".join(s.buf))
-            s.writer.close()
-            s.fh.flush()
-            os.fsync(s.fh.fileno())
-            s.fh.close()
-            os.replace(s.tmp, s.final)
-        for sink in {s.final.parent for s in self._sinks.values()}:
-            _fsync_dir(sink)
-        marker = {**marker, "files": sorted(f"{s.final.parent.name}/{s.final.name}" for s in self._sinks.values())}
-        atomic_write(self.out / DONE / f"{self.name}.json", orjson.dumps(marker, option=orjson.OPT_SORT_KEYS))
+        self.close(marker).finalize()
 
     def abort(self) -> None:
         for s in self._sinks.values():

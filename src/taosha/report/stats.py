@@ -23,13 +23,17 @@ class Counters(Counter):
         self["records_in"] += 1
         self["chars_in"] += chars
 
-    def record_out(self, doc: Document) -> None:
+    def record_edits(self, doc: Document) -> None:
         seen: set[str] = set()
         for e in doc.edits:
             self[f"edit|{e.step}|{e.reason}"] += 1
             seen.add(e.step)
         for step in seen:
             self[f"edited|{step}"] += 1
+
+    def record_out(self, doc: Document) -> None:
+        if doc.edits:
+            self.record_edits(doc)
         if doc.dropped is not None:
             self["dropped"] += 1
             self["chars_dropped"] += len(doc.text)

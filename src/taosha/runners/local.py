@@ -25,22 +25,43 @@ class LocalRunner:
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers if workers > 0 else default_workers()
 
-    def map_units(self, fn: Callable[..., Any], units: list[Unit], progress: Progress | None) -> list[Any]:
+    def map_units(
+        self,
+        fn: Callable[..., Any],
+        units: list[Unit],
+        progress: Progress | None,
+        on_result: Callable[[int, Any], None] | None = None,
+    ) -> list[Any]:
         workers = min(self.workers, len(units))
         if workers <= 1:
-            return [fn(u, progress) for u in units]
+            results = []
+            for i, u in enumerate(units):
+                results.append(fn(u, progress))
+                if on_result is not None:
+                    on_result(i, results[-1])
+            return results
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         updates = ctx.Queue() if progress is not None else None
+        finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
+        results: list[Any] = [None] * len(units)
         with ctx.Pool(workers, initializer=_init, initargs=(fn, updates)) as pool:
-            pending = [pool.apply_async(_work, (u,)) for u in units]
-            while not all(p.ready() for p in pending):
-                _drain(updates, progress, timeout=0.1)
-                for p in pending:  # surface a worker's error at once, not after the others finish
-                    if p.ready() and not p.successful():
-                        p.get()
-            results = [p.get() for p in pending]
-            _drain(updates, progress, timeout=0)
+            for i, u in enumerate(units):
+                pool.apply_async(_work, (u,), callback=lambda r, i=i: finished.put((i, r, None)),
+                                 error_callback=lambda e, i=i: finished.put((i, None, e)))
+            for _ in units:
+                while True:
+                    try:
+                        i, result, error = finished.get(timeout=0.05)
+                        break
+                    except queue.Empty:
+                        _drain(updates, progress)
+                if error is not None:  # surface a worker's error at once, not after the others finish
+                    raise error
+                results[i] = result
+                if on_result is not None:
+                    on_result(i, result)
+                _drain(updates, progress)
         return results
 
 
@@ -62,17 +83,11 @@ def _work(unit: Unit) -> Any:
     return _FN(unit, _report if _UPDATES is not None else None)
 
 
-def _drain(updates: Any, progress: Progress | None, timeout: float) -> None:
+def _drain(updates: Any, progress: Progress | None) -> None:
     if updates is None or progress is None:
-        if timeout:
-            import time
-
-            time.sleep(timeout)
         return
     try:
-        item = updates.get(timeout=timeout) if timeout else updates.get_nowait()
         while True:
-            progress(*item)
-            item = updates.get_nowait()
+            progress(*updates.get_nowait())
     except queue.Empty:
         pass
