@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/taosha demo -o build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench eval
+	$(BIN)/ruff check $(wildcard src tests bench eval)
 
 test: lint
 	$(BIN)/python -m pytest

@@ -30,8 +30,9 @@ class Nfc(Step):
 
 
 # Zero-width and byte-order characters that carry no meaning inside a document. ZWJ (U+200D) is kept:
-# emoji sequences need it.
-_INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad]+")
+# emoji sequences need it. The soft hyphen (U+00AD) is kept too: in Chinese text it is a byte of UTF-8 read as
+# cp1252, evidence the mojibake repair needs.
+_INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff]+")
 _CRLF = re.compile(r"\r\n?")
 _TRAILING = re.compile("[ \t\u3000\u00a0]+(?=\n|$)")
 
