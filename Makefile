@@ -16,10 +16,13 @@ demo: $(STAMP)
 	$(BIN)/taosha demo -o build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(wildcard src tests bench eval)
+	$(BIN)/ruff check $(wildcard src tests bench eval scripts)
 
 test: lint
 	$(BIN)/python -m pytest
+
+eval: $(STAMP)
+	$(BIN)/python eval/eval_spinner.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py

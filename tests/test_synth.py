@@ -15,9 +15,9 @@ TEXT = "我们要推动经济发展，实现乡村振兴。随着改革的深入
 
 
 def test_spin_converts_script_and_annotates_with_valid_readings():
-    d = damage.spin(TEXT, random.Random(1), table_size=10, keep_simplified=0.0)
+    d = damage.spin(TEXT, random.Random(1), table={"经": "jīng", "发": "fā", "们": "men"}, keep_simplified=0.0)
     assert d.truth == TEXT
-    assert "們" in d.text and "經濟" in d.text
+    assert "們" in d.text and "經(jīng)濟" in d.text
     assert "干" in d.text  # several traditional forms: left simplified, as spinner tables do
     assert d.labels
     for lab in d.labels:

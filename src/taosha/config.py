@@ -35,7 +35,13 @@ from taosha.step import REGISTRY, Step, build_step
 
 # The default pipeline, in order. Later steps (spinner and script repair, mojibake, boilerplate, dedup)
 # join this list as they land.
-DEFAULT_STEPS: tuple[str, ...] = ("repair.nfc", "repair.whitespace", "filter.empty")
+DEFAULT_STEPS: tuple[str, ...] = (
+    "repair.nfc",
+    "repair.whitespace",
+    "repair.pinyin",
+    "repair.script",
+    "filter.empty",
+)
 
 
 @dataclass

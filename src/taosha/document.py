@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from taosha.errors import EditLogError
 
 
@@ -103,19 +105,21 @@ class Document:
         Spans must be sorted by start and must not overlap; unchanged spans record nothing.
         """
         text = self.text
+        n = len(text)
         pieces: list[str] = []
         new_edits: list[Edit] = []
+        add_piece, add_edit, make = pieces.append, new_edits.append, tuple.__new__
         pos = 0
         for start, end, new in spans:
-            if start < pos or end < start or end > len(text):
+            if start < pos or end < start or end > n:
                 raise ValueError(f"span ({start}, {end}) overlaps, is reversed or out of range")
             old = text[start:end]
             if old == new:
                 continue
-            pieces.append(text[pos:start])
-            pieces.append(new)
+            add_piece(text[pos:start])
+            add_piece(new)
             pos = end
-            new_edits.append(Edit(step, reason, start, end, old, new))
+            add_edit(make(Edit, (step, reason, start, end, old, new)))
         if not new_edits:
             return self
         pieces.append(text[pos:])
@@ -133,18 +137,31 @@ class Document:
         >>> d.text, len(d.edits)
         ('a b c', 2)
         """
-        if isinstance(repl, str):
-            spans = [(m.start(), m.end(), m.expand(repl)) for m in pattern.finditer(self.text)]
-        else:
-            spans = [(m.start(), m.end(), repl(m)) for m in pattern.finditer(self.text)]
-        return self.replace_spans(spans, step, reason)
+        new_edits: list[Edit] = []
+        add, make = new_edits.append, tuple.__new__
+
+        def record(m: re.Match[str]) -> str:  # one pass in C; Python only per match
+            new = m.expand(repl) if isinstance(repl, str) else repl(m)
+            old = m.group()
+            if new != old:
+                add(make(Edit, (step, reason, m.start(), m.end(), old, new)))
+            return new
+
+        text = pattern.sub(record, self.text)
+        if new_edits:
+            self.text = text
+            new_edits.reverse()  # right to left, as replace_spans records them
+            self.edits.extend(new_edits)
+        return self
 
     def with_text(self, new: str, step: str, reason: str) -> Document:
         """Set the text to `new`, recording the difference compactly.
 
-        When the line count is unchanged, each changed line gives one edit trimmed to its changed run;
-        otherwise one edit covers the run between the common prefix and suffix. Nothing is recorded
-        when `new` equals the current text.
+        A text of the same length gives one edit per run of changed characters (runs closer than `_GAP`
+        characters are merged). Otherwise, when the line count is unchanged, each changed line is compared
+        with its new version in the same way (runs, or one edit between the common prefix and suffix);
+        when it changes, one edit covers the run between the common prefix and suffix of the whole text.
+        Nothing is recorded when `new` equals the current text.
 
         >>> d = Document("x", "第一行\\n第二行").with_text("第1行\\n第二行", "s", "r")
         >>> [(e.start, e.before, e.after) for e in d.edits]
@@ -153,19 +170,23 @@ class Document:
         old = self.text
         if new == old:
             return self
+        if len(old) == len(new):  # a character-for-character change (script conversion): its runs
+            return self.replace_spans([(s, e, new[s:e]) for s, e in _char_runs(old, new)], step, reason)
         old_lines = old.split("\n")
         new_lines = new.split("\n")
-        if len(old_lines) == len(new_lines) and len(old_lines) > 1:
-            spans = []
-            pos = 0
-            for a, b in zip(old_lines, new_lines, strict=True):
-                if a != b:
+        if len(old_lines) != len(new_lines):
+            old_lines, new_lines = [old], [new]
+        spans: list[tuple[int, int, str]] = []
+        pos = 0
+        for a, b in zip(old_lines, new_lines, strict=True):
+            if a != b:
+                if len(a) == len(b):  # a character-for-character change (script conversion): its runs
+                    spans.extend((pos + s, pos + e, b[s:e]) for s, e in _char_runs(a, b))
+                else:
                     s, e_old, e_new = _changed_run(a, b)
                     spans.append((pos + s, pos + e_old, b[s:e_new]))
-                pos += len(a) + 1
-            return self.replace_spans(spans, step, reason)
-        s, e_old, e_new = _changed_run(old, new)
-        return self.replace_spans([(s, e_old, new[s:e_new])], step, reason)
+            pos += len(a) + 1
+        return self.replace_spans(spans, step, reason)
 
     # -- annotations and decisions ---------------------------------------------------------------------
     def tag(self, key: str, value: Any) -> Document:
@@ -242,6 +263,35 @@ class Document:
             dropped=Drop(drop["step"], drop["reason"], drop.get("detail", "")) if drop else None,
             parent=rec.get("parent"),
         )
+
+
+_GAP = 8  # unchanged characters between two changed runs that still make them one edit
+
+
+def _char_runs(a: str, b: str) -> list[tuple[int, int]]:
+    """[start, end) runs where equal-length strings differ, merging runs less than _GAP apart."""
+    if len(a) > 64:  # vectorised: a converted line differs at most of its characters
+        x = np.frombuffer(a.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        y = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        diff = np.flatnonzero(x != y)
+        if not len(diff):
+            return []
+        breaks = np.flatnonzero(np.diff(diff) > _GAP)
+        starts = np.concatenate(([diff[0]], diff[breaks + 1]))
+        ends = np.concatenate((diff[breaks], [diff[-1]])) + 1
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
+    runs: list[tuple[int, int]] = []
+    start = last = -_GAP - 1
+    for i, (x_, y_) in enumerate(zip(a, b)):  # noqa: B905 - equal lengths by contract
+        if x_ != y_:
+            if i - last > _GAP:
+                if last >= 0:
+                    runs.append((start, last + 1))
+                start = i
+            last = i
+    if last >= 0:
+        runs.append((start, last + 1))
+    return runs
 
 
 def _changed_run(a: str, b: str) -> tuple[int, int, int]:

@@ -35,7 +35,7 @@ class Damaged:
 # -- spinner ---------------------------------------------------------------------------------------------
 
 # Characters with several traditional forms: one-to-one spinner tables leave them simplified.
-AMBIGUOUS = set("干于范后发里面只台系复准冲周尽历钟制采松志余谷丑斗几借划卷")
+AMBIGUOUS = set("干于范后里面只台系复准冲周尽历钟制采松志余谷丑斗几借划卷")
 
 
 @lru_cache(maxsize=1)
@@ -67,23 +67,43 @@ def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+@lru_cache(maxsize=1)
+def _convertible_by_frequency() -> tuple[str, ...]:
+    """Simplified characters that change under conversion, most frequent first (in the bundled documents):
+    the pool spinner tables are drawn from."""
+    from taosha.synth.demo import clean_documents
+
+    counts: dict[str, int] = {}
+    for _, text in clean_documents():
+        for c in text:
+            if is_han(c) and _to_traditional_char(c) != c:
+                counts[c] = counts.get(c, 0) + 1
+    return tuple(sorted(counts, key=lambda c: (-counts[c], c)))
+
+
+def spinner_table(rng: random.Random, size: int = 40, pool: int = 300) -> dict[str, str]:
+    """A site's annotation table: `size` common convertible characters, one reading each (the first
+    reading, right or wrong for the context, as the real tools do)."""
+    chars = [c for c in _convertible_by_frequency()[:pool] if _reading(c)]
+    return {c: _reading(c) or "" for c in rng.sample(chars, min(size, len(chars)))}
+
+
 def spin(
     text: str,
     rng: random.Random,
     *,
+    table: dict[str, str] | None = None,
     table_size: int = 40,
     keep_simplified: float = 0.03,
     fullwidth_parens: float = 0.0,
 ) -> Damaged:
-    """Force-convert to traditional and glue pinyin after a site-specific set of characters."""
-    hans = [c for c in text if is_han(c)]
-    counts: dict[str, int] = {}
-    for c in hans:
-        counts[c] = counts.get(c, 0) + 1
-    frequent = sorted(counts, key=lambda c: (-counts[c], c))[: table_size * 3]
-    rng.shuffle(frequent)
-    table = {c: r for c in frequent if (r := _reading(c))}
-    table = dict(list(table.items())[:table_size])
+    """Force-convert to traditional and glue pinyin after every occurrence of the table's characters.
+
+    The table belongs to a site (`spinner_table`); one is drawn when none is given. Labels give each
+    annotation's position in the damaged text.
+    """
+    if table is None:
+        table = spinner_table(rng, table_size)
     out: list[str] = []
     labels: list[dict[str, Any]] = []
     pos = 0

@@ -1,0 +1,180 @@
+"""Remove the pinyin that SEO spinners glue after characters: 經(jīng)濟發(fā)展 → 經濟發展.
+
+An annotation is removed only when it is a valid reading of the character right before it (pypinyin's
+readings, heteronyms included). Real parentheses survive: 党委(党组), (二), (2020年), (试行), English or code
+in parentheses, and a reading after a character that does not read so, e.g. 我(tái).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from taosha.document import Document
+from taosha.step import Step, register
+
+# One syllable: Latin letters with the tone-marked vowels, an optional tone number; ASCII or full-width
+# parentheses. Marks are matched precomposed (repair.nfc runs first; `normalize_reading` also decomposes).
+_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêếềńňǹḿ"
+# lower case only: spinners write lower case; capitalised readings are authors' own (邱（Qiū）)
+_SYLLABLE = rf"[(（]([a-z{_MARKED}]{{1,7}}[1-5]?)[)）]"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+ANNOTATION = re.compile(_SYLLABLE)
+# the character before is captured by a one-character lookbehind: one pass finds every candidate
+_WITH_PREVIOUS = re.compile(rf"(?<=(.)){_SYLLABLE}", re.S)
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+
+_TONE_OF = {}
+for _base, _marks in (("a", "āáǎà"), ("e", "ēéěè"), ("i", "īíǐì"), ("o", "ōóǒò"), ("u", "ūúǔù"),
+                      ("v", "ǖǘǚǜ"), ("n", "\0ńňǹ"), ("m", "\0ḿ\0\0")):
+    for _tone, _mark in enumerate(_marks, 1):
+        if _mark != "\0":
+            _TONE_OF[_mark] = (_base, _tone)
+_TONE_OF["ü"] = ("v", 0)
+_TONE_OF["ê"] = ("e", 0)
+_TONE_OF["ế"] = ("e", 2)
+_TONE_OF["ề"] = ("e", 4)
+
+
+def normalize_reading(s: str) -> tuple[str, int]:
+    """(toneless syllable with ü as v, tone 1-4, or 0 when unmarked or neutral).
+
+    >>> normalize_reading("jīng"), normalize_reading("lv4"), normalize_reading("LÜE"), normalize_reading("men5")
+    (('jing', 1), ('lv', 4), ('lve', 0), ('men', 0))
+    """
+    s = unicodedata.normalize("NFC", s.lower())
+    tone = 0
+    if s and s[-1].isdigit():
+        tone = int(s[-1]) % 5
+        s = s[:-1]
+    out = []
+    for c in s:
+        base = _TONE_OF.get(c)
+        if base is None:
+            out.append("v" if c == "u\u0308" else c)
+        else:
+            out.append(base[0])
+            tone = tone or base[1]
+    return "".join(out), tone
+
+
+@lru_cache(maxsize=1)
+def _pinyin_dict() -> dict[int, str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict
+
+
+@lru_cache(maxsize=65536)
+def readings(ch: str) -> frozenset[tuple[str, int]]:
+    """Every reading pypinyin knows for a character (heteronyms included), normalised.
+
+    >>> sorted(readings("行"))[:2]
+    [('hang', 2), ('hang', 4)]
+    """
+    raw = _pinyin_dict().get(ord(ch))
+    if not raw:
+        return frozenset()
+    return frozenset(normalize_reading(r) for r in raw.split(","))
+
+
+@lru_cache(maxsize=65536)
+def _simplified(ch: str) -> str:
+    from taosha.repair.script import converter
+
+    out = converter("t2s").convert(ch)
+    return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=1)
+def syllables() -> frozenset[str]:
+    """Every toneless syllable pypinyin knows (about 400)."""
+    return frozenset(b for raw in _pinyin_dict().values() for r in raw.split(",") for b in [normalize_reading(r)[0]])
+
+
+@lru_cache(maxsize=4096)
+def is_marked_syllable(annotation: str) -> bool:
+    """A real syllable with a tone (mark or number), as spinners write: `jié` yes, `x`, `see` no.
+
+    >>> is_marked_syllable("jié"), is_marked_syllable("qu1"), is_marked_syllable("x"), is_marked_syllable("ma")
+    (True, True, False, False)
+    """
+    base, tone = normalize_reading(annotation)
+    return tone > 0 and base in syllables()
+
+
+def reads_as(ch: str, annotation: str) -> bool:
+    """Whether `annotation` (tone marks, tone number or none) is a reading of `ch`.
+
+    >>> reads_as("經", "jīng"), reads_as("經", "jing1"), reads_as("經", "jing"), reads_as("經", "jǐng")
+    (True, True, True, False)
+    >>> reads_as("我", "tái")
+    False
+    """
+    base, tone = normalize_reading(annotation)
+    # a traditional character may read differently from its simplified form in the dictionary (績 jī,
+    # 绩 jì); spinners take the simplified form's reading, so both count
+    known = readings(ch) | readings(_simplified(ch))
+    if tone == 0:  # unmarked or neutral: any tone of the syllable
+        return any(b == base for b, _ in known)
+    return (base, tone) in known
+
+
+@register("repair.pinyin")
+@dataclass(frozen=True)
+class Pinyin(Step):
+    """Remove inline pinyin annotations that are readings of the character before them (spinner damage).
+
+    Signals: `pinyin_removed`; `pinyin_orphans` counts annotations kept because they follow a character that
+    is not Han (often mojibake: the reading tells the encoding repair what the lost character was).
+
+    >>> from taosha.step import run_one
+    >>> d = run_one(Pinyin(), "推動經(jīng)濟發(fā)展，党委(党组)和我(tái)。")
+    >>> d.text, d.signals["pinyin_removed"]
+    ('推動經濟發展，党委(党组)和我(tái)。', 2)
+    """
+
+    def process(self, doc: Document) -> Document:
+        text = doc.text
+        if "(" not in text and "（" not in text:
+            return doc
+        removed = orphans = 0
+        verdicts = _VERDICTS
+        if len(verdicts) > 1 << 16:  # garbage makes many one-off keys: keep the cache bounded
+            verdicts.clear()
+
+        def drop_reading(m: re.Match[str]) -> str:
+            nonlocal removed, orphans
+            key = m.group(1) + m.group(2)  # the character before and the reading: 經jīng
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = _verdict(m.group(1), m.group(2))
+            if verdict == _REMOVE:
+                removed += 1
+                return ""
+            if verdict == _ORPHAN:
+                orphans += 1
+            return m.group()
+
+        doc.sub(_WITH_PREVIOUS, drop_reading, self.name, "annotation")
+        if removed:
+            doc.tag("pinyin_removed", removed)
+        if orphans:
+            doc.tag("pinyin_orphans", orphans)
+        return doc
+
+
+_KEEP, _REMOVE, _ORPHAN = 0, 1, 2
+
+
+def _verdict(prev: str, reading: str) -> int:
+    if _HAN_CHAR.match(prev):
+        return _REMOVE if reads_as(prev, reading) else _KEEP
+    if prev.isspace() or not is_marked_syllable(reading):
+        return _KEEP
+    return _ORPHAN  # after garbage, '?' or a stray letter where mojibake lost the character
+
+
+_VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters

@@ -1,0 +1,202 @@
+"""Detect a document's script (simplified, traditional, mixed, spun) and restore or convert it with OpenCC.
+
+*Spun* text is simplified Chinese that a content farm forced into traditional characters: it carries spinner
+pinyin annotations, or mixes the two scripts inside one sentence. Under the default target `keep`, spun text
+is restored to simplified and genuine traditional text (Taiwan, Hong Kong) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
+
+import numpy as np
+
+from taosha.document import Document
+from taosha.errors import ConfigError
+from taosha.step import Step, register
+
+TARGETS = ("keep", "simplified", "traditional", "tw", "hk")
+
+
+SIMP, TRAD, STOP = 1, 2, 3  # classes in the lookup table; STOP ends a sentence
+_STOPS = "。！？!?；;\n"
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[str, str]:
+    """(simplified-only, traditional-only) characters, from data/script_chars.txt (see its header)."""
+    text = (resources.files("taosha") / "data" / "script_chars.txt").read_text(encoding="utf-8")
+    sets = dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return sets["simplified_only"], sets["traditional_only"]
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> np.ndarray:
+    """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup."""
+    simp, trad = _tables()
+    lut = np.zeros(0x110000, dtype=np.uint8)
+    lut[[ord(c) for c in simp]] = SIMP
+    lut[[ord(c) for c in trad]] = TRAD
+    lut[[ord(c) for c in _STOPS]] = STOP
+    return lut
+
+
+def codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def classes(text: str) -> np.ndarray:
+    return _lookup()[codepoints(text)]
+
+
+@lru_cache(maxsize=16)
+def converter(config: str):
+    import opencc
+
+    return opencc.OpenCC(f"{config}.json")
+
+
+class ScriptInfo(NamedTuple):
+    script: str  # simplified | traditional | mixed | spun | neutral
+    confidence: float
+    simplified_chars: int  # characters found only in simplified text
+    traditional_chars: int  # characters found only in traditional text
+    mixed_sentences: int  # sentences holding both kinds (counted only when no annotation decided already)
+
+
+def detect(text: str, annotations: int = 0) -> ScriptInfo:
+    """Classify a text's script from its script-specific characters and spinner evidence.
+
+    Spun: mostly traditional characters plus evidence of forced conversion: a spinner annotation, or two sentences
+    that hold both simplified-only and traditional-only characters (writers do not mix scripts inside a
+    sentence) when at least two different simplified-only characters occur.
+
+    >>> detect("我们要推动经济发展。").script, detect("我們要推動經濟發展。").script
+    ('simplified', 'traditional')
+    >>> detect("我們要推動經濟發展。", annotations=3).script, detect("我們要推动經濟发展。我們發现。").script
+    ('spun', 'spun')
+    """
+    points = codepoints(text)
+    cls = _lookup()[points]
+    counts = np.bincount(cls, minlength=4)
+    simp, trad = int(counts[SIMP]), int(counts[TRAD])
+    total = simp + trad
+    if total == 0:
+        return ScriptInfo("neutral", 1.0, 0, 0, 0)
+    share = trad / total
+    mixed = 0
+    if simp and trad and annotations == 0:  # with an annotation the verdict is already "spun"
+        is_simp = cls == SIMP
+        leftovers = points[is_simp]
+        if leftovers.min() != leftovers.max():  # one simplified character repeated is a regional or name
+            sentence = np.cumsum(cls == STOP)  # usage (并, 庄), not conversion
+            n = int(sentence[-1]) + 1
+            has_simp = np.bincount(sentence[is_simp], minlength=n) > 0
+            has_trad = np.bincount(sentence[cls == TRAD], minlength=n) > 0
+            mixed = int(np.count_nonzero(has_simp & has_trad))
+    evidence = 2 * annotations + mixed  # one valid reading glued to a character is already strong evidence
+    if share > 0.5 and evidence >= 2:  # mostly traditional: a simplified text with a few variants is not spun
+        return ScriptInfo("spun", round(min(1.0, 0.5 + 0.05 * evidence), 3), simp, trad, mixed)
+    if share >= 0.9:
+        return ScriptInfo("traditional", round(share, 3), simp, trad, mixed)
+    if share <= 0.1:
+        return ScriptInfo("simplified", round(1 - share, 3), simp, trad, mixed)
+    return ScriptInfo("mixed", round(1 - abs(share - 0.5) * 2, 3), simp, trad, mixed)
+
+
+def plan(script: str, target: str) -> tuple[str, ...]:
+    """The OpenCC configurations to apply, in order, to bring `script` to `target`.
+
+    >>> plan("spun", "keep"), plan("traditional", "keep"), plan("spun", "tw"), plan("traditional", "simplified")
+    (('t2s',), (), ('t2s', 's2twp'), ('t2s',))
+    """
+    if target == "keep":
+        return ("t2s",) if script == "spun" else ()
+    if target == "simplified":
+        return ("t2s",) if script in ("spun", "traditional", "mixed") else ()
+    restore = ("t2s",) if script == "spun" else ()
+    if target == "traditional":
+        return () if script == "traditional" else (*restore, "s2t")
+    region = {"tw": ("s2twp", "t2tw"), "hk": ("s2hk", "t2hk")}[target]
+    return (region[1],) if script == "traditional" else (*restore, region[0])
+
+
+# 著 is the simplified form only for zhù ("to write", "marked"); as the aspect particle and in zhuó/zháo
+# words simplified text writes 着. OpenCC's t2s keeps 著 everywhere, so it is resolved from its neighbours.
+ZHU_AFTER = frozenset("名作称述者录书有译文说")  # 著名 著作 著称 …
+ZHU_BEFORE = frozenset("显原名卓论专编合巨译土昭遗新拙大所撰杰遥较")  # 显著 原著 名著 … 昭著 较著
+_ZHU = re.compile("著")
+
+
+def fix_zhu(text: str) -> str:
+    """Turn 著 into 着 except in 著-words (著名, 显著, 原著, …).
+
+    >>> fix_zhu("随著时间推移，围绕著中心，意味著变化；原著、显著、著名、著作不变。")
+    '随着时间推移，围绕着中心，意味着变化；原著、显著、著名、著作不变。'
+    """
+    if "著" not in text:
+        return text
+    return _ZHU.sub(_zhu_or_zhe, text)
+
+
+def _zhu_or_zhe(m: re.Match[str]) -> str:
+    text, i = m.string, m.start()
+    if (i and text[i - 1] in ZHU_BEFORE) or text[i + 1 : i + 2] in ZHU_AFTER:
+        return "著"
+    return "着"
+
+
+@register("repair.script")
+@dataclass(frozen=True)
+class Script(Step):
+    """Detect simplified / traditional / mixed / spun script and restore or convert it (OpenCC).
+
+    `target`: `keep` (default: restore spun text to simplified, leave genuine text alone), `simplified`,
+    `traditional`, `tw` or `hk` (OpenCC's phrase-aware configurations). Conversions are recorded as edits.
+    Signals: `script`, `script_confidence`, `simplified_chars`, `traditional_chars`, `mixed_sentences`.
+    Reads `pinyin_removed` from `repair.pinyin`, so it runs after it.
+
+    >>> from taosha.step import run_one
+    >>> from taosha.document import Document
+    >>> doc = Document("d", "隨著經濟發展，我們要實現鄉村振興。")
+    >>> doc.signals["pinyin_removed"] = 2
+    >>> out = Script().process(doc)
+    >>> out.text, out.signals["script"]
+    ('随着经济发展，我们要实现乡村振兴。', 'spun')
+    >>> run_one(Script(), "隨著經濟發展，我們要實現鄉村振興。").text  # genuine traditional: kept
+    '隨著經濟發展，我們要實現鄉村振興。'
+    """
+
+    target: str = "keep"
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ConfigError(f"repair.script: target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+
+    def setup(self) -> None:
+        _lookup()
+        for name in set(sum((plan(s, self.target) for s in ("spun", "traditional", "simplified")), ())):
+            converter(name)
+
+    def process(self, doc: Document) -> Document:
+        info = detect(doc.text, int(doc.signals.get("pinyin_removed", 0)))
+        doc.tag("script", info.script)
+        doc.tag("script_confidence", info.confidence)
+        doc.tag("simplified_chars", info.simplified_chars)
+        doc.tag("traditional_chars", info.traditional_chars)
+        doc.tag("mixed_sentences", info.mixed_sentences)
+        steps = plan(info.script, self.target)
+        if not steps:
+            return doc
+        text = doc.text
+        for name in steps:
+            text = converter(name).convert(text)
+        if steps[-1] == "t2s":
+            text = fix_zhu(text)
+        restored = info.script == "spun" and self.target in ("keep", "simplified")
+        reason = "restore_spun" if restored else "to_" + self.target
+        return doc.with_text(text, self.name, reason)
