@@ -79,7 +79,7 @@ def test_metadata_and_fields(tmp_path):
 
 @pytest.mark.parametrize("raw,error", [
     (b'{"text": "ok"\n', "invalid_json"),
-    (b'{"text": "\xff\xfe"}\n', "invalid_utf8"),
+    (b'{"text": "\xff\xfe"}\n', "undecodable"),
     (b'["text"]\n', "not_an_object"),
     (b'{"body": "x"}\n', "missing_text_field"),
     (b'{"text": 5}\n', "text_not_string"),
@@ -133,7 +133,7 @@ def test_txt_files(tmp_path):
     got = {f.rsplit("/", 1)[1]: read_all(f)[0] for f in files}
     assert got["a.txt"].text == "第一段。\n第二段。\n"  # BOM removed
     assert got["empty.txt"].text == ""  # empty, not lost: the empty filter drops it with a reason
-    assert got["gbk.txt"].error == "invalid_utf8" and got["gbk.txt"].raw == "你好".encode("gbk")
+    assert got["gbk.txt"].text == "你好" and got["gbk.txt"].source["encoding"] == "gb18030"
     assert got["bin.txt"].error == "binary_file"
 
 
@@ -190,3 +190,45 @@ def test_zstd_frame_walk_tells_whole_from_truncated(tmp_path_factory, frames, ch
     path.write_bytes(blob[:cut])  # a cut between frames is a valid, shorter stream: not drawn
     with open(path, "rb") as fh:
         assert zstd_complete(fh) is False
+
+
+@pytest.mark.parametrize("text,encoding,label", [
+    ("这是一段简体中文的新闻报道，用于检测编码。" * 3, "gbk", "gb18030"),
+    ("這是一段繁體中文的新聞報導，用於偵測編碼。" * 3, "big5", "big5"),
+    ("这是一段中文，带有字节顺序标记。", "utf-16", "utf-16"),
+    ("日本語のテキストです。文字コードを判定します。" * 3, "shift_jis", "shift_jis"),
+])
+def test_txt_in_other_encodings_is_decoded(tmp_path, text, encoding, label):
+    p = tmp_path / "a.txt"
+    p.write_bytes(text.encode(encoding))
+    (doc,) = read_all(p)
+    assert doc.text == text
+    assert doc.source["encoding"].replace("_", "-").startswith(label.replace("_", "-"))
+
+
+def test_declared_charset_wins_when_it_decodes(tmp_path):
+    from taosha.io.decode import decode_bytes
+
+    page = b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
+    body = "镕基".encode("gbk")  # GBK-only character: GB2312 is read as its superset GB18030
+    d = decode_bytes(page + body)
+    assert d.how == "declared" and d.encoding == "gb18030" and d.text.endswith("镕基")
+
+
+def test_jsonl_line_in_gbk_with_declared_charset(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_bytes(b'{"id": "g", "charset": "gbk", "text": "' + "你好，世界".encode("gbk") + b'"}\n')
+    (doc,) = read_all(p)
+    assert doc.text == "你好，世界" and doc.source["encoding"] == "gb18030"
+
+
+@pytest.mark.parametrize("policy", ["quarantine", "escape"])
+def test_undecodable_bytes_follow_the_policy(tmp_path, policy):
+    p = tmp_path / "bad.txt"
+    raw = "正常的文字".encode() + b"\xff\xfe\x80" + "后面".encode()
+    p.write_bytes(raw)
+    (out,) = read_all(p, InputConfig(undecodable=policy))
+    if policy == "quarantine":
+        assert isinstance(out, Quarantine) and out.error == "undecodable" and out.raw == raw
+    else:
+        assert isinstance(out, Document) and "\\xff" in out.text and out.signals["undecodable_bytes"] >= 2

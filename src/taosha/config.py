@@ -38,6 +38,7 @@ from taosha.step import REGISTRY, Step, build_step
 DEFAULT_STEPS: tuple[str, ...] = (
     "repair.nfc",
     "repair.whitespace",
+    "repair.mojibake",  # before repair.pinyin: annotations behind garbage name the lost characters
     "repair.pinyin",
     "repair.script",
     "filter.empty",
@@ -58,6 +59,7 @@ class InputConfig:
     id_field: str = "id"  # JSONL field holding the id; absent: PATH:OFFSET
     max_record_bytes: int = 64 << 20  # larger records are quarantined, not loaded
     chunk_bytes: int = 32 << 20  # plain .jsonl files are split into byte ranges of this size
+    undecodable: str = "quarantine"  # bytes no encoding decodes: quarantine the record, or escape them as \xNN
 
 
 @dataclass

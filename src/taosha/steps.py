@@ -1,6 +1,7 @@
 """Imports every module that registers built-in steps, so that the registry is complete."""
 
 from taosha.filters import basic as _basic  # noqa: F401
+from taosha.repair import mojibake as _mojibake  # noqa: F401
 from taosha.repair import pinyin as _pinyin  # noqa: F401
 from taosha.repair import script as _script  # noqa: F401
 from taosha.repair import unicode as _unicode  # noqa: F401

@@ -27,6 +27,7 @@ import zstandard
 from taosha.config import InputConfig
 from taosha.document import Document
 from taosha.errors import InputError
+from taosha.io.decode import Decoded, UndecodableError, decode_bytes
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
@@ -290,17 +291,25 @@ def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Docum
     except DECOMPRESS_ERRORS as exc:
         yield Quarantine(source, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
         return
-    if b"\x00" in data:
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if b"\x00" in data and not utf16:
         yield Quarantine(source, "binary_file", "the file holds NUL bytes: not text", data[:RAW_HEAD], size)
         return
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        yield Quarantine(source, "invalid_utf8", str(exc), data, size)
+        decoded = decode_bytes(data, policy=cfg.undecodable)
+    except UndecodableError as exc:
+        yield Quarantine(source, "undecodable", str(exc), data, size)
         return
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    yield Document(unit.path, text, source=source)
+    doc = Document(unit.path, decoded.text, source=source)
+    _note_encoding(doc, decoded)
+    yield doc
+
+
+def _note_encoding(doc: Document, decoded: Decoded) -> None:
+    if decoded.encoding not in ("utf-8", "utf-8-sig"):
+        doc.source["encoding"] = decoded.encoding
+    if decoded.undecodable:
+        doc.tag("undecodable_bytes", decoded.undecodable)
 
 
 def _drain(head: bytes, stream: IO[bytes]) -> tuple[bytes, int]:
@@ -314,6 +323,24 @@ def _drain(head: bytes, stream: IO[bytes]) -> tuple[bytes, int]:
         size += len(chunk)
         ended = chunk.endswith(b"\n")
     return head[:RAW_HEAD], size
+
+
+def _load_non_utf8(line: bytes, text_field: str, policy: str) -> tuple[object, Decoded]:
+    """A JSONL line that is not UTF-8: JSON's structure is ASCII, so the line parses read as latin-1; the
+    text's own bytes are then decoded with the record's declared charset, or a detected one."""
+    obj = orjson.loads(line.decode("latin-1"))
+    if obj.__class__ is not dict:
+        return obj, Decoded("", "latin-1", "declared")
+    declared = obj.get("charset") or obj.get("encoding")
+    decoded = Decoded("", "utf-8", "utf-8")
+    for key, value in obj.items():
+        if isinstance(value, str) and not value.isascii():
+            raw = value.encode("latin-1")
+            d = decode_bytes(raw, declared if isinstance(declared, str) else None, policy, bom=False)
+            obj[key] = d.text
+            if key == text_field:
+                decoded = d
+    return obj, decoded
 
 
 def _read_jsonl(
@@ -370,13 +397,19 @@ def _read_jsonl(
                 counters["blank_lines"] += 1
             continue
         source = {"path": path, "offset": offset}
+        decoded = None
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
             msg = str(exc)
-            code = "invalid_utf8" if "UTF-8" in msg or "utf-8" in msg else "invalid_json"
-            yield Quarantine(source, code, msg, line, len(line))
-            continue
+            if "UTF-8" not in msg and "utf-8" not in msg:
+                yield Quarantine(source, "invalid_json", msg, line, len(line))
+                continue
+            try:
+                obj, decoded = _load_non_utf8(line, text_field, cfg.undecodable)
+            except (orjson.JSONDecodeError, UndecodableError) as exc2:
+                yield Quarantine(source, "undecodable", f"{msg}; {exc2}", line, len(line))
+                continue
         if obj.__class__ is not dict:
             yield Quarantine(source, "not_an_object", f"a JSON {type(obj).__name__}, not an object", line, len(line))
             continue
@@ -394,7 +427,10 @@ def _read_jsonl(
                 obj = meta
             else:
                 obj["metadata"] = meta
-        yield Document(doc_id, text, obj, source)
+        doc = Document(doc_id, text, obj, source)
+        if decoded is not None:
+            _note_encoding(doc, decoded)
+        yield doc
     if progress is not None:
         progress(tell() - last_tell)
 

@@ -141,6 +141,10 @@ def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("taosha.qmark", _qmark)
 codecs.register_error("taosha.latin1", _latin1_fallback)
 
+# kinds that lose nothing when the wrong codec reads the whole run: (codec that misread, codec written in)
+# (UTF-8 read as Big5 is not among them: Big5 leaves most UTF-8 byte pairs undefined, so bytes are lost)
+REVERSIBLE_CODECS = {"utf8_as_gbk": ("gb18030", "utf-8"), "gbk_as_big5": ("big5", "gbk"),
+                     "big5_as_gbk": ("gbk", "big5")}
 MOJIBAKE_KINDS = ("utf8_as_gbk", "utf8_as_big5", "utf8_as_cp1252", "gbk_as_big5", "big5_as_gbk", "lost_byte",
                   "gained_byte", "debris")
 DEBRIS = ("锟斤拷", "烫烫烫", "屯屯屯", "\ufffd\ufffd")
@@ -184,6 +188,20 @@ def mojibake(text: str, rng: random.Random, kind: str | None = None, *, sentence
     first = rng.randrange(len(spans))
     start = spans[first][0]
     end = spans[min(len(spans), first + sentences) - 1][1]
+    if kind in REVERSIBLE_CODECS:
+        # a run that the wrong codec decodes without loss, as when whole pages are misread: move the end
+        # back until the bytes round-trip (a byte pair cut in half at the end would be lost)
+        wrong, right = REVERSIBLE_CODECS[kind]
+        while end > start:
+            try:
+                raw = text[start:end].encode(right)
+                if raw.decode(wrong).encode(wrong) == raw:
+                    break
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                pass
+            end -= 1
+        if end == start:
+            return Damaged(text, text)
     bad = garble(text[start:end], kind, rng)
     out = text[:start] + bad + text[end:]
     return Damaged(out, text, [{"kind": kind, "start": start, "end": start + len(bad), "truth": text[start:end]}])

@@ -1,0 +1,131 @@
+"""A small character language model for choosing between repair candidates.
+
+Character frequencies and two-character words come from jieba's dictionary (a real frequency source that
+ships with the package, MIT). Traditional forms share their simplified form's statistics, since the pages
+being repaired are often force-converted to traditional. The model only ranks candidates; it never decides
+alone that text is damaged.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+# Log-probabilities for what jieba's dictionary does not cover. Inside Chinese text a '?' or a lone Latin
+# letter is mostly debris of a wrong decoding, digits and punctuation are ordinary.
+ASCII_LOGP = -7.0
+LETTER_LOGP = -11.0
+QMARK_LOGP = -14.0
+PUNCT_LOGP = -5.0
+UNKNOWN_LOGP = -17.0
+WORD_BONUS = 4.0  # a candidate that makes a dictionary word with its neighbour
+OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
+_ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
+PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
+
+
+@dataclass
+class CharLM:
+    logp: dict[str, float]
+    words: frozenset[str]  # two-character words, simplified and traditional
+    common: np.ndarray  # uint8 per code point: 1 for frequent characters, ASCII and punctuation
+    off_script: frozenset[str] = frozenset()  # characters of the other script than the document's
+
+    def char(self, c: str) -> float:
+        lp = self.logp.get(c)
+        if lp is not None:
+            return lp - OFF_SCRIPT if c in self.off_script else lp
+        if c.isascii():
+            if c in _ODD_ASCII:
+                return QMARK_LOGP
+            return LETTER_LOGP if c.isalpha() else ASCII_LOGP
+        if c in PUNCT:
+            return PUNCT_LOGP
+        return UNKNOWN_LOGP
+
+    def score(self, text: str) -> float:
+        """Sum of character log-probabilities, plus a bonus per two-character dictionary word."""
+        char, words = self.char, self.words
+        total = 0.0
+        prev = ""
+        for c in text:
+            total += char(c)
+            if prev and prev + c in words:
+                total += WORD_BONUS
+            prev = c
+        return total
+
+    def rare_count(self, text: str) -> int:
+        """Characters outside the frequent set: mojibake produces them in runs."""
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return int(len(points) - self.common[points].sum())
+
+    def rare_cluster(self, text: str, window: int = 8, count: int = 3) -> bool:
+        """Whether `count` rare characters fall within `window` consecutive characters somewhere: names and
+        terms put rare characters in clean text one or two at a time, mojibake puts them in clusters."""
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        rare = 1 - self.common[points].astype(np.int32)
+        if rare.sum() < count:
+            return False
+        sums = np.convolve(rare, np.ones(window, dtype=np.int32), mode="valid") if len(rare) >= window else rare
+        return bool(sums.max() >= count) if len(rare) >= window else int(rare.sum()) >= count
+
+
+@lru_cache(maxsize=4)
+def for_script(script: str) -> CharLM:
+    """The model for a document of this script: the other script's characters are unlikely in it, which
+    tells GBK read as Big5 (traditional-looking garbage in simplified text) from the real thing."""
+    from dataclasses import replace
+
+    from taosha.repair.script import _tables
+
+    simp, trad = _tables()
+    off = {"simplified": trad, "traditional": simp}.get(script, "")
+    return replace(model(), off_script=frozenset(off))
+
+
+@lru_cache(maxsize=1)
+def model(common_size: int = 6000) -> CharLM:
+    import jieba
+
+    from taosha.repair.script import converter
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    freq: dict[str, int] = {}
+    words: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ")
+            if len(parts) < 2:
+                continue
+            word, n = parts[0], int(parts[1])
+            for c in word:
+                freq[c] = freq.get(c, 0) + n
+            if len(word) == 2:
+                words.append(word)
+    # traditional forms take their simplified form's statistics (one conversion call for all of them)
+    chars = sorted(freq)
+    trad = converter("s2t").convert("\n".join(chars)).split("\n")
+    for s, t in zip(chars, trad, strict=True):
+        if len(t) == 1 and t != s:
+            freq[t] = max(freq.get(t, 0), freq[s])
+    trad_words = converter("s2t").convert("\n".join(words)).split("\n")
+    total = sum(freq.values())
+    logp = {c: math.log(n / total) for c, n in freq.items()}
+    common = np.zeros(0x110000, dtype=np.uint8)
+    common[:0x80] = 1
+    common[[ord(c) for c in PUNCT]] = 1
+    common[0x3000] = 1
+    common[0x3040:0x3100] = 1  # kana: Japanese in Chinese text is ordinary, not a sign of mojibake
+    common[0x2500:0x2580] = 1  # box drawing
+    common[0xFF01:0xFF5F] = 1  # full-width ASCII
+    top = sorted(freq, key=lambda c: -freq[c])[:common_size]
+    common[[ord(c) for c in top]] = 1
+    for s, t in zip(chars, trad, strict=True):
+        if len(t) == 1 and common[ord(s)]:
+            common[ord(t)] = 1
+    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common)

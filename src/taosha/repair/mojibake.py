@@ -1,0 +1,477 @@
+"""Undo CJK mojibake in decoded text, recording each repair as an edit.
+
+Three families, from cheapest to most involved:
+
+1. Debris: `锟斤拷`, `烫烫烫`, `屯屯屯`, runs of U+FFFD — bytes that are gone; removed (or only counted).
+2. Reversible wrong decodings: UTF-8 read as GBK/GB18030 (`浣犲ソ` → 你好) or as Big5, GBK read as Big5 and
+   the reverse, UTF-8 read as cp1252/latin-1 (`ä½ å¥½` → 你好, through ftfy). The wrong text is encoded back
+   with the codec that misread it and decoded with the right one; a repair is kept only when the character
+   model (`taosha.repair.lm`) finds the result far more probable than what was there.
+3. Misaligned GBK: a byte lost or gained, or the full-width → half-width pass of PHP tools that rewrote a
+   byte pair across two characters (`要求??偨Y(jié)` for 要求。總結(jié)). The line is turned back into its bytes
+   (`?` standing for a byte that was lost), a rewrite is hypothesised at the damage, the bytes are decoded
+   again, and lost bytes are filled with the candidate the character model (and a surviving pinyin
+   annotation) prefers. The best hypothesis wins only when it clearly beats the damaged line.
+
+Detection is conservative: a line is examined only when it holds debris, `?` next to non-ASCII text, runs
+of rare characters or Latin-1 letters, and a repair must win by a margin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from taosha.document import Document
+from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
+from taosha.repair.pinyin import reads_as
+from taosha.repair.script import detect
+from taosha.step import Step, register
+
+DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
+_LATIN_RUN = re.compile("[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+                        "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u0080-\u009f]"
+                        "[\u0020-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+                        "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
+_ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
+
+# (reason, codec that misread the bytes, codec they were written in)
+REDECODES = (
+    ("utf8_as_gbk", "gb18030", "utf-8"),
+    ("utf8_as_big5", "big5", "utf-8"),
+    ("gbk_as_big5", "big5", "gbk"),
+    ("big5_as_gbk", "gbk", "big5"),
+)
+UNKNOWN = -1
+
+
+@lru_cache(maxsize=1)
+def _gbk_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Every GBK character by lead byte and by trail byte, for filling a lost byte."""
+    by_lead: dict[int, list[str]] = {}
+    by_trail: dict[int, list[str]] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            if trail == 0x7F:
+                continue
+            try:
+                c = bytes((lead, trail)).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            by_lead.setdefault(lead, []).append(c)
+            by_trail.setdefault(trail, []).append(c)
+    return by_lead, by_trail
+
+
+@dataclass
+class _Tokens:
+    """A line turned back into GBK bytes; UNKNOWN where a byte was lost."""
+
+    values: list[int]
+
+
+def to_bytes(text: str) -> list[int] | None:
+    """The GBK bytes a (mis)decoded text came from; `?` is a lost byte, or a lost byte and a swallowed
+    `(` / `<` when an annotation or a tag follows. None when the text cannot have come from GBK."""
+    out: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "?":
+            out.append(UNKNOWN)
+            if _ANNOTATION_TAIL.match(text, i + 1):
+                out.append(0x28)  # PHP swallowed the '(' after a lead byte
+            elif text.startswith("/", i + 1) and ">" in text[i + 1 : i + 8]:
+                out.append(0x3C)  # ... or the '<' of a closing tag
+        elif c < "\x80":
+            out.append(ord(c))
+        elif c == "€":
+            out.append(0x80)  # Windows code page 936 (what PHP and browsers decode with) maps 0x80 to €
+        else:
+            try:
+                b = c.encode("gbk")
+            except UnicodeEncodeError:
+                return None
+            out.extend(b)
+        i += 1
+    return out
+
+
+def decode_tokens(tokens: list[int], lm: CharLM) -> str:
+    """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
+    in its context (and whose reading matches a pinyin annotation right after it, when there is one)."""
+    by_lead, by_trail = _gbk_tables()
+    items: list[str | list[str]] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        b = tokens[i]
+        if 0 <= b < 0x80:
+            items.append(chr(b))
+            i += 1
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if nxt is None or (nxt != UNKNOWN and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
+            items.append("?")  # a lead byte with no trail: irreparable here
+            i += 1
+            continue
+        if b == UNKNOWN and nxt == UNKNOWN:
+            items.append([])  # both bytes lost: left to the context
+        elif b == UNKNOWN:
+            items.append(by_trail.get(nxt, []))
+        elif nxt == UNKNOWN:
+            items.append(by_lead.get(b, []))
+        else:
+            try:
+                items.append(bytes((b, nxt)).decode("gbk"))
+            except UnicodeDecodeError:
+                items.append("?")
+                i += 1
+                continue
+        i += 2
+    return _fill(items, lm)
+
+
+def _fill(items: list[str | list[str]], lm: CharLM) -> str:
+    out = [x if isinstance(x, str) else "" for x in items]
+    for k, x in enumerate(items):
+        if isinstance(x, str):
+            continue
+        prev = out[k - 1] if k else ""
+        after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
+        m = re.match(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]", after)
+        cands = x
+        if m:
+            heard = [c for c in cands if reads_as(c, m.group(1))]
+            cands = heard or cands
+        if not cands:
+            out[k] = "\ufffd"  # nothing to go on: marked, not guessed
+            continue
+        nxt = after[:1]
+        best = max(cands, key=lambda c: lm.char(c) + (4.0 if prev + c in lm.words else 0.0)
+                   + (4.0 if c + nxt in lm.words else 0.0))
+        out[k] = best
+    return "".join(out)
+
+
+@register("repair.mojibake")
+@dataclass(frozen=True)
+class Mojibake(Step):
+    """Repair CJK mojibake (UTF-8 read as GBK/Big5/cp1252, GBK<->Big5, lost bytes, debris) as edits.
+
+    `debris`: `remove` (default) deletes 锟斤拷-style debris, `flag` only counts it. `latin` runs ftfy on
+    runs of Latin-1 characters (never on CJK text). `min_gain`: how many nats of mean log-probability per
+    character a repair must win by. Signals: `mojibake_repairs`, `mojibake_debris`, `mojibake_unrepaired`.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Mojibake(), "他说：浣犲ソ锛屼笘鐣岋紒").text
+    '他说：你好，世界！'
+    >>> run_one(Mojibake(), "要求??偨Y(jié)范文").text
+    '要求。總結(jié)范文'
+    """
+
+    debris: str = "remove"
+    latin: bool = True
+    min_gain: float = 2.0
+
+    def setup(self) -> None:
+        model()
+        _gbk_tables()
+
+    def process(self, doc: Document) -> Document:
+        text = doc.text
+        lm = model()
+        debris = DEBRIS.findall(text)
+        if debris:
+            doc.tag("mojibake_debris", len(debris))
+            if self.debris == "remove":
+                doc.sub(DEBRIS, "", self.name, "debris")
+        if not _suspicious(doc.text, lm):
+            return doc
+        lm = for_script(detect(doc.text).script)
+        repairs = 0
+        if self.latin and _LATIN_RUN.search(doc.text):
+            repairs += self._latin(doc, lm)
+        repairs += self._redecode(doc, lm)
+        repairs += self._realign(doc, lm)
+        if repairs:
+            doc.tag("mojibake_repairs", repairs)
+        left = len(_SUSPECT_Q.findall(doc.text))
+        if left:
+            doc.tag("mojibake_unrepaired", left)
+        return doc
+
+    # -- 2. reversible wrong decodings ---------------------------------------------------------------
+    def _latin(self, doc: Document, lm: CharLM) -> int:
+        import ftfy
+
+        count = 0
+
+        def fix(m: re.Match[str]) -> str:
+            nonlocal count
+            run = m.group()
+            fixed = ftfy.fix_encoding(run)
+            if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= self.min_gain:
+                count += 1
+                return fixed
+            return run
+
+        doc.sub(_LATIN_RUN, fix, self.name, "utf8_as_cp1252")
+        return count
+
+    def _redecode(self, doc: Document, lm: CharLM) -> int:
+        count = 0
+        for reason, wrong, right in REDECODES:
+            def fix(m: re.Match[str], wrong: str = wrong, right: str = right) -> str:
+                nonlocal count
+                run = m.group()
+                # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
+                if right != "utf-8" and not lm.rare_cluster(run, 8, 2):
+                    return run
+                best = _best_window(run, wrong, right, lm, self.min_gain)
+                if best is None:
+                    return run
+                count += 1
+                return best
+
+            doc.sub(_NON_ASCII_RUN, fix, self.name, reason)
+        return count
+
+    # -- 3. misaligned GBK ---------------------------------------------------------------------------
+    def _realign(self, doc: Document, lm: CharLM) -> int:
+        lines = doc.text.split("\n")
+        spans = []
+        pos = 0
+        count = 0
+        for line in lines:
+            fixed, n = self._realign_line(line, lm)
+            if n:
+                spans.append((pos, pos + len(line), fixed))
+                count += n
+            pos += len(line) + 1
+        if spans:
+            doc.replace_spans(spans, self.name, "misaligned_gbk")
+        return count
+
+    def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
+        if "?" not in line and not lm.rare_cluster(line):
+            return line, 0
+        repairs = 0
+        start = 0
+        for _ in range(64):  # each round repairs the leftmost damage that a hypothesis explains
+            point = _next_damage(line, start, lm)
+            if point is None:
+                break
+            best = _best_hypothesis(line, point, lm, self.min_gain)
+            if best is None:
+                start = point + 1
+                continue
+            line, start = best
+            repairs += 1
+        return line, repairs
+
+
+def _suspicious(text: str, lm: CharLM) -> bool:
+    """The cheap gate: clean text (the common case) leaves here."""
+    if "?" in text and _SUSPECT_Q.search(text):
+        return True
+    if _LATIN_RUN.search(text):
+        return True
+    return lm.rare_cluster(text)
+
+
+_UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
+
+
+def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) -> str | None:
+    """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
+    are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
+    one right character) the stretch of characters with the largest total gain."""
+    if right == "utf-8":
+        windows = _utf8_windows(run, wrong)
+    else:
+        windows = _pair_windows(run, wrong, right, lm)
+    out, pos, changed = [], 0, False
+    for i, j in windows:
+        best = None
+        for a in range(i, min(i + 3, j)):  # the scan may take a clean neighbour in: trim up to 2 a side
+            for b in range(j, max(j - 3, a + 1), -1):
+                fixed = _redecode_span(run[a:b], wrong, right)
+                if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
+                    continue
+                if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
+                    continue
+                total = lm.score(fixed) - lm.score(run[a:b])  # the trim that gains most in all wins
+                if best is None or total > best[0]:
+                    best = (total, a, b, fixed)
+        if best is not None and best[1] >= pos:
+            out.append(run[pos : best[1]])
+            out.append(best[3])
+            pos, changed = best[2], True
+    if not changed:
+        return None
+    out.append(run[pos:])
+    return "".join(out)
+
+
+def _redecode_span(span: str, wrong: str, right: str) -> str | None:
+    try:
+        return span.encode(wrong).decode(right)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+
+
+def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
+    try:
+        raw = run.encode(wrong)
+    except UnicodeEncodeError:
+        return []
+    offsets = [0]
+    for c in run:
+        offsets.append(offsets[-1] + len(c.encode(wrong)))
+    index = {o: k for k, o in enumerate(offsets)}
+    windows = []
+    for m in _UTF8_SEQ.finditer(raw):
+        a, b = m.start(), m.end()
+        while a < b and a not in index:  # shrink to character boundaries of the run
+            a += 1
+        while b > a and b not in index:
+            b -= 1
+        if b - a >= 6:
+            windows.append((index[a], index[b]))
+    return windows
+
+
+def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[int, int]]:
+    """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
+    of per-character gains, dictionary words with the neighbour included)."""
+    fixed = [_redecode_span(c, wrong, right) for c in run]
+    gains = []
+    for k, (c, f) in enumerate(zip(run, fixed, strict=True)):
+        if f is None or len(f) != 1:
+            gains.append(-1e9)
+            continue
+        g = lm.char(f) - lm.char(c)
+        if k and fixed[k - 1] is not None:
+            g += WORD_BONUS * ((fixed[k - 1] + f in lm.words) - (run[k - 1] + c in lm.words))
+        gains.append(g)
+    windows = []
+    total, start = 0.0, 0
+    for k, g in enumerate([*gains, -1e9]):
+        if total + g <= 0:
+            # shorter, or mostly frequent characters: a rare word, not mojibake
+            if total > 0 and k - start >= 4 and 3 * lm.rare_count(run[start:k]) >= k - start:
+                windows.append((start, k))
+            total, start = 0.0, k + 1
+        else:
+            total += g
+    return windows
+
+
+_QUESTION_END = frozenset("吗嗎呢吧么麼嘛啊呀")
+
+
+def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
+    q = None
+    for m in _SUSPECT_Q.finditer(line, start):
+        if m.start() and line[m.start() - 1] in _QUESTION_END:
+            continue  # a question: 好吗? is punctuation, not a lost byte
+        q = m.start()
+        break
+    # runs of rare characters (a lost or gained byte without '?')
+    for k in range(start, len(line) - 1):
+        if q is not None and k >= q:
+            break
+        if not lm.common[ord(line[k])] and not lm.common[ord(line[k + 1])]:
+            return k
+    return q
+
+
+def _changed(old: str, new: str, b: int) -> tuple[int, int, int]:
+    """(start, end in old, end in new) of the stretch where `new` differs from `old`, from `b` on."""
+    k = b
+    n = min(len(old), len(new))
+    while k < n and old[k] == new[k]:
+        k += 1
+    e_old, e_new = len(old), len(new)
+    while e_old > k and e_new > k and old[e_old - 1] == new[e_new - 1]:
+        e_old -= 1
+        e_new -= 1
+    return k, e_old, e_new
+
+
+def _han_share(text: str) -> float:
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") / max(1, len(text))
+
+
+def _mean(lm: CharLM, text: str) -> float:
+    return lm.score(text) / max(1, len(text))
+
+
+def _decode_from(line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM) -> str | None:
+    """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
+
+    The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
+    last characters agree with the line, the rest of the line is kept as it is."""
+    n = 48
+    while True:
+        stop = min(len(line), resume + n)
+        raw = to_bytes(line[resume:stop])
+        if raw is None:
+            return None
+        fixed = decode_tokens(head + raw[skip:], lm)
+        if stop == len(line):
+            return line[:b] + fixed
+        if fixed.endswith(line[stop - 3 : stop]):
+            return line[:b] + fixed + line[stop:]
+        n *= 2
+
+
+def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
+    """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
+
+    Hypotheses are compared by mean log-probability per character over the stretch they change (with two
+    characters of context each side), so that dropping characters earns nothing by itself.
+    """
+    # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
+    candidates: list[tuple[int, int, list[int], int, int]] = []
+    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e":
+        # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80
+        candidates.append((0, point, [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2, 0))
+    window = line[max(0, point - 6) : point + 6]
+    # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
+    # invalid pair: the damage began up to a sentence before it
+    reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
+    for back in range(reach):
+        b = point - back
+        if b < 0:
+            break
+        if line[b] < "\x80" and line[b] != "?":
+            continue  # a shifted byte shows only in multibyte characters
+        candidates.append((1, b, [UNKNOWN], b, 0))
+        candidates.append((2, b, [], b, 1))
+    best: tuple[float, int, str, int, int] | None = None
+    for priority, b, head, resume, skip in candidates:
+        new_line = _decode_from(line, b, head, resume, skip, lm)
+        if new_line is None or new_line == line:
+            continue
+        k, e_old, e_new = _changed(line, new_line, b)
+        lo = max(0, k - 2)
+        old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
+        if new_part.count("?") > old_part.count("?") or "\ufffd" in new_part or lm.rare_cluster(new_part, 8, 3):
+            continue  # a repair leaves no more damage than it found
+        if old_part.replace("?", "") == new_part:
+            continue  # only a '?' dropped: a lost character stays marked, it is not repaired by deletion
+        if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
+            continue  # with no rare character as evidence, a shifted-byte reading must be all frequent text
+        gain = _mean(lm, new_part) - _mean(lm, old_part)
+        # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
+        # shifted-byte reading is clearly better
+        rank = gain + (1.5 if priority == 0 else 0.0)
+        if gain >= min_gain and (best is None or rank > best[0]):
+            best = (rank, priority, new_line, e_new, k)
+    if best is None:
+        return None
+    return best[2], max(best[3], best[4] + 1)

@@ -1,0 +1,99 @@
+"""Mojibake repair: each kind on known text, and clean text left alone (the percentages live in eval/)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from taosha import Document, restore_original
+from taosha.repair.lm import model
+from taosha.repair.mojibake import Mojibake, decode_tokens, to_bytes
+from taosha.synth import damage
+
+
+@pytest.fixture(scope="module")
+def step():
+    s = Mojibake()
+    s.setup()
+    return s
+
+
+def fix(step, text: str) -> Document:
+    doc = step.process(Document("d", text))
+    assert restore_original(doc) == text
+    return doc
+
+
+TRUTH = "我们要推动经济发展，实现乡村振兴，全面提高人民群众的生活水平。"
+
+
+@pytest.mark.parametrize("garbled", [
+    "浣犲ソ锛屼笘鐣岋紒",  # UTF-8 read as GBK
+    "ä½\xa0å¥½ï¼\x8cä¸\x96ç\x95\x8cï¼\x81",  # UTF-8 read as cp1252 (latin-1 for undefined bytes)
+])
+def test_reversible_misreadings(step, garbled):
+    assert fix(step, f"他说：{garbled}然后走了。").text == "他说：你好，世界！然后走了。"
+
+
+@pytest.mark.parametrize("kind", ["utf8_as_gbk", "gbk_as_big5", "utf8_as_cp1252"])
+def test_simulated_reversible_kinds(step, kind):
+    text = TRUTH * 2
+    d = damage.mojibake(text, random.Random(4), kind, sentences=1)
+    assert d.text != text
+    assert fix(step, d.text).text == text
+
+
+def test_debris_is_removed_or_flagged(step):
+    doc = fix(step, "今天天气锟斤拷锟斤拷很好，烫烫烫烫。")
+    assert doc.text == "今天天气很好，。" and doc.signals["mojibake_debris"] == 2
+    flag = Mojibake(debris="flag")
+    out = flag.process(Document("d", "今天锟斤拷"))
+    assert out.text == "今天锟斤拷" and out.signals["mojibake_debris"] == 1
+
+
+def test_fullwidth_pass_damage_from_php_tools(step):
+    # 要求。總結 in GBK, rewritten across a byte pair by a full-width -> half-width pass
+    assert fix(step, "要求??偨Y(jié)范文").text == "要求。總結(jié)范文"
+    assert fix(step, "國亂民怨?!币粋€國家要想").text == "國亂民怨。”一個國家要想"
+
+
+def test_lost_byte_is_realigned(step):
+    text = "我们要推动经济发展，实现乡村振兴。"
+    raw = bytearray(text.encode("gbk"))
+    del raw[6]  # a lead byte lost inside 推动
+    garbled = bytes(raw).decode("gbk", "taosha.qmark")
+    out = fix(step, garbled).text
+    assert out.startswith("我们要") and out.endswith("实现乡村振兴。")
+    assert out.count("?") <= garbled.count("?")
+
+
+def test_bytes_round_trip_and_unknowns():
+    lm = model()
+    assert decode_tokens(to_bytes("经济发展"), lm) == "经济发展"
+    assert to_bytes("a?b") == [0x61, -1, 0x62]
+
+
+@pytest.mark.parametrize("clean", [
+    "这是一个正常的句子，没有问题吗?",  # a real half-width question mark
+    "Python 3.11 发布了，支持 f(x) 语法?",
+    "东京（とうきょう）是日本的首都。",  # kana are not mojibake
+    "台灣的阿里山與日月潭是著名景點。",
+    "他的名字叫彧，字文若，是曹操的谋士。",  # rare characters in names
+    "法国 café 和德国 Straße 都很有名。",  # Latin letters with diacritics
+    "╔════╗ 表格边框",
+])
+def test_clean_text_is_left_alone(step, clean):
+    doc = fix(step, clean)
+    assert doc.text == clean and doc.edits == []
+
+
+def test_clean_corpora_are_left_alone(step, shared):
+    import gzip
+    import json
+
+    for name in ("cmrc2018_wiki_zh_hans.jsonl.gz", "drcd_wiki_zh_hant.jsonl.gz"):
+        with gzip.open(shared / "corpora" / "wiki" / name, "rt", encoding="utf-8") as fh:
+            texts = [json.loads(line)["text"] for line in fh][:300]
+        changed = [t for t in texts if fix(step, t).text != t]
+        assert len(changed) <= 1, changed[:1]
