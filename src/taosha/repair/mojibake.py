@@ -258,9 +258,12 @@ class Mojibake(Step):
     def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
         if "?" not in line and not lm.rare_cluster(line):
             return line, 0
+        if line.count("?") > max(8, len(line) // 10):
+            return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
+
         repairs = 0
         start = 0
-        for _ in range(64):  # each round repairs the leftmost damage that a hypothesis explains
+        for _ in range(16):  # each round repairs the leftmost damage that a hypothesis explains
             point = _next_damage(line, start, lm)
             if point is None:
                 break
@@ -415,8 +418,7 @@ def _decode_from(line: str, b: int, head: list[int], resume: int, skip: int, lm:
 
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is."""
-    n = 48
-    while True:
+    for n in (48, 192):  # damage that does not realign within a few sentences is not this kind
         stop = min(len(line), resume + n)
         raw = to_bytes(line[resume:stop])
         if raw is None:
@@ -426,7 +428,7 @@ def _decode_from(line: str, b: int, head: list[int], resume: int, skip: int, lm:
             return line[:b] + fixed
         if fixed.endswith(line[stop - 3 : stop]):
             return line[:b] + fixed + line[stop:]
-        n *= 2
+    return None
 
 
 def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
