@@ -10,6 +10,7 @@ from __future__ import annotations
 from taosha import steps as _steps  # noqa: F401  (registers the built-in steps)
 from taosha.config import PipelineConfig, StepSpec, load_config
 from taosha.document import Document, Drop, Edit, restore_original, restore_parts
+from taosha.fix import fix_and_explain, fix_bytes, fix_text
 from taosha.runners import run
 from taosha.step import REGISTRY, CorpusStep, Step, register, run_one, run_steps
 
@@ -24,6 +25,9 @@ __all__ = [
     "PipelineConfig",
     "Step",
     "StepSpec",
+    "fix_and_explain",
+    "fix_bytes",
+    "fix_text",
     "load_config",
     "register",
     "restore_original",

@@ -27,6 +27,7 @@ examples:
   taosha steps                                  list every step and its parameters
   taosha inspect out                            what happened, per rule
   taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff
+  taosha fix page.txt -o fixed.txt --explain    repair a text file line by line (like ftfy)
 
 output (in -o OUT): kept/ and dropped/ hold part-NNNNN.jsonl.zst shards of records
 {id, text, metadata, source, signals, edits[, drop, parent]}; quarantine/ holds unparseable input;
@@ -75,6 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=7, help="random seed of the simulator (default: 7)")
     d.add_argument("-q", "--quiet", action="store_true")
 
+    f = sub.add_parser(
+        "fix",
+        help="repair text files or stdin line by line (mojibake, spinner pinyin, script), like ftfy",
+        description="Repair FILEs (or standard input) in place of the text: mojibake, spinner pinyin, forced "
+        "traditional script, Unicode NFC. Line-preserving: output line N is input line N repaired. Reads any "
+        "supported encoding, writes UTF-8. No boilerplate removal, filtering or deduplication (see clean).",
+        formatter_class=fmt,
+    )
+    f.add_argument("files", nargs="*", metavar="FILE", help="input files (default: standard input)")
+    f.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    f.add_argument("--script", choices=["auto", "keep", "simplified", "traditional", "tw", "hk"], default="auto",
+                   help="auto/keep: restore spun text to simplified, keep genuine text (default); or convert")
+    f.add_argument("--explain", nargs="?", const="-", metavar="PATH",
+                   help="report every edit (line, column, rule, before -> after) to standard error, or as JSONL "
+                   "to PATH")
+    f.add_argument("--encoding", metavar="NAME", help="input encoding (default: detected)")
+
     i = sub.add_parser("inspect", help="summarise a run, or show one document's edits as a coloured diff",
                        description="Without --id: the run's counts per rule and a sample of documents. "
                        "With --id: that document's source, signals, drop reason and every edit.")
@@ -91,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"clean": _clean, "steps": _steps, "demo": _demo, "inspect": _inspect}[args.command](args)
+        commands = {"clean": _clean, "steps": _steps, "demo": _demo, "inspect": _inspect, "fix": _fix}
+        return commands[args.command](args)
     except TaoshaError as exc:
         print(f"taosha: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -178,6 +197,57 @@ def _demo(args: argparse.Namespace) -> int:
         print_summary(stats, root / "out", elapsed)
         print(f"\nnext: taosha inspect {root / 'out'}   (then --id ID for one document's edits)")
     return 0
+
+
+def _fix(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from taosha.errors import InputError, OutputError
+    from taosha.fix import decode_lines, fix_lines
+
+    for name in args.files:
+        if not os.path.isfile(name):
+            raise InputError(f"{name}: no such file")
+    with contextlib.ExitStack() as stack:
+        try:
+            out = (stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+                   if args.output else sys.stdout)
+            report = (stack.enter_context(open(args.explain, "wb"))
+                      if args.explain and args.explain != "-" else None)
+        except OSError as exc:
+            raise OutputError(f"cannot write {exc.filename}: {exc.strerror}") from None
+        sources = args.files or ["-"]
+        for name in sources:
+            stream = sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb"))
+            edits: list = [] if args.explain else None  # type: ignore[assignment]
+            ends = [True]
+            lines = fix_lines(decode_lines(stream, args.encoding, ends), script=args.script, explain=edits)
+            previous = None
+            for line in lines:
+                if previous is not None:
+                    out.write(previous + "\n")
+                previous = line
+                if edits:
+                    _report(edits, name, report)
+                    edits.clear()
+            if previous is not None:
+                # the last line keeps the input's choice: ended by a newline or not
+                out.write(previous + ("\n" if ends[0] else ""))
+            if edits:
+                _report(edits, name, report)
+    return 0
+
+
+def _report(edits: list, name: str, report) -> None:
+    import orjson
+
+    for e in edits:
+        if report is None:
+            print(f"{name}:{e.line}:{e.column}: {e.step}/{e.reason} {e.before!r} -> {e.after!r}", file=sys.stderr)
+        else:
+            report.write(orjson.dumps({"file": name, "line": e.line, "column": e.column, "step": e.step,
+                                       "reason": e.reason, "before": e.before, "after": e.after},
+                                      option=orjson.OPT_APPEND_NEWLINE))
 
 
 def _inspect(args: argparse.Namespace) -> int:

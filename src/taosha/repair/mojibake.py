@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from taosha.document import Document
 from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
@@ -30,10 +32,11 @@ from taosha.repair.script import detect
 from taosha.step import Step, register
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
-_LATIN_RUN = re.compile("[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
-                        "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u0080-\u009f]"
-                        "[\u0020-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
-                        "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]+")
+# UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
+# byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.
+_CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
+        "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+_LATIN_RUN = re.compile(f"(?:[\u00c0-\u00ff][{_CONT}]{{1,3}})+")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
@@ -178,12 +181,12 @@ class Mojibake(Step):
 
     def setup(self) -> None:
         model()
-        _gbk_tables()
+        _gate_table()
 
     def process(self, doc: Document) -> Document:
         text = doc.text
         lm = model()
-        debris = DEBRIS.findall(text)
+        debris = DEBRIS.findall(text) if _has_debris(text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
             if self.debris == "remove":
@@ -256,7 +259,7 @@ class Mojibake(Step):
         return count
 
     def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
-        if "?" not in line and not lm.rare_cluster(line):
+        if "?" not in line and not lm.rare_cluster(line, *_DENSE):
             return line, 0
         if line.count("?") > max(8, len(line) // 10):
             return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
@@ -276,13 +279,56 @@ class Mojibake(Step):
         return line, repairs
 
 
+_DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
+
+
+def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
+    return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
+
+
+RARE, E_LEAD, LATIN1 = 1, 2, 4  # flags of the gate's lookup table
+_UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
+
+
+@lru_cache(maxsize=1)
+def _gate_table() -> np.ndarray:
+    """Flags per code point: rare character; GBK character whose lead byte is 0xE0-0xEF (what the lead
+    byte of a CJK character in UTF-8 becomes when GBK reads it); Latin-1 letter (the same under cp1252)."""
+    lm = model()
+    table = (1 - lm.common).astype(np.uint8) * RARE
+    for lead in range(0xE0, 0xF0):
+        for trail in range(0x80, 0xC0):  # the first two bytes of a 3-byte UTF-8 sequence
+            try:
+                table[ord(bytes((lead, trail)).decode("gbk"))] |= E_LEAD
+            except UnicodeDecodeError:
+                pass
+    table[0xC0:0x100] |= LATIN1
+    return table
+
+
+def _dense(mask: np.ndarray, window: int, count: int) -> bool:
+    n = int(mask.sum())
+    if n < count:
+        return False
+    if len(mask) <= window:
+        return True
+    c = np.cumsum(mask, dtype=np.int32)
+    return bool((c[window:] - c[:-window]).max() >= count or c[window - 1] >= count)
+
+
 def _suspicious(text: str, lm: CharLM) -> bool:
-    """The cheap gate: clean text (the common case) leaves here."""
+    """The cheap gate: clean text (the common case) leaves here, after one vectorised pass."""
     if "?" in text and _SUSPECT_Q.search(text):
         return True
-    if _LATIN_RUN.search(text):
+    flags = _gate_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+    if not flags.any():
+        return False
+    if (flags & LATIN1).any() and _LATIN_RUN.search(text):
         return True
-    return lm.rare_cluster(text)
+    # traditional text has characters at those GBK positions too: confirm with the bytes themselves
+    if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+        return True
+    return _dense((flags & RARE) != 0, *_DENSE)
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
@@ -330,6 +376,8 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
         raw = run.encode(wrong)
     except UnicodeEncodeError:
+        return []
+    if not _UTF8_SEQ.search(raw):
         return []
     offsets = [0]
     for c in run:
@@ -383,11 +431,11 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
             continue  # a question: 好吗? is punctuation, not a lost byte
         q = m.start()
         break
-    # runs of rare characters (a lost or gained byte without '?')
-    for k in range(start, len(line) - 1):
-        if q is not None and k >= q:
-            break
-        if not lm.common[ord(line[k])] and not lm.common[ord(line[k + 1])]:
+    # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
+    end = len(line) - 3 if q is None else min(q, len(line) - 3)
+    common = lm.common
+    for k in range(start, end):
+        if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + 4]) >= 2:
             return k
     return q
 

@@ -1,0 +1,191 @@
+"""Repair text in place, like ftfy's `fix_text`, for Chinese: `fix_text`, `fix_and_explain`, `fix_bytes`.
+
+Only the repair steps run — the same step objects as in the pipeline: Unicode NFC, mojibake repair,
+spinner pinyin removal, script restoration. No boilerplate removal, no filtering, no deduplication, no
+change to line breaks or punctuation width.
+
+>>> fix_text("我們要推動經(jīng)濟發(fā)展，實現(xiàn)鄉(xiāng)村振興。")
+'我们要推动经济发展，实现乡村振兴。'
+>>> fix_text("浣犲ソ锛屼笘鐣岋紒")
+'你好，世界！'
+>>> fix_text("臺灣的群島與山峰。")  # genuine traditional text is kept under the default script="auto"
+'臺灣的群島與山峰。'
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from taosha.document import Document, Edit
+from taosha.errors import ConfigError
+from taosha.io.decode import decode_bytes
+from taosha.step import Step, build_step, run_steps
+
+SCRIPTS = ("auto", "keep", "simplified", "traditional", "tw", "hk")
+REPAIRS = ("repair.nfc", "repair.mojibake", "repair.pinyin", "repair.script")
+MAX_ROUNDS = 10  # a mojibake repair can reveal more damage behind it: run to a fixed point
+
+
+@lru_cache(maxsize=8)
+def repair_steps(script: str = "auto") -> tuple[Step, ...]:
+    """The repair steps, set up once per process and per target script."""
+    if script not in SCRIPTS:
+        raise ConfigError(f"script must be one of {', '.join(SCRIPTS)}, not {script!r}")
+    target = "keep" if script == "auto" else script
+    steps = tuple(build_step(name, {"target": target} if name == "repair.script" else {}) for name in REPAIRS)
+    for s in steps:
+        s.setup()
+    return steps
+
+
+def _repair(text: str, script: str) -> Document:
+    steps = repair_steps(script)
+    doc = Document("text", text)
+    for _ in range(MAX_ROUNDS):
+        done = len(doc.edits)
+        doc.signals.clear()
+        (doc,) = run_steps(steps, doc)
+        # pinyin and script repairs are complete in one pass (they run after the mojibake repair that
+        # could reveal more for them); only a mojibake repair calls for another round
+        if not any(e.step == "repair.mojibake" for e in doc.edits[done:]):
+            break
+    return doc
+
+
+def fix_text(text: str, *, script: str = "auto") -> str:
+    """Repair `text`: mojibake, spinner pinyin, forced traditional script, Unicode NFC.
+
+    `script`: `auto`/`keep` (restore spun text to simplified, keep genuine text), `simplified`,
+    `traditional`, `tw`, `hk`. Idempotent: `fix_text(fix_text(x)) == fix_text(x)`.
+
+    >>> fix_text("随着时代发展，原著显著。", script="tw")
+    '隨著時代發展，原著顯著。'
+    """
+    return _repair(text, script).text
+
+
+def fix_and_explain(text: str, *, script: str = "auto") -> tuple[str, list[Edit]]:
+    """`fix_text`, and the edits that lead from `text` to the result (undo them to get `text` back).
+
+    >>> fixed, edits = fix_and_explain("經(jīng)濟")
+    >>> fixed, [(e.step, e.before, e.after) for e in edits]
+    ('经济', [('repair.pinyin', '(jīng)', ''), ('repair.script', '經濟', '经济')])
+    """
+    doc = _repair(text, script)
+    return doc.text, doc.edits
+
+
+def fix_bytes(data: bytes, *, script: str = "auto") -> str:
+    """Decode bytes of unknown encoding (BOM, UTF-8, declared HTML charset, detection; GB2312/GBK as
+    GB18030) and repair the text. Undecodable bytes are kept as `\\xNN` escapes.
+
+    >>> fix_bytes("經(jīng)濟發展".encode("gbk"))
+    '经济发展'
+    """
+    return fix_text(decode_bytes(data, policy="escape").text, script=script)
+
+
+@dataclass
+class LineEdit:
+    """An edit placed in the input: 1-based line, 0-based column (code points), in the original text."""
+
+    line: int
+    column: int
+    step: str
+    reason: str
+    before: str
+    after: str
+
+
+def explain_lines(original: str, edits: list[Edit], first_line: int = 1) -> list[LineEdit]:
+    """Place each edit at its line and column in `original` (edits are recorded against the text as it
+    stood before each one; an edit's position is carried back through the edits made before it)."""
+    starts = [0]
+    for k, c in enumerate(original):
+        if c == "\n":
+            starts.append(k + 1)
+    out = []
+    for k, e in enumerate(edits):
+        pos = e.start
+        for prev in reversed(edits[:k]):
+            if pos >= prev.start + len(prev.after):
+                pos += len(prev.before) - len(prev.after)
+            elif pos > prev.start:
+                pos = prev.start
+        line = bisect_right(starts, pos) - 1
+        out.append(LineEdit(first_line + line, pos - starts[line], e.step, e.reason, e.before, e.after))
+    return out
+
+
+def fix_lines(lines: Iterable[str], *, script: str = "auto", block: int = 2000, block_chars: int = 1 << 20,
+              explain: list[LineEdit] | None = None) -> Iterator[str]:
+    """Repair a stream of lines (without their line breaks), yielding exactly one line per input line.
+
+    Lines are repaired in blocks, so that the script is judged on enough text (a page, not a line); the
+    repairs never add or remove line breaks, and a block that would is repaired line by line instead.
+    """
+    buf: list[str] = []
+    first = 1
+    size = 0
+    for line in lines:
+        buf.append(line)
+        size += len(line)
+        if len(buf) >= block or size >= block_chars:  # bounded memory, whatever the file
+            yield from _fix_block(buf, first, script, explain)
+            first += len(buf)
+            buf, size = [], 0
+    if buf:
+        yield from _fix_block(buf, first, script, explain)
+
+
+def _fix_block(lines: list[str], first: int, script: str, explain: list[LineEdit] | None) -> list[str]:
+    text = "\n".join(lines)
+    fixed, edits = fix_and_explain(text, script=script)
+    out = fixed.split("\n")
+    if len(out) != len(lines):  # cannot happen with the repair steps; never break the line contract
+        out, edits = [], []
+        for k, line in enumerate(lines):
+            f, e = fix_and_explain(line, script=script)
+            out.append(f)
+            if explain is not None:
+                explain.extend(explain_lines(line, e, first + k))
+        return out
+    if explain is not None:
+        explain.extend(sorted(explain_lines(text, edits, first), key=lambda e: (e.line, e.column)))
+    return out
+
+
+def decode_lines(stream: Iterable[bytes], encoding: str | None = None, ends: list[bool] | None = None) -> Iterator[str]:
+    """Lines of a byte stream as text, without their `\\n` (a `\\r` stays, so CRLF files keep theirs).
+
+    The encoding is `encoding` when given, else found on the first 64 KB (as `fix_bytes` does); a line it
+    cannot decode is decoded on its own, undecodable bytes kept as `\\xNN`. `ends`, when given, is set to
+    `[True]` when the last line ended with a newline.
+    """
+    it = iter(stream)
+    head: list[bytes] = []
+    size = 0
+    for raw in it:
+        head.append(raw)
+        size += len(raw)
+        if size >= 1 << 16:
+            break
+    if encoding is None:
+        encoding = decode_bytes(b"".join(head), policy="escape").encoding
+    for raw in _chain(head, it):
+        newline = raw.endswith(b"\n")
+        if ends is not None:
+            ends[:] = [newline]
+        body = raw[:-1] if newline else raw
+        try:
+            yield body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            yield decode_bytes(body, policy="escape", bom=False).text
+
+
+def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from head
+    yield from rest
