@@ -14,7 +14,8 @@ from taosha.document import Document
 from taosha.fix import fix_and_explain, fix_bytes, fix_text
 
 PIECES = st.sampled_from([
-    "经济", "發展", "經(jīng)", "濟(jì)", "我們", "?", "??偨Y(jié)", "浣犲ソ", "锟斤拷", "(二)", "党委(党组)", "，", "。",
+    "经济", "發展", "經(jīng)", "濟(jì)", "我們", "?", "??偨Y(jié)", "浣犲ソ", "锟斤拷", "(二)", "党委(党组)",
+    "，", "。",
     "\n", " ", "abc", "2020年", "臺灣", "隨著", "著名", "e\u0301", "ä½\xa0", "(tái)", "吗?", "\u3000",
 ])
 TEXTS = st.lists(PIECES, max_size=25).map("".join)
@@ -61,7 +62,8 @@ def run_fix(*args, stdin: bytes = b""):
 
 def test_cli_is_line_preserving_and_explains(tmp_path):
     src = tmp_path / "page.txt"
-    lines = ["我們要推動經(jīng)濟發(fā)展，實現(xiàn)鄉(xiāng)村振興。", "", "浣犲ソ锛屼笘鐣岋紒", "要求??偨Y(jié)范文"]
+    lines = ["我們要推動經(jīng)濟發(fā)展，實現(xiàn)鄉(xiāng)村振興。", "", "浣犲ソ锛屼笘鐣岋紒",
+             "要求??偨Y(jié)范文"]
     src.write_bytes("\n".join(lines).encode())
     out, log = tmp_path / "out.txt", tmp_path / "edits.jsonl"
     r = run_fix(str(src), "-o", str(out), "--explain", str(log))
