@@ -23,9 +23,12 @@ test: lint
 
 eval: $(STAMP)
 	$(BIN)/python eval/eval_spinner.py
+	$(BIN)/python eval/eval_mojibake.py
+	$(BIN)/python eval/eval_fix.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
+	$(BIN)/python bench/bench_fix.py
 
 clean:
 	rm -rf build .pytest_cache
