@@ -19,7 +19,9 @@ def run_cli(capsys, *args):
 @pytest.fixture
 def corpus(tmp_path):
     p = tmp_path / "in.jsonl"
-    p.write_bytes(orjson.dumps({"id": "a", "text": "第一段。  \r\n\r\n\r\n第二段。"}) + b"\n" +
+    text = ("今年以来，我镇坚持以人民为中心的发展思想，扎实推进乡村振兴各项工作。  \r\n\r\n\r\n"
+            "第二段，全镇新发展特色种植面积一千二百亩，取得了阶段性成效。")
+    p.write_bytes(orjson.dumps({"id": "a", "text": text}) + b"\n" +
                   orjson.dumps({"id": "b", "text": ""}) + b"\n{oops\n")
     return p
 
@@ -35,7 +37,7 @@ def test_clean_summary_and_stats(capsys, tmp_path, corpus):
 
 def test_skip_and_set(capsys, tmp_path, corpus):
     code, _, _ = run_cli(capsys, "clean", str(corpus), "-o", str(tmp_path / "o"), "--skip", "filter.empty",
-                         "--set", "repair.whitespace.max_blank_lines=0", "-q")
+                         "--skip", "filter.quality", "--set", "repair.whitespace.max_blank_lines=0", "-q")
     assert code == 0
     stats = orjson.loads((tmp_path / "o" / "stats.json").read_bytes())
     assert stats["documents"]["dropped"] == 0

@@ -67,7 +67,7 @@ def test_output_is_byte_identical_for_1_and_2_workers(tmp_path):
 
 def test_every_output_record_restores_its_input(tmp_path):
     inp = make_corpus(tmp_path / "in", files=2)
-    stats = taosha.run([str(inp)], tmp_path / "o", config(1))
+    stats = taosha.run([str(inp)], tmp_path / "o", config(1, ["repair.nfc", "repair.whitespace", "filter.empty"]))
     originals = {}
     for f in sorted(inp.iterdir()):
         for line in f.read_bytes().splitlines():

@@ -41,7 +41,12 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "repair.mojibake",  # before repair.pinyin: annotations behind garbage name the lost characters
     "repair.pinyin",
     "repair.script",
-    "filter.empty",
+    "clean.boilerplate",
+    "clean.repeated_paragraphs",
+    "clean.truncation",
+    "clean.placeholders",
+    "filter.empty",  # before filter.quality: an empty document is dropped as empty, not as too short
+    "filter.quality",
 )
 
 

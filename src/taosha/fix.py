@@ -26,7 +26,7 @@ from taosha.step import Step, build_step, run_steps
 
 SCRIPTS = ("auto", "keep", "simplified", "traditional", "tw", "hk")
 REPAIRS = ("repair.nfc", "repair.mojibake", "repair.pinyin", "repair.script")
-MAX_ROUNDS = 10  # a mojibake repair can reveal more damage behind it: run to a fixed point
+MAX_ROUNDS = 10  # rounds of the mojibake repair after the first pass, to reach a fixed point
 
 
 @lru_cache(maxsize=8)
@@ -44,14 +44,19 @@ def repair_steps(script: str = "auto") -> tuple[Step, ...]:
 def _repair(text: str, script: str) -> Document:
     steps = repair_steps(script)
     doc = Document("text", text)
+    (doc,) = run_steps(steps, doc)
+    if not doc.edits:
+        return doc  # nothing changed: another look would see the same text
+    mojibake = steps.index(next(s for s in steps if s.name == "repair.mojibake"))
     for _ in range(MAX_ROUNDS):
+        # a fixed point: the mojibake repair looks again at the restored text (its character model depends on
+        # the script), and whatever it repairs goes through the steps after it once more
         done = len(doc.edits)
         doc.signals.clear()
-        (doc,) = run_steps(steps, doc)
-        # pinyin and script repairs are complete in one pass (they run after the mojibake repair that
-        # could reveal more for them); only a mojibake repair calls for another round
-        if not any(e.step == "repair.mojibake" for e in doc.edits[done:]):
+        steps[mojibake].process(doc)
+        if len(doc.edits) == done:
             break
+        (doc,) = run_steps(steps, doc, mojibake + 1)
     return doc
 
 

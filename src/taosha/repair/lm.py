@@ -89,7 +89,7 @@ def for_script(script: str) -> CharLM:
 
 
 @lru_cache(maxsize=1)
-def model(common_size: int = 6000) -> CharLM:
+def model(common_size: int = 8000) -> CharLM:
     import jieba
 
     from taosha.repair.script import converter
@@ -123,6 +123,7 @@ def model(common_size: int = 6000) -> CharLM:
     common[0x3040:0x3100] = 1  # kana: Japanese in Chinese text is ordinary, not a sign of mojibake
     common[0x2500:0x2580] = 1  # box drawing
     common[0xFF01:0xFF5F] = 1  # full-width ASCII
+    common[[ord(c) for c in "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"]] = 1  # pinyin tone letters (annotations)
     top = sorted(freq, key=lambda c: -freq[c])[:common_size]
     common[[ord(c) for c in top]] = 1
     for s, t in zip(chars, trad, strict=True):

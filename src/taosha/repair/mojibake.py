@@ -36,7 +36,7 @@ DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
 # byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.
 _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
         "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
-_LATIN_RUN = re.compile(f"(?:[\u00c0-\u00ff][{_CONT}]{{1,3}})+")
+_LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")

@@ -1,0 +1,1 @@
+"""Cleaning: boilerplate, repeated paragraphs, cut-off endings, template blanks — every removal an edit."""

@@ -1,0 +1,183 @@
+"""Line boilerplate from rules that are data (data/boilerplate.toml, extendable by users)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from taosha.document import Document
+from taosha.errors import ConfigError
+from taosha.step import Step, register
+
+MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    match: str
+    patterns: tuple[str, ...]
+    max_chars: int
+    regex: re.Pattern[str] | None = None
+
+    def matches(self, line: str) -> bool:
+        if len(line) > self.max_chars:
+            return False
+        if self.match == "contains":
+            return any(p in line for p in self.patterns)
+        if self.match == "prefix":
+            head = line.lstrip(" \t\u3000【[")
+            return head.startswith(self.patterns)
+        assert self.regex is not None
+        return self.regex.search(line) is not None
+
+
+def check_linear(pattern: str) -> None:
+    """Refuse regexes whose matching can blow up: repetition inside repetition, backreferences.
+
+    >>> check_linear("以下是.{0,12}为大家")
+    >>> check_linear("(a+)+b")
+    Traceback (most recent call last):
+    ...
+    taosha.errors.ConfigError: boilerplate pattern '(a+)+b' nests a repetition inside a repetition; ...
+    """
+    from re import _constants as sre_constants
+    from re import _parser as parser  # the stdlib parser: the tree re itself compiles
+
+    def walk(items, inside: bool) -> None:
+        for op, av in items:
+            if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+                _lo, hi, sub = av
+                unbounded = hi == sre_constants.MAXREPEAT or hi > 100
+                if inside and unbounded:
+                    raise ConfigError(f"boilerplate pattern {pattern!r} nests a repetition inside a repetition; "
+                                      "rewrite it with bounded repeats ({0,N}) so matching stays linear")
+                walk(sub, inside or unbounded or hi > 1)
+            elif op == sre_constants.SUBPATTERN:
+                walk(av[-1], inside)
+            elif op == sre_constants.BRANCH:
+                for branch in av[1]:
+                    walk(branch, inside)
+            elif op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
+                raise ConfigError(f"boilerplate pattern {pattern!r} uses a backreference, which can match "
+                                  "in exponential time")
+
+    try:
+        tree = parser.parse(pattern)
+    except re.error as exc:
+        raise ConfigError(f"boilerplate pattern {pattern!r} is not a valid regex: {exc}") from None
+    walk(tree.data, False)
+
+
+def load_rules(text: str, where: str) -> list[Rule]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    rules = []
+    for k, item in enumerate(data.get("rule", [])):
+        name, match = item.get("name"), item.get("match")
+        patterns = tuple(item.get("patterns", ()))
+        max_chars = int(item.get("max_chars", 200))
+        if not isinstance(name, str) or match not in ("contains", "prefix", "regex") or not patterns:
+            raise ConfigError(f"{where}: rule {k + 1} needs name, match (contains|prefix|regex) and patterns")
+        if not 0 < max_chars <= MAX_RULE_CHARS:
+            raise ConfigError(f"{where}: rule {name!r}: max_chars must be 1..{MAX_RULE_CHARS}")
+        regex = None
+        if match == "regex":
+            for p in patterns:
+                check_linear(p)
+            regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+        rules.append(Rule(name, match, patterns, max_chars, regex))
+    return rules
+
+
+def rules_from(paths: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The built-in rules and those of `paths` (cached while the files stay the same)."""
+    key = []
+    for p in paths:
+        try:
+            st = Path(p).stat()
+        except OSError as exc:
+            raise ConfigError(f"boilerplate rules {p}: {exc.strerror}") from None
+        key.append((p, st.st_mtime_ns, st.st_size))
+    return _rules_from(tuple(key))
+
+
+@lru_cache(maxsize=8)
+def _rules_from(files: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
+    paths = [f[0] for f in files]
+    out = load_rules((resources.files("taosha") / "data" / "boilerplate.toml").read_text(encoding="utf-8"),
+                     "data/boilerplate.toml")
+    for p in paths:
+        try:
+            out += load_rules(Path(p).read_text(encoding="utf-8"), p)
+        except OSError as exc:
+            raise ConfigError(f"boilerplate rules {p}: {exc.strerror}") from None
+    return tuple(out)
+
+
+@register("clean.boilerplate")
+@dataclass(frozen=True)
+class Boilerplate(Step):
+    """Remove boilerplate lines (source footers, ICP/copyright, navigation, share prompts, site intros, SEO filler).
+
+    Rules are data: `data/boilerplate.toml`, plus the files in `rules`. `skip` turns rules off by name.
+    Each removed line is an edit whose reason is the rule's name.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Boilerplate(), "正文第一段。\\n本文地址：http://www.example.com/a.html\\n上一篇：工作总结").text
+    '正文第一段。'
+    """
+
+    rules: tuple[str, ...] = ()
+    skip: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        rules_from(tuple(self.rules))  # fail at construction on a bad rule file
+
+    def process(self, doc: Document) -> Document:
+        active = [r for r in rules_from(tuple(self.rules)) if r.name not in self.skip]
+        lines = doc.text.split("\n")
+        removed: dict[int, str] = {}
+        for k, line in enumerate(lines):
+            stripped = line.strip()
+            if stripped:
+                for rule in active:
+                    if rule.matches(stripped):
+                        removed[k] = rule.name
+                        break
+        if not removed:
+            return doc
+        doc.tag("boilerplate_lines", len(removed))
+        line_spans(doc, removed, self.name)
+        return doc
+
+
+def line_spans(doc: Document, removed: dict[int, str], step: str) -> None:
+    """Remove whole lines (index -> reason) with one edit each, line breaks included: a line takes the break
+    after it, and lines at the end of the text the break before them, so no blank line is left behind."""
+    lines = doc.text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    last = len(lines) - 1
+    tail = last
+    while tail in removed:  # the run of removed lines that ends the text
+        tail -= 1
+    spans = []
+    for k in sorted(removed):
+        if k > tail:  # take the break before the line instead of after it
+            spans.append((max(0, starts[k] - 1), starts[k + 1] - 1, removed[k]))
+        else:
+            spans.append((starts[k], starts[k + 1], removed[k]))
+    if tail < 0 and spans:  # every line goes: the first one has no break before it
+        _, e0, r0 = spans[0]
+        spans[0] = (0, e0, r0)
+    for s, e, reason in reversed(spans):  # right to left: each edit's offsets hold where it applies
+        if e > s:
+            doc.replace(s, e, "", step, reason)

@@ -1,0 +1,73 @@
+"""Template blanks in copy-me essays: 全县共有x名, ××县, 20xx年, 当年*同志, ____, 党的--精神."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taosha.document import Document
+from taosha.step import Step, register
+
+_HAN = "\u4e00-\u9fff"
+_EDGE = f"{_HAN}（()“”\"、，。：；！？!?%％·,;:《》〈〉【】"  # what a blank stands between in Chinese text
+PLACEHOLDER = re.compile(
+    "|".join([
+        r"(?<=(?<![0-9A-Za-z])20)(?:[xX]{2}|\*{2})(?=年|届|级)",  # 20xx年, 20**年: the blank is the xx
+        rf"(?<=[{_EDGE}0-9])[xX]{{1,4}}(?=[{_EDGE}0-9])",  # 共有x名, 第xx期, x月x日
+        rf"(?<=[{_EDGE}])[xX]{{1,4}}(?![A-Za-z0-9])",
+        rf"(?<![0-9A-Za-z])[×Ｘ]{{1,4}}(?=[{_EDGE}])",  # ××县, “×行动”
+        rf"(?<=[{_HAN}])\*{{1,12}}(?=[{_HAN}])",  # 中国*的领导
+        r"[_＿]{3,}",  # ____ blanks to fill in
+        rf"(?<=[{_HAN}])-{{2}}(?=[{_HAN}])",  # 党的--精神
+    ])
+)
+# x or X as a letter of mathematics or science, not a blank: x轴, X光, X射线, x坐标, x值
+_NOT_BLANK_AFTER = set("轴光射坐值的方向染")
+
+
+def find_placeholders(text: str) -> list[re.Match[str]]:
+    """Template blanks in `text`.
+
+    >>> [m.group() for m in find_placeholders("全县共有x名干部，××县在20xx年成立，第xx期。")]
+    ['x', '××', 'xx', 'xx']
+    >>> find_placeholders("以x轴为准，分辨率1920x1080，玩Xbox，X光片，3×3矩阵。")
+    []
+    """
+    out = []
+    for m in PLACEHOLDER.finditer(text):
+        s = m.group()
+        after = text[m.end() : m.end() + 1]
+        if s[0] in "xX×" and after in _NOT_BLANK_AFTER:
+            continue
+        before = text[max(0, m.start() - 2) : m.start()]
+        if after.isdigit() and before[-1:].isdigit():
+            continue  # 1920x1080, 3x3: a product, not a blank
+        if before[-1:] == "(" and before[:1].isascii() and before[:1].isalnum():
+            continue  # f(x): an argument, not a blank
+        out.append(m)
+    return out
+
+
+@register("clean.placeholders")
+@dataclass(frozen=True)
+class Placeholders(Step):
+    """Count template blanks (x, xx, ××, 20xx, *, ____, --) and drop documents denser than `max_per_1000`.
+
+    Signals: `placeholders` (count) and `placeholder_density` (per 1,000 characters). `max_per_1000 = 0`
+    only measures. Blanks are not removed: the text around them is still the document's.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Placeholders(max_per_1000=20), "全县共有x名干部，xx个村。").dropped.reason
+    'template_blanks'
+    """
+
+    max_per_1000: float = 8.0
+
+    def process(self, doc: Document) -> Document:
+        found = find_placeholders(doc.text)
+        density = 1000.0 * len(found) / max(1, len(doc.text))
+        doc.tag("placeholders", len(found))
+        doc.tag("placeholder_density", round(density, 3))
+        if self.max_per_1000 and density > self.max_per_1000:
+            return doc.drop(self.name, "template_blanks", f"{len(found)} blanks, {density:.1f} per 1000 chars")
+        return doc

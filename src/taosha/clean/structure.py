@@ -1,0 +1,73 @@
+"""Document structure: exact repeated paragraphs inside a document, and a last sentence cut in half."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taosha.document import Document
+from taosha.step import Step, register
+
+SENTENCE_END = "。！？!?…」”』）)》.；;"
+_SPACE = re.compile(r"\s+")
+
+
+@register("clean.repeated_paragraphs")
+@dataclass(frozen=True)
+class RepeatedParagraphs(Step):
+    """Remove exact repeats of a paragraph (line) inside a document, keeping the first; `min_chars` spares
+    short lines such as headings and signatures.
+
+    >>> from taosha.step import run_one
+    >>> run_one(RepeatedParagraphs(min_chars=5), "同志们：\\n今天开会。\\n同志们：\\n今天开会。\\n散会。").text
+    '同志们：\\n今天开会。\\n同志们：\\n散会。'
+    """
+
+    min_chars: int = 20
+
+    def process(self, doc: Document) -> Document:
+        from taosha.clean.boilerplate import line_spans
+
+        seen: set[str] = set()
+        removed: dict[int, str] = {}
+        for k, line in enumerate(doc.text.split("\n")):
+            key = _SPACE.sub("", line)
+            if len(key) >= self.min_chars:
+                if key in seen:
+                    removed[k] = "repeated_paragraph"
+                else:
+                    seen.add(key)
+        if removed:
+            doc.tag("repeated_paragraphs", len(removed))
+            line_spans(doc, removed, self.name)
+        return doc
+
+
+@register("clean.truncation")
+@dataclass(frozen=True)
+class Truncation(Step):
+    """Trim a last sentence cut in half back to the last sentence end, and flag it (`truncated`).
+
+    Only a prose line is judged (at least `min_line_chars`): titles, dates and signatures end without
+    punctuation on purpose.
+
+    >>> from taosha.step import run_one
+    >>> d = run_one(Truncation(), "第一段。\\n我们要继续努力，推动经济社会高质量发展。在新的一年里，我们将进一步加强")
+    >>> d.text, d.signals["truncated"]
+    ('第一段。\\n我们要继续努力，推动经济社会高质量发展。', 1)
+    """
+
+    min_line_chars: int = 30
+
+    def process(self, doc: Document) -> Document:
+        text = doc.text.rstrip()
+        last_break = text.rfind("\n")
+        last = text[last_break + 1 :]
+        if len(last) < self.min_line_chars or last[-1] in SENTENCE_END:
+            return doc
+        cut = max(last.rfind(c) for c in SENTENCE_END)
+        if cut < 0:
+            return doc.tag("truncated", 1)  # no sentence end to go back to: flagged, kept
+        start = last_break + 1 + cut + 1
+        doc.replace(start, len(doc.text), "", self.name, "cut_off_sentence")
+        return doc.tag("truncated", 1)

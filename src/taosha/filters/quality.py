@@ -1,0 +1,143 @@
+"""Chinese quality signals and the filter that drops by them.
+
+Signals are measured on characters (Chinese has no spaces): Gopher-style repetition as the share of
+characters covered by n-grams that occur more than once (n = 2…10) and the share of the most frequent
+n-gram (n = 2…4), computed with vectorised rolling hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from taosha.document import Document
+from taosha.step import Step, register
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+_HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF))
+CJK_PUNCT = "，。、；：？！“”‘’（）《》【】—…·「」『』"
+HAN, PUNCT, DIGIT, LATIN = 1, 2, 3, 4
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    lut = np.zeros(0x110000, dtype=np.uint8)
+    for lo, hi in _HAN_RANGES:
+        lut[lo : hi + 1] = HAN
+    lut[[ord(c) for c in CJK_PUNCT + ",.;:?!\"'()-"]] = PUNCT
+    lut[ord("0") : ord("9") + 1] = DIGIT
+    lut[0xFF10:0xFF1A] = DIGIT
+    lut[ord("a") : ord("z") + 1] = LATIN
+    lut[ord("A") : ord("Z") + 1] = LATIN
+    return lut
+
+
+def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
+    """(share of characters inside an n-gram seen twice or more, share of the most frequent n-gram)."""
+    m = len(points) - n + 1
+    if m <= 1:
+        return 0.0, 0.0
+    h = np.zeros(m, dtype=np.uint64)
+    for k in range(n):  # polynomial hash of each n-gram, vectorised over positions
+        h = h * np.uint64(1_000_003) + points[k : k + m].astype(np.uint64)
+    _, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
+    dup = counts[inverse] > 1
+    cover = np.zeros(len(points) + 1, dtype=np.int32)
+    starts = np.flatnonzero(dup)
+    np.add.at(cover, starts, 1)
+    np.add.at(cover, starts + n, -1)
+    covered = int((np.cumsum(cover)[:-1] > 0).sum())
+    return covered / len(points), float(counts.max() * n / len(points))
+
+
+@lru_cache(maxsize=1)
+def _langid():
+    from langid.langid import LanguageIdentifier, model
+
+    return LanguageIdentifier.from_modelstring(model, norm_probs=True)
+
+
+def language(text: str, han_share: float) -> tuple[str, float]:
+    """(language, probability): Chinese by its characters when they dominate, else langid.py (offline)."""
+    if han_share >= 0.5:
+        return "zh", 1.0
+    lang, prob = _langid().classify(text[:2000])
+    return lang, round(float(prob), 3)
+
+
+@register("filter.quality")
+@dataclass(frozen=True)
+class Quality(Step):
+    """Measure Chinese quality signals and drop documents outside the thresholds (0 turns a test off).
+
+    Signals: `chars`, `han_share`, `punct_share`, `digit_share`, `latin_share`, `sentence_mean`,
+    `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` … `top_ngram_4`,
+    `language`, `language_prob`. Drop reasons: `too_short`, `not_chinese`, `low_han_share`,
+    `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Quality(), "好好学习天天向上。" * 40).dropped.reason
+    'repetition'
+    """
+
+    min_chars: int = 50
+    min_han_share: float = 0.3
+    languages: tuple[str, ...] = ("zh",)
+    max_dup_line_share: float = 0.5
+    max_dup_ngram_5: float = 0.6  # share of characters in repeated 5-grams
+    max_dup_ngram_10: float = 0.5
+    max_top_ngram_2: float = 0.2
+    max_sentence_chars: int = 1000
+
+    def setup(self) -> None:
+        _classes()
+        if any(lang != "zh" for lang in self.languages):
+            _langid()
+
+    def process(self, doc: Document) -> Document:
+        text = doc.text
+        n = len(text)
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        counts = np.bincount(_classes()[points], minlength=5) if n else np.zeros(5, dtype=np.int64)
+        han = counts[HAN] / max(1, n)
+        sig = doc.signals
+        sig["chars"] = n
+        sig["han_share"] = round(float(han), 4)
+        sig["punct_share"] = round(float(counts[PUNCT] / max(1, n)), 4)
+        sig["digit_share"] = round(float(counts[DIGIT] / max(1, n)), 4)
+        sig["latin_share"] = round(float(counts[LATIN] / max(1, n)), 4)
+        lengths = [len(m.group()) for m in _SENTENCE.finditer(text)] or [0]
+        sig["sentence_mean"] = round(sum(lengths) / len(lengths), 1)
+        sig["sentence_max"] = max(lengths)
+        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+        sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
+        for k in range(2, 11):
+            dup, top = dup_ngram_share(points, k)
+            sig[f"dup_ngram_{k}"] = round(dup, 4)
+            if k <= 4:
+                sig[f"top_ngram_{k}"] = round(top, 4)
+        lang, prob = language(text, han)
+        sig["language"], sig["language_prob"] = lang, prob
+        return self._decide(doc)
+
+    def _decide(self, doc: Document) -> Document:
+        s = doc.signals
+        if self.min_chars and s["chars"] < self.min_chars:
+            return doc.drop(self.name, "too_short", f"{s['chars']} < {self.min_chars} characters")
+        if self.languages and s["language"] not in self.languages:
+            return doc.drop(self.name, "not_chinese", f"language {s['language']} ({s['language_prob']})")
+        if self.min_han_share and s["han_share"] < self.min_han_share:
+            return doc.drop(self.name, "low_han_share", f"{s['han_share']:.2f} < {self.min_han_share}")
+        if self.max_dup_line_share and s["dup_line_share"] > self.max_dup_line_share:
+            return doc.drop(self.name, "duplicate_lines", f"{s['dup_line_share']:.2f} of lines repeat")
+        for key, limit in (("dup_ngram_5", self.max_dup_ngram_5), ("dup_ngram_10", self.max_dup_ngram_10)):
+            if limit and s[key] > limit:
+                return doc.drop(self.name, "repetition", f"{key} = {s[key]:.2f} > {limit}")
+        if self.max_top_ngram_2 and s["top_ngram_2"] > self.max_top_ngram_2:
+            return doc.drop(self.name, "top_ngram", f"top_ngram_2 = {s['top_ngram_2']:.2f}")
+        if self.max_sentence_chars and s["sentence_max"] > self.max_sentence_chars:
+            return doc.drop(self.name, "long_sentence", f"a sentence of {s['sentence_max']} characters")
+        return doc

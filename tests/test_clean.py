@@ -1,0 +1,151 @@
+"""Cleaning steps: boilerplate rules (data, linear), repeated paragraphs, cut-off endings, template blanks,
+quality signals. The percentages live in eval/."""
+
+from __future__ import annotations
+
+import pytest
+
+from taosha import Document, restore_original
+from taosha.clean.boilerplate import Boilerplate, check_linear, load_rules
+from taosha.clean.placeholders import Placeholders, find_placeholders
+from taosha.clean.structure import RepeatedParagraphs, Truncation
+from taosha.errors import ConfigError
+from taosha.filters.quality import Quality, dup_ngram_share
+from taosha.step import build_step
+
+
+def run(step, text):
+    step.setup()
+    doc = step.process(Document("d", text))
+    assert restore_original(doc) == text
+    return doc
+
+
+BODY = "今年以来，我镇坚持以人民为中心的发展思想，扎实推进乡村振兴各项工作，取得了阶段性成效。"
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("本文地址：http://www.fanwen8.com/zongjie/12345.html", "source_footer"),
+    ("转载请注明出处：范文网", "source_footer"),
+    ("Copyright © 2012-2021 example.com 版权所有 京ICP备12345678号-1", "icp_copyright"),
+    ("上一篇：2021年工作计划", "navigation"),
+    ("【相关推荐】年终总结范文", "navigation"),
+    ("喜欢就分享给你的朋友吧！点击右上角分享到朋友圈。", "share_prompt"),
+    ("工作总结是我们在工作和学习中经常用到的文体。总结范文可以为我们提供一些新颖的观点和见解。", "site_intro"),
+    ("以下是小编为大家整理的乡村振兴工作总结，欢迎品鉴！", "site_intro"),
+    ("工作是一个汉语单词,有两个词性。以下是为大家整理的关于,欢迎品鉴!", "seo_filler"),
+    ("/p>", "markup_residue"),
+])
+def test_boilerplate_rules(line, reason):
+    doc = run(Boilerplate(), f"{BODY}\n{line}\n{BODY}")
+    assert doc.text == f"{BODY}\n{BODY}"
+    assert [e.reason for e in doc.edits] == [reason]
+
+
+@pytest.mark.parametrize("text", [
+    BODY,
+    "本数据仅供参考，请以官方公布为准。" + BODY,  # "仅供参考" alone is not an essay-site blurb
+    "上一篇文章我们讨论了乡村振兴的意义，这一篇我们谈谈具体做法，" + BODY * 3,  # long prose line
+])
+def test_content_is_not_boilerplate(text):
+    assert run(Boilerplate(), text).edits == []
+
+
+def test_boilerplate_at_the_end_leaves_no_blank_line():
+    doc = run(Boilerplate(), f"{BODY}\n上一篇：甲\n下一篇：乙")
+    assert doc.text == BODY
+
+
+def test_rules_must_match_in_linear_time():
+    check_linear("以下是.{0,12}为大家(?:整理|收集)的")
+    for bad in ("(a+)+b", "(?:x*)*y", "(a|aa)+", r"(\w+)\1"):
+        with pytest.raises(ConfigError):
+            check_linear(bad) if bad != "(a|aa)+" else check_linear("((a|aa)+)+")
+    # an adversarial line for a regex rule is bounded by max_chars: the rule is not even tried
+    rules = load_rules('[[rule]]\nname = "x"\nmatch = "regex"\npatterns = ["a{0,50}b"]\nmax_chars = 100\n', "t")
+    assert rules[0].matches("a" * 10_000) is False
+
+
+def test_user_rules_extend_the_defaults(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text('[[rule]]\nname = "my_footer"\nmatch = "prefix"\npatterns = ["来源：本站"]\nmax_chars = 50\n')
+    doc = run(build_step("clean.boilerplate", {"rules": [str(f)]}), f"{BODY}\n来源：本站原创")
+    assert doc.edits[0].reason == "my_footer"
+    f.write_text('[[rule]]\nname = "bad"\nmatch = "regex"\npatterns = ["(a+)+"]\n')
+    with pytest.raises(ConfigError, match="nests a repetition"):
+        build_step("clean.boilerplate", {"rules": [str(f) + ""]})
+
+
+def test_repeated_paragraphs_keep_the_first():
+    doc = run(RepeatedParagraphs(), f"{BODY}\n第二段内容，与第一段不同，也足够长了。\n{BODY}")
+    assert doc.text == f"{BODY}\n第二段内容，与第一段不同，也足够长了。" and doc.signals["repeated_paragraphs"] == 1
+
+
+def test_truncation_trims_and_flags_but_spares_signatures():
+    doc = run(Truncation(), f"{BODY}\n{BODY}我们将进一步加强组织领导，确保各项")
+    assert doc.text == f"{BODY}\n{BODY}" and doc.signals["truncated"] == 1
+    signed = f"{BODY}\n教务处\n2021年6月7日"
+    assert run(Truncation(), signed).text == signed
+
+
+@pytest.mark.parametrize("text,blanks", [
+    ("全县共有x名党员", ["x"]), ("××县人民政府", ["××"]), ("20xx年工作计划", ["xx"]), ("第xx期培训班", ["xx"]),
+    ("中国*的领导", ["*"]), ("姓名：______", ["______"]), ("党的--精神", ["--"]), ("“×行动”", ["×"]),
+    ("以x轴为横坐标", []), ("3x3矩阵", []), ("玩Xbox游戏", []), ("X光检查", []), ("分辨率1920x1080", []),
+    ("3×3=9", []), ("the xx factor", []), ("f(x)=2x+1", []),
+])
+def test_placeholders(text, blanks):
+    assert [m.group() for m in find_placeholders(text)] == blanks
+
+
+def test_placeholder_density_drops_template_essays():
+    template = "全县共有x名党员，xx个支部，××县委书记xx同志讲话。" * 5
+    assert run(Placeholders(), template).dropped.reason == "template_blanks"
+    assert run(Placeholders(), BODY).signals["placeholders"] == 0
+
+
+def test_quality_signals_and_drops():
+    from taosha.synth.demo import clean_documents
+
+    essay = dict(clean_documents())["06_persistence_essay"]
+    doc = run(Quality(), essay)
+    assert doc.dropped is None, doc.dropped
+    s = doc.signals
+    assert s["han_share"] > 0.8 and s["language"] == "zh" and 0 < s["sentence_mean"] <= s["sentence_max"]
+    assert s["dup_ngram_10"] < 0.1
+    repeated = run(Quality(), BODY * 3)
+    assert repeated.dropped.reason == "repetition" and repeated.signals["dup_ngram_10"] > 0.9
+    assert run(Quality(max_dup_ngram_10=0, max_dup_ngram_5=0, max_top_ngram_2=0), BODY * 3).dropped is None
+    assert run(Quality(), "太短").dropped.reason == "too_short"
+    english = "This is an English paragraph about the economy and rural development, long enough to judge. " * 2
+    assert run(Quality(), english).dropped.reason == "not_chinese"
+    assert run(Quality(), "哈" * 300).dropped.reason == "repetition"
+
+
+def test_dup_ngram_share():
+    import numpy as np
+
+    pts = np.frombuffer("abcabcxyz".encode("utf-32-le"), dtype=np.uint32)
+    dup, top = dup_ngram_share(pts, 3)
+    assert dup == pytest.approx(6 / 9) and top == pytest.approx(2 * 3 / 9)
+
+
+def test_default_pipeline_cleans_a_damaged_page():
+    import random
+
+    from taosha import PipelineConfig, run_steps
+    from taosha.synth import damage
+    from taosha.synth.demo import clean_documents
+
+    essay = dict(clean_documents())["06_persistence_essay"]
+    spun = damage.spin(essay, random.Random(2), table={"坚": "jiān", "持": "chí", "标": "biāo"}, keep_simplified=0)
+    page = ("以下是小编为大家整理的论坚持，欢迎品鉴！\n" + spun.text + "\n本文地址：http://www.example.com/a.html\n"
+            "上一篇：工作总结")
+    steps = PipelineConfig().build()
+    for step in steps:
+        step.setup()
+    (doc,) = run_steps(steps, Document("p", page))
+    assert doc.dropped is None, doc.dropped
+    assert doc.text == essay
+    assert restore_original(doc) == page
+    assert {e.step for e in doc.edits} >= {"repair.pinyin", "repair.script", "clean.boilerplate"}
