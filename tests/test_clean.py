@@ -149,3 +149,43 @@ def test_default_pipeline_cleans_a_damaged_page():
     assert doc.text == essay
     assert restore_original(doc) == page
     assert {e.step for e in doc.edits} >= {"repair.pinyin", "repair.script", "clean.boilerplate"}
+
+
+def test_compilation_pages_split_at_numbered_headings():
+    import random
+
+    from taosha.clean.compilation import Compilation
+    from taosha.document import restore_parts
+    from taosha.synth import damage
+
+    rng = random.Random(5)
+    for _ in range(8):  # every heading style of the simulator
+        parts = [f"第{k}篇的正文，讲述了不同的事情，内容各不相同。\n第二段也是正文。" for k in range(1, 4)]
+        page = damage.compilation("工作总结", parts, rng)
+        out = Compilation().process(Document("p", page.text))
+        assert isinstance(out, list) and [p.text.strip() for p in out] == parts
+        assert restore_parts(out) == page.text
+        assert [p.parent["part"] for p in out] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("text", [
+    "一是加强领导。\n二是完善制度。\n三是强化考核。",
+    "（一）加强领导\n（二）完善制度",
+    "第一章 总则\n第一条 为了规范管理。\n第二章 附则",
+    "工作总结篇一\n只有一个篇一标题的文章，不是合集。",
+    BODY + "\n为全面建设社会主义现代化国家作出更大的贡献。\n" + BODY,  # a closing formula inside one speech
+])
+def test_ordinary_documents_are_not_split(text):
+    from taosha.clean.compilation import Compilation
+
+    assert not isinstance(Compilation().process(Document("d", text)), list)
+
+
+def test_glued_speeches_split_at_salutations_on_a_compilation_page():
+    from taosha.clean.compilation import Compilation
+
+    page = "\n".join(["讲话篇一", "同志们：", "第一篇讲话。", "谢谢大家！", "同志们：", "第二篇讲话。", "讲话篇二",
+                      "同志们：", "第三篇讲话。"])
+    out = Compilation().process(Document("p", page))
+    assert [p.text.split("\n")[:2] for p in out] == [["同志们：", "第一篇讲话。"], ["同志们：", "第二篇讲话。"],
+                                                     ["同志们：", "第三篇讲话。"]]

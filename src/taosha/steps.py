@@ -1,6 +1,7 @@
 """Imports every module that registers built-in steps, so that the registry is complete."""
 
 from taosha.clean import boilerplate as _boilerplate  # noqa: F401
+from taosha.clean import compilation as _compilation  # noqa: F401
 from taosha.clean import placeholders as _placeholders  # noqa: F401
 from taosha.clean import structure as _structure  # noqa: F401
 from taosha.filters import basic as _basic  # noqa: F401
