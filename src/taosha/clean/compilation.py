@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from taosha.document import Document
 from taosha.step import Step, register
@@ -25,7 +26,9 @@ HEADING = re.compile(
 SALUTATION = re.compile(r"^(?:同志们[:：]$|同志们[，,:：](?:这次|今天|今年|刚才|现在)|尊敬的.{1,30}[:：]$"
                         r"|各位(?:领导|同志|来宾|代表)[:：]$)")
 # a numbered point goes on with the same speech: 三要…, 1.…, (一)…, 第二…
-ENUMERATION = re.compile(rf"^(?:[{_NUM}]+[是要][，,、]?|\d{{1,2}}[.、．]|[（(][{_NUM}\d]{{1,3}}[)）]|第[{_NUM}\d]{{1,3}}[，,、是])")
+ENUMERATION = re.compile(
+    rf"^(?:[{_NUM}]+[是要][，,、]?|\d{{1,2}}[.、．]|[（(][{_NUM}\d]{{1,3}}[)）]|第[{_NUM}\d]{{1,3}}[，,、是])"
+)
 CLOSING = re.compile(
     r"(?:谢谢(?:大家|各位)?[!！。.]?|散会[。!！]|讲话完毕[。!！]|(?:做出|作出)更大(?:的)?贡献[。!！]"
     r"|(?:提供|作出)(?:了)?(?:坚强|有力|强有力|坚实)?(?:的)?(?:思想|组织|政治)?(?:保证|保障)"
@@ -81,7 +84,7 @@ class Compilation(Step):
         numbered = [(k, n) for k, n in numbered if n is not None]
         headings = set()
         # headings count when numbered in sequence: 篇一 then 篇二 (a lone 篇一 may be a title)
-        for (k1, n1), (k2, n2) in zip(numbered, numbered[1:], strict=False):
+        for (k1, n1), (k2, n2) in pairwise(numbered):
             if n2 == n1 + 1:
                 headings.update((k1, k2))
         cuts = sorted(headings)
