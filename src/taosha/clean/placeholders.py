@@ -9,7 +9,7 @@ from taosha.document import Document
 from taosha.step import Step, register
 
 _HAN = "\u4e00-\u9fff"
-_EDGE = f"{_HAN}（()“”\"、，。：；！？!?%％·,;:《》〈〉【】"  # what a blank stands between in Chinese text
+_EDGE = f"{_HAN}（）()“”\"、，。：；！？!?%％·,;:《》〈〉【】"  # what a blank stands between in Chinese text
 PLACEHOLDER = re.compile(
     "|".join([
         r"(?<=(?<![0-9A-Za-z])20)(?:[xX]{2}|\*{2})(?=年|届|级)",  # 20xx年, 20**年: the blank is the xx

@@ -35,20 +35,36 @@ def _classes() -> np.ndarray:
     return lut
 
 
-def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
+def _hashes(points: np.ndarray, n_max: int) -> list[np.ndarray]:
+    """Polynomial hashes of every n-gram for n = 1 … n_max, each from the one before (one pass per n)."""
+    out = [points.astype(np.uint64)]
+    for n in range(2, n_max + 1):
+        m = len(points) - n + 1
+        if m <= 0:
+            break
+        out.append(out[-1][:m] * np.uint64(1_000_003) + out[0][n - 1 : n - 1 + m])
+    return out
+
+
+def dup_ngram_share(points: np.ndarray, n: int, h: np.ndarray | None = None) -> tuple[float, float]:
     """(share of characters inside an n-gram seen twice or more, share of the most frequent n-gram)."""
     m = len(points) - n + 1
     if m <= 1:
         return 0.0, 0.0
-    h = np.zeros(m, dtype=np.uint64)
-    for k in range(n):  # polynomial hash of each n-gram, vectorised over positions
-        h = h * np.uint64(1_000_003) + points[k : k + m].astype(np.uint64)
-    _, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-    dup = counts[inverse] > 1
-    cover = np.zeros(len(points) + 1, dtype=np.int32)
+    if h is None:
+        h = _hashes(points, n)[n - 1]
+    order = np.argsort(h.astype(np.uint32))  # 32 bits suffice within one document, and sort faster
+    sorted_h = h.astype(np.uint32)[order]
+    new = np.empty(m, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group)
+    dup = np.empty(m, dtype=bool)
+    dup[order] = counts[group] > 1
     starts = np.flatnonzero(dup)
-    np.add.at(cover, starts, 1)
-    np.add.at(cover, starts + n, -1)
+    length = len(points) + 1
+    cover = np.bincount(starts, minlength=length) - np.bincount(starts + n, minlength=length)
     covered = int((np.cumsum(cover)[:-1] > 0).sum())
     return covered / len(points), float(counts.max() * n / len(points))
 
@@ -94,8 +110,7 @@ class Quality(Step):
 
     def setup(self) -> None:
         _classes()
-        if any(lang != "zh" for lang in self.languages):
-            _langid()
+        _langid()  # documents with little Han text go to langid
 
     def process(self, doc: Document) -> Document:
         text = doc.text
@@ -114,8 +129,9 @@ class Quality(Step):
         sig["sentence_max"] = max(lengths)
         lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
         sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
+        hashes = _hashes(points, 10)
         for k in range(2, 11):
-            dup, top = dup_ngram_share(points, k)
+            dup, top = dup_ngram_share(points, k, hashes[k - 1] if k <= len(hashes) else None)
             sig[f"dup_ngram_{k}"] = round(dup, 4)
             if k <= 4:
                 sig[f"top_ngram_{k}"] = round(top, 4)

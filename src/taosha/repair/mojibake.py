@@ -121,7 +121,7 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
             i += 1
             continue
         if b == UNKNOWN and nxt == UNKNOWN:
-            items.append([])  # both bytes lost: left to the context
+            items.append([])  # both bytes lost: nothing to rebuild it from, marked
         elif b == UNKNOWN:
             items.append(by_trail.get(nxt, []))
         elif nxt == UNKNOWN:
@@ -137,25 +137,48 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     return _fill(items, lm)
 
 
+TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
+
+
+@lru_cache(maxsize=1024)
+def _ranked(cands: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    lm = model()
+    ranked = tuple(sorted(cands, key=lm.char, reverse=True))
+    return ranked[:TOP_CANDIDATES], frozenset(cands)
+
+
+@lru_cache(maxsize=1)
+def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Two-character words by first and by last character: which candidates make a word with a neighbour."""
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for w in model().words:
+        after.setdefault(w[0], set()).add(w[1])
+        before.setdefault(w[1], set()).add(w[0])
+    return after, before
+
+
 def _fill(items: list[str | list[str]], lm: CharLM) -> str:
     out = [x if isinstance(x, str) else "" for x in items]
+    after_of, before_of = _word_index()
     for k, x in enumerate(items):
         if isinstance(x, str):
             continue
         prev = out[k - 1] if k else ""
         after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
         m = re.match(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]", after)
-        cands = x
+        nxt = after[:1]
+        top, every = _ranked(tuple(x))
+        cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
         if m:
-            heard = [c for c in cands if reads_as(c, m.group(1))]
-            cands = heard or cands
+            heard = [c for c in every if reads_as(c, m.group(1))]
+            cands = set(heard) or cands
         if not cands:
             out[k] = "\ufffd"  # nothing to go on: marked, not guessed
             continue
-        nxt = after[:1]
-        best = max(cands, key=lambda c: lm.char(c) + (4.0 if prev + c in lm.words else 0.0)
-                   + (4.0 if c + nxt in lm.words else 0.0))
-        out[k] = best
+        words = lm.words
+        out[k] = max(sorted(cands), key=lambda c: lm.char(c) + (4.0 if prev + c in words else 0.0)
+                     + (4.0 if c + nxt in words else 0.0))
     return "".join(out)
 
 
@@ -182,6 +205,8 @@ class Mojibake(Step):
     def setup(self) -> None:
         model()
         _gate_table()
+        _gbk_tables()
+        _word_index()
 
     def process(self, doc: Document) -> Document:
         text = doc.text

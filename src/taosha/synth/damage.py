@@ -258,6 +258,9 @@ def template_blanks(text: str, rng: random.Random, *, rate: float = 0.5) -> Dama
     """Blank numbers (x, xx) and place names (××) as copy-me essays do; label each blank."""
     spans: list[tuple[int, int, str]] = []
     for m in _NUMBER.finditer(text):
+        around = text[m.start() - 1 : m.start()] + text[m.end() : m.end() + 1]
+        if any(c.isascii() and (c.isalpha() or c in "-./:#+_") for c in around):
+            continue  # codes and units (U-21, 40km, 1920x1080) are not what copy-me essays blank
         if rng.random() < rate:
             s = m.group()
             if len(s) == 4 and s.startswith("20") and text[m.end() : m.end() + 1] == "年":
