@@ -141,7 +141,9 @@ def test_default_pipeline_cleans_a_damaged_page():
     spun = damage.spin(essay, random.Random(2), table={"坚": "jiān", "持": "chí", "标": "biāo"}, keep_simplified=0)
     page = ("以下是小编为大家整理的论坚持，欢迎品鉴！\n" + spun.text + "\n本文地址：http://www.example.com/a.html\n"
             "上一篇：工作总结")
-    steps = PipelineConfig().build()
+    from taosha.step import CorpusStep
+
+    steps = [s for s in PipelineConfig().build() if not isinstance(s, CorpusStep)]  # one document: no corpus
     for step in steps:
         step.setup()
     (doc,) = run_steps(steps, Document("p", page))
@@ -189,3 +191,36 @@ def test_glued_speeches_split_at_salutations_on_a_compilation_page():
     out = Compilation().process(Document("p", page))
     assert [p.text.split("\n")[:2] for p in out] == [["同志们：", "第一篇讲话。"], ["同志们：", "第二篇讲话。"],
                                                      ["同志们：", "第三篇讲话。"]]
+
+
+def test_frequent_lines_per_site_across_shards(tmp_path):
+    import orjson
+
+    import taosha
+    from taosha import PipelineConfig, StepSpec
+    from taosha.io.writers import iter_records
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for f in range(3):
+        recs = []
+        for k in range(6):
+            site = "a" if k % 2 else "b"
+            body = f"第{f}个文件第{k}篇正文，内容各不相同，讲述了很多不同的事情。"
+            footer = "本站文章均来自网络，如有侵权请联系删除" if site == "a" else "欢迎访问乙站，每天更新精彩内容"
+            recs.append(orjson.dumps({"id": f"{f}-{k}", "text": f"{body}\n{footer}", "url": f"http://{site}.cn/{k}"}))
+        (inp / f"p{f}.jsonl").write_bytes(b"\n".join(recs) + b"\n")
+    outs = []
+    for workers in (1, 2):
+        cfg = PipelineConfig(steps=[StepSpec("clean.frequent_lines", {"min_docs": 3, "width_bits": 12})])
+        cfg.runner.workers = workers
+        taosha.run([str(inp)], tmp_path / f"o{workers}", cfg)
+        recs = [r for p in sorted((tmp_path / f"o{workers}" / "kept").glob("*.zst")) for r in iter_records(p)]
+        outs.append([(r["id"], r["text"]) for r in recs])
+        assert all("\n" not in text for _, text in outs[-1])  # every footer is gone
+        assert all(restore_original_of(r) for r in recs)
+    assert outs[0] == outs[1]
+
+
+def restore_original_of(rec) -> bool:
+    return restore_original(rec).count("\n") == 1

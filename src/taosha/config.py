@@ -42,6 +42,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "repair.pinyin",
     "repair.script",
     "clean.boilerplate",
+    "clean.frequent_lines",  # two passes: counts lines per site over the corpus, then removes the frequent
     "clean.compilation",  # after boilerplate: site intros and SEO filler are gone from between the parts
     "clean.repeated_paragraphs",
     "clean.truncation",

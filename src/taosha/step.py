@@ -63,9 +63,10 @@ class CorpusStep(Step):
     """A step that decides with statistics of the whole corpus (two passes).
 
     Pass 1 calls `observe(doc, state)` for every document that reaches this step, per shard, starting
-    from `new_state()`; the runner merges shard states with `merge` in shard order and calls
-    `prepare(state)` once, which returns the step (usually a copy of `self` holding the statistics)
-    whose `process` runs in pass 2. States are pickled to disk between the passes.
+    from `new_state()`; the runner merges shard states with `merge` as they arrive (so `merge` must be
+    commutative and associative, as sums are: the result cannot depend on which worker finished first)
+    and calls `prepare(state)` once, which returns the step (usually a copy of `self` holding the
+    statistics) whose `process` runs in pass 2. The prepared step is pickled to disk, for resuming.
     """
 
     def new_state(self) -> Any:

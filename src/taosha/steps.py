@@ -2,6 +2,7 @@
 
 from taosha.clean import boilerplate as _boilerplate  # noqa: F401
 from taosha.clean import compilation as _compilation  # noqa: F401
+from taosha.clean import frequent as _frequent  # noqa: F401
 from taosha.clean import placeholders as _placeholders  # noqa: F401
 from taosha.clean import structure as _structure  # noqa: F401
 from taosha.filters import basic as _basic  # noqa: F401

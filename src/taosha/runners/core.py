@@ -251,11 +251,13 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
     if final.exists():
         return pickle.loads(final.read_bytes())
     state_dir.mkdir(exist_ok=True)
-    states = map_units(_ObserveFn(plan, steps[:k], corpus), plan.units, None, None)
-    total = corpus.new_state()
-    for s in states:
-        total = corpus.merge(total, s)
-    prepared = corpus.prepare(total)
+    total = [corpus.new_state()]
+
+    def merge(_: int, state: Any) -> None:  # as each unit's state arrives: one state in memory at a time
+        total[0] = corpus.merge(total[0], state)
+
+    map_units(_ObserveFn(plan, steps[:k], corpus), plan.units, None, merge)
+    prepared = corpus.prepare(total[0])
     atomic_write(final, pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
     return prepared
 

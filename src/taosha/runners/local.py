@@ -36,9 +36,11 @@ class LocalRunner:
         if workers <= 1:
             results = []
             for i, u in enumerate(units):
-                results.append(fn(u, progress))
+                result = fn(u, progress)
                 if on_result is not None:
-                    on_result(i, results[-1])
+                    on_result(i, result)  # handed over, not kept: results can be large (two-pass states)
+                else:
+                    results.append(result)
             return results
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
@@ -58,9 +60,10 @@ class LocalRunner:
                         _drain(updates, progress)
                 if error is not None:  # surface a worker's error at once, not after the others finish
                     raise error
-                results[i] = result
                 if on_result is not None:
-                    on_result(i, result)
+                    on_result(i, result)  # handed over, not kept: results can be large (two-pass states)
+                else:
+                    results[i] = result
                 _drain(updates, progress)
         return results
 

@@ -1,0 +1,120 @@
+"""Corpus-frequency boilerplate: lines that recur in many documents of one site (two passes).
+
+Pass 1 counts, per site (the domain of `metadata.url`, else the whole corpus), in how many documents each
+normalised line occurs, in a count-min sketch: fixed memory (`depth` x 2^`width_bits` counters) whatever the
+corpus size, merged by addition across shards; counts can only be overestimated, and a line also needs
+`min_share` of its site's documents. Pass 2 removes such lines as edits (reason `frequent_line`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from taosha.clean.boilerplate import line_spans
+from taosha.document import Document
+from taosha.step import CorpusStep, Step, register
+
+_SPACE = re.compile(r"\s+")
+_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+
+
+def site(doc: Document) -> str:
+    url = doc.metadata.get("url")
+    if isinstance(url, str) and "//" in url:
+        return urlsplit(url).netloc.lower()
+    return ""
+
+
+def _line_hashes(doc: Document, min_chars: int) -> dict[int, int]:
+    """Stable 64-bit hash of each distinct normalised line (site included) -> its line index (first)."""
+    group = site(doc)
+    out: dict[int, int] = {}
+    for k, line in enumerate(doc.text.split("\n")):
+        key = _SPACE.sub("", line)
+        if len(key) >= min_chars:
+            h = int.from_bytes(hashlib.blake2b(f"{group}\x00{key}".encode(), digest_size=8).digest(), "little")
+            out.setdefault(h, k)
+    return out
+
+
+def _rows(hashes: np.ndarray, depth: int, bits: int) -> list[np.ndarray]:
+    return [(hashes * np.uint64(_MULTIPLIERS[i])) >> np.uint64(64 - bits) for i in range(depth)]
+
+
+@dataclass
+class _State:
+    sketch: np.ndarray
+    docs: Counter = field(default_factory=Counter)
+
+
+@register("clean.frequent_lines")
+@dataclass(frozen=True)
+class FrequentLines(CorpusStep):
+    """Remove lines that recur in many documents of the same site (counted over the corpus first).
+
+    `min_docs`: documents a line must occur in; `min_share`: and at least this share of its site's
+    documents; `min_chars`: shorter lines are left alone. Memory: `depth` x 2^`width_bits` x 4 bytes.
+
+    >>> step = FrequentLines(min_docs=2, min_share=0.5, width_bits=12)
+    >>> docs = [Document(str(k), f"正文第{k}段，内容各不相同。\\n本站所有文章均来自网络") for k in range(3)]
+    >>> state = step.new_state()
+    >>> for d in docs:
+    ...     state = step.observe(d, state)
+    >>> step.prepare(state).process(docs[0]).text
+    '正文第0段，内容各不相同。'
+    """
+
+    min_docs: int = 5
+    min_share: float = 0.05
+    min_chars: int = 6
+    depth: int = 4
+    width_bits: int = 20
+
+    def new_state(self) -> _State:
+        return _State(np.zeros((self.depth, 1 << self.width_bits), dtype=np.uint32))
+
+    def observe(self, doc: Document, state: _State) -> _State:
+        state.docs[site(doc)] += 1
+        hashes = np.fromiter(_line_hashes(doc, self.min_chars), dtype=np.uint64)
+        if len(hashes):
+            for row, idx in zip(state.sketch, _rows(hashes, self.depth, self.width_bits), strict=True):
+                np.add.at(row, idx.astype(np.int64), 1)
+        return state
+
+    def merge(self, a: _State, b: _State) -> _State:
+        a.sketch += b.sketch
+        a.docs.update(b.docs)
+        return a
+
+    def prepare(self, state: Any) -> Step:
+        return _FrequentLinesPrepared(self, state.sketch, dict(state.docs))
+
+
+class _FrequentLinesPrepared(Step):
+    """Pass 2 of clean.frequent_lines: the settings and the counts of pass 1."""
+
+    name = "clean.frequent_lines"
+
+    def __init__(self, spec: FrequentLines, sketch: np.ndarray, docs: dict[str, int]) -> None:
+        self.spec, self.sketch, self.docs = spec, sketch, docs
+
+    def process(self, doc: Document) -> Document:
+        lines = _line_hashes(doc, self.spec.min_chars)
+        if not lines:
+            return doc
+        hashes = np.fromiter(lines, dtype=np.uint64)
+        rows = _rows(hashes, self.spec.depth, self.spec.width_bits)
+        counts = np.min([row[idx.astype(np.int64)] for row, idx in zip(self.sketch, rows, strict=True)], axis=0)
+        need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(site(doc), 0))
+        removed = {k: "frequent_line" for k, c in zip(lines.values(), counts.tolist(), strict=True) if c >= need}
+        if removed and len(removed) < len(doc.text.split("\n")):  # never the whole document
+            doc.tag("frequent_lines", len(removed))
+            line_spans(doc, removed, self.name)
+        return doc
