@@ -25,10 +25,12 @@ eval: $(STAMP)
 	$(BIN)/python eval/eval_spinner.py
 	$(BIN)/python eval/eval_mojibake.py
 	$(BIN)/python eval/eval_fix.py
+	$(BIN)/python eval/eval_clean.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
 	$(BIN)/python bench/bench_fix.py
+	$(BIN)/python bench/bench_pipeline.py
 
 clean:
 	rm -rf build .pytest_cache
