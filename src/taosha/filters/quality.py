@@ -103,9 +103,10 @@ class Quality(Step):
     min_han_share: float = 0.3
     languages: tuple[str, ...] = ("zh",)
     max_dup_line_share: float = 0.5
-    max_dup_ngram_5: float = 0.6  # share of characters in repeated 5-grams
-    max_dup_ngram_10: float = 0.5
-    max_top_ngram_2: float = 0.2
+    # above the largest value among 3,104 clean Wikipedia paragraphs (0.82, 0.63, 0.22; README)
+    max_dup_ngram_5: float = 0.85  # share of characters in repeated 5-grams
+    max_dup_ngram_10: float = 0.7
+    max_top_ngram_2: float = 0.3
     max_sentence_chars: int = 1000
 
     def setup(self) -> None:
