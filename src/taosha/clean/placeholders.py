@@ -21,6 +21,7 @@ PLACEHOLDER = re.compile(
         rf"(?<=[{_HAN}])-{{2}}(?=[{_HAN}])",  # 党的--精神
     ])
 )
+_ANY_BLANK = re.compile("[xX×Ｘ*_＿]|--")
 # x or X as a letter of mathematics or science, not a blank: x轴, X光, X射线, x坐标, x值
 _NOT_BLANK_AFTER = set("轴光射坐值的方向染")
 
@@ -33,7 +34,9 @@ def find_placeholders(text: str) -> list[re.Match[str]]:
     >>> find_placeholders("以x轴为准，分辨率1920x1080，玩Xbox，X光片，3×3矩阵。")
     []
     """
-    out = []
+    out: list[re.Match[str]] = []
+    if not _ANY_BLANK.search(text):  # the common case, one simple scan
+        return out
     for m in PLACEHOLDER.finditer(text):
         s = m.group()
         after = text[m.end() : m.end() + 1]

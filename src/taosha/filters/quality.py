@@ -46,27 +46,48 @@ def _hashes(points: np.ndarray, n_max: int) -> list[np.ndarray]:
     return out
 
 
-def dup_ngram_share(points: np.ndarray, n: int, h: np.ndarray | None = None) -> tuple[float, float]:
-    """(share of characters inside an n-gram seen twice or more, share of the most frequent n-gram)."""
-    m = len(points) - n + 1
-    if m <= 1:
-        return 0.0, 0.0
-    if h is None:
-        h = _hashes(points, n)[n - 1]
-    order = np.argsort(h.astype(np.uint32))  # 32 bits suffice within one document, and sort faster
-    sorted_h = h.astype(np.uint32)[order]
-    new = np.empty(m, dtype=bool)
+def repetition(points: np.ndarray, ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)) -> dict[str, float]:
+    """`dup_ngram_N`: share of characters inside an N-gram seen twice or more; `top_ngram_N`: share of the
+    most frequent N-gram. All n in one sort of 32-bit keys (each n-gram's hash mixed with n): within one
+    document a collision is rare enough not to move these shares."""
+    length = len(points)
+    hashes = _hashes(points, max(ns))
+    keys, sizes = [], []
+    for n in ns:
+        if n <= len(hashes) and len(hashes[n - 1]) > 1:
+            tag = np.uint64(n * 0x2545F4914F6CDD1D & 0xFFFFFFFFFFFFFFFF)
+            mixed = (hashes[n - 1] ^ tag) * np.uint64(0x9E3779B97F4A7C15)  # spread into the high bits
+            keys.append((mixed >> np.uint64(32)).astype(np.uint32))
+            sizes.append((n, len(keys[-1])))
+    out = {f"dup_ngram_{n}": 0.0 for n in ns} | {f"top_ngram_{n}": 0.0 for n in tops}
+    if not keys:
+        return out
+    every = np.concatenate(keys)
+    order = np.argsort(every)
+    ordered = every[order]
+    new = np.empty(len(ordered), dtype=bool)
     new[0] = True
-    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
     group = np.cumsum(new) - 1
     counts = np.bincount(group)
-    dup = np.empty(m, dtype=bool)
-    dup[order] = counts[group] > 1
-    starts = np.flatnonzero(dup)
-    length = len(points) + 1
-    cover = np.bincount(starts, minlength=length) - np.bincount(starts + n, minlength=length)
-    covered = int((np.cumsum(cover)[:-1] > 0).sum())
-    return covered / len(points), float(counts.max() * n / len(points))
+    per_position = np.empty(len(ordered), dtype=counts.dtype)
+    per_position[order] = counts[group]
+    at = 0
+    for n, m in sizes:
+        mine = per_position[at : at + m]
+        starts = np.flatnonzero(mine > 1)
+        at += m
+        cover = np.bincount(starts, minlength=length + 1) - np.bincount(starts + n, minlength=length + 1)
+        out[f"dup_ngram_{n}"] = int((np.cumsum(cover)[:-1] > 0).sum()) / length
+        if n in tops:
+            out[f"top_ngram_{n}"] = float(mine.max() * n / length)
+    return out
+
+
+def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
+    """(share of characters inside an n-gram seen twice or more, share of the most frequent n-gram)."""
+    r = repetition(points, range(n, n + 1), (n,))
+    return r[f"dup_ngram_{n}"], r[f"top_ngram_{n}"]
 
 
 @lru_cache(maxsize=1)
@@ -130,12 +151,8 @@ class Quality(Step):
         sig["sentence_max"] = max(lengths)
         lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
         sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
-        hashes = _hashes(points, 10)
-        for k in range(2, 11):
-            dup, top = dup_ngram_share(points, k, hashes[k - 1] if k <= len(hashes) else None)
-            sig[f"dup_ngram_{k}"] = round(dup, 4)
-            if k <= 4:
-                sig[f"top_ngram_{k}"] = round(top, 4)
+        for key, value in repetition(points).items():
+            sig[key] = round(value, 4)
         lang, prob = language(text, han)
         sig["language"], sig["language_prob"] = lang, prob
         return self._decide(doc)
