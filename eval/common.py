@@ -10,6 +10,9 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from taosha import Document, run_steps
+from taosha.step import Step, build_step
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 _SPACE = re.compile(r"\s+")
 
@@ -32,3 +35,17 @@ def wiki(name: str) -> list[str]:
 def require_shared() -> None:
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is absent: the evaluation needs ../shared/corpora")
+
+
+def steps_for(*names: str) -> list[Step]:
+    """Built and set-up steps, by registry name."""
+    steps = [build_step(n, {}) for n in names]
+    for s in steps:
+        s.setup()
+    return steps
+
+
+def run(steps: list[Step], text: str) -> Document:
+    """One text through the steps (none of them splits it)."""
+    (out,) = run_steps(steps, Document("d", text))
+    return out

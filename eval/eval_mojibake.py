@@ -21,26 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import SHARED, errors, fold, require_shared, wiki
-from taosha import Document, run_steps
-from taosha.step import build_step
+from common import SHARED, errors, fold, require_shared, run, steps_for, wiki
+from taosha import Document
 from taosha.synth import damage
 
 REVERSIBLE = ("utf8_as_gbk", "utf8_as_cp1252", "gbk_as_big5", "big5_as_gbk", "debris")
 SHIFTED = ("lost_byte", "gained_byte")
 LOSSY = ("utf8_as_big5",)  # Big5 leaves most UTF-8 byte pairs undefined: detected and marked, rarely rebuilt
-
-
-def steps_for(*names):
-    steps = [build_step(n, {}) for n in names]
-    for s in steps:
-        s.setup()
-    return steps
-
-
-def run(steps, text: str) -> Document:
-    (out,) = run_steps(steps, Document("d", text))
-    return out
 
 
 def flagged(doc: Document) -> bool:

@@ -21,11 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import SHARED, errors, fold, require_shared, wiki
-from taosha import Document, run_steps
+from common import SHARED, errors, fold, require_shared, run, steps_for, wiki
+from taosha import Document
 from taosha.repair.pinyin import ANNOTATION
 from taosha.repair.script import TRAD, classes, converter
-from taosha.step import build_step
 from taosha.synth import damage
 
 # Parentheses a repair must never touch, including a real reading after a character that does not read so.
@@ -34,15 +33,7 @@ LEGIT = ["党委(党组)", "（二）", "新时代文明实践所(站)", "(2020�
 
 
 def repair_steps():
-    steps = [build_step(n, {}) for n in ("repair.nfc", "repair.pinyin", "repair.script")]
-    for s in steps:
-        s.setup()
-    return steps
-
-
-def run(steps, text: str) -> Document:
-    (out,) = run_steps(steps, Document("d", text))
-    return out
+    return steps_for("repair.nfc", "repair.pinyin", "repair.script")
 
 
 def simulated(steps, docs: list[str], seed: int) -> dict[str, float]:

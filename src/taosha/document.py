@@ -183,7 +183,7 @@ class Document:
                 if len(a) == len(b):  # a character-for-character change (script conversion): its runs
                     spans.extend((pos + s, pos + e, b[s:e]) for s, e in _char_runs(a, b))
                 else:
-                    s, e_old, e_new = _changed_run(a, b)
+                    s, e_old, e_new = changed_run(a, b)
                     spans.append((pos + s, pos + e_old, b[s:e_new]))
             pos += len(a) + 1
         return self.replace_spans(spans, step, reason)
@@ -294,10 +294,10 @@ def _char_runs(a: str, b: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _changed_run(a: str, b: str) -> tuple[int, int, int]:
-    """(start, end in a, end in b) of the run between the common prefix and the common suffix."""
+def changed_run(a: str, b: str, start: int = 0) -> tuple[int, int, int]:
+    """(start, end in a, end in b) of the run between the common prefix (from `start`) and the common suffix."""
     n = min(len(a), len(b))
-    s = 0
+    s = start
     while s < n and a[s] == b[s]:
         s += 1
     ea, eb = len(a), len(b)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.document import Document
+from taosha.document import Document, changed_run
 from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
 from taosha.repair.script import detect
@@ -465,19 +465,6 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
     return q
 
 
-def _changed(old: str, new: str, b: int) -> tuple[int, int, int]:
-    """(start, end in old, end in new) of the stretch where `new` differs from `old`, from `b` on."""
-    k = b
-    n = min(len(old), len(new))
-    while k < n and old[k] == new[k]:
-        k += 1
-    e_old, e_new = len(old), len(new)
-    while e_old > k and e_new > k and old[e_old - 1] == new[e_new - 1]:
-        e_old -= 1
-        e_new -= 1
-    return k, e_old, e_new
-
-
 def _han_share(text: str) -> float:
     return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") / max(1, len(text))
 
@@ -532,7 +519,7 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         new_line = _decode_from(line, b, head, resume, skip, lm)
         if new_line is None or new_line == line:
             continue
-        k, e_old, e_new = _changed(line, new_line, b)
+        k, e_old, e_new = changed_run(line, new_line, b)
         lo = max(0, k - 2)
         old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
         if new_part.count("?") > old_part.count("?") or "\ufffd" in new_part or lm.rare_cluster(new_part, 8, 3):
