@@ -242,7 +242,7 @@ class Document:
             "metadata": self.metadata,
             "source": self.source,
             "signals": self.signals,
-            "edits": [e.to_json() for e in self.edits],
+            "edits": [e.to_json() for e in self.edits] if self.edits else [],
         }
         if self.parent is not None:
             rec["parent"] = self.parent

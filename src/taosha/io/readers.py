@@ -387,11 +387,12 @@ def _read_jsonl(
             yield Quarantine({"path": path, "offset": offset}, "record_too_large",
                              f"{size} bytes > input.max_record_bytes={limit}", head, size)
             continue
-        count += 1
-        if progress is not None and not count & 511:
-            now = tell()
-            progress(now - last_tell)
-            last_tell = now
+        if progress is not None:
+            count += 1
+            if not count & 511:
+                now = tell()
+                progress(now - last_tell)
+                last_tell = now
         if line[0] in _BLANK and not line.strip():  # strip() copies the line: test its first byte
             if counters is not None:
                 counters["blank_lines"] += 1
@@ -419,7 +420,8 @@ def _read_jsonl(
             yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
             continue
         doc_id = obj.pop(id_field, None)
-        doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
+        if doc_id.__class__ is not str:
+            doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
         meta = obj.pop("metadata", None)
         if meta is not None:
             if meta.__class__ is dict:

@@ -20,7 +20,7 @@ import zstandard
 
 SINKS = ("kept", "dropped", "quarantine")
 DONE = "_done"
-_BATCH = 256  # records compressed together
+BATCH = 256  # records compressed together
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -72,7 +72,7 @@ class PendingCommit:
 
 
 class _Sink:
-    __slots__ = ("fh", "final", "pending", "tmp", "writer")
+    __slots__ = ("fh", "final", "pending", "tmp", "writer", "written")
 
     def __init__(self, final: Path, level: int) -> None:
         self.final = final
@@ -80,11 +80,13 @@ class _Sink:
         self.fh = open(self.tmp, "wb")  # closed in ShardWriter.close/abort
         self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
         self.pending: list[bytes] = []
+        self.written = False
 
     def flush(self) -> None:
         if self.pending:
             self.writer.write(b"".join(self.pending))
             self.pending.clear()
+            self.written = True
 
 
 class ShardWriter:
@@ -96,16 +98,27 @@ class ShardWriter:
         self.level = level
         self._sinks: dict[str, _Sink] = {}
 
-    def write(self, sink: str, record: dict[str, Any]) -> None:
+    def sink(self, sink: str) -> _Sink:
+        """The sink's buffer (`pending`: serialised records) and `flush`, for callers on the hot path."""
         s = self._sinks.get(sink)
         if s is None:
             s = self._sinks[sink] = _Sink(self.out / sink / f"{self.name}.jsonl.zst", self.level)
+        return s
+
+    def write(self, sink: str, record: dict[str, Any]) -> None:
+        s = self.sink(sink)
         s.pending.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-        if len(s.pending) >= _BATCH:
+        if len(s.pending) >= BATCH:
             s.flush()
 
     def close(self, marker: dict[str, Any]) -> PendingCommit:
         """Finish writing the temporary files; `PendingCommit.finalize()` makes them durable and visible."""
+        for name, s in list(self._sinks.items()):
+            if not s.pending and not s.written:  # a sink that got no record leaves no file
+                s.writer.close()
+                s.fh.close()
+                s.tmp.unlink(missing_ok=True)
+                del self._sinks[name]
         for s in self._sinks.values():
             s.flush()
             s.writer.close()

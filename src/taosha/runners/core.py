@@ -31,6 +31,7 @@ from taosha.config import PipelineConfig
 from taosha.errors import OutputError
 from taosha.io.readers import Quarantine, Unit, discover, plan_units, read_unit
 from taosha.io.writers import (
+    BATCH,
     DONE,
     SINKS,
     PendingCommit,
@@ -144,6 +145,9 @@ def process_unit(
         reported_docs, reported_bytes = records, reported_bytes + nbytes
 
     write = writer.write
+    kept_sink = writer.sink("kept")
+    kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
     try:
         for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters):
@@ -153,13 +157,16 @@ def process_unit(
                 write("quarantine", item.to_record())
                 continue
             chars_in += len(item.text)
-            for doc in run_steps(steps, item, catch=catch, on_split=on_split) if steps else (item,):
+            outputs = run_steps(steps, item, catch=catch, on_split=on_split) if steps else (item,)
+            for doc in outputs:
                 if doc.dropped is None:
                     if doc.edits:
                         counters.record_edits(doc)
                     kept += 1
                     chars_kept += len(doc.text)
-                    write("kept", doc.to_record())
+                    kept_pending.append(dumps(doc.to_record(), option=newline))  # the hot path: no lookups
+                    if len(kept_pending) >= BATCH:
+                        flush_kept()
                 else:
                     counters.record_out(doc)
                     write("dropped", doc.to_record())
