@@ -97,3 +97,12 @@ def test_clean_corpora_are_left_alone(step, shared):
             texts = [json.loads(line)["text"] for line in fh][:300]
         changed = [t for t in texts if fix(step, t).text != t]
         assert len(changed) <= 1, changed[:1]
+
+
+def test_annotation_glued_inside_a_byte_pair(step):
+    # 當的 in GBK is AE 94 B5 C4; the spinner matched 數 (94 B5) across the two characters and glued (shù)
+    # after it: AE 94 B5 ( s h ù ) C4 ..., which the PHP decoder reads as 當 ? shù) and misaligned bytes.
+    raw = "當".encode("gbk") + b"\xb5" + "(shù)".encode("gbk") + "的建設工作，".encode("gbk")[1:]
+    garbled = raw.decode("gbk", "taosha.qmark").replace("?(", "?", 1)
+    assert garbled.startswith("當?shù)")
+    assert fix(step, garbled).text == "當(shù)的建設工作，".replace("(shù)", "")

@@ -473,6 +473,20 @@ def _mean(lm: CharLM, text: str) -> float:
     return lm.score(text) / max(1, len(text))
 
 
+@lru_cache(maxsize=4096)
+def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
+    """Second bytes b such that GBK (first, b) is a character that reads `reading`."""
+    out = []
+    for b in range(0x40, 0xFF):
+        try:
+            c = bytes((first, b)).decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        if reads_as(c, reading):
+            out.append(b)
+    return tuple(out)
+
+
 def _decode_from(line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
 
@@ -502,6 +516,18 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e":
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80
         candidates.append((0, point, [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2, 0))
+    tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point else None
+    if tail:
+        # an annotation the spinner glued after a byte pair spanning two characters (matched on GBK bytes at
+        # any offset): '?' is the pair's second byte, which swallowed the '('. The reading names the pair:
+        # with the byte before, it must read so. Without the annotation, that byte pairs with the next.
+        try:
+            before = line[point - 1].encode("gbk")
+        except UnicodeEncodeError:
+            before = b""
+        reading = tail.group()[:-1]
+        for byte in _bytes_reading(before[-1], reading) if len(before) == 2 else ():
+            candidates.append((0, point, [byte], tail.end(), 0))
     window = line[max(0, point - 6) : point + 6]
     # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
     # invalid pair: the damage began up to a sentence before it
