@@ -52,7 +52,10 @@ def _repair(text: str, script: str) -> Document:
         # a fixed point: the mojibake repair looks again at the restored text (its character model depends on
         # the script), and whatever it repairs goes through the steps after it once more
         done = len(doc.edits)
+        verdict = doc.signals.get("script")
         doc.signals.clear()
+        if verdict == "spun":
+            doc.signals["script"] = verdict  # the page was spun: what is repaired now is restored too
         steps[mojibake].process(doc)
         if len(doc.edits) == done:
             break

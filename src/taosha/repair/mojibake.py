@@ -189,7 +189,8 @@ class Mojibake(Step):
 
     `debris`: `remove` (default) deletes 锟斤拷-style debris, `flag` only counts it. `latin` runs ftfy on
     runs of Latin-1 characters (never on CJK text). `min_gain`: how many nats of mean log-probability per
-    character a repair must win by. Signals: `mojibake_repairs`, `mojibake_debris`, `mojibake_unrepaired`.
+    character a repair must win by. Signals: `mojibake_repairs`, `mojibake_debris`, `mojibake_unrepaired`, and
+    `mojibake_suspect` when the gate let the document through to the repairs.
 
     >>> from taosha.step import run_one
     >>> run_one(Mojibake(), "他说：浣犲ソ锛屼笘鐣岋紒").text
@@ -216,14 +217,18 @@ class Mojibake(Step):
             doc.tag("mojibake_debris", len(debris))
             if self.debris == "remove":
                 doc.sub(DEBRIS, "", self.name, "debris")
-        if not _suspicious(doc.text, lm):
+        seen = _suspicious(doc.text, lm)
+        if not seen:
             return doc
+        doc.tag("mojibake_suspect", 1)
         lm = for_script(detect(doc.text).script)
         repairs = 0
-        if self.latin and _LATIN_RUN.search(doc.text):
+        if self.latin and "latin" in seen:
             repairs += self._latin(doc, lm)
-        repairs += self._redecode(doc, lm)
-        repairs += self._realign(doc, lm)
+        if seen & {"utf8", "qmark", "rare"}:
+            repairs += self._redecode(doc, lm, utf8=bool(seen & {"utf8", "qmark"}), pairs="rare" in seen)
+        if seen & {"qmark", "rare"}:
+            repairs += self._realign(doc, lm)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         left = len(_SUSPECT_Q.findall(doc.text))
@@ -249,14 +254,17 @@ class Mojibake(Step):
         doc.sub(_LATIN_RUN, fix, self.name, "utf8_as_cp1252")
         return count
 
-    def _redecode(self, doc: Document, lm: CharLM) -> int:
+    def _redecode(self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool) -> int:
         count = 0
         for reason, wrong, right in REDECODES:
+            if not (utf8 if right == "utf-8" else pairs):
+                continue
+
             def fix(m: re.Match[str], wrong: str = wrong, right: str = right) -> str:
                 nonlocal count
                 run = m.group()
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if right != "utf-8" and not lm.rare_cluster(run, 8, 2):
+                if right != "utf-8" and not lm.rare_cluster(run, 6, 3):
                     return run
                 best = _best_window(run, wrong, right, lm, self.min_gain)
                 if best is None:
@@ -341,19 +349,23 @@ def _dense(mask: np.ndarray, window: int, count: int) -> bool:
     return bool((c[window:] - c[:-window]).max() >= count or c[window - 1] >= count)
 
 
-def _suspicious(text: str, lm: CharLM) -> bool:
-    """The cheap gate: clean text (the common case) leaves here, after one vectorised pass."""
+def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
+    """The cheap gate, and what it saw: `qmark`, `latin`, `utf8`, `rare` (empty for clean text, the
+    common case, after one vectorised pass). Each repair family runs only on the evidence it needs."""
+    seen = set()
     if "?" in text and _SUSPECT_Q.search(text):
-        return True
+        seen.add("qmark")
     flags = _gate_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
     if not flags.any():
-        return False
+        return frozenset(seen)
     if (flags & LATIN1).any() and _LATIN_RUN.search(text):
-        return True
+        seen.add("latin")
     # traditional text has characters at those GBK positions too: confirm with the bytes themselves
     if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
-        return True
-    return _dense((flags & RARE) != 0, *_DENSE)
+        seen.add("utf8")
+    if _dense((flags & RARE) != 0, *_DENSE):
+        seen.add("rare")
+    return frozenset(seen)
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")

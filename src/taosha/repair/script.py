@@ -184,6 +184,10 @@ class Script(Step):
 
     def process(self, doc: Document) -> Document:
         info = detect(doc.text, int(doc.signals.get("pinyin_removed", 0)))
+        if doc.signals.get("script") == "spun" and info.script != "spun":
+            # judged spun by an earlier pass over this document (fix_text's rounds): text repaired since,
+            # such as a mojibake stretch decoded into traditional characters, is restored the same way
+            info = info._replace(script="spun")
         doc.tag("script", info.script)
         doc.tag("script_confidence", info.confidence)
         doc.tag("simplified_chars", info.simplified_chars)
