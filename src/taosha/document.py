@@ -295,16 +295,31 @@ def _char_runs(a: str, b: str) -> list[tuple[int, int]]:
 
 
 def changed_run(a: str, b: str, start: int = 0) -> tuple[int, int, int]:
-    """(start, end in a, end in b) of the run between the common prefix (from `start`) and the common suffix."""
+    """(start, end in a, end in b) of the run between the common prefix (from `start`) and the common suffix.
+
+    Binary search over slice comparisons (done in C), not a character loop: lines can be long.
+
+    >>> changed_run("经济发展很快", "经济发達很快")
+    (3, 4, 4)
+    """
     n = min(len(a), len(b))
-    s = start
-    while s < n and a[s] == b[s]:
-        s += 1
-    ea, eb = len(a), len(b)
-    while ea > s and eb > s and a[ea - 1] == b[eb - 1]:
-        ea -= 1
-        eb -= 1
-    return s, ea, eb
+    lo, hi = start, n  # a[start:lo] == b[start:lo] holds; find the largest such lo
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    s = lo
+    la, lb = len(a), len(b)
+    lo, hi = 0, min(la, lb) - s  # the common suffix, not reaching into the prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return s, la - lo, lb - lo
 
 
 def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]]) -> str:
