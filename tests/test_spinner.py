@@ -150,3 +150,11 @@ def test_real_spun_page_leaves_no_traditional_or_valid_annotation(shared):
     assert int((classes(out.text) == TRAD).sum()) == 0
     # what remains of annotations sits behind mojibake, for the encoding repair
     assert out.signals["pinyin_orphans"] >= 1
+
+
+def test_an_authors_gloss_of_a_rare_character_stays():
+    gloss = "荨(qián)麻是荨麻属中大约三十种植物的统称。"
+    assert run_one(Pinyin(), gloss).text == gloss
+    # a common character, or several glosses, is spinner damage
+    assert run_one(Pinyin(), "經(jīng)濟").text == "經濟"
+    assert run_one(Pinyin(), "荨(qián)麻，經(jīng)濟").text == "荨麻，經濟"

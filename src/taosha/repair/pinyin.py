@@ -158,6 +158,8 @@ class Pinyin(Step):
                 orphans += 1
             return m.group()
 
+        if _lone_authorial(text, verdicts):
+            return doc  # one reading of a rare character: the author's gloss (荨(qián)麻), not a spinner's
         doc.sub(_WITH_PREVIOUS, drop_reading, self.name, "annotation")
         if removed:
             doc.tag("pinyin_removed", removed)
@@ -167,6 +169,31 @@ class Pinyin(Step):
 
 
 _KEEP, _REMOVE, _ORPHAN = 0, 1, 2
+
+
+def _lone_authorial(text: str, verdicts: dict[str, int]) -> bool:
+    """A single valid annotation, after a character outside the 3,755 common ones (GB2312 level 1, of its
+    simplified form): authors gloss rare characters this way; spinner tables annotate frequent ones."""
+    found = []
+    for m in _WITH_PREVIOUS.finditer(text):
+        key = m.group(1) + m.group(2)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = _verdict(m.group(1), m.group(2))
+        if verdict == _REMOVE:
+            found.append(m.group(1))
+            if len(found) > 1:
+                return False
+    return len(found) == 1 and not _common(_simplified(found[0]))
+
+
+@lru_cache(maxsize=65536)
+def _common(ch: str) -> bool:
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and 0xB0 <= b[0] <= 0xD7
 
 
 def _verdict(prev: str, reading: str) -> int:
