@@ -110,7 +110,12 @@ class LineEdit:
 
 def explain_lines(original: str, edits: list[Edit], first_line: int = 1) -> list[LineEdit]:
     """Place each edit at its line and column in `original` (edits are recorded against the text as it
-    stood before each one; an edit's position is carried back through the edits made before it)."""
+    stood before each one; an edit's position is carried back through the edits made before it).
+
+    >>> text = "第一行\\n經(jīng)濟"
+    >>> [(e.line, e.column, e.before) for e in explain_lines(text, fix_and_explain(text)[1])]
+    [(2, 1, '(jīng)'), (2, 0, '經濟')]
+    """
     starts = [0]
     for k, c in enumerate(original):
         if c == "\n":
@@ -134,6 +139,9 @@ def fix_lines(lines: Iterable[str], *, script: str = "auto", block: int = 2000, 
 
     Lines are repaired in blocks, so that the script is judged on enough text (a page, not a line); the
     repairs never add or remove line breaks, and a block that would is repaired line by line instead.
+
+    >>> list(fix_lines(["經(jīng)濟發(fā)展", "", "浣犲ソ锛屼笘鐣岋紒"]))
+    ['经济发展', '', '你好，世界！']
     """
     buf: list[str] = []
     first = 1
@@ -172,6 +180,9 @@ def decode_lines(stream: Iterable[bytes], encoding: str | None = None, ends: lis
     The encoding is `encoding` when given, else found on the first 64 KB (as `fix_bytes` does); a line it
     cannot decode is decoded on its own, undecodable bytes kept as `\\xNN`. `ends`, when given, is set to
     `[True]` when the last line ended with a newline.
+
+    >>> list(decode_lines(["第一行\\r\\n".encode("gbk"), "第二行".encode("gbk")]))
+    ['第一行\\r', '第二行']
     """
     it = iter(stream)
     head: list[bytes] = []
