@@ -52,7 +52,7 @@ UNKNOWN = -1
 
 
 @lru_cache(maxsize=1)
-def _gbk_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
     """Every GBK character by lead byte and by trail byte, for filling a lost byte."""
     by_lead: dict[int, list[str]] = {}
     by_trail: dict[int, list[str]] = {}
@@ -66,14 +66,7 @@ def _gbk_tables() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
                 continue
             by_lead.setdefault(lead, []).append(c)
             by_trail.setdefault(trail, []).append(c)
-    return by_lead, by_trail
-
-
-@dataclass
-class _Tokens:
-    """A line turned back into GBK bytes; UNKNOWN where a byte was lost."""
-
-    values: list[int]
+    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
 
 
 def to_bytes(text: str) -> list[int] | None:
@@ -107,7 +100,7 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one)."""
     by_lead, by_trail = _gbk_tables()
-    items: list[str | list[str]] = []
+    items: list[str | tuple[str, ...]] = []
     i, n = 0, len(tokens)
     while i < n:
         b = tokens[i]
@@ -121,11 +114,11 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
             i += 1
             continue
         if b == UNKNOWN and nxt == UNKNOWN:
-            items.append([])  # both bytes lost: nothing to rebuild it from, marked
+            items.append(())  # both bytes lost: nothing to rebuild it from, marked
         elif b == UNKNOWN:
-            items.append(by_trail.get(nxt, []))
+            items.append(by_trail.get(nxt, ()))
         elif nxt == UNKNOWN:
-            items.append(by_lead.get(b, []))
+            items.append(by_lead.get(b, ()))
         else:
             try:
                 items.append(bytes((b, nxt)).decode("gbk"))
@@ -158,7 +151,7 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return after, before
 
 
-def _fill(items: list[str | list[str]], lm: CharLM) -> str:
+def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
     out = [x if isinstance(x, str) else "" for x in items]
     after_of, before_of = _word_index()
     for k, x in enumerate(items):
@@ -168,7 +161,7 @@ def _fill(items: list[str | list[str]], lm: CharLM) -> str:
         after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
         m = re.match(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]", after)
         nxt = after[:1]
-        top, every = _ranked(tuple(x))
+        top, every = _ranked(tuple(x)) if x else ((), frozenset())
         cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
         if m:
             heard = [c for c in every if reads_as(c, m.group(1))]

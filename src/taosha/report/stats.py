@@ -19,10 +19,6 @@ from taosha.errors import AccountingError
 class Counters(Counter):
     """A `Counter` with the bookkeeping of one shard."""
 
-    def record_in(self, chars: int) -> None:
-        self["records_in"] += 1
-        self["chars_in"] += chars
-
     def record_edits(self, doc: Document) -> None:
         seen: set[str] = set()
         for e in doc.edits:
