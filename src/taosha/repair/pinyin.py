@@ -140,51 +140,34 @@ class Pinyin(Step):
         text = doc.text
         if "(" not in text and "（" not in text:
             return doc
-        removed = orphans = 0
         verdicts = _VERDICTS
         if len(verdicts) > 1 << 16:  # garbage makes many one-off keys: keep the cache bounded
             verdicts.clear()
-
-        def drop_reading(m: re.Match[str]) -> str:
-            nonlocal removed, orphans
+        spans: list[tuple[int, int, str]] = []
+        orphans = 0
+        first = ""
+        for m in _WITH_PREVIOUS.finditer(text):  # one scan; the spans are removed in one pass
             key = m.group(1) + m.group(2)  # the character before and the reading: 經jīng
             verdict = verdicts.get(key)
             if verdict is None:
                 verdict = verdicts[key] = _verdict(m.group(1), m.group(2))
             if verdict == _REMOVE:
-                removed += 1
-                return ""
-            if verdict == _ORPHAN:
+                spans.append((m.start(), m.end(), ""))
+                first = first or m.group(1)
+            elif verdict == _ORPHAN:
                 orphans += 1
-            return m.group()
-
-        if _lone_authorial(text, verdicts):
-            return doc  # one reading of a rare character: the author's gloss (荨(qián)麻), not a spinner's
-        doc.sub(_WITH_PREVIOUS, drop_reading, self.name, "annotation")
-        if removed:
-            doc.tag("pinyin_removed", removed)
+        if len(spans) == 1 and not _common(_simplified(first)):
+            spans = []  # one reading of a rare character: the author's gloss (荨(qián)麻), not a spinner's
+        if spans:
+            doc.replace_spans(spans, self.name, "annotation")
+            doc.tag("pinyin_removed", len(spans))
         if orphans:
             doc.tag("pinyin_orphans", orphans)
         return doc
 
 
+_VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters
 _KEEP, _REMOVE, _ORPHAN = 0, 1, 2
-
-
-def _lone_authorial(text: str, verdicts: dict[str, int]) -> bool:
-    """A single valid annotation, after a character outside the 3,755 common ones (GB2312 level 1, of its
-    simplified form): authors gloss rare characters this way; spinner tables annotate frequent ones."""
-    found = []
-    for m in _WITH_PREVIOUS.finditer(text):
-        key = m.group(1) + m.group(2)
-        verdict = verdicts.get(key)
-        if verdict is None:
-            verdict = verdicts[key] = _verdict(m.group(1), m.group(2))
-        if verdict == _REMOVE:
-            found.append(m.group(1))
-            if len(found) > 1:
-                return False
-    return len(found) == 1 and not _common(_simplified(found[0]))
 
 
 @lru_cache(maxsize=65536)
@@ -203,5 +186,3 @@ def _verdict(prev: str, reading: str) -> int:
         return _KEEP
     return _ORPHAN  # after garbage, '?' or a stray letter where mojibake lost the character
 
-
-_VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters
