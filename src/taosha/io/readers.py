@@ -267,16 +267,20 @@ def read_unit(
     try:
         stream, tell = open_binary(unit)
     except OSError as exc:
-        yield Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)
-        return
-    with stream:
-        if unit.kind == "txt":
-            yield from _read_txt(unit, stream, cfg)
-        else:
-            yield from _read_jsonl(unit, stream, tell, cfg, progress, counters)
+        return iter([Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)])
+    # the reader itself is returned, not wrapped in another generator (one frame less per record); it
+    # closes the stream when it ends or is closed
+    if unit.kind == "txt":
+        return _read_txt(unit, stream, cfg)
+    return _read_jsonl(unit, stream, tell, cfg, progress, counters)
 
 
 def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
+    with stream:
+        yield from _txt_records(unit, stream, cfg)
+
+
+def _txt_records(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
     source = {"path": unit.path}
     try:
         data = stream.read(cfg.max_record_bytes + 1)
@@ -354,85 +358,89 @@ def _read_jsonl(
     path = unit.path
     text_field, id_field, limit = cfg.text_field, cfg.id_field, cfg.max_record_bytes
     pos = unit.start
-    if pos > 0:
-        stream.seek(pos - 1)
-        pos += len(stream.readline()) - 1  # the line holding byte pos-1 belongs to the previous unit
     end = unit.end if unit.end >= 0 else None
-    loads = orjson.loads
-    readline, cap = stream.readline, limit + 1
-    last_tell = tell()
-    count = 0
-    while end is None or pos < end:
-        try:
-            line = readline(cap)
-        except DECOMPRESS_ERRORS as exc:
-            yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
-                             f"{type(exc).__name__}: {exc}", b"", 0)
-            return
-        if not line:
-            break
-        offset = pos
-        pos += len(line)
-        if len(line) > limit:
+    try:
+        if pos > 0:
+            stream.seek(pos - 1)
+            pos += len(stream.readline()) - 1  # the line holding byte pos-1 belongs to the previous unit
+        loads = orjson.loads
+        readline, cap = stream.readline, limit + 1
+        last_tell = tell()
+        count = 0
+        while end is None or pos < end:
             try:
-                head, size = _drain(line, stream)
+                line = readline(cap)
             except DECOMPRESS_ERRORS as exc:
-                head, size = line[:RAW_HEAD], len(line)
-                yield Quarantine({"path": path, "offset": offset}, "record_too_large",
-                                 f"{size}+ bytes > input.max_record_bytes={limit}", head, size)
                 yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
                                  f"{type(exc).__name__}: {exc}", b"", 0)
                 return
-            pos = offset + size
-            yield Quarantine({"path": path, "offset": offset}, "record_too_large",
-                             f"{size} bytes > input.max_record_bytes={limit}", head, size)
-            continue
-        if progress is not None:
-            count += 1
-            if not count & 511:
-                now = tell()
-                progress(now - last_tell)
-                last_tell = now
-        if line[0] in _BLANK and not line.strip():  # strip() copies the line: test its first byte
-            if counters is not None:
-                counters["blank_lines"] += 1
-            continue
-        source = {"path": path, "offset": offset}
-        decoded = None
-        try:
-            obj = loads(line)
-        except orjson.JSONDecodeError as exc:
-            msg = str(exc)
-            if "UTF-8" not in msg and "utf-8" not in msg:
-                yield Quarantine(source, "invalid_json", msg, line, len(line))
+            if not line:
+                break
+            offset = pos
+            pos += len(line)
+            if len(line) > limit:
+                try:
+                    head, size = _drain(line, stream)
+                except DECOMPRESS_ERRORS as exc:
+                    head, size = line[:RAW_HEAD], len(line)
+                    yield Quarantine({"path": path, "offset": offset}, "record_too_large",
+                                     f"{size}+ bytes > input.max_record_bytes={limit}", head, size)
+                    yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
+                                     f"{type(exc).__name__}: {exc}", b"", 0)
+                    return
+                pos = offset + size
+                yield Quarantine({"path": path, "offset": offset}, "record_too_large",
+                                 f"{size} bytes > input.max_record_bytes={limit}", head, size)
                 continue
+            if progress is not None:
+                count += 1
+                if not count & 511:
+                    now = tell()
+                    progress(now - last_tell)
+                    last_tell = now
+            if line[0] in _BLANK and not line.strip():  # strip() copies the line: test its first byte
+                if counters is not None:
+                    counters["blank_lines"] += 1
+                continue
+            source = {"path": path, "offset": offset}
+            decoded = None
             try:
-                obj, decoded = _load_non_utf8(line, text_field, cfg.undecodable)
-            except (orjson.JSONDecodeError, UndecodableError) as exc2:
-                yield Quarantine(source, "undecodable", f"{msg}; {exc2}", line, len(line))
+                obj = loads(line)
+            except orjson.JSONDecodeError as exc:
+                msg = str(exc)
+                if "UTF-8" not in msg and "utf-8" not in msg:
+                    yield Quarantine(source, "invalid_json", msg, line, len(line))
+                    continue
+                try:
+                    obj, decoded = _load_non_utf8(line, text_field, cfg.undecodable)
+                except (orjson.JSONDecodeError, UndecodableError) as exc2:
+                    yield Quarantine(source, "undecodable", f"{msg}; {exc2}", line, len(line))
+                    continue
+            if obj.__class__ is not dict:
+                what = f"a JSON {type(obj).__name__}, not an object"
+                yield Quarantine(source, "not_an_object", what, line, len(line))
                 continue
-        if obj.__class__ is not dict:
-            yield Quarantine(source, "not_an_object", f"a JSON {type(obj).__name__}, not an object", line, len(line))
-            continue
-        text = obj.pop(text_field, None)
-        if text.__class__ is not str:
-            code = "missing_text_field" if text is None else "text_not_string"
-            yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
-            continue
-        doc_id = obj.pop(id_field, None)
-        if doc_id.__class__ is not str:
-            doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
-        meta = obj.pop("metadata", None)
-        if meta is not None:
-            if meta.__class__ is dict:
-                meta.update(obj)  # datatrove-style records: metadata plus any other top-level fields
-                obj = meta
-            else:
-                obj["metadata"] = meta
-        doc = Document(doc_id, text, obj, source)
-        if decoded is not None:
-            _note_encoding(doc, decoded)
-        yield doc
-    if progress is not None:
-        progress(tell() - last_tell)
+            text = obj.pop(text_field, None)
+            if text.__class__ is not str:
+                code = "missing_text_field" if text is None else "text_not_string"
+                yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
+                continue
+            doc_id = obj.pop(id_field, None)
+            if doc_id.__class__ is not str:
+                doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
+            meta = obj.pop("metadata", None)
+            if meta is not None:
+                if meta.__class__ is dict:
+                    meta.update(obj)  # datatrove-style records: metadata plus any other top-level fields
+                    obj = meta
+                else:
+                    obj["metadata"] = meta
+            doc = Document(doc_id, text, obj, source)
+            if decoded is not None:
+                _note_encoding(doc, decoded)
+            yield doc
+        if progress is not None:
+            progress(tell() - last_tell)
+    finally:
+        stream.close()
 
