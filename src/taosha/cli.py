@@ -23,7 +23,7 @@ examples:
   taosha demo                                   build a damaged demo corpus and clean it
   taosha clean crawl/*.jsonl.zst -o out         clean with the default pipeline
   taosha clean data/ -o out --text-field content --workers 8
-  taosha clean in.jsonl -o out --skip repair.nfc --set filter.length.min_chars=50
+  taosha clean in.jsonl -o out --skip repair.nfc --set filter.quality.min_chars=100
   taosha steps                                  list every step and its parameters
   taosha inspect out                            what happened, per rule
   taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff

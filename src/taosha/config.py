@@ -105,7 +105,7 @@ class PipelineConfig:
         """Apply `NAME.FIELD=VALUE` (VALUE in TOML syntax; bare words are strings)."""
         key, eq, raw = assignment.partition("=")
         if not eq or "." not in key:
-            raise ConfigError(f"--set {assignment!r}: expected NAME.FIELD=VALUE, e.g. filter.length.min_chars=50")
+            raise ConfigError(f"--set {assignment!r}: expected NAME.FIELD=VALUE, e.g. filter.quality.min_chars=100")
         value = _parse_value(raw)
         section, _, name = key.partition(".")
         if section in ("input", "runner") and "." not in name:
