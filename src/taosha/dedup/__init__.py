@@ -1,0 +1,1 @@
+"""Deduplication across the corpus (two-pass steps): exact duplicates so far."""
