@@ -38,11 +38,13 @@ from taosha.step import REGISTRY, Step, build_step
 DEFAULT_STEPS: tuple[str, ...] = (
     "repair.nfc",
     "repair.whitespace",
+    # two passes; early, so that its counting pass costs a read, not the repairs (a site's repeated lines
+    # repeat the same way whether spun or not: the same table spins them)
+    "clean.frequent_lines",
     "repair.mojibake",  # before repair.pinyin: annotations behind garbage name the lost characters
     "repair.pinyin",
     "repair.script",
     "clean.boilerplate",
-    "clean.frequent_lines",  # two passes: counts lines per site over the corpus, then removes the frequent
     "clean.compilation",  # after boilerplate: site intros and SEO filler are gone from between the parts
     "clean.repeated_paragraphs",
     "clean.truncation",
