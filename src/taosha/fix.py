@@ -47,7 +47,7 @@ def _repair(text: str, script: str) -> Document:
     (doc,) = run_steps(steps, doc)
     if not doc.edits:
         return doc  # nothing changed: another look would see the same text
-    mojibake = steps.index(next(s for s in steps if s.name == "repair.mojibake"))
+    mojibake = REPAIRS.index("repair.mojibake")
     for _ in range(MAX_ROUNDS):
         # a fixed point: the mojibake repair looks again at the restored text (its character model depends on
         # the script), and whatever it repairs goes through the steps after it once more

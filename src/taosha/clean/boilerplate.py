@@ -140,8 +140,15 @@ class Boilerplate(Step):
     def __post_init__(self) -> None:
         rules_from(tuple(self.rules))  # fail at construction on a bad rule file
 
+    def setup(self) -> None:
+        # once per worker, not per document: the rule files are read (and stat'ed) here
+        object.__setattr__(self, "_active", self._rules())
+
+    def _rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in rules_from(tuple(self.rules)) if r.name not in self.skip)
+
     def process(self, doc: Document) -> Document:
-        active = [r for r in rules_from(tuple(self.rules)) if r.name not in self.skip]
+        active = self.__dict__.get("_active") or self._rules()
         lines = doc.text.split("\n")
         removed: dict[int, str] = {}
         for k, line in enumerate(lines):

@@ -127,9 +127,6 @@ class ShardWriter:
         marker = {**marker, "files": sorted(f"{s.final.parent.name}/{s.final.name}" for s in self._sinks.values())}
         return PendingCommit(str(self.out / DONE / f"{self.name}.json"), files, marker)
 
-    def commit(self, marker: dict[str, Any]) -> None:
-        self.close(marker).finalize()
-
     def abort(self) -> None:
         for s in self._sinks.values():
             try:
