@@ -15,10 +15,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from taosha.document import Document
 from taosha.errors import ConfigError
+
+if TYPE_CHECKING:
+    from taosha.io.readers import Unit
 
 REGISTRY: dict[str, type[Step]] = {}
 
@@ -74,6 +78,15 @@ class CorpusStep(Step):
 
     def observe(self, doc: Document, state: Any) -> Any:
         raise NotImplementedError
+
+    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
+        """End of pass 1 on one unit, in the worker: what goes back to the driver for `merge`.
+
+        By default the state itself. A step whose statistics grow with the corpus writes them under
+        `workdir` (private to this step and run; unit `unit.index` numbers the input order) and
+        returns a small handle instead, so the driver never holds the whole corpus's state.
+        """
+        return state
 
     def merge(self, a: Any, b: Any) -> Any:
         raise NotImplementedError

@@ -9,7 +9,8 @@ Layout of an output folder:
     pipeline.toml     the resolved configuration, reusable with --config
     kept/ dropped/ quarantine/   part-NNNNN.jsonl.zst shards
     _done/part-NNNNN.json        completion marker + counters of each unit
-    _state/           two-pass statistics
+    _state/           two-pass statistics (and pass-1 spill files while a step prepares)
+    reports/<step>.json  what a two-pass step found (dedup clusters...)
     stats.json        the run's accounting, written when every unit is done
 """
 
@@ -110,7 +111,7 @@ def _size(path: str) -> int:
 
 
 def _clear(out: Path) -> None:
-    for d in (*SINKS, DONE, "_state"):
+    for d in (*SINKS, DONE, "_state", "reports"):
         shutil.rmtree(out / d, ignore_errors=True)
     for f in ("stats.json", "run.json", "pipeline.toml"):
         (out / f).unlink(missing_ok=True)
@@ -213,7 +214,7 @@ class Committer:
             raise self._error
 
 
-def observe_unit(plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit) -> Any:
+def observe_unit(plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path) -> Any:
     """Pass 1 of a two-pass step over one unit: run `steps` (those before it), then `observe`."""
     state = corpus.new_state()
     catch = plan.config.runner.on_error != "abort"
@@ -223,7 +224,7 @@ def observe_unit(plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit) 
         for doc in run_steps(steps, item, catch=catch):
             if doc.dropped is None:
                 state = corpus.observe(doc, state)
-    return state
+    return corpus.finish_unit(state, workdir, unit)
 
 
 OnResult = Callable[[int, Any], None]
@@ -263,9 +264,16 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
     def merge(_: int, state: Any) -> None:  # as each unit's state arrives: one state in memory at a time
         total[0] = corpus.merge(total[0], state)
 
-    map_units(_ObserveFn(plan, steps[:k], corpus), plan.units, None, merge)
+    workdir = state_dir / final.stem
+    map_units(_ObserveFn(plan, steps[:k], corpus, workdir), plan.units, None, merge)
     prepared = corpus.prepare(total[0])
+    report = getattr(prepared, "report", None)
+    if report:  # what the step learnt about the corpus (dedup clusters...), for people to read
+        (plan.out / "reports").mkdir(exist_ok=True)
+        atomic_write(plan.out / "reports" / f"{corpus.name}.json",
+                     orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
     atomic_write(final, pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+    shutil.rmtree(workdir, ignore_errors=True)  # pass-1 spill files: the prepared step holds what it needs
     return prepared
 
 
@@ -286,18 +294,18 @@ class _ProcessFn:
 
 
 class _ObserveFn(_ProcessFn):
-    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep) -> None:
+    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep, workdir: Path) -> None:
         super().__init__(plan, steps)
-        self.corpus = corpus
+        self.corpus, self.workdir = corpus, workdir
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**super().__getstate__(), "corpus": self.corpus}
+        return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir}
 
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
         if not self._ready:
             setup_steps([*self.steps, self.corpus])
             self._ready = True
-        return observe_unit(self.plan, self.steps, self.corpus, unit)
+        return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir)
 
 
 def finish(plan: Plan) -> dict[str, Any]:

@@ -1,0 +1,394 @@
+"""Near duplicates: MinHash LSH on character shingles, every candidate verified with exact Jaccard.
+
+Pass 1 (per unit, in the workers): normalise the text (`shingle.codes`), hash its character n-grams,
+sign it by one-permutation MinHash and cut the signature into band keys. Each unit writes its band keys,
+a few numbers per document and the normalised text (uint16, for verification) to numpy files under
+`OUT/_state/`: nothing but a file name goes back to the driver.
+
+Prepare (once): for each band, gather that band's keys of all documents, sort them and link every member
+of a bucket to the bucket's first document (`cluster.bucket_edges`); the union of these edges over the
+bands is the candidate set. Each candidate pair is verified with the exact Jaccard similarity of the two
+shingle sets; components of the verified pairs are formed by label propagation (`cluster.components`).
+Inside a component the best document by `keep` is kept and every member whose own Jaccard with it
+reaches the threshold joins its cluster; members that only reached it through a chain (A~B, B~C, A≁C)
+form further clusters with the next best document. So every cluster keeps exactly one document and every
+dropped document is within the threshold of the one kept for it.
+
+Pass 2: a dropped document carries the cluster, the kept document's id and the similarity; a kept
+document that has near duplicates carries its cluster and the cluster's size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from taosha.dedup.cluster import bucket_edges, components
+from taosha.dedup.minhash import band_keys, optimal_bands, signature
+from taosha.dedup.shingle import codes, jaccard_sets, shingle_hashes, shingle_set
+from taosha.document import Document
+from taosha.errors import ConfigError
+from taosha.io.readers import Unit
+from taosha.step import CorpusStep, Step, register
+
+KEEP = ("first", "longest", "best-quality")
+_GREEDY_LIMIT = 64  # comparisons per member before a large, loose component stops being split further
+_EXAMPLE_LEVELS = (0.8, 0.85, 0.9, 0.95, 1.0)
+
+
+def doc_key(doc: Document) -> int:
+    """A document's identity across the two passes: where it was read, and its id (split parts differ)."""
+    return xxhash.xxh3_64_intdigest(
+        f"{doc.source.get('path', '')}\0{doc.source.get('offset', '')}\0{doc.id}".encode("utf-8", "surrogatepass")
+    )
+
+
+def quality_score(doc: Document) -> float:
+    """The `best-quality` ranking: Han share, less repetition and fewer template blanks (signals of
+    `filter.quality` and `clean.placeholders`; absent signals count as 0, leaving length and order)."""
+    s = doc.signals
+    return float(s.get("han_share", 0.0)) - float(s.get("dup_ngram_5", 0.0)) - float(s.get("placeholder_density", 0.0))
+
+
+class _UnitState:
+    """What pass 1 gathers for one unit, until `finish_unit` writes it to disk."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.ids: list[str] = []
+        self.lengths: list[int] = []
+        self.scores: list[float] = []
+        self.text_hashes: list[int] = []
+        self.codes: list[np.ndarray] = []
+        self.sigs: list[np.ndarray | None] = []
+
+
+@register("dedup.near")
+@dataclass(frozen=True)
+class Near(CorpusStep):
+    """Drop near duplicates (MinHash LSH on character n-grams, verified by exact Jaccard), keeping one per cluster.
+
+    `threshold`: Jaccard similarity of the n-gram sets at or above which two documents are duplicates.
+    `ngram`: characters per shingle. `num_perm`: MinHash values per document; `bands`/`rows` (0: derived
+    from the threshold, see `minhash.optimal_bands`). `keep`: `first` (input order), `longest`, or
+    `best-quality` (signals of earlier steps; then longest, then first). Documents shorter than
+    `min_chars` normalised characters are left to `dedup.exact`.
+
+    >>> step = Near(threshold=0.5, ngram=3)
+    >>> texts = ["我们要推动经济发展，实现乡村振兴的目标。", "我们要推动经济发展，实现乡村振兴的目标！",
+    ...          "今天天气很好，我们去公园散步吧。"]
+    >>> docs = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+    >>> import tempfile, pathlib; work = pathlib.Path(tempfile.mkdtemp())
+    >>> state = step.new_state()
+    >>> for d in docs:
+    ...     state = step.observe(d, state)
+    >>> handle = step.finish_unit(state, work, Unit(0, "a", "jsonl", ""))
+    >>> prepared = step.prepare(step.merge(step.new_state(), handle))
+    >>> [(d.id, d.dropped and d.dropped.detail) for d in map(prepared.process, docs)]
+    [('0', None), ('1', 'near duplicate of 0 (Jaccard 0.895, cluster 0)'), ('2', None)]
+    """
+
+    threshold: float = 0.8
+    ngram: int = 5
+    num_perm: int = 128
+    bands: int = 0
+    rows: int = 0
+    keep: str = "first"
+    min_chars: int = 20
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.keep not in KEEP:
+            raise ConfigError(f"dedup.near: keep must be one of {', '.join(KEEP)}, not {self.keep!r}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"dedup.near: threshold must be in (0, 1], not {self.threshold}")
+        if self.ngram < 1 or self.num_perm < 1:
+            raise ConfigError("dedup.near: ngram and num_perm must be positive")
+        if (self.bands or self.rows) and self.bands * self.rows > self.num_perm:
+            raise ConfigError(f"dedup.near: bands × rows = {self.bands * self.rows} exceeds num_perm {self.num_perm}")
+        if bool(self.bands) != bool(self.rows):
+            raise ConfigError("dedup.near: give both bands and rows, or neither (derived from the threshold)")
+
+    def banding(self) -> tuple[int, int]:
+        if self.bands:
+            return self.bands, self.rows
+        return optimal_bands(self.threshold, self.num_perm)
+
+    def setup(self) -> None:
+        codes("")  # builds the normalisation table once per worker
+
+    # -- pass 1 -------------------------------------------------------------------------------------
+    def new_state(self) -> Any:
+        return _UnitState()
+
+    def observe(self, doc: Document, state: Any) -> Any:
+        if isinstance(state, list):  # a merged state (handles) never observes
+            raise TypeError("dedup.near: observe() on a merged state")
+        units = codes(doc.text)
+        state.keys.append(doc_key(doc))
+        state.ids.append(doc.id)
+        state.lengths.append(len(doc.text))
+        state.scores.append(quality_score(doc) if self.keep == "best-quality" else 0.0)
+        state.text_hashes.append(xxhash.xxh3_64_intdigest(units.tobytes()))
+        state.codes.append(units)
+        state.sigs.append(
+            signature(shingle_hashes(units, self.ngram), self.num_perm, self.seed) if len(units) >= self.min_chars
+            else None
+        )
+        return state
+
+    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
+        """Write the unit's band keys, numbers and normalised texts to `workdir`; return a small handle."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        prefix = workdir / f"unit-{unit.index:05d}"
+        bands, rows = self.banding()
+        n = len(state.keys)
+        signed = np.array([s is not None for s in state.sigs], dtype=bool)
+        keys = np.zeros((n, bands), dtype=np.uint64)
+        if signed.any():
+            keys[signed] = band_keys(np.stack([s for s in state.sigs if s is not None]), bands, rows, self.seed)
+        lengths = np.array([len(c) for c in state.codes], dtype=np.int64)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        text = np.concatenate(state.codes) if n else np.zeros(0, dtype=np.uint16)
+        np.save(f"{prefix}.bands.npy", keys)
+        np.save(f"{prefix}.codes.npy", text)
+        np.savez(
+            f"{prefix}.meta.npz",
+            key=np.array(state.keys, dtype=np.uint64),
+            length=np.array(state.lengths, dtype=np.int64),
+            score=np.array(state.scores, dtype=np.float64),
+            text_hash=np.array(state.text_hashes, dtype=np.uint64),
+            signed=signed,
+            offsets=offsets,
+        )
+        Path(f"{prefix}.ids.json").write_text(json.dumps(state.ids, ensure_ascii=False), encoding="utf-8")
+        return [(unit.index, str(prefix), n)]
+
+    def merge(self, a: Any, b: Any) -> Any:  # lists of handles, kept sorted: the order of arrival is irrelevant
+        a = [] if isinstance(a, _UnitState) else a
+        b = [] if isinstance(b, _UnitState) else b
+        return sorted(a + b)
+
+    # -- prepare ------------------------------------------------------------------------------------
+    def prepare(self, state: Any) -> Step:
+        handles = [] if isinstance(state, _UnitState) else state
+        return _NearPrepared(self, *_Clusterer(self, handles).run())
+
+
+class _Corpus:
+    """The pass-1 files of every unit, addressed by global document number (input order)."""
+
+    def __init__(self, handles: list[tuple[int, str, int]]) -> None:
+        self.prefixes = [p for _, p, _ in handles]
+        counts = [n for _, _, n in handles]
+        self.base = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.base[1:])
+        self.n = int(self.base[-1])
+        metas = [np.load(f"{p}.meta.npz") for p in self.prefixes]
+
+        def cat(name: str, dtype: Any) -> np.ndarray:
+            return np.concatenate([m[name] for m in metas]) if metas else np.zeros(0, dtype=dtype)
+
+        self.key = cat("key", np.uint64)
+        self.length = cat("length", np.int64)
+        self.score = cat("score", np.float64)
+        self.text_hash = cat("text_hash", np.uint64)
+        self.signed = cat("signed", bool)
+        self.offsets = [m["offsets"] for m in metas]
+        self._codes = [np.load(f"{p}.codes.npy", mmap_mode="r") for p in self.prefixes]
+        self._ids: dict[int, list[str]] = {}
+
+    def band(self, b: int) -> np.ndarray:
+        cols = [np.load(f"{p}.bands.npy", mmap_mode="r")[:, b] for p in self.prefixes]
+        return np.concatenate(cols) if cols else np.zeros(0, dtype=np.uint64)
+
+    def locate(self, g: int) -> tuple[int, int]:
+        u = int(np.searchsorted(self.base, g, side="right")) - 1
+        return u, g - int(self.base[u])
+
+    def codes(self, g: int) -> np.ndarray:
+        u, i = self.locate(g)
+        off = self.offsets[u]
+        return np.asarray(self._codes[u][off[i] : off[i + 1]])
+
+    def doc_id(self, g: int) -> str:
+        u, i = self.locate(g)
+        if u not in self._ids:
+            self._ids[u] = json.loads(Path(f"{self.prefixes[u]}.ids.json").read_text(encoding="utf-8"))
+        return self._ids[u][i]
+
+
+class _Clusterer:
+    def __init__(self, spec: Near, handles: list[tuple[int, str, int]]) -> None:
+        self.spec = spec
+        self.corpus = _Corpus(handles)
+        self._sets: dict[int, np.ndarray] = {}
+
+    def shingles(self, g: int) -> np.ndarray:
+        s = self._sets.get(g)
+        if s is None:
+            if len(self._sets) > 4096:
+                self._sets.clear()
+            s = self._sets[g] = shingle_set(self.corpus.codes(g), self.spec.ngram)
+        return s
+
+    def similarity(self, a: int, b: int) -> float:
+        if self.corpus.text_hash[a] == self.corpus.text_hash[b]:
+            return 1.0  # identical normalised texts (a 64-bit hash collision is not a concern here)
+        return jaccard_sets(self.shingles(a), self.shingles(b))
+
+    def rank(self) -> np.ndarray:
+        """Position of each document in keep order (0 = kept first)."""
+        c = self.corpus
+        g = np.arange(c.n)
+        if self.spec.keep == "first":
+            order = g
+        elif self.spec.keep == "longest":
+            order = np.lexsort((g, -c.length))
+        else:
+            order = np.lexsort((g, -c.length, -c.score))
+        rank = np.empty(c.n, dtype=np.int64)
+        rank[order] = g
+        return rank
+
+    def run(self) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+        spec, c = self.spec, self.corpus
+        bands, rows = spec.banding()
+        signed = np.flatnonzero(c.signed).astype(np.uint64)
+        edges = np.zeros(0, dtype=np.uint64)
+        for b in range(bands):
+            keys = c.band(b)[c.signed]
+            edges = np.union1d(edges, bucket_edges(keys, signed))  # sorted, unique: bounded by the true links
+        u = (edges >> np.uint64(32)).astype(np.int64)
+        v = (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        pairs = zip(u.tolist(), v.tolist(), strict=True)
+        verified = np.array([self.similarity(a, b) >= spec.threshold for a, b in pairs], dtype=bool)
+        labels = components(c.n, u[verified], v[verified])
+        rank = self.rank()
+
+        members = np.flatnonzero(labels != np.arange(c.n))
+        roots = np.unique(labels[members])
+        in_comp = np.concatenate([members, roots])
+        order = np.lexsort((rank[in_comp], labels[in_comp]))
+        in_comp = in_comp[order]
+        comp_of = labels[in_comp]
+        cuts = np.flatnonzero(np.diff(comp_of)) + 1
+
+        clusters: list[tuple[int, list[tuple[int, float]]]] = []  # (kept, [(member, similarity)])
+        for group in np.split(in_comp, cuts) if len(in_comp) else []:
+            clusters.extend(self._split(group.tolist()))
+        clusters.sort()
+        rows_key, rows_cluster, rows_kept, rows_sim, rows_size = [], [], [], [], []
+        kept_ids = []
+        sizes = []
+        examples: dict[float, dict[str, Any]] = {}
+        for number, (kept, dups) in enumerate(clusters):
+            kept_ids.append(c.doc_id(kept))
+            size = len(dups) + 1
+            sizes.append(size)
+            rows_key.append(c.key[kept]), rows_cluster.append(number), rows_kept.append(-1)
+            rows_sim.append(1.0), rows_size.append(size)
+            for m, sim in dups:
+                rows_key.append(c.key[m]), rows_cluster.append(number), rows_kept.append(number)
+                rows_sim.append(sim), rows_size.append(size)
+                level = max(x for x in _EXAMPLE_LEVELS if sim >= x - 1e-12) if sim >= _EXAMPLE_LEVELS[0] else None
+                if level is not None and level not in examples:
+                    examples[level] = self._example(kept, m, sim, number)
+        table = {
+            "key": np.array(rows_key, dtype=np.uint64),
+            "cluster": np.array(rows_cluster, dtype=np.int64),
+            "kept": np.array(rows_kept, dtype=np.int64),
+            "similarity": np.array(rows_sim, dtype=np.float64),
+            "size": np.array(rows_size, dtype=np.int64),
+        }
+        order = np.argsort(table["key"], kind="stable")
+        table = {k: a[order] for k, a in table.items()}
+        report = {
+            "threshold": spec.threshold,
+            "ngram": spec.ngram,
+            "num_perm": spec.num_perm,
+            "bands": bands,
+            "rows": rows,
+            "keep": spec.keep,
+            "documents": c.n,
+            "signed": int(c.signed.sum()),
+            "candidate_pairs": len(edges),
+            "verified_pairs": int(verified.sum()),
+            "clusters": len(clusters),
+            "duplicates": int(sum(sizes) - len(sizes)),
+            "cluster_sizes": _histogram(sizes),
+            "examples": [examples[k] for k in sorted(examples)],
+        }
+        return table, kept_ids, report
+
+    def _split(self, group: list[int]) -> list[tuple[int, list[tuple[int, float]]]]:
+        """Greedy clusters inside one component, in keep order: best document, then all within threshold."""
+        out = []
+        remaining = group
+        budget = _GREEDY_LIMIT * len(group)
+        while len(remaining) > 1 and budget > 0:
+            kept, rest = remaining[0], remaining[1:]
+            dups, left = [], []
+            for m in rest:
+                sim = self.similarity(kept, m)
+                (dups if sim >= self.spec.threshold else left).append((m, sim))
+            budget -= len(rest)
+            if dups:
+                out.append((kept, [(m, round(s, 4)) for m, s in dups]))
+            remaining = [m for m, _ in left]
+        return out  # members left when the budget runs out stay kept: never drop without a close match
+
+    def _example(self, kept: int, dup: int, sim: float, cluster: int) -> dict[str, Any]:
+        def head(g: int) -> str:
+            return self.corpus.codes(g)[:60].tobytes().decode("utf-16-le", "replace")
+
+        return {"similarity": round(sim, 4), "cluster": cluster, "kept": self.corpus.doc_id(kept),
+                "duplicate": self.corpus.doc_id(dup), "kept_text": head(kept), "duplicate_text": head(dup)}
+
+
+def _histogram(sizes: list[int]) -> dict[str, int]:
+    """Cluster sizes in powers of two: {"2": …, "3-4": …, "5-8": …}."""
+    out: dict[str, int] = {}
+    for s in sorted(sizes):
+        hi = 1 << max(1, math.ceil(math.log2(s)))
+        lo = hi // 2 + 1
+        label = str(hi) if lo == hi else f"{lo}-{hi}"
+        out[label] = out.get(label, 0) + 1
+    return out
+
+
+class _NearPrepared(Step):
+    """Pass 2 of dedup.near: the decisions, looked up by document key."""
+
+    name = "dedup.near"
+
+    def __init__(self, spec: Near, table: dict[str, np.ndarray], kept_ids: list[str], report: dict[str, Any]) -> None:
+        self.spec, self.table, self.kept_ids, self.report = spec, table, kept_ids, report
+
+    def process(self, doc: Document) -> Document:
+        keys = self.table["key"]
+        if not len(keys):
+            return doc
+        key = np.uint64(doc_key(doc))
+        i = int(np.searchsorted(keys, key))
+        if i >= len(keys) or keys[i] != key:
+            return doc
+        cluster = int(self.table["cluster"][i])
+        doc.tag("near_cluster", cluster)
+        doc.tag("near_cluster_size", int(self.table["size"][i]))
+        kept = int(self.table["kept"][i])
+        if kept < 0:
+            return doc
+        sim = float(self.table["similarity"][i])
+        kept_id = self.kept_ids[kept]
+        doc.tag("near_duplicate_of", kept_id)
+        doc.tag("near_similarity", sim)
+        detail = f"near duplicate of {kept_id} (Jaccard {sim:.3f}, cluster {cluster})"
+        return doc.drop(self.name, "near_duplicate", detail)

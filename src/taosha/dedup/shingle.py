@@ -1,0 +1,105 @@
+"""The text near-duplicates are compared on, and its character shingles, as numpy arrays.
+
+Chinese has no spaces, so documents are compared on character n-grams of a normalised text: whitespace
+removed, NFKC width folding (，and , compare equal) and traditional characters mapped to simplified, so a
+spun copy and its source are one text. Normalisation is one table lookup per UTF-16 code unit (characters
+outside the BMP pass through as their two surrogates, consistently on both sides of a comparison), which
+is what makes signatures cheap enough for tens of thousands of documents per second per core.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """UTF-16 code unit -> normalised code unit (0: dropped). Built once per process (~0.2 s)."""
+    from taosha.repair.script import converter
+
+    table = np.arange(65536, dtype=np.uint16)
+    t2s = converter("t2s")
+    for c in range(65536):
+        if 0xD800 <= c < 0xE000:
+            continue  # surrogates stay as they are
+        ch = chr(c)
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf"):
+            table[c] = 0
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1:
+            ch = folded
+        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+            simple = t2s.convert(ch)
+            if len(simple) == 1:
+                ch = simple
+        if len(ch) == 1 and ord(ch) < 65536:
+            table[c] = ord(ch)
+    return table
+
+
+def codes(text: str) -> np.ndarray:
+    """The normalised text as UTF-16 code units (uint16).
+
+    >>> bytes(codes("經濟 發展，（二）")) == bytes(codes("经济发展,(二)"))
+    True
+    """
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    folded = fold_table()[units]
+    return folded[folded != 0]
+
+
+def mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, in place: spreads every input bit over the whole 64-bit word."""
+    h ^= h >> _S30
+    h *= _M2
+    h ^= h >> _S27
+    h *= _M3
+    h ^= h >> _S31
+    return h
+
+
+def shingle_hashes(units: np.ndarray, n: int) -> np.ndarray:
+    """64-bit hashes of the character n-grams of `units` (with repeats; a text shorter than n is one shingle).
+
+    >>> a = shingle_hashes(codes("经济发展很快"), 5)
+    >>> len(a), len(shingle_hashes(codes("经济"), 5))
+    (2, 1)
+    """
+    x = units.astype(np.uint64)
+    count = len(x) - n + 1
+    if count <= 0:
+        if len(x) == 0:
+            return np.zeros(0, dtype=np.uint64)
+        count, n = 1, len(x)
+    h = x[:count].copy()
+    for k in range(1, n):
+        h *= _M1
+        h ^= x[k : k + count]
+    return mix(h)
+
+
+def shingle_set(units: np.ndarray, n: int) -> np.ndarray:
+    """The sorted, distinct shingle hashes: the set exact Jaccard similarity is computed on."""
+    return np.unique(shingle_hashes(units, n))
+
+
+def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted distinct hash arrays.
+
+    >>> s = lambda t: shingle_set(codes(t), 2)
+    >>> jaccard_sets(s("经济发展"), s("经济發展")), round(jaccard_sets(s("经济发展"), s("经济增长")), 2)
+    (1.0, 0.2)
+    """
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
