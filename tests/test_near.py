@@ -1,0 +1,158 @@
+"""dedup.near: signatures, banding, clustering, and the step through the runner."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import orjson
+import pytest
+
+import taosha
+from taosha import PipelineConfig, StepSpec
+from taosha.dedup.cluster import bucket_edges, components
+from taosha.dedup.minhash import collision_probability, optimal_bands, signature
+from taosha.dedup.near import Near
+from taosha.dedup.shingle import codes, jaccard_sets, shingle_hashes, shingle_set
+from taosha.errors import ConfigError
+from taosha.io.writers import iter_records
+from taosha.synth import damage
+from taosha.synth.demo import clean_documents
+from taosha.synth.dups import dup_corpus, sentences_of
+
+SENTENCES = sentences_of([t for _, t in clean_documents()])
+
+
+def test_normalisation_folds_width_space_and_script_but_not_content():
+    assert bytes(codes("經濟 發展，（二）\n")) == bytes(codes("经济发展,(二)"))
+    assert bytes(codes("经济发展")) != bytes(codes("经济增长"))
+    assert bytes(codes("😀a")) == "😀a".encode("utf-16-le")  # outside the BMP: surrogates kept
+
+
+def test_signature_agreement_estimates_jaccard():
+    rng = random.Random(3)
+    base = "".join(rng.choice(SENTENCES) for _ in range(60))
+    for rate in (0.005, 0.02, 0.05):
+        other = damage.near_copy(base, rng, rate).text
+        a, b = codes(base), codes(other)
+        true = jaccard_sets(shingle_set(a, 5), shingle_set(b, 5))
+        est = np.mean([(signature(shingle_hashes(a, 5), 256, seed) == signature(shingle_hashes(b, 5), 256, seed)).mean()
+                       for seed in range(1, 5)])
+        assert abs(est - true) < 0.06, (rate, est, true)
+
+
+def test_short_sets_are_densified_not_empty():
+    sig = signature(shingle_hashes(codes("经济发展很快"), 5), 128)
+    assert sig is not None and len(set(sig.tolist())) > 1
+    assert signature(np.zeros(0, dtype=np.uint64), 128) is None
+
+
+def test_banding_puts_the_threshold_on_the_steep_part():
+    bands, rows = optimal_bands(0.8, 128)
+    assert bands * rows <= 128
+    assert collision_probability(0.8, bands, rows) > 0.9
+    assert collision_probability(0.5, bands, rows) < 0.1
+
+
+def test_components_merge_chains_and_keep_singletons():
+    labels = components(7, np.array([5, 1, 2]), np.array([6, 2, 3]))
+    assert labels.tolist() == [0, 1, 1, 1, 4, 5, 5]
+
+
+def test_bucket_edges_link_each_member_to_the_first():
+    keys = np.array([9, 9, 9, 1], dtype=np.uint64)
+    edges = bucket_edges(keys, np.array([2, 5, 7, 8], dtype=np.uint64))
+    assert sorted((int(e >> 32), int(e & 0xFFFFFFFF)) for e in edges) == [(2, 5), (2, 7)]
+
+
+@pytest.mark.parametrize("params", [{"keep": "newest"}, {"threshold": 0.0}, {"bands": 20, "rows": 10},
+                                    {"bands": 4}])
+def test_bad_parameters_fail_clearly(params):
+    with pytest.raises(ConfigError, match=r"dedup\.near"):
+        Near(**params)
+
+
+def write(tmp_path, records):
+    inp = tmp_path / "in"
+    inp.mkdir(exist_ok=True)
+    half = len(records) // 2
+    for f, chunk in enumerate((records[:half], records[half:])):
+        (inp / f"p{f}.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+    return inp
+
+
+def run(tmp_path, name, workers=1, **params):
+    cfg = PipelineConfig(steps=[StepSpec("dedup.near", params)])
+    cfg.runner.workers = workers
+    cfg.input.chunk_bytes = 20_000  # several units per file
+    out = tmp_path / name
+    stats = taosha.run([str(tmp_path / "in")], out, cfg)
+    kept = [r for p in sorted((out / "kept").glob("*.zst")) for r in iter_records(p)]
+    dropped = [r for p in sorted((out / "dropped").glob("*.zst")) for r in iter_records(p)]
+    return kept, dropped, stats, out
+
+
+@pytest.fixture
+def families(tmp_path):
+    records = [{k: r[k] for k in ("id", "text", "kind")} | {"family": r["family"]}
+               for r in dup_corpus(SENTENCES, 40, seed=5, chars=600, dup_share=0.6)]
+    write(tmp_path, records)
+    return records
+
+
+def test_every_cluster_keeps_exactly_one_and_workers_do_not_matter(tmp_path, families):
+    kept1, dropped1, stats, out = run(tmp_path, "o1", 1)
+    kept2, dropped2, _, _ = run(tmp_path, "o2", 2)
+    assert kept1 == kept2 and dropped1 == dropped2
+    assert stats["documents"]["kept"] + stats["documents"]["dropped"] == len(families)
+    kept_ids = {r["id"] for r in kept1}
+    clusters: dict[int, list] = {}
+    for r in kept1 + dropped1:
+        if "near_cluster" in r["signals"]:
+            clusters.setdefault(r["signals"]["near_cluster"], []).append(r)
+    assert dropped1 and clusters
+    for members in clusters.values():
+        assert sum(1 for r in members if r["id"] in kept_ids) == 1
+        assert len(members) == members[0]["signals"]["near_cluster_size"]
+    by_id = {r["id"]: r for r in families}
+    for r in dropped1:
+        assert r["drop"]["reason"] == "near_duplicate"
+        assert r["signals"]["near_duplicate_of"] in kept_ids
+        assert r["signals"]["near_similarity"] >= 0.8
+        assert by_id[r["signals"]["near_duplicate_of"]]["family"] == by_id[r["id"]]["family"]
+    exact = [r for r in families if r["kind"] == "exact"]
+    assert exact and all(r["id"] not in kept_ids for r in exact)  # an exact copy never survives its original
+    report = orjson.loads((out / "reports" / "dedup.near.json").read_bytes())
+    assert report["duplicates"] == len(dropped1) and sum(report["cluster_sizes"].values()) == len(clusters)
+    assert not (out / "_state" / "step-00-dedup.near").exists()  # spill files are cleaned up
+
+
+def test_keep_longest_keeps_the_longest_copy(tmp_path):
+    rng = random.Random(2)
+    base = "".join(rng.choice(SENTENCES) for _ in range(20))
+    records = [{"id": "short", "text": base}, {"id": "long", "text": base + "补充的一句话。"},
+               {"id": "other", "text": "".join(rng.choice(SENTENCES) for _ in range(20))}]
+    write(tmp_path, records)
+    _, dropped, _, _ = run(tmp_path, "o", keep="longest")
+    assert [r["id"] for r in dropped] == ["short"]
+    assert dropped[0]["signals"]["near_duplicate_of"] == "long"
+
+
+def test_a_chain_does_not_drop_a_document_far_from_the_kept_one(tmp_path):
+    """A~B and B~C but A≁C: B goes with A, C stays (it is no near copy of anything kept)."""
+    rng = random.Random(4)
+    sents = rng.sample(SENTENCES, 48)
+    a, b, c = "".join(sents[0:40]), "".join(sents[4:44]), "".join(sents[8:48])  # windows sliding along
+    sim = {k: jaccard_sets(shingle_set(codes(x), 5), shingle_set(codes(y), 5))
+           for k, (x, y) in {"ab": (a, b), "bc": (b, c), "ac": (a, c)}.items()}
+    threshold = (sim["ac"] + min(sim["ab"], sim["bc"])) / 2
+    assert sim["ac"] < threshold <= min(sim["ab"], sim["bc"])  # the fixture really is a chain
+    write(tmp_path, [{"id": "a", "text": a}, {"id": "b", "text": b}, {"id": "c", "text": c}])
+    kept, dropped, _, _ = run(tmp_path, "o", threshold=round(threshold, 3), bands=32, rows=4)
+    assert sorted(r["id"] for r in kept) == ["a", "c"] and [r["id"] for r in dropped] == ["b"]
+
+
+def test_short_documents_are_left_alone(tmp_path):
+    write(tmp_path, [{"id": str(k), "text": "你好。"} for k in range(4)])
+    kept, dropped, _, _ = run(tmp_path, "o")
+    assert len(kept) == 4 and not dropped
