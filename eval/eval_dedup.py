@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 import orjson
@@ -26,35 +24,7 @@ import zstandard
 import taosha
 from common import SHARED, require_shared, wiki
 from taosha import PipelineConfig, StepSpec
-from taosha.repair.script import converter
-from taosha.synth.dups import dup_corpus, sentences_of
-
-_SPACE = re.compile(r"\s+")
-
-
-def truth_text(text: str) -> str:
-    return converter("t2s").convert(_SPACE.sub("", unicodedata.normalize("NFKC", text)))
-
-
-def grams(text: str, n: int) -> set[str]:
-    t = truth_text(text)
-    return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
-def true_duplicates(records: list[dict], n: int, threshold: float) -> set[str]:
-    """Ids of documents within `threshold` of an earlier document of their family."""
-    by_family: dict[int, list[tuple[str, set[str]]]] = collections.defaultdict(list)
-    dups = set()
-    for r in records:
-        g = grams(r["text"], n)
-        if any(jaccard(g, earlier) >= threshold for _, earlier in by_family[r["family"]]):
-            dups.add(r["id"])
-        by_family[r["family"]].append((r["id"], g))
-    return dups
+from taosha.synth.dups import dup_corpus, sentences_of, true_duplicates
 
 
 def write_corpus(records: list[dict], path: Path) -> None:

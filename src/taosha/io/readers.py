@@ -125,9 +125,29 @@ def discover(inputs: list[str]) -> tuple[list[str], list[str]]:
     return unique, skipped
 
 
+MIN_CHUNK = 4 << 20
+
+
+def _size_or_zero(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def plan_units(files: list[str], chunk_bytes: int) -> list[Unit]:
-    """Cut files into units: plain .jsonl files into byte ranges of about `chunk_bytes`."""
+    """Cut files into units: plain .jsonl files into byte ranges of about `chunk_bytes`.
+
+    A small input is cut finer (down to 4 MiB ranges, aiming at 32 units) so that it still spreads over
+    the workers; the cut depends on the input alone, never on the worker count.
+    """
     units: list[Unit] = []
+    splittable = 0
+    for path in files:
+        kind, comp = file_kind(path) or ("txt", "")
+        if kind == "jsonl" and not comp:
+            splittable += _size_or_zero(path)
+    chunk_bytes = min(chunk_bytes, max(MIN_CHUNK, splittable // 32)) if chunk_bytes > 0 else chunk_bytes
     for path in files:
         kind, comp = file_kind(path) or ("txt", "")
         try:

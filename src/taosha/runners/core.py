@@ -286,10 +286,16 @@ class _ProcessFn:
     def __getstate__(self) -> dict[str, Any]:
         return {"plan": self.plan, "steps": self.steps, "_ready": False}
 
-    def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
+    def ready(self) -> None:
         if not self._ready:
-            setup_steps(self.steps)
+            setup_steps(self._all_steps())
             self._ready = True
+
+    def _all_steps(self) -> list[Step]:
+        return self.steps
+
+    def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
+        self.ready()
         return process_unit(self.plan, self.steps, unit, progress)
 
 
@@ -301,10 +307,11 @@ class _ObserveFn(_ProcessFn):
     def __getstate__(self) -> dict[str, Any]:
         return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir}
 
+    def _all_steps(self) -> list[Step]:
+        return [*self.steps, self.corpus]
+
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
-        if not self._ready:
-            setup_steps([*self.steps, self.corpus])
-            self._ready = True
+        self.ready()
         return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir)
 
 

@@ -44,6 +44,8 @@ class LocalRunner:
             return results
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
+            fn.ready()  # load tables and models once, before forking: the workers share the pages
         updates = ctx.Queue() if progress is not None else None
         finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
         results: list[Any] = [None] * len(units)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -82,3 +83,25 @@ def dup_corpus(
     for _, rec in pending:
         yield {"id": f"d{n}", **rec}
         n += 1
+
+
+def truth_grams(text: str, n: int) -> set[str]:
+    """Character n-grams of the folded text (NFKC, no whitespace, OpenCC t2s), as plain Python strings:
+    the ground truth, computed independently of taosha's dedup code."""
+    from taosha.repair.script import converter
+
+    t = converter("t2s").convert(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}
+
+
+def true_duplicates(records: list[dict[str, Any]], n: int = 5, threshold: float = 0.8) -> set[str]:
+    """Ids of records whose n-gram Jaccard with an earlier record of their family reaches `threshold`."""
+    seen: dict[int, list[set[str]]] = {}
+    dups = set()
+    for r in records:
+        g = truth_grams(r["text"], n)
+        earlier = seen.setdefault(r["family"], [])
+        if any(len(g & e) / max(1, len(g | e)) >= threshold for e in earlier):
+            dups.add(r["id"])
+        earlier.append(g)
+    return dups

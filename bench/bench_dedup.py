@@ -1,0 +1,147 @@
+"""Near-duplicate detection: taosha's dedup.near against the fixed peer baselines, on the same corpus, same run.
+
+The corpus: simulated ~2,000-character Chinese documents (random Wikipedia sentences from ../shared when
+present, else the bundled demo sentences) with exact, re-flowed, traditional-script, near and partial
+copies (taosha.synth.dups). Every tool is scored on the same truth (Jaccard >= 0.8 of character 5-grams
+with an earlier document; synth.dups.true_duplicates) and timed as a whole command, peak RSS from
+/usr/bin/time (the largest process of the tree). Goals (issue #8):
+
+    whole near-dup stage >= 50x datatrove's docs/s and >= 15x datasketch's; signatures >= 20k docs/s
+    per core; two workers >= 1.8x one; equal or better precision and recall.
+
+Usage: python bench/bench_dedup.py [--originals 6000] [--peers datasketch datatrove] [--scale 0.1 1 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from taosha.dedup.minhash import signature
+from taosha.dedup.shingle import codes, shingle_hashes
+from taosha.synth.demo import clean_documents
+from taosha.synth.dups import dup_corpus, sentences_of, true_duplicates
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = ROOT.parent / "shared" / "bench" / "peers" / "run-baseline"
+WIKI = ROOT.parent / "shared" / "corpora" / "wiki" / "cmrc2018_wiki_zh_hans.jsonl.gz"
+
+
+def sentences() -> tuple[list[str], str]:
+    if WIKI.exists():
+        import gzip
+
+        with gzip.open(WIKI, "rt", encoding="utf-8") as fh:
+            return sentences_of([json.loads(line)["text"] for line in fh]), "wiki"
+    return sentences_of([t for _, t in clean_documents()]), "demo"
+
+
+def make_corpus(work: Path, originals: int, seed: int = 1) -> tuple[Path, list[dict]]:
+    path = work / f"corpus-{originals}.jsonl"
+    sents, _ = sentences()
+    records = list(dup_corpus(sents, originals, seed=seed))
+    if not path.exists():
+        path.write_bytes(b"".join(orjson.dumps({"id": r["id"], "text": r["text"]}) + b"\n" for r in records))
+    return path, records
+
+
+def signatures_per_second(texts: list[str], repeat: int = 3) -> float:
+    codes("")  # the table, built once per process, is not part of the per-document cost
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for t in texts:
+            signature(shingle_hashes(codes(t), 5), 128)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and stdout of a command run under /usr/bin/time."""
+    rss = Path(os.environ.get("TMPDIR", "/tmp")) / f"taosha-rss-{os.getpid()}"
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss), *cmd], capture_output=True, text=True,
+                          cwd=cwd)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    return wall, int(rss.read_text().split()[-1]) / 1024, proc.stdout
+
+
+def run_taosha(corpus: Path, work: Path, workers: int) -> tuple[float, float, set[str]]:
+    toml = work / "near.toml"
+    toml.write_text('[[steps]]\nuse = "dedup.near"\n', encoding="utf-8")
+    out = work / f"taosha-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    taosha = Path(sys.executable).with_name("taosha")
+    wall, rss, _ = timed([str(taosha), "clean", str(corpus), "-o", str(out), "--config", str(toml),
+                          "--workers", str(workers), "-q"])
+    from taosha.io.writers import iter_records
+
+    removed = {r["id"] for p in sorted((out / "dropped").glob("*.zst")) for r in iter_records(p)
+               if r["drop"]["reason"] == "near_duplicate"}
+    return wall, rss, removed
+
+
+def run_peer(peer: str, corpus: Path, work: Path) -> tuple[float, float, set[str]]:
+    wd = work / f"peer-{peer}"
+    _, _, out = timed([str(PEERS), peer, str(corpus), str(wd)])
+    line = json.loads(out.strip().splitlines()[-1])
+    if peer == "datasketch":
+        text = (wd / "removed.txt").read_text()
+        removed = set(text.split("\n")) - {""}
+    else:
+        removed = {orjson.loads(x)["id"] for p in sorted((wd / "removed").glob("*.jsonl"))
+                   for x in p.read_bytes().splitlines() if x}
+    return line["wall_s"], line["peak_rss_MiB"], removed
+
+
+def score(removed: set[str], truth: set[str]) -> str:
+    hit = len(removed & truth)
+    return f"precision {hit / max(1, len(removed)):.3f} recall {hit / max(1, len(truth)):.3f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--originals", type=int, default=6000)
+    ap.add_argument("--peers", nargs="*", default=["datasketch", "datatrove"], choices=["datasketch", "datatrove"])
+    ap.add_argument("--work", default=str(ROOT / "bench" / "work" / "dedup"))
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    corpus, records = make_corpus(work, args.originals)
+    truth = true_duplicates(records)
+    n = len(records)
+    print(f"corpus: {n:,} documents ({sentences()[1]} sentences), {sum(len(r['text']) for r in records) / n:,.0f} "
+          f"characters each on average, {len(truth):,} true duplicates at J >= 0.8 (5-grams)")
+    sig = signatures_per_second([r["text"] for r in records[:3000]])
+    print(f"signatures (normalise + 5-gram hashes + 128 MinHash), one core: {sig:,.0f} docs/s (goal >= 20,000)")
+    rates = {}
+    for workers in (1, 2):
+        wall, rss, removed = run_taosha(corpus, work, workers)
+        rates[workers] = n / wall
+        print(f"taosha dedup.near, {workers} worker(s): {n / wall:,.0f} docs/s, peak {rss:,.0f} MiB, "
+              f"{score(removed, truth)}")
+    print(f"two workers vs one: {rates[2] / rates[1]:.2f}x (goal >= 1.8x)")
+    for peer in args.peers:
+        if not PEERS.exists():
+            print(f"{peer}: skipped ({PEERS} is absent)")
+            continue
+        wall, rss, removed = run_peer(peer, corpus, work)
+        goal = {"datatrove": 50, "datasketch": 15}[peer]
+        print(f"{peer} (peer baseline): {n / wall:,.0f} docs/s, peak {rss:,.0f} MiB, {score(removed, truth)}; "
+              f"taosha 2 workers = {rates[2] / (n / wall):.1f}x, 1 worker = {rates[1] / (n / wall):.1f}x "
+              f"(goal >= {goal}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
