@@ -91,6 +91,20 @@ class CorpusStep(Step):
     def merge(self, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
+    def tasks(self, state: Any) -> list[Any]:
+        """Work between the passes that the runner spreads over its workers (default: none).
+
+        Each task is a picklable value; `run_task(task)` runs where the runner puts it, and
+        `gather(state, results)` (results in task order) returns the state handed to `prepare`.
+        """
+        return []
+
+    def run_task(self, task: Any) -> Any:
+        raise NotImplementedError
+
+    def gather(self, state: Any, results: list[Any]) -> Any:
+        return state
+
     def prepare(self, state: Any) -> Step:
         raise NotImplementedError
 

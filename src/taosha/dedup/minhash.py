@@ -28,7 +28,7 @@ def _borrow_sequence(k: int, seed: int) -> np.ndarray:
     return rng.integers(0, k, size=(k, _ATTEMPTS), dtype=np.int64)
 
 
-def signature(hashes: np.ndarray, k: int, seed: int = 1) -> np.ndarray | None:
+def signature(hashes: np.ndarray, k: int, seed: int = 0) -> np.ndarray | None:
     """`k` MinHash values of a shingle-hash array (repeats allowed); None for an empty set.
 
     >>> from taosha.dedup.shingle import codes, shingle_hashes
@@ -39,8 +39,9 @@ def signature(hashes: np.ndarray, k: int, seed: int = 1) -> np.ndarray | None:
     """
     if len(hashes) == 0:
         return None
-    h = hashes ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
-    mix(h)
+    h = hashes  # already mixed: seed 0 uses them as they are, another seed re-mixes (another permutation)
+    if seed:
+        h = mix(hashes ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
     bins = ((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)  # multiply-shift: any k, not just 2^m
     sig = np.full(k, EMPTY, dtype=np.uint64)
     np.minimum.at(sig, bins.astype(np.intp), h)

@@ -101,7 +101,7 @@ class Near(CorpusStep):
     rows: int = 0
     keep: str = "first"
     min_chars: int = 20
-    seed: int = 1
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.keep not in KEEP:
@@ -176,10 +176,58 @@ class Near(CorpusStep):
         b = [] if isinstance(b, _UnitState) else b
         return sorted(a + b)
 
-    # -- prepare ------------------------------------------------------------------------------------
-    def prepare(self, state: Any) -> Step:
+    # -- between the passes: candidates in the driver, verification as tasks on the workers ----------
+    def tasks(self, state: Any) -> list[Any]:
+        """Find the candidate pairs (band buckets, by sorting) and cut their verification into tasks."""
         handles = [] if isinstance(state, _UnitState) else state
-        return _NearPrepared(self, *_Clusterer(self, handles).run())
+        if not handles:
+            return []
+        corpus = _Corpus(handles)
+        edges = candidate_edges(corpus, *self.banding())
+        path = Path(handles[0][1]).parent / "candidates.npy"
+        np.save(path, edges)
+        size = min(max(len(edges) // 32, 2_000), 100_000)  # enough tasks to spread, each worth its setup
+        return [(handles, str(path), start, min(start + size, len(edges))) for start in range(0, len(edges), size)]
+
+    def run_task(self, task: Any) -> np.ndarray:
+        """Exact Jaccard of a slice of the candidate pairs (float32)."""
+        handles, path, start, end = task
+        edges = np.load(path, mmap_mode="r")[start:end]
+        check = _Clusterer(self, handles)
+        u, v = split_edges(np.asarray(edges))
+        return np.array([check.similarity(a, b) for a, b in zip(u.tolist(), v.tolist(), strict=True)],
+                        dtype=np.float32)
+
+    def gather(self, state: Any, results: list[np.ndarray]) -> Any:
+        handles = [] if isinstance(state, _UnitState) else state
+        sims = np.concatenate(results) if results else np.zeros(0, dtype=np.float32)
+        return {"handles": handles, "similarities": sims}
+
+    def prepare(self, state: Any) -> Step:
+        if isinstance(state, dict):
+            handles, sims = state["handles"], state["similarities"]
+        else:  # called without the verification tasks (a direct call, as in the example above)
+            handles = [] if isinstance(state, _UnitState) else state
+            sims = self.gather(handles, [self.run_task(t) for t in self.tasks(handles)])["similarities"]
+        return _NearPrepared(self, *_Clusterer(self, handles).run(sims))
+
+
+def split_edges(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (edges >> np.uint64(32)).astype(np.int64), (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def candidate_edges(corpus: _Corpus, bands: int, rows: int) -> np.ndarray:
+    """Sorted unique `u << 32 | v` pairs of documents that share a bucket in at least one band."""
+    signed = np.flatnonzero(corpus.signed).astype(np.uint64)
+    found = []
+    for b in range(bands):
+        found.append(bucket_edges(corpus.band(b)[corpus.signed], signed))
+    if not found:
+        return np.zeros(0, dtype=np.uint64)
+    edges = np.sort(np.concatenate(found))
+    if len(edges) > 1:
+        edges = edges[np.concatenate(([True], edges[1:] != edges[:-1]))]
+    return edges
 
 
 class _Corpus:
@@ -230,6 +278,7 @@ class _Clusterer:
         self.spec = spec
         self.corpus = _Corpus(handles)
         self._sets: dict[int, np.ndarray] = {}
+        self._known: dict[tuple[int, int], float] = {}  # verified pairs: not computed twice
 
     def shingles(self, g: int) -> np.ndarray:
         s = self._sets.get(g)
@@ -240,6 +289,9 @@ class _Clusterer:
         return s
 
     def similarity(self, a: int, b: int) -> float:
+        known = self._known.get((a, b) if a < b else (b, a))
+        if known is not None:
+            return known
         if self.corpus.text_hash[a] == self.corpus.text_hash[b]:
             return 1.0  # identical normalised texts (a 64-bit hash collision is not a concern here)
         return jaccard_sets(self.shingles(a), self.shingles(b))
@@ -258,18 +310,14 @@ class _Clusterer:
         rank[order] = g
         return rank
 
-    def run(self) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+    def run(self, sims: np.ndarray) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
         spec, c = self.spec, self.corpus
         bands, rows = spec.banding()
-        signed = np.flatnonzero(c.signed).astype(np.uint64)
-        edges = np.zeros(0, dtype=np.uint64)
-        for b in range(bands):
-            keys = c.band(b)[c.signed]
-            edges = np.union1d(edges, bucket_edges(keys, signed))  # sorted, unique: bounded by the true links
-        u = (edges >> np.uint64(32)).astype(np.int64)
-        v = (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        pairs = zip(u.tolist(), v.tolist(), strict=True)
-        verified = np.array([self.similarity(a, b) >= spec.threshold for a, b in pairs], dtype=bool)
+        edges = np.load(Path(self.corpus.prefixes[0]).parent / "candidates.npy") if c.n else np.zeros(0, np.uint64)
+        u, v = split_edges(edges)
+        verified = sims >= spec.threshold
+        self._known = {(a, b): float(x) for a, b, x in zip(u[verified].tolist(), v[verified].tolist(),
+                                                           sims[verified].tolist(), strict=True)}
         labels = components(c.n, u[verified], v[verified])
         rank = self.rank()
 

@@ -86,8 +86,18 @@ def shingle_hashes(units: np.ndarray, n: int) -> np.ndarray:
 
 
 def shingle_set(units: np.ndarray, n: int) -> np.ndarray:
-    """The sorted, distinct shingle hashes: the set exact Jaccard similarity is computed on."""
-    return np.unique(shingle_hashes(units, n))
+    """The sorted, distinct shingle hashes, cut to 32 bits: the set exact Jaccard similarity is computed on.
+
+    32 bits halve the sorting work; two different shingles of a 10,000-character pair of documents share
+    a hash with probability ~1e-5, far below the precision asked of verification.
+    """
+    s = np.sort(shingle_hashes(units, n).astype(np.uint32))
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]  # np.unique is several times slower here (numpy 2 hashes first)
 
 
 def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
@@ -97,7 +107,11 @@ def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
     >>> jaccard_sets(s("经济发展"), s("经济發展")), round(jaccard_sets(s("经济发展"), s("经济增长")), 2)
     (1.0, 0.2)
     """
-    if len(a) == 0 and len(b) == 0:
-        return 1.0
-    common = len(np.intersect1d(a, b, assume_unique=True))
+    if len(a) == 0 or len(b) == 0:
+        return 1.0 if len(a) == len(b) else 0.0
+    if len(a) < len(b):
+        a, b = b, a
+    at = np.searchsorted(a, b)
+    at[at == len(a)] = 0
+    common = int(np.count_nonzero(a[at] == b))
     return common / (len(a) + len(b) - common)

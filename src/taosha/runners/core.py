@@ -266,6 +266,9 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
 
     workdir = state_dir / final.stem
     map_units(_ObserveFn(plan, steps[:k], corpus, workdir), plan.units, None, merge)
+    tasks = corpus.tasks(total[0])
+    if tasks:  # work between the passes (dedup verification), spread like units
+        total[0] = corpus.gather(total[0], map_units(_TaskFn(corpus), tasks, None, None))
     prepared = corpus.prepare(total[0])
     report = getattr(prepared, "report", None)
     if report:  # what the step learnt about the corpus (dedup clusters...), for people to read
@@ -313,6 +316,25 @@ class _ObserveFn(_ProcessFn):
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
         self.ready()
         return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir)
+
+
+class _TaskFn:
+    """Picklable `fn(task, progress)` running a two-pass step's between-passes tasks."""
+
+    def __init__(self, corpus: CorpusStep) -> None:
+        self.corpus, self._ready = corpus, False
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"corpus": self.corpus, "_ready": False}
+
+    def ready(self) -> None:
+        if not self._ready:
+            self.corpus.setup()
+            self._ready = True
+
+    def __call__(self, task: Any, progress: Progress | None = None) -> Any:
+        self.ready()
+        return self.corpus.run_task(task)
 
 
 def finish(plan: Plan) -> dict[str, Any]:
