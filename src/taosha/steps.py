@@ -7,6 +7,7 @@ from taosha.clean import placeholders as _placeholders  # noqa: F401
 from taosha.clean import structure as _structure  # noqa: F401
 from taosha.dedup import exact as _exact  # noqa: F401
 from taosha.dedup import near as _near  # noqa: F401
+from taosha.dedup import paragraphs as _paragraphs  # noqa: F401
 from taosha.filters import basic as _basic  # noqa: F401
 from taosha.filters import quality as _quality  # noqa: F401
 from taosha.repair import mojibake as _mojibake  # noqa: F401

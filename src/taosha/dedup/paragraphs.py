@@ -1,0 +1,216 @@
+"""Paragraph-level duplicates across the corpus (the CCNet idea), memory-bounded.
+
+A paragraph (a line) that already appeared in an earlier document is removed as an edit; the document is
+dropped when too little of it remains. Paragraphs are compared on their normalised text (whitespace,
+width and script folded as for near duplicates, punctuation removed, digits made 0), and only paragraphs
+of at least `min_chars` normalised characters take part, so headings such as `一、总体要求` survive.
+
+Pass 1 writes, per unit, the sorted 64-bit hashes of each document's distinct paragraphs. Between the
+passes the hash space is cut into ranges; each range is a task (on the workers) that gathers that range
+from every unit by binary search, and keeps the hashes seen in two or more documents with the first
+document that has them. Only those hashes reach pass 2, where a lookup decides. Peak memory is one hash
+range of the corpus (1/`partitions` of its paragraphs) plus the duplicated paragraphs' table.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from taosha.dedup.near import doc_key
+from taosha.dedup.shingle import fold_table
+from taosha.document import Document
+from taosha.errors import ConfigError
+from taosha.io.readers import Unit
+from taosha.step import CorpusStep, Step, register
+
+
+@lru_cache(maxsize=1)
+def _paragraph_table() -> np.ndarray:
+    """The near-duplicate folding, plus: punctuation and symbols dropped, digits as 0."""
+    table = fold_table().copy()
+    for c in range(65536):
+        if 0xD800 <= c < 0xE000 or table[c] == 0:
+            continue
+        cat = unicodedata.category(chr(int(table[c])))
+        if cat[0] in "PS":
+            table[c] = 0
+        elif cat == "Nd":
+            table[c] = ord("0")
+    return table
+
+
+def paragraph_key(line: str, min_chars: int) -> int | None:
+    """64-bit hash of a paragraph's normalised text, or None when it is too short to take part.
+
+    >>> paragraph_key("經濟發展,2020年。", 5) == paragraph_key("  经济发展，2021年！", 5)
+    True
+    """
+    units = np.frombuffer(line.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    folded = _paragraph_table()[units]
+    folded = folded[folded != 0]
+    if len(folded) < min_chars:
+        return None
+    return xxhash.xxh3_64_intdigest(folded.tobytes())
+
+
+class _UnitState:
+    def __init__(self) -> None:
+        self.keys: list[int] = []  # document keys, in input order
+        self.hashes: list[int] = []
+        self.docs: list[int] = []  # position of the document in this unit, per hash
+
+
+@register("dedup.paragraphs")
+@dataclass(frozen=True)
+class Paragraphs(CorpusStep):
+    """Remove paragraphs that already appeared in an earlier document; drop documents left too small.
+
+    `min_chars`: paragraphs shorter than this (normalised) are never compared. A document is dropped
+    (`duplicate_paragraphs`) when less than `min_keep_share` of its characters, or fewer than
+    `min_keep_chars`, remain. `partitions`: hash ranges between the passes (memory per task ∝ 1/partitions).
+
+    >>> import tempfile, pathlib
+    >>> step = Paragraphs(min_chars=4, min_keep_chars=0)
+    >>> texts = ["共同富裕是社会主义的本质要求。\\n第一篇的独有内容在这里。",
+    ...          "另一篇的开头写在这里。\\n共同富裕是社会主义的本质要求！"]
+    >>> docs = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+    >>> state = step.new_state()
+    >>> for d in docs:
+    ...     state = step.observe(d, state)
+    >>> handles = step.finish_unit(state, pathlib.Path(tempfile.mkdtemp()), Unit(0, "a", "jsonl", ""))
+    >>> state = step.gather(handles, [step.run_task(t) for t in step.tasks(handles)])
+    >>> [d.text for d in map(step.prepare(state).process, docs)]
+    ['共同富裕是社会主义的本质要求。\\n第一篇的独有内容在这里。', '另一篇的开头写在这里。']
+    """
+
+    min_chars: int = 20
+    min_keep_share: float = 0.2
+    min_keep_chars: int = 50
+    partitions: int = 16
+
+    def __post_init__(self) -> None:
+        if self.partitions < 1 or self.min_chars < 1:
+            raise ConfigError("dedup.paragraphs: partitions and min_chars must be positive")
+        if not 0.0 <= self.min_keep_share <= 1.0:
+            raise ConfigError(f"dedup.paragraphs: min_keep_share must be in [0, 1], not {self.min_keep_share}")
+
+    def setup(self) -> None:
+        _paragraph_table()
+
+    def new_state(self) -> Any:
+        return _UnitState()
+
+    def observe(self, doc: Document, state: Any) -> Any:
+        pos = len(state.keys)
+        state.keys.append(doc_key(doc))
+        seen = set()
+        for line in doc.text.split("\n"):
+            h = paragraph_key(line, self.min_chars)
+            if h is not None and h not in seen:
+                seen.add(h)
+                state.hashes.append(h)
+                state.docs.append(pos)
+        return state
+
+    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
+        workdir.mkdir(parents=True, exist_ok=True)
+        prefix = workdir / f"unit-{unit.index:05d}"
+        hashes = np.array(state.hashes, dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")  # stable: within a hash, documents stay in input order
+        np.save(f"{prefix}.hashes.npy", hashes[order])
+        np.save(f"{prefix}.docs.npy", np.array(state.docs, dtype=np.int64)[order])
+        np.save(f"{prefix}.keys.npy", np.array(state.keys, dtype=np.uint64))
+        return [(unit.index, str(prefix), len(state.keys))]
+
+    def merge(self, a: Any, b: Any) -> Any:
+        a = [] if isinstance(a, _UnitState) else a
+        b = [] if isinstance(b, _UnitState) else b
+        return sorted(a + b)
+
+    def tasks(self, state: Any) -> list[Any]:
+        handles = [] if isinstance(state, _UnitState) else state
+        if not handles:
+            return []
+        edges = [(p << 64) // self.partitions for p in range(self.partitions + 1)]
+        return [(handles, edges[p], edges[p + 1]) for p in range(self.partitions)]
+
+    def run_task(self, task: Any) -> tuple[np.ndarray, np.ndarray]:
+        """For the hashes in [lo, hi): those in two or more documents, with the first document's key."""
+        handles, lo, hi = task
+        hashes, firsts, keys, bases = [], [], [], [0]
+        for _, prefix, n in handles:  # units in input order: global position = base + position
+            h = np.load(f"{prefix}.hashes.npy", mmap_mode="r")
+            a = int(np.searchsorted(h, np.uint64(lo)))
+            b = len(h) if hi >= 2**64 else int(np.searchsorted(h, np.uint64(hi)))
+            hashes.append(np.asarray(h[a:b]))
+            firsts.append(np.load(f"{prefix}.docs.npy", mmap_mode="r")[a:b] + bases[-1])
+            keys.append(np.load(f"{prefix}.keys.npy", mmap_mode="r"))
+            bases.append(bases[-1] + n)
+        h = np.concatenate(hashes)
+        g = np.concatenate(firsts)
+        if not len(h):
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
+        order = np.lexsort((g, h))
+        h, g = h[order], g[order]
+        start = np.concatenate(([True], h[1:] != h[:-1]))
+        run = np.cumsum(start) - 1
+        counts = np.bincount(run)
+        shared = start & (counts[run] > 1)  # hashes are distinct per document: count = documents
+        first = g[shared]
+        unit = np.searchsorted(np.array(bases), first, side="right") - 1
+        first_keys = np.array([keys[u][i - bases[u]] for u, i in zip(unit.tolist(), first.tolist(), strict=True)],
+                              dtype=np.uint64)
+        return h[shared], first_keys
+
+    def gather(self, state: Any, results: list[Any]) -> Any:
+        hashes = [h for h, _ in results]
+        firsts = [f for _, f in results]
+        return {
+            "hashes": np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64),
+            "first": np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.uint64),
+        }
+
+    def prepare(self, state: Any) -> Step:
+        if not isinstance(state, dict):
+            state = self.gather(state, [self.run_task(t) for t in self.tasks(state)])
+        return _ParagraphsPrepared(self, state["hashes"], state["first"])
+
+
+class _ParagraphsPrepared(Step):
+    name = "dedup.paragraphs"
+
+    def __init__(self, spec: Paragraphs, hashes: np.ndarray, first: np.ndarray) -> None:
+        self.spec, self.hashes, self.first = spec, hashes, first
+        self.report = {"shared_paragraphs": len(hashes)}
+
+    def process(self, doc: Document) -> Document:
+        if not len(self.hashes):
+            return doc
+        from taosha.clean.boilerplate import line_spans
+
+        me = np.uint64(doc_key(doc))
+        removed: dict[int, str] = {}
+        for k, line in enumerate(doc.text.split("\n")):
+            h = paragraph_key(line, self.spec.min_chars)
+            if h is None:
+                continue
+            i = int(np.searchsorted(self.hashes, np.uint64(h)))
+            if i < len(self.hashes) and self.hashes[i] == h and self.first[i] != me:
+                removed[k] = "duplicate_paragraph"
+        if not removed:
+            return doc
+        before = len(doc.text)
+        doc.tag("duplicate_paragraphs", len(removed))
+        line_spans(doc, removed, self.name)
+        left = len(doc.text.strip())
+        if left < self.spec.min_keep_chars or left < self.spec.min_keep_share * before:
+            return doc.drop(self.name, "duplicate_paragraphs",
+                            f"{len(removed)} paragraphs seen in earlier documents; {left} of {before} characters left")
+        return doc

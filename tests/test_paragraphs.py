@@ -1,0 +1,59 @@
+"""dedup.paragraphs through the runner: CCNet-style removal of paragraphs seen in earlier documents."""
+
+from __future__ import annotations
+
+import orjson
+
+import taosha
+from taosha import PipelineConfig, StepSpec
+from taosha.io.writers import iter_records
+
+SHARED = "本站所有文章均来自网络，仅供学习参考，如有侵权请联系删除，谢谢大家的支持。"
+OWN = ["这是{}文章自己的内容，讲述了一个村庄在二十年里发生的变化，值得一读再读。",
+       "{}的第二段继续写村里的学校、道路和新盖的房子，还有回乡创业的年轻人。"]
+PLACES = "江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 海南".split()  # digits would fold to 0
+
+
+def corpus(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    records = []
+    for k in range(12):
+        paras = [p.format(PLACES[k]) for p in OWN]
+        if k % 3 == 0:
+            paras.append(SHARED)
+        if k == 7:
+            paras = [SHARED.replace("，", ",")]  # nothing of its own: dropped
+        paras.append("一、总体要求")  # short: never compared
+        records.append({"id": f"d{k}", "text": "\n".join(paras)})
+    for f, chunk in enumerate((records[:6], records[6:])):
+        (inp / f"p{f}.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+    return records
+
+
+def run(tmp_path, name, workers):
+    cfg = PipelineConfig(steps=[StepSpec("dedup.paragraphs", {"min_keep_chars": 10})])
+    cfg.runner.workers = workers
+    cfg.input.chunk_bytes = 700
+    out = tmp_path / name
+    taosha.run([str(tmp_path / "in")], out, cfg)
+    kept = [r for p in sorted((out / "kept").glob("*.zst")) for r in iter_records(p)]
+    dropped = [r for p in sorted((out / "dropped").glob("*.zst")) for r in iter_records(p)]
+    return kept, dropped
+
+
+def test_later_copies_of_a_paragraph_go_and_the_first_stays(tmp_path):
+    records = corpus(tmp_path)
+    kept, dropped = run(tmp_path, "o1", 1)
+    assert (kept, dropped) == run(tmp_path, "o2", 2)
+    by_id = {r["id"]: r for r in kept}
+    assert SHARED in by_id["d0"]["text"]
+    for k in (3, 6, 9):
+        doc = by_id[f"d{k}"]
+        assert SHARED not in doc["text"] and OWN[0].format(PLACES[k]) in doc["text"] and "一、总体要求" in doc["text"]
+        assert doc["signals"]["duplicate_paragraphs"] == 1
+        assert taosha.restore_original(doc) == records[k]["text"]
+    assert [r["id"] for r in dropped] == ["d7"] and dropped[0]["drop"]["reason"] == "duplicate_paragraphs"
+    assert taosha.restore_original(dropped[0]) == records[7]["text"]
+    untouched = [r for r in kept if r["id"] not in ("d3", "d6", "d9")]
+    assert all(not r["edits"] for r in untouched)
