@@ -53,7 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("inputs", nargs="+", metavar="INPUT")
     c.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)")
     c.add_argument("--config", metavar="TOML", help="pipeline file (default: the built-in pipeline)")
-    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per CPU core)")
+    c.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: one per CPU core); with --runner ray, tasks in flight "
+                        "(default: as many as the cluster takes)")
+    c.add_argument("--runner", choices=["local", "ray"],
+                   help="where units run: local worker processes (default), or a Ray cluster "
+                        "(pip install 'taosha[ray]')")
+    c.add_argument("--address", metavar="ADDR",
+                   help="Ray cluster address, e.g. 10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)")
     c.add_argument("--skip", action="append", default=[], metavar="STEP", help="leave out a step (repeatable)")
     c.add_argument("--set", action="append", default=[], metavar="NAME.FIELD=VALUE",
                    help="set a step parameter, or input./runner. option (repeatable; VALUE in TOML syntax)")
@@ -137,6 +144,10 @@ def _clean(args: argparse.Namespace) -> int:
         if args.workers < 1:
             raise _usage("--workers must be at least 1")
         cfg.runner.workers = args.workers
+    if args.runner:
+        cfg.runner.kind = args.runner
+    if args.address:
+        cfg.runner.address = args.address
     if args.on_error:
         cfg.runner.on_error = args.on_error
     if args.skip:

@@ -1,4 +1,4 @@
-"""Runners: where units are processed. `local` (worker processes, the default) and, later, `ray`."""
+"""Runners: where units are processed. `local` (worker processes, the default) and `ray` (a Ray cluster)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,25 @@ def run(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run a pipeline over `inputs` into `out` and return the stats (see README, "Output")."""
-    from taosha.runners.local import LocalRunner
-
     config = config or PipelineConfig()
+    runner = make_runner(config)  # before planning: a missing Ray fails before OUT is touched
     plan = plan_run(inputs, out, config, overwrite=overwrite)
-    if config.runner.kind != "local":
-        from taosha.errors import ConfigError
-
-        raise ConfigError(f"runner {config.runner.kind!r} is not available; known runners: local")
-    return execute(plan, LocalRunner(config.runner.workers).map_units, progress)
+    return execute(plan, runner.map_units, progress)
 
 
-__all__ = ["Plan", "run"]
+def make_runner(config: PipelineConfig) -> Any:
+    kind = config.runner.kind
+    if kind == "local":
+        from taosha.runners.local import LocalRunner
+
+        return LocalRunner(config.runner.workers)
+    if kind == "ray":
+        from taosha.runners.ray import RayRunner
+
+        return RayRunner(config.runner.address, config.runner.workers)
+    from taosha.errors import ConfigError
+
+    raise ConfigError(f"runner {kind!r} is not available; known runners: local, ray")
+
+
+__all__ = ["Plan", "make_runner", "run"]

@@ -1,0 +1,87 @@
+"""The Ray runner against a real two-node cluster on 127.0.0.1: the same bytes as the local runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import taosha
+from taosha import PipelineConfig, StepSpec
+from taosha.config import DEFAULT_STEPS
+from taosha.errors import ConfigError
+from taosha.synth.demo import write_demo_corpus
+
+BIN = Path(sys.executable).parent
+
+
+def test_without_ray_the_runner_fails_at_once_with_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    cfg = PipelineConfig()
+    cfg.runner.kind = "ray"
+    with pytest.raises(ConfigError, match=r"pip install 'taosha\[ray\]'"):
+        taosha.run([str(tmp_path)], tmp_path / "out", cfg)
+    assert not (tmp_path / "out").exists()  # nothing was written
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    pytest.importorskip("ray")  # a dev dependency: present wherever `make test` runs
+    ray_bin = str(BIN / "ray")
+    port = _free_port()
+    temp = Path(f"/tmp/taosha-ray-{os.getpid()}")  # short: Ray's socket paths have a length limit
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    common = ["--num-cpus=1", "--disable-usage-stats"]
+    subprocess.run([ray_bin, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
+                    "--include-dashboard=false", f"--temp-dir={temp}", *common],
+                   check=True, env=env, capture_output=True, timeout=120)
+    try:
+        subprocess.run([ray_bin, "start", f"--address=127.0.0.1:{port}", "--node-ip-address=127.0.0.1", *common],
+                       check=True, env=env, capture_output=True, timeout=120)
+        address = f"127.0.0.1:{port}"
+        count = f"import ray; ray.init(address={address!r}); print(sum(n['Alive'] for n in ray.nodes()))"
+        alive = subprocess.run([sys.executable, "-c", count],
+                               check=True, env=env, capture_output=True, text=True, timeout=120)
+        assert alive.stdout.strip().splitlines()[-1] == "2"  # a head and a second node
+        yield address
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _shards(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for sink in ("kept", "dropped", "quarantine")
+            for p in sorted((out / sink).glob("*"))}
+
+
+def test_ray_cluster_output_is_byte_identical_to_local(tmp_path, cluster):
+    inp = tmp_path / "in"
+    write_demo_corpus(inp)
+    toml = tmp_path / "pipeline.toml"
+    cfg = PipelineConfig(steps=[StepSpec(n) for n in DEFAULT_STEPS]
+                         + [StepSpec("dedup.near", {}), StepSpec("dedup.paragraphs", {})])
+    cfg.input.chunk_bytes = 4096  # several units per file: tasks spread over both nodes
+    toml.write_text(cfg.to_toml(), encoding="utf-8")
+    common = [str(BIN / "taosha"), "clean", str(inp), "--config", str(toml), "-q"]
+    subprocess.run([*common, "-o", str(tmp_path / "local"), "--workers", "2"], check=True, timeout=300)
+    ray_run = subprocess.run([*common, "-o", str(tmp_path / "ray"), "--runner", "ray", "--address", cluster],
+                             capture_output=True, text=True, timeout=300)
+    assert ray_run.returncode == 0, ray_run.stderr[-3000:]
+    local, ray = _shards(tmp_path / "local"), _shards(tmp_path / "ray")
+    assert local and local == ray
+    assert (tmp_path / "local" / "stats.json").read_bytes() == (tmp_path / "ray" / "stats.json").read_bytes()
+    # and a rerun on the cluster finds every unit done
+    again = subprocess.run([*common, "-o", str(tmp_path / "ray"), "--runner", "ray", "--address", cluster],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and _shards(tmp_path / "ray") == ray
