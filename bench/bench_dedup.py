@@ -99,7 +99,7 @@ def run_peer(peer: str, corpus: Path, work: Path) -> tuple[float, float, set[str
         text = (wd / "removed.txt").read_text()
         removed = set(text.split("\n")) - {""}
     else:
-        removed = {orjson.loads(x)["id"] for p in sorted((wd / "removed").glob("*.jsonl"))
+        removed = {orjson.loads(x)["id"] for p in sorted((wd / "dt" / "removed").glob("*.jsonl"))
                    for x in p.read_bytes().splitlines() if x}
     return line["wall_s"], line["peak_rss_MiB"], removed
 

@@ -95,7 +95,8 @@ class CorpusStep(Step):
         """Work between the passes that the runner spreads over its workers (default: none).
 
         Each task is a picklable value; `run_task(task)` runs where the runner puts it, and
-        `gather(state, results)` (results in task order) returns the state handed to `prepare`.
+        `gather(state, results)` (results in task order) returns the next state. The runner repeats
+        rounds until `tasks` returns no task (a shuffle, then work on its output...), then calls `prepare`.
         """
         return []
 

@@ -5,10 +5,12 @@ sign it by one-permutation MinHash and cut the signature into band keys. Each un
 a few numbers per document and the normalised text (uint16, for verification) to numpy files under
 `OUT/_state/`: nothing but a file name goes back to the driver.
 
-Prepare (once): for each band, gather that band's keys of all documents, sort them and link every member
-of a bucket to the bucket's first document (`cluster.bucket_edges`); the union of these edges over the
-bands is the candidate set. Each candidate pair is verified with the exact Jaccard similarity of the two
-shingle sets; components of the verified pairs are formed by label propagation (`cluster.components`).
+Between the passes, two rounds of tasks run on the workers: one task per band gathers that band's keys of
+all documents, sorts them and links every member of a bucket to the bucket's first document
+(`cluster.bucket_edges`) — a shuffle partitioned by band; the union of these edges over the bands is the
+candidate set. Then slices of the candidate pairs are verified with the exact Jaccard similarity of the
+two shingle sets. Prepare (driver): components of the verified pairs by label propagation
+(`cluster.components`).
 Inside a component the best document by `keep` is kept and every member whose own Jaccard with it
 reaches the threshold joins its cluster; members that only reached it through a chain (A~B, B~C, A≁C)
 form further clusters with the next best document. So every cluster keeps exactly one document and every
@@ -176,58 +178,60 @@ class Near(CorpusStep):
         b = [] if isinstance(b, _UnitState) else b
         return sorted(a + b)
 
-    # -- between the passes: candidates in the driver, verification as tasks on the workers ----------
+    # -- between the passes: rounds of tasks on the workers --------------------------------------------
+    # state: handles -> {"handles", "edges"} (round 1: one task per band groups its buckets by sorting)
+    #        -> {"handles", "edges", "similarities"} (round 2: slices of the candidate pairs verified)
     def tasks(self, state: Any) -> list[Any]:
-        """Find the candidate pairs (band buckets, by sorting) and cut their verification into tasks."""
-        handles = [] if isinstance(state, _UnitState) else state
-        if not handles:
+        if isinstance(state, _UnitState) or not state:
             return []
-        corpus = _Corpus(handles)
-        edges = candidate_edges(corpus, *self.banding())
-        path = Path(handles[0][1]).parent / "candidates.npy"
+        if isinstance(state, list):
+            return [("band", state, b) for b in range(self.banding()[0])]
+        if "similarities" in state:
+            return []
+        edges = state["edges"]
+        path = Path(state["handles"][0][1]).parent / "candidates.npy"
         np.save(path, edges)
         size = min(max(len(edges) // 32, 2_000), 100_000)  # enough tasks to spread, each worth its setup
-        return [(handles, str(path), start, min(start + size, len(edges))) for start in range(0, len(edges), size)]
+        return [("verify", state["handles"], str(path), start, min(start + size, len(edges)))
+                for start in range(0, len(edges), size)]
 
     def run_task(self, task: Any) -> np.ndarray:
-        """Exact Jaccard of a slice of the candidate pairs (float32)."""
-        handles, path, start, end = task
-        edges = np.load(path, mmap_mode="r")[start:end]
+        if task[0] == "band":  # the buckets of one band: sort its keys, link members to the bucket's first
+            _, handles, band = task
+            corpus = _Corpus(handles)
+            return bucket_edges(corpus.band(band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
+        _, handles, path, start, end = task  # exact Jaccard of a slice of the candidate pairs
         check = _Clusterer(self, handles)
-        u, v = split_edges(np.asarray(edges))
+        u, v = split_edges(np.asarray(np.load(path, mmap_mode="r")[start:end]))
         return np.array([check.similarity(a, b) for a, b in zip(u.tolist(), v.tolist(), strict=True)],
                         dtype=np.float32)
 
     def gather(self, state: Any, results: list[np.ndarray]) -> Any:
-        handles = [] if isinstance(state, _UnitState) else state
+        if isinstance(state, list):
+            return {"handles": state, "edges": unique_edges(results)}
         sims = np.concatenate(results) if results else np.zeros(0, dtype=np.float32)
-        return {"handles": handles, "similarities": sims}
+        return {**state, "similarities": sims}
 
     def prepare(self, state: Any) -> Step:
-        if isinstance(state, dict):
-            handles, sims = state["handles"], state["similarities"]
-        else:  # called without the verification tasks (a direct call, as in the example above)
-            handles = [] if isinstance(state, _UnitState) else state
-            sims = self.gather(handles, [self.run_task(t) for t in self.tasks(handles)])["similarities"]
-        return _NearPrepared(self, *_Clusterer(self, handles).run(sims))
+        while tasks := self.tasks(state):  # a direct call (the example above) runs the rounds here
+            state = self.gather(state, [self.run_task(t) for t in tasks])
+        empty = {"handles": [], "edges": np.zeros(0, np.uint64), "similarities": np.zeros(0, np.float32)}
+        state = {**empty, **state} if isinstance(state, dict) else empty  # no candidates: nothing verified
+        return _NearPrepared(self, *_Clusterer(self, state["handles"]).run(state["edges"], state["similarities"]))
 
 
-def split_edges(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return (edges >> np.uint64(32)).astype(np.int64), (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
-
-
-def candidate_edges(corpus: _Corpus, bands: int, rows: int) -> np.ndarray:
-    """Sorted unique `u << 32 | v` pairs of documents that share a bucket in at least one band."""
-    signed = np.flatnonzero(corpus.signed).astype(np.uint64)
-    found = []
-    for b in range(bands):
-        found.append(bucket_edges(corpus.band(b)[corpus.signed], signed))
+def unique_edges(found: list[np.ndarray]) -> np.ndarray:
+    """Sorted unique `u << 32 | v` pairs from the bands' edges."""
     if not found:
         return np.zeros(0, dtype=np.uint64)
     edges = np.sort(np.concatenate(found))
     if len(edges) > 1:
         edges = edges[np.concatenate(([True], edges[1:] != edges[:-1]))]
     return edges
+
+
+def split_edges(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (edges >> np.uint64(32)).astype(np.int64), (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 class _Corpus:
@@ -310,10 +314,9 @@ class _Clusterer:
         rank[order] = g
         return rank
 
-    def run(self, sims: np.ndarray) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+    def run(self, edges: np.ndarray, sims: np.ndarray) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
         spec, c = self.spec, self.corpus
         bands, rows = spec.banding()
-        edges = np.load(Path(self.corpus.prefixes[0]).parent / "candidates.npy") if c.n else np.zeros(0, np.uint64)
         u, v = split_edges(edges)
         verified = sims >= spec.threshold
         self._known = {(a, b): float(x) for a, b, x in zip(u[verified].tolist(), v[verified].tolist(),

@@ -135,9 +135,9 @@ class Paragraphs(CorpusStep):
         return sorted(a + b)
 
     def tasks(self, state: Any) -> list[Any]:
-        handles = [] if isinstance(state, _UnitState) else state
-        if not handles:
+        if not isinstance(state, list) or not state:  # one round: hash ranges of the units' lists
             return []
+        handles = state
         edges = [(p << 64) // self.partitions for p in range(self.partitions + 1)]
         return [(handles, edges[p], edges[p + 1]) for p in range(self.partitions)]
 
@@ -179,7 +179,7 @@ class Paragraphs(CorpusStep):
 
     def prepare(self, state: Any) -> Step:
         if not isinstance(state, dict):
-            state = self.gather(state, [self.run_task(t) for t in self.tasks(state)])
+            state = self.gather([], [self.run_task(t) for t in self.tasks(state)])
         return _ParagraphsPrepared(self, state["hashes"], state["first"])
 
 

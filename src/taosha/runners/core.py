@@ -266,8 +266,7 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
 
     workdir = state_dir / final.stem
     map_units(_ObserveFn(plan, steps[:k], corpus, workdir), plan.units, None, merge)
-    tasks = corpus.tasks(total[0])
-    if tasks:  # work between the passes (dedup verification), spread like units
+    while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         total[0] = corpus.gather(total[0], map_units(_TaskFn(corpus), tasks, None, None))
     prepared = corpus.prepare(total[0])
     report = getattr(prepared, "report", None)
