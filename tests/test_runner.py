@@ -191,3 +191,33 @@ def test_killed_run_resumes_to_identical_output(tmp_path):
     subprocess.run(_clean_cmd(inp, out, cfg), check=True)
     assert tree(out) == tree(tmp_path / "ref")
     assert not [p for p in out.rglob(".*.tmp")]
+
+
+def test_staged_run_equals_a_run_that_recomputes(tmp_path, monkeypatch):
+    """Documents are staged before a two-pass step that costly steps precede; the output must be exactly
+    what re-running those steps (the unstaged path) gives: splits, drops, quarantine and counters included."""
+    inp = make_corpus(tmp_path / "in", files=3, per_file=30, seed=4)
+    steps = ["repair.whitespace", "test.split_paragraphs", "test.drop_repeated", "repair.nfc", "dedup.exact",
+             "filter.empty"]
+
+    def run(name, workers):
+        cfg = config(workers, steps, chunk=700)
+        cfg.plugins = ["taosha_test_steps"]
+        taosha.run([str(inp)], tmp_path / name, cfg)
+        assert not list((tmp_path / name / "_state").glob("stage-*"))  # stages are removed at the end
+        return tree(tmp_path / name)
+
+    from taosha.runners import core
+    from taosha.step import Step
+
+    written = []
+    monkeypatch.setattr(core._StageWriter, "close", lambda self, c, real=core._StageWriter.close: (
+        written.append(self.path.parent.name), real(self, c))[1])
+    staged = run("staged-1", 1)
+    # before test.drop_repeated (the splitter is costly), and before dedup.exact, made from the first (the
+    # plugin's prepared step does not declare itself cheap)
+    assert sorted(set(written)) == ["stage-02", "stage-04"]
+    assert staged == run("staged", 2)
+
+    monkeypatch.setattr(Step, "cheap", True)  # every step cheap: nothing is staged, everything recomputed
+    assert run("recomputed", 1) == staged

@@ -47,6 +47,9 @@ class Step:
     """Base of all steps. Subclasses are `@register`ed frozen dataclasses."""
 
     name: ClassVar[str] = "step"
+    # True when running the step again costs less than saving and reloading its output: the runner then
+    # does not stage documents before a two-pass step that only such steps precede (see runners/core.py)
+    cheap: ClassVar[bool] = False
 
     def setup(self) -> None:
         """Load tables or models; called once per worker before the first document."""

@@ -100,6 +100,8 @@ class FrequentLines(CorpusStep):
 class _FrequentLinesPrepared(Step):
     """Pass 2 of clean.frequent_lines: the settings and the counts of pass 1."""
 
+    cheap = True
+
     name = "clean.frequent_lines"
 
     def __init__(self, spec: FrequentLines, sketch: np.ndarray, docs: dict[str, int]) -> None:

@@ -96,6 +96,8 @@ class Exact(CorpusStep):
 class _ExactPrepared(Step):
     """Pass 2 of dedup.exact: the winner of every text."""
 
+    cheap = True
+
     name = "dedup.exact"
 
     def __init__(self, spec: Exact, winners: dict[bytes, tuple[tuple[Any, ...], str]]) -> None:

@@ -418,6 +418,8 @@ def _histogram(sizes: list[int]) -> dict[str, int]:
 class _NearPrepared(Step):
     """Pass 2 of dedup.near: the decisions, looked up by document key."""
 
+    cheap = True
+
     name = "dedup.near"
 
     def __init__(self, spec: Near, table: dict[str, np.ndarray], kept_ids: list[str], report: dict[str, Any]) -> None:

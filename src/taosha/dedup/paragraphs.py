@@ -184,6 +184,8 @@ class Paragraphs(CorpusStep):
 
 
 class _ParagraphsPrepared(Step):
+    cheap = True
+
     name = "dedup.paragraphs"
 
     def __init__(self, spec: Paragraphs, hashes: np.ndarray, first: np.ndarray) -> None:

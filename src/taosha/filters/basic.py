@@ -18,6 +18,8 @@ class Empty(Step):
     Drop(step='filter.empty', reason='empty', detail='')
     """
 
+    cheap = True
+
     def process(self, doc: Document) -> Document:
         if not doc.text.strip():
             return doc.drop(self.name, "empty")
@@ -33,6 +35,8 @@ class Length(Step):
     >>> run_one(Length(min_chars=5), "太短了").dropped.reason
     'too_short'
     """
+
+    cheap = True
 
     min_chars: int = 1
     max_chars: int = 0

@@ -23,6 +23,8 @@ class Nfc(Step):
     True
     """
 
+    cheap = True
+
     def process(self, doc: Document) -> Document:
         if unicodedata.is_normalized("NFC", doc.text):
             return doc
@@ -48,6 +50,8 @@ class Whitespace(Step):
     >>> run_one(Whitespace(), "\\u3000\\u3000第一段。  \\r\\n\\r\\n\\r\\n\\r\\n第二\\u200b段。\\n").text
     '\\u3000\\u3000第一段。\\n\\n第二段。'
     """
+
+    cheap = True
 
     max_blank_lines: int = 1
     strip_document: bool = True

@@ -106,6 +106,14 @@ def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Con
     skipped = stats["input"].get("skipped_files") or []
     if skipped:
         console.print(f"[yellow]{len(skipped)} file(s) of unknown type were skipped, e.g. {skipped[0]}")
+    near = out / "reports" / "dedup.near.json"
+    if near.exists():
+        import orjson
+
+        r = orjson.loads(near.read_bytes())
+        console.print(f"near duplicates: {r['duplicates']:,} documents in {r['clusters']:,} clusters "
+                      f"(Jaccard ≥ {r['threshold']} on {r['ngram']}-grams; {r['candidate_pairs']:,} candidate pairs, "
+                      f"{r['verified_pairs']:,} verified); cluster sizes {r['cluster_sizes']}, examples in {near}")
     console.print(f"output: {out}/kept, {out}/dropped, {out}/quarantine; counts in {out}/stats.json")
 
 

@@ -9,7 +9,8 @@ Layout of an output folder:
     pipeline.toml     the resolved configuration, reusable with --config
     kept/ dropped/ quarantine/   part-NNNNN.jsonl.zst shards
     _done/part-NNNNN.json        completion marker + counters of each unit
-    _state/           two-pass statistics (and pass-1 spill files while a step prepares)
+    _state/           two-pass statistics, pass-1 spill files while a step prepares, and the stage: the
+                      documents as they stand before the last two-pass step (deleted at the end)
     reports/<step>.json  what a two-pass step found (dedup clusters...)
     stats.json        the run's accounting, written when every unit is done
 """
@@ -123,16 +124,20 @@ def setup_steps(steps: list[Step]) -> None:
 
 
 def process_unit(
-    plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None = None
+    plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None = None, start: int = 0
 ) -> tuple[dict[str, int], PendingCommit]:
     """Read one unit, run the steps and write its shards; return its counters and the pending commit.
 
-    The caller finalizes the commit (fsync, rename, marker), in any process: see `Committer`.
+    With `start` > 0 the unit is read from the stage saved before step `start` (see `Stage`) and only
+    `steps[start:]` run. The caller finalizes the commit (fsync, rename, marker), in any process: see
+    `Committer`.
     """
     counters = Counters()
     counters["bytes_in"] = plan.unit_bytes(unit)
     counters["files"] = 1 if unit.start == 0 else 0
     catch = plan.config.runner.on_error != "abort"
+    if start:
+        return _process_staged(plan, steps, unit, progress, start, counters, catch)
     writer = ShardWriter(plan.out, unit.name)
     # The per-document path is the framework's overhead (bench/bench_overhead.py): plain locals, no
     # per-document counter lookups, and no generator when the pipeline has no steps.
@@ -181,6 +186,100 @@ def process_unit(
     return dict(counters), pending
 
 
+def _process_staged(
+    plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None, start: int, counters: Counters,
+    catch: bool,
+) -> tuple[dict[str, int], PendingCommit]:
+    """The main pass over a staged unit: the same outputs, in the same order, as `process_unit` from the input."""
+    writer = ShardWriter(plan.out, unit.name)
+    stage = Stage(plan.out, start, unit)
+    try:
+        for item in stage.read(counters):
+            if item.__class__ is Quarantine:
+                counters.record_quarantine(item.error)  # type: ignore[union-attr]
+                writer.write("quarantine", item.to_record())  # type: ignore[union-attr]
+                continue
+            outputs = run_steps(steps, item, start, catch=catch, on_split=counters.record_split)  # type: ignore[arg-type]
+            for doc in outputs:
+                counters.record_out(doc)
+                writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
+        pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
+    except BaseException:
+        writer.abort()
+        raise
+    if progress is not None:
+        progress(counters["records_in"], counters["bytes_in"])
+    return dict(counters), pending
+
+
+class Stage:
+    """The documents of one unit as they stand before step `k` (dropped ones and quarantined input included,
+    in output order), with the counters of what produced them: written by the pass that observes for the
+    two-pass step `k`, read by the next such pass and by the main pass, so no step runs twice on a document.
+
+    Layout: `_state/stage-KK/UNIT.pkl.zst`, a zstd stream of pickled batches and a last dict of counters.
+    """
+
+    BATCH = 256
+
+    def __init__(self, out: Path, k: int, unit: Unit) -> None:
+        self.path = out / "_state" / f"stage-{k:02d}" / f"{unit.name}.pkl.zst"
+
+    def read(self, counters: Counters) -> Any:
+        """Yield the staged items; add the stage's counters to `counters` once they are all read."""
+        import zstandard
+
+        with open(self.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
+            while True:
+                batch = pickle.load(raw)
+                if isinstance(batch, dict):
+                    counters.update(batch)
+                    return
+                yield from batch
+
+    def writer(self) -> _StageWriter:
+        return _StageWriter(self.path)
+
+
+class _StageWriter:
+    def __init__(self, path: Path) -> None:
+        import zstandard
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.tmp = path, path.with_name(path.name + ".tmp")
+        self._fh = open(self.tmp, "wb")
+        self._z = zstandard.ZstdCompressor(level=1).stream_writer(self._fh)
+        self._batch: list[Any] = []
+
+    def put(self, item: Any) -> None:
+        self._batch.append(item)
+        if len(self._batch) >= Stage.BATCH:
+            pickle.dump(self._batch, self._z, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
+
+    def close(self, counters: dict[str, int]) -> None:
+        if self._batch:
+            pickle.dump(self._batch, self._z, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(dict(counters), self._z, protocol=pickle.HIGHEST_PROTOCOL)
+        self._z.close()  # closes the file too
+        os.replace(self.tmp, self.path)  # a stage is complete or absent; the pass's .pkl marks them all done
+
+    def abort(self) -> None:
+        self._z.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _NoStage:
+    def put(self, item: Any) -> None:
+        pass
+
+    def close(self, counters: dict[str, int]) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
 class Committer:
     """Finalizes pending commits in a background thread of the driver, in the order they arrive.
 
@@ -214,16 +313,38 @@ class Committer:
             raise self._error
 
 
-def observe_unit(plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path) -> Any:
-    """Pass 1 of a two-pass step over one unit: run `steps` (those before it), then `observe`."""
+def observe_unit(
+    plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int
+) -> Any:
+    """Pass 1 of a two-pass step over one unit: run `steps[start:]` (those before it) on the unit as staged
+    before step `start` (from the input when `start` is 0), `observe`, and, when `stage` is the step's
+    index (not 0), save the documents as the stage before it."""
     state = corpus.new_state()
     catch = plan.config.runner.on_error != "abort"
-    for item in read_unit(unit, plan.config.input):
-        if isinstance(item, Quarantine):
-            continue
-        for doc in run_steps(steps, item, catch=catch):
-            if doc.dropped is None:
-                state = corpus.observe(doc, state)
+    counters = Counters()
+    out = Stage(plan.out, stage, unit).writer() if stage else _NoStage()
+    try:
+        if start:
+            items = Stage(plan.out, start, unit).read(counters)
+        else:
+            items = read_unit(unit, plan.config.input, None, counters)
+        for item in items:
+            if item.__class__ is Quarantine:
+                out.put(item)
+                if not start:
+                    counters["records_in"] += 1
+                continue
+            if not start:
+                counters["records_in"] += 1
+                counters["chars_in"] += len(item.text)  # type: ignore[union-attr]
+            for doc in run_steps(steps, item, start, catch=catch, on_split=counters.record_split):  # type: ignore[arg-type]
+                if doc.dropped is None:
+                    state = corpus.observe(doc, state)
+                out.put(doc)
+        out.close(counters)
+    except BaseException:
+        out.abort()
+        raise
     return corpus.finish_unit(state, workdir, unit)
 
 
@@ -236,22 +357,33 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
     somewhere, calls `on_result(i, result)` in this process as each unit finishes, and returns the results
     in unit order. Returns the stats (also written to stats.json)."""
     steps = plan.config.build()
+    staged = 0  # the step before which the units were last staged (0: read the input)
     for k, step in enumerate(steps):
         if isinstance(step, CorpusStep):
-            steps[k] = _prepare_corpus_step(plan, steps, k, map_units)
+            stage = not all(s.cheap for s in steps[staged:k])  # else re-running them beats a stage
+            steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units)
+            if stage:
+                if staged:  # the stage before `k` replaces the one it was made from
+                    shutil.rmtree(plan.out / "_state" / f"stage-{staged:02d}", ignore_errors=True)
+                staged = k
     todo = [u for u in plan.units if not is_done(plan.out, u.name)]
     if progress is not None and hasattr(progress, "start"):
         progress.start(sum(plan.unit_bytes(u) for u in todo))
     if todo:
         committer = Committer()
         try:
-            map_units(_ProcessFn(plan, steps), todo, progress, lambda _, result: committer.submit(result[1]))
+            map_units(_ProcessFn(plan, steps, staged), todo, progress, lambda _, result: committer.submit(result[1]))
         finally:
             committer.close()
-    return finish(plan)
+    stats = finish(plan)
+    if staged:
+        shutil.rmtree(plan.out / "_state" / f"stage-{staged:02d}", ignore_errors=True)
+    return stats
 
 
-def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUnits) -> Step:
+def _prepare_corpus_step(
+    plan: Plan, steps: list[Step], k: int, staged: int, stage: bool, map_units: MapUnits
+) -> Step:
     corpus = steps[k]
     assert isinstance(corpus, CorpusStep)
     state_dir = plan.out / "_state"
@@ -265,7 +397,7 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
         total[0] = corpus.merge(total[0], state)
 
     workdir = state_dir / final.stem
-    map_units(_ObserveFn(plan, steps[:k], corpus, workdir), plan.units, None, merge)
+    map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, None, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         total[0] = corpus.gather(total[0], map_units(_TaskFn(corpus), tasks, None, None))
     prepared = corpus.prepare(total[0])
@@ -282,15 +414,15 @@ def _prepare_corpus_step(plan: Plan, steps: list[Step], k: int, map_units: MapUn
 class _ProcessFn:
     """Picklable `fn(unit, progress)` for runners; sets the steps up once per process."""
 
-    def __init__(self, plan: Plan, steps: list[Step]) -> None:
-        self.plan, self.steps, self._ready = plan, steps, False
+    def __init__(self, plan: Plan, steps: list[Step], start: int = 0) -> None:
+        self.plan, self.steps, self.start, self._ready = plan, steps, start, False
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"plan": self.plan, "steps": self.steps, "_ready": False}
+        return {"plan": self.plan, "steps": self.steps, "start": self.start, "_ready": False}
 
     def ready(self) -> None:
         if not self._ready:
-            setup_steps(self._all_steps())
+            setup_steps(self._all_steps()[self.start :])  # steps before the stage never run here
             self._ready = True
 
     def _all_steps(self) -> list[Step]:
@@ -298,23 +430,23 @@ class _ProcessFn:
 
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
         self.ready()
-        return process_unit(self.plan, self.steps, unit, progress)
+        return process_unit(self.plan, self.steps, unit, progress, self.start)
 
 
 class _ObserveFn(_ProcessFn):
-    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep, workdir: Path) -> None:
-        super().__init__(plan, steps)
-        self.corpus, self.workdir = corpus, workdir
+    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep, workdir: Path, start: int, k: int) -> None:
+        super().__init__(plan, steps, start)
+        self.corpus, self.workdir, self.stage = corpus, workdir, k
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir}
+        return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir, "stage": self.stage}
 
     def _all_steps(self) -> list[Step]:
         return [*self.steps, self.corpus]
 
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
         self.ready()
-        return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir)
+        return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage)
 
 
 class _TaskFn:
