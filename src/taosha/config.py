@@ -33,8 +33,7 @@ from typing import Any
 from taosha.errors import ConfigError
 from taosha.step import REGISTRY, Step, build_step
 
-# The default pipeline, in order. Later steps (spinner and script repair, mojibake, boilerplate, dedup)
-# join this list as they land.
+# The default pipeline, in order.
 DEFAULT_STEPS: tuple[str, ...] = (
     "repair.nfc",
     "repair.whitespace",
@@ -51,6 +50,11 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "clean.placeholders",
     "filter.empty",  # before filter.quality: an empty document is dropped as empty, not as too short
     "filter.quality",
+    # last: copies are compared as cleaned; the runner stages documents before the first, so the repairs
+    # do not run again for its counting pass. Near duplicates before paragraphs: a paragraph's first
+    # occurrence must be in a document that stays.
+    "dedup.near",
+    "dedup.paragraphs",
 )
 
 
