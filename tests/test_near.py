@@ -104,6 +104,10 @@ def test_every_cluster_keeps_exactly_one_and_workers_do_not_matter(tmp_path, fam
     kept1, dropped1, stats, out = run(tmp_path, "o1", 1)
     kept2, dropped2, _, _ = run(tmp_path, "o2", 2)
     assert kept1 == kept2 and dropped1 == dropped2
+    # components by distributed large-star/small-star rounds, over 3 partitions: the same decisions
+    kept3, dropped3, _, out3 = run(tmp_path, "o3", 2, local_components=0, partitions=3)
+    assert kept3 == kept1 and dropped3 == dropped1
+    assert orjson.loads((out3 / "reports" / "dedup.near.json").read_bytes())["component_rounds"] >= 3
     assert stats["documents"]["kept"] + stats["documents"]["dropped"] == len(families)
     kept_ids = {r["id"] for r in kept1}
     clusters: dict[int, list] = {}
@@ -156,3 +160,24 @@ def test_short_documents_are_left_alone(tmp_path):
     write(tmp_path, [{"id": str(k), "text": "你好。"} for k in range(4)])
     kept, dropped, _, _ = run(tmp_path, "o")
     assert len(kept) == 4 and not dropped
+
+
+def test_star_rounds_find_the_same_components_as_label_propagation():
+    from taosha.dedup.cluster import pack, star_step, unpack
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n, e, parts = int(rng.integers(2, 200)), int(rng.integers(0, 300)), int(rng.integers(1, 6))
+        u, v = rng.integers(0, n, e), rng.integers(0, n, e)
+        edges, seen = pack(u, v), []
+        while not (len(seen) >= 3 and len(seen) % 2 == 1 and seen[-1] == seen[-3]):
+            seen.append(edges.tobytes())
+            r = len(seen) - 1
+            if len(seen) >= 3 and r % 2 == 0 and seen[r] == seen[r - 2]:
+                break
+            edges = np.unique(np.concatenate([star_step(edges, p, parts, large=r % 2 == 0) for p in range(parts)]))
+            assert r < 100
+        roots, members = unpack(edges)
+        labels = np.arange(n)
+        labels[members] = roots  # a star forest: every edge is (smallest node, member)
+        assert labels.tolist() == components(n, u, v).tolist()

@@ -56,3 +56,52 @@ def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
             labels = jumped
         if np.array_equal(before, labels):
             return labels
+
+
+def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Undirected edges as sorted unique `min << 32 | max` words (self-loops dropped)."""
+    a = np.asarray(a, dtype=np.uint64)
+    b = np.asarray(b, dtype=np.uint64)
+    keep = a != b
+    lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    return np.unique((lo << np.uint64(32)) | hi)
+
+
+def unpack(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (edges >> np.uint64(32)).astype(np.int64), (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def star_step(edges: np.ndarray, part: int, parts: int, large: bool) -> np.ndarray:
+    """One large-star or small-star step (Kiveris et al., "Connected components in MapReduce and beyond",
+    2014) for the nodes of partition `part` (node % parts), given every edge touching them.
+
+    Large-star links each larger neighbour of a node to the smallest node of its neighbourhood; small-star
+    links each smaller neighbour, and the node, to the smallest of them. Alternated until the edge set stops
+    changing, they leave each component as a star around its smallest node. Returns the emitted edges
+    (packed); each partition runs on its own, so a round is one shuffle of edges by node.
+    """
+    a, b = unpack(edges)
+    mine_a, mine_b = a % parts == part, b % parts == part
+    src = np.concatenate([a[mine_a], b[mine_b]])
+    dst = np.concatenate([b[mine_a], a[mine_b]])
+    if not large:
+        smaller = dst < src
+        src, dst = src[smaller], dst[smaller]
+    if not len(src):
+        return np.zeros(0, dtype=np.uint64)
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    start = np.concatenate(([True], src[1:] != src[:-1]))
+    heads = np.flatnonzero(start)
+    low = np.minimum(np.minimum.reduceat(dst, heads), src[heads])  # smallest of each node's neighbourhood
+    m = low[np.cumsum(start) - 1]
+    if large:
+        bigger = dst > src
+        return pack(dst[bigger], m[bigger])
+    return pack(np.concatenate([dst, src[heads]]), np.concatenate([m, low]))
+
+
+def partition_of(edges: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The partitions of both endpoints of each packed edge (where the edge must be sent)."""
+    a, b = unpack(edges)
+    return a % parts, b % parts

@@ -5,12 +5,13 @@ sign it by one-permutation MinHash and cut the signature into band keys. Each un
 a few numbers per document and the normalised text (uint16, for verification) to numpy files under
 `OUT/_state/`: nothing but a file name goes back to the driver.
 
-Between the passes, two rounds of tasks run on the workers: one task per band gathers that band's keys of
-all documents, sorts them and links every member of a bucket to the bucket's first document
-(`cluster.bucket_edges`) — a shuffle partitioned by band; the union of these edges over the bands is the
-candidate set. Then slices of the candidate pairs are verified with the exact Jaccard similarity of the
-two shingle sets. Prepare (driver): components of the verified pairs by label propagation
-(`cluster.components`).
+Between the passes, rounds of tasks run on the workers and talk through files under `OUT/_state/`, never
+through the driver: one task per band sorts that band's keys of all documents and links every member of a
+bucket to the bucket's first document (`cluster.bucket_edges`), writing the candidate pairs by partition (a
+shuffle by band, then by node); one task per partition verifies its candidates with the exact Jaccard
+similarity of the two shingle sets; rounds of large-star / small-star (`cluster.star_step`) turn the verified
+pairs into one star per connected component; and one task per partition splits the components rooted there
+into clusters. The driver only sees counts, and at the end the clusters (documents in clusters only).
 Inside a component the best document by `keep` is kept and every member whose own Jaccard with it
 reaches the threshold joins its cluster; members that only reached it through a chain (A~B, B~C, A≁C)
 form further clusters with the next best document. So every cluster keeps exactly one document and every
@@ -31,9 +32,9 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from taosha.dedup.cluster import bucket_edges, components
+from taosha.dedup.cluster import bucket_edges, components, pack, partition_of, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, signature
-from taosha.dedup.shingle import codes, jaccard_sets, shingle_hashes, shingle_set
+from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_hashes, shingle_set
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.io.readers import Unit
@@ -80,7 +81,9 @@ class Near(CorpusStep):
     `ngram`: characters per shingle. `num_perm`: MinHash values per document; `bands`/`rows` (0: derived
     from the threshold, see `minhash.optimal_bands`). `keep`: `first` (input order), `longest`, or
     `best-quality` (signals of earlier steps; then longest, then first). Documents shorter than
-    `min_chars` normalised characters are left to `dedup.exact`.
+    `min_chars` normalised characters are left to `dedup.exact`. Between the passes the work is cut into
+    `partitions`; with more than `local_components` verified pairs, connected components run as
+    distributed large-star/small-star rounds, else in one task (the same components either way).
 
     >>> step = Near(threshold=0.5, ngram=3)
     >>> texts = ["我们要推动经济发展，实现乡村振兴的目标。", "我们要推动经济发展，实现乡村振兴的目标！",
@@ -104,6 +107,8 @@ class Near(CorpusStep):
     keep: str = "first"
     min_chars: int = 20
     seed: int = 0
+    partitions: int = 16
+    local_components: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.keep not in KEEP:
@@ -114,6 +119,8 @@ class Near(CorpusStep):
             raise ConfigError("dedup.near: ngram and num_perm must be positive")
         if (self.bands or self.rows) and self.bands * self.rows > self.num_perm:
             raise ConfigError(f"dedup.near: bands × rows = {self.bands * self.rows} exceeds num_perm {self.num_perm}")
+        if self.partitions < 1:
+            raise ConfigError("dedup.near: partitions must be positive")
         if bool(self.bands) != bool(self.rows):
             raise ConfigError("dedup.near: give both bands and rows, or neither (derived from the threshold)")
 
@@ -178,60 +185,118 @@ class Near(CorpusStep):
         b = [] if isinstance(b, _UnitState) else b
         return sorted(a + b)
 
-    # -- between the passes: rounds of tasks on the workers --------------------------------------------
-    # state: handles -> {"handles", "edges"} (round 1: one task per band groups its buckets by sorting)
-    #        -> {"handles", "edges", "similarities"} (round 2: slices of the candidate pairs verified)
+    # -- between the passes: rounds of tasks on the workers; they talk through files, never the driver --
+    # handles -> "verify" (round 1: one task per band sorts its buckets, writes candidate pairs by partition)
+    # -> "cc" (round 2: a task per partition verifies its candidates, writes the verified pairs by node)
+    # -> "cc" rounds of large-star / small-star until the edge set is a star forest
+    # -> "clusters" (a task per partition splits the components of its roots into clusters) -> "done"
     def tasks(self, state: Any) -> list[Any]:
         if isinstance(state, _UnitState) or not state:
             return []
+        parts = self.partitions
         if isinstance(state, list):
-            return [("band", state, b) for b in range(self.banding()[0])]
-        if "similarities" in state:
-            return []
-        edges = state["edges"]
-        path = Path(state["handles"][0][1]).parent / "candidates.npy"
-        np.save(path, edges)
-        size = min(max(len(edges) // 32, 2_000), 100_000)  # enough tasks to spread, each worth its setup
-        return [("verify", state["handles"], str(path), start, min(start + size, len(edges)))
-                for start in range(0, len(edges), size)]
+            return [("band", state, b, parts) for b in range(self.banding()[0])]
+        phase, handles = state["phase"], state["handles"]
+        if phase == "verify":
+            return [("verify", handles, q, parts) for q in range(parts)]
+        if phase == "components":  # few verified pairs: one task finds the components, no shuffle rounds
+            return [("components", handles, parts)]
+        if phase == "cc":
+            return [("star", handles, state["round"], p, parts) for p in range(parts)]
+        if phase == "clusters":  # about one task per 5,000 documents in components (each loads the corpus table)
+            groups = max(1, min(parts, state["verified_pairs"] // 5_000))
+            return [("clusters", handles, state["round"], list(range(g, parts, groups))) for g in range(groups)]
+        return []
 
-    def run_task(self, task: Any) -> np.ndarray:
-        if task[0] == "band":  # the buckets of one band: sort its keys, link members to the bucket's first
-            _, handles, band = task
+    def run_task(self, task: Any) -> Any:
+        kind, handles = task[0], task[1]
+        work = _workdir(handles)
+        if kind == "band":  # the buckets of one band: sort its keys, link members to the bucket's first
+            _, _, band, parts = task
             corpus = _Corpus(handles)
-            return bucket_edges(corpus.band(band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
-        _, handles, path, start, end = task  # exact Jaccard of a slice of the candidate pairs
-        check = _Clusterer(self, handles)
-        u, v = split_edges(np.asarray(np.load(path, mmap_mode="r")[start:end]))
-        return np.array([check.similarity(a, b) for a, b in zip(u.tolist(), v.tolist(), strict=True)],
-                        dtype=np.float32)
+            edges = bucket_edges(corpus.band(band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
+            u, _ = unpack(edges)
+            for q in range(parts):
+                np.save(work / f"cand-b{band:03d}-p{q:03d}.npy", edges[u % parts == q])
+            return len(edges)
+        if kind == "verify":  # exact Jaccard of this partition's candidate pairs
+            _, _, q, parts = task
+            found = [np.load(f) for f in sorted(work.glob(f"cand-b*-p{q:03d}.npy"))]
+            edges = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+            check = _Clusterer(self, handles)
+            u, v = unpack(edges)
+            ok = np.array([check.similarity(a, b) >= self.threshold for a, b in zip(u.tolist(), v.tolist(),
+                                                                                     strict=True)], dtype=bool)
+            _send(work, 0, q, edges[ok], parts)
+            return len(edges), int(ok.sum())
+        if kind == "star":  # one step of connected components for the nodes of partition p
+            _, _, r, p, parts = task
+            found = [np.load(f) for f in sorted((work / f"cc-{r:03d}").glob(f"from-*-to-{p:03d}.npy"))]
+            edges = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+            a, _ = unpack(edges)
+            owned = edges[a % parts == p]  # each edge counted by its smaller node's partition
+            np.save(work / f"cc-{r:03d}" / f"owned-{p:03d}.npy", owned)
+            _send(work, r + 1, p, star_step(edges, p, parts, large=r % 2 == 0), parts)
+            return len(owned), int(mix(owned.copy()).sum(dtype=np.uint64))
+        if kind == "components":  # the same stars as the rounds give, found in one place
+            _, _, parts = task
+            found = [np.load(f) for f in sorted((work / "cc-000").glob("from-*-to-*.npy"))]
+            u, v = unpack(np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64))
+            nodes = np.unique(np.concatenate([u, v]))
+            labels = nodes[components(len(nodes), np.searchsorted(nodes, u), np.searchsorted(nodes, v))]
+            star = pack(labels, nodes)  # (root, member) for every member: a star per component
+            roots, _ = unpack(star)
+            for p in range(parts):
+                np.save(work / "cc-000" / f"owned-{p:03d}.npy", star[roots % parts == p])
+            return len(star)
+        _, _, r, mine = task  # clusters: components rooted in these partitions, split greedily
+        star = np.concatenate([np.load(work / f"cc-{r:03d}" / f"owned-{p:03d}.npy") for p in mine])
+        return _Clusterer(self, handles).clusters(*unpack(star))
 
-    def gather(self, state: Any, results: list[np.ndarray]) -> Any:
+    def gather(self, state: Any, results: list[Any]) -> Any:
         if isinstance(state, list):
-            return {"handles": state, "edges": unique_edges(results)}
-        sims = np.concatenate(results) if results else np.zeros(0, dtype=np.float32)
-        return {**state, "similarities": sims}
+            return {"handles": state, "phase": "verify", "band_pairs": int(sum(results))}
+        phase = state["phase"]
+        if phase == "verify":
+            verified = sum(v for _, v in results)
+            rounds = "cc" if verified > self.local_components else "components"
+            return {**state, "phase": rounds, "round": 0, "sigs": [],
+                    "candidate_pairs": sum(c for c, _ in results), "verified_pairs": verified}
+        if phase == "components":
+            return {**state, "phase": "clusters"}
+        if phase == "cc":
+            r, sigs = state["round"], [*state["sigs"], (sum(n for n, _ in results),
+                                                        sum(h for _, h in results) & 0xFFFFFFFFFFFFFFFF)]
+            if sigs[-1][0] == 0 or (r >= 2 and r % 2 == 0 and sigs[r] == sigs[r - 2]):
+                return {**state, "phase": "clusters", "sigs": sigs}  # a star forest: round r's edges
+            if r > _MAX_ROUNDS:
+                raise RuntimeError(f"dedup.near: connected components did not converge in {r} rounds")
+            return {**state, "round": r + 1, "sigs": sigs}
+        clusters = sorted(c for part in results for c in part)
+        return {**state, "phase": "done", "clusters": clusters}
 
     def prepare(self, state: Any) -> Step:
         while tasks := self.tasks(state):  # a direct call (the example above) runs the rounds here
             state = self.gather(state, [self.run_task(t) for t in tasks])
-        empty = {"handles": [], "edges": np.zeros(0, np.uint64), "similarities": np.zeros(0, np.float32)}
-        state = {**empty, **state} if isinstance(state, dict) else empty  # no candidates: nothing verified
-        return _NearPrepared(self, *_Clusterer(self, state["handles"]).run(state["edges"], state["similarities"]))
+        if not isinstance(state, dict):
+            state = {"handles": [], "clusters": []}
+        return _NearPrepared(self, *_Clusterer(self, state["handles"]).decisions(state))
 
 
-def unique_edges(found: list[np.ndarray]) -> np.ndarray:
-    """Sorted unique `u << 32 | v` pairs from the bands' edges."""
-    if not found:
-        return np.zeros(0, dtype=np.uint64)
-    edges = np.sort(np.concatenate(found))
-    if len(edges) > 1:
-        edges = edges[np.concatenate(([True], edges[1:] != edges[:-1]))]
-    return edges
+_MAX_ROUNDS = 200  # large-star/small-star converges in O(log n) rounds; this only guards against a bug
 
 
-def split_edges(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return (edges >> np.uint64(32)).astype(np.int64), (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+def _workdir(handles: list[tuple[int, str, int]]) -> Path:
+    return Path(handles[0][1]).parent
+
+
+def _send(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> None:
+    """Write edges for round `r`, to the partitions of both their nodes (a shuffle through files)."""
+    out = work / f"cc-{r:03d}"
+    out.mkdir(exist_ok=True)
+    pa, pb = partition_of(edges, parts)
+    for q in range(parts):
+        np.save(out / f"from-{source:03d}-to-{q:03d}.npy", edges[(pa == q) | (pb == q)])
 
 
 class _Corpus:
@@ -282,7 +347,6 @@ class _Clusterer:
         self.spec = spec
         self.corpus = _Corpus(handles)
         self._sets: dict[int, np.ndarray] = {}
-        self._known: dict[tuple[int, int], float] = {}  # verified pairs: not computed twice
 
     def shingles(self, g: int) -> np.ndarray:
         s = self._sets.get(g)
@@ -293,9 +357,6 @@ class _Clusterer:
         return s
 
     def similarity(self, a: int, b: int) -> float:
-        known = self._known.get((a, b) if a < b else (b, a))
-        if known is not None:
-            return known
         if self.corpus.text_hash[a] == self.corpus.text_hash[b]:
             return 1.0  # identical normalised texts (a 64-bit hash collision is not a concern here)
         return jaccard_sets(self.shingles(a), self.shingles(b))
@@ -314,28 +375,26 @@ class _Clusterer:
         rank[order] = g
         return rank
 
-    def run(self, edges: np.ndarray, sims: np.ndarray) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+    def clusters(self, roots: np.ndarray, members: np.ndarray) -> list[tuple[int, list[tuple[int, float]]]]:
+        """Clusters of the components given as star edges (root, member): greedy, in keep order."""
+        if not len(roots):
+            return []
+        rank = self.rank()
+        heads = np.unique(roots)
+        nodes, comp = np.concatenate([members, heads]), np.concatenate([roots, heads])
+        order = np.lexsort((rank[nodes], comp))
+        nodes, comp = nodes[order], comp[order]
+        cuts = np.flatnonzero(np.diff(comp)) + 1
+        out: list[tuple[int, list[tuple[int, float]]]] = []
+        for group in np.split(nodes, cuts):
+            out.extend(self._split(group.tolist()))
+        return out
+
+    def decisions(self, state: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+        """The pass-2 table (one row per document in a cluster), the kept ids and the report."""
         spec, c = self.spec, self.corpus
         bands, rows = spec.banding()
-        u, v = split_edges(edges)
-        verified = sims >= spec.threshold
-        self._known = {(a, b): float(x) for a, b, x in zip(u[verified].tolist(), v[verified].tolist(),
-                                                           sims[verified].tolist(), strict=True)}
-        labels = components(c.n, u[verified], v[verified])
-        rank = self.rank()
-
-        members = np.flatnonzero(labels != np.arange(c.n))
-        roots = np.unique(labels[members])
-        in_comp = np.concatenate([members, roots])
-        order = np.lexsort((rank[in_comp], labels[in_comp]))
-        in_comp = in_comp[order]
-        comp_of = labels[in_comp]
-        cuts = np.flatnonzero(np.diff(comp_of)) + 1
-
-        clusters: list[tuple[int, list[tuple[int, float]]]] = []  # (kept, [(member, similarity)])
-        for group in np.split(in_comp, cuts) if len(in_comp) else []:
-            clusters.extend(self._split(group.tolist()))
-        clusters.sort()
+        clusters = state.get("clusters", [])
         rows_key, rows_cluster, rows_kept, rows_sim, rows_size = [], [], [], [], []
         kept_ids = []
         sizes = []
@@ -370,8 +429,9 @@ class _Clusterer:
             "keep": spec.keep,
             "documents": c.n,
             "signed": int(c.signed.sum()),
-            "candidate_pairs": len(edges),
-            "verified_pairs": int(verified.sum()),
+            "candidate_pairs": state.get("candidate_pairs", 0),
+            "verified_pairs": state.get("verified_pairs", 0),
+            "component_rounds": len(state.get("sigs", [])),
             "clusters": len(clusters),
             "duplicates": int(sum(sizes) - len(sizes)),
             "cluster_sizes": _histogram(sizes),
