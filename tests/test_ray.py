@@ -41,7 +41,11 @@ def cluster(tmp_path_factory):
     ray_bin = str(BIN / "ray")
     port = _free_port()
     temp = Path(f"/tmp/taosha-ray-{os.getpid()}")  # short: Ray's socket paths have a length limit
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # a private local cluster: no token authentication (a token left in ~/.ray by another Ray use would
+    # otherwise be half applied), no usage statistics
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAY_AUTH_MODE", "disabled")  # for the taosha commands below, which connect to it
     common = ["--num-cpus=1", "--disable-usage-stats"]
     subprocess.run([ray_bin, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
                     "--include-dashboard=false", f"--temp-dir={temp}", *common],
@@ -58,6 +62,7 @@ def cluster(tmp_path_factory):
     finally:
         subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
         shutil.rmtree(temp, ignore_errors=True)
+        patch.undo()
 
 
 def _shards(out: Path) -> dict[str, bytes]:
