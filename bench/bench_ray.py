@@ -36,8 +36,11 @@ def main() -> int:
     ap.add_argument("--pipeline", choices=["default", "noop"], default="default")
     ap.add_argument("--work", default=str(Path(__file__).resolve().parent / "work"))
     args = ap.parse_args()
+    import os
+
     import ray
 
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a private local instance: no token left in ~/.ray
     work = Path(args.work)
     files, docs, size = make_corpus(work, args.mb)
     ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
