@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,8 +167,8 @@ class Near(CorpusStep):
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         text = np.concatenate(state.codes) if n else np.zeros(0, dtype=np.uint16)
-        np.save(f"{prefix}.bands.npy", keys)
-        np.save(f"{prefix}.codes.npy", text)
+        np.save(f"{prefix}.bands.npy", np.ascontiguousarray(keys.T))  # band-major: a band is one read
+        text.tofile(f"{prefix}.codes.u16")  # raw, read per document with pread (see _Corpus.codes)
         np.savez(
             f"{prefix}.meta.npz",
             key=np.array(state.keys, dtype=np.uint64),
@@ -319,11 +320,13 @@ class _Corpus:
         self.text_hash = cat("text_hash", np.uint64)
         self.signed = cat("signed", bool)
         self.offsets = [m["offsets"] for m in metas]
-        self._codes = [np.load(f"{p}.codes.npy", mmap_mode="r") for p in self.prefixes]
+        # read with pread, not mapped: pages of a mapping stay resident (and counted) while it is open, and
+        # verification touches documents all over the corpus
+        self._fds: list[int | None] = [None] * len(self.prefixes)
         self._ids: dict[int, list[str]] = {}
 
     def band(self, b: int) -> np.ndarray:
-        cols = [np.load(f"{p}.bands.npy", mmap_mode="r")[:, b] for p in self.prefixes]
+        cols = [np.load(f"{p}.bands.npy", mmap_mode="r")[b] for p in self.prefixes]
         return np.concatenate(cols) if cols else np.zeros(0, dtype=np.uint64)
 
     def locate(self, g: int) -> tuple[int, int]:
@@ -333,7 +336,20 @@ class _Corpus:
     def codes(self, g: int) -> np.ndarray:
         u, i = self.locate(g)
         off = self.offsets[u]
-        return np.asarray(self._codes[u][off[i] : off[i + 1]])
+        fd = self._fds[u]
+        if fd is None:
+            fd = self._fds[u] = os.open(f"{self.prefixes[u]}.codes.u16", os.O_RDONLY)
+        start, end = int(off[i]), int(off[i + 1])
+        return np.frombuffer(os.pread(fd, 2 * (end - start), 2 * start), dtype=np.uint16)
+
+    def close(self) -> None:
+        for fd in self._fds:
+            if fd is not None:
+                os.close(fd)
+        self._fds = [None] * len(self._fds)
+
+    def __del__(self) -> None:
+        self.close()
 
     def doc_id(self, g: int) -> str:
         u, i = self.locate(g)
