@@ -169,15 +169,13 @@ class Near(CorpusStep):
         text = np.concatenate(state.codes) if n else np.zeros(0, dtype=np.uint16)
         np.save(f"{prefix}.bands.npy", np.ascontiguousarray(keys.T))  # band-major: a band is one read
         text.tofile(f"{prefix}.codes.u16")  # raw, read per document with pread (see _Corpus.codes)
-        np.savez(
-            f"{prefix}.meta.npz",
-            key=np.array(state.keys, dtype=np.uint64),
-            length=np.array(state.lengths, dtype=np.int64),
-            score=np.array(state.scores, dtype=np.float64),
-            text_hash=np.array(state.text_hashes, dtype=np.uint64),
-            signed=signed,
-            offsets=offsets,
-        )
+        # one .npy per field: each between-pass task loads only the fields it needs (an .npz costs ~1 ms a unit)
+        for name, values in (("key", np.array(state.keys, dtype=np.uint64)),
+                             ("length", np.array(state.lengths, dtype=np.int64)),
+                             ("score", np.array(state.scores, dtype=np.float64)),
+                             ("text_hash", np.array(state.text_hashes, dtype=np.uint64)),
+                             ("signed", signed), ("offsets", offsets)):
+            np.save(f"{prefix}.{name}.npy", values)
         Path(f"{prefix}.ids.json").write_text(json.dumps(state.ids, ensure_ascii=False), encoding="utf-8")
         return [(unit.index, str(prefix), n)]
 
@@ -204,8 +202,8 @@ class Near(CorpusStep):
             return [("components", handles, parts)]
         if phase == "cc":
             return [("star", handles, state["round"], p, parts) for p in range(parts)]
-        if phase == "clusters":  # about one task per 5,000 documents in components (each loads the corpus table)
-            groups = max(1, min(parts, state["verified_pairs"] // 5_000))
+        if phase == "clusters":  # about one task per 1,000 verified pairs (each loads a few corpus columns)
+            groups = max(1, min(parts, state["verified_pairs"] // 1_000))
             return [("clusters", handles, state["round"], list(range(g, parts, groups))) for g in range(groups)]
         return []
 
@@ -309,21 +307,29 @@ class _Corpus:
         self.base = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.base[1:])
         self.n = int(self.base[-1])
-        metas = [np.load(f"{p}.meta.npz") for p in self.prefixes]
-
-        def cat(name: str, dtype: Any) -> np.ndarray:
-            return np.concatenate([m[name] for m in metas]) if metas else np.zeros(0, dtype=dtype)
-
-        self.key = cat("key", np.uint64)
-        self.length = cat("length", np.int64)
-        self.score = cat("score", np.float64)
-        self.text_hash = cat("text_hash", np.uint64)
-        self.signed = cat("signed", bool)
-        self.offsets = [m["offsets"] for m in metas]
+        self._fields: dict[str, Any] = {}
         # read with pread, not mapped: pages of a mapping stay resident (and counted) while it is open, and
         # verification touches documents all over the corpus
         self._fds: list[int | None] = [None] * len(self.prefixes)
         self._ids: dict[int, list[str]] = {}
+
+    def _field(self, name: str, dtype: Any) -> np.ndarray:
+        if name not in self._fields:
+            parts = [np.load(f"{p}.{name}.npy") for p in self.prefixes]
+            self._fields[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        return self._fields[name]
+
+    key = property(lambda self: self._field("key", np.uint64))
+    length = property(lambda self: self._field("length", np.int64))
+    score = property(lambda self: self._field("score", np.float64))
+    text_hash = property(lambda self: self._field("text_hash", np.uint64))
+    signed = property(lambda self: self._field("signed", bool))
+
+    @property
+    def offsets(self) -> list[np.ndarray]:
+        if "offsets" not in self._fields:
+            self._fields["offsets"] = [np.load(f"{p}.offsets.npy") for p in self.prefixes]
+        return self._fields["offsets"]
 
     def band(self, b: int) -> np.ndarray:
         cols = [np.load(f"{p}.bands.npy", mmap_mode="r")[b] for p in self.prefixes]
