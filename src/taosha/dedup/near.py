@@ -185,10 +185,10 @@ class Near(CorpusStep):
         return sorted(a + b)
 
     # -- between the passes: rounds of tasks on the workers; they talk through files, never the driver --
-    # handles -> "verify" (round 1: one task per band sorts its buckets, writes candidate pairs by partition)
-    # -> "cc" (round 2: a task per partition verifies its candidates, writes the verified pairs by node)
-    # -> "cc" rounds of large-star / small-star until the edge set is a star forest
-    # -> "clusters" (a task per partition splits the components of its roots into clusters) -> "done"
+    # state (handles) --band tasks: sort each band's buckets, write candidate pairs by partition--> "verify"
+    # --verify tasks: exact Jaccard per partition, verified pairs written to both nodes' partitions-->
+    # "components" (one task: label propagation) or "cc" (rounds of large-star / small-star tasks until the
+    # edge set is a star forest) --> "clusters" (tasks split the components of their roots) --> "done"
     def tasks(self, state: Any) -> list[Any]:
         if isinstance(state, _UnitState) or not state:
             return []

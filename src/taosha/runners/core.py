@@ -248,7 +248,7 @@ class _StageWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.tmp = path, path.with_name(path.name + ".tmp")
         self._fh = open(self.tmp, "wb")
-        self._z = zstandard.ZstdCompressor(level=1).stream_writer(self._fh)
+        self._z = zstandard.ZstdCompressor(level=1).stream_writer(self._fh, closefd=False)
         self._batch: list[Any] = []
 
     def put(self, item: Any) -> None:
@@ -261,11 +261,15 @@ class _StageWriter:
         if self._batch:
             pickle.dump(self._batch, self._z, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(dict(counters), self._z, protocol=pickle.HIGHEST_PROTOCOL)
-        self._z.close()  # closes the file too
+        self._z.close()
+        self._fh.flush()
+        os.fsync(self._fh.fileno())  # durable before the prepared step (written after every unit) says it is
+        self._fh.close()
         os.replace(self.tmp, self.path)  # a stage is complete or absent; the pass's .pkl marks them all done
 
     def abort(self) -> None:
         self._z.close()
+        self._fh.close()
         self.tmp.unlink(missing_ok=True)
 
 
@@ -397,6 +401,7 @@ def _prepare_corpus_step(
         total[0] = corpus.merge(total[0], state)
 
     workdir = state_dir / final.stem
+    shutil.rmtree(workdir, ignore_errors=True)  # spill of an interrupted attempt: this pass redoes it all
     map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, None, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         total[0] = corpus.gather(total[0], map_units(_TaskFn(corpus), tasks, None, None))
