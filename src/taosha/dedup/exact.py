@@ -1,6 +1,6 @@
 """Exact duplicates of whole documents, on normalised text (two passes).
 
-Normalisation: NFKC (which folds the width of full-width forms: ，and , compare equal), no whitespace, and
+Folding as for near duplicates (`shingle.codes`): no whitespace, NFKC width (，and , compare equal), and
 traditional characters mapped to simplified (OpenCC t2s), so a spun copy and its source are one text. Pass 1
 records, for each text hash, the document that comes first in the input (file order, then offset) — or the
 longest, by `keep`; pass 2 drops the others with reason `exact_duplicate` and the kept document's id.
@@ -10,32 +10,24 @@ The winner depends only on the input, never on which worker saw what first.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from taosha.dedup.shingle import codes
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import CorpusStep, Step, register
 
-_SPACE = re.compile(r"\s+")
 KEEP = ("first", "longest")
 
 
-def normalise(text: str) -> str:
-    """The text duplicates are compared on.
+def text_hash(text: str) -> bytes:
+    """Hash of the folded text, the same folding as near duplicates use (`shingle.codes`).
 
-    >>> normalise("經濟 發展，很快（二）") == normalise("经济发展,很快(二)")
+    >>> text_hash("經濟 發展，很快（二）") == text_hash("经济发展,很快(二)")
     True
     """
-    from taosha.repair.script import converter
-
-    return converter("t2s").convert(_SPACE.sub("", unicodedata.normalize("NFKC", text)))
-
-
-def text_hash(text: str) -> bytes:
-    return hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=12).digest()
+    return hashlib.blake2b(codes(text).tobytes(), digest_size=12).digest()
 
 
 def order_key(doc: Document) -> tuple[str, int, str]:
@@ -65,6 +57,9 @@ class Exact(CorpusStep):
     def __post_init__(self) -> None:
         if self.keep not in KEEP:
             raise ConfigError(f"dedup.exact: keep must be one of {', '.join(KEEP)}, not {self.keep!r}")
+
+    def setup(self) -> None:
+        codes("")  # the folding table, once per worker
 
     def _rank(self, doc: Document) -> tuple[Any, ...]:
         if self.keep == "longest":

@@ -138,8 +138,6 @@ class Near(CorpusStep):
         return _UnitState()
 
     def observe(self, doc: Document, state: Any) -> Any:
-        if isinstance(state, list):  # a merged state (handles) never observes
-            raise TypeError("dedup.near: observe() on a merged state")
         units = codes(doc.text)
         state.keys.append(doc_key(doc))
         state.ids.append(doc.id)
