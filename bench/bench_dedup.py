@@ -15,6 +15,7 @@ Usage: python bench/bench_dedup.py [--originals 6000] [--peers datasketch datatr
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ PEERS = ROOT.parent / "shared" / "bench" / "peers" / "run-baseline"
 WIKI = ROOT.parent / "shared" / "corpora" / "wiki" / "cmrc2018_wiki_zh_hans.jsonl.gz"
 
 
+@functools.lru_cache(maxsize=1)
 def sentences() -> tuple[list[str], str]:
     if WIKI.exists():
         import gzip
