@@ -32,6 +32,36 @@ def wiki(name: str) -> list[str]:
         return [json.loads(line)["text"] for line in fh]
 
 
+def libreoffice_tw() -> list[str]:
+    """The Taiwan pages of the LibreOffice help (genuine traditional text), markup stripped."""
+    import html
+    import tarfile
+
+    tags = re.compile(r"<[^>]+>")
+    pages = []
+    with tarfile.open(SHARED / "extraction" / "libreoffice_help_zh_cn_tw_parallel_256.tar.xz") as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if member.isfile() and "/zh-TW/" in member.name and member.name.endswith(".html"):
+                raw = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
+                pages.append(html.unescape(tags.sub("", raw)))
+    return pages
+
+
+def big5_feeds() -> list[str]:
+    """Taiwan blog and news feeds in Big5 (genuine traditional web text written by people), markup stripped."""
+    import html
+    import tarfile
+
+    tags = re.compile(r"<[^>]+>")
+    pages = []
+    with tarfile.open(SHARED / "web_text" / "chardet_zh_feeds.tar.gz") as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if member.isfile() and "/Big5/" in member.name:
+                raw = tar.extractfile(member).read().decode("big5hkscs", "replace")  # type: ignore[union-attr]
+                pages.append(html.unescape(tags.sub("", html.unescape(raw))))
+    return pages
+
+
 def require_shared() -> None:
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is absent: the evaluation needs ../shared/corpora")

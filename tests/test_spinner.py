@@ -81,6 +81,26 @@ def test_one_repeated_simplified_character_is_not_spinning():
     assert detect(text).script != "spun"
 
 
+def test_characters_a_converter_leaves_behind_betray_spun_text():
+    # no annotation, no sentence with two simplified leftovers: only the converter's slips (于 后 准 left as
+    # they were where traditional writes 於 後 準, plus one leftover 岛) tell it from genuine traditional text
+    text = "本魚分布于印度洋，索羅門羣岛也有。前鰓蓋骨后緣具鋸齒。標准體長十公分。"
+    info = detect(text)
+    assert info.script == "spun" and info.slips == 4
+    assert repair(text).text == "本鱼分布于印度洋，索罗门群岛也有。前鳃盖骨后缘具锯齿。标准体长十公分。"
+
+
+def test_merged_characters_used_rightly_are_not_slips():
+    # 皇后, the surname 于 in a name OpenCC knows, 乾 and 幹 chosen by context: a genuine writer's choices
+    text = "皇后於是前往幹部會議，天氣乾燥。于右任的書法。"
+    assert detect(text).slips == 0 and detect(text).script == "traditional"
+    # two slips spread thin are what genuine text shows (literary 于, a typing slip); the same two in a short
+    # text are dense enough to be a converter's
+    thin = "本魚分布于印度洋。" + "臺灣的群島與山峰，隨著季節變化。" * 40 + "前鰓蓋骨后緣具鋸齒。"
+    assert detect(thin).slips == 2 and detect(thin).script == "traditional"
+    assert detect("本魚分布于印度洋。前鰓蓋骨后緣具鋸齒。").script == "spun"
+
+
 @pytest.mark.parametrize("target,text,expected", [
     ("simplified", "隨著軟體發展。", "随着软体发展。"),
     ("traditional", "随着经济发展。", "隨着經濟發展。"),

@@ -171,7 +171,14 @@ class Document:
         if new == old:
             return self
         if len(old) == len(new):  # a character-for-character change (script conversion): its runs
-            return self.replace_spans([(s, e, new[s:e]) for s, e in _char_runs(old, new)], step, reason)
+            # the runs are sorted, disjoint and changed by construction, and applying them all gives `new`:
+            # the edits are recorded directly (right to left, as replace_spans records them)
+            make = tuple.__new__
+            runs = _char_runs(old, new)
+            runs.reverse()
+            self.edits.extend([make(Edit, (step, reason, s, e, old[s:e], new[s:e])) for s, e in runs])
+            self.text = new
+            return self
         old_lines = old.split("\n")
         new_lines = new.split("\n")
         if len(old_lines) != len(new_lines):
