@@ -4,6 +4,8 @@ quality signals. The percentages live in eval/."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taosha import Document, restore_original
 from taosha.clean.boilerplate import Boilerplate, check_linear, load_rules
@@ -224,3 +226,32 @@ def test_frequent_lines_per_site_across_shards(tmp_path):
 
 def restore_original_of(rec) -> bool:
     return restore_original(rec).count("\n") == 1
+
+
+def _repetition_by_sets(text: str) -> dict[str, float]:
+    """The repetition signals the slow, obvious way: a Counter of n-gram strings per n."""
+    from collections import Counter
+
+    out = {}
+    for n in range(2, 11):
+        grams = Counter(text[i : i + n] for i in range(len(text) - n + 1))
+        covered = set()
+        for i in range(len(text) - n + 1):
+            if grams[text[i : i + n]] > 1:
+                covered.update(range(i, i + n))
+        out[f"dup_ngram_{n}"] = len(covered) / len(text)
+        if n <= 4:
+            out[f"top_ngram_{n}"] = max(grams.values()) * n / len(text) if grams else 0.0
+    return out
+
+
+@given(st.text(alphabet="我爱北京上海，。ab", min_size=1, max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_repetition_signals_match_counting_ngram_strings(text):
+    import numpy as np
+
+    from taosha.filters.quality import repetition
+
+    got = repetition(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+    want = _repetition_by_sets(text)
+    assert got == pytest.approx(want)

@@ -35,52 +35,66 @@ def _classes() -> np.ndarray:
     return lut
 
 
-def _hashes(points: np.ndarray, n_max: int) -> list[np.ndarray]:
-    """Polynomial hashes of every n-gram for n = 1 … n_max, each from the one before (one pass per n)."""
-    out = [points.astype(np.uint64)]
-    for n in range(2, n_max + 1):
-        m = len(points) - n + 1
-        if m <= 0:
-            break
-        out.append(out[-1][:m] * np.uint64(1_000_003) + out[0][n - 1 : n - 1 + m])
-    return out
+_MUL = np.uint64(1_000_003)
 
 
 def repetition(points: np.ndarray, ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)) -> dict[str, float]:
     """`dup_ngram_N`: share of characters inside an N-gram seen twice or more; `top_ngram_N`: share of the
-    most frequent N-gram. All n in one sort of 32-bit keys (each n-gram's hash mixed with n): within one
-    document a collision is rare enough not to move these shares."""
+    most frequent N-gram (N-grams of characters, `ns` contiguous from 2).
+
+    64-bit polynomial hashes of the n-grams grow n by n. An n-gram repeats only if both (n-1)-grams inside it
+    repeat, so past n = 2 each n hashes and sorts only those candidates (few, past n = 3, in ordinary text), and
+    stops when none is left.
+
+    >>> r = repetition(np.frombuffer("我爱北京，我爱上海".encode("utf-32-le"), dtype=np.uint32))
+    >>> r["dup_ngram_2"], r["dup_ngram_3"], r["top_ngram_2"]
+    (0.4444444444444444, 0.0, 0.4444444444444444)
+    """
     length = len(points)
-    hashes = _hashes(points, max(ns))
-    keys, sizes = [], []
-    for n in ns:
-        if n <= len(hashes) and len(hashes[n - 1]) > 1:
-            tag = np.uint64(n * 0x2545F4914F6CDD1D & 0xFFFFFFFFFFFFFFFF)
-            mixed = (hashes[n - 1] ^ tag) * np.uint64(0x9E3779B97F4A7C15)  # spread into the high bits
-            keys.append((mixed >> np.uint64(32)).astype(np.uint32))
-            sizes.append((n, len(keys[-1])))
     out = {f"dup_ngram_{n}": 0.0 for n in ns} | {f"top_ngram_{n}": 0.0 for n in tops}
-    if not keys:
+    if length < 2:
         return out
-    every = np.concatenate(keys)
-    order = np.argsort(every)
-    ordered = every[order]
-    new = np.empty(len(ordered), dtype=bool)
-    new[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    group = np.cumsum(new) - 1
-    counts = np.bincount(group)
-    per_position = np.empty(len(ordered), dtype=counts.dtype)
-    per_position[order] = counts[group]
-    at = 0
-    for n, m in sizes:
-        mine = per_position[at : at + m]
-        starts = np.flatnonzero(mine > 1)
-        at += m
-        cover = np.bincount(starts, minlength=length + 1) - np.bincount(starts + n, minlength=length + 1)
-        out[f"dup_ngram_{n}"] = int((np.cumsum(cover)[:-1] > 0).sum()) / length
-        if n in tops:
-            out[f"top_ngram_{n}"] = float(mine.max() * n / length)
+    last = max(ns)
+    base = points.astype(np.uint64)
+    h = base[:-1] * _MUL + base[1:]  # the hash of the n-gram at each position, kept current for candidates
+    longest = np.zeros(length + 1, dtype=np.int8)  # the longest repeated n-gram at each position (so far)
+    idx = hits = np.arange(length - 1)
+    for n in range(2, last + 1):
+        if n > 2:
+            # an n-gram at i repeats only if the (n-1)-grams at i and i+1 do: only those are candidates
+            idx = hits[longest[hits + 1] >= n - 1]
+            h[idx] = h[idx] * _MUL + base[idx + n - 1]
+        top, hits = 1, idx[:0]
+        if len(idx) > 1:
+            keys = h if n == 2 else h[idx]
+            order = np.argsort(keys)
+            ordered = keys[order]
+            same = ordered[1:] == ordered[:-1]
+            dup = np.zeros(len(keys), dtype=bool)
+            dup[1:] = same
+            dup[:-1] |= same
+            mask = np.empty(len(keys), dtype=bool)
+            mask[order] = dup
+            hits = np.flatnonzero(mask) if n == 2 else idx[mask]  # sorted, as idx is
+            if n in tops and len(hits):
+                bounds = np.flatnonzero(~same)  # last index of each run of equal keys but the final one
+                if len(bounds):
+                    top = max(int(bounds[0]) + 1, len(keys) - 1 - int(bounds[-1]))
+                    if len(bounds) > 1:
+                        top = max(top, int((bounds[1:] - bounds[:-1]).max()))
+                else:
+                    top = len(keys)
+        if n in tops and length >= n:
+            out[f"top_ngram_{n}"] = top * n / length
+        if not len(hits):  # nothing repeats at n, so nothing longer does: each larger top n-gram occurs once
+            for k in tops:
+                if k > n and length >= k:
+                    out[f"top_ngram_{k}"] = k / length
+            break
+        longest[hits] = n
+        if n in ns:  # characters covered by the repeated n-grams: each start covers up to the next one
+            gaps = np.minimum(hits[1:] - hits[:-1], n)
+            out[f"dup_ngram_{n}"] = (int(gaps.sum()) + n) / length
     return out
 
 
