@@ -89,6 +89,13 @@ class Document:
         self.dropped = dropped
         self.parent = parent
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # compact and quick to load (stages, worker results): edits travel as plain tuples, not as
+        # NamedTuples rebuilt one Python call each
+        edits = tuple(map(tuple, self.edits)) if self.edits else ()
+        return _rebuild, (self.id, self.text, self.metadata, self.source, self.signals, edits, self.dropped,
+                          self.parent)
+
     def __repr__(self) -> str:
         state = f" dropped={self.dropped.step}/{self.dropped.reason}" if self.dropped else ""
         text = self.text if len(self.text) <= 40 else self.text[:37] + "..."
@@ -270,6 +277,17 @@ class Document:
             dropped=Drop(drop["step"], drop["reason"], drop.get("detail", "")) if drop else None,
             parent=rec.get("parent"),
         )
+
+
+def _rebuild(
+    id: str, text: str, metadata: dict[str, Any], source: dict[str, Any], signals: dict[str, Any],
+    edits: tuple[tuple[Any, ...], ...], dropped: Drop | None, parent: dict[str, Any] | None,
+) -> Document:
+    make = tuple.__new__
+    doc = Document(id, text, metadata, source, signals=signals, dropped=dropped, parent=parent)
+    if edits:
+        doc.edits = [make(Edit, e) for e in edits]
+    return doc
 
 
 _GAP = 8  # unchanged characters between two changed runs that still make them one edit

@@ -8,20 +8,18 @@ corpus size, merged by addition across shards; counts can only be overestimated,
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import xxhash
 
 from taosha.clean.boilerplate import line_spans
 from taosha.document import Document
 from taosha.step import CorpusStep, Step, register
 
-_SPACE = re.compile(r"\s+")
 _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 
 
@@ -34,13 +32,13 @@ def site(doc: Document) -> str:
 
 def _line_hashes(doc: Document, min_chars: int) -> dict[int, int]:
     """Stable 64-bit hash of each distinct normalised line (site included) -> its line index (first)."""
-    group = site(doc)
+    group = site(doc) + "\x00"
     out: dict[int, int] = {}
+    digest = xxhash.xxh3_64_intdigest
     for k, line in enumerate(doc.text.split("\n")):
-        key = _SPACE.sub("", line)
+        key = "".join(line.split())  # whitespace out (str.split's whitespace is re's \s)
         if len(key) >= min_chars:
-            h = int.from_bytes(hashlib.blake2b(f"{group}\x00{key}".encode(), digest_size=8).digest(), "little")
-            out.setdefault(h, k)
+            out.setdefault(digest((group + key).encode()), k)
     return out
 
 

@@ -145,8 +145,9 @@ class Quality(Step):
     max_sentence_chars: int = 1000
 
     def setup(self) -> None:
+        # langid's model (1.2 s to unpack) loads on the first document with little Han text, in the process
+        # that meets it: a Chinese corpus may never need it
         _classes()
-        _langid()  # documents with little Han text go to langid
 
     def process(self, doc: Document) -> Document:
         text = doc.text
