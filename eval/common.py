@@ -32,8 +32,9 @@ def wiki(name: str) -> list[str]:
         return [json.loads(line)["text"] for line in fh]
 
 
-def libreoffice_tw() -> list[str]:
-    """The Taiwan pages of the LibreOffice help (genuine traditional text), markup stripped."""
+def libreoffice(lang: str = "zh-TW") -> list[str]:
+    """The LibreOffice help pages in `lang` (zh-TW: genuine traditional text; zh-CN: simplified), markup
+    stripped."""
     import html
     import tarfile
 
@@ -41,25 +42,49 @@ def libreoffice_tw() -> list[str]:
     pages = []
     with tarfile.open(SHARED / "extraction" / "libreoffice_help_zh_cn_tw_parallel_256.tar.xz") as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            if member.isfile() and "/zh-TW/" in member.name and member.name.endswith(".html"):
+            if member.isfile() and f"/{lang}/" in member.name and member.name.endswith(".html"):
                 raw = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
                 pages.append(html.unescape(tags.sub("", raw)))
     return pages
 
 
-def big5_feeds() -> list[str]:
-    """Taiwan blog and news feeds in Big5 (genuine traditional web text written by people), markup stripped."""
+def libreoffice_tw() -> list[str]:
+    return libreoffice("zh-TW")
+
+
+def web_feeds(charset: str = "Big5") -> list[str]:
+    """Blog and news feeds in `charset` (Big5: Taiwan, genuine traditional; GB2312: mainland), markup stripped."""
     import html
     import tarfile
 
     tags = re.compile(r"<[^>]+>")
+    codec = {"Big5": "big5hkscs", "GB2312": "gb18030"}[charset]
     pages = []
     with tarfile.open(SHARED / "web_text" / "chardet_zh_feeds.tar.gz") as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            if member.isfile() and "/Big5/" in member.name:
-                raw = tar.extractfile(member).read().decode("big5hkscs", "replace")  # type: ignore[union-attr]
+            if member.isfile() and f"/{charset}/" in member.name:
+                raw = tar.extractfile(member).read().decode(codec, "replace")  # type: ignore[union-attr]
                 pages.append(html.unescape(tags.sub("", html.unescape(raw))))
     return pages
+
+
+def big5_feeds() -> list[str]:
+    return web_feeds("Big5")
+
+
+def clean_corpus() -> list[tuple[str, list[str]]]:
+    """Every clean Chinese text at hand, by source: the negatives for false alarms (about 8 MB)."""
+    fortunes = gzip.open(SHARED / "web_text" / "fortunes_zh_chinese.txt.gz", "rt", encoding="utf-8").read()
+    return [
+        ("CMRC2018 Wikipedia (simplified)", wiki("cmrc2018_wiki_zh_hans.jsonl.gz")),
+        ("DRCD Wikipedia (traditional)", wiki("drcd_wiki_zh_hant.jsonl.gz")),
+        ("LibreOffice help zh-CN", libreoffice("zh-CN")),
+        ("LibreOffice help zh-TW", libreoffice("zh-TW")),
+        ("GB2312 blog and news feeds", web_feeds("GB2312")),
+        ("Big5 blog and news feeds", web_feeds("Big5")),
+        ("fortune cookies zh", [t for t in fortunes.split("\n%\n") if t.strip()]),
+        ("seed-dev gold page", (SHARED / "seed-dev" / "gold_dev.txt").read_text(encoding="utf-8").split("\n\n")),
+    ]
 
 
 def require_shared() -> None:

@@ -36,9 +36,9 @@ def test_reversible_misreadings(step, garbled):
     assert fix(step, f"他说：{garbled}然后走了。").text == "他说：你好，世界！然后走了。"
 
 
-@pytest.mark.parametrize("kind", ["utf8_as_gbk", "gbk_as_big5", "utf8_as_cp1252"])
+@pytest.mark.parametrize("kind", ["utf8_as_gbk", "gbk_as_big5", "utf8_as_cp1252", "big5_as_gbk"])
 def test_simulated_reversible_kinds(step, kind):
-    text = TRUTH * 2
+    text = TRUTH * 2 if kind != "big5_as_gbk" else "我們要推動經濟發展，實現鄉村振興，全面提高人民群眾的生活水平。" * 2
     d = damage.mojibake(text, random.Random(4), kind, sentences=1)
     assert d.text != text
     assert fix(step, d.text).text == text
@@ -74,8 +74,39 @@ def test_bytes_round_trip_and_unknowns():
     assert to_bytes("a?b") == [0x61, -1, 0x62]
 
 
+def test_big5_read_as_gb18030_with_its_punctuation_in_the_private_use_area(step):
+    # browsers read a page labelled GBK with GB18030: Big5's comma (A1 41) comes out as U+E4C7
+    truth = "馬祖除通用國語之外，還通用閩東語。"
+    garbled = truth.encode("big5").decode("gb18030")
+    assert "\ue4c7" in garbled
+    page = f"南北竿的交通船，引進了新型的遊艇，載客量更大。{garbled}當地稱為平話。"
+    assert fix(step, page).text == page.replace(garbled, truth)
+
+
+def test_gbk_read_as_big5_with_frequent_traditional_characters(step):
+    # the garbage is made of ordinary traditional characters: off-script in a simplified page, so examined
+    truth = "年再被实德租借到当时"
+    garbled = truth.encode("gbk").decode("big5")
+    assert garbled == "爛婬掩妗肅逤質善絞奀"
+    page = f"2006{garbled}仍是中甲球队的广州医药。2008赛季开始前被河南建业买入。"
+    assert fix(step, page).text == page.replace(garbled, truth)
+
+
+def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
+    # the last UTF-8 byte of 括 and the P after it were read as one GBK character (鎷琍)
+    truth = "这座建筑的风格包括Pewabic陶瓷的装饰品"
+    garbled = truth.encode("utf-8").decode("gb18030")
+    assert "鎷琍" in garbled
+    assert fix(step, f"它们{garbled}。").text == f"它们{truth}。"
+
+
 @pytest.mark.parametrize("clean", [
     "这是一个正常的句子，没有问题吗?",  # a real half-width question mark
+    "记者问：2002年的时候百度已经有竞价排名这个做法了?\n李：已经有了。",  # no asking word, still a question
+    "欲加之罪，何患无辞?",
+    "因其英文缩写首字母为「ㄟㄙ·ㄎㄟ·ㄨㄞ」，被称为一片天。",  # zhuyin letters spell, they are not mojibake
+    "彼何人斯，其心孔艱。皐皐訿訿，曾不知其玷。",  # rare classical characters in a traditional text
+    "白岳峰（백악봉），朝鲜族，中国足球运动员。",  # Hangul
     "Python 3.11 发布了，支持 f(x) 语法?",
     "东京（とうきょう）是日本的首都。",  # kana are not mojibake
     "台灣的阿里山與日月潭是著名景點。",
@@ -86,6 +117,13 @@ def test_bytes_round_trip_and_unknowns():
 def test_clean_text_is_left_alone(step, clean):
     doc = fix(step, clean)
     assert doc.text == clean and doc.edits == []
+    assert "mojibake_unrepaired" not in doc.signals
+
+
+def test_a_lost_byte_left_as_a_question_mark_is_flagged(step):
+    # mid-sentence, with no asking word before it: a lost character (深水埗), counted as unrepaired
+    doc = fix(step, "及後擴展到深水?區以及黃大仙區。")
+    assert doc.signals.get("mojibake_unrepaired") == 1
 
 
 def test_clean_corpora_are_left_alone(step, shared):

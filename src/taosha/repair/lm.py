@@ -22,6 +22,7 @@ LETTER_LOGP = -11.0
 QMARK_LOGP = -14.0
 PUNCT_LOGP = -5.0
 UNKNOWN_LOGP = -17.0
+BOPOMOFO_LOGP = -9.0  # zhuyin letters: Taiwan text spells with them now and then (ㄅㄆㄇ, ㄟㄙ·ㄎㄟ·ㄨㄞ)
 WORD_BONUS = 4.0  # a candidate that makes a dictionary word with its neighbour
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
@@ -45,6 +46,8 @@ class CharLM:
             return LETTER_LOGP if c.isalpha() else ASCII_LOGP
         if c in PUNCT:
             return PUNCT_LOGP
+        if "\u3100" <= c <= "\u312f":
+            return BOPOMOFO_LOGP
         return UNKNOWN_LOGP
 
     def score(self, text: str) -> float:
@@ -85,7 +88,12 @@ def for_script(script: str) -> CharLM:
 
     simp, trad = _tables()
     off = {"simplified": trad, "traditional": simp}.get(script, "")
-    return replace(model(), off_script=frozenset(off))
+    base = model()
+    common = base.common
+    if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves
+        common = common.copy()
+        common[[ord(c) for c in off]] = 0
+    return replace(base, off_script=frozenset(off), common=common)
 
 
 @lru_cache(maxsize=1)
@@ -121,6 +129,8 @@ def model(common_size: int = 8000) -> CharLM:
     common[[ord(c) for c in PUNCT]] = 1
     common[0x3000] = 1
     common[0x3040:0x3100] = 1  # kana: Japanese in Chinese text is ordinary, not a sign of mojibake
+    common[0xAC00:0xD7A4] = 1  # Hangul syllables: Korean names and terms, as ordinary
+    common[0x3100:0x3130] = 1  # Bopomofo
     common[0x2500:0x2580] = 1  # box drawing
     common[0xFF01:0xFF5F] = 1  # full-width ASCII
     common[[ord(c) for c in "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"]] = 1  # pinyin tone letters (annotations)

@@ -28,7 +28,7 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
-from taosha.repair.script import detect
+from taosha.repair.script import _tables, detect
 from taosha.step import Step, register
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
@@ -38,7 +38,10 @@ _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u01
         "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+# for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
+_PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
+_QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
 # (reason, codec that misread the bytes, codec they were written in)
@@ -46,7 +49,7 @@ REDECODES = (
     ("utf8_as_gbk", "gb18030", "utf-8"),
     ("utf8_as_big5", "big5", "utf-8"),
     ("gbk_as_big5", "big5", "gbk"),
-    ("big5_as_gbk", "gbk", "big5"),
+    ("big5_as_gbk", "gb18030", "big5"),  # GB18030 as browsers read GBK: Big5 punctuation comes out as PUA
 )
 UNKNOWN = -1
 
@@ -214,17 +217,22 @@ class Mojibake(Step):
         if not seen:
             return doc
         doc.tag("mojibake_suspect", 1)
-        lm = for_script(detect(doc.text).script)
+        info = detect(doc.text)
+        script = info.script
+        if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority
+            script = "simplified" if info.simplified_chars > info.traditional_chars else "traditional"
+        lm = for_script(script)
         repairs = 0
         if self.latin and "latin" in seen:
             repairs += self._latin(doc, lm)
-        if seen & {"utf8", "qmark", "rare"}:
-            repairs += self._redecode(doc, lm, utf8=bool(seen & {"utf8", "qmark"}), pairs="rare" in seen)
+        if seen & {"utf8", "qmark", "rare", "offscript"}:
+            utf8, pairs = bool(seen & {"utf8", "qmark"}), bool(seen & {"rare", "offscript"})
+            repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs)
         if seen & {"qmark", "rare"}:
             repairs += self._realign(doc, lm)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
-        left = len(_SUSPECT_Q.findall(doc.text))
+        left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
@@ -265,7 +273,7 @@ class Mojibake(Step):
                 count += 1
                 return best
 
-            doc.sub(_NON_ASCII_RUN, fix, self.name, reason)
+            doc.sub(_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN, fix, self.name, reason)
         return count
 
     # -- 3. misaligned GBK ---------------------------------------------------------------------------
@@ -312,7 +320,7 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1 = 1, 2, 4  # flags of the gate's lookup table
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA = 1, 2, 4, 8, 16, 32  # flags of the gate's lookup table
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -329,6 +337,10 @@ def _gate_table() -> np.ndarray:
             except UnicodeDecodeError:
                 pass
     table[0xC0:0x100] |= LATIN1
+    simp, trad = _tables()
+    table[[ord(c) for c in simp]] |= SIMP_ONLY
+    table[[ord(c) for c in trad]] |= TRAD_ONLY
+    table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
     return table
 
 
@@ -343,7 +355,7 @@ def _dense(mask: np.ndarray, window: int, count: int) -> bool:
 
 
 def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
-    """The cheap gate, and what it saw: `qmark`, `latin`, `utf8`, `rare` (empty for clean text, the
+    """The cheap gate, and what it saw: `qmark`, `latin`, `utf8`, `rare`, `offscript` (empty for clean text, the
     common case, after one vectorised pass). Each repair family runs only on the evidence it needs."""
     seen = set()
     if "?" in text and _SUSPECT_Q.search(text):
@@ -356,8 +368,16 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
     # traditional text has characters at those GBK positions too: confirm with the bytes themselves
     if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
         seen.add("utf8")
-    if _dense((flags & RARE) != 0, *_DENSE):
+    if _dense((flags & RARE) != 0, *_DENSE) or _dense((flags & PUA) != 0, 8, 2):
         seen.add("rare")
+    elif flags.any():
+        # GBK read as Big5 in simplified text leaves traditional characters, many of them frequent ones, in a
+        # dense stretch (and Big5 read as GBK simplified ones in traditional text): off-script or rare, dense
+        simp, trad = (flags & SIMP_ONLY) != 0, (flags & TRAD_ONLY) != 0
+        n_simp, n_trad = int(simp.sum()), int(trad.sum())
+        off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
+        if off is not None and off.any() and _dense(off | ((flags & RARE) != 0), *_DENSE):
+            seen.add("offscript")
     return frozenset(seen)
 
 
@@ -380,6 +400,10 @@ def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) 
                 fixed = _redecode_span(run[a:b], wrong, right)
                 if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
                     continue
+                if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed)
+                                         or (len(fixed) <= 4 and not _words(lm, fixed))):
+                    continue  # one character for one: the right reading is frequent text; a short one makes a word
+                    # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
                     continue
                 total = lm.score(fixed) - lm.score(run[a:b])  # the trim that gains most in all wins
@@ -416,6 +440,8 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     windows = []
     for m in _UTF8_SEQ.finditer(raw):
         a, b = m.start(), m.end()
+        if b not in index and b + 1 in index and raw[b] < 0x80:
+            b += 1  # the last UTF-8 byte and the ASCII byte after it were read as one GBK character (括P: 鎷琍)
         while a < b and a not in index:  # shrink to character boundaries of the run
             a += 1
         while b > a and b not in index:
@@ -430,24 +456,29 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[in
     of per-character gains, dictionary words with the neighbour included)."""
     fixed = [_redecode_span(c, wrong, right) for c in run]
     gains = []
-    for k, (c, f) in enumerate(zip(run, fixed, strict=True)):
+    for c, f in zip(run, fixed, strict=True):
         if f is None or len(f) != 1:
             gains.append(-1e9)
             continue
-        g = lm.char(f) - lm.char(c)
-        if k and fixed[k - 1] is not None:
-            g += WORD_BONUS * ((fixed[k - 1] + f in lm.words) - (run[k - 1] + c in lm.words))
-        gains.append(g)
+        gains.append(lm.char(f) - lm.char(c))
+    for k in range(1, len(run)):  # a word made or lost counts half to each of its two characters
+        if gains[k] > -1e9 and gains[k - 1] > -1e9:
+            w = WORD_BONUS / 2 * ((fixed[k - 1] + fixed[k] in lm.words) - (run[k - 1 : k + 1] in lm.words))  # type: ignore[operator]
+            gains[k - 1] += w
+            gains[k] += w
     windows = []
-    total, start = 0.0, 0
+    total, start, best, best_end = 0.0, 0, 0.0, 0
     for k, g in enumerate([*gains, -1e9]):
         if total + g <= 0:
-            # shorter, or mostly frequent characters: a rare word, not mojibake
-            if total > 0 and k - start >= 4 and 3 * lm.rare_count(run[start:k]) >= k - start:
-                windows.append((start, k))
-            total, start = 0.0, k + 1
+            # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
+            # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
+            if best > 0 and best_end - start >= 4 and 3 * lm.rare_count(run[start:best_end]) >= best_end - start:
+                windows.append((start, best_end))
+            total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
         else:
             total += g
+            if total > best:
+                best, best_end = total, k + 1
     return windows
 
 
@@ -470,8 +501,49 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
     return q
 
 
+def _words(lm: CharLM, text: str) -> int:
+    """Two-character dictionary words in `text` (overlapping)."""
+    words = lm.words
+    return sum(1 for k in range(len(text) - 1) if text[k : k + 2] in words)
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isascii() and c.isalpha())
+
+
+# what asks: a '?' after one of these (in its sentence) is a question mark, elsewhere a lost byte
+_ASKING = re.compile("什么|什麼|为何|為何|怎|如何|哪|谁|誰|几|幾|多少|是否|难道|難道|何|吗|嗎|呢|吧"
+                     "|么|麼|嘛|不是|没有|沒有|能否|可否|可不可|是不|有没|有沒|要不|会不|會不|对不|對不"
+                     "|好不|行不|[啊呀啦吶哦喔]$")
+_SENTENCE_END = re.compile("[。！？!；;\n]")
+
+
+def _unrepaired(text: str, lm: CharLM) -> int:
+    """`?` left next to East Asian text that does not end a question: damage around it (a rare character
+    or another `?` within two characters before or three after), or, in the middle of a line of East Asian
+    text, no asking word in its sentence before it. A question mark in clean text (是什么?最近, 是你? 怎么)
+    is not counted."""
+    count = 0
+    for m in _SUSPECT_Q.finditer(text):
+        i = m.start()
+        around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
+        if "?" in around or lm.rare_count(around):
+            count += 1
+            continue
+        nxt = text[i + 1 : i + 2]
+        if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
+            continue  # at the end of a line, before a space, a quote or ASCII text: a question mark
+        before = text[max(0, i - 16) : i]
+        ends = list(_SENTENCE_END.finditer(before))
+        if not _ASKING.search(before[ends[-1].end() :] if ends else before):
+            count += 1
+    return count
+
+
 def _han_share(text: str) -> float:
-    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff") / max(1, len(text))
+    """Share of East Asian characters (U+2E80 on: Han, kana, Hangul, Bopomofo, the private use area that GB18030
+    gives Big5's punctuation, full-width forms): a misread CJK stretch is made of them, Latin text is not."""
+    return sum(1 for c in text if c >= "\u2e80") / max(1, len(text))
 
 
 def _mean(lm: CharLM, text: str) -> float:
@@ -555,11 +627,16 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
         if new_part.count("?") > old_part.count("?") or "\ufffd" in new_part or lm.rare_cluster(new_part, 8, 3):
             continue  # a repair leaves no more damage than it found
-        if old_part.replace("?", "") == new_part:
-            continue  # only a '?' dropped: a lost character stays marked, it is not repaired by deletion
+        if old_part.replace("?", "") == new_part.replace("?", ""):
+            continue  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
         if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
             continue  # with no rare character as evidence, a shifted-byte reading must be all frequent text
-        gain = _mean(lm, new_part) - _mean(lm, old_part)
+        if _letters(new_part) > _letters(old_part):
+            continue  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
+        # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
+        # around it, not by doing away with the '?' (做法了? must not become 做法他); '??' or a '?' glued to
+        # an ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote) stays debris
+        gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
         # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
         # shifted-byte reading is clearly better
         rank = gain + (1.5 if priority == 0 else 0.0)

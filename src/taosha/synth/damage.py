@@ -143,8 +143,10 @@ codecs.register_error("taosha.latin1", _latin1_fallback)
 
 # kinds that lose nothing when the wrong codec reads the whole run: (codec that misread, codec written in)
 # (UTF-8 read as Big5 is not among them: Big5 leaves most UTF-8 byte pairs undefined, so bytes are lost)
+# browsers decode a page labelled GBK with GB18030 (WHATWG), which maps every byte pair, Big5's punctuation
+# (lead 0xA1-0xA3 with a low trail byte) included, to some character: a Big5 page read so stays reversible
 REVERSIBLE_CODECS = {"utf8_as_gbk": ("gb18030", "utf-8"), "gbk_as_big5": ("big5", "gbk"),
-                     "big5_as_gbk": ("gbk", "big5")}
+                     "big5_as_gbk": ("gb18030", "big5")}
 MOJIBAKE_KINDS = ("utf8_as_gbk", "utf8_as_big5", "utf8_as_cp1252", "gbk_as_big5", "big5_as_gbk", "lost_byte",
                   "gained_byte", "debris")
 DEBRIS = ("锟斤拷", "烫烫烫", "屯屯屯", "\ufffd\ufffd")
@@ -161,7 +163,7 @@ def garble(segment: str, kind: str, rng: random.Random) -> str:
     if kind == "gbk_as_big5":
         return segment.encode("gbk", "replace").decode("big5", "taosha.qmark")
     if kind == "big5_as_gbk":
-        return segment.encode("big5", "replace").decode("gbk", "taosha.qmark")
+        return segment.encode("big5", "replace").decode("gb18030", "taosha.qmark")
     if kind in ("lost_byte", "gained_byte"):
         raw = bytearray(segment.encode("gbk", "replace"))
         at = rng.randrange(max(1, len(raw) // 3)) if raw else 0
