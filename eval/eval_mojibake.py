@@ -87,13 +87,35 @@ def false_alarms(steps) -> list[tuple[str, int, int, int, float]]:
     return rows
 
 
+def exact_but_guessed(out: str, gold: str, guessed: set[int]) -> bool:
+    """`out` equals `gold` (width-folded) except at gold columns the page's annotations mark as guessed
+    (characters no byte names: chosen from context by whoever made the gold)."""
+    import difflib
+
+    if fold(out) == fold(gold):
+        return True
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, gold, out, autojunk=False).get_opcodes():
+        if op == "equal" or fold(gold[a1:a2]) == fold(out[b1:b2]):
+            continue
+        if op != "replace" or a2 - a1 != b2 - b1 or not all(c in guessed for c in range(a1, a2)):
+            return False
+    return True
+
+
 def seed_dev() -> dict:
+    import json
+
     steps = steps_for("repair.nfc", "repair.mojibake", "repair.pinyin", "repair.script")
     page = (SHARED / "seed-dev" / "page_dev.txt").read_text(encoding="utf-8")
     gold = (SHARED / "seed-dev" / "gold_dev.txt").read_text(encoding="utf-8")
+    notes = json.loads((SHARED / "seed-dev" / "annotations.json").read_text(encoding="utf-8"))
+    guessed: dict[int, set[int]] = {}
+    for g in notes["guessed_characters"]:
+        if g["kind"] == "char_guess":
+            guessed.setdefault(g["line"] - 1, set()).add(g["col"])  # lines 1-based, columns 0-based
     out = run(steps, page)
-    err = total = lines = exact = q_left = 0
-    for p, g, o in zip(page.split("\n"), gold.split("\n"), out.text.split("\n"), strict=True):
+    err = total = lines = exact = exact_guessed = q_left = 0
+    for k, (p, g, o) in enumerate(zip(page.split("\n"), gold.split("\n"), out.text.split("\n"), strict=True)):
         if p.count("?") <= g.count("?"):
             continue
         lines += 1
@@ -101,8 +123,10 @@ def seed_dev() -> dict:
         err += e
         total += len(fold(g))
         exact += e == 0
+        exact_guessed += exact_but_guessed(o, g, guessed.get(k, set()))
         q_left += max(0, o.count("?") - g.count("?"))
-    return {"garbled_lines": lines, "lines_exact": exact, "cer": err / max(1, total), "qmarks_left": q_left}
+    return {"garbled_lines": lines, "lines_exact": exact, "lines_exact_but_guessed": exact_guessed,
+            "cer": err / max(1, total), "qmarks_left": q_left}
 
 
 def speed(steps, texts: list[str]) -> dict:
@@ -150,7 +174,9 @@ def main() -> int:
         if flag or changed:
             print(f"  {label}: {flag} flagged, {changed} changed of {n} ({size:.2f} MB)")
     s = seed_dev()
-    print(f"seed-dev page: {s['garbled_lines']} garbled lines, {s['lines_exact']} repaired exactly; CER on garbled "
+    print(f"seed-dev page: {s['garbled_lines']} garbled lines, {s['lines_exact']} repaired exactly, "
+          f"{s['lines_exact_but_guessed']} but for characters the gold marks as guessed "
+          f"({s['lines_exact_but_guessed'] / max(1, s['garbled_lines']):.0%}, target >= 90%); CER on garbled "
           f"lines {s['cer']:.2%} (target <= 2%); '?' left that gold does not have: {s['qmarks_left']} (0)")
     sp = speed(steps, hans + hant)
     print(f"speed on clean text ({sp['mb']:.1f} MB): detection {sp['detect_mb_s']:.0f} MB/s, reading+decoding "

@@ -195,6 +195,16 @@ def test_glued_speeches_split_at_salutations_on_a_compilation_page():
                                                      ["同志们：", "第三篇讲话。"]]
 
 
+def test_a_closing_line_before_a_cut_sentence_does_not_split():
+    from taosha.clean.compilation import Compilation
+
+    page = "\n".join(["讲话篇一", "第一篇讲话的开头。", "努力开创稳中向好新局面。", "第二段讲话。", "讲话篇二",
+                      "第二篇讲话的开头。", "努力开创稳中向好新局面。", "之重，规范管理内部工作群。"])
+    out = Compilation().process(Document("p", page))
+    # after the first 新局面。 a new paragraph opens: split; after the second, 之重 goes on a cut sentence
+    assert [p.text.split("\n")[0] for p in out] == ["第一篇讲话的开头。", "第二段讲话。", "第二篇讲话的开头。"]
+
+
 def test_frequent_lines_per_site_across_shards(tmp_path):
     import orjson
 

@@ -1,8 +1,9 @@
 """Compilation pages: one page bundling several documents (…篇一, 篇二; speeches glued under one heading).
 
-A page is split at numbered headings when at least two of them follow each other (篇一, 篇二 …), and at
-the strong cues of a new speech: a salutation line (同志们：, 尊敬的…：) or a closing line (谢谢大家！, 散会。,
-…做出更大的贡献。) followed by an opening. Ordinary enumerations (一是…二是…, (一), 第一章) are not headings.
+A page is split at numbered headings when at least two of them follow each other (篇一, 篇二 …), and, on a
+page that is a compilation already, at the strong cues of a new speech: a salutation line (同志们：, 尊敬的…：)
+or a closing line (谢谢大家！, 散会。, …做出更大的贡献。) followed by an opening (not by a line that goes on
+with a cut sentence: 之重，…). Ordinary enumerations (一是…二是…, (一), 第一章) are not headings.
 Each part keeps its parent (id, part number, span); heading lines are removed from the parts as edits.
 """
 
@@ -29,6 +30,8 @@ SALUTATION = re.compile(r"^(?:同志们[:：]$|同志们[，,:：](?:这次|今�
 ENUMERATION = re.compile(
     rf"^(?:[{_NUM}]+[是要][，,、]?|\d{{1,2}}[.、．]|[（(][{_NUM}\d]{{1,3}}[)）]|第[{_NUM}\d]{{1,3}}[，,、是])"
 )
+# a line that goes on with a sentence cut by a line break cannot open a document
+CONTINUATION = re.compile("^[之的地得了着过们及而或，,、。；;：:]")
 CLOSING = re.compile(
     r"(?:谢谢(?:大家|各位)?[!！。.]?|散会[。!！]|讲话完毕[。!！]|(?:做出|作出)更大(?:的)?贡献[。!！]"
     r"|(?:提供|作出)(?:了)?(?:坚强|有力|强有力|坚实)?(?:的)?(?:思想|组织|政治)?(?:保证|保障)"
@@ -101,7 +104,8 @@ class Compilation(Step):
                 prev = lines[k - 1].strip()
                 if k - last < self.min_part_lines or not line:
                     continue
-                closes = CLOSING.search(prev) and not SALUTATION.match(prev) and not ENUMERATION.match(line)
+                closes = (CLOSING.search(prev) and not SALUTATION.match(prev) and not ENUMERATION.match(line)
+                          and not CONTINUATION.match(line))
                 if SALUTATION.match(line) or closes:
                     cuts.append(k)
                     last = k
