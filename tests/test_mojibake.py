@@ -144,3 +144,10 @@ def test_annotation_glued_inside_a_byte_pair(step):
     garbled = raw.decode("gbk", "taosha.qmark").replace("?(", "?", 1)
     assert garbled.startswith("當?shù)")
     assert fix(step, garbled).text == "當(shù)的建設工作，".replace("(shù)", "")
+
+
+def test_a_two_character_name_in_utf8_read_as_gbk(step):
+    # 赵鹏 in UTF-8 is six bytes, three GBK characters: the shortest run the gate looks for
+    garbled = "赵鹏".encode().decode("gb18030")
+    assert garbled == "璧甸箯"
+    assert fix(step, f"{garbled}于1997年便加入河南建业青年队。").text == "赵鹏于1997年便加入河南建业青年队。"

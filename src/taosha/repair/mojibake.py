@@ -20,6 +20,7 @@ of rare characters or Latin-1 letters, and a repair must win by a margin.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
-from taosha.repair.script import _tables, detect
+from taosha.repair.script import _tables, codepoints, detect
 from taosha.step import Step, register
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
@@ -202,6 +203,8 @@ class Mojibake(Step):
     def setup(self) -> None:
         model()
         _gate_table()
+        _byte_lengths("gb18030")
+        _byte_lengths("big5")
         _gbk_tables()
         _word_index()
 
@@ -217,7 +220,7 @@ class Mojibake(Step):
         if not seen:
             return doc
         doc.tag("mojibake_suspect", 1)
-        info = detect(doc.text)
+        info = detect(doc.text, look_for_slips=False)  # the script prior only: spun or not does not matter here
         script = info.script
         if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority
             script = "simplified" if info.simplified_chars > info.traditional_chars else "traditional"
@@ -225,9 +228,12 @@ class Mojibake(Step):
         repairs = 0
         if self.latin and "latin" in seen:
             repairs += self._latin(doc, lm)
-        if seen & {"utf8", "qmark", "rare", "offscript"}:
-            utf8, pairs = bool(seen & {"utf8", "qmark"}), bool(seen & {"rare", "offscript"})
-            repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs)
+        if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
+            utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
+            points = None  # where short UTF-8 runs may be: only the runs holding one are examined
+            if not seen & {"utf8", "qmark"}:
+                points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
+            repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
         if seen & {"qmark", "rare"}:
             repairs += self._realign(doc, lm)
         if repairs:
@@ -255,7 +261,9 @@ class Mojibake(Step):
         doc.sub(_LATIN_RUN, fix, self.name, "utf8_as_cp1252")
         return count
 
-    def _redecode(self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool) -> int:
+    def _redecode(
+        self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool, points: list[int] | None = None
+    ) -> int:
         count = 0
         for reason, wrong, right in REDECODES:
             if not (utf8 if right == "utf-8" else pairs):
@@ -264,6 +272,10 @@ class Mojibake(Step):
             def fix(m: re.Match[str], wrong: str = wrong, right: str = right) -> str:
                 nonlocal count
                 run = m.group()
+                if points is not None and right == "utf-8":
+                    k = bisect_left(points, m.start())
+                    if k == len(points) or points[k] >= m.end():
+                        return run
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
                 if right != "utf-8" and not lm.rare_cluster(run, 6, 3):
                     return run
@@ -320,7 +332,7 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA = 1, 2, 4, 8, 16, 32  # flags of the gate's lookup table
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C = 1, 2, 4, 8, 16, 32, 64, 128  # the gate's flags
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -336,6 +348,16 @@ def _gate_table() -> np.ndarray:
                 table[ord(bytes((lead, trail)).decode("gbk"))] |= E_LEAD
             except UnicodeDecodeError:
                 pass
+    # two CJK characters in UTF-8 (E1 c c E2 c c) read as GBK from E1 make three characters: (E1 c) is E_LEAD,
+    # (c E2) is C_E, (c c) is C_C; the three in a row are the gate's sign of a short run (a name)
+    for lead in range(0x81, 0xC0):
+        for trail in range(0x80, 0xF0):
+            flag = C_E if trail >= 0xE0 else C_C if trail < 0xC0 else 0
+            if flag:
+                try:
+                    table[ord(bytes((lead, trail)).decode("gbk"))] |= flag
+                except UnicodeDecodeError:
+                    pass
     table[0xC0:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
@@ -354,6 +376,12 @@ def _dense(mask: np.ndarray, window: int, count: int) -> bool:
     return bool((c[window:] - c[:-window]).max() >= count or c[window - 1] >= count)
 
 
+def _short_utf8(flags: np.ndarray) -> np.ndarray:
+    """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row)."""
+    e, ce, cc = (flags & E_LEAD) != 0, (flags & C_E) != 0, (flags & C_C) != 0
+    return np.flatnonzero(e[:-2] & ce[1:-1] & cc[2:])
+
+
 def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
     """The cheap gate, and what it saw: `qmark`, `latin`, `utf8`, `rare`, `offscript` (empty for clean text, the
     common case, after one vectorised pass). Each repair family runs only on the evidence it needs."""
@@ -368,6 +396,8 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
     # traditional text has characters at those GBK positions too: confirm with the bytes themselves
     if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
         seen.add("utf8")
+    elif len(flags) > 2 and len(_short_utf8(flags)):
+        seen.add("utf8_short")
     if _dense((flags & RARE) != 0, *_DENSE) or _dense((flags & PUA) != 0, 8, 2):
         seen.add("rare")
     elif flags.any():
@@ -426,6 +456,18 @@ def _redecode_span(span: str, wrong: str, right: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=4)
+def _byte_lengths(codec: str) -> np.ndarray:
+    """Bytes per character in `codec`, by code point (BMP by encoding; beyond it 4, as GB18030 writes them)."""
+    table = np.full(0x110000, 4, dtype=np.uint8)
+    for cp in range(0x10000):
+        try:
+            table[cp] = len(chr(cp).encode(codec))
+        except UnicodeEncodeError:
+            table[cp] = 0  # never asked: a run that does not encode is rejected before
+    return table
+
+
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
         raw = run.encode(wrong)
@@ -433,10 +475,8 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
         return []
     if not _UTF8_SEQ.search(raw):
         return []
-    offsets = [0]
-    for c in run:
-        offsets.append(offsets[-1] + len(c.encode(wrong)))
-    index = {o: k for k, o in enumerate(offsets)}
+    lengths = _byte_lengths(wrong)[codepoints(run)]
+    index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
     windows = []
     for m in _UTF8_SEQ.finditer(raw):
         a, b = m.start(), m.end()

@@ -76,6 +76,7 @@ class ScriptInfo(NamedTuple):
 # its gold has 幹部, 於, 規範, 今後). Pairs where both forms are standard in Taiwan (布/佈, 周/週, 占/佔) or common
 # in names (里, 余) are left out: they are not evidence.
 MERGED = frozenset("于后干范准几划么复系")
+_MERGED_POINTS = np.array(sorted(map(ord, MERGED)), dtype=np.uint32)
 SLIP_RATE = 0.005  # slips per Han character that make a document spun (with two different slips at least)
 
 
@@ -90,10 +91,11 @@ def slips(text: str) -> list[str]:
     """
     points = codepoints(text)
     found = [chr(c) for c in points[_lookup()[points] == SIMP].tolist()]
-    if any(c in MERGED for c in text):
-        rt = converter("s2t").convert(converter("t2s").convert(text))
-        if len(rt) == len(text):  # OpenCC's character tables keep lengths; a phrase that does not is skipped
-            found.extend(a for a, b in zip(text, rt, strict=True) if a in MERGED and a != b)
+    if not MERGED.isdisjoint(text):
+        rt = codepoints(converter("s2t").convert(converter("t2s").convert(text)))
+        if len(rt) == len(points):  # OpenCC's character tables keep lengths; a phrase that does not is skipped
+            at = np.isin(points, _MERGED_POINTS) & (points != rt)
+            found.extend(chr(c) for c in points[at].tolist())
     return found
 
 
@@ -101,7 +103,7 @@ def _han(points: np.ndarray) -> int:
     return int(np.count_nonzero((points >= 0x4E00) & (points <= 0x9FFF)))
 
 
-def detect(text: str, annotations: int = 0) -> ScriptInfo:
+def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> ScriptInfo:
     """Classify a text's script from its script-specific characters and spinner evidence.
 
     Spun: mostly traditional characters plus evidence of forced conversion: a spinner annotation, or two sentences
@@ -136,7 +138,7 @@ def detect(text: str, annotations: int = 0) -> ScriptInfo:
             mixed = int(np.count_nonzero(has_simp & has_trad))
     evidence = 2 * annotations + mixed  # one valid reading glued to a character is already strong evidence
     n_slips = 0
-    if share > 0.5 and evidence < 2:  # no direct evidence: look for a converter's traces (costs two conversions)
+    if look_for_slips and share > 0.5 and evidence < 2:  # a converter's traces (costs two conversions)
         found = slips(text)
         n_slips = len(found)
         if len(set(found)) >= 2 and n_slips >= SLIP_RATE * _han(points):
