@@ -406,8 +406,9 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
         simp, trad = (flags & SIMP_ONLY) != 0, (flags & TRAD_ONLY) != 0
         n_simp, n_trad = int(simp.sum()), int(trad.sum())
         off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
-        if off is not None and off.any() and _dense(off | ((flags & RARE) != 0), *_DENSE):
-            seen.add("offscript")
+        rare = (flags & RARE) != 0
+        if (off is not None and off.any() and _dense(off | rare, *_DENSE)) or _dense(rare, 6, 3):
+            seen.add("offscript")  # examined for GBK <-> Big5 only: a looser density than the realignment's
     return frozenset(seen)
 
 
