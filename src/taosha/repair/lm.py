@@ -20,13 +20,17 @@ import numpy as np
 ASCII_LOGP = -7.0
 LETTER_LOGP = -11.0
 QMARK_LOGP = -14.0
-PUNCT_LOGP = -5.0
+PUNCT_LOGP = -8.0  # the rarer punctuation; the frequent ones in PUNCT_LOGPS
 UNKNOWN_LOGP = -17.0
 BOPOMOFO_LOGP = -9.0  # zhuyin letters: Taiwan text spells with them now and then (ㄅㄆㄇ, ㄟㄙ·ㄎㄟ·ㄨㄞ)
 WORD_BONUS = 4.0  # a candidate that makes a dictionary word with its neighbour
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
+# punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
+# of a punctuation pair is most likely a comma, hardly ever 〉
+PUNCT_LOGPS = {"，": -3.3, "。": -3.9, "、": -4.9, "“": -5.2, "”": -5.2, "：": -5.6, "；": -6.5, "？": -6.5,
+               "！": -6.5, "（": -6.5, "）": -6.5, "《": -6.5, "》": -6.5}
 
 
 @dataclass
@@ -45,7 +49,7 @@ class CharLM:
                 return QMARK_LOGP
             return LETTER_LOGP if c.isalpha() else ASCII_LOGP
         if c in PUNCT:
-            return PUNCT_LOGP
+            return PUNCT_LOGPS.get(c, PUNCT_LOGP)
         if "\u3100" <= c <= "\u312f":
             return BOPOMOFO_LOGP
         return UNKNOWN_LOGP

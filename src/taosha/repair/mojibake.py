@@ -568,17 +568,20 @@ def _unrepaired(text: str, lm: CharLM) -> int:
     for m in _SUSPECT_Q.finditer(text):
         i = m.start()
         around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
-        if "?" in around or lm.rare_count(around):
-            count += 1
-            continue
-        nxt = text[i + 1 : i + 2]
-        if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
-            continue  # at the end of a line, before a space, a quote or ASCII text: a question mark
-        before = text[max(0, i - 16) : i]
-        ends = list(_SENTENCE_END.finditer(before))
-        if not _ASKING.search(before[ends[-1].end() :] if ends else before):
+        if "?" in around or lm.rare_count(around) or not _asks(text, i):
             count += 1
     return count
+
+
+def _asks(text: str, i: int) -> bool:
+    """Whether the `?` at `i` reads as a question mark: at the end of a line, before a space, a quote or ASCII
+    text, or after an asking word in its sentence; in mid-line with none, it stands for a lost byte."""
+    nxt = text[i + 1 : i + 2]
+    if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
+        return True
+    before = text[max(0, i - 16) : i]
+    ends = list(_SENTENCE_END.finditer(before))
+    return bool(_ASKING.search(before[ends[-1].end() :] if ends else before))
 
 
 def _han_share(text: str) -> float:
@@ -659,6 +662,7 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         candidates.append((1, b, [UNKNOWN], b, 0))
         candidates.append((2, b, [], b, 1))
     best: tuple[float, int, str, int, int] | None = None
+    asks = line[point] != "?" or _asks(line, point)
     for priority, b, head, resume, skip in candidates:
         new_line = _decode_from(line, b, head, resume, skip, lm)
         if new_line is None or new_line == line:
@@ -675,9 +679,13 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         if _letters(new_part) > _letters(old_part):
             continue  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
         # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
-        # around it, not by doing away with the '?' (做法了? must not become 做法他); '??' or a '?' glued to
-        # an ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote) stays debris
-        gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
+        # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
+        # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
+        # no asking word before it (当弦担?并因) stays debris
+        if asks:
+            gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
+        else:
+            gain = _mean(lm, new_part) - _mean(lm, old_part)
         # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
         # shifted-byte reading is clearly better
         rank = gain + (1.5 if priority == 0 else 0.0)
