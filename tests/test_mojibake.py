@@ -151,3 +151,14 @@ def test_a_two_character_name_in_utf8_read_as_gbk(step):
     garbled = "赵鹏".encode().decode("gb18030")
     assert garbled == "璧甸箯"
     assert fix(step, f"{garbled}于1997年便加入河南建业青年队。").text == "赵鹏于1997年便加入河南建业青年队。"
+
+
+def test_a_lost_byte_of_punctuation_comes_back_as_the_likely_mark(step):
+    # the lead byte of 系 lost: the bytes realign only after the comma's pair, whose own lead byte is then
+    # alone; of the full-width marks that byte can begin, a comma is by far the most frequent
+    truth = "他于2005年在鹿屋体育大学体育系毕业，并因在日本大学生足球联赛中表现出色而签约。"
+    raw = bytearray(truth.encode("gbk"))
+    del raw[len(truth[: truth.index("系")].encode("gbk"))]
+    garbled = bytes(raw).decode("gbk", "taosha.qmark")
+    out = fix(step, garbled).text
+    assert "毕业，并因" in out and "！" not in out
