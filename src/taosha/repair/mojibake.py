@@ -73,6 +73,13 @@ def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]
     return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
 
 
+@lru_cache(maxsize=1)
+def _gbk_pairs() -> dict[int, str]:
+    """Every GBK byte pair that decodes, as `lead << 8 | trail` -> its character."""
+    by_lead, _ = _gbk_tables()
+    return {lead << 8 | c.encode("gbk")[1]: c for lead, chars in by_lead.items() for c in chars}
+
+
 def to_bytes(text: str) -> list[int] | None:
     """The GBK bytes a (mis)decoded text came from; `?` is a lost byte, or a lost byte and a swallowed
     `(` / `<` when an annotation or a tag follows. None when the text cannot have come from GBK."""
@@ -104,6 +111,7 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one)."""
     by_lead, by_trail = _gbk_tables()
+    pairs = _gbk_pairs()
     items: list[str | tuple[str, ...]] = []
     i, n = 0, len(tokens)
     while i < n:
@@ -124,13 +132,15 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
         elif nxt == UNKNOWN:
             items.append(by_lead.get(b, ()))
         else:
-            try:
-                items.append(bytes((b, nxt)).decode("gbk"))
-            except UnicodeDecodeError:
+            c = pairs.get(b << 8 | nxt)
+            if c is None:
                 items.append("?")
                 i += 1
                 continue
+            items.append(c)
         i += 2
+    if all(x.__class__ is str for x in items):
+        return "".join(items)  # type: ignore[arg-type]
     return _fill(items, lm)
 
 
@@ -203,6 +213,7 @@ class Mojibake(Step):
     def setup(self) -> None:
         model()
         _gate_table()
+        _gbk_pairs()
         _byte_lengths("gb18030")
         _byte_lengths("big5")
         _gbk_tables()
