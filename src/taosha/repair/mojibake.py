@@ -400,25 +400,28 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
     if "?" in text and _SUSPECT_Q.search(text):
         seen.add("qmark")
     flags = _gate_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
-    if not flags.any():
+    present = int(np.bitwise_or.reduce(flags)) if len(flags) else 0  # which flags occur at all: one pass
+    if not present:
         return frozenset(seen)
-    if (flags & LATIN1).any() and _LATIN_RUN.search(text):
+    if present & LATIN1 and _LATIN_RUN.search(text):
         seen.add("latin")
-    # traditional text has characters at those GBK positions too: confirm with the bytes themselves
-    if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
-        seen.add("utf8")
-    elif len(flags) > 2 and len(_short_utf8(flags)):
-        seen.add("utf8_short")
-    if _dense((flags & RARE) != 0, *_DENSE) or _dense((flags & PUA) != 0, 8, 2):
+    if present & E_LEAD:
+        # traditional text has characters at those GBK positions too: confirm with the bytes themselves
+        if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+            seen.add("utf8")
+        elif present & C_E and present & C_C and len(flags) > 2 and len(_short_utf8(flags)):
+            seen.add("utf8_short")
+    rare = (flags & RARE) != 0 if present & RARE else None
+    if (rare is not None and _dense(rare, *_DENSE)) or (present & PUA and _dense((flags & PUA) != 0, 8, 2)):
         seen.add("rare")
-    elif flags.any():
+    elif present & (SIMP_ONLY | TRAD_ONLY | RARE):
         # GBK read as Big5 in simplified text leaves traditional characters, many of them frequent ones, in a
         # dense stretch (and Big5 read as GBK simplified ones in traditional text): off-script or rare, dense
         simp, trad = (flags & SIMP_ONLY) != 0, (flags & TRAD_ONLY) != 0
-        n_simp, n_trad = int(simp.sum()), int(trad.sum())
+        n_simp, n_trad = int(np.count_nonzero(simp)), int(np.count_nonzero(trad))
         off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
-        rare = (flags & RARE) != 0
-        if (off is not None and off.any() and _dense(off | rare, *_DENSE)) or _dense(rare, 6, 3):
+        if (off is not None and min(n_simp, n_trad) and _dense(off if rare is None else off | rare, *_DENSE)) or (
+                rare is not None and _dense(rare, 6, 3)):
             seen.add("offscript")  # examined for GBK <-> Big5 only: a looser density than the realignment's
     return frozenset(seen)
 
