@@ -284,6 +284,8 @@ class Mojibake(Step):
                 nonlocal count
                 run = m.group()
                 if points is not None and right == "utf-8":
+                    if wrong != "gb18030":
+                        return run  # the short-run sign is one of GBK's byte classes (and `points` predate edits)
                     k = bisect_left(points, m.start())
                     if k == len(points) or points[k] >= m.end():
                         return run
