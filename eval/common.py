@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
@@ -32,20 +33,25 @@ def wiki(name: str) -> list[str]:
         return [json.loads(line)["text"] for line in fh]
 
 
-def libreoffice(lang: str = "zh-TW") -> list[str]:
-    """The LibreOffice help pages in `lang` (zh-TW: genuine traditional text; zh-CN: simplified), markup
-    stripped."""
+def _archive_texts(archive: Path, wanted: Callable[[str], bool], codec: str) -> list[str]:
+    """The texts of the archive's files that `wanted` names, decoded with `codec`, markup stripped."""
     import html
     import tarfile
 
     tags = re.compile(r"<[^>]+>")
-    pages = []
-    with tarfile.open(SHARED / "extraction" / "libreoffice_help_zh_cn_tw_parallel_256.tar.xz") as tar:
+    texts = []
+    with tarfile.open(archive) as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            if member.isfile() and f"/{lang}/" in member.name and member.name.endswith(".html"):
-                raw = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
-                pages.append(html.unescape(tags.sub("", raw)))
-    return pages
+            if member.isfile() and wanted(member.name):
+                raw = tar.extractfile(member).read().decode(codec, "replace")  # type: ignore[union-attr]
+                texts.append(html.unescape(tags.sub("", html.unescape(raw))))
+    return texts
+
+
+def libreoffice(lang: str = "zh-TW") -> list[str]:
+    """The LibreOffice help pages in `lang` (zh-TW: genuine traditional text; zh-CN: simplified)."""
+    return _archive_texts(SHARED / "extraction" / "libreoffice_help_zh_cn_tw_parallel_256.tar.xz",
+                          lambda name: f"/{lang}/" in name and name.endswith(".html"), "utf-8")
 
 
 def libreoffice_tw() -> list[str]:
@@ -53,19 +59,10 @@ def libreoffice_tw() -> list[str]:
 
 
 def web_feeds(charset: str = "Big5") -> list[str]:
-    """Blog and news feeds in `charset` (Big5: Taiwan, genuine traditional; GB2312: mainland), markup stripped."""
-    import html
-    import tarfile
-
-    tags = re.compile(r"<[^>]+>")
+    """Blog and news feeds in `charset` (Big5: Taiwan, genuine traditional; GB2312: mainland)."""
     codec = {"Big5": "big5hkscs", "GB2312": "gb18030"}[charset]
-    pages = []
-    with tarfile.open(SHARED / "web_text" / "chardet_zh_feeds.tar.gz") as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            if member.isfile() and f"/{charset}/" in member.name:
-                raw = tar.extractfile(member).read().decode(codec, "replace")  # type: ignore[union-attr]
-                pages.append(html.unescape(tags.sub("", html.unescape(raw))))
-    return pages
+    return _archive_texts(SHARED / "web_text" / "chardet_zh_feeds.tar.gz", lambda name: f"/{charset}/" in name,
+                          codec)
 
 
 def big5_feeds() -> list[str]:
