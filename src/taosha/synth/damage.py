@@ -168,6 +168,10 @@ def garble(segment: str, kind: str, rng: random.Random) -> str:
         raw = bytearray(segment.encode("gbk", "replace"))
         at = rng.randrange(max(1, len(raw) // 3)) if raw else 0
         if kind == "lost_byte" and raw:
+            # a byte of a character pair: a lost ASCII byte (a digit of 2004) misaligns nothing and no
+            # encoding repair could see it
+            pairs = [i for i in range(max(1, len(raw) // 3)) if raw[i] >= 0x80]
+            at = rng.choice(pairs) if pairs else at
             del raw[at]
         else:
             raw.insert(at, rng.randrange(0x81, 0xFF))
