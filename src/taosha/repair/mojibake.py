@@ -290,7 +290,7 @@ class Mojibake(Step):
                     if k == len(points) or points[k] >= m.end():
                         return run
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if right != "utf-8" and not lm.rare_cluster(run, 6, 3):
+                if right != "utf-8" and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
                     return run
                 best = _best_window(run, wrong, right, lm, self.min_gain)
                 if best is None:
@@ -345,7 +345,7 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C = 1, 2, 4, 8, 16, 32, 64, 128  # the gate's flags
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -354,7 +354,7 @@ def _gate_table() -> np.ndarray:
     """Flags per code point: rare character; GBK character whose lead byte is 0xE0-0xEF (what the lead
     byte of a CJK character in UTF-8 becomes when GBK reads it); Latin-1 letter (the same under cp1252)."""
     lm = model()
-    table = (1 - lm.common).astype(np.uint8) * RARE
+    table = (1 - lm.common).astype(np.uint16) * RARE
     for lead in range(0xE0, 0xF0):
         for trail in range(0x80, 0xC0):  # the first two bytes of a 3-byte UTF-8 sequence
             try:
@@ -376,6 +376,9 @@ def _gate_table() -> np.ndarray:
     table[[ord(c) for c in simp]] |= SIMP_ONLY
     table[[ord(c) for c in trad]] |= TRAD_ONLY
     table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
+    table[ord("0") : ord("9") + 1] |= DIGIT
+    for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
+        table[lo:hi] |= CJK
     return table
 
 
@@ -387,6 +390,14 @@ def _dense(mask: np.ndarray, window: int, count: int) -> bool:
         return True
     c = np.cumsum(mask, dtype=np.int32)
     return bool((c[window:] - c[:-window]).max() >= count or c[window - 1] >= count)
+
+
+def _by_digits(odd: np.ndarray | None, flags: np.ndarray) -> int:
+    """Rare or off-script East Asian characters right after a digit (2016爛9堎: 年 and 月 read as Big5; not
+    the ° or ℃ of measurements)."""
+    if odd is None or len(flags) < 2:
+        return 0
+    return int(np.count_nonzero(odd[1:] & ((flags[1:] & CJK) != 0) & ((flags[:-1] & DIGIT) != 0)))
 
 
 def _short_utf8(flags: np.ndarray) -> np.ndarray:
@@ -422,9 +433,10 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
         simp, trad = (flags & SIMP_ONLY) != 0, (flags & TRAD_ONLY) != 0
         n_simp, n_trad = int(np.count_nonzero(simp)), int(np.count_nonzero(trad))
         off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
-        if (off is not None and min(n_simp, n_trad) and _dense(off if rare is None else off | rare, *_DENSE)) or (
-                rare is not None and _dense(rare, 6, 3)):
-            seen.add("offscript")  # examined for GBK <-> Big5 only: a looser density than the realignment's
+        odd = off if rare is None else rare if off is None else off | rare
+        if (off is not None and min(n_simp, n_trad) and _dense(odd, *_DENSE)) or (
+                present & DIGIT and _by_digits(odd, flags) >= 2):
+            seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
     return frozenset(seen)
 
 
@@ -447,8 +459,8 @@ def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) 
                 fixed = _redecode_span(run[a:b], wrong, right)
                 if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
                     continue
-                if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed)
-                                         or (len(fixed) <= 4 and not _words(lm, fixed))):
+                if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
+                        len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
@@ -529,7 +541,8 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[in
         if total + g <= 0:
             # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
-            if best > 0 and best_end - start >= 4 and 3 * lm.rare_count(run[start:best_end]) >= best_end - start:
+            if best > 0 and ((best_end - start >= 4 and 3 * lm.rare_count(run[start:best_end]) >= best_end - start)
+                             or _between_digits(run, start, best_end, fixed, lm)):
                 windows.append((start, best_end))
             total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
         else:
@@ -556,6 +569,33 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
         if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + 4]) >= 2:
             return k
     return q
+
+
+FREQUENT_LOGP = -9.0  # about the 2,500 most frequent characters (年 -5.6, 月 -6.8, 针 -9.0; 偣 -13.4)
+
+
+_AFTER_DIGIT = re.compile(r"(?<=\d)[^\x00-\x7f]")
+
+
+def _odd_after_digit(run: str, lm: CharLM) -> bool:
+    """Whether a rare or off-script character follows a digit in the run (年 read as Big5 in 2016爛)."""
+    common = lm.common
+    return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
+
+
+def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
+    """Misread characters that each stand next to a digit (2016爛9堎 for 2016年9月: dates and counts), two at
+    least, every one rare or off-script and every one read right among the most frequent characters."""
+    wrong = [k for k in range(start, end) if not run[k].isascii()]
+    if len(wrong) < 2:
+        return False
+    for k in wrong:
+        if not ((k and run[k - 1].isdigit()) or (k + 1 < len(run) and run[k + 1].isdigit())):
+            return False
+        right = fixed[k] if fixed is not None else None
+        if lm.common[ord(run[k])] or (right is not None and lm.char(right) < FREQUENT_LOGP):
+            return False
+    return True
 
 
 def _words(lm: CharLM, text: str) -> int:

@@ -183,6 +183,20 @@ def garble(segment: str, kind: str, rng: random.Random) -> str:
 
 
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
+MIN_RUN = 4  # characters of a reversible misreading
+
+
+def _round_trip_end(text: str, start: int, end: int, wrong: str, right: str) -> int:
+    """The largest end <= `end` such that text[start:end], written in `right` and read in `wrong`, comes back."""
+    while end > start:
+        try:
+            raw = text[start:end].encode(right)
+            if raw.decode(wrong).encode(wrong) == raw:
+                return end
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            pass
+        end -= 1
+    return start
 
 
 def mojibake(text: str, rng: random.Random, kind: str | None = None, *, sentences: int = 1) -> Damaged:
@@ -195,18 +209,17 @@ def mojibake(text: str, rng: random.Random, kind: str | None = None, *, sentence
     start = spans[first][0]
     end = spans[min(len(spans), first + sentences) - 1][1]
     if kind in REVERSIBLE_CODECS:
-        # a run that the wrong codec decodes without loss, as when whole pages are misread: move the end
-        # back until the bytes round-trip (a byte pair cut in half at the end would be lost)
-        wrong, right = REVERSIBLE_CODECS[kind]
-        while end > start:
-            try:
-                raw = text[start:end].encode(right)
-                if raw.decode(wrong).encode(wrong) == raw:
-                    break
-            except (UnicodeDecodeError, UnicodeEncodeError):
-                pass
-            end -= 1
-        if end == start:
+        # a run that the wrong codec decodes without loss, as when whole pages are misread: the end moves back
+        # until the bytes round-trip (a byte pair cut in half at the end would be lost). A page is misread
+        # as a whole, not a character here and there: a run must keep MIN_RUN characters, else the next
+        # sentence is tried
+        for k in range(len(spans)):
+            at = (first + k) % len(spans)
+            start, end = spans[at][0], spans[min(len(spans), at + sentences) - 1][1]
+            end = _round_trip_end(text, start, end, *REVERSIBLE_CODECS[kind])
+            if end - start >= MIN_RUN:
+                break
+        else:
             return Damaged(text, text)
     bad = garble(text[start:end], kind, rng)
     out = text[:start] + bad + text[end:]
