@@ -162,3 +162,11 @@ def test_a_lost_byte_of_punctuation_comes_back_as_the_likely_mark(step):
     garbled = bytes(raw).decode("gbk", "taosha.qmark")
     out = fix(step, garbled).text
     assert "毕业，并因" in out and "！" not in out
+
+
+def test_gbk_read_as_big5_between_digits(step):
+    # 年 and 月 read as Big5 (爛, 堎): one character at a time between digits, no dense stretch to see
+    garbled = "自2016" + "年".encode("gbk").decode("big5") + "9" + "月".encode("gbk").decode("big5") + "17日起"
+    assert garbled == "自2016爛9堎17日起"
+    page = garbled + "，固始县财政开始对固始站乘降旅客进行现金补贴，政策施行后车站客流增幅明显。"
+    assert fix(step, page).text == page.replace("爛", "年").replace("堎", "月")
