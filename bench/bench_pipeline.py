@@ -1,5 +1,6 @@
-"""Throughput of the whole default pipeline (repairs, cleaning, quality filter) on one worker, with the no-op
-pipeline (read -> write) over the same files in the same run as the reference. Goal: >= 5 MB/s per core.
+"""Throughput of the whole default pipeline (repairs, cleaning, quality filter, dedup) and of the cleaning
+pipeline without the dedup steps, on one worker, with the no-op pipeline (read -> write) over the same files in
+the same run as the reference. Goal: >= 5 MB/s per core.
 
 The corpus is simulated per document, in the proportions of a content-farm crawl: every document a run of
 sentences from the bundled documents; 35% spun, 5% with a garbled sentence or two (any mojibake kind), 40%
@@ -23,6 +24,7 @@ import zstandard
 
 import taosha
 from taosha import PipelineConfig
+from taosha.config import DEFAULT_STEPS, StepSpec
 from taosha.synth import damage
 from taosha.synth.demo import clean_documents
 
@@ -77,10 +79,14 @@ def main() -> int:
     args = ap.parse_args()
     files = make_crawl(args.work, args.mb)
     full, noop = PipelineConfig(), PipelineConfig(steps=[])
-    full.runner.workers = noop.runner.workers = 1
+    # the cleaning pipeline proper: the default without the corpus-wide dedup steps (measured on their own by
+    # bench_dedup.py)
+    cleaning = PipelineConfig(steps=[StepSpec(n) for n in DEFAULT_STEPS if not n.startswith("dedup.")])
+    full.runner.workers = noop.runner.workers = cleaning.runner.workers = 1
     t_noop, _ = timed(files, args.work / "out-noop", noop)
     timed(files[:1], args.work / "out-warm", full)  # one worker's tables load once: measure the steady state
     t_full, stats = timed(files, args.work / "out-full", full)
+    t_clean, _ = timed(files, args.work / "out-cleaning", cleaning)
     raw_mb = sum(p.stat().st_size for p in files) / 1e6
     docs = stats["documents"]["in"]
     # MB of JSONL: the files decompressed (stats count the compressed bytes of .zst input)
@@ -88,6 +94,8 @@ def main() -> int:
     print(f"corpus: {len(files)} files, {docs:,} docs, {text_mb:.1f} MB JSONL ({raw_mb:.1f} MB compressed)")
     print(f"default pipeline, 1 worker: {text_mb / t_full:.1f} MB/s, {docs / t_full:,.0f} docs/s (goal >= 5 MB/s); "
           f"no-op pipeline {text_mb / t_noop:.1f} MB/s; the steps cost {t_full / t_noop:.1f}x reading and writing")
+    print(f"without the dedup steps (repairs, cleaning, quality filter), 1 worker: {text_mb / t_clean:.1f} MB/s, "
+          f"{docs / t_clean:,.0f} docs/s (goal >= 5 MB/s)")
     d = stats["documents"]
     reasons = ", ".join(f"{s}/{r}: {n}" for s, rs in stats["dropped_by"].items() for r, n in rs.items())
     print(f"kept {d['kept']:,}, dropped {d['dropped']:,} ({reasons}), split {d['split']:,}")
