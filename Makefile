@@ -26,6 +26,7 @@ eval: $(STAMP)
 	$(BIN)/python eval/eval_mojibake.py
 	$(BIN)/python eval/eval_fix.py
 	$(BIN)/python eval/eval_clean.py
+	$(BIN)/python eval/eval_dedup.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
