@@ -107,6 +107,7 @@ def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     "因其英文缩写首字母为「ㄟㄙ·ㄎㄟ·ㄨㄞ」，被称为一片天。",  # zhuyin letters spell, they are not mojibake
     "彼何人斯，其心孔艱。皐皐訿訿，曾不知其玷。",  # rare classical characters in a traditional text
     "白岳峰（백악봉），朝鲜族，中国足球运动员。",  # Hangul
+    "(╯‵□′)╯︵┻━┻ 掀桌了",  # a kaomoji
     "Python 3.11 发布了，支持 f(x) 语法?",
     "东京（とうきょう）是日本的首都。",  # kana are not mojibake
     "台灣的阿里山與日月潭是著名景點。",
@@ -170,3 +171,13 @@ def test_gbk_read_as_big5_between_digits(step):
     assert garbled == "自2016爛9堎17日起"
     page = garbled + "，固始县财政开始对固始站乘降旅客进行现金补贴，政策施行后车站客流增幅明显。"
     assert fix(step, page).text == page.replace("爛", "年").replace("堎", "月")
+
+
+def test_a_big5_page_read_as_gbk_as_a_whole(step):
+    # the whole page misread looks like simplified text: the per-stretch repairs, judging with the page's
+    # script, cannot see it; the page is read right as a whole and judged with the model of no script
+    truth = "馬祖除通用國語之外，還通用閩東語。當地稱為平話，也稱馬祖話。" * 3
+    garbled = truth.encode("big5").decode("gb18030")
+    out = fix(step, garbled)
+    assert out.text == truth and out.edits[0].reason == "big5_as_gbk"
+    assert fix(step, "(╯‵□′)╯︵┻━┻").edits == []  # a kaomoji is no page of misread text

@@ -239,6 +239,8 @@ class Mojibake(Step):
         repairs = 0
         if self.latin and "latin" in seen:
             repairs += self._latin(doc, lm)
+        if seen & {"rare", "offscript"}:
+            repairs += self._whole_page(doc)
         if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
             utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
@@ -271,6 +273,27 @@ class Mojibake(Step):
 
         doc.sub(_LATIN_RUN, fix, self.name, "utf8_as_cp1252")
         return count
+
+    def _whole_page(self, doc: Document) -> int:
+        """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
+        per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
+        right and judged with the model of no script; it must win clearly and leave far fewer rare
+        characters."""
+        text = doc.text
+        base = model()
+        if _han_share(text) < 0.5:
+            return 0  # a page of East Asian text (not a kaomoji or a box drawing)
+        for reason, wrong, right in REDECODES[2:]:  # the two 2-byte misreadings
+            fixed = _redecode_span(text, wrong, right)
+            if fixed is None or fixed == text:
+                continue
+            if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
+                continue
+            if _mean(base, fixed) - _mean(base, text) < self.min_gain:
+                continue
+            doc.with_text(fixed, self.name, reason)
+            return 1
+        return 0
 
     def _redecode(
         self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool, points: list[int] | None = None
