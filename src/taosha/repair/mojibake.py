@@ -52,6 +52,7 @@ REDECODES = (
     ("gbk_as_big5", "big5", "gbk"),
     ("big5_as_gbk", "gb18030", "big5"),  # GB18030 as browsers read GBK: Big5 punctuation comes out as PUA
 )
+PAIR_REDECODES = tuple(r for r in REDECODES if r[2] != "utf-8")  # one misread character for one right one
 UNKNOWN = -1
 
 
@@ -283,7 +284,7 @@ class Mojibake(Step):
         base = model()
         if _han_share(text) < 0.5:
             return 0  # a page of East Asian text (not a kaomoji or a box drawing)
-        for reason, wrong, right in REDECODES[2:]:  # the two 2-byte misreadings
+        for reason, wrong, right in PAIR_REDECODES:
             fixed = _redecode_span(text, wrong, right)
             if fixed is None or fixed == text:
                 continue
