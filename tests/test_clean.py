@@ -255,13 +255,16 @@ def _repetition_by_sets(text: str) -> dict[str, float]:
     return out
 
 
-@given(st.text(alphabet="我爱北京上海，。ab", min_size=1, max_size=200))
+@given(st.lists(st.text(alphabet="我爱北京上海，。ab", max_size=200), min_size=1, max_size=8))
 @settings(max_examples=300, deadline=None)
-def test_repetition_signals_match_counting_ngram_strings(text):
+def test_repetition_signals_match_counting_ngram_strings(texts):
+    """Measured for a batch of texts at once, each text's signals are those of counting its own n-grams."""
     import numpy as np
 
-    from taosha.filters.quality import repetition
+    from taosha.filters.quality import repetition, repetitions
 
-    got = repetition(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
-    want = _repetition_by_sets(text)
-    assert got == pytest.approx(want)
+    got = repetitions([np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts])
+    for text, signals in zip(texts, got, strict=True):
+        want = _repetition_by_sets(text) if text else dict.fromkeys(signals, 0.0)
+        assert signals == pytest.approx(want)
+    assert repetition(np.frombuffer(texts[0].encode("utf-32-le"), dtype=np.uint32)) == got[0]

@@ -221,3 +221,60 @@ def test_staged_run_equals_a_run_that_recomputes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Step, "cheap", True)  # every step cheap: nothing is staged, everything recomputed
     assert run("recomputed", 1) == staged
+
+
+def test_batches_give_what_one_document_at_a_time_gives():
+    """run_batch (how the runners feed steps) returns exactly run_steps' documents in run_steps' order, with
+    splits, drops, a step that raises on one document, and a step that measures a whole batch at once."""
+    from dataclasses import dataclass
+
+    from taosha import Document, run_steps
+    from taosha.filters.quality import Quality
+    from taosha.step import Step, run_batch
+
+    @dataclass(frozen=True)
+    class Split(Step):
+        name = "t.split"
+
+        def process(self, doc):
+            cuts = [i + 1 for i, c in enumerate(doc.text[:-1]) if c == "。"]
+            return doc.split(cuts, self.name) if cuts else doc
+
+    @dataclass(frozen=True)
+    class Crash(Step):
+        name = "t.crash"
+
+        def process(self, doc):
+            if "崩" in doc.text:
+                doc.replace(0, 1, "", self.name, "first")  # changed before it fails: the edit stays in the log
+                raise RuntimeError("simulated bug")
+            return doc.drop(self.name, "short", "") if len(doc.text) < 3 else doc
+
+    @dataclass(frozen=True)
+    class Measure(Step):  # measures a batch at once; raises, changing nothing, when one document is bad
+        name = "t.measure"
+
+        def process(self, doc):
+            return self.process_batch([doc])[0]
+
+        def process_batch(self, docs):
+            if any("你你" in d.text for d in docs):
+                raise ValueError("bad document")
+            return [d.tag("length", len(d.text)) for d in docs]
+
+    rng = random.Random(5)
+    texts = ["".join(rng.choice("经济发展。崩你好好你") for _ in range(rng.randint(0, 30))) for _ in range(200)]
+    steps = [Split(), Crash(), Measure(), Quality(min_chars=4, languages=())]
+
+    def records_of(docs):
+        return [orjson.dumps(d.to_record()) for d in docs]
+
+    want = [d for k, t in enumerate(texts) for d in run_steps(steps, Document(f"d{k}", t), catch=True)]
+    for size in (1, 7, 64, 200):
+        got = []
+        for at in range(0, len(texts), size):
+            docs = [Document(f"d{k}", t) for k, t in enumerate(texts[at : at + size], at)]
+            got += run_batch(steps, docs, catch=True)
+        assert records_of(got) == records_of(want)
+    assert {(d.dropped.step, d.dropped.reason) for d in want if d.dropped} >= {
+        ("t.crash", "step_error"), ("t.crash", "short"), ("t.measure", "step_error"), ("filter.quality", "too_short")}

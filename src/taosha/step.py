@@ -57,6 +57,13 @@ class Step:
     def process(self, doc: Document) -> Document | list[Document]:
         raise NotImplementedError
 
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        """`process` over several documents at once, results in order: a step whose cost is a fixed number
+        of numpy calls per document overrides it to pay them once per batch. The result must be exactly
+        that of `process` on each document; when it raises, it must not have changed any document (the
+        runner then goes document by document, to drop only the one that fails)."""
+        return [self.process(d) for d in docs]
+
     @classmethod
     def summary(cls) -> str:
         """The first line of the docstring: what `taosha steps` prints."""
@@ -149,6 +156,58 @@ def run_steps(
             return
         doc = out
     yield doc
+
+
+def run_batch(
+    steps: Sequence[Step],
+    docs: list[Document],
+    start: int = 0,
+    *,
+    catch: bool = False,
+    on_split: Callable[[str, int], None] | None = None,
+) -> list[Document]:
+    """`run_steps` over a batch of documents, step by step: the same documents in the same order (a split's
+    parts where their parent stood), so output cannot depend on how the input was batched."""
+    docs = list(docs)
+    for k in range(start, len(steps)):
+        step = steps[k]
+        live = [i for i, d in enumerate(docs) if d.dropped is None]
+        if not live:
+            break
+        batched = type(step).process_batch is not Step.process_batch
+        results: list[Document | list[Document]] | None = None
+        if batched:
+            try:
+                results = step.process_batch([docs[i] for i in live])
+            except Exception:
+                if not catch:
+                    raise
+        if results is None:  # one by one: the default, and the way to find the document that fails
+            results = []
+            for i in live:
+                doc = docs[i]
+                try:
+                    results.append(step.process(doc))
+                except Exception as exc:
+                    if not catch:
+                        raise
+                    results.append(doc.drop(step.name, "step_error", f"{type(exc).__name__}: {exc}"[:2000]))
+        if not any(isinstance(r, list) for r in results):
+            for i, r in zip(live, results, strict=True):
+                docs[i] = r  # type: ignore[assignment]
+            continue
+        at = dict(zip(live, results, strict=True))
+        out: list[Document] = []
+        for i, d in enumerate(docs):
+            r = at.get(i, d)
+            if isinstance(r, list):
+                if on_split is not None:
+                    on_split(step.name, len(r))
+                out.extend(r)
+            else:
+                out.append(r)
+        docs = out
+    return docs
 
 
 def run_one(step: Step, text: str, id: str = "doc") -> Document:

@@ -8,6 +8,7 @@ n-gram (n = 2…4), computed with vectorised rolling hashes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,64 +39,116 @@ def _classes() -> np.ndarray:
 _MUL = np.uint64(1_000_003)
 
 
-def repetition(points: np.ndarray, ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)) -> dict[str, float]:
-    """`dup_ngram_N`: share of characters inside an N-gram seen twice or more; `top_ngram_N`: share of the
-    most frequent N-gram (N-grams of characters, `ns` contiguous from 2).
+def _dup_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of the 2-D `keys`: (a mask of the keys that occur twice or more in their row, each row's sort
+    order as column indices, and its `same` flags: sorted[:, 1:] == sorted[:, :-1]), one sort for all rows."""
+    rows, width = keys.shape
+    order = np.argsort(keys, axis=1, kind="stable")  # faster on keys grouped by text, as these are
+    flat = order + np.arange(0, rows * width, width)[:, None] if rows > 1 else order
+    ordered = keys.ravel()[flat]
+    same = ordered[:, 1:] == ordered[:, :-1]
+    dup = np.zeros(keys.shape, dtype=bool)
+    dup[:, 1:] = same
+    dup[:, :-1] |= same
+    mask = np.empty(keys.size, dtype=bool)
+    mask[flat] = dup
+    return mask.reshape(keys.shape), order, same
 
-    64-bit polynomial hashes of the n-grams grow n by n. An n-gram repeats only if both (n-1)-grams inside it
-    repeat, so past n = 2 each n hashes and sorts only those candidates (few, past n = 3, in ordinary text), and
-    stops when none is left.
 
-    >>> r = repetition(np.frombuffer("我爱北京，我爱上海".encode("utf-32-le"), dtype=np.uint32))
+def _covered(hits: np.ndarray, n: int, doc_of: np.ndarray, docs: int) -> np.ndarray:
+    """Per document, the characters inside the repeated n-grams starting at `hits` (sorted positions): each start
+    covers up to the next one, at most n (documents lie more than n apart, so none covers into the next)."""
+    gaps = np.full(len(hits), n, dtype=np.int64)
+    if len(hits) > 1:
+        np.minimum(hits[1:] - hits[:-1], n, out=gaps[:-1])
+    return np.bincount(doc_of[hits], weights=gaps, minlength=docs)
+
+
+def _top_counts(same: np.ndarray, run_doc: Callable[[np.ndarray], np.ndarray], docs: int) -> np.ndarray:
+    """Per document, how often its most frequent key occurs, from a sorted row's `same` flags; `run_doc` maps
+    the sorted indices where runs of equal keys start to their documents (equal keys share a document)."""
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    runs = np.diff(np.append(starts, len(same) + 1))
+    top = np.ones(docs, dtype=np.int64)
+    np.maximum.at(top, run_doc(starts), runs)
+    return top
+
+
+def repetitions(
+    texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)
+) -> list[dict[str, float]]:
+    """Per text (an array of code points): `dup_ngram_N`, the share of characters inside an N-gram seen twice
+    or more in the text, and `top_ngram_N`, the share of its most frequent N-gram (N-grams of characters).
+
+    The texts are laid end to end, each followed by distinct characters no text has, so no n-gram spans two;
+    keys carry their text's number, so no n-gram matches another text's. Bigrams are compared exactly, by
+    their two code points. An n-gram repeats only if every bigram inside it repeats, so past n = 2 only the
+    positions whose next two bigrams repeat are candidates (few, in ordinary text); their 3…10-gram 64-bit
+    polynomial hashes are the rows of one array, sorted row by row in one call. A batch of texts costs a few
+    numpy calls in all, not a few per text and n.
+
+    >>> r, = repetitions([np.frombuffer("我爱北京，我爱上海".encode("utf-32-le"), dtype=np.uint32)])
     >>> r["dup_ngram_2"], r["dup_ngram_3"], r["top_ngram_2"]
     (0.4444444444444444, 0.0, 0.4444444444444444)
     """
-    length = len(points)
-    out = {f"dup_ngram_{n}": 0.0 for n in ns} | {f"top_ngram_{n}": 0.0 for n in tops}
-    if length < 2:
-        return out
-    last = max(ns)
-    base = points.astype(np.uint64)
-    h = base[:-1] * _MUL + base[1:]  # the hash of the n-gram at each position, kept current for candidates
-    longest = np.zeros(length + 1, dtype=np.int8)  # the longest repeated n-gram at each position (so far)
-    idx = hits = np.arange(length - 1)
-    for n in range(2, last + 1):
-        if n > 2:
-            # an n-gram at i repeats only if the (n-1)-grams at i and i+1 do: only those are candidates
-            idx = hits[longest[hits + 1] >= n - 1]
-            h[idx] = h[idx] * _MUL + base[idx + n - 1]
-        top, hits = 1, idx[:0]
-        if len(idx) > 1:
-            keys = h if n == 2 else h[idx]
-            order = np.argsort(keys)
-            ordered = keys[order]
-            same = ordered[1:] == ordered[:-1]
-            dup = np.zeros(len(keys), dtype=bool)
-            dup[1:] = same
-            dup[:-1] |= same
-            mask = np.empty(len(keys), dtype=bool)
-            mask[order] = dup
-            hits = np.flatnonzero(mask) if n == 2 else idx[mask]  # sorted, as idx is
-            if n in tops and len(hits):
-                bounds = np.flatnonzero(~same)  # last index of each run of equal keys but the final one
-                if len(bounds):
-                    top = max(int(bounds[0]) + 1, len(keys) - 1 - int(bounds[-1]))
-                    if len(bounds) > 1:
-                        top = max(top, int((bounds[1:] - bounds[:-1]).max()))
-                else:
-                    top = len(keys)
-        if n in tops and length >= n:
-            out[f"top_ngram_{n}"] = top * n / length
-        if not len(hits):  # nothing repeats at n, so nothing longer does: each larger top n-gram occurs once
-            for k in tops:
-                if k > n and length >= k:
-                    out[f"top_ngram_{k}"] = k / length
+    docs = len(texts)
+    outs = [{f"dup_ngram_{n}": 0.0 for n in ns} | {f"top_ngram_{n}": 0.0 for n in tops} for _ in texts]
+    if not docs:
+        return outs
+    last = max(max(ns), max(tops))
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    pieces: list[np.ndarray] = []
+    for k, t in enumerate(texts):
+        pieces.append(t.astype(np.uint64))
+        pieces.append(np.arange(0x110000 + k * last, 0x110000 + (k + 1) * last, dtype=np.uint64))
+    base = np.concatenate(pieces)  # 21-bit code points and pads: bigram keys are exact in 42 bits
+    doc_of = np.repeat(np.arange(docs, dtype=np.uint64), lengths + last)
+    keys = (doc_of[:-1] << np.uint64(42)) | (base[:-1] << np.uint64(21)) | base[1:]
+    doc_of = doc_of.astype(np.int64)
+    masks, order, sames = _dup_rows(keys[None])
+    mask = masks[0]
+    covered = {2: mask}
+    top_of: dict[int, np.ndarray] = {}
+    if 2 in tops:
+        top_of[2] = _top_counts(sames[0], lambda s: (keys[order[0][s]] >> np.uint64(42)).astype(np.int64), docs)
+    # an n-gram at i repeats only if the (n-1)-grams at i and i+1 do: only those are candidates, fewer at each n
+    longest = np.zeros(len(base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position (so far)
+    hits = np.flatnonzero(mask)
+    longest[hits] = 2
+    shift = np.uint64(64 - max(1, docs.bit_length()))
+    low = np.uint64((1 << int(shift)) - 1)  # a polynomial hash keeps the differences of n-grams in its low bits
+    h = keys[hits]  # the hash of the n-gram at each of `hits`: kept current for the candidates
+    for n in range(3, last + 1):
+        sel = longest[hits + 1] >= n - 1
+        idx = hits[sel]
+        if not len(idx):
             break
+        h = h[sel] * _MUL + base[idx + n - 1]
+        # sorted by text first (its number in the top bits, the hash's low bits below): cheaper to sort
+        masks, order, sames = _dup_rows(((doc_of[idx].astype(np.uint64) << shift) | (h & low))[None])
+        hits, h = idx[masks[0]], h[masks[0]]
+        if n in ns:
+            covered[n] = hits
+        if n in tops:
+            top_of[n] = _top_counts(sames[0], lambda s, o=order[0], i=idx: doc_of[i[o[s]]], docs)
         longest[hits] = n
-        if n in ns:  # characters covered by the repeated n-grams: each start covers up to the next one
-            gaps = np.minimum(hits[1:] - hits[:-1], n)
-            out[f"dup_ngram_{n}"] = (int(gaps.sum()) + n) / length
-    return out
+    for n in ns:
+        if n not in covered:
+            continue
+        hits = np.flatnonzero(covered[n]) if n == 2 else covered[n]
+        if len(hits):
+            for d in np.flatnonzero(share := _covered(hits, n, doc_of, docs)):
+                outs[d][f"dup_ngram_{n}"] = float(share[d]) / int(lengths[d])
+    for n in tops:  # every n-gram longer than the candidates' rows (all, when none is one) occurs once
+        top = top_of.get(n)
+        for d in np.flatnonzero(lengths >= n):
+            outs[d][f"top_ngram_{n}"] = (1 if top is None else int(top[d])) * n / int(lengths[d])
+    return outs
+
+
+def repetition(points: np.ndarray, ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)) -> dict[str, float]:
+    """`repetitions` of one text."""
+    return repetitions([points], ns, tops)[0]
 
 
 def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
@@ -150,27 +203,39 @@ class Quality(Step):
         _classes()
 
     def process(self, doc: Document) -> Document:
-        text = doc.text
-        n = len(text)
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        counts = np.bincount(_classes()[points], minlength=5) if n else np.zeros(5, dtype=np.int64)
-        han = counts[HAN] / max(1, n)
-        sig = doc.signals
-        sig["chars"] = n
-        sig["han_share"] = round(float(han), 4)
-        sig["punct_share"] = round(float(counts[PUNCT] / max(1, n)), 4)
-        sig["digit_share"] = round(float(counts[DIGIT] / max(1, n)), 4)
-        sig["latin_share"] = round(float(counts[LATIN] / max(1, n)), 4)
-        lengths = [len(m.group()) for m in _SENTENCE.finditer(text)] or [0]
-        sig["sentence_mean"] = round(sum(lengths) / len(lengths), 1)
-        sig["sentence_max"] = max(lengths)
-        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-        sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
-        for key, value in repetition(points).items():
-            sig[key] = round(value, 4)
-        lang, prob = language(text, han)
-        sig["language"], sig["language_prob"] = lang, prob
-        return self._decide(doc)
+        return self.process_batch([doc])[0]  # type: ignore[return-value]
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        texts = [d.text for d in docs]
+        points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in texts]
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        # character classes of every text in one call: (text number * 5 + class) counted
+        which = np.repeat(np.arange(len(texts), dtype=np.int64) * 5, lengths)
+        counts = np.bincount(which + _classes()[np.concatenate(points)] if len(which) else which,
+                             minlength=5 * len(texts)).reshape(len(texts), 5)
+        signals = []
+        for text, n, c, rep in zip(texts, lengths.tolist(), counts, repetitions(points), strict=True):
+            han = c[HAN] / max(1, n)
+            sig = {
+                "chars": n,
+                "han_share": round(float(han), 4),
+                "punct_share": round(float(c[PUNCT] / max(1, n)), 4),
+                "digit_share": round(float(c[DIGIT] / max(1, n)), 4),
+                "latin_share": round(float(c[LATIN] / max(1, n)), 4),
+            }
+            lengths_ = [len(m.group()) for m in _SENTENCE.finditer(text)] or [0]
+            sig["sentence_mean"] = round(sum(lengths_) / len(lengths_), 1)
+            sig["sentence_max"] = max(lengths_)
+            lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+            sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
+            for key, value in rep.items():
+                sig[key] = round(value, 4)
+            sig["language"], sig["language_prob"] = language(text, han)
+            signals.append(sig)
+        # every signal is measured before any document changes (process_batch's contract)
+        for doc, sig in zip(docs, signals, strict=True):
+            doc.signals.update(sig)
+        return [self._decide(doc) for doc in docs]
 
     def _decide(self, doc: Document) -> Document:
         s = doc.signals

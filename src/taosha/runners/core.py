@@ -22,7 +22,7 @@ import pickle
 import queue
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 
 from taosha.config import PipelineConfig
+from taosha.document import Document
 from taosha.errors import OutputError
 from taosha.io.readers import Quarantine, Unit, discover, plan_units, read_unit
 from taosha.io.writers import (
@@ -44,7 +45,7 @@ from taosha.io.writers import (
     read_marker,
 )
 from taosha.report.stats import Counters, build_stats, check_accounting, merge
-from taosha.step import CorpusStep, Step, run_steps
+from taosha.step import CorpusStep, Step, run_batch
 
 Progress = Callable[[int, int], None]  # (documents, bytes) since the last call
 RUN_FORMAT = 1
@@ -123,6 +124,33 @@ def setup_steps(steps: list[Step]) -> None:
         s.setup()
 
 
+# documents run through the steps in batches (see Step.process_batch): big enough to pay a numpy call once for
+# many documents, small enough to keep memory flat
+BATCH_DOCS = 64
+BATCH_CHARS = 1 << 20
+
+
+def run_stream(
+    steps: list[Step], items: Iterator[Any], start: int = 0, *, catch: bool,
+    on_split: Callable[[str, int], None] | None,
+) -> Iterator[Any]:
+    """Every output of `steps[start:]` over `items`, in input order; quarantined input passes through (it goes to
+    its own shards, so its place among the documents does not matter)."""
+    batch: list[Document] = []
+    chars = 0
+    for item in items:
+        if item.__class__ is Quarantine:
+            yield item
+            continue
+        batch.append(item)
+        chars += len(item.text)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+            yield from run_batch(steps, batch, start, catch=catch, on_split=on_split)
+            batch, chars = [], 0
+    if batch:
+        yield from run_batch(steps, batch, start, catch=catch, on_split=on_split)
+
+
 def process_unit(
     plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None = None, start: int = 0
 ) -> tuple[dict[str, int], PendingCommit]:
@@ -155,27 +183,31 @@ def process_unit(
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
-    try:
-        for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters):
+    def counted(items: Iterator[Any]) -> Iterator[Any]:
+        nonlocal records, chars_in
+        for item in items:
             records += 1
-            if item.__class__ is Quarantine:
-                counters.record_quarantine(item.error)  # type: ignore[union-attr]
-                write("quarantine", item.to_record())
-                continue
-            chars_in += len(item.text)
-            outputs = run_steps(steps, item, catch=catch, on_split=on_split) if steps else (item,)
-            for doc in outputs:
-                if doc.dropped is None:
-                    if doc.edits:
-                        counters.record_edits(doc)
-                    kept += 1
-                    chars_kept += len(doc.text)
-                    kept_pending.append(dumps(doc.to_record(), option=newline))  # the hot path: no lookups
-                    if len(kept_pending) >= BATCH:
-                        flush_kept()
-                else:
-                    counters.record_out(doc)
-                    write("dropped", doc.to_record())
+            if item.__class__ is not Quarantine:
+                chars_in += len(item.text)
+            yield item
+
+    try:
+        items = counted(read_unit(unit, plan.config.input, on_bytes if progress else None, counters))
+        for doc in run_stream(steps, items, catch=catch, on_split=on_split) if steps else items:
+            if doc.__class__ is Quarantine:
+                counters.record_quarantine(doc.error)  # type: ignore[union-attr]
+                write("quarantine", doc.to_record())
+            elif doc.dropped is None:
+                if doc.edits:
+                    counters.record_edits(doc)
+                kept += 1
+                chars_kept += len(doc.text)
+                kept_pending.append(dumps(doc.to_record(), option=newline))  # the hot path: no lookups
+                if len(kept_pending) >= BATCH:
+                    flush_kept()
+            else:
+                counters.record_out(doc)
+                write("dropped", doc.to_record())
         counters.update({"records_in": records, "chars_in": chars_in, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
     except BaseException:
@@ -194,15 +226,13 @@ def _process_staged(
     writer = ShardWriter(plan.out, unit.name)
     stage = Stage(plan.out, start, unit)
     try:
-        for item in stage.read(counters):
-            if item.__class__ is Quarantine:
-                counters.record_quarantine(item.error)  # type: ignore[union-attr]
-                writer.write("quarantine", item.to_record())  # type: ignore[union-attr]
+        for doc in run_stream(steps, stage.read(counters), start, catch=catch, on_split=counters.record_split):
+            if doc.__class__ is Quarantine:
+                counters.record_quarantine(doc.error)
+                writer.write("quarantine", doc.to_record())
                 continue
-            outputs = run_steps(steps, item, start, catch=catch, on_split=counters.record_split)  # type: ignore[arg-type]
-            for doc in outputs:
-                counters.record_out(doc)
-                writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
+            counters.record_out(doc)
+            writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
     except BaseException:
         writer.abort()
@@ -332,24 +362,25 @@ def observe_unit(
             items = Stage(plan.out, start, unit).read(counters)
         else:
             items = read_unit(unit, plan.config.input, None, counters)
-        for item in items:
-            if item.__class__ is Quarantine:
-                out.put(item)
-                if not start:
-                    counters["records_in"] += 1
-                continue
-            if not start:
-                counters["records_in"] += 1
-                counters["chars_in"] += len(item.text)  # type: ignore[union-attr]
-            for doc in run_steps(steps, item, start, catch=catch, on_split=counters.record_split):  # type: ignore[arg-type]
-                if doc.dropped is None:
-                    state = corpus.observe(doc, state)
-                out.put(doc)
+        if not start:
+            items = _counted_in(items, counters)
+        for doc in run_stream(steps, items, start, catch=catch, on_split=counters.record_split):
+            if doc.__class__ is not Quarantine and doc.dropped is None:
+                state = corpus.observe(doc, state)
+            out.put(doc)
         out.close(counters)
     except BaseException:
         out.abort()
         raise
     return corpus.finish_unit(state, workdir, unit)
+
+
+def _counted_in(items: Iterator[Any], counters: Counters) -> Iterator[Any]:
+    for item in items:
+        counters["records_in"] += 1
+        if item.__class__ is not Quarantine:
+            counters["chars_in"] += len(item.text)
+        yield item
 
 
 OnResult = Callable[[int, Any], None]
