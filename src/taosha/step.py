@@ -89,6 +89,12 @@ class CorpusStep(Step):
     def observe(self, doc: Document, state: Any) -> Any:
         raise NotImplementedError
 
+    def observe_batch(self, docs: list[Document], state: Any) -> Any:
+        """`observe` over several documents (in order): overridden where one numpy call can count a batch."""
+        for doc in docs:
+            state = self.observe(doc, state)
+        return state
+
     def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
         """End of pass 1 on one unit, in the worker: what goes back to the driver for `merge`.
 

@@ -79,10 +79,16 @@ class FrequentLines(CorpusStep):
         return _State(np.zeros((self.depth, 1 << self.width_bits), dtype=np.uint32))
 
     def observe(self, doc: Document, state: _State) -> _State:
-        state.docs[site(doc)] += 1
-        hashes = np.fromiter(_line_hashes(doc, self.min_chars), dtype=np.uint64)
-        if len(hashes):
-            for row, idx in zip(state.sketch, _rows(hashes, self.depth, self.width_bits), strict=True):
+        return self.observe_batch([doc], state)
+
+    def observe_batch(self, docs: list[Document], state: _State) -> _State:
+        hashes: list[int] = []
+        for doc in docs:
+            state.docs[site(doc)] += 1
+            hashes.extend(_line_hashes(doc, self.min_chars))  # distinct within a document: documents are counted
+        if hashes:
+            keys = np.array(hashes, dtype=np.uint64)
+            for row, idx in zip(state.sketch, _rows(keys, self.depth, self.width_bits), strict=True):
                 np.add.at(row, idx.astype(np.int64), 1)
         return state
 
@@ -106,15 +112,23 @@ class _FrequentLinesPrepared(Step):
         self.spec, self.sketch, self.docs = spec, sketch, docs
 
     def process(self, doc: Document) -> Document:
-        lines = _line_hashes(doc, self.spec.min_chars)
-        if not lines:
-            return doc
-        hashes = np.fromiter(lines, dtype=np.uint64)
-        rows = _rows(hashes, self.spec.depth, self.spec.width_bits)
+        return self.process_batch([doc])[0]  # type: ignore[return-value]
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        lines = [_line_hashes(doc, self.spec.min_chars) for doc in docs]
+        hashes = [h for per_doc in lines for h in per_doc]
+        if not hashes:
+            return list(docs)
+        rows = _rows(np.array(hashes, dtype=np.uint64), self.spec.depth, self.spec.width_bits)
         counts = np.min([row[idx.astype(np.int64)] for row, idx in zip(self.sketch, rows, strict=True)], axis=0)
-        need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(site(doc), 0))
-        removed = {k: "frequent_line" for k, c in zip(lines.values(), counts.tolist(), strict=True) if c >= need}
-        if removed and len(removed) < len(doc.text.split("\n")):  # never the whole document
-            doc.tag("frequent_lines", len(removed))
-            line_spans(doc, removed, self.name)
-        return doc
+        at, decided = 0, []
+        for doc, per_doc in zip(docs, lines, strict=True):
+            mine = counts[at : at + len(per_doc)].tolist()
+            at += len(per_doc)
+            need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(site(doc), 0))
+            decided.append({k: "frequent_line" for k, c in zip(per_doc.values(), mine, strict=True) if c >= need})
+        for doc, removed in zip(docs, decided, strict=True):  # all decided before any document changes
+            if removed and len(removed) < doc.text.count("\n") + 1:  # never the whole document
+                doc.tag("frequent_lines", len(removed))
+                line_spans(doc, removed, self.name)
+        return list(docs)

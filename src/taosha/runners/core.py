@@ -364,10 +364,15 @@ def observe_unit(
             items = read_unit(unit, plan.config.input, None, counters)
         if not start:
             items = _counted_in(items, counters)
+        seen: list[Document] = []
         for doc in run_stream(steps, items, start, catch=catch, on_split=counters.record_split):
             if doc.__class__ is not Quarantine and doc.dropped is None:
-                state = corpus.observe(doc, state)
+                seen.append(doc)
+                if len(seen) >= BATCH_DOCS:
+                    state = corpus.observe_batch(seen, state)
+                    seen = []
             out.put(doc)
+        state = corpus.observe_batch(seen, state)
         out.close(counters)
     except BaseException:
         out.abort()
