@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -39,10 +39,6 @@ class CharLM:
     words: frozenset[str]  # two-character words, simplified and traditional
     common: np.ndarray  # uint8 per code point: 1 for frequent characters, ASCII and punctuation
     off_script: frozenset[str] = frozenset()  # characters of the other script than the document's
-    # what this model chose to fill a lost byte in a given context (see mojibake._fill): the hypotheses of one
-    # repair decode overlapping stretches, so the same choices come back many times
-    choices: dict[tuple[str, int, str, str | None], str] = field(default_factory=dict, init=False, repr=False,
-                                                                  compare=False)
 
     def char(self, c: str) -> float:
         lp = self.logp.get(c)

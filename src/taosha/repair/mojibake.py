@@ -166,43 +166,28 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return after, before
 
 
-_READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
-
-
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
     out = [x if isinstance(x, str) else "" for x in items]
-    choices = lm.choices
+    after_of, before_of = _word_index()
     for k, x in enumerate(items):
         if isinstance(x, str):
             continue
         prev = out[k - 1] if k else ""
         after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
-        m = _READING.match(after)
-        nxt, reading = after[:1], m.group(1) if m else None
-        key = (prev, id(x), nxt, reading)  # the candidate tuples live in the cached GBK tables: ids are stable
-        choice = choices.get(key)
-        if choice is None:
-            if len(choices) >= 200_000:
-                choices.clear()
-            choice = choices[key] = _choose(x, prev, nxt, reading, lm)
-        out[k] = choice
+        m = re.match(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]", after)
+        nxt = after[:1]
+        top, every = _ranked(tuple(x)) if x else ((), frozenset())
+        cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
+        if m:
+            heard = [c for c in every if reads_as(c, m.group(1))]
+            cands = set(heard) or cands
+        if not cands:
+            out[k] = "\ufffd"  # nothing to go on: marked, not guessed
+            continue
+        words = lm.words
+        out[k] = max(sorted(cands), key=lambda c: lm.char(c) + (4.0 if prev + c in words else 0.0)
+                     + (4.0 if c + nxt in words else 0.0))
     return "".join(out)
-
-
-def _choose(x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM) -> str:
-    """The candidate for a lost byte that the model prefers between `prev` and `nxt` (one that reads as the
-    annotation that follows, when there is one)."""
-    after_of, before_of = _word_index()
-    top, every = _ranked(tuple(x)) if x else ((), frozenset())
-    cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
-    if reading:
-        heard = [c for c in every if reads_as(c, reading)]
-        cands = set(heard) or cands
-    if not cands:
-        return "\ufffd"  # nothing to go on: marked, not guessed
-    words = lm.words
-    return max(sorted(cands), key=lambda c: lm.char(c) + (4.0 if prev + c in words else 0.0)
-               + (4.0 if c + nxt in words else 0.0))
 
 
 @register("repair.mojibake")
