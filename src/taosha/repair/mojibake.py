@@ -43,6 +43,7 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
+_TO_BYTES_SPECIAL = re.compile("[?€]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
 # (reason, codec that misread the bytes, codec they were written in)
@@ -85,26 +86,25 @@ def to_bytes(text: str) -> list[int] | None:
     """The GBK bytes a (mis)decoded text came from; `?` is a lost byte, or a lost byte and a swallowed
     `(` / `<` when an annotation or a tag follows. None when the text cannot have come from GBK."""
     out: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "?":
-            out.append(UNKNOWN)
-            if _ANNOTATION_TAIL.match(text, i + 1):
-                out.append(0x28)  # PHP swallowed the '(' after a lead byte
-            elif text.startswith("/", i + 1) and ">" in text[i + 1 : i + 8]:
-                out.append(0x3C)  # ... or the '<' of a closing tag
-        elif c < "\x80":
-            out.append(ord(c))
-        elif c == "€":
+    pos = 0
+    for m in _TO_BYTES_SPECIAL.finditer(text):  # between them, the text encodes in one call
+        try:
+            out.extend(text[pos : m.start()].encode("gbk"))
+        except UnicodeEncodeError:
+            return None
+        i = pos = m.end()
+        if m.group() == "€":
             out.append(0x80)  # Windows code page 936 (what PHP and browsers decode with) maps 0x80 to €
-        else:
-            try:
-                b = c.encode("gbk")
-            except UnicodeEncodeError:
-                return None
-            out.extend(b)
-        i += 1
+            continue
+        out.append(UNKNOWN)
+        if _ANNOTATION_TAIL.match(text, i):
+            out.append(0x28)  # PHP swallowed the '(' after a lead byte
+        elif text.startswith("/", i) and ">" in text[i : i + 7]:
+            out.append(0x3C)  # ... or the '<' of a closing tag
+    try:
+        out.extend(text[pos:].encode("gbk"))
+    except UnicodeEncodeError:
+        return None
     return out
 
 
