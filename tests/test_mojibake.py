@@ -92,6 +92,26 @@ def test_gbk_read_as_big5_with_frequent_traditional_characters(step):
     assert fix(step, page).text == page.replace(garbled, truth)
 
 
+@pytest.mark.parametrize("truth, before, after", [
+    # mostly frequent characters, few rare: each one gains much by being read right, and the reading makes words
+    ("潘均顺于1916年前往俄国从事劳动业，由于1917年俄国革命爆发的关系无法回国。",
+     "潘均顺是因第二次世界大战期间保护犹太人女孩而成为首位获得国际义人称号的华裔人士。",
+     "起先居住于莫斯科，1936年搬至乌克兰哈尔科夫。妻子于第二次世界大战前便已去世，婚后育有两子。"),
+    # three odd characters within six (what the repair asks of a run) are enough for the gate
+    ("384年正月，", "邺城陷落，前燕灭亡。", "任前秦荥阳太守的余蔚，和昌黎的鲜卑人卫驹各率己兵投降了慕容垂。"),
+    ("但大空家的主", "投靠母亲生前的老朋友－大空家。", "人大空自豪，偏偏刚好是「关东大空组」的组长。"),
+], ids=["frequent-characters", "date", "name"])
+def test_gbk_read_as_big5_in_ordinary_characters(step, truth, before, after):
+    garbled = truth.encode("gbk").decode("big5")
+    assert fix(step, before + garbled + after).text == before + truth + after
+
+
+def test_japanese_is_not_read_as_gbk_misread_as_big5(step):
+    # kana read as Big5 bytes and decoded as GBK give frequent characters too, but no words
+    text = "日々私たちが過ごしている日常は、実は、奇跡の連続なのかもしれない。"
+    assert fix(step, text).text == text
+
+
 def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     # the last UTF-8 byte of 括 and the P after it were read as one GBK character (鎷琍)
     truth = "这座建筑的风格包括Pewabic陶瓷的装饰品"

@@ -362,6 +362,8 @@ class Mojibake(Step):
         return line, repairs
 
 
+_GAIN_SPAN, _GAIN_PER_CHAR = 6, 4.0
+_OFF_DENSE = (6, 3)  # what the pair repair itself asks of a run: 3 odd characters within 6
 _DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
 
 
@@ -458,7 +460,7 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
         n_simp, n_trad = int(np.count_nonzero(simp)), int(np.count_nonzero(trad))
         off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
         odd = off if rare is None else rare if off is None else off | rare
-        if (off is not None and min(n_simp, n_trad) and _dense(odd, *_DENSE)) or (
+        if (off is not None and min(n_simp, n_trad) and _dense(odd, *_OFF_DENSE)) or (
                 present & DIGIT and _by_digits(odd, flags) >= 2):
             seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
     return frozenset(seen)
@@ -565,7 +567,10 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[in
         if total + g <= 0:
             # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
-            if best > 0 and ((best_end - start >= 4 and 3 * lm.rare_count(run[start:best_end]) >= best_end - start)
+            span = best_end - start
+            if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
+                             or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
+                                 and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
                 windows.append((start, best_end))
             total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
