@@ -147,6 +147,16 @@ def test_a_lost_byte_left_as_a_question_mark_is_flagged(step):
     assert doc.signals.get("mojibake_unrepaired") == 1
 
 
+@pytest.mark.parametrize("text", [
+    "河南建业。2009年9?12日，徐晓飞首次代表球队出场。",  # 月 lost a byte: nothing names it, so it stays marked
+    "2003?10月，神舟五号载人飞船载人飞行取得成功。",  # 年
+    "并于20?12年开始活跃于台湾综艺节目。",  # a byte gained inside the year
+])
+def test_a_question_mark_inside_a_number_is_flagged_and_the_digits_kept(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and doc.signals.get("mojibake_unrepaired") == 1
+
+
 def test_clean_corpora_are_left_alone(step, shared):
     import gzip
     import json

@@ -41,7 +41,9 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
-_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])")
+# a '?' next to non-ASCII text, or inside a number that Chinese text goes on after (2009年9?12日: 月 lost a byte;
+# 20?12年: a byte gained), which clean text never writes
+_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _TO_BYTES_SPECIAL = re.compile("[?€]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
@@ -719,7 +721,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     """
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
-    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e":
+    in_number = 0 < point < len(line) - 1 and line[point - 1].isdigit() and line[point + 1].isdigit()
+    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not in_number:
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80
         candidates.append((0, point, [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2, 0))
     tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point else None
