@@ -211,3 +211,10 @@ def test_a_big5_page_read_as_gbk_as_a_whole(step):
     out = fix(step, garbled)
     assert out.text == truth and out.edits[0].reason == "big5_as_gbk"
     assert fix(step, "(╯‵□′)╯︵┻━┻").edits == []  # a kaomoji is no page of misread text
+
+
+def test_a_lost_byte_goes_to_the_word_that_binds_most():
+    # trail byte A3 is shared by 。 and 牛 (and 保, 校 ...): 。 is far more frequent, but 犀 is hardly ever
+    # followed by anything but 牛 (a word bound far more than its characters' frequencies say)
+    tokens = to_bytes("灰犀") + [-1, 0xA3] + to_bytes("”“幺蛾子”事件")
+    assert decode_tokens(tokens, model()) == "灰犀牛”“幺蛾子”事件"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -24,6 +24,7 @@ PUNCT_LOGP = -8.0  # the rarer punctuation; the frequent ones in PUNCT_LOGPS
 UNKNOWN_LOGP = -17.0
 BOPOMOFO_LOGP = -9.0  # zhuyin letters: Taiwan text spells with them now and then (ㄅㄆㄇ, ㄟㄙ·ㄎㄟ·ㄨㄞ)
 WORD_BONUS = 4.0  # a candidate that makes a dictionary word with its neighbour
+BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
@@ -39,6 +40,9 @@ class CharLM:
     words: frozenset[str]  # two-character words, simplified and traditional
     common: np.ndarray  # uint8 per code point: 1 for frequent characters, ASCII and punctuation
     off_script: frozenset[str] = frozenset()  # characters of the other script than the document's
+    # two-character words -> how much likelier the pair is than its characters apart (pointwise mutual
+    # information in nats, from the same counts, clamped): 犀牛 binds more than 不是
+    bonds: dict[str, float] = field(default_factory=dict)
 
     def char(self, c: str) -> float:
         lp = self.logp.get(c)
@@ -109,6 +113,7 @@ def model(common_size: int = 8000) -> CharLM:
     path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
     freq: dict[str, int] = {}
     words: list[str] = []
+    word_freq: list[int] = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             parts = line.split(" ")
@@ -119,6 +124,7 @@ def model(common_size: int = 8000) -> CharLM:
                 freq[c] = freq.get(c, 0) + n
             if len(word) == 2:
                 words.append(word)
+                word_freq.append(n)
     # traditional forms take their simplified form's statistics (one conversion call for all of them)
     chars = sorted(freq)
     trad = converter("s2t").convert("\n".join(chars)).split("\n")
@@ -143,4 +149,10 @@ def model(common_size: int = 8000) -> CharLM:
     for s, t in zip(chars, trad, strict=True):
         if len(t) == 1 and common[ord(s)]:
             common[ord(t)] = 1
-    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common)
+    bonds: dict[str, float] = {}
+    for form in (words, trad_words):
+        for w, n in zip(form, word_freq, strict=True):
+            if len(w) == 2 and w[0] in logp and w[1] in logp:
+                pmi = math.log(n / total) - logp[w[0]] - logp[w[1]]
+                bonds[w] = max(BOND_MIN, min(BOND_MAX, pmi))
+    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common, bonds=bonds)

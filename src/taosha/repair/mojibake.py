@@ -186,9 +186,8 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
         if not cands:
             out[k] = "\ufffd"  # nothing to go on: marked, not guessed
             continue
-        words = lm.words
-        out[k] = max(sorted(cands), key=lambda c: lm.char(c) + (4.0 if prev + c in words else 0.0)
-                     + (4.0 if c + nxt in words else 0.0))
+        bonds = lm.bonds
+        out[k] = max(sorted(cands), key=lambda c: lm.char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0))
     return "".join(out)
 
 
