@@ -216,5 +216,14 @@ def test_a_big5_page_read_as_gbk_as_a_whole(step):
 def test_a_lost_byte_goes_to_the_word_that_binds_most():
     # trail byte A3 is shared by 。 and 牛 (and 保, 校 ...): 。 is far more frequent, but 犀 is hardly ever
     # followed by anything but 牛 (a word bound far more than its characters' frequencies say)
-    tokens = to_bytes("灰犀") + [-1, 0xA3] + to_bytes("”“幺蛾子”事件")
+    tokens = [*to_bytes("灰犀"), -1, 0xA3, *to_bytes("”“幺蛾子”事件")]
     assert decode_tokens(tokens, model()) == "灰犀牛”“幺蛾子”事件"
+
+
+@pytest.mark.parametrize("truth", ["、Cooly", "、Cooly（Basic"])
+def test_one_punctuation_mark_in_utf8_read_as_gbk_before_a_latin_word(step, truth):
+    # 、 in UTF-8 (E3 80 81) read as GBK takes the next letter with it: 銆丆ooly; one character, still repaired
+    garbled = truth.encode("utf-8").decode("gb18030")
+    assert garbled.startswith("銆丆")
+    text = "苦力的英文写法有Cooli{}等多种，源自印地语。"
+    assert fix(step, text.format(garbled)).text == text.format(truth)

@@ -372,7 +372,8 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER = (
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -398,12 +399,21 @@ def _gate_table() -> np.ndarray:
                     table[ord(bytes((lead, trail)).decode("gbk"))] |= flag
                 except UnicodeDecodeError:
                     pass
+    # one CJK punctuation mark in UTF-8 before an ASCII letter (、C read as 銆丆): (E3 80) is E_LEAD, (81 C) is C_A
+    for lead in range(0x81, 0xC0):
+        for trail in range(0x40, 0x7F):
+            try:
+                table[ord(bytes((lead, trail)).decode("gbk"))] |= C_A
+            except UnicodeDecodeError:
+                pass
     table[0xC0:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
     table[[ord(c) for c in trad]] |= TRAD_ONLY
     table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
     table[ord("0") : ord("9") + 1] |= DIGIT
+    table[ord("A") : ord("Z") + 1] |= LETTER
+    table[ord("a") : ord("z") + 1] |= LETTER
     for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
         table[lo:hi] |= CJK
     return table
@@ -428,9 +438,12 @@ def _by_digits(odd: np.ndarray | None, flags: np.ndarray) -> int:
 
 
 def _short_utf8(flags: np.ndarray) -> np.ndarray:
-    """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row)."""
-    e, ce, cc = (flags & E_LEAD) != 0, (flags & C_E) != 0, (flags & C_C) != 0
-    return np.flatnonzero(e[:-2] & ce[1:-1] & cc[2:])
+    """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row), or one
+    before a word in Latin letters (E_LEAD, C_A, a letter: 銆丆ooly for 、Cooly)."""
+    e, ce, cc, ca = (flags & E_LEAD) != 0, (flags & C_E) != 0, (flags & C_C) != 0, (flags & C_A) != 0
+    two = np.flatnonzero(e[:-2] & ce[1:-1] & cc[2:])
+    one = np.flatnonzero(e[:-2] & ca[1:-1] & ((flags[2:] & LETTER) != 0))
+    return np.union1d(two, one) if len(one) else two
 
 
 def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
@@ -449,7 +462,7 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
         # traditional text has characters at those GBK positions too: confirm with the bytes themselves
         if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
             seen.add("utf8")
-        elif present & C_E and present & C_C and len(flags) > 2 and len(_short_utf8(flags)):
+        elif present & (C_E | C_A) and len(flags) > 2 and len(_short_utf8(flags)):
             seen.add("utf8_short")
     rare = (flags & RARE) != 0 if present & RARE else None
     if (rare is not None and _dense(rare, *_DENSE)) or (present & PUA and _dense((flags & PUA) != 0, 8, 2)):
@@ -468,6 +481,9 @@ def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
+# or one CJK or full-width punctuation mark in UTF-8 (、（「“…): what sits alone between Latin words (Cooli、Cooly)
+_UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]"
+                          rb"|\xe2\x80[\x94-\xa6])")
 
 
 def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) -> str | None:
@@ -529,12 +545,12 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
         raw = run.encode(wrong)
     except UnicodeEncodeError:
         return []
-    if not _UTF8_SEQ.search(raw):
+    if not _UTF8_WINDOW.search(raw):
         return []
     lengths = _byte_lengths(wrong)[codepoints(run)]
     index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
     windows = []
-    for m in _UTF8_SEQ.finditer(raw):
+    for m in _UTF8_WINDOW.finditer(raw):
         a, b = m.start(), m.end()
         if b not in index and b + 1 in index and raw[b] < 0x80:
             b += 1  # the last UTF-8 byte and the ASCII byte after it were read as one GBK character (括P: 鎷琍)
@@ -542,7 +558,7 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
             a += 1
         while b > a and b not in index:
             b -= 1
-        if b - a >= 6:
+        if b - a >= (3 if m.group("punct") else 6):
             windows.append((index[a], index[b]))
     return windows
 
