@@ -168,27 +168,42 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return after, before
 
 
+_READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
+# what _choose chose, for the document being realigned: its hypotheses decode overlapping stretches, so the same
+# lost byte between the same neighbours comes back dozens of times (cleared per document: memory stays flat)
+_CHOSEN: dict[tuple[int, str, int, str, str | None], str] = {}
+
+
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
     out = [x if isinstance(x, str) else "" for x in items]
-    after_of, before_of = _word_index()
     for k, x in enumerate(items):
         if isinstance(x, str):
             continue
         prev = out[k - 1] if k else ""
         after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
-        m = re.match(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]", after)
-        nxt = after[:1]
-        top, every = _ranked(tuple(x)) if x else ((), frozenset())
-        cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
-        if m:
-            heard = [c for c in every if reads_as(c, m.group(1))]
-            cands = set(heard) or cands
-        if not cands:
-            out[k] = "\ufffd"  # nothing to go on: marked, not guessed
-            continue
-        bonds = lm.bonds
-        out[k] = max(sorted(cands), key=lambda c: lm.char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0))
+        m = _READING.match(after)
+        nxt, reading = after[:1], m.group(1) if m else None
+        key = (id(lm), prev, id(x), nxt, reading)  # candidate tuples live in the cached GBK tables: stable ids
+        choice = _CHOSEN.get(key)
+        if choice is None:
+            choice = _CHOSEN[key] = _choose(x, prev, nxt, reading, lm)
+        out[k] = choice
     return "".join(out)
+
+
+def _choose(x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM) -> str:
+    """The candidate for a lost byte that the model prefers between `prev` and `nxt` (one that reads as the
+    annotation after it, when there is one); U+FFFD when nothing is a candidate."""
+    after_of, before_of = _word_index()
+    top, every = _ranked(x) if x else ((), frozenset())
+    cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
+    if reading:
+        heard = [c for c in every if reads_as(c, reading)]
+        cands = set(heard) or cands
+    if not cands:
+        return "\ufffd"  # nothing to go on: marked, not guessed
+    bonds = lm.bonds
+    return max(sorted(cands), key=lambda c: lm.char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0))
 
 
 @register("repair.mojibake")
@@ -328,6 +343,7 @@ class Mojibake(Step):
 
     # -- 3. misaligned GBK ---------------------------------------------------------------------------
     def _realign(self, doc: Document, lm: CharLM) -> int:
+        _CHOSEN.clear()
         lines = doc.text.split("\n")
         spans = []
         pos = 0
