@@ -176,13 +176,18 @@ _CHOSEN: dict[tuple[int, str, int, str, str | None], str] = {}
 
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
     out = [x if isinstance(x, str) else "" for x in items]
+    last = len(items) - 1
     for k, x in enumerate(items):
         if isinstance(x, str):
             continue
         prev = out[k - 1] if k else ""
-        after = "".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 8])
-        m = _READING.match(after)
-        nxt, reading = after[:1], m.group(1) if m else None
+        nxt = items[k + 1] if k < last else ""
+        if not isinstance(nxt, str):
+            nxt = "?"
+        reading = None
+        if nxt == "(" or nxt == "（":  # an annotation may follow: its reading names the character
+            m = _READING.match("".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 9]))
+            reading = m.group(1) if m else None
         key = (id(lm), prev, id(x), nxt, reading)  # candidate tuples live in the cached GBK tables: stable ids
         choice = _CHOSEN.get(key)
         if choice is None:
