@@ -60,8 +60,9 @@ class Step:
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         """`process` over several documents at once, results in order: a step whose cost is a fixed number
         of numpy calls per document overrides it to pay them once per batch. The result must be exactly
-        that of `process` on each document; when it raises, it must not have changed any document (the
-        runner then goes document by document, to drop only the one that fails)."""
+        that of `process` on each document. A document that fails may have its exception in its place (the
+        runner treats it as `process` raising); when the call itself raises, it must not have changed any
+        document (the runner then goes document by document, to drop only the one that fails)."""
         return [self.process(d) for d in docs]
 
     @classmethod
@@ -198,6 +199,11 @@ def run_batch(
                     if not catch:
                         raise
                     results.append(doc.drop(step.name, "step_error", f"{type(exc).__name__}: {exc}"[:2000]))
+        for j, (i, r) in enumerate(zip(live, results, strict=True)):
+            if isinstance(r, BaseException):  # process_batch's way of saying that process raised
+                if not catch:
+                    raise r
+                results[j] = docs[i].drop(step.name, "step_error", f"{type(r).__name__}: {r}"[:2000])
         if not any(isinstance(r, list) for r in results):
             for i, r in zip(live, results, strict=True):
                 docs[i] = r  # type: ignore[assignment]

@@ -242,14 +242,31 @@ class Mojibake(Step):
         _word_index()
 
     def process(self, doc: Document) -> Document:
-        text = doc.text
-        lm = model()
-        debris = DEBRIS.findall(text) if _has_debris(text) else None
+        (out,) = self.process_batch([doc])
+        if isinstance(out, BaseException):
+            raise out
+        return out  # type: ignore[return-value]
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
+        texts = [self._without_debris(doc.text) for doc in docs]
+        out: list[Document | list[Document]] = []
+        for doc, seen in zip(docs, _suspicious_many(texts), strict=True):
+            try:
+                out.append(self._repair(doc, seen))
+            except Exception as exc:  # handed to the runner in the document's place
+                out.append(exc)  # type: ignore[arg-type]
+        return out
+
+    def _without_debris(self, text: str) -> str:
+        return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
+
+    def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
+        debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
             if self.debris == "remove":
                 doc.sub(DEBRIS, "", self.name, "debris")
-        seen = _suspicious(doc.text, lm)
         if not seen:
             return doc
         doc.tag("mojibake_suspect", 1)
@@ -320,6 +337,8 @@ class Mojibake(Step):
     def _redecode(
         self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool, points: list[int] | None = None
     ) -> int:
+        if points is not None and not pairs:
+            return self._redecode_short(doc, lm, points)
         count = 0
         for reason, wrong, right in REDECODES:
             if not (utf8 if right == "utf-8" else pairs):
@@ -345,6 +364,26 @@ class Mojibake(Step):
 
             doc.sub(_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN, fix, self.name, reason)
         return count
+
+    def _redecode_short(self, doc: Document, lm: CharLM, points: list[int]) -> int:
+        """UTF-8 read as GBK, examined only in the runs that hold a short-run sign (`_short_utf8`): the same
+        windows as `_redecode`, without visiting every other run of the text."""
+        text, spans, end = doc.text, [], -1
+        for p in points:
+            if p < end:
+                continue  # in the run just examined
+            start = p
+            while start and text[start - 1] >= "\x80":
+                start -= 1
+            m = _NON_ASCII_RUN.match(text, start)
+            if m is None:
+                continue
+            end = m.end()
+            best = _best_window(m.group(), "gb18030", "utf-8", lm, self.min_gain)
+            if best is not None:
+                spans.append((m.start(), end, best))
+        doc.replace_spans(spans, self.name, "utf8_as_gbk")
+        return len(spans)
 
     # -- 3. misaligned GBK ---------------------------------------------------------------------------
     def _realign(self, doc: Document, lm: CharLM) -> int:
@@ -440,24 +479,6 @@ def _gate_table() -> np.ndarray:
     return table
 
 
-def _dense(mask: np.ndarray, window: int, count: int) -> bool:
-    n = int(mask.sum())
-    if n < count:
-        return False
-    if len(mask) <= window:
-        return True
-    c = np.cumsum(mask, dtype=np.int32)
-    return bool((c[window:] - c[:-window]).max() >= count or c[window - 1] >= count)
-
-
-def _by_digits(odd: np.ndarray | None, flags: np.ndarray) -> int:
-    """Rare or off-script East Asian characters right after a digit (2016爛9堎: 年 and 月 read as Big5; not
-    the ° or ℃ of measurements)."""
-    if odd is None or len(flags) < 2:
-        return 0
-    return int(np.count_nonzero(odd[1:] & ((flags[1:] & CJK) != 0) & ((flags[:-1] & DIGIT) != 0)))
-
-
 def _short_utf8(flags: np.ndarray) -> np.ndarray:
     """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row), or one
     before a word in Latin letters (E_LEAD, C_A, a letter: 銆丆ooly for 、Cooly)."""
@@ -468,37 +489,115 @@ def _short_utf8(flags: np.ndarray) -> np.ndarray:
 
 
 def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
-    """The cheap gate, and what it saw: `qmark`, `latin`, `utf8`, `rare`, `offscript` (empty for clean text, the
-    common case, after one vectorised pass). Each repair family runs only on the evidence it needs."""
-    seen = set()
-    if "?" in text and _SUSPECT_Q.search(text):
-        seen.add("qmark")
-    flags = _gate_table()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
-    present = int(np.bitwise_or.reduce(flags)) if len(flags) else 0  # which flags occur at all: one pass
-    if not present:
-        return frozenset(seen)
-    if present & LATIN1 and _LATIN_RUN.search(text):
-        seen.add("latin")
-    if present & E_LEAD:
-        # traditional text has characters at those GBK positions too: confirm with the bytes themselves
-        if _dense((flags & E_LEAD) != 0, 4, 2) and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
-            seen.add("utf8")
-        elif present & (C_E | C_A) and len(flags) > 2 and len(_short_utf8(flags)):
-            seen.add("utf8_short")
-    rare = (flags & RARE) != 0 if present & RARE else None
-    if (rare is not None and _dense(rare, *_DENSE)) or (present & PUA and _dense((flags & PUA) != 0, 8, 2)):
-        seen.add("rare")
-    elif present & (SIMP_ONLY | TRAD_ONLY | RARE):
-        # GBK read as Big5 in simplified text leaves traditional characters, many of them frequent ones, in a
-        # dense stretch (and Big5 read as GBK simplified ones in traditional text): off-script or rare, dense
-        simp, trad = (flags & SIMP_ONLY) != 0, (flags & TRAD_ONLY) != 0
-        n_simp, n_trad = int(np.count_nonzero(simp)), int(np.count_nonzero(trad))
-        off = trad if n_simp > n_trad else simp if n_trad > n_simp else None
-        odd = off if rare is None else rare if off is None else off | rare
-        if (off is not None and min(n_simp, n_trad) and _dense(odd, *_OFF_DENSE)) or (
-                present & DIGIT and _by_digits(odd, flags) >= 2):
-            seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
-    return frozenset(seen)
+    """The cheap gate for one text (see `_suspicious_many`)."""
+    return _suspicious_many([text])[0]
+
+
+_PAD = 8  # zero flags after each text of a batch: no density window (at most 8) spans two texts
+
+
+class _Batch:
+    """The gate's flags of a batch of texts laid end to end, each followed by `_PAD` zero flags, and per-text
+    reductions over them, each one numpy call for the whole batch."""
+
+    def __init__(self, texts: list[str]) -> None:
+        points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in texts]
+        self.lengths = np.array([len(p) for p in points], dtype=np.int64)
+        spans = self.lengths + _PAD
+        self.starts = np.concatenate(([0], np.cumsum(spans)[:-1])).astype(np.int64)
+        layout = np.zeros(int(spans.sum()), dtype=np.uint32)
+        self.text = np.zeros(len(layout), dtype=bool)
+        for start, p in zip(self.starts.tolist(), points, strict=True):
+            layout[start : start + len(p)] = p
+            self.text[start : start + len(p)] = True
+        self.flags = _gate_table()[layout]
+        self.flags[~self.text] = 0  # code point 0 has no flags anyway; the pads must have none
+        self.filled = np.flatnonzero(self.lengths > 0)
+
+    def _per_text(self, ufunc: np.ufunc, values: np.ndarray, empty: int = 0) -> np.ndarray:
+        """`ufunc` reduced over each text's positions (`values` over the whole layout)."""
+        out = np.full(len(self.lengths), empty, dtype=values.dtype)
+        if len(self.filled):
+            out[self.filled] = ufunc.reduceat(values, self.starts[self.filled])[: len(self.filled)]
+        return out
+
+    def present(self) -> np.ndarray:
+        return self._per_text(np.bitwise_or, self.flags)  # a text's segment runs into its pads: all zero
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return self._per_text(np.add, mask.astype(np.int64))
+
+    def dense(self, mask: np.ndarray, window: int, count: int) -> np.ndarray:
+        """Per text: `count` marked positions within some `window` consecutive ones (a text shorter than the
+        window: `count` in all). Windows start in a text and may run into its pads, never into the next text."""
+        c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+        sums = np.zeros(len(mask), dtype=np.int64)
+        sums[: len(mask) - window + 1] = c[window:] - c[: len(c) - window]
+        sums[~self.text] = 0
+        return self._per_text(np.maximum, sums) >= count
+
+    def mask(self, bits: int) -> np.ndarray:
+        return (self.flags & bits) != 0
+
+    def after_digit(self, odd: np.ndarray) -> np.ndarray:
+        """Per text: East Asian characters in `odd` right after a digit (2016爛9堎: 年 and 月 read as Big5; not
+        the ° or ℃ of measurements)."""
+        hit = np.zeros(len(odd), dtype=bool)
+        hit[1:] = odd[1:] & self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]
+        return self.count(hit)
+
+    def short_utf8(self) -> np.ndarray:
+        """Per text: whether a short UTF-8 run read as GBK begins somewhere (see `_short_utf8`)."""
+        hit = np.zeros(len(self.flags), dtype=bool)
+        if len(self.flags) > 2:
+            hit[_short_utf8(self.flags)] = True
+        return self.count(hit) > 0
+
+
+def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
+    """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
+    (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
+    and their densities are measured for the whole batch at once; per text, only what they point at."""
+    batch = _Batch(texts)
+    present = batch.present().tolist()
+    rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
+    dense_e = batch.dense(batch.mask(E_LEAD), 4, 2)
+    short = batch.short_utf8()
+    dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), 8, 2)
+    n_simp, n_trad = batch.count(simp).tolist(), batch.count(trad).tolist()
+    # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
+    dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
+    digits = {"trad": batch.after_digit(trad | rare), "simp": batch.after_digit(simp | rare),
+              "rare": batch.after_digit(rare)}
+    out = []
+    for k, text in enumerate(texts):
+        seen = set()
+        if "?" in text and _SUSPECT_Q.search(text):
+            seen.add("qmark")
+        bits = present[k]
+        if not bits:
+            out.append(frozenset(seen))
+            continue
+        if bits & LATIN1 and _LATIN_RUN.search(text):
+            seen.add("latin")
+        if bits & E_LEAD:
+            # traditional text has characters at those GBK positions too: confirm with the bytes themselves
+            if dense_e[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+                seen.add("utf8")
+            elif bits & (C_E | C_A) and short[k]:
+                seen.add("utf8_short")
+        if dense_rare[k]:
+            seen.add("rare")
+        elif bits & (SIMP_ONLY | TRAD_ONLY | RARE):
+            # GBK read as Big5 in simplified text leaves traditional characters, many of them frequent ones, in a
+            # dense stretch (and Big5 read as GBK simplified ones in traditional text): off-script or rare, dense
+            off = "trad" if n_simp[k] > n_trad[k] else "simp" if n_trad[k] > n_simp[k] else None
+            odd = off or ("rare" if bits & RARE else None)
+            if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
+                    odd is not None and bits & DIGIT and digits[odd][k] >= 2):
+                seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
+        out.append(frozenset(seen))
+    return out
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
