@@ -344,8 +344,18 @@ class Mojibake(Step):
             if not (utf8 if right == "utf-8" else pairs):
                 continue
 
-            def fix(m: re.Match[str], wrong: str = wrong, right: str = right) -> str:
+            rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
+            if right != "utf-8":
+                rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
+
+            def fix(
+                m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before
+            ) -> str:
                 nonlocal count
+                if rare_before:
+                    n = rare_before[m.end()] - rare_before[m.start()]
+                    if n == 0 or (n < 3 and not _odd_after_digit(m.group(), lm)):
+                        return m.group()  # neither a cluster of three nor one after a digit can be in it
                 run = m.group()
                 if points is not None and right == "utf-8":
                     if wrong != "gb18030":
