@@ -183,6 +183,7 @@ def process_unit(
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
+
     def counted(items: Iterator[Any]) -> Iterator[Any]:
         nonlocal records, chars_in
         for item in items:
@@ -192,8 +193,14 @@ def process_unit(
             yield item
 
     try:
-        items = counted(read_unit(unit, plan.config.input, on_bytes if progress else None, counters))
-        for doc in run_stream(steps, items, catch=catch, on_split=on_split) if steps else items:
+        items = read_unit(unit, plan.config.input, on_bytes if progress else None, counters)
+        # with no steps, what comes out is what went in: counted in the loop, with no generator between
+        inline = not steps
+        for doc in items if inline else run_stream(steps, counted(items), catch=catch, on_split=on_split):
+            if inline:
+                records += 1
+                if doc.__class__ is not Quarantine:
+                    chars_in += len(doc.text)
             if doc.__class__ is Quarantine:
                 counters.record_quarantine(doc.error)  # type: ignore[union-attr]
                 write("quarantine", doc.to_record())
