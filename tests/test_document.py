@@ -97,3 +97,18 @@ def test_drop_and_tag_round_trip():
     assert back.dropped == doc.dropped
     assert back.signals == {"cjk_ratio": 1.0}
     assert back.metadata == {"url": "u"} and back.source == {"path": "p", "offset": 3}
+
+
+@given(st.text(alphabet=" \t\u3000\u00a0\r\n\u200b甲a", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_whitespace_step_matches_its_rules_spelled_out(text):
+    """repair.whitespace (which skips its regexes when substring tests say they cannot match) gives what the
+    rules give applied one by one, and its edits restore the input."""
+    from taosha.repair.unicode import Whitespace
+
+    want = re.sub("[\u200b\u200c\u2060\ufeff]+", "", re.sub(r"\r\n?", "\n", text))
+    want = re.sub("[ \t\u3000\u00a0]+(?=\n|$)", "", want)
+    want = re.sub(r"\n{3,}", "\n\n", want).strip("\n").rstrip()
+    doc = Whitespace().process(Document("d", text))
+    assert doc.text == want
+    assert restore_original(doc) == text

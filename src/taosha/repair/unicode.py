@@ -36,7 +36,8 @@ class Nfc(Step):
 # cp1252, evidence the mojibake repair needs.
 _INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff]+")
 _CRLF = re.compile(r"\r\n?")
-_TRAILING = re.compile("[ \t\u3000\u00a0]+(?=\n|$)")
+_SPACES = " \t\u3000\u00a0"
+_TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
 
 
 @register("repair.whitespace")
@@ -61,7 +62,9 @@ class Whitespace(Step):
             doc.sub(_CRLF, "\n", self.name, "line_ending")
         if _INVISIBLE.search(doc.text):
             doc.sub(_INVISIBLE, "", self.name, "invisible")
-        doc.sub(_TRAILING, "", self.name, "trailing_space")
+        t = doc.text
+        if t[-1:] in _SPACES or any(c + "\n" in t for c in _SPACES):  # substring tests in C, then the regex
+            doc.sub(_TRAILING, "", self.name, "trailing_space")
         keep = "\n" * (self.max_blank_lines + 1)
         if self.max_blank_lines >= 0 and "\n" * (self.max_blank_lines + 2) in doc.text:
             doc.sub(re.compile(f"\\n{{{self.max_blank_lines + 2},}}"), keep, self.name, "blank_lines")
