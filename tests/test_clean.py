@@ -268,3 +268,21 @@ def test_repetition_signals_match_counting_ngram_strings(texts):
         want = _repetition_by_sets(text) if text else dict.fromkeys(signals, 0.0)
         assert signals == pytest.approx(want)
     assert repetition(np.frombuffer(texts[0].encode("utf-32-le"), dtype=np.uint32)) == got[0]
+
+
+@given(st.lists(st.text(alphabet="我爱北京。！？!?；;\nab", max_size=60), min_size=1, max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_sentence_signals_match_splitting_each_text(texts):
+    """filter.quality measures sentences for a batch at once; each text's mean and longest sentence are those of
+    its runs between stops, found one text at a time."""
+    import re
+
+    from taosha.document import Document
+    from taosha.filters.quality import Quality
+
+    docs = [Document(str(k), t) for k, t in enumerate(texts)]
+    Quality(min_chars=0, languages=(), min_han_share=0).process_batch(docs)
+    for doc, text in zip(docs, texts, strict=True):
+        runs = [len(m.group()) for m in re.finditer("[^。！？!?；;\n]+", text)] or [0]
+        assert doc.signals["sentence_max"] == max(runs)
+        assert doc.signals["sentence_mean"] == pytest.approx(sum(runs) / len(runs), abs=0.051)

@@ -7,7 +7,6 @@ n-gram (n = 2…4), computed with vectorised rolling hashes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +16,7 @@ import numpy as np
 from taosha.document import Document
 from taosha.step import Step, register
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+_STOPS = "。！？!?；;\n"  # sentences are the runs between them
 _HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF))
 CJK_PUNCT = "，。、；：？！“”‘’（）《》【】—…·「」『』"
 HAN, PUNCT, DIGIT, LATIN = 1, 2, 3, 4
@@ -80,19 +79,28 @@ def repetitions(
     """Per text (an array of code points): `dup_ngram_N`, the share of characters inside an N-gram seen twice
     or more in the text, and `top_ngram_N`, the share of its most frequent N-gram (N-grams of characters).
 
-    The texts are laid end to end, each followed by distinct characters no text has, so no n-gram spans two;
-    keys carry their text's number, so no n-gram matches another text's. Bigrams are compared exactly, by
-    their two code points. An n-gram repeats only if every bigram inside it repeats, so past n = 2 only the
-    positions whose next two bigrams repeat are candidates (few, in ordinary text); their 3…10-gram 64-bit
-    polynomial hashes are the rows of one array, sorted row by row in one call. A batch of texts costs a few
-    numpy calls in all, not a few per text and n.
-
     >>> r, = repetitions([np.frombuffer("我爱北京，我爱上海".encode("utf-32-le"), dtype=np.uint32)])
     >>> r["dup_ngram_2"], r["dup_ngram_3"], r["top_ngram_2"]
     (0.4444444444444444, 0.0, 0.4444444444444444)
     """
+    table = repetition_table(texts, ns, tops)
+    columns = {key: values.tolist() for key, values in table.items()}
+    return [{key: values[k] for key, values in columns.items()} for k in range(len(texts))]
+
+
+def repetition_table(
+    texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)
+) -> dict[str, np.ndarray]:
+    """`repetitions` as one array per signal (a value per text).
+
+    The texts are laid end to end, each followed by distinct characters no text has, so no n-gram spans two;
+    keys carry their text's number, so no n-gram matches another text's. Bigrams are compared exactly, by
+    their two code points. An n-gram at i repeats only if the (n-1)-grams at i and i+1 do, so past n = 2
+    only those positions are candidates (fewer at each n, few in ordinary text), compared by 64-bit
+    polynomial hashes. Each n costs a few numpy calls for the whole batch, not a few per text.
+    """
     docs = len(texts)
-    outs = [{f"dup_ngram_{n}": 0.0 for n in ns} | {f"top_ngram_{n}": 0.0 for n in tops} for _ in texts]
+    outs = {f"dup_ngram_{n}": np.zeros(docs) for n in ns} | {f"top_ngram_{n}": np.zeros(docs) for n in tops}
     if not docs:
         return outs
     last = max(max(ns), max(tops))
@@ -137,12 +145,11 @@ def repetitions(
             continue
         hits = np.flatnonzero(covered[n]) if n == 2 else covered[n]
         if len(hits):
-            for d in np.flatnonzero(share := _covered(hits, n, doc_of, docs)):
-                outs[d][f"dup_ngram_{n}"] = float(share[d]) / int(lengths[d])
-    for n in tops:  # every n-gram longer than the candidates' rows (all, when none is one) occurs once
+            outs[f"dup_ngram_{n}"] = _covered(hits, n, doc_of, docs) / np.maximum(lengths, 1)
+    for n in tops:  # every n-gram longer than the last candidates (all, when none is one) occurs once
         top = top_of.get(n)
-        for d in np.flatnonzero(lengths >= n):
-            outs[d][f"top_ngram_{n}"] = (1 if top is None else int(top[d])) * n / int(lengths[d])
+        counts = np.ones(docs) if top is None else top.astype(np.float64)
+        outs[f"top_ngram_{n}"] = np.where(lengths >= n, counts * n / np.maximum(lengths, 1), 0.0)
     return outs
 
 
@@ -155,6 +162,32 @@ def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
     """(share of characters inside an n-gram seen twice or more, share of the most frequent n-gram)."""
     r = repetition(points, range(n, n + 1), (n,))
     return r[f"dup_ngram_{n}"], r[f"top_ngram_{n}"]
+
+
+@lru_cache(maxsize=1)
+def _stops() -> np.ndarray:
+    lut = np.zeros(0x110000, dtype=bool)
+    lut[[ord(c) for c in _STOPS]] = True
+    return lut
+
+
+def _sentences(flat: np.ndarray, which: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text laid end to end in `flat` (`which` text each position is): the mean and the largest length of
+    its sentences, the runs between stops (0 and 0 for a text with none)."""
+    docs = len(lengths)
+    stop = _stops()[flat]
+    first = np.zeros(len(flat), dtype=bool)  # a sentence starts after a stop or where its text starts
+    first[1:] = stop[:-1]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    first[starts[lengths > 0]] = True
+    first &= ~stop
+    sentences = np.bincount(which[first], minlength=docs)
+    chars = np.bincount(which[~stop], minlength=docs)
+    run = np.cumsum(first) - 1  # each position's sentence (where it is not a stop)
+    run_lengths = np.bincount(run[~stop], minlength=int(first.sum()))
+    longest = np.zeros(docs, dtype=np.int64)
+    np.maximum.at(longest, which[first], run_lengths)
+    return chars / np.maximum(sentences, 1), longest
 
 
 @lru_cache(maxsize=1)
@@ -209,28 +242,25 @@ class Quality(Step):
         texts = [d.text for d in docs]
         points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in texts]
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        # character classes of every text in one call: (text number * 5 + class) counted
-        which = np.repeat(np.arange(len(texts), dtype=np.int64) * 5, lengths)
-        counts = np.bincount(which + _classes()[np.concatenate(points)] if len(which) else which,
-                             minlength=5 * len(texts)).reshape(len(texts), 5)
+        size = np.maximum(lengths, 1)
+        columns: dict[str, list] = {"chars": lengths.tolist()}
+        # per text, in a few calls for the batch: character classes ((text number * 5 + class) counted) and
+        # sentences (runs between sentence stops)
+        flat = np.concatenate(points) if len(texts) else np.zeros(0, dtype=np.uint32)
+        which = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        counts = np.bincount(which * 5 + _classes()[flat], minlength=5 * len(texts)).reshape(len(texts), 5)
+        for key, cls in (("han_share", HAN), ("punct_share", PUNCT), ("digit_share", DIGIT), ("latin_share", LATIN)):
+            columns[key] = np.round(counts[:, cls] / size, 4).tolist()
+        mean, longest = _sentences(flat, which, lengths)
+        columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
+        for key, values in repetition_table(points).items():
+            columns[key] = np.round(values, 4).tolist()
         signals = []
-        for text, n, c, rep in zip(texts, lengths.tolist(), counts, repetitions(points), strict=True):
-            han = c[HAN] / max(1, n)
-            sig = {
-                "chars": n,
-                "han_share": round(float(han), 4),
-                "punct_share": round(float(c[PUNCT] / max(1, n)), 4),
-                "digit_share": round(float(c[DIGIT] / max(1, n)), 4),
-                "latin_share": round(float(c[LATIN] / max(1, n)), 4),
-            }
-            lengths_ = [len(m.group()) for m in _SENTENCE.finditer(text)] or [0]
-            sig["sentence_mean"] = round(sum(lengths_) / len(lengths_), 1)
-            sig["sentence_max"] = max(lengths_)
+        for k, text in enumerate(texts):
+            sig = {key: values[k] for key, values in columns.items()}
             lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
             sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
-            for key, value in rep.items():
-                sig[key] = round(value, 4)
-            sig["language"], sig["language_prob"] = language(text, han)
+            sig["language"], sig["language_prob"] = language(text, counts[k, HAN] / max(1, len(text)))
             signals.append(sig)
         # every signal is measured before any document changes (process_batch's contract)
         for doc, sig in zip(docs, signals, strict=True):
