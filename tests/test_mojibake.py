@@ -227,3 +227,20 @@ def test_one_punctuation_mark_in_utf8_read_as_gbk_before_a_latin_word(step, trut
     assert garbled.startswith("銆丆")
     text = "苦力的英文写法有Cooli{}等多种，源自印地语。"
     assert fix(step, text.format(garbled)).text == text.format(truth)
+
+
+def test_big5_read_as_gb18030_between_digits_with_its_private_use_punctuation(step):
+    # ° (Big5 A2 58) becomes a private-use character under GB18030; two together, or one by a digit, are evidence
+    truth = "位於北緯13.2°至13.7°，東經144.6°至145.0°之間。"
+    garbled = truth.encode("big5").decode("gb18030")
+    page = "關島是美國在西太平洋的屬地，島上的居民大多是查莫洛人。{}全島面積約五百四十平方公里。"
+    assert fix(step, page.format(garbled)).text == page.format(truth)
+
+
+@pytest.mark.parametrize("text", [
+    "\ue600 首页 \ue601 新闻 \ue602 关于我们。本站提供最新的新闻资讯和评论。",
+    "點擊\ue60a進入首頁，\ue60b查看更多內容。台灣的新聞每天更新。",
+])
+def test_icon_font_glyphs_are_not_big5_punctuation(step, text):
+    # a lone private-use character among words is an icon font's glyph, not a misread byte pair
+    assert fix(step, text).text == text

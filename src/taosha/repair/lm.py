@@ -28,6 +28,8 @@ BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
+SYMBOLS = frozenset("°℃％‰±×÷§№")  # units and signs of measurements: ordinary beside numbers
+SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
 # of a punctuation pair is most likely a comma, hardly ever 〉
 PUNCT_LOGPS = {"，": -3.3, "。": -3.9, "、": -4.9, "“": -5.2, "”": -5.2, "：": -5.6, "；": -6.5, "？": -6.5,
@@ -54,6 +56,8 @@ class CharLM:
             return LETTER_LOGP if c.isalpha() else ASCII_LOGP
         if c in PUNCT:
             return PUNCT_LOGPS.get(c, PUNCT_LOGP)
+        if c in SYMBOLS:
+            return SYMBOL_LOGP
         if "\u3100" <= c <= "\u312f":
             return BOPOMOFO_LOGP
         return UNKNOWN_LOGP
@@ -136,7 +140,7 @@ def model(common_size: int = 8000) -> CharLM:
     logp = {c: math.log(n / total) for c, n in freq.items()}
     common = np.zeros(0x110000, dtype=np.uint8)
     common[:0x80] = 1
-    common[[ord(c) for c in PUNCT]] = 1
+    common[[ord(c) for c in PUNCT | SYMBOLS]] = 1
     common[0x3000] = 1
     common[0x3040:0x3100] = 1  # kana: Japanese in Chinese text is ordinary, not a sign of mojibake
     common[0xAC00:0xD7A4] = 1  # Hangul syllables: Korean names and terms, as ordinary

@@ -46,6 +46,7 @@ _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _TO_BYTES_SPECIAL = re.compile("[?€]")
+_PUA = re.compile("[\ue000-\uf8ff]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
 # (reason, codec that misread the bytes, codec they were written in)
@@ -352,11 +353,14 @@ class Mojibake(Step):
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before
             ) -> str:
                 nonlocal count
-                if rare_before:
-                    n = rare_before[m.end()] - rare_before[m.start()]
-                    if n == 0 or (n < 3 and not _odd_after_digit(m.group(), lm)):
-                        return m.group()  # neither a cluster of three nor one after a digit can be in it
                 run = m.group()
+                # GB18030 reads Big5's punctuation (°, ：, 、) as private-use characters: evidence when two come
+                # together or one stands by a digit (one alone may be an icon font's)
+                pua = wrong == "gb18030" and _pua_evidence(run, 0, len(run))
+                if rare_before and not pua:
+                    n = rare_before[m.end()] - rare_before[m.start()]
+                    if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
+                        return run  # neither a cluster of three nor one after a digit can be in it
                 if points is not None and right == "utf-8":
                     if wrong != "gb18030":
                         return run  # the short-run sign is one of GBK's byte classes (and `points` predate edits)
@@ -364,7 +368,7 @@ class Mojibake(Step):
                     if k == len(points) or points[k] >= m.end():
                         return run
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if right != "utf-8" and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
+                if right != "utf-8" and not pua and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
                     return run
                 best = _best_window(run, wrong, right, lm, self.min_gain)
                 if best is None:
@@ -628,12 +632,13 @@ def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) 
     for i, j in windows:
         best = None
         for a in range(i, min(i + 3, j)):  # the scan may take a clean neighbour in: trim up to 2 a side
-            for b in range(j, max(j - 3, a + 1), -1):
+            for b in range(j, max(j - 3, a + 1 if j - i > 1 else a), -1):  # a one-character window stays whole
                 fixed = _redecode_span(run[a:b], wrong, right)
                 if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
                     continue
                 if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
-                        len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm))):
+                        len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm)
+                        and not (wrong == "gb18030" and _pua_evidence(run, a, b) and not _PUA.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
@@ -716,6 +721,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[in
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
             if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
+                             or (wrong == "gb18030" and _pua_evidence(run, start, best_end))
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
@@ -757,6 +763,15 @@ def _odd_after_digit(run: str, lm: CharLM) -> bool:
     """Whether a rare or off-script character follows a digit in the run (年 read as Big5 in 2016爛)."""
     common = lm.common
     return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
+
+
+def _pua_evidence(run: str, start: int, end: int) -> bool:
+    """Private-use characters in `run[start:end]` that read as Big5 misread as GB18030: two at least, or one
+    next to a digit (13.2\ue53e for 13.2°); a lone one may be an icon font's glyph."""
+    found = [m.start() for m in _PUA.finditer(run, start, end)]
+    if len(found) >= 2:
+        return True
+    return any((k and run[k - 1].isdigit()) or run[k + 1 : k + 2].isdigit() for k in found)
 
 
 def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
