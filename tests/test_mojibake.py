@@ -244,3 +244,12 @@ def test_big5_read_as_gb18030_between_digits_with_its_private_use_punctuation(st
 def test_icon_font_glyphs_are_not_big5_punctuation(step, text):
     # a lone private-use character among words is an icon font's glyph, not a misread byte pair
     assert fix(step, text).text == text
+
+
+@pytest.mark.parametrize("truth", ["次年，以", "同样地，40"])
+def test_gbk_punctuation_read_as_big5_zhuyin_in_simplified_text(step, truth):
+    # GBK's ， (A3 AC) is Big5's ㄛ: zhuyin in a simplified page is misread punctuation, not Taiwan's spelling
+    garbled = truth.encode("gbk").decode("big5")
+    assert "ㄛ" in garbled
+    page = "他在那年被贬为庶人，后来又被召回朝廷。{}大臣们纷纷上书请求恢复他的官职。"
+    assert fix(step, page.format(garbled)).text == page.format(truth)

@@ -28,6 +28,7 @@ BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
+ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞"
 SYMBOLS = frozenset("°℃％‰±×÷§№")  # units and signs of measurements: ordinary beside numbers
 SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
@@ -99,7 +100,9 @@ def for_script(script: str) -> CharLM:
     from taosha.repair.script import _tables
 
     simp, trad = _tables()
-    off = {"simplified": trad, "traditional": simp}.get(script, "")
+    # zhuyin letters belong to Taiwan's text: in a simplified document they are GBK's full-width punctuation read
+    # as Big5 (，。（） become ㄛ﹝ㄗㄘ)
+    off = {"simplified": trad + ZHUYIN_AS_BIG5, "traditional": simp}.get(script, "")
     base = model()
     common = base.common
     if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves

@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.lm import WORD_BONUS, CharLM, for_script, model
+from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
 from taosha.repair.script import _tables, codepoints, detect
 from taosha.step import Step, register
@@ -483,7 +483,7 @@ def _gate_table() -> np.ndarray:
     table[0xC0:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
-    table[[ord(c) for c in trad]] |= TRAD_ONLY
+    table[[ord(c) for c in trad + ZHUYIN_AS_BIG5]] |= TRAD_ONLY  # zhuyin: Taiwan's, as traditional characters are
     table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
     table[ord("0") : ord("9") + 1] |= DIGIT
     table[ord("A") : ord("Z") + 1] |= LETTER
