@@ -253,3 +253,17 @@ def test_gbk_punctuation_read_as_big5_zhuyin_in_simplified_text(step, truth):
     assert "ㄛ" in garbled
     page = "他在那年被贬为庶人，后来又被召回朝廷。{}大臣们纷纷上书请求恢复他的官职。"
     assert fix(step, page.format(garbled)).text == page.format(truth)
+
+
+def test_a_byte_gained_inside_a_latin_word(step):
+    # a stray lead byte before the l of Mozilla made one GBK character with it: skipping the byte restores the word
+    assert fix(step, "能。Mozi鮨la Firefox在2004年发布。").text == "能。Mozilla Firefox在2004年发布。"
+
+
+@pytest.mark.parametrize("text", [
+    "华硕是一家OEM製造商，总部在台北。", "紫色那片CD裡，Fast Car最好听。", "与日本选货店舖Beams推出联名款。",
+    "总面积316 K㎡,东西长22公里。", "Russell–Einstein宣言最初称为《科学家要求废止战争》。",
+])
+def test_characters_beside_latin_words_are_not_gained_bytes(step, text):
+    # their second byte is a letter too, but they stand beside a word, not inside one
+    assert fix(step, text).text == text

@@ -19,6 +19,7 @@ import numpy as np
 # letter is mostly debris of a wrong decoding, digits and punctuation are ordinary.
 ASCII_LOGP = -7.0
 LETTER_LOGP = -11.0
+LETTER_IN_WORD_LOGP = -2.5  # a letter after a letter
 QMARK_LOGP = -14.0
 PUNCT_LOGP = -8.0  # the rarer punctuation; the frequent ones in PUNCT_LOGPS
 UNKNOWN_LOGP = -17.0
@@ -69,7 +70,10 @@ class CharLM:
         total = 0.0
         prev = ""
         for c in text:
-            total += char(c)
+            if c.isascii() and c.isalpha() and prev.isascii() and prev.isalpha() and prev:
+                total += LETTER_IN_WORD_LOGP  # the next letter of a Latin word is no surprise
+            else:
+                total += char(c)
             if prev and prev + c in words:
                 total += WORD_BONUS
             prev = c
@@ -145,6 +149,8 @@ def model(common_size: int = 8000) -> CharLM:
     common[:0x80] = 1
     common[[ord(c) for c in PUNCT | SYMBOLS]] = 1
     common[0x3000] = 1
+    common[0x2010:0x2028] = 1  # dashes, quotes, bullets, ellipsis
+    common[0x2030:0x203B] = 1  # per mille, primes (′ ″), angle quotes
     common[0x3040:0x3100] = 1  # kana: Japanese in Chinese text is ordinary, not a sign of mojibake
     common[0xAC00:0xD7A4] = 1  # Hangul syllables: Korean names and terms, as ordinary
     common[0x3100:0x3130] = 1  # Bopomofo

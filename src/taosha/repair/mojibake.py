@@ -287,7 +287,7 @@ class Mojibake(Step):
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
             repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
-        if seen & {"qmark", "rare"}:
+        if seen & {"qmark", "rare", "glued"}:
             repairs += self._realign(doc, lm)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
@@ -417,7 +417,7 @@ class Mojibake(Step):
         return count
 
     def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
-        if "?" not in line and not lm.rare_cluster(line, *_DENSE):
+        if "?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None:
             return line, 0
         if line.count("?") > max(8, len(line) // 10):
             return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
@@ -446,8 +446,8 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER = (
-    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED = (
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -486,6 +486,12 @@ def _gate_table() -> np.ndarray:
     table[[ord(c) for c in trad + ZHUYIN_AS_BIG5]] |= TRAD_ONLY  # zhuyin: Taiwan's, as traditional characters are
     table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
     table[ord("0") : ord("9") + 1] |= DIGIT
+    for lead in range(0x81, 0xFF):  # GBK characters whose second byte is an ASCII letter (see _glued)
+        for trail in (*range(0x41, 0x5B), *range(0x61, 0x7B)):
+            try:
+                table[ord(bytes((lead, trail)).decode("gbk"))] |= GLUED
+            except UnicodeDecodeError:
+                pass
     table[ord("A") : ord("Z") + 1] |= LETTER
     table[ord("a") : ord("z") + 1] |= LETTER
     for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
@@ -560,6 +566,13 @@ class _Batch:
         hit[1:] = odd[1:] & self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]
         return self.count(hit)
 
+    def glued(self) -> np.ndarray:
+        """Per text: whether a rare character whose second byte is a letter stands inside a Latin word."""
+        g, letter = self.mask(GLUED) & self.mask(RARE), self.mask(LETTER)
+        hit = np.zeros(len(g), dtype=bool)
+        hit[1:-1] = g[1:-1] & letter[:-2] & letter[2:]
+        return self.count(hit) > 0
+
     def short_utf8(self) -> np.ndarray:
         """Per text: whether a short UTF-8 run read as GBK begins somewhere (see `_short_utf8`)."""
         hit = np.zeros(len(self.flags), dtype=bool)
@@ -577,6 +590,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
     dense_e = batch.dense(batch.mask(E_LEAD), 4, 2)
     short = batch.short_utf8()
+    glued = batch.glued()
     dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), 8, 2)
     n_simp, n_trad = batch.count(simp).tolist(), batch.count(trad).tolist()
     # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
@@ -594,6 +608,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             continue
         if bits & LATIN1 and _LATIN_RUN.search(text):
             seen.add("latin")
+        if glued[k]:
+            seen.add("glued")  # a byte gained or lost by a Latin word: for realignment
         if bits & E_LEAD:
             # traditional text has characters at those GBK positions too: confirm with the bytes themselves
             if dense_e[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
@@ -744,6 +760,9 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
             continue  # a question: 好吗? is punctuation, not a lost byte
         q = m.start()
         break
+    g = _next_glued(line, start, lm)
+    if g is not None and (q is None or g < q):
+        q = g
     # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
     end = len(line) - 3 if q is None else min(q, len(line) - 3)
     common = lm.common
@@ -751,6 +770,30 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
         if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + 4]) >= 2:
             return k
     return q
+
+
+_IN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+def _glued(c: str) -> bool:
+    """Whether `c` is a GBK character whose second byte is an ASCII letter: what a lead byte gained before a
+    letter makes (Mozi鮨la), or a character that lost its second byte makes with the letter after it (一臘emo)."""
+    try:
+        b = c.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A)
+
+
+def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
+    """The first rare character inside a Latin word whose second byte is a letter (see `_glued`), from `start`.
+    Only inside a word: many characters end in a letter byte and stand beside Latin words (OEM製造, CD裡, 舖Beams)."""
+    common = lm.common
+    for m in _IN_WORD.finditer(line, start):
+        c = m.group()
+        if not common[ord(c)] and _glued(c):
+            return m.start()
+    return None
 
 
 FREQUENT_LOGP = -9.0  # about the 2,500 most frequent characters (年 -5.6, 月 -6.8, 针 -9.0; 偣 -13.4)
@@ -796,7 +839,12 @@ def _words(lm: CharLM, text: str) -> int:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for c in text if c.isascii() and c.isalpha())
+    """ASCII letters standing alone (no letter beside them): a repair may complete a Latin word (Mozilla),
+    not make a letter appear among Chinese characters (騑騑 -> 騑向W)."""
+    n = len(text)
+    return sum(1 for k, c in enumerate(text) if c.isascii() and c.isalpha()
+               and not (k and text[k - 1].isascii() and text[k - 1].isalpha())
+               and not (k + 1 < n and text[k + 1].isascii() and text[k + 1].isalpha()))
 
 
 # what asks: a '?' after one of these (in its sentence) is a question mark, elsewhere a lost byte
@@ -901,6 +949,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
     # invalid pair: the damage began up to a sentence before it
     reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
+    if line[point] != "?" and _IN_WORD.match(line, point) and not lm.common[ord(line[point])] and _glued(line[point]):
+        reach = max(reach, 1)  # a byte gained inside a Latin word (Mozi鮨la): skipping it is one of the hypotheses
     for back in range(reach):
         b = point - back
         if b < 0:
