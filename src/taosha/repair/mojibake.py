@@ -567,8 +567,8 @@ class _Batch:
         return self.count(hit)
 
     def glued(self) -> np.ndarray:
-        """Per text: whether a rare character whose second byte is a letter stands inside a Latin word."""
-        g, letter = self.mask(GLUED) & self.mask(RARE), self.mask(LETTER)
+        """Per text: whether a character whose second byte is a letter stands inside a Latin word."""
+        g, letter = self.mask(GLUED), self.mask(LETTER)  # rare for the document's script: judged later
         hit = np.zeros(len(g), dtype=bool)
         hit[1:-1] = g[1:-1] & letter[:-2] & letter[2:]
         return self.count(hit) > 0
