@@ -267,3 +267,11 @@ def test_a_byte_gained_inside_a_latin_word(step):
 def test_characters_beside_latin_words_are_not_gained_bytes(step, text):
     # their second byte is a letter too, but they stand beside a word, not inside one
     assert fix(step, text).text == text
+
+
+@pytest.mark.parametrize("truth", ["18岁在", "1999年在"])
+def test_gbk_read_as_big5_in_a_stretch_that_begins_at_a_digit(step, truth):
+    # every character of the stretch rare or off-script, every reading frequent, the stretch against a digit
+    garbled = truth.encode("gbk").decode("big5")
+    page = "他出生在河北省的一个小村庄，家里很穷。{}全国速滑达标赛上为八一队夺得金牌。"
+    assert fix(step, page.format(garbled)).text == page.format(truth)

@@ -624,7 +624,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             off = "trad" if n_simp[k] > n_trad[k] else "simp" if n_trad[k] > n_simp[k] else None
             odd = off or ("rare" if bits & RARE else None)
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
-                    odd is not None and bits & DIGIT and digits[odd][k] >= 2):
+                    odd is not None and bits & DIGIT and digits[odd][k] >= 1):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
         out.append(frozenset(seen))
     return out
@@ -821,10 +821,18 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
     """Misread characters that each stand next to a digit (2016爛9堎 for 2016年9月: dates and counts), two at
     least, every one rare or off-script and every one read right among the most frequent characters."""
     wrong = [k for k in range(start, end) if not run[k].isascii()]
-    if len(wrong) < 2:
+    if not wrong:
         return False
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(run) and run[k].isdigit()
+
+    if len(wrong) == 1 and not (digit(wrong[0] - 1) and digit(wrong[0] + 1)):
+        return False  # one alone only between digits (8堎21 for 8月21)
+    # each one by a digit, or the stretch of them (no ASCII inside) beginning or ending at one (18呡婓: 18岁在)
+    stretch = wrong[-1] - wrong[0] + 1 == len(wrong) and (digit(wrong[0] - 1) or digit(wrong[-1] + 1))
     for k in wrong:
-        if not ((k and run[k - 1].isdigit()) or (k + 1 < len(run) and run[k + 1].isdigit())):
+        if not (stretch or digit(k - 1) or digit(k + 1)):
             return False
         right = fixed[k] if fixed is not None else None
         if lm.common[ord(run[k])] or (right is not None and lm.char(right) < FREQUENT_LOGP):
