@@ -446,8 +446,8 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED = (
-    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5 = (
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -486,6 +486,18 @@ def _gate_table() -> np.ndarray:
     table[[ord(c) for c in trad + ZHUYIN_AS_BIG5]] |= TRAD_ONLY  # zhuyin: Taiwan's, as traditional characters are
     table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
     table[ord("0") : ord("9") + 1] |= DIGIT
+    # what Big5 made of GBK bytes that read as a frequent character (AS_GBK), and what GB18030 made of Big5
+    # bytes that do (AS_BIG5): one such character after a digit is a sign (2016爛: 年)
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            pair = bytes((lead, trail))
+            for wrong, right, bit in (("big5", "gbk", AS_GBK), ("gb18030", "big5", AS_BIG5)):
+                try:
+                    misread, meant = pair.decode(wrong), pair.decode(right)
+                except UnicodeDecodeError:
+                    continue
+                if len(misread) == 1 and lm.logp.get(meant, -99.0) >= FREQUENT_LOGP:
+                    table[ord(misread)] |= bit
     for lead in range(0x81, 0xFF):  # GBK characters whose second byte is an ASCII letter (see _glued)
         for trail in (*range(0x41, 0x5B), *range(0x61, 0x7B)):
             try:
@@ -597,6 +609,10 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
     digits = {"trad": batch.after_digit(trad | rare), "simp": batch.after_digit(simp | rare),
               "rare": batch.after_digit(rare)}
+    # one is enough when its bytes read the other way make a frequent character
+    as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
+    one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
+           "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
     for k, text in enumerate(texts):
         seen = set()
@@ -624,7 +640,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             off = "trad" if n_simp[k] > n_trad[k] else "simp" if n_trad[k] > n_simp[k] else None
             odd = off or ("rare" if bits & RARE else None)
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
-                    odd is not None and bits & DIGIT and digits[odd][k] >= 1):
+                    odd is not None and bits & DIGIT and (digits[odd][k] >= 2 or one[odd][k])):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
         out.append(frozenset(seen))
     return out
