@@ -275,3 +275,12 @@ def test_gbk_read_as_big5_in_a_stretch_that_begins_at_a_digit(step, truth):
     garbled = truth.encode("gbk").decode("big5")
     page = "他出生在河北省的一个小村庄，家里很穷。{}全国速滑达标赛上为八一队夺得金牌。"
     assert fix(step, page.format(garbled)).text == page.format(truth)
+
+
+@pytest.mark.parametrize("text", [
+    "美國作家哈雷與黑人領袖麥康姆?X合著的《麥康姆?X自傳》，由詹姆斯?喬伊斯的研究者埃爾曼作序。",
+    "一個住日本的......??天生魔女??......也是我們的好朋友。",
+])
+def test_question_marks_in_genuine_traditional_text_are_not_gbk_damage(step, text):
+    # a Big5 page's '?' is a character Big5 lacks (the · of a foreign name), not a GBK byte lost
+    assert fix(step, text).text == text

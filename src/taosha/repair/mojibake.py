@@ -29,7 +29,7 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
-from taosha.repair.script import _tables, codepoints, detect
+from taosha.repair.script import ScriptInfo, _tables, codepoints, detect
 from taosha.step import Step, register
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
@@ -46,6 +46,7 @@ _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _TO_BYTES_SPECIAL = re.compile("[?€]")
+_TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 _PUA = re.compile("[\ue000-\uf8ff]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
@@ -287,7 +288,7 @@ class Mojibake(Step):
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
             repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
-        if seen & {"qmark", "rare", "glued"}:
+        if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
             repairs += self._realign(doc, lm)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
@@ -440,6 +441,15 @@ class Mojibake(Step):
 _GAIN_SPAN, _GAIN_PER_CHAR = 6, 4.0
 _OFF_DENSE = (6, 3)  # what the pair repair itself asks of a run: 3 odd characters within 6
 _DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
+
+
+def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
+    """Traditional text with no sign of a converter (annotations, mixed sentences, slips): written in Big5 or
+    UTF-8, not in GBK, so GBK's lost and gained bytes are not looked for in it (a `?` there is a character Big5
+    lacks: 麥康姆?X for 麥康姆·X)."""
+    if info.script != "traditional" or _TONE_MARKED.search(text):
+        return False  # a tone-marked reading in parentheses is a spinner's annotation
+    return detect(text).script == "traditional"  # with the converter's slips, which the prior did not count
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
