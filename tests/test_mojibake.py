@@ -134,6 +134,7 @@ def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     "他的名字叫彧，字文若，是曹操的谋士。",  # rare characters in names
     "法国 café 和德国 Straße 都很有名。",  # Latin letters with diacritics
     "╔════╗ 表格边框",
+    "在查找中，使用「*」表示任意多个字符，使用「_」或「?」表示一个字符。",  # the character itself, quoted
 ])
 def test_clean_text_is_left_alone(step, clean):
     doc = fix(step, clean)

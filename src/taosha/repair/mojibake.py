@@ -888,6 +888,9 @@ _ASKING = re.compile("什么|什麼|为何|為何|怎|如何|哪|谁|誰|几|幾
 _SENTENCE_END = re.compile("[。！？!；;\n]")
 
 
+_OPENING, _CLOSING = "「『“‘（(《〈【\"'", "」』”’）)》〉】\"'"
+
+
 def _unrepaired(text: str, lm: CharLM) -> int:
     """`?` left next to East Asian text that does not end a question: damage around it (a rare character
     or another `?` within two characters before or three after), or, in the middle of a line of East Asian
@@ -896,6 +899,8 @@ def _unrepaired(text: str, lm: CharLM) -> int:
     count = 0
     for m in _SUSPECT_Q.finditer(text):
         i = m.start()
+        if i and text[i - 1] in _OPENING and text[i + 1 : i + 2] in _CLOSING and text[i + 1 : i + 2]:
+            continue  # the character itself, quoted: 使用「?」表示一个字符
         around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
         if "?" in around or lm.rare_count(around) or not _asks(text, i):
             count += 1
