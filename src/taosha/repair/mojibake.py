@@ -942,14 +942,23 @@ def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _decode_from(line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM) -> str | None:
+def _decode_from(
+    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM,
+    bytes_of: dict[tuple[int, int], list[int] | None] | None = None,
+) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
 
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
-    last characters agree with the line, the rest of the line is kept as it is."""
+    last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
+    stretches between the hypotheses of one damage (two of them resume at each place)."""
     for n in (48, 192):  # damage that does not realign within a few sentences is not this kind
         stop = min(len(line), resume + n)
-        raw = to_bytes(line[resume:stop])
+        if bytes_of is None:
+            raw = to_bytes(line[resume:stop])
+        elif (resume, stop) in bytes_of:
+            raw = bytes_of[resume, stop]
+        else:
+            raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
             return None
         fixed = decode_tokens(head + raw[skip:], lm)
@@ -999,9 +1008,10 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         candidates.append((1, b, [UNKNOWN], b, 0))
         candidates.append((2, b, [], b, 1))
     best: tuple[float, int, str, int, int] | None = None
+    bytes_of: dict[tuple[int, int], list[int] | None] = {}
     asks = line[point] != "?" or _asks(line, point)
     for priority, b, head, resume, skip in candidates:
-        new_line = _decode_from(line, b, head, resume, skip, lm)
+        new_line = _decode_from(line, b, head, resume, skip, lm, bytes_of)
         if new_line is None or new_line == line:
             continue
         k, e_old, e_new = changed_run(line, new_line, b)
