@@ -92,24 +92,36 @@ def test_gbk_read_as_big5_with_frequent_traditional_characters(step):
     assert fix(step, page).text == page.replace(garbled, truth)
 
 
-@pytest.mark.parametrize("truth, before, after", [
-    # mostly frequent characters, few rare: each one gains much by being read right, and the reading makes words
-    ("潘均顺于1916年前往俄国从事劳动业，由于1917年俄国革命爆发的关系无法回国。",
-     "潘均顺是因第二次世界大战期间保护犹太人女孩而成为首位获得国际义人称号的华裔人士。",
-     "起先居住于莫斯科，1936年搬至乌克兰哈尔科夫。妻子于第二次世界大战前便已去世，婚后育有两子。"),
-    # three odd characters within six (what the repair asks of a run) are enough for the gate
-    ("384年正月，", "邺城陷落，前燕灭亡。", "任前秦荥阳太守的余蔚，和昌黎的鲜卑人卫驹各率己兵投降了慕容垂。"),
-    ("但大空家的主", "投靠母亲生前的老朋友－大空家。", "人大空自豪，偏偏刚好是「关东大空组」的组长。"),
-], ids=["frequent-characters", "date", "name"])
-def test_gbk_read_as_big5_in_ordinary_characters(step, truth, before, after):
-    garbled = truth.encode("gbk").decode("big5")
-    assert fix(step, before + garbled + after).text == before + truth + after
-
-
 def test_japanese_is_not_read_as_gbk_misread_as_big5(step):
     # kana read as Big5 bytes and decoded as GBK give frequent characters too, but no words
     text = "日々私たちが過ごしている日常は、実は、奇跡の連続なのかもしれない。"
     assert fix(step, text).text == text
+
+
+SIMPLIFIED_PAGE = "他出生在河北省的一个小村庄，家里很穷。{}大臣们纷纷上书请求恢复他的官职。"
+TRADITIONAL_PAGE = "關島是美國在西太平洋的屬地，島上的居民大多是查莫洛人。{}全島面積約五百四十平方公里。"
+
+
+@pytest.mark.parametrize("truth, written, read, page", [
+    # mostly frequent characters, few rare: each gains much by being read right, and the reading makes words
+    ("潘均顺于1916年前往俄国从事劳动业，由于1917年俄国革命爆发的关系无法回国。", "gbk", "big5", SIMPLIFIED_PAGE),
+    # three odd characters within six (what the repair asks of a run) are enough for the gate
+    ("384年正月，", "gbk", "big5", SIMPLIFIED_PAGE),
+    ("但大空家的主", "gbk", "big5", SIMPLIFIED_PAGE),
+    # GBK's ， (A3 AC) is Big5's ㄛ: zhuyin in a simplified page is misread punctuation, not Taiwan's spelling
+    ("次年，以", "gbk", "big5", SIMPLIFIED_PAGE),
+    ("同样地，40", "gbk", "big5", SIMPLIFIED_PAGE),
+    # a stretch against a digit, every character rare or off-script, every reading frequent
+    ("18岁在", "gbk", "big5", SIMPLIFIED_PAGE),
+    ("1999年在", "gbk", "big5", SIMPLIFIED_PAGE),
+    # ° (Big5 A2 58) becomes a private-use character under GB18030: two together, or one by a digit, are evidence
+    ("位於北緯13.2°至13.7°，東經144.6°至145.0°之間。", "big5", "gb18030", TRADITIONAL_PAGE),
+], ids=["frequent-characters", "date", "name", "zhuyin-comma", "zhuyin-before-digits", "age", "year",
+        "degrees"])
+def test_two_byte_misreadings_in_a_page(step, truth, written, read, page):
+    garbled = truth.encode(written).decode(read)
+    assert garbled != truth
+    assert fix(step, page.format(garbled)).text == page.format(truth)
 
 
 def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
@@ -135,6 +147,12 @@ def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     "法国 café 和德国 Straße 都很有名。",  # Latin letters with diacritics
     "╔════╗ 表格边框",
     "在查找中，使用「*」表示任意多个字符，使用「_」或「?」表示一个字符。",  # the character itself, quoted
+    # a lone private-use character among words is an icon font's glyph, not Big5 punctuation read as GB18030
+    "\ue600 首页 \ue601 新闻 \ue602 关于我们。本站提供最新的新闻资讯和评论。",
+    "點擊\ue60a進入首頁，\ue60b查看更多內容。台灣的新聞每天更新。",
+    # their second byte is a letter, but they stand beside a Latin word, not inside one: no gained byte
+    "华硕是一家OEM製造商，总部在台北。", "紫色那片CD裡，Fast Car最好听。", "与日本选货店舖Beams推出联名款。",
+    "总面积316 K㎡,东西长22公里。", "Russell–Einstein宣言最初称为《科学家要求废止战争》。",
 ])
 def test_clean_text_is_left_alone(step, clean):
     doc = fix(step, clean)
@@ -230,52 +248,9 @@ def test_one_punctuation_mark_in_utf8_read_as_gbk_before_a_latin_word(step, trut
     assert fix(step, text.format(garbled)).text == text.format(truth)
 
 
-def test_big5_read_as_gb18030_between_digits_with_its_private_use_punctuation(step):
-    # ° (Big5 A2 58) becomes a private-use character under GB18030; two together, or one by a digit, are evidence
-    truth = "位於北緯13.2°至13.7°，東經144.6°至145.0°之間。"
-    garbled = truth.encode("big5").decode("gb18030")
-    page = "關島是美國在西太平洋的屬地，島上的居民大多是查莫洛人。{}全島面積約五百四十平方公里。"
-    assert fix(step, page.format(garbled)).text == page.format(truth)
-
-
-@pytest.mark.parametrize("text", [
-    "\ue600 首页 \ue601 新闻 \ue602 关于我们。本站提供最新的新闻资讯和评论。",
-    "點擊\ue60a進入首頁，\ue60b查看更多內容。台灣的新聞每天更新。",
-])
-def test_icon_font_glyphs_are_not_big5_punctuation(step, text):
-    # a lone private-use character among words is an icon font's glyph, not a misread byte pair
-    assert fix(step, text).text == text
-
-
-@pytest.mark.parametrize("truth", ["次年，以", "同样地，40"])
-def test_gbk_punctuation_read_as_big5_zhuyin_in_simplified_text(step, truth):
-    # GBK's ， (A3 AC) is Big5's ㄛ: zhuyin in a simplified page is misread punctuation, not Taiwan's spelling
-    garbled = truth.encode("gbk").decode("big5")
-    assert "ㄛ" in garbled
-    page = "他在那年被贬为庶人，后来又被召回朝廷。{}大臣们纷纷上书请求恢复他的官职。"
-    assert fix(step, page.format(garbled)).text == page.format(truth)
-
-
 def test_a_byte_gained_inside_a_latin_word(step):
     # a stray lead byte before the l of Mozilla made one GBK character with it: skipping the byte restores the word
     assert fix(step, "能。Mozi鮨la Firefox在2004年发布。").text == "能。Mozilla Firefox在2004年发布。"
-
-
-@pytest.mark.parametrize("text", [
-    "华硕是一家OEM製造商，总部在台北。", "紫色那片CD裡，Fast Car最好听。", "与日本选货店舖Beams推出联名款。",
-    "总面积316 K㎡,东西长22公里。", "Russell–Einstein宣言最初称为《科学家要求废止战争》。",
-])
-def test_characters_beside_latin_words_are_not_gained_bytes(step, text):
-    # their second byte is a letter too, but they stand beside a word, not inside one
-    assert fix(step, text).text == text
-
-
-@pytest.mark.parametrize("truth", ["18岁在", "1999年在"])
-def test_gbk_read_as_big5_in_a_stretch_that_begins_at_a_digit(step, truth):
-    # every character of the stretch rare or off-script, every reading frequent, the stretch against a digit
-    garbled = truth.encode("gbk").decode("big5")
-    page = "他出生在河北省的一个小村庄，家里很穷。{}全国速滑达标赛上为八一队夺得金牌。"
-    assert fix(step, page.format(garbled)).text == page.format(truth)
 
 
 @pytest.mark.parametrize("text", [
