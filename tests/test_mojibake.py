@@ -260,3 +260,13 @@ def test_a_byte_gained_inside_a_latin_word(step):
 def test_question_marks_in_genuine_traditional_text_are_not_gbk_damage(step, text):
     # a Big5 page's '?' is a character Big5 lacks (the · of a foreign name), not a GBK byte lost
     assert fix(step, text).text == text
+
+
+def test_utf8_read_as_gbk_right_after_clean_text_whose_bytes_pass_for_utf8(step):
+    # the bytes of 村。 (B4 E5 A1 A3) look like the start of a UTF-8 sequence: the window is trimmed back to the
+    # misreading, not given up
+    truth = "属上海铁路局嘉兴车务段管辖，有沪昆客运专线经过本"
+    before = "嘉善南站是沪昆客运专线的一个车站，位于中国浙江省嘉善县大云镇江家村。"
+    after = "站。嘉善南站于2010年开通。"
+    garbled = truth.encode("utf-8").decode("gb18030")
+    assert fix(step, before + garbled + after).text == before + truth + after

@@ -673,7 +673,9 @@ def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) 
     out, pos, changed = [], 0, False
     for i, j in windows:
         best = None
-        for a in range(i, min(i + 3, j)):  # the scan may take a clean neighbour in: trim up to 2 a side
+        # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
+        # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
+        for a in range(i, min(i + (6 if right == "utf-8" else 3), j)):
             for b in range(j, max(j - 3, a + 1 if j - i > 1 else a), -1):  # a one-character window stays whole
                 fixed = _redecode_span(run[a:b], wrong, right)
                 if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
