@@ -19,6 +19,7 @@ of rare characters or Latin-1 letters, and a repair must win by a margin.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
+_PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
 # a '?' next to non-ASCII text, or inside a number that Chinese text goes on after (2009年9?12日: 月 lost a byte;
 # 20?12年: a byte gained), which clean text never writes
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
@@ -357,7 +359,7 @@ class Mojibake(Step):
                 run = m.group()
                 # GB18030 reads Big5's punctuation (°, ：, 、) as private-use characters: evidence when two come
                 # together or one stands by a digit (one alone may be an icon font's)
-                pua = wrong == "gb18030" and _pua_evidence(run, 0, len(run))
+                pua = wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())
                 if rare_before and not pua:
                     n = rare_before[m.end()] - rare_before[m.start()]
                     if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
@@ -371,13 +373,14 @@ class Mojibake(Step):
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
                 if right != "utf-8" and not pua and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
                     return run
-                best = _best_window(run, wrong, right, lm, self.min_gain)
+                best = _best_window(run, wrong, right, lm, self.min_gain, pua_ok=pua)
                 if best is None:
                     return run
                 count += 1
                 return best
 
-            doc.sub(_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN, fix, self.name, reason)
+            runs = _NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030" else _PAIR_RUN
+            doc.sub(runs, fix, self.name, reason)
         return count
 
     def _redecode_short(self, doc: Document, lm: CharLM, points: list[int]) -> int:
@@ -662,14 +665,16 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
                           rb"|\xe2\x80[\x94-\xa6])")
 
 
-def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) -> str | None:
+def _best_window(
+    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, pua_ok: bool = False
+) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
     one right character) the stretch of characters with the largest total gain."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong)
     else:
-        windows = _pair_windows(run, wrong, right, lm)
+        windows = _pair_windows(run, wrong, right, lm, pua_ok=pua_ok)
     out, pos, changed = [], 0, False
     for i, j in windows:
         best = None
@@ -682,7 +687,7 @@ def _best_window(run: str, wrong: str, right: str, lm: CharLM, min_gain: float) 
                     continue
                 if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
                         len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm)
-                        and not (wrong == "gb18030" and _pua_evidence(run, a, b) and not _PUA.search(fixed)))):
+                        and not (pua_ok and _PUA.search(run, a, b) and not _PUA.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
@@ -742,7 +747,7 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[int, int]]:
+def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, pua_ok: bool = False) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included)."""
     fixed = [_redecode_span(c, wrong, right) for c in run]
@@ -765,7 +770,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM) -> list[tuple[in
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
             if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
-                             or (wrong == "gb18030" and _pua_evidence(run, start, best_end))
+                             or (pua_ok and _PUA.search(run, start, best_end))
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
@@ -836,13 +841,17 @@ def _odd_after_digit(run: str, lm: CharLM) -> bool:
     return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
 
 
-def _pua_evidence(run: str, start: int, end: int) -> bool:
-    """Private-use characters in `run[start:end]` that read as Big5 misread as GB18030: two at least, or one
-    next to a digit (13.2\ue53e for 13.2°); a lone one may be an icon font's glyph."""
-    found = [m.start() for m in _PUA.finditer(run, start, end)]
-    if len(found) >= 2:
-        return True
-    return any((k and run[k - 1].isdigit()) or run[k + 1 : k + 2].isdigit() for k in found)
+def _pua_evidence(text: str, start: int, end: int) -> bool:
+    """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
+    characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
+    font's glyph."""
+    found = [m.start() for m in _PUA.finditer(text, start, end)]
+    if any(b - a <= 3 for a, b in itertools.pairwise(found)):
+        return True  # two together (icons stand one per word or link)
+    return any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k)
+
+
+_NUMBER_SIDE = frozenset("0123456789%")
 
 
 def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
