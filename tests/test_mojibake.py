@@ -111,6 +111,7 @@ TRADITIONAL_PAGE = "關島是美國在西太平洋的屬地，島上的居民大
     # GBK's ， (A3 AC) is Big5's ㄛ: zhuyin in a simplified page is misread punctuation, not Taiwan's spelling
     ("次年，以", "gbk", "big5", SIMPLIFIED_PAGE),
     ("同样地，40", "gbk", "big5", SIMPLIFIED_PAGE),
+    ("结构式为CHOH（HC=CH）", "gbk", "big5", SIMPLIFIED_PAGE),  # ㄗ alone between ASCII text: a run of its own
     # a stretch against a digit, every character rare or off-script, every reading frequent
     ("18岁在", "gbk", "big5", SIMPLIFIED_PAGE),
     ("1999年在", "gbk", "big5", SIMPLIFIED_PAGE),
@@ -118,8 +119,8 @@ TRADITIONAL_PAGE = "關島是美國在西太平洋的屬地，島上的居民大
     ("位於北緯13.2°至13.7°，東經144.6°至145.0°之間。", "big5", "gb18030", TRADITIONAL_PAGE),
     # ... and a private-use character alone between numbers is a run of its own (Big5's 到 read as GB18030)
     ("佔了90%到96%的比例", "big5", "gb18030", TRADITIONAL_PAGE),
-], ids=["frequent-characters", "date", "name", "zhuyin-comma", "zhuyin-before-digits", "age", "year",
-        "degrees", "between-percentages"])
+], ids=["frequent-characters", "date", "name", "zhuyin-comma", "zhuyin-before-digits", "zhuyin-bracket", "age",
+        "year", "degrees", "between-percentages"])
 def test_two_byte_misreadings_in_a_page(step, truth, written, read, page):
     garbled = truth.encode(written).decode(read)
     assert garbled != truth

@@ -43,6 +43,9 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
+_ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
+_PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
+_MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
 # a '?' next to non-ASCII text, or inside a number that Chinese text goes on after (2009年9?12日: 月 lost a byte;
 # 20?12年: a byte gained), which clean text never writes
 _SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
@@ -344,6 +347,9 @@ class Mojibake(Step):
         if points is not None and not pairs:
             return self._redecode_short(doc, lm, points)
         count = 0
+        # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
+        # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
+        zhuyin_off = "ㄛ" in lm.off_script
         for reason, wrong, right in REDECODES:
             if not (utf8 if right == "utf-8" else pairs):
                 continue
@@ -359,7 +365,8 @@ class Mojibake(Step):
                 run = m.group()
                 # GB18030 reads Big5's punctuation (°, ：, 、) as private-use characters: evidence when two come
                 # together or one stands by a digit (one alone may be an icon font's)
-                pua = wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())
+                pua = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
+                    wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
                 if rare_before and not pua:
                     n = rare_before[m.end()] - rare_before[m.start()]
                     if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
@@ -379,7 +386,8 @@ class Mojibake(Step):
                 count += 1
                 return best
 
-            runs = _NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030" else _PAIR_RUN
+            runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
+                    else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
             doc.sub(runs, fix, self.name, reason)
         return count
 
@@ -687,7 +695,7 @@ def _best_window(
                     continue
                 if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
                         len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm)
-                        and not (pua_ok and _PUA.search(run, a, b) and not _PUA.search(fixed)))):
+                        and not (pua_ok and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
@@ -770,7 +778,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, pua_ok: bool 
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
             if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
-                             or (pua_ok and _PUA.search(run, start, best_end))
+                             or (pua_ok and _MARKED.search(run, start, best_end))
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
