@@ -273,3 +273,9 @@ def test_utf8_read_as_gbk_right_after_clean_text_whose_bytes_pass_for_utf8(step)
     after = "站。嘉善南站于2010年开通。"
     garbled = truth.encode("utf-8").decode("gb18030")
     assert fix(step, before + garbled + after).text == before + truth + after
+
+
+def test_a_symbol_inside_a_latin_word_is_not_a_gained_byte(step):
+    # 、 read as Big5 is ﹜, whose GBK bytes end in the letter y: taking it for a gained byte would write LesyJohn
+    page = SIMPLIFIED_PAGE.format("演员有Les{}John等人")
+    assert fix(step, page.format("﹜")).text in (page.format("﹜"), page.format("、"))

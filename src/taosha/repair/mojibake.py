@@ -522,7 +522,9 @@ def _gate_table() -> np.ndarray:
     for lead in range(0x81, 0xFF):  # GBK characters whose second byte is an ASCII letter (see _glued)
         for trail in (*range(0x41, 0x5B), *range(0x61, 0x7B)):
             try:
-                table[ord(bytes((lead, trail)).decode("gbk"))] |= GLUED
+                c = bytes((lead, trail)).decode("gbk")
+                if "\u3400" <= c <= "\u9fff":
+                    table[ord(c)] |= GLUED
             except UnicodeDecodeError:
                 pass
     table[ord("A") : ord("Z") + 1] |= LETTER
@@ -819,6 +821,8 @@ _IN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
 def _glued(c: str) -> bool:
     """Whether `c` is a GBK character whose second byte is an ASCII letter: what a lead byte gained before a
     letter makes (Mozi鮨la), or a character that lost its second byte makes with the letter after it (一臘emo)."""
+    if not "\u3400" <= c <= "\u9fff":
+        return False  # a symbol there (﹜ for 、 read as Big5: Les﹜John) is another misreading
     try:
         b = c.encode("gbk")
     except UnicodeEncodeError:
