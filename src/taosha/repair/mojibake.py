@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -472,35 +473,38 @@ RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETT
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
+def _flag_pairs(table: np.ndarray, leads: range, trails: Iterable[int], flag: int,
+                keep: Callable[[str], bool] | None = None) -> None:
+    """Set `flag` on the character each GBK byte pair (lead, trail) decodes to (those `keep` keeps)."""
+    for lead in leads:
+        for trail in trails:
+            try:
+                c = bytes((lead, trail)).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if keep is None or keep(c):
+                table[ord(c)] |= flag
+
+
 @lru_cache(maxsize=1)
 def _gate_table() -> np.ndarray:
-    """Flags per code point: rare character; GBK character whose lead byte is 0xE0-0xEF (what the lead
-    byte of a CJK character in UTF-8 becomes when GBK reads it); Latin-1 letter (the same under cp1252)."""
+    """Flags per code point, for the gate: rare character; GBK characters that UTF-8 read as GBK is made of
+    (E_LEAD, C_E, C_C, C_A); Latin-1 letter; one script's own characters; private-use; digit; East Asian;
+    ASCII letter; a Han character whose second GBK byte is a letter (GLUED); a character whose bytes read the
+    other way (GBK <-> Big5) make a frequent one (AS_GBK, AS_BIG5)."""
     lm = model()
     table = (1 - lm.common).astype(np.uint16) * RARE
-    for lead in range(0xE0, 0xF0):
-        for trail in range(0x80, 0xC0):  # the first two bytes of a 3-byte UTF-8 sequence
-            try:
-                table[ord(bytes((lead, trail)).decode("gbk"))] |= E_LEAD
-            except UnicodeDecodeError:
-                pass
+    # the lead byte of a CJK character in UTF-8 (E0-EF) and the next byte (80-BF) read as one GBK character
+    _flag_pairs(table, range(0xE0, 0xF0), range(0x80, 0xC0), E_LEAD)
     # two CJK characters in UTF-8 (E1 c c E2 c c) read as GBK from E1 make three characters: (E1 c) is E_LEAD,
     # (c E2) is C_E, (c c) is C_C; the three in a row are the gate's sign of a short run (a name)
-    for lead in range(0x81, 0xC0):
-        for trail in range(0x80, 0xF0):
-            flag = C_E if trail >= 0xE0 else C_C if trail < 0xC0 else 0
-            if flag:
-                try:
-                    table[ord(bytes((lead, trail)).decode("gbk"))] |= flag
-                except UnicodeDecodeError:
-                    pass
+    _flag_pairs(table, range(0x81, 0xC0), range(0xE0, 0xF0), C_E)
+    _flag_pairs(table, range(0x81, 0xC0), range(0x80, 0xC0), C_C)
     # one CJK punctuation mark in UTF-8 before an ASCII letter (、C read as 銆丆): (E3 80) is E_LEAD, (81 C) is C_A
-    for lead in range(0x81, 0xC0):
-        for trail in range(0x40, 0x7F):
-            try:
-                table[ord(bytes((lead, trail)).decode("gbk"))] |= C_A
-            except UnicodeDecodeError:
-                pass
+    _flag_pairs(table, range(0x81, 0xC0), range(0x40, 0x7F), C_A)
+    # a Han character whose second byte is an ASCII letter (see _glued)
+    letters = (*range(0x41, 0x5B), *range(0x61, 0x7B))
+    _flag_pairs(table, range(0x81, 0xFF), letters, GLUED, keep=lambda c: "\u3400" <= c <= "\u9fff")
     table[0xC0:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
@@ -519,14 +523,6 @@ def _gate_table() -> np.ndarray:
                     continue
                 if len(misread) == 1 and lm.logp.get(meant, -99.0) >= FREQUENT_LOGP:
                     table[ord(misread)] |= bit
-    for lead in range(0x81, 0xFF):  # GBK characters whose second byte is an ASCII letter (see _glued)
-        for trail in (*range(0x41, 0x5B), *range(0x61, 0x7B)):
-            try:
-                c = bytes((lead, trail)).decode("gbk")
-                if "\u3400" <= c <= "\u9fff":
-                    table[ord(c)] |= GLUED
-            except UnicodeDecodeError:
-                pass
     table[ord("A") : ord("Z") + 1] |= LETTER
     table[ord("a") : ord("z") + 1] |= LETTER
     for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
