@@ -38,20 +38,18 @@ def _classes() -> np.ndarray:
 _MUL = np.uint64(1_000_003)
 
 
-def _dup_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of the 2-D `keys`: (a mask of the keys that occur twice or more in their row, each row's sort
-    order as column indices, and its `same` flags: sorted[:, 1:] == sorted[:, :-1]), one sort for all rows."""
-    rows, width = keys.shape
-    order = np.argsort(keys, axis=1, kind="stable")  # faster on keys grouped by text, as these are
-    flat = order + np.arange(0, rows * width, width)[:, None] if rows > 1 else order
-    ordered = keys.ravel()[flat]
-    same = ordered[:, 1:] == ordered[:, :-1]
-    dup = np.zeros(keys.shape, dtype=bool)
-    dup[:, 1:] = same
-    dup[:, :-1] |= same
-    mask = np.empty(keys.size, dtype=bool)
-    mask[flat] = dup
-    return mask.reshape(keys.shape), order, same
+def _duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a mask of the keys that occur twice or more, the sort order, and the `same` flags of the sorted keys:
+    sorted[1:] == sorted[:-1])."""
+    order = np.argsort(keys, kind="stable")  # faster on keys grouped by text, as these are
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    dup = np.zeros(len(keys), dtype=bool)
+    dup[1:] = same
+    dup[:-1] |= same
+    mask = np.empty(len(keys), dtype=bool)
+    mask[order] = dup
+    return mask, order, same
 
 
 def _covered(hits: np.ndarray, n: int, doc_of: np.ndarray, docs: int) -> np.ndarray:
@@ -113,15 +111,14 @@ def repetition_table(
     doc_of = np.repeat(np.arange(docs, dtype=np.uint64), lengths + last)
     keys = (doc_of[:-1] << np.uint64(42)) | (base[:-1] << np.uint64(21)) | base[1:]
     doc_of = doc_of.astype(np.int64)
-    masks, order, sames = _dup_rows(keys[None])
-    mask = masks[0]
-    covered = {2: mask}
+    mask, order, same = _duplicates(keys)
+    hits = np.flatnonzero(mask)
+    covered = {2: hits}  # per n, where the repeated n-grams start
     top_of: dict[int, np.ndarray] = {}
     if 2 in tops:
-        top_of[2] = _top_counts(sames[0], lambda s: (keys[order[0][s]] >> np.uint64(42)).astype(np.int64), docs)
+        top_of[2] = _top_counts(same, lambda s: (keys[order[s]] >> np.uint64(42)).astype(np.int64), docs)
     # an n-gram at i repeats only if the (n-1)-grams at i and i+1 do: only those are candidates, fewer at each n
     longest = np.zeros(len(base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position (so far)
-    hits = np.flatnonzero(mask)
     longest[hits] = 2
     shift = np.uint64(64 - max(1, docs.bit_length()))
     low = np.uint64((1 << int(shift)) - 1)  # a polynomial hash keeps the differences of n-grams in its low bits
@@ -133,18 +130,16 @@ def repetition_table(
             break
         h = h[sel] * _MUL + base[idx + n - 1]
         # sorted by text first (its number in the top bits, the hash's low bits below): cheaper to sort
-        masks, order, sames = _dup_rows(((doc_of[idx].astype(np.uint64) << shift) | (h & low))[None])
-        hits, h = idx[masks[0]], h[masks[0]]
+        repeated, order, same = _duplicates((doc_of[idx].astype(np.uint64) << shift) | (h & low))
+        hits, h = idx[repeated], h[repeated]
         if n in ns:
             covered[n] = hits
         if n in tops:
-            top_of[n] = _top_counts(sames[0], lambda s, o=order[0], i=idx: doc_of[i[o[s]]], docs)
+            top_of[n] = _top_counts(same, lambda s, o=order, i=idx: doc_of[i[o[s]]], docs)
         longest[hits] = n
     for n in ns:
-        if n not in covered:
-            continue
-        hits = np.flatnonzero(covered[n]) if n == 2 else covered[n]
-        if len(hits):
+        hits = covered.get(n)
+        if hits is not None and len(hits):
             outs[f"dup_ngram_{n}"] = _covered(hits, n, doc_of, docs) / np.maximum(lengths, 1)
     for n in tops:  # every n-gram longer than the last candidates (all, when none is one) occurs once
         top = top_of.get(n)
