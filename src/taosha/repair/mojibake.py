@@ -539,11 +539,6 @@ def _short_utf8(flags: np.ndarray) -> np.ndarray:
     return np.union1d(two, one) if len(one) else two
 
 
-def _suspicious(text: str, lm: CharLM) -> frozenset[str]:
-    """The cheap gate for one text (see `_suspicious_many`)."""
-    return _suspicious_many([text])[0]
-
-
 _PAD = 8  # zero flags after each text of a batch: no density window (at most 8) spans two texts
 
 
