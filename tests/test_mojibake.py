@@ -115,12 +115,14 @@ TRADITIONAL_PAGE = "關島是美國在西太平洋的屬地，島上的居民大
     # a stretch against a digit, every character rare or off-script, every reading frequent
     ("18岁在", "gbk", "big5", SIMPLIFIED_PAGE),
     ("1999年在", "gbk", "big5", SIMPLIFIED_PAGE),
+    ("自2016年9月17", "gbk", "big5", SIMPLIFIED_PAGE),  # digits in the window do not make it Latin text
+    ("1998年", "gbk", "big5", SIMPLIFIED_PAGE),  # one character after digits that reads as 年
     # ° (Big5 A2 58) becomes a private-use character under GB18030: two together, or one by a digit, are evidence
     ("位於北緯13.2°至13.7°，東經144.6°至145.0°之間。", "big5", "gb18030", TRADITIONAL_PAGE),
     # ... and a private-use character alone between numbers is a run of its own (Big5's 到 read as GB18030)
     ("佔了90%到96%的比例", "big5", "gb18030", TRADITIONAL_PAGE),
 ], ids=["frequent-characters", "date", "name", "zhuyin-comma", "zhuyin-before-digits", "zhuyin-bracket", "age",
-        "year", "degrees", "between-percentages"])
+        "year", "date-with-digits", "year-alone", "degrees", "between-percentages"])
 def test_two_byte_misreadings_in_a_page(step, truth, written, read, page):
     garbled = truth.encode(written).decode(read)
     assert garbled != truth

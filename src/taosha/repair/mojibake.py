@@ -43,6 +43,7 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
+_DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
 _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
 _ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
 _PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
@@ -684,10 +685,13 @@ def _best_window(
         for a in range(i, min(i + (6 if right == "utf-8" else 3), j)):
             for b in range(j, max(j - 3, a + 1 if j - i > 1 else a), -1):  # a one-character window stays whole
                 fixed = _redecode_span(run[a:b], wrong, right)
-                if fixed is None or fixed == run[a:b] or _han_share(run[a:b]) < 0.5 or lm.rare_cluster(fixed, 8, 3):
+                # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
+                span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
+                if fixed is None or fixed == run[a:b] or _han_share(span) < 0.5 or lm.rare_cluster(fixed, 8, 3):
                     continue
                 if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
-                        len(fixed) <= 4 and not _words(lm, fixed) and not _between_digits(run, a, b, None, lm)
+                        len(fixed) <= 4 and not _words(lm, fixed)
+                        and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
                         and not (pua_ok and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
@@ -857,6 +861,9 @@ def _pua_evidence(text: str, start: int, end: int) -> bool:
 _NUMBER_SIDE = frozenset("0123456789%")
 
 
+_AFTER_NUMBER = frozenset("年月日号时分秒岁")
+
+
 def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
     """Misread characters that each stand next to a digit (2016爛9堎 for 2016年9月: dates and counts), two at
     least, every one rare or off-script and every one read right among the most frequent characters."""
@@ -868,7 +875,11 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
         return 0 <= k < len(run) and run[k].isdigit()
 
     if len(wrong) == 1 and not (digit(wrong[0] - 1) and digit(wrong[0] + 1)):
-        return False  # one alone only between digits (8堎21 for 8月21)
+        # one alone only between digits (8堎21 for 8月21), or after one when it reads as what follows numbers
+        # (1998爛 for 1998年)
+        k = wrong[0]
+        if not (digit(k - 1) and fixed is not None and fixed[k] is not None and fixed[k] in _AFTER_NUMBER):
+            return False
     # each one by a digit, or the stretch of them (no ASCII inside) beginning or ending at one (18呡婓: 18岁在)
     stretch = wrong[-1] - wrong[0] + 1 == len(wrong) and (digit(wrong[0] - 1) or digit(wrong[-1] + 1))
     for k in wrong:
@@ -878,6 +889,13 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
         if lm.common[ord(run[k])] or (right is not None and lm.char(right) < FREQUENT_LOGP):
             return False
     return True
+
+
+def _aligned(run: str, a: int, b: int, fixed: str) -> list[str | None] | None:
+    """`fixed` (the reading of `run[a:b]`, one character for one) as a list over the positions of `run`."""
+    if len(fixed) != b - a:
+        return None
+    return [None] * a + list(fixed) + [None] * (len(run) - b)
 
 
 def _words(lm: CharLM, text: str) -> int:
