@@ -29,7 +29,7 @@ BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
-ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞"
+ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞"  # what GBK's full-width punctuation is in Big5
 SYMBOLS = frozenset("°℃％‰±×÷§№")  # units and signs of measurements: ordinary beside numbers
 SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
@@ -70,7 +70,7 @@ class CharLM:
         total = 0.0
         prev = ""
         for c in text:
-            if c.isascii() and c.isalpha() and prev.isascii() and prev.isalpha() and prev:
+            if c.isascii() and c.isalpha() and prev.isascii() and prev.isalpha():
                 total += LETTER_IN_WORD_LOGP  # the next letter of a Latin word is no surprise
             else:
                 total += char(c)
