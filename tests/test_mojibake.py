@@ -253,9 +253,15 @@ def test_one_punctuation_mark_in_utf8_read_as_gbk_before_a_latin_word(step, trut
     assert fix(step, text.format(garbled)).text == text.format(truth)
 
 
-def test_a_byte_gained_inside_a_latin_word(step):
+@pytest.mark.parametrize("garbled, truth", [
     # a stray lead byte before the l of Mozilla made one GBK character with it: skipping the byte restores the word
-    assert fix(step, "能。Mozi鮨la Firefox在2004年发布。").text == "能。Mozilla Firefox在2004年发布。"
+    ("能。Mozi鮨la Firefox在2004年发布。", "能。Mozilla Firefox在2004年发布。"),
+    # at a word's edge too, when the character is rare in any script
+    ("打工度假签证（Working Holida恲 Visa），又称打工度假。", "打工度假签证（Working Holiday Visa），又称打工度假。"),
+    ("这就是镜速（綥ens speed）的概念。", "这就是镜速（Lens speed）的概念。"),
+])
+def test_a_byte_gained_by_a_latin_word(step, garbled, truth):
+    assert fix(step, garbled).text == truth
 
 
 @pytest.mark.parametrize("text", [

@@ -597,7 +597,7 @@ class _Batch:
         """Per text: whether a character whose second byte is a letter stands inside a Latin word."""
         g, letter = self.mask(GLUED), self.mask(LETTER)  # rare for the document's script: judged later
         hit = np.zeros(len(g), dtype=bool)
-        hit[1:-1] = g[1:-1] & letter[:-2] & letter[2:]
+        hit[1:-1] = g[1:-1] & ((letter[:-2] & letter[2:]) | (self.mask(RARE)[1:-1] & (letter[:-2] | letter[2:])))
         return self.count(hit) > 0
 
     def short_utf8(self) -> np.ndarray:
@@ -811,6 +811,8 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
 
 
 _IN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+_CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")  # case changing inside a word: mBeams, CDe
+_BY_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
 
 
 def _glued(c: str) -> bool:
@@ -826,14 +828,22 @@ def _glued(c: str) -> bool:
 
 
 def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
-    """The first rare character inside a Latin word whose second byte is a letter (see `_glued`), from `start`.
-    Only inside a word: many characters end in a letter byte and stand beside Latin words (OEM製造, CD裡, 舖Beams)."""
-    common = lm.common
-    for m in _IN_WORD.finditer(line, start):
-        c = m.group()
-        if not common[ord(c)] and _glued(c):
+    """The first character glued to a Latin word by its second byte (see `_glued`), from `start`: inside a word
+    when rare for the document's script; at a word's edge only when rare in any script, since many characters
+    end in a letter byte and stand beside Latin words (OEM製造, CD裡, 舖Beams: frequent in traditional text)."""
+    for m in _BY_WORD.finditer(line, start):
+        if _glued_at(line, m.start(), lm):
             return m.start()
     return None
+
+
+def _glued_at(line: str, k: int, lm: CharLM) -> bool:
+    c = line[k]
+    if not _glued(c):
+        return False
+    if _IN_WORD.match(line, k):
+        return not lm.common[ord(c)]
+    return not model().common[ord(c)]
 
 
 FREQUENT_LOGP = -9.0  # about the 2,500 most frequent characters (年 -5.6, 月 -6.8, 针 -9.0; 偣 -13.4)
@@ -1029,8 +1039,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
     # invalid pair: the damage began up to a sentence before it
     reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
-    if line[point] != "?" and _IN_WORD.match(line, point) and not lm.common[ord(line[point])] and _glued(line[point]):
-        reach = max(reach, 1)  # a byte gained inside a Latin word (Mozi鮨la): skipping it is one of the hypotheses
+    if line[point] != "?" and _glued_at(line, point, lm):
+        candidates.append((2, point, [], point, 1))  # a byte gained by a Latin word (Mozi鮨la): skipped
     for back in range(reach):
         b = point - back
         if b < 0:
@@ -1057,6 +1067,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
             continue  # with no rare character as evidence, a shifted-byte reading must be all frequent text
         if _letters(new_part) > _letters(old_part):
             continue  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
+        if len(_CAMEL.findall(new_part)) > len(_CAMEL.findall(old_part)):
+            continue  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is not spelling
         # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
         # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
         # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
