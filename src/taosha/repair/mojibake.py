@@ -365,11 +365,12 @@ class Mojibake(Step):
             ) -> str:
                 nonlocal count
                 run = m.group()
-                # GB18030 reads Big5's punctuation (°, ：, 、) as private-use characters: evidence when two come
-                # together or one stands by a digit (one alone may be an icon font's)
-                pua = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
+                # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
+                # private-use (two within three characters, or one by a number: one alone may be an icon font's),
+                # and zhuyin in a simplified page
+                marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
                     wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
-                if rare_before and not pua:
+                if rare_before and not marked:
                     n = rare_before[m.end()] - rare_before[m.start()]
                     if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
                         return run  # neither a cluster of three nor one after a digit can be in it
@@ -380,9 +381,9 @@ class Mojibake(Step):
                     if k == len(points) or points[k] >= m.end():
                         return run
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if right != "utf-8" and not pua and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
+                if right != "utf-8" and not marked and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
                     return run
-                best = _best_window(run, wrong, right, lm, self.min_gain, pua_ok=pua)
+                best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked)
                 if best is None:
                     return run
                 count += 1
@@ -668,7 +669,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 
 
 def _best_window(
-    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, pua_ok: bool = False
+    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -676,7 +677,7 @@ def _best_window(
     if right == "utf-8":
         windows = _utf8_windows(run, wrong)
     else:
-        windows = _pair_windows(run, wrong, right, lm, pua_ok=pua_ok)
+        windows = _pair_windows(run, wrong, right, lm, marked=marked)
     out, pos, changed = [], 0, False
     for i, j in windows:
         best = None
@@ -692,7 +693,7 @@ def _best_window(
                 if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
                         len(fixed) <= 4 and not _words(lm, fixed)
                         and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
-                        and not (pua_ok and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
+                        and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
@@ -752,9 +753,10 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, pua_ok: bool = False) -> list[tuple[int, int]]:
+def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
-    of per-character gains, dictionary words with the neighbour included)."""
+    of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
+    that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies."""
     fixed = [_redecode_span(c, wrong, right) for c in run]
     gains = []
     for c, f in zip(run, fixed, strict=True):
@@ -775,7 +777,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, pua_ok: bool 
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
             if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
-                             or (pua_ok and _MARKED.search(run, start, best_end))
+                             or (marked and _MARKED.search(run, start, best_end))
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
