@@ -287,3 +287,10 @@ def test_a_symbol_inside_a_latin_word_is_not_a_gained_byte(step):
     # 、 read as Big5 is ﹜, whose GBK bytes end in the letter y: taking it for a gained byte would write LesyJohn
     page = SIMPLIFIED_PAGE.format("演员有Les{}John等人")
     assert fix(step, page.format("﹜")).text in (page.format("﹜"), page.format("、"))
+
+
+def test_a_bracket_that_lost_its_first_byte_before_a_latin_word(step):
+    # （ is A3 A8 in GBK; a byte lost before it leaves A8 to pair with the S of SINOSAT (⊿): the realignment is
+    # looked for from there, and the text from the bracket on comes back
+    doc = fix(step, "鑫诺二号通形佬牵⊿INOSAT-2）由中国空间技术研究院制造。")
+    assert "卫星（SINOSAT-2）由中国" in doc.text and doc.signals.get("mojibake_repairs") == 1

@@ -432,7 +432,8 @@ class Mojibake(Step):
         return count
 
     def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
-        if "?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None:
+        if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
+                and _next_bracket(line, 0) is None):
             return line, 0
         if line.count("?") > max(8, len(line) // 10):
             return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
@@ -470,8 +471,8 @@ def _has_debris(text: str) -> bool:  # substring tests: far faster than the rege
     return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
-RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5 = (
-    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5, BRACKET = (
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 
@@ -507,6 +508,7 @@ def _gate_table() -> np.ndarray:
     # a Han character whose second byte is an ASCII letter (see _glued)
     letters = (*range(0x41, 0x5B), *range(0x61, 0x7B))
     _flag_pairs(table, range(0x81, 0xFF), letters, GLUED, keep=lambda c: "\u3400" <= c <= "\u9fff")
+    _flag_pairs(table, range(0xA8, 0xAA), letters, BRACKET)  # see _bracket_lost
     table[0xC0:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
@@ -599,6 +601,7 @@ class _Batch:
         g, letter = self.mask(GLUED), self.mask(LETTER)  # rare for the document's script: judged later
         hit = np.zeros(len(g), dtype=bool)
         hit[1:-1] = g[1:-1] & ((letter[:-2] & letter[2:]) | (self.mask(RARE)[1:-1] & (letter[:-2] | letter[2:])))
+        hit[1:-1] |= self.mask(BRACKET)[1:-1] & ~letter[:-2] & letter[2:]  # a bracket that lost its first byte
         return self.count(hit) > 0
 
     def short_utf8(self) -> np.ndarray:
@@ -803,6 +806,9 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
     g = _next_glued(line, start, lm)
     if g is not None and (q is None or g < q):
         q = g
+    b = _next_bracket(line, start)
+    if b is not None and (q is None or b < q):
+        q = b
     # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
     end = len(line) - 3 if q is None else min(q, len(line) - 3)
     common = lm.common
@@ -835,6 +841,27 @@ def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
     end in a letter byte and stand beside Latin words (OEM製造, CD裡, 舖Beams: frequent in traditional text)."""
     for m in _BY_WORD.finditer(line, start):
         if _glued_at(line, m.start(), lm):
+            return m.start()
+    return None
+
+
+_WORD_START = re.compile(r"(?<![A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+def _bracket_lost(c: str) -> bool:
+    """Whether `c` is what GBK's （ or ） (A3 A8, A3 A9) becomes when its first byte is lost: A8 or A9 read with
+    the letter after it (⊿INOSAT for （SINOSAT)."""
+    try:
+        b = c.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and b[0] in (0xA8, 0xA9) and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A)
+
+
+def _next_bracket(line: str, start: int) -> int | None:
+    """The first character before a Latin word that a bracket which lost its first byte makes (`_bracket_lost`)."""
+    for m in _WORD_START.finditer(line, start):
+        if _bracket_lost(m.group()):
             return m.start()
     return None
 
@@ -1043,6 +1070,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
     if line[point] != "?" and _glued_at(line, point, lm):
         candidates.append((2, point, [], point, 1))  # a byte gained by a Latin word (Mozi鮨la): skipped
+    if line[point] != "?" and _WORD_START.match(line, point) and _bracket_lost(line[point]):
+        reach = max(reach, 7)  # the byte was lost before the bracket, up to a few characters back
     for back in range(reach):
         b = point - back
         if b < 0:
