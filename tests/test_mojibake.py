@@ -175,8 +175,10 @@ def test_a_lost_byte_left_as_a_question_mark_is_flagged(step):
     "河南建业。2009年9?12日，徐晓飞首次代表球队出场。",  # 月 lost a byte: nothing names it, so it stays marked
     "2003?10月，神舟五号载人飞船载人飞行取得成功。",  # 年
     "并于20?12年开始活跃于台湾综艺节目。",  # a byte gained inside the year
+    "需求。201?7-2018冬春航季开始。",  # inside a number followed by ASCII too
+    "支持双位元字（D?BCS）的支援较许多由英语系统更好。",  # inside an acronym: no question there either
 ])
-def test_a_question_mark_inside_a_number_is_flagged_and_the_digits_kept(step, text):
+def test_a_question_mark_inside_a_number_or_an_acronym_is_flagged_and_kept(step, text):
     doc = fix(step, text)
     assert doc.text == text and doc.signals.get("mojibake_unrepaired") == 1
 

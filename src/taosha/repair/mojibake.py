@@ -48,11 +48,12 @@ _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 
 _ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
 _PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
-# a '?' next to non-ASCII text, or inside a number that Chinese text goes on after (2009年9?12日: 月 lost a byte;
-# 20?12年: a byte gained), which clean text never writes
-_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d{1,4}[^\x00-\x7f])")
+# a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
+# acronym (D?BCS), which 8 MB of clean Chinese text never writes
+_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])")
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _TO_BYTES_SPECIAL = re.compile("[?€]")
+_DIGIT_CHARS, _UPPER_CHARS = frozenset("0123456789"), frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 _PUA = re.compile("[\ue000-\uf8ff]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
@@ -982,6 +983,8 @@ def _asks(text: str, i: int) -> bool:
     """Whether the `?` at `i` reads as a question mark: at the end of a line, before a space, a quote or ASCII
     text, or after an asking word in its sentence; in mid-line with none, it stands for a lost byte."""
     nxt = text[i + 1 : i + 2]
+    if text[i - 1 : i] in _UPPER_CHARS and nxt in _UPPER_CHARS:
+        return False  # inside an acronym (D?BCS)
     if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
         return True
     before = text[max(0, i - 16) : i]
@@ -1048,8 +1051,10 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     """
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
-    in_number = 0 < point < len(line) - 1 and line[point - 1].isdigit() and line[point + 1].isdigit()
-    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not in_number:
+    # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
+    inside = 0 < point < len(line) - 1 and any(
+        line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
+    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside:
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80
         candidates.append((0, point, [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2, 0))
     tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point else None
