@@ -804,12 +804,9 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
             continue  # a question: 好吗? is punctuation, not a lost byte
         q = m.start()
         break
-    g = _next_glued(line, start, lm)
-    if g is not None and (q is None or g < q):
-        q = g
-    b = _next_bracket(line, start)
-    if b is not None and (q is None or b < q):
-        q = b
+    for k in (_next_glued(line, start, lm), _next_bracket(line, start)):  # a byte lost or gained by a Latin word
+        if k is not None and (q is None or k < q):
+            q = k
     # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
     end = len(line) - 3 if q is None else min(q, len(line) - 3)
     common = lm.common
@@ -824,22 +821,28 @@ _CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")  # case changing inside a word: 
 _BY_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
 
 
-def _glued(c: str) -> bool:
-    """Whether `c` is a GBK character whose second byte is an ASCII letter: what a lead byte gained before a
-    letter makes (Mozi鮨la), or a character that lost its second byte makes with the letter after it (一臘emo)."""
-    if not "\u3400" <= c <= "\u9fff":
-        return False  # a symbol there (﹜ for 、 read as Big5: Les﹜John) is another misreading
+def _lead_before_letter(c: str) -> int | None:
+    """The first GBK byte of `c` when its second byte is an ASCII letter, else None."""
     try:
         b = c.encode("gbk")
     except UnicodeEncodeError:
-        return False
-    return len(b) == 2 and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A)
+        return None
+    return b[0] if len(b) == 2 and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A) else None
+
+
+def _glued(c: str) -> bool:
+    """Whether `c` is a Han character whose second GBK byte is an ASCII letter: what a lead byte gained before a
+    letter makes (Mozi鮨la)."""
+    if not "\u3400" <= c <= "\u9fff":
+        return False  # a symbol there (﹜ for 、 read as Big5: Les﹜John) is another misreading
+    return _lead_before_letter(c) is not None
 
 
 def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
     """The first character glued to a Latin word by its second byte (see `_glued`), from `start`: inside a word
     when rare for the document's script; at a word's edge only when rare in any script, since many characters
-    end in a letter byte and stand beside Latin words (OEM製造, CD裡, 舖Beams: frequent in traditional text)."""
+    that end in a letter byte stand beside Latin words (OEM製造; the rarer CD裡 and 舖Beams are kept by the rule
+    that a repair may not change case inside a word)."""
     for m in _BY_WORD.finditer(line, start):
         if _glued_at(line, m.start(), lm):
             return m.start()
@@ -852,11 +855,7 @@ _WORD_START = re.compile(r"(?<![A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
 def _bracket_lost(c: str) -> bool:
     """Whether `c` is what GBK's （ or ） (A3 A8, A3 A9) becomes when its first byte is lost: A8 or A9 read with
     the letter after it (⊿INOSAT for （SINOSAT)."""
-    try:
-        b = c.encode("gbk")
-    except UnicodeEncodeError:
-        return False
-    return len(b) == 2 and b[0] in (0xA8, 0xA9) and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A)
+    return _lead_before_letter(c) in (0xA8, 0xA9)
 
 
 def _next_bracket(line: str, start: int) -> int | None:
@@ -868,6 +867,7 @@ def _next_bracket(line: str, start: int) -> int | None:
 
 
 def _glued_at(line: str, k: int, lm: CharLM) -> bool:
+    """Whether `line[k]` is a gained byte's character by a Latin word (see `_next_glued`)."""
     c = line[k]
     if not _glued(c):
         return False
