@@ -55,7 +55,13 @@ class Step:
         """Load tables or models; called once per worker before the first document."""
 
     def process(self, doc: Document) -> Document | list[Document]:
-        raise NotImplementedError
+        """One document. A step that implements only `process_batch` gets this as a batch of one."""
+        if type(self).process_batch is Step.process_batch:
+            raise NotImplementedError
+        (out,) = self.process_batch([doc])
+        if isinstance(out, BaseException):
+            raise out
+        return out
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         """`process` over several documents at once, results in order: a step whose cost is a fixed number

@@ -111,9 +111,6 @@ class _FrequentLinesPrepared(Step):
     def __init__(self, spec: FrequentLines, sketch: np.ndarray, docs: dict[str, int]) -> None:
         self.spec, self.sketch, self.docs = spec, sketch, docs
 
-    def process(self, doc: Document) -> Document:
-        return self.process_batch([doc])[0]  # type: ignore[return-value]
-
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         lines = [_line_hashes(doc, self.spec.min_chars) for doc in docs]
         hashes = [h for per_doc in lines for h in per_doc]

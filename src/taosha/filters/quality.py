@@ -230,9 +230,6 @@ class Quality(Step):
         # that meets it: a Chinese corpus may never need it
         _classes()
 
-    def process(self, doc: Document) -> Document:
-        return self.process_batch([doc])[0]  # type: ignore[return-value]
-
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]
         points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in texts]

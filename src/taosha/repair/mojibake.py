@@ -251,12 +251,6 @@ class Mojibake(Step):
         _gbk_tables()
         _word_index()
 
-    def process(self, doc: Document) -> Document:
-        (out,) = self.process_batch([doc])
-        if isinstance(out, BaseException):
-            raise out
-        return out  # type: ignore[return-value]
-
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
         texts = [self._without_debris(doc.text) for doc in docs]
