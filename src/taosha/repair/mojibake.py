@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -341,9 +340,9 @@ class Mojibake(Step):
     def _redecode(
         self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool, points: list[int] | None = None
     ) -> int:
-        if points is not None and not pairs:
-            return self._redecode_short(doc, lm, points)
         count = 0
+        if points is not None:  # UTF-8 only where a short run's sign is
+            count, utf8 = self._redecode_short(doc, lm, points), False
         # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
         # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
         zhuyin_off = "ㄛ" in lm.off_script
@@ -369,12 +368,6 @@ class Mojibake(Step):
                     n = rare_before[m.end()] - rare_before[m.start()]
                     if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
                         return run  # neither a cluster of three nor one after a digit can be in it
-                if points is not None and right == "utf-8":
-                    if wrong != "gb18030":
-                        return run  # the short-run sign is one of GBK's byte classes (and `points` predate edits)
-                    k = bisect_left(points, m.start())
-                    if k == len(points) or points[k] >= m.end():
-                        return run
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
                 if right != "utf-8" and not marked and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
                     return run
