@@ -83,6 +83,42 @@ def test_every_output_record_restores_its_input(tmp_path):
     assert all(r["drop"]["step"] == "filter.empty" for r in records(tmp_path / "o", "dropped"))
 
 
+def test_no_steps_writes_what_a_step_that_changes_nothing_writes(tmp_path):
+    """Without steps the reader builds the output records itself (the copy path): the same records and
+    counts as documents going through a step, for every kind of input it meets."""
+    import gzip
+
+    import zstandard
+
+    inp = make_corpus(tmp_path / "in", files=2)
+    rows = [orjson.dumps({"id": f"z{i}", "text": f"第{i}行的文本", "url": f"http://a.cn/{i}"}) for i in range(100)]
+    frames = [zstandard.ZstdCompressor().compress(b"\n".join(rows[i : i + 10]) + b"\n") for i in range(0, 100, 10)]
+    data = b"".join(frames)
+    (inp / "cut.jsonl.zst").write_bytes(data[: len(data) * 2 // 3])  # truncated archive
+    (inp / "mixed.jsonl.gz").write_bytes(gzip.compress(
+        b"\n  \n" + '{"id": 7, "text": "数字id", "metadata": {"lang": "zh"}, "site": "x"}\n'.encode()
+        + b'{"text": "' + "国标编码".encode("gbk") + b'", "charset": "gbk"}\n'  # not UTF-8: decoded, noted
+        + b'{"text": "' + "很长".encode() * 400 + b'"}\n'  # over max_record_bytes
+        + b"[1, 2]\n"))
+    (inp / "page.txt").write_bytes("一个文本文件。\n".encode("gb18030") * 30)
+    runs = {}
+    for name, steps in (("copy", []), ("step", [("test.slow", {"seconds": 0})])):
+        cfg = config(1, steps)
+        cfg.plugins = ["taosha_test_steps"]
+        cfg.input.max_record_bytes = 1000
+        stats = taosha.run([str(inp)], tmp_path / name, cfg)
+        runs[name] = (stats, {sink: records(tmp_path / name, sink) for sink in ("kept", "dropped", "quarantine")})
+    assert runs["copy"] == runs["step"]
+    stats, out = runs["copy"]
+    errors = sorted(r["error"] for r in out["quarantine"])
+    assert errors == ["invalid_json"] * len(errors[:-3]) + ["not_an_object", "record_too_large", "truncated_archive"]
+    kept = {r["id"]: r for r in out["kept"]}
+    assert kept["7"]["metadata"] == {"lang": "zh", "site": "x"}
+    assert any(r["text"] == "国标编码" and r["source"]["encoding"] == "gb18030" for r in out["kept"])
+    assert 0 < sum(k.startswith("z") for k in kept) < 100
+    assert stats["documents"]["kept"] == len(out["kept"]) and stats["documents"]["dropped"] == 0
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 3))
 def test_accounting_adds_up(tmp_path_factory, seed, files):

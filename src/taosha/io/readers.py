@@ -33,6 +33,7 @@ COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
 RAW_HEAD = 1 << 20  # bytes of an oversized record kept in quarantine
 _BLANK = frozenset(b" \t\r\n\x0b\x0c")
+RECORD_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -278,11 +279,14 @@ def read_unit(
     cfg: InputConfig,
     progress: Callable[[int], None] | None = None,
     counters: Counter[str] | None = None,
-) -> Iterator[Document | Quarantine]:
+    *,
+    records: bool = False,
+) -> Iterator[Document | Quarantine | list[dict[str, Any]]]:
     """Yield the unit's documents and quarantine records, in input order.
 
     `progress(nbytes)` is told how far the raw file was read; `counters["blank_lines"]` counts the
-    blank JSONL lines skipped (they hold no record).
+    blank JSONL lines skipped (they hold no record). With `records`, documents come as lists of their
+    output records (`Document.to_record()`, no Document built): what a pipeline without steps writes.
     """
     try:
         stream, tell = open_binary(unit)
@@ -291,8 +295,9 @@ def read_unit(
     # the reader itself is returned, not wrapped in another generator (one frame less per record); it
     # closes the stream when it ends or is closed
     if unit.kind == "txt":
-        return _read_txt(unit, stream, cfg)
-    return _read_jsonl(unit, stream, tell, cfg, progress, counters)
+        txt = _read_txt(unit, stream, cfg)
+        return (d if d.__class__ is Quarantine else [d.to_record()] for d in txt) if records else txt
+    return _read_jsonl(unit, stream, tell, cfg, progress, counters, records)
 
 
 def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
@@ -374,11 +379,12 @@ def _read_jsonl(
     cfg: InputConfig,
     progress: Callable[[int], None] | None,
     counters: Counter[str] | None,
-) -> Iterator[Document | Quarantine]:
+    records: bool = False,
+) -> Iterator[Document | Quarantine | list[dict[str, Any]]]:
     path = unit.path
     text_field, id_field, limit = cfg.text_field, cfg.id_field, cfg.max_record_bytes
     pos = unit.start
-    end = unit.end if unit.end >= 0 else None
+    end = unit.end if unit.end >= 0 else 1 << 62
     try:
         if pos > 0:
             stream.seek(pos - 1)
@@ -387,18 +393,20 @@ def _read_jsonl(
         readline, cap = stream.readline, limit + 1
         last_tell = tell()
         count = 0
-        while end is None or pos < end:
+        batch: list[dict[str, Any]] = []  # with `records`: output records, handed over RECORD_BATCH at a time
+        while pos < end:
             try:
                 line = readline(cap)
             except DECOMPRESS_ERRORS as exc:
                 yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
                                  f"{type(exc).__name__}: {exc}", b"", 0)
-                return
-            if not line:
+                break
+            n = len(line)
+            if not n:
                 break
             offset = pos
-            pos += len(line)
-            if len(line) > limit:
+            pos += n
+            if n > limit:
                 try:
                     head, size = _drain(line, stream)
                 except DECOMPRESS_ERRORS as exc:
@@ -407,7 +415,7 @@ def _read_jsonl(
                                      f"{size}+ bytes > input.max_record_bytes={limit}", head, size)
                     yield Quarantine({"path": path, "offset": pos}, "truncated_archive",
                                      f"{type(exc).__name__}: {exc}", b"", 0)
-                    return
+                    break
                 pos = offset + size
                 yield Quarantine({"path": path, "offset": offset}, "record_too_large",
                                  f"{size} bytes > input.max_record_bytes={limit}", head, size)
@@ -418,15 +426,15 @@ def _read_jsonl(
                     now = tell()
                     progress(now - last_tell)
                     last_tell = now
-            if line[0] in _BLANK and not line.strip():  # strip() copies the line: test its first byte
-                if counters is not None:
-                    counters["blank_lines"] += 1
-                continue
             source = {"path": path, "offset": offset}
             decoded = None
             try:
                 obj = loads(line)
             except orjson.JSONDecodeError as exc:
+                if line[0] in _BLANK and not line.strip():  # a blank line holds no record (not an error)
+                    if counters is not None:
+                        counters["blank_lines"] += 1
+                    continue
                 msg = str(exc)
                 if "UTF-8" not in msg and "utf-8" not in msg:
                     yield Quarantine(source, "invalid_json", msg, line, len(line))
@@ -455,10 +463,25 @@ def _read_jsonl(
                     obj = meta
                 else:
                     obj["metadata"] = meta
-            doc = Document(doc_id, text, obj, source)
-            if decoded is not None:
+            if decoded is None:
+                if not records:
+                    yield Document(doc_id, text, obj, source)
+                    continue
+                # Document.to_record() of the new document, built directly
+                batch.append({"id": doc_id, "text": text, "metadata": obj, "source": source, "signals": {},
+                              "edits": []})
+            else:
+                doc = Document(doc_id, text, obj, source)
                 _note_encoding(doc, decoded)
-            yield doc
+                if not records:
+                    yield doc
+                    continue
+                batch.append(doc.to_record())
+            if len(batch) >= RECORD_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
         if progress is not None:
             progress(tell() - last_tell)
     finally:
