@@ -88,7 +88,13 @@ def seed_dev() -> dict:
         starts.add(ln)
     docs = [json.loads(x) for x in (SHARED / "seed-dev" / "documents_dev.jsonl").read_text().splitlines()]
     doc_starts = {d["start_line"] for d in docs}
-    return {"boilerplate": bp, "placeholders": ph, "compilation": pr(starts, doc_starts)}
+    # the target (parts split at the right line) is for pages with numbered headings; speeches glued without a
+    # heading are split on cues where the evidence is strong, and measured apart
+    headed = [d["start_line"] for d in docs if d["has_heading"] and d["start_line"] != 1]
+    bare = [d["start_line"] for d in docs if not d["has_heading"] and d["start_line"] != 1]
+    return {"boilerplate": bp, "placeholders": ph, "compilation": pr(starts, doc_starts),
+            "headed": (sum(s in starts for s in headed), len(headed)),
+            "bare": (sum(s in starts for s in bare), len(bare))}
 
 
 def main() -> int:
@@ -108,6 +114,9 @@ def main() -> int:
         what = {"boilerplate": "boilerplate lines", "placeholders": "placeholders",
                 "compilation": "compilation boundaries (speeches, with and without headings)"}[name]
         print(f"seed-dev {what}: precision {p:.2%}, recall {r:.2%}")
+    (h, nh), (b, nb) = real["headed"], real["bare"]
+    print(f"seed-dev compilation parts split at the right line: under a numbered heading {h}/{nh} ({h / nh:.2%}, "
+          f"target >= 95%); glued without a heading {b}/{nb} ({b / nb:.2%}, split on cues)")
     return 0
 
 
