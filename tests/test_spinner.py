@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taosha import Document, restore_original, run_steps
 from taosha.repair.pinyin import Pinyin, normalize_reading, reads_as
-from taosha.repair.script import Script, detect, fix_zhu
+from taosha.repair.script import Script, detect, detect_many, fix_zhu
 from taosha.step import build_step, run_one
 from taosha.synth import damage
 
@@ -178,3 +180,13 @@ def test_an_authors_gloss_of_a_rare_character_stays():
     # a common character, or several glosses, is spinner damage
     assert run_one(Pinyin(), "經(jīng)濟").text == "經濟"
     assert run_one(Pinyin(), "荨(qián)麻，經(jīng)濟").text == "荨麻，經濟"
+
+
+_SCRIPT_TEXT = st.text(st.sampled_from(list("经济发展們經濟發展后于干范。！\n ab1")), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_SCRIPT_TEXT, st.integers(0, 2)), max_size=8))
+def test_script_counts_for_a_batch_give_each_texts_verdict(items):
+    texts = [t for t, _ in items]
+    assert detect_many(texts, [a for _, a in items]) == [detect(t, a) for t, a in items]
