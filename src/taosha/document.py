@@ -257,7 +257,9 @@ class Document:
             "metadata": self.metadata,
             "source": self.source,
             "signals": self.signals,
-            "edits": [e.to_json() for e in self.edits] if self.edits else [],
+            # Edit.to_json inlined: the one comprehension over many edits (spun pages have hundreds)
+            "edits": [{"step": s, "reason": r, "start": a, "end": b, "before": x, "after": y}
+                      for s, r, a, b, x, y in self.edits] if self.edits else [],
         }
         if self.parent is not None:
             rec["parent"] = self.parent

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from taosha.document import Document
 from taosha.errors import AccountingError
+
+_STEP_REASON = itemgetter(0, 1)  # an Edit's (step, reason)
 
 
 class Counters(Counter):
     """A `Counter` with the bookkeeping of one shard."""
 
     def record_edits(self, doc: Document) -> None:
+        # counted by (step, reason) in C first: a spun page has hundreds of edits, of a few kinds
         seen: set[str] = set()
-        for e in doc.edits:
-            self[f"edit|{e.step}|{e.reason}"] += 1
-            seen.add(e.step)
+        for (step, reason), n in Counter(map(_STEP_REASON, doc.edits)).items():
+            self[f"edit|{step}|{reason}"] += n
+            seen.add(step)
         for step in seen:
             self[f"edited|{step}"] += 1
 
