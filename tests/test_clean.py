@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taosha import Document, restore_original
-from taosha.clean.boilerplate import Boilerplate, check_linear, load_rules
+from taosha.clean.boilerplate import Boilerplate, check_linear, load_rules, rules_from
 from taosha.clean.placeholders import Placeholders, find_placeholders
 from taosha.clean.structure import RepeatedParagraphs, Truncation
 from taosha.errors import ConfigError
@@ -66,6 +66,24 @@ def test_rules_must_match_in_linear_time():
     # an adversarial line for a regex rule is bounded by max_chars: the rule is not even tried
     rules = load_rules('[[rule]]\nname = "x"\nmatch = "regex"\npatterns = ["a{0,50}b"]\nmax_chars = 100\n', "t")
     assert rules[0].matches("a" * 10_000) is False
+
+
+_REGEX_RULES = [r for r in rules_from(()) if r.match == "regex"]
+_PIECES = sorted({p for r in _REGEX_RULES for p in r.patterns} | {a for r in _REGEX_RULES for a in r.anchors or ()}
+                 | set("以下是为大家整理的：:【】<>/?相关文章ICP备2019©abc ，。") | {"欢迎", "下面是", "为大家"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8), st.sampled_from(_REGEX_RULES))
+def test_a_regex_rule_with_anchors_matches_what_its_regex_matches(pieces, rule):
+    line = "".join(pieces)
+    assert rule.matches(line) == (len(line) <= rule.max_chars and rule.regex.search(line) is not None)
+
+
+def test_regex_rules_get_a_literal_prefilter():
+    assert sum(r.anchors is not None for r in _REGEX_RULES) >= len(_REGEX_RULES) - 1
+    (rule,) = load_rules('[[rule]]\nname = "x"\nmatch = "regex"\npatterns = ["(?i:abc)", "de+f"]\n', "t")
+    assert rule.anchors is None and rule.matches("ABC")  # a case-insensitive pattern has no literal to require
 
 
 def test_user_rules_extend_the_defaults(tmp_path):

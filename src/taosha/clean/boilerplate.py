@@ -23,6 +23,8 @@ class Rule:
     patterns: tuple[str, ...]
     max_chars: int
     regex: re.Pattern[str] | None = None
+    # for a regex rule: a literal each pattern requires (a line holding none cannot match), when each has one
+    anchors: tuple[str, ...] | None = None
 
     def matches(self, line: str) -> bool:
         if len(line) > self.max_chars:
@@ -33,7 +35,33 @@ class Rule:
             head = line.lstrip(" \t\u3000【[")
             return head.startswith(self.patterns)
         assert self.regex is not None
+        if self.anchors is not None and not any(a in line for a in self.anchors):
+            return False  # substring tests in C before the regex: most lines hold none of them
         return self.regex.search(line) is not None
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of literal characters at the top level of `pattern` (every match contains it), or None.
+
+    >>> required_literal("以下是.{0,12}为大家(?:整理|收集)的"), required_literal("ICP[备证] ?[0-9]")
+    ('以下是', 'ICP')
+    >>> required_literal("相关|热门") is None, required_literal("(?i)copyright") is None
+    (True, True)
+    """
+    from re import _constants as sre_constants
+    from re import _parser as parser
+
+    tree = parser.parse(pattern)
+    if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None  # the text of a literal is not what it matches
+    best = run = ""
+    for op, av in tree.data:
+        if op == sre_constants.LITERAL:
+            run += chr(av)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best or None
 
 
 def check_linear(pattern: str) -> None:
@@ -87,12 +115,14 @@ def load_rules(text: str, where: str) -> list[Rule]:
             raise ConfigError(f"{where}: rule {k + 1} needs name, match (contains|prefix|regex) and patterns")
         if not 0 < max_chars <= MAX_RULE_CHARS:
             raise ConfigError(f"{where}: rule {name!r}: max_chars must be 1..{MAX_RULE_CHARS}")
-        regex = None
+        regex, anchors = None, None
         if match == "regex":
             for p in patterns:
                 check_linear(p)
             regex = re.compile("|".join(f"(?:{p})" for p in patterns))
-        rules.append(Rule(name, match, patterns, max_chars, regex))
+            literals = tuple(map(required_literal, patterns))
+            anchors = None if None in literals else literals
+        rules.append(Rule(name, match, patterns, max_chars, regex, anchors))
     return rules
 
 

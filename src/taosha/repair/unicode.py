@@ -34,7 +34,8 @@ class Nfc(Step):
 # Zero-width and byte-order characters that carry no meaning inside a document. ZWJ (U+200D) is kept:
 # emoji sequences need it. The soft hyphen (U+00AD) is kept too: in Chinese text it is a byte of UTF-8 read as
 # cp1252, evidence the mojibake repair needs.
-_INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff]+")
+_INVISIBLE_CHARS = "\u200b\u200c\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
 _CRLF = re.compile(r"\r\n?")
 _SPACES = " \t\u3000\u00a0"
 _TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
@@ -60,7 +61,7 @@ class Whitespace(Step):
     def process(self, doc: Document) -> Document:
         if "\r" in doc.text:
             doc.sub(_CRLF, "\n", self.name, "line_ending")
-        if _INVISIBLE.search(doc.text):
+        if any(c in doc.text for c in _INVISIBLE_CHARS):  # substring tests in C: far faster than the regex
             doc.sub(_INVISIBLE, "", self.name, "invisible")
         t = doc.text
         if t[-1:] in _SPACES or any(c + "\n" in t for c in _SPACES):  # substring tests in C, then the regex
