@@ -296,3 +296,56 @@ def test_a_bracket_that_lost_its_first_byte_before_a_latin_word(step):
     # looked for from there, and the text from the bracket on comes back
     doc = fix(step, "鑫诺二号通形佬牵⊿INOSAT-2）由中国空间技术研究院制造。")
     assert "卫星（SINOSAT-2）由中国" in doc.text and doc.signals.get("mojibake_repairs") == 1
+
+
+def _decode_by_byte(tokens, lm):
+    """What decode_tokens does, byte by byte: the reference its codec stretches must agree with."""
+    from taosha.repair.mojibake import UNKNOWN, _fill, _gbk_pairs, _gbk_tables
+
+    by_lead, by_trail = _gbk_tables()
+    pairs = _gbk_pairs()
+    items, i, n = [], 0, len(tokens)
+    while i < n:
+        b = tokens[i]
+        if 0 <= b < 0x80:
+            items.append(chr(b))
+            i += 1
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if nxt is None or (nxt != UNKNOWN and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
+            items.append("?")
+            i += 1
+            continue
+        if b == UNKNOWN and nxt == UNKNOWN:
+            items.append(())
+        elif b == UNKNOWN:
+            items.append(by_trail.get(nxt, ()))
+        elif nxt == UNKNOWN:
+            items.append(by_lead.get(b, ()))
+        else:
+            c = pairs.get(b << 8 | nxt)
+            if c is None:
+                items.append("?")
+                i += 1
+                continue
+            items.append(c)
+        i += 2
+    return _fill(items, lm)
+
+
+def test_decoding_by_stretches_agrees_with_decoding_byte_by_byte():
+    from taosha.repair.mojibake import UNKNOWN
+
+    lm, rng = model(), random.Random(7)
+    text = "经济发展（jīng）要求。總結(jié)范文ABC，?"
+    good = list("经济发展要求总结".encode("gbk"))
+    for _ in range(3000):
+        kind = rng.random()
+        if kind < 0.5:  # real text with lost bytes and stray bytes
+            tokens = list(text.encode("gbk", "replace"))[: rng.randint(0, 40)] + good[: rng.randint(0, 16)]
+        else:
+            tokens = [rng.choice((rng.randint(0, 0x7F), rng.randint(0x80, 0xFF), rng.randint(0x81, 0xFE),
+                                  0x28, 0x80, 0xFF)) for _ in range(rng.randint(0, 14))]
+        for _ in range(rng.randint(0, 3)):
+            tokens.insert(rng.randint(0, len(tokens)), UNKNOWN)
+        assert decode_tokens(tokens, lm) == _decode_by_byte(tokens, lm), tokens

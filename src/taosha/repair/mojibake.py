@@ -19,6 +19,7 @@ of rare characters or Latin-1 letters, and a repair must win by a margin.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -121,39 +122,40 @@ def to_bytes(text: str) -> list[int] | None:
 
 def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
-    in its context (and whose reading matches a pinyin annotation right after it, when there is one)."""
+    in its context (and whose reading matches a pinyin annotation right after it, when there is one).
+
+    A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
+    errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand)."""
+    if UNKNOWN not in tokens:
+        return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
     by_lead, by_trail = _gbk_tables()
-    pairs = _gbk_pairs()
     items: list[str | tuple[str, ...]] = []
+    decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
-    while i < n:
-        b = tokens[i]
-        if 0 <= b < 0x80:
-            items.append(chr(b))
-            i += 1
+    for j in (k for k, b in enumerate(tokens) if b == UNKNOWN):
+        if j < i:
+            continue  # the lost byte was the trail of the one before, already placed
+        seg = bytes(tokens[i:j])
+        text = decoder.decode(seg, False).replace("\ufffd", "?")
+        pending = decoder.getstate()[0]
+        if pending:  # a lead byte waits for its trail, the lost byte (80 and FF too: no candidates, marked)
+            decoder.reset()
+            items.extend((text, by_lead.get(pending[0], ())))
+            i = j + 1
             continue
-        nxt = tokens[i + 1] if i + 1 < n else None
+        items.append(text)
+        nxt = tokens[j + 1] if j + 1 < n else None  # the lost byte is a lead
         if nxt is None or (nxt != UNKNOWN and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
             items.append("?")  # a lead byte with no trail: irreparable here
-            i += 1
-            continue
-        if b == UNKNOWN and nxt == UNKNOWN:
-            items.append(())  # both bytes lost: nothing to rebuild it from, marked
-        elif b == UNKNOWN:
-            items.append(by_trail.get(nxt, ()))
-        elif nxt == UNKNOWN:
-            items.append(by_lead.get(b, ()))
+            i = j + 1
         else:
-            c = pairs.get(b << 8 | nxt)
-            if c is None:
-                items.append("?")
-                i += 1
-                continue
-            items.append(c)
-        i += 2
-    if all(x.__class__ is str for x in items):
-        return "".join(items)  # type: ignore[arg-type]
-    return _fill(items, lm)
+            items.append(() if nxt == UNKNOWN else by_trail.get(nxt, ()))  # both bytes lost: marked
+            i = j + 2
+    items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
+    return _fill([x for x in items if x != ""], lm)
+
+
+_GBK_DECODER = codecs.getincrementaldecoder("gbk")
 
 
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
@@ -189,10 +191,9 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
     for k, x in enumerate(items):
         if isinstance(x, str):
             continue
-        prev = out[k - 1] if k else ""
+        prev = out[k - 1][-1:] if k else ""  # items are runs of decoded text and lost-byte candidates
         nxt = items[k + 1] if k < last else ""
-        if not isinstance(nxt, str):
-            nxt = "?"
+        nxt = nxt[:1] if isinstance(nxt, str) else "?"
         reading = None
         if nxt == "(" or nxt == "（":  # an annotation may follow: its reading names the character
             m = _READING.match("".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 9]))
