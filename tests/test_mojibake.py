@@ -349,3 +349,16 @@ def test_decoding_by_stretches_agrees_with_decoding_byte_by_byte():
         for _ in range(rng.randint(0, 3)):
             tokens.insert(rng.randint(0, len(tokens)), UNKNOWN)
         assert decode_tokens(tokens, lm) == _decode_by_byte(tokens, lm), tokens
+
+
+def test_gbk_read_as_big5_with_few_rare_characters_is_repaired_in_a_suspect_page():
+    # GBK read as Big5 gives many characters GB2312 has too (由于乡里 -> 蚕衾盺爵): the second stretch holds only
+    # two rare ones, but it gains strongly and makes words, in a page the first stretch made suspect
+    def big5(s: str) -> str:
+        return s.encode("gbk").decode("big5")
+
+    head, tail = "丰富游戏内的剧情。", "去世，不得不寻找其他声优接手。"
+    first, second = "此部份专门介绍角色，欲知武器情报、奥义字或擅长攻击类型等，请至战国无双系列", "由于乡里大辅先生因故"
+    doc = Document("d", head + big5(first) + "1." + big5(second) + tail)
+    assert Mojibake().process(doc).text == head + first + "1." + second + tail
+    assert restore_original(doc) == head + big5(first) + "1." + big5(second) + tail

@@ -365,12 +365,16 @@ class Mojibake(Step):
                 # and zhuyin in a simplified page
                 marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
                     wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
+                # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
+                # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
+                long = len(run) >= _GAIN_SPAN and right != "utf-8"
                 if rare_before and not marked:
                     n = rare_before[m.end()] - rare_before[m.start()]
-                    if n == 0 or (n < 3 and not _odd_after_digit(run, lm)):
+                    if n == 0 or (n < 3 and not long and not _odd_after_digit(run, lm)):
                         return run  # neither a cluster of three nor one after a digit can be in it
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if right != "utf-8" and not marked and not lm.rare_cluster(run, 6, 3) and not _odd_after_digit(run, lm):
+                if (right != "utf-8" and not marked and not long and not lm.rare_cluster(run, 6, 3)
+                        and not _odd_after_digit(run, lm)):
                     return run
                 best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked)
                 if best is None:
