@@ -362,3 +362,14 @@ def test_gbk_read_as_big5_with_few_rare_characters_is_repaired_in_a_suspect_page
     doc = Document("d", head + big5(first) + "1." + big5(second) + tail)
     assert Mojibake().process(doc).text == head + first + "1." + second + tail
     assert restore_original(doc) == head + big5(first) + "1." + big5(second) + tail
+
+
+def test_big5_reading_of_gbk_enumeration_comma_between_numbers_is_repaired():
+    # 、 read as Big5 is ﹜, which simplified text does not use: alone between numbers it is a run of its own
+    def big5(s: str) -> str:
+        return s.encode("gbk").decode("big5")
+
+    garbled = big5("此部份专门介绍角色，欲知武器情报")
+    doc = Document("d", f"调查显示，{garbled}。支持率分别为61%{big5('、')}63%{big5('、')}66%和78%。")
+    want = "调查显示，此部份专门介绍角色，欲知武器情报。支持率分别为61%、63%、66%和78%。"
+    assert Mojibake().process(doc).text == want

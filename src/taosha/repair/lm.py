@@ -29,7 +29,9 @@ BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
-ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞"  # what GBK's full-width punctuation is in Big5
+# what GBK's full-width punctuation is in Big5: zhuyin (，（）：！), ﹝ (。), ﹞ (·), ﹜ (、), 〞 (—), ‵ (～); not the
+# shapes (▲◎☆○※…) that 《》「」〕“ become, which simplified text uses as bullets and marks
+ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞﹜〞‵"
 SYMBOLS = frozenset("°℃％‰±×÷§№")  # units and signs of measurements: ordinary beside numbers
 SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
