@@ -373,3 +373,14 @@ def test_big5_reading_of_gbk_enumeration_comma_between_numbers_is_repaired():
     doc = Document("d", f"调查显示，{garbled}。支持率分别为61%{big5('、')}63%{big5('、')}66%和78%。")
     want = "调查显示，此部份专门介绍角色，欲知武器情报。支持率分别为61%、63%、66%和78%。"
     assert Mojibake().process(doc).text == want
+
+
+def test_a_run_with_private_use_evidence_is_not_read_as_gbk_in_big5_first():
+    # Big5 read as GB18030 leaves private-use characters; the GBK-read-as-Big5 pass, which runs first, once
+    # "repaired" a window of that run into other garbage (琭狶舅猭砏 -> 冢咬袱趗巷) and the right pass failed
+    truth = ("東柏林成為民主德國的首都。但西柏林實際上依然為美英法三國共同控制，"
+             "雖然聯邦德國基本法和西柏林憲法規定西柏林隸屬於聯邦德國的一個州。")
+    cut = truth.index("但")
+    doc = Document("d", truth[:cut] + truth[cut:].encode("big5").decode("gb18030"))
+    assert any("\ue000" <= c <= "\uf8ff" for c in doc.text)  # the evidence
+    assert Mojibake().process(doc).text == truth

@@ -363,6 +363,8 @@ class Mojibake(Step):
                 # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
                 # private-use (two within three characters, or one by a number: one alone may be an icon font's),
                 # and zhuyin in a simplified page
+                if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
+                    return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
                 marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
                     wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
                 # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
