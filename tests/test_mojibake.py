@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taosha import Document, restore_original
 from taosha.repair.lm import model
@@ -384,3 +386,15 @@ def test_a_run_with_private_use_evidence_is_not_read_as_gbk_in_big5_first():
     doc = Document("d", truth[:cut] + truth[cut:].encode("big5").decode("gb18030"))
     assert any("\ue000" <= c <= "\uf8ff" for c in doc.text)  # the evidence
     assert Mojibake().process(doc).text == truth
+
+
+_GATE_CHARS = "经济发展們經濟浣犲ソ锛屼笘鐣岋紒ä½ å¥½?2016爛9堎ㄛ\ue4c9abcXYZ \n\0éà()"
+_GATE_TEXT = st.text(st.sampled_from(list(_GATE_CHARS)), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_GATE_TEXT, max_size=8))
+def test_the_gate_of_a_batch_is_each_texts_gate(texts):
+    from taosha.repair.mojibake import _suspicious_many
+
+    assert _suspicious_many(texts) == [_suspicious_many([t])[0] for t in texts]

@@ -546,17 +546,15 @@ class _Batch:
     reductions over them, each one numpy call for the whole batch."""
 
     def __init__(self, texts: list[str]) -> None:
-        points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in texts]
-        self.lengths = np.array([len(p) for p in points], dtype=np.int64)
+        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         spans = self.lengths + _PAD
         self.starts = np.concatenate(([0], np.cumsum(spans)[:-1])).astype(np.int64)
-        layout = np.zeros(int(spans.sum()), dtype=np.uint32)
-        self.text = np.zeros(len(layout), dtype=bool)
-        for start, p in zip(self.starts.tolist(), points, strict=True):
-            layout[start : start + len(p)] = p
-            self.text[start : start + len(p)] = True
+        # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
+        pad = "\0" * _PAD
+        layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
+        self.text = np.repeat(np.tile(np.array([True, False]), len(texts)),
+                              np.stack((self.lengths, np.full(len(texts), _PAD))).T.ravel())
         self.flags = _gate_table()[layout]
-        self.flags[~self.text] = 0  # code point 0 has no flags anyway; the pads must have none
         self.filled = np.flatnonzero(self.lengths > 0)
 
     def _per_text(self, ufunc: np.ufunc, values: np.ndarray, empty: int = 0) -> np.ndarray:
@@ -570,13 +568,14 @@ class _Batch:
         return self._per_text(np.bitwise_or, self.flags)  # a text's segment runs into its pads: all zero
 
     def count(self, mask: np.ndarray) -> np.ndarray:
-        return self._per_text(np.add, mask.astype(np.int64))
+        return self._per_text(np.add, mask.astype(np.int32))
 
     def dense(self, mask: np.ndarray, window: int, count: int) -> np.ndarray:
         """Per text: `count` marked positions within some `window` consecutive ones (a text shorter than the
         window: `count` in all). Windows start in a text and may run into its pads, never into the next text."""
-        c = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-        sums = np.zeros(len(mask), dtype=np.int64)
+        c = np.zeros(len(mask) + 1, dtype=np.int32)  # 32 bits: a batch holds at most a few million characters
+        np.cumsum(mask, dtype=np.int32, out=c[1:])
+        sums = np.zeros(len(mask), dtype=np.int32)
         sums[: len(mask) - window + 1] = c[window:] - c[: len(c) - window]
         sums[~self.text] = 0
         return self._per_text(np.maximum, sums) >= count
