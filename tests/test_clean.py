@@ -304,3 +304,7 @@ def test_sentence_signals_match_splitting_each_text(texts):
         runs = [len(m.group()) for m in re.finditer("[^。！？!?；;\n]+", text)] or [0]
         assert doc.signals["sentence_max"] == max(runs)
         assert doc.signals["sentence_mean"] == pytest.approx(sum(runs) / len(runs), abs=0.051)
+        size = max(1, len(text))  # the class shares, counted for the batch at once too
+        assert doc.signals["han_share"] == round(sum(c in "我爱北京" for c in text) / size, 4)
+        assert doc.signals["punct_share"] == round(sum(c in "。！？!?；;" for c in text) / size, 4)
+        assert doc.signals["latin_share"] == round(sum(c in "ab" for c in text) / size, 4)
