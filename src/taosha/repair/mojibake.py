@@ -132,9 +132,11 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
-    for j in (k for k, b in enumerate(tokens) if b == UNKNOWN):
-        if j < i:
-            continue  # the lost byte was the trail of the one before, already placed
+    while True:
+        try:
+            j = tokens.index(UNKNOWN, i)  # the next lost byte not placed yet (a search in C)
+        except ValueError:
+            break
         seg = bytes(tokens[i:j])
         text = decoder.decode(seg, False).replace("\ufffd", "?")
         pending = decoder.getstate()[0]
