@@ -308,3 +308,11 @@ def test_sentence_signals_match_splitting_each_text(texts):
         assert doc.signals["han_share"] == round(sum(c in "我爱北京" for c in text) / size, 4)
         assert doc.signals["punct_share"] == round(sum(c in "。！？!?；;" for c in text) / size, 4)
         assert doc.signals["latin_share"] == round(sum(c in "ab" for c in text) / size, 4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="xX×Ｘ*_＿-20年县共有名，。a1(（", max_size=40))
+def test_blanks_are_searched_only_where_a_blank_character_stands(text):
+    from taosha.clean.placeholders import PLACEHOLDER, _blanks
+
+    assert [m.span() for m in _blanks(text)] == [m.span() for m in PLACEHOLDER.finditer(text)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from taosha.document import Document
@@ -26,6 +27,23 @@ _BLANK_CHARS = "xX×Ｘ*_＿"  # a blank holds one of them, or is --
 _NOT_BLANK_AFTER = set("轴光射坐值的方向染")
 
 
+# every match of PLACEHOLDER begins with one of these: its alternation is tried only where one stands
+_BLANK_START = re.compile("[xX×Ｘ*_＿-]")
+
+
+def _blanks(text: str) -> Iterator[re.Match[str]]:
+    """`PLACEHOLDER.finditer(text)`, trying the pattern only where a blank character stands (its lookbehinds
+    still see the text before)."""
+    end = 0
+    for c in _BLANK_START.finditer(text):
+        if c.start() < end:
+            continue  # inside the last match
+        m = PLACEHOLDER.match(text, c.start())
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def find_placeholders(text: str) -> list[re.Match[str]]:
     """Template blanks in `text`.
 
@@ -37,7 +55,7 @@ def find_placeholders(text: str) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     if "--" not in text and not any(c in text for c in _BLANK_CHARS):  # the common case: substring tests in C
         return out
-    for m in PLACEHOLDER.finditer(text):
+    for m in _blanks(text):
         s = m.group()
         after = text[m.end() : m.end() + 1]
         if s[0] in "xX×" and after in _NOT_BLANK_AFTER:

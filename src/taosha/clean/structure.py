@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.step import Step, register
 
 SENTENCE_END = "。！？!?…」”』）)》.；;"
-_SPACE = re.compile(r"\s+")
 
 
 @register("clean.repeated_paragraphs")
@@ -31,7 +29,7 @@ class RepeatedParagraphs(Step):
         seen: set[str] = set()
         removed: dict[int, str] = {}
         for k, line in enumerate(doc.text.split("\n")):
-            key = _SPACE.sub("", line)
+            key = "".join(line.split())  # whitespace out (str.split's whitespace is re's \s)
             if len(key) >= self.min_chars:
                 if key in seen:
                     removed[k] = "repeated_paragraph"
