@@ -316,3 +316,12 @@ def test_blanks_are_searched_only_where_a_blank_character_stands(text):
     from taosha.clean.placeholders import PLACEHOLDER, _blanks
 
     assert [m.span() for m in _blanks(text)] == [m.span() for m in PLACEHOLDER.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="篇范文精选第一二十3同志们尊敬的各位领导来宾：:，（）()讲话", max_size=16))
+def test_compilation_skips_only_pages_without_heading_or_salutation_words(line):
+    from taosha.clean.compilation import _NEEDED, HEADING, SALUTATION
+
+    if HEADING.match(line) or SALUTATION.match(line):
+        assert any(word in line for word in _NEEDED)

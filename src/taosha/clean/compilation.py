@@ -40,6 +40,10 @@ CLOSING = re.compile(
 )
 
 
+# a numbered heading holds one of the first three (HEADING), a salutation one of the others (SALUTATION)
+_NEEDED = ("篇", "范文", "精选", "同志们", "尊敬的", "各位")
+
+
 def cn_to_int(s: str) -> int | None:
     """篇 numbers: 一 … 九十九, or digits.
 
@@ -82,6 +86,8 @@ class Compilation(Step):
     min_part_lines: int = 2
 
     def process(self, doc: Document) -> Document | list[Document]:
+        if not any(word in doc.text for word in _NEEDED):
+            return doc  # no numbered heading and no salutation: nothing to split at
         lines = doc.text.split("\n")
         numbered = [(k, _heading_number(line)) for k, line in enumerate(lines)]
         numbered = [(k, n) for k, n in numbered if n is not None]
