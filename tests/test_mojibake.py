@@ -398,3 +398,42 @@ def test_the_gate_of_a_batch_is_each_texts_gate(texts):
     from taosha.repair.mojibake import _suspicious_many
 
     assert _suspicious_many(texts) == [_suspicious_many([t])[0] for t in texts]
+
+
+def _php_damage(text: str) -> str:
+    """What the shared tools do to GBK text (see the seed page's README): a full-width -> half-width pass over
+    byte pairs read from the second byte on (A3 xx becomes xx - 80), then decoding as PHP's CP936 does: '?' for
+    a byte that starts no character, and a pair in the user-defined area (lead AA-AF or F8-FE) dropped."""
+    b = text.encode("gbk")
+    out, i = bytearray(b[:1]), 1
+    while i < len(b):
+        out += bytes([b[i + 1] - 0x80]) if b[i] == 0xA3 and i + 1 < len(b) and b[i + 1] >= 0xA1 else b[i : i + 2]
+        i += 2
+    chars, i = [], 0
+    while i < len(out):
+        if out[i] < 0x80:
+            chars.append(chr(out[i]))
+            i += 1
+        elif i + 1 < len(out) and (0xAA <= out[i] <= 0xAF or out[i] >= 0xF8) and out[i + 1] >= 0xA1:
+            i += 2  # a user-defined pair: nothing
+        else:
+            try:
+                chars.append(bytes(out[i : i + 2]).decode("gbk"))
+                i += 2
+            except UnicodeDecodeError:
+                chars.append("?")
+                i += 1
+    return "".join(chars)
+
+
+def test_a_pair_dropped_by_phps_decoder_is_put_back():
+    # 。” read from the second byte on holds A3 A1 (full-width !): the rest is misread until realigned, and 委's
+    # trail AF with 就's lead BE made a user-defined pair that vanished, leaving 瓮 (CE CD) for 委就
+    truth = "總書記強調民族凝聚力和向心力。”省委就落實意識形態工作責任制作了全面部署。"
+    damaged = _php_damage(truth)
+    assert "?!" in damaged
+    plain = damaged.replace("?!", "").replace("?", "")
+    assert len(plain) < len(truth) - 1  # characters vanished
+    doc = Mojibake().process(Document("d", damaged))
+    assert "省委" in doc.text and "瓮" not in doc.text and len(doc.text) == len(truth)  # both came back
+    assert restore_original(doc) == damaged

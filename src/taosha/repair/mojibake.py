@@ -126,38 +126,71 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
 
     A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
     errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand)."""
-    if UNKNOWN not in tokens:
+    if min(tokens, default=0) >= 0:
         return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
     by_lead, by_trail = _gbk_tables()
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
     while True:
-        try:
-            j = tokens.index(UNKNOWN, i)  # the next lost byte not placed yet (a search in C)
-        except ValueError:
+        j = _next_lost(tokens, i)  # the next lost byte not placed yet
+        if j < 0:
             break
         seg = bytes(tokens[i:j])
         text = decoder.decode(seg, False).replace("\ufffd", "?")
         pending = decoder.getstate()[0]
         if pending:  # a lead byte waits for its trail, the lost byte (80 and FF too: no candidates, marked)
             decoder.reset()
-            items.extend((text, by_lead.get(pending[0], ())))
+            table = _vanished_tables()[0] if tokens[j] == VANISHED_TRAIL else by_lead
+            items.extend((text, table.get(pending[0], ())))
             i = j + 1
             continue
         items.append(text)
         nxt = tokens[j + 1] if j + 1 < n else None  # the lost byte is a lead
-        if nxt is None or (nxt != UNKNOWN and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
-            items.append("?")  # a lead byte with no trail: irreparable here
+        if tokens[j] == VANISHED_TRAIL or nxt is None or (nxt >= 0 and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
+            items.append("?")  # a lead byte with no trail (or a vanished trail out of place): irreparable here
             i = j + 1
         else:
-            items.append(() if nxt == UNKNOWN else by_trail.get(nxt, ()))  # both bytes lost: marked
+            table = _vanished_tables()[1] if tokens[j] == VANISHED_LEAD else by_trail
+            items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
     return _fill([x for x in items if x != ""], lm)
 
 
 _GBK_DECODER = codecs.getincrementaldecoder("gbk")
+# lost bytes of a pair in GBK's user-defined area (lead AA-AF or F8-FE, trail A1-FE), which PHP's decoder drops
+# when misaligned bytes form one: the first was the trail of the character before, the second a lead
+VANISHED_TRAIL, VANISHED_LEAD = -2, -3
+_UDA_LEADS = frozenset([*range(0xAA, 0xB0), *range(0xF8, 0xFF)])
+
+
+def _next_lost(tokens: list[int], start: int) -> int:
+    """Index of the next lost byte (a negative token) from `start`, or -1 (searches in C)."""
+    found = -1
+    for token in (UNKNOWN, VANISHED_TRAIL, VANISHED_LEAD):
+        try:
+            k = tokens.index(token, start)
+        except ValueError:
+            continue
+        if found < 0 or k < found:
+            found = k
+    return found
+
+
+@lru_cache(maxsize=1)
+def _vanished_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """GBK characters by lead byte whose trail is a user-defined lead (VANISHED_TRAIL's candidates), and by
+    trail byte whose lead is at least A1 (VANISHED_LEAD's)."""
+    by_lead: dict[int, list[str]] = {}
+    by_trail: dict[int, list[str]] = {}
+    for code, c in _gbk_pairs().items():
+        lead, trail = code >> 8, code & 0xFF
+        if trail in _UDA_LEADS:
+            by_lead.setdefault(lead, []).append(c)
+        if lead >= 0xA1:
+            by_trail.setdefault(trail, []).append(c)
+    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
 
 
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
@@ -251,6 +284,7 @@ class Mojibake(Step):
         _byte_lengths("gb18030")
         _byte_lengths("big5")
         _gbk_tables()
+        _vanished_tables()
         _word_index()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
@@ -1038,6 +1072,11 @@ def _decode_from(
     return None
 
 
+# characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
+# character that stood in its place must be (log-probability)
+_VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD = 24, 0.65, -9.0
+
+
 def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
     """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
 
@@ -1080,26 +1119,27 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
             continue  # a shifted byte shows only in multibyte characters
         candidates.append((1, b, [UNKNOWN], b, 0))
         candidates.append((2, b, [], b, 1))
-    best: tuple[float, int, str, int, int] | None = None
     bytes_of: dict[tuple[int, int], list[int] | None] = {}
     asks = line[point] != "?" or _asks(line, point)
-    for priority, b, head, resume, skip in candidates:
+
+    def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
+        """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
         new_line = _decode_from(line, b, head, resume, skip, lm, bytes_of)
         if new_line is None or new_line == line:
-            continue
+            return None
         k, e_old, e_new = changed_run(line, new_line, b)
         lo = max(0, k - 2)
         old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
         if new_part.count("?") > old_part.count("?") or "\ufffd" in new_part or lm.rare_cluster(new_part, 8, 3):
-            continue  # a repair leaves no more damage than it found
+            return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
-            continue  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
+            return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
         if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
-            continue  # with no rare character as evidence, a shifted-byte reading must be all frequent text
+            return None  # with no rare character as evidence, a shifted-byte reading must be all frequent text
         if _letters(new_part) > _letters(old_part):
-            continue  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
+            return None  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
         if len(_CAMEL.findall(new_part)) > len(_CAMEL.findall(old_part)):
-            continue  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is not spelling
+            return None  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is no spelling
         # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
         # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
         # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
@@ -1108,11 +1148,34 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
             gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
         else:
             gain = _mean(lm, new_part) - _mean(lm, old_part)
+        if gain < min_gain:
+            return None
         # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
         # shifted-byte reading is clearly better
-        rank = gain + (1.5 if priority == 0 else 0.0)
-        if gain >= min_gain and (best is None or rank > best[0]):
-            best = (rank, priority, new_line, e_new, k)
+        return gain + (1.5 if priority == 0 else 0.0), new_line, e_new, k
+
+    best: tuple[float, str, int, int] | None = None
+    php: tuple[list[int], int] | None = None
+    for priority, b, head, resume, skip in candidates:
+        judged = judge(priority, b, head, resume, skip)
+        if judged is not None and (best is None or judged[0] > best[0]):
+            best = judged
+            php = (head, resume) if priority == 0 and b == point else None
+    if best is not None and php is not None:
+        # PHP's decoder drops a user-defined pair (lead AA-AF or F8-FE) that the misaligned bytes formed: two
+        # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
+        # and AF BE vanished). Put such a pair back at each byte of the stretch, and take the best if it wins
+        head, resume = php
+        raw = bytes_of.get((resume, min(len(line), resume + 48))) or []  # as _decode_from read them
+        for j in range(1, min(len(raw), 2 * _VANISHED_REACH)):
+            judged = judge(0, point, [*head, *raw[:j], VANISHED_TRAIL, VANISHED_LEAD], resume, j)
+            if (judged is None or judged[0] <= best[0] + _VANISHED_MARGIN
+                    or judged[1].count("?") > best[1].count("?")):  # it must win, and leave no more '?'
+                continue
+            k, end, _ = changed_run(best[1], judged[1])
+            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
+            if end - k == 1 and lm.char(best[1][k]) < _VANISHED_ODD:
+                best = judged
     if best is None:
         return None
-    return best[2], max(best[3], best[4] + 1)
+    return best[1], max(best[2], best[3] + 1)
