@@ -325,3 +325,34 @@ def test_compilation_skips_only_pages_without_heading_or_salutation_words(line):
 
     if HEADING.match(line) or SALUTATION.match(line):
         assert any(word in line for word in _NEEDED)
+
+
+_ALL_RULES = rules_from(())
+_RULE_PIECES = sorted({p for r in _ALL_RULES for p in r.patterns if len(p) < 30} | {"正文内容" * 10, "。", "http://a.cn"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_RULE_PIECES), min_size=1, max_size=12))
+def test_rules_grouped_by_line_length_give_the_first_matching_rule(pieces):
+    from bisect import bisect_left
+
+    from taosha.clean.boilerplate import _by_length
+
+    line = "".join(pieces)
+    limits, groups = _by_length(_ALL_RULES)
+    at = bisect_left(limits, len(line))
+    grouped = groups[at] if at < len(limits) else ()
+    assert next((r.name for r in grouped if r.matches(line)), None) == next(
+        (r.name for r in _ALL_RULES if r.matches(line)), None)
+
+
+def test_a_line_as_long_as_a_rules_limit_is_still_tried_against_it():
+    step = Boilerplate()
+    step.setup()
+    for rule in _ALL_RULES:
+        if rule.match != "contains":
+            continue
+        line = rule.patterns[0] + "文" * (rule.max_chars - len(rule.patterns[0]))  # exactly max_chars long
+        doc = step.process(Document("d", f"{BODY}\n{line}"))
+        assert doc.text == BODY and doc.edits[0].reason == rule.name, rule.name
+        assert step.process(Document("d", f"{BODY}\n{line}文")).text.endswith("文")  # one longer: not this rule

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -172,19 +173,20 @@ class Boilerplate(Step):
 
     def setup(self) -> None:
         # once per worker, not per document: the rule files are read (and stat'ed) here
-        object.__setattr__(self, "_active", self._rules())
+        object.__setattr__(self, "_by_length", _by_length(self._rules()))
 
     def _rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in rules_from(tuple(self.rules)) if r.name not in self.skip)
 
     def process(self, doc: Document) -> Document:
-        active = self.__dict__.get("_active") or self._rules()
+        limits, groups = self.__dict__.get("_by_length") or _by_length(self._rules())
         lines = doc.text.split("\n")
         removed: dict[int, str] = {}
         for k, line in enumerate(lines):
             stripped = line.strip()
             if stripped:
-                for rule in active:
+                at = bisect_left(limits, len(stripped))
+                for rule in groups[at] if at < len(limits) else ():  # the rules a line this long may match
                     if rule.matches(stripped):
                         removed[k] = rule.name
                         break
@@ -193,6 +195,13 @@ class Boilerplate(Step):
         doc.tag("boilerplate_lines", len(removed))
         line_spans(doc, removed, self.name)
         return doc
+
+
+def _by_length(rules: tuple[Rule, ...]) -> tuple[list[int], list[tuple[Rule, ...]]]:
+    """The rules' distinct `max_chars`, ascending, and for each the rules (in order) that apply to lines that long:
+    a long line, the common case, is tried against the few rules that take long lines."""
+    limits = sorted({r.max_chars for r in rules})
+    return limits, [tuple(r for r in rules if r.max_chars >= limit) for limit in limits]
 
 
 def line_spans(doc: Document, removed: dict[int, str], step: str) -> None:

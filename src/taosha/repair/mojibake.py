@@ -132,8 +132,15 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
+    vanished = min(tokens) < UNKNOWN  # a put-back pair (rare): its bytes are looked for too
     while True:
-        j = _next_lost(tokens, i)  # the next lost byte not placed yet
+        if vanished:
+            j = _next_lost(tokens, i)  # the next lost byte not placed yet
+        else:
+            try:
+                j = tokens.index(UNKNOWN, i)  # a search in C
+            except ValueError:
+                j = -1
         if j < 0:
             break
         seg = bytes(tokens[i:j])
