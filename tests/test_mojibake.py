@@ -437,3 +437,16 @@ def test_a_pair_dropped_by_phps_decoder_is_put_back():
     doc = Mojibake().process(Document("d", damaged))
     assert "省委" in doc.text and "瓮" not in doc.text and len(doc.text) == len(truth)  # both came back
     assert restore_original(doc) == damaged
+
+
+def test_a_page_whose_misread_half_outnumbers_its_own_script_is_judged_with_no_script():
+    # GBK read as Big5 looks traditional: here 18 traditional-only characters against the page's 13 simplified
+    # ones. Judged as a traditional page, reading them right loses; judged with no script, it wins
+    def big5(s: str) -> str:
+        return s.encode("gbk").decode("big5")
+
+    head = "涞滩镇是中国著名的古镇之一，位于重庆市合川区东北部，渠江西岸，离合川城区二十八公里，总面积约六十平方公里。"
+    body = ("涞滩镇始建于晚唐时期，兴盛于宋代，历史文化底蕴深厚。古镇明清民居错落有致，老街小巷古朴典雅。"
+            "早在一九五六年，因有晚唐石刻，宋代古镇、清代民居及大量完整而又相对集中的文物古迹被公布为四川省重点文物保护单位。")
+    doc = Document("d", head + big5(body))
+    assert Mojibake().process(doc).text == head + body

@@ -319,8 +319,11 @@ class Mojibake(Step):
         doc.tag("mojibake_suspect", 1)
         info = detect(doc.text, look_for_slips=False)  # the script prior only: spun or not does not matter here
         script = info.script
-        if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority
-            script = "simplified" if info.simplified_chars > info.traditional_chars else "traditional"
+        if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority,
+            # or, when neither has twice the other's characters, by the model of no script (the page's own may be
+            # the minority: 40 simplified characters against 42 traditional ones, those misread)
+            simp, trad = info.simplified_chars, info.traditional_chars
+            script = "simplified" if simp >= 2 * trad else "traditional" if trad >= 2 * simp else "neutral"
         lm = for_script(script)
         repairs = 0
         if self.latin and "latin" in seen:
