@@ -572,6 +572,7 @@ def _gate_table() -> np.ndarray:
     table[ord("a") : ord("z") + 1] |= LETTER
     for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
         table[lo:hi] |= CJK
+    table[0] = 0  # NUL pads the texts of a batch (_Batch): it carries no flag
     return table
 
 
