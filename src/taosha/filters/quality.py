@@ -15,6 +15,7 @@ import numpy as np
 
 from taosha.document import Document
 from taosha.step import Step, register
+from taosha.textarrays import lay_out, per_text
 
 _STOPS = "。！？!?；;\n"  # sentences are the runs between them
 _HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF))
@@ -166,30 +167,22 @@ def _stops() -> np.ndarray:
     return lut
 
 
-def _per_text(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    """`ufunc` reduced over each text's positions, the texts laid end to end from `starts` (with one position
-    after the last text, so that every start is an index); 0 for the `empty` ones."""
-    out = ufunc.reduceat(values, starts, dtype=np.int64)
-    out[empty] = 0
-    return out
-
-
-def _sentences(flat: np.ndarray, starts: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per text laid end to end in `flat` (from `starts`, with one extra position at the end): the mean and the
-    largest length of its sentences, the runs between stops (0 and 0 for a text with none)."""
+def _sentences(flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text laid out in `flat` (see `lay_out`): the mean and the largest length of its sentences, the runs
+    between stops (0 and 0 for a text with none)."""
     stop = _stops()[flat]
-    stop[-1] = True  # the extra position is no character
+    stop[-1] = True  # the NUL after the last text is no character
     first = np.zeros(len(flat), dtype=bool)  # a sentence starts after a stop or where its text starts
     first[1:] = stop[:-1]
-    first[starts[~empty]] = True
+    first[starts[lengths > 0]] = True
     first &= ~stop
-    sentences = _per_text(np.add, first, starts, empty)
-    chars = _per_text(np.add, ~stop, starts, empty)
+    sentences = per_text(np.add, first, starts, lengths)
+    chars = per_text(np.add, ~stop, starts, lengths)
     run = np.cumsum(first) - 1  # each position's sentence (where it is not a stop)
     run_lengths = np.bincount(run[~stop], minlength=int(first.sum()))
     at_start = np.zeros(len(flat), dtype=np.int64)  # each sentence's length where it starts
     at_start[first] = run_lengths
-    longest = _per_text(np.maximum, at_start, starts, empty)
+    longest = per_text(np.maximum, at_start, starts, lengths)
     return chars / np.maximum(sentences, 1), longest
 
 
@@ -242,23 +235,19 @@ class Quality(Step):
         texts = [d.text for d in docs]
         if not texts:
             return []
-        # the texts laid end to end in one encoding, and one position more (NUL: no class, no stop), so that
-        # every text's start is an index for reduceat: per-text sums in a few calls, no large temporaries
-        flat = np.frombuffer(("".join(texts) + "\0").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        empty = lengths == 0
+        # one encoding for the batch (the NUL after it has no class and is no stop): per-text sums in a few calls,
+        # no large temporaries
+        flat, starts, lengths = lay_out(texts)
         points = [flat[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
         size = np.maximum(lengths, 1)
         columns: dict[str, list] = {"chars": lengths.tolist()}
         classes = _classes()[flat]
-        han = _per_text(np.add, classes == HAN, starts, empty)
+        han = per_text(np.add, classes == HAN, starts, lengths)
         for key, cls in (("han_share", HAN), ("punct_share", PUNCT), ("digit_share", DIGIT), ("latin_share", LATIN)):
-            count = han if cls == HAN else _per_text(np.add, classes == cls, starts, empty)
+            count = han if cls == HAN else per_text(np.add, classes == cls, starts, lengths)
             columns[key] = np.round(count / size, 4).tolist()
         han_counts = han.tolist()
-        mean, longest = _sentences(flat, starts, empty)
+        mean, longest = _sentences(flat, starts, lengths)
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
         for key, values in repetition_table(points).items():
             columns[key] = np.round(values, 4).tolist()

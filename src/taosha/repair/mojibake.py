@@ -31,8 +31,9 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
-from taosha.repair.script import ScriptInfo, _tables, codepoints, detect
+from taosha.repair.script import ScriptInfo, _tables, detect
 from taosha.step import Step, register
+from taosha.textarrays import codepoints
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation

@@ -18,6 +18,7 @@ import numpy as np
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import Step, register
+from taosha.textarrays import codepoints, lay_out, per_text
 
 TARGETS = ("keep", "simplified", "traditional", "tw", "hk")
 
@@ -43,10 +44,6 @@ def _lookup() -> np.ndarray:
     lut[[ord(c) for c in trad]] = TRAD
     lut[[ord(c) for c in _STOPS]] = STOP
     return lut
-
-
-def codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def classes(text: str) -> np.ndarray:
@@ -132,15 +129,10 @@ def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
     """
     if not texts:
         return []
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    # a last character of class 0 makes every start a valid index, the end of the last text's included
-    cls = _lookup()[codepoints("".join(texts) + "\0")]
-    starts = np.zeros(len(texts), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    simp = np.add.reduceat(cls == SIMP, starts, dtype=np.int64)
-    trad = np.add.reduceat(cls == TRAD, starts, dtype=np.int64)
-    empty = lengths == 0  # reduceat gives the element at the start, not nothing, for an empty range
-    simp[empty] = trad[empty] = 0
+    points, starts, lengths = lay_out(texts)
+    cls = _lookup()[points]  # the NUL after the last text has class 0
+    simp = per_text(np.add, cls == SIMP, starts, lengths)
+    trad = per_text(np.add, cls == TRAD, starts, lengths)
     return [_decide(t, s, r, a, True)
             for t, s, r, a in zip(texts, simp.tolist(), trad.tolist(), annotations, strict=True)]
 
