@@ -314,3 +314,17 @@ def test_batches_give_what_one_document_at_a_time_gives():
         assert records_of(got) == records_of(want)
     assert {(d.dropped.step, d.dropped.reason) for d in want if d.dropped} >= {
         ("t.crash", "step_error"), ("t.crash", "short"), ("t.measure", "step_error"), ("filter.quality", "too_short")}
+
+
+@pytest.mark.parametrize("steps", [[], ["repair.whitespace"]])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_add_up_to_the_input(tmp_path, steps, workers):
+    inp = make_corpus(tmp_path / "in", files=3, per_file=700)  # several progress reports per unit
+    seen = [0, 0]
+
+    def progress(docs: int, nbytes: int) -> None:
+        seen[0] += docs
+        seen[1] += nbytes
+
+    stats = taosha.run([str(inp)], tmp_path / "o", config(workers, steps), progress=progress)
+    assert seen == [stats["documents"]["in"], stats["input"]["bytes"]]
