@@ -450,3 +450,14 @@ def test_a_page_whose_misread_half_outnumbers_its_own_script_is_judged_with_no_s
             "早在一九五六年，因有晚唐石刻，宋代古镇、清代民居及大量完整而又相对集中的文物古迹被公布为四川省重点文物保护单位。")
     doc = Document("d", head + big5(body))
     assert Mojibake().process(doc).text == head + body
+
+
+def test_two_pairs_dropped_from_one_stretch_are_both_put_back():
+    # 之 ends in AE and 要 in AA: two user-defined pairs vanish from one misread stretch (總之就是要用 -> 總滞是颐);
+    # the annotation marks the page as spun (GBK from a converter), so the stretch is realigned at all
+    page = "各級黨委要切實履行主體責任，把安全生產(chǎn)工作擺上重要議事日程。"
+    truth = "對失職行為嚴肅追究責任。總之就是要用鐵的紀律、鐵的手段抓安全、抓落實。"
+    damaged = _php_damage(truth)
+    doc = Mojibake().process(Document("d", page + "\n" + damaged))
+    assert doc.text == page + "\n" + truth
+    assert restore_original(doc) == page + "\n" + damaged

@@ -1085,8 +1085,36 @@ def _decode_from(
 
 
 # characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
-# character that stood in its place must be (log-probability)
-_VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD = 24, 0.65, -9.0
+# character that stood in its place must be (log-probability); how many pairs one stretch may have lost
+_VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.0, 2
+
+
+def _put_back(
+    base: tuple[float, str, int, int], head: list[int], raw: list[int],
+    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM,
+) -> tuple[float, str, int, int]:
+    """The reading `base` (of bytes `head` + `raw`) with dropped user-defined pairs put back where each wins by
+    _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does."""
+    current, at = base, []
+    for _ in range(_VANISHED_MOST):
+        found = None
+        for j in range(at[-1] + 1 if at else 1, min(len(raw), 2 * _VANISHED_REACH)):
+            tokens, prev = list(head), 0
+            for p in (*at, j):
+                tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
+                prev = p
+            judged = judge(tokens, j)
+            if (judged is None or judged[0] <= current[0] + _VANISHED_MARGIN
+                    or judged[1].count("?") > current[1].count("?")):  # it must win, and leave no more '?'
+                continue
+            k, end, _ = changed_run(current[1], judged[1])
+            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
+            if end - k == 1 and lm.char(current[1][k]) < _VANISHED_ODD:
+                current, found = judged, j
+        if found is None:
+            break
+        at.append(found)
+    return current
 
 
 def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
@@ -1167,27 +1195,24 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         return gain + (1.5 if priority == 0 else 0.0), new_line, e_new, k
 
     best: tuple[float, str, int, int] | None = None
-    php: tuple[list[int], int] | None = None
+    php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
     for priority, b, head, resume, skip in candidates:
         judged = judge(priority, b, head, resume, skip)
-        if judged is not None and (best is None or judged[0] > best[0]):
+        if judged is None:
+            continue
+        if priority == 0:
+            php.append((head, resume, judged))
+        if best is None or judged[0] > best[0]:
             best = judged
-            php = (head, resume) if priority == 0 and b == point else None
-    if best is not None and php is not None:
+    for head, resume, base in php:
         # PHP's decoder drops a user-defined pair (lead AA-AF or F8-FE) that the misaligned bytes formed: two
         # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
-        # and AF BE vanished). Put such a pair back at each byte of the stretch, and take the best if it wins
-        head, resume = php
+        # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
+        # time, at each byte of the stretch; a reading with them competes with the others
         raw = bytes_of.get((resume, min(len(line), resume + 48))) or []  # as _decode_from read them
-        for j in range(1, min(len(raw), 2 * _VANISHED_REACH)):
-            judged = judge(0, point, [*head, *raw[:j], VANISHED_TRAIL, VANISHED_LEAD], resume, j)
-            if (judged is None or judged[0] <= best[0] + _VANISHED_MARGIN
-                    or judged[1].count("?") > best[1].count("?")):  # it must win, and leave no more '?'
-                continue
-            k, end, _ = changed_run(best[1], judged[1])
-            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
-            if end - k == 1 and lm.char(best[1][k]) < _VANISHED_ODD:
-                best = judged
+        put_back = _put_back(base, head, raw, lambda h, j, r=resume: judge(0, point, h, r, j), lm)
+        if best is None or put_back[0] > best[0]:
+            best = put_back
     if best is None:
         return None
     return best[1], max(best[2], best[3] + 1)
