@@ -36,6 +36,8 @@ def per_text(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: n
     >>> per_text(np.add, points == ord("。"), starts, lengths).tolist()
     [0, 0, 1]
     """
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
     out = ufunc.reduceat(values, starts, dtype=np.int64)
     out[lengths == 0] = 0  # reduceat gives the value at the start for an empty range, not nothing
     return out

@@ -33,7 +33,7 @@ from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, mod
 from taosha.repair.pinyin import reads_as
 from taosha.repair.script import ScriptInfo, _tables, detect
 from taosha.step import Step, register
-from taosha.textarrays import codepoints
+from taosha.textarrays import codepoints, per_text
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
@@ -595,28 +595,24 @@ class _Batch:
 
     def __init__(self, texts: list[str]) -> None:
         self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        spans = self.lengths + _PAD
-        self.starts = np.concatenate(([0], np.cumsum(spans)[:-1])).astype(np.int64)
+        self.starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(self.lengths[:-1] + _PAD, out=self.starts[1:])
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
         layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
         self.text = np.repeat(np.tile(np.array([True, False]), len(texts)),
                               np.stack((self.lengths, np.full(len(texts), _PAD))).T.ravel())
         self.flags = _gate_table()[layout]
-        self.filled = np.flatnonzero(self.lengths > 0)
 
-    def _per_text(self, ufunc: np.ufunc, values: np.ndarray, empty: int = 0) -> np.ndarray:
-        """`ufunc` reduced over each text's positions (`values` over the whole layout)."""
-        out = np.full(len(self.lengths), empty, dtype=values.dtype)
-        if len(self.filled):
-            out[self.filled] = ufunc.reduceat(values, self.starts[self.filled])[: len(self.filled)]
-        return out
+    def _per_text(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+        """`ufunc` reduced over each text's positions and its pads (`values` over the whole layout)."""
+        return per_text(ufunc, values, self.starts, self.lengths)
 
     def present(self) -> np.ndarray:
         return self._per_text(np.bitwise_or, self.flags)  # a text's segment runs into its pads: all zero
 
     def count(self, mask: np.ndarray) -> np.ndarray:
-        return self._per_text(np.add, mask.astype(np.int32))
+        return self._per_text(np.add, mask)
 
     def dense(self, mask: np.ndarray, window: int, count: int) -> np.ndarray:
         """Per text: `count` marked positions within some `window` consecutive ones (a text shorter than the
