@@ -174,25 +174,21 @@ def process_unit(
     records = chars_in = kept = chars_kept = 0
     reported_docs = reported_bytes = 0
 
+    def read_so_far() -> int:  # records: counted here without steps, in the counters (_counted_in) with them
+        return records + counters["records_in"]
+
     def on_bytes(nbytes: int) -> None:
         nonlocal reported_docs, reported_bytes
         assert progress is not None
-        progress(records - reported_docs, nbytes)
-        reported_docs, reported_bytes = records, reported_bytes + nbytes
+        done = read_so_far()
+        progress(done - reported_docs, nbytes)
+        reported_docs, reported_bytes = done, reported_bytes + nbytes
 
     write = writer.write
     kept_sink = writer.sink("kept")
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
-
-    def counted(items: Iterator[Any]) -> Iterator[Any]:
-        nonlocal records, chars_in
-        for item in items:
-            records += 1
-            if item.__class__ is not Quarantine:
-                chars_in += len(item.text)
-            yield item
 
     try:
         if not steps:
@@ -214,7 +210,7 @@ def process_unit(
                     flush_kept()
             chars_in = chars_kept
         else:
-            items = counted(read_unit(unit, plan.config.input, on_bytes if progress else None, counters))
+            items = _counted_in(read_unit(unit, plan.config.input, on_bytes if progress else None, counters), counters)
             for doc in run_stream(steps, items, catch=catch, on_split=on_split):
                 if doc.__class__ is Quarantine:
                     counters.record_quarantine(doc.error)  # type: ignore[union-attr]
@@ -236,7 +232,7 @@ def process_unit(
         writer.abort()
         raise
     if progress is not None:
-        progress(records - reported_docs, max(0, counters["bytes_in"] - reported_bytes))
+        progress(counters["records_in"] - reported_docs, max(0, counters["bytes_in"] - reported_bytes))  # all in
     return dict(counters), pending
 
 
