@@ -103,6 +103,15 @@ def exact_but_guessed(out: str, gold: str, guessed: set[int]) -> bool:
     return True
 
 
+def without_residue(line: str, residue: str) -> str:
+    """`line` less its last markup residue: the tag as the repair rebuilds it (`</p>` for `?/p>`), or as it stands."""
+    for form in ("<" + residue[1:], residue):
+        i = line.rfind(form)
+        if i >= 0:
+            return line[:i] + line[i + len(form) :]
+    return line
+
+
 def seed_dev() -> dict:
     import json
 
@@ -114,11 +123,16 @@ def seed_dev() -> dict:
     for g in notes["guessed_characters"]:
         if g["kind"] == "char_guess":
             guessed.setdefault(g["line"] - 1, set()).add(g["col"])  # lines 1-based, columns 0-based
+    # markup residue (`?/p>`: a `</p>` whose `<` the decoder swallowed) is already removed in the gold, a cleaning
+    # step's work: the repair rebuilds the tag, and the comparison takes it out where the annotations list one
+    residue = {r["line"] - 1: r["source_text"] for r in notes["boilerplate"]["markup_residue"]}
     out = run(steps, page)
     err = total = lines = exact = exact_guessed = q_left = 0
     for k, (p, g, o) in enumerate(zip(page.split("\n"), gold.split("\n"), out.text.split("\n"), strict=True)):
         if p.count("?") <= g.count("?"):
             continue
+        if k in residue:
+            o = without_residue(o, residue[k])
         lines += 1
         e = errors(o, g)
         err += e
