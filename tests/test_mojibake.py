@@ -400,13 +400,19 @@ def test_the_gate_of_a_batch_is_each_texts_gate(texts):
     assert _suspicious_many(texts) == [_suspicious_many([t])[0] for t in texts]
 
 
-def _php_damage(text: str) -> str:
+def _php_damage(text: str, walk: bool = False) -> str:
     """What the shared tools do to GBK text (see the seed page's README): a full-width -> half-width pass over
     byte pairs read from the second byte on (A3 xx becomes xx - 80), then decoding as PHP's CP936 does: '?' for
-    a byte that starts no character, and a pair in the user-defined area (lead AA-AF or F8-FE) dropped."""
+    a byte that starts no character, and a pair in the user-defined area (lead AA-AF or F8-FE) dropped. With
+    `walk`, the pass steps over an ASCII byte alone (a trail byte such as 確's 5F realigns it), as on the page's
+    line 166."""
     b = text.encode("gbk")
     out, i = bytearray(b[:1]), 1
     while i < len(b):
+        if walk and b[i] < 0x80:
+            out.append(b[i])
+            i += 1
+            continue
         out += bytes([b[i + 1] - 0x80]) if b[i] == 0xA3 and i + 1 < len(b) and b[i + 1] >= 0xA1 else b[i : i + 2]
         i += 2
     chars, i = [], 0
@@ -461,3 +467,31 @@ def test_two_pairs_dropped_from_one_stretch_are_both_put_back():
     doc = Mojibake().process(Document("d", page + "\n" + damaged))
     assert doc.text == page + "\n" + truth
     assert restore_original(doc) == page + "\n" + damaged
+
+
+def test_a_chain_of_pairs_converted_by_the_full_width_pass_is_read_back():
+    # while the pass walks misaligned, every pair it meets that starts with A3 becomes an ASCII byte: 專 ends in
+    # A3 (做到??顚: 專款 lost its A3 BF), and so do ， 常 。 (S M S R are the leads of 用 投 有 要 less 0x80); 茫's
+    # and R's neighbours made user-defined pairs, which vanished. The page's own line, rebuilt here
+    page = "各級黨委要切實履行主體責任，把安全生產(chǎn)工作擺上重要議事日程。"
+    truth = "做到專款專用，常投常有。要確保人力投入,根據職工數量和單位特點,分級負責。"
+    damaged = _php_damage(truth, walk=True)
+    assert damaged.startswith("做到??顚S茫M冻S小R_保人力投入")
+    doc = Mojibake().process(Document("d", page + "\n" + damaged))
+    first, got = doc.text.split("\n")
+    assert first == page and len(got) == len(truth)
+    # the lead bytes of 專 (at 2) and 常 (at 7) are lost for good: any character ending in A3 may stand there
+    assert [c for k, c in enumerate(got) if k not in (2, 7)] == [c for k, c in enumerate(truth) if k not in (2, 7)]
+    assert all(got[k].encode("gbk")[1] == 0xA3 for k in (2, 7))
+    assert restore_original(doc) == page + "\n" + damaged
+
+
+def test_a_signature_and_a_vanished_pair_in_one_stretch():
+    # 牛” read from A3 on: ”“ comes out as '!' + misread text, and 件確's BC FE B4 5F left FE B4, a user-defined
+    # pair, which vanished: read without it the stretch never makes sense (事糭), with it the stretch is whole
+    page = "各級黨委要切實履行主體責任，把安全生產(chǎn)工作擺上重要議事日程。"
+    truth = "灰犀牛”“幺蛾子”事件確保為建黨一百周年營造安定祥和的環境。"
+    damaged = _php_damage(truth, walk=True)
+    assert "?!" in damaged and "_保" in damaged
+    doc = Mojibake().process(Document("d", page + "\n" + damaged))
+    assert "“幺蛾子”事件確保為建黨" in doc.text and "?" not in doc.text

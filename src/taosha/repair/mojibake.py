@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -1086,31 +1087,73 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 
 
 def _put_back(
-    base: tuple[float, str, int, int], head: list[int], raw: list[int],
-    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM,
+    base: tuple[float, str, int, int], raw: list[int],
+    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, stop: int,
 ) -> tuple[float, str, int, int]:
-    """The reading `base` (of bytes `head` + `raw`) with dropped user-defined pairs put back where each wins by
-    _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does."""
+    """The reading `base` (of bytes `raw`, from the '?' of a full-width-pass signature on) with dropped
+    user-defined pairs put back where each wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare
+    character; `base` itself when none does. `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
     current, at = base, []
     for _ in range(_VANISHED_MOST):
-        found = None
-        for j in range(at[-1] + 1 if at else 1, min(len(raw), 2 * _VANISHED_REACH)):
-            tokens, prev = list(head), 0
+        before, found = current, None  # the best place for one more pair, against the reading without it
+        # from after the signature's three bytes (a pair vanishes where the misread bytes go on)
+        for j in range(at[-1] + 1 if at else 3, min(len(raw), stop)):
+            tokens, prev = [], 0
             for p in (*at, j):
                 tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
                 prev = p
             judged = judge(tokens, j)
-            if (judged is None or judged[0] <= current[0] + _VANISHED_MARGIN
-                    or judged[1].count("?") > current[1].count("?")):  # it must win, and leave no more '?'
+            if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
+                    or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
                 continue
-            k, end, _ = changed_run(current[1], judged[1])
+            if found is not None and judged[0] <= current[0]:
+                continue  # a better place was found
+            k, end, _ = changed_run(before[1], judged[1])
             # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
-            if end - k == 1 and lm.char(current[1][k]) < _VANISHED_ODD:
+            if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
                 current, found = judged, j
         if found is None:
             break
         at.append(found)
     return current
+
+
+_CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
+
+
+def _chain(line: str, start: int) -> list[int]:
+    """Where, from `start`, the full-width pass may have converted more pairs: a lone ASCII character glued after
+    an East Asian character or a '?' (the pair's 00 vanished, or made that '?' with the byte before it)."""
+    out = []
+    for k in range(start, min(len(line), start + _CHAIN_REACH)):
+        c = line[k]
+        if not "\x21" <= c <= "\x7e" or c in "?)" or not (line[k - 1] >= "\x80" or line[k - 1] == "?"):
+            continue
+        if line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum():
+            continue  # an ASCII word or number: written so
+        if c == "(" and _ANNOTATION_TAIL.match(line, k + 1):
+            continue  # an annotation
+        out.append(k)
+        if len(out) == _CHAIN_MOST:
+            break
+    return out
+
+
+def _unjudged(
+    line: str, b: int, head: list[int], resume: int, lm: CharLM, bytes_of: dict[tuple[int, int], list[int] | None],
+) -> tuple[float, str, int, int] | None:
+    """A reading that did not hold, as a base for `_put_back` that no reading can lose to."""
+    new_line = _decode_from(line, b, head, resume, 0, lm, bytes_of)
+    if new_line is None or new_line == line:
+        return None
+    k, _, e_new = changed_run(line, new_line, b)
+    return -math.inf, new_line, e_new, k
+
+
+def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> bool:
+    """Whether reading `a` beats `b`: it leaves fewer '?' in the line, or as many and gains more."""
+    qa, qb = a[1].count("?"), b[1].count("?")
+    return qa < qb or (qa == qb and a[0] > b[0])
 
 
 def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
@@ -1125,8 +1168,18 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
     if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside:
-        # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80
-        candidates.append((0, point, [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2, 0))
+        # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
+        # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
+        # 做到专款专用，常投常有。要确保: each letter there was A3 + a lead byte), so the next converted pairs are
+        # read back too, one more for each reading
+        head, resume = [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2
+        candidates.append((0, point, head, resume, 0))
+        for k in _chain(line, resume):
+            raw = to_bytes(line[resume:k])
+            if raw is None:
+                break
+            head, resume = [*head, *raw, 0xA3, ord(line[k]) + 0x80], k + 1
+            candidates.append((0, point, head, resume, 0))
     tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point else None
     if tail:
         # an annotation the spinner glued after a byte pair spanning two characters (matched on GBK bytes at
@@ -1194,11 +1247,14 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
     for priority, b, head, resume, skip in candidates:
         judged = judge(priority, b, head, resume, skip)
+        if priority == 0:
+            # a signature's reading may hold only once a vanished pair is back: kept as a base that cannot win
+            base = judged or _unjudged(line, b, head, resume, lm, bytes_of)
+            if base is not None:
+                php.append((head, resume, base))
         if judged is None:
             continue
-        if priority == 0:
-            php.append((head, resume, judged))
-        if best is None or judged[0] > best[0]:
+        if best is None or _better(judged, best):
             best = judged
     for head, resume, base in php:
         # PHP's decoder drops a user-defined pair (lead AA-AF or F8-FE) that the misaligned bytes formed: two
@@ -1206,9 +1262,17 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
         # time, at each byte of the stretch; a reading with them competes with the others
         raw = bytes_of.get((resume, min(len(line), resume + 48))) or []  # as _decode_from read them
-        put_back = _put_back(base, head, raw, lambda h, j, r=resume: judge(0, point, h, r, j), lm)
-        if best is None or put_back[0] > best[0]:
+
+        def decode(tokens: list[int], j: int, head: list[int] = head, resume: int = resume):
+            # `tokens` stand for the first j bytes of head + raw: the rest follows
+            if j < len(head):
+                return judge(0, point, [*tokens, *head[j:]], resume, 0)
+            return judge(0, point, tokens, resume, j - len(head))
+
+        put_back = _put_back(base, [*head, *raw], decode, lm, len(head) + 2 * _VANISHED_REACH)
+        if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
             best = put_back
     if best is None:
         return None
     return best[1], max(best[2], best[3] + 1)
+
