@@ -191,7 +191,7 @@ def main() -> int:
     s = seed_dev()
     print(f"seed-dev page: {s['garbled_lines']} garbled lines, {s['lines_exact']} repaired exactly, "
           f"{s['lines_exact_but_guessed']} but for characters the gold marks as guessed "
-          f"({s['lines_exact_but_guessed'] / max(1, s['garbled_lines']):.0%}, target >= 90%); CER on garbled "
+          f"({s['lines_exact_but_guessed'] / max(1, s['garbled_lines']):.1%}, target >= 90%); CER on garbled "
           f"lines {s['cer']:.2%} (target <= 2%); '?' left that gold does not have: {s['qmarks_left']} (0)")
     sp = speed(steps, hans + hant)
     print(f"speed on clean text ({sp['mb']:.1f} MB): detection {sp['detect_mb_s']:.0f} MB/s, reading+decoding "

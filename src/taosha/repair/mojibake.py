@@ -22,7 +22,9 @@ from __future__ import annotations
 import codecs
 import itertools
 import math
+import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
+from taosha.repair.lm import BOND_MAX, WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
 from taosha.repair.script import ScriptInfo, _tables, detect
 from taosha.step import Step, register
@@ -122,12 +124,13 @@ def to_bytes(text: str) -> list[int] | None:
     return out
 
 
-def decode_tokens(tokens: list[int], lm: CharLM) -> str:
+def decode_tokens(tokens: list[int], lm: CharLM, before: str = "") -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one).
 
     A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
-    errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand)."""
+    errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand).
+    `before`: the character the bytes follow, a lost first character's left neighbour."""
     if min(tokens, default=0) >= 0:
         return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
     by_lead, by_trail = _gbk_tables()
@@ -164,7 +167,7 @@ def decode_tokens(tokens: list[int], lm: CharLM) -> str:
             items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
-    return _fill([x for x in items if x != ""], lm)
+    return _fill([x for x in items if x != ""], lm, before)
 
 
 _GBK_DECODER = codecs.getincrementaldecoder("gbk")
@@ -229,15 +232,28 @@ _READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 _CHOSEN: dict[tuple[int, str, int, str, str | None], str] = {}
 
 
-def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
+def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> str:
     out = [x if isinstance(x, str) else "" for x in items]
     last = len(items) - 1
-    for k, x in enumerate(items):
+    k = 0
+    while k <= last:
+        x = items[k]
         if isinstance(x, str):
+            k += 1
             continue
-        prev = out[k - 1][-1:] if k else ""  # items are runs of decoded text and lost-byte candidates
+        prev = out[k - 1][-1:] if k else before  # items are runs of decoded text and lost-byte candidates
         nxt = items[k + 1] if k < last else ""
-        nxt = nxt[:1] if isinstance(nxt, str) else "?"
+        if isinstance(nxt, tuple):  # two lost characters side by side (危化 for ?;?): chosen together
+            after = items[k + 2] if k + 1 < last else ""
+            after = after[:1] if isinstance(after, str) else "?"
+            key2 = (id(lm), prev, id(x), id(nxt), after)
+            pair = _CHOSEN.get(key2)
+            if pair is None:
+                pair = _CHOSEN[key2] = _choose_pair(x, nxt, prev, after, lm)
+            out[k], out[k + 1] = pair[0], pair[1]
+            k += 2
+            continue
+        nxt = nxt[:1]
         reading = None
         if nxt == "(" or nxt == "（":  # an annotation may follow: its reading names the character
             m = _READING.match("".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 9]))
@@ -247,22 +263,99 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM) -> str:
         if choice is None:
             choice = _CHOSEN[key] = _choose(x, prev, nxt, reading, lm)
         out[k] = choice
+        k += 1
     return "".join(out)
+
+
+def _candidates(x: tuple[str, ...], prev: str, nxt: str) -> set[str]:
+    """The most frequent characters a lost byte allows, and any that make a word with a neighbour, in the
+    dictionary or in the document."""
+    after_of, before_of = _word_index()
+    top, every = _ranked(x) if x else ((), frozenset())
+    pairs = _document_counts()[0]
+    return (set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
+            | {c for c in every if prev + c in pairs or c + nxt in pairs})
+
+
+def _bond(lm: CharLM, pair: str) -> float:
+    return lm.bonds.get(pair, 0.0)
+
+
+def _cached(lm: CharLM, c: str, prev: str, nxt: str) -> float:
+    """What the document itself says for `c` between `prev` and `nxt`: a page names its subject many times
+    (危化品 three times), so a pair it writes twice or more makes `c` likelier, as a cache model mixed into the
+    character model with weight _CACHE_WEIGHT: log(1 + w * P_document(c | neighbour) / P_model(c))."""
+    pairs, chars = _document_counts()
+    p = 0.0
+    if prev and pairs.get(prev + c, 0) >= 2:
+        p = pairs[prev + c] / chars[prev]
+    if nxt and pairs.get(c + nxt, 0) >= 2:
+        p = max(p, pairs[c + nxt] / chars[nxt])
+    return min(BOND_MAX, math.log1p(_CACHE_WEIGHT * p / math.exp(lm.char(c)))) if p else 0.0
 
 
 def _choose(x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM) -> str:
     """The candidate for a lost byte that the model prefers between `prev` and `nxt` (one that reads as the
     annotation after it, when there is one); U+FFFD when nothing is a candidate."""
-    after_of, before_of = _word_index()
-    top, every = _ranked(x) if x else ((), frozenset())
-    cands = set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
+    cands = _candidates(x, prev, nxt)
     if reading:
-        heard = [c for c in every if reads_as(c, reading)]
+        heard = [c for c in (_ranked(x)[1] if x else ()) if reads_as(c, reading)]
         cands = set(heard) or cands
     if not cands:
         return "\ufffd"  # nothing to go on: marked, not guessed
-    bonds = lm.bonds
-    return max(sorted(cands), key=lambda c: lm.char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0))
+    return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt))
+
+
+def _score(lm: CharLM, c: str, prev: str, nxt: str) -> float:
+    """A candidate's log-probability between its neighbours, with the dictionary's bonds and the document's."""
+    return _alone(c, prev, nxt) + lm.char(c) + _bond(lm, prev + c) + _bond(lm, c + nxt) + _cached(lm, c, prev, nxt)
+
+
+_MARKS = frozenset("，。、；：,;:")
+
+
+def _alone(c: str, prev: str, nxt: str) -> float:
+    """-inf for a punctuation mark between punctuation marks (、。化 for 、危化): marks do not come in pairs."""
+    return -math.inf if c in _MARKS and (prev in _MARKS or nxt in _MARKS) and (prev or nxt) else 0.0
+
+
+def _choose_pair(x: tuple[str, ...], y: tuple[str, ...], prev: str, nxt: str, lm: CharLM) -> str:
+    """The two candidates for two lost characters in a row that the model prefers together."""
+    xs, ys = _candidates(x, prev, ""), _candidates(y, "", nxt)
+    after_of, before_of = _word_index()
+    pairs = _document_counts()[0]
+    # words across the pair
+    xs |= {a for a in _ranked(x)[1] if after_of.get(a, set()) & ys or any(a + b in pairs for b in ys)} if x else set()
+    ys |= {b for b in _ranked(y)[1] if before_of.get(b, set()) & xs or any(a + b in pairs for a in xs)} if y else set()
+    if not xs or not ys:
+        return _choose(x, prev, "?", None, lm) + _choose(y, "?", nxt, None, lm)
+    left = {a: _score(lm, a, prev, "") for a in xs}
+    return "".join(max(((a, b) for a in sorted(xs) for b in sorted(ys)),
+                       key=lambda ab: left[ab[0]] + _score(lm, ab[1], ab[0], nxt) + _alone(ab[0], "", ab[1])))
+
+
+# the document being realigned and its counts (set per document, like _CHOSEN), for `_cached`
+_DOCUMENT: dict = {"text": None, "counts": None}
+_CACHE_WEIGHT = 0.1
+
+
+def use_document(text: str) -> None:
+    """Fill lost bytes with what `text`, the document being realigned, writes (see `_cached`); what was chosen
+    for the document before is forgotten."""
+    _DOCUMENT.update(text=text, counts=None)
+    _CHOSEN.clear()
+
+
+def _document_counts() -> tuple[dict[str, int], Counter[str]]:
+    if _DOCUMENT["counts"] is None:  # counted once a document has a lost byte to fill
+        _DOCUMENT["counts"] = document_counts(_DOCUMENT["text"] or "")
+    return _DOCUMENT["counts"]
+
+
+def document_counts(text: str) -> tuple[dict[str, int], Counter[str]]:
+    """Pairs of East Asian characters that `text` writes at least twice, with their counts, and its characters'."""
+    pairs = Counter(map(operator.add, text, text[1:]))
+    return ({w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}, Counter(text))
 
 
 @register("repair.mojibake")
@@ -459,7 +552,7 @@ class Mojibake(Step):
 
     # -- 3. misaligned GBK ---------------------------------------------------------------------------
     def _realign(self, doc: Document, lm: CharLM) -> int:
-        _CHOSEN.clear()
+        use_document(doc.text)
         lines = doc.text.split("\n")
         spans = []
         pos = 0
@@ -840,6 +933,8 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
     for m in _SUSPECT_Q.finditer(line, start):
         if m.start() and line[m.start() - 1] in _QUESTION_END:
             continue  # a question: 好吗? is punctuation, not a lost byte
+        if _quoted(line, m.start()):
+            continue
         q = m.start()
         break
     for k in (_next_glued(line, start, lm), _next_bracket(line, start)):  # a byte lost or gained by a Latin word
@@ -1009,12 +1104,17 @@ def _unrepaired(text: str, lm: CharLM) -> int:
     count = 0
     for m in _SUSPECT_Q.finditer(text):
         i = m.start()
-        if i and text[i - 1] in _OPENING and text[i + 1 : i + 2] in _CLOSING and text[i + 1 : i + 2]:
-            continue  # the character itself, quoted: 使用「?」表示一个字符
+        if _quoted(text, i):
+            continue
         around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
         if "?" in around or lm.rare_count(around) or not _asks(text, i):
             count += 1
     return count
+
+
+def _quoted(text: str, i: int) -> bool:
+    """Whether the `?` at `i` is the character itself, quoted: 使用「?」表示一个字符."""
+    return bool(i) and text[i - 1] in _OPENING and text[i + 1 : i + 2] in _CLOSING and bool(text[i + 1 : i + 2])
 
 
 def _asks(text: str, i: int) -> bool:
@@ -1023,6 +1123,8 @@ def _asks(text: str, i: int) -> bool:
     nxt = text[i + 1 : i + 2]
     if text[i - 1 : i] in _UPPER_CHARS and nxt in _UPPER_CHARS:
         return False  # inside an acronym (D?BCS)
+    if nxt and nxt in ",;:" and text[i - 1 : i] >= "\u2e80":
+        return False  # no question ends in a comma: PHP's signature (?; for 危化's A3 BB)
     if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
         return True
     before = text[max(0, i - 16) : i]
@@ -1063,7 +1165,8 @@ def _decode_from(
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
     stretches between the hypotheses of one damage (two of them resume at each place)."""
-    for n in (48, 192):  # damage that does not realign within a few sentences is not this kind
+    # the shortest stretch that realigns: a longer one may reach the next damage, which would count as changed
+    for n in (24, 48, 192):  # damage that does not realign within a few sentences is not this kind
         stop = min(len(line), resume + n)
         if bytes_of is None:
             raw = to_bytes(line[resume:stop])
@@ -1073,7 +1176,7 @@ def _decode_from(
             raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
             return None
-        fixed = decode_tokens(head + raw[skip:], lm)
+        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b])
         if stop == len(line):
             return line[:b] + fixed
         if fixed.endswith(line[stop - 3 : stop]):
@@ -1097,12 +1200,14 @@ def _put_back(
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
         # from after the signature's three bytes (a pair vanishes where the misread bytes go on)
-        for j in range(at[-1] + 1 if at else 3, min(len(raw), stop)):
+        for j in range(3, min(len(raw), stop)):
+            if j in at:
+                continue
             tokens, prev = [], 0
-            for p in (*at, j):
+            for p in sorted((*at, j)):
                 tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
                 prev = p
-            judged = judge(tokens, j)
+            judged = judge(tokens, prev)
             if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
                     or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
                 continue
@@ -1261,7 +1366,8 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
         # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
         # time, at each byte of the stretch; a reading with them competes with the others
-        raw = bytes_of.get((resume, min(len(line), resume + 48))) or []  # as _decode_from read them
+        raw = bytes_of.get((resume, min(len(line), resume + 48))) or bytes_of.get(
+            (resume, min(len(line), resume + 24))) or []  # as _decode_from read them
 
         def decode(tokens: list[int], j: int, head: list[int] = head, resume: int = resume):
             # `tokens` stand for the first j bytes of head + raw: the rest follows
@@ -1275,4 +1381,5 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
     if best is None:
         return None
     return best[1], max(best[2], best[3] + 1)
+
 
