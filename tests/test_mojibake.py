@@ -524,3 +524,17 @@ def test_a_question_mark_before_a_comma_after_han_is_a_lost_byte():
     assert not _asks("煤礦、?;?、地面", 3)  # PHP's signature: 危 lost its lead, A3 BB became ';'
     assert not _asks("他說?,我們走", 2)
     assert _asks("是什麼?", 3) and _asks("真的嗎? 好", 3)  # at a line's end, before a space
+
+
+def test_damage_right_after_a_pinyin_annotation_is_looked_for():
+    # the '?' of PHP's signature follows the annotation's ')' (環(huán)?!傲): ASCII on both sides, damage all the same
+    page = "各級黨委要切實履行主體責任，把安全生產(chǎn)工作擺上重要議事日程。"
+    head = "建立黨政班子管業(yè)務、管隊伍、管安全、管環(huán)"
+    truth = "保“六位一體”聯動機制。認真貫徹落實新時期好幹部標準。"
+    damaged = head + _php_damage(truth, walk=True)
+    assert damaged.startswith(head + "?!傲灰惑w”")
+    got = Mojibake().process(Document("d", page + "\n" + damaged)).text.split("\n")[1]
+    assert got.startswith(head) and len(got) == len(head + truth)
+    # 保 lost its lead byte, 位 its lead with 六's trail (a user-defined pair, vanished): guessed, the rest exact
+    rest = got[len(head) :]
+    assert [c for k, c in enumerate(rest) if k not in (0, 3)] == [c for k, c in enumerate(truth) if k not in (0, 3)]

@@ -54,7 +54,8 @@ _PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # 
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
 # acronym (D?BCS), which 8 MB of clean Chinese text never writes
-_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])")
+_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])"
+                        r"|(?<=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]\))\?")  # or after a pinyin annotation: 環(huán)?!傲
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _TO_BYTES_SPECIAL = re.compile("[?€]")
 _DIGIT_CHARS, _UPPER_CHARS = frozenset("0123456789"), frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
