@@ -244,15 +244,18 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> s
             continue
         prev = out[k - 1][-1:] if k else before  # items are runs of decoded text and lost-byte candidates
         nxt = items[k + 1] if k < last else ""
-        if isinstance(nxt, tuple):  # two lost characters side by side (危化 for ?;?): chosen together
-            after = items[k + 2] if k + 1 < last else ""
-            after = after[:1] if isinstance(after, str) else "?"
-            key2 = (id(lm), prev, id(x), id(nxt), after)
-            pair = _CHOSEN.get(key2)
-            if pair is None:
-                pair = _CHOSEN[key2] = _choose_pair(x, nxt, prev, after, lm)
-            out[k], out[k + 1] = pair[0], pair[1]
-            k += 2
+        if isinstance(nxt, tuple):  # lost characters side by side (危化 for ?;?, 基礎 for ?;A): chosen together
+            end = k
+            while end < last and isinstance(items[end + 1], tuple):
+                end += 1
+            after = items[end + 1][:1] if end < last else ""
+            run = tuple(items[k : end + 1])
+            key2 = (id(lm), prev, tuple(map(id, run)), after)
+            chosen = _CHOSEN.get(key2)
+            if chosen is None:
+                chosen = _CHOSEN[key2] = _choose_run(run, prev, after, lm)
+            out[k : end + 1] = chosen
+            k = end + 1
             continue
         nxt = nxt[:1]
         reading = None
@@ -320,19 +323,28 @@ def _alone(c: str, prev: str, nxt: str) -> float:
     return -math.inf if c in _MARKS and (prev in _MARKS or nxt in _MARKS) and (prev or nxt) else 0.0
 
 
-def _choose_pair(x: tuple[str, ...], y: tuple[str, ...], prev: str, nxt: str, lm: CharLM) -> str:
-    """The two candidates for two lost characters in a row that the model prefers together."""
-    xs, ys = _candidates(x, prev, ""), _candidates(y, "", nxt)
+def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM) -> list[str]:
+    """The candidates for lost characters in a row that the model prefers together (Viterbi over the run, each
+    character scored with the one before it, the last also with the one after)."""
+    n = len(run)
+    sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "") for i, x in enumerate(run)]
     after_of, before_of = _word_index()
     pairs = _document_counts()[0]
-    # words across the pair
-    xs |= {a for a in _ranked(x)[1] if after_of.get(a, set()) & ys or any(a + b in pairs for b in ys)} if x else set()
-    ys |= {b for b in _ranked(y)[1] if before_of.get(b, set()) & xs or any(a + b in pairs for a in xs)} if y else set()
-    if not xs or not ys:
-        return _choose(x, prev, "?", None, lm) + _choose(y, "?", nxt, None, lm)
-    left = {a: _score(lm, a, prev, "") for a in xs}
-    return "".join(max(((a, b) for a in sorted(xs) for b in sorted(ys)),
-                       key=lambda ab: left[ab[0]] + _score(lm, ab[1], ab[0], nxt) + _alone(ab[0], "", ab[1])))
+    for i in range(n - 1):  # words across neighbours, in the dictionary or the document
+        left, right = set(sets[i]), set(sets[i + 1])
+        sets[i] |= {a for a in _ranked(run[i])[1]
+                    if after_of.get(a, set()) & right or any(a + b in pairs for b in right)}
+        sets[i + 1] |= {b for b in _ranked(run[i + 1])[1]
+                        if before_of.get(b, set()) & left or any(a + b in pairs for a in left)}
+    if not all(sets):
+        return [_choose(x, prev if i == 0 else "?", nxt if i == n - 1 else "?", None, lm) for i, x in enumerate(run)]
+    best = {c: (_score(lm, c, prev, nxt if n == 1 else ""), [c]) for c in sorted(sets[0])}
+    for i in range(1, n):
+        after = nxt if i == n - 1 else ""
+        best = {c: max(((v + _score(lm, c, p, after), path) for p, (v, path) in best.items()), key=lambda t: t[0])
+                for c in sorted(sets[i])}
+        best = {c: (v, [*path, c]) for c, (v, path) in best.items()}
+    return max(best.values(), key=lambda t: t[0])[1]
 
 
 # the document being realigned and its counts (set per document, like _CHOSEN), for `_cached`
