@@ -538,3 +538,13 @@ def test_damage_right_after_a_pinyin_annotation_is_looked_for():
     # 保 lost its lead byte, 位 its lead with 六's trail (a user-defined pair, vanished): guessed, the rest exact
     rest = got[len(head) :]
     assert [c for k, c in enumerate(rest) if k not in (0, 3)] == [c for k, c in enumerate(truth) if k not in (0, 3)]
+
+
+def test_a_question_mark_opening_a_line_before_han_is_debris():
+    text = "意識形態(tài)工作會上的講話篇三\n?同志們：\n今天召開全縣意識形態(tài)工作會議。"
+    doc = Mojibake().process(Document("d", text))
+    assert doc.text == text.replace("?", "") and doc.signals["mojibake_debris"] == 1
+    assert [e.reason for e in doc.edits] == ["debris"] and restore_original(doc) == text
+    assert Mojibake(debris="flag").process(Document("d", text)).text == text
+    question = "你去哪儿?\n我去学校。"  # a question mark ends a line, it does not open one
+    assert Mojibake().process(Document("d", question)).text == question

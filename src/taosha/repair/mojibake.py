@@ -39,6 +39,7 @@ from taosha.step import Step, register
 from taosha.textarrays import codepoints, per_text
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
+_OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
 # byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.
 _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
@@ -446,6 +447,13 @@ class Mojibake(Step):
             repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
         if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
             repairs += self._realign(doc, lm)
+            if self.debris == "remove" and "?" in doc.text:
+                # no line opens with a question mark: a '?' there before Han text is a byte whose character is
+                # gone (PHP's '?' for a lead byte at a line's start), as much debris as 锟斤拷
+                lone = len(_OPENING_Q.findall(doc.text))
+                if lone:
+                    doc.sub(_OPENING_Q, "", self.name, "debris")
+                    doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
