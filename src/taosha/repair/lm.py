@@ -25,7 +25,7 @@ PUNCT_LOGP = -8.0  # the rarer punctuation; the frequent ones in PUNCT_LOGPS
 UNKNOWN_LOGP = -17.0
 BOPOMOFO_LOGP = -9.0  # zhuyin letters: Taiwan text spells with them now and then (ㄅㄆㄇ, ㄟㄙ·ㄎㄟ·ㄨㄞ)
 WORD_BONUS = 4.0  # a candidate that makes a dictionary word with its neighbour
-BOND_MIN, BOND_MAX = 2.0, 8.0  # the range of a word's bond (CharLM.bonds)
+BOND_MIN, BOND_MAX = 1.0, 8.0  # the range of a word's bond (CharLM.bonds): a rare word (题海) binds weakly
 OFF_SCRIPT = 6.0  # a traditional-only character in a simplified document (or the reverse)
 _ODD_ASCII = frozenset("?@[]{}|\\^`~_<>=")  # rare between Chinese characters, frequent in misdecoded bytes
 PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉")
