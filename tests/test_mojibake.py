@@ -154,6 +154,10 @@ def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     "法国 café 和德国 Straße 都很有名。",  # Latin letters with diacritics
     "╔════╗ 表格边框",
     "在查找中，使用「*」表示任意多个字符，使用「_」或「?」表示一个字符。",  # the character itself, quoted
+    "Is My Blog Worth?看看你的BLOG值多少钱",  # a Latin sentence asks
+    "嘿~ .. 明天你要去比賽啦~?有加油團嗎? 這是一定要的",  # after a tilde, a question
+    "女友問：「你瘋了嗎??」我說沒有。",  # however many marks after a question particle
+    "呢件衫真係好靚架咩?等我試下先。",  # Cantonese asks with 咩
     # a lone private-use character among words is an icon font's glyph, not Big5 punctuation read as GB18030
     "\ue600 首页 \ue601 新闻 \ue602 关于我们。本站提供最新的新闻资讯和评论。",
     "點擊\ue60a進入首頁，\ue60b查看更多內容。台灣的新聞每天更新。",

@@ -946,7 +946,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
     return windows
 
 
-_QUESTION_END = frozenset("吗嗎呢吧么麼嘛啊呀")
+_QUESTION_END = frozenset("吗嗎呢吧么麼嘛啊呀咩")  # 咩: Cantonese
 
 
 def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
@@ -1108,7 +1108,7 @@ def _letters(text: str) -> int:
 
 
 # what asks: a '?' after one of these (in its sentence) is a question mark, elsewhere a lost byte
-_ASKING = re.compile("什么|什麼|为何|為何|怎|如何|哪|谁|誰|几|幾|多少|是否|难道|難道|何|吗|嗎|呢|吧"
+_ASKING = re.compile("什么|什麼|为何|為何|怎|如何|哪|谁|誰|几|幾|多少|是否|难道|難道|何|吗|嗎|呢|吧|咩"
                      "|么|麼|嘛|不是|没有|沒有|能否|可否|可不可|是不|有没|有沒|要不|会不|會不|对不|對不"
                      "|好不|行不|[啊呀啦吶哦喔]$")
 _SENTENCE_END = re.compile("[。！？!；;\n]")
@@ -1127,6 +1127,11 @@ def _unrepaired(text: str, lm: CharLM) -> int:
         i = m.start()
         if _quoted(text, i):
             continue
+        j = i
+        while j and text[j - 1] == "?":
+            j -= 1
+        if j and text[j - 1] in _QUESTION_END:
+            continue  # 驚喜嗎??: a question, however many marks
         around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
         if "?" in around or lm.rare_count(around) or not _asks(text, i):
             count += 1
@@ -1148,6 +1153,9 @@ def _asks(text: str, i: int) -> bool:
         return False  # no question ends in a comma: PHP's signature (?; for 危化's A3 BB)
     if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
         return True
+    latin = text[max(0, i - 2) : i]
+    if (latin.isascii() and latin.isalpha()) or text[i - 1 : i] in ("~", "～"):
+        return True  # after a Latin word (Is My Blog Worth?看看) or a tilde (比賽啦~?有): a question
     before = text[max(0, i - 16) : i]
     ends = list(_SENTENCE_END.finditer(before))
     return bool(_ASKING.search(before[ends[-1].end() :] if ends else before))
