@@ -77,14 +77,23 @@ def simulated(steps, hans: list[str], hant: list[str], seed: int) -> dict:
     return out
 
 
-def false_alarms(steps) -> list[tuple[str, int, int, int, float]]:
-    """(source, documents, flagged, changed, MB) over every clean text at hand."""
+def false_alarms(steps) -> list[tuple[str, int, int, int, float, list[str]]]:
+    """(source, documents, flagged, changed, MB, where each flagged document's first suspect '?' stands) over
+    every clean text at hand: the places are printed, for a reader to tell a character the source lost from a
+    false alarm."""
+    from taosha.repair.mojibake import _SUSPECT_Q
+
     rows = []
     for label, texts in clean_corpus():
         outs = [run(steps, t) for t in texts]
+        spots = []
+        for o in outs:
+            m = _SUSPECT_Q.search(o.text) if flagged(o) else None
+            if m:
+                spots.append(o.text[max(0, m.start() - 4) : m.start() + 5].replace("\n", " ").strip())
         rows.append((label, len(texts), sum(flagged(o) for o in outs),
                      sum(o.text != t for o, t in zip(outs, texts, strict=True)),
-                     sum(len(t.encode()) for t in texts) / 1e6))
+                     sum(len(t.encode()) for t in texts) / 1e6, spots))
     return rows
 
 
@@ -185,9 +194,9 @@ def main() -> int:
     print(f"clean text ({mb:.1f} MB, {sum(r[1] for r in rows):,} documents): {changes} changed "
           f"({changes / mb * 10:.1f} per 10 MB), {flags} flagged ({flags / mb * 10:.1f} per 10 MB; target <= 1 "
           f"false alarm per 10 MB; some flags are characters the source itself lost, as 深水? in DRCD)")
-    for label, n, flag, changed, size in rows:
+    for label, n, flag, changed, size, spots in rows:
         if flag or changed:
-            print(f"  {label}: {flag} flagged, {changed} changed of {n} ({size:.2f} MB)")
+            print(f"  {label}: {flag} flagged, {changed} changed of {n} ({size:.2f} MB): {' | '.join(spots)}")
     s = seed_dev()
     print(f"seed-dev page: {s['garbled_lines']} garbled lines, {s['lines_exact']} repaired exactly, "
           f"{s['lines_exact_but_guessed']} but for characters the gold marks as guessed "
