@@ -555,3 +555,28 @@ def test_a_question_mark_opening_a_line_before_han_is_debris():
     assert Mojibake(debris="flag").process(Document("d", text)).text == text
     question = "你去哪儿?\n我去学校。"  # a question mark ends a line, it does not open one
     assert Mojibake().process(Document("d", question)).text == question
+
+
+_HEAD = "北京是中华人民共和国的首都，也是全国的政治和文化中心。这里有许多名胜古迹，每年吸引大量游客前来参观。"
+
+
+def _gbk_as_big5(s: str) -> str:
+    return s.encode("gbk").decode("big5")
+
+
+def test_short_fragments_between_ascii_words_are_read_like_the_page_damage():
+    # 发行 and 专辑 read as Big5 (楷俴, 蚳憮) stand alone between ASCII words: too short to be judged alone, they are
+    # read so once a stretch of the page was
+    text = "他在少年时期离开了家乡，后来到了美国纽约居住。"
+    damaged = _HEAD + _gbk_as_big5(text) + "1987 " + _gbk_as_big5("发行") + " Bad " + _gbk_as_big5("专辑") + " MTV"
+    doc = Mojibake().process(Document("d", damaged))
+    assert doc.text == _HEAD + text + "1987 发行 Bad 专辑 MTV" and restore_original(doc) == damaged
+    alone = _HEAD + "1987 " + _gbk_as_big5("发行") + " Bad"  # no stretch of the page read so: left as it is
+    assert Mojibake().process(Document("d", alone)).text == alone
+
+
+def test_a_clean_neighbour_that_makes_a_word_stays_out_of_the_repair():
+    # the damage ends before 瑞士: 瑞 read back as Big5 bytes gives 风, more frequent, but 瑞士 is a word
+    text = "他在少年时期离开了家乡，此后更来到了"
+    damaged = _HEAD + _gbk_as_big5(text) + "瑞士居住。少年时代的他非常喜欢音乐。"
+    assert Mojibake().process(Document("d", damaged)).text == _HEAD + text + "瑞士居住。少年时代的他非常喜欢音乐。"

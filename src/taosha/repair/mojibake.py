@@ -46,6 +46,8 @@ _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u01
         "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
+_ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
@@ -548,8 +550,29 @@ class Mojibake(Step):
 
             runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
                     else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
+            before = count
             doc.sub(runs, fix, self.name, reason)
+            if right != "utf-8" and count - before >= _ESTABLISHED:
+                count += self._fragments(doc, lm, reason, wrong, right)
         return count
+
+    def _fragments(self, doc: Document, lm: CharLM, reason: str, wrong: str, right: str) -> int:
+        """In a page where one script's bytes were read as the other's in several places, the short runs left
+        between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
+        the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
+        alone, they are judged as part of the damage the page is known to have."""
+        common, spans = lm.common, []
+        for m in _NON_ASCII_ANY.finditer(doc.text):
+            run = m.group()
+            if all(common[ord(c)] for c in run):
+                continue  # a repaired run, or clean text: no rare character to explain
+            fixed = _redecode_span(run, wrong, right)
+            if (fixed is None or fixed == run or not all(common[ord(c)] for c in fixed)
+                    or _mean(lm, fixed) - _mean(lm, run) < self.min_gain):
+                continue
+            spans.append((m.start(), m.end(), fixed))
+        doc.replace_spans(spans, self.name, reason)
+        return len(spans)
 
     def _redecode_short(self, doc: Document, lm: CharLM, points: list[int]) -> int:
         """UTF-8 read as GBK, examined only in the runs that hold a short-run sign (`_short_utf8`): the same
@@ -854,7 +877,9 @@ def _best_window(
                     # (皐皐訿訿 stays)
                 if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
                     continue
-                total = lm.score(fixed) - lm.score(run[a:b])  # the trim that gains most in all wins
+                # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
+                # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
+                total = lm.score(fixed) - lm.score(run[a:b]) + _edge_bonds(lm, run, a, b, fixed)
                 if best is None or total > best[0]:
                     best = (total, a, b, fixed)
         if best is not None and best[1] >= pos:
@@ -865,6 +890,16 @@ def _best_window(
         return None
     out.append(run[pos:])
     return "".join(out)
+
+
+def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
+    """What replacing `run[a:b]` by `fixed` does to the bonds with the characters just outside it."""
+    bonds, gain = lm.bonds, 0.0
+    if a > 0:
+        gain += bonds.get(run[a - 1] + fixed[0], 0.0) - bonds.get(run[a - 1 : a + 1], 0.0)
+    if b < len(run):
+        gain += bonds.get(fixed[-1] + run[b], 0.0) - bonds.get(run[b - 1 : b + 1], 0.0)
+    return gain
 
 
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
