@@ -279,9 +279,12 @@ def _candidates(x: tuple[str, ...], prev: str, nxt: str) -> set[str]:
     dictionary or in the document."""
     after_of, before_of = _word_index()
     top, every = _ranked(x) if x else ((), frozenset())
-    pairs = _document_counts()[0]
-    return (set(top) | (after_of.get(prev, set()) & every) | (before_of.get(nxt, set()) & every)
-            | {c for c in every if prev + c in pairs or c + nxt in pairs})
+    doc_after, doc_before = _document_counts()[2:]
+    return (set(top) | ((after_of.get(prev, _NONE) | doc_after.get(prev, _NONE)) & every)
+            | ((before_of.get(nxt, _NONE) | doc_before.get(nxt, _NONE)) & every))
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _bond(lm: CharLM, pair: str) -> float:
@@ -292,7 +295,9 @@ def _cached(lm: CharLM, c: str, prev: str, nxt: str) -> float:
     """What the document itself says for `c` between `prev` and `nxt`: a page names its subject many times
     (危化品 three times), so a pair it writes twice or more makes `c` likelier, as a cache model mixed into the
     character model with weight _CACHE_WEIGHT: log(1 + w * P_document(c | neighbour) / P_model(c))."""
-    pairs, chars = _document_counts()
+    pairs, chars = _document_counts()[:2]
+    if not pairs:
+        return 0.0  # most pages repeat no pair of characters
     p = 0.0
     if prev and pairs.get(prev + c, 0) >= 2:
         p = pairs[prev + c] / chars[prev]
@@ -327,27 +332,49 @@ def _alone(c: str, prev: str, nxt: str) -> float:
 
 
 def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM) -> list[str]:
-    """The candidates for lost characters in a row that the model prefers together (Viterbi over the run, each
-    character scored with the one before it, the last also with the one after)."""
+    """The candidates for lost characters in a row that the model prefers together: Viterbi over the run, each
+    character scored with the one before it (the first also with `prev`, the last with `nxt`). Only pairs that
+    make a word, in the dictionary or the document, score more than their characters apart, so each character
+    looks at the best predecessor and at the ones it makes a word with."""
     n = len(run)
     sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "") for i, x in enumerate(run)]
     after_of, before_of = _word_index()
-    pairs = _document_counts()[0]
-    for i in range(n - 1):  # words across neighbours, in the dictionary or the document
-        left, right = set(sets[i]), set(sets[i + 1])
-        sets[i] |= {a for a in _ranked(run[i])[1]
-                    if after_of.get(a, set()) & right or any(a + b in pairs for b in right)}
-        sets[i + 1] |= {b for b in _ranked(run[i + 1])[1]
-                        if before_of.get(b, set()) & left or any(a + b in pairs for a in left)}
+    doc_after, doc_before = _document_counts()[2:]
+    for i in range(n - 1):  # words across neighbours
+        left, right = sets[i], sets[i + 1]
+        every_left = _ranked(run[i])[1] if run[i] else _NONE
+        every_right = _ranked(run[i + 1])[1] if run[i + 1] else _NONE
+        sets[i] = left.union(*(index.get(b, _NONE) & every_left for b in right for index in (before_of, doc_before)))
+        sets[i + 1] = right.union(*(index.get(a, _NONE) & every_right for a in left for index in (after_of, doc_after)))
     if not all(sets):
         return [_choose(x, prev if i == 0 else "?", nxt if i == n - 1 else "?", None, lm) for i, x in enumerate(run)]
-    best = {c: (_score(lm, c, prev, nxt if n == 1 else ""), [c]) for c in sorted(sets[0])}
+
+    def alone(c: str, i: int) -> float:
+        s = lm.char(c)
+        if i == 0:
+            s += _bond(lm, prev + c) + _cached(lm, c, prev, "") + _alone(c, prev, "")
+        if i == n - 1:
+            s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt) + _alone(c, "", nxt)
+        return s
+
+    best = {c: (alone(c, 0), (c,)) for c in sorted(sets[0])}
     for i in range(1, n):
-        after = nxt if i == n - 1 else ""
-        best = {c: max(((v + _score(lm, c, p, after), path) for p, (v, path) in best.items()), key=lambda t: t[0])
-                for c in sorted(sets[i])}
-        best = {c: (v, [*path, c]) for c, (v, path) in best.items()}
-    return max(best.values(), key=lambda t: t[0])[1]
+        order = sorted(best)
+        top = max(order, key=lambda p: best[p][0])
+        plain = max((p for p in order if p not in _MARKS), key=lambda p: best[p][0], default=None)
+        step = {}
+        for c in sorted(sets[i]):
+            p0 = plain if c in _MARKS else top  # no mark after a mark
+            score, via = (best[p0][0], p0) if p0 is not None else (-math.inf, None)
+            for p in sorted(best.keys() & before_of.get(c, _NONE) | best.keys() & doc_before.get(c, _NONE)):
+                linked = best[p][0] + _bond(lm, p + c) + _cached(lm, c, p, "") + _alone(c, p, "")
+                if linked > score:
+                    score, via = linked, p
+            if via is not None:
+                step[c] = (score + alone(c, i), (*best[via][1], c))
+        best = step
+    return list(max(best.values(), key=lambda t: t[0])[1]) if best else [
+        _choose(x, prev if i == 0 else "?", nxt if i == n - 1 else "?", None, lm) for i, x in enumerate(run)]
 
 
 # the document being realigned and its counts (set per document, like _CHOSEN), for `_cached`
@@ -362,16 +389,23 @@ def use_document(text: str) -> None:
     _CHOSEN.clear()
 
 
-def _document_counts() -> tuple[dict[str, int], Counter[str]]:
+def _document_counts() -> tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]:
     if _DOCUMENT["counts"] is None:  # counted once a document has a lost byte to fill
         _DOCUMENT["counts"] = document_counts(_DOCUMENT["text"] or "")
     return _DOCUMENT["counts"]
 
 
-def document_counts(text: str) -> tuple[dict[str, int], Counter[str]]:
-    """Pairs of East Asian characters that `text` writes at least twice, with their counts, and its characters'."""
+def document_counts(text: str) -> tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]:
+    """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
+    counts; and those pairs by first and by last character."""
     pairs = Counter(map(operator.add, text, text[1:]))
-    return ({w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}, Counter(text))
+    kept = {w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for w in kept:
+        after.setdefault(w[0], set()).add(w[1])
+        before.setdefault(w[1], set()).add(w[0])
+    return kept, Counter(text), after, before
 
 
 @register("repair.mojibake")
@@ -1229,8 +1263,9 @@ def _decode_from(
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
     stretches between the hypotheses of one damage (two of them resume at each place)."""
-    # the shortest stretch that realigns: a longer one may reach the next damage, which would count as changed
-    for n in (24, 48, 192):  # damage that does not realign within a few sentences is not this kind
+    # damage that does not realign within a few sentences is not this kind; a stretch that reaches the next '?'
+    # would count that damage as changed too, so a shorter one is tried first then
+    for n in (24, 48, 192) if "?" in line[resume + 21 : resume + 48] else (48, 192):
         stop = min(len(line), resume + n)
         if bytes_of is None:
             raw = to_bytes(line[resume:stop])
@@ -1265,8 +1300,8 @@ def _put_back(
         before, found = current, None  # the best place for one more pair, against the reading without it
         # from after the signature's three bytes (a pair vanishes where the misread bytes go on)
         for j in range(3, min(len(raw), stop)):
-            if j in at:
-                continue
+            if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
+                continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
             tokens, prev = [], 0
             for p in sorted((*at, j)):
                 tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
@@ -1426,6 +1461,9 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         if best is None or _better(judged, best):
             best = judged
     for head, resume, base in php:
+        odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
+        if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
+            continue  # each pair put back replaces one rare character of the reading: too few, or too many
         # PHP's decoder drops a user-defined pair (lead AA-AF or F8-FE) that the misaligned bytes formed: two
         # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
         # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
