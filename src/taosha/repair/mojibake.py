@@ -233,7 +233,7 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 _READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
 # what _choose chose, for the document being realigned: its hypotheses decode overlapping stretches, so the same
 # lost byte between the same neighbours comes back dozens of times (cleared per document: memory stays flat)
-_CHOSEN: dict[tuple[int, str, int, str, str | None], str] = {}
+_CHOSEN: dict[tuple, str | list[str]] = {}  # a lost character's choice, or a run's
 
 
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> str:
@@ -347,9 +347,9 @@ def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharL
         sets[i] = left.union(*(index.get(b, _NONE) & every_left for b in right for index in (before_of, doc_before)))
         sets[i + 1] = right.union(*(index.get(a, _NONE) & every_right for a in left for index in (after_of, doc_after)))
     if not all(sets):
-        return [_choose(x, prev if i == 0 else "?", nxt if i == n - 1 else "?", None, lm) for i, x in enumerate(run)]
+        return _one_by_one(run, prev, nxt, lm)
 
-    def alone(c: str, i: int) -> float:
+    def own(c: str, i: int) -> float:  # a character's score with the run's neighbours, not its own
         s = lm.char(c)
         if i == 0:
             s += _bond(lm, prev + c) + _cached(lm, c, prev, "") + _alone(c, prev, "")
@@ -357,7 +357,7 @@ def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharL
             s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt) + _alone(c, "", nxt)
         return s
 
-    best = {c: (alone(c, 0), (c,)) for c in sorted(sets[0])}
+    best = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
     for i in range(1, n):
         order = sorted(best)
         top = max(order, key=lambda p: best[p][0])
@@ -371,10 +371,14 @@ def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharL
                 if linked > score:
                     score, via = linked, p
             if via is not None:
-                step[c] = (score + alone(c, i), (*best[via][1], c))
+                step[c] = (score + own(c, i), (*best[via][1], c))
         best = step
-    return list(max(best.values(), key=lambda t: t[0])[1]) if best else [
-        _choose(x, prev if i == 0 else "?", nxt if i == n - 1 else "?", None, lm) for i, x in enumerate(run)]
+    return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm)
+
+
+def _one_by_one(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM) -> list[str]:
+    """Each lost character of a run chosen alone (a run where some lost byte has no candidate)."""
+    return [_choose(x, prev if i == 0 else "?", nxt if i == len(run) - 1 else "?", None, lm) for i, x in enumerate(run)]
 
 
 # the document being realigned and its counts (set per document, like _CHOSEN), for `_cached`
@@ -591,7 +595,7 @@ class Mojibake(Step):
         return count
 
     def _fragments(self, doc: Document, lm: CharLM, reason: str, wrong: str, right: str) -> int:
-        """In a page where one script's bytes were read as the other's in several places, the short runs left
+        """In a page where a stretch of one script's bytes was read as the other's, the short runs left
         between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
         the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
         alone, they are judged as part of the damage the page is known to have."""
@@ -928,11 +932,11 @@ def _best_window(
 
 def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
     """What replacing `run[a:b]` by `fixed` does to the bonds with the characters just outside it."""
-    bonds, gain = lm.bonds, 0.0
+    gain = 0.0
     if a > 0:
-        gain += bonds.get(run[a - 1] + fixed[0], 0.0) - bonds.get(run[a - 1 : a + 1], 0.0)
+        gain += _bond(lm, run[a - 1] + fixed[0]) - _bond(lm, run[a - 1 : a + 1])
     if b < len(run):
-        gain += bonds.get(fixed[-1] + run[b], 0.0) - bonds.get(run[b - 1 : b + 1], 0.0)
+        gain += _bond(lm, fixed[-1] + run[b]) - _bond(lm, run[b - 1 : b + 1])
     return gain
 
 
@@ -1290,16 +1294,16 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 
 def _put_back(
     base: tuple[float, str, int, int], raw: list[int],
-    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, stop: int,
+    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, start: int, stop: int,
 ) -> tuple[float, str, int, int]:
-    """The reading `base` (of bytes `raw`, from the '?' of a full-width-pass signature on) with dropped
-    user-defined pairs put back where each wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare
-    character; `base` itself when none does. `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
+    """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
+    `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
+    wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
+    `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
     current, at = base, []
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
-        # from after the signature's three bytes (a pair vanishes where the misread bytes go on)
-        for j in range(3, min(len(raw), stop)):
+        for j in range(start, min(len(raw), stop)):
             if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
                 continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
             tokens, prev = [], 0
@@ -1477,11 +1481,9 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
                 return judge(0, point, [*tokens, *head[j:]], resume, 0)
             return judge(0, point, tokens, resume, j - len(head))
 
-        put_back = _put_back(base, [*head, *raw], decode, lm, len(head) + 2 * _VANISHED_REACH)
+        put_back = _put_back(base, [*head, *raw], decode, lm, min(3, len(head)), len(head) + 2 * _VANISHED_REACH)
         if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
             best = put_back
     if best is None:
         return None
     return best[1], max(best[2], best[3] + 1)
-
-
