@@ -1347,11 +1347,9 @@ def _chain(line: str, start: int) -> list[int]:
     return out
 
 
-def _unjudged(
-    line: str, b: int, head: list[int], resume: int, lm: CharLM, bytes_of: dict[tuple[int, int], list[int] | None],
-) -> tuple[float, str, int, int] | None:
-    """A reading that did not hold, as a base for `_put_back` that no reading can lose to."""
-    new_line = _decode_from(line, b, head, resume, 0, lm, bytes_of)
+def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
+    """A reading (`new_line`, the line rewritten from `b`) that did not hold, as a base for `_put_back` that no
+    reading can lose to."""
     if new_line is None or new_line == line:
         return None
     k, _, e_new = changed_run(line, new_line, b)
@@ -1417,11 +1415,12 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         candidates.append((1, b, [UNKNOWN], b, 0))
         candidates.append((2, b, [], b, 1))
     bytes_of: dict[tuple[int, int], list[int] | None] = {}
+    decoded: dict[tuple[int, tuple[int, ...], int, int], str | None] = {}  # each hypothesis's line, as judged
     asks = line[point] != "?" or _asks(line, point)
 
     def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
         """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
-        new_line = _decode_from(line, b, head, resume, skip, lm, bytes_of)
+        new_line = decoded[b, tuple(head), resume, skip] = _decode_from(line, b, head, resume, skip, lm, bytes_of)
         if new_line is None or new_line == line:
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
@@ -1457,7 +1456,7 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         judged = judge(priority, b, head, resume, skip)
         if priority == 0:
             # a signature's reading may hold only once a vanished pair is back: kept as a base that cannot win
-            base = judged or _unjudged(line, b, head, resume, lm, bytes_of)
+            base = judged or _unjudged(line, b, decoded[b, tuple(head), resume, skip])
             if base is not None:
                 php.append((head, resume, base))
         if judged is None:
