@@ -580,3 +580,12 @@ def test_a_clean_neighbour_that_makes_a_word_stays_out_of_the_repair():
     text = "他在少年时期离开了家乡，此后更来到了"
     damaged = _HEAD + _gbk_as_big5(text) + "瑞士居住。少年时代的他非常喜欢音乐。"
     assert Mojibake().process(Document("d", damaged)).text == _HEAD + text + "瑞士居住。少年时代的他非常喜欢音乐。"
+
+
+def test_a_window_takes_in_a_misread_neighbour_that_makes_a_word():
+    # 磁 read as GBK is 合, a frequent character: alone it would read better misread, but 磁場 is a word
+    head = "恆星的自轉速率與其磁場有關，年輕的恆星自轉較快，因此具有高度的表面活動。"
+    body = "磁場也會增強恆星風，然而自轉的速率有如閘門，隨著恆星的老化而逐漸減緩。"
+    damaged = head + body.encode("big5").decode("gb18030")
+    assert damaged[len(head)] == "合"
+    assert Mojibake().process(Document("d", damaged)).text == head + body

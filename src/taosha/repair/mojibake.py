@@ -900,8 +900,9 @@ def _best_window(
         best = None
         # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
         # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
-        for a in range(i, min(i + (6 if right == "utf-8" else 3), j)):
-            for b in range(j, max(j - 3, a + 1 if j - i > 1 else a), -1):  # a one-character window stays whole
+        grow = 1 if right != "utf-8" and j - i > 4 else 0  # a short window must make a word as it is
+        for a in range(max(pos, i - grow), min(i + (6 if right == "utf-8" else 3), j)):
+            for b in range(min(len(run), j + grow), max(j - 3, a + 1 if j - i > 1 else a), -1):
                 fixed = _redecode_span(run[a:b], wrong, right)
                 # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
                 span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
@@ -917,7 +918,8 @@ def _best_window(
                     continue
                 # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
                 # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
-                total = lm.score(fixed) - lm.score(run[a:b]) + _edge_bonds(lm, run, a, b, fixed)
+                total = (lm.score(fixed) - lm.score(run[a:b]) + _edge_bonds(lm, run, a, b, fixed)
+                         + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
                 if best is None or total > best[0]:
                     best = (total, a, b, fixed)
         if best is not None and best[1] >= pos:
@@ -928,6 +930,10 @@ def _best_window(
         return None
     out.append(run[pos:])
     return "".join(out)
+
+
+def _inner_bonds(lm: CharLM, text: str) -> float:
+    return sum(_bond(lm, text[k : k + 2]) for k in range(len(text) - 1))
 
 
 def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
