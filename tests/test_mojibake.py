@@ -589,3 +589,13 @@ def test_a_window_takes_in_a_misread_neighbour_that_makes_a_word():
     damaged = head + body.encode("big5").decode("gb18030")
     assert damaged[len(head)] == "合"
     assert Mojibake().process(Document("d", damaged)).text == head + body
+
+
+def test_a_misread_stretch_is_read_from_its_sentence_start():
+    # 儒 read as GBK is 晶, more frequent than 儒 itself: the window would start after it, one character into a
+    # sentence whose rest is misread; a misread stretch begins at a sentence's edge
+    head = "天文學家使用一種連續的日數計算方法，這種方法在天文學上很常用。"
+    body = "儒略日是一種不用年月的長期紀日法，多為天文學家使用。"
+    damaged = head + body.encode("big5").decode("gb18030")
+    assert damaged[len(head)] == "晶"
+    assert Mojibake().process(Document("d", damaged)).text == head + body

@@ -922,6 +922,8 @@ def _best_window(
                          + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
                 if best is None or total > best[0]:
                     best = (total, a, b, fixed)
+        if best is not None and right != "utf-8":
+            best = _to_sentence_edges(run, best, wrong, right, lm, pos)
         if best is not None and best[1] >= pos:
             out.append(run[pos : best[1]])
             out.append(best[3])
@@ -930,6 +932,36 @@ def _best_window(
         return None
     out.append(run[pos:])
     return "".join(out)
+
+
+_SENTENCE_EDGE = frozenset("。！？；!?;」』”")
+_EDGE_LOSS = 4.0  # nats a character read with its stretch may lose against its reading as it stands
+
+
+def _to_sentence_edges(
+    run: str, best: tuple[float, int, int, str], wrong: str, right: str, lm: CharLM, pos: int,
+) -> tuple[float, int, int, str]:
+    """A misread stretch (a section of a page, a pasted passage) begins and ends at a sentence's edge: when the
+    window stops one or two characters short of one, those are read with it if they read as frequent text that
+    loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
+    total, a, b, fixed = best
+    for k in (1, 2):
+        s = a - k
+        if s < pos or (s > 0 and run[s - 1] not in _SENTENCE_EDGE) or run[s] in _SENTENCE_EDGE:
+            continue
+        head = _redecode_span(run[s:a], wrong, right)
+        if head and all(lm.common[ord(c)] for c in head) and lm.score(head) - lm.score(run[s:a]) > -_EDGE_LOSS * k:
+            a, fixed = s, head + fixed
+            break
+    for k in (1, 2):
+        e = b + k
+        if e > len(run) or run[e - 1] in _SENTENCE_EDGE or (e < len(run) and run[e] not in _SENTENCE_EDGE):
+            continue
+        tail = _redecode_span(run[b:e], wrong, right)
+        if tail and all(lm.common[ord(c)] for c in tail) and lm.score(tail) - lm.score(run[b:e]) > -_EDGE_LOSS * k:
+            b, fixed = e, fixed + tail
+            break
+    return total, a, b, fixed
 
 
 def _inner_bonds(lm: CharLM, text: str) -> float:
