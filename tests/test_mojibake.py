@@ -599,3 +599,18 @@ def test_a_misread_stretch_is_read_from_its_sentence_start():
     damaged = head + body.encode("big5").decode("gb18030")
     assert damaged[len(head)] == "晶"
     assert Mojibake().process(Document("d", damaged)).text == head + body
+
+
+def test_a_misread_fragment_is_read_up_to_the_sentence_its_reading_ends():
+    # 萬。 read as GB18030 (窾 and a private-use character) is glued to the clean sentence after it: the run as a
+    # whole does not read as the other codec, its head up to the full stop does
+    def misread(s: str) -> str:
+        return s.encode("big5").decode("gb18030")
+
+    head = "樂山市是四川省下轄的地級市，位於四川省中南部，古稱嘉州。"
+    body = "地處四川盆地西南部，北部為成都平原，東部為川中丘陵區。"
+    tail = "全市面積1.27萬平方公里，人口326.05萬。樂山是國家歷史文化名城。"
+    damaged = (head + misread(body) + "全市面積1.27" + misread("萬平方公里，人口") + "326.05" + misread("萬。")
+               + "樂山是國家歷史文化名城。")
+    doc = Mojibake().process(Document("d", damaged))
+    assert doc.text == head + body + tail and restore_original(doc) == damaged

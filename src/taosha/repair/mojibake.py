@@ -600,15 +600,31 @@ class Mojibake(Step):
         the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
         alone, they are judged as part of the damage the page is known to have."""
         common, spans = lm.common, []
-        for m in _NON_ASCII_ANY.finditer(doc.text):
-            run = m.group()
+
+        def read(start: int, end: int) -> bool:
+            run = doc.text[start:end]
             if all(common[ord(c)] for c in run):
-                continue  # a repaired run, or clean text: no rare character to explain
+                return False  # a repaired run, or clean text: no rare character to explain
             fixed = _redecode_span(run, wrong, right)
             if (fixed is None or fixed == run or not all(common[ord(c)] for c in fixed)
                     or _mean(lm, fixed) - _mean(lm, run) < self.min_gain):
+                return False
+            spans.append((start, end, fixed))
+            return True
+
+        for m in _NON_ASCII_ANY.finditer(doc.text):
+            if all(common[ord(c)] for c in m.group()) or read(m.start(), m.end()):
+                continue  # nothing rare to explain, or read whole
+            # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
+            # 萬。 before the clean 樂山是…), or its tail after the last sentence it ends as it stands
+            text, start, end = doc.text, m.start(), m.end()
+            first = next((k for k in range(start, min(end, start + 8))
+                          if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
+            if first is not None and first + 1 < end and read(start, first + 1):
                 continue
-            spans.append((m.start(), m.end(), fixed))
+            last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
+            if last is not None and last + 1 < end:
+                read(last + 1, end)
         doc.replace_spans(spans, self.name, reason)
         return len(spans)
 
