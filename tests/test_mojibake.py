@@ -614,3 +614,13 @@ def test_a_misread_fragment_is_read_up_to_the_sentence_its_reading_ends():
                + "樂山是國家歷史文化名城。")
     doc = Mojibake().process(Document("d", damaged))
     assert doc.text == head + body + tail and restore_original(doc) == damaged
+
+
+def test_a_clean_sentence_after_a_misread_one_is_left_as_it_stands():
+    # the misread stretch ends with its full stop; the clean 隔 after it would read as 路, which a window
+    # reaching one character past the stop took in
+    head = "第三屆奧斯卡金像獎於一九三零年舉行，共頒發了八個獎項。"
+    body = "這一年因為評審的意見不一，只好將獎項頒給了電影《日出》。"
+    tail = "隔年，奧斯卡又改回單一的最佳作品獎，並決定了得獎影片。"
+    damaged = head + body.encode("big5").decode("gb18030") + tail
+    assert Mojibake().process(Document("d", damaged)).text == head + body + tail

@@ -958,9 +958,25 @@ def _to_sentence_edges(
     run: str, best: tuple[float, int, int, str], wrong: str, right: str, lm: CharLM, pos: int,
 ) -> tuple[float, int, int, str]:
     """A misread stretch (a section of a page, a pasted passage) begins and ends at a sentence's edge: when the
-    window stops one or two characters short of one, those are read with it if they read as frequent text that
-    loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
+    window reaches one or two characters past one, those are left as they stand if they are frequent text that
+    loses little by it; when it stops one or two characters short of one, those are read with it if they read as
+    frequent text that loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
     total, a, b, fixed = best
+    common = lm.common
+    # characters past a sentence's edge that read as frequent text as they stand are left so (the clean 隔 after
+    # a misread 。 would read as 路)
+    for k in (1, 2):
+        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and run[b - k - 1] not in _SENTENCE_EDGE:
+            kept = run[b - k : b]
+            if all(common[ord(c)] for c in kept) and lm.score(kept) - lm.score(fixed[-k:]) > -_EDGE_LOSS * k:
+                b, fixed = b - k, fixed[:-k]
+                break
+    for k in (1, 2):
+        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and run[a + k] not in _SENTENCE_EDGE:
+            kept = run[a : a + k]
+            if all(common[ord(c)] for c in kept) and lm.score(kept) - lm.score(fixed[:k]) > -_EDGE_LOSS * k:
+                a, fixed = a + k, fixed[k:]
+                break
     for k in (1, 2):
         s = a - k
         if s < pos or (s > 0 and run[s - 1] not in _SENTENCE_EDGE) or run[s] in _SENTENCE_EDGE:
