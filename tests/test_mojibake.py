@@ -624,3 +624,13 @@ def test_a_clean_sentence_after_a_misread_one_is_left_as_it_stands():
     tail = "隔年，奧斯卡又改回單一的最佳作品獎，並決定了得獎影片。"
     damaged = head + body.encode("big5").decode("gb18030") + tail
     assert Mojibake().process(Document("d", damaged)).text == head + body + tail
+
+
+def test_a_page_mostly_misread_as_gb18030_is_judged_with_no_script():
+    # Big5 read as GB18030 gives GB2312-looking garbage and private-use punctuation: with more of it than of the
+    # page's own traditional text, the page looks simplified, and the traditional reading would lose against it
+    head = "馬祖的飲食文化。"
+    body = ("馬祖的美食有清蒸黃魚、淡菜、紫菜、繼光餅等，特產有高粱酒、老酒、紅糟、米醋、芙蓉酥、金銀花茶等。"
+            "繼光餅相傳是明朝大將戚繼光鎮守馬祖時所創，為了在行軍時還能填飽肚子，將麵餅中間戳一個洞，用繩子穿起來綁在腰間。")
+    damaged = head + body.encode("big5").decode("gb18030")
+    assert Mojibake().process(Document("d", damaged)).text == head + body

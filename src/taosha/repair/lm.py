@@ -32,7 +32,7 @@ PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」�
 # what GBK's full-width punctuation is in Big5: zhuyin (，（）：！), ﹝ (。), ﹞ (·), ﹜ (、), 〞 (—), ‵ (～); not the
 # shapes (▲◎☆○※…) that 《》「」〕“ become, which simplified text uses as bullets and marks
 ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞﹜〞‵"
-SYMBOLS = frozenset("°℃％‰±×÷§№")  # units and signs of measurements: ordinary beside numbers
+SYMBOLS = frozenset("°℃％‰±×÷§№–～")  # units and signs of measurements, ranges (25–40): ordinary beside numbers
 SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
 # of a punctuation pair is most likely a comma, hardly ever 〉

@@ -48,6 +48,8 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
 _ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
+_PUA = re.compile("[\ue000-\uf8ff]")
+_PUA_PAGE = 5  # private-use characters that make a page's Big5 read as GB18030 judged with no script
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
@@ -549,16 +551,24 @@ class Mojibake(Step):
         # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
         # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
         zhuyin_off = "ㄛ" in lm.off_script
+        page_lm = lm
         for reason, wrong, right in REDECODES:
             if not (utf8 if right == "utf-8" else pairs):
                 continue
+            lm = page_lm
+            if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
+                # Big5's punctuation read as GB18030 all over the page: most of it may be misread, and its
+                # GB2312-looking garbage would pass for the page's own script (simplified), against which the
+                # traditional reading loses: judged with the model of no script
+                lm = for_script("neutral")
 
             rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
             if right != "utf-8":
                 rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
 
             def fix(
-                m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before
+                m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
+                lm: CharLM = lm,
             ) -> str:
                 nonlocal count
                 run = m.group()
