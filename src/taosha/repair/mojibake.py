@@ -972,37 +972,36 @@ def _to_sentence_edges(
     loses little by it; when it stops one or two characters short of one, those are read with it if they read as
     frequent text that loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
     total, a, b, fixed = best
-    common = lm.common
-    # characters past a sentence's edge that read as frequent text as they stand are left so (the clean 隔 after
-    # a misread 。 would read as 路)
+
+    def frequent(text: str | None, other: str, k: int) -> bool:  # frequent text losing little against `other`
+        return bool(text) and all(lm.common[ord(c)] for c in text) and (
+            lm.score(text) - lm.score(other) > -_EDGE_LOSS * k)
+
+    # characters past a sentence's edge that are frequent text as they stand are left so (the clean 隔 after a
+    # misread 。 would read as 路)
     for k in (1, 2):
-        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and run[b - k - 1] not in _SENTENCE_EDGE:
-            kept = run[b - k : b]
-            if all(common[ord(c)] for c in kept) and lm.score(kept) - lm.score(fixed[-k:]) > -_EDGE_LOSS * k:
-                b, fixed = b - k, fixed[:-k]
-                break
+        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and frequent(run[b - k : b], fixed[-k:], k):
+            b, fixed = b - k, fixed[:-k]
+            break
     for k in (1, 2):
-        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and run[a + k] not in _SENTENCE_EDGE:
-            kept = run[a : a + k]
-            if all(common[ord(c)] for c in kept) and lm.score(kept) - lm.score(fixed[:k]) > -_EDGE_LOSS * k:
-                a, fixed = a + k, fixed[k:]
-                break
+        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and frequent(run[a : a + k], fixed[:k], k):
+            a, fixed = a + k, fixed[k:]
+            break
+    # characters short of a sentence's edge that read as frequent text are read with the stretch
     for k in (1, 2):
         s = a - k
-        if s < pos or (s > 0 and run[s - 1] not in _SENTENCE_EDGE) or run[s] in _SENTENCE_EDGE:
-            continue
-        head = _redecode_span(run[s:a], wrong, right)
-        if head and all(lm.common[ord(c)] for c in head) and lm.score(head) - lm.score(run[s:a]) > -_EDGE_LOSS * k:
-            a, fixed = s, head + fixed
-            break
+        if s >= pos and (s == 0 or run[s - 1] in _SENTENCE_EDGE) and run[s] not in _SENTENCE_EDGE:
+            head = _redecode_span(run[s:a], wrong, right)
+            if frequent(head, run[s:a], k):
+                a, fixed = s, head + fixed  # type: ignore[operator]
+                break
     for k in (1, 2):
         e = b + k
-        if e > len(run) or run[e - 1] in _SENTENCE_EDGE or (e < len(run) and run[e] not in _SENTENCE_EDGE):
-            continue
-        tail = _redecode_span(run[b:e], wrong, right)
-        if tail and all(lm.common[ord(c)] for c in tail) and lm.score(tail) - lm.score(run[b:e]) > -_EDGE_LOSS * k:
-            b, fixed = e, fixed + tail
-            break
+        if e <= len(run) and run[e - 1] not in _SENTENCE_EDGE and (e == len(run) or run[e] in _SENTENCE_EDGE):
+            tail = _redecode_span(run[b:e], wrong, right)
+            if frequent(tail, run[b:e], k):
+                b, fixed = e, fixed + tail  # type: ignore[operator]
+                break
     return total, a, b, fixed
 
 
