@@ -582,23 +582,6 @@ def test_a_clean_neighbour_that_makes_a_word_stays_out_of_the_repair():
     assert Mojibake().process(Document("d", damaged)).text == _HEAD + text + "瑞士居住。少年时代的他非常喜欢音乐。"
 
 
-def test_a_window_takes_in_a_misread_neighbour_that_makes_a_word():
-    # 磁 read as GBK is 合, a frequent character: alone it would read better misread, but 磁場 is a word
-    head = "恆星的自轉速率與其磁場有關，年輕的恆星自轉較快，因此具有高度的表面活動。"
-    body = "磁場也會增強恆星風，然而自轉的速率有如閘門，隨著恆星的老化而逐漸減緩。"
-    damaged = head + body.encode("big5").decode("gb18030")
-    assert damaged[len(head)] == "合"
-    assert Mojibake().process(Document("d", damaged)).text == head + body
-
-
-def test_a_misread_stretch_is_read_from_its_sentence_start():
-    # 儒 read as GBK is 晶, more frequent than 儒 itself: the window would start after it, one character into a
-    # sentence whose rest is misread; a misread stretch begins at a sentence's edge
-    head = "天文學家使用一種連續的日數計算方法，這種方法在天文學上很常用。"
-    body = "儒略日是一種不用年月的長期紀日法，多為天文學家使用。"
-    damaged = head + body.encode("big5").decode("gb18030")
-    assert damaged[len(head)] == "晶"
-    assert Mojibake().process(Document("d", damaged)).text == head + body
 
 
 def test_a_misread_fragment_is_read_up_to_the_sentence_its_reading_ends():
@@ -616,21 +599,27 @@ def test_a_misread_fragment_is_read_up_to_the_sentence_its_reading_ends():
     assert doc.text == head + body + tail and restore_original(doc) == damaged
 
 
-def test_a_clean_sentence_after_a_misread_one_is_left_as_it_stands():
+@pytest.mark.parametrize("head, body, tail, first", [
+    # 磁 read as GBK is 合, a frequent character: alone it would read better misread, but 磁場 is a word
+    ("恆星的自轉速率與其磁場有關，年輕的恆星自轉較快，因此具有高度的表面活動。",
+     "磁場也會增強恆星風，然而自轉的速率有如閘門，隨著恆星的老化而逐漸減緩。", "", "合"),
+    # 儒 read as GBK is 晶, more frequent than 儒 itself: the window would start after it, one character into a
+    # sentence whose rest is misread; a misread stretch begins at a sentence's edge
+    ("天文學家使用一種連續的日數計算方法，這種方法在天文學上很常用。",
+     "儒略日是一種不用年月的長期紀日法，多為天文學家使用。", "", "晶"),
     # the misread stretch ends with its full stop; the clean 隔 after it would read as 路, which a window
     # reaching one character past the stop took in
-    head = "第三屆奧斯卡金像獎於一九三零年舉行，共頒發了八個獎項。"
-    body = "這一年因為評審的意見不一，只好將獎項頒給了電影《日出》。"
-    tail = "隔年，奧斯卡又改回單一的最佳作品獎，並決定了得獎影片。"
-    damaged = head + body.encode("big5").decode("gb18030") + tail
-    assert Mojibake().process(Document("d", damaged)).text == head + body + tail
-
-
-def test_a_page_mostly_misread_as_gb18030_is_judged_with_no_script():
+    ("第三屆奧斯卡金像獎於一九三零年舉行，共頒發了八個獎項。",
+     "這一年因為評審的意見不一，只好將獎項頒給了電影《日出》。",
+     "隔年，奧斯卡又改回單一的最佳作品獎，並決定了得獎影片。", None),
     # Big5 read as GB18030 gives GB2312-looking garbage and private-use punctuation: with more of it than of the
     # page's own traditional text, the page looks simplified, and the traditional reading would lose against it
-    head = "馬祖的飲食文化。"
-    body = ("馬祖的美食有清蒸黃魚、淡菜、紫菜、繼光餅等，特產有高粱酒、老酒、紅糟、米醋、芙蓉酥、金銀花茶等。"
-            "繼光餅相傳是明朝大將戚繼光鎮守馬祖時所創，為了在行軍時還能填飽肚子，將麵餅中間戳一個洞，用繩子穿起來綁在腰間。")
-    damaged = head + body.encode("big5").decode("gb18030")
-    assert Mojibake().process(Document("d", damaged)).text == head + body
+    ("馬祖的飲食文化。",
+     "馬祖的美食有清蒸黃魚、淡菜、紫菜、繼光餅等，特產有高粱酒、老酒、紅糟、米醋、芙蓉酥、金銀花茶等。"
+     "繼光餅相傳是明朝大將戚繼光鎮守馬祖時所創，為了在行軍時還能填飽肚子，將麵餅中間戳一個洞，用繩子穿起來綁在腰間。",
+     "", None),
+], ids=["a neighbour that makes a word", "from its sentence start", "up to its sentence end", "a page mostly misread"])
+def test_big5_read_as_gb18030_is_read_back_to_the_stretch_edges(head, body, tail, first):
+    damaged = head + body.encode("big5").decode("gb18030") + tail
+    assert first is None or damaged[len(head)] == first
+    assert Mojibake().process(Document("d", damaged)).text == head + body + tail
