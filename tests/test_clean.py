@@ -53,6 +53,23 @@ def test_content_is_not_boilerplate(text):
     assert run(Boilerplate(), text).edits == []
 
 
+@pytest.mark.parametrize("text,clean", [
+    (f"{BODY}</p>\n{BODY}", f"{BODY}\n{BODY}"),  # </p> rebuilt by the mojibake repair at a line's end
+    ("第二段<br/>文字，<a href=\"http://example.com/a.html\">链接</a>。", "第二段\n文字，链接。"),
+    ('<P class="intro">段落</P>', "段落"),
+])
+def test_html_tags_inside_lines_are_removed(text, clean):
+    doc = run(Boilerplate(), text)
+    assert doc.text == clean and {e.reason for e in doc.edits} == {"markup_residue"}
+    assert doc.signals["markup_tags"] == text.count("<")
+    assert run(Boilerplate(skip=("markup_residue",)), text).text == text
+
+
+@pytest.mark.parametrize("text", ["如果 a<b 且 b>c 则成立。", "比较 x<y 与 y>z 两种情形。", "<未知>标签不是HTML。"])
+def test_angle_brackets_that_are_not_html_tags_stay(text):
+    assert run(Boilerplate(), text).edits == []
+
+
 def test_boilerplate_at_the_end_leaves_no_blank_line():
     doc = run(Boilerplate(), f"{BODY}\n上一篇：甲\n下一篇：乙")
     assert doc.text == BODY

@@ -15,6 +15,11 @@ from taosha.errors import ConfigError
 from taosha.step import Step, register
 
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
+# HTML tags left inside lines (a scraper's residue: 。</p> at a line's end, 段落<br/>文字): known tag names with
+# attributes in HTML's own syntax only, so that 如果 a<b 且 b>c stays; <br> is a line break, the others go
+_INLINE_TAG = re.compile(
+    r"</?(?:p|br|div|span|font|strong|b|i|u|em|li|ul|ol|dl|dt|dd|td|th|tr|table|tbody|h[1-6]|a|img|center)"
+    r"""(?:\s+[a-zA-Z-]+(?:=(?:"[^"<>]*"|'[^'<>]*'|[^\s<>"']+))?)*\s*/?>""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,8 @@ def _rules_from(files: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
 @register("clean.boilerplate")
 @dataclass(frozen=True)
 class Boilerplate(Step):
-    """Remove boilerplate lines (source footers, ICP/copyright, navigation, share prompts, site intros, SEO filler).
+    """Remove boilerplate lines (source footers, ICP/copyright, navigation, share prompts, site intros, SEO filler)
+    and HTML tags left inside lines (`markup_residue`, like the rule for lines that are nothing but a tag).
 
     Rules are data: `data/boilerplate.toml`, plus the files in `rules`. `skip` turns rules off by name.
     Each removed line is an edit whose reason is the rule's name.
@@ -190,11 +196,19 @@ class Boilerplate(Step):
                     if rule.matches(stripped):
                         removed[k] = rule.name
                         break
-        if not removed:
-            return doc
-        doc.tag("boilerplate_lines", len(removed))
-        line_spans(doc, removed, self.name)
+        if removed:
+            doc.tag("boilerplate_lines", len(removed))
+            line_spans(doc, removed, self.name)
+        if "markup_residue" not in self.skip and "<" in doc.text:  # a substring test first: most text has none
+            tags = len(_INLINE_TAG.findall(doc.text))
+            if tags:
+                doc.sub(_INLINE_TAG, _tag_out, self.name, "markup_residue")
+                doc.tag("markup_tags", tags)
         return doc
+
+
+def _tag_out(m: re.Match[str]) -> str:
+    return "\n" if m.group()[1:3].lower() == "br" else ""
 
 
 def _by_length(rules: tuple[Rule, ...]) -> tuple[list[int], list[tuple[Rule, ...]]]:
