@@ -623,3 +623,14 @@ def test_big5_read_as_gb18030_is_read_back_to_the_stretch_edges(head, body, tail
     damaged = head + body.encode("big5").decode("gb18030") + tail
     assert first is None or damaged[len(head)] == first
     assert Mojibake().process(Document("d", damaged)).text == head + body + tail
+
+
+def test_a_short_stretch_of_gbk_read_as_big5_with_only_rare_characters_is_let_through():
+    # 这座建筑被列 read as Big5 is 涴釱膘耟掩蹈: no traditional-only character, rare ones not dense enough for the
+    # gate's cluster rule; a cluster that reads back as frequent simplified text lets the page through
+    text = "这座建筑建于1890年，1998年又进行增建。这座建筑被列入国家史迹名录。"
+    damaged = text.replace("这座建筑被列", _gbk_as_big5("这座建筑被列"))
+    assert damaged != text
+    assert Mojibake().process(Document("d", damaged)).text == text
+    clean = "他的名字叫彧，字文若，是曹操的谋士。耶律濬是辽道宗的长子。"  # rare names read back as garbage
+    assert Mojibake().process(Document("d", clean)).text == clean

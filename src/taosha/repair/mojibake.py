@@ -901,8 +901,25 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
                     odd is not None and bits & DIGIT and (digits[odd][k] >= 2 or one[odd][k])):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
+            elif off == "trad" and bits & RARE and dense_off[off][k] and _reads_as_gbk(text):
+                # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑): let
+                # through when one such cluster reads back as frequent simplified text
+                seen.add("offscript")
         out.append(frozenset(seen))
     return out
+
+
+def _reads_as_gbk(text: str) -> bool:
+    """Whether a cluster of three rare characters within six in `text` reads, as GBK bytes read as Big5, as
+    frequent simplified text (the first three clusters are tried)."""
+    common = for_script("simplified").common
+    rare = 1 - common[codepoints(text)].astype(np.int8)
+    sums = np.convolve(rare, np.ones(6, dtype=np.int8), mode="valid") if len(rare) >= 6 else rare[:0]
+    for start in np.flatnonzero(sums >= 3)[:3].tolist():
+        fixed = _redecode_span(text[start : start + 6], "big5", "gbk")
+        if fixed and all(common[ord(c)] for c in fixed):
+            return True
+    return False
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
