@@ -48,7 +48,6 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
 _ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
-_PUA = re.compile("[\ue000-\uf8ff]")
 _PUA_PAGE = 5  # private-use characters that make a page's Big5 read as GB18030 judged with no script
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
