@@ -634,3 +634,46 @@ def test_a_short_stretch_of_gbk_read_as_big5_with_only_rare_characters_is_let_th
     assert Mojibake().process(Document("d", damaged)).text == text
     clean = "他的名字叫彧，字文若，是曹操的谋士。耶律濬是辽道宗的长子。"  # rare names read back as garbage
     assert Mojibake().process(Document("d", clean)).text == clean
+
+
+def test_a_short_misread_sentence_whose_characters_all_read_as_frequent_ones_is_repaired():
+    # 举例说明例 read as Big5 is 撼瞰佽隴瞰, 体长可达 is 极酗褫湛: one rare character each, no cluster for the gate,
+    # but four characters in a row that each read back as a frequent one and make words
+    for head, garbled, tail in (("在这里使用『胴丸』的名称。", "举例说明例", "如：银伊予札白糸威胴丸。"),
+                                ("体色暗色，各鳍透明。", "体长可达5公分。", "栖息于红树林、河口区。")):
+        damaged = head + _gbk_as_big5(garbled) + tail
+        assert Mojibake().process(Document("d", damaged)).text == head + garbled + tail
+    # clean text whose characters read so only here and there stays (黃黃綠綠 is the one such row in 8 MB of
+    # clean text, in a traditional page)
+    for clean in ("田野一片黃黃綠綠，這是秋天的顏色。", "他们举例说明了这个问题的严重性。"):
+        assert Mojibake().process(Document("d", clean)).text == clean
+
+
+def test_fragments_between_latin_words_whose_characters_read_as_frequent_ones():
+    # a page with a misread stretch: the short runs between Latin words are read so too when each character
+    # reads back as a frequent one and they make a word, rare characters or not (ァ猷衾 for 气愤于, 倰儂ん for
+    # 型机器 at the head of a run whose rest is clean)
+    for head, misread, tail, sign in (
+        ("于是，Ted杀死了其他人，但是他未能杀死自己，AM在他的计划的最后一步阻止了他。",
+         "AM气愤于Ted毁灭了其余的灵魂，将其改造成为一个大型的", "软体气泡，使他在永久的痛苦中遭受煎熬。",
+         "AMァ猷衾Ted"),
+        ("后来收录于1950年的《我，机器人》和1982年的《机器人全集》。",
+         '这一次，鲍威尔和杜鲁门在一个小行星矿站对一名为戴夫（"Dave"）的DV-5型机器', "人进行实地检测。", "倰儂ん人"),
+    ):
+        damaged = head + _gbk_as_big5(misread) + tail
+        assert sign in damaged
+        doc = Mojibake().process(Document("d", damaged))
+        assert doc.text == head + misread + tail and restore_original(doc) == damaged
+
+
+def test_a_page_full_of_gbk_punctuation_read_as_big5_is_judged_with_no_script():
+    # GBK's ，（）、 read as Big5 are ㄛㄗㄘ﹜: a page mostly misread looks traditional, and the simplified reading
+    # of its longest stretch lost against that page's model (so the pass left it, and the realignment made
+    # other garbage of it)
+    truth = ("德国著名战后作家。曾使用的笔名有：Leo Doletzki、Leslie Maier、Harry Flieder、与Hans Hingst。"
+             "他1952年开始写作，至1956年间固定于汉堡的「Zwischen den Kriegen （战争之间）」杂志发表文章，"
+             "与威尔纳·黎格尔（）、阿诺·施密特（）与库尔特·希勒（），共同成为「Studentenkurier」的作家。")
+    cut = truth.index("曾")
+    damaged = truth[:cut] + _gbk_as_big5(truth[cut:])
+    doc = Mojibake().process(Document("d", damaged))
+    assert doc.text == truth and restore_original(doc) == damaged

@@ -54,6 +54,7 @@ _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
 _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
 _ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
+_PUNCT_AS_BIG5 = re.compile("[ㄛ﹝﹜ㄩㄐㄗㄘ﹞]")  # what GBK's ，。、：！（）· are in Big5
 _PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
@@ -560,14 +561,20 @@ class Mojibake(Step):
                 # GB2312-looking garbage would pass for the page's own script (simplified), against which the
                 # traditional reading loses: judged with the model of no script
                 lm = for_script("neutral")
+            elif wrong == "big5" and len(_PUNCT_AS_BIG5.findall(doc.text)) >= _PUA_PAGE:
+                # the same for GBK's punctuation read as Big5 (zhuyin and small brackets): its traditional-looking
+                # garbage makes the page look traditional, against which the simplified reading loses
+                lm = for_script("neutral")
 
             rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
+            rows_before: list[int] = []
             if right != "utf-8":
                 rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
+                rows_before = _rows_before(doc.text, wrong)
 
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
-                lm: CharLM = lm,
+                rows_before: list[int] = rows_before, lm: CharLM = lm,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -581,14 +588,13 @@ class Mojibake(Step):
                 # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
                 # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
                 long = len(run) >= _GAIN_SPAN and right != "utf-8"
-                if rare_before and not marked:
-                    n = rare_before[m.end()] - rare_before[m.start()]
-                    if n == 0 or (n < 3 and not long and not _odd_after_digit(run, lm)):
-                        return run  # neither a cluster of three nor one after a digit can be in it
                 # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                if (right != "utf-8" and not marked and not long and not lm.rare_cluster(run, 6, 3)
-                        and not _odd_after_digit(run, lm)):
-                    return run
+                # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
+                if right != "utf-8" and not marked:
+                    n = rare_before[m.end()] - rare_before[m.start()]
+                    if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
+                            len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
+                        return run
                 best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked)
                 if best is None:
                     return run
@@ -608,28 +614,41 @@ class Mojibake(Step):
         between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
         the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
         alone, they are judged as part of the damage the page is known to have."""
-        common, spans = lm.common, []
+        # rare or frequent for the script the right codec writes (GBK's simplified, Big5's traditional), whatever
+        # the page looked like: a page mostly misread looks like the other script, or like none
+        common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
 
         def read(start: int, end: int) -> bool:
             run = doc.text[start:end]
-            if all(common[ord(c)] for c in run):
-                return False  # a repaired run, or clean text: no rare character to explain
             fixed = _redecode_span(run, wrong, right)
-            if (fixed is None or fixed == run or not all(common[ord(c)] for c in fixed)
-                    or _mean(lm, fixed) - _mean(lm, run) < self.min_gain):
+            if fixed is None or fixed == run or _mean(lm, fixed) - _mean(lm, run) < self.min_gain:
+                return False
+            if not all(common[ord(c)] for c in fixed):
+                return False
+            if all(common[ord(c)] for c in run) and not (
+                    len(fixed) == len(run) >= _READ_RUN - 1 and _words(lm, fixed)
+                    and _mean(lm, fixed) - _mean(lm, run) >= 2 * self.min_gain):
+                # no rare character to explain (a repaired run, or clean text), unless three or more read as
+                # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
                 return False
             spans.append((start, end, fixed))
             return True
 
         for m in _NON_ASCII_ANY.finditer(doc.text):
-            if all(common[ord(c)] for c in m.group()) or read(m.start(), m.end()):
-                continue  # nothing rare to explain, or read whole
+            if read(m.start(), m.end()):
+                continue  # read whole
             # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
-            # 萬。 before the clean 樂山是…), or its tail after the last sentence it ends as it stands
+            # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
+            # 型机器人进行), or its tail after the last sentence it ends as it stands
             text, start, end = doc.text, m.start(), m.end()
             first = next((k for k in range(start, min(end, start + 8))
                           if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
             if first is not None and first + 1 < end and read(start, first + 1):
+                continue
+            head = start
+            while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
+                head += 1
+            if _READ_RUN - 1 <= head - start < end - start and read(start, head):
                 continue
             last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
             if last is not None and last + 1 < end:
@@ -869,6 +888,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
               "rare": batch.after_digit(rare)}
     # one is enough when its bytes read the other way make a frequent character
     as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
+    along = batch.dense(as_gbk, _READ_RUN, _READ_RUN).tolist()  # see _frequent_reading
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
@@ -900,9 +920,10 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
                     odd is not None and bits & DIGIT and (digits[odd][k] >= 2 or one[odd][k])):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
-            elif off == "trad" and bits & RARE and dense_off[off][k] and _reads_as_gbk(text):
-                # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑): let
-                # through when one such cluster reads back as frequent simplified text
+            elif off == "trad" and ((bits & RARE and dense_off[off][k]) or along[k]) and _reads_as_gbk(text):
+                # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑), or
+                # few of them in characters that all read as frequent ones (撼瞰佽隴瞰 for 举例说明例): let through
+                # when one such cluster or row reads back as frequent simplified text
                 seen.add("offscript")
         out.append(frozenset(seen))
     return out
@@ -910,13 +931,23 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
 
 def _reads_as_gbk(text: str) -> bool:
     """Whether a cluster of three rare characters within six in `text` reads, as GBK bytes read as Big5, as
-    frequent simplified text (the first three clusters are tried)."""
-    common = for_script("simplified").common
-    rare = 1 - common[codepoints(text)].astype(np.int8)
+    frequent simplified text, or `_READ_RUN` characters in a row that each read so make a dictionary word (the
+    first three of each are tried)."""
+    lm = for_script("simplified")
+    common = lm.common
+    points = codepoints(text)
+    rare = 1 - common[points].astype(np.int8)
     sums = np.convolve(rare, np.ones(6, dtype=np.int8), mode="valid") if len(rare) >= 6 else rare[:0]
     for start in np.flatnonzero(sums >= 3)[:3].tolist():
         fixed = _redecode_span(text[start : start + 6], "big5", "gbk")
         if fixed and all(common[ord(c)] for c in fixed):
+            return True
+    along = ((_gate_table()[points] & AS_GBK) != 0).astype(np.int8)
+    sums = (np.convolve(along, np.ones(_READ_RUN, dtype=np.int8), mode="valid") if len(along) >= _READ_RUN
+            else along[:0])
+    for start in np.flatnonzero(sums >= _READ_RUN)[:3].tolist():
+        fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
+        if fixed and _words(lm, fixed):
             return True
     return False
 
@@ -1102,6 +1133,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             span = best_end - start
             if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
                              or (marked and _MARKED.search(run, start, best_end))
+                             or _frequent_reading(run, start, best_end, fixed, lm)
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
@@ -1251,6 +1283,35 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
         if lm.common[ord(run[k])] or (right is not None and lm.char(right) < FREQUENT_LOGP):
             return False
     return True
+
+
+def _rows_before(text: str, wrong: str) -> list[int]:
+    """Per offset, how many rows of `_READ_RUN` characters that each read the other way as a frequent character
+    (the gate's flags: see `_frequent_reading`) begin before it; a run holds one when the count grows between
+    its start and its end less `_READ_RUN - 1`."""
+    hit = ((_gate_table()[codepoints(text)] & (AS_GBK if wrong == "big5" else AS_BIG5)) != 0).astype(np.int8)
+    rows = (np.convolve(hit, np.ones(_READ_RUN, dtype=np.int8), mode="valid") >= _READ_RUN if len(hit) >= _READ_RUN
+            else np.zeros(0, dtype=bool))
+    return np.concatenate(([0], np.cumsum(rows))).tolist()
+
+
+_READ_RUN = 4  # characters in a row that each read the other way as a frequent character
+
+
+def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
+    """Whether `_READ_RUN` characters in a row of `run[start:end]` each read the other way as one of the most
+    frequent characters, and together make a dictionary word: a short misread sentence may hold one or two
+    rare characters only (撼瞰佽隴瞰 for 举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a
+    stretch (one in the 8 MB of clean text, in a traditional page)."""
+    k = start
+    while k < end:
+        j = k
+        while j < end and (f := fixed[j]) is not None and f != run[j] and lm.char(f) >= FREQUENT_LOGP:
+            j += 1
+        if j - k >= _READ_RUN and _words(lm, "".join(fixed[k:j])):  # type: ignore[arg-type]
+            return True
+        k = j + 1
+    return False
 
 
 def _aligned(run: str, a: int, b: int, fixed: str) -> list[str | None] | None:
