@@ -677,3 +677,12 @@ def test_a_page_full_of_gbk_punctuation_read_as_big5_is_judged_with_no_script():
     damaged = truth[:cut] + _gbk_as_big5(truth[cut:])
     doc = Mojibake().process(Document("d", damaged))
     assert doc.text == truth and restore_original(doc) == damaged
+
+
+def test_a_character_past_the_sentence_edge_is_read_with_the_stretch_when_its_reading_makes_a_word_after():
+    # the stretch ends one character past its full stop: 瞰 is frequent as it stands (a clean character there
+    # would be left alone), but read back it is 例, which makes 例如 with the clean 如 after it
+    head, misread, tail = "静电感应也可以", "用来使物体带电。例", "如，如果把物体靠近带电的物体。"
+    damaged = head + _gbk_as_big5(misread) + tail
+    assert "﹝瞰如" in damaged  # ﹝ is 。 read as Big5
+    assert Mojibake().process(Document("d", damaged)).text == head + misread + tail

@@ -1020,18 +1020,22 @@ def _to_sentence_edges(
     frequent text that loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
     total, a, b, fixed = best
 
-    def frequent(text: str | None, other: str, k: int) -> bool:  # frequent text losing little against `other`
+    def frequent(text: str | None, other: str, k: int, before: str = "", after: str = "") -> bool:
+        # frequent text losing little against `other`, with the words either makes with its neighbours
         return bool(text) and all(lm.common[ord(c)] for c in text) and (
-            lm.score(text) - lm.score(other) > -_EDGE_LOSS * k)
+            lm.score(before + text + after) - lm.score(before + other + after) > -_EDGE_LOSS * k)  # type: ignore[operator]
 
     # characters past a sentence's edge that are frequent text as they stand are left so (the clean 隔 after a
-    # misread 。 would read as 路)
+    # misread 。 would read as 路), unless their reading makes a word with the clean text after them (。瞰如 for
+    # 。例如)
     for k in (1, 2):
-        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and frequent(run[b - k : b], fixed[-k:], k):
+        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and frequent(
+                run[b - k : b], fixed[-k:], k, after=run[b : b + 1]):
             b, fixed = b - k, fixed[:-k]
             break
     for k in (1, 2):
-        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and frequent(run[a : a + k], fixed[:k], k):
+        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and frequent(
+                run[a : a + k], fixed[:k], k, before=run[a - 1 : a] if a else ""):
             a, fixed = a + k, fixed[k:]
             break
     # characters short of a sentence's edge that read as frequent text are read with the stretch
