@@ -759,6 +759,12 @@ def _gate_table() -> np.ndarray:
     other way (GBK <-> Big5) make a frequent one (AS_GBK, AS_BIG5)."""
     lm = model()
     table = (1 - lm.common).astype(np.uint16) * RARE
+    # letters of the scripts no misreading of CJK bytes makes (GBK, Big5 and cp1252 decode to none of them): IPA
+    # but GBK's pinyin ɑ and ɡ, combining marks, Hebrew, Arabic, the Indic scripts, Thai and on to U+1DFF: foreign
+    # names and terms in clean text, not rare characters for the gate
+    for lo, hi in ((0x0250, 0x02B0), (0x0300, 0x0370), (0x0500, 0x1E00)):
+        table[lo:hi] &= ~np.uint16(RARE)
+    table[[0x0251, 0x0261]] |= RARE
     # the lead byte of a CJK character in UTF-8 (E0-EF) and the next byte (80-BF) read as one GBK character
     _flag_pairs(table, range(0xE0, 0xF0), range(0x80, 0xC0), E_LEAD)
     # two CJK characters in UTF-8 (E1 c c E2 c c) read as GBK from E1 make three characters: (E1 c) is E_LEAD,
@@ -1351,11 +1357,15 @@ _OPENING, _CLOSING = "「『“‘（(《〈【\"'", "」』”’）)》〉】\
 
 
 def _unrepaired(text: str, lm: CharLM) -> int:
-    """`?` left next to East Asian text that does not end a question: damage around it (a rare character
-    or another `?` within two characters before or three after), or, in the middle of a line of East Asian
-    text, no asking word in its sentence before it. A question mark in clean text (是什么?最近, 是你? 怎么)
+    return len(unrepaired_at(text, lm))
+
+
+def unrepaired_at(text: str, lm: CharLM) -> list[int]:
+    """Where `?` is left next to East Asian text that does not end a question: damage around it (a rare
+    character or another `?` within two characters before or three after), or, in the middle of a line of East
+    Asian text, no asking word in its sentence before it. A question mark in clean text (是什么?最近, 是你? 怎么)
     is not counted."""
-    count = 0
+    found = []
     for m in _SUSPECT_Q.finditer(text):
         i = m.start()
         if _quoted(text, i):
@@ -1367,8 +1377,8 @@ def _unrepaired(text: str, lm: CharLM) -> int:
             continue  # 驚喜嗎??: a question, however many marks
         around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
         if "?" in around or lm.rare_count(around) or not _asks(text, i):
-            count += 1
-    return count
+            found.append(i)
+    return found
 
 
 def _quoted(text: str, i: int) -> bool:
@@ -1387,8 +1397,9 @@ def _asks(text: str, i: int) -> bool:
     if not nxt or not (nxt >= "\u2e80" or nxt.isdigit()):
         return True
     latin = text[max(0, i - 2) : i]
-    if (latin.isascii() and latin.isalpha()) or text[i - 1 : i] in ("~", "～"):
-        return True  # after a Latin word (Is My Blog Worth?看看) or a tilde (比賽啦~?有): a question
+    if (latin.isascii() and latin.isalpha()) or text[i - 1 : i] in ("~", "～", "=", "＝"):
+        # after a Latin word (Is My Blog Worth?看看), a tilde (比賽啦~?有) or an equals sign (性+暴力=?》): a question
+        return True
     before = text[max(0, i - 16) : i]
     ends = list(_SENTENCE_END.finditer(before))
     return bool(_ASKING.search(before[ends[-1].end() :] if ends else before))
