@@ -700,3 +700,26 @@ def test_foreign_scripts_do_not_make_a_page_suspect(step, clean):
     # rare characters, and the page skips the repairs (speed; the gate once let such pages through)
     doc = fix(step, clean)
     assert doc.text == clean and "mojibake_suspect" not in doc.signals
+
+
+def test_utf8_read_as_gbk_through_user_defined_pairs_is_found_by_the_gate(step):
+    # 设计中有 in UTF-8 read as GB18030 is 璁捐\ue178涓\ue15f湁: two of its pairs are GBK's user-defined ones, which
+    # GB18030 reads as private-use characters; the gate's short-run sign must know them, or it misses the run
+    head, garbled, tail = "物质流动用管线。", "设计中有全套", "管套住整台机器。"
+    damaged = head + garbled.encode("utf-8").decode("gb18030") + tail
+    assert "\ue178" in damaged
+    assert fix(step, damaged).text == head + garbled + tail
+
+
+def test_two_character_fragments_that_read_as_a_word_in_a_misread_page():
+    # in a page with a misread stretch, 鼠煦 between ASCII (公分 in a -{zh-tw:…}- conversion) and the head 平方 of
+    # a run whose rest is clean text read as what they are: a dictionary word that gains twice the bar
+    for head, misread, tail in (
+        ("松鸦（学名：Garrulus glandarius），又名橿鸟，是一种分布极广泛的鸦科动物。",
+         "体长约30-{zh-cn:厘米; zh-hk:厘米; zh-tw:公分}-；除了面部有黑色颊纹外，通体大多呈匀净的紫灰色至红灰色；"
+         "腰羽有白色带", "；翼上缀有黑、白、蓝三色相间的明丽斑纹。"),
+        ("海趣坊是香港的一个商场，原名海翠商场。", "该商场属单层设计，面积约100,000平方",
+         "呎。场内设不少连锁店和食肆。"),
+    ):
+        damaged = head + _gbk_as_big5(misread) + tail
+        assert Mojibake().process(Document("d", damaged)).text == head + misread + tail

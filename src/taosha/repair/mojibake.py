@@ -626,9 +626,9 @@ class Mojibake(Step):
             if not all(common[ord(c)] for c in fixed):
                 return False
             if all(common[ord(c)] for c in run) and not (
-                    len(fixed) == len(run) >= _READ_RUN - 1 and _words(lm, fixed)
+                    len(fixed) == len(run) >= 2 and _words(lm, fixed)
                     and _mean(lm, fixed) - _mean(lm, run) >= 2 * self.min_gain):
-                # no rare character to explain (a repaired run, or clean text), unless three or more read as
+                # no rare character to explain (a repaired run, or clean text), unless two or more read as
                 # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
                 return False
             spans.append((start, end, fixed))
@@ -648,7 +648,7 @@ class Mojibake(Step):
             head = start
             while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
                 head += 1
-            if _READ_RUN - 1 <= head - start < end - start and read(start, head):
+            if 2 <= head - start < end - start and read(start, head):
                 continue
             last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
             if last is not None and last + 1 < end:
@@ -740,11 +740,13 @@ _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
 
 def _flag_pairs(table: np.ndarray, leads: range, trails: Iterable[int], flag: int,
                 keep: Callable[[str], bool] | None = None) -> None:
-    """Set `flag` on the character each GBK byte pair (lead, trail) decodes to (those `keep` keeps)."""
+    """Set `flag` on the character each GBK byte pair (lead, trail) decodes to (those `keep` keeps), as GB18030
+    decodes them: GBK's user-defined pairs (AAA1-AFFE) are private-use characters, which UTF-8 read so makes too
+    (有 in UTF-8 ends in one: 设计中有 is 璁捐\ue178涓\ue15f湁)."""
     for lead in leads:
         for trail in trails:
             try:
-                c = bytes((lead, trail)).decode("gbk")
+                c = bytes((lead, trail)).decode("gb18030")
             except UnicodeDecodeError:
                 continue
             if keep is None or keep(c):
@@ -911,8 +913,9 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
         if glued[k]:
             seen.add("glued")  # a byte gained or lost by a Latin word: for realignment
         if bits & E_LEAD:
-            # traditional text has characters at those GBK positions too: confirm with the bytes themselves
-            if dense_e[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+            # traditional text has characters at those GBK positions too: confirm with the bytes themselves, where
+            # the short-run sign is (three UTF-8 sequences read as GBK hold one, aligned or not: see _short_utf8)
+            if dense_e[k] and short[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
                 seen.add("utf8")
             elif bits & (C_E | C_A) and short[k]:
                 seen.add("utf8_short")
