@@ -641,7 +641,9 @@ def test_a_short_misread_sentence_whose_characters_all_read_as_frequent_ones_is_
     # 举例说明例 read as Big5 is 撼瞰佽隴瞰, 体长可达 is 极酗褫湛: one rare character each, no cluster for the gate,
     # but four characters in a row that each read back as a frequent one and make words
     for head, garbled, tail in (("在这里使用『胴丸』的名称。", "举例说明例", "如：银伊予札白糸威胴丸。"),
-                                ("体色暗色，各鳍透明。", "体长可达5公分。", "栖息于红树林、河口区。")):
+                                ("体色暗色，各鳍透明。", "体长可达5公分。", "栖息于红树林、河口区。"),
+                                # five in a row need no word (jieba has no 并不)
+                                ("腹鳍更长、颜色更白。", "它并不附著", "任何骨质。")):
         damaged = head + _gbk_as_big5(garbled) + tail
         assert Mojibake().process(Document("d", damaged)).text == head + garbled + tail
     # clean text whose characters read so only here and there stays (黃黃綠綠 is the one such row in 8 MB of

@@ -940,8 +940,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
 
 def _reads_as_gbk(text: str) -> bool:
     """Whether a cluster of three rare characters within six in `text` reads, as GBK bytes read as Big5, as
-    frequent simplified text, or `_READ_RUN` characters in a row that each read so make a dictionary word (the
-    first three of each are tried)."""
+    frequent simplified text, or `_READ_RUN` characters in a row that each read so make a dictionary word, or one
+    more in a row do (see `_frequent_reading`; the first three of each are tried)."""
     lm = for_script("simplified")
     common = lm.common
     points = codepoints(text)
@@ -955,6 +955,8 @@ def _reads_as_gbk(text: str) -> bool:
     sums = (np.convolve(along, np.ones(_READ_RUN, dtype=np.int8), mode="valid") if len(along) >= _READ_RUN
             else along[:0])
     for start in np.flatnonzero(sums >= _READ_RUN)[:3].tolist():
+        if start + _READ_RUN < len(along) and along[start + _READ_RUN]:
+            return True  # one more in a row: see _frequent_reading
         fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
         if fixed and _words(lm, fixed):
             return True
@@ -1313,15 +1315,16 @@ _READ_RUN = 4  # characters in a row that each read the other way as a frequent 
 
 def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
     """Whether `_READ_RUN` characters in a row of `run[start:end]` each read the other way as one of the most
-    frequent characters, and together make a dictionary word: a short misread sentence may hold one or two
-    rare characters only (撼瞰佽隴瞰 for 举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a
-    stretch (one in the 8 MB of clean text, in a traditional page)."""
+    frequent characters, and together make a dictionary word, or one more in a row that need not (坳甜祥蜇翍 for
+    它并不附著: jieba has no 并不): a short misread sentence may hold one or two rare characters only (撼瞰佽隴瞰 for
+    举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (in the 8 MB of clean text, one
+    with a word and none of five, all in traditional pages)."""
     k = start
     while k < end:
         j = k
         while j < end and (f := fixed[j]) is not None and f != run[j] and lm.char(f) >= FREQUENT_LOGP:
             j += 1
-        if j - k >= _READ_RUN and _words(lm, "".join(fixed[k:j])):  # type: ignore[arg-type]
+        if j - k > _READ_RUN or (j - k == _READ_RUN and _words(lm, "".join(fixed[k:j]))):  # type: ignore[arg-type]
             return True
         k = j + 1
     return False
