@@ -237,6 +237,17 @@ def test_gbk_read_as_big5_between_digits(step):
     assert fix(step, page).text == page.replace("爛", "年").replace("堎", "月")
 
 
+@pytest.mark.parametrize("head, misread, tail", [
+    # 于 read as Big5 is 衾, itself frequent enough: the other two are rare, and all three read as frequent ones
+    ("这是中国第一个建于永久冻土带的机场。", "于2006年6月", "21日动工，总投资2.38亿元人民币。"),
+    # a two-character word before the number, not each character next to a digit: the stretch ends at one
+    ("他们在勒拿河以东的地区都有分布。", "根据2002年", "人口统计，人口为19071。"),
+])
+def test_gbk_read_as_big5_around_a_date(step, head, misread, tail):
+    damaged = head + _gbk_as_big5(misread) + tail
+    assert fix(step, damaged).text == head + misread + tail
+
+
 def test_a_big5_page_read_as_gbk_as_a_whole(step):
     # the whole page misread looks like simplified text: the per-stretch repairs, judging with the page's
     # script, cannot see it; the page is read right as a whole and judged with the model of no script

@@ -1274,8 +1274,8 @@ _AFTER_NUMBER = frozenset("年月日号时分秒岁")
 
 
 def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
-    """Misread characters that each stand next to a digit (2016爛9堎 for 2016年9月: dates and counts), two at
-    least, every one rare or off-script and every one read right among the most frequent characters."""
+    """Misread characters next to digits (2016爛9堎 for 2016年9月: dates and counts), two at least, rare or
+    off-script and read right among the most frequent characters."""
     wrong = [k for k in range(start, end) if not run[k].isascii()]
     if not wrong:
         return False
@@ -1289,15 +1289,24 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
         k = wrong[0]
         if not (digit(k - 1) and fixed is not None and fixed[k] is not None and fixed[k] in _AFTER_NUMBER):
             return False
-    # each one by a digit, or the stretch of them (no ASCII inside) beginning or ending at one (18呡婓: 18岁在)
-    stretch = wrong[-1] - wrong[0] + 1 == len(wrong) and (digit(wrong[0] - 1) or digit(wrong[-1] + 1))
+    # each stretch of them (no ASCII inside) begins or ends at a digit (18呡婓: 18岁在; 跦擂2002爛: 根据2002年)
+    groups = [[wrong[0]]]
+    for k in wrong[1:]:
+        if k == groups[-1][-1] + 1:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    if not all(digit(g[0] - 1) or digit(g[-1] + 1) for g in groups):
+        return False
+    rare = 0
     for k in wrong:
-        if not (stretch or digit(k - 1) or digit(k + 1)):
-            return False
         right = fixed[k] if fixed is not None else None
-        if lm.common[ord(run[k])] or (right is not None and lm.char(right) < FREQUENT_LOGP):
+        if right is not None and lm.char(right) < FREQUENT_LOGP:
             return False
-    return True
+        rare += not lm.common[ord(run[k])]
+    # every one rare or off-script, or two at least when each is known to read right among the most frequent
+    # characters (衾2006爛6堎 for 于2006年6月: 衾 is frequent enough itself)
+    return rare == len(wrong) or (fixed is not None and rare >= 2)
 
 
 def _rows_before(text: str, wrong: str) -> list[int]:
