@@ -49,6 +49,10 @@ class CharLM:
     # two-character words -> how much likelier the pair is than its characters apart (pointwise mutual
     # information in nats, from the same counts, clamped): 犀牛 binds more than 不是
     bonds: dict[str, float] = field(default_factory=dict)
+    # `char` of every BMP code point and the words as sorted pair keys, built on first use (per model: `replace`
+    # does not copy them)
+    _chars: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _word_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def char(self, c: str) -> float:
         lp = self.logp.get(c)
@@ -65,6 +69,20 @@ class CharLM:
         if "\u3100" <= c <= "\u312f":
             return BOPOMOFO_LOGP
         return UNKNOWN_LOGP
+
+    def char_table(self) -> np.ndarray:
+        """`char` of every BMP code point, as an array."""
+        if self._chars is None:
+            self._chars = np.array([self.char(chr(cp)) for cp in range(0x10000)])
+        return self._chars
+
+    def are_words(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Whether each pair of code points (`first[k]`, `second[k]`) is a two-character word."""
+        if self._word_keys is None:
+            self._word_keys = np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in self.words], dtype=np.int64))
+        keys = first.astype(np.int64) << 21 | second.astype(np.int64)
+        at = np.searchsorted(self._word_keys, keys)
+        return self._word_keys[np.minimum(at, len(self._word_keys) - 1)] == keys
 
     def score(self, text: str) -> float:
         """Sum of character log-probabilities, plus a bonus per two-character dictionary word."""

@@ -441,6 +441,8 @@ class Mojibake(Step):
         _gbk_pairs()
         _byte_lengths("gb18030")
         _byte_lengths("big5")
+        for wrong, right in (("big5", "gbk"), ("gb18030", "big5")):
+            _pair_reading(wrong, right)
         _gbk_tables()
         _vanished_tables()
         _word_index()
@@ -1081,6 +1083,18 @@ def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
     return gain
 
 
+@lru_cache(maxsize=4)
+def _pair_reading(wrong: str, right: str) -> np.ndarray:
+    """Per BMP code point, the one character its bytes in `wrong` read as in `right` (0: none, or several); a
+    character beyond the BMP has none (GB18030 writes it in four bytes, which no 2-byte codec reads as one)."""
+    table = np.zeros(0x10000, dtype=np.uint32)
+    for cp in range(1, 0x10000):
+        fixed = _redecode_span(chr(cp), wrong, right)
+        if fixed is not None and len(fixed) == 1:
+            table[cp] = ord(fixed)
+    return table
+
+
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
     try:
         return span.encode(wrong).decode(right)
@@ -1127,21 +1141,24 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
     that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies."""
-    fixed = [_redecode_span(c, wrong, right) for c in run]
-    gains = []
-    for c, f in zip(run, fixed, strict=True):
-        if f is None or len(f) != 1:
-            gains.append(-1e9)
-            continue
-        gains.append(lm.char(f) - lm.char(c))
-    for k in range(1, len(run)):  # a word made or lost counts half to each of its two characters
-        if gains[k] > -1e9 and gains[k - 1] > -1e9:
-            w = WORD_BONUS / 2 * ((fixed[k - 1] + fixed[k] in lm.words) - (run[k - 1 : k + 1] in lm.words))  # type: ignore[operator]
-            gains[k - 1] += w
-            gains[k] += w
+    # per character, its reading (one character, or none) and what reading it so gains, as arrays
+    points = codepoints(run)
+    bmp = np.where(points < 0x10000, points, 0)  # beyond the BMP: no reading (see _pair_reading)
+    meant = _pair_reading(wrong, right)[bmp]
+    has = meant != 0
+    chars = lm.char_table()
+    gains = np.where(has, chars[meant] - chars[bmp], -1e9)
+    both = has[1:] & has[:-1]  # a word made or lost counts half to each of its two characters
+    words = WORD_BONUS / 2 * (lm.are_words(meant[:-1], meant[1:]).astype(np.float64)
+                              - lm.are_words(points[:-1], points[1:])) * both
+    gains[1:] += words  # in the order a running sum would add them: each pair's bonus to its second character,
+    gains[:-1] += words  # then to its first
+    if not (gains > 0).any():
+        return []  # no segment can gain
+    fixed: list[str | None] = [chr(c) if c else None for c in meant.tolist()]
     windows = []
     total, start, best, best_end = 0.0, 0, 0.0, 0
-    for k, g in enumerate([*gains, -1e9]):
+    for k, g in enumerate([*gains.tolist(), -1e9]):
         if total + g <= 0:
             # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
