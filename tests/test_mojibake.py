@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -736,3 +737,24 @@ def test_two_character_fragments_that_read_as_a_word_in_a_misread_page():
     ):
         damaged = head + _gbk_as_big5(misread) + tail
         assert Mojibake().process(Document("d", damaged)).text == head + misread + tail
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), min_size=2, max_size=2))
+def test_the_array_tables_agree_with_the_models_and_codecs(pair):
+    # _pair_windows reads gains from arrays: they must say what the model and the codecs say one call at a time
+    from taosha.repair.mojibake import _pair_reading, _redecode_span
+
+    lm = for_script("simplified")
+    points = np.array([ord(c) for c in pair], dtype=np.uint32)
+    assert lm.char_table()[points[0]] == lm.char(pair[0])
+    assert bool(lm.are_words(points[:1], points[1:])[0]) == (pair in lm.words)
+    for wrong, right in (("big5", "gbk"), ("gb18030", "big5")):
+        one = _redecode_span(pair[0], wrong, right)
+        assert _pair_reading(wrong, right)[points[0]] == (ord(one) if one and len(one) == 1 else 0)
+
+
+def test_are_words_knows_the_dictionary_in_both_scripts():
+    lm = for_script("simplified")
+    first, second = (np.array([ord(w[k]) for w in ("经济", "經濟", "济经", "证券", "證券")]) for k in (0, 1))
+    assert lm.are_words(first, second).tolist() == [True, True, False, True, True]
