@@ -830,9 +830,12 @@ class _Batch:
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
         layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
-        self.text = np.repeat(np.tile(np.array([True, False]), len(texts)),
-                              np.stack((self.lengths, np.full(len(texts), _PAD))).T.ravel())
         self.flags = _gate_table()[layout]
+        self._masks: dict[int, np.ndarray] = {}
+        # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
+        # them (after_digit) need not pass over the whole batch
+        after = np.flatnonzero(self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]) + 1
+        self._after_digit, self._after_digit_text = after, np.searchsorted(self.starts, after, side="right") - 1
 
     def _per_text(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
         """`ufunc` reduced over each text's positions and its pads (`values` over the whole layout)."""
@@ -846,23 +849,26 @@ class _Batch:
 
     def dense(self, mask: np.ndarray, window: int, count: int) -> np.ndarray:
         """Per text: `count` marked positions within some `window` consecutive ones (a text shorter than the
-        window: `count` in all). Windows start in a text and may run into its pads, never into the next text."""
-        c = np.zeros(len(mask) + 1, dtype=np.int32)  # 32 bits: a batch holds at most a few million characters
-        np.cumsum(mask, dtype=np.int32, out=c[1:])
-        sums = np.zeros(len(mask), dtype=np.int32)
-        sums[: len(mask) - window + 1] = c[window:] - c[: len(c) - window]
-        sums[~self.text] = 0
-        return self._per_text(np.maximum, sums) >= count
+        window: `count` in all). Windows start in a text and may run into its pads, never into the next text.
+        Marked positions are few: they are found once, and `count` of them lie within a window when the first
+        and the last are less than `window` apart (two texts' marks are at least `_PAD` + 1 apart)."""
+        at = np.flatnonzero(mask)
+        dense = np.zeros(len(self.starts), dtype=bool)
+        if len(at) >= count:
+            first = at[: len(at) - count + 1]
+            hit = first[at[count - 1 :] - first < window]
+            dense[np.searchsorted(self.starts, hit, side="right") - 1] = True
+        return dense
 
     def mask(self, bits: int) -> np.ndarray:
-        return (self.flags & bits) != 0
+        if bits not in self._masks:
+            self._masks[bits] = (self.flags & bits) != 0
+        return self._masks[bits]
 
     def after_digit(self, odd: np.ndarray) -> np.ndarray:
         """Per text: East Asian characters in `odd` right after a digit (2016爛9堎: 年 and 月 read as Big5; not
         the ° or ℃ of measurements)."""
-        hit = np.zeros(len(odd), dtype=bool)
-        hit[1:] = odd[1:] & self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]
-        return self.count(hit)
+        return np.bincount(self._after_digit_text[odd[self._after_digit]], minlength=len(self.starts))
 
     def glued(self) -> np.ndarray:
         """Per text: whether a character whose second byte is a letter stands inside a Latin word."""
