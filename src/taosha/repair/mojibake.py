@@ -1349,8 +1349,8 @@ def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], l
     """Whether `_READ_RUN` characters in a row of `run[start:end]` each read the other way as one of the most
     frequent characters, and together make a dictionary word, or one more in a row that need not (坳甜祥蜇翍 for
     它并不附著: jieba has no 并不): a short misread sentence may hold one or two rare characters only (撼瞰佽隴瞰 for
-    举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (in the 8 MB of clean text, one
-    with a word and none of five, all in traditional pages)."""
+    举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (the 8 MB of clean text hold
+    four, three in traditional pages and 等等等等, and the repair changes none of them)."""
     k = start
     while k < end:
         j = k
