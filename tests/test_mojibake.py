@@ -758,3 +758,15 @@ def test_are_words_knows_the_dictionary_in_both_scripts():
     lm = for_script("simplified")
     first, second = (np.array([ord(w[k]) for w in ("经济", "經濟", "济经", "证券", "證券")]) for k in (0, 1))
     assert lm.are_words(first, second).tolist() == [True, True, False, True, True]
+
+
+def test_accented_latin_letters_read_as_big5_inside_a_word_in_a_misread_page():
+    # GBK's é read as Big5 is 谷: a Han character between two letters of a word, read back as a Latin letter once
+    # the page's misreading is established; a Han character inside a Latin word in a clean page stays
+    head = "此抄本以法国的波旁宫命名。"
+    misread = "2004年，和Gabina Aurora Pérez Jiménez两位学者提议将它正名为希瓦科瓦特手抄本"
+    damaged = head + _gbk_as_big5(misread) + "。"
+    assert "P谷rez" in damaged
+    assert Mojibake().process(Document("d", damaged)).text == head + misread + "。"
+    clean = "他在P谷rez公司工作，这是一家西班牙公司。"
+    assert Mojibake().process(Document("d", clean)).text == clean

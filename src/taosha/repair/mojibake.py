@@ -639,6 +639,9 @@ class Mojibake(Step):
         for m in _NON_ASCII_ANY.finditer(doc.text):
             if read(m.start(), m.end()):
                 continue  # read whole
+            if _in_latin_word(doc.text, m.start(), m.end(), wrong, right):
+                spans.append((m.start(), m.end(), _redecode_span(m.group(), wrong, right)))
+                continue  # a Latin letter of a word (P谷rez for Pérez: GBK's é read as Big5)
             # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
             # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
             # 型机器人进行), or its tail after the last sentence it ends as it stands
@@ -1330,6 +1333,17 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
     # every one rare or off-script, or two at least when each is known to read right among the most frequent
     # characters (衾2006爛6堎 for 于2006年6月: 衾 is frequent enough itself)
     return rare == len(wrong) or (fixed is not None and rare >= 2)
+
+
+def _in_latin_word(text: str, start: int, end: int, wrong: str, right: str) -> bool:
+    """Whether `text[start:end]`, one or two characters between ASCII letters, reads as Latin letters (GBK's
+    pinyin and accented letters read as Big5 are Han characters: Pérez is P谷rez, Für is F邦r)."""
+    if end - start > 2 or not (text[start - 1 : start].isalpha() and text[end : end + 1].isalpha()):
+        return False
+    if not (text[start - 1].isascii() and text[end].isascii()):
+        return False
+    fixed = _redecode_span(text[start:end], wrong, right)
+    return bool(fixed) and fixed != text[start:end] and all(c.isalpha() and "\xc0" <= c < "\u0250" for c in fixed)
 
 
 def _rows_before(text: str, wrong: str) -> list[int]:
