@@ -1099,7 +1099,7 @@ def _pair_reading(wrong: str, right: str) -> np.ndarray:
     table = np.zeros(0x10000, dtype=np.uint32)
     for cp in range(1, 0x10000):
         fixed = _redecode_span(chr(cp), wrong, right)
-        if fixed is not None and len(fixed) == 1:
+        if fixed is not None and len(fixed) == 1 and ord(fixed) < 0x10000:  # the model's table is the BMP's
             table[cp] = ord(fixed)
     return table
 
