@@ -48,7 +48,7 @@ _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
 _ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
-_PUA_PAGE = 5  # private-use characters that make a page's Big5 read as GB18030 judged with no script
+_PUA_PAGE = 5  # private-use characters (or GBK punctuation read as Big5) that make a page judged with no script
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
@@ -623,13 +623,13 @@ class Mojibake(Step):
         def read(start: int, end: int) -> bool:
             run = doc.text[start:end]
             fixed = _redecode_span(run, wrong, right)
-            if fixed is None or fixed == run or _mean(lm, fixed) - _mean(lm, run) < self.min_gain:
+            if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
                 return False
-            if not all(common[ord(c)] for c in fixed):
+            gain = _mean(lm, fixed) - _mean(lm, run)
+            if gain < self.min_gain:
                 return False
             if all(common[ord(c)] for c in run) and not (
-                    len(fixed) == len(run) >= 2 and _words(lm, fixed)
-                    and _mean(lm, fixed) - _mean(lm, run) >= 2 * self.min_gain):
+                    len(fixed) == len(run) >= 2 and _words(lm, fixed) and gain >= 2 * self.min_gain):
                 # no rare character to explain (a repaired run, or clean text), unless two or more read as
                 # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
                 return False
@@ -639,8 +639,9 @@ class Mojibake(Step):
         for m in _NON_ASCII_ANY.finditer(doc.text):
             if read(m.start(), m.end()):
                 continue  # read whole
-            if _in_latin_word(doc.text, m.start(), m.end(), wrong, right):
-                spans.append((m.start(), m.end(), _redecode_span(m.group(), wrong, right)))
+            letters = _latin_letters(doc.text, m.start(), m.end(), wrong, right)
+            if letters:
+                spans.append((m.start(), m.end(), letters))
                 continue  # a Latin letter of a word (P谷rez for Pérez: GBK's é read as Big5)
             # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
             # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
@@ -962,11 +963,9 @@ def _reads_as_gbk(text: str) -> bool:
         fixed = _redecode_span(text[start : start + 6], "big5", "gbk")
         if fixed and all(common[ord(c)] for c in fixed):
             return True
-    along = ((_gate_table()[points] & AS_GBK) != 0).astype(np.int8)
-    sums = (np.convolve(along, np.ones(_READ_RUN, dtype=np.int8), mode="valid") if len(along) >= _READ_RUN
-            else along[:0])
-    for start in np.flatnonzero(sums >= _READ_RUN)[:3].tolist():
-        if start + _READ_RUN < len(along) and along[start + _READ_RUN]:
+    rows = _row_starts(points, AS_GBK, _READ_RUN)
+    for start in np.flatnonzero(rows)[:3].tolist():
+        if start + 1 < len(rows) and rows[start + 1]:
             return True  # one more in a row: see _frequent_reading
         fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
         if fixed and _words(lm, fixed):
@@ -1335,24 +1334,32 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
     return rare == len(wrong) or (fixed is not None and rare >= 2)
 
 
-def _in_latin_word(text: str, start: int, end: int, wrong: str, right: str) -> bool:
-    """Whether `text[start:end]`, one or two characters between ASCII letters, reads as Latin letters (GBK's
-    pinyin and accented letters read as Big5 are Han characters: Pérez is P谷rez, Für is F邦r)."""
-    if end - start > 2 or not (text[start - 1 : start].isalpha() and text[end : end + 1].isalpha()):
-        return False
-    if not (text[start - 1].isascii() and text[end].isascii()):
-        return False
+def _latin_letters(text: str, start: int, end: int, wrong: str, right: str) -> str | None:
+    """The reading of `text[start:end]`, one or two characters between ASCII letters, when it is accented Latin
+    letters (GBK's pinyin and accented letters read as Big5 are Han characters: Pérez is P谷rez, Für is F邦r)."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if end - start > 2 or not (before.isascii() and before.isalpha() and after.isascii() and after.isalpha()):
+        return None
     fixed = _redecode_span(text[start:end], wrong, right)
-    return bool(fixed) and fixed != text[start:end] and all(c.isalpha() and "\xc0" <= c < "\u0250" for c in fixed)
+    if fixed and fixed != text[start:end] and all(c.isalpha() and "\xc0" <= c < "\u0250" for c in fixed):
+        return fixed
+    return None
+
+
+def _row_starts(points: np.ndarray, bit: int, length: int = 4) -> np.ndarray:
+    """Per position (the last `length - 1` have none), whether `length` characters in a row from it carry the gate's
+    `bit` (AS_GBK, AS_BIG5: each reads the other way as a frequent character)."""
+    hit = ((_gate_table()[points] & bit) != 0).astype(np.int8)
+    if len(hit) < length:
+        return np.zeros(0, dtype=bool)
+    return np.convolve(hit, np.ones(length, dtype=np.int8), mode="valid") >= length
 
 
 def _rows_before(text: str, wrong: str) -> list[int]:
     """Per offset, how many rows of `_READ_RUN` characters that each read the other way as a frequent character
-    (the gate's flags: see `_frequent_reading`) begin before it; a run holds one when the count grows between
-    its start and its end less `_READ_RUN - 1`."""
-    hit = ((_gate_table()[codepoints(text)] & (AS_GBK if wrong == "big5" else AS_BIG5)) != 0).astype(np.int8)
-    rows = (np.convolve(hit, np.ones(_READ_RUN, dtype=np.int8), mode="valid") >= _READ_RUN if len(hit) >= _READ_RUN
-            else np.zeros(0, dtype=bool))
+    (see `_frequent_reading`) begin before it; a run holds one when the count grows between its start and its
+    end less `_READ_RUN - 1`."""
+    rows = _row_starts(codepoints(text), AS_GBK if wrong == "big5" else AS_BIG5, _READ_RUN)
     return np.concatenate(([0], np.cumsum(rows))).tolist()
 
 
