@@ -658,8 +658,8 @@ def test_a_short_misread_sentence_whose_characters_all_read_as_frequent_ones_is_
                                 ("腹鳍更长、颜色更白。", "它并不附著", "任何骨质。")):
         damaged = head + _gbk_as_big5(garbled) + tail
         assert Mojibake().process(Document("d", damaged)).text == head + garbled + tail
-    # clean text whose characters read so only here and there stays (黃黃綠綠 is the one such row in 8 MB of
-    # clean text, in a traditional page)
+    # clean text whose characters read so only here and there stays, and so does such a row in clean text (the
+    # 8 MB of clean text hold four, 黃黃綠綠 in a traditional page one of them)
     for clean in ("田野一片黃黃綠綠，這是秋天的顏色。", "他们举例说明了这个问题的严重性。"):
         assert Mojibake().process(Document("d", clean)).text == clean
 
