@@ -770,3 +770,15 @@ def test_accented_latin_letters_read_as_big5_inside_a_word_in_a_misread_page():
     assert Mojibake().process(Document("d", damaged)).text == head + misread + "。"
     clean = "他在P谷rez公司工作，这是一家西班牙公司。"
     assert Mojibake().process(Document("d", clean)).text == clean
+
+
+def test_an_accented_letter_of_utf8_read_as_gbk_inside_a_latin_word(step):
+    # UTF-8's ä is two bytes, which GBK reads as one Han character (盲) inside the word; in a page where UTF-8 read
+    # as GBK is established it is read back, as the Han character inside a word in a clean page is not
+    head = "芬兰摇滚乐队的成员。"
+    misread = "贝斯手凯-佩卡·坎加斯迈基（Kai-Pekka Kangasmäki）于2005年加入乐队，并参与录制了乐队的第四张专辑"
+    damaged = head + misread.encode("utf-8").decode("gb18030") + "。"
+    assert "Kangasm盲ki" in damaged
+    assert fix(step, damaged).text == head + misread + "。"
+    clean = "他在Kangasm盲ki公司工作。"
+    assert fix(step, clean).text == clean

@@ -609,6 +609,13 @@ class Mojibake(Step):
             doc.sub(runs, fix, self.name, reason)
             if right != "utf-8" and count - before >= _ESTABLISHED:
                 count += self._fragments(doc, lm, reason, wrong, right)
+            elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
+                # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
+                # UTF-8's ä is two bytes, one GBK character), in a page where UTF-8 read as GBK is established
+                spans = [(m.start(), m.end(), letters) for m in _IN_WORD.finditer(doc.text)
+                         if (letters := _latin_letters(doc.text, m.start(), m.end(), wrong, right))]
+                doc.replace_spans(spans, self.name, reason)
+                count += len(spans)
         return count
 
     def _fragments(self, doc: Document, lm: CharLM, reason: str, wrong: str, right: str) -> int:
