@@ -782,3 +782,27 @@ def test_an_accented_letter_of_utf8_read_as_gbk_inside_a_latin_word(step):
     assert fix(step, damaged).text == head + misread + "。"
     clean = "他在Kangasm盲ki公司工作。"
     assert fix(step, clean).text == clean
+
+
+@pytest.mark.parametrize("misread, clean", [
+    # 、K and 或K: the last UTF-8 byte of 、 or 或 was read with the K of the word after it (銆並uli, 鎴朘oelie);
+    # alone among Chinese characters a K is debris, at the head of Kuli it is not
+    ("苦力（粤语称作咕喱，英文普遍写成Coolie，亦作Cooli、Cooly、Kuli、Quli或Koelie等）",
+     "是指从事劳动工作，以付出劳力来维生的廉价劳工。他们大多在码头负责货物的装卸。"),
+    # （F at the end of a long window: weighed against the trim that leaves it out, with the word F begins
+    ("除了摘取国内外文献如《食品化学毒物学期刊（Food and Chemical Toxicology）》",
+     "资料，也搜集专家学者的意见。"),
+])
+def test_utf8_read_as_gbk_up_to_the_letter_a_latin_word_goes_on_from(step, misread, clean):
+    head = "2015年抽验19包黑糖，测出2A级人类可能致癌物丙烯醯胺。"
+    cut = next(k for k in range(len(misread), 0, -1) if len(misread[:k].encode()) % 2 == 0
+               and _decodes(misread[:k].encode(), "gb18030"))
+    damaged = head + misread[:cut].encode().decode("gb18030") + misread[cut:] + clean
+    assert fix(step, damaged).text == head + misread + clean
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        return data.decode(codec).encode(codec) == data
+    except UnicodeDecodeError:
+        return False

@@ -597,7 +597,8 @@ class Mojibake(Step):
                     if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
                             len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
                         return run
-                best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked)
+                best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked,
+                                    after=m.string[m.end() : m.end() + 1])
                 if best is None:
                     return run
                 count += 1
@@ -683,7 +684,7 @@ class Mojibake(Step):
             if m is None:
                 continue
             end = m.end()
-            best = _best_window(m.group(), "gb18030", "utf-8", lm, self.min_gain)
+            best = _best_window(m.group(), "gb18030", "utf-8", lm, self.min_gain, after=text[end : end + 1])
             if best is not None:
                 spans.append((m.start(), end, best))
         doc.replace_spans(spans, self.name, "utf8_as_gbk")
@@ -983,15 +984,19 @@ def _reads_as_gbk(text: str) -> bool:
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
 # or one CJK or full-width punctuation mark in UTF-8 (、（「“…): what sits alone between Latin words (Cooli、Cooly)
 _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]"
-                          rb"|\xe2\x80[\x94-\xa6])")
+                          rb"|\xe2\x80[\x94-\xa6])"
+                          # or one Han character whose last byte was read with the letter ending the run (或K for
+                          # 或Koelie: 鎴朘), which a Latin word goes on from (see _best_window's `after`)
+                          rb"|(?P<one>[\xe4-\xe9][\x80-\xbf]{2})(?=[A-Za-z]\Z)")
 
 
 def _best_window(
-    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False
+    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = ""
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
-    one right character) the stretch of characters with the largest total gain."""
+    one right character) the stretch of characters with the largest total gain. `after`: the character after
+    the run, which a window's last letter may begin a word with."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong)
     else:
@@ -1015,11 +1020,16 @@ def _best_window(
                         and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
                     # (皐皐訿訿 stays)
-                if _mean(lm, fixed) - _mean(lm, run[a:b]) < min_gain:
+                # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
+                # against its trims, with the word that letter begins (銆並uli for 、Kuli: K alone among Chinese
+                # characters would be debris)
+                tail = after if b == len(run) and fixed[-1:].isascii() and fixed[-1:].isalpha() and (
+                    after.isascii() and after.isalpha()) else ""
+                if _mean(lm, fixed + tail) - _mean(lm, run[a:b] + tail) < min_gain:
                     continue
                 # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
                 # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
-                total = (lm.score(fixed) - lm.score(run[a:b]) + _edge_bonds(lm, run, a, b, fixed)
+                total = (lm.score(fixed + tail) - lm.score(run[a:b] + tail) + _edge_bonds(lm, run, a, b, fixed)
                          + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
                 if best is None or total > best[0]:
                     best = (total, a, b, fixed)
@@ -1147,7 +1157,7 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
             a += 1
         while b > a and b not in index:
             b -= 1
-        if b - a >= (3 if m.group("punct") else 6):
+        if b - a >= (3 if m.group("punct") or m.group("one") else 6):
             windows.append((index[a], index[b]))
     return windows
 
