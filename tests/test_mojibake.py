@@ -806,3 +806,13 @@ def _decodes(data: bytes, codec: str) -> bool:
         return data.decode(codec).encode(codec) == data
     except UnicodeDecodeError:
         return False
+
+
+def test_a_sign_of_measure_of_utf8_read_as_gbk_after_a_digit(step):
+    # UTF-8's ° is two bytes, which GBK reads as one character (掳) after the number; in a page where UTF-8 read as
+    # GBK is established it is read back
+    head = "波罗地大陆是一个古大陆。"
+    misread = "波罗地大陆当时位居南纬约30°"
+    damaged = head + misread.encode("utf-8").decode("gb18030") + "到55°处。"
+    assert "30掳" in damaged
+    assert fix(step, damaged).text == head + misread + "到55°处。"

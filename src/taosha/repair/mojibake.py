@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.lm import BOND_MAX, WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
+from taosha.repair.lm import BOND_MAX, SYMBOLS, WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.pinyin import reads_as
 from taosha.repair.script import ScriptInfo, _tables, detect
 from taosha.step import Step, register
@@ -612,9 +612,13 @@ class Mojibake(Step):
                 count += self._fragments(doc, lm, reason, wrong, right)
             elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
                 # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
-                # UTF-8's ä is two bytes, one GBK character), in a page where UTF-8 read as GBK is established
+                # UTF-8's ä is two bytes, one GBK character), or after a digit as a sign of measure (30掳 for 30°),
+                # in a page where UTF-8 read as GBK is established
                 spans = [(m.start(), m.end(), letters) for m in _IN_WORD.finditer(doc.text)
                          if (letters := _latin_letters(doc.text, m.start(), m.end(), wrong, right))]
+                spans += [(m.start(), m.end(), sign) for m in _AFTER_DIGIT.finditer(doc.text)
+                          if (sign := _redecode_span(m.group(), wrong, right)) in SYMBOLS]
+                spans.sort()
                 doc.replace_spans(spans, self.name, reason)
                 count += len(spans)
         return count
