@@ -393,6 +393,10 @@ def test_big5_reading_of_gbk_enumeration_comma_between_numbers_is_repaired():
     doc = Document("d", f"调查显示，{garbled}。支持率分别为61%{big5('、')}63%{big5('、')}66%和78%。")
     want = "调查显示，此部份专门介绍角色，欲知武器情报。支持率分别为61%、63%、66%和78%。"
     assert Mojibake().process(doc).text == want
+    # and with no other damage on the page: ﹜ after a digit, twice, lets the page through the gate (it is a small
+    # form, U+FE5C, which the gate counts as East Asian)
+    page = "象征对这所学校的认同感。" + "、".join(["11", "70", "71", "72"])
+    assert Mojibake().process(Document("d", page.replace("、", big5("、")))).text == page
 
 
 def test_a_run_with_private_use_evidence_is_not_read_as_gbk_in_big5_first():

@@ -817,7 +817,8 @@ def _gate_table() -> np.ndarray:
                     table[ord(misread)] |= bit
     table[ord("A") : ord("Z") + 1] |= LETTER
     table[ord("a") : ord("z") + 1] |= LETTER
-    for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0x20000, 0x32000)):  # East Asian, private use
+    # East Asian, private use, and the small and full-width forms (﹜ is GBK's 、 read as Big5: 11﹜70)
+    for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0xFE30, 0xFE70), (0xFF01, 0xFF61), (0x20000, 0x32000)):
         table[lo:hi] |= CJK
     table[0] = 0  # NUL pads the texts of a batch (_Batch): it carries no flag
     return table
