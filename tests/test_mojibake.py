@@ -776,15 +776,20 @@ def test_accented_latin_letters_read_as_big5_inside_a_word_in_a_misread_page():
     assert Mojibake().process(Document("d", clean)).text == clean
 
 
-def test_an_accented_letter_of_utf8_read_as_gbk_inside_a_latin_word(step):
-    # UTF-8's ä is two bytes, which GBK reads as one Han character (盲) inside the word; in a page where UTF-8 read
-    # as GBK is established it is read back, as the Han character inside a word in a clean page is not
-    head = "芬兰摇滚乐队的成员。"
-    misread = "贝斯手凯-佩卡·坎加斯迈基（Kai-Pekka Kangasmäki）于2005年加入乐队，并参与录制了乐队的第四张专辑"
-    damaged = head + misread.encode("utf-8").decode("gb18030") + "。"
-    assert "Kangasm盲ki" in damaged
-    assert fix(step, damaged).text == head + misread + "。"
-    clean = "他在Kangasm盲ki公司工作。"
+@pytest.mark.parametrize("head, misread, tail, sign", [
+    # UTF-8's ä is two bytes, which GBK reads as one Han character (盲) inside the word
+    ("芬兰摇滚乐队的成员。",
+     "贝斯手凯-佩卡·坎加斯迈基（Kai-Pekka Kangasmäki）于2005年加入乐队，并参与录制了乐队的第四张专辑",
+     "。", "Kangasm盲ki"),
+    # UTF-8's ° likewise (掳), after the number
+    ("波罗地大陆是一个古大陆。", "波罗地大陆当时位居南纬约30°", "到55°处。", "30掳"),
+])
+def test_one_utf8_letter_or_sign_read_as_gbk_is_read_back_in_a_misread_page(step, head, misread, tail, sign):
+    # in a page where UTF-8 read as GBK is established; the same character in a clean page is left alone
+    damaged = head + misread.encode("utf-8").decode("gb18030") + tail
+    assert sign in damaged
+    assert fix(step, damaged).text == head + misread + tail
+    clean = f"他在{sign}公司工作。"
     assert fix(step, clean).text == clean
 
 
@@ -810,13 +815,3 @@ def _decodes(data: bytes, codec: str) -> bool:
         return data.decode(codec).encode(codec) == data
     except UnicodeDecodeError:
         return False
-
-
-def test_a_sign_of_measure_of_utf8_read_as_gbk_after_a_digit(step):
-    # UTF-8's ° is two bytes, which GBK reads as one character (掳) after the number; in a page where UTF-8 read as
-    # GBK is established it is read back
-    head = "波罗地大陆是一个古大陆。"
-    misread = "波罗地大陆当时位居南纬约30°"
-    damaged = head + misread.encode("utf-8").decode("gb18030") + "到55°处。"
-    assert "30掳" in damaged
-    assert fix(step, damaged).text == head + misread + "到55°处。"
