@@ -145,6 +145,8 @@ def test_utf8_read_as_gbk_up_to_an_ascii_letter(step):
     "记者问：2002年的时候百度已经有竞价排名这个做法了?\n李：已经有了。",  # no asking word, still a question
     "欲加之罪，何患无辞?",
     "因其英文缩写首字母为「ㄟㄙ·ㄎㄟ·ㄨㄞ」，被称为一片天。",  # zhuyin letters spell, they are not mojibake
+    # nor in a simplified page about zhuyin, though ㄐㄩ and ㄛ are also what GBK's ！： and ， become in Big5
+    "例如“ㄐㄩ”表示“居”的读音，这是注音符号的拼法。", "台湾的小学生先学注音，ㄛ是其中一个韵母。",
     "彼何人斯，其心孔艱。皐皐訿訿，曾不知其玷。",  # rare classical characters in a traditional text
     "白岳峰（백악봉），朝鲜族，中国足球运动员。",  # Hangul
     "(╯‵□′)╯︵┻━┻ 掀桌了",  # a kaomoji
