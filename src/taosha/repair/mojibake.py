@@ -66,6 +66,8 @@ _TO_BYTES_SPECIAL = re.compile("[?€]")
 _DIGIT_CHARS, _UPPER_CHARS = frozenset("0123456789"), frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 _PUA = re.compile("[\ue000-\uf8ff]")
+_PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
 # (reason, codec that misread the bytes, codec they were written in)
@@ -490,10 +492,12 @@ class Mojibake(Step):
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
             repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
         if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
-            repairs += self._realign(doc, lm)
-            if self.debris == "remove" and "?" in doc.text:
-                # no line opens with a question mark: a '?' there before Han text is a byte whose character is
-                # gone (PHP's '?' for a lead byte at a line's start), as much debris as 锟斤拷
+            realigned = self._realign(doc, lm)
+            repairs += realigned
+            if self.debris == "remove" and realigned >= _ESTABLISHED and "?" in doc.text:
+                # no line opens with a question mark: in a page whose lost bytes are established, a '?' there
+                # before Han text is a byte whose character is gone (PHP's '?' for a lead byte at a line's start),
+                # as much debris as 锟斤拷; elsewhere it is a character the source could not encode (an emoji)
                 lone = len(_OPENING_Q.findall(doc.text))
                 if lone:
                     doc.sub(_OPENING_Q, "", self.name, "debris")
@@ -601,6 +605,10 @@ class Mojibake(Step):
                                     after=m.string[m.end() : m.end() + 1])
                 if best is None:
                     return run
+                if wrong == "gb18030" and _pua_read_as_han(run, best):
+                    # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
+                    # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
+                    return run
                 count += 1
                 return best
 
@@ -696,12 +704,20 @@ class Mojibake(Step):
 
     # -- 3. misaligned GBK ---------------------------------------------------------------------------
     def _realign(self, doc: Document, lm: CharLM) -> int:
+        """Realign each line, once the page's damage is established: one repair holds where the bytes show
+        misalignment (`_best_hypothesis` with `strict`). Then every line is read as before, also where the only
+        sign is a `?` (a lost character in a page known to have lost bytes). A `?` beside fluent text in a page
+        with no such damage is what the source wrote for a character it could not encode (an emoji, a symbol):
+        it stays, counted as unrepaired."""
         use_document(doc.text)
         lines = doc.text.split("\n")
+        if not any(self._realign_line(line, lm, strict=True)[1] for line in lines):
+            return 0
+        use_document(doc.text)
         spans = []
         pos = 0
         count = 0
-        for line in lines:
+        for line in lines:  # established: every line as a page with lost bytes is read
             fixed, n = self._realign_line(line, lm)
             if n:
                 spans.append((pos, pos + len(line), fixed))
@@ -711,7 +727,9 @@ class Mojibake(Step):
             doc.replace_spans(spans, self.name, "misaligned_gbk")
         return count
 
-    def _realign_line(self, line: str, lm: CharLM) -> tuple[str, int]:
+    def _realign_line(self, line: str, lm: CharLM, strict: bool = False) -> tuple[str, int]:
+        """The line realigned and the number of repairs; `strict`: only whether one repair holds where the bytes
+        show misalignment (see `_best_hypothesis`), as a page's evidence."""
         if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
                 and _next_bracket(line, 0) is None):
             return line, 0
@@ -724,12 +742,14 @@ class Mojibake(Step):
             point = _next_damage(line, start, lm)
             if point is None:
                 break
-            best = _best_hypothesis(line, point, lm, self.min_gain)
+            best = _best_hypothesis(line, point, lm, self.min_gain, strict=strict)
             if best is None:
                 start = point + 1
                 continue
             line, start = best
             repairs += 1
+            if strict:
+                break
         return line, repairs
 
 
@@ -1304,6 +1324,15 @@ def _odd_after_digit(run: str, lm: CharLM) -> bool:
     return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
 
 
+def _pua_read_as_han(run: str, best: str) -> bool:
+    """Whether the repair of `run` into `best` changes only private-use characters, and into Han text."""
+    if len(run) != len(best):
+        k, e_old, e_new = changed_run(run, best)
+        return _PUA_ONLY.fullmatch(run, k, e_old) is not None and _HAN.search(best, k, e_new) is not None
+    changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
+    return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
+
+
 def _pua_evidence(text: str, start: int, end: int) -> bool:
     """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
     characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
@@ -1386,6 +1415,7 @@ def _rows_before(text: str, wrong: str) -> list[int]:
 
 
 _READ_RUN = 4  # characters in a row that each read the other way as a frequent character
+_READ_DISTINCT = 3  # ... of which at least this many different ones
 
 
 def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
@@ -1399,7 +1429,9 @@ def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], l
         j = k
         while j < end and (f := fixed[j]) is not None and f != run[j] and lm.char(f) >= FREQUENT_LOGP:
             j += 1
-        if j - k > _READ_RUN or (j - k == _READ_RUN and _words(lm, "".join(fixed[k:j]))):  # type: ignore[arg-type]
+        if len(set(run[k:j])) < _READ_DISTINCT:
+            pass  # one character repeated (假假假假, 等等等等) is emphasis, not a misread sentence
+        elif j - k > _READ_RUN or (j - k == _READ_RUN and _words(lm, "".join(fixed[k:j]))):  # type: ignore[arg-type]
             return True
         k = j + 1
     return False
@@ -1490,6 +1522,24 @@ def _han_share(text: str) -> float:
     """Share of East Asian characters (U+2E80 on: Han, kana, Hangul, Bopomofo, the private use area that GB18030
     gives Big5's punctuation, full-width forms): a misread CJK stretch is made of them, Latin text is not."""
     return sum(1 for c in text if c >= "\u2e80") / max(1, len(text))
+
+
+_MIN_REREAD = 2  # characters a realignment must read from the line's own bytes, beyond those it fills in
+# the full-width pass's signature: a '?' and the lone ASCII letter it left (??h for 。县); a letter elsewhere
+# among Chinese text is often a word (用了U会, 210g的)
+_PASS_LETTER = re.compile(r"\?[A-Za-z](?![A-Za-z])")
+_EAST_ASIAN_OR_PUA = re.compile("[\u3400-\u9fff\uf900-\ufaff\ue000-\uf8ff]")
+
+
+def _misaligned(text: str, lm: CharLM) -> bool:
+    """Whether `text` shows what shifted GBK bytes leave, beyond a `?`: a rare East Asian or private-use
+    character (the pairs a shifted byte makes), a lone ASCII letter right after a `?` (the full-width pass's
+    byte), or a pinyin annotation (whose reading names the bytes). Emoji and symbols are not such
+    evidence: they are what a page writes, and what an encoder turns into `?`."""
+    common = lm.common
+    if any(not common[ord(c)] for c in _EAST_ASIAN_OR_PUA.findall(text)):
+        return True
+    return _PASS_LETTER.search(text) is not None or _ANNOTATION_TAIL.search(text) is not None
 
 
 def _mean(lm: CharLM, text: str) -> float:
@@ -1614,11 +1664,16 @@ def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> b
     return qa < qb or (qa == qb and a[0] > b[0])
 
 
-def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tuple[str, int] | None:
+def _best_hypothesis(
+    line: str, point: int, lm: CharLM, min_gain: float, *, strict: bool = False
+) -> tuple[str, int] | None:
     """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
 
     Hypotheses are compared by mean log-probability per character over the stretch they change (with two
-    characters of context each side), so that dropping characters earns nothing by itself.
+    characters of context each side), so that dropping characters earns nothing by itself. `strict`: a
+    hypothesis must change a stretch whose bytes show misalignment (`_misaligned`), or, for a shifted byte,
+    re-read from their bytes `_MIN_REREAD` Han characters that stood there beyond those it fills in for lost
+    bytes; a `?` costs nothing then (it is what the source wrote for a character it lost).
     """
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
@@ -1682,6 +1737,14 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
+        weak = strict and not _misaligned(old_part, lm)  # no sign of shifted bytes beyond '?'
+        if weak and (priority == 0 or min(
+                len(_HAN.findall(line, k, e_old)), (e_new - k) - head.count(UNKNOWN) - line.count("?", resume, e_old)
+        ) < _MIN_REREAD):
+            # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a
+            # guess, not a reading, and a shifted byte shows in the Han characters it made (not in ○?ε?○); the
+            # '?' is a character the source could not encode
+            return None
         if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
             return None  # with no rare character as evidence, a shifted-byte reading must be all frequent text
         if _letters(new_part) > _letters(old_part):
@@ -1692,7 +1755,11 @@ def _best_hypothesis(line: str, point: int, lm: CharLM, min_gain: float) -> tupl
         # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
         # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
         # no asking word before it (当弦担?并因) stays debris
-        if asks:
+        if weak:
+            # under the null hypothesis a '?' is a character the source lost: it costs the line nothing, and a
+            # reading earns its gain on the characters it reads, not by doing away with '?'
+            gain = _mean(lm, new_part.replace("?", "")) - _mean(lm, old_part.replace("?", ""))
+        elif asks:
             gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
         else:
             gain = _mean(lm, new_part) - _mean(lm, old_part)
