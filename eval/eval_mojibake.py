@@ -264,7 +264,7 @@ def main() -> int:
     sim = simulated(steps, hans, hant, args.seed)
     det = sim.pop("detection")
     print(f"simulated mojibake: detection precision {det['precision']:.2%} (target >= 99.5%), "
-          f"recall {det['recall']:.2%} (>= 99%)")
+          f"recall {det['recall']:.2%} (floor 98.5%)")
     for kind, r in sim.items():
         extra = f", lost characters recovered {r['chars_recovered']:.1%} (>= 90%)" if "chars_recovered" in r else ""
         if "parts" in r:
@@ -304,7 +304,7 @@ def main() -> int:
     # floors: each a little under what is met today, so that a regression fails `make eval`
     floors = [
         ("detection precision", det["precision"], 0.995),
-        ("detection recall", det["recall"], 0.99),
+        ("detection recall", det["recall"], 0.985),  # 98.7-99.2% by seed; the issue asks >= 97% (new generator)
         *((f"{kind} exact repair", sim[kind]["exact"], floor) for kind, floor in EXACT_FLOORS.items()),
         *((f"{kind} lost characters recovered", sim[kind]["chars_recovered"], 0.90) for kind in SHIFTED),
         ("seed-dev lines exact but for guessed characters", s["lines_exact_but_guessed"] / s["garbled_lines"], 0.90),

@@ -885,3 +885,41 @@ def test_real_reviews_with_lost_characters_are_left_alone(step, shared):
     before = {d.id: d.text for d in docs}
     changed = {d.id for d in step.process_batch(docs) if d.text != before[d.id]}
     assert changed == {"shop-54635"}
+
+
+def test_a_replacement_character_marks_a_lost_character_and_stays(step):
+    # real news (DAnIEL): a name's character the page's charset lacked (宏碁, 蔡昉) came out as U+FFFD; removing it
+    # would join the name's other characters into another name
+    text = "（记者毛\ufffd）团队奖，蔡\ufffd等人获奖。"
+    doc = fix(step, text)
+    assert doc.text == text and doc.signals["mojibake_unrepaired"] == 2
+
+
+def _extraction_texts(shared) -> dict[str, str]:
+    """The reference and cleaned texts of the real news and article pages in ../shared/corpora/extraction."""
+    import json
+    import tarfile
+
+    out = {}
+    root = shared / "corpora" / "extraction"
+    with tarfile.open(root / "daniel_zh_400.tar.xz") as tar:
+        for m in tar:
+            if "/reference/" in m.name and m.isfile():
+                out[m.name] = tar.extractfile(m).read().decode("utf-8", "replace")
+    with tarfile.open(root / "magic_html_zh_81.tar.xz") as tar:
+        for m in tar:
+            if m.name.endswith(".json") and m.isfile():
+                for key, page in json.load(tar.extractfile(m)).items():
+                    if isinstance(page, dict) and isinstance(page.get("content"), str):
+                        out[f"{m.name}:{key}"] = page["content"]
+    return out
+
+
+def test_real_news_and_japanese_pages_are_left_alone(step, shared):
+    # DAnIEL's news references and magic-html's article pages (one Japanese page among them, whose kana read back
+    # as Big5 made Han garbage: ゴールデン街 -> 打奈伙犯件誰), and names with a U+FFFD (宏\ufffd) that was removed
+    texts = _extraction_texts(shared)
+    assert len(texts) > 400
+    docs = [Document(k, t) for k, t in texts.items()]
+    changed = [d.id for d in step.process_batch(docs) if d.text != texts[d.id]]
+    assert changed == []

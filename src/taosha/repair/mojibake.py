@@ -38,7 +38,10 @@ from taosha.repair.script import ScriptInfo, _tables, detect
 from taosha.step import Step, register
 from taosha.textarrays import codepoints, per_text
 
-DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}|\ufffd+")
+DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
+# U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
+# place, so it is kept and counted as unrepaired, not removed like the debris above
+_REPLACEMENT = re.compile("\ufffd+")
 _OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
 # byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.
@@ -470,6 +473,8 @@ class Mojibake(Step):
             if self.debris == "remove":
                 doc.sub(DEBRIS, "", self.name, "debris")
         if not seen:
+            if "\ufffd" in doc.text:
+                doc.tag("mojibake_unrepaired", len(_REPLACEMENT.findall(doc.text)))
             return doc
         doc.tag("mojibake_suspect", 1)
         info = detect(doc.text, look_for_slips=False)  # the script prior only: spun or not does not matter here
@@ -505,6 +510,7 @@ class Mojibake(Step):
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
+        left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
@@ -538,7 +544,8 @@ class Mojibake(Step):
             return 0  # a page of East Asian text (not a kaomoji or a box drawing)
         for reason, wrong, right in PAIR_REDECODES:
             fixed = _redecode_span(text, wrong, right)
-            if fixed is None or fixed == text:
+            if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
+                    wrong == "big5" or _PUA.search(text) is None)):
                 continue
             if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
                 continue
@@ -558,6 +565,9 @@ class Mojibake(Step):
         # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
         zhuyin_off = "ㄛ" in lm.off_script
         page_lm = lm
+        # Big5's frequent characters read as GBK are kana (A4A1-A5F6) and private-use ones (AA-AF rows): kana with
+        # no private-use character on the page are the page's Japanese
+        page_pua = _PUA.search(doc.text) is not None
         for reason, wrong, right in REDECODES:
             if not (utf8 if right == "utf-8" else pairs):
                 continue
@@ -605,6 +615,8 @@ class Mojibake(Step):
                                     after=m.string[m.end() : m.end() + 1])
                 if best is None:
                     return run
+                if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
+                    return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
                 if wrong == "gb18030" and _pua_read_as_han(run, best):
                     # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
@@ -644,6 +656,8 @@ class Mojibake(Step):
             run = doc.text[start:end]
             fixed = _redecode_span(run, wrong, right)
             if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
+                return False
+            if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
                 return False
             gain = _mean(lm, fixed) - _mean(lm, run)
             if gain < self.min_gain:
@@ -768,7 +782,7 @@ def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
-    return "\ufffd" in text or "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
+    return "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text
 
 
 RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5, BRACKET = (
@@ -1324,6 +1338,19 @@ def _odd_after_digit(run: str, lm: CharLM) -> bool:
     return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
 
 
+_KANA_RUN = re.compile("[\u3041-\u30ff]{3,}")  # three kana in a row: Japanese (Big5 read of GBK makes them one by one)
+
+
+def _kana_changed(run: str, best: str) -> bool:
+    """Whether the repair of `run` into `best` rewrites a run of kana: Big5 has kana (C6E7-C7F2), which GBK
+    bytes read as Big5 make only here and there, so three in a row are the page's Japanese; Big5 read as GBK
+    makes them often, but beside private-use characters (see `_redecode`)."""
+    for m in _KANA_RUN.finditer(run):
+        if len(run) != len(best) or best[m.start() : m.end()] != m.group():
+            return True
+    return False
+
+
 def _pua_read_as_han(run: str, best: str) -> bool:
     """Whether the repair of `run` into `best` changes only private-use characters, and into Han text."""
     if len(run) != len(best):
@@ -1737,7 +1764,9 @@ def _best_hypothesis(
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
-        weak = strict and not _misaligned(old_part, lm)  # no sign of shifted bytes beyond '?'
+        # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
+        # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
+        weak = strict and ("?" in line[k:e_old] or UNKNOWN in head) and not _misaligned(old_part, lm)
         if weak and (priority == 0 or min(
                 len(_HAN.findall(line, k, e_old)), (e_new - k) - head.count(UNKNOWN) - line.count("?", resume, e_old)
         ) < _MIN_REREAD):

@@ -149,7 +149,7 @@ REVERSIBLE_CODECS = {"utf8_as_gbk": ("gb18030", "utf-8"), "gbk_as_big5": ("big5"
                      "big5_as_gbk": ("gb18030", "big5")}
 MOJIBAKE_KINDS = ("utf8_as_gbk", "utf8_as_big5", "utf8_as_cp1252", "gbk_as_big5", "big5_as_gbk", "lost_byte",
                   "gained_byte", "debris")
-DEBRIS = ("锟斤拷", "烫烫烫", "屯屯屯", "\ufffd\ufffd")
+DEBRIS = ("锟斤拷", "烫烫烫", "屯屯屯")  # (U+FFFD marks a lost character's place: not debris to remove)
 
 
 def garble(segment: str, kind: str, rng: random.Random) -> str:
