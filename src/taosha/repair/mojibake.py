@@ -20,6 +20,7 @@ of rare characters or Latin-1 letters, and a repair must win by a margin.
 from __future__ import annotations
 
 import codecs
+import difflib
 import itertools
 import math
 import operator
@@ -135,13 +136,14 @@ def to_bytes(text: str) -> list[int] | None:
     return out
 
 
-def decode_tokens(tokens: list[int], lm: CharLM, before: str = "") -> str:
+def decode_tokens(tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one).
 
     A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
     errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand).
-    `before`: the character the bytes follow, a lost first character's left neighbour."""
+    `before`: the character the bytes follow, a lost first character's left neighbour. Without `fill`, each
+    character with a lost byte is a `?` (what the bytes alone say)."""
     if min(tokens, default=0) >= 0:
         return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
     by_lead, by_trail = _gbk_tables()
@@ -178,6 +180,8 @@ def decode_tokens(tokens: list[int], lm: CharLM, before: str = "") -> str:
             items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
+    if not fill:
+        return "".join(x if isinstance(x, str) else "?" for x in items)
     return _fill([x for x in items if x != ""], lm, before)
 
 
@@ -1552,6 +1556,15 @@ def _han_share(text: str) -> float:
 
 
 _MIN_REREAD = 2  # characters a realignment must read from the line's own bytes, beyond those it fills in
+
+
+def _reread(old: str, new: str) -> int:
+    """Han characters a reading changes: of the stretches where `old` and `new` differ, the fewer Han characters
+    of the two sides (a shifted byte turns Han characters into other ones; one dropped or only '?' changed reads
+    nothing). Characters chosen for lost bytes count too, unless they were left '?'; the caller takes them off."""
+    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    return min(sum(len(_HAN.findall(old, a, b)) for op, a, b, _, _ in ops if op != "equal"),
+               sum(len(_HAN.findall(new, c, d)) for op, _, _, c, d in ops if op != "equal"))
 # the full-width pass's signature: a '?' and the lone ASCII letter it left (??h for 。县); a letter elsewhere
 # among Chinese text is often a word (用了U会, 210g的)
 _PASS_LETTER = re.compile(r"\?[A-Za-z](?![A-Za-z])")
@@ -1589,7 +1602,7 @@ def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
 
 def _decode_from(
     line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM,
-    bytes_of: dict[tuple[int, int], list[int] | None] | None = None,
+    bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True,
 ) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
 
@@ -1608,7 +1621,7 @@ def _decode_from(
             raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
             return None
-        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b])
+        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill)
         if stop == len(line):
             return line[:b] + fixed
         if fixed.endswith(line[stop - 3 : stop]):
@@ -1702,12 +1715,16 @@ def _best_hypothesis(
     re-read from their bytes `_MIN_REREAD` Han characters that stood there beyond those it fills in for lost
     bytes; a `?` costs nothing then (it is what the source wrote for a character it lost).
     """
+    # the evidence pass with nothing misread near: only a reading of the bytes themselves can hold, judged without
+    # choosing characters for lost bytes (each stays '?'), which is all the evidence needs and far cheaper
+    bytes_only = strict and not _misaligned(line[max(0, point - 14) : point + 16], lm)
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
     # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
-    if line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside:
+    if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
+            and not bytes_only):  # the pass's signature needs the evidence it leaves (`_misaligned`)
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
         # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
         # 做到专款专用，常投常有。要确保: each letter there was A3 + a lead byte), so the next converted pairs are
@@ -1720,7 +1737,7 @@ def _best_hypothesis(
                 break
             head, resume = [*head, *raw, 0xA3, ord(line[k]) + 0x80], k + 1
             candidates.append((0, point, head, resume, 0))
-    tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point else None
+    tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point and not bytes_only else None
     if tail:
         # an annotation the spinner glued after a byte pair spanning two characters (matched on GBK bytes at
         # any offset): '?' is the pair's second byte, which swallowed the '('. The reading names the pair:
@@ -1754,22 +1771,24 @@ def _best_hypothesis(
 
     def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
         """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
-        new_line = decoded[b, tuple(head), resume, skip] = _decode_from(line, b, head, resume, skip, lm, bytes_of)
+        new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
+            line, b, head, resume, skip, lm, bytes_of, fill=not bytes_only)
         if new_line is None or new_line == line:
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
         lo = max(0, k - 2)
         old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
-        if new_part.count("?") > old_part.count("?") or "\ufffd" in new_part or lm.rare_cluster(new_part, 8, 3):
+        unfilled = head.count(UNKNOWN) if bytes_only else 0  # lost bytes left '?' (not chosen) in this pass
+        if (new_part.count("?") > old_part.count("?") + unfilled or "\ufffd" in new_part
+                or lm.rare_cluster(new_part, 8, 3)):
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
         # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
         # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
-        weak = strict and ("?" in line[k:e_old] or UNKNOWN in head) and not _misaligned(old_part, lm)
-        if weak and (priority == 0 or min(
-                len(_HAN.findall(line, k, e_old)), (e_new - k) - head.count(UNKNOWN) - line.count("?", resume, e_old)
-        ) < _MIN_REREAD):
+        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm)
+        if weak and (priority == 0 or _reread(line[k:e_old], new_line[k:e_new]) - (
+                0 if bytes_only else head.count(UNKNOWN) + line.count("?", resume, e_old)) < _MIN_REREAD):
             # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a
             # guess, not a reading, and a shifted byte shows in the Han characters it made (not in ○?ε?○); the
             # '?' is a character the source could not encode
@@ -1811,7 +1830,7 @@ def _best_hypothesis(
             continue
         if best is None or _better(judged, best):
             best = judged
-    for head, resume, base in php:
+    for head, resume, base in [] if bytes_only else php:
         odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
         if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
             continue  # each pair put back replaces one rare character of the reading: too few, or too many

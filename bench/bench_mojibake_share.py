@@ -1,0 +1,107 @@
+"""repair.mojibake's share of the cleaning steps' time on real crawled text, and `fix_text` per call on short
+strings against ftfy's `fix_text`, in the same run.
+
+Real text (read from ../shared at run time): the 62,774 shopping reviews (short, informal, about 2.5% holding a
+`?` where the site lost a character) and the DAnIEL news pages' reference texts (news-sized documents). Every
+default step but the two dedup steps runs in this process, in the runner's batches, each timed on its own
+(`clean.frequent_lines` counts, then cleans); the share is repair.mojibake's time over the sum. I/O and dedup are
+left out, so the share of a whole run is lower still. Goals (issue #17): the share <= 15%; `fix_text` on a clean
+100-character string <= 50 µs.
+
+    python bench/bench_mojibake_share.py [--docs 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import orjson
+
+from taosha import Document
+from taosha.config import DEFAULT_STEPS
+from taosha.fix import fix_text
+from taosha.runners.core import BATCH_DOCS
+from taosha.step import CorpusStep, build_step
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+MEASURED = [name for name in DEFAULT_STEPS if not name.startswith("dedup.")]
+
+
+def reviews(limit: int) -> list[str]:
+    rows = (orjson.loads(line) for line in gzip.open(SHARED / "web_text" / "online_shopping_10_cats.jsonl.gz", "rb"))
+    return [r["text"] for r in rows if isinstance(r.get("text"), str)][:limit]
+
+
+def news() -> list[str]:
+    with tarfile.open(SHARED / "extraction" / "daniel_zh_400.tar.xz") as tar:
+        return [tar.extractfile(m).read().decode("utf-8", "replace") for m in tar
+                if "/reference/" in m.name and m.isfile()]
+
+
+def step_times(texts: list[str]) -> dict[str, float]:
+    """Seconds each step takes over `texts` (documents as the steps before it left them)."""
+    docs = [Document(str(k), t) for k, t in enumerate(texts)]
+    times: dict[str, float] = {}
+    for name in MEASURED:
+        step = build_step(name, {})
+        step.setup()
+        t = time.perf_counter()
+        if isinstance(step, CorpusStep):  # count over the corpus, then clean with what was counted
+            state = step.new_state()
+            for at in range(0, len(docs), BATCH_DOCS):
+                state = step.observe_batch(docs[at : at + BATCH_DOCS], state)
+            step = step.prepare(step.merge(step.new_state(), state))
+        out: list[Document] = []
+        for at in range(0, len(docs), BATCH_DOCS):
+            for d in step.process_batch(docs[at : at + BATCH_DOCS]):
+                if isinstance(d, Exception):
+                    raise d
+                out.extend(d if isinstance(d, list) else [d])
+        times[name] = time.perf_counter() - t
+        docs = [d for d in out if d.dropped is None]
+    return times
+
+
+def per_call(fn, text: str, n: int = 2000) -> float:
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn(text)
+        best = min(best, (time.perf_counter() - t) / n)
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=20000, help="reviews to use (default 20,000)")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"{SHARED} is absent: this benchmark reads real text from ../shared/corpora")
+    for label, texts in (("shopping reviews", reviews(args.docs)), ("DAnIEL news references", news())):
+        mb = sum(len(t.encode()) for t in texts) / 1e6
+        step_times(texts[:200])  # tables and models loaded, as in a worker
+        times = step_times(texts)
+        total = sum(times.values())
+        top = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(times.items(), key=lambda kv: -kv[1])[:4])
+        print(f"{label} ({len(texts):,} documents, {mb:.1f} MB): cleaning steps {mb / total:.1f} MB/s; "
+              f"repair.mojibake {times['repair.mojibake']:.2f} s = {times['repair.mojibake'] / total:.1%} of the steps' "
+              f"time (goal <= 15%); largest: {top}")
+    import ftfy
+
+    clean = ("随着互联网的发展，越来越多的人开始在网上购物。这家店的衣服质量很好，价格也合理，物流速度快，"
+             "客服态度热情，下次还会再来购买。总的来说非常满意，推荐给大家！包装也很结实，没有任何破损，赞一个。")[:100]
+    fix_text(clean)
+    ours, theirs = per_call(fix_text, clean), per_call(ftfy.fix_text, clean)
+    print(f"fix_text on a clean {len(clean)}-character string: {ours * 1e6:.0f} µs per call (goal <= 50 µs); "
+          f"ftfy.fix_text {theirs * 1e6:.0f} µs; {ours / theirs:.1f}x ftfy's time")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
