@@ -86,3 +86,44 @@ def test_cli_reads_stdin_in_gbk_and_keeps_the_last_line_open():
 def test_cli_errors_are_one_line(tmp_path):
     r = run_fix(str(tmp_path / "missing.txt"))
     assert r.returncode == 2 and r.stderr.decode().startswith("taosha: error: ") and b"Traceback" not in r.stderr
+
+
+def _steps_leave_alone(text: str) -> bool:
+    from taosha.fix import repair_steps
+    from taosha.step import run_steps
+
+    (doc,) = run_steps(repair_steps("auto"), Document("d", text))
+    return doc.text == text and not doc.edits
+
+
+# characters that the fast path's lookups and the steps both care about, mixed with plain text
+NEAR_MISSES = st.lists(st.sampled_from([
+    "经济", "发展", "我们", "这个", "质量", "好评", "，", "。", "！", "abc", "Kuli", "2016", "年", " ", "\n",
+    "设计", "安", "假", "著", "台", "爛", "鎴", "朘", "oelie", "銆", "並", "宏", "碁", "～", "★", "😀", "ー", "の",
+    "\ue00e", "е", "é", "ä½", "?", "(", "（", "(jīng)", "烫", "锟斤拷", "屯", "\ufffd", "e\u0301",
+]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEAR_MISSES)
+def test_the_fast_path_skips_only_text_the_steps_leave_alone(text):
+    from taosha.fix import _untouched
+
+    if _untouched(text):
+        assert _steps_leave_alone(text)
+
+
+def test_the_fast_path_on_real_reviews(shared):
+    # 92% of the real shopping reviews take the fast path; each one the steps would have left alone
+    import gzip
+    import itertools
+
+    from taosha.fix import _untouched
+
+    path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
+    texts = [t for line in itertools.islice(gzip.open(path, "rb"), 0, 62774, 20)
+             if isinstance(t := orjson.loads(line)["text"], str)]
+    fast = [t for t in texts if _untouched(t)]
+    assert len(fast) > 0.8 * len(texts)
+    assert all(_steps_leave_alone(t) for t in fast)
+    assert not _untouched("到了，超赞???") and not _untouched("經(jīng)濟") and not _untouched("浣犲ソ")

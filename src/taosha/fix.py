@@ -14,15 +14,19 @@ change to line breaks or punctuation width.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from taosha.document import Document, Edit
 from taosha.errors import ConfigError
 from taosha.io.decode import decode_bytes
 from taosha.step import Step, build_step, run_steps
+from taosha.textarrays import codepoints
 
 SCRIPTS = ("auto", "keep", "simplified", "traditional", "tw", "hk")
 REPAIRS = ("repair.nfc", "repair.mojibake", "repair.pinyin", "repair.script")
@@ -41,7 +45,49 @@ def repair_steps(script: str = "auto") -> tuple[Step, ...]:
     return steps
 
 
+@lru_cache(maxsize=1)
+def _acted_on() -> tuple[np.ndarray, np.ndarray]:
+    """(per code point, whether a repair step may act on a text holding it; the mojibake gate's flags).
+
+    The first: what the mojibake gate reads by itself (rare and private-use characters, the lead of UTF-8 read
+    as GBK, Latin-1 letters, the other script's characters), `?` and the first characters of debris, brackets
+    (pinyin annotations), traditional characters (a spun page). The gate's other signs need company, checked by
+    `_untouched` on the flags: a character glued to a Latin word needs a letter beside it, and four characters
+    in a row whose bytes read as GBK make frequent ones (AS_GBK). The rest of the gate's flags matter only
+    beside one of these. A text with none of them, in NFC, comes out of the steps as it went in under the
+    `keep` target (a test checks this on real and random text)."""
+    from taosha.repair import mojibake as m
+    from taosha.repair.script import _tables
+
+    flags = m._gate_table()
+    acted = np.ones(0x110000, dtype=bool)  # beyond the table: let the steps look
+    acted[: len(flags)] = (flags & (m.RARE | m.E_LEAD | m.LATIN1 | m.TRAD_ONLY | m.PUA)) != 0
+    _, trad = _tables()
+    acted[[ord(c) for c in "?(（锟烫屯\ufffd" + trad]] = True
+    return acted, flags
+
+
+def _untouched(text: str) -> bool:
+    """Whether no repair step would change `text` (see `_acted_on`): a few lookups per character."""
+    from taosha.repair import mojibake as m
+
+    if not unicodedata.is_normalized("NFC", text):
+        return False
+    acted, table = _acted_on()
+    points = codepoints(text)
+    if acted[points].any():
+        return False
+    flags = table[np.minimum(points, len(table) - 1)]
+    if (flags & m.LETTER).any() and (flags & (m.GLUED | m.BRACKET)).any():
+        return False
+    as_gbk = np.cumsum((flags & m.AS_GBK) != 0)
+    run = m._READ_RUN
+    return len(as_gbk) < run or not (as_gbk[run - 1 :] - np.concatenate(([0], as_gbk[:-run])) >= run).any()
+
+
 def _repair(text: str, script: str) -> Document:
+    if script in ("auto", "keep") and _untouched(text):
+        return Document("text", text)  # the common case for clean text: no step would change it
     steps = repair_steps(script)
     doc = Document("text", text)
     (doc,) = run_steps(steps, doc)
