@@ -923,3 +923,19 @@ def test_real_news_and_japanese_pages_are_left_alone(step, shared):
     docs = [Document(k, t) for k, t in texts.items()]
     changed = [d.id for d in step.process_batch(docs) if d.text != texts[d.id]]
     assert changed == []
+
+
+def test_the_character_model_read_from_its_cache_is_the_model_built(tmp_path, monkeypatch):
+    from taosha.repair import lm
+
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    path, key = lm._source(8000)
+    built = lm.build_model(path)
+    assert lm._read_cache(key) is None  # nothing cached yet
+    lm._write_cache(key, built)
+    cached = lm._read_cache(key)
+    assert cached is not None and list(tmp_path.iterdir()) == [tmp_path / f"charlm-{key}.npz"]
+    assert cached.logp == built.logp and cached.words == built.words and cached.bonds == built.bonds
+    assert np.array_equal(cached.common, built.common)
+    (tmp_path / f"charlm-{key}.npz").write_bytes(b"cut short")
+    assert lm._read_cache(key) is None  # a damaged cache file is built again, not trusted

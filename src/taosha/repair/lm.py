@@ -8,10 +8,12 @@ alone that text is damaged.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -137,11 +139,75 @@ def for_script(script: str) -> CharLM:
 
 @lru_cache(maxsize=1)
 def model(common_size: int = 8000) -> CharLM:
-    import jieba
+    """The character model, from jieba's dictionary (see the module's docstring). Building it takes seconds, so
+    it is kept in a cache file (`cache_dir()`) keyed by everything it is built from, and read back in tens of
+    milliseconds by every later process: the same model either way (a test compares them)."""
+    path, key = _source(common_size)
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached
+    built = build_model(path, common_size)
+    _write_cache(key, built)
+    return built
 
+
+MODEL_FORMAT = 1  # bump when build_model's output changes for the same inputs: older cache files are ignored
+
+
+def cache_dir() -> Path:
+    """Where derived tables are kept between processes: $TAOSHA_CACHE_DIR, else $XDG_CACHE_HOME/taosha, else
+    ~/.cache/taosha."""
+    explicit = os.environ.get("TAOSHA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taosha"
+
+
+def _source(common_size: int) -> tuple[str, str]:
+    """jieba's dictionary and the cache key: the dictionary's size and time, jieba's and OpenCC's versions (the
+    traditional forms come from OpenCC), the format and the parameter."""
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    spec = find_spec("jieba")  # found, not imported: importing jieba takes a while, and reading needs none of it
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("jieba is required for the character model (pip install jieba)")
+    path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
+    st = os.stat(path)
+    raw = f"{MODEL_FORMAT}|{common_size}|{st.st_size}|{st.st_mtime_ns}|{version('jieba')}|{version('opencc')}"
+    return path, hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _read_cache(key: str) -> CharLM | None:
+    try:
+        with np.load(cache_dir() / f"charlm-{key}.npz") as z:
+            chars, words, bond_words = (str(z[k]).split("\n") for k in ("chars", "words", "bond_words"))
+            common = np.zeros(0x110000, dtype=np.uint8)
+            common[z["common"]] = 1
+            return CharLM(dict(zip(chars, z["logp"].tolist(), strict=True)), frozenset(words), common,
+                          bonds=dict(zip(bond_words, z["bonds"].tolist(), strict=True)))
+    except (OSError, ValueError, KeyError):  # absent, unreadable or cut short: build it again
+        return None
+
+
+def _write_cache(key: str, lm: CharLM) -> None:
+    target = cache_dir() / f"charlm-{key}.npz"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:  # workers may write at once: each its own file, renamed into place
+            np.savez(fh, chars=np.str_("\n".join(lm.logp)), logp=np.array(list(lm.logp.values())),
+                     words=np.str_("\n".join(sorted(lm.words))), bond_words=np.str_("\n".join(lm.bonds)),
+                     bonds=np.array(list(lm.bonds.values())), common=np.flatnonzero(lm.common).astype(np.uint32))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only home: every process builds the model itself
+
+
+def build_model(path: str, common_size: int = 8000) -> CharLM:
+    """The character model from jieba's dictionary at `path` (see `model`)."""
     from taosha.repair.script import converter
 
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
     freq: dict[str, int] = {}
     words: list[str] = []
     word_freq: list[int] = []
