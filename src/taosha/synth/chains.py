@@ -212,7 +212,8 @@ class Sample:
     lost: tuple[int, ...] = ()  # positions (same in text and truth) of '?' the source wrote for a lost character
     script: str = "hans"
     replacement: str = ""  # what the decoder wrote for bytes it could not read
-    source: str = ""  # negatives `lost`: the text before its characters were lost
+    source: str = ""  # the text before the damage, where the truth is not it (`lost`, the full-width pass)
+    codec: str = ""  # negatives `lost`: the charset it was saved in
 
     @property
     def positive(self) -> bool:
@@ -485,7 +486,7 @@ def positives(family: str, base: Base, n: int, seed: int) -> list[Sample]:
         bad, spans, repl = made
         truth = fam.truth(text) if isinstance(fam, FullwidthFamily) else text
         out.append(Sample(f"{family.split(' ')[0]}-{len(out)}", family, bad, truth, spans, script=script,
-                          replacement=repl))
+                          replacement=repl, source=text if isinstance(fam, FullwidthFamily) else ""))
     return out
 
 
@@ -595,10 +596,10 @@ def negatives(kind: str, base: Base, n: int, seed: int) -> list[Sample]:
             codec = "gbk" if script == "hans" else rng.choice(("big5", "big5", "gbk"))
             source = _lost_source(text, rng, codec)
             seen, lost = encode_lossy(source, codec)
-            if not lost or any(source[i] == "?" for i in lost):
+            if not lost:
                 continue
             out.append(Sample(sid, kind, seen, seen, lost=tuple(lost), script=script, replacement="?",
-                              source=source))
+                              source=source, codec=codec))
         else:
             quoted = _quoted(text, rng, script)
             if quoted is not None:
