@@ -27,6 +27,8 @@ eval: $(STAMP)
 	$(BIN)/python eval/eval_fix.py
 	$(BIN)/python eval/eval_clean.py
 	$(BIN)/python eval/eval_dedup.py
+	$(BIN)/python eval/eval_mojibake_chains.py
+	$(BIN)/python eval/eval_mojibake_chains.py --confirm
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
