@@ -119,3 +119,23 @@ def test_quoting_and_clean_negatives_are_their_own_truth(base):
     assert any("锟斤拷" in s.text or "烫烫烫" in s.text for s in chains.negatives("neg:quoted", base, 60, seed=3))
     clean = chains.negatives("neg:clean", base, N, seed=3)
     assert all(s.text == s.truth for s in clean)
+
+
+def _mnbvc(shared: Path, name: str) -> bytes:
+    import tarfile
+
+    with tarfile.open(shared / "corpora" / "mojibake" / "charset_mnbvc_fixtures.tar.xz") as tar:
+        return tar.extractfile(f"charset_mnbvc_fixtures/{name}").read()  # type: ignore[union-attr]
+
+
+def test_the_chains_reproduce_real_mojibake(shared):
+    # MNBVC's real files: a GBK novel read as cp1252 and re-saved as UTF-8 reads back, every line, through the
+    # inverse chain (Latin-1 does not: one line holds a byte only cp1252 reads)
+    resaved = _mnbvc(shared, "test_sample_gbk_with_cp936_1.txt").decode("utf-8").split("\n")
+    back = [Chain.parse("gbk>cp1252>utf-8").invert(line) for line in resaved]
+    assert None not in back and back[1].startswith("更多精校小说尽在知轩藏书下载")
+    assert None in [Chain.parse("gbk>latin-1>utf-8").invert(line) for line in resaved]
+    # ... and the same line in a GBK file that went through UTF-8 with replacement is the 锟斤拷 chain's output
+    debris = decode(_mnbvc(shared, "test_sample_gbk_kunjinkao.first32k.txt"), "gbk").split("\r\n")[1]
+    assert debris.startswith("锟斤拷锟洁精校小说")
+    assert Chain.parse("gbk>utf-8>utf-8>gbk").apply(back[1]).startswith(debris)
