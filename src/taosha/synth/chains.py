@@ -372,7 +372,9 @@ class ByteFamily:
 # the walk is out of step with the characters (an odd number of ASCII bytes before), the pair is a character's
 # trail byte 0xA3 (。 is A1 A3) and the next character's lead byte. Then read as PHP's mb_convert_encoding reads
 # CP936: a lead byte followed by 0x00 or any byte below 0x40 gives one '?' and swallows that byte; a lone 0x00 is
-# dropped; user-defined-area pairs vanish.
+# dropped; user-defined-area pairs vanish. The walk starting in step at each line's start is our assumption: it
+# reproduces the page's runs byte for byte (`要求??偨Y(jié)` from 要求。總結(jié) out of step), but not where on a real
+# line the walk falls out of step (the page's line 1 is in step at its first 。 and out of step at its third).
 def fullwidth_pass(line: bytes) -> bytes:
     out = bytearray(line)
     for i in range(0, len(out) - 1, 2):
