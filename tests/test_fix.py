@@ -78,7 +78,7 @@ def test_cli_is_line_preserving_and_explains(tmp_path):
 
 
 def test_cli_reads_stdin_in_gbk_and_keeps_the_last_line_open():
-    r = run_fix(stdin="經濟(jì)發展\r\n第二行".encode("gbk"))
+    r = run_fix(stdin="經(jīng)濟發(fā)展\r\n第二行".encode("gbk"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode("utf-8") == "经济发展\r\n第二行"
 

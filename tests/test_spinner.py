@@ -45,7 +45,8 @@ def test_real_parentheses_survive(legit):
     ("們(men)", "們"),               # neutral tone
 ])
 def test_annotations_removed(spun, clean):
-    assert run_one(Pinyin(), spun).text == clean
+    # one gloss each: the readings are what is tested here, not the page's evidence (min_glosses=1)
+    assert run_one(Pinyin(min_glosses=1), spun).text == clean
 
 
 def test_annotation_after_garbage_is_kept_and_flagged():
@@ -177,9 +178,35 @@ def test_real_spun_page_leaves_no_traditional_or_valid_annotation(shared):
 def test_an_authors_gloss_of_a_rare_character_stays():
     gloss = "荨(qián)麻是荨麻属中大约三十种植物的统称。"
     assert run_one(Pinyin(), gloss).text == gloss
-    # a common character, or several glosses, is spinner damage
-    assert run_one(Pinyin(), "經(jīng)濟").text == "經濟"
+    # several glosses are spinner density
     assert run_one(Pinyin(), "荨(qián)麻，經(jīng)濟").text == "荨麻，經濟"
+
+
+@pytest.mark.parametrize("text", [
+    "山东省聊城市莘(shēn)县的新闻报道，记者从县里了解到。",   # a common-enough character, glossed once
+    "这部电影的魅（wei）力（li）在于它的真实。",              # a playful pair on neighbouring characters
+    "台灣的經(jīng)濟發展很快。",                               # genuine traditional, one gloss
+])
+def test_an_isolated_gloss_in_an_ordinary_page_is_kept_and_signalled(text):
+    out = repair(text)
+    assert out.text == text
+    assert out.signals["pinyin_glosses"] == 1 and "pinyin_removed" not in out.signals
+
+
+def test_neighbouring_glosses_are_one_gloss():
+    # counted as one, the pair is kept whole on an ordinary page (above); on a forced traditional page (a
+    # simplified character in a traditional sentence) the valid reading goes and the wrong one stays
+    out = run_one(Pinyin(), "這部電影的魅（wei）力（li）在于它的真实。")
+    assert out.text == "這部電影的魅（wei）力在于它的真实。"
+    assert out.signals["pinyin_removed"] == 1
+
+
+def test_a_doubled_annotation_is_removed_at_once():
+    from taosha.fix import fix_text
+
+    once = fix_text("記(jì)(jì)")
+    assert once == "记" and fix_text(once) == once
+    assert run_one(Pinyin(), "要記(jì)(jì)住").text == "要記住"
 
 
 _SCRIPT_TEXT = st.text(st.sampled_from(list("经济发展們經濟發展后于干范。！\n ab1")), max_size=60)

@@ -124,9 +124,9 @@ def fix_text(text: str, *, script: str = "auto") -> str:
 def fix_and_explain(text: str, *, script: str = "auto") -> tuple[str, list[Edit]]:
     """`fix_text`, and the edits that lead from `text` to the result (undo them to get `text` back).
 
-    >>> fixed, edits = fix_and_explain("經(jīng)濟")
-    >>> fixed, [(e.step, e.before, e.after) for e in edits]
-    ('经济', [('repair.pinyin', '(jīng)', ''), ('repair.script', '經濟', '经济')])
+    >>> fixed, edits = fix_and_explain("經(jīng)濟發(fā)展")
+    >>> fixed, [(e.step, e.before, e.after) for e in edits]  # the pinyin repair removes right to left
+    ('经济发展', [('repair.pinyin', '(fā)', ''), ('repair.pinyin', '(jīng)', ''), ('repair.script', '經濟發', ...)])
     """
     doc = _repair(text, script)
     return doc.text, doc.edits
@@ -136,7 +136,7 @@ def fix_bytes(data: bytes, *, script: str = "auto") -> str:
     """Decode bytes of unknown encoding (BOM, UTF-8, declared HTML charset, detection; GB2312/GBK as
     GB18030) and repair the text. Undecodable bytes are kept as `\\xNN` escapes.
 
-    >>> fix_bytes("經(jīng)濟發展".encode("gbk"))
+    >>> fix_bytes("經(jīng)濟發(fā)展".encode("gbk"))
     '经济发展'
     """
     return fix_text(decode_bytes(data, policy="escape").text, script=script)
@@ -158,9 +158,9 @@ def explain_lines(original: str, edits: list[Edit], first_line: int = 1) -> list
     """Place each edit at its line and column in `original` (edits are recorded against the text as it
     stood before each one; an edit's position is carried back through the edits made before it).
 
-    >>> text = "第一行\\n經(jīng)濟"
+    >>> text = "第一行\\n經(jīng)濟發(fā)"
     >>> [(e.line, e.column, e.before) for e in explain_lines(text, fix_and_explain(text)[1])]
-    [(2, 1, '(jīng)'), (2, 0, '經濟')]
+    [(2, 9, '(fā)'), (2, 1, '(jīng)'), (2, 0, '經濟發')]
     """
     starts = [0]
     for k, c in enumerate(original):

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from taosha.document import Document
 from taosha.step import Step, register
 
@@ -127,14 +129,26 @@ def reads_as(ch: str, annotation: str) -> bool:
 class Pinyin(Step):
     """Remove inline pinyin annotations that are readings of the character before them (spinner damage).
 
-    Signals: `pinyin_removed`; `pinyin_orphans` counts annotations kept because they follow a character that
-    is not Han (often mojibake: the reading tells the encoding repair what the lost character was).
+    Annotations are weighed by the page: they are removed where the page shows spinner density (glosses at
+    `min_glosses` places at least, orphans below included, or one reading doubled: `記(jì)(jì)`) or forced
+    traditional script (the page without its annotations is spun, see `repair.script`). An isolated gloss in an
+    ordinary page is the author's (`莘(shēn)县`) and is kept, and so is an isolated gloss of a rare character
+    (outside the 3,755 common ones, `荨(qián)麻`) on any page. Glosses on neighbouring characters
+    (`魅（wei）力（li）`) are one gloss when counted and when kept.
+
+    Signals: `pinyin_removed`; `pinyin_glosses` counts glosses kept as the author's; `pinyin_orphans` counts
+    annotations kept because they follow a character that is not Han (often mojibake: the reading tells the
+    encoding repair what the lost character was).
 
     >>> from taosha.step import run_one
     >>> d = run_one(Pinyin(), "推動經(jīng)濟發(fā)展，党委(党组)和我(tái)。")
     >>> d.text, d.signals["pinyin_removed"]
     ('推動經濟發展，党委(党组)和我(tái)。', 2)
+    >>> run_one(Pinyin(), "山东莘(shēn)县的新闻。").signals["pinyin_glosses"]
+    1
     """
+
+    min_glosses: int = 2
 
     def process(self, doc: Document) -> Document:
         text = doc.text
@@ -143,40 +157,99 @@ class Pinyin(Step):
         verdicts = _VERDICTS
         if len(verdicts) > 1 << 16:  # garbage makes many one-off keys: keep the cache bounded
             verdicts.clear()
-        spans: list[tuple[int, int, str]] = []
+        # glosses: runs of annotations on neighbouring characters (or doubled on one), each a list of
+        # (start, end, verdict); a run is removed as a whole when it holds a valid reading
+        glosses: list[list[tuple[int, int, int]]] = []
         orphans = 0
-        first = ""
+        doubled = False
+        last_end, last_char = -2, ""
         for m in _WITH_PREVIOUS.finditer(text):  # one scan; the spans are removed in one pass
-            key = m.group(1) + m.group(2)  # the character before and the reading: 經jīng
+            start, prev = m.start(), m.group(1)
+            if start == last_end and prev in ")）":  # 記(jì)(jì): the reading again, of the same character
+                prev = last_char
+            key = prev + m.group(2)  # the character before and the reading: 經jīng
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = verdicts[key] = _verdict(m.group(1), m.group(2))
-            if verdict == _REMOVE:
-                spans.append((m.start(), m.end(), ""))
-                first = first or m.group(1)
-            elif verdict == _ORPHAN:
+                verdict = verdicts[key] = _verdict(prev, m.group(2))
+            if verdict == _ORPHAN:
                 orphans += 1
-        if len(spans) == 1 and not _common(_simplified(first)):
-            spans = []  # one reading of a rare character: the author's gloss (荨(qián)麻), not a spinner's
-        if spans:
+                continue
+            if verdict == _KEEP and not (_HAN_CHAR.match(prev) and _is_syllable(m.group(2))):
+                continue  # 党委(党组), (二), 我(tái) after a comma: not a gloss at all
+            neighbour = glosses and start - last_end in (0, 1)
+            if neighbour and start == last_end and verdict == _REMOVE and glosses[-1][-1][2] == _REMOVE:
+                doubled = True
+            if neighbour:
+                glosses[-1].append((start, m.end(), verdict))
+            else:
+                glosses.append([(start, m.end(), verdict)])
+            last_end, last_char = m.end(), prev
+        glosses = [g for g in glosses if any(v == _REMOVE for _, _, v in g)]
+        if not glosses:
+            if orphans:
+                doc.tag("pinyin_orphans", orphans)
+            return doc
+        # a wrong reading among neighbours stays: 我(tái) before an annotated character is a real parenthesis
+        spans = [(s, e, "") for g in glosses for s, e, v in g if v == _REMOVE]
+        # an orphan is a spinner's annotation whose character mojibake took: it counts towards the density
+        spinner = len(glosses) + orphans >= self.min_glosses or doubled or doc.signals.get("script") == "spun"
+        if not spinner:  # one gloss: the author's, unless the page was forced into traditional script
+            rare = not any(_common(_simplified(text[s - 1])) for s, _, v in glosses[0] if v == _REMOVE)
+            spinner = not rare and _forced_traditional(text, spans)
+        if spinner:
             doc.replace_spans(spans, self.name, "annotation")
             doc.tag("pinyin_removed", len(spans))
+        else:
+            doc.tag("pinyin_glosses", len(glosses))
         if orphans:
             doc.tag("pinyin_orphans", orphans)
         return doc
 
 
-_VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters
-_KEEP, _REMOVE, _ORPHAN = 0, 1, 2
+def _forced_traditional(text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """Whether the page, its annotations left out, shows forced traditional script: it is spun (see
+    `repair.script.detect`), or mostly traditional with one conversion slip or a simplified character inside a
+    traditional sentence."""
+    from taosha.repair.script import SIMP, STOP, TRAD, classes, detect
+
+    parts, at = [], 0
+    for s, e, _ in spans:
+        parts.append(text[at:s])
+        at = e
+    parts.append(text[at:])
+    rest = "".join(parts)
+    info = detect(rest)
+    if info.script == "spun":
+        return True
+    if info.traditional_chars <= info.simplified_chars:
+        return False
+    if info.slips:  # one character a converter left behind is enough beside an annotation
+        return True
+    if not info.simplified_chars:
+        return False
+    cls = classes(rest)
+    sentence = np.cumsum(cls == STOP)
+    return bool(np.intersect1d(sentence[cls == SIMP], sentence[cls == TRAD]).size)
+
+
+@lru_cache(maxsize=4096)
+def _is_syllable(annotation: str) -> bool:
+    return normalize_reading(annotation)[0] in syllables()
 
 
 @lru_cache(maxsize=65536)
 def _common(ch: str) -> bool:
+    """One of the 3,755 common characters (GB2312 level 1): spinner tables annotate those, authors gloss rarer
+    ones (荨(qián)麻)."""
     try:
         b = ch.encode("gb2312")
     except UnicodeEncodeError:
         return False
     return len(b) == 2 and 0xB0 <= b[0] <= 0xD7
+
+
+_VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters
+_KEEP, _REMOVE, _ORPHAN = 0, 1, 2
 
 
 def _verdict(prev: str, reading: str) -> int:
