@@ -125,6 +125,20 @@ def test_truncation_trims_and_flags_but_spares_signatures():
     assert run(Truncation(), signed).text == signed
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("（二）构建意识形态建设的应急机制。\n建", "（二）构建意识形态建设的应急机制。"),  # cut in a heading
+    ("（二）构建意识形态建设的应急机制。\n\n建\n", "（二）构建意识形态建设的应急机制。"),
+    ("全文到此结束。\n完", None),       # the end, on purpose
+    ("此致\n敬礼\n张三", None),          # a signature after a line with no sentence end
+    ("会议通知如下。\n李明", None),      # a two-character name: more than a fragment
+    ("第一段。\n1", None),
+])
+def test_truncation_trims_a_last_line_cut_mid_word(text, expected):
+    doc = run(Truncation(), text)
+    assert doc.text == (text if expected is None else expected)
+    assert ("truncated" in doc.signals) == (expected is not None)
+
+
 @pytest.mark.parametrize("text,blanks", [
     ("全县共有x名党员", ["x"]), ("××县人民政府", ["××"]), ("20xx年工作计划", ["xx"]), ("第xx期培训班", ["xx"]),
     ("中国*的领导", ["*"]), ("姓名：______", ["______"]), ("党的--精神", ["--"]), ("“×行动”", ["×"]),

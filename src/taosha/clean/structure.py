@@ -41,26 +41,38 @@ class RepeatedParagraphs(Step):
         return doc
 
 
+# a one-character last line that ends a text on purpose: 完 (the end), 毕, 终
+_ENDINGS = frozenset("完毕终")
+
+
 @register("clean.truncation")
 @dataclass(frozen=True)
 class Truncation(Step):
-    """Trim a last sentence cut in half back to the last sentence end, and flag it (`truncated`).
+    """Trim a last sentence cut in half back to the last sentence end, and a last line that is a fragment cut
+    mid-word, and flag it (`truncated`).
 
     Only a prose line is judged (at least `min_line_chars`): titles, dates and signatures end without
-    punctuation on purpose.
+    punctuation on purpose. A shorter last line is a fragment when it is at most `max_fragment_chars` Han
+    characters after a line that ends a sentence (`（二）构建…机制。` then `建`: the page was cut in a heading).
 
     >>> from taosha.step import run_one
     >>> d = run_one(Truncation(), "第一段。\\n我们要继续努力，推动经济社会高质量发展。在新的一年里，我们将进一步加强")
     >>> d.text, d.signals["truncated"]
     ('第一段。\\n我们要继续努力，推动经济社会高质量发展。', 1)
+    >>> run_one(Truncation(), "（二）构建意识形态建设的应急机制。\\n建").text
+    '（二）构建意识形态建设的应急机制。'
     """
 
     min_line_chars: int = 30
+    max_fragment_chars: int = 1
 
     def process(self, doc: Document) -> Document:
         text = doc.text.rstrip()
         last_break = text.rfind("\n")
         last = text[last_break + 1 :]
+        if last_break >= 0 and self._fragment(last.strip(), text[:last_break].rstrip()):
+            doc.replace(len(text[:last_break].rstrip()), len(doc.text), "", self.name, "cut_off_line")
+            return doc.tag("truncated", 1)
         if len(last) < self.min_line_chars or last[-1] in SENTENCE_END:
             return doc
         cut = max(last.rfind(c) for c in SENTENCE_END)
@@ -69,3 +81,7 @@ class Truncation(Step):
         start = last_break + 1 + cut + 1
         doc.replace(start, len(doc.text), "", self.name, "cut_off_sentence")
         return doc.tag("truncated", 1)
+
+    def _fragment(self, line: str, before: str) -> bool:
+        return (0 < len(line) <= self.max_fragment_chars and before[-1:] in tuple(SENTENCE_END)
+                and all("\u4e00" <= c <= "\u9fff" for c in line) and line not in _ENDINGS)
