@@ -6,7 +6,8 @@
    Three seeds (a new draw of documents' damage each): the figures move with the few spun documents that carry
    no evidence at all.
 2. Genuine traditional text (DRCD Wikipedia articles, LibreOffice help pages, Big5 blog and news feeds, all
-   from Taiwan; whole and cut into 300-character pieces) under the default `keep`: documents converted must be 0.
+   from Taiwan; whole and cut into 300-character pieces, and pages carrying real Japanese sentences (羅生門) and
+   Korean ones with hanja) under the default `keep`: documents converted must be 0.
 3. The real page in ../shared/corpora/seed-dev: character error rate on lines without mojibake (width-folded),
    traditional characters and annotations left, 著/着 errors.
 4. Speed: both steps on spun text, against OpenCC t2s alone on the same text (ratio, same run).
@@ -94,6 +95,41 @@ def genuine_traditional(steps, docs: list[str]) -> dict[str, float]:
     return {"documents": len(docs), "converted_under_keep": converted, "detected_spun": spun}
 
 
+# Korean sentences with hanja, written for this evaluation (no Korean text is in ../shared), and the banner of the
+# Japanese edition of a Taiwan news site, quoted in issue 22
+KOREAN = ["大韓民國 憲法 第1條는 다음과 같다.", "이 글은 韓國語로 쓰였으며, 漢字를 함께 적었습니다.",
+          "서울特別市는 大韓民國의 首都이다.", "學生들은 圖書館에서 工夫한다."]
+BANNER = "こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。"
+
+
+def japanese_sentences() -> list[str]:
+    """Real Japanese sentences: Akutagawa's 羅生門 (public domain, via Project Gutenberg) from the EUC-JP sample
+    of ../shared/corpora/mojibake/charset_mnbvc_fixtures.tar.xz: shinjitai such as 広 旧 仏 円 気 among kana."""
+    import lzma
+    import re
+    import tarfile
+
+    with tarfile.open(fileobj=lzma.open(SHARED / "mojibake" / "charset_mnbvc_fixtures.tar.xz")) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("test_sample_euc-jp.txt"))
+        text = tar.extractfile(member).read().decode("euc_jp", "replace")  # type: ignore[union-attr]
+    body = text[text.index("或日の暮方") :].replace("\n", "").replace("\u3000", "")
+    return [s + "。" for s in re.split("。", body) if 8 <= len(s) <= 80 and re.search("[\u3041-\u309f]", s)]
+
+
+def with_foreign(texts: list[str], seed: int) -> list[str]:
+    """Genuine traditional pages carrying Japanese and Korean: the banner on top, a Japanese sentence (or two)
+    and a Korean one between paragraphs or after a sentence, as quotations and captions stand."""
+    rng = random.Random(seed)
+    japanese = japanese_sentences()
+    out = []
+    for k, text in enumerate(texts):
+        cut = text.find("。", len(text) // 2)
+        cut = len(text) if cut < 0 else cut + 1
+        quote = "".join(rng.sample(japanese, 1 + k % 2)) + "\n" + rng.choice(KOREAN)
+        out.append(f"{BANNER}\n{text[:cut]}{quote}\n{text[cut:]}")
+    return out
+
+
 def seed_dev(steps) -> dict[str, float]:
     page = (SHARED / "seed-dev" / "page_dev.txt").read_text(encoding="utf-8")
     gold = (SHARED / "seed-dev" / "gold_dev.txt").read_text(encoding="utf-8")
@@ -159,8 +195,10 @@ def main() -> int:
               f"{sim['char_accuracy_with_evidence']:.4%}")
     help_tw, feeds = libreoffice_tw(), big5_feeds()  # each archive read once
     pieces = [t[i : i + 300] for t in hant + help_tw + feeds for i in range(0, len(t), 300)]
+    mixed = with_foreign(hant[:500] + help_tw + feeds, seeds[0])
     for label, texts in (("DRCD Wikipedia", hant), ("LibreOffice help zh-TW", help_tw),
-                         ("Big5 blog and news feeds", feeds), ("all of them in 300-character pieces", pieces)):
+                         ("Big5 blog and news feeds", feeds), ("all of them in 300-character pieces", pieces),
+                         ("DRCD (500), LibreOffice and Big5 pages carrying Japanese and Korean sentences", mixed)):
         g = genuine_traditional(steps, texts)
         print(f"genuine traditional ({label}, {g['documents']} docs) under keep: converted "
               f"{g['converted_under_keep']} (target 0), detected spun {g['detected_spun']}")

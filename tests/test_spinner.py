@@ -217,3 +217,83 @@ _SCRIPT_TEXT = st.text(st.sampled_from(list("经济发展們經濟發展后于�
 def test_script_counts_for_a_batch_give_each_texts_verdict(items):
     texts = [t for t, _ in items]
     assert detect_many(texts, [a for _, a in items]) == [detect(t, a) for t, a in items]
+
+
+BANNER = "こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。"
+
+
+@pytest.mark.parametrize("text", [
+    f"{BANNER}\n中央社記者今天報導，臺灣的經濟發展於去年創下新高。",
+    "臺灣的學者指出：「広い門の下には、この男の外に誰もいない。」這段話出自羅生門。",
+    "首爾的大學很多。서울特別市는 大韓民國의 首都이다.\n這是韓國的首都。",
+    "我们今天讨论经济发展。이 글은 韓國語로 쓰였으며, 漢字를 함께 적었습니다.\n这是简体的段落。",
+])
+def test_japanese_and_korean_sentences_are_not_conversion_slips(text):
+    out = repair(text)
+    assert out.text == text and out.signals["script"] != "spun"
+
+
+def test_japanese_kanji_do_not_make_a_traditional_page_spun():
+    # without the banner the page is traditional; with it, 体 and 湾 are Japanese, not simplified slips
+    assert detect(BANNER + "臺灣的經濟發展。").script == "traditional"
+    assert detect("繁体字版。臺灣的經濟發展。").script != "traditional"  # the same characters in Chinese do count
+
+
+def test_japanese_sentences_are_left_out_of_a_conversion_of_genuine_text():
+    out = repair(f"{BANNER}\n臺灣的經濟發展。", target="simplified")
+    assert out.text == f"{BANNER}\n台湾的经济发展。"
+
+
+def test_genuine_pages_carrying_japanese_and_korean_are_never_converted(shared):
+    import lzma
+    import re
+    import tarfile
+
+    with tarfile.open(fileobj=lzma.open(shared / "corpora" / "mojibake" / "charset_mnbvc_fixtures.tar.xz")) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("test_sample_euc-jp.txt"))
+        body = tar.extractfile(member).read().decode("euc_jp", "replace")
+    japanese = [s + "。" for s in body[body.index("或日の暮方") :].replace("\n", "").split("。")
+                if 8 <= len(s) <= 80 and re.search("[\u3041-\u309f]", s)]
+    rng = random.Random(5)
+    for text in _wiki(shared, "drcd_wiki_zh_hant.jsonl.gz")[:100]:
+        cut = text.find("。", len(text) // 2) + 1 or len(text)
+        quote = "".join(rng.sample(japanese, 2))
+        page = f"{BANNER}\n{text[:cut]}{quote}\n大韓民國 憲法 第1條는 다음과 같다.\n{text[cut:]}"
+        out = repair(page)
+        assert [e for e in out.edits if e.step != "repair.nfc"] == [], out.signals
+
+
+SPUN_LINES = ["我們要推動經(jīng)濟發(fā)展，實現(xiàn)鄉(xiāng)村振興。",
+              "隨著改(gǎi)革的深入，全縣共有1200名幹部參加培訓。"]
+TAIWAN_LINE = "台灣的軟體產業在過去十年中快速成長，之後更於全球市場站穩腳步。"
+
+
+def test_a_genuine_line_beside_spun_lines_is_kept():
+    from taosha.fix import fix_lines
+
+    out = list(fix_lines([SPUN_LINES[0], TAIWAN_LINE, SPUN_LINES[1]]))
+    assert out == ["我们要推动经济发展，实现乡村振兴。", TAIWAN_LINE, "随着改革的深入，全县共有1200名干部参加培训。"]
+    doc = repair("\n".join([SPUN_LINES[0], TAIWAN_LINE, SPUN_LINES[1]]))
+    assert doc.signals["script"] == "spun" and doc.signals["script_paragraphs"] == 1
+    # without genuine marks a line of a spun page goes with its page (the prior)
+    out = repair(SPUN_LINES[0] + "\n台灣的產業快速成長。")
+    assert out.text == "我们要推动经济发展，实现乡村振兴。\n台湾的产业快速成长。"
+
+
+def test_a_spun_paragraph_in_a_simplified_page_is_restored():
+    simple = "我们今天讨论的是经济社会发展中的几个重要问题，以及下一步的工作安排和具体措施。"
+    text = f"{simple}\n{SPUN_LINES[0]}\n{simple}"
+    out = repair(text)
+    assert out.signals["script"] != "spun"
+    assert out.text == f"{simple}\n我们要推动经济发展，实现乡村振兴。\n{simple}"
+
+
+def test_the_t2s_supplement_restores_what_opencc_leaves():
+    from taosha.repair.script import converter, supplement, to_simplified
+
+    t2s = converter("t2s")
+    for trad, simple in supplement().items():
+        assert t2s.convert(chr(trad)) == chr(trad), "OpenCC converts it now: the entry is stale"
+        assert to_simplified(chr(trad)) == simple
+    assert repair("陜西省的經(jīng)濟發(fā)展").text == "陕西省的经济发展"
+    assert repair("陜西省的經濟發展", target="simplified").text == "陕西省的经济发展"

@@ -23,8 +23,13 @@ from taosha.textarrays import codepoints, lay_out, per_text
 TARGETS = ("keep", "simplified", "traditional", "tw", "hk")
 
 
-SIMP, TRAD, STOP = 1, 2, 3  # classes in the lookup table; STOP ends a sentence
+SIMP, TRAD, STOP, FOREIGN = 1, 2, 3, 4  # classes in the lookup table; STOP ends a sentence
 _STOPS = "。！？!?；;\n"
+# kana and hangul: a sentence that holds them is Japanese or Korean, whose kanji and hanja (体, 湾, 國) say
+# nothing about the Chinese script of the page, and which no conversion touches
+_FOREIGN_RANGES = ((0x3041, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F), (0x1100, 0x11FF), (0x3131, 0x318E),
+                   (0xA960, 0xA97F), (0xAC00, 0xD7A3), (0xD7B0, 0xD7FF))
+_NOT_FOREIGN = "・ー゠"  # the middle dot and the long vowel mark stand in Chinese text too (Unicode's katakana block)
 
 
 @lru_cache(maxsize=1)
@@ -36,18 +41,131 @@ def _tables() -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1)
+def supplement() -> dict[int, str]:
+    """Traditional characters OpenCC's t2s leaves as they are (陜 → 陕): data/t2s_supplement.txt (see its header)."""
+    text = (resources.files("taosha") / "data" / "t2s_supplement.txt").read_text(encoding="utf-8")
+    pairs = (line.split("\t")[:2] for line in text.splitlines() if line and not line.startswith("#"))
+    return {ord(t): s for t, s in pairs}
+
+
+@lru_cache(maxsize=1)
+def _supplement_re() -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(chr, supplement())) + "]")
+
+
+_FOREIGN_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOREIGN_RANGES) + "]")
+
+
+@lru_cache(maxsize=1)
 def _lookup() -> np.ndarray:
     """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup."""
     simp, trad = _tables()
     lut = np.zeros(0x110000, dtype=np.uint8)
     lut[[ord(c) for c in simp]] = SIMP
     lut[[ord(c) for c in trad]] = TRAD
+    lut[list(supplement())] = TRAD
+    for lo, hi in _FOREIGN_RANGES:
+        lut[lo : hi + 1] = FOREIGN
+    lut[[ord(c) for c in _NOT_FOREIGN]] = 0
     lut[[ord(c) for c in _STOPS]] = STOP
     return lut
 
 
 def classes(text: str) -> np.ndarray:
-    return _lookup()[codepoints(text)]
+    """Each character's class; SIMP and TRAD are cleared in sentences written in Japanese or Korean."""
+    points = codepoints(text)
+    cls = _lookup()[points]
+    for s, e in _foreign_sentences(points, cls):
+        cls[s:e] = np.where((cls[s:e] == SIMP) | (cls[s:e] == TRAD), 0, cls[s:e])
+    return cls
+
+
+FOREIGN_SHARE = 0.3  # kana or hangul among a sentence's letters that make it Japanese or Korean
+
+
+def _foreign_sentences(points: np.ndarray, cls: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences written in Japanese or Korean: kana or hangul are at least
+    FOREIGN_SHARE of their Han, kana and hangul (a Chinese sentence that quotes a reading, 胴丸（日语：どうまる）,
+    is Chinese). Stops are not part of a span."""
+    foreign = cls == FOREIGN
+    if not foreign.any():
+        return []
+    stop = cls == STOP
+    sentence = np.cumsum(stop)
+    n = int(sentence[-1]) + 1
+    han = ((points >= 0x3400) & (points < 0xA000)) | ((points >= 0xF900) & (points < 0xFB00)) | (points >= 0x20000)
+    kana = np.bincount(sentence[foreign], minlength=n)
+    letters = kana + np.bincount(sentence[han], minlength=n)
+    chosen = np.flatnonzero((kana > 0) & (kana >= FOREIGN_SHARE * letters))
+    inside = np.isin(sentence, chosen) & ~stop
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.view(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def foreign_runs(text: str) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences written in Japanese or Korean, stops excluded.
+
+    >>> text = "臺灣新聞。こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。胴丸是铠甲。"
+    >>> [text[s:e] for s, e in foreign_runs(text)]
+    ['こちらのページは繁体字版です', '日本語版「フォーカス台湾」に移動しますか']
+    """
+    if not _FOREIGN_RE.search(text):  # the common case, in C
+        return []
+    points = codepoints(text)
+    return _foreign_sentences(points, _lookup()[points])
+
+
+def native_text(text: str) -> str:
+    """`text` without its Japanese and Korean sentences (what script detection reads)."""
+    runs = foreign_runs(text)
+    if not runs:
+        return text
+    parts, at = [], 0
+    for s, e in runs:
+        parts.append(text[at:s])
+        at = e
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _fold_lut() -> np.ndarray:
+    """Code point -> code point: traditional characters to simplified, one for one (OpenCC t2s character by
+    character, and the supplement), as dedup folds script; everything else maps to itself."""
+    lut = np.arange(0x110000, dtype=np.uint32)
+    han = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00))]
+    simple = converter("t2s").convert("\n".join(han)).split("\n")  # one call: OpenCC per character
+    for c, f in zip(han, simple, strict=True):
+        if len(f) == 1 and f != c:
+            lut[ord(c)] = ord(f)
+    for t, f in supplement().items():
+        lut[t] = ord(f)
+    return lut
+
+
+def fold(text: str) -> str:
+    """`text` with traditional characters written simplified, character for character (so the same length, and
+    offsets hold): what rules written in simplified match on, whatever the document's script.
+
+    >>> fold("本文來源：新華網。陜西"), len(fold("後來")) == 2
+    ('本文来源：新华网。陕西', True)
+    """
+    points = codepoints(text)
+    if not (_lookup()[points] == TRAD).any():
+        return text
+    return _fold_lut()[points].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def to_simplified(text: str, zhe: bool = True) -> str:
+    """OpenCC t2s, then the supplement (陜 → 陕), then (`zhe`) 著 → 着 where it is the particle.
+
+    >>> to_simplified("陝西與陜西隨著發展")
+    '陕西与陕西随着发展'
+    """
+    text = converter("t2s").convert(text)
+    if _supplement_re().search(text):
+        text = text.translate(supplement())
+    return fix_zhu(text) if zhe else text
 
 
 @lru_cache(maxsize=16)
@@ -114,10 +232,19 @@ def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> S
     ('simplified', 'traditional')
     >>> detect("我們要推動經濟發展。", annotations=3).script, detect("我們要推动經濟发展。我們發现。").script
     ('spun', 'spun')
+
+    Sentences holding kana or hangul are Japanese or Korean and are left out (their 体, 湾 are no slips):
+
+    >>> detect("臺灣新聞網。こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。").script
+    'traditional'
     """
     points = codepoints(text)
     cls = _lookup()[points]
-    counts = np.bincount(cls, minlength=4)
+    if (cls == FOREIGN).any() and _foreign_sentences(points, cls):  # Japanese and Korean sentences are left
+        text = native_text(text)  # out: their kanji are not slips
+        points = codepoints(text)
+        cls = _lookup()[points]
+    counts = np.bincount(cls, minlength=5)
     return _decide(text, int(counts[SIMP]), int(counts[TRAD]), annotations, look_for_slips, points, cls)
 
 
@@ -133,8 +260,9 @@ def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
     cls = _lookup()[points]  # the NUL after the last text has class 0
     simp = per_text(np.add, cls == SIMP, starts, lengths)
     trad = per_text(np.add, cls == TRAD, starts, lengths)
-    return [_decide(t, s, r, a, True)
-            for t, s, r, a in zip(texts, simp.tolist(), trad.tolist(), annotations, strict=True)]
+    foreign = per_text(np.add, cls == FOREIGN, starts, lengths)
+    return [detect(t, a) if f else _decide(t, s, r, a, True)
+            for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
 
 
 def _decide(
@@ -226,7 +354,8 @@ class Script(Step):
     `target`: `keep` (default: restore spun text to simplified, leave genuine text alone), `simplified`,
     `traditional`, `tw` or `hk` (OpenCC's phrase-aware configurations). Conversions are recorded as edits.
     Signals: `script`, `script_confidence`, `simplified_chars`, `traditional_chars`, `mixed_sentences`,
-    `conversion_slips` (counted only when nothing else decided).
+    `conversion_slips` (counted only when nothing else decided), `script_paragraphs` (lines decided against the
+    document's verdict, see `paragraph_scripts`). Japanese and Korean sentences are left out of detection.
     Reads `pinyin_removed` from `repair.pinyin`, so it runs after it.
 
     >>> from taosha.step import run_one
@@ -272,14 +401,127 @@ class Script(Step):
         doc.tag("traditional_chars", info.traditional_chars)
         doc.tag("mixed_sentences", info.mixed_sentences)
         doc.tag("conversion_slips", info.slips)
-        steps = plan(info.script, self.target)
-        if not steps:
-            return doc
         text = doc.text
-        for name in steps:
-            text = converter(name).convert(text)
-        if steps[-1] == "t2s":
-            text = fix_zhu(text)
-        restored = info.script == "spun" and self.target in ("keep", "simplified")
+        pieces = paragraph_scripts(doc, info)
+        if pieces is None:
+            if not plan(info.script, self.target):
+                return doc
+            pieces = [(0, len(text), info.script)]
+        else:
+            doc.tag("script_paragraphs", sum(1 for *_, label in pieces if label != info.script))
+        out, at = [], 0
+        for start, end, label in pieces:
+            out.append(text[at:start])
+            # Japanese and Korean sentences are converted only where the spinner converted them too
+            out.append(convert(text[start:end], plan(label, self.target), foreign=label == "spun"))
+            at = end
+        out.append(text[at:])
+        restored = self.target in ("keep", "simplified") and any(label == "spun" for *_, label in pieces)
         reason = "restore_spun" if restored else "to_" + self.target
-        return doc.with_text(text, self.name, reason)
+        return doc.with_text("".join(out), self.name, reason)
+
+
+# Characters a character-by-character converter never writes: the traditional sides of the merges it cannot
+# resolve (后 → 後, 于 → 於, 干 → 幹, 范 → 範, 系 → 係; the real spun page in ../shared has none of them; 麼 is
+# left out: the simulator's converter writes it), and words of Taiwan's own vocabulary that no conversion of
+# mainland text gives (软件 → 軟件, not 軟體).
+GENUINE_CHARS = frozenset("後於幹範係")
+GENUINE_WORDS = ("軟體", "硬體", "網路", "滑鼠", "伺服器", "部落格", "螢幕", "印表機", "數位")
+
+
+_GENUINE_RE = re.compile("[" + "".join(sorted(GENUINE_CHARS)) + "]")
+
+
+def _has_genuine_mark(text: str) -> bool:
+    return _GENUINE_RE.search(text) is not None or any(w in text for w in GENUINE_WORDS)
+
+
+def genuine(text: str) -> bool:
+    """Whether a traditional paragraph shows what only a traditional writer puts down, and no trace of a
+    converter: it is kept when the rest of its page is spun.
+
+    >>> genuine("台灣的軟體產業。"), genuine("我們的軟件產業。"), genuine("然後他於是離開了。")
+    (True, False, True)
+    """
+    if not _has_genuine_mark(text):
+        return False
+    info = detect(text)
+    return info.script == "traditional" and info.simplified_chars == 0 and info.slips == 0
+
+
+def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, str]] | None:
+    """Each line's script where a document mixes spun and genuine paragraphs, the document's verdict as the prior:
+    on a spun page a line is kept as genuine when it shows genuine writing and no annotation (`genuine`); on a page
+    that is not spun, a line is restored when it is spun by its own evidence (annotations, mixed sentences).
+    None when every line takes the document's verdict.
+    """
+    text = doc.text
+    annotations = int(doc.signals.get("pinyin_removed", 0))
+    if "\n" not in text or (info.script != "spun" and not annotations):
+        return None
+    if info.script == "spun" and not _has_genuine_mark(text):  # the common case: a spun page through and through
+        return None
+    marks = annotation_points(doc)
+    out, start, k, changed = [], 0, 0, False
+    for line in text.split("\n"):
+        end = start + len(line)
+        n = 0
+        while k < len(marks) and marks[k] <= end:
+            n += marks[k] >= start
+            k += 1
+        label = info.script
+        if info.script == "spun":
+            if n == 0 and genuine(line):
+                label = "traditional"
+        elif n:
+            own = detect(line, n)
+            if own.script == "spun":
+                label = "spun"
+        changed |= label != info.script
+        out.append((start, end, label))
+        start = end + 1
+    return out if changed else None
+
+
+def annotation_points(doc: Document) -> list[int]:
+    """Where `repair.pinyin`'s last annotations were removed, as offsets in the current text (ascending): its edits
+    at the end of the log, recorded right to left in the text before them."""
+    block: list[tuple[int, int]] = []
+    for e in reversed(doc.edits):
+        if e.step != "repair.pinyin" or (block and e.start <= block[-1][0]):
+            break
+        block.append((e.start, len(e.before) - len(e.after)))
+    out, shift = [], 0
+    for start, removed in block:
+        out.append(start - shift)
+        shift += removed
+    return out
+
+
+def convert(text: str, steps: tuple[str, ...], foreign: bool = False) -> str:
+    """Apply the OpenCC configurations `steps` to `text`, leaving its Japanese and Korean sentences alone unless
+    `foreign`; after a final t2s, the supplement and the particle 著 → 着.
+
+    >>> convert("隨著發展。日本語の「移動」です。", ("t2s",)), convert("日本語の「移動」です。", ("t2s",), foreign=True)
+    ('随着发展。日本語の「移動」です。', '日本语の「移动」です。')
+    """
+    if not steps:
+        return text
+    runs = [] if foreign else foreign_runs(text)
+    if not runs:
+        return _convert(text, steps)
+    out, at = [], 0
+    for s, e in runs:
+        out.append(_convert(text[at:s], steps))
+        out.append(text[s:e])
+        at = e
+    out.append(_convert(text[at:], steps))
+    return "".join(out)
+
+
+def _convert(text: str, steps: tuple[str, ...]) -> str:
+    if not text:
+        return text
+    for k, name in enumerate(steps):
+        text = to_simplified(text, zhe=k == len(steps) - 1) if name == "t2s" else converter(name).convert(text)
+    return text
