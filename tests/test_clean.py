@@ -3,6 +3,7 @@ quality signals. The percentages live in eval/."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -387,3 +388,34 @@ def test_a_line_as_long_as_a_rules_limit_is_still_tried_against_it():
         doc = step.process(Document("d", f"{BODY}\n{line}"))
         assert doc.text == BODY and doc.edits[0].reason == rule.name, rule.name
         assert step.process(Document("d", f"{BODY}\n{line}文")).text.endswith("文")  # one longer: not this rule
+
+
+def test_cleaning_does_not_depend_on_the_target_script(tmp_path):
+    # the rules are written in simplified; with repair.script converting to traditional before them, they match
+    # on the folded text and remove the same lines, split the same pages, count the same blanks
+    from taosha.cli import main
+    from taosha.synth.demo import write_demo_corpus
+
+    write_demo_corpus(tmp_path / "input")
+    counts = {}
+    for target in ("simplified", "traditional"):
+        out = tmp_path / target
+        assert main(["clean", str(tmp_path / "input"), "-o", str(out), "--workers", "1", "-q",
+                     "--set", f'repair.script.target="{target}"', "--skip", "dedup.near",
+                     "--skip", "dedup.paragraphs"]) == 0
+        stats = orjson.loads((out / "stats.json").read_bytes())
+        counts[target] = ({k: v["by_reason"] for k, v in stats["edits_by"].items() if k.startswith("clean.")},
+                          stats["splits_by"], stats["dropped_by"])
+    assert counts["traditional"] == counts["simplified"]
+    edits, splits, _ = counts["traditional"]
+    assert edits["clean.boilerplate"]["site_intro"] > 0 and splits["clean.compilation"]["parts"] > 0
+
+
+def test_rules_written_in_simplified_match_traditional_text():
+    from taosha.clean.compilation import Compilation
+
+    doc = run(Boilerplate(), "正文第一段。\n文章來源：新華網\n相關閱讀：工作總結")
+    assert doc.text == "正文第一段。"
+    parts = Compilation().process(Document("p", "講話範文一\n第一篇講話的內容。\n講話範文二\n第二篇講話的內容。"))
+    assert [p.text for p in parts] == ["第一篇講話的內容。\n", "第二篇講話的內容。"]
+    assert run(Placeholders(), "以x軸為準，全縣共有x名黨員。").signals["placeholders"] == 1

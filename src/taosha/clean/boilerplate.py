@@ -12,6 +12,7 @@ from pathlib import Path
 
 from taosha.document import Document
 from taosha.errors import ConfigError
+from taosha.repair.script import fold, fold_table
 from taosha.step import Step, register
 
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
@@ -163,11 +164,14 @@ class Boilerplate(Step):
     """Remove boilerplate lines (source footers, ICP/copyright, navigation, share prompts, site intros, SEO filler)
     and HTML tags left inside lines (`markup_residue`, like the rule for lines that are nothing but a tag).
 
-    Rules are data: `data/boilerplate.toml`, plus the files in `rules`. `skip` turns rules off by name.
+    Rules are data: `data/boilerplate.toml`, plus the files in `rules`. `skip` turns rules off by name. Lines are
+    matched with traditional characters folded to simplified (`repair.script.fold`): the rules hold for both.
     Each removed line is an edit whose reason is the rule's name.
 
     >>> from taosha.step import run_one
     >>> run_one(Boilerplate(), "正文第一段。\\n本文地址：http://www.example.com/a.html\\n上一篇：工作总结").text
+    '正文第一段。'
+    >>> run_one(Boilerplate(), "正文第一段。\\n本文地址：http://www.example.com/a.html\\n上一篇：工作總結").text
     '正文第一段。'
     """
 
@@ -180,13 +184,16 @@ class Boilerplate(Step):
     def setup(self) -> None:
         # once per worker, not per document: the rule files are read (and stat'ed) here
         object.__setattr__(self, "_by_length", _by_length(self._rules()))
+        fold_table()
 
     def _rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in rules_from(tuple(self.rules)) if r.name not in self.skip)
 
     def process(self, doc: Document) -> Document:
         limits, groups = self.__dict__.get("_by_length") or _by_length(self._rules())
-        lines = doc.text.split("\n")
+        # rules are written in simplified: they match on the text folded to simplified, character for character,
+        # so a traditional page (a Taiwan site, or repair.script's traditional target) loses the same lines
+        lines = fold(doc.text).split("\n")
         removed: dict[int, str] = {}
         for k, line in enumerate(lines):
             stripped = line.strip()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from taosha.document import Document
+from taosha.repair.script import fold, fold_table
 from taosha.step import Step, register
 
 _NUM = "一二三四五六七八九十百零〇两"
@@ -85,10 +86,16 @@ class Compilation(Step):
     cues: bool = True
     min_part_lines: int = 2
 
+    def setup(self) -> None:
+        fold_table()
+
     def process(self, doc: Document) -> Document | list[Document]:
-        if not any(word in doc.text for word in _NEEDED):
+        # the cues are written in simplified: they are matched on the text folded to simplified, character for
+        # character (offsets hold), so a traditional page splits as its simplified form does
+        view = fold(doc.text)
+        if not any(word in view for word in _NEEDED):
             return doc  # no numbered heading and no salutation: nothing to split at
-        lines = doc.text.split("\n")
+        lines = view.split("\n")
         numbered = [(k, _heading_number(line)) for k, line in enumerate(lines)]
         numbered = [(k, n) for k, n in numbered if n is not None]
         headings = set()

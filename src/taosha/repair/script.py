@@ -129,7 +129,7 @@ def native_text(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _fold_lut() -> np.ndarray:
+def fold_table() -> np.ndarray:
     """Code point -> code point: traditional characters to simplified, one for one (OpenCC t2s character by
     character, and the supplement), as dedup folds script; everything else maps to itself."""
     lut = np.arange(0x110000, dtype=np.uint32)
@@ -153,7 +153,7 @@ def fold(text: str) -> str:
     points = codepoints(text)
     if not (_lookup()[points] == TRAD).any():
         return text
-    return _fold_lut()[points].tobytes().decode("utf-32-le", "surrogatepass")
+    return fold_table()[points].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def to_simplified(text: str, zhe: bool = True) -> str:
