@@ -157,12 +157,12 @@ class Pinyin(Step):
         verdicts = _VERDICTS
         if len(verdicts) > 1 << 16:  # garbage makes many one-off keys: keep the cache bounded
             verdicts.clear()
-        # glosses: runs of annotations on neighbouring characters (or doubled on one), each a list of
-        # (start, end, verdict); a run is removed as a whole when it holds a valid reading
-        glosses: list[list[tuple[int, int, int]]] = []
-        orphans = 0
-        doubled = False
-        last_end, last_char = -2, ""
+        # a gloss is a run of annotations on neighbouring characters (or doubled on one character); it counts
+        # when it holds a valid reading, and only valid readings are removed (a wrong one, 我(tái), stays)
+        spans: list[tuple[int, int, str]] = []
+        glosses = orphans = 0
+        doubled = counted = False
+        last_end, last_char, last_verdict = -2, "", _KEEP
         for m in _WITH_PREVIOUS.finditer(text):  # one scan; the spans are removed in one pass
             start, prev = m.start(), m.group(1)
             if start == last_end and prev in ")）":  # 記(jì)(jì): the reading again, of the same character
@@ -171,36 +171,35 @@ class Pinyin(Step):
             verdict = verdicts.get(key)
             if verdict is None:
                 verdict = verdicts[key] = _verdict(prev, m.group(2))
+            if verdict == _KEEP:
+                continue  # 党委(党组), (二), a reading after a comma: not a gloss at all
             if verdict == _ORPHAN:
                 orphans += 1
                 continue
-            if verdict == _KEEP and not (_HAN_CHAR.match(prev) and _is_syllable(m.group(2))):
-                continue  # 党委(党组), (二), 我(tái) after a comma: not a gloss at all
-            neighbour = glosses and start - last_end in (0, 1)
-            if neighbour and start == last_end and verdict == _REMOVE and glosses[-1][-1][2] == _REMOVE:
+            if start - last_end > 1:  # not on the next character: a new gloss
+                counted = False
+            elif start == last_end and verdict == last_verdict == _REMOVE:
                 doubled = True
-            if neighbour:
-                glosses[-1].append((start, m.end(), verdict))
-            else:
-                glosses.append([(start, m.end(), verdict)])
-            last_end, last_char = m.end(), prev
-        glosses = [g for g in glosses if any(v == _REMOVE for _, _, v in g)]
-        if not glosses:
+            if verdict == _REMOVE:
+                spans.append((start, m.end(), ""))
+                if not counted:
+                    glosses += 1
+                    counted = True
+            last_end, last_char, last_verdict = m.end(), prev, verdict
+        if not spans:
             if orphans:
                 doc.tag("pinyin_orphans", orphans)
             return doc
-        # a wrong reading among neighbours stays: 我(tái) before an annotated character is a real parenthesis
-        spans = [(s, e, "") for g in glosses for s, e, v in g if v == _REMOVE]
         # an orphan is a spinner's annotation whose character mojibake took: it counts towards the density
-        spinner = len(glosses) + orphans >= self.min_glosses or doubled or doc.signals.get("script") == "spun"
+        spinner = glosses + orphans >= self.min_glosses or doubled or doc.signals.get("script") == "spun"
         if not spinner:  # one gloss: the author's, unless the page was forced into traditional script
-            rare = not any(_common(_simplified(text[s - 1])) for s, _, v in glosses[0] if v == _REMOVE)
+            rare = not any(_common(_simplified(text[s - 1])) for s, _, _ in spans)
             spinner = not rare and _forced_traditional(text, spans)
         if spinner:
             doc.replace_spans(spans, self.name, "annotation")
             doc.tag("pinyin_removed", len(spans))
         else:
-            doc.tag("pinyin_glosses", len(glosses))
+            doc.tag("pinyin_glosses", glosses)
         if orphans:
             doc.tag("pinyin_orphans", orphans)
         return doc
@@ -249,12 +248,14 @@ def _common(ch: str) -> bool:
 
 
 _VERDICTS: dict[str, int] = {}  # per process; a site has a few dozen annotated characters
-_KEEP, _REMOVE, _ORPHAN = 0, 1, 2
+_KEEP, _REMOVE, _ORPHAN, _WRONG = 0, 1, 2, 3  # _WRONG: a syllable after a Han character it is no reading of
 
 
 def _verdict(prev: str, reading: str) -> int:
     if _HAN_CHAR.match(prev):
-        return _REMOVE if reads_as(prev, reading) else _KEEP
+        if reads_as(prev, reading):
+            return _REMOVE
+        return _WRONG if _is_syllable(reading) else _KEEP
     if prev.isspace() or not is_marked_syllable(reading):
         return _KEEP
     return _ORPHAN  # after garbage, '?' or a stray letter where mojibake lost the character

@@ -429,11 +429,19 @@ GENUINE_CHARS = frozenset("後於幹範係")
 GENUINE_WORDS = ("軟體", "硬體", "網路", "滑鼠", "伺服器", "部落格", "螢幕", "印表機", "數位")
 
 
-_GENUINE_RE = re.compile("[" + "".join(sorted(GENUINE_CHARS)) + "]")
+_WORDS_AT: dict[str, tuple[str, ...]] = {}
+for _w in GENUINE_WORDS:
+    _WORDS_AT[_w[0]] = (*_WORDS_AT.get(_w[0], ()), _w)
+# one scan for a mark's first character; a word is checked where its first character stands
+_GENUINE_RE = re.compile("[" + "".join(sorted(GENUINE_CHARS | set(_WORDS_AT))) + "]")
 
 
 def _has_genuine_mark(text: str) -> bool:
-    return _GENUINE_RE.search(text) is not None or any(w in text for w in GENUINE_WORDS)
+    for m in _GENUINE_RE.finditer(text):
+        c = m.group()
+        if c in GENUINE_CHARS or text.startswith(_WORDS_AT[c], m.start()):
+            return True
+    return False
 
 
 def genuine(text: str) -> bool:
