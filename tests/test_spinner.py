@@ -297,3 +297,11 @@ def test_the_t2s_supplement_restores_what_opencc_leaves():
         assert to_simplified(chr(trad)) == simple
     assert repair("陜西省的經(jīng)濟發(fā)展").text == "陕西省的经济发展"
     assert repair("陜西省的經濟發展", target="simplified").text == "陕西省的经济发展"
+
+
+def test_japanese_names_without_a_japanese_sentence_are_no_slips():
+    # 学 and 国 are simplified characters, but written beside 稲 or kana they are Japanese names
+    text = ("他畢業於早稲田大学，曾在広島県立図書館工作。後來她在沢尻エリカ的会社擔任經理。"
+            "這是兩國文化交流的成果，觀眾反應熱烈。")
+    assert detect(text).script == "traditional"
+    assert repair(text).text == text

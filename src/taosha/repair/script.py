@@ -23,7 +23,9 @@ from taosha.textarrays import codepoints, lay_out, per_text
 TARGETS = ("keep", "simplified", "traditional", "tw", "hk")
 
 
-SIMP, TRAD, STOP, FOREIGN = 1, 2, 3, 4  # classes in the lookup table; STOP ends a sentence
+# classes in the lookup table; STOP ends a sentence, FOREIGN is kana or hangul, JAPANESE a kanji form that only
+# Japanese writes (稲 広 沢 駅: neither simplified nor traditional Chinese)
+SIMP, TRAD, STOP, FOREIGN, JAPANESE = 1, 2, 3, 4, 5
 _STOPS = "。！？!?；;\n"
 # kana and hangul: a sentence that holds them is Japanese or Korean, whose kanji and hanja (体, 湾, 國) say
 # nothing about the Chinese script of the page, and which no conversion touches
@@ -53,7 +55,36 @@ def _supplement_re() -> re.Pattern[str]:
     return re.compile("[" + "".join(map(chr, supplement())) + "]")
 
 
-_FOREIGN_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOREIGN_RANGES) + "]")
+@lru_cache(maxsize=1)
+def japanese_only() -> str:
+    """Kanji forms only Japanese writes: OpenCC's t2jp (shinjitai) of a character, where that form is neither a
+    simplified (GB 2312) nor a traditional Chinese character (t2s leaves it, no regional standard writes it).
+
+    >>> all(c in japanese_only() for c in "稲広沢駅桜"), any(c in japanese_only() for c in "体湾国学痺")
+    (True, False)
+    """
+    han = [chr(c) for c in range(0x4E00, 0xA000)]
+    shin = converter("t2jp").convert("\n".join(han)).split("\n")  # one call: OpenCC per character
+    simp, trad = _tables()
+    known = set(simp) | set(trad)
+    for name in ("tw2t", "hk2t"):  # regional standards' own forms (痺, 粧) are Chinese
+        known.update(c for c, r in zip(han, converter(name).convert("\n".join(han)).split("\n"), strict=True)
+                     if r != c)
+    out = set()
+    for c, j in zip(han, shin, strict=True):
+        if len(j) == 1 and j != c and j not in known:
+            try:
+                j.encode("gb2312")
+            except UnicodeEncodeError:
+                out.add(j)
+    t2s = converter("t2s").convert("\n".join(sorted(out))).split("\n")
+    return "".join(j for j, r in zip(sorted(out), t2s, strict=True) if r == j)
+
+
+@lru_cache(maxsize=1)
+def _foreign_re() -> re.Pattern[str]:
+    ranges = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOREIGN_RANGES)
+    return re.compile(f"[{ranges}{japanese_only()}]")
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +98,7 @@ def _lookup() -> np.ndarray:
     for lo, hi in _FOREIGN_RANGES:
         lut[lo : hi + 1] = FOREIGN
     lut[[ord(c) for c in _NOT_FOREIGN]] = 0
+    lut[[ord(c) for c in japanese_only()]] = JAPANESE
     lut[[ord(c) for c in _STOPS]] = STOP
     return lut
 
@@ -75,7 +107,7 @@ def classes(text: str) -> np.ndarray:
     """Each character's class; SIMP and TRAD are cleared in sentences written in Japanese or Korean."""
     points = codepoints(text)
     cls = _lookup()[points]
-    for s, e in _foreign_sentences(points, cls):
+    for s, e in _foreign_sentences(points, cls, True):
         cls[s:e] = np.where((cls[s:e] == SIMP) | (cls[s:e] == TRAD), 0, cls[s:e])
     return cls
 
@@ -83,41 +115,50 @@ def classes(text: str) -> np.ndarray:
 FOREIGN_SHARE = 0.3  # kana or hangul among a sentence's letters that make it Japanese or Korean
 
 
-def _foreign_sentences(points: np.ndarray, cls: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) spans of the sentences written in Japanese or Korean: kana or hangul are at least
-    FOREIGN_SHARE of their Han, kana and hangul (a Chinese sentence that quotes a reading, 胴丸（日语：どうまる）,
-    is Chinese). Stops are not part of a span."""
-    foreign = cls == FOREIGN
-    if not foreign.any():
+def _foreign_sentences(points: np.ndarray, cls: np.ndarray, runs: bool = False) -> list[tuple[int, int]]:
+    """[start, end) spans written in Japanese or Korean: the sentences whose kana, hangul and Japanese-only kanji
+    are at least FOREIGN_SHARE of their letters (a Chinese sentence that quotes a reading, 胴丸（日语：どうまる）,
+    is Chinese), and with `runs`, inside Chinese sentences, the runs of letters that hold one of them (a name:
+    沢尻エリカ, 早稲田大学; Chinese has no spaces, so a run is a clause). Stops are not part of a span."""
+    marked = cls >= FOREIGN
+    if not marked.any():
         return []
     stop = cls == STOP
     sentence = np.cumsum(stop)
     n = int(sentence[-1]) + 1
     han = ((points >= 0x3400) & (points < 0xA000)) | ((points >= 0xF900) & (points < 0xFB00)) | (points >= 0x20000)
-    kana = np.bincount(sentence[foreign], minlength=n)
-    letters = kana + np.bincount(sentence[han], minlength=n)
-    chosen = np.flatnonzero((kana > 0) & (kana >= FOREIGN_SHARE * letters))
-    inside = np.isin(sentence, chosen) & ~stop
+    letters = han | marked
+    kana = np.bincount(sentence[marked], minlength=n)
+    share = kana >= FOREIGN_SHARE * np.bincount(sentence[letters], minlength=n)
+    inside = np.isin(sentence, np.flatnonzero((kana > 0) & share)) & ~stop
+    if runs:
+        run = np.cumsum(~letters)  # letters standing together share a number
+        inside |= np.isin(run, run[marked]) & letters
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.view(np.int8), [0]))))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def foreign_runs(text: str) -> list[tuple[int, int]]:
-    """[start, end) spans of the sentences written in Japanese or Korean, stops excluded.
+def foreign_runs(text: str, runs: bool = False) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences written in Japanese or Korean (with `runs`, also the clauses of Chinese
+    sentences that hold kana, hangul or a Japanese-only kanji), stops excluded.
 
     >>> text = "臺灣新聞。こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。胴丸是铠甲。"
     >>> [text[s:e] for s, e in foreign_runs(text)]
     ['こちらのページは繁体字版です', '日本語版「フォーカス台湾」に移動しますか']
+    >>> text = "他說，沢尻エリカ主演的電影在台灣上映。"
+    >>> [text[s:e] for s, e in foreign_runs(text, runs=True)]
+    ['沢尻エリカ主演的電影在台灣上映']
     """
-    if not _FOREIGN_RE.search(text):  # the common case, in C
+    if not _foreign_re().search(text):  # the common case, in C
         return []
     points = codepoints(text)
-    return _foreign_sentences(points, _lookup()[points])
+    return _foreign_sentences(points, _lookup()[points], runs)
 
 
 def native_text(text: str) -> str:
-    """`text` without its Japanese and Korean sentences (what script detection reads)."""
-    runs = foreign_runs(text)
+    """`text` without what is written in Japanese or Korean (sentences, and clauses holding kana, hangul or a
+    Japanese-only kanji): what script detection reads."""
+    runs = foreign_runs(text, runs=True)
     if not runs:
         return text
     parts, at = [], 0
@@ -240,7 +281,7 @@ def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> S
     """
     points = codepoints(text)
     cls = _lookup()[points]
-    if (cls == FOREIGN).any() and _foreign_sentences(points, cls):  # Japanese and Korean sentences are left
+    if (cls >= FOREIGN).any() and _foreign_sentences(points, cls, True):  # Japanese and Korean sentences are left
         text = native_text(text)  # out: their kanji are not slips
         points = codepoints(text)
         cls = _lookup()[points]
@@ -260,7 +301,7 @@ def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
     cls = _lookup()[points]  # the NUL after the last text has class 0
     simp = per_text(np.add, cls == SIMP, starts, lengths)
     trad = per_text(np.add, cls == TRAD, starts, lengths)
-    foreign = per_text(np.add, cls == FOREIGN, starts, lengths)
+    foreign = per_text(np.add, cls >= FOREIGN, starts, lengths)
     return [detect(t, a) if f else _decide(t, s, r, a, True)
             for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
 
