@@ -133,6 +133,9 @@ def test_truncation_trims_and_flags_but_spares_signatures():
     ("此致\n敬礼\n张三", None),          # a signature after a line with no sentence end
     ("会议通知如下。\n李明", None),      # a two-character name: more than a fragment
     ("第一段。\n1", None),
+    ("（一）加强领导。\n正文。\n（二）构建机制。\n（三）加强", "（一）加强领导。\n正文。\n（二）构建机制。"),
+    ("一、总体要求\n正文内容在这里。\n二、主要任务", None),  # headings without sentence ends: a title
+    ("正文内容在这里。\n（三）加强", None),  # no earlier heading to compare with
 ])
 def test_truncation_trims_a_last_line_cut_mid_word(text, expected):
     doc = run(Truncation(), text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from taosha.document import Document
@@ -43,6 +44,14 @@ class RepeatedParagraphs(Step):
 
 # a one-character last line that ends a text on purpose: 完 (the end), 毕, 终
 _ENDINGS = frozenset("完毕终")
+# the number of a heading or point: （二）, 三、, 4.; its style is the marker with the number taken out
+_MARKER = re.compile(r"^\s*(?:([（(])[一二三四五六七八九十\d]{1,3}([)）])|[一二三四五六七八九十]{1,3}([、.．])"
+                     r"|\d{1,2}([、.．]))")
+
+
+def _marker_style(line: str) -> str | None:
+    m = _MARKER.match(line)
+    return None if m is None else "".join(g or "" for g in m.groups()) + ("N" if m.group(4) else "C")
 
 
 @register("clean.truncation")
@@ -52,8 +61,9 @@ class Truncation(Step):
     mid-word, and flag it (`truncated`).
 
     Only a prose line is judged (at least `min_line_chars`): titles, dates and signatures end without
-    punctuation on purpose. A shorter last line is a fragment when it is at most `max_fragment_chars` Han
-    characters after a line that ends a sentence (`（二）构建…机制。` then `建`: the page was cut in a heading).
+    punctuation on purpose. A shorter last line after a line that ends a sentence is a fragment when it is at
+    most `max_fragment_chars` Han characters (`（二）构建…机制。` then `建`: the page was cut in a heading), or a
+    heading numbered as earlier ones that end a sentence, but not ending one (`（三）加强` after `（二）…机制。`).
 
     >>> from taosha.step import run_one
     >>> d = run_one(Truncation(), "第一段。\\n我们要继续努力，推动经济社会高质量发展。在新的一年里，我们将进一步加强")
@@ -83,5 +93,12 @@ class Truncation(Step):
         return doc.tag("truncated", 1)
 
     def _fragment(self, line: str, before: str) -> bool:
-        return (0 < len(line) <= self.max_fragment_chars and before[-1:] in tuple(SENTENCE_END)
-                and all("\u4e00" <= c <= "\u9fff" for c in line) and line not in _ENDINGS)
+        if not line or before[-1:] not in tuple(SENTENCE_END):
+            return False
+        if len(line) <= self.max_fragment_chars:
+            return all("\u4e00" <= c <= "\u9fff" for c in line) and line not in _ENDINGS
+        # a heading cut short: numbered as the page's earlier headings, which end a sentence, and this one not
+        style = _marker_style(line)
+        if style is None or len(line) >= self.min_line_chars or line[-1] in SENTENCE_END:
+            return False
+        return any(_marker_style(p) == style and p.rstrip()[-1:] in tuple(SENTENCE_END) for p in before.split("\n"))
