@@ -130,10 +130,12 @@ def _foreign_sentences(points: np.ndarray, cls: np.ndarray, runs: bool = False) 
     letters = han | marked
     kana = np.bincount(sentence[marked], minlength=n)
     share = kana >= FOREIGN_SHARE * np.bincount(sentence[letters], minlength=n)
-    inside = np.isin(sentence, np.flatnonzero((kana > 0) & share)) & ~stop
+    inside = ((kana > 0) & share)[sentence] & ~stop
     if runs:
         run = np.cumsum(~letters)  # letters standing together share a number
-        inside |= np.isin(run, run[marked]) & letters
+        held = np.zeros(int(run[-1]) + 1, dtype=bool)
+        held[run[marked]] = True
+        inside |= held[run] & letters
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.view(np.int8), [0]))))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
@@ -158,11 +160,14 @@ def foreign_runs(text: str, runs: bool = False) -> list[tuple[int, int]]:
 def native_text(text: str) -> str:
     """`text` without what is written in Japanese or Korean (sentences, and clauses holding kana, hangul or a
     Japanese-only kanji): what script detection reads."""
-    runs = foreign_runs(text, runs=True)
-    if not runs:
+    return _without(text, foreign_runs(text, runs=True))
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
         return text
     parts, at = [], 0
-    for s, e in runs:
+    for s, e in spans:
         parts.append(text[at:s])
         at = e
     parts.append(text[at:])
@@ -281,8 +286,9 @@ def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> S
     """
     points = codepoints(text)
     cls = _lookup()[points]
-    if (cls >= FOREIGN).any() and _foreign_sentences(points, cls, True):  # Japanese and Korean sentences are left
-        text = native_text(text)  # out: their kanji are not slips
+    spans = _foreign_sentences(points, cls, True) if (cls >= FOREIGN).any() else []
+    if spans:  # Japanese and Korean are left out: their kanji are not slips
+        text = _without(text, spans)
         points = codepoints(text)
         cls = _lookup()[points]
     counts = np.bincount(cls, minlength=5)
