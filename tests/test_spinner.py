@@ -300,8 +300,9 @@ def test_the_t2s_supplement_restores_what_opencc_leaves():
 
 
 def test_japanese_names_without_a_japanese_sentence_are_no_slips():
-    # 学 and 国 are simplified characters, but written beside 稲 or kana they are Japanese names
-    text = ("他畢業於早稲田大学，曾在広島県立図書館工作。後來她在沢尻エリカ的会社擔任經理。"
+    # 学 and 会 are simplified characters, but written beside kana, or beside 稲 in a sentence with kana, they are
+    # Japanese names
+    text = ("他畢業於早稲田大学，曾在「みどり」書店工作。後來她在沢尻エリカ的会社擔任經理。"
             "這是兩國文化交流的成果，觀眾反應熱烈。")
     assert detect(text).script == "traditional"
     assert repair(text).text == text

@@ -84,7 +84,7 @@ def japanese_only() -> str:
 @lru_cache(maxsize=1)
 def _foreign_re() -> re.Pattern[str]:
     ranges = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOREIGN_RANGES)
-    return re.compile(f"[{ranges}{japanese_only()}]")
+    return re.compile(f"[{ranges}]")
 
 
 @lru_cache(maxsize=1)
@@ -116,21 +116,26 @@ FOREIGN_SHARE = 0.3  # kana or hangul among a sentence's letters that make it Ja
 
 
 def _foreign_sentences(points: np.ndarray, cls: np.ndarray, runs: bool = False) -> list[tuple[int, int]]:
-    """[start, end) spans written in Japanese or Korean: the sentences whose kana, hangul and Japanese-only kanji
-    are at least FOREIGN_SHARE of their letters (a Chinese sentence that quotes a reading, 胴丸（日语：どうまる）,
-    is Chinese), and with `runs`, inside Chinese sentences, the runs of letters that hold one of them (a name:
-    沢尻エリカ, 早稲田大学; Chinese has no spaces, so a run is a clause). Stops are not part of a span."""
-    marked = cls >= FOREIGN
-    if not marked.any():
+    """[start, end) spans written in Japanese or Korean: the sentences whose kana and hangul, with the
+    Japanese-only kanji of a sentence that holds kana, are at least FOREIGN_SHARE of their letters (a Chinese
+    sentence that quotes a reading, 胴丸（日语：どうまる）, is Chinese), and with `runs`, inside Chinese sentences,
+    the runs of letters that hold one of them (a name: 沢尻エリカ, 早稲田大学 beside kana; Chinese has no spaces,
+    so a run is a clause). A Japanese-only kanji alone marks nothing: mojibake makes them too (币粋€).
+    Stops are not part of a span."""
+    kana = cls == FOREIGN
+    if not kana.any():
         return []
     stop = cls == STOP
     sentence = np.cumsum(stop)
     n = int(sentence[-1]) + 1
+    with_kana = np.zeros(n, dtype=bool)
+    with_kana[sentence[kana]] = True
+    marked = kana | ((cls == JAPANESE) & with_kana[sentence])
     han = ((points >= 0x3400) & (points < 0xA000)) | ((points >= 0xF900) & (points < 0xFB00)) | (points >= 0x20000)
     letters = han | marked
-    kana = np.bincount(sentence[marked], minlength=n)
-    share = kana >= FOREIGN_SHARE * np.bincount(sentence[letters], minlength=n)
-    inside = ((kana > 0) & share)[sentence] & ~stop
+    foreign = np.bincount(sentence[marked], minlength=n)
+    share = foreign >= FOREIGN_SHARE * np.bincount(sentence[letters], minlength=n)
+    inside = (with_kana & share)[sentence] & ~stop
     if runs:
         run = np.cumsum(~letters)  # letters standing together share a number
         held = np.zeros(int(run[-1]) + 1, dtype=bool)
@@ -286,7 +291,7 @@ def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> S
     """
     points = codepoints(text)
     cls = _lookup()[points]
-    spans = _foreign_sentences(points, cls, True) if (cls >= FOREIGN).any() else []
+    spans = _foreign_sentences(points, cls, True) if (cls == FOREIGN).any() else []
     if spans:  # Japanese and Korean are left out: their kanji are not slips
         text = _without(text, spans)
         points = codepoints(text)
@@ -307,7 +312,7 @@ def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
     cls = _lookup()[points]  # the NUL after the last text has class 0
     simp = per_text(np.add, cls == SIMP, starts, lengths)
     trad = per_text(np.add, cls == TRAD, starts, lengths)
-    foreign = per_text(np.add, cls >= FOREIGN, starts, lengths)
+    foreign = per_text(np.add, cls == FOREIGN, starts, lengths)
     return [detect(t, a) if f else _decide(t, s, r, a, True)
             for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
 
