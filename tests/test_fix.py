@@ -17,6 +17,8 @@ PIECES = st.sampled_from([
     "经济", "發展", "經(jīng)", "濟(jì)", "我們", "?", "??偨Y(jié)", "浣犲ソ", "锟斤拷", "(二)", "党委(党组)",
     "，", "。",
     "\n", " ", "abc", "2020年", "臺灣", "隨著", "著名", "e\u0301", "ä½\xa0", "(tái)", "吗?", "\u3000",
+    # issue 22: doubled and neighbouring glosses, Japanese and Korean, genuine marks, the t2s supplement
+    "記(jì)(jì)", "魅（wei）", "力（li）", "こちらのページは繁体字版です。", "서울特別市는", "之後", "軟體", "陜西",
 ])
 TEXTS = st.lists(PIECES, max_size=25).map("".join)
 
