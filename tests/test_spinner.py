@@ -264,7 +264,7 @@ def test_genuine_pages_carrying_japanese_and_korean_are_never_converted(shared):
 
 
 SPUN_LINES = ["我們要推動經(jīng)濟發(fā)展，實現(xiàn)鄉(xiāng)村振興。",
-              "隨著改(gǎi)革的深入，全縣共有1200名幹部參加培訓。"]
+              "隨著改(gǎi)革的深入，全縣共有1200名干部參加培訓。"]  # 干: a character converter leaves it
 TAIWAN_LINE = "台灣的軟體產業在過去十年中快速成長，之後更於全球市場站穩腳步。"
 
 
@@ -278,6 +278,14 @@ def test_a_genuine_line_beside_spun_lines_is_kept():
     # without genuine marks a line of a spun page goes with its page (the prior)
     out = repair(SPUN_LINES[0] + "\n台灣的產業快速成長。")
     assert out.text == "我们要推动经济发展，实现乡村振兴。\n台湾的产业快速成长。"
+
+
+def test_genuine_marks_tell_nothing_where_the_spinner_writes_them():
+    # a phrase-aware spinner writes 後 and 於 in its annotated lines too: a line with them goes with its page
+    spun = "之後我們要推動經(jīng)濟發(fā)展，於是實現鄉村振興。"
+    out = repair(f"{spun}\n{TAIWAN_LINE}")
+    assert out.text.split("\n") == ["之后我们要推动经济发展，于是实现乡村振兴。",
+                                    "台湾的软体产业在过去十年中快速成长，之后更于全球市场站稳脚步。"]
 
 
 def test_a_spun_paragraph_in_a_simplified_page_is_restored():

@@ -511,8 +511,9 @@ def genuine(text: str) -> bool:
 
 def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, str]] | None:
     """Each line's script where a document mixes spun and genuine paragraphs, the document's verdict as the prior:
-    on a spun page a line is kept as genuine when it shows genuine writing and no annotation (`genuine`); on a page
-    that is not spun, a line is restored when it is spun by its own evidence (annotations, mixed sentences).
+    on a spun page a line is kept as genuine when it shows genuine writing and no annotation (`genuine`), unless
+    the page's annotated lines show the same marks (then the spinner writes them); on a page that is not spun, a
+    line is restored when it is spun by its own evidence (annotations, mixed sentences).
     None when every line takes the document's verdict.
     """
     text = doc.text
@@ -522,13 +523,19 @@ def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, s
     if info.script == "spun" and not _has_genuine_mark(text):  # the common case: a spun page through and through
         return None
     marks = annotation_points(doc)
-    out, start, k, changed = [], 0, 0, False
+    lines, start, k = [], 0, 0
     for line in text.split("\n"):
         end = start + len(line)
         n = 0
         while k < len(marks) and marks[k] <= end:
             n += marks[k] >= start
             k += 1
+        lines.append((start, end, line, n))
+        start = end + 1
+    if info.script == "spun" and any(n and _has_genuine_mark(line) for _, _, line, n in lines):
+        return None  # the spinner itself writes the marks (a phrase-aware converter): they tell nothing here
+    out, changed = [], False
+    for start, end, line, n in lines:
         label = info.script
         if info.script == "spun":
             if n == 0 and genuine(line):
@@ -539,7 +546,6 @@ def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, s
                 label = "spun"
         changed |= label != info.script
         out.append((start, end, label))
-        start = end + 1
     return out if changed else None
 
 
