@@ -163,29 +163,33 @@ class Pinyin(Step):
         glosses = orphans = 0
         doubled = counted = False
         last_end, last_char, last_verdict = -2, "", _KEEP
+        add = spans.append
         for m in _WITH_PREVIOUS.finditer(text):  # one scan; the spans are removed in one pass
-            start, prev = m.start(), m.group(1)
+            start, end = m.span()
+            prev, reading = m.groups()
             if start == last_end and prev in ")）":  # 記(jì)(jì): the reading again, of the same character
                 prev = last_char
-            key = prev + m.group(2)  # the character before and the reading: 經jīng
+            key = prev + reading  # the character before and the reading: 經jīng
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = verdicts[key] = _verdict(prev, m.group(2))
-            if verdict == _KEEP:
-                continue  # 党委(党组), (二), a reading after a comma: not a gloss at all
-            if verdict == _ORPHAN:
-                orphans += 1
-                continue
-            if start - last_end > 1:  # not on the next character: a new gloss
-                counted = False
-            elif start == last_end and verdict == last_verdict == _REMOVE:
-                doubled = True
+                verdict = verdicts[key] = _verdict(prev, reading)
             if verdict == _REMOVE:
-                spans.append((start, m.end(), ""))
-                if not counted:
+                add((start, end, ""))
+                if start - last_end > 1:  # not on the next character: a new gloss
                     glosses += 1
                     counted = True
-            last_end, last_char, last_verdict = m.end(), prev, verdict
+                else:
+                    if not counted:
+                        glosses += 1
+                        counted = True
+                    doubled |= start == last_end and last_verdict == _REMOVE
+            elif verdict == _WRONG:
+                if start - last_end > 1:
+                    counted = False
+            else:
+                orphans += verdict == _ORPHAN  # _KEEP: 党委(党组), (二), a reading after a comma: no gloss
+                continue
+            last_end, last_char, last_verdict = end, prev, verdict
         if not spans:
             if orphans:
                 doc.tag("pinyin_orphans", orphans)
