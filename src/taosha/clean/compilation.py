@@ -43,6 +43,7 @@ CLOSING = re.compile(
 
 # a numbered heading holds one of the first three (HEADING), a salutation one of the others (SALUTATION)
 _NEEDED = ("篇", "范文", "精选", "同志们", "尊敬的", "各位")
+_NEEDED_ANY_SCRIPT = (*_NEEDED, "範文", "精選", "同志們")  # tested on the text itself, before folding it
 
 
 def cn_to_int(s: str) -> int | None:
@@ -92,9 +93,9 @@ class Compilation(Step):
     def process(self, doc: Document) -> Document | list[Document]:
         # the cues are written in simplified: they are matched on the text folded to simplified, character for
         # character (offsets hold), so a traditional page splits as its simplified form does
-        view = fold(doc.text)
-        if not any(word in view for word in _NEEDED):
+        if not any(word in doc.text for word in _NEEDED_ANY_SCRIPT):
             return doc  # no numbered heading and no salutation: nothing to split at
+        view = fold(doc.text)
         lines = view.split("\n")
         numbered = [(k, _heading_number(line)) for k, line in enumerate(lines)]
         numbered = [(k, n) for k, n in numbered if n is not None]

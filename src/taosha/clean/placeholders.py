@@ -89,7 +89,10 @@ class Placeholders(Step):
         fold_table()
 
     def process(self, doc: Document) -> Document:
-        found = find_placeholders(fold(doc.text))  # x轴 and 軸 alike: the exceptions are written in simplified
+        text = doc.text
+        if "--" in text or any(c in text for c in _BLANK_CHARS):  # x轴 and 軸 alike: the exceptions are simplified
+            text = fold(text)
+        found = find_placeholders(text)
         density = 1000.0 * len(found) / max(1, len(doc.text))
         doc.tag("placeholders", len(found))
         doc.tag("placeholder_density", round(density, 3))
