@@ -202,6 +202,11 @@ def main() -> int:
         g = genuine_traditional(steps, texts)
         print(f"genuine traditional ({label}, {g['documents']} docs) under keep: converted "
               f"{g['converted_under_keep']} (target 0), detected spun {g['detected_spun']}")
+    from taosha.fix import fix_text
+
+    changed = sum(1 for t in mixed if fix_text(t) != t)
+    print(f"  the same {len(mixed)} pages through taosha.fix_text (mojibake repair included): changed {changed} "
+          f"(target 0)")
     s = seed_dev(steps)
     print(f"seed-dev page: CER on lines without mojibake {s['lines_without_mojibake_cer']:.4%} (<= 0.2%), "
           f"traditional left {s['traditional_left']} (0), 著/着 errors {s['zhe_errors_on_clean_lines']} (<= 5), "
