@@ -36,10 +36,13 @@ _NOT_FOREIGN = "・ー゠"  # the middle dot and the long vowel mark stand in Ch
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[str, str]:
-    """(simplified-only, traditional-only) characters, from data/script_chars.txt (see its header)."""
+    """(simplified-only, traditional-only) characters, from data/script_chars.txt (see its header), and the
+    supplement's traditional characters (data/t2s_supplement.txt)."""
     text = (resources.files("taosha") / "data" / "script_chars.txt").read_text(encoding="utf-8")
     sets = dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    return sets["simplified_only"], sets["traditional_only"]
+    trad = sets["traditional_only"]
+    # the characters OpenCC's t2s leaves (陜) are traditional too: every reader of the tables sees them so
+    return sets["simplified_only"], trad + "".join(chr(c) for c in sorted(supplement()) if chr(c) not in trad)
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +97,6 @@ def _lookup() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=np.uint8)
     lut[[ord(c) for c in simp]] = SIMP
     lut[[ord(c) for c in trad]] = TRAD
-    lut[list(supplement())] = TRAD
     for lo, hi in _FOREIGN_RANGES:
         lut[lo : hi + 1] = FOREIGN
     lut[[ord(c) for c in _NOT_FOREIGN]] = 0
