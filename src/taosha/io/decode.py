@@ -123,3 +123,66 @@ def _detect(data: bytes) -> str | None:
     if best is None:
         return None
     return canonical(best.encoding)
+
+
+# A JSON string literal in raw bytes. In GBK and Big5 a two-byte character's second byte is never `"` (< 0x40),
+# so literals are found in bytes of any charset taosha reads; a trail byte 0x5C (`\\`, Big5's 許) before a
+# closing quote is the one shape this cannot tell apart, and such a line fails to parse (quarantined).
+_LITERAL = re.compile(rb'"((?:[^"\\]|\\.)*)"', re.S)
+_DECLARED = re.compile(rb'"(?:charset|encoding)"\s*:\s*"([A-Za-z0-9_.:-]{2,40})"')
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def decode_json_line(line: bytes, policy: str = "quarantine") -> tuple[bytes, Decoded]:
+    """A JSONL line that is not UTF-8, as UTF-8: every string literal (keys, nested metadata, the text)
+    decoded from its raw bytes, never through a Latin-1 reading (a `\\u` escape stays an escape).
+
+    The literals that are not UTF-8 are decoded together with the record's declared (`charset`/`encoding`
+    field) or detected charset; when they do not all decode so, each is decoded on its own (a record whose
+    fields were written in different charsets). Literals that are UTF-8 stay UTF-8. Returns the UTF-8 line
+    and how its non-UTF-8 part was decoded; raises `UndecodableError` (policy `quarantine`) when a literal
+    decodes with nothing.
+
+    >>> raw = b'{"text":"' + "中文".encode("gbk") + b'","metadata":{"' + "标题".encode("gbk") + b'":"caf\\\\u00e9"}}'
+    >>> import json; json.loads(decode_json_line(raw)[0])["metadata"]
+    {'标题': 'café'}
+    """
+    spans = [m.span(1) for m in _LITERAL.finditer(line)]
+    todo = []
+    for s, e in spans:
+        raw = line[s:e]
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            todo.append((s, e))
+    m = _DECLARED.search(line)
+    declared = m.group(1).decode("ascii") if m else None
+    joined = b"\n".join(line[s:e] for s, e in todo)
+    decoded: dict[tuple[int, int], str] = {}
+    try:
+        whole = decode_bytes(joined, declared, "quarantine", bom=False)
+        for (s, e), text in zip(todo, whole.text.split("\n"), strict=True):
+            decoded[(s, e)] = text
+        summary = whole
+    except (UndecodableError, ValueError):
+        # field by field: each literal with its own charset (or escaped, or the record quarantined)
+        encodings, bad = [], 0
+        for s, e in todo:
+            d = decode_bytes(line[s:e], declared, policy, bom=False)
+            if d.how == "escaped":
+                d = Decoded(line[s:e].decode(d.encoding, "surrogateescape"), d.encoding, d.how, d.undecodable)
+            decoded[(s, e)] = d.text
+            encodings.append(d.encoding)
+            bad += d.undecodable
+        summary = Decoded("", "+".join(dict.fromkeys(encodings)), "fields", bad)
+    out, at = [], 0
+    for s, e in todo:
+        text = decoded[(s, e)]
+        if summary.undecodable:  # an escaped byte is the text `\xNN`: a JSON `\\` then `xNN`
+            text = _ESCAPED.sub(lambda c: f"\\\\x{ord(c.group()) - 0xDC00:02x}", text)
+        out += [line[at:s], text.encode("utf-8", "surrogatepass")]
+        at = e
+    out.append(line[at:])
+    return b"".join(out), summary

@@ -15,7 +15,11 @@ import bz2
 import glob
 import gzip
 import io
+import json
 import os
+import re
+import stat
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +31,7 @@ import zstandard
 from taosha.config import InputConfig
 from taosha.document import Document
 from taosha.errors import InputError
-from taosha.io.decode import Decoded, UndecodableError, decode_bytes
+from taosha.io.decode import Decoded, UndecodableError, decode_bytes, decode_json_line
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
@@ -354,22 +358,62 @@ def _drain(head: bytes, stream: IO[bytes]) -> tuple[bytes, int]:
     return head[:RAW_HEAD], size
 
 
-def _load_non_utf8(line: bytes, text_field: str, policy: str) -> tuple[object, Decoded]:
-    """A JSONL line that is not UTF-8: JSON's structure is ASCII, so the line parses read as latin-1; the
-    text's own bytes are then decoded with the record's declared charset, or a detected one."""
-    obj = orjson.loads(line.decode("latin-1"))
-    if obj.__class__ is not dict:
-        return obj, Decoded("", "latin-1", "declared")
-    declared = obj.get("charset") or obj.get("encoding")
-    decoded = Decoded("", "utf-8", "utf-8")
-    for key, value in obj.items():
-        if isinstance(value, str) and not value.isascii():
-            raw = value.encode("latin-1")
-            d = decode_bytes(raw, declared if isinstance(declared, str) else None, policy, bom=False)
-            obj[key] = d.text
-            if key == text_field:
-                decoded = d
-    return obj, decoded
+def _load_non_utf8(line: bytes, policy: str) -> tuple[object, Decoded]:
+    """A JSONL line that is not UTF-8: every string in it (keys and nested metadata too) decoded from its own
+    bytes with the record's charset, field by field when its fields need different ones (`decode_json_line`)."""
+    utf8, decoded = decode_json_line(line, policy)
+    return _loads_exact(utf8), decoded
+
+
+# JSON nesting deeper than the writer can serialise (orjson's limit is 254 levels): such a record is quarantined
+MAX_DEPTH = 200
+_BIG_INT = re.compile(rb"[:\[,]\s*-?\d{20}")  # an integer beyond 64 bits: orjson would read it as a float
+
+
+def _loads_exact(line: bytes) -> Any:
+    """orjson.loads, but integers beyond 64 bits are kept exactly (the stdlib parser reads them as int)."""
+    obj = orjson.loads(line)
+    if _BIG_INT.search(line):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            pass
+    return obj
+
+
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of a parsed JSON value, counted up to `limit` + 1 (iterative: no recursion limit)."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        value, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if deepest > limit:
+                return deepest
+        if value.__class__ is dict:
+            stack.extend((v, d + 1) for v in value.values() if v.__class__ in (dict, list))
+        elif value.__class__ is list:
+            stack.extend((v, d + 1) for v in value if v.__class__ in (dict, list))
+    return deepest
+
+
+def _metadata(obj: dict[str, Any], meta: Any) -> dict[str, Any]:
+    """The record's metadata: its own `metadata` object plus the other top-level fields. On a key in both,
+    the input's `metadata` wins and the top-level value is kept under `metadata["_top_level"][key]` (under
+    `__top_level`, with one more underscore, should the input's metadata use that key itself)."""
+    if meta.__class__ is not dict:
+        obj["metadata"] = meta
+        return obj
+    clash = [k for k in obj if k in meta]
+    if clash:
+        kept = {k: obj.pop(k) for k in clash}
+        key = "_top_level"
+        while key in meta or key in obj:
+            key = "_" + key
+        meta[key] = kept
+    meta.update(obj)
+    return meta
 
 
 def _read_jsonl(
@@ -389,7 +433,7 @@ def _read_jsonl(
         if pos > 0:
             stream.seek(pos - 1)
             pos += len(stream.readline()) - 1  # the line holding byte pos-1 belongs to the previous unit
-        loads = orjson.loads
+        loads, big_int = orjson.loads, _BIG_INT.search
         readline, cap = stream.readline, limit + 1
         last_tell = tell()
         count = 0
@@ -430,6 +474,8 @@ def _read_jsonl(
             decoded = None
             try:
                 obj = loads(line)
+                if big_int(line):
+                    obj = _loads_exact(line)
             except orjson.JSONDecodeError as exc:
                 if line[0] in _BLANK and not line.strip():  # a blank line holds no record (not an error)
                     if counters is not None:
@@ -437,12 +483,16 @@ def _read_jsonl(
                     continue
                 msg = str(exc)
                 if "UTF-8" not in msg and "utf-8" not in msg:
-                    yield Quarantine(source, "invalid_json", msg, line, len(line))
+                    yield Quarantine(source, "too_deeply_nested" if "depth" in msg else "invalid_json", msg, line,
+                                     len(line))
                     continue
                 try:
-                    obj, decoded = _load_non_utf8(line, text_field, cfg.undecodable)
+                    obj, decoded = _load_non_utf8(line, cfg.undecodable)
                 except (orjson.JSONDecodeError, UndecodableError) as exc2:
                     yield Quarantine(source, "undecodable", f"{msg}; {exc2}", line, len(line))
+                    continue
+                except Exception as exc2:  # noqa: BLE001 (any record-level failure is the record's, not the run's)
+                    yield Quarantine(source, "reader_error", f"{msg}; {type(exc2).__name__}: {exc2}", line, len(line))
                     continue
             if obj.__class__ is not dict:
                 what = f"a JSON {type(obj).__name__}, not an object"
@@ -453,16 +503,17 @@ def _read_jsonl(
                 code = "missing_text_field" if text is None else "text_not_string"
                 yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
                 continue
+            if (line.count(b"{") + line.count(b"[") > MAX_DEPTH
+                    and _depth(obj, MAX_DEPTH) > MAX_DEPTH):  # the writer could not serialise it
+                yield Quarantine(source, "too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels", line,
+                                 len(line))
+                continue
             doc_id = obj.pop(id_field, None)
             if doc_id.__class__ is not str:
                 doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
             meta = obj.pop("metadata", None)
             if meta is not None:
-                if meta.__class__ is dict:
-                    meta.update(obj)  # datatrove-style records: metadata plus any other top-level fields
-                    obj = meta
-                else:
-                    obj["metadata"] = meta
+                obj = _metadata(obj, meta)
             if decoded is None:
                 if not records:
                     yield Document(doc_id, text, obj, source)

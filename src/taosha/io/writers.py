@@ -9,6 +9,7 @@ else it left behind is rewritten on the next run, so a killed run resumes to ide
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,6 +72,23 @@ class PendingCommit:
         atomic_write(Path(self.marker_path), orjson.dumps(self.marker, option=orjson.OPT_SORT_KEYS))
 
 
+class UnwritableRecord(ValueError):
+    """A record that no JSON writer can serialise; the runner quarantines its document."""
+
+
+def dump_record(record: dict[str, Any]) -> bytes:
+    """One output line. orjson first (fast); what it refuses (an integer beyond 64 bits) goes through the
+    stdlib writer in the same compact form; what neither writes raises `UnwritableRecord`."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+        try:
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            return text.encode("utf-8") + b"\n"
+        except (TypeError, ValueError, RecursionError) as exc2:
+            raise UnwritableRecord(f"{exc}; {type(exc2).__name__}: {exc2}") from None
+
+
 class _Sink:
     __slots__ = ("fh", "final", "pending", "tmp", "writer", "written")
 
@@ -107,7 +125,7 @@ class ShardWriter:
 
     def write(self, sink: str, record: dict[str, Any]) -> None:
         s = self.sink(sink)
-        s.pending.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        s.pending.append(dump_record(record))
         if len(s.pending) >= BATCH:
             s.flush()
 
@@ -155,4 +173,10 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
         reader = zstandard.ZstdDecompressor().stream_reader(fh)
         for line in io.BufferedReader(reader, 1 << 17):
             if line.strip():
-                yield orjson.loads(line)
+                yield _loads(line)
+
+
+def _loads(line: bytes) -> Any:
+    from taosha.io.readers import _loads_exact  # integers beyond 64 bits read back exactly
+
+    return _loads_exact(line)

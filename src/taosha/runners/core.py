@@ -34,14 +34,16 @@ import orjson
 from taosha.config import PipelineConfig
 from taosha.document import Document
 from taosha.errors import OutputError
-from taosha.io.readers import Quarantine, Unit, discover, plan_units, read_unit
+from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover, plan_units, read_unit
 from taosha.io.writers import (
     BATCH,
     DONE,
     SINKS,
     PendingCommit,
     ShardWriter,
+    UnwritableRecord,
     atomic_write,
+    dump_record,
     is_done,
     prepare_out,
     read_marker,
@@ -203,9 +205,19 @@ def process_unit(
                     write("quarantine", recs.to_record())  # type: ignore[union-attr]
                     continue
                 records += len(recs)
+                try:
+                    lines = list(map(dump_line, recs))
+                except TypeError:  # one record orjson cannot write: record by record, the slow way
+                    lines = []
+                    for rec in recs:
+                        try:
+                            lines.append(dump_record(rec))
+                        except UnwritableRecord as exc:
+                            _quarantine_unwritable(writer, counters, rec, exc)
+                            recs = [r for r in recs if r is not rec]
                 kept += len(recs)
                 chars_kept += sum(map(len, map(text_of, recs)))
-                kept_pending.extend(map(dump_line, recs))
+                kept_pending.extend(lines)
                 if len(kept_pending) >= BATCH:
                     flush_kept()
             chars_in = chars_kept
@@ -216,16 +228,28 @@ def process_unit(
                     counters.record_quarantine(doc.error)  # type: ignore[union-attr]
                     write("quarantine", doc.to_record())
                 elif doc.dropped is None:
+                    try:
+                        line = dumps(doc.to_record(), option=newline)  # the hot path: no lookups
+                    except TypeError:
+                        try:
+                            line = dump_record(doc.to_record())
+                        except UnwritableRecord as exc:
+                            _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                            continue
                     if doc.edits:
                         counters.record_edits(doc)
                     kept += 1
                     chars_kept += len(doc.text)
-                    kept_pending.append(dumps(doc.to_record(), option=newline))  # the hot path: no lookups
+                    kept_pending.append(line)
                     if len(kept_pending) >= BATCH:
                         flush_kept()
                 else:
+                    try:
+                        write("dropped", doc.to_record())
+                    except UnwritableRecord as exc:
+                        _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                        continue
                     counters.record_out(doc)
-                    write("dropped", doc.to_record())
         counters.update({"records_in": records, "chars_in": chars_in, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
     except BaseException:
@@ -234,6 +258,14 @@ def process_unit(
     if progress is not None:
         progress(counters["records_in"] - reported_docs, max(0, counters["bytes_in"] - reported_bytes))  # all in
     return dict(counters), pending
+
+
+def _quarantine_unwritable(writer: ShardWriter, counters: Counters, record: dict[str, Any], exc: Exception) -> None:
+    """A document whose record no JSON writer can serialise: quarantined with what it held, as text."""
+    raw = repr(record).encode("utf-8", "backslashreplace")
+    q = Quarantine(record.get("source") or {}, "unwritable", str(exc)[:2000], raw[:RAW_HEAD], len(raw))
+    counters.record_quarantine(q.error)
+    writer.write("quarantine", q.to_record())
 
 
 def _process_staged(
@@ -249,8 +281,12 @@ def _process_staged(
                 counters.record_quarantine(doc.error)
                 writer.write("quarantine", doc.to_record())
                 continue
+            try:
+                writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
+            except UnwritableRecord as exc:
+                _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                continue
             counters.record_out(doc)
-            writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
     except BaseException:
         writer.abort()

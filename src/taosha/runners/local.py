@@ -1,15 +1,32 @@
-"""The embedded default: units run in worker processes on this machine (or in-process with 1 worker)."""
+"""The embedded default: units run in worker processes on this machine (or in-process with 1 worker).
+
+Each worker has its own pipe, and the driver hands it one unit at a time, so the driver always knows which
+unit a worker holds. A worker that dies (the out-of-memory killer's SIGKILL, a crash in native code) is
+noticed at once through its process sentinel: its unit is given to a fresh worker once more, and when that
+one dies too the run stops with the unit named (`WorkerDiedError`). Finished units are committed as they
+arrive, so running the same command again resumes after either.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import queue
+import signal
+import traceback
+from collections import deque
 from collections.abc import Callable
+from multiprocessing.connection import wait
 from typing import Any
 
+from taosha.errors import TaoshaError
 from taosha.io.readers import Unit
 from taosha.runners.core import Progress
+
+ATTEMPTS = 2  # a unit whose worker dies is run once more, then the run fails with the unit named
+
+
+class WorkerDiedError(TaoshaError):
+    """A worker process died (killed, or crashed in native code) while it held a unit, on every attempt."""
 
 
 def default_workers() -> int:
@@ -33,66 +50,147 @@ class LocalRunner:
         on_result: Callable[[int, Any], None] | None = None,
     ) -> list[Any]:
         workers = min(self.workers, len(units))
+        results: list[Any] = [None] * len(units)
+
+        def deliver(i: int, result: Any) -> None:
+            if on_result is not None:
+                on_result(i, result)  # handed over, not kept: results can be large (two-pass states)
+            else:
+                results[i] = result
+
         if workers <= 1:
-            results = []
             for i, u in enumerate(units):
-                result = fn(u, progress)
-                if on_result is not None:
-                    on_result(i, result)  # handed over, not kept: results can be large (two-pass states)
-                else:
-                    results.append(result)
+                deliver(i, fn(u, progress))
             return results
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
             fn.ready()  # load tables and models once, before forking: the workers share the pages
-        updates = ctx.Queue() if progress is not None else None
-        finished: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
-        results: list[Any] = [None] * len(units)
-        with ctx.Pool(workers, initializer=_init, initargs=(fn, updates)) as pool:
-            for i, u in enumerate(units):
-                pool.apply_async(_work, (u,), callback=lambda r, i=i: finished.put((i, r, None)),
-                                 error_callback=lambda e, i=i: finished.put((i, None, e)))
-            for _ in units:
-                while True:
+        pool = [_Worker(ctx, fn, progress is not None) for _ in range(workers)]
+        todo = deque(range(len(units)))
+        attempts = [0] * len(units)
+        left = len(units)
+        try:
+            while left:
+                for w in pool:
+                    if w.unit is None and todo:
+                        i = todo.popleft()
+                        attempts[i] += 1
+                        w.give(i, units[i])
+                busy = [w for w in pool if w.unit is not None]
+                wait([c for w in busy for c in (w.conn, w.proc.sentinel)])
+                for k, w in enumerate(pool):
+                    if w.unit is None:
+                        continue
+                    i = w.unit
                     try:
-                        i, result, error = finished.get(timeout=0.05)
-                        break
-                    except queue.Empty:
-                        _drain(updates, progress)
-                if error is not None:  # surface a worker's error at once, not after the others finish
-                    raise error
-                if on_result is not None:
-                    on_result(i, result)  # handed over, not kept: results can be large (two-pass states)
-                else:
-                    results[i] = result
-                _drain(updates, progress)
+                        for kind, value in w.messages():
+                            if kind == "progress":
+                                if progress is not None:
+                                    progress(*value)
+                            elif kind == "error":  # surface a worker's error at once, not after the others
+                                raise value
+                            else:
+                                w.unit = None
+                                left -= 1
+                                deliver(i, value)
+                                break
+                    except _Died:
+                        pass
+                    if w.unit is not None and not w.proc.is_alive():
+                        w.close()
+                        pool[k] = _Worker(ctx, fn, progress is not None)
+                        if attempts[i] >= ATTEMPTS:
+                            raise WorkerDiedError(
+                                f"{_describe(units[i], i)}: its worker process died on each of {attempts[i]} "
+                                f"attempts ({_exit_reason(w.proc.exitcode)}; the out-of-memory killer does "
+                                "this). Finished units are kept: run the same command again to resume, after "
+                                "freeing memory or with fewer --workers."
+                            )
+                        todo.appendleft(i)
+        finally:
+            for w in pool:
+                w.close()
         return results
 
 
-_FN: Callable[..., Any] | None = None
-_UPDATES: Any = None
+def _describe(unit: Any, i: int) -> str:
+    if isinstance(unit, Unit):
+        where = f" bytes {unit.start}-{unit.end if unit.end >= 0 else 'end'}" if unit.start or unit.end >= 0 else ""
+        return f"unit {unit.name} ({unit.path}{where})"
+    return f"task {i} of a two-pass step"
 
 
-def _init(fn: Callable[..., Any], updates: Any) -> None:
-    global _FN, _UPDATES
-    _FN, _UPDATES = fn, updates
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
-def _report(docs: int, nbytes: int) -> None:
-    _UPDATES.put((docs, nbytes))
+class _Died(Exception):
+    pass
 
 
-def _work(unit: Unit) -> Any:
-    assert _FN is not None
-    return _FN(unit, _report if _UPDATES is not None else None)
+class _Worker:
+    """One worker process and its pipe; `unit` is the index it holds (None: idle)."""
 
+    def __init__(self, ctx: Any, fn: Callable[..., Any], report: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, fn, report), daemon=True)
+        self.proc.start()
+        child.close()
+        self.unit: int | None = None
 
-def _drain(updates: Any, progress: Progress | None) -> None:
-    if updates is None or progress is None:
-        return
-    try:
+    def give(self, i: int, unit: Any) -> None:
+        self.unit = i
+        try:
+            self.conn.send(unit)
+        except OSError:  # it died while idle: the sentinel says so, and the unit goes to a fresh worker
+            pass
+
+    def messages(self) -> Any:
         while True:
-            progress(*updates.get_nowait())
-    except queue.Empty:
-        pass
+            try:
+                if not self.conn.poll():
+                    return
+                yield self.conn.recv()
+            except (EOFError, OSError):  # died, perhaps in the middle of a message
+                raise _Died from None
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(timeout=1)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def _serve(conn: Any, fn: Callable[..., Any], report: bool) -> None:
+    def progress(docs: int, nbytes: int) -> None:
+        conn.send(("progress", (docs, nbytes)))
+
+    while True:
+        try:
+            unit = conn.recv()
+        except (EOFError, OSError):
+            return
+        if unit is None:
+            return
+        try:
+            result = fn(unit, progress if report else None)
+        except BaseException as exc:  # noqa: BLE001 (sent to the driver, which raises it)
+            try:
+                conn.send(("error", exc))
+            except Exception:  # an exception that does not pickle: its traceback as text
+                conn.send(("error", RuntimeError("".join(traceback.format_exception(exc)))))
+            if not isinstance(exc, Exception):
+                return
+            continue
+        conn.send(("done", result))
