@@ -84,3 +84,30 @@ class CrashOn(Step):
             doc.replace(0, 0, "!", self.name, "before_crash")
             raise RuntimeError("simulated bug")
         return doc
+
+
+@register("test.kill")
+@dataclass(frozen=True)
+class Kill(Step):
+    """SIGKILL the worker process on the document `doc_id`, as the out-of-memory killer would.
+
+    `once`: a file the step creates before dying, and finding it, lets the document pass (the retry lives).
+    `while_exists`: die only while this file exists (the test removes it to resume)."""
+
+    doc_id: str = ""
+    once: str = ""
+    while_exists: str = ""
+
+    def process(self, doc: Document) -> Document:
+        import os
+        import signal
+
+        if doc.id != self.doc_id or (self.while_exists and not os.path.exists(self.while_exists)):
+            return doc
+        if self.once:
+            try:
+                os.close(os.open(self.once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return doc
+        os.kill(os.getpid(), signal.SIGKILL)
+        return doc

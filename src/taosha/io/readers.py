@@ -97,15 +97,22 @@ def discover(inputs: list[str]) -> tuple[list[str], list[str]]:
     """Expand files, directories and globs into a sorted file list; also return skipped files.
 
     A file named directly must be of a known kind; inside a directory or a glob, other files are
-    skipped and reported, not read.
+    skipped and reported, not read. Symbolic links are followed, each real directory and file once (a
+    link to a parent folder is no loop); special files (FIFOs, devices, sockets) are never opened: they
+    are listed by `special_files`.
     """
+    files, skipped, _ = discover_all(inputs)
+    return files, skipped
+
+
+def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """`discover`, plus the special files skipped."""
     files: list[str] = []
     skipped: list[str] = []
+    special: list[str] = []
     for spec in inputs:
         if os.path.isdir(spec):
-            found = sorted(
-                os.path.join(root, f) for root, _, names in os.walk(spec, followlinks=True) for f in names
-            )
+            found = sorted(_walk(spec))
         elif any(c in spec for c in "*?["):
             found = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
             if not found:
@@ -116,18 +123,46 @@ def discover(inputs: list[str]) -> tuple[list[str], list[str]]:
                     f"{spec}: unknown file type; taosha reads .jsonl/.ndjson (one JSON object a line) and .txt "
                     "(a whole file is one document), optionally compressed as .gz, .zst or .bz2"
                 )
+            if not _regular(spec):
+                raise InputError(f"{spec}: not a regular file (a FIFO, device or socket); taosha reads files")
             found = [spec]
         else:
             raise InputError(f"{spec}: no such file or directory")
         for f in found:
-            (files if file_kind(f) else skipped).append(os.path.normpath(f))
-    seen = set()
-    unique = [f for f in files if not (f in seen or seen.add(f))]
+            if not file_kind(f):
+                skipped.append(os.path.normpath(f))
+            elif not _regular(f):
+                special.append(os.path.normpath(f))
+            else:
+                files.append(os.path.normpath(f))
+    seen: set[str] = set()
+    unique = [f for f in files if not ((real := os.path.realpath(f)) in seen or seen.add(real))]
     if not unique:
         raise InputError(
             f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, optionally .gz/.zst/.bz2)"
         )
-    return unique, skipped
+    return unique, skipped, special
+
+
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # unreadable: left to the reader, which quarantines it with the error
+
+
+def _walk(top: str) -> Iterator[str]:
+    """Every file under `top`, following links, each real directory entered once."""
+    visited: set[str] = set()
+    for root, dirs, names in os.walk(top, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs.sort()
+        for f in names:
+            yield os.path.join(root, f)
 
 
 MIN_CHUNK = 4 << 20
@@ -275,7 +310,70 @@ def open_binary(unit: Unit) -> tuple[IO[bytes], Callable[[], int]]:
     return stream, raw.tell
 
 
-DECOMPRESS_ERRORS = (EOFError, OSError, zstandard.ZstdError, ValueError)
+DECOMPRESS_ERRORS = (EOFError, OSError, zstandard.ZstdError, ValueError, zlib.error)
+
+
+def _decompressor(compression: str) -> Any:
+    if compression == "gz":
+        return zlib.decompressobj(31)  # checks each member's CRC-32 and length
+    if compression == "bz2":
+        return bz2.BZ2Decompressor()  # checks each block's CRC
+    return zstandard.ZstdDecompressor().decompressobj()  # checks the content checksum when the frame has one
+
+
+def find_damage(path: str, compression: str) -> tuple[int, str] | None:
+    """Where a compressed file's data first fails its check: (decompressed offset at which the damaged member
+    or frame starts, the error), or None when every complete member checks out (a truncated end is not
+    damage: what was read is checked as far as it goes, and the reader reports the truncation).
+
+    Decompressors emit a member's bytes before its checksum is read, and a damaged deflate stream goes on
+    emitting plausible bytes (copies of earlier records), so the file is checked before it is read, and
+    the reader stops where the damaged member starts (one more decompression of the file: cheap beside
+    the pipeline)."""
+    done = 0  # decompressed bytes of the members that checked out
+    member = 0  # decompressed bytes of the current member so far
+    d = _decompressor(compression)
+    between = False  # at a member boundary: zero padding may follow (gzip allows it)
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                while chunk:
+                    if between:
+                        chunk = chunk.lstrip(b"\0") if compression == "gz" else chunk
+                        if not chunk:
+                            break
+                        d, between = _decompressor(compression), False
+                    member += len(d.decompress(chunk))
+                    if not d.eof:
+                        break
+                    done, member, between = done + member, 0, True
+                    chunk = d.unused_data
+    except (zlib.error, OSError, EOFError, ValueError, zstandard.ZstdError) as exc:
+        return done, f"{type(exc).__name__}: {exc}"
+    return None
+
+
+class _Bounded(io.RawIOBase):
+    """The first `limit` bytes of a stream: what precedes a damaged member."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream, self._left = stream, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._left <= 0:
+            return 0
+        view = memoryview(b)[: min(len(b), self._left)]
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def read_unit(
@@ -293,15 +391,26 @@ def read_unit(
     output records (`Document.to_record()`, no Document built): what a pipeline without steps writes.
     """
     try:
+        damage = find_damage(unit.path, unit.compression) if unit.compression else None
         stream, tell = open_binary(unit)
     except OSError as exc:
         return iter([Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)])
+    if damage is not None:
+        stream = io.BufferedReader(_Bounded(stream, damage[0]), 1 << 18)  # type: ignore[assignment]
+        if unit.kind == "txt":
+            stream.close()
+            return iter([Quarantine({"path": unit.path}, "corrupt_archive", _damage_detail(damage), b"", 0)])
     # the reader itself is returned, not wrapped in another generator (one frame less per record); it
     # closes the stream when it ends or is closed
     if unit.kind == "txt":
         txt = _read_txt(unit, stream, cfg)
         return (d if d.__class__ is Quarantine else [d.to_record()] for d in txt) if records else txt
-    return _read_jsonl(unit, stream, tell, cfg, progress, counters, records)
+    return _read_jsonl(unit, stream, tell, cfg, progress, counters, records, damage)
+
+
+def _damage_detail(damage: tuple[int, str]) -> str:
+    return (f"{damage[1]}: the compressed data fails its check in the member starting at decompressed byte "
+            f"{damage[0]}; nothing from there on is read (a damaged member decompresses to plausible bytes)")
 
 
 def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
@@ -424,6 +533,7 @@ def _read_jsonl(
     progress: Callable[[int], None] | None,
     counters: Counter[str] | None,
     records: bool = False,
+    damage: tuple[int, str] | None = None,
 ) -> Iterator[Document | Quarantine | list[dict[str, Any]]]:
     path = unit.path
     text_field, id_field, limit = cfg.text_field, cfg.id_field, cfg.max_record_bytes
@@ -450,6 +560,8 @@ def _read_jsonl(
                 break
             offset = pos
             pos += n
+            if damage is not None and pos >= damage[0] and not line.endswith(b"\n"):
+                break  # a line that runs into the damaged member: part of what is quarantined below
             if n > limit:
                 try:
                     head, size = _drain(line, stream)
@@ -491,7 +603,7 @@ def _read_jsonl(
                 except (orjson.JSONDecodeError, UndecodableError) as exc2:
                     yield Quarantine(source, "undecodable", f"{msg}; {exc2}", line, len(line))
                     continue
-                except Exception as exc2:  # noqa: BLE001 (any record-level failure is the record's, not the run's)
+                except Exception as exc2:
                     yield Quarantine(source, "reader_error", f"{msg}; {type(exc2).__name__}: {exc2}", line, len(line))
                     continue
             if obj.__class__ is not dict:
@@ -533,6 +645,10 @@ def _read_jsonl(
                 batch = []
         if batch:
             yield batch
+        if damage is not None:
+            yield Quarantine({"path": path, "offset": damage[0]}, "corrupt_archive", _damage_detail(damage), b"", 0)
+        elif pos == 0 and unit.start == 0 and counters is not None:
+            counters["empty_files"] += 1  # an empty file (or archive): no record, but noted in stats.json
         if progress is not None:
             progress(tell() - last_tell)
     finally:

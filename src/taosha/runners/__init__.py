@@ -21,7 +21,10 @@ def run(
     config = config or PipelineConfig()
     runner = make_runner(config)  # before planning: a missing Ray fails before OUT is touched
     plan = plan_run(inputs, out, config, overwrite=overwrite)
-    return execute(plan, runner.map_units, progress)
+    try:
+        return execute(plan, runner.map_units, progress)
+    finally:
+        plan.release()
 
 
 def make_runner(config: PipelineConfig) -> Any:

@@ -17,13 +17,14 @@ Layout of an output folder:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import queue
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
@@ -34,7 +35,7 @@ import orjson
 from taosha.config import PipelineConfig
 from taosha.document import Document
 from taosha.errors import OutputError
-from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover, plan_units, read_unit
+from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover_all, plan_units, read_unit
 from taosha.io.writers import (
     BATCH,
     DONE,
@@ -61,6 +62,8 @@ class Plan:
     config: PipelineConfig
     units: list[Unit]
     skipped: list[str]
+    special: list[str] = field(default_factory=list)  # FIFOs, devices, sockets in the input folders: not read
+    lock: int = -1  # the fd holding OUT/.lock (the driver's; workers never use it)
 
     def unit_bytes(self, unit: Unit) -> int:
         if unit.end >= 0:
@@ -70,43 +73,87 @@ class Plan:
         except OSError:
             return 0
 
+    def release(self) -> None:
+        """Let another run write to OUT."""
+        if self.lock >= 0:
+            os.close(self.lock)
+            self.lock = -1
+
+
+LOCK = ".lock"
+
+
+def identity(config: PipelineConfig) -> str:
+    """The configuration as it decides the output: where and on how many workers it runs does not."""
+    same = dataclasses.replace(config, runner=dataclasses.replace(config.runner, workers=0, kind="local", address=""))
+    return same.to_toml()
+
 
 def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, overwrite: bool = False) -> Plan:
-    """Find the input, cut it into units and claim the output folder (or check it for a resume)."""
-    files, skipped = discover(inputs)
+    """Find the input, cut it into units and claim the output folder (or check it for a resume).
+
+    The folder is locked (`OUT/.lock`, an advisory `flock`) until `Plan.release`: a second run into the same
+    folder fails at once instead of racing the first for its files."""
+    files, skipped, special = discover_all(inputs)
     units = plan_units(files, config.input.chunk_bytes)
     out = Path(out)
     manifest = {
         "format": RUN_FORMAT,
         "inputs": [{"path": f, "size": _size(f)} for f in files],
         "units": [u.to_json() for u in units],
-        "config": config.to_toml(),
+        "config": identity(config),
     }
     blob = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     run_json = out / "run.json"
     if out.exists() and not out.is_dir():
         raise OutputError(f"output {out} exists and is not a directory")
-    if run_json.exists():
-        if overwrite:
-            _clear(out)
-        elif run_json.read_bytes() != blob:
-            raise OutputError(
-                f"{out} holds the output of a different run (other inputs or configuration). "
-                "Choose a new output folder, or pass --overwrite to replace it."
-            )
-    elif out.exists() and any(out.iterdir()):
+    if not run_json.exists() and not (out / LOCK).exists() and out.exists() and any(out.iterdir()):
         raise OutputError(
             f"{out} is not empty and holds no taosha run (no run.json); refusing to write into it. "
             "Choose a new or empty output folder."
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
-        prepare_out(out)
-        atomic_write(run_json, blob)
-        atomic_write(out / "pipeline.toml", config.to_toml().encode())
     except OSError as exc:
         raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
-    return Plan(out, config, units, skipped)
+    lock = _lock(out)
+    try:
+        if run_json.exists():
+            if overwrite:
+                _clear(out)
+            elif run_json.read_bytes() != blob:
+                raise OutputError(
+                    f"{out} holds the output of a different run (other inputs or configuration). "
+                    "Choose a new output folder, or pass --overwrite to replace it."
+                )
+        try:
+            prepare_out(out)
+            atomic_write(run_json, blob)
+            atomic_write(out / "pipeline.toml", config.to_toml().encode())
+        except OSError as exc:
+            raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        os.close(lock)
+        raise
+    return Plan(out, config, units, skipped, special, lock)
+
+
+def _lock(out: Path) -> int:
+    import fcntl
+
+    try:
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutputError(
+            f"another taosha run is writing to {out} (it holds {out / LOCK}); wait for it to finish, or "
+            "choose another output folder"
+        ) from None
+    return fd
 
 
 def _size(path: str) -> int:
@@ -571,6 +618,8 @@ def finish(plan: Plan) -> dict[str, Any]:
     total = merge(read_marker(plan.out, u.name)["counters"] for u in plan.units)
     stats = build_stats(total)
     stats["input"]["skipped_files"] = plan.skipped
+    stats["input"]["special_files"] = plan.special
+    stats["input"]["empty_files"] = total.get("empty_files", 0)
     atomic_write(plan.out / "stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     check_accounting(stats)
     return stats

@@ -185,7 +185,7 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool) -> None:
             return
         try:
             result = fn(unit, progress if report else None)
-        except BaseException as exc:  # noqa: BLE001 (sent to the driver, which raises it)
+        except BaseException as exc:
             try:
                 conn.send(("error", exc))
             except Exception:  # an exception that does not pickle: its traceback as text

@@ -1,0 +1,267 @@
+"""What real corpora and real machines do (issue 24): one bad record, a killed worker, many files, corrupt
+archives, special files, metadata that must survive as it was."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+import taosha
+from taosha import PipelineConfig, StepSpec
+from taosha.io.writers import iter_records
+
+
+def records(out: Path, sink: str) -> list[dict]:
+    return [r for shard in sorted((out / sink).glob("*.jsonl.zst")) for r in iter_records(shard)]
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if (p.is_file() and p.parts[-2] in ("kept", "dropped", "quarantine")) or p.name == "stats.json"}
+
+
+def light(workers: int = 1, steps=("repair.whitespace", "filter.empty")) -> PipelineConfig:
+    cfg = PipelineConfig(steps=[StepSpec(s) for s in steps])
+    cfg.runner.workers = workers
+    return cfg
+
+
+def _deep(levels: int) -> bytes:
+    rec: dict = {"id": "deep", "text": "深层嵌套"}
+    at = rec
+    for _ in range(levels):
+        at["m"] = {}
+        at = at["m"]
+    return json.dumps(rec).encode()
+
+
+GBK_TEXT = "这是一段中文新闻正文内容，用于测试编码的检测是否正确。"
+# each bad record of issue 24, one a line: none may stop the run
+BAD_RECORDS = {
+    "escape_and_bad_byte": b'{"id":"p1","text":"\\u4e2d\xff"}',
+    "escape_and_gbk": b'{"id":"p2","text":"' + GBK_TEXT.encode("gbk") + b'","note":"\\u4e2d\\u6587"}',
+    "deep_253": _deep(253),
+    "deep_600": _deep(600),
+    "big_int": '{"id":"big","text":"大整数","n":12345678901234567890123,"neg":-98765432109876543210}'.encode(),
+    "collision": '{"id":"col","text":"元数据","metadata":{"url":"http://a.com/1"},"url":"http://b.com/2"}'.encode(),
+    "gbk_metadata": ('{"id":"g1","text":"' + GBK_TEXT + '","metadata":{"标题":"新闻","来源":{"网站":"新华网"}}}')
+                    .encode("gbk"),
+    "gbk_and_escaped_latin": ('{"id":"g2","text":"' + GBK_TEXT + '","x":"caf\\u00e9"}').encode("gbk"),
+    "mixed_fields": b'{"id":"mix","text":"' + GBK_TEXT.encode("gbk") + b'","title":"' + "标题新闻".encode()
+                    + b'"}',
+}
+
+
+@pytest.fixture
+def bad_corpus(tmp_path) -> Path:
+    inp = tmp_path / "bad.jsonl"
+    inp.write_bytes(b"\n".join(BAD_RECORDS.values()) + b"\n")
+    return inp
+
+
+def test_no_bad_record_stops_a_run(tmp_path, bad_corpus):
+    stats = taosha.run([str(bad_corpus)], tmp_path / "o", light())
+    d = stats["documents"]
+    assert d["in"] == len(BAD_RECORDS) and d["kept"] + d["dropped"] + d["quarantined"] == d["in"]
+    assert (tmp_path / "o" / "stats.json").exists()
+    q = {r["source"]["offset"]: r["error"] for r in records(tmp_path / "o", "quarantine")}
+    assert sorted(q.values()) == ["too_deeply_nested", "too_deeply_nested", "undecodable"]
+    kept = {r["id"]: r for r in records(tmp_path / "o", "kept")}
+    assert kept["p2"]["text"] == GBK_TEXT and kept["p2"]["metadata"] == {"note": "中文"}
+
+
+def test_every_bad_record_is_accounted_for_with_the_full_default_pipeline(tmp_path, bad_corpus):
+    cfg = PipelineConfig()
+    cfg.runner.workers = 1
+    stats = taosha.run([str(bad_corpus)], tmp_path / "o", cfg)
+    assert stats["documents"]["in"] == len(BAD_RECORDS)
+    assert stats["documents"]["quarantined"] == 3
+
+
+def test_metadata_is_kept_faithfully(tmp_path, bad_corpus):
+    taosha.run([str(bad_corpus)], tmp_path / "o", light())
+    kept = {r["id"]: r for r in records(tmp_path / "o", "kept")}
+    # the input's own metadata wins a collision; the top-level value is kept, not lost
+    assert kept["col"]["metadata"] == {"url": "http://a.com/1", "_top_level": {"url": "http://b.com/2"}}
+    # integers beyond 64 bits stay exact, on disk too
+    assert kept["big"]["metadata"] == {"n": 12345678901234567890123, "neg": -98765432109876543210}
+    # nested keys and strings decoded with the record's charset, like its text
+    g1 = kept["g1"]
+    assert g1["text"] == GBK_TEXT and g1["metadata"] == {"标题": "新闻", "来源": {"网站": "新华网"}}
+    assert g1["source"]["encoding"] == "gb18030"
+    # GBK text plus an escaped Latin letter elsewhere: both right, nothing quarantined
+    assert kept["g2"]["text"] == GBK_TEXT and kept["g2"]["metadata"] == {"x": "café"}
+    # fields in different charsets: decoded field by field
+    assert kept["mix"]["text"] == GBK_TEXT and kept["mix"]["metadata"] == {"title": "标题新闻"}
+
+
+def test_metadata_collision_key_never_overwrites_the_inputs_own(tmp_path):
+    inp = tmp_path / "a.jsonl"
+    inp.write_bytes(b'{"id":"a","text":"\xe4\xb8\xad","metadata":{"k":1,"_top_level":2},"k":3,"_top_level":4}\n')
+    taosha.run([str(inp)], tmp_path / "o", light())
+    (rec,) = records(tmp_path / "o", "kept")
+    assert rec["metadata"] == {"k": 1, "_top_level": 2, "__top_level": {"k": 3, "_top_level": 4}}
+
+
+def test_big_integer_is_written_exactly(tmp_path):
+    inp = tmp_path / "a.jsonl"
+    inp.write_bytes(b'{"id":"a","text":"\xe4\xb8\xad","n":[18446744073709551616]}\n')
+    taosha.run([str(inp)], tmp_path / "o", light())
+    shard = next((tmp_path / "o" / "kept").glob("*.zst"))
+    import zstandard
+
+    assert b'"n":[18446744073709551616]' in zstandard.ZstdDecompressor().decompressobj().decompress(
+        shard.read_bytes())
+
+
+def test_undecodable_bytes_in_a_field_are_escaped_under_the_escape_policy(tmp_path):
+    inp = tmp_path / "a.jsonl"
+    inp.write_bytes(b'{"id":"a","text":"\\u4e2d\xff","t":"' + GBK_TEXT.encode("gbk") + b'"}\n')
+    cfg = light()
+    cfg.input.undecodable = "escape"
+    taosha.run([str(inp)], tmp_path / "o", cfg)
+    (rec,) = records(tmp_path / "o", "kept")
+    assert rec["text"] == "中\\xff" and rec["metadata"] == {"t": GBK_TEXT}
+    assert rec["signals"]["undecodable_bytes"] == 1
+
+
+# -- a killed worker ------------------------------------------------------------------------------------
+
+
+def _kill_config(tmp_path: Path, steps: list[str], **kill: str) -> Path:
+    cfg = tmp_path / "kill.toml"
+    params = "".join(f'{k} = "{v}"\n' for k, v in kill.items())
+    body = 'plugins = ["taosha_test_steps"]\n[input]\nchunk_bytes = 0\n'
+    for s in steps:
+        body += f'[[steps]]\nuse = "{s}"\n' + (params if s == "test.kill" else "")
+    cfg.write_text(body)
+    return cfg
+
+
+def _corpus(root: Path, files: int = 6, per_file: int = 20) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        lines = [orjson.dumps({"id": f"f{f}-{i}", "text": f"第{f}号文件的第{i}条记录，内容各不相同。" * (i % 3 + 1)})
+                 for i in range(per_file)]
+        (root / f"part{f}.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    return root
+
+
+def _clean(inp: Path, out: Path, cfg: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "taosha.cli", "clean", str(inp), "-o", str(out), "--config",
+                           str(cfg), "--workers", "2", "-q", *extra], capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.parametrize("steps", [["repair.whitespace", "test.kill", "filter.empty"],
+                                   ["repair.whitespace", "test.kill", "dedup.exact", "filter.empty"]],
+                         ids=["main_pass", "dedup_pass"])
+def test_a_killed_worker_is_retried_and_the_output_is_unchanged(tmp_path, steps):
+    inp = _corpus(tmp_path / "in")
+    once = tmp_path / "died-once"
+    cfg = _kill_config(tmp_path, steps, doc_id="f3-7", once=str(once))
+    once.touch()  # the reference run: the step lets everything through
+    ref = _clean(inp, tmp_path / "ref", cfg)
+    assert ref.returncode == 0, ref.stderr
+    once.unlink()
+    run = _clean(inp, tmp_path / "o", cfg)
+    assert run.returncode == 0, run.stderr
+    assert once.exists(), "the worker should have been killed once"
+    assert tree(tmp_path / "o") == tree(tmp_path / "ref")
+
+
+@pytest.mark.parametrize("steps", [["repair.whitespace", "test.kill", "filter.empty"],
+                                   ["repair.whitespace", "test.kill", "dedup.exact", "filter.empty"]],
+                         ids=["main_pass", "dedup_pass"])
+def test_a_worker_killed_twice_fails_the_run_loudly_and_it_resumes(tmp_path, steps):
+    inp = _corpus(tmp_path / "in")
+    flag = tmp_path / "kill-while-here"
+    cfg = _kill_config(tmp_path, steps, doc_id="f3-7", while_exists=str(flag))
+    ref = _clean(inp, tmp_path / "ref", cfg)
+    assert ref.returncode == 0, ref.stderr
+    flag.touch()
+    run = _clean(inp, tmp_path / "o", cfg)
+    assert run.returncode == 2
+    assert "its worker process died on each of 2 attempts (killed by SIGKILL" in run.stderr
+    if steps[2] != "dedup.exact":
+        assert "unit part-00003" in run.stderr and "part3.jsonl" in run.stderr
+    assert not (tmp_path / "o" / "stats.json").exists()
+    flag.unlink()
+    again = _clean(inp, tmp_path / "o", cfg)
+    assert again.returncode == 0, again.stderr
+    assert tree(tmp_path / "o") == tree(tmp_path / "ref")
+
+
+# -- input files: corrupt, empty, special, looping ---------------------------------------------------------
+
+
+def _gz_records(n: int) -> bytes:
+    return b"".join(orjson.dumps({"id": f"r{i}", "text": f"第{i}条：" + "经济发展与社会进步" * (i % 7 + 1)})
+                    + b"\n" for i in range(n))
+
+
+def test_a_corrupt_gzip_member_keeps_nothing_after_the_damage_and_duplicates_nothing(tmp_path):
+    data = bytearray(gzip.compress(_gz_records(3000)))
+    mid = len(data) // 2
+    data[mid : mid + 100] = bytes(100)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "c.jsonl.gz").write_bytes(bytes(data))
+    stats = taosha.run([str(tmp_path / "in")], tmp_path / "o", light())
+    kept = records(tmp_path / "o", "kept")
+    ids = [r["id"] for r in kept]
+    assert len(ids) == len(set(ids)), "no record may be fabricated twice"
+    q = records(tmp_path / "o", "quarantine")
+    assert [r["error"] for r in q] == ["corrupt_archive"]
+    assert stats["quarantined_by"] == {"corrupt_archive": 1}
+    # every kept record is one of the originals, unchanged
+    originals = {orjson.loads(line)["id"]: orjson.loads(line)["text"] for line in _gz_records(3000).splitlines()}
+    assert all(originals[r["id"]] == r["text"] for r in kept)
+
+
+def test_a_corrupt_member_of_a_multi_member_gzip_loses_only_that_member_and_after(tmp_path):
+    good = gzip.compress(_gz_records(50))
+    bad = bytearray(gzip.compress(_gz_records(3000)[: 200_000]))
+    bad[len(bad) // 2 : len(bad) // 2 + 100] = bytes(100)
+    (tmp_path / "m.jsonl.gz").write_bytes(good + bytes(bad))
+    taosha.run([str(tmp_path / "m.jsonl.gz")], tmp_path / "o", light())
+    kept = records(tmp_path / "o", "kept")
+    assert [r["id"] for r in kept] == [f"r{i}" for i in range(50)]
+    assert [r["error"] for r in records(tmp_path / "o", "quarantine")] == ["corrupt_archive"]
+
+
+def test_empty_archives_are_counted(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.jsonl.gz").write_bytes(b"")
+    (inp / "b.jsonl.zst").write_bytes(b"")
+    (inp / "c.jsonl").write_bytes(b'{"text":"\xe4\xb8\xad"}\n')
+    stats = taosha.run([str(inp)], tmp_path / "o", light())
+    assert stats["input"]["empty_files"] == 2
+    assert stats["documents"]["in"] == 1
+
+
+def test_a_symlink_loop_is_followed_once_and_a_file_read_once(tmp_path):
+    inp = tmp_path / "in"
+    (inp / "sub").mkdir(parents=True)
+    (inp / "sub" / "a.jsonl").write_bytes(b'{"id":"a","text":"\xe4\xb8\xad"}\n')
+    os.symlink("..", inp / "sub" / "up")
+    os.symlink("a.jsonl", inp / "sub" / "alias.jsonl")
+    stats = taosha.run([str(inp)], tmp_path / "o", light())
+    assert stats["documents"]["in"] == 1 and stats["input"]["files"] == 1
+
+
+def test_special_files_are_skipped_and_listed(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.jsonl").write_bytes(b'{"id":"a","text":"\xe4\xb8\xad"}\n')
+    os.mkfifo(inp / "fifo.jsonl")
+    os.symlink("/dev/zero", inp / "zero.jsonl")
+    stats = taosha.run([str(inp)], tmp_path / "o", light())
+    assert stats["documents"]["in"] == 1
+    assert sorted(Path(p).name for p in stats["input"]["special_files"]) == ["fifo.jsonl", "zero.jsonl"]
