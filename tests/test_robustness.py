@@ -265,3 +265,75 @@ def test_special_files_are_skipped_and_listed(tmp_path):
     stats = taosha.run([str(inp)], tmp_path / "o", light())
     assert stats["documents"]["in"] == 1
     assert sorted(Path(p).name for p in stats["input"]["special_files"]) == ["fifo.jsonl", "zero.jsonl"]
+
+
+# -- many input files ---------------------------------------------------------------------------------------
+
+DEDUP = ("repair.whitespace", "dedup.near", "dedup.paragraphs")
+
+
+def _tiny_files(root: Path, n: int) -> list[bytes]:
+    root.mkdir(parents=True)
+    lines = []
+    for i in range(n):
+        shared = "\n共同的段落在很多文件里重复出现，应当只保留一次。" if i % 5 == 0 else ""
+        text = f"第{i}篇：" + "经济发展与社会进步的关系值得研究。" * (1 + i % 3) + shared
+        line = orjson.dumps({"id": f"d{i}", "text": text}) + b"\n"
+        (root / f"f{i:05d}.jsonl").write_bytes(line)
+        lines.append(line)
+    return lines
+
+
+def _outcome(out: Path) -> dict[str, tuple[str, str | None]]:
+    return {r["id"]: (r["text"], (r.get("drop") or {}).get("reason"))
+            for sink in ("kept", "dropped") for r in records(out, sink)}
+
+
+def test_5000_tiny_files_run_under_256_file_descriptors(tmp_path):
+    lines = _tiny_files(tmp_path / "many", 5000)
+    (tmp_path / "one.jsonl").write_bytes(b"".join(lines))
+    cfg = tmp_path / "dedup.toml"
+    cfg.write_text("".join(f'[[steps]]\nuse = "{s}"\n' for s in DEDUP))
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    for name, inp in (("o_many", tmp_path / "many"), ("o_one", tmp_path / "one.jsonl")):
+        run = subprocess.run([sys.executable, "-m", "taosha.cli", "clean", str(inp), "-o", str(tmp_path / name),
+                              "--config", str(cfg), "--workers", "2", "-q"], capture_output=True, text=True,
+                             timeout=300, preexec_fn=limit)
+        assert run.returncode == 0, run.stderr[-3000:]
+    stats = json.loads((tmp_path / "o_many" / "stats.json").read_text())
+    assert stats["input"]["files"] == 5000 and stats["documents"]["in"] == 5000
+    assert _outcome(tmp_path / "o_many") == _outcome(tmp_path / "o_one")
+    assert stats["dropped_by"] or stats["edits_by"].get("dedup.paragraphs")
+
+
+def test_dedup_spill_files_are_opened_one_at_a_time(tmp_path, monkeypatch):
+    """Ungrouped (one unit per file), the between-pass tasks must not hold a file per unit open."""
+    import resource
+
+    from taosha.io import readers
+
+    monkeypatch.setattr(readers, "GROUP_FROM", 1 << 30)
+    _tiny_files(tmp_path / "many", 300)
+    cfg = light(1, DEDUP)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    open_now = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 20
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_now + 100, hard))
+    try:
+        stats = taosha.run([str(tmp_path / "many")], tmp_path / "o", cfg)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert stats["documents"]["in"] == 300 and stats["input"]["files"] == 300
+
+
+def test_small_files_are_grouped_into_few_units_and_the_output_does_not_depend_on_workers(tmp_path):
+    _tiny_files(tmp_path / "many", 200)
+    a = taosha.run([str(tmp_path / "many")], tmp_path / "a", light(1, DEDUP))
+    b = taosha.run([str(tmp_path / "many")], tmp_path / "b", light(2, DEDUP))
+    assert a == b and tree(tmp_path / "a") == tree(tmp_path / "b")
+    units = json.loads((tmp_path / "a" / "run.json").read_text())["units"]
+    assert len(units) <= 40 and sum(len(u["group"]) for u in units) == 200

@@ -296,6 +296,20 @@ def _send(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> Non
         np.save(out / f"from-{source:03d}-to-{q:03d}.npy", edges[(pa == q) | (pb == q)])
 
 
+_OPEN_FILES = 64  # codes files kept open at once during verification
+
+
+def _npy_row(path: str, row: int, n: int) -> np.ndarray:
+    """Row `row` of a C-order 2-D .npy array with `n` columns, read without mapping the file."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(fh)
+        assert not fortran and len(shape) == 2 and shape[1] == n, (path, shape)
+        fh.seek(fh.tell() + row * n * dtype.itemsize)
+        return np.frombuffer(fh.read(n * dtype.itemsize), dtype=dtype)
+
+
 class _Corpus:
     """The pass-1 files of every unit, addressed by global document number (input order)."""
 
@@ -309,6 +323,7 @@ class _Corpus:
         # read with pread, not mapped: pages of a mapping stay resident (and counted) while it is open, and
         # verification touches documents all over the corpus
         self._fds: list[int | None] = [None] * len(self.prefixes)
+        self._open: list[int] = []  # units whose codes file is open, oldest first
         self._ids: dict[int, list[str]] = {}
 
     def _field(self, name: str, dtype: Any) -> np.ndarray:
@@ -330,8 +345,14 @@ class _Corpus:
         return self._fields["offsets"]
 
     def band(self, b: int) -> np.ndarray:
-        cols = [np.load(f"{p}.bands.npy", mmap_mode="r")[b] for p in self.prefixes]
-        return np.concatenate(cols) if cols else np.zeros(0, dtype=np.uint64)
+        """Band `b` of every document: one row read from each unit's file, one file open at a time (the
+        number of units is bounded by disk, not by file descriptors)."""
+        out = np.zeros(self.n, dtype=np.uint64)
+        for u, p in enumerate(self.prefixes):
+            lo, hi = int(self.base[u]), int(self.base[u + 1])
+            if hi > lo:
+                out[lo:hi] = _npy_row(f"{p}.bands.npy", b, hi - lo)
+        return out
 
     def locate(self, g: int) -> tuple[int, int]:
         u = int(np.searchsorted(self.base, g, side="right")) - 1
@@ -342,7 +363,12 @@ class _Corpus:
         off = self.offsets[u]
         fd = self._fds[u]
         if fd is None:
+            if len(self._open) >= _OPEN_FILES:  # a bounded set of open files, the oldest closed first
+                old = self._open.pop(0)
+                os.close(self._fds[old])  # type: ignore[arg-type]
+                self._fds[old] = None
             fd = self._fds[u] = os.open(f"{self.prefixes[u]}.codes.u16", os.O_RDONLY)
+            self._open.append(u)
         start, end = int(off[i]), int(off[i + 1])
         return np.frombuffer(os.pread(fd, 2 * (end - start), 2 * start), dtype=np.uint16)
 
@@ -351,6 +377,7 @@ class _Corpus:
             if fd is not None:
                 os.close(fd)
         self._fds = [None] * len(self._fds)
+        self._open = []
 
     def __del__(self) -> None:
         self.close()

@@ -144,14 +144,15 @@ class Paragraphs(CorpusStep):
     def run_task(self, task: Any) -> tuple[np.ndarray, np.ndarray]:
         """For the hashes in [lo, hi): those in two or more documents, with the first document's key."""
         handles, lo, hi = task
-        hashes, firsts, keys, bases = [], [], [], [0]
+        hashes, firsts, bases = [], [], [0]
         for _, prefix, n in handles:  # units in input order: global position = base + position
+            # each mapping is copied out of and dropped before the next unit's: one file open at a time
             h = np.load(f"{prefix}.hashes.npy", mmap_mode="r")
             a = int(np.searchsorted(h, np.uint64(lo)))
             b = len(h) if hi >= 2**64 else int(np.searchsorted(h, np.uint64(hi)))
-            hashes.append(np.asarray(h[a:b]))
+            hashes.append(np.array(h[a:b]))
+            del h
             firsts.append(np.load(f"{prefix}.docs.npy", mmap_mode="r")[a:b] + bases[-1])
-            keys.append(np.load(f"{prefix}.keys.npy", mmap_mode="r"))
             bases.append(bases[-1] + n)
         h = np.concatenate(hashes)
         g = np.concatenate(firsts)
@@ -165,8 +166,10 @@ class Paragraphs(CorpusStep):
         shared = start & (counts[run] > 1)  # hashes are distinct per document: count = documents
         first = g[shared]
         unit = np.searchsorted(np.array(bases), first, side="right") - 1
-        first_keys = np.array([keys[u][i - bases[u]] for u, i in zip(unit.tolist(), first.tolist(), strict=True)],
-                              dtype=np.uint64)
+        first_keys = np.zeros(len(first), dtype=np.uint64)
+        for u in np.unique(unit).tolist():  # the keys of the units that hold a first occurrence, one at a time
+            at = unit == u
+            first_keys[at] = np.load(f"{handles[u][1]}.keys.npy")[first[at] - bases[u]]
         return h[shared], first_keys
 
     def gather(self, state: Any, results: list[Any]) -> Any:

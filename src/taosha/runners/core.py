@@ -68,6 +68,8 @@ class Plan:
     def unit_bytes(self, unit: Unit) -> int:
         if unit.end >= 0:
             return unit.end - unit.start
+        if unit.group:
+            return sum(max(0, _size(p)) for p in unit.files)
         try:
             return os.path.getsize(unit.path) - unit.start
         except OSError:
@@ -213,7 +215,7 @@ def process_unit(
     """
     counters = Counters()
     counters["bytes_in"] = plan.unit_bytes(unit)
-    counters["files"] = 1 if unit.start == 0 else 0
+    counters["files"] = len(unit.files) if unit.start == 0 else 0
     catch = plan.config.runner.on_error != "abort"
     if start:
         return _process_staged(plan, steps, unit, progress, start, counters, catch)
