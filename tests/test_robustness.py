@@ -337,3 +337,49 @@ def test_small_files_are_grouped_into_few_units_and_the_output_does_not_depend_o
     assert a == b and tree(tmp_path / "a") == tree(tmp_path / "b")
     units = json.loads((tmp_path / "a" / "run.json").read_text())["units"]
     assert len(units) <= 40 and sum(len(u["group"]) for u in units) == 200
+
+
+# -- the output folder --------------------------------------------------------------------------------------
+
+
+def test_a_second_run_into_the_same_out_is_refused_while_the_first_holds_it(tmp_path):
+    from taosha.errors import OutputError
+    from taosha.runners.core import plan_run
+
+    inp = _corpus(tmp_path / "in", files=2)
+    first = plan_run([str(inp)], tmp_path / "o", light())
+    try:
+        with pytest.raises(OutputError, match="another taosha run is writing to"):
+            plan_run([str(inp)], tmp_path / "o", light())
+    finally:
+        first.release()
+    plan_run([str(inp)], tmp_path / "o", light()).release()  # free again once released
+
+
+def test_resuming_with_another_worker_count_is_allowed(tmp_path):
+    inp = _corpus(tmp_path / "in", files=3)
+    a = taosha.run([str(inp)], tmp_path / "o", light(1))
+    b = taosha.run([str(inp)], tmp_path / "o", light(2))
+    assert a == b
+
+
+def test_a_finished_run_leaves_no_state_and_a_rerun_still_finds_it_done(tmp_path):
+    inp = _corpus(tmp_path / "in", files=3)
+    cfg = light(1, DEDUP)
+    a = taosha.run([str(inp)], tmp_path / "o", cfg)
+    assert not (tmp_path / "o" / "_state").exists()
+    before = tree(tmp_path / "o")
+    assert taosha.run([str(inp)], tmp_path / "o", cfg) == a and tree(tmp_path / "o") == before
+
+
+def test_markup_in_out_and_file_names_prints_as_itself(tmp_path, capsys):
+    from taosha.cli import main
+
+    inp = tmp_path / "in[/red]" / "x"
+    inp.mkdir(parents=True)
+    (inp / "a.jsonl").write_bytes(b'{"id":"a","text":"\xe4\xb8\xad\xe6\x96\x87"}\n')
+    (inp / "[bold]b.csv").write_bytes(b"x")
+    out = tmp_path / "o[/red]"
+    assert main(["clean", str(tmp_path / "in[/red]"), "-o", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out.replace("\n", "")
+    assert "o[/red]" in printed and "[bold]b.csv" in printed

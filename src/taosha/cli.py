@@ -159,8 +159,24 @@ def _clean(args: argparse.Namespace) -> int:
     if not args.quiet:
         from taosha.report.render import print_summary
 
-        print_summary(stats, Path(args.output), elapsed)
+        print_summary(*_shown(stats, args.output), elapsed)
     return 0
+
+
+def _shown(stats: dict[str, Any], out: str) -> tuple[dict[str, Any], Path]:
+    """The stats and OUT as the summary prints them: user-chosen names (OUT, input files) escaped for rich's
+    markup, so a name holding `[/red]` prints as itself instead of crashing the summary."""
+    from rich.markup import escape
+
+    class Shown(type(Path())):  # type: ignore[misc]
+        def __format__(self, spec: str) -> str:  # in f-strings only: file operations see the real path
+            return escape(str(self))
+
+    shown = {**stats, "input": {**stats["input"]}}
+    for key in ("skipped_files", "special_files"):
+        if key in shown["input"]:
+            shown["input"][key] = [escape(f) for f in shown["input"][key]]
+    return shown, Shown(out)
 
 
 def _usage(msg: str) -> TaoshaError:
@@ -205,7 +221,7 @@ def _demo(args: argparse.Namespace) -> int:
     stats, elapsed = _run_with_progress([str(inp)], str(root / "out"), cfg, True, args.quiet)
     if not args.quiet:
         print(f"demo corpus: {len(files)} files in {inp}")
-        print_summary(stats, root / "out", elapsed)
+        print_summary(*_shown(stats, str(root / "out")), elapsed)
         print(f"\nnext: taosha inspect {root / 'out'}   (then --id ID for one document's edits)")
     return 0
 

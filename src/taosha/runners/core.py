@@ -501,8 +501,9 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
     in unit order. Returns the stats (also written to stats.json)."""
     steps = plan.config.build()
     staged = 0  # the step before which the units were last staged (0: read the input)
+    finished = all(is_done(plan.out, u.name) for u in plan.units)  # a rerun of a finished run: nothing to prepare
     for k, step in enumerate(steps):
-        if isinstance(step, CorpusStep):
+        if isinstance(step, CorpusStep) and not finished:
             stage = not all(s.cheap for s in steps[staged:k])  # else re-running them beats a stage
             steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units)
             if stage:
@@ -519,8 +520,8 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
         finally:
             committer.close()
     stats = finish(plan)
-    if staged:
-        shutil.rmtree(plan.out / "_state" / f"stage-{staged:02d}", ignore_errors=True)
+    # every unit is done: the two-pass steps' statistics and stages are needed by no resume
+    shutil.rmtree(plan.out / "_state", ignore_errors=True)
     return stats
 
 
