@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval clean
+.PHONY: demo test lint bench eval clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# a longer run of the reader and pipeline fuzz targets (tests/test_fuzz.py); the suite runs a few dozen examples
+fuzz: $(STAMP)
+	TAOSHA_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest tests/test_fuzz.py -q
