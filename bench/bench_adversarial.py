@@ -102,8 +102,8 @@ def main() -> int:
     plain = ordinary_text()
     texts = {n: inputs(n, plain) for n in sizes}
     names = args.only or [*DEFAULT_STEPS, "fix_text"]
-    label = " ".join(f"{n / 1e6:>8g}MB" for n in sizes)
-    print(f"{'step':24} {'input':14} {label}  ratio@{sizes[-1] / 1e6:g}MB  (seconds; ratio to ordinary text)")
+    label = " ".join(f"{n / 1e6:>6g}Mchar" for n in sizes)
+    print(f"{'step':24} {'input':14} {label}  ratio@{sizes[-1] / 1e6:g}M  (seconds; sizes in characters)")
     worst: list[tuple[float, str, str]] = []
     probes = [sizes[0] // 10, sizes[0] // 4]
     probe_texts = {n: inputs(n, plain) for n in probes}
