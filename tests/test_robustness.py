@@ -383,3 +383,26 @@ def test_markup_in_out_and_file_names_prints_as_itself(tmp_path, capsys):
     assert main(["clean", str(tmp_path / "in[/red]"), "-o", str(out), "--workers", "1"]) == 0
     printed = capsys.readouterr().out.replace("\n", "")
     assert "o[/red]" in printed and "[bold]b.csv" in printed
+
+
+def test_a_record_no_writer_can_serialise_is_quarantined_not_fatal(tmp_path):
+    from dataclasses import dataclass
+
+    from taosha.document import Document
+    from taosha.step import Step, register
+
+    @register("test.unwritable_signal")
+    @dataclass(frozen=True)
+    class Unwritable(Step):
+        """Tag one document with a value no JSON writer takes."""
+
+        def process(self, doc: Document) -> Document:
+            return doc.tag("odd", {1, 2}) if doc.id == "b" else doc
+
+    inp = tmp_path / "a.jsonl"
+    inp.write_bytes(b'{"id":"a","text":"\xe4\xb8\xad"}\n{"id":"b","text":"\xe6\x96\x87"}\n')
+    for workers in (1,):
+        stats = taosha.run([str(inp)], tmp_path / "o", light(workers, ("test.unwritable_signal",)))
+        assert stats["documents"] == {**stats["documents"], "in": 2, "kept": 1, "quarantined": 1}
+        (q,) = records(tmp_path / "o", "quarantine")
+        assert q["error"] == "unwritable" and q["source"]["offset"] > 0
