@@ -103,7 +103,7 @@ def main() -> int:
     texts = {n: inputs(n, plain) for n in sizes}
     names = args.only or [*DEFAULT_STEPS, "fix_text"]
     label = " ".join(f"{n / 1e6:>6g}Mchar" for n in sizes)
-    print(f"{'step':24} {'input':14} {label}  ratio@{sizes[-1] / 1e6:g}M  (seconds; sizes in characters)")
+    print(f"{'step':24} {'input':14} {label}  ratio@{sizes[-1] / 1e6:g}M  growth  (seconds; sizes in characters)")
     worst: list[tuple[float, str, str]] = []
     probes = [sizes[0] // 10, sizes[0] // 4]
     probe_texts = {n: inputs(n, plain) for n in probes}
@@ -121,7 +121,8 @@ def main() -> int:
             last_n, last_t = p1, t1
             for n in sizes:
                 predicted = last_t * (n / last_n) ** slope
-                if predicted > args.budget:
+                # projected only from a time long enough to show growth, not a fixed cost (files, setup)
+                if predicted > args.budget and last_t >= 1.0:
                     times.append((predicted, True))
                     continue
                 t = timed(fn, texts[n][kind])
@@ -134,7 +135,10 @@ def main() -> int:
             ratio = times[-1][0] / max(base[sizes[-1]], 1e-6)
             cells = " ".join(f"{'~' if p else ' '}{t:9.3f}" for t, p in times)
             flag = "" if ratio <= GOAL or kind == "ordinary" else "  > goal"
-            print(f"{name:24} {kind:14} {cells}  {ratio:9.1f}x{flag}", flush=True)
+            # growth exponent between the last two sizes (1: linear), when the times are long enough to tell
+            (ta, _), (tb, _) = times[-2], times[-1]
+            grow = f"n^{math.log(tb / ta) / math.log(sizes[-1] / sizes[-2]):.1f}" if ta >= 0.05 else "   -"
+            print(f"{name:24} {kind:14} {cells}  {ratio:9.1f}x  {grow}{flag}", flush=True)
             if kind != "ordinary":
                 worst.append((ratio, name, kind))
     over = sorted((r, s, k) for r, s, k in worst if r > GOAL)
