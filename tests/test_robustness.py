@@ -406,3 +406,19 @@ def test_a_record_no_writer_can_serialise_is_quarantined_not_fatal(tmp_path):
         assert stats["documents"] == {**stats["documents"], "in": 2, "kept": 1, "quarantined": 1}
         (q,) = records(tmp_path / "o", "quarantine")
         assert q["error"] == "unwritable" and q["source"]["offset"] > 0
+
+
+def test_an_unexpected_failure_decoding_one_record_quarantines_it(tmp_path, monkeypatch):
+    from taosha.io import decode, readers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("detector blew up")
+
+    monkeypatch.setattr(readers, "decode_bytes", broken)
+    monkeypatch.setattr(decode, "decode_bytes", broken)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_bytes(b'{"id":"a","text":"' + GBK_TEXT.encode("gbk") + b'"}\n'
+                                              b'{"id":"b","text":"\xe4\xb8\xad"}\n')
+    (tmp_path / "in" / "b.txt").write_bytes(GBK_TEXT.encode("gbk"))
+    stats = taosha.run([str(tmp_path / "in")], tmp_path / "o", light())
+    assert stats["documents"]["kept"] == 1 and stats["quarantined_by"] == {"reader_error": 2}

@@ -499,6 +499,9 @@ def _txt_records(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Do
     except UndecodableError as exc:
         yield Quarantine(source, "undecodable", str(exc), data, size)
         return
+    except Exception as exc:  # any other failure on one file is that file's, not the run's
+        yield Quarantine(source, "reader_error", f"{type(exc).__name__}: {exc}", data[:RAW_HEAD], size)
+        return
     doc = Document(unit.path, decoded.text, source=source)
     _note_encoding(doc, decoded)
     yield doc
