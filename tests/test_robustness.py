@@ -422,3 +422,16 @@ def test_an_unexpected_failure_decoding_one_record_quarantines_it(tmp_path, monk
     (tmp_path / "in" / "b.txt").write_bytes(GBK_TEXT.encode("gbk"))
     stats = taosha.run([str(tmp_path / "in")], tmp_path / "o", light())
     assert stats["documents"]["kept"] == 1 and stats["quarantined_by"] == {"reader_error": 2}
+
+
+def test_a_document_on_which_a_two_pass_step_observe_raises_does_not_stop_the_run(tmp_path):
+    inp = tmp_path / "a.jsonl"
+    inp.write_bytes("".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in
+                            enumerate(["重复的文本", "重复的文本", "这里会崩溃", "独一无二"])).encode())
+    for steps in (("repair.whitespace", "test.observe_crash_on"), ("test.slow", "test.observe_crash_on")):
+        cfg = light(1, steps)
+        cfg.plugins = ["taosha_test_steps"]
+        out = tmp_path / steps[0]
+        stats = taosha.run([str(inp)], out, cfg)
+        assert stats["dropped_by"] == {"test.observe_crash_on": {"repeated": 2, "step_error": 1}}
+        assert [r["id"] for r in records(out, "kept")] == ["d3"]

@@ -72,6 +72,45 @@ class _DropRepeatedPrepared(Step):
         return doc.drop(self.name, "repeated", f"{n} copies") if n > 1 else doc
 
 
+@register("test.observe_crash_on")
+@dataclass(frozen=True)
+class ObserveCrashOn(CorpusStep):
+    """Two passes like test.drop_repeated, but observe and process raise on documents containing `marker`
+    (observe after changing the state: a half-done update the runner must not keep)."""
+
+    marker: str = "崩溃"
+
+    def new_state(self) -> Counter:
+        return Counter()
+
+    def observe(self, doc: Document, state: Counter) -> Counter:
+        state[doc.text] += 1
+        if self.marker in doc.text:
+            raise RuntimeError("simulated bug in observe")
+        return state
+
+    def merge(self, a: Counter, b: Counter) -> Counter:
+        a.update(b)
+        return a
+
+    def prepare(self, state: Counter) -> Step:
+        return _ObserveCrashPrepared(counts=dict(state), marker=self.marker)
+
+
+@dataclass(frozen=True)
+class _ObserveCrashPrepared(Step):
+    counts: dict[str, int] = field(default_factory=dict)
+    marker: str = "崩溃"
+    name = "test.observe_crash_on"
+
+    def process(self, doc: Document) -> Document:
+        if self.marker in doc.text:
+            raise RuntimeError("simulated bug in process")
+        n = self.counts.get(doc.text, 0)
+        doc.tag("copies", n)
+        return doc.drop(self.name, "repeated", f"{n} copies") if n > 1 else doc
+
+
 @register("test.crash_on")
 @dataclass(frozen=True)
 class CrashOn(Step):

@@ -455,7 +455,32 @@ def observe_unit(
 ) -> Any:
     """Pass 1 of a two-pass step over one unit: run `steps[start:]` (those before it) on the unit as staged
     before step `start` (from the input when `start` is 0), `observe`, and, when `stage` is the step's
-    index (not 0), save the documents as the stage before it."""
+    index (not 0), save the documents as the stage before it.
+
+    A document on which `observe` raises (unless `runner.on_error` is `abort`) is left out of the step's
+    statistics: the unit's pass starts over without it, since the failed call may have half-changed the
+    state. Pass 2 then runs the step's `process` on it like on any other document (a raise there drops it
+    with `step_error`)."""
+    catch = plan.config.runner.on_error != "abort"
+    skip: set[int] = set()
+    while True:
+        try:
+            return _observe_once(plan, steps, corpus, unit, workdir, start, stage, skip)
+        except _ObserveFailed as failed:
+            if not catch or not failed.positions or failed.positions <= skip:
+                raise failed.error from None
+            skip |= failed.positions
+
+
+class _ObserveFailed(Exception):
+    def __init__(self, error: BaseException, positions: set[int]) -> None:
+        self.error, self.positions = error, positions
+
+
+def _observe_once(
+    plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int,
+    skip: set[int],
+) -> Any:
     state = corpus.new_state()
     catch = plan.config.runner.on_error != "abort"
     counters = Counters()
@@ -468,14 +493,32 @@ def observe_unit(
         if not start:
             items = _counted_in(items, counters)
         seen: list[Document] = []
+        at: list[int] = []  # position of each of `seen` among the observed documents
+        n = 0
+
+        def observe() -> Any:
+            try:
+                return corpus.observe_batch(seen, state)
+            except Exception as exc:  # which documents: each tried alone on a scratch state
+                bad = set()
+                for pos, doc in zip(at, seen, strict=True):
+                    try:
+                        corpus.observe(doc, corpus.new_state())
+                    except Exception:
+                        bad.add(pos)
+                raise _ObserveFailed(exc, bad) from None
+
         for doc in run_stream(steps, items, start, catch=catch, on_split=counters.record_split):
             if doc.__class__ is not Quarantine and doc.dropped is None:
-                seen.append(doc)
+                if n not in skip:
+                    seen.append(doc)
+                    at.append(n)
+                n += 1
                 if len(seen) >= BATCH_DOCS:
-                    state = corpus.observe_batch(seen, state)
-                    seen = []
+                    state = observe()
+                    seen, at = [], []
             out.put(doc)
-        state = corpus.observe_batch(seen, state)
+        state = observe()
         out.close(counters)
     except BaseException:
         out.abort()
