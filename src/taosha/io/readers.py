@@ -534,54 +534,46 @@ def _load_non_utf8(line: bytes, policy: str) -> tuple[object, Decoded]:
     return _loads_exact(utf8), decoded
 
 
-# JSON nesting deeper than the writer can serialise (orjson's limit is 254 levels): such a record is quarantined
-MAX_DEPTH = 200
 _U64 = 1.8446744073709552e19  # 2**64: orjson reads a larger integer as a float (and one below -2**63)
 _I64 = -9.223372036854775808e18
 
 
-def _has_big_float(obj: Any) -> bool:
-    """Whether a parsed record holds a float that may be an integer orjson could not keep (a walk of its
-    non-string values: a few percent of the parse, where a regex over the line would triple it)."""
-    stack = [obj]
-    while stack:
-        v = stack.pop()
+# JSON nesting deeper than this is quarantined: orjson writes at most 254 levels, pickle (the stage) and the
+# stdlib writer stop near the recursion limit
+MAX_DEPTH = 200
+BIG_FLOAT, TOO_DEEP = 1, 2
+
+
+def _scan(obj: Any, depth: int = 1) -> int:
+    """BIG_FLOAT when a parsed record holds a float that may be an integer orjson could not keep, TOO_DEEP
+    when it nests deeper than MAX_DEPTH: one look at its non-string values (about 1% of the read, where a
+    regex over every line would cost more than the parse)."""
+    if depth > MAX_DEPTH:
+        return TOO_DEEP
+    flags = 0
+    for v in obj.values() if obj.__class__ is dict else obj:
         c = v.__class__
-        if c is dict:
-            stack.extend(v.values())
-        elif c is list:
-            stack.extend(v)
-        elif c is float and (v >= _U64 or v <= _I64):
-            return True
-    return False
+        if c is str or c is int:
+            continue
+        if c is float:
+            if v >= _U64 or v <= _I64:
+                flags |= BIG_FLOAT
+        elif c is dict or c is list:
+            flags |= _scan(v, depth + 1)
+            if flags & TOO_DEEP:
+                return flags
+    return flags
 
 
 def _loads_exact(line: bytes) -> Any:
     """orjson.loads, but integers beyond 64 bits are kept exactly (the stdlib parser reads them as int)."""
     obj = orjson.loads(line)
-    if _has_big_float(obj):
+    if obj.__class__ in (dict, list) and _scan(obj) == BIG_FLOAT:
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return obj
-
-
-def _depth(obj: Any, limit: int) -> int:
-    """Nesting depth of a parsed JSON value, counted up to `limit` + 1 (iterative: no recursion limit)."""
-    deepest = 0
-    stack = [(obj, 1)]
-    while stack:
-        value, d = stack.pop()
-        if d > deepest:
-            deepest = d
-            if deepest > limit:
-                return deepest
-        if value.__class__ is dict:
-            stack.extend((v, d + 1) for v in value.values() if v.__class__ in (dict, list))
-        elif value.__class__ is list:
-            stack.extend((v, d + 1) for v in value if v.__class__ in (dict, list))
-    return deepest
 
 
 def _metadata(obj: dict[str, Any], meta: Any) -> dict[str, Any]:
@@ -620,7 +612,7 @@ def _read_jsonl(
         if pos > 0:
             stream.seek(pos - 1)
             pos += len(stream.readline()) - 1  # the line holding byte pos-1 belongs to the previous unit
-        loads, big_float = orjson.loads, _has_big_float
+        loads = orjson.loads
         readline, cap = stream.readline, limit + 1
         last_tell = tell()
         count = 0
@@ -663,8 +655,6 @@ def _read_jsonl(
             decoded = None
             try:
                 obj = loads(line)
-                if big_float(obj):
-                    obj = _loads_exact(line)
             except orjson.JSONDecodeError as exc:
                 if line[0] in _BLANK and not line.strip():  # a blank line holds no record (not an error)
                     if counters is not None:
@@ -683,6 +673,20 @@ def _read_jsonl(
                 except Exception as exc2:
                     yield Quarantine(source, "reader_error", f"{msg}; {type(exc2).__name__}: {exc2}", line, len(line))
                     continue
+            flags = 0
+            if obj.__class__ is dict:  # _scan(obj), its first level inline: most values are strings
+                for v in obj.values():
+                    c = v.__class__
+                    if c is dict or c is list:
+                        flags |= _scan(v, 2)
+                    elif c is float and (v >= _U64 or v <= _I64):
+                        flags |= BIG_FLOAT
+            if flags:
+                if flags & TOO_DEEP:  # no writer could serialise it
+                    yield Quarantine(source, "too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels",
+                                     line, len(line))
+                    continue
+                obj = _loads_exact(line) if decoded is None else obj  # a non-UTF-8 line was read exactly
             if obj.__class__ is not dict:
                 what = f"a JSON {type(obj).__name__}, not an object"
                 yield Quarantine(source, "not_an_object", what, line, len(line))
@@ -692,17 +696,16 @@ def _read_jsonl(
                 code = "missing_text_field" if text is None else "text_not_string"
                 yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
                 continue
-            if (line.count(b"{") + line.count(b"[") > MAX_DEPTH
-                    and _depth(obj, MAX_DEPTH) > MAX_DEPTH):  # the writer could not serialise it
-                yield Quarantine(source, "too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels", line,
-                                 len(line))
-                continue
             doc_id = obj.pop(id_field, None)
             if doc_id.__class__ is not str:
                 doc_id = f"{path}:{offset}" if doc_id is None else str(doc_id)
             meta = obj.pop("metadata", None)
             if meta is not None:
-                obj = _metadata(obj, meta)
+                if meta.__class__ is dict and meta.keys().isdisjoint(obj):  # no key in both: the common case
+                    meta.update(obj)
+                    obj = meta
+                else:
+                    obj = _metadata(obj, meta)
             if decoded is None:
                 if not records:
                     yield Document(doc_id, text, obj, source)
