@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from taosha import Document, restore_original
 from taosha.repair.lm import for_script, model
-from taosha.repair.mojibake import UNKNOWN, Mojibake, decode_tokens, document_counts, to_bytes, use_document
+from taosha.repair.mojibake import (
+    UNKNOWN,
+    DocumentContext,
+    Mojibake,
+    decode_tokens,
+    document_counts,
+    to_bytes,
+)
 from taosha.synth import damage
 
 
@@ -357,7 +364,7 @@ def _decode_by_byte(tokens, lm):
                 continue
             items.append(c)
         i += 2
-    return _fill(items, lm)
+    return _fill(items, lm, DocumentContext())
 
 
 def test_decoding_by_stretches_agrees_with_decoding_byte_by_byte():
@@ -535,11 +542,10 @@ def test_two_lost_characters_side_by_side_are_chosen_together_with_what_the_docu
     lm = for_script("traditional")
     page = "加強對危化品、礦山、煙花爆竹的監管(guǎn),開展危化品安全專項整治,嚴格危化品運輸管理。"
     tokens = [UNKNOWN, 0xA3, 0xBB, UNKNOWN, 0xA1, 0xA2, *"地面".encode("gbk")]
-    use_document(page)
-    assert decode_tokens(tokens, lm, "、") == "危化、地面"
-    assert not decode_tokens(tokens, lm, "").startswith("危")  # no neighbour: 。 is not ruled out
-    use_document("")
-    assert decode_tokens(tokens, lm, "、") != "危化、地面"
+    assert decode_tokens(tokens, lm, "、", context=DocumentContext(page)) == "危化、地面"
+    # no neighbour: 。 is not ruled out
+    assert not decode_tokens(tokens, lm, "", context=DocumentContext(page)).startswith("危")
+    assert decode_tokens(tokens, lm, "、", context=DocumentContext("")) != "危化、地面"
     assert document_counts(page)[0]["危化"] == 3 and "礦山" not in document_counts(page)[0]  # written once
 
 

@@ -136,14 +136,17 @@ def to_bytes(text: str) -> list[int] | None:
     return out
 
 
-def decode_tokens(tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True) -> str:
+def decode_tokens(
+    tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True, context: DocumentContext | None = None
+) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one).
 
     A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
     errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand).
     `before`: the character the bytes follow, a lost first character's left neighbour. Without `fill`, each
-    character with a lost byte is a `?` (what the bytes alone say)."""
+    character with a lost byte is a `?` (what the bytes alone say). `context`: the document the bytes are in
+    (what it writes, what was chosen in it before); None for bytes on their own."""
     if min(tokens, default=0) >= 0:
         return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
     by_lead, by_trail = _gbk_tables()
@@ -182,7 +185,7 @@ def decode_tokens(tokens: list[int], lm: CharLM, before: str = "", *, fill: bool
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
     if not fill:
         return "".join(x if isinstance(x, str) else "?" for x in items)
-    return _fill([x for x in items if x != ""], lm, before)
+    return _fill([x for x in items if x != ""], lm, context or DocumentContext(), before)
 
 
 _GBK_DECODER = codecs.getincrementaldecoder("gbk")
@@ -242,12 +245,47 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 
 _READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
-# what _choose chose, for the document being realigned: its hypotheses decode overlapping stretches, so the same
-# lost byte between the same neighbours comes back dozens of times (cleared per document: memory stays flat)
-_CHOSEN: dict[tuple, str | list[str]] = {}  # a lost character's choice, or a run's
+_CACHE_WEIGHT = 0.1
 
 
-def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> str:
+class DocumentContext:
+    """The document whose lost bytes are being filled, passed to each choice (nothing is kept between documents):
+    its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte
+    needs them; and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same
+    lost byte between the same neighbours comes back dozens of times (one context per document and pass: memory
+    stays flat)."""
+
+    __slots__ = ("_counts", "chosen", "text")
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text
+        self.chosen: dict[tuple, str | list[str]] = {}  # a lost character's choice, or a run's
+        self._counts: DocumentCounts | None = None
+
+    def counts(self) -> DocumentCounts:
+        """`document_counts` of the text, counted once a document has a lost byte to fill."""
+        if self._counts is None:
+            self._counts = document_counts(self.text)
+        return self._counts
+
+
+DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]
+
+
+def document_counts(text: str) -> DocumentCounts:
+    """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
+    counts; and those pairs by first and by last character."""
+    pairs = Counter(map(operator.add, text, text[1:]))
+    kept = {w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for w in kept:
+        after.setdefault(w[0], set()).add(w[1])
+        before.setdefault(w[1], set()).add(w[0])
+    return kept, Counter(text), after, before
+
+
+def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = "") -> str:
     out = [x if isinstance(x, str) else "" for x in items]
     last = len(items) - 1
     k = 0
@@ -265,9 +303,9 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> s
             after = items[end + 1][:1] if end < last else ""
             run = tuple(items[k : end + 1])
             key2 = (id(lm), prev, tuple(map(id, run)), after)
-            chosen = _CHOSEN.get(key2)
+            chosen = context.chosen.get(key2)
             if chosen is None:
-                chosen = _CHOSEN[key2] = _choose_run(run, prev, after, lm)
+                chosen = context.chosen[key2] = _choose_run(run, prev, after, lm, context)
             out[k : end + 1] = chosen
             k = end + 1
             continue
@@ -277,20 +315,20 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, before: str = "") -> s
             m = _READING.match("".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 9]))
             reading = m.group(1) if m else None
         key = (id(lm), prev, id(x), nxt, reading)  # candidate tuples live in the cached GBK tables: stable ids
-        choice = _CHOSEN.get(key)
+        choice = context.chosen.get(key)
         if choice is None:
-            choice = _CHOSEN[key] = _choose(x, prev, nxt, reading, lm)
+            choice = context.chosen[key] = _choose(x, prev, nxt, reading, lm, context)
         out[k] = choice
         k += 1
     return "".join(out)
 
 
-def _candidates(x: tuple[str, ...], prev: str, nxt: str) -> set[str]:
+def _candidates(x: tuple[str, ...], prev: str, nxt: str, context: DocumentContext) -> set[str]:
     """The most frequent characters a lost byte allows, and any that make a word with a neighbour, in the
     dictionary or in the document."""
     after_of, before_of = _word_index()
     top, every = _ranked(x) if x else ((), frozenset())
-    doc_after, doc_before = _document_counts()[2:]
+    doc_after, doc_before = context.counts()[2:]
     return (set(top) | ((after_of.get(prev, _NONE) | doc_after.get(prev, _NONE)) & every)
             | ((before_of.get(nxt, _NONE) | doc_before.get(nxt, _NONE)) & every))
 
@@ -302,11 +340,11 @@ def _bond(lm: CharLM, pair: str) -> float:
     return lm.bonds.get(pair, 0.0)
 
 
-def _cached(lm: CharLM, c: str, prev: str, nxt: str) -> float:
+def _cached(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
     """What the document itself says for `c` between `prev` and `nxt`: a page names its subject many times
     (危化品 three times), so a pair it writes twice or more makes `c` likelier, as a cache model mixed into the
     character model with weight _CACHE_WEIGHT: log(1 + w * P_document(c | neighbour) / P_model(c))."""
-    pairs, chars = _document_counts()[:2]
+    pairs, chars = context.counts()[:2]
     if not pairs:
         return 0.0  # most pages repeat no pair of characters
     p = 0.0
@@ -317,21 +355,24 @@ def _cached(lm: CharLM, c: str, prev: str, nxt: str) -> float:
     return min(BOND_MAX, math.log1p(_CACHE_WEIGHT * p / math.exp(lm.char(c)))) if p else 0.0
 
 
-def _choose(x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM) -> str:
+def _choose(
+    x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM, context: DocumentContext
+) -> str:
     """The candidate for a lost byte that the model prefers between `prev` and `nxt` (one that reads as the
     annotation after it, when there is one); U+FFFD when nothing is a candidate."""
-    cands = _candidates(x, prev, nxt)
+    cands = _candidates(x, prev, nxt, context)
     if reading:
         heard = [c for c in (_ranked(x)[1] if x else ()) if reads_as(c, reading)]
         cands = set(heard) or cands
     if not cands:
         return "\ufffd"  # nothing to go on: marked, not guessed
-    return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt))
+    return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt, context))
 
 
-def _score(lm: CharLM, c: str, prev: str, nxt: str) -> float:
+def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
     """A candidate's log-probability between its neighbours, with the dictionary's bonds and the document's."""
-    return _alone(c, prev, nxt) + lm.char(c) + _bond(lm, prev + c) + _bond(lm, c + nxt) + _cached(lm, c, prev, nxt)
+    return (_alone(c, prev, nxt) + lm.char(c) + _bond(lm, prev + c) + _bond(lm, c + nxt)
+            + _cached(lm, c, prev, nxt, context))
 
 
 _MARKS = frozenset("，。、；：,;:")
@@ -342,15 +383,17 @@ def _alone(c: str, prev: str, nxt: str) -> float:
     return -math.inf if c in _MARKS and (prev in _MARKS or nxt in _MARKS) and (prev or nxt) else 0.0
 
 
-def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM) -> list[str]:
+def _choose_run(
+    run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM, context: DocumentContext
+) -> list[str]:
     """The candidates for lost characters in a row that the model prefers together: Viterbi over the run, each
     character scored with the one before it (the first also with `prev`, the last with `nxt`). Only pairs that
     make a word, in the dictionary or the document, score more than their characters apart, so each character
     looks at the best predecessor and at the ones it makes a word with."""
     n = len(run)
-    sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "") for i, x in enumerate(run)]
+    sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "", context) for i, x in enumerate(run)]
     after_of, before_of = _word_index()
-    doc_after, doc_before = _document_counts()[2:]
+    doc_after, doc_before = context.counts()[2:]
     for i in range(n - 1):  # words across neighbours
         left, right = sets[i], sets[i + 1]
         every_left = _ranked(run[i])[1] if run[i] else _NONE
@@ -358,14 +401,14 @@ def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharL
         sets[i] = left.union(*(index.get(b, _NONE) & every_left for b in right for index in (before_of, doc_before)))
         sets[i + 1] = right.union(*(index.get(a, _NONE) & every_right for a in left for index in (after_of, doc_after)))
     if not all(sets):
-        return _one_by_one(run, prev, nxt, lm)
+        return _one_by_one(run, prev, nxt, lm, context)
 
     def own(c: str, i: int) -> float:  # a character's score with the run's neighbours, not its own
         s = lm.char(c)
         if i == 0:
-            s += _bond(lm, prev + c) + _cached(lm, c, prev, "") + _alone(c, prev, "")
+            s += _bond(lm, prev + c) + _cached(lm, c, prev, "", context) + _alone(c, prev, "")
         if i == n - 1:
-            s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt) + _alone(c, "", nxt)
+            s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt, context) + _alone(c, "", nxt)
         return s
 
     best = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
@@ -378,49 +421,21 @@ def _choose_run(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharL
             p0 = plain if c in _MARKS else top  # no mark after a mark
             score, via = (best[p0][0], p0) if p0 is not None else (-math.inf, None)
             for p in sorted(best.keys() & before_of.get(c, _NONE) | best.keys() & doc_before.get(c, _NONE)):
-                linked = best[p][0] + _bond(lm, p + c) + _cached(lm, c, p, "") + _alone(c, p, "")
+                linked = best[p][0] + _bond(lm, p + c) + _cached(lm, c, p, "", context) + _alone(c, p, "")
                 if linked > score:
                     score, via = linked, p
             if via is not None:
                 step[c] = (score + own(c, i), (*best[via][1], c))
         best = step
-    return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm)
+    return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm, context)
 
 
-def _one_by_one(run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM) -> list[str]:
+def _one_by_one(
+    run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM, context: DocumentContext
+) -> list[str]:
     """Each lost character of a run chosen alone (a run where some lost byte has no candidate)."""
-    return [_choose(x, prev if i == 0 else "?", nxt if i == len(run) - 1 else "?", None, lm) for i, x in enumerate(run)]
-
-
-# the document being realigned and its counts (set per document, like _CHOSEN), for `_cached`
-_DOCUMENT: dict = {"text": None, "counts": None}
-_CACHE_WEIGHT = 0.1
-
-
-def use_document(text: str) -> None:
-    """Fill lost bytes with what `text`, the document being realigned, writes (see `_cached`); what was chosen
-    for the document before is forgotten."""
-    _DOCUMENT.update(text=text, counts=None)
-    _CHOSEN.clear()
-
-
-def _document_counts() -> tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]:
-    if _DOCUMENT["counts"] is None:  # counted once a document has a lost byte to fill
-        _DOCUMENT["counts"] = document_counts(_DOCUMENT["text"] or "")
-    return _DOCUMENT["counts"]
-
-
-def document_counts(text: str) -> tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]:
-    """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
-    counts; and those pairs by first and by last character."""
-    pairs = Counter(map(operator.add, text, text[1:]))
-    kept = {w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}
-    after: dict[str, set[str]] = {}
-    before: dict[str, set[str]] = {}
-    for w in kept:
-        after.setdefault(w[0], set()).add(w[1])
-        before.setdefault(w[1], set()).add(w[0])
-    return kept, Counter(text), after, before
+    return [_choose(x, prev if i == 0 else "?", nxt if i == len(run) - 1 else "?", None, lm, context)
+            for i, x in enumerate(run)]
 
 
 @register("repair.mojibake")
@@ -491,17 +506,17 @@ class Mojibake(Step):
         lm = for_script(script)
         repairs = 0
         if self.latin and "latin" in seen:
-            repairs += self._latin(doc, lm)
+            repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
-            repairs += self._whole_page(doc)
+            repairs += repair_whole_page(doc, self.min_gain, self.name)
         if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
             utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
-            repairs += self._redecode(doc, lm, utf8=utf8, pairs=pairs, points=points)
+            repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs, points=points)
         if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
-            realigned = self._realign(doc, lm)
+            realigned = realign(doc, lm, self.min_gain, self.name)
             repairs += realigned
             if self.debris == "remove" and realigned >= _ESTABLISHED and "?" in doc.text:
                 # no line opens with a question mark: in a page whose lost bytes are established, a '?' there
@@ -519,256 +534,264 @@ class Mojibake(Step):
             doc.tag("mojibake_unrepaired", left)
         return doc
 
-    # -- 2. reversible wrong decodings ---------------------------------------------------------------
-    def _latin(self, doc: Document, lm: CharLM) -> int:
-        import ftfy
 
-        count = 0
+# -- 2. reversible wrong decodings ---------------------------------------------------------------------------
+def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
+    """UTF-8 read as cp1252/latin-1 in runs of Latin-1 letters, repaired by ftfy where the model gains
+    `min_gain`; the number of repairs."""
+    import ftfy
 
-        def fix(m: re.Match[str]) -> str:
+    count = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal count
+        run = m.group()
+        fixed = ftfy.fix_encoding(run)
+        if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= min_gain:
+            count += 1
+            return fixed
+        return run
+
+    doc.sub(_LATIN_RUN, fix, name, "utf8_as_cp1252")
+    return count
+
+def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
+    """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
+    per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
+    right and judged with the model of no script; it must win clearly and leave far fewer rare
+    characters."""
+    text = doc.text
+    base = model()
+    if _han_share(text) < 0.5:
+        return 0  # a page of East Asian text (not a kaomoji or a box drawing)
+    for reason, wrong, right in PAIR_REDECODES:
+        fixed = _redecode_span(text, wrong, right)
+        if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
+                wrong == "big5" or _PUA.search(text) is None)):
+            continue
+        if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
+            continue
+        if _mean(base, fixed) - _mean(base, text) < min_gain:
+            continue
+        doc.with_text(fixed, name, reason)
+        return 1
+    return 0
+
+def repair_redecodes(
+    doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
+    points: list[int] | None = None,
+) -> int:
+    """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
+    `points`: where short UTF-8 runs may be, when only those are examined. The number of repairs."""
+    count = 0
+    if points is not None:  # UTF-8 only where a short run's sign is
+        count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
+    # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
+    # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
+    zhuyin_off = "ㄛ" in lm.off_script
+    page_lm = lm
+    # Big5's frequent characters read as GBK are kana (A4A1-A5F6) and private-use ones (AA-AF rows): kana with
+    # no private-use character on the page are the page's Japanese
+    page_pua = _PUA.search(doc.text) is not None
+    for reason, wrong, right in REDECODES:
+        if not (utf8 if right == "utf-8" else pairs):
+            continue
+        lm = page_lm
+        if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
+            # Big5's punctuation read as GB18030 all over the page: most of it may be misread, and its
+            # GB2312-looking garbage would pass for the page's own script (simplified), against which the
+            # traditional reading loses: judged with the model of no script
+            lm = for_script("neutral")
+        elif wrong == "big5" and len(_PUNCT_AS_BIG5.findall(doc.text)) >= _PUA_PAGE:
+            # the same for GBK's punctuation read as Big5 (zhuyin and small brackets): its traditional-looking
+            # garbage makes the page look traditional, against which the simplified reading loses
+            lm = for_script("neutral")
+
+        rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
+        rows_before: list[int] = []
+        if right != "utf-8":
+            rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
+            rows_before = _rows_before(doc.text, wrong)
+
+        def fix(
+            m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
+            rows_before: list[int] = rows_before, lm: CharLM = lm,
+        ) -> str:
             nonlocal count
             run = m.group()
-            fixed = ftfy.fix_encoding(run)
-            if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= self.min_gain:
-                count += 1
-                return fixed
-            return run
-
-        doc.sub(_LATIN_RUN, fix, self.name, "utf8_as_cp1252")
-        return count
-
-    def _whole_page(self, doc: Document) -> int:
-        """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
-        per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
-        right and judged with the model of no script; it must win clearly and leave far fewer rare
-        characters."""
-        text = doc.text
-        base = model()
-        if _han_share(text) < 0.5:
-            return 0  # a page of East Asian text (not a kaomoji or a box drawing)
-        for reason, wrong, right in PAIR_REDECODES:
-            fixed = _redecode_span(text, wrong, right)
-            if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
-                    wrong == "big5" or _PUA.search(text) is None)):
-                continue
-            if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
-                continue
-            if _mean(base, fixed) - _mean(base, text) < self.min_gain:
-                continue
-            doc.with_text(fixed, self.name, reason)
-            return 1
-        return 0
-
-    def _redecode(
-        self, doc: Document, lm: CharLM, *, utf8: bool, pairs: bool, points: list[int] | None = None
-    ) -> int:
-        count = 0
-        if points is not None:  # UTF-8 only where a short run's sign is
-            count, utf8 = self._redecode_short(doc, lm, points), False
-        # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
-        # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
-        zhuyin_off = "ㄛ" in lm.off_script
-        page_lm = lm
-        # Big5's frequent characters read as GBK are kana (A4A1-A5F6) and private-use ones (AA-AF rows): kana with
-        # no private-use character on the page are the page's Japanese
-        page_pua = _PUA.search(doc.text) is not None
-        for reason, wrong, right in REDECODES:
-            if not (utf8 if right == "utf-8" else pairs):
-                continue
-            lm = page_lm
-            if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
-                # Big5's punctuation read as GB18030 all over the page: most of it may be misread, and its
-                # GB2312-looking garbage would pass for the page's own script (simplified), against which the
-                # traditional reading loses: judged with the model of no script
-                lm = for_script("neutral")
-            elif wrong == "big5" and len(_PUNCT_AS_BIG5.findall(doc.text)) >= _PUA_PAGE:
-                # the same for GBK's punctuation read as Big5 (zhuyin and small brackets): its traditional-looking
-                # garbage makes the page look traditional, against which the simplified reading loses
-                lm = for_script("neutral")
-
-            rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
-            rows_before: list[int] = []
-            if right != "utf-8":
-                rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
-                rows_before = _rows_before(doc.text, wrong)
-
-            def fix(
-                m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
-                rows_before: list[int] = rows_before, lm: CharLM = lm,
-            ) -> str:
-                nonlocal count
-                run = m.group()
-                # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
-                # private-use (two within three characters, or one by a number: one alone may be an icon font's),
-                # and zhuyin in a simplified page
-                if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
-                    return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
-                marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
-                    wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
-                # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
-                # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
-                long = len(run) >= _GAIN_SPAN and right != "utf-8"
-                # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-                # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
-                if right != "utf-8" and not marked:
-                    n = rare_before[m.end()] - rare_before[m.start()]
-                    if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
-                            len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
-                        return run
-                best = _best_window(run, wrong, right, lm, self.min_gain, marked=marked,
-                                    after=m.string[m.end() : m.end() + 1])
-                if best is None:
+            # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
+            # private-use (two within three characters, or one by a number: one alone may be an icon font's),
+            # and zhuyin in a simplified page
+            if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
+                return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
+            marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
+                wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
+            # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
+            # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
+            long = len(run) >= _GAIN_SPAN and right != "utf-8"
+            # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
+            # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
+            if right != "utf-8" and not marked:
+                n = rare_before[m.end()] - rare_before[m.start()]
+                if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
+                        len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
                     return run
-                if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
-                    return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
-                if wrong == "gb18030" and _pua_read_as_han(run, best):
-                    # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
-                    # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
-                    return run
-                count += 1
-                return best
-
-            runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
-                    else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
-            before = count
-            doc.sub(runs, fix, self.name, reason)
-            if right != "utf-8" and count - before >= _ESTABLISHED:
-                count += self._fragments(doc, lm, reason, wrong, right)
-            elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
-                # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
-                # UTF-8's ä is two bytes, one GBK character), or after a digit as a sign of measure (30掳 for 30°),
-                # in a page where UTF-8 read as GBK is established
-                spans = [(m.start(), m.end(), letters) for m in _IN_WORD.finditer(doc.text)
-                         if (letters := _latin_letters(doc.text, m.start(), m.end(), wrong, right))]
-                spans += [(m.start(), m.end(), sign) for m in _AFTER_DIGIT.finditer(doc.text)
-                          if (sign := _redecode_span(m.group(), wrong, right)) in SYMBOLS]
-                spans.sort()
-                doc.replace_spans(spans, self.name, reason)
-                count += len(spans)
-        return count
-
-    def _fragments(self, doc: Document, lm: CharLM, reason: str, wrong: str, right: str) -> int:
-        """In a page where a stretch of one script's bytes was read as the other's, the short runs left
-        between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
-        the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
-        alone, they are judged as part of the damage the page is known to have."""
-        # rare or frequent for the script the right codec writes (GBK's simplified, Big5's traditional), whatever
-        # the page looked like: a page mostly misread looks like the other script, or like none
-        common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
-
-        def read(start: int, end: int) -> bool:
-            run = doc.text[start:end]
-            fixed = _redecode_span(run, wrong, right)
-            if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
-                return False
-            if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
-                return False
-            gain = _mean(lm, fixed) - _mean(lm, run)
-            if gain < self.min_gain:
-                return False
-            if all(common[ord(c)] for c in run) and not (
-                    len(fixed) == len(run) >= 2 and _words(lm, fixed) and gain >= 2 * self.min_gain):
-                # no rare character to explain (a repaired run, or clean text), unless two or more read as
-                # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
-                return False
-            spans.append((start, end, fixed))
-            return True
-
-        for m in _NON_ASCII_ANY.finditer(doc.text):
-            if read(m.start(), m.end()):
-                continue  # read whole
-            letters = _latin_letters(doc.text, m.start(), m.end(), wrong, right)
-            if letters:
-                spans.append((m.start(), m.end(), letters))
-                continue  # a Latin letter of a word (P谷rez for Pérez: GBK's é read as Big5)
-            # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
-            # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
-            # 型机器人进行), or its tail after the last sentence it ends as it stands
-            text, start, end = doc.text, m.start(), m.end()
-            first = next((k for k in range(start, min(end, start + 8))
-                          if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
-            if first is not None and first + 1 < end and read(start, first + 1):
-                continue
-            head = start
-            while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
-                head += 1
-            if 2 <= head - start < end - start and read(start, head):
-                continue
-            last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
-            if last is not None and last + 1 < end:
-                read(last + 1, end)
-        doc.replace_spans(spans, self.name, reason)
-        return len(spans)
-
-    def _redecode_short(self, doc: Document, lm: CharLM, points: list[int]) -> int:
-        """UTF-8 read as GBK, examined only in the runs that hold a short-run sign (`_short_utf8`): the same
-        windows as `_redecode`, without visiting every other run of the text."""
-        text, spans, end = doc.text, [], -1
-        for p in points:
-            if p < end:
-                continue  # in the run just examined
-            start = p
-            while start and text[start - 1] >= "\x80":
-                start -= 1
-            m = _NON_ASCII_RUN.match(text, start)
-            if m is None:
-                continue
-            end = m.end()
-            best = _best_window(m.group(), "gb18030", "utf-8", lm, self.min_gain, after=text[end : end + 1])
-            if best is not None:
-                spans.append((m.start(), end, best))
-        doc.replace_spans(spans, self.name, "utf8_as_gbk")
-        return len(spans)
-
-    # -- 3. misaligned GBK ---------------------------------------------------------------------------
-    def _realign(self, doc: Document, lm: CharLM) -> int:
-        """Realign each line, once the page's damage is established: one repair holds where the bytes show
-        misalignment (`_best_hypothesis` with `strict`). Then every line is read as before, also where the only
-        sign is a `?` (a lost character in a page known to have lost bytes). A `?` beside fluent text in a page
-        with no such damage is what the source wrote for a character it could not encode (an emoji, a symbol):
-        it stays, counted as unrepaired."""
-        use_document(doc.text)
-        lines = doc.text.split("\n")
-        if not any(self._realign_line(line, lm, strict=True)[1] for line in lines):
-            return 0
-        use_document(doc.text)
-        spans = []
-        pos = 0
-        count = 0
-        for line in lines:  # established: every line as a page with lost bytes is read
-            fixed, n = self._realign_line(line, lm)
-            if n:
-                spans.append((pos, pos + len(line), fixed))
-                count += n
-            pos += len(line) + 1
-        if spans:
-            doc.replace_spans(spans, self.name, "misaligned_gbk")
-        return count
-
-    def _realign_line(self, line: str, lm: CharLM, strict: bool = False) -> tuple[str, int]:
-        """The line realigned and the number of repairs; `strict`: only whether one repair holds where the bytes
-        show misalignment (see `_best_hypothesis`), as a page's evidence."""
-        if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
-                and _next_bracket(line, 0) is None):
-            return line, 0
-        if line.count("?") > max(8, len(line) // 10):
-            return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
-
-        repairs = 0
-        start = 0
-        for _ in range(16):  # each round repairs the leftmost damage that a hypothesis explains
-            point = _next_damage(line, start, lm)
-            if point is None:
-                break
-            best = _best_hypothesis(line, point, lm, self.min_gain, strict=strict)
+            best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
+                                after=m.string[m.end() : m.end() + 1])
             if best is None:
-                start = point + 1
-                continue
-            line, start = best
-            repairs += 1
-            if strict:
-                break
-        return line, repairs
+                return run
+            if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
+                return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
+            if wrong == "gb18030" and _pua_read_as_han(run, best):
+                # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
+                # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
+                return run
+            count += 1
+            return best
+
+        runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
+                else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
+        before = count
+        doc.sub(runs, fix, name, reason)
+        if right != "utf-8" and count - before >= _ESTABLISHED:
+            count += _fragments(doc, lm, reason, wrong, right, min_gain, name)
+        elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
+            # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
+            # UTF-8's ä is two bytes, one GBK character), or after a digit as a sign of measure (30掳 for 30°),
+            # in a page where UTF-8 read as GBK is established
+            spans = [(m.start(), m.end(), letters) for m in _IN_WORD.finditer(doc.text)
+                     if (letters := _latin_letters(doc.text, m.start(), m.end(), wrong, right))]
+            spans += [(m.start(), m.end(), sign) for m in _AFTER_DIGIT.finditer(doc.text)
+                      if (sign := _redecode_span(m.group(), wrong, right)) in SYMBOLS]
+            spans.sort()
+            doc.replace_spans(spans, name, reason)
+            count += len(spans)
+    return count
+
+def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str) -> int:
+    """In a page where a stretch of one script's bytes was read as the other's, the short runs left
+    between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
+    the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
+    alone, they are judged as part of the damage the page is known to have."""
+    # rare or frequent for the script the right codec writes (GBK's simplified, Big5's traditional), whatever
+    # the page looked like: a page mostly misread looks like the other script, or like none
+    common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
+
+    def read(start: int, end: int) -> bool:
+        run = doc.text[start:end]
+        fixed = _redecode_span(run, wrong, right)
+        if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
+            return False
+        if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
+            return False
+        gain = _mean(lm, fixed) - _mean(lm, run)
+        if gain < min_gain:
+            return False
+        if all(common[ord(c)] for c in run) and not (
+                len(fixed) == len(run) >= 2 and _words(lm, fixed) and gain >= 2 * min_gain):
+            # no rare character to explain (a repaired run, or clean text), unless two or more read as
+            # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
+            return False
+        spans.append((start, end, fixed))
+        return True
+
+    for m in _NON_ASCII_ANY.finditer(doc.text):
+        if read(m.start(), m.end()):
+            continue  # read whole
+        letters = _latin_letters(doc.text, m.start(), m.end(), wrong, right)
+        if letters:
+            spans.append((m.start(), m.end(), letters))
+            continue  # a Latin letter of a word (P谷rez for Pérez: GBK's é read as Big5)
+        # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
+        # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
+        # 型机器人进行), or its tail after the last sentence it ends as it stands
+        text, start, end = doc.text, m.start(), m.end()
+        first = next((k for k in range(start, min(end, start + 8))
+                      if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
+        if first is not None and first + 1 < end and read(start, first + 1):
+            continue
+        head = start
+        while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
+            head += 1
+        if 2 <= head - start < end - start and read(start, head):
+            continue
+        last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
+        if last is not None and last + 1 < end:
+            read(last + 1, end)
+    doc.replace_spans(spans, name, reason)
+    return len(spans)
+
+def _redecode_short(doc: Document, lm: CharLM, points: list[int], min_gain: float, name: str) -> int:
+    """UTF-8 read as GBK, examined only in the runs that hold a short-run sign (`_short_utf8`): the same
+    windows as `_redecode`, without visiting every other run of the text."""
+    text, spans, end = doc.text, [], -1
+    for p in points:
+        if p < end:
+            continue  # in the run just examined
+        start = p
+        while start and text[start - 1] >= "\x80":
+            start -= 1
+        m = _NON_ASCII_RUN.match(text, start)
+        if m is None:
+            continue
+        end = m.end()
+        best = _best_window(m.group(), "gb18030", "utf-8", lm, min_gain, after=text[end : end + 1])
+        if best is not None:
+            spans.append((m.start(), end, best))
+    doc.replace_spans(spans, name, "utf8_as_gbk")
+    return len(spans)
+
+# -- 3. misaligned GBK -------------------------------------------------------------------------------------
+def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
+    """Realign each line, once the page's damage is established: one repair holds where the bytes show
+    misalignment (`_best_hypothesis` with `strict`). Then every line is read as before, also where the only
+    sign is a `?` (a lost character in a page known to have lost bytes). A `?` beside fluent text in a page
+    with no such damage is what the source wrote for a character it could not encode (an emoji, a symbol):
+    it stays, counted as unrepaired."""
+    lines = doc.text.split("\n")
+    evidence = DocumentContext(doc.text)
+    if not any(_realign_line(line, lm, min_gain, evidence, strict=True)[1] for line in lines):
+        return 0
+    context = DocumentContext(doc.text)
+    spans = []
+    pos = 0
+    count = 0
+    for line in lines:  # established: every line as a page with lost bytes is read
+        fixed, n = _realign_line(line, lm, min_gain, context)
+        if n:
+            spans.append((pos, pos + len(line), fixed))
+            count += n
+        pos += len(line) + 1
+    if spans:
+        doc.replace_spans(spans, name, "misaligned_gbk")
+    return count
+
+def _realign_line(
+    line: str, lm: CharLM, min_gain: float, context: DocumentContext, strict: bool = False
+) -> tuple[str, int]:
+    """The line realigned and the number of repairs; `strict`: only whether one repair holds where the bytes
+    show misalignment (see `_best_hypothesis`), as a page's evidence."""
+    if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
+            and _next_bracket(line, 0) is None):
+        return line, 0
+    if line.count("?") > max(8, len(line) // 10):
+        return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
+
+    repairs = 0
+    start = 0
+    for _ in range(16):  # each round repairs the leftmost damage that a hypothesis explains
+        point = _next_damage(line, start, lm)
+        if point is None:
+            break
+        best = _best_hypothesis(line, point, lm, min_gain, context, strict=strict)
+        if best is None:
+            start = point + 1
+            continue
+        line, start = best
+        repairs += 1
+        if strict:
+            break
+    return line, repairs
 
 
 _GAIN_SPAN, _GAIN_PER_CHAR = 6, 4.0
@@ -1601,7 +1624,7 @@ def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
 
 
 def _decode_from(
-    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM,
+    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
     bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True,
 ) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
@@ -1621,7 +1644,7 @@ def _decode_from(
             raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
             return None
-        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill)
+        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context)
         if stop == len(line):
             return line[:b] + fixed
         if fixed.endswith(line[stop - 3 : stop]):
@@ -1705,7 +1728,7 @@ def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> b
 
 
 def _best_hypothesis(
-    line: str, point: int, lm: CharLM, min_gain: float, *, strict: bool = False
+    line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: bool = False
 ) -> tuple[str, int] | None:
     """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
 
@@ -1772,7 +1795,7 @@ def _best_hypothesis(
     def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
         """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
         new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
-            line, b, head, resume, skip, lm, bytes_of, fill=not bytes_only)
+            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only)
         if new_line is None or new_line == line:
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
