@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from common import require_shared, steps_for, wiki
 from taosha import Document
-from taosha.repair import mojibake
+from taosha.repair.mojibake import gate
 from taosha.runners.core import BATCH_DOCS
 
 C_SOURCE = r"""
@@ -96,12 +96,12 @@ def main() -> int:
     rows = [
         ("repair.mojibake (gate and the repairs it lets through)", best(batches(step.process_batch), args.repeat)),
         ("its gate alone (numpy, per batch)",
-         best(batches(lambda items: mojibake._suspicious_many([d.text for d in items])), args.repeat)),
+         best(batches(lambda items: gate._suspicious_many([d.text for d in items])), args.repeat)),
     ]
-    table = np.ascontiguousarray(mojibake._gate_table()[:0x10000].astype(np.uint16))
+    table = np.ascontiguousarray(gate._gate_table()[:0x10000].astype(np.uint16))
     joined = "".join(strs)
     rows.append(("numpy floor: code points as an array, one lookup each", best(
-        lambda: (table[np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16)] & mojibake.RARE).any(),
+        lambda: (table[np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16)] & gate.RARE).any(),
         args.repeat)))
     with tempfile.TemporaryDirectory() as tmp:
         lib = compiled(Path(tmp))
@@ -109,7 +109,7 @@ def main() -> int:
             print("(no C compiler: the compiled floor is not measured)")
         else:
             units = np.ascontiguousarray(np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16))
-            rare = np.ascontiguousarray(((table & mojibake.RARE) != 0).astype(np.uint8))
+            rare = np.ascontiguousarray(((table & gate.RARE) != 0).astype(np.uint8))
             ptr = units.ctypes.data_as(ctypes.c_void_p)
             lib.scan.argtypes = lib.dense.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
             rows.append(("compiled floor: one lookup per character, text already in one buffer", best(

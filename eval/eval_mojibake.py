@@ -102,7 +102,8 @@ def false_alarms(steps) -> list[tuple[str, int, int, int, float, list[str], int]
     lost from a false alarm. A false alarm is a document changed, or flagged elsewhere than at a place in
     SOURCE_LOST."""
     from taosha.repair.lm import model
-    from taosha.repair.mojibake import _SUSPECT_Q, unrepaired_at
+    from taosha.repair.mojibake import unrepaired_at
+    from taosha.repair.mojibake.questions import _SUSPECT_Q
 
     rows = []
     for label, texts in clean_corpus():

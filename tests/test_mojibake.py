@@ -334,7 +334,8 @@ def test_a_bracket_that_lost_its_first_byte_before_a_latin_word(step):
 
 def _decode_by_byte(tokens, lm):
     """What decode_tokens does, byte by byte: the reference its codec stretches must agree with."""
-    from taosha.repair.mojibake import UNKNOWN, _fill, _gbk_pairs, _gbk_tables
+    from taosha.repair.mojibake.codec import _gbk_pairs, _gbk_tables
+    from taosha.repair.mojibake.fill import _fill
 
     by_lead, by_trail = _gbk_tables()
     pairs = _gbk_pairs()
@@ -368,7 +369,6 @@ def _decode_by_byte(tokens, lm):
 
 
 def test_decoding_by_stretches_agrees_with_decoding_byte_by_byte():
-    from taosha.repair.mojibake import UNKNOWN
 
     lm, rng = model(), random.Random(7)
     text = "经济发展（jīng）要求。總結(jié)范文ABC，?"
@@ -431,7 +431,7 @@ _GATE_TEXT = st.text(st.sampled_from(list(_GATE_CHARS)), max_size=30)
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_GATE_TEXT, max_size=8))
 def test_the_gate_of_a_batch_is_each_texts_gate(texts):
-    from taosha.repair.mojibake import _suspicious_many
+    from taosha.repair.mojibake.gate import _suspicious_many
 
     assert _suspicious_many(texts) == [_suspicious_many([t])[0] for t in texts]
 
@@ -556,7 +556,7 @@ def test_a_quoted_question_mark_is_the_character_itself():
 
 
 def test_a_question_mark_before_a_comma_after_han_is_a_lost_byte():
-    from taosha.repair.mojibake import _asks
+    from taosha.repair.mojibake.questions import _asks
 
     assert not _asks("煤礦、?;?、地面", 3)  # PHP's signature: 危 lost its lead, A3 BB became ';'
     assert not _asks("他說?,我們走", 2)
@@ -766,7 +766,7 @@ def test_two_character_fragments_that_read_as_a_word_in_a_misread_page():
 @given(st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), min_size=2, max_size=2))
 def test_the_array_tables_agree_with_the_models_and_codecs(pair):
     # _pair_windows reads gains from arrays: they must say what the model and the codecs say one call at a time
-    from taosha.repair.mojibake import _pair_reading, _redecode_span
+    from taosha.repair.mojibake.codec import _pair_reading, _redecode_span
 
     lm = for_script("simplified")
     points = np.array([ord(c) for c in pair], dtype=np.uint32)

@@ -1,0 +1,225 @@
+"""Codec chains and byte tables, as data.
+
+REDECODES names each reversible misreading by the codec that misread the bytes and the one they were written in;
+the GBK tables list every character by lead and trail byte (for lost bytes) and the pairs PHP's decoder drops;
+`to_bytes` turns a (mis)decoded line back into GBK bytes with `?` as a lost byte, and `decode_tokens` decodes them
+again, filling lost bytes (`fill`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from taosha.repair.lm import CharLM
+from taosha.repair.mojibake.fill import DocumentContext, _fill
+from taosha.repair.pinyin import reads_as
+
+_TO_BYTES_SPECIAL = re.compile("[?€]")
+_ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
+
+# (reason, codec that misread the bytes, codec they were written in)
+REDECODES = (
+    ("utf8_as_gbk", "gb18030", "utf-8"),
+    ("utf8_as_big5", "big5", "utf-8"),
+    ("gbk_as_big5", "big5", "gbk"),
+    ("big5_as_gbk", "gb18030", "big5"),  # GB18030 as browsers read GBK: Big5 punctuation comes out as PUA
+)
+PAIR_REDECODES = tuple(r for r in REDECODES if r[2] != "utf-8")  # one misread character for one right one
+UNKNOWN = -1
+
+
+
+@lru_cache(maxsize=1)
+def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """Every GBK character by lead byte and by trail byte, for filling a lost byte."""
+    by_lead: dict[int, list[str]] = {}
+    by_trail: dict[int, list[str]] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            if trail == 0x7F:
+                continue
+            try:
+                c = bytes((lead, trail)).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            by_lead.setdefault(lead, []).append(c)
+            by_trail.setdefault(trail, []).append(c)
+    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
+
+
+
+@lru_cache(maxsize=1)
+def _gbk_pairs() -> dict[int, str]:
+    """Every GBK byte pair that decodes, as `lead << 8 | trail` -> its character."""
+    by_lead, _ = _gbk_tables()
+    return {lead << 8 | c.encode("gbk")[1]: c for lead, chars in by_lead.items() for c in chars}
+
+
+
+def to_bytes(text: str) -> list[int] | None:
+    """The GBK bytes a (mis)decoded text came from; `?` is a lost byte, or a lost byte and a swallowed
+    `(` / `<` when an annotation or a tag follows. None when the text cannot have come from GBK."""
+    out: list[int] = []
+    pos = 0
+    for m in _TO_BYTES_SPECIAL.finditer(text):  # between them, the text encodes in one call
+        try:
+            out.extend(text[pos : m.start()].encode("gbk"))
+        except UnicodeEncodeError:
+            return None
+        i = pos = m.end()
+        if m.group() == "€":
+            out.append(0x80)  # Windows code page 936 (what PHP and browsers decode with) maps 0x80 to €
+            continue
+        out.append(UNKNOWN)
+        if _ANNOTATION_TAIL.match(text, i):
+            out.append(0x28)  # PHP swallowed the '(' after a lead byte
+        elif text.startswith("/", i) and ">" in text[i : i + 7]:
+            out.append(0x3C)  # ... or the '<' of a closing tag
+    try:
+        out.extend(text[pos:].encode("gbk"))
+    except UnicodeEncodeError:
+        return None
+    return out
+
+
+
+def decode_tokens(
+    tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True, context: DocumentContext | None = None
+) -> str:
+    """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
+    in its context (and whose reading matches a pinyin annotation right after it, when there is one).
+
+    A lead byte with no valid trail is a `?` and the next byte starts afresh, as in Python's GBK codec with
+    errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand).
+    `before`: the character the bytes follow, a lost first character's left neighbour. Without `fill`, each
+    character with a lost byte is a `?` (what the bytes alone say). `context`: the document the bytes are in
+    (what it writes, what was chosen in it before); None for bytes on their own."""
+    if min(tokens, default=0) >= 0:
+        return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
+    by_lead, by_trail = _gbk_tables()
+    items: list[str | tuple[str, ...]] = []
+    decoder = _GBK_DECODER("replace")
+    i, n = 0, len(tokens)
+    vanished = min(tokens) < UNKNOWN  # a put-back pair (rare): its bytes are looked for too
+    while True:
+        if vanished:
+            j = _next_lost(tokens, i)  # the next lost byte not placed yet
+        else:
+            try:
+                j = tokens.index(UNKNOWN, i)  # a search in C
+            except ValueError:
+                j = -1
+        if j < 0:
+            break
+        seg = bytes(tokens[i:j])
+        text = decoder.decode(seg, False).replace("\ufffd", "?")
+        pending = decoder.getstate()[0]
+        if pending:  # a lead byte waits for its trail, the lost byte (80 and FF too: no candidates, marked)
+            decoder.reset()
+            table = _vanished_tables()[0] if tokens[j] == VANISHED_TRAIL else by_lead
+            items.extend((text, table.get(pending[0], ())))
+            i = j + 1
+            continue
+        items.append(text)
+        nxt = tokens[j + 1] if j + 1 < n else None  # the lost byte is a lead
+        if tokens[j] == VANISHED_TRAIL or nxt is None or (nxt >= 0 and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
+            items.append("?")  # a lead byte with no trail (or a vanished trail out of place): irreparable here
+            i = j + 1
+        else:
+            table = _vanished_tables()[1] if tokens[j] == VANISHED_LEAD else by_trail
+            items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
+            i = j + 2
+    items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
+    if not fill:
+        return "".join(x if isinstance(x, str) else "?" for x in items)
+    return _fill([x for x in items if x != ""], lm, context or DocumentContext(), before)
+
+
+_GBK_DECODER = codecs.getincrementaldecoder("gbk")
+# lost bytes of a pair in GBK's user-defined area (lead AA-AF or F8-FE, trail A1-FE), which PHP's decoder drops
+# when misaligned bytes form one: the first was the trail of the character before, the second a lead
+VANISHED_TRAIL, VANISHED_LEAD = -2, -3
+_UDA_LEADS = frozenset([*range(0xAA, 0xB0), *range(0xF8, 0xFF)])
+
+
+
+def _next_lost(tokens: list[int], start: int) -> int:
+    """Index of the next lost byte (a negative token) from `start`, or -1 (searches in C)."""
+    found = -1
+    for token in (UNKNOWN, VANISHED_TRAIL, VANISHED_LEAD):
+        try:
+            k = tokens.index(token, start)
+        except ValueError:
+            continue
+        if found < 0 or k < found:
+            found = k
+    return found
+
+
+
+@lru_cache(maxsize=1)
+def _vanished_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """GBK characters by lead byte whose trail is a user-defined lead (VANISHED_TRAIL's candidates), and by
+    trail byte whose lead is at least A1 (VANISHED_LEAD's)."""
+    by_lead: dict[int, list[str]] = {}
+    by_trail: dict[int, list[str]] = {}
+    for code, c in _gbk_pairs().items():
+        lead, trail = code >> 8, code & 0xFF
+        if trail in _UDA_LEADS:
+            by_lead.setdefault(lead, []).append(c)
+        if lead >= 0xA1:
+            by_trail.setdefault(trail, []).append(c)
+    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
+
+
+
+@lru_cache(maxsize=4)
+def _pair_reading(wrong: str, right: str) -> np.ndarray:
+    """Per BMP code point, the one character its bytes in `wrong` read as in `right` (0: none, or several); a
+    character beyond the BMP has none (GB18030 writes it in four bytes, which no 2-byte codec reads as one)."""
+    table = np.zeros(0x10000, dtype=np.uint32)
+    for cp in range(1, 0x10000):
+        fixed = _redecode_span(chr(cp), wrong, right)
+        if fixed is not None and len(fixed) == 1 and ord(fixed) < 0x10000:  # the model's table is the BMP's
+            table[cp] = ord(fixed)
+    return table
+
+
+
+def _redecode_span(span: str, wrong: str, right: str) -> str | None:
+    try:
+        return span.encode(wrong).decode(right)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+
+
+
+@lru_cache(maxsize=4)
+def _byte_lengths(codec: str) -> np.ndarray:
+    """Bytes per character in `codec`, by code point (BMP by encoding; beyond it 4, as GB18030 writes them)."""
+    table = np.full(0x110000, 4, dtype=np.uint8)
+    for cp in range(0x10000):
+        try:
+            table[cp] = len(chr(cp).encode(codec))
+        except UnicodeEncodeError:
+            table[cp] = 0  # never asked: a run that does not encode is rejected before
+    return table
+
+
+
+@lru_cache(maxsize=4096)
+def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
+    """Second bytes b such that GBK (first, b) is a character that reads `reading`."""
+    out = []
+    for b in range(0x40, 0xFF):
+        try:
+            c = bytes((first, b)).decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        if reads_as(c, reading):
+            out.append(b)
+    return tuple(out)

@@ -1,0 +1,109 @@
+"""Where a line's misaligned GBK is: a suspect `?`, a Han character glued to a Latin word by its second byte
+(a byte gained), a bracket that lost its first byte, or a dense run of rare characters; and the traditional pages
+(written in Big5 or UTF-8) where such damage is not looked for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taosha.repair.lm import CharLM, model
+from taosha.repair.mojibake.questions import _QUESTION_END, _SUSPECT_Q, _quoted
+from taosha.repair.mojibake.score import _IN_WORD
+from taosha.repair.script import ScriptInfo, detect
+
+_TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
+
+
+
+def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
+    """Traditional text with no sign of a converter (annotations, mixed sentences, slips): written in Big5 or
+    UTF-8, not in GBK, so GBK's lost and gained bytes are not looked for in it (a `?` there is a character Big5
+    lacks: 麥康姆?X for 麥康姆·X)."""
+    if info.script != "traditional" or _TONE_MARKED.search(text):
+        return False  # a tone-marked reading in parentheses is a spinner's annotation
+    return detect(text).script == "traditional"  # with the converter's slips, which the prior did not count
+
+
+
+def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
+    q = None
+    for m in _SUSPECT_Q.finditer(line, start):
+        if m.start() and line[m.start() - 1] in _QUESTION_END:
+            continue  # a question: 好吗? is punctuation, not a lost byte
+        if _quoted(line, m.start()):
+            continue
+        q = m.start()
+        break
+    for k in (_next_glued(line, start, lm), _next_bracket(line, start)):  # a byte lost or gained by a Latin word
+        if k is not None and (q is None or k < q):
+            q = k
+    # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
+    end = len(line) - 3 if q is None else min(q, len(line) - 3)
+    common = lm.common
+    for k in range(start, end):
+        if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + 4]) >= 2:
+            return k
+    return q
+_BY_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
+
+
+
+def _lead_before_letter(c: str) -> int | None:
+    """The first GBK byte of `c` when its second byte is an ASCII letter, else None."""
+    try:
+        b = c.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    return b[0] if len(b) == 2 and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A) else None
+
+
+
+def _glued(c: str) -> bool:
+    """Whether `c` is a Han character whose second GBK byte is an ASCII letter: what a lead byte gained before a
+    letter makes (Mozi鮨la)."""
+    if not "\u3400" <= c <= "\u9fff":
+        return False  # a symbol there (﹜ for 、 read as Big5: Les﹜John) is another misreading
+    return _lead_before_letter(c) is not None
+
+
+
+def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
+    """The first character glued to a Latin word by its second byte (see `_glued`), from `start`: inside a word
+    when rare for the document's script; at a word's edge only when rare in any script, since many characters
+    that end in a letter byte stand beside Latin words (OEM製造; the rarer CD裡 and 舖Beams are kept by the rule
+    that a repair may not change case inside a word)."""
+    for m in _BY_WORD.finditer(line, start):
+        if _glued_at(line, m.start(), lm):
+            return m.start()
+    return None
+
+
+_WORD_START = re.compile(r"(?<![A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+
+def _bracket_lost(c: str) -> bool:
+    """Whether `c` is what GBK's （ or ） (A3 A8, A3 A9) becomes when its first byte is lost: A8 or A9 read with
+    the letter after it (⊿INOSAT for （SINOSAT)."""
+    return _lead_before_letter(c) in (0xA8, 0xA9)
+
+
+
+def _next_bracket(line: str, start: int) -> int | None:
+    """The first character before a Latin word that a bracket which lost its first byte makes (`_bracket_lost`)."""
+    for m in _WORD_START.finditer(line, start):
+        if _bracket_lost(m.group()):
+            return m.start()
+    return None
+
+
+
+def _glued_at(line: str, k: int, lm: CharLM) -> bool:
+    """Whether `line[k]` is a gained byte's character by a Latin word (see `_next_glued`)."""
+    c = line[k]
+    if not _glued(c):
+        return False
+    if _IN_WORD.match(line, k):
+        return not lm.common[ord(c)]
+    return not model().common[ord(c)]

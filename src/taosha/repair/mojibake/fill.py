@@ -1,0 +1,241 @@
+"""Choosing characters for lost bytes.
+
+A lost byte narrows its character to those whose GBK bytes hold the bytes that survived (`codec`'s tables); the
+character model chooses among the most frequent of them and those that make a word with a neighbour, in the
+dictionary or in the document (a cache model), one by one or a run together (Viterbi). The document is a
+`DocumentContext` passed explicitly: nothing is kept between documents.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections import Counter
+from functools import lru_cache
+
+from taosha.repair.lm import BOND_MAX, CharLM, model
+from taosha.repair.mojibake.score import _bond
+from taosha.repair.pinyin import reads_as
+
+TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
+
+
+
+@lru_cache(maxsize=1024)
+def _ranked(cands: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    lm = model()
+    ranked = tuple(sorted(cands, key=lm.char, reverse=True))
+    return ranked[:TOP_CANDIDATES], frozenset(cands)
+
+
+
+@lru_cache(maxsize=1)
+def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Two-character words by first and by last character: which candidates make a word with a neighbour."""
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for w in model().words:
+        after.setdefault(w[0], set()).add(w[1])
+        before.setdefault(w[1], set()).add(w[0])
+    return after, before
+
+
+_READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
+_CACHE_WEIGHT = 0.1
+
+
+
+class DocumentContext:
+    """The document whose lost bytes are being filled, passed to each choice (nothing is kept between documents):
+    its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte
+    needs them; and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same
+    lost byte between the same neighbours comes back dozens of times (one context per document and pass: memory
+    stays flat)."""
+
+    __slots__ = ("_counts", "chosen", "text")
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text
+        self.chosen: dict[tuple, str | list[str]] = {}  # a lost character's choice, or a run's
+        self._counts: DocumentCounts | None = None
+
+    def counts(self) -> DocumentCounts:
+        """`document_counts` of the text, counted once a document has a lost byte to fill."""
+        if self._counts is None:
+            self._counts = document_counts(self.text)
+        return self._counts
+
+
+DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]
+
+
+
+def document_counts(text: str) -> DocumentCounts:
+    """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
+    counts; and those pairs by first and by last character."""
+    pairs = Counter(map(operator.add, text, text[1:]))
+    kept = {w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
+    for w in kept:
+        after.setdefault(w[0], set()).add(w[1])
+        before.setdefault(w[1], set()).add(w[0])
+    return kept, Counter(text), after, before
+
+
+
+def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = "") -> str:
+    out = [x if isinstance(x, str) else "" for x in items]
+    last = len(items) - 1
+    k = 0
+    while k <= last:
+        x = items[k]
+        if isinstance(x, str):
+            k += 1
+            continue
+        prev = out[k - 1][-1:] if k else before  # items are runs of decoded text and lost-byte candidates
+        nxt = items[k + 1] if k < last else ""
+        if isinstance(nxt, tuple):  # lost characters side by side (危化 for ?;?, 基礎 for ?;A): chosen together
+            end = k
+            while end < last and isinstance(items[end + 1], tuple):
+                end += 1
+            after = items[end + 1][:1] if end < last else ""
+            run = tuple(items[k : end + 1])
+            key2 = (id(lm), prev, tuple(map(id, run)), after)
+            chosen = context.chosen.get(key2)
+            if chosen is None:
+                chosen = context.chosen[key2] = _choose_run(run, prev, after, lm, context)
+            out[k : end + 1] = chosen
+            k = end + 1
+            continue
+        nxt = nxt[:1]
+        reading = None
+        if nxt == "(" or nxt == "（":  # an annotation may follow: its reading names the character
+            m = _READING.match("".join(y if isinstance(y, str) else "?" for y in items[k + 1 : k + 9]))
+            reading = m.group(1) if m else None
+        key = (id(lm), prev, id(x), nxt, reading)  # candidate tuples live in the cached GBK tables: stable ids
+        choice = context.chosen.get(key)
+        if choice is None:
+            choice = context.chosen[key] = _choose(x, prev, nxt, reading, lm, context)
+        out[k] = choice
+        k += 1
+    return "".join(out)
+
+
+
+def _candidates(x: tuple[str, ...], prev: str, nxt: str, context: DocumentContext) -> set[str]:
+    """The most frequent characters a lost byte allows, and any that make a word with a neighbour, in the
+    dictionary or in the document."""
+    after_of, before_of = _word_index()
+    top, every = _ranked(x) if x else ((), frozenset())
+    doc_after, doc_before = context.counts()[2:]
+    return (set(top) | ((after_of.get(prev, _NONE) | doc_after.get(prev, _NONE)) & every)
+            | ((before_of.get(nxt, _NONE) | doc_before.get(nxt, _NONE)) & every))
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+
+def _cached(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
+    """What the document itself says for `c` between `prev` and `nxt`: a page names its subject many times
+    (危化品 three times), so a pair it writes twice or more makes `c` likelier, as a cache model mixed into the
+    character model with weight _CACHE_WEIGHT: log(1 + w * P_document(c | neighbour) / P_model(c))."""
+    pairs, chars = context.counts()[:2]
+    if not pairs:
+        return 0.0  # most pages repeat no pair of characters
+    p = 0.0
+    if prev and pairs.get(prev + c, 0) >= 2:
+        p = pairs[prev + c] / chars[prev]
+    if nxt and pairs.get(c + nxt, 0) >= 2:
+        p = max(p, pairs[c + nxt] / chars[nxt])
+    return min(BOND_MAX, math.log1p(_CACHE_WEIGHT * p / math.exp(lm.char(c)))) if p else 0.0
+
+
+
+def _choose(
+    x: tuple[str, ...], prev: str, nxt: str, reading: str | None, lm: CharLM, context: DocumentContext
+) -> str:
+    """The candidate for a lost byte that the model prefers between `prev` and `nxt` (one that reads as the
+    annotation after it, when there is one); U+FFFD when nothing is a candidate."""
+    cands = _candidates(x, prev, nxt, context)
+    if reading:
+        heard = [c for c in (_ranked(x)[1] if x else ()) if reads_as(c, reading)]
+        cands = set(heard) or cands
+    if not cands:
+        return "\ufffd"  # nothing to go on: marked, not guessed
+    return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt, context))
+
+
+
+def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
+    """A candidate's log-probability between its neighbours, with the dictionary's bonds and the document's."""
+    return (_alone(c, prev, nxt) + lm.char(c) + _bond(lm, prev + c) + _bond(lm, c + nxt)
+            + _cached(lm, c, prev, nxt, context))
+
+
+_MARKS = frozenset("，。、；：,;:")
+
+
+
+def _alone(c: str, prev: str, nxt: str) -> float:
+    """-inf for a punctuation mark between punctuation marks (、。化 for 、危化): marks do not come in pairs."""
+    return -math.inf if c in _MARKS and (prev in _MARKS or nxt in _MARKS) and (prev or nxt) else 0.0
+
+
+
+def _choose_run(
+    run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM, context: DocumentContext
+) -> list[str]:
+    """The candidates for lost characters in a row that the model prefers together: Viterbi over the run, each
+    character scored with the one before it (the first also with `prev`, the last with `nxt`). Only pairs that
+    make a word, in the dictionary or the document, score more than their characters apart, so each character
+    looks at the best predecessor and at the ones it makes a word with."""
+    n = len(run)
+    sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "", context) for i, x in enumerate(run)]
+    after_of, before_of = _word_index()
+    doc_after, doc_before = context.counts()[2:]
+    for i in range(n - 1):  # words across neighbours
+        left, right = sets[i], sets[i + 1]
+        every_left = _ranked(run[i])[1] if run[i] else _NONE
+        every_right = _ranked(run[i + 1])[1] if run[i + 1] else _NONE
+        sets[i] = left.union(*(index.get(b, _NONE) & every_left for b in right for index in (before_of, doc_before)))
+        sets[i + 1] = right.union(*(index.get(a, _NONE) & every_right for a in left for index in (after_of, doc_after)))
+    if not all(sets):
+        return _one_by_one(run, prev, nxt, lm, context)
+
+    def own(c: str, i: int) -> float:  # a character's score with the run's neighbours, not its own
+        s = lm.char(c)
+        if i == 0:
+            s += _bond(lm, prev + c) + _cached(lm, c, prev, "", context) + _alone(c, prev, "")
+        if i == n - 1:
+            s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt, context) + _alone(c, "", nxt)
+        return s
+
+    best = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
+    for i in range(1, n):
+        order = sorted(best)
+        top = max(order, key=lambda p: best[p][0])
+        plain = max((p for p in order if p not in _MARKS), key=lambda p: best[p][0], default=None)
+        step = {}
+        for c in sorted(sets[i]):
+            p0 = plain if c in _MARKS else top  # no mark after a mark
+            score, via = (best[p0][0], p0) if p0 is not None else (-math.inf, None)
+            for p in sorted(best.keys() & before_of.get(c, _NONE) | best.keys() & doc_before.get(c, _NONE)):
+                linked = best[p][0] + _bond(lm, p + c) + _cached(lm, c, p, "", context) + _alone(c, p, "")
+                if linked > score:
+                    score, via = linked, p
+            if via is not None:
+                step[c] = (score + own(c, i), (*best[via][1], c))
+        best = step
+    return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm, context)
+
+
+
+def _one_by_one(
+    run: tuple[tuple[str, ...], ...], prev: str, nxt: str, lm: CharLM, context: DocumentContext
+) -> list[str]:
+    """Each lost character of a run chosen alone (a run where some lost byte has no candidate)."""
+    return [_choose(x, prev if i == 0 else "?", nxt if i == len(run) - 1 else "?", None, lm, context)
+            for i, x in enumerate(run)]

@@ -1,0 +1,292 @@
+"""The gate: which repair families a document needs, for a whole batch at once.
+
+Each code point carries flags (`_gate_table`: rare, off-script, private-use, the GBK characters UTF-8 read as GBK
+is made of, ...); a batch's texts are laid end to end (`_Batch`) and their densities measured in a few numpy calls.
+Clean text, the common case, is let go here; a suspect one names what it showed (`_suspicious_many`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import numpy as np
+
+from taosha.repair.lm import ZHUYIN_AS_BIG5, for_script, model
+from taosha.repair.mojibake.codec import _redecode_span
+from taosha.repair.mojibake.questions import _SUSPECT_Q
+from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
+from taosha.repair.script import _tables
+from taosha.textarrays import codepoints, per_text
+
+# UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
+# byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.
+_CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
+        "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+_LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
+_OFF_DENSE = (6, 3)  # what the pair repair itself asks of a run: 3 odd characters within 6
+_DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
+
+
+RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5, BRACKET = (
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+_UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
+
+
+
+def _flag_pairs(table: np.ndarray, leads: range, trails: Iterable[int], flag: int,
+                keep: Callable[[str], bool] | None = None) -> None:
+    """Set `flag` on the character each GBK byte pair (lead, trail) decodes to (those `keep` keeps), as GB18030
+    decodes them: GBK's user-defined pairs (AAA1-AFFE) are private-use characters, which UTF-8 read so makes too
+    (有 in UTF-8 ends in one: 设计中有 is 璁捐\ue178涓\ue15f湁)."""
+    for lead in leads:
+        for trail in trails:
+            try:
+                c = bytes((lead, trail)).decode("gb18030")
+            except UnicodeDecodeError:
+                continue
+            if keep is None or keep(c):
+                table[ord(c)] |= flag
+
+
+
+@lru_cache(maxsize=1)
+def _gate_table() -> np.ndarray:
+    """Flags per code point, for the gate: rare character; GBK characters that UTF-8 read as GBK is made of
+    (E_LEAD, C_E, C_C, C_A); Latin-1 letter; one script's own characters; private-use; digit; East Asian;
+    ASCII letter; a Han character whose second GBK byte is a letter (GLUED); a character whose bytes read the
+    other way (GBK <-> Big5) make a frequent one (AS_GBK, AS_BIG5)."""
+    lm = model()
+    table = (1 - lm.common).astype(np.uint16) * RARE
+    # letters of the scripts no misreading of CJK bytes makes (GBK, Big5 and cp1252 decode to none of them): IPA
+    # but GBK's pinyin ɑ and ɡ, combining marks, Hebrew, Arabic, the Indic scripts, Thai and on to U+1DFF: foreign
+    # names and terms in clean text, not rare characters for the gate
+    for lo, hi in ((0x0250, 0x02B0), (0x0300, 0x0370), (0x0500, 0x1E00)):
+        table[lo:hi] &= ~np.uint16(RARE)
+    table[[0x0251, 0x0261]] |= RARE
+    # the lead byte of a CJK character in UTF-8 (E0-EF) and the next byte (80-BF) read as one GBK character
+    _flag_pairs(table, range(0xE0, 0xF0), range(0x80, 0xC0), E_LEAD)
+    # two CJK characters in UTF-8 (E1 c c E2 c c) read as GBK from E1 make three characters: (E1 c) is E_LEAD,
+    # (c E2) is C_E, (c c) is C_C; the three in a row are the gate's sign of a short run (a name)
+    _flag_pairs(table, range(0x81, 0xC0), range(0xE0, 0xF0), C_E)
+    _flag_pairs(table, range(0x81, 0xC0), range(0x80, 0xC0), C_C)
+    # one CJK punctuation mark in UTF-8 before an ASCII letter (、C read as 銆丆): (E3 80) is E_LEAD, (81 C) is C_A
+    _flag_pairs(table, range(0x81, 0xC0), range(0x40, 0x7F), C_A)
+    # a Han character whose second byte is an ASCII letter (see _glued)
+    letters = (*range(0x41, 0x5B), *range(0x61, 0x7B))
+    _flag_pairs(table, range(0x81, 0xFF), letters, GLUED, keep=lambda c: "\u3400" <= c <= "\u9fff")
+    _flag_pairs(table, range(0xA8, 0xAA), letters, BRACKET)  # see _bracket_lost
+    table[0xC0:0x100] |= LATIN1
+    simp, trad = _tables()
+    table[[ord(c) for c in simp]] |= SIMP_ONLY
+    table[[ord(c) for c in trad + ZHUYIN_AS_BIG5]] |= TRAD_ONLY  # zhuyin: Taiwan's, as traditional characters are
+    table[0xE000:0xF900] |= PUA  # where GB18030 puts GBK's user-defined pairs (Big5 punctuation read as GBK)
+    table[ord("0") : ord("9") + 1] |= DIGIT
+    # what Big5 made of GBK bytes that read as a frequent character (AS_GBK), and what GB18030 made of Big5
+    # bytes that do (AS_BIG5): one such character after a digit is a sign (2016爛: 年)
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            pair = bytes((lead, trail))
+            for wrong, right, bit in (("big5", "gbk", AS_GBK), ("gb18030", "big5", AS_BIG5)):
+                try:
+                    misread, meant = pair.decode(wrong), pair.decode(right)
+                except UnicodeDecodeError:
+                    continue
+                if len(misread) == 1 and lm.logp.get(meant, -99.0) >= FREQUENT_LOGP:
+                    table[ord(misread)] |= bit
+    table[ord("A") : ord("Z") + 1] |= LETTER
+    table[ord("a") : ord("z") + 1] |= LETTER
+    # East Asian, private use, and the small and full-width forms (﹜ is GBK's 、 read as Big5: 11﹜70)
+    for lo, hi in ((0x2E80, 0xA000), (0xE000, 0xFB00), (0xFE30, 0xFE70), (0xFF01, 0xFF61), (0x20000, 0x32000)):
+        table[lo:hi] |= CJK
+    table[0] = 0  # NUL pads the texts of a batch (_Batch): it carries no flag
+    return table
+
+
+
+def _short_utf8(flags: np.ndarray) -> np.ndarray:
+    """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row), or one
+    before a word in Latin letters (E_LEAD, C_A, a letter: 銆丆ooly for 、Cooly)."""
+    e, ce, cc, ca = (flags & E_LEAD) != 0, (flags & C_E) != 0, (flags & C_C) != 0, (flags & C_A) != 0
+    two = np.flatnonzero(e[:-2] & ce[1:-1] & cc[2:])
+    one = np.flatnonzero(e[:-2] & ca[1:-1] & ((flags[2:] & LETTER) != 0))
+    return np.union1d(two, one) if len(one) else two
+
+
+_PAD = 8  # zero flags after each text of a batch: no density window (at most 8) spans two texts
+
+
+
+class _Batch:
+    """The gate's flags of a batch of texts laid end to end, each followed by `_PAD` zero flags, and per-text
+    reductions over them, each one numpy call for the whole batch."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(self.lengths[:-1] + _PAD, out=self.starts[1:])
+        # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
+        pad = "\0" * _PAD
+        layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
+        self.flags = _gate_table()[layout]
+        self._masks: dict[int, np.ndarray] = {}
+        # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
+        # them (after_digit) need not pass over the whole batch
+        after = np.flatnonzero(self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]) + 1
+        self._after_digit, self._after_digit_text = after, np.searchsorted(self.starts, after, side="right") - 1
+
+    def _per_text(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+        """`ufunc` reduced over each text's positions and its pads (`values` over the whole layout)."""
+        return per_text(ufunc, values, self.starts, self.lengths)
+
+    def present(self) -> np.ndarray:
+        return self._per_text(np.bitwise_or, self.flags)  # a text's segment runs into its pads: all zero
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return self._per_text(np.add, mask)
+
+    def dense(self, mask: np.ndarray, window: int, count: int) -> np.ndarray:
+        """Per text: `count` marked positions within some `window` consecutive ones (a text shorter than the
+        window: `count` in all). Windows start in a text and may run into its pads, never into the next text.
+        Marked positions are few: they are found once, and `count` of them lie within a window when the first
+        and the last are less than `window` apart (two texts' marks are at least `_PAD` + 1 apart)."""
+        at = np.flatnonzero(mask)
+        dense = np.zeros(len(self.starts), dtype=bool)
+        if len(at) >= count:
+            first = at[: len(at) - count + 1]
+            hit = first[at[count - 1 :] - first < window]
+            dense[np.searchsorted(self.starts, hit, side="right") - 1] = True
+        return dense
+
+    def mask(self, bits: int) -> np.ndarray:
+        if bits not in self._masks:
+            self._masks[bits] = (self.flags & bits) != 0
+        return self._masks[bits]
+
+    def after_digit(self, odd: np.ndarray) -> np.ndarray:
+        """Per text: East Asian characters in `odd` right after a digit (2016爛9堎: 年 and 月 read as Big5; not
+        the ° or ℃ of measurements)."""
+        return np.bincount(self._after_digit_text[odd[self._after_digit]], minlength=len(self.starts))
+
+    def glued(self) -> np.ndarray:
+        """Per text: whether a character whose second byte is a letter stands inside a Latin word."""
+        g, letter = self.mask(GLUED), self.mask(LETTER)  # rare for the document's script: judged later
+        hit = np.zeros(len(g), dtype=bool)
+        hit[1:-1] = g[1:-1] & ((letter[:-2] & letter[2:]) | (self.mask(RARE)[1:-1] & (letter[:-2] | letter[2:])))
+        hit[1:-1] |= self.mask(BRACKET)[1:-1] & ~letter[:-2] & letter[2:]  # a bracket that lost its first byte
+        return self.count(hit) > 0
+
+    def short_utf8(self) -> np.ndarray:
+        """Per text: whether a short UTF-8 run read as GBK begins somewhere (see `_short_utf8`)."""
+        hit = np.zeros(len(self.flags), dtype=bool)
+        if len(self.flags) > 2:
+            hit[_short_utf8(self.flags)] = True
+        return self.count(hit) > 0
+
+
+
+def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
+    """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
+    (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
+    and their densities are measured for the whole batch at once; per text, only what they point at."""
+    batch = _Batch(texts)
+    present = batch.present().tolist()
+    rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
+    dense_e = batch.dense(batch.mask(E_LEAD), 4, 2)
+    short = batch.short_utf8()
+    glued = batch.glued()
+    dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), 8, 2)
+    n_simp, n_trad = batch.count(simp).tolist(), batch.count(trad).tolist()
+    # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
+    dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
+    digits = {"trad": batch.after_digit(trad | rare), "simp": batch.after_digit(simp | rare),
+              "rare": batch.after_digit(rare)}
+    # one is enough when its bytes read the other way make a frequent character
+    as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
+    along = batch.dense(as_gbk, _READ_RUN, _READ_RUN).tolist()  # see _frequent_reading
+    one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
+           "rare": batch.after_digit(rare & (as_gbk | as_big5))}
+    out = []
+    for k, text in enumerate(texts):
+        seen = set()
+        if "?" in text and _SUSPECT_Q.search(text):
+            seen.add("qmark")
+        bits = present[k]
+        if not bits:
+            out.append(frozenset(seen))
+            continue
+        if bits & LATIN1 and _LATIN_RUN.search(text):
+            seen.add("latin")
+        if glued[k]:
+            seen.add("glued")  # a byte gained or lost by a Latin word: for realignment
+        if bits & E_LEAD:
+            # traditional text has characters at those GBK positions too: confirm with the bytes themselves, where
+            # the short-run sign is (three UTF-8 sequences read as GBK hold one, aligned or not: see _short_utf8)
+            if dense_e[k] and short[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+                seen.add("utf8")
+            elif bits & (C_E | C_A) and short[k]:
+                seen.add("utf8_short")
+        if dense_rare[k]:
+            seen.add("rare")
+        elif bits & (SIMP_ONLY | TRAD_ONLY | RARE):
+            # GBK read as Big5 in simplified text leaves traditional characters, many of them frequent ones, in a
+            # dense stretch (and Big5 read as GBK simplified ones in traditional text): off-script or rare, dense
+            off = "trad" if n_simp[k] > n_trad[k] else "simp" if n_trad[k] > n_simp[k] else None
+            odd = off or ("rare" if bits & RARE else None)
+            if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
+                    odd is not None and bits & DIGIT and (digits[odd][k] >= 2 or one[odd][k])):
+                seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
+            elif off == "trad" and ((bits & RARE and dense_off[off][k]) or along[k]) and _reads_as_gbk(text):
+                # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑), or
+                # few of them in characters that all read as frequent ones (撼瞰佽隴瞰 for 举例说明例): let through
+                # when one such cluster or row reads back as frequent simplified text
+                seen.add("offscript")
+        out.append(frozenset(seen))
+    return out
+
+
+
+def _reads_as_gbk(text: str) -> bool:
+    """Whether a cluster of three rare characters within six in `text` reads, as GBK bytes read as Big5, as
+    frequent simplified text, or `_READ_RUN` characters in a row that each read so make a dictionary word, or one
+    more in a row do (see `_frequent_reading`; the first three of each are tried)."""
+    lm = for_script("simplified")
+    common = lm.common
+    points = codepoints(text)
+    rare = 1 - common[points].astype(np.int8)
+    sums = np.convolve(rare, np.ones(6, dtype=np.int8), mode="valid") if len(rare) >= 6 else rare[:0]
+    for start in np.flatnonzero(sums >= 3)[:3].tolist():
+        fixed = _redecode_span(text[start : start + 6], "big5", "gbk")
+        if fixed and all(common[ord(c)] for c in fixed):
+            return True
+    rows = _row_starts(points, AS_GBK, _READ_RUN)
+    for start in np.flatnonzero(rows)[:3].tolist():
+        if start + 1 < len(rows) and rows[start + 1]:
+            return True  # one more in a row: see _frequent_reading
+        fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
+        if fixed and _words(lm, fixed):
+            return True
+    return False
+
+
+
+def _row_starts(points: np.ndarray, bit: int, length: int = 4) -> np.ndarray:
+    """Per position (the last `length - 1` have none), whether `length` characters in a row from it carry the gate's
+    `bit` (AS_GBK, AS_BIG5: each reads the other way as a frequent character)."""
+    hit = ((_gate_table()[points] & bit) != 0).astype(np.int8)
+    if len(hit) < length:
+        return np.zeros(0, dtype=bool)
+    return np.convolve(hit, np.ones(length, dtype=np.int8), mode="valid") >= length
+
+
+
+def _rows_before(text: str, wrong: str) -> list[int]:
+    """Per offset, how many rows of `_READ_RUN` characters that each read the other way as a frequent character
+    (see `_frequent_reading`) begin before it; a run holds one when the count grows between its start and its
+    end less `_READ_RUN - 1`."""
+    rows = _row_starts(codepoints(text), AS_GBK if wrong == "big5" else AS_BIG5, _READ_RUN)
+    return np.concatenate(([0], np.cumsum(rows))).tolist()
+
+
+_READ_RUN = 4  # characters in a row that each read the other way as a frequent character

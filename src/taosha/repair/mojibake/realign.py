@@ -1,0 +1,353 @@
+"""Family 3, misaligned GBK: rewrites hypothesised at each damage point (a lost byte put in, a gained one
+skipped, the full-width pass undone along its chain, an annotation's reading, dropped user-defined pairs put
+back), decoded from the line's bytes and judged against the line as it stands (`_best_hypothesis`). A page is
+realigned only once one repair holds where the bytes show misalignment (the evidence pass).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+from taosha.document import Document, changed_run
+from taosha.repair.lm import CharLM
+from taosha.repair.mojibake.codec import (
+    _ANNOTATION_TAIL,
+    UNKNOWN,
+    VANISHED_LEAD,
+    VANISHED_TRAIL,
+    _bytes_reading,
+    decode_tokens,
+    to_bytes,
+)
+from taosha.repair.mojibake.damage import (
+    _WORD_START,
+    _bracket_lost,
+    _glued_at,
+    _next_bracket,
+    _next_damage,
+    _next_glued,
+)
+from taosha.repair.mojibake.evidence import _MIN_REREAD, _misaligned, _reread
+from taosha.repair.mojibake.fill import DocumentContext
+from taosha.repair.mojibake.gate import _DENSE
+from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
+from taosha.repair.mojibake.score import _letters, _mean
+
+
+# -- 3. misaligned GBK -------------------------------------------------------------------------------------
+def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
+    """Realign each line, once the page's damage is established: one repair holds where the bytes show
+    misalignment (`_best_hypothesis` with `strict`). Then every line is read as before, also where the only
+    sign is a `?` (a lost character in a page known to have lost bytes). A `?` beside fluent text in a page
+    with no such damage is what the source wrote for a character it could not encode (an emoji, a symbol):
+    it stays, counted as unrepaired."""
+    lines = doc.text.split("\n")
+    evidence = DocumentContext(doc.text)
+    if not any(_realign_line(line, lm, min_gain, evidence, strict=True)[1] for line in lines):
+        return 0
+    context = DocumentContext(doc.text)
+    spans = []
+    pos = 0
+    count = 0
+    for line in lines:  # established: every line as a page with lost bytes is read
+        fixed, n = _realign_line(line, lm, min_gain, context)
+        if n:
+            spans.append((pos, pos + len(line), fixed))
+            count += n
+        pos += len(line) + 1
+    if spans:
+        doc.replace_spans(spans, name, "misaligned_gbk")
+    return count
+
+
+
+def _realign_line(
+    line: str, lm: CharLM, min_gain: float, context: DocumentContext, strict: bool = False
+) -> tuple[str, int]:
+    """The line realigned and the number of repairs; `strict`: only whether one repair holds where the bytes
+    show misalignment (see `_best_hypothesis`), as a page's evidence."""
+    if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
+            and _next_bracket(line, 0) is None):
+        return line, 0
+    if line.count("?") > max(8, len(line) // 10):
+        return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
+
+    repairs = 0
+    start = 0
+    for _ in range(16):  # each round repairs the leftmost damage that a hypothesis explains
+        point = _next_damage(line, start, lm)
+        if point is None:
+            break
+        best = _best_hypothesis(line, point, lm, min_gain, context, strict=strict)
+        if best is None:
+            start = point + 1
+            continue
+        line, start = best
+        repairs += 1
+        if strict:
+            break
+    return line, repairs
+_CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")  # case changing inside a word: mBeams, CDe
+
+
+
+def _decode_from(
+    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
+    bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True,
+) -> str | None:
+    """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
+
+    The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
+    last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
+    stretches between the hypotheses of one damage (two of them resume at each place)."""
+    # damage that does not realign within a few sentences is not this kind; a stretch that reaches the next '?'
+    # would count that damage as changed too, so a shorter one is tried first then
+    for n in (24, 48, 192) if "?" in line[resume + 21 : resume + 48] else (48, 192):
+        stop = min(len(line), resume + n)
+        if bytes_of is None:
+            raw = to_bytes(line[resume:stop])
+        elif (resume, stop) in bytes_of:
+            raw = bytes_of[resume, stop]
+        else:
+            raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
+        if raw is None:
+            return None
+        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context)
+        if stop == len(line):
+            return line[:b] + fixed
+        if fixed.endswith(line[stop - 3 : stop]):
+            return line[:b] + fixed + line[stop:]
+    return None
+
+
+# characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
+# character that stood in its place must be (log-probability); how many pairs one stretch may have lost
+_VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.0, 2
+
+
+
+def _put_back(
+    base: tuple[float, str, int, int], raw: list[int],
+    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, start: int, stop: int,
+) -> tuple[float, str, int, int]:
+    """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
+    `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
+    wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
+    `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
+    current, at = base, []
+    for _ in range(_VANISHED_MOST):
+        before, found = current, None  # the best place for one more pair, against the reading without it
+        for j in range(start, min(len(raw), stop)):
+            if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
+                continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
+            tokens, prev = [], 0
+            for p in sorted((*at, j)):
+                tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
+                prev = p
+            judged = judge(tokens, prev)
+            if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
+                    or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
+                continue
+            if found is not None and judged[0] <= current[0]:
+                continue  # a better place was found
+            k, end, _ = changed_run(before[1], judged[1])
+            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
+            if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
+                current, found = judged, j
+        if found is None:
+            break
+        at.append(found)
+    return current
+
+
+_CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
+
+
+
+def _chain(line: str, start: int) -> list[int]:
+    """Where, from `start`, the full-width pass may have converted more pairs: a lone ASCII character glued after
+    an East Asian character or a '?' (the pair's 00 vanished, or made that '?' with the byte before it)."""
+    out = []
+    for k in range(start, min(len(line), start + _CHAIN_REACH)):
+        c = line[k]
+        if not "\x21" <= c <= "\x7e" or c in "?)" or not (line[k - 1] >= "\x80" or line[k - 1] == "?"):
+            continue
+        if line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum():
+            continue  # an ASCII word or number: written so
+        if c == "(" and _ANNOTATION_TAIL.match(line, k + 1):
+            continue  # an annotation
+        out.append(k)
+        if len(out) == _CHAIN_MOST:
+            break
+    return out
+
+
+
+def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
+    """A reading (`new_line`, the line rewritten from `b`) that did not hold, as a base for `_put_back` that no
+    reading can lose to."""
+    if new_line is None or new_line == line:
+        return None
+    k, _, e_new = changed_run(line, new_line, b)
+    return -math.inf, new_line, e_new, k
+
+
+
+def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> bool:
+    """Whether reading `a` beats `b`: it leaves fewer '?' in the line, or as many and gains more."""
+    qa, qb = a[1].count("?"), b[1].count("?")
+    return qa < qb or (qa == qb and a[0] > b[0])
+
+
+
+def _best_hypothesis(
+    line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: bool = False
+) -> tuple[str, int] | None:
+    """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
+
+    Hypotheses are compared by mean log-probability per character over the stretch they change (with two
+    characters of context each side), so that dropping characters earns nothing by itself. `strict`: a
+    hypothesis must change a stretch whose bytes show misalignment (`_misaligned`), or, for a shifted byte,
+    re-read from their bytes `_MIN_REREAD` Han characters that stood there beyond those it fills in for lost
+    bytes; a `?` costs nothing then (it is what the source wrote for a character it lost).
+    """
+    # the evidence pass with nothing misread near: only a reading of the bytes themselves can hold, judged without
+    # choosing characters for lost bytes (each stays '?'), which is all the evidence needs and far cheaper
+    bytes_only = strict and not _misaligned(line[max(0, point - 14) : point + 16], lm)
+    # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
+    candidates: list[tuple[int, int, list[int], int, int]] = []
+    # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
+    inside = 0 < point < len(line) - 1 and any(
+        line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
+    if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
+            and not bytes_only):  # the pass's signature needs the evidence it leaves (`_misaligned`)
+        # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
+        # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
+        # 做到专款专用，常投常有。要确保: each letter there was A3 + a lead byte), so the next converted pairs are
+        # read back too, one more for each reading
+        head, resume = [UNKNOWN, 0xA3, ord(line[point + 1]) + 0x80], point + 2
+        candidates.append((0, point, head, resume, 0))
+        for k in _chain(line, resume):
+            raw = to_bytes(line[resume:k])
+            if raw is None:
+                break
+            head, resume = [*head, *raw, 0xA3, ord(line[k]) + 0x80], k + 1
+            candidates.append((0, point, head, resume, 0))
+    tail = _ANNOTATION_TAIL.match(line, point + 1) if line[point] == "?" and point and not bytes_only else None
+    if tail:
+        # an annotation the spinner glued after a byte pair spanning two characters (matched on GBK bytes at
+        # any offset): '?' is the pair's second byte, which swallowed the '('. The reading names the pair:
+        # with the byte before, it must read so. Without the annotation, that byte pairs with the next.
+        try:
+            before = line[point - 1].encode("gbk")
+        except UnicodeEncodeError:
+            before = b""
+        reading = tail.group()[:-1]
+        for byte in _bytes_reading(before[-1], reading) if len(before) == 2 else ():
+            candidates.append((0, point, [byte], tail.end(), 0))
+    window = line[max(0, point - 6) : point + 6]
+    # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
+    # invalid pair: the damage began up to a sentence before it
+    reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
+    if line[point] != "?" and _glued_at(line, point, lm):
+        candidates.append((2, point, [], point, 1))  # a byte gained by a Latin word (Mozi鮨la): skipped
+    if line[point] != "?" and _WORD_START.match(line, point) and _bracket_lost(line[point]):
+        reach = max(reach, 7)  # the byte was lost before the bracket, up to a few characters back
+    for back in range(reach):
+        b = point - back
+        if b < 0:
+            break
+        if line[b] < "\x80" and line[b] != "?":
+            continue  # a shifted byte shows only in multibyte characters
+        candidates.append((1, b, [UNKNOWN], b, 0))
+        candidates.append((2, b, [], b, 1))
+    bytes_of: dict[tuple[int, int], list[int] | None] = {}
+    decoded: dict[tuple[int, tuple[int, ...], int, int], str | None] = {}  # each hypothesis's line, as judged
+    asks = line[point] != "?" or _asks(line, point)
+
+    def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
+        """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
+        new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
+            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only)
+        if new_line is None or new_line == line:
+            return None
+        k, e_old, e_new = changed_run(line, new_line, b)
+        lo = max(0, k - 2)
+        old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
+        unfilled = head.count(UNKNOWN) if bytes_only else 0  # lost bytes left '?' (not chosen) in this pass
+        if (new_part.count("?") > old_part.count("?") + unfilled or "\ufffd" in new_part
+                or lm.rare_cluster(new_part, 8, 3)):
+            return None  # a repair leaves no more damage than it found
+        if old_part.replace("?", "") == new_part.replace("?", ""):
+            return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
+        # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
+        # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
+        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm)
+        if weak and (priority == 0 or _reread(line[k:e_old], new_line[k:e_new]) - (
+                0 if bytes_only else head.count(UNKNOWN) + line.count("?", resume, e_old)) < _MIN_REREAD):
+            # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a
+            # guess, not a reading, and a shifted byte shows in the Han characters it made (not in ○?ε?○); the
+            # '?' is a character the source could not encode
+            return None
+        if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
+            return None  # with no rare character as evidence, a shifted-byte reading must be all frequent text
+        if _letters(new_part) > _letters(old_part):
+            return None  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
+        if len(_CAMEL.findall(new_part)) > len(_CAMEL.findall(old_part)):
+            return None  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is no spelling
+        # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
+        # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
+        # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
+        # no asking word before it (当弦担?并因) stays debris
+        if weak:
+            # under the null hypothesis a '?' is a character the source lost: it costs the line nothing, and a
+            # reading earns its gain on the characters it reads, not by doing away with '?'
+            gain = _mean(lm, new_part.replace("?", "")) - _mean(lm, old_part.replace("?", ""))
+        elif asks:
+            gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
+        else:
+            gain = _mean(lm, new_part) - _mean(lm, old_part)
+        if gain < min_gain:
+            return None
+        # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
+        # shifted-byte reading is clearly better
+        return gain + (1.5 if priority == 0 else 0.0), new_line, e_new, k
+
+    best: tuple[float, str, int, int] | None = None
+    php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
+    for priority, b, head, resume, skip in candidates:
+        judged = judge(priority, b, head, resume, skip)
+        if priority == 0:
+            # a signature's reading may hold only once a vanished pair is back: kept as a base that cannot win
+            base = judged or _unjudged(line, b, decoded[b, tuple(head), resume, skip])
+            if base is not None:
+                php.append((head, resume, base))
+        if judged is None:
+            continue
+        if best is None or _better(judged, best):
+            best = judged
+    for head, resume, base in [] if bytes_only else php:
+        odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
+        if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
+            continue  # each pair put back replaces one rare character of the reading: too few, or too many
+        # PHP's decoder drops a user-defined pair (lead AA-AF or F8-FE) that the misaligned bytes formed: two
+        # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
+        # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
+        # time, at each byte of the stretch; a reading with them competes with the others
+        raw = bytes_of.get((resume, min(len(line), resume + 48))) or bytes_of.get(
+            (resume, min(len(line), resume + 24))) or []  # as _decode_from read them
+
+        def decode(tokens: list[int], j: int, head: list[int] = head, resume: int = resume):
+            # `tokens` stand for the first j bytes of head + raw: the rest follows
+            if j < len(head):
+                return judge(0, point, [*tokens, *head[j:]], resume, 0)
+            return judge(0, point, tokens, resume, j - len(head))
+
+        put_back = _put_back(base, [*head, *raw], decode, lm, min(3, len(head)), len(head) + 2 * _VANISHED_REACH)
+        if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
+            best = put_back
+    if best is None:
+        return None
+    return best[1], max(best[2], best[3] + 1)

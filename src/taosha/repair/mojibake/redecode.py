@@ -1,0 +1,309 @@
+"""Family 2, reversible misreadings, over a document: UTF-8 read as cp1252 (through ftfy), whole pages
+read in the wrong 2-byte codec, runs re-read in their windows (`windows`), and in a page where a misreading is
+established, the short fragments and Latin letters it left between ASCII words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+
+from taosha.document import Document, changed_run
+from taosha.repair.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
+from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
+from taosha.repair.mojibake.gate import _LATIN_RUN, _READ_RUN, _rows_before
+from taosha.repair.mojibake.score import _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
+from taosha.repair.mojibake.windows import _GAIN_SPAN, _SENTENCE_EDGE, _best_window
+from taosha.textarrays import codepoints
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
+_ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
+_PUA_PAGE = 5  # private-use characters (or GBK punctuation read as Big5) that make a page judged with no script
+# for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
+_PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
+_PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
+_ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
+_PUNCT_AS_BIG5 = re.compile("[ㄛ﹝﹜ㄩㄐㄗㄘ﹞]")  # what GBK's ，。、：！（）· are in Big5
+_PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
+_PUA = re.compile("[\ue000-\uf8ff]")
+_PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
+
+
+
+# -- 2. reversible wrong decodings ---------------------------------------------------------------------------
+def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
+    """UTF-8 read as cp1252/latin-1 in runs of Latin-1 letters, repaired by ftfy where the model gains
+    `min_gain`; the number of repairs."""
+    import ftfy
+
+    count = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal count
+        run = m.group()
+        fixed = ftfy.fix_encoding(run)
+        if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= min_gain:
+            count += 1
+            return fixed
+        return run
+
+    doc.sub(_LATIN_RUN, fix, name, "utf8_as_cp1252")
+    return count
+
+
+
+def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
+    """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
+    per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
+    right and judged with the model of no script; it must win clearly and leave far fewer rare
+    characters."""
+    text = doc.text
+    base = model()
+    if _han_share(text) < 0.5:
+        return 0  # a page of East Asian text (not a kaomoji or a box drawing)
+    for reason, wrong, right in PAIR_REDECODES:
+        fixed = _redecode_span(text, wrong, right)
+        if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
+                wrong == "big5" or _PUA.search(text) is None)):
+            continue
+        if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
+            continue
+        if _mean(base, fixed) - _mean(base, text) < min_gain:
+            continue
+        doc.with_text(fixed, name, reason)
+        return 1
+    return 0
+
+
+
+def repair_redecodes(
+    doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
+    points: list[int] | None = None,
+) -> int:
+    """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
+    `points`: where short UTF-8 runs may be, when only those are examined. The number of repairs."""
+    count = 0
+    if points is not None:  # UTF-8 only where a short run's sign is
+        count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
+    # in a simplified page, zhuyin is GBK's full-width punctuation read as Big5 (see lm.ZHUYIN_AS_BIG5): such a
+    # character is evidence by itself, and one alone between ASCII text (HOHㄗHC=) is a run of its own
+    zhuyin_off = "ㄛ" in lm.off_script
+    page_lm = lm
+    # Big5's frequent characters read as GBK are kana (A4A1-A5F6) and private-use ones (AA-AF rows): kana with
+    # no private-use character on the page are the page's Japanese
+    page_pua = _PUA.search(doc.text) is not None
+    for reason, wrong, right in REDECODES:
+        if not (utf8 if right == "utf-8" else pairs):
+            continue
+        lm = page_lm
+        if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
+            # Big5's punctuation read as GB18030 all over the page: most of it may be misread, and its
+            # GB2312-looking garbage would pass for the page's own script (simplified), against which the
+            # traditional reading loses: judged with the model of no script
+            lm = for_script("neutral")
+        elif wrong == "big5" and len(_PUNCT_AS_BIG5.findall(doc.text)) >= _PUA_PAGE:
+            # the same for GBK's punctuation read as Big5 (zhuyin and small brackets): its traditional-looking
+            # garbage makes the page look traditional, against which the simplified reading loses
+            lm = for_script("neutral")
+
+        rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
+        rows_before: list[int] = []
+        if right != "utf-8":
+            rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
+            rows_before = _rows_before(doc.text, wrong)
+
+        def fix(
+            m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
+            rows_before: list[int] = rows_before, lm: CharLM = lm,
+        ) -> str:
+            nonlocal count
+            run = m.group()
+            # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
+            # private-use (two within three characters, or one by a number: one alone may be an icon font's),
+            # and zhuyin in a simplified page
+            if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
+                return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
+            marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
+                wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
+            # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
+            # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
+            long = len(run) >= _GAIN_SPAN and right != "utf-8"
+            # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
+            # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
+            if right != "utf-8" and not marked:
+                n = rare_before[m.end()] - rare_before[m.start()]
+                if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
+                        len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
+                    return run
+            best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
+                                after=m.string[m.end() : m.end() + 1])
+            if best is None:
+                return run
+            if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
+                return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
+            if wrong == "gb18030" and _pua_read_as_han(run, best):
+                # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
+                # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
+                return run
+            count += 1
+            return best
+
+        runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
+                else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
+        before = count
+        doc.sub(runs, fix, name, reason)
+        if right != "utf-8" and count - before >= _ESTABLISHED:
+            count += _fragments(doc, lm, reason, wrong, right, min_gain, name)
+        elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
+            # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
+            # UTF-8's ä is two bytes, one GBK character), or after a digit as a sign of measure (30掳 for 30°),
+            # in a page where UTF-8 read as GBK is established
+            spans = [(m.start(), m.end(), letters) for m in _IN_WORD.finditer(doc.text)
+                     if (letters := _latin_letters(doc.text, m.start(), m.end(), wrong, right))]
+            spans += [(m.start(), m.end(), sign) for m in _AFTER_DIGIT.finditer(doc.text)
+                      if (sign := _redecode_span(m.group(), wrong, right)) in SYMBOLS]
+            spans.sort()
+            doc.replace_spans(spans, name, reason)
+            count += len(spans)
+    return count
+
+
+
+def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str) -> int:
+    """In a page where a stretch of one script's bytes was read as the other's, the short runs left
+    between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
+    the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
+    alone, they are judged as part of the damage the page is known to have."""
+    # rare or frequent for the script the right codec writes (GBK's simplified, Big5's traditional), whatever
+    # the page looked like: a page mostly misread looks like the other script, or like none
+    common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
+
+    def read(start: int, end: int) -> bool:
+        run = doc.text[start:end]
+        fixed = _redecode_span(run, wrong, right)
+        if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
+            return False
+        if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
+            return False
+        gain = _mean(lm, fixed) - _mean(lm, run)
+        if gain < min_gain:
+            return False
+        if all(common[ord(c)] for c in run) and not (
+                len(fixed) == len(run) >= 2 and _words(lm, fixed) and gain >= 2 * min_gain):
+            # no rare character to explain (a repaired run, or clean text), unless two or more read as
+            # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
+            return False
+        spans.append((start, end, fixed))
+        return True
+
+    for m in _NON_ASCII_ANY.finditer(doc.text):
+        if read(m.start(), m.end()):
+            continue  # read whole
+        letters = _latin_letters(doc.text, m.start(), m.end(), wrong, right)
+        if letters:
+            spans.append((m.start(), m.end(), letters))
+            continue  # a Latin letter of a word (P谷rez for Pérez: GBK's é read as Big5)
+        # or its head against the ASCII before it, up to where its reading ends a sentence (326.05窾\ue4c9 for
+        # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
+        # 型机器人进行), or its tail after the last sentence it ends as it stands
+        text, start, end = doc.text, m.start(), m.end()
+        first = next((k for k in range(start, min(end, start + 8))
+                      if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
+        if first is not None and first + 1 < end and read(start, first + 1):
+            continue
+        head = start
+        while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
+            head += 1
+        if 2 <= head - start < end - start and read(start, head):
+            continue
+        last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
+        if last is not None and last + 1 < end:
+            read(last + 1, end)
+    doc.replace_spans(spans, name, reason)
+    return len(spans)
+
+
+
+def _redecode_short(doc: Document, lm: CharLM, points: list[int], min_gain: float, name: str) -> int:
+    """UTF-8 read as GBK, examined only in the runs that hold a short-run sign (`_short_utf8`): the same
+    windows as `_redecode`, without visiting every other run of the text."""
+    text, spans, end = doc.text, [], -1
+    for p in points:
+        if p < end:
+            continue  # in the run just examined
+        start = p
+        while start and text[start - 1] >= "\x80":
+            start -= 1
+        m = _NON_ASCII_RUN.match(text, start)
+        if m is None:
+            continue
+        end = m.end()
+        best = _best_window(m.group(), "gb18030", "utf-8", lm, min_gain, after=text[end : end + 1])
+        if best is not None:
+            spans.append((m.start(), end, best))
+    doc.replace_spans(spans, name, "utf8_as_gbk")
+    return len(spans)
+
+
+_AFTER_DIGIT = re.compile(r"(?<=\d)[^\x00-\x7f]")
+
+
+
+def _odd_after_digit(run: str, lm: CharLM) -> bool:
+    """Whether a rare or off-script character follows a digit in the run (年 read as Big5 in 2016爛)."""
+    common = lm.common
+    return any(not common[ord(m.group())] for m in _AFTER_DIGIT.finditer(run))
+
+
+_KANA_RUN = re.compile("[\u3041-\u30ff]{3,}")  # three kana in a row: Japanese (Big5 read of GBK makes them one by one)
+
+
+
+def _kana_changed(run: str, best: str) -> bool:
+    """Whether the repair of `run` into `best` rewrites a run of kana: Big5 has kana (C6E7-C7F2), which GBK
+    bytes read as Big5 make only here and there, so three in a row are the page's Japanese; Big5 read as GBK
+    makes them often, but beside private-use characters (see `_redecode`)."""
+    for m in _KANA_RUN.finditer(run):
+        if len(run) != len(best) or best[m.start() : m.end()] != m.group():
+            return True
+    return False
+
+
+
+def _pua_read_as_han(run: str, best: str) -> bool:
+    """Whether the repair of `run` into `best` changes only private-use characters, and into Han text."""
+    if len(run) != len(best):
+        k, e_old, e_new = changed_run(run, best)
+        return _PUA_ONLY.fullmatch(run, k, e_old) is not None and _HAN.search(best, k, e_new) is not None
+    changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
+    return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
+
+
+
+def _pua_evidence(text: str, start: int, end: int) -> bool:
+    """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
+    characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
+    font's glyph."""
+    found = [m.start() for m in _PUA.finditer(text, start, end)]
+    if any(b - a <= 3 for a, b in itertools.pairwise(found)):
+        return True  # two together (icons stand one per word or link)
+    return any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k)
+
+
+_NUMBER_SIDE = frozenset("0123456789%")
+
+
+
+def _latin_letters(text: str, start: int, end: int, wrong: str, right: str) -> str | None:
+    """The reading of `text[start:end]`, one or two characters between ASCII letters, when it is accented Latin
+    letters (GBK's pinyin and accented letters read as Big5 are Han characters: Pérez is P谷rez, Für is F邦r)."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if end - start > 2 or not (before.isascii() and before.isalpha() and after.isascii() and after.isalpha()):
+        return None
+    fixed = _redecode_span(text[start:end], wrong, right)
+    if fixed and fixed != text[start:end] and all(c.isalpha() and "\xc0" <= c < "\u0250" for c in fixed):
+        return fixed
+    return None

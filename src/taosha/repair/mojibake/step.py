@@ -1,0 +1,131 @@
+"""The `repair.mojibake` step: the gate for a batch, then per suspect document debris (family 1), the
+reversible misreadings (`redecode`) and the realignment of misaligned GBK (`realign`), each recorded as edits
+with its reason, and the signals `mojibake_repairs`, `mojibake_debris`, `mojibake_unrepaired`, `mojibake_suspect`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taosha.document import Document
+from taosha.repair.lm import for_script, model
+from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables, _pair_reading, _vanished_tables
+from taosha.repair.mojibake.damage import _genuine_traditional
+from taosha.repair.mojibake.fill import _word_index
+from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_many
+from taosha.repair.mojibake.questions import _unrepaired
+from taosha.repair.mojibake.realign import realign
+from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
+from taosha.repair.script import detect
+from taosha.step import Step, register
+from taosha.textarrays import codepoints
+
+DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
+# U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
+# place, so it is kept and counted as unrepaired, not removed like the debris above
+_REPLACEMENT = re.compile("\ufffd+")
+_OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
+
+
+
+@register("repair.mojibake")
+@dataclass(frozen=True)
+class Mojibake(Step):
+    """Repair CJK mojibake (UTF-8 read as GBK/Big5/cp1252, GBK<->Big5, lost bytes, debris) as edits.
+
+    `debris`: `remove` (default) deletes 锟斤拷-style debris, `flag` only counts it. `latin` runs ftfy on
+    runs of Latin-1 characters (never on CJK text). `min_gain`: how many nats of mean log-probability per
+    character a repair must win by. Signals: `mojibake_repairs`, `mojibake_debris`, `mojibake_unrepaired`, and
+    `mojibake_suspect` when the gate let the document through to the repairs.
+
+    >>> from taosha.step import run_one
+    >>> run_one(Mojibake(), "他说：浣犲ソ锛屼笘鐣岋紒").text
+    '他说：你好，世界！'
+    >>> run_one(Mojibake(), "要求??偨Y(jié)范文").text
+    '要求。總結(jié)范文'
+    """
+
+    debris: str = "remove"
+    latin: bool = True
+    min_gain: float = 2.0
+
+    def setup(self) -> None:
+        model()
+        _gate_table()
+        _gbk_pairs()
+        _byte_lengths("gb18030")
+        _byte_lengths("big5")
+        for wrong, right in (("big5", "gbk"), ("gb18030", "big5")):
+            _pair_reading(wrong, right)
+        _gbk_tables()
+        _vanished_tables()
+        _word_index()
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
+        texts = [self._without_debris(doc.text) for doc in docs]
+        out: list[Document | list[Document]] = []
+        for doc, seen in zip(docs, _suspicious_many(texts), strict=True):
+            try:
+                out.append(self._repair(doc, seen))
+            except Exception as exc:  # handed to the runner in the document's place
+                out.append(exc)  # type: ignore[arg-type]
+        return out
+
+    def _without_debris(self, text: str) -> str:
+        return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
+
+    def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
+        debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
+        if debris:
+            doc.tag("mojibake_debris", len(debris))
+            if self.debris == "remove":
+                doc.sub(DEBRIS, "", self.name, "debris")
+        if not seen:
+            if "\ufffd" in doc.text:
+                doc.tag("mojibake_unrepaired", len(_REPLACEMENT.findall(doc.text)))
+            return doc
+        doc.tag("mojibake_suspect", 1)
+        info = detect(doc.text, look_for_slips=False)  # the script prior only: spun or not does not matter here
+        script = info.script
+        if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority,
+            # or, when neither has twice the other's characters, by the model of no script (the page's own may be
+            # the minority: 40 simplified characters against 42 traditional ones, those misread)
+            simp, trad = info.simplified_chars, info.traditional_chars
+            script = "simplified" if simp >= 2 * trad else "traditional" if trad >= 2 * simp else "neutral"
+        lm = for_script(script)
+        repairs = 0
+        if self.latin and "latin" in seen:
+            repairs += repair_latin(doc, lm, self.min_gain, self.name)
+        if seen & {"rare", "offscript"}:
+            repairs += repair_whole_page(doc, self.min_gain, self.name)
+        if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
+            utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
+            points = None  # where short UTF-8 runs may be: only the runs holding one are examined
+            if not seen & {"utf8", "qmark"}:
+                points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
+            repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs, points=points)
+        if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
+            realigned = realign(doc, lm, self.min_gain, self.name)
+            repairs += realigned
+            if self.debris == "remove" and realigned >= _ESTABLISHED and "?" in doc.text:
+                # no line opens with a question mark: in a page whose lost bytes are established, a '?' there
+                # before Han text is a byte whose character is gone (PHP's '?' for a lead byte at a line's start),
+                # as much debris as 锟斤拷; elsewhere it is a character the source could not encode (an emoji)
+                lone = len(_OPENING_Q.findall(doc.text))
+                if lone:
+                    doc.sub(_OPENING_Q, "", self.name, "debris")
+                    doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
+        if repairs:
+            doc.tag("mojibake_repairs", repairs)
+        left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
+        left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
+        if left:
+            doc.tag("mojibake_unrepaired", left)
+        return doc
+
+
+
+def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
+    return "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text

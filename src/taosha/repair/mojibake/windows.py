@@ -1,0 +1,275 @@
+"""The stretches a reversible misreading covers, and their judgement.
+
+UTF-8 windows are found in the bytes; for the 2-byte codecs (GBK <-> Big5), where one misread character is one
+right one, the stretch of characters whose readings gain most (Kadane over per-character gains), which must be
+rare text read as frequent text, make words, or sit by digits. A window is trimmed or grown to a sentence's edge
+and kept only when it gains `min_gain` nats per character.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
+from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span
+from taosha.repair.mojibake.gate import _READ_RUN
+from taosha.repair.mojibake.score import FREQUENT_LOGP, _edge_bonds, _han_share, _inner_bonds, _mean, _words
+from taosha.textarrays import codepoints
+
+_DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
+_MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
+
+
+_GAIN_SPAN, _GAIN_PER_CHAR = 6, 4.0
+
+
+_UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
+# or one CJK or full-width punctuation mark in UTF-8 (、（「“…): what sits alone between Latin words (Cooli、Cooly)
+_UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|\xef\xbc[\x81-\xbf]|\xef\xbd[\x80-\x9e]"
+                          rb"|\xe2\x80[\x94-\xa6])"
+                          # or one Han character whose last byte was read with the letter ending the run (或K for
+                          # 或Koelie: 鎴朘), which a Latin word goes on from (see _best_window's `after`)
+                          rb"|(?P<one>[\xe4-\xe9][\x80-\xbf]{2})(?=[A-Za-z]\Z)")
+
+
+
+def _best_window(
+    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = ""
+) -> str | None:
+    """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
+    are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
+    one right character) the stretch of characters with the largest total gain. `after`: the character after
+    the run, which a window's last letter may begin a word with."""
+    if right == "utf-8":
+        windows = _utf8_windows(run, wrong)
+    else:
+        windows = _pair_windows(run, wrong, right, lm, marked=marked)
+    out, pos, changed = [], 0, False
+    for i, j in windows:
+        best = None
+        # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
+        # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
+        grow = 1 if right != "utf-8" and j - i > 4 else 0  # a short window must make a word as it is
+        for a in range(max(pos, i - grow), min(i + (6 if right == "utf-8" else 3), j)):
+            for b in range(min(len(run), j + grow), max(j - 3, a + 1 if j - i > 1 else a), -1):
+                fixed = _redecode_span(run[a:b], wrong, right)
+                # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
+                span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
+                if fixed is None or fixed == run[a:b] or _han_share(span) < 0.5 or lm.rare_cluster(fixed, 8, 3):
+                    continue
+                if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
+                        len(fixed) <= 4 and not _words(lm, fixed)
+                        and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
+                        and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
+                    continue  # one character for one: the right reading is frequent text; a short one makes a word
+                    # (皐皐訿訿 stays)
+                # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
+                # against its trims, with the word that letter begins (銆並uli for 、Kuli: K alone among Chinese
+                # characters would be debris)
+                tail = after if b == len(run) and fixed[-1:].isascii() and fixed[-1:].isalpha() and (
+                    after.isascii() and after.isalpha()) else ""
+                if _mean(lm, fixed + tail) - _mean(lm, run[a:b] + tail) < min_gain:
+                    continue
+                # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
+                # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
+                total = (lm.score(fixed + tail) - lm.score(run[a:b] + tail) + _edge_bonds(lm, run, a, b, fixed)
+                         + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
+                if best is None or total > best[0]:
+                    best = (total, a, b, fixed)
+        if best is not None and right != "utf-8":
+            best = _to_sentence_edges(run, best, wrong, right, lm, pos)
+        if best is not None and best[1] >= pos:
+            out.append(run[pos : best[1]])
+            out.append(best[3])
+            pos, changed = best[2], True
+    if not changed:
+        return None
+    out.append(run[pos:])
+    return "".join(out)
+
+
+_SENTENCE_EDGE = frozenset("。！？；!?;」』”")
+_EDGE_LOSS = 4.0  # nats a character read with its stretch may lose against its reading as it stands
+
+
+
+def _to_sentence_edges(
+    run: str, best: tuple[float, int, int, str], wrong: str, right: str, lm: CharLM, pos: int,
+) -> tuple[float, int, int, str]:
+    """A misread stretch (a section of a page, a pasted passage) begins and ends at a sentence's edge: when the
+    window reaches one or two characters past one, those are left as they stand if they are frequent text that
+    loses little by it; when it stops one or two characters short of one, those are read with it if they read as
+    frequent text that loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
+    total, a, b, fixed = best
+
+    def frequent(text: str | None, other: str, k: int, before: str = "", after: str = "") -> bool:
+        # frequent text losing little against `other`, with the words either makes with its neighbours
+        return bool(text) and all(lm.common[ord(c)] for c in text) and (
+            lm.score(before + text + after) - lm.score(before + other + after) > -_EDGE_LOSS * k)  # type: ignore[operator]
+
+    # characters past a sentence's edge that are frequent text as they stand are left so (the clean 隔 after a
+    # misread 。 would read as 路), unless their reading makes a word with the clean text after them (。瞰如 for
+    # 。例如)
+    for k in (1, 2):
+        if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and frequent(
+                run[b - k : b], fixed[-k:], k, after=run[b : b + 1]):
+            b, fixed = b - k, fixed[:-k]
+            break
+    for k in (1, 2):
+        if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and frequent(
+                run[a : a + k], fixed[:k], k, before=run[a - 1 : a] if a else ""):
+            a, fixed = a + k, fixed[k:]
+            break
+    # characters short of a sentence's edge that read as frequent text are read with the stretch
+    for k in (1, 2):
+        s = a - k
+        if s >= pos and (s == 0 or run[s - 1] in _SENTENCE_EDGE) and run[s] not in _SENTENCE_EDGE:
+            head = _redecode_span(run[s:a], wrong, right)
+            if frequent(head, run[s:a], k):
+                a, fixed = s, head + fixed  # type: ignore[operator]
+                break
+    for k in (1, 2):
+        e = b + k
+        if e <= len(run) and run[e - 1] not in _SENTENCE_EDGE and (e == len(run) or run[e] in _SENTENCE_EDGE):
+            tail = _redecode_span(run[b:e], wrong, right)
+            if frequent(tail, run[b:e], k):
+                b, fixed = e, fixed + tail  # type: ignore[operator]
+                break
+    return total, a, b, fixed
+
+
+
+def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
+    try:
+        raw = run.encode(wrong)
+    except UnicodeEncodeError:
+        return []
+    if not _UTF8_WINDOW.search(raw):
+        return []
+    lengths = _byte_lengths(wrong)[codepoints(run)]
+    index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
+    windows = []
+    for m in _UTF8_WINDOW.finditer(raw):
+        a, b = m.start(), m.end()
+        if b not in index and b + 1 in index and raw[b] < 0x80:
+            b += 1  # the last UTF-8 byte and the ASCII byte after it were read as one GBK character (括P: 鎷琍)
+        while a < b and a not in index:  # shrink to character boundaries of the run
+            a += 1
+        while b > a and b not in index:
+            b -= 1
+        if b - a >= (3 if m.group("punct") or m.group("one") else 6):
+            windows.append((index[a], index[b]))
+    return windows
+
+
+
+def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False) -> list[tuple[int, int]]:
+    """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
+    of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
+    that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies."""
+    # per character, its reading (one character, or none) and what reading it so gains, as arrays
+    points = codepoints(run)
+    bmp = np.where(points < 0x10000, points, 0)  # beyond the BMP: no reading (see _pair_reading)
+    meant = _pair_reading(wrong, right)[bmp]
+    has = meant != 0
+    chars = lm.char_table()
+    gains = np.where(has, chars[meant] - chars[bmp], -1e9)
+    both = has[1:] & has[:-1]  # a word made or lost counts half to each of its two characters
+    words = WORD_BONUS / 2 * (lm.are_words(meant[:-1], meant[1:]).astype(np.float64)
+                              - lm.are_words(points[:-1], points[1:])) * both
+    gains[1:] += words  # in the order a running sum would add them: each pair's bonus to its second character,
+    gains[:-1] += words  # then to its first
+    if not (gains > 0).any():
+        return []  # no segment can gain
+    fixed: list[str | None] = [chr(c) if c else None for c in meant.tolist()]
+    windows = []
+    total, start, best, best_end = 0.0, 0, 0.0, 0
+    for k, g in enumerate([*gains.tolist(), -1e9]):
+        if total + g <= 0:
+            # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
+            # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
+            span = best_end - start
+            if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
+                             or (marked and _MARKED.search(run, start, best_end))
+                             or _frequent_reading(run, start, best_end, fixed, lm)
+                             or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
+                                 and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
+                             or _between_digits(run, start, best_end, fixed, lm)):
+                windows.append((start, best_end))
+            total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
+        else:
+            total += g
+            if total > best:
+                best, best_end = total, k + 1
+    return windows
+
+
+_AFTER_NUMBER = frozenset("年月日号时分秒岁")
+
+
+
+def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
+    """Misread characters next to digits (2016爛9堎 for 2016年9月: dates and counts), two at least, rare or
+    off-script and read right among the most frequent characters."""
+    wrong = [k for k in range(start, end) if not run[k].isascii()]
+    if not wrong:
+        return False
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(run) and run[k].isdigit()
+
+    if len(wrong) == 1 and not (digit(wrong[0] - 1) and digit(wrong[0] + 1)):
+        # one alone only between digits (8堎21 for 8月21), or after one when it reads as what follows numbers
+        # (1998爛 for 1998年)
+        k = wrong[0]
+        if not (digit(k - 1) and fixed is not None and fixed[k] is not None and fixed[k] in _AFTER_NUMBER):
+            return False
+    # each stretch of them (no ASCII inside) begins or ends at a digit (18呡婓: 18岁在; 跦擂2002爛: 根据2002年)
+    groups = [[wrong[0]]]
+    for k in wrong[1:]:
+        if k == groups[-1][-1] + 1:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    if not all(digit(g[0] - 1) or digit(g[-1] + 1) for g in groups):
+        return False
+    rare = 0
+    for k in wrong:
+        right = fixed[k] if fixed is not None else None
+        if right is not None and lm.char(right) < FREQUENT_LOGP:
+            return False
+        rare += not lm.common[ord(run[k])]
+    # every one rare or off-script, or two at least when each is known to read right among the most frequent
+    # characters (衾2006爛6堎 for 于2006年6月: 衾 is frequent enough itself)
+    return rare == len(wrong) or (fixed is not None and rare >= 2)
+_READ_DISTINCT = 3  # ... of which at least this many different ones
+
+
+
+def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
+    """Whether `_READ_RUN` characters in a row of `run[start:end]` each read the other way as one of the most
+    frequent characters, and together make a dictionary word, or one more in a row that need not (坳甜祥蜇翍 for
+    它并不附著: jieba has no 并不): a short misread sentence may hold one or two rare characters only (撼瞰佽隴瞰 for
+    举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (the 8 MB of clean text hold
+    four, three in traditional pages and 等等等等, and the repair changes none of them)."""
+    k = start
+    while k < end:
+        j = k
+        while j < end and (f := fixed[j]) is not None and f != run[j] and lm.char(f) >= FREQUENT_LOGP:
+            j += 1
+        if len(set(run[k:j])) < _READ_DISTINCT:
+            pass  # one character repeated (假假假假, 等等等等) is emphasis, not a misread sentence
+        elif j - k > _READ_RUN or (j - k == _READ_RUN and _words(lm, "".join(fixed[k:j]))):  # type: ignore[arg-type]
+            return True
+        k = j + 1
+    return False
+
+
+
+def _aligned(run: str, a: int, b: int, fixed: str) -> list[str | None] | None:
+    """`fixed` (the reading of `run[a:b]`, one character for one) as a list over the positions of `run`."""
+    if len(fixed) != b - a:
+        return None
+    return [None] * a + list(fixed) + [None] * (len(run) - b)
