@@ -32,7 +32,6 @@ PAIR_REDECODES = tuple(r for r in REDECODES if r[2] != "utf-8")  # one misread c
 UNKNOWN = -1
 
 
-
 @lru_cache(maxsize=1)
 def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
     """Every GBK character by lead byte and by trail byte, for filling a lost byte."""
@@ -51,13 +50,14 @@ def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]
     return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
 
 
-
 @lru_cache(maxsize=1)
 def _gbk_pairs() -> dict[int, str]:
     """Every GBK byte pair that decodes, as `lead << 8 | trail` -> its character."""
     by_lead, _ = _gbk_tables()
     return {lead << 8 | c.encode("gbk")[1]: c for lead, chars in by_lead.items() for c in chars}
 
+
+_TAG_REACH = 7  # characters after a '?' where the '>' of a closing tag it swallowed the '<' of may stand
 
 
 def to_bytes(text: str) -> list[int] | None:
@@ -77,14 +77,13 @@ def to_bytes(text: str) -> list[int] | None:
         out.append(UNKNOWN)
         if _ANNOTATION_TAIL.match(text, i):
             out.append(0x28)  # PHP swallowed the '(' after a lead byte
-        elif text.startswith("/", i) and ">" in text[i : i + 7]:
+        elif text.startswith("/", i) and ">" in text[i : i + _TAG_REACH]:
             out.append(0x3C)  # ... or the '<' of a closing tag
     try:
         out.extend(text[pos:].encode("gbk"))
     except UnicodeEncodeError:
         return None
     return out
-
 
 
 def decode_tokens(
@@ -146,7 +145,6 @@ VANISHED_TRAIL, VANISHED_LEAD = -2, -3
 _UDA_LEADS = frozenset([*range(0xAA, 0xB0), *range(0xF8, 0xFF)])
 
 
-
 def _next_lost(tokens: list[int], start: int) -> int:
     """Index of the next lost byte (a negative token) from `start`, or -1 (searches in C)."""
     found = -1
@@ -158,7 +156,6 @@ def _next_lost(tokens: list[int], start: int) -> int:
         if found < 0 or k < found:
             found = k
     return found
-
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +173,6 @@ def _vanished_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str,
     return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
 
 
-
 @lru_cache(maxsize=4)
 def _pair_reading(wrong: str, right: str) -> np.ndarray:
     """Per BMP code point, the one character its bytes in `wrong` read as in `right` (0: none, or several); a
@@ -189,13 +185,11 @@ def _pair_reading(wrong: str, right: str) -> np.ndarray:
     return table
 
 
-
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
     try:
         return span.encode(wrong).decode(right)
     except (UnicodeEncodeError, UnicodeDecodeError):
         return None
-
 
 
 @lru_cache(maxsize=4)
@@ -208,7 +202,6 @@ def _byte_lengths(codec: str) -> np.ndarray:
         except UnicodeEncodeError:
             table[cp] = 0  # never asked: a run that does not encode is rejected before
     return table
-
 
 
 @lru_cache(maxsize=4096)

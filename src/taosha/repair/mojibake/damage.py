@@ -15,7 +15,6 @@ from taosha.repair.script import ScriptInfo, detect
 _TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 
 
-
 def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
     """Traditional text with no sign of a converter (annotations, mixed sentences, slips): written in Big5 or
     UTF-8, not in GBK, so GBK's lost and gained bytes are not looked for in it (a `?` there is a character Big5
@@ -24,6 +23,8 @@ def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
         return False  # a tone-marked reading in parentheses is a spinner's annotation
     return detect(text).script == "traditional"  # with the converter's slips, which the prior did not count
 
+
+_RARE_RUN = (4, 3)  # rare characters in a row that a shifted byte leaves with no '?': 3 of 4, from a rare one
 
 
 def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
@@ -39,14 +40,14 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
         if k is not None and (q is None or k < q):
             q = k
     # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
-    end = len(line) - 3 if q is None else min(q, len(line) - 3)
+    width, least = _RARE_RUN
+    end = len(line) - (width - 1) if q is None else min(q, len(line) - (width - 1))
     common = lm.common
     for k in range(start, end):
-        if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + 4]) >= 2:
+        if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + width]) >= least - 1:
             return k
     return q
 _BY_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
-
 
 
 def _lead_before_letter(c: str) -> int | None:
@@ -58,14 +59,12 @@ def _lead_before_letter(c: str) -> int | None:
     return b[0] if len(b) == 2 and (0x41 <= b[1] <= 0x5A or 0x61 <= b[1] <= 0x7A) else None
 
 
-
 def _glued(c: str) -> bool:
     """Whether `c` is a Han character whose second GBK byte is an ASCII letter: what a lead byte gained before a
     letter makes (Mozi鮨la)."""
     if not "\u3400" <= c <= "\u9fff":
         return False  # a symbol there (﹜ for 、 read as Big5: Les﹜John) is another misreading
     return _lead_before_letter(c) is not None
-
 
 
 def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
@@ -82,12 +81,10 @@ def _next_glued(line: str, start: int, lm: CharLM) -> int | None:
 _WORD_START = re.compile(r"(?<![A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
 
 
-
 def _bracket_lost(c: str) -> bool:
     """Whether `c` is what GBK's （ or ） (A3 A8, A3 A9) becomes when its first byte is lost: A8 or A9 read with
     the letter after it (⊿INOSAT for （SINOSAT)."""
     return _lead_before_letter(c) in (0xA8, 0xA9)
-
 
 
 def _next_bracket(line: str, start: int) -> int | None:
@@ -96,7 +93,6 @@ def _next_bracket(line: str, start: int) -> int | None:
         if _bracket_lost(m.group()):
             return m.start()
     return None
-
 
 
 def _glued_at(line: str, k: int, lm: CharLM) -> bool:

@@ -15,7 +15,6 @@ from taosha.repair.mojibake.score import _HAN
 _MIN_REREAD = 2  # characters a realignment must read from the line's own bytes, beyond those it fills in
 
 
-
 def _reread(old: str, new: str) -> int:
     """Han characters a reading changes: of the stretches where `old` and `new` differ, the fewer Han characters
     of the two sides (a shifted byte turns Han characters into other ones; one dropped or only '?' changed reads
@@ -27,7 +26,6 @@ def _reread(old: str, new: str) -> int:
 # among Chinese text is often a word (用了U会, 210g的)
 _PASS_LETTER = re.compile(r"\?[A-Za-z](?![A-Za-z])")
 _EAST_ASIAN_OR_PUA = re.compile("[\u3400-\u9fff\uf900-\ufaff\ue000-\uf8ff]")
-
 
 
 def _misaligned(text: str, lm: CharLM) -> bool:

@@ -21,13 +21,11 @@ from taosha.repair.pinyin import reads_as
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
 
 
-
 @lru_cache(maxsize=1024)
 def _ranked(cands: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     lm = model()
     ranked = tuple(sorted(cands, key=lm.char, reverse=True))
     return ranked[:TOP_CANDIDATES], frozenset(cands)
-
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +40,12 @@ def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 
 _READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")
+# the cache model's weight against the character model: with it the seed page's 煤礦、?;?、 reads 危化 (a pair the
+# page writes three times) where the model alone prefers 海化
 _CACHE_WEIGHT = 0.1
-
+_REPEATED = 2  # times a page writes a pair of characters for the pair to count as its own (a name, a subject)
+# a page's repeated pairs with their counts, its characters' counts, and those pairs by first and by last character
+DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]
 
 
 class DocumentContext:
@@ -67,15 +69,11 @@ class DocumentContext:
         return self._counts
 
 
-DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[str, set[str]]]
-
-
-
 def document_counts(text: str) -> DocumentCounts:
     """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
     counts; and those pairs by first and by last character."""
     pairs = Counter(map(operator.add, text, text[1:]))
-    kept = {w: n for w, n in pairs.items() if n >= 2 and w[0] >= "\u3400" and w[1] >= "\u3400"}
+    kept = {w: n for w, n in pairs.items() if n >= _REPEATED and w[0] >= "\u3400" and w[1] >= "\u3400"}
     after: dict[str, set[str]] = {}
     before: dict[str, set[str]] = {}
     for w in kept:
@@ -84,8 +82,9 @@ def document_counts(text: str) -> DocumentCounts:
     return kept, Counter(text), after, before
 
 
-
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = "") -> str:
+    """`items` (decoded text, and each lost character's candidates) as text, each lost character chosen in context
+    (lost characters side by side together); `before`: the character before the first item."""
     out = [x if isinstance(x, str) else "" for x in items]
     last = len(items) - 1
     k = 0
@@ -123,7 +122,6 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentConte
     return "".join(out)
 
 
-
 def _candidates(x: tuple[str, ...], prev: str, nxt: str, context: DocumentContext) -> set[str]:
     """The most frequent characters a lost byte allows, and any that make a word with a neighbour, in the
     dictionary or in the document."""
@@ -137,7 +135,6 @@ def _candidates(x: tuple[str, ...], prev: str, nxt: str, context: DocumentContex
 _NONE: frozenset[str] = frozenset()
 
 
-
 def _cached(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
     """What the document itself says for `c` between `prev` and `nxt`: a page names its subject many times
     (危化品 three times), so a pair it writes twice or more makes `c` likelier, as a cache model mixed into the
@@ -146,12 +143,11 @@ def _cached(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -
     if not pairs:
         return 0.0  # most pages repeat no pair of characters
     p = 0.0
-    if prev and pairs.get(prev + c, 0) >= 2:
+    if prev and pairs.get(prev + c, 0) >= _REPEATED:
         p = pairs[prev + c] / chars[prev]
-    if nxt and pairs.get(c + nxt, 0) >= 2:
+    if nxt and pairs.get(c + nxt, 0) >= _REPEATED:
         p = max(p, pairs[c + nxt] / chars[nxt])
     return min(BOND_MAX, math.log1p(_CACHE_WEIGHT * p / math.exp(lm.char(c)))) if p else 0.0
-
 
 
 def _choose(
@@ -168,7 +164,6 @@ def _choose(
     return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt, context))
 
 
-
 def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
     """A candidate's log-probability between its neighbours, with the dictionary's bonds and the document's."""
     return (_alone(c, prev, nxt) + lm.char(c) + _bond(lm, prev + c) + _bond(lm, c + nxt)
@@ -178,11 +173,9 @@ def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) ->
 _MARKS = frozenset("，。、；：,;:")
 
 
-
 def _alone(c: str, prev: str, nxt: str) -> float:
     """-inf for a punctuation mark between punctuation marks (、。化 for 、危化): marks do not come in pairs."""
     return -math.inf if c in _MARKS and (prev in _MARKS or nxt in _MARKS) and (prev or nxt) else 0.0
-
 
 
 def _choose_run(
@@ -230,7 +223,6 @@ def _choose_run(
                 step[c] = (score + own(c, i), (*best[via][1], c))
         best = step
     return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm, context)
-
 
 
 def _one_by_one(

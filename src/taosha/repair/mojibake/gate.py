@@ -27,12 +27,17 @@ _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u01
 _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
 _OFF_DENSE = (6, 3)  # what the pair repair itself asks of a run: 3 odd characters within 6
 _DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
+_E_LEAD_DENSE = (4, 2)  # 2 characters that a UTF-8 lead byte and the next make, within 4: UTF-8 read as GBK
+_PUA_DENSE = (8, 2)  # 2 private-use characters within 8: Big5 read as GBK (icon fonts' glyphs stand one by one)
+_ODD_AFTER_DIGITS = 2  # odd characters right after digits (2016爛9堎): dates misread, not ° or ℃
+# GBK read as Big5 in a short stretch: 3 rare characters within 6 (涴釱膘耟 for 这座建筑); the first few clusters
+# or rows are tried (`_reads_as_gbk`)
+_RARE_CLUSTER, _TRIED = (6, 3), 3
 
 
 RARE, E_LEAD, LATIN1, SIMP_ONLY, TRAD_ONLY, PUA, C_E, C_C, DIGIT, CJK, C_A, LETTER, GLUED, AS_GBK, AS_BIG5, BRACKET = (
     1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 _UTF8_IN_GBK = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")
-
 
 
 def _flag_pairs(table: np.ndarray, leads: range, trails: Iterable[int], flag: int,
@@ -48,7 +53,6 @@ def _flag_pairs(table: np.ndarray, leads: range, trails: Iterable[int], flag: in
                 continue
             if keep is None or keep(c):
                 table[ord(c)] |= flag
-
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +108,6 @@ def _gate_table() -> np.ndarray:
     return table
 
 
-
 def _short_utf8(flags: np.ndarray) -> np.ndarray:
     """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row), or one
     before a word in Latin letters (E_LEAD, C_A, a letter: 銆丆ooly for 、Cooly)."""
@@ -115,7 +118,6 @@ def _short_utf8(flags: np.ndarray) -> np.ndarray:
 
 
 _PAD = 8  # zero flags after each text of a batch: no density window (at most 8) spans two texts
-
 
 
 class _Batch:
@@ -185,7 +187,6 @@ class _Batch:
         return self.count(hit) > 0
 
 
-
 def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
     (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
@@ -193,10 +194,10 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     batch = _Batch(texts)
     present = batch.present().tolist()
     rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
-    dense_e = batch.dense(batch.mask(E_LEAD), 4, 2)
+    dense_e = batch.dense(batch.mask(E_LEAD), *_E_LEAD_DENSE)
     short = batch.short_utf8()
     glued = batch.glued()
-    dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), 8, 2)
+    dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), *_PUA_DENSE)
     n_simp, n_trad = batch.count(simp).tolist(), batch.count(trad).tolist()
     # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
     dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
@@ -235,7 +236,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             off = "trad" if n_simp[k] > n_trad[k] else "simp" if n_trad[k] > n_simp[k] else None
             odd = off or ("rare" if bits & RARE else None)
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
-                    odd is not None and bits & DIGIT and (digits[odd][k] >= 2 or one[odd][k])):
+                    odd is not None and bits & DIGIT and (digits[odd][k] >= _ODD_AFTER_DIGITS or one[odd][k])):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
             elif off == "trad" and ((bits & RARE and dense_off[off][k]) or along[k]) and _reads_as_gbk(text):
                 # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑), or
@@ -246,7 +247,6 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     return out
 
 
-
 def _reads_as_gbk(text: str) -> bool:
     """Whether a cluster of three rare characters within six in `text` reads, as GBK bytes read as Big5, as
     frequent simplified text, or `_READ_RUN` characters in a row that each read so make a dictionary word, or one
@@ -255,20 +255,20 @@ def _reads_as_gbk(text: str) -> bool:
     common = lm.common
     points = codepoints(text)
     rare = 1 - common[points].astype(np.int8)
-    sums = np.convolve(rare, np.ones(6, dtype=np.int8), mode="valid") if len(rare) >= 6 else rare[:0]
-    for start in np.flatnonzero(sums >= 3)[:3].tolist():
-        fixed = _redecode_span(text[start : start + 6], "big5", "gbk")
+    width, least = _RARE_CLUSTER
+    sums = np.convolve(rare, np.ones(width, dtype=np.int8), mode="valid") if len(rare) >= width else rare[:0]
+    for start in np.flatnonzero(sums >= least)[:_TRIED].tolist():
+        fixed = _redecode_span(text[start : start + width], "big5", "gbk")
         if fixed and all(common[ord(c)] for c in fixed):
             return True
     rows = _row_starts(points, AS_GBK, _READ_RUN)
-    for start in np.flatnonzero(rows)[:3].tolist():
+    for start in np.flatnonzero(rows)[:_TRIED].tolist():
         if start + 1 < len(rows) and rows[start + 1]:
             return True  # one more in a row: see _frequent_reading
         fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
         if fixed and _words(lm, fixed):
             return True
     return False
-
 
 
 def _row_starts(points: np.ndarray, bit: int, length: int = 4) -> np.ndarray:
@@ -278,7 +278,6 @@ def _row_starts(points: np.ndarray, bit: int, length: int = 4) -> np.ndarray:
     if len(hit) < length:
         return np.zeros(0, dtype=bool)
     return np.convolve(hit, np.ones(length, dtype=np.int8), mode="valid") >= length
-
 
 
 def _rows_before(text: str, wrong: str) -> list[int]:

@@ -32,10 +32,13 @@ _SENTENCE_END = re.compile("[。！？!；;\n]")
 _OPENING, _CLOSING = "「『“‘（(《〈【\"'", "」』”’）)》〉】\"'"
 
 
+# how near a '?' other damage (a rare character, another '?') makes it a lost one: characters before, after
+_DAMAGE_BEFORE, _DAMAGE_AFTER = 2, 3
+_ASK_REACH = 16  # characters before a '?' where an asking word makes it a question mark (within its sentence)
+
 
 def _unrepaired(text: str, lm: CharLM) -> int:
     return len(unrepaired_at(text, lm))
-
 
 
 def unrepaired_at(text: str, lm: CharLM) -> list[int]:
@@ -53,17 +56,15 @@ def unrepaired_at(text: str, lm: CharLM) -> list[int]:
             j -= 1
         if j and text[j - 1] in _QUESTION_END:
             continue  # 驚喜嗎??: a question, however many marks
-        around = text[max(0, i - 2) : i] + text[i + 1 : i + 4]
+        around = text[max(0, i - _DAMAGE_BEFORE) : i] + text[i + 1 : i + 1 + _DAMAGE_AFTER]
         if "?" in around or lm.rare_count(around) or not _asks(text, i):
             found.append(i)
     return found
 
 
-
 def _quoted(text: str, i: int) -> bool:
     """Whether the `?` at `i` is the character itself, quoted: 使用「?」表示一个字符."""
     return bool(i) and text[i - 1] in _OPENING and text[i + 1 : i + 2] in _CLOSING and bool(text[i + 1 : i + 2])
-
 
 
 def _asks(text: str, i: int) -> bool:
@@ -80,6 +81,6 @@ def _asks(text: str, i: int) -> bool:
     if (latin.isascii() and latin.isalpha()) or text[i - 1 : i] in ("~", "～", "=", "＝"):
         # after a Latin word (Is My Blog Worth?看看), a tilde (比賽啦~?有) or an equals sign (性+暴力=?》): a question
         return True
-    before = text[max(0, i - 16) : i]
+    before = text[max(0, i - _ASK_REACH) : i]
     ends = list(_SENTENCE_END.finditer(before))
     return bool(_ASKING.search(before[ends[-1].end() :] if ends else before))

@@ -33,10 +33,9 @@ from taosha.repair.mojibake.evidence import _MIN_REREAD, _misaligned, _reread
 from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
-from taosha.repair.mojibake.score import _letters, _mean
+from taosha.repair.mojibake.score import _RARE_LEFT, _letters, _mean
 
 
-# -- 3. misaligned GBK -------------------------------------------------------------------------------------
 def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     """Realign each line, once the page's damage is established: one repair holds where the bytes show
     misalignment (`_best_hypothesis` with `strict`). Then every line is read as before, also where the only
@@ -62,6 +61,10 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     return count
 
 
+# a line drowned in '?' (more than 8, or than one character in 10) lost too many bytes to rebuild; a line is
+# repaired in at most 16 rounds, one damage each
+_DROWNED_MOST, _DROWNED_EVERY, _ROUNDS = 8, 10, 16
+
 
 def _realign_line(
     line: str, lm: CharLM, min_gain: float, context: DocumentContext, strict: bool = False
@@ -71,12 +74,12 @@ def _realign_line(
     if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
             and _next_bracket(line, 0) is None):
         return line, 0
-    if line.count("?") > max(8, len(line) // 10):
+    if line.count("?") > max(_DROWNED_MOST, len(line) // _DROWNED_EVERY):
         return line, 0  # a line drowned in '?' lost too many bytes to rebuild: left flagged
 
     repairs = 0
     start = 0
-    for _ in range(16):  # each round repairs the leftmost damage that a hypothesis explains
+    for _ in range(_ROUNDS):  # each round repairs the leftmost damage that a hypothesis explains
         point = _next_damage(line, start, lm)
         if point is None:
             break
@@ -92,6 +95,10 @@ def _realign_line(
 _CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")  # case changing inside a word: mBeams, CDe
 
 
+# characters decoded after a damage before the decoding must agree with the line again (its last 3): damage that does
+# not realign within a few sentences is not this kind; a shorter stretch first when another '?' is near
+_STRETCHES, _SHORT_STRETCH, _AGREE = (48, 192), 24, 3
+
 
 def _decode_from(
     line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
@@ -102,9 +109,9 @@ def _decode_from(
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
     stretches between the hypotheses of one damage (two of them resume at each place)."""
-    # damage that does not realign within a few sentences is not this kind; a stretch that reaches the next '?'
-    # would count that damage as changed too, so a shorter one is tried first then
-    for n in (24, 48, 192) if "?" in line[resume + 21 : resume + 48] else (48, 192):
+    # a stretch that reaches the next '?' would count that damage as changed too, so a shorter one is tried first
+    near = line[resume + _SHORT_STRETCH - _AGREE : resume + _STRETCHES[0]]
+    for n in (_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES:
         stop = min(len(line), resume + n)
         if bytes_of is None:
             raw = to_bytes(line[resume:stop])
@@ -117,7 +124,7 @@ def _decode_from(
         fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context)
         if stop == len(line):
             return line[:b] + fixed
-        if fixed.endswith(line[stop - 3 : stop]):
+        if fixed.endswith(line[stop - _AGREE : stop]):
             return line[:b] + fixed + line[stop:]
     return None
 
@@ -125,7 +132,6 @@ def _decode_from(
 # characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
 # character that stood in its place must be (log-probability); how many pairs one stretch may have lost
 _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.0, 2
-
 
 
 def _put_back(
@@ -165,7 +171,6 @@ def _put_back(
 _CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
 
 
-
 def _chain(line: str, start: int) -> list[int]:
     """Where, from `start`, the full-width pass may have converted more pairs: a lone ASCII character glued after
     an East Asian character or a '?' (the pair's 00 vanished, or made that '?' with the byte before it)."""
@@ -184,7 +189,6 @@ def _chain(line: str, start: int) -> list[int]:
     return out
 
 
-
 def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
     """A reading (`new_line`, the line rewritten from `b`) that did not hold, as a base for `_put_back` that no
     reading can lose to."""
@@ -194,12 +198,21 @@ def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int,
     return -math.inf, new_line, e_new, k
 
 
-
 def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> bool:
     """Whether reading `a` beats `b`: it leaves fewer '?' in the line, or as many and gains more."""
     qa, qb = a[1].count("?"), b[1].count("?")
     return qa < qb or (qa == qb and a[0] > b[0])
 
+
+# where the evidence pass looks for what shifted bytes leave around a damage point (characters before, after)
+_NEAR_BEFORE, _NEAR_AFTER = 14, 16
+# how far back the damage may have begun: up to a sentence before a '?' (13 characters), or 7 where 2 rare
+# characters stand within 6 of the point, or before a bracket that lost its first byte
+_REACH_Q, _REACH_RARE, _REACH_BRACKET, _RARE_NEAR, _RARE_NEAR_LEAST = 13, 7, 7, 6, 2
+_CONTEXT = 2  # characters of context each side of the stretch a hypothesis changes, when it is judged
+# nats the full-width pass's exact signature ('?' + an ASCII byte) is preferred by over a shifted-byte reading
+_SIGNATURE_BONUS = 1.5
+_SIGNATURE_BYTES = 3  # the signature's own bytes: a lost lead, A3 and the ASCII byte + 0x80
 
 
 def _best_hypothesis(
@@ -215,7 +228,7 @@ def _best_hypothesis(
     """
     # the evidence pass with nothing misread near: only a reading of the bytes themselves can hold, judged without
     # choosing characters for lost bytes (each stays '?'), which is all the evidence needs and far cheaper
-    bytes_only = strict and not _misaligned(line[max(0, point - 14) : point + 16], lm)
+    bytes_only = strict and not _misaligned(line[max(0, point - _NEAR_BEFORE) : point + _NEAR_AFTER], lm)
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
     # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
@@ -247,14 +260,14 @@ def _best_hypothesis(
         reading = tail.group()[:-1]
         for byte in _bytes_reading(before[-1], reading) if len(before) == 2 else ():
             candidates.append((0, point, [byte], tail.end(), 0))
-    window = line[max(0, point - 6) : point + 6]
+    window = line[max(0, point - _RARE_NEAR) : point + _RARE_NEAR]
     # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
     # invalid pair: the damage began up to a sentence before it
-    reach = 13 if line[point] == "?" else 7 if lm.rare_count(window) >= 2 else 0
+    reach = _REACH_Q if line[point] == "?" else _REACH_RARE if lm.rare_count(window) >= _RARE_NEAR_LEAST else 0
     if line[point] != "?" and _glued_at(line, point, lm):
         candidates.append((2, point, [], point, 1))  # a byte gained by a Latin word (Mozi鮨la): skipped
     if line[point] != "?" and _WORD_START.match(line, point) and _bracket_lost(line[point]):
-        reach = max(reach, 7)  # the byte was lost before the bracket, up to a few characters back
+        reach = max(reach, _REACH_BRACKET)  # the byte was lost before the bracket, up to a few characters back
     for back in range(reach):
         b = point - back
         if b < 0:
@@ -274,11 +287,11 @@ def _best_hypothesis(
         if new_line is None or new_line == line:
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
-        lo = max(0, k - 2)
-        old_part, new_part = line[lo : e_old + 2], new_line[lo : e_new + 2]
+        lo = max(0, k - _CONTEXT)
+        old_part, new_part = line[lo : e_old + _CONTEXT], new_line[lo : e_new + _CONTEXT]
         unfilled = head.count(UNKNOWN) if bytes_only else 0  # lost bytes left '?' (not chosen) in this pass
         if (new_part.count("?") > old_part.count("?") + unfilled or "\ufffd" in new_part
-                or lm.rare_cluster(new_part, 8, 3)):
+                or lm.rare_cluster(new_part, *_RARE_LEFT)):
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
@@ -313,7 +326,7 @@ def _best_hypothesis(
             return None
         # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
         # shifted-byte reading is clearly better
-        return gain + (1.5 if priority == 0 else 0.0), new_line, e_new, k
+        return gain + (_SIGNATURE_BONUS if priority == 0 else 0.0), new_line, e_new, k
 
     best: tuple[float, str, int, int] | None = None
     php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
@@ -336,8 +349,8 @@ def _best_hypothesis(
         # bytes gone, so the rest stays aligned and one character is wrong (省委就 -> 省瓮: 委 is CE AF, 就 BE CD,
         # and AF BE vanished); a stretch may have lost two (總之就是要用 -> 總滞是颐). Put such pairs back, one at a
         # time, at each byte of the stretch; a reading with them competes with the others
-        raw = bytes_of.get((resume, min(len(line), resume + 48))) or bytes_of.get(
-            (resume, min(len(line), resume + 24))) or []  # as _decode_from read them
+        raw = bytes_of.get((resume, min(len(line), resume + _STRETCHES[0]))) or bytes_of.get(
+            (resume, min(len(line), resume + _SHORT_STRETCH))) or []  # as _decode_from read them
 
         def decode(tokens: list[int], j: int, head: list[int] = head, resume: int = resume):
             # `tokens` stand for the first j bytes of head + raw: the rest follows
@@ -345,7 +358,8 @@ def _best_hypothesis(
                 return judge(0, point, [*tokens, *head[j:]], resume, 0)
             return judge(0, point, tokens, resume, j - len(head))
 
-        put_back = _put_back(base, [*head, *raw], decode, lm, min(3, len(head)), len(head) + 2 * _VANISHED_REACH)
+        put_back = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
+                             len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
         if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
             best = put_back
     if best is None:

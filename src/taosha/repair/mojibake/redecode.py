@@ -13,8 +13,8 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
-from taosha.repair.mojibake.gate import _LATIN_RUN, _READ_RUN, _rows_before
-from taosha.repair.mojibake.score import _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
+from taosha.repair.mojibake.gate import _LATIN_RUN, _OFF_DENSE, _READ_RUN, _rows_before
+from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import _GAIN_SPAN, _SENTENCE_EDGE, _best_window
 from taosha.textarrays import codepoints
 
@@ -22,6 +22,12 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")
 _ESTABLISHED = 1  # stretches read right before a page's short fragments are read so too
 _PUA_PAGE = 5  # private-use characters (or GBK punctuation read as Big5) that make a page judged with no script
+_PAGE_RARE_LEFT = 2  # a whole page read right leaves at most half its rare characters
+# a fragment with no rare character is read only when 2 or more of its characters read as frequent text that makes a
+# word and gains twice the bar; a fragment's head is looked at up to 8 characters for a sentence's edge
+_CLEAN_RUN, _CLEAN_GAIN, _HEAD_REACH = 2, 2, 8
+_PUA_NEAR = 3  # two private-use characters within 3 are Big5 read as GB18030 (icons stand one per word or link)
+_LETTERS_MOST = 2  # characters between ASCII letters that may be accented Latin letters misread (P谷rez)
 # for the 2-byte codecs, a run goes on across digits and spaces (年 and 月 in 1786年2月 are misread one by one)
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
@@ -32,8 +38,6 @@ _PUA = re.compile("[\ue000-\uf8ff]")
 _PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
 
 
-
-# -- 2. reversible wrong decodings ---------------------------------------------------------------------------
 def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     """UTF-8 read as cp1252/latin-1 in runs of Latin-1 letters, repaired by ftfy where the model gains
     `min_gain`; the number of repairs."""
@@ -54,7 +58,6 @@ def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     return count
 
 
-
 def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
     """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
     per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
@@ -62,21 +65,20 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
     characters."""
     text = doc.text
     base = model()
-    if _han_share(text) < 0.5:
+    if _han_share(text) < _EAST_ASIAN_MOST:
         return 0  # a page of East Asian text (not a kaomoji or a box drawing)
     for reason, wrong, right in PAIR_REDECODES:
         fixed = _redecode_span(text, wrong, right)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
             continue
-        if 2 * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
+        if _PAGE_RARE_LEFT * base.rare_count(fixed) > base.rare_count(text) or not _words(base, fixed):
             continue
         if _mean(base, fixed) - _mean(base, text) < min_gain:
             continue
         doc.with_text(fixed, name, reason)
         return 1
     return 0
-
 
 
 def repair_redecodes(
@@ -135,7 +137,7 @@ def repair_redecodes(
             # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
             if right != "utf-8" and not marked:
                 n = rare_before[m.end()] - rare_before[m.start()]
-                if (n == 0 or not (long or lm.rare_cluster(run, 6, 3) or _odd_after_digit(run, lm))) and not (
+                if (n == 0 or not (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))) and not (
                         len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
                     return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
@@ -171,7 +173,6 @@ def repair_redecodes(
     return count
 
 
-
 def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str) -> int:
     """In a page where a stretch of one script's bytes was read as the other's, the short runs left
     between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
@@ -192,7 +193,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
         if gain < min_gain:
             return False
         if all(common[ord(c)] for c in run) and not (
-                len(fixed) == len(run) >= 2 and _words(lm, fixed) and gain >= 2 * min_gain):
+                len(fixed) == len(run) >= _CLEAN_RUN and _words(lm, fixed) and gain >= _CLEAN_GAIN * min_gain):
             # no rare character to explain (a repaired run, or clean text), unless two or more read as
             # frequent text that makes a word and gains twice the bar (ァ猷衾 for 气愤于 between AM and Ted)
             return False
@@ -210,21 +211,20 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
         # 萬。 before the clean 樂山是…) or as far as each character reads as a frequent one (倰儂ん人进行 for
         # 型机器人进行), or its tail after the last sentence it ends as it stands
         text, start, end = doc.text, m.start(), m.end()
-        first = next((k for k in range(start, min(end, start + 8))
+        first = next((k for k in range(start, min(end, start + _HEAD_REACH))
                       if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
         if first is not None and first + 1 < end and read(start, first + 1):
             continue
         head = start
         while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
             head += 1
-        if 2 <= head - start < end - start and read(start, head):
+        if _CLEAN_RUN <= head - start < end - start and read(start, head):
             continue
         last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
         if last is not None and last + 1 < end:
             read(last + 1, end)
     doc.replace_spans(spans, name, reason)
     return len(spans)
-
 
 
 def _redecode_short(doc: Document, lm: CharLM, points: list[int], min_gain: float, name: str) -> int:
@@ -251,7 +251,6 @@ def _redecode_short(doc: Document, lm: CharLM, points: list[int], min_gain: floa
 _AFTER_DIGIT = re.compile(r"(?<=\d)[^\x00-\x7f]")
 
 
-
 def _odd_after_digit(run: str, lm: CharLM) -> bool:
     """Whether a rare or off-script character follows a digit in the run (年 read as Big5 in 2016爛)."""
     common = lm.common
@@ -259,7 +258,6 @@ def _odd_after_digit(run: str, lm: CharLM) -> bool:
 
 
 _KANA_RUN = re.compile("[\u3041-\u30ff]{3,}")  # three kana in a row: Japanese (Big5 read of GBK makes them one by one)
-
 
 
 def _kana_changed(run: str, best: str) -> bool:
@@ -272,7 +270,6 @@ def _kana_changed(run: str, best: str) -> bool:
     return False
 
 
-
 def _pua_read_as_han(run: str, best: str) -> bool:
     """Whether the repair of `run` into `best` changes only private-use characters, and into Han text."""
     if len(run) != len(best):
@@ -282,13 +279,12 @@ def _pua_read_as_han(run: str, best: str) -> bool:
     return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
 
 
-
 def _pua_evidence(text: str, start: int, end: int) -> bool:
     """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
     characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
     font's glyph."""
     found = [m.start() for m in _PUA.finditer(text, start, end)]
-    if any(b - a <= 3 for a, b in itertools.pairwise(found)):
+    if any(b - a <= _PUA_NEAR for a, b in itertools.pairwise(found)):
         return True  # two together (icons stand one per word or link)
     return any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k)
 
@@ -296,12 +292,12 @@ def _pua_evidence(text: str, start: int, end: int) -> bool:
 _NUMBER_SIDE = frozenset("0123456789%")
 
 
-
 def _latin_letters(text: str, start: int, end: int, wrong: str, right: str) -> str | None:
     """The reading of `text[start:end]`, one or two characters between ASCII letters, when it is accented Latin
     letters (GBK's pinyin and accented letters read as Big5 are Han characters: Pérez is P谷rez, Für is F邦r)."""
     before, after = text[start - 1 : start], text[end : end + 1]
-    if end - start > 2 or not (before.isascii() and before.isalpha() and after.isascii() and after.isalpha()):
+    if end - start > _LETTERS_MOST or not (
+            before.isascii() and before.isalpha() and after.isascii() and after.isalpha()):
         return None
     fixed = _redecode_span(text[start:end], wrong, right)
     if fixed and fixed != text[start:end] and all(c.isalpha() and "\xc0" <= c < "\u0250" for c in fixed):

@@ -11,15 +11,12 @@ from taosha.repair.lm import CharLM
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
-
 def _bond(lm: CharLM, pair: str) -> float:
     return lm.bonds.get(pair, 0.0)
 
 
-
 def _inner_bonds(lm: CharLM, text: str) -> float:
     return sum(_bond(lm, text[k : k + 2]) for k in range(len(text) - 1))
-
 
 
 def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
@@ -35,15 +32,17 @@ def _edge_bonds(lm: CharLM, run: str, a: int, b: int, fixed: str) -> float:
 _IN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
 
 
+# a stretch of East Asian text (not Latin, not a kaomoji or a box drawing): at least this share of its characters
+_EAST_ASIAN_MOST = 0.5
+# a reading that leaves rare characters in a cluster (3 within 8) is not frequent text: no repair leaves one
+_RARE_LEFT = (8, 3)
 FREQUENT_LOGP = -9.0  # about the 2,500 most frequent characters (年 -5.6, 月 -6.8, 针 -9.0; 偣 -13.4)
-
 
 
 def _words(lm: CharLM, text: str) -> int:
     """Two-character dictionary words in `text` (overlapping)."""
     words = lm.words
     return sum(1 for k in range(len(text) - 1) if text[k : k + 2] in words)
-
 
 
 def _letters(text: str) -> int:
@@ -55,12 +54,10 @@ def _letters(text: str) -> int:
                and not (k + 1 < n and text[k + 1].isascii() and text[k + 1].isalpha()))
 
 
-
 def _han_share(text: str) -> float:
     """Share of East Asian characters (U+2E80 on: Han, kana, Hangul, Bopomofo, the private use area that GB18030
     gives Big5's punctuation, full-width forms): a misread CJK stretch is made of them, Latin text is not."""
     return sum(1 for c in text if c >= "\u2e80") / max(1, len(text))
-
 
 
 def _mean(lm: CharLM, text: str) -> float:

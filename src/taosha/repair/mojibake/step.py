@@ -26,7 +26,7 @@ DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 # place, so it is kept and counted as unrepaired, not removed like the debris above
 _REPLACEMENT = re.compile("\ufffd+")
 _OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
-
+_MAJORITY = 2  # a mixed page is judged by the script with twice the other's characters
 
 
 @register("repair.mojibake")
@@ -93,7 +93,8 @@ class Mojibake(Step):
             # or, when neither has twice the other's characters, by the model of no script (the page's own may be
             # the minority: 40 simplified characters against 42 traditional ones, those misread)
             simp, trad = info.simplified_chars, info.traditional_chars
-            script = "simplified" if simp >= 2 * trad else "traditional" if trad >= 2 * simp else "neutral"
+            script = ("simplified" if simp >= _MAJORITY * trad else "traditional" if trad >= _MAJORITY * simp
+                      else "neutral")
         lm = for_script(script)
         repairs = 0
         if self.latin and "latin" in seen:
@@ -124,7 +125,6 @@ class Mojibake(Step):
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
-
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text

@@ -15,14 +15,35 @@ import numpy as np
 from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
 from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span
 from taosha.repair.mojibake.gate import _READ_RUN
-from taosha.repair.mojibake.score import FREQUENT_LOGP, _edge_bonds, _han_share, _inner_bonds, _mean, _words
+from taosha.repair.mojibake.score import (
+    _EAST_ASIAN_MOST,
+    _RARE_LEFT,
+    FREQUENT_LOGP,
+    _edge_bonds,
+    _han_share,
+    _inner_bonds,
+    _mean,
+    _words,
+)
 from taosha.textarrays import codepoints
 
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
 
 
-_GAIN_SPAN, _GAIN_PER_CHAR = 6, 4.0
+# a stretch of 6 characters or more whose reading gains 4 nats a character and makes a word in every 6 is a misreading
+# even with few rare characters (GBK read as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵)
+_GAIN_SPAN, _GAIN_PER_CHAR, _GAIN_WORD_EVERY = 6, 4.0, 6
+# a stretch of 4 or more of which a third are rare characters is a misreading (`_pair_windows`)
+_RARE_SPAN, _RARE_EVERY = 4, 3
+# a window of 4 characters or fewer must make a dictionary word as it is read (皐皐訿訿 stays), and is not grown
+_SHORT_WINDOW = 4
+_RARE_READ_EVERY = 4  # a 2-byte reading is frequent text: at most one rare character in 4
+# characters a window may be trimmed by: its scan takes clean neighbours in (before a UTF-8 window up to 5, where
+# the bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
+_TRIM, _TRIM_UTF8_HEAD = 2, 5
+# UTF-8 bytes a window holds: two characters, or one punctuation mark or Han character by a Latin word
+_WINDOW_BYTES, _SIGN_BYTES = 6, 3
 
 
 _UTF8_SEQ = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}|[\xc2-\xdf][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{3}){2,}")
@@ -32,7 +53,6 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
                           # or one Han character whose last byte was read with the letter ending the run (或K for
                           # 或Koelie: 鎴朘), which a Latin word goes on from (see _best_window's `after`)
                           rb"|(?P<one>[\xe4-\xe9][\x80-\xbf]{2})(?=[A-Za-z]\Z)")
-
 
 
 def _best_window(
@@ -51,16 +71,17 @@ def _best_window(
         best = None
         # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
         # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
-        grow = 1 if right != "utf-8" and j - i > 4 else 0  # a short window must make a word as it is
-        for a in range(max(pos, i - grow), min(i + (6 if right == "utf-8" else 3), j)):
-            for b in range(min(len(run), j + grow), max(j - 3, a + 1 if j - i > 1 else a), -1):
+        grow = 1 if right != "utf-8" and j - i > _SHORT_WINDOW else 0  # a short window must make a word as it is
+        for a in range(max(pos, i - grow), min(i + 1 + (_TRIM_UTF8_HEAD if right == "utf-8" else _TRIM), j)):
+            for b in range(min(len(run), j + grow), max(j - 1 - _TRIM, a + 1 if j - i > 1 else a), -1):
                 fixed = _redecode_span(run[a:b], wrong, right)
                 # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
                 span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
-                if fixed is None or fixed == run[a:b] or _han_share(span) < 0.5 or lm.rare_cluster(fixed, 8, 3):
+                if (fixed is None or fixed == run[a:b] or _han_share(span) < _EAST_ASIAN_MOST
+                        or lm.rare_cluster(fixed, *_RARE_LEFT)):
                     continue
-                if right != "utf-8" and (4 * lm.rare_count(fixed) > len(fixed) or (
-                        len(fixed) <= 4 and not _words(lm, fixed)
+                if right != "utf-8" and (_RARE_READ_EVERY * lm.rare_count(fixed) > len(fixed) or (
+                        len(fixed) <= _SHORT_WINDOW and not _words(lm, fixed)
                         and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
                         and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
                     continue  # one character for one: the right reading is frequent text; a short one makes a word
@@ -92,7 +113,7 @@ def _best_window(
 
 _SENTENCE_EDGE = frozenset("。！？；!?;」』”")
 _EDGE_LOSS = 4.0  # nats a character read with its stretch may lose against its reading as it stands
-
+_EDGE_REACH = 2  # characters a stretch may end past a sentence's edge, or short of one
 
 
 def _to_sentence_edges(
@@ -112,25 +133,25 @@ def _to_sentence_edges(
     # characters past a sentence's edge that are frequent text as they stand are left so (the clean 隔 after a
     # misread 。 would read as 路), unless their reading makes a word with the clean text after them (。瞰如 for
     # 。例如)
-    for k in (1, 2):
+    for k in range(1, _EDGE_REACH + 1):
         if len(fixed) > k + 1 and fixed[-k - 1] in _SENTENCE_EDGE and frequent(
                 run[b - k : b], fixed[-k:], k, after=run[b : b + 1]):
             b, fixed = b - k, fixed[:-k]
             break
-    for k in (1, 2):
+    for k in range(1, _EDGE_REACH + 1):
         if len(fixed) > k + 1 and fixed[k] in _SENTENCE_EDGE and frequent(
                 run[a : a + k], fixed[:k], k, before=run[a - 1 : a] if a else ""):
             a, fixed = a + k, fixed[k:]
             break
     # characters short of a sentence's edge that read as frequent text are read with the stretch
-    for k in (1, 2):
+    for k in range(1, _EDGE_REACH + 1):
         s = a - k
         if s >= pos and (s == 0 or run[s - 1] in _SENTENCE_EDGE) and run[s] not in _SENTENCE_EDGE:
             head = _redecode_span(run[s:a], wrong, right)
             if frequent(head, run[s:a], k):
                 a, fixed = s, head + fixed  # type: ignore[operator]
                 break
-    for k in (1, 2):
+    for k in range(1, _EDGE_REACH + 1):
         e = b + k
         if e <= len(run) and run[e - 1] not in _SENTENCE_EDGE and (e == len(run) or run[e] in _SENTENCE_EDGE):
             tail = _redecode_span(run[b:e], wrong, right)
@@ -138,7 +159,6 @@ def _to_sentence_edges(
                 b, fixed = e, fixed + tail  # type: ignore[operator]
                 break
     return total, a, b, fixed
-
 
 
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
@@ -159,10 +179,9 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
             a += 1
         while b > a and b not in index:
             b -= 1
-        if b - a >= (3 if m.group("punct") or m.group("one") else 6):
+        if b - a >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
             windows.append((index[a], index[b]))
     return windows
-
 
 
 def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False) -> list[tuple[int, int]]:
@@ -191,11 +210,11 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
-            if best > 0 and ((span >= 4 and 3 * lm.rare_count(run[start:best_end]) >= span)
+            if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
                              or (marked and _MARKED.search(run, start, best_end))
                              or _frequent_reading(run, start, best_end, fixed, lm)
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
-                                 and 6 * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
+                                 and _GAIN_WORD_EVERY * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
                 windows.append((start, best_end))
             total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
@@ -207,7 +226,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
 
 
 _AFTER_NUMBER = frozenset("年月日号时分秒岁")
-
+_BY_DIGITS_RARE = 2  # rare or off-script characters by digits that make a misreading when each reads right
 
 
 def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
@@ -243,9 +262,8 @@ def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | No
         rare += not lm.common[ord(run[k])]
     # every one rare or off-script, or two at least when each is known to read right among the most frequent
     # characters (衾2006爛6堎 for 于2006年6月: 衾 is frequent enough itself)
-    return rare == len(wrong) or (fixed is not None and rare >= 2)
+    return rare == len(wrong) or (fixed is not None and rare >= _BY_DIGITS_RARE)
 _READ_DISTINCT = 3  # ... of which at least this many different ones
-
 
 
 def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
@@ -265,7 +283,6 @@ def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], l
             return True
         k = j + 1
     return False
-
 
 
 def _aligned(run: str, a: int, b: int, fixed: str) -> list[str | None] | None:
