@@ -546,6 +546,8 @@ def test_two_lost_characters_side_by_side_are_chosen_together_with_what_the_docu
     # no neighbour: 。 is not ruled out
     assert not decode_tokens(tokens, lm, "", context=DocumentContext(page)).startswith("危")
     assert decode_tokens(tokens, lm, "、", context=DocumentContext("")) != "危化、地面"
+    # no state outside the context: after the page's context, bytes on their own know nothing of the page
+    assert decode_tokens(tokens, lm, "、") == decode_tokens(tokens, lm, "、", context=DocumentContext(""))
     assert document_counts(page)[0]["危化"] == 3 and "礦山" not in document_counts(page)[0]  # written once
 
 
