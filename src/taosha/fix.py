@@ -56,7 +56,7 @@ def _acted_on() -> tuple[np.ndarray, np.ndarray]:
     in a row whose bytes read as GBK make frequent ones (AS_GBK). The rest of the gate's flags matter only
     beside one of these. A text with none of them, in NFC, comes out of the steps as it went in under the
     `keep` target (a test checks this on real and random text)."""
-    from taosha.repair import mojibake as m
+    from taosha.repair.mojibake import gate as m
     from taosha.repair.script import _tables
 
     flags = m._gate_table()
@@ -69,7 +69,7 @@ def _acted_on() -> tuple[np.ndarray, np.ndarray]:
 
 def _untouched(text: str) -> bool:
     """Whether no repair step would change `text` (see `_acted_on`): a few lookups per character."""
-    from taosha.repair import mojibake as m
+    from taosha.repair.mojibake import gate as m
 
     if not unicodedata.is_normalized("NFC", text):
         return False
