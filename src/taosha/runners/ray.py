@@ -53,9 +53,14 @@ class RayRunner:
         self.ray = ray
         self.workers = workers
         if not ray.is_initialized():
+            # a cluster reached on the loopback address runs on this machine: the driver joins it there too,
+            # rather than under the address of the machine's first interface, which that cluster's nodes were
+            # not started with (ray.init then cannot find its own node and fails)
+            host = address.rsplit(":", 1)[0] if address else ""
+            local = {"_node_ip_address": "127.0.0.1"} if host in ("127.0.0.1", "localhost") else {}
             try:
                 ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False)
+                         configure_logging=False, **local)
             except ConnectionError as exc:
                 raise ConfigError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
         self._remote = ray.remote(num_cpus=1, max_retries=3)(_call)
