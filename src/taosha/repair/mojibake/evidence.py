@@ -22,18 +22,26 @@ def _reread(old: str, new: str) -> int:
     ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
     return min(sum(len(_HAN.findall(old, a, b)) for op, a, b, _, _ in ops if op != "equal"),
                sum(len(_HAN.findall(new, c, d)) for op, _, _, c, d in ops if op != "equal"))
-# the full-width pass's signature: a '?' and the lone ASCII letter it left (??h for 。县); a letter elsewhere
-# among Chinese text is often a word (用了U会, 210g的)
-_PASS_LETTER = re.compile(r"\?[A-Za-z](?![A-Za-z])")
+
+
+# the full-width pass's signature: a '?' and the lone ASCII letter it left before East Asian text (??h县 for 。县);
+# a letter elsewhere among Chinese text is often a word (用了U会, 210g的), and one between '?' in a Latin word is
+# that word's (（?u?ere: its ü lost)
+_PASS_LETTER = re.compile(r"\?[A-Za-z](?=[^\x00-\x7f])")
+# rare characters a misread stretch makes: two at least; one alone beside a '?' is the page's own (牠, 胴, 雫,
+# 鲵 in real Wikipedia text beside characters the saver lost)
+_RARE_MISREAD = 2
+# a pinyin annotation with a tone mark glued to a character: the page went through a spinner's GBK converter
+_SPUN = re.compile("[\u4e00-\u9fff][(（][a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 _EAST_ASIAN_OR_PUA = re.compile("[\u3400-\u9fff\uf900-\ufaff\ue000-\uf8ff]")
 
 
-def _misaligned(text: str, lm: CharLM) -> bool:
-    """Whether `text` shows what shifted GBK bytes leave, beyond a `?`: a rare East Asian or private-use
-    character (the pairs a shifted byte makes), a lone ASCII letter right after a `?` (the full-width pass's
-    byte), or a pinyin annotation (whose reading names the bytes). Emoji and symbols are not such
-    evidence: they are what a page writes, and what an encoder turns into `?`."""
+def _misaligned(text: str, lm: CharLM, rare: int = _RARE_MISREAD) -> bool:
+    """Whether `text` shows what shifted GBK bytes leave, beyond a `?`: rare East Asian or private-use
+    characters (the pairs a shifted byte makes), a lone ASCII letter right after a `?` (the full-width pass's
+    byte), or a pinyin annotation (whose reading names the bytes); `rare` rare characters at least. Emoji and
+    symbols are not such evidence: they are what a page writes, and what an encoder turns into `?`."""
     common = lm.common
-    if any(not common[ord(c)] for c in _EAST_ASIAN_OR_PUA.findall(text)):
+    if sum(not common[ord(c)] for c in _EAST_ASIAN_OR_PUA.findall(text)) >= rare:
         return True
     return _PASS_LETTER.search(text) is not None or _ANNOTATION_TAIL.search(text) is not None

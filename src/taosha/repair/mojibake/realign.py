@@ -29,7 +29,7 @@ from taosha.repair.mojibake.damage import (
     _next_damage,
     _next_glued,
 )
-from taosha.repair.mojibake.evidence import _MIN_REREAD, _misaligned, _reread
+from taosha.repair.mojibake.evidence import _MIN_REREAD, _RARE_MISREAD, _SPUN, _misaligned, _reread
 from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
@@ -44,7 +44,10 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     it stays, counted as unrepaired."""
     lines = doc.text.split("\n")
     evidence = DocumentContext(doc.text)
-    if not any(_realign_line(line, lm, min_gain, evidence, strict=True)[1] for line in lines):
+    # a spun page (a tone-marked annotation glued to a character) went through a GBK converter: one rare
+    # character beside a '?' is evidence there; elsewhere it takes two (a page's own 牠 or 胴 stands alone)
+    rare = 1 if _SPUN.search(doc.text) else _RARE_MISREAD
+    if not any(_realign_line(line, lm, min_gain, evidence, strict=rare)[1] for line in lines):
         return 0
     context = DocumentContext(doc.text)
     spans = []
@@ -67,10 +70,11 @@ _DROWNED_MOST, _DROWNED_EVERY, _ROUNDS = 8, 10, 16
 
 
 def _realign_line(
-    line: str, lm: CharLM, min_gain: float, context: DocumentContext, strict: bool = False
+    line: str, lm: CharLM, min_gain: float, context: DocumentContext, strict: int = 0
 ) -> tuple[str, int]:
-    """The line realigned and the number of repairs; `strict`: only whether one repair holds where the bytes
-    show misalignment (see `_best_hypothesis`), as a page's evidence."""
+    """The line realigned and the number of repairs; `strict` (the rare characters that are evidence, or 0):
+    only whether one repair holds where the bytes show misalignment (see `_best_hypothesis`), as a page's
+    evidence."""
     if ("?" not in line and not lm.rare_cluster(line, *_DENSE) and _next_glued(line, 0, lm) is None
             and _next_bracket(line, 0) is None):
         return line, 0
@@ -216,7 +220,7 @@ _SIGNATURE_BYTES = 3  # the signature's own bytes: a lost lead, A3 and the ASCII
 
 
 def _best_hypothesis(
-    line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: bool = False
+    line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: int = 0
 ) -> tuple[str, int] | None:
     """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
 
@@ -228,7 +232,7 @@ def _best_hypothesis(
     """
     # the evidence pass with nothing misread near: only a reading of the bytes themselves can hold, judged without
     # choosing characters for lost bytes (each stays '?'), which is all the evidence needs and far cheaper
-    bytes_only = strict and not _misaligned(line[max(0, point - _NEAR_BEFORE) : point + _NEAR_AFTER], lm)
+    bytes_only = strict and not _misaligned(line[max(0, point - _NEAR_BEFORE) : point + _NEAR_AFTER], lm, strict)
     # (priority, where the line changes, bytes put first, where the line's own bytes resume, bytes to skip)
     candidates: list[tuple[int, int, list[int], int, int]] = []
     # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
@@ -297,7 +301,7 @@ def _best_hypothesis(
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
         # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
         # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
-        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm)
+        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm, strict)
         if weak and (priority == 0 or _reread(line[k:e_old], new_line[k:e_new]) - (
                 0 if bytes_only else head.count(UNKNOWN) + line.count("?", resume, e_old)) < _MIN_REREAD):
             # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a

@@ -5,6 +5,7 @@ with its reason, and the signals `mojibake_repairs`, `mojibake_debris`, `mojibak
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -77,6 +78,24 @@ class Mojibake(Step):
         return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
+        if not seen and not _has_debris(doc.text):
+            return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
+        # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
+        # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
+        trial = self._repairs(Document(doc.id, doc.text), seen)
+        if trial.edits and _ABOUT_ENCODING.search(doc.text) and _quoted_only(doc.text, trial.edits):
+            doc.tag("mojibake_quoted", len(trial.edits))
+            for name in ("mojibake_suspect", "mojibake_unrepaired"):
+                if name in trial.signals:
+                    doc.tag(name, trial.signals[name])
+            return doc
+        for e in trial.edits:  # the same edits, recorded on the document itself
+            doc.replace(e.start, e.end, e.after, e.step, e.reason)
+        for name, value in trial.signals.items():
+            doc.tag(name, value)
+        return doc
+
+    def _repairs(self, doc: Document, seen: frozenset[str]) -> Document:
         debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
@@ -125,6 +144,52 @@ class Mojibake(Step):
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
+
+
+# what opens a quotation or an example, and what closes it (not brackets or title marks: they hold ordinary text,
+# damaged with the rest of a page: （Working Holida恲 Visa）)
+_QUOTES = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"', "'": "'", "`": "`"}
+
+
+# what a page that explains mojibake talks about; without it, damage in quotations is damage (a quoted title
+# or speech misread with the rest)
+_ABOUT_ENCODING = re.compile("乱码|亂碼|编码|編碼|解码|解碼|显示成|顯示成|字符集|字元集|GBK|GB2312|UTF-?8|Big5|Unicode"
+                             "|mojibake", re.IGNORECASE)
+_QUOTE_REACH = 40  # characters a quotation of an example spans at most, each side of the change
+
+
+def _in_quotation(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` stands inside one quotation, on one line: an opener before it and its closer
+    after it, with neither closed nor opened again in between."""
+    for opener, closer in _QUOTES.items():
+        p = text.rfind(opener, max(0, start - _QUOTE_REACH), start)
+        if p < 0 or closer in text[p + 1 : start] or "\n" in text[p:start]:
+            continue
+        q = text.find(closer, end, end + _QUOTE_REACH)
+        if q >= 0 and "\n" not in text[end:q] and (opener == closer or opener not in text[end:q]):
+            return True
+    return False
+
+
+def _quoted_only(text: str, edits: list) -> bool:
+    """Whether every change the edits make (in order, each on the text the ones before left; an edit may span
+    a whole run with unchanged characters around its changes) stands inside a quotation: examples a page shows
+    (会显示成「浣犲ソ」). Debris counts as quoted too once one of them is (a page that quotes 「锟斤拷」 names it
+    in its prose as well: 手持两把锟斤拷)."""
+    quoted_debris = loose_debris = False
+    for e in edits:
+        ops = difflib.SequenceMatcher(None, e.before, e.after, autojunk=False).get_opcodes()
+        for op, a, b, _, _ in ops:
+            if op == "equal":
+                continue
+            if _in_quotation(text, e.start + a, e.start + b):
+                quoted_debris |= e.reason == "debris"
+            elif e.reason == "debris":
+                loose_debris = True
+            else:
+                return False
+        text = text[: e.start] + e.after + text[e.end :]
+    return quoted_debris or not loose_debris
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
