@@ -961,7 +961,8 @@ def test_one_rare_character_beside_a_lost_one_is_the_pages_own(step, text):
 
 
 def test_quoted_examples_in_a_page_about_encodings_stay(step):
-    about = "「也是港式酒樓」的 UTF-8 位元組若以 GBK 解讀，會顯示成「涔熸槸娓\ue21a紡閰掓〒」。所謂「锟斤拷」就是這樣來的。"
+    about = ("「也是港式酒樓」的 UTF-8 位元組若以 GBK 解讀，會顯示成「涔熸槸娓\ue21a紡閰掓〒」。"
+             "所謂「锟斤拷」就是這樣來的。")
     doc = fix(step, about)
     assert doc.text == about and doc.signals["mojibake_quoted"] == 2
     # the same damage quoted in a page that does not talk about encodings is damage: a quoted speech misread
