@@ -7,6 +7,10 @@ input text exactly (`restore_original`); `tests/test_document.py` checks it on r
 
 One `replace_spans` call may change several runs; it appends them right to left, so that each edit's
 offsets are valid both in the text the step received and when the log is replayed edit by edit.
+
+An edit's `before` (or `after`) may be withheld on purpose: personal data masked by `pii.mask` must not
+survive in the log. Such a field holds a marker, `redacted(kind, length, digest)`, instead of the text;
+`restore_original` then refuses to rebuild (`RedactedError`) unless told what to `fill` those spans with.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from taosha.errors import EditLogError
+from taosha.errors import EditLogError, RedactedError
 
 
 class Edit(NamedTuple):
@@ -135,6 +139,76 @@ class Document:
         new_edits.reverse()  # right to left: offsets stay valid while the log is replayed
         self.edits.extend(new_edits)
         return self
+
+    def redact(
+        self, spans: Iterable[tuple[int, int, str, str, str]], step: str, also: Mapping[int, str] | None = None
+    ) -> Document:
+        """Replace sorted, non-overlapping `(start, end, new, kind, digest)` spans, withholding what stood there.
+
+        Each edit's reason is the span's `kind` and its `before` the marker `redacted(kind, length, digest)`,
+        never the text: the span is unrecoverable by design. Earlier edits whose text flowed into a span (a
+        width fold of the same digits, say) are withheld as well, and so are the earlier edits numbered in
+        `also` (index -> kind: text that a step removed and that held personal data).
+
+        >>> d = Document("x", "电话１３８").with_text("电话138", "fold", "width")
+        >>> d = d.redact([(2, 5, "<PHONE>", "mobile", "")], "pii.mask")
+        >>> d.text, [e.before[1:] for e in d.edits]
+        ('电话<PHONE>', ['redacted:mobile:3', 'redacted:mobile:3'])
+        >>> restore_original(d, fill="*")
+        '电话***'
+        """
+        spans = list(spans)
+        if not spans and not also:
+            return self
+        self._withhold_earlier([(a, b, k) for a, b, _, k, _ in spans], also or {})
+        text = self.text
+        pieces: list[str] = []
+        new_edits: list[Edit] = []
+        pos = 0
+        for start, end, new, kind, digest in spans:
+            if start < pos or end < start or end > len(text):
+                raise ValueError(f"span ({start}, {end}) overlaps, is reversed or out of range")
+            pieces += (text[pos:start], new)
+            pos = end
+            new_edits.append(Edit(step, kind, start, end, redacted(kind, end - start, digest), new))
+        if new_edits:
+            pieces.append(text[pos:])
+            self.text = "".join(pieces)
+            new_edits.reverse()  # right to left, as replace_spans records them
+            self.edits.extend(new_edits)
+        return self
+
+    def _withhold_earlier(self, spans: list[tuple[int, int, str]], also: Mapping[int, str]) -> None:
+        """Withhold the earlier edits that produced any part of `spans` (current offsets) or are in `also`.
+
+        The log is walked backwards, carrying the spans back to each edit's coordinates; an edit that touches
+        one is withheld (both fields) and its `before` joins the spans, for the edits before it.
+        """
+        tainted = [list(s) for s in spans]
+        for k in range(len(self.edits) - 1, -1, -1):
+            e = self.edits[k]
+            n_after = redacted_length(e.after)
+            n_after = len(e.after) if n_after is None else n_after
+            n_before = redacted_length(e.before)
+            n_before = len(e.before) if n_before is None else n_before
+            lo, hi = e.start, e.start + n_after
+            hits = [t for t in tainted if (t[0] < hi and lo < t[1]) or (n_after == 0 and t[0] < lo < t[1])]
+            kind = also.get(k) or (hits[0][2] if hits else "")
+            delta = n_before - n_after
+            for t in tainted:  # to the coordinates before this edit
+                if t[0] >= hi and not (n_after == 0 and t[0] < lo):
+                    t[0] += delta
+                    t[1] += delta
+                elif t[1] > lo:
+                    t[0] = min(t[0], lo)
+                    t[1] = max(t[1] + delta, lo + n_before)
+            if kind:
+                if n_before:
+                    tainted.append([lo, lo + n_before, kind])
+                self.edits[k] = Edit(e.step, e.reason, e.start, e.end,
+                                     e.before if e.before.startswith(REDACTED) else redacted(kind, n_before),
+                                     e.after if e.after.startswith(REDACTED) or not n_after
+                                     else redacted(kind, n_after))
 
     def sub(
         self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], step: str, reason: str
@@ -352,26 +426,69 @@ def changed_run(a: str, b: str, start: int = 0) -> tuple[int, int, int]:
     return s, la - lo, lb - lo
 
 
-def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]]) -> str:
-    """Replay `edits` backwards over `text`, checking each one, and return the text before them."""
+# Marks an edit field whose text was withheld by design (personal data): a Unicode noncharacter, which no
+# interchanged text holds, then `redacted:KIND:LENGTH[:DIGEST]`. LENGTH is the withheld text's length in code
+# points, so that the rest of the log still replays; DIGEST is an optional keyed hash (never the text).
+REDACTED = "\ufdd0redacted:"
+
+
+def redacted(kind: str, length: int, digest: str = "") -> str:
+    """The marker that stands in an edit's `before` (or `after`) for `length` withheld characters.
+
+    >>> redacted("mobile", 11)[1:]
+    'redacted:mobile:11'
+    >>> redacted_length(redacted("mobile", 11, "hmac-sha256:ab12"))
+    11
+    """
+    return f"{REDACTED}{kind}:{length}" + (f":{digest}" if digest else "")
+
+
+def redacted_length(field: str) -> int | None:
+    """The length a redaction marker stands for, or None when `field` is ordinary text."""
+    if not field.startswith(REDACTED):
+        return None
+    return int(field[len(REDACTED):].split(":", 2)[1])
+
+
+def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]], fill: str | None = None) -> str:
+    """Replay `edits` backwards over `text`, checking each one, and return the text before them.
+
+    Withheld (redacted) text cannot come back: with `fill=None` such a log raises `RedactedError`; otherwise
+    each withheld character is rebuilt as `fill`, and the rest of the text exactly.
+    """
     log = [e if isinstance(e, Edit) else Edit.from_json(e) for e in edits]
+    if fill is None:
+        withheld = [e for e in log if e.before.startswith(REDACTED)]
+        if withheld:
+            kinds = sorted({e.reason for e in withheld})
+            raise RedactedError(
+                f"{len(withheld)} span(s) of this record were withheld by design ({', '.join(kinds)}: personal "
+                "data masked without keeping it); the original cannot be rebuilt. Pass fill='□' (any string) "
+                "to rebuild everything else, with each withheld character shown as the fill"
+            )
     for k in range(len(log) - 1, -1, -1):
         e = log[k]
-        stop = e.start + len(e.after)
-        if text[e.start : stop] != e.after:
+        after, before = e.after, e.before
+        n_after = redacted_length(after) if after.startswith(REDACTED) else None
+        stop = e.start + (len(after) if n_after is None else n_after)
+        if n_after is None and text[e.start : stop] != after:
             raise EditLogError(
-                f"edit {k} ({e.step}/{e.reason}) expects {e.after!r} at {e.start}, "
+                f"edit {k} ({e.step}/{e.reason}) expects {after!r} at {e.start}, "
                 f"found {text[e.start:stop]!r}: the record's text or edit log was altered"
             )
-        text = text[: e.start] + e.before + text[stop:]
+        if before.startswith(REDACTED):
+            before = fill * (redacted_length(before) or 0)  # type: ignore[operator]
+        text = text[: e.start] + before + text[stop:]
     return text
 
 
-def restore_original(record: Document | Mapping[str, Any]) -> str:
+def restore_original(record: Document | Mapping[str, Any], fill: str | None = None) -> str:
     """Rebuild the input text of an output record (kept or dropped) from its text and edit log.
 
     For a part of a split document this is the part's text as it stood when it was split; use
-    `restore_parts` with all the parts to rebuild the parent's input text.
+    `restore_parts` with all the parts to rebuild the parent's input text. Personal data masked by
+    `pii.mask` is unrecoverable by design: such a record raises `RedactedError` unless `fill` is given, which
+    then stands for each withheld character (see `undo_edits`).
 
     >>> restore_original({"text": "经济", "edits": [{"step": "s", "reason": "r", "start": 1,
     ...     "end": 6, "before": "濟(jì)", "after": "济"}, {"step": "s", "reason": "r", "start": 0,
@@ -379,21 +496,21 @@ def restore_original(record: Document | Mapping[str, Any]) -> str:
     '經濟(jì)'
     """
     if isinstance(record, Document):
-        return undo_edits(record.text, record.edits)
-    return undo_edits(record["text"], record.get("edits") or ())
+        return undo_edits(record.text, record.edits, fill)
+    return undo_edits(record["text"], record.get("edits") or (), fill)
 
 
-def restore_parts(records: Iterable[Document | Mapping[str, Any]]) -> str:
+def restore_parts(records: Iterable[Document | Mapping[str, Any]], fill: str | None = None) -> str:
     """Rebuild a split document's input text from all of its parts (in any order)."""
     parts = []
     for r in records:
         parent = r.parent if isinstance(r, Document) else r.get("parent")
         if not parent:
             raise EditLogError("restore_parts needs the parts of a split document (records with 'parent')")
-        parts.append((parent["part"], parent, restore_original(r)))
+        parts.append((parent["part"], parent, restore_original(r, fill)))
     parts.sort(key=lambda p: p[0])
     n = parts[0][1]["parts"] if parts else 0
     if [p[0] for p in parts] != list(range(1, n + 1)):
         raise EditLogError(f"expected parts 1..{n} of one document, got {[p[0] for p in parts]}")
     joined = "".join(p[2] for p in parts)
-    return undo_edits(joined, parts[0][1].get("edits") or ())
+    return undo_edits(joined, parts[0][1].get("edits") or (), fill)

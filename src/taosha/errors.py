@@ -2,6 +2,7 @@
 
 - `ConfigError`, `InputError`, `OutputError`: the run cannot start; the CLI prints the message and exits 2.
 - `EditLogError`: an edit log does not replay onto its text; the record is corrupt or was changed by hand.
+- `RedactedError`: an edit log withholds masked personal data by design; the original cannot be rebuilt.
 - `AccountingError`: the counts of a finished run do not add up; a bug, never ignored (exit 3).
 Input that cannot be parsed is not an error at all: it is quarantined with its raw bytes (see `taosha.io`).
 """
@@ -29,6 +30,10 @@ class OutputError(TaoshaError):
 
 class EditLogError(TaoshaError):
     """An edit log does not replay onto the text it claims to describe."""
+
+
+class RedactedError(TaoshaError):
+    """A record's edit log withholds text by design (masked personal data): its original cannot be rebuilt."""
 
 
 class AccountingError(TaoshaError):

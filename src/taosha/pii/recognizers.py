@@ -1,0 +1,336 @@
+"""Recognisers of Chinese personal data, each match judged with a checksum and its context.
+
+A candidate comes from a pattern with digit and letter boundaries (never the middle of a longer number or
+word); then each kind has its judge: the GB 11643 check digit, region code and birth date of an ID card
+(python-stdnum's `cn.ric` and its region table), Luhn plus a card word or a UnionPay prefix for a bank card,
+the allocated mobile prefixes, valid area codes, public IP addresses, and for QQ, WeChat, passport and
+travel-permit numbers a context word right before the value. Digits inside a URL path, or right after a cue
+of another kind of number (订单号, 快递单号, ISBN, 型号, …) are not personal data.
+
+>>> [(f.kind, f.value) for f in find_pii("咨询热线：138-1234-5678，订单号：13812345678。")]
+[('mobile', '13812345678')]
+>>> [f.kind for f in find_pii("身份证号11010519491231002X，2018年5月22日，价格13800元")]
+['id_card']
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from stdnum import luhn
+from stdnum.cn import ric
+
+# Every kind, in the order that wins when two matches overlap (a checksum beats a context guess).
+KINDS: tuple[str, ...] = (
+    "id_card", "bank_card", "email", "ipv6", "ipv4", "mobile", "landline", "passport", "hk_macau_permit",
+    "qq", "wechat", "plate",
+)
+_RANK = {k: i for i, k in enumerate(KINDS)}
+
+
+class Found(NamedTuple):
+    """One match: its span in the text, its kind, and the value normalised (ASCII digits, no separators)."""
+
+    start: int
+    end: int
+    kind: str
+    value: str
+
+
+_FW = str.maketrans("０１２３４５６７８９ＸｘＸ＋", "0123456789XxX+")
+D = "[0-9０-９]"
+_LB = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@.])"  # not inside a longer number, word, decimal or address
+_RB = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@])(?![.．][0-9])"
+
+# Context cues: looked for in the WINDOW characters before a match, on its line. Each list says, briefly, why.
+WINDOW = 12
+# another kind of number: an order, parcel, product, book or invoice number is not personal data
+_NOT_PERSONAL = re.compile(
+    "订单|单号|编号|货号|型号|条码|条形码|ISBN|isbn|快递|运单|物流|批号|序列号|流水号|发票|交易号|商品编码|"
+    "商品号|货品|SKU|sku|串号|IMEI|imei|MEID|产品号|版本|邮编|邮政编码|工号|学号|准考证|书号|批准文号|"
+    "注册号|专利|证书号|合同号|车架号|发动机号|No\\.?|NO\\.?|no\\.|编码|代码|ID:|ID：|id:|id："
+)
+_PHONE_CUE = re.compile(
+    "电话|手机|联系|热线|致电|拨打|座机|话费|来电|短信|传真|咨询|客服|号码|[Tt]el|TEL|[Pp]hone|[Mm]obile|"
+    "[Ff]ax|FAX|☎|📞|办公室|值班"
+)
+_ID_CUE = re.compile("身份证|身份号|证件|公民身份|居民身份|证号|ID号|户籍")
+_CARD_CUE = re.compile("卡号|银行|信用卡|借记卡|储蓄卡|账号|帐号|账户|帐户|开户|转账|汇款|收款|打款|户名|卡")
+_QQ_CUE = re.compile("(?<![A-Za-z])(?:QQ|qq|Qq|ＱＱ|扣扣|企鹅号)")
+_WECHAT_CUE = re.compile(
+    "微信|(?<![A-Za-z])(?:vx|VX|Vx|vX|wx|WX|weixin|WeChat|wechat|Wechat)(?![A-Za-z])|[Vv威薇]信"
+)
+_PASSPORT_CUE = re.compile("护照|[Pp]assport|PASSPORT")
+_PERMIT_CUE = re.compile("通行证|往来港澳|回乡证")
+# what may stand between a cue and its value: separators and the cue words themselves (QQ/微信：123456)
+_GAP = re.compile(r"[\s:：/／、,，.。号码是为加和或及同\-(（)）~～]*")
+_ANY_CUE = re.compile(f"{_QQ_CUE.pattern}|{_WECHAT_CUE.pattern}|{_PHONE_CUE.pattern}|{_ID_CUE.pattern}|"
+                      f"{_PASSPORT_CUE.pattern}|{_PERMIT_CUE.pattern}|{_CARD_CUE.pattern}|号")
+_PRICE_AFTER = re.compile(r"\s?(?:元|块|万|亿|円|人民币|RMB|rmb|美元|次|人|件|个|册|页|字|年|月|日)")
+_PRICE_BEFORE = re.compile(r"[¥￥$＄€£]\s?$")
+
+# -- candidates --------------------------------------------------------------------------------------------
+_SEP = r"[ \-‐－]"
+_MOBILE = re.compile(
+    rf"{_LB}(?<![0-9][\-‐－])"
+    rf"(?:(?:(?:\+|＋|00)\s?86|[(（]\+?86[)）])[ \-]?)?"
+    rf"(1[3-9]{D}{_SEP}?{D}{{4}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])"
+)
+# mainland prefixes in service (MIIT numbering plan); 140-144 and 146/148/149 data-only or IoT
+_MOBILE_PREFIX = frozenset(
+    [f"13{d}" for d in range(10)] + ["145", "147", "149"] + [f"15{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)]
+    + ["162", "165", "166", "167"] + [f"17{d}" for d in range(9)] + [f"18{d}" for d in range(10)]
+    + [f"19{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)]
+)
+# area codes: 010, 02X, 0[3-9]XX (two- and three-digit codes after the trunk 0)
+_AREA = f"[0０](?:[1１][0０]|[2２]{D}|[3-9３-９]{D}{{2}})"
+_LANDLINE = re.compile(
+    rf"{_LB}(?<![0-9][\-‐－])"
+    rf"(?:[(（]({_AREA})[)）]\s?|({_AREA})({_SEP}?))"
+    rf"([2-9]{D}{{6,7}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
+)
+_ID18 = re.compile(
+    rf"{_LB}([1-9]{D}{{5}}(?:18|19|20){D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{D}|3[01]){D}{{3}}[0-9０-９XxＸｘ])"
+    rf"{_RB}"
+)
+_ID15 = re.compile(rf"{_LB}([1-9]{D}{{5}}{D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{D}|3[01]){D}{{3}}){_RB}")
+_CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,18}}){_RB}(?![ \-][0-9])")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
+    r"\.([A-Za-z]{2,24})(?![A-Za-z0-9\-])"
+)
+_FILE_TLDS = frozenset("png jpg jpeg gif svg webp bmp ico js css html htm php json xml txt pdf zip mp3 mp4".split())
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"(?<![0-9A-Za-z.])({_OCTET}(?:\.{_OCTET}){{3}})(?![0-9]|\.[0-9])")
+_IPV6 = re.compile(r"(?<![0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:])")
+_VERSION_BEFORE = re.compile(r"(?:[Vv]|版本|[Vv]ersion|ver\.?)\s?$")
+_DIGITS_VALUE = re.compile(rf"{_LB}([1-9]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
+_WECHAT_VALUE = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])")
+_PASSPORT_VALUE = re.compile(r"(?<![A-Za-z0-9])([EGDSPH][0-9]{8}|E[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
+_PERMIT_VALUE = re.compile(r"(?<![A-Za-z0-9])([CW][0-9]{8}|C[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
+_PLATE = re.compile(
+    r"(?<![A-Za-z0-9])([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼])"
+    r"([A-HJ-NP-Z])[·•・.\s]?([A-HJ-NP-Z0-9]{5,6})(?![A-Za-z0-9])"
+)
+
+
+def _norm(s: str) -> str:
+    """ASCII digits, no separators: the value that is hashed and compared."""
+    return re.sub(r"[\s\-‐－()（）+＋]", "", s.translate(_FW))
+
+
+def _before(text: str, start: int, n: int = WINDOW) -> str:
+    """Up to `n` characters before `start`, not across a line break."""
+    lo = max(0, start - n)
+    nl = text.rfind("\n", lo, start)
+    return text[(nl + 1 if nl >= 0 else lo) : start]
+
+
+def _last(cue: re.Pattern[str], window: str) -> int:
+    """End of the last match of `cue` in `window`, or -1."""
+    end = -1
+    for m in cue.finditer(window):
+        end = m.end()
+    return end
+
+
+def _in_url(text: str, start: int) -> bool:
+    """Whether `start` is inside a URL path or query (an id in `…/item/13812345678.html` is not a phone)."""
+    lo = start
+    while lo > 0 and start - lo < 200 and "!" <= text[lo - 1] <= "~":
+        lo -= 1
+    token = text[lo:start]
+    return "/" in token or "?" in token or "=" in token or "www." in token
+
+
+def _other_number(text: str, start: int, own: re.Pattern[str] | None) -> bool:
+    """Whether a cue of a non-personal number stands before `start`, nearer than the kind's own cue."""
+    window = _before(text, start)
+    neg = _last(_NOT_PERSONAL, window)
+    if neg < 0:
+        return False
+    return own is None or _last(own, window) < neg
+
+
+def _price(text: str, start: int, end: int) -> bool:
+    return bool(_PRICE_AFTER.match(text, end) or _PRICE_BEFORE.search(text, max(0, start - 2), start))
+
+
+def _cue_before(text: str, start: int, cue: re.Pattern[str], n: int = 10) -> bool:
+    """Whether `cue` ends right before `start`, with only separators and other cues in between."""
+    window = _before(text, start, n)
+    end = -1
+    for m in cue.finditer(window):
+        end = m.end()
+    if end < 0:
+        return False
+    gap = _ANY_CUE.sub("", window[end:])
+    return _GAP.fullmatch(gap) is not None
+
+
+@lru_cache(maxsize=4096)
+def _region_ok(code6: str, year: int) -> bool:
+    """Whether the region code was assigned in `year` (stdnum's table of GB/T 2260 codes and their years)."""
+    try:
+        ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
+    except Exception:  # InvalidComponent: unknown code, or not assigned in that year
+        return False
+    return True
+
+
+def id_card_ok(value: str) -> bool:
+    """An 18-digit ID card number with the GB 11643 check digit, a valid birth date and region code.
+
+    >>> id_card_ok("11010519491231002X"), id_card_ok("110105194912310021"), id_card_ok("990105194912310024")
+    (True, False, False)
+    """
+    return ric.is_valid(value.upper())
+
+
+def id15_ok(value: str) -> bool:
+    """The old 15-digit form (1984-1999): region code and birth date (19YYMMDD); it has no check digit."""
+    import datetime
+
+    try:
+        datetime.date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
+    except ValueError:
+        return False
+    return _region_ok(value[:6], 1900 + int(value[6:8]))
+
+
+def card_issuer_known(digits: str) -> bool:
+    """A UnionPay card (62, 16-19 digits): the prefix of nearly every card issued in mainland China."""
+    return digits.startswith("62") and 16 <= len(digits) <= 19
+
+
+def _card_groups_ok(raw: str) -> bool:
+    """Contiguous digits, or groups of four (the last one shorter) with one kind of separator."""
+    groups = re.split(r"[ \-]", raw)
+    if len(groups) == 1:
+        return True
+    return all(len(g) == 4 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 4
+
+
+def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
+    """Every piece of personal data in `text`, sorted by start, without overlaps (see KINDS for precedence).
+
+    >>> [(f.kind, f.value) for f in find_pii("微信：zhang_san88，QQ 123456789，邮箱 a.b@example.com")]
+    [('wechat', 'zhang_san88'), ('qq', '123456789'), ('email', 'a.b@example.com')]
+    """
+    want = kinds or frozenset(KINDS)
+    found: list[Found] = []
+    add = found.append
+    has_digit = any(c in text for c in "0123456789０１２３４５６７８９")
+    if has_digit:
+        if "id_card" in want:
+            for m in _ID18.finditer(text):
+                v = _norm(m.group(1))
+                if id_card_ok(v):
+                    add(Found(m.start(1), m.end(1), "id_card", v))
+            for m in _ID15.finditer(text):
+                v = _norm(m.group(1))
+                if id15_ok(v) and _cue_before(text, m.start(1), _ID_CUE, WINDOW):
+                    add(Found(m.start(1), m.end(1), "id_card", v))
+        if "bank_card" in want:
+            for m in _CARD.finditer(text):
+                raw = m.group(1)
+                v = _norm(raw)
+                if not (13 <= len(v) <= 19 and _card_groups_ok(raw) and luhn.is_valid(v)):
+                    continue
+                s = m.start(1)
+                cue = _last(_CARD_CUE, _before(text, s, 16)) >= 0
+                if not (cue or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
+                    continue
+                if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
+                    continue
+                add(Found(s, m.end(1), "bank_card", v))
+        if "mobile" in want:
+            for m in _MOBILE.finditer(text):
+                v = _norm(m.group(1))
+                if v[:3] not in _MOBILE_PREFIX:
+                    continue
+                s = m.start()
+                if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
+                    continue
+                add(Found(s, m.end(), "mobile", v))
+        if "landline" in want:
+            for m in _LANDLINE.finditer(text):
+                s = m.start()
+                separated = m.group(1) is not None or bool(m.group(3))
+                if not separated and not _last(_PHONE_CUE, _before(text, s)) >= 0:
+                    continue
+                if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
+                    continue
+                add(Found(s, m.end(), "landline", _norm(m.group())))
+        if "qq" in want:
+            for m in _DIGITS_VALUE.finditer(text):
+                s = m.start(1)
+                if _cue_before(text, s, _QQ_CUE) and "群" not in _before(text, s, 8):
+                    add(Found(s, m.end(1), "qq", _norm(m.group(1))))
+        if "ipv4" in want and "." in text:
+            for m in _IPV4.finditer(text):
+                v = m.group(1)
+                if _VERSION_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                    continue
+                if ipaddress.IPv4Address(v).is_global:
+                    add(Found(m.start(1), m.end(1), "ipv4", v))
+        if "passport" in want:
+            for m in _PASSPORT_VALUE.finditer(text):
+                if _cue_before(text, m.start(1), _PASSPORT_CUE, 14):
+                    add(Found(m.start(1), m.end(1), "passport", m.group(1)))
+        if "hk_macau_permit" in want:
+            for m in _PERMIT_VALUE.finditer(text):
+                if _cue_before(text, m.start(1), _PERMIT_CUE, 14):
+                    add(Found(m.start(1), m.end(1), "hk_macau_permit", m.group(1)))
+        if "plate" in want:
+            for m in _PLATE.finditer(text):
+                tail = m.group(3)
+                if sum(c.isdigit() for c in tail) >= 3 and (len(tail) == 5 or tail[0] in "DF" or tail[-1] in "DF"):
+                    add(Found(m.start(), m.end(), "plate", m.group(1) + m.group(2) + tail))
+    if "ipv6" in want and ("::" in text or text.count(":") >= 7):
+        for m in _IPV6.finditer(text):
+            v = m.group(1)
+            if v.count(":") < 2 or ("::" not in v and v.count(":") != 7):
+                continue
+            try:
+                ip = ipaddress.IPv6Address(v)
+            except ValueError:
+                continue
+            if ip.is_global:
+                add(Found(m.start(1), m.end(1), "ipv6", v.lower()))
+    if "email" in want and "@" in text:
+        for m in _EMAIL.finditer(text):
+            if m.group(1).lower() not in _FILE_TLDS:
+                add(Found(m.start(), m.end(), "email", m.group().lower()))
+    if "wechat" in want:
+        for m in _WECHAT_CUE.finditer(text):
+            tail = text[m.end() : m.end() + 12]
+            if tail.startswith(("公众", "群", "支付", "小程序")):
+                continue  # an official account, a group, a payment: not a person's id
+            for v in _WECHAT_VALUE.finditer(text, m.end(), min(len(text), m.end() + 34)):
+                if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
+                    add(Found(v.start(1), v.end(1), "wechat", v.group(1)))
+                break
+            if has_digit and "qq" in want:  # 微信：12345678 (an id made of a QQ number)
+                for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 24)):
+                    if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
+                        add(Found(v.start(1), v.end(1), "wechat", _norm(v.group(1))))
+                    break
+    return _resolve(found)
+
+
+def _resolve(found: list[Found]) -> list[Found]:
+    """Non-overlapping matches: by kind precedence, then earlier and longer first."""
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda f: (_RANK[f.kind], f.start, -f.end))
+    taken: list[Found] = []
+    for f in found:
+        if all(f.end <= t.start or f.start >= t.end for t in taken):
+            taken.append(f)
+    taken.sort(key=lambda f: f.start)
+    return taken
