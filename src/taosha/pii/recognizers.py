@@ -2,7 +2,7 @@
 
 A candidate comes from a pattern with digit and letter boundaries (never the middle of a longer number or
 word); then each kind has its judge: the GB 11643 check digit, region code and birth date of an ID card
-(python-stdnum's `cn.ric` and its region table), Luhn plus a card word or a UnionPay prefix for a bank card,
+(python-stdnum's check digit and its region table), Luhn plus a card word or a UnionPay prefix for a bank card,
 the allocated mobile prefixes, valid area codes, public IP addresses, and for QQ, WeChat, passport and
 travel-permit numbers a context word right before the value. Digits inside a URL path, or right after a cue
 of another kind of number (订单号, 快递单号, ISBN, 型号, …) are not personal data.
@@ -23,10 +23,12 @@ from typing import NamedTuple
 from stdnum import luhn
 from stdnum.cn import ric
 
-# Every kind, in the order that wins when two matches overlap (a checksum beats a context guess).
+# Every kind, in the order that wins when two matches overlap: a checksum beats a pattern; a QQ word right
+# before a number makes it a QQ number even when it reads as a mobile number; 微信 before a mobile number
+# (an id made of it) leaves it a mobile number.
 KINDS: tuple[str, ...] = (
-    "id_card", "bank_card", "email", "ipv6", "ipv4", "mobile", "landline", "passport", "hk_macau_permit",
-    "qq", "wechat", "plate",
+    "id_card", "bank_card", "email", "ipv6", "ipv4", "qq", "mobile", "landline", "passport", "hk_macau_permit",
+    "wechat", "plate",
 )
 _RANK = {k: i for i, k in enumerate(KINDS)}
 
@@ -66,10 +68,11 @@ _WECHAT_CUE = re.compile(
 _PASSPORT_CUE = re.compile("护照|[Pp]assport|PASSPORT")
 _PERMIT_CUE = re.compile("通行证|往来港澳|回乡证")
 # what may stand between a cue and its value: separators and the cue words themselves (QQ/微信：123456)
-_GAP = re.compile(r"[\s:：/／、,，.。号码是为加和或及同\-(（)）~～]*")
-_ANY_CUE = re.compile(f"{_QQ_CUE.pattern}|{_WECHAT_CUE.pattern}|{_PHONE_CUE.pattern}|{_ID_CUE.pattern}|"
-                      f"{_PASSPORT_CUE.pattern}|{_PERMIT_CUE.pattern}|{_CARD_CUE.pattern}|号")
-_PRICE_AFTER = re.compile(r"\s?(?:元|块|万|亿|円|人民币|RMB|rmb|美元|次|人|件|个|册|页|字|年|月|日)")
+_GAP = re.compile(r"[\s:：/／、号码是为加和或及同\-(（)）~～]*")  # a comma or full stop ends the cue's reach
+# cues that may stand between a cue and its value (QQ/微信：…, 护照号码 No. …); a phone word there ends the reach
+_SOCIAL_CUE = re.compile(f"{_QQ_CUE.pattern}|{_WECHAT_CUE.pattern}|{_PASSPORT_CUE.pattern}|{_PERMIT_CUE.pattern}|"
+                         f"{_ID_CUE.pattern}|号码|号|No\\.?|NO\\.?|[Nn]umber")
+_PRICE_AFTER = re.compile(r"[ \t]?(?:元|块|万|亿|円|人民币|RMB|rmb|美元|次|件|个|册|页|字)")
 _PRICE_BEFORE = re.compile(r"[¥￥$＄€£]\s?$")
 
 # -- candidates --------------------------------------------------------------------------------------------
@@ -79,10 +82,11 @@ _MOBILE = re.compile(
     rf"(?:(?:(?:\+|＋|00)\s?86|[(（]\+?86[)）])[ \-]?)?"
     rf"(1[3-9]{D}{_SEP}?{D}{{4}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])"
 )
-# mainland prefixes in service (MIIT numbering plan); 140-144 and 146/148/149 data-only or IoT
+# mainland prefixes in service for people (MIIT numbering plan); 140-144, 146, 148 and 172 are IoT or
+# data-only, 174 satellite
 _MOBILE_PREFIX = frozenset(
     [f"13{d}" for d in range(10)] + ["145", "147", "149"] + [f"15{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)]
-    + ["162", "165", "166", "167"] + [f"17{d}" for d in range(9)] + [f"18{d}" for d in range(10)]
+    + ["162", "165", "166", "167", "170", "171", "173", "175", "176", "177", "178"] + [f"18{d}" for d in range(10)]
     + [f"19{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)]
 )
 # area codes: 010, 02X, 0[3-9]XX (two- and three-digit codes after the trunk 0)
@@ -97,7 +101,7 @@ _ID18 = re.compile(
     rf"{_RB}"
 )
 _ID15 = re.compile(rf"{_LB}([1-9]{D}{{5}}{D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{D}|3[01]){D}{{3}}){_RB}")
-_CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,18}}){_RB}(?![ \-][0-9])")
+_CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}}){_RB}(?![ \-][0-9])")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
@@ -107,7 +111,8 @@ _FILE_TLDS = frozenset("png jpg jpeg gif svg webp bmp ico js css html htm php js
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"(?<![0-9A-Za-z.])({_OCTET}(?:\.{_OCTET}){{3}})(?![0-9]|\.[0-9])")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:])")
-_VERSION_BEFORE = re.compile(r"(?:[Vv]|版本|[Vv]ersion|ver\.?)\s?$")
+# a dotted quad after these is a version or a price written with dots (买的时候是1.8.8.8), not an address
+_NOT_ADDRESS_BEFORE = re.compile(r"(?:[Vv]|版本|[Vv]ersion|ver\.?|价|降到|涨到|是|为|卖|售)\s?$")
 _DIGITS_VALUE = re.compile(rf"{_LB}([1-9]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
 _WECHAT_VALUE = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])")
 _PASSPORT_VALUE = re.compile(r"(?<![A-Za-z0-9])([EGDSPH][0-9]{8}|E[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
@@ -123,11 +128,16 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\-‐－()（）+＋]", "", s.translate(_FW))
 
 
+_CLAUSE_END = re.compile("[\n。！？；!?;]")
+
+
 def _before(text: str, start: int, n: int = WINDOW) -> str:
-    """Up to `n` characters before `start`, not across a line break."""
-    lo = max(0, start - n)
-    nl = text.rfind("\n", lo, start)
-    return text[(nl + 1 if nl >= 0 else lo) : start]
+    """Up to `n` characters before `start`, not across a line break or a sentence end."""
+    window = text[max(0, start - n) : start]
+    cut = 0
+    for m in _CLAUSE_END.finditer(window):
+        cut = m.end()
+    return window[cut:]
 
 
 def _last(cue: re.Pattern[str], window: str) -> int:
@@ -168,18 +178,18 @@ def _cue_before(text: str, start: int, cue: re.Pattern[str], n: int = 10) -> boo
         end = m.end()
     if end < 0:
         return False
-    gap = _ANY_CUE.sub("", window[end:])
+    gap = _SOCIAL_CUE.sub("", window[end:])
     return _GAP.fullmatch(gap) is not None
 
 
-@lru_cache(maxsize=4096)
-def _region_ok(code6: str, year: int) -> bool:
-    """Whether the region code was assigned in `year` (stdnum's table of GB/T 2260 codes and their years)."""
-    try:
-        ric.get_birth_place(code6 + f"{year:04d}0101" + "0000")
-    except Exception:  # InvalidComponent: unknown code, or not assigned in that year
-        return False
-    return True
+@lru_cache(maxsize=8192)
+def region_exists(code6: str) -> bool:
+    """Whether a GB/T 2260 county code was ever assigned (stdnum's table). Not checked against the birth year:
+    a number carries the code of the place that issued it (from 1984 on), which may be younger than its holder.
+    """
+    from stdnum import numdb
+
+    return any("county" in props for _, props in numdb.get("cn/loc").info(code6))
 
 
 def id_card_ok(value: str) -> bool:
@@ -188,7 +198,14 @@ def id_card_ok(value: str) -> bool:
     >>> id_card_ok("11010519491231002X"), id_card_ok("110105194912310021"), id_card_ok("990105194912310024")
     (True, False, False)
     """
-    return ric.is_valid(value.upper())
+    v = value.upper()
+    if len(v) != 18 or not v[:17].isdigit() or v[-1] != ric.calc_check_digit(v):
+        return False
+    try:
+        ric.get_birth_date(v)
+    except Exception:  # InvalidComponent: no such date
+        return False
+    return region_exists(v[:6])
 
 
 def id15_ok(value: str) -> bool:
@@ -199,7 +216,7 @@ def id15_ok(value: str) -> bool:
         datetime.date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
     except ValueError:
         return False
-    return _region_ok(value[:6], 1900 + int(value[6:8]))
+    return region_exists(value[:6])
 
 
 def card_issuer_known(digits: str) -> bool:
@@ -207,12 +224,21 @@ def card_issuer_known(digits: str) -> bool:
     return digits.startswith("62") and 16 <= len(digits) <= 19
 
 
-def _card_groups_ok(raw: str) -> bool:
-    """Contiguous digits, or groups of four (the last one shorter) with one kind of separator."""
+def _card_prefix(raw: str) -> str:
+    """The longest start of a digit chain that is written as a card number: contiguous digits, or groups of
+    four (the last one may be shorter). The rest is another number after a space (a time, a code)."""
     groups = re.split(r"[ \-]", raw)
     if len(groups) == 1:
-        return True
-    return all(len(g) == 4 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 4
+        return raw
+    k = 1
+    while k < len(groups) and len(groups[k - 1]) == 4 and len(groups[k]) <= 4:
+        k += 1
+    ends = [m.start() for m in re.finditer(r"[ \-]", raw)] + [len(raw)]
+    for j in range(k, 0, -1):
+        candidate = raw[: ends[j - 1]]
+        if 13 <= len(candidate) - (j - 1) <= 19:
+            return candidate
+    return groups[0]
 
 
 def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
@@ -237,17 +263,17 @@ def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
                     add(Found(m.start(1), m.end(1), "id_card", v))
         if "bank_card" in want:
             for m in _CARD.finditer(text):
-                raw = m.group(1)
+                raw, s = m.group(1), m.start(1)
+                raw = _card_prefix(raw)
                 v = _norm(raw)
-                if not (13 <= len(v) <= 19 and _card_groups_ok(raw) and luhn.is_valid(v)):
+                if not (13 <= len(v) <= 19 and luhn.is_valid(v)):
                     continue
-                s = m.start(1)
                 cue = _last(_CARD_CUE, _before(text, s, 16)) >= 0
                 if not (cue or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
                     continue
                 if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
                     continue
-                add(Found(s, m.end(1), "bank_card", v))
+                add(Found(s, s + len(raw), "bank_card", v))
         if "mobile" in want:
             for m in _MOBILE.finditer(text):
                 v = _norm(m.group(1))
@@ -274,7 +300,9 @@ def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
         if "ipv4" in want and "." in text:
             for m in _IPV4.finditer(text):
                 v = m.group(1)
-                if _VERSION_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                if _NOT_ADDRESS_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                    continue
+                if _price(text, m.start(), m.end()):
                     continue
                 if ipaddress.IPv4Address(v).is_global:
                     add(Found(m.start(1), m.end(1), "ipv4", v))
