@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -108,17 +109,15 @@ _EMAIL = re.compile(
     r"\.([A-Za-z]{2,24})(?![A-Za-z0-9\-])"
 )
 _FILE_TLDS = frozenset("png jpg jpeg gif svg webp bmp ico js css html htm php json xml txt pdf zip mp3 mp4".split())
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"(?<![0-9A-Za-z.])({_OCTET}(?:\.{_OCTET}){{3}})(?![0-9]|\.[0-9])")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:])")
 # a dotted quad after these is a version or a price written with dots (买的时候是1.8.8.8), not an address
 _NOT_ADDRESS_BEFORE = re.compile(r"(?:[Vv]|版本|[Vv]ersion|ver\.?|价|降到|涨到|是|为|卖|售)\s?$")
-_DIGITS_VALUE = re.compile(rf"{_LB}([1-9]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
+_DIGITS_VALUE = re.compile(rf"{_LB}([1-9０-９]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
 _WECHAT_VALUE = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])")
 _PASSPORT_VALUE = re.compile(r"(?<![A-Za-z0-9])([EGDSPH][0-9]{8}|E[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
 _PERMIT_VALUE = re.compile(r"(?<![A-Za-z0-9])([CW][0-9]{8}|C[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
-_PLATE = re.compile(
-    r"(?<![A-Za-z0-9])([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼])"
+_PLATE = re.compile(  # the province first, so that the engine skips to it; the boundary before it after it
+    r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼])(?<![A-Za-z0-9].)"
     r"([A-HJ-NP-Z])[·•・.\s]?([A-HJ-NP-Z0-9]{5,6})(?![A-Za-z0-9])"
 )
 
@@ -241,100 +240,93 @@ def _card_prefix(raw: str) -> str:
     return groups[0]
 
 
+# Where a numeric kind can stand: a run of five or more digits (single separators inside). The pattern starts
+# with a character class, so the regex engine skips the rest of the text in C; each kind's own pattern, whose
+# lookbehind would make it try every position, then runs only around these runs.
+_RUN = re.compile(r"[0-9０-９](?:[ \-‐－]?[0-9０-９]){4,}")
+_RUN_BEFORE, _RUN_AFTER = 8, 4  # the longest prefix a kind adds before its digits ((+86), E, （0755）), lookahead
+_IPV4_QUICK = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_QQ_WORDS = ("QQ", "qq", "Qq", "ＱＱ", "扣扣", "企鹅")
+_WECHAT_WORDS = ("微信", "vx", "VX", "Vx", "vX", "wx", "WX", "weixin", "WeChat", "wechat", "Wechat", "V信", "v信",
+                 "威信", "薇信")
+_ID_WORDS = ("身份", "证件", "证号", "ID号", "户籍")
+_PASSPORT_WORDS = ("护照", "assport", "ASSPORT")
+_PERMIT_WORDS = ("通行证", "往来港澳", "回乡证")
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
 def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
     """Every piece of personal data in `text`, sorted by start, without overlaps (see KINDS for precedence).
 
     >>> [(f.kind, f.value) for f in find_pii("微信：zhang_san88，QQ 123456789，邮箱 a.b@example.com")]
     [('wechat', 'zhang_san88'), ('qq', '123456789'), ('email', 'a.b@example.com')]
     """
-    want = kinds or frozenset(KINDS)
-    found: list[Found] = []
-    add = found.append
-    has_digit = any(c in text for c in "0123456789０１２３４５６７８９")
-    if has_digit:
-        if "id_card" in want:
-            for m in _ID18.finditer(text):
-                v = _norm(m.group(1))
-                if id_card_ok(v):
-                    add(Found(m.start(1), m.end(1), "id_card", v))
-            for m in _ID15.finditer(text):
-                v = _norm(m.group(1))
-                if id15_ok(v) and _cue_before(text, m.start(1), _ID_CUE, WINDOW):
-                    add(Found(m.start(1), m.end(1), "id_card", v))
-        if "bank_card" in want:
-            for m in _CARD.finditer(text):
-                raw, s = m.group(1), m.start(1)
-                raw = _card_prefix(raw)
-                v = _norm(raw)
-                if not (13 <= len(v) <= 19 and luhn.is_valid(v)):
-                    continue
-                cue = _last(_CARD_CUE, _before(text, s, 16)) >= 0
-                if not (cue or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
-                    continue
-                if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
-                    continue
-                add(Found(s, s + len(raw), "bank_card", v))
-        if "mobile" in want:
-            for m in _MOBILE.finditer(text):
-                v = _norm(m.group(1))
-                if v[:3] not in _MOBILE_PREFIX:
-                    continue
-                s = m.start()
-                if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
-                    continue
-                add(Found(s, m.end(), "mobile", v))
-        if "landline" in want:
-            for m in _LANDLINE.finditer(text):
-                s = m.start()
-                separated = m.group(1) is not None or bool(m.group(3))
-                if not separated and not _last(_PHONE_CUE, _before(text, s)) >= 0:
-                    continue
-                if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
-                    continue
-                add(Found(s, m.end(), "landline", _norm(m.group())))
-        if "qq" in want:
-            for m in _DIGITS_VALUE.finditer(text):
-                s = m.start(1)
+    n = len(text)
+    windows = []
+    for m in _RUN.finditer(text):
+        lo, hi = max(0, m.start() - _RUN_BEFORE), min(n, m.end() + _RUN_AFTER)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return _find(text, kinds or frozenset(KINDS), windows)
+
+
+def find_pii_reference(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
+    """`find_pii` with every pattern run over the whole text: the plain version the fast one is tested against."""
+    return _find(text, kinds or frozenset(KINDS), [(0, len(text))], quick=False)
+
+
+def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick: bool = True) -> list[Found]:
+    found: set[Found] = set()
+    add = found.add
+    for lo, hi in windows:
+        _numeric(text, want, lo, hi, add, quick)
+    if "qq" in want and (not quick or _has(text, _QQ_WORDS)):
+        for m in _QQ_CUE.finditer(text):
+            for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 16)):
+                s = v.start(1)
                 if _cue_before(text, s, _QQ_CUE) and "群" not in _before(text, s, 8):
-                    add(Found(s, m.end(1), "qq", _norm(m.group(1))))
-        if "ipv4" in want and "." in text:
-            for m in _IPV4.finditer(text):
-                v = m.group(1)
-                if _NOT_ADDRESS_BEFORE.search(text, max(0, m.start() - 8), m.start()):
-                    continue
-                if _price(text, m.start(), m.end()):
-                    continue
-                if ipaddress.IPv4Address(v).is_global:
-                    add(Found(m.start(1), m.end(1), "ipv4", v))
-        if "passport" in want:
-            for m in _PASSPORT_VALUE.finditer(text):
-                if _cue_before(text, m.start(1), _PASSPORT_CUE, 14):
-                    add(Found(m.start(1), m.end(1), "passport", m.group(1)))
-        if "hk_macau_permit" in want:
-            for m in _PERMIT_VALUE.finditer(text):
-                if _cue_before(text, m.start(1), _PERMIT_CUE, 14):
-                    add(Found(m.start(1), m.end(1), "hk_macau_permit", m.group(1)))
-        if "plate" in want:
-            for m in _PLATE.finditer(text):
-                tail = m.group(3)
-                if sum(c.isdigit() for c in tail) >= 3 and (len(tail) == 5 or tail[0] in "DF" or tail[-1] in "DF"):
-                    add(Found(m.start(), m.end(), "plate", m.group(1) + m.group(2) + tail))
+                    add(Found(s, v.end(1), "qq", _norm(v.group(1))))
+                break
+    if "ipv4" in want and "." in text:
+        for m in _IPV4_QUICK.finditer(text):
+            s, e = m.start(), m.end()
+            if (s and text[s - 1] in _NOT_BEFORE_IPV4) or text[e : e + 1].isdigit() or _DOT_DIGIT.match(text, e):
+                continue
+            v = m.group()
+            try:
+                ip = ipaddress.IPv4Address(v)
+            except ValueError:  # an octet over 255, or with a leading zero
+                continue
+            if _NOT_ADDRESS_BEFORE.search(text, max(0, s - 8), s) or _price(text, s, e):
+                continue
+            if ip.is_global:
+                add(Found(s, e, "ipv4", v))
+    if "plate" in want:
+        for m in _PLATE.finditer(text):
+            tail = m.group(3)
+            if sum(c.isdigit() for c in tail) >= 3 and (len(tail) == 5 or tail[0] in "DF" or tail[-1] in "DF"):
+                add(Found(m.start(), m.end(), "plate", m.group(1) + m.group(2) + tail))
     if "ipv6" in want and ("::" in text or text.count(":") >= 7):
         for m in _IPV6.finditer(text):
             v = m.group(1)
             if v.count(":") < 2 or ("::" not in v and v.count(":") != 7):
                 continue
             try:
-                ip = ipaddress.IPv6Address(v)
+                ip6 = ipaddress.IPv6Address(v)
             except ValueError:
                 continue
-            if ip.is_global:
+            if ip6.is_global:
                 add(Found(m.start(1), m.end(1), "ipv6", v.lower()))
     if "email" in want and "@" in text:
         for m in _EMAIL.finditer(text):
             if m.group(1).lower() not in _FILE_TLDS:
                 add(Found(m.start(), m.end(), "email", m.group().lower()))
-    if "wechat" in want:
+    if "wechat" in want and (not quick or _has(text, _WECHAT_WORDS)):
         for m in _WECHAT_CUE.finditer(text):
             tail = text[m.end() : m.end() + 12]
             if tail.startswith(("公众", "群", "支付", "小程序")):
@@ -343,12 +335,69 @@ def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
                 if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
                     add(Found(v.start(1), v.end(1), "wechat", v.group(1)))
                 break
-            if has_digit and "qq" in want:  # 微信：12345678 (an id made of a QQ number)
-                for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 24)):
-                    if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
-                        add(Found(v.start(1), v.end(1), "wechat", _norm(v.group(1))))
-                    break
-    return _resolve(found)
+            for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 24)):
+                # 微信：12345678 (an id made of a QQ number); a mobile number there stays a mobile number
+                if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
+                    add(Found(v.start(1), v.end(1), "wechat", _norm(v.group(1))))
+                break
+    return _resolve(list(found))
+
+
+_NOT_BEFORE_IPV4 = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+_DOT_DIGIT = re.compile(r"[.．][0-9]")
+
+
+def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[Found], None], quick: bool) -> None:
+    """The kinds made of digits, matched in `text[lo:hi]` (the patterns' lookbehinds see before `lo`)."""
+    if "id_card" in want:
+        for m in _ID18.finditer(text, lo, hi):
+            v = _norm(m.group(1))
+            if id_card_ok(v):
+                add(Found(m.start(1), m.end(1), "id_card", v))
+        if not quick or _has(text, _ID_WORDS):
+            for m in _ID15.finditer(text, lo, hi):
+                v = _norm(m.group(1))
+                if id15_ok(v) and _cue_before(text, m.start(1), _ID_CUE, WINDOW):
+                    add(Found(m.start(1), m.end(1), "id_card", v))
+    if "bank_card" in want:
+        for m in _CARD.finditer(text, lo, hi):
+            s = m.start(1)
+            raw = _card_prefix(m.group(1))
+            v = _norm(raw)
+            if not (13 <= len(v) <= 19 and luhn.is_valid(v)):
+                continue
+            cue = _last(_CARD_CUE, _before(text, s, 16)) >= 0
+            if not (cue or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
+                continue
+            if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
+                continue
+            add(Found(s, s + len(raw), "bank_card", v))
+    if "mobile" in want:
+        for m in _MOBILE.finditer(text, lo, hi):
+            v = _norm(m.group(1))
+            if v[:3] not in _MOBILE_PREFIX:
+                continue
+            s = m.start()
+            if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
+                continue
+            add(Found(s, m.end(), "mobile", v))
+    if "landline" in want:
+        for m in _LANDLINE.finditer(text, lo, hi):
+            s = m.start()
+            separated = m.group(1) is not None or bool(m.group(3))
+            if not separated and not _last(_PHONE_CUE, _before(text, s)) >= 0:
+                continue
+            if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
+                continue
+            add(Found(s, m.end(), "landline", _norm(m.group())))
+    if "passport" in want and (not quick or _has(text, _PASSPORT_WORDS)):
+        for m in _PASSPORT_VALUE.finditer(text, lo, hi):
+            if _cue_before(text, m.start(1), _PASSPORT_CUE, 14):
+                add(Found(m.start(1), m.end(1), "passport", m.group(1)))
+    if "hk_macau_permit" in want and (not quick or _has(text, _PERMIT_WORDS)):
+        for m in _PERMIT_VALUE.finditer(text, lo, hi):
+            if _cue_before(text, m.start(1), _PERMIT_CUE, 14):
+                add(Found(m.start(1), m.end(1), "hk_macau_permit", m.group(1)))
 
 
 def _resolve(found: list[Found]) -> list[Found]:
