@@ -81,7 +81,7 @@ _SEP = r"[ \-‐－]"
 _MOBILE = re.compile(
     rf"{_LB}(?<![0-9][\-‐－])"
     rf"(?:(?:(?:\+|＋|00)\s?86|[(（]\+?86[)）])[ \-]?)?"
-    rf"(1[3-9]{D}{_SEP}?{D}{{4}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])"
+    rf"([1１][3-9３-９]{D}{_SEP}?{D}{{4}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])"
 )
 # mainland prefixes in service for people (MIIT numbering plan); 140-144, 146, 148 and 172 are IoT or
 # data-only, 174 satellite
@@ -95,13 +95,11 @@ _AREA = f"[0０](?:[1１][0０]|[2２]{D}|[3-9３-９]{D}{{2}})"
 _LANDLINE = re.compile(
     rf"{_LB}(?<![0-9][\-‐－])"
     rf"(?:[(（]({_AREA})[)）]\s?|({_AREA})({_SEP}?))"
-    rf"([2-9]{D}{{6,7}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
+    rf"([2-9２-９]{D}{{6,7}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
 )
-_ID18 = re.compile(
-    rf"{_LB}([1-9]{D}{{5}}(?:18|19|20){D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{D}|3[01]){D}{{3}}[0-9０-９XxＸｘ])"
-    rf"{_RB}"
-)
-_ID15 = re.compile(rf"{_LB}([1-9]{D}{{5}}{D}{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]{D}|3[01]){D}{{3}}){_RB}")
+# ID card numbers: the date, check digit and region are judged in code (id_card_ok), for any digit width
+_ID18 = re.compile(rf"{_LB}([1-9１-９]{D}{{16}}[0-9０-９XxＸｘ]){_RB}")
+_ID15 = re.compile(rf"{_LB}([1-9１-９]{D}{{14}}){_RB}")
 _CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}}){_RB}(?![ \-][0-9])")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
@@ -112,7 +110,7 @@ _FILE_TLDS = frozenset("png jpg jpeg gif svg webp bmp ico js css html htm php js
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4}|:)?(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:])")
 # a dotted quad after these is a version or a price written with dots (买的时候是1.8.8.8), not an address
 _NOT_ADDRESS_BEFORE = re.compile(r"(?:[Vv]|版本|[Vv]ersion|ver\.?|价|降到|涨到|是|为|卖|售)\s?$")
-_DIGITS_VALUE = re.compile(rf"{_LB}([1-9０-９]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
+_DIGITS_VALUE = re.compile(rf"{_LB}([1-9１-９]{D}{{4,11}}){_RB}")  # QQ numbers: 5 to 12 digits
 _WECHAT_VALUE = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])")
 _PASSPORT_VALUE = re.compile(r"(?<![A-Za-z0-9])([EGDSPH][0-9]{8}|E[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
 _PERMIT_VALUE = re.compile(r"(?<![A-Za-z0-9])([CW][0-9]{8}|C[A-HJ-NP-Z][0-9]{7})(?![A-Za-z0-9])")
