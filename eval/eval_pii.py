@@ -446,14 +446,14 @@ def speed(texts: list[str]) -> None:
     base = timed(baseline_find)
     find = timed(find_pii)
     whole = timed(lambda t: step.process(Document("d", t)))
-    print(f"speed on {size:.1f} MB of real reviews and news, one core: plain-regex baseline {base:.1f} MB/s, "
+    print(f"speed on {size:.1f} MB of real shopping reviews, one core: plain-regex baseline {base:.1f} MB/s, "
           f"find_pii {find:.1f} MB/s ({find / base:.2f}x baseline), pii.mask step {whole:.1f} MB/s")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=300, help="generated documents per kind")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=23, help="seeds 1-5 were looked at while the recognisers were written")
     args = ap.parse_args()
     assert all(region_exists(r) for r in REGIONS)
     docs = generate(args.n, args.seed)

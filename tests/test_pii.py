@@ -44,6 +44,8 @@ def kinds_in(text: str) -> list[tuple[str, str]]:
                                                         ("landline", "(0755)23456789"),
                                                         ("landline", "02162345678")]),
     ("02162345678", []),  # no separator and no phone word: not judged a landline
+    ("总机：86-10-87826688，新闻热线:6123456，发票号码：62345678", [("landline", "86-10-87826688"),
+                                                             ("landline", "6123456")]),
     ("卡号 6222 0212 3456 7890 128", [("bank_card", "6222 0212 3456 7890 128")]),
     ("卡号 6222021234567890127", []),  # fails Luhn
     ("编号 4111111111111111", []),  # passes Luhn, but no card word and no UnionPay prefix

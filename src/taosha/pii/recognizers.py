@@ -100,6 +100,15 @@ _LANDLINE = re.compile(
 # ID card numbers: the date, check digit and region are judged in code (id_card_ok), for any digit width
 _ID18 = re.compile(rf"{_LB}([1-9１-９]{D}{{16}}[0-9０-９XxＸｘ]){_RB}")
 _ID15 = re.compile(rf"{_LB}([1-9１-９]{D}{{14}}){_RB}")
+# a landline written with the country code, the area code without its trunk 0: 86-10-87826688, +86 755 2345 6789
+_LANDLINE_CC = re.compile(
+    rf"{_LB}(?<![0-9][\-‐－])(?:(?:\+|＋|00)\s?)?86[ \-‐－]?[(（]?0?"
+    rf"([1１][0０]|[2２]{D}|[3-9３-９]{D}{{2}})[)）]?{_SEP}"
+    rf"([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
+)
+# a local number (7 or 8 digits, no area code): only right after a word that says phone (新闻热线：6123456)
+_LOCAL = re.compile(rf"{_LB}(?<![0-9][\-‐－])([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])")
+_LOCAL_CUE = re.compile("电话|热线|座机|传真|致电|拨打|来电|[Tt]el|TEL|[Pp]hone|[Ff]ax|FAX|☎")
 _CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}}){_RB}(?![ \-][0-9])")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
@@ -388,6 +397,15 @@ def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[F
             if _in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end()):
                 continue
             add(Found(s, m.end(), "landline", _norm(m.group())))
+    if "landline" in want:
+        for m in _LANDLINE_CC.finditer(text, lo, hi):
+            s = m.start()
+            if not (_in_url(text, s) or _other_number(text, s, _PHONE_CUE) or _price(text, s, m.end())):
+                add(Found(s, m.end(), "landline", _norm(m.group())))
+        for m in _LOCAL.finditer(text, lo, hi):
+            s = m.start(1)
+            if _cue_before(text, s, _LOCAL_CUE) and not _price(text, s, m.end()):
+                add(Found(s, m.end(1), "landline", _norm(m.group(1))))
     if "passport" in want and (not quick or _has(text, _PASSPORT_WORDS)):
         for m in _PASSPORT_VALUE.finditer(text, lo, hi):
             if _cue_before(text, m.start(1), _PASSPORT_CUE, 14):
