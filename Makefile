@@ -29,11 +29,13 @@ eval: $(STAMP)
 	$(BIN)/python eval/eval_dedup.py
 	$(BIN)/python eval/eval_mojibake_chains.py
 	$(BIN)/python eval/eval_mojibake_chains.py --confirm
+	$(BIN)/python eval/eval_pii.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
 	$(BIN)/python bench/bench_fix.py
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_pii.py
 
 clean:
 	rm -rf build .pytest_cache
