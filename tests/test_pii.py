@@ -187,6 +187,17 @@ def test_bad_parameters_fail_with_the_choices(params, message):
         build_step("pii.mask", params)
 
 
+def test_named_metadata_fields_are_masked_too():
+    d = Document("x", "正文", metadata={"title": "转让，电话13812345678", "url": "http://a.cn/13812345678.html",
+                                        "n": 5})
+    d = PiiMask(metadata_fields=("title", "url", "n", "missing")).process(d)
+    assert d.metadata == {"title": "转让，电话<PHONE>", "url": "http://a.cn/13812345678.html", "n": 5}
+    assert d.signals["pii_metadata"] == {"title": 1}
+    flag = PiiMask(action="flag", metadata_fields=("title",))
+    flagged = flag.process(Document("y", "", {"title": "电话13812345678"}))
+    assert flagged.metadata["title"] == "电话13812345678"
+
+
 def test_kinds_can_be_chosen():
     d = run_one(PiiMask(kinds=("email",)), "电话13812345678，邮箱a@example.com")
     assert d.text == "电话13812345678，邮箱<EMAIL>"
@@ -197,7 +208,7 @@ def test_kinds_can_be_chosen():
 PLANTED = {
     "13812345678": "mobile", "13912345678": "mobile", "15900430043": "mobile", "11010519491231002X": "id_card",
     "6222021234567890128": "bank_card", "zhangsan.private@example.com": "email", "283746192": "qq",
-    "021-62345678": "landline", "E12345678": "passport",
+    "021-62345678": "landline", "E12345678": "passport", "13712345678": "mobile",  # the last in metadata
 }
 
 
@@ -209,7 +220,7 @@ def _planted_texts() -> list[dict]:
     return [
         {"id": "ad", "text": f"{body}\n有意者请联系王先生，电话13812345678（微信同号），"
                              "邮箱zhangsan.private@example.com。\n身份证号：11010519491231002X，"
-                             "工商银行卡号6222021234567890128。"},
+                             "工商银行卡号6222021234567890128。", "contact": "手机 13712345678"},
         # a zero-width space inside the number: repair.whitespace removes it before pii.mask sees the number
         {"id": "zw", "text": f"{bodies[1] + bodies[2]}\n报名电话：139\u200b1234\u200b5678，QQ：283746192，"
                              "座机021-62345678。"},
@@ -244,8 +255,9 @@ def test_no_planted_value_in_any_output_byte(capsys, tmp_path):
     at = DEFAULT_STEPS.index("repair.script") + 1  # the place the README gives: after the repairs, before any drop
     steps = [*DEFAULT_STEPS[:at], "pii.mask", *DEFAULT_STEPS[at:]]
     conf = tmp_path / "pipe.toml"
-    conf.write_text("".join(f'[[steps]]\nuse = "{s}"\n' + ("max_per_1000 = 50.0\n" if s == "pii.mask" else "")
-                            for s in steps), encoding="utf-8")
+    params = 'max_per_1000 = 50.0\nmetadata_fields = ["contact"]\n'
+    conf.write_text("".join(f'[[steps]]\nuse = "{s}"\n' + (params if s == "pii.mask" else "") for s in steps),
+                    encoding="utf-8")
     out = tmp_path / "out"
     assert main(["clean", str(src), "-o", str(out), "--config", str(conf), "--workers", "1", "-q"]) == 0
     stats = orjson.loads((out / "stats.json").read_bytes())
@@ -260,6 +272,7 @@ def test_no_planted_value_in_any_output_byte(capsys, tmp_path):
     assert {r["id"] for r in dropped} == {"leak", "short"}
     ad = next(r for r in kept if r["id"] == "ad")
     assert "<PHONE>" in ad["text"] and "<ID_CARD>" in ad["text"] and "<BANK_CARD>" in ad["text"]
+    assert ad["metadata"]["contact"] == "手机 <PHONE>"
     everything = _all_output_bytes(out)
     for value in PLANTED:
         assert value.encode() not in everything, value

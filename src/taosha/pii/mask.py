@@ -62,7 +62,9 @@ class PiiMask(Step):
     holding a key, an HMAC-SHA256 of the value (the key itself never enters the configuration). Earlier
     edits that held the same data are withheld too, so `restore_original` reports these spans as
     unrecoverable by design. Signals: `pii` (count), `pii_counts` (by kind, when any), `pii_per_1000`;
-    `max_per_1000` > 0 drops documents denser than that (leaked lists), masked.
+    `max_per_1000` > 0 drops documents denser than that (leaked lists), masked. `metadata_fields` names
+    metadata fields whose string values are masked too (with action mask or drop; metadata has no edit log,
+    so the signal `pii_metadata` counts them by field).
 
     >>> from taosha.step import run_one
     >>> run_one(PiiMask(), "联系电话：13812345678，订单号13812345678").text
@@ -76,6 +78,7 @@ class PiiMask(Step):
     kinds: tuple[str, ...] = KINDS
     key_env: str = ""
     max_per_1000: float = 0.0
+    metadata_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -108,6 +111,8 @@ class PiiMask(Step):
         if counts:
             doc.tag("pii_counts", dict(sorted(counts.items())))
         doc.tag("pii_per_1000", round(density, 3))
+        if self.action != "flag" and self.metadata_fields:
+            self._mask_metadata(doc, kinds)
         if self.action != "flag":
             also = self._removed_earlier(doc, kinds)
             if found or also:
@@ -121,6 +126,23 @@ class PiiMask(Step):
         if self.action == "drop" and found:
             return doc.drop(self.name, "personal_data", ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
         return doc
+
+    def _mask_metadata(self, doc: Document, kinds: frozenset[str]) -> None:
+        masked: dict[str, int] = {}
+        for name in self.metadata_fields:
+            value = doc.metadata.get(name)
+            if not isinstance(value, str):
+                continue
+            found = find_pii(value, kinds)
+            if found:
+                pieces, pos = [], 0
+                for f in found:
+                    pieces += (value[pos : f.start], self._mask(f, value[f.start : f.end]))
+                    pos = f.end
+                doc.metadata[name] = "".join(pieces) + value[pos:]
+                masked[name] = len(found)
+        if masked:
+            doc.tag("pii_metadata", masked)
 
     def _mask(self, f: Found, text: str) -> str:
         return PLACEHOLDERS[f.kind] if self.style == "placeholder" else keep_format(f.kind, text)
