@@ -61,6 +61,9 @@ def kinds_in(text: str) -> list[tuple[str, str]]:
     ("港澳通行证 C12345678", [("hk_macau_permit", "C12345678")]),
     ("车牌京A·12345，粤BD12345，新A股，苏A1234", [("plate", "京A·12345"), ("plate", "粤BD12345")]),
     ("电话：１３８１２３４５６７８", [("mobile", "１３８１２３４５６７８")]),  # full-width digits
+    # traditional script: the cues in their traditional forms
+    ("有意者請聯繫：QQ號283746192，訂單號：13912345678，身份證號碼：110105491231002",
+     [("qq", "283746192"), ("id_card", "110105491231002")]),
 ])
 def test_recognisers_judge_with_checksums_and_context(text, expected):
     assert kinds_in(text) == expected

@@ -48,32 +48,35 @@ D = "[0-9０-９]"
 _LB = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@.])"  # not inside a longer number, word, decimal or address
 _RB = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@])(?![.．][0-9])"
 
-# Context cues: looked for in the WINDOW characters before a match, on its line. Each list says, briefly, why.
+# Context cues: looked for in the WINDOW characters before a match, on its line. Each list says, briefly, why;
+# each holds the traditional forms too (Taiwan and Hong Kong pages, and pages repair.script leaves as they are).
 WINDOW = 12
 # another kind of number: an order, parcel, product, book or invoice number is not personal data
 _NOT_PERSONAL = re.compile(
     "订单|单号|编号|货号|型号|条码|条形码|ISBN|isbn|快递|运单|物流|批号|序列号|流水号|发票|交易号|商品编码|"
     "商品号|货品|SKU|sku|串号|IMEI|imei|MEID|产品号|版本|邮编|邮政编码|工号|学号|准考证|书号|批准文号|"
-    "注册号|专利|证书号|合同号|车架号|发动机号|No\\.?|NO\\.?|no\\.|编码|代码|ID:|ID：|id:|id："
+    "注册号|专利|证书号|合同号|车架号|发动机号|No\\.?|NO\\.?|no\\.|编码|代码|ID:|ID：|id:|id：|"
+    "訂單|單號|編號|貨號|型號|條碼|快遞|運單|物流|發票|交易號|序號|郵遞區號|郵編|統一編號|統編|證書號|編碼"
 )
 _PHONE_CUE = re.compile(
     "电话|手机|联系|热线|致电|拨打|座机|话费|来电|短信|传真|咨询|客服|号码|[Tt]el|TEL|[Pp]hone|[Mm]obile|"
-    "[Ff]ax|FAX|☎|📞|办公室|值班"
+    "[Ff]ax|FAX|☎|📞|办公室|值班|電話|手機|聯繫|聯絡|熱線|撥打|來電|簡訊|傳真|諮詢|客服|號碼|辦公室|專線|值班"
 )
-_ID_CUE = re.compile("身份证|身份号|证件|公民身份|居民身份|证号|ID号|户籍")
-_CARD_CUE = re.compile("卡号|银行|信用卡|借记卡|储蓄卡|账号|帐号|账户|帐户|开户|转账|汇款|收款|打款|户名|卡")
+_ID_CUE = re.compile("身份证|身份号|证件|公民身份|居民身份|证号|ID号|户籍|身份證|證件|證號|戶籍")
+_CARD_CUE = re.compile("卡号|银行|信用卡|借记卡|储蓄卡|账号|帐号|账户|帐户|开户|转账|汇款|收款|打款|户名|卡|"
+                       "卡號|銀行|帳號|賬號|帳戶|開戶|轉帳|匯款|戶名")
 _QQ_CUE = re.compile("(?<![A-Za-z])(?:QQ|qq|Qq|ＱＱ|扣扣|企鹅号)")
 _WECHAT_CUE = re.compile(
     "微信|(?<![A-Za-z])(?:vx|VX|Vx|vX|wx|WX|weixin|WeChat|wechat|Wechat)(?![A-Za-z])|[Vv威薇]信"
 )
-_PASSPORT_CUE = re.compile("护照|[Pp]assport|PASSPORT")
-_PERMIT_CUE = re.compile("通行证|往来港澳|回乡证")
+_PASSPORT_CUE = re.compile("护照|護照|[Pp]assport|PASSPORT")
+_PERMIT_CUE = re.compile("通行证|往来港澳|回乡证|通行證|往來港澳|回鄉證")
 # what may stand between a cue and its value: separators and the cue words themselves (QQ/微信：123456)
-_GAP = re.compile(r"[\s:：/／、号码是为加和或及同\-(（)）~～]*")  # a comma or full stop ends the cue's reach
+_GAP = re.compile(r"[\s:：/／、号码號碼是为為加和或及同\-(（)）~～]*")  # a comma or full stop ends the cue's reach
 # cues that may stand between a cue and its value (QQ/微信：…, 护照号码 No. …); a phone word there ends the reach
 _SOCIAL_CUE = re.compile(f"{_QQ_CUE.pattern}|{_WECHAT_CUE.pattern}|{_PASSPORT_CUE.pattern}|{_PERMIT_CUE.pattern}|"
-                         f"{_ID_CUE.pattern}|号码|号|No\\.?|NO\\.?|[Nn]umber")
-_PRICE_AFTER = re.compile(r"[ \t]?(?:元|块|万|亿|円|人民币|RMB|rmb|美元|次|件|个|册|页|字)")
+                         f"{_ID_CUE.pattern}|号码|号|號碼|號|No\\.?|NO\\.?|[Nn]umber")
+_PRICE_AFTER = re.compile(r"[ \t]?(?:元|块|塊|万|萬|亿|億|円|人民币|RMB|rmb|美元|次|件|个|個|册|冊|页|頁|字)")
 _PRICE_BEFORE = re.compile(r"[¥￥$＄€£]\s?$")
 
 # -- candidates --------------------------------------------------------------------------------------------
@@ -108,7 +111,9 @@ _LANDLINE_CC = re.compile(
 )
 # a local number (7 or 8 digits, no area code): only right after a word that says phone (新闻热线：6123456)
 _LOCAL = re.compile(rf"{_LB}(?<![0-9][\-‐－])([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])")
-_LOCAL_CUE = re.compile("电话|热线|座机|传真|致电|拨打|来电|[Tt]el|TEL|[Pp]hone|[Ff]ax|FAX|☎")
+_LOCAL_CUE = re.compile(
+    "电话|热线|座机|传真|致电|拨打|来电|電話|熱線|傳真|撥打|來電|專線|[Tt]el|TEL|[Pp]hone|[Ff]ax|FAX|☎"
+)
 _CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}}){_RB}(?![ \-][0-9])")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
@@ -256,9 +261,9 @@ _IPV4_QUICK = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _QQ_WORDS = ("QQ", "qq", "Qq", "ＱＱ", "扣扣", "企鹅")
 _WECHAT_WORDS = ("微信", "vx", "VX", "Vx", "vX", "wx", "WX", "weixin", "WeChat", "wechat", "Wechat", "V信", "v信",
                  "威信", "薇信")
-_ID_WORDS = ("身份", "证件", "证号", "ID号", "户籍")
-_PASSPORT_WORDS = ("护照", "assport", "ASSPORT")
-_PERMIT_WORDS = ("通行证", "往来港澳", "回乡证")
+_ID_WORDS = ("身份", "证件", "证号", "ID号", "户籍", "證件", "證號", "戶籍")
+_PASSPORT_WORDS = ("护照", "護照", "assport", "ASSPORT")
+_PERMIT_WORDS = ("通行证", "往来港澳", "回乡证", "通行證", "往來港澳", "回鄉證")
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
@@ -336,7 +341,7 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
     if "wechat" in want and (not quick or _has(text, _WECHAT_WORDS)):
         for m in _WECHAT_CUE.finditer(text):
             tail = text[m.end() : m.end() + 12]
-            if tail.startswith(("公众", "群", "支付", "小程序")):
+            if tail.startswith(("公众", "公眾", "群", "支付", "小程序")):
                 continue  # an official account, a group, a payment: not a person's id
             for v in _WECHAT_VALUE.finditer(text, m.end(), min(len(text), m.end() + 34)):
                 if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
