@@ -79,7 +79,8 @@ def birth(rng: random.Random, lo: int = 1950, hi: int = 2005) -> str:
 
 def id18(rng: random.Random) -> str:
     body = rng.choice(REGIONS) + birth(rng) + f"{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    check = ric.calc_check_digit(body + "0")
+    return body + (check.lower() if rng.random() < 0.3 else check)  # an X is often written x
 
 
 def mobile(rng: random.Random) -> str:
@@ -100,13 +101,17 @@ def landline(rng: random.Random) -> str:
     area = rng.choice(AREAS)
     n = 7 if len(area) == 3 else rng.choice((6, 7))
     local = str(rng.randint(2, 8)) + "".join(rng.choice("0123456789") for _ in range(n))
-    style = rng.randrange(4)
+    style = rng.randrange(6)
     if style == 1:
         return f"({area}){local}"
     if style == 2:
         return f"{area} {local}"
     if style == 3:
         return f"{area}-{local}-{rng.randint(1, 9999)}"
+    if style == 4:
+        return f"{area}-{local}转{rng.randint(1, 9999)}"
+    if style == 5:
+        return f"({area}){local[:-4]}-{local[-4:]}"
     return f"{area}-{local}"
 
 
@@ -121,6 +126,8 @@ def email(rng: random.Random) -> str:
     user = rng.choice(["zhang", "li.ming", "wang_fang", "chen88", "liu.yang2010", "hr", "service", "xiaoyu"])
     if rng.random() < 0.4:
         user = str(rng.randint(10000, 9999999999))  # a QQ mailbox
+    if rng.random() < 0.1:
+        user = user.upper()
     return user + "@" + rng.choice(["qq.com", "163.com", "126.com", "sina.com", "gmail.com", "foxmail.com",
                                     "company.com.cn", "pku.edu.cn", "yeah.net"])
 
@@ -178,7 +185,8 @@ POSITIVE = {
     "id_card": (id18, ["身份证号：{v}", "{n}，身份证号码{v}，现住", "公民身份号码 {v}", "证件号：{v}（已核实）",
                        "中标人{n}，{v}，", "持证人：{n}  {v}"]),
     "mobile": (mobile, ["咨询热线：{v}", "有意者请联系{n} {v}", "手机{v}（微信同号）", "电话/微信：{v}",
-                        "联系人：{n}，电话：{v}。", "{n}{v}", "欢迎来电{v}咨询", "预约请拨打{v}，地址见下"]),
+                        "联系人：{n}，电话：{v}。", "{n}{v}", "欢迎来电{v}咨询", "预约请拨打{v}，地址见下",
+                        "电话：{v}/微信同号", "{v}（{n}）", "聯繫電話：{v}"]),
     "landline": (landline, ["电话：{v}", "联系电话 {v}", "办公室：{v}，传真同号", "订座热线{v}", "Tel: {v}",
                             "地址：人民路88号，电话{v}"]),
     "bank_card": (card, ["卡号：{v}", "请汇款至工商银行 {v} 户名{n}", "银行卡号{v}", "收款账号：{v}",
@@ -200,7 +208,7 @@ def near_valid(rng: random.Random) -> tuple[str, str]:
     kind = rng.randrange(21)
     if kind == 0:  # an ID card number with a wrong check digit
         good = id18(rng)
-        bad = good[:-1] + rng.choice([c for c in "0123456789X" if c != good[-1]])
+        bad = good[:-1] + rng.choice([c for c in "0123456789X" if c != good[-1].upper()])
         return "id_bad_check", f"身份证号：⟦{bad}⟧"
     if kind == 1:  # wrong length
         good = id18(rng)

@@ -95,10 +95,11 @@ _MOBILE_PREFIX = frozenset(
 )
 # area codes: 010, 02X, 0[3-9]XX (two- and three-digit codes after the trunk 0)
 _AREA = f"[0０](?:[1１][0０]|[2２]{D}|[3-9３-９]{D}{{2}})"
+_EXT = "(?:-|转|轉|ext\\.?|分机|分機)"  # an extension
 _LANDLINE = re.compile(
     rf"{_LB}(?<![0-9][\-‐－])"
     rf"(?:[(（]({_AREA})[)）]\s?|({_AREA})({_SEP}?))"
-    rf"([2-9２-９]{D}{{6,7}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
+    rf"([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}})(?:{_EXT}({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
 )
 # ID card numbers: the date, check digit and region are judged in code (id_card_ok), for any digit width
 _ID18 = re.compile(rf"{_LB}([1-9１-９]{D}{{16}}[0-9０-９XxＸｘ]){_RB}")
@@ -107,7 +108,7 @@ _ID15 = re.compile(rf"{_LB}([1-9１-９]{D}{{14}}){_RB}")
 _LANDLINE_CC = re.compile(
     rf"{_LB}(?<![0-9][\-‐－])(?:(?:\+|＋|00)\s?)?86[ \-‐－]?[(（]?0?"
     rf"([1１][0０]|[2２]{D}|[3-9３-９]{D}{{2}})[)）]?{_SEP}"
-    rf"([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}})(?:(?:-|转|ext\.?|分机)({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
+    rf"([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}})(?:{_EXT}({D}{{1,5}}))?{_RB}(?![\-‐－][0-9])"
 )
 # a local number (7 or 8 digits, no area code): only right after a word that says phone (新闻热线：6123456)
 _LOCAL = re.compile(rf"{_LB}(?<![0-9][\-‐－])([2-9２-９]{D}{{2,3}}{_SEP}?{D}{{4}}){_RB}(?![\-‐－][0-9])")
@@ -165,16 +166,24 @@ def _in_url(text: str, start: int) -> bool:
     while lo > 0 and start - lo < 200 and "!" <= text[lo - 1] <= "~":
         lo -= 1
     token = text[lo:start]
-    return "/" in token or "?" in token or "=" in token or "www." in token
+    return ("://" in token or "www." in token or "?" in token or "=" in token
+            or _DOMAIN_PATH.search(token) is not None)
+
+
+_DOMAIN_PATH = re.compile(r"[A-Za-z0-9\-]\.[A-Za-z]{2,}[:/]")  # example.com/ or jd.com:8080: a host before a path
 
 
 def _other_number(text: str, start: int, own: re.Pattern[str] | None) -> bool:
-    """Whether a cue of a non-personal number stands before `start`, nearer than the kind's own cue."""
+    """Whether a cue of a non-personal number stands before `start`, nearer than the kind's own cue, with no
+    other value between them (in 型号E675，138… the cue 型号 is E675's)."""
     window = _before(text, start)
     neg = _last(_NOT_PERSONAL, window)
-    if neg < 0:
+    if neg < 0 or _ALNUM.search(window, neg):
         return False
     return own is None or _last(own, window) < neg
+
+
+_ALNUM = re.compile("[0-9A-Za-z０-９]")
 
 
 def _price(text: str, start: int, end: int) -> bool:
@@ -235,28 +244,31 @@ def card_issuer_known(digits: str) -> bool:
     return digits.startswith("62") and 16 <= len(digits) <= 19
 
 
-def _card_prefix(raw: str) -> str:
-    """The longest start of a digit chain that is written as a card number: contiguous digits, or groups of
-    four (the last one may be shorter). The rest is another number after a space (a time, a code)."""
+def _card_number(raw: str) -> str:
+    """The longest start of a digit chain that is written as a card number and passes Luhn, or "": contiguous
+    digits, or groups of four (the last one may be shorter). The rest is another number after a space (a time,
+    a code)."""
     groups = re.split(r"[ \-]", raw)
     if len(groups) == 1:
-        return raw
+        return raw if 13 <= len(raw) <= 19 and luhn.is_valid(_norm(raw)) else ""
     k = 1
     while k < len(groups) and len(groups[k - 1]) == 4 and len(groups[k]) <= 4:
         k += 1
     ends = [m.start() for m in re.finditer(r"[ \-]", raw)] + [len(raw)]
     for j in range(k, 0, -1):
         candidate = raw[: ends[j - 1]]
-        if 13 <= len(candidate) - (j - 1) <= 19:
+        if 13 <= len(candidate) - (j - 1) <= 19 and luhn.is_valid(_norm(candidate)):
             return candidate
-    return groups[0]
+    return ""
 
 
 # Where a numeric kind can stand: a run of five or more digits (single separators inside). The pattern starts
 # with a character class, so the regex engine skips the rest of the text in C; each kind's own pattern, whose
 # lookbehind would make it try every position, then runs only around these runs.
 _RUN = re.compile(r"[0-9０-９](?:[ \-‐－]?[0-9０-９]){4,}")
-_RUN_BEFORE, _RUN_AFTER = 8, 4  # the longest prefix a kind adds before its digits ((+86), E, （0755）), lookahead
+# the longest prefix a kind adds before its digits ((+86), E, （0755）), and suffix after them with its lookahead
+# (转8021, ext.12345)
+_RUN_BEFORE, _RUN_AFTER = 8, 12
 _IPV4_QUICK = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _QQ_WORDS = ("QQ", "qq", "Qq", "ＱＱ", "扣扣", "企鹅")
 _WECHAT_WORDS = ("微信", "vx", "VX", "Vx", "vX", "wx", "WX", "weixin", "WeChat", "wechat", "Wechat", "V信", "v信",
@@ -374,13 +386,16 @@ def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[F
     if "bank_card" in want:
         for m in _CARD.finditer(text, lo, hi):
             s = m.start(1)
-            raw = _card_prefix(m.group(1))
+            raw = _card_number(m.group(1))
+            if not raw:
+                continue
             v = _norm(raw)
-            if not (13 <= len(v) <= 19 and luhn.is_valid(v)):
+            window = _before(text, s, 16)
+            cue = _last(_CARD_CUE, window)
+            if not (cue >= 0 or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
                 continue
-            cue = _last(_CARD_CUE, _before(text, s, 16)) >= 0
-            if not (cue or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
-                continue
+            if _last(_ID_CUE, window) > cue:
+                continue  # 证件号：… after 户名: an ID card number (here one that failed its own checks)
             if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
                 continue
             add(Found(s, s + len(raw), "bank_card", v))
