@@ -56,6 +56,8 @@ def kinds_in(text: str) -> list[tuple[str, str]]:
     ("订单编号 6222021234567890128", []),
     ("卡号：6222 0212 3456 7890 128 22:52:30", [("bank_card", "6222 0212 3456 7890 128")]),  # then a time
     ("户名王经理 证件号：320102198013112116", []),  # an ID-like number (bad month) that passes Luhn: not a card
+    ("手机13812345678 6222021234567890128", [("mobile", "13812345678"), ("bank_card", "6222021234567890128")]),
+    ("13812345678-6222021234567890128，13812345678-8.8.8.8", []),  # joined by dashes: one code, not two values
     ("邮箱 zhang.san@example.com.cn，图片logo@2x.png", [("email", "zhang.san@example.com.cn")]),
     ("来自 8.8.8.8，版本 v1.2.3.4，路由器 192.168.1.1，买的时候是1.8.8.8", [("ipv4", "8.8.8.8")]),
     ("IP 2001:4860:4860::8888，时间 12:30:45", [("ipv6", "2001:4860:4860::8888")]),
@@ -86,6 +88,15 @@ PIECES = st.sampled_from(["1", "3", "8", "0", "6", "2", "5", "9", " ", "-", "@",
 @given(st.lists(PIECES, max_size=40).map("".join))
 def test_fast_find_equals_the_plain_whole_text_scan(text):
     assert find_pii(text) == find_pii_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(PIECES, max_size=40).map("".join)))
+def test_any_text_masks_once_and_for_all(text):
+    once = PiiMask().process(Document("x", text))
+    n = len(once.edits)
+    twice = PiiMask().process(once)
+    assert twice.text == once.text and len(twice.edits) == n and twice.signals["pii"] == 0
 
 
 def test_mask_keeps_no_personal_data_in_the_log():

@@ -45,7 +45,8 @@ class Found(NamedTuple):
 
 _FW = str.maketrans("０１２３４５６７８９ＸｘＸ＋", "0123456789XxX+")
 D = "[0-9０-９]"
-_LB = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@.])"  # not inside a longer number, word, decimal or address
+# not inside a longer number (1-2 too), a word, a decimal or an address
+_LB = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@.])(?<![0-9０-９][\-‐－])"
 _RB = r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ_@])(?![.．][0-9])"
 
 # Context cues: looked for in the WINDOW characters before a match, on its line. Each list says, briefly, why;
@@ -244,22 +245,32 @@ def card_issuer_known(digits: str) -> bool:
     return digits.startswith("62") and 16 <= len(digits) <= 19
 
 
-def _card_number(raw: str) -> str:
-    """The longest start of a digit chain that is written as a card number and passes Luhn, or "": contiguous
-    digits, or groups of four (the last one may be shorter). The rest is another number after a space (a time,
-    a code)."""
-    groups = re.split(r"[ \-]", raw)
-    if len(groups) == 1:
-        return raw if 13 <= len(raw) <= 19 and luhn.is_valid(_norm(raw)) else ""
-    k = 1
-    while k < len(groups) and len(groups[k - 1]) == 4 and len(groups[k]) <= 4:
-        k += 1
-    ends = [m.start() for m in re.finditer(r"[ \-]", raw)] + [len(raw)]
-    for j in range(k, 0, -1):
-        candidate = raw[: ends[j - 1]]
-        if 13 <= len(candidate) - (j - 1) <= 19 and luhn.is_valid(_norm(candidate)):
-            return candidate
-    return ""
+def _card_numbers(raw: str) -> list[tuple[int, str]]:
+    """The card numbers in a chain of digit groups, as (offset, text): a contiguous group of 13-19 digits, or
+    groups of four (the last may be shorter), the longest that passes Luhn. The chain may hold other numbers
+    around them (a phone number before, a time after)."""
+    seps = [m.start() for m in re.finditer(r"[ \-]", raw)]
+    starts = [0, *(p + 1 for p in seps)]
+    ends = [*seps, len(raw)]
+    groups = [raw[a:b] for a, b in zip(starts, ends, strict=True)]
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(groups):
+        if i and raw[starts[i] - 1] != " ":
+            i += 1  # after a dash the group belongs to the number before it (010-6234…)
+            continue
+        k = i + 1  # groups i..k-1 may form a card: fours, then one of at most four
+        while k < len(groups) and len(groups[k - 1]) == 4 and len(groups[k]) <= 4:
+            k += 1
+        for j in range(k, i, -1):
+            text = raw[starts[i] : ends[j - 1]]
+            digits = len(text) - (j - 1 - i)
+            if 13 <= digits <= 19 and (j == i + 1 or len(groups[i]) == 4) and luhn.is_valid(_norm(text)):
+                out.append((starts[i], text))
+                i = j - 1
+                break
+        i += 1
+    return out
 
 
 # Where a numeric kind can stand: a run of five or more digits (single separators inside). The pattern starts
@@ -311,16 +322,18 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
         _numeric(text, want, lo, hi, add, quick)
     if "qq" in want and (not quick or _has(text, _QQ_WORDS)):
         for m in _QQ_CUE.finditer(text):
-            for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 16)):
+            v = _value_after(_DIGITS_VALUE, text, m.end(), 10)
+            if v is not None:
                 s = v.start(1)
                 if _cue_before(text, s, _QQ_CUE) and "群" not in _before(text, s, 8):
                     add(Found(s, v.end(1), "qq", _norm(v.group(1))))
-                break
     if "ipv4" in want and "." in text:
         for m in _IPV4_QUICK.finditer(text):
             s, e = m.start(), m.end()
             if (s and text[s - 1] in _NOT_BEFORE_IPV4) or text[e : e + 1].isdigit() or _DOT_DIGIT.match(text, e):
                 continue
+            if _DASH_DIGIT.match(text, e) or (s > 1 and text[s - 1] in "-‐－" and text[s - 2].isdigit()):
+                continue  # joined to another number by a dash
             v = m.group()
             try:
                 ip = ipaddress.IPv4Address(v)
@@ -338,8 +351,8 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
     if "ipv6" in want and ("::" in text or text.count(":") >= 7):
         for m in _IPV6.finditer(text):
             v = m.group(1)
-            if v.count(":") < 2 or ("::" not in v and v.count(":") != 7):
-                continue
+            if v.count(":") < 2 or ("::" not in v and v.count(":") != 7) or sum(1 for g in v.split(":") if g) < 2:
+                continue  # fewer than two groups (1::, ::1) is a time, a ratio or a loopback, never a person's
             try:
                 ip6 = ipaddress.IPv6Address(v)
             except ValueError:
@@ -355,20 +368,41 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
             tail = text[m.end() : m.end() + 12]
             if tail.startswith(("公众", "公眾", "群", "支付", "小程序")):
                 continue  # an official account, a group, a payment: not a person's id
-            for v in _WECHAT_VALUE.finditer(text, m.end(), min(len(text), m.end() + 34)):
-                if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
-                    add(Found(v.start(1), v.end(1), "wechat", v.group(1)))
-                break
-            for v in _DIGITS_VALUE.finditer(text, m.end(), min(len(text), m.end() + 24)):
-                # 微信：12345678 (an id made of a QQ number); a mobile number there stays a mobile number
-                if _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
-                    add(Found(v.start(1), v.end(1), "wechat", _norm(v.group(1))))
-                break
+            v = _value_after(_WECHAT_VALUE, text, m.end(), 14)
+            if v is not None and _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
+                add(Found(v.start(1), v.end(1), "wechat", v.group(1)))
+            v = _value_after(_DIGITS_VALUE, text, m.end(), 12)
+            # 微信：12345678 (an id made of a QQ number); a mobile number there stays a mobile number
+            if v is not None and _cue_before(text, v.start(1), _WECHAT_CUE, v.start(1) - m.start() + 1):
+                add(Found(v.start(1), v.end(1), "wechat", _norm(v.group(1))))
     return _resolve(list(found))
+
+
+def _value_after(value: re.Pattern[str], text: str, pos: int, reach: int) -> re.Match[str] | None:
+    """The first match of `value` that starts within `reach` characters after a cue ending at `pos`. The search
+    stops a value's length (20) and its lookahead past that, so a longer number is not cut into a match."""
+    v = value.search(text, pos, min(len(text), pos + reach + 24))
+    return v if v is not None and v.start(1) <= pos + reach else None
 
 
 _NOT_BEFORE_IPV4 = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _DOT_DIGIT = re.compile(r"[.．][0-9]")
+_DASH_DIGIT = re.compile(r"[\-‐－][0-9]")
+
+
+def _judge_card(text: str, s: int, raw: str, add: Callable[[Found], None]) -> None:
+    """A Luhn-valid number at `s`: a card with a card word before it, or a UnionPay (or grouped Visa or
+    Mastercard) number; not after a nearer cue of an order number or an ID card, not in a URL."""
+    v = _norm(raw)
+    window = _before(text, s, 16)
+    cue = _last(_CARD_CUE, window)
+    if not (cue >= 0 or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
+        return
+    if _last(_ID_CUE, window) > cue:
+        return  # 证件号：… after 户名: an ID card number (here one that failed its own checks)
+    if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
+        return
+    add(Found(s, s + len(raw), "bank_card", v))
 
 
 def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[Found], None], quick: bool) -> None:
@@ -385,20 +419,8 @@ def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[F
                     add(Found(m.start(1), m.end(1), "id_card", v))
     if "bank_card" in want:
         for m in _CARD.finditer(text, lo, hi):
-            s = m.start(1)
-            raw = _card_number(m.group(1))
-            if not raw:
-                continue
-            v = _norm(raw)
-            window = _before(text, s, 16)
-            cue = _last(_CARD_CUE, window)
-            if not (cue >= 0 or card_issuer_known(v) or (len(v) == 16 and " " in raw and v[0] in "45")):
-                continue
-            if _last(_ID_CUE, window) > cue:
-                continue  # 证件号：… after 户名: an ID card number (here one that failed its own checks)
-            if _other_number(text, s, _CARD_CUE) or _in_url(text, s):
-                continue
-            add(Found(s, s + len(raw), "bank_card", v))
+            for off, raw in _card_numbers(m.group(1)):
+                _judge_card(text, m.start(1) + off, raw, add)
     if "mobile" in want:
         for m in _MOBILE.finditer(text, lo, hi):
             v = _norm(m.group(1))
