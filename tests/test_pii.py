@@ -129,6 +129,8 @@ def test_edits_that_made_the_data_are_withheld_too():
     blob = orjson.dumps(d.to_record()).decode()
     assert "１３８" not in blob and "138" not in blob
     assert [e.before.startswith(REDACTED) for e in d.edits] == [True, False, True]
+    with pytest.raises(RedactedError, match=r"2 span\(s\) .* \(mobile: personal data"):  # kinds, not reasons
+        restore_original(d)
     assert restore_original(d, fill="*") == "欢迎来电***********，地址见下"
 
 

@@ -460,7 +460,7 @@ def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]], fill: str |
     if fill is None:
         withheld = [e for e in log if e.before.startswith(REDACTED)]
         if withheld:
-            kinds = sorted({e.reason for e in withheld})
+            kinds = sorted({e.before[len(REDACTED):].split(":", 1)[0] for e in withheld})
             raise RedactedError(
                 f"{len(withheld)} span(s) of this record were withheld by design ({', '.join(kinds)}: personal "
                 "data masked without keeping it); the original cannot be rebuilt. Pass fill='□' (any string) "
