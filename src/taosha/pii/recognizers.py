@@ -116,7 +116,9 @@ _LOCAL = re.compile(rf"{_LB}(?<![0-9][\-‐－])([2-9２-９]{D}{{2,3}}{_SEP}?{D
 _LOCAL_CUE = re.compile(
     "电话|热线|座机|传真|致电|拨打|来电|電話|熱線|傳真|撥打|來電|專線|[Tt]el|TEL|[Pp]hone|[Ff]ax|FAX|☎"
 )
-_CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}}){_RB}(?![ \-][0-9])")
+# a chain of digit groups with single separators, taken whole (its cards are found by _card_numbers)
+_CARD = re.compile(rf"{_LB}(?<![0-9] )(?<![0-9][\-‐－])({D}(?:[ \-]?{D}){{12,}})")
+_GLUED = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ_@]|[.．][0-9]")  # after a chain: its last group is part of a code
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
     r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
@@ -265,6 +267,8 @@ def _card_numbers(raw: str) -> list[tuple[int, str]]:
         for j in range(k, i, -1):
             text = raw[starts[i] : ends[j - 1]]
             digits = len(text) - (j - 1 - i)
+            if j < len(groups) and raw[ends[j - 1]] != " ":
+                continue  # a dash joins the next group to it: part of a longer code
             if 13 <= digits <= 19 and (j == i + 1 or len(groups[i]) == 4) and luhn.is_valid(_norm(text)):
                 out.append((starts[i], text))
                 i = j - 1
@@ -419,7 +423,13 @@ def _numeric(text: str, want: frozenset[str], lo: int, hi: int, add: Callable[[F
                     add(Found(m.start(1), m.end(1), "id_card", v))
     if "bank_card" in want:
         for m in _CARD.finditer(text, lo, hi):
-            for off, raw in _card_numbers(m.group(1)):
+            chain = m.group(1)
+            if _GLUED.match(text, m.end(1)):  # 1101…1002X: the last group is not a number of its own
+                cut = max(chain.rfind(" "), chain.rfind("-"))
+                if cut < 0:
+                    continue
+                chain = chain[:cut]
+            for off, raw in _card_numbers(chain):
                 _judge_card(text, m.start(1) + off, raw, add)
     if "mobile" in want:
         for m in _MOBILE.finditer(text, lo, hi):
