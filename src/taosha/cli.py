@@ -27,11 +27,13 @@ examples:
   taosha steps                                  list every step and its parameters
   taosha inspect out                            what happened, per rule
   taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff
+  taosha report out -o run.html                 the run as one HTML page (also written as out/report.html)
   taosha fix page.txt -o fixed.txt --explain    repair a text file line by line (like ftfy)
 
 output (in -o OUT): kept/ and dropped/ hold part-NNNNN.jsonl.zst shards of records
 {id, text, metadata, source, signals, edits[, drop, parent]}; quarantine/ holds unparseable input;
-stats.json counts everything; pipeline.toml is the resolved configuration (reuse it with --config).
+stats.json counts everything; pipeline.toml is the resolved configuration (reuse it with --config);
+report.html shows the run in a browser (offline, one file).
 Run the same command again after a crash: finished shards are kept, the rest is redone.
 """
 
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a step that raises: drop the document with reason step_error (default), or abort")
     c.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT instead of resuming")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    c.add_argument("--no-report", action="store_true", help="do not write OUT/report.html at the end")
 
     sub.add_parser("steps", help="list every step with its purpose and parameters",
                    description="List every registered step: its name (used in configs, edits and reports), "
@@ -106,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("output", metavar="OUT")
     i.add_argument("--id", dest="doc_id", metavar="ID")
     i.add_argument("--limit", type=int, default=10, help="documents listed without --id (default: 10)")
+
+    r = sub.add_parser("report", help="write a finished run's HTML report (one offline file with plots and diffs)",
+                       description="Write one self-contained HTML page about the run in OUT: accounting, drops "
+                       "and edits by rule, signal distributions with the filters' thresholds, dedup clusters, "
+                       "boilerplate by site, repairs, and sampled documents per rule as before/after diffs. Built "
+                       "from stats.json and the sample the run collected, not by re-reading the shards.")
+    r.add_argument("output", metavar="OUT")
+    r.add_argument("-o", "--html", metavar="PATH", help="where to write the page (default: OUT/report.html)")
+    r.add_argument("--per-rule", type=int, default=3, metavar="N",
+                   help="sampled documents shown per rule (default: 3; the run keeps up to 5)")
     return p
 
 
@@ -116,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        commands = {"clean": _clean, "steps": _steps, "demo": _demo, "inspect": _inspect, "fix": _fix}
+        commands = {"clean": _clean, "steps": _steps, "demo": _demo, "inspect": _inspect, "fix": _fix,
+                    "report": _report_html}
         return commands[args.command](args)
     except TaoshaError as exc:
         print(f"taosha: error: {exc}", file=sys.stderr)
@@ -160,6 +174,12 @@ def _clean(args: argparse.Namespace) -> int:
         from taosha.report.render import print_summary
 
         print_summary(*_shown(stats, args.output), elapsed)
+    if not args.no_report:
+        from taosha.report.html import build_report
+
+        page = build_report(Path(args.output))
+        if not args.quiet:
+            print(f"report: {page}")
     return 0
 
 
@@ -219,10 +239,14 @@ def _demo(args: argparse.Namespace) -> int:
     if args.workers:
         cfg.runner.workers = args.workers
     stats, elapsed = _run_with_progress([str(inp)], str(root / "out"), cfg, True, args.quiet)
+    from taosha.report.html import build_report
+
+    page = build_report(root / "out")
     if not args.quiet:
         print(f"demo corpus: {len(files)} files in {inp}")
         print_summary(*_shown(stats, str(root / "out")), elapsed)
         print(f"\nnext: taosha inspect {root / 'out'}   (then --id ID for one document's edits)")
+        print(f"report: {page}   (open it in a browser)")
     return 0
 
 
@@ -275,6 +299,15 @@ def _report(edits: list, name: str, report) -> None:
             report.write(orjson.dumps({"file": name, "line": e.line, "column": e.column, "step": e.step,
                                        "reason": e.reason, "before": e.before, "after": e.after},
                                       option=orjson.OPT_APPEND_NEWLINE))
+
+
+def _report_html(args: argparse.Namespace) -> int:
+    from taosha.report.html import build_report
+
+    if args.per_rule < 0:
+        raise _usage("--per-rule must be 0 or more")
+    print(build_report(Path(args.output), Path(args.html) if args.html else None, args.per_rule))
+    return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ Layout of an output folder:
     _state/           two-pass statistics, pass-1 spill files while a step prepares, and the stage: the
                       documents as they stand before the last two-pass step (deleted at the end)
     reports/<step>.json  what a two-pass step found (dedup clusters...)
+    reports/sample.json  the bounded sample the HTML report is built from (report/sample.py)
     stats.json        the run's accounting, written when every unit is done
 """
 
@@ -49,6 +50,7 @@ from taosha.io.writers import (
     prepare_out,
     read_marker,
 )
+from taosha.report.sample import RunSample, merge_samples
 from taosha.report.stats import Counters, build_stats, check_accounting, merge
 from taosha.step import CorpusStep, Step, run_batch
 
@@ -168,7 +170,7 @@ def _size(path: str) -> int:
 def _clear(out: Path) -> None:
     for d in (*SINKS, DONE, "_state", "reports"):
         shutil.rmtree(out / d, ignore_errors=True)
-    for f in ("stats.json", "run.json", "pipeline.toml"):
+    for f in ("stats.json", "run.json", "pipeline.toml", "report.html"):
         (out / f).unlink(missing_ok=True)
 
 
@@ -240,6 +242,7 @@ def process_unit(
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
+    sample = RunSample.for_steps(steps)  # the HTML report's bounded sample (report/sample.py)
 
     try:
         if not steps:
@@ -272,7 +275,7 @@ def process_unit(
             chars_in = chars_kept
         else:
             items = _counted_in(read_unit(unit, plan.config.input, on_bytes if progress else None, counters), counters)
-            for doc in run_stream(steps, items, catch=catch, on_split=on_split):
+            for doc in sample.taking(run_stream(steps, items, catch=catch, on_split=on_split)):
                 if doc.__class__ is Quarantine:
                     counters.record_quarantine(doc.error)  # type: ignore[union-attr]
                     write("quarantine", doc.to_record())
@@ -301,6 +304,7 @@ def process_unit(
                     counters.record_out(doc)
         counters.update({"records_in": records, "chars_in": chars_in, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
+        pending.marker["sample"] = sample.to_json()
     except BaseException:
         writer.abort()
         raise
@@ -324,8 +328,10 @@ def _process_staged(
     """The main pass over a staged unit: the same outputs, in the same order, as `process_unit` from the input."""
     writer = ShardWriter(plan.out, unit.name)
     stage = Stage(plan.out, start, unit)
+    sample = RunSample.for_steps(steps)
     try:
-        for doc in run_stream(steps, stage.read(counters), start, catch=catch, on_split=counters.record_split):
+        docs = run_stream(steps, stage.read(counters), start, catch=catch, on_split=counters.record_split)
+        for doc in sample.taking(docs):
             if doc.__class__ is Quarantine:
                 counters.record_quarantine(doc.error)
                 writer.write("quarantine", doc.to_record())
@@ -337,6 +343,7 @@ def _process_staged(
                 continue
             counters.record_out(doc)
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
+        pending.marker["sample"] = sample.to_json()
     except BaseException:
         writer.abort()
         raise
@@ -661,7 +668,18 @@ def finish(plan: Plan) -> dict[str, Any]:
     missing = [u.name for u in plan.units if not is_done(plan.out, u.name)]
     if missing:
         raise OutputError(f"{len(missing)} unit(s) did not finish ({', '.join(missing[:5])}…); run again to resume")
-    total = merge(read_marker(plan.out, u.name)["counters"] for u in plan.units)
+    counters: list[dict[str, int]] = []
+
+    def samples() -> Iterator[Any]:  # one marker in memory at a time: each holds the unit's report sample
+        for u in plan.units:
+            marker = read_marker(plan.out, u.name)
+            counters.append(marker["counters"])
+            yield marker.get("sample")  # None from a marker written before the report existed
+
+    sample = merge_samples(samples())
+    (plan.out / "reports").mkdir(exist_ok=True)
+    atomic_write(plan.out / "reports" / "sample.json", orjson.dumps(sample))
+    total = merge(counters)
     stats = build_stats(total)
     stats["input"]["skipped_files"] = plan.skipped
     stats["input"]["special_files"] = plan.special

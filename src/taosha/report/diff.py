@@ -1,0 +1,126 @@
+"""A document's before/after diff, rebuilt from its edit log and folded around the edits (for the HTML report).
+
+`diff_runs(final, edits)` aligns the original text (rebuilt by undoing the edits) with the final one as a list
+of runs: unchanged text, or a changed run `(before, after, rules)` where later edits that touch an earlier
+change are merged into it, so each character of either side appears exactly once. `fold` keeps a little
+context around each change and replaces the rest by a count, so a long page shows only where it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from taosha.document import Edit, undo_edits
+
+
+@dataclass
+class Run:
+    before: str
+    after: str
+    rules: tuple[str, ...] = ()  # "step/reason" of every edit merged into this run; () for unchanged text
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rules)
+
+
+def diff_runs(final: str, edits: Sequence[Edit]) -> list[Run]:
+    """The original and final text as aligned runs: `"".join(r.before) == original`, `"".join(r.after) == final`.
+
+    >>> [(r.before, r.after, r.rules) for r in diff_runs("经济", [Edit("s", "r", 1, 6, "濟(jì)", "济")])]
+    [('经', '经', ()), ('濟(jì)', '济', ('s/r',))]
+    """
+    original = undo_edits(final, edits)
+    runs = [Run(original, original)] if original else []
+    for e in edits:
+        runs = _apply(runs, e)
+    return _merged(runs)
+
+
+def _apply(runs: list[Run], e: Edit) -> list[Run]:
+    """Replace `[e.start, e.end)` of the current text (the runs' `after`) by `e.after`. Unchanged text is cut at
+    the span's ends; an earlier change that overlaps the span is merged whole into the new one."""
+    s, t = e.start, e.end
+    pre: list[Run] = []
+    post: list[Run] = []
+    before: list[str] = []
+    rules: list[str] = []
+    head = tail = ""  # an earlier change's output that reaches outside the span stays in the merged after
+    pos = 0
+    for r in runs:
+        lo, hi = pos, pos + len(r.after)
+        pos = hi
+        if hi <= s and not (lo == hi and s < lo):
+            pre.append(r)
+        elif lo >= t and (hi > lo or lo > s or s == t):
+            post.append(r)
+        elif not r.changed:
+            if lo < s:
+                pre.append(Run(r.after[: s - lo], r.after[: s - lo]))
+            before.append(r.after[max(0, s - lo) : t - lo])
+            if hi > t:
+                post.append(Run(r.after[t - lo :], r.after[t - lo :]))
+        else:
+            if lo < s:
+                head = r.after[: s - lo]
+            if hi > t:
+                tail = r.after[t - lo :]
+            before.append(r.before)
+            rules.extend(r.rules)
+    merged = Run("".join(before), head + e.after + tail, tuple(dict.fromkeys([*rules, f"{e.step}/{e.reason}"])))
+    return [*pre, merged, *post]
+
+
+def _merged(runs: list[Run]) -> list[Run]:
+    """Adjacent unchanged runs, and adjacent changes by the same rules, joined; empty runs left out. Adjacent
+    changes by different rules stay apart, so each shows which rule made it."""
+    out: list[Run] = []
+    for r in runs:
+        if not r.before and not r.after:
+            continue
+        if out and out[-1].rules == r.rules:
+            p = out[-1]
+            out[-1] = Run(p.before + r.before, p.after + r.after, tuple(dict.fromkeys(p.rules + r.rules)))
+        else:
+            out.append(r)
+    return out
+
+
+def fold(runs: list[Run], context: int = 60, max_changes: int = 30, max_run: int = 300) -> list[list]:
+    """Runs as compact JSON-ready pieces: `["=", text]`, `["~", n]` (n unchanged characters left out),
+    `["x", before, after, rules]` (a changed run; a very long side keeps its ends around `["~", n]` as text
+    "⋯n⋯") and, after `max_changes` changes, `["+", n]` (n more changes not shown)."""
+    pieces: list[list] = []
+    changes = sum(r.changed for r in runs)
+    shown = 0
+    for k, r in enumerate(runs):
+        if r.changed:
+            if shown == max_changes:
+                pieces.append(["+", changes - shown])
+                break
+            shown += 1
+            pieces.append(["x", _clip(r.before, max_run), _clip(r.after, max_run), list(r.rules)])
+            continue
+        text = r.after
+        first, last = k == 0, k == len(runs) - 1
+        keep_head = 0 if first else context
+        keep_tail = 0 if last else context
+        if first and last:  # no change at all: the beginning of the text
+            keep_head = context * 4
+        if len(text) <= keep_head + keep_tail + 12:
+            pieces.append(["=", text])
+            continue
+        if keep_head:
+            pieces.append(["=", text[:keep_head]])
+        pieces.append(["~", len(text) - keep_head - keep_tail])
+        if keep_tail:
+            pieces.append(["=", text[len(text) - keep_tail :]])
+    return pieces
+
+
+def _clip(s: str, n: int) -> str:
+    if len(s) <= n:
+        return s
+    half = n // 2
+    return f"{s[:half]}⋯{len(s) - 2 * half}⋯{s[len(s) - half :]}"

@@ -1,0 +1,293 @@
+"""The bounded, seeded sample a run collects for its HTML report (`report/html.py`), one unit at a time.
+
+The runner hands every output document of a unit to `RunSample.add` and stores `to_json()` in the unit's
+completion marker; `finish` merges the units into `OUT/reports/sample.json`. Everything here merges
+exactly, so the sample depends neither on the number of workers nor on the order in which units finish:
+
+- per rule (an edit's or a drop's `step/reason`), the `PER_RULE` documents with the smallest seeded hash of
+  (rule, id) — a bottom-k sample, which is the same whether taken per unit then merged or over the whole run —
+  each stored as its diff rebuilt from the edit log and folded around the edits;
+- per threshold of a filter, the `NEAR` documents closest to it on either side (ties broken by the hash);
+- per numeric signal, a histogram of values rounded to two significant digits, by outcome (kept, or the step
+  that dropped the document): bounded by the rounding, not by the number of documents;
+- counts of short string signals (script, language) and of the input encodings that were decoded;
+- per edit rule, documents, edits and characters removed and added (exact sums);
+- per site, the lines removed as boilerplate most often (the top lines of each unit, summed: approximate
+  for lines that are frequent in some units only).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import xxhash
+
+from taosha.document import Document
+from taosha.report.diff import diff_runs, fold
+
+SEED = 20  # part of every sampling hash: another seed draws another sample
+PER_RULE = 5  # documents kept per rule (the report shows up to this many)
+NEAR = 3  # documents kept on each side of each threshold
+EXCERPT = 240  # characters of a near-threshold document kept
+SITES = 40  # sites kept in the boilerplate table, by lines removed
+LINES_PER_SITE = 8
+LINE_CHARS = 120
+CATEGORY_VALUES = 60  # distinct values kept per string signal
+SAMPLE_FORMAT = 1
+
+# Which step parameter is a threshold on which signal, and on which side documents are dropped. Kept here as
+# data, not guessed from names: `dedup.near.min_chars` or `clean.frequent_lines.min_share` are no drop
+# thresholds on a signal.
+THRESHOLDS: dict[str, dict[str, tuple[str, str]]] = {
+    "filter.quality": {
+        "min_chars": ("chars", "min"),
+        "min_han_share": ("han_share", "min"),
+        "max_dup_line_share": ("dup_line_share", "max"),
+        "max_dup_ngram_5": ("dup_ngram_5", "max"),
+        "max_dup_ngram_10": ("dup_ngram_10", "max"),
+        "max_top_ngram_2": ("top_ngram_2", "max"),
+        "max_sentence_chars": ("sentence_max", "max"),
+    },
+    "filter.length": {"min_chars": ("chars", "min"), "max_chars": ("chars", "max")},
+    "clean.placeholders": {"max_per_1000": ("placeholder_density", "max")},
+    "dedup.near": {"threshold": ("near_similarity", "max")},
+}
+# numeric signals that are labels, not measurements: no distribution
+NOT_MEASURES = frozenset({"near_cluster", "compilation_part"})
+# string signals that identify documents: not counted as categories
+NOT_CATEGORIES = frozenset({"near_duplicate_of"})
+BOILERPLATE_STEPS = ("clean.boilerplate", "clean.frequent_lines")
+
+
+def thresholds_of(steps: list[Any]) -> list[dict[str, Any]]:
+    """The active thresholds of the given step objects (a limit of 0 turns a test off), in pipeline order."""
+    out = []
+    for s in steps:
+        for param, (signal, side) in THRESHOLDS.get(getattr(s, "name", ""), {}).items():
+            # a two-pass step's prepared form keeps its parameters in `spec` (dedup.near)
+            limit = getattr(s, param, getattr(getattr(s, "spec", None), param, 0))
+            if isinstance(limit, int | float) and not isinstance(limit, bool) and limit:
+                out.append({"step": s.name, "param": param, "signal": signal, "side": side, "limit": limit})
+    return out
+
+
+def _hash(*parts: str) -> int:
+    return xxhash.xxh3_64_intdigest("\x00".join((str(SEED), *parts)).encode())
+
+
+def bucket(v: float) -> float:
+    """A value rounded to two significant digits (integers below 100 stay exact): the histograms' key."""
+    if v.__class__ is int and -100 < v < 100:
+        return v
+    return float(f"{v:.2g}")
+
+
+def site_of(doc: Document) -> str:
+    url = doc.metadata.get("url") if isinstance(doc.metadata, dict) else None
+    if isinstance(url, str) and "//" in url:
+        return urlsplit(url).netloc.lower()
+    path = str(doc.source.get("path", ""))
+    return f"file {path.rsplit('/', 1)[-1]}" if path else "(unknown)"
+
+
+class RunSample:
+    """What one unit contributes to the report; `to_json()` is small whatever the unit's size."""
+
+    def __init__(self, thresholds: list[dict[str, Any]]) -> None:
+        self.thresholds = [(t["signal"], t["side"], t["limit"], f"{t['step']}.{t['param']}") for t in thresholds]
+        self.rules: dict[str, list[tuple[int, str, int, dict[str, Any]]]] = {}
+        self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
+        self.hist: Counter[tuple[str, float, str]] = Counter()
+        self.categories: Counter[tuple[str, str]] = Counter()
+        self.edit_chars: dict[str, list[int]] = {}
+        self.lines: Counter[tuple[str, str]] = Counter()
+        self.site_lines: Counter[str] = Counter()
+        self._seq = 0
+
+    @classmethod
+    def for_steps(cls, steps: list[Any]) -> RunSample:
+        return cls(thresholds_of(steps))
+
+    def taking(self, items: Iterable[Any]) -> Iterator[Any]:
+        """`items` unchanged, each document among them taken into the sample on its way (quarantined input is
+        passed over)."""
+        add = self.add
+        for item in items:
+            if isinstance(item, Document):
+                add(item)
+            yield item
+
+    def add(self, doc: Document) -> None:
+        """Take one output document (kept or dropped) into the sample."""
+        drop = doc.dropped
+        outcome = drop.step if drop is not None else "kept"
+        hist, categories = self.hist, self.categories
+        for key, v in doc.signals.items():
+            cls = v.__class__
+            if cls is float or cls is int:
+                if key not in NOT_MEASURES:
+                    hist[key, bucket(v), outcome] += 1
+            elif cls is str and key not in NOT_CATEGORIES and len(v) <= 32:
+                categories[key, v] += 1
+        encoding = doc.source.get("encoding")
+        if encoding:
+            categories["input encoding", str(encoding)] += 1
+        rules: dict[str, None] = {}
+        if doc.edits:
+            per_rule: dict[str, list[int]] = {}
+            for e in doc.edits:
+                rule = f"{e.step}/{e.reason}"
+                rules[rule] = None
+                c = per_rule.setdefault(rule, [0, 0, 0])
+                c[0] += 1
+                c[1] += len(e.before)
+                c[2] += len(e.after)
+                if e.step in BOILERPLATE_STEPS:
+                    self._boilerplate(doc, e.before)
+            for rule, (n, removed, added) in per_rule.items():
+                total = self.edit_chars.setdefault(rule, [0, 0, 0, 0])
+                total[0] += 1
+                total[1] += n
+                total[2] += removed
+                total[3] += added
+        if drop is not None:
+            rules[f"drop:{drop.step}/{drop.reason}"] = None
+        for rule in rules:
+            self._offer(rule, doc)
+        for signal, side, limit, name in self.thresholds:
+            v = doc.signals.get(signal)
+            if v is None or v.__class__ is str:
+                continue
+            outside = v < limit if side == "min" else v > limit
+            self._near(f"{name}|{'out' if outside else 'in'}", abs(v - limit), doc, signal)
+
+    def _boilerplate(self, doc: Document, removed: str) -> None:
+        where = site_of(doc)
+        for line in removed.split("\n"):
+            line = line.strip()
+            if line:
+                self.lines[where, line[:LINE_CHARS]] += 1
+                self.site_lines[where] += 1
+
+    def _offer(self, rule: str, doc: Document) -> None:
+        h = _hash(rule, doc.id)
+        kept = self.rules.setdefault(rule, [])
+        if len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
+            return
+        self._seq += 1
+        bisect.insort(kept, (h, doc.id, self._seq, _entry(doc)))
+        del kept[PER_RULE:]
+
+    def _near(self, key: str, distance: float, doc: Document, signal: str) -> None:
+        h = _hash(key, doc.id)
+        kept = self.near.setdefault(key, [])
+        if len(kept) >= NEAR and (distance, h) >= kept[-1][:2]:
+            return
+        self._seq += 1
+        entry = {"id": doc.id, "value": doc.signals[signal], "outcome": _outcome(doc), "text": doc.text[:EXCERPT],
+                 "chars": len(doc.text)}
+        bisect.insort(kept, (distance, h, doc.id, self._seq, entry))
+        del kept[NEAR:]
+
+    def to_json(self) -> dict[str, Any]:
+        top: dict[str, list[tuple[int, str]]] = {}
+        for (where, line), n in self.lines.items():
+            top.setdefault(where, []).append((n, line))
+        return {
+            "format": SAMPLE_FORMAT,
+            "rules": {r: [[h, e] for h, _, _, e in v] for r, v in sorted(self.rules.items())},
+            "near": {k: [[d, h, e] for d, h, _, _, e in v] for k, v in sorted(self.near.items())},
+            "hist": [[s, b, o, n] for (s, b, o), n in sorted(self.hist.items())],
+            "categories": _top_categories(self.categories),
+            "edit_chars": dict(sorted(self.edit_chars.items())),
+            "boilerplate": _top_lines(self.site_lines, top),
+        }
+
+
+def _outcome(doc: Document) -> str:
+    d = doc.dropped
+    return f"dropped: {d.step}/{d.reason}" if d is not None else "kept"
+
+
+def _entry(doc: Document) -> dict[str, Any]:
+    d = doc.dropped
+    return {
+        "id": doc.id,
+        "outcome": _outcome(doc),
+        "detail": d.detail if d is not None else "",
+        "chars": len(doc.text),
+        "edits": len(doc.edits),
+        "parent": doc.parent.get("id") if doc.parent else None,
+        "diff": fold(diff_runs(doc.text, doc.edits)),
+    }
+
+
+def _top_categories(c: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    by: dict[str, Counter[str]] = {}
+    for (key, value), n in c.items():
+        by.setdefault(key, Counter())[value] = n
+    return {k: dict(sorted(v.most_common(CATEGORY_VALUES))) for k, v in sorted(by.items())}
+
+
+def _top_lines(site_lines: Counter[str], top: dict[str, list[tuple[int, str]]]) -> dict[str, Any]:
+    sites = sorted(site_lines.items(), key=lambda kv: (-kv[1], kv[0]))[:SITES]
+    return {
+        where: {"lines": total,
+                "top": [[line, n] for n, line in sorted(top.get(where, []), key=lambda x: (-x[0], x[1]))[
+                    :LINES_PER_SITE]]}
+        for where, total in sites
+    }
+
+
+def merge_samples(parts: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """The units' samples as one (the same whatever the order of `parts`)."""
+    rules: dict[str, list] = {}
+    near: dict[str, list] = {}
+    hist: Counter[tuple[str, float, str]] = Counter()
+    categories: Counter[tuple[str, str]] = Counter()
+    edit_chars: dict[str, list[int]] = {}
+    site_lines: Counter[str] = Counter()
+    lines: Counter[tuple[str, str]] = Counter()
+    units = 0
+    for p in parts:
+        if not p:
+            continue
+        units += 1
+        for r, entries in p["rules"].items():
+            rules.setdefault(r, []).extend(entries)
+        for k, entries in p["near"].items():
+            near.setdefault(k, []).extend(entries)
+        for s, b, o, n in p["hist"]:
+            hist[s, b, o] += n
+        for k, values in p["categories"].items():
+            for v, n in values.items():
+                categories[k, v] += n
+        for r, counts in p["edit_chars"].items():
+            total = edit_chars.setdefault(r, [0, 0, 0, 0])
+            for i, n in enumerate(counts):
+                total[i] += n
+        for where, s in p["boilerplate"].items():
+            site_lines[where] += s["lines"]
+            for line, n in s["top"]:
+                lines[where, line] += n
+    top: dict[str, list[tuple[int, str]]] = {}
+    for (where, line), n in lines.items():
+        top.setdefault(where, []).append((n, line))
+    return {
+        "format": SAMPLE_FORMAT,
+        "seed": SEED,
+        "units": units,
+        "rules": {r: [e for _, e in sorted(v, key=lambda he: (he[0], he[1]["id"]))[:PER_RULE]]
+                  for r, v in sorted(rules.items())},
+        "near": {k: [e for _, _, e in sorted(v, key=lambda dhe: (dhe[0], dhe[1], dhe[2]["id"]))[:NEAR]]
+                 for k, v in sorted(near.items())},
+        "hist": [[s, b, o, n] for (s, b, o), n in sorted(hist.items())],
+        "categories": _top_categories(categories),
+        "edit_chars": {r: dict(zip(("documents", "edits", "chars_removed", "chars_added"), c, strict=True))
+                       for r, c in sorted(edit_chars.items())},
+        "boilerplate": _top_lines(site_lines, top),
+    }
