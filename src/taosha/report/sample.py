@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import xxhash
 
 from taosha.document import Document
@@ -79,11 +80,18 @@ def _hash(*parts: str) -> int:
     return xxhash.xxh3_64_intdigest("\x00".join((str(SEED), *parts)).encode())
 
 
-def bucket(v: float) -> float:
-    """A value rounded to two significant digits (integers below 100 stay exact): the histograms' key."""
-    if v.__class__ is int and -100 < v < 100:
-        return v
-    return float(f"{v:.2g}")
+def buckets(values: np.ndarray) -> np.ndarray:
+    """Values rounded to two significant digits (whole numbers below 100 stay exact): the histograms' keys.
+
+    >>> buckets(np.array([0.0623, 0.85, 7, 1234, 0.0, -0.456])).tolist()
+    [0.062, 0.85, 7.0, 1200.0, 0.0, -0.46]
+    """
+    a = np.asarray(values, dtype=np.float64)
+    mag = np.abs(a)
+    exp = np.floor(np.log10(np.where(mag > 0, mag, 1.0)))
+    scale = 10.0 ** (1 - exp)
+    rounded = np.round(a * scale) / scale
+    return np.where((mag < 100) & (a == np.floor(a)), a, rounded)
 
 
 def site_of(doc: Document) -> str:
@@ -102,6 +110,8 @@ class RunSample:
         self.rules: dict[str, list[tuple[int, str, int, dict[str, Any]]]] = {}
         self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
         self.hist: Counter[tuple[str, float, str]] = Counter()
+        self._values: dict[str, dict[str, list[float]]] = {}  # outcome -> signal -> raw values, until flushed
+        self._pending = 0
         self.categories: Counter[tuple[str, str]] = Counter()
         self.edit_chars: dict[str, list[int]] = {}
         self.lines: Counter[tuple[str, str]] = Counter()
@@ -125,30 +135,40 @@ class RunSample:
         """Take one output document (kept or dropped) into the sample."""
         drop = doc.dropped
         outcome = drop.step if drop is not None else "kept"
-        hist, categories = self.hist, self.categories
+        # the per-document cost is here: raw values are appended, and counted by bucket in numpy now and then
+        values = self._values.get(outcome)
+        if values is None:
+            values = self._values[outcome] = {}
         for key, v in doc.signals.items():
             cls = v.__class__
             if cls is float or cls is int:
-                if key not in NOT_MEASURES:
-                    hist[key, bucket(v), outcome] += 1
+                column = values.get(key)
+                if column is None:
+                    column = values[key] = []
+                column.append(v)
             elif cls is str and key not in NOT_CATEGORIES and len(v) <= 32:
-                categories[key, v] += 1
+                self.categories[key, v] += 1
+        self._pending += 1
+        if self._pending >= 4096:
+            self._flush()
         encoding = doc.source.get("encoding")
         if encoding:
-            categories["input encoding", str(encoding)] += 1
+            self.categories["input encoding", str(encoding)] += 1
         rules: dict[str, None] = {}
         if doc.edits:
-            per_rule: dict[str, list[int]] = {}
-            for e in doc.edits:
-                rule = f"{e.step}/{e.reason}"
-                rules[rule] = None
-                c = per_rule.setdefault(rule, [0, 0, 0])
+            per_rule: dict[tuple[str, str], list[int]] = {}
+            for step, reason, _, _, before, after in doc.edits:
+                c = per_rule.get((step, reason))
+                if c is None:
+                    c = per_rule[step, reason] = [0, 0, 0]
                 c[0] += 1
-                c[1] += len(e.before)
-                c[2] += len(e.after)
-                if e.step in BOILERPLATE_STEPS:
-                    self._boilerplate(doc, e.before)
-            for rule, (n, removed, added) in per_rule.items():
+                c[1] += len(before)
+                c[2] += len(after)
+                if step in BOILERPLATE_STEPS:
+                    self._boilerplate(doc, before)
+            for (step, reason), (n, removed, added) in per_rule.items():
+                rule = f"{step}/{reason}"
+                rules[rule] = None
                 total = self.edit_chars.setdefault(rule, [0, 0, 0, 0])
                 total[0] += 1
                 total[1] += n
@@ -156,14 +176,27 @@ class RunSample:
                 total[3] += added
         if drop is not None:
             rules[f"drop:{drop.step}/{drop.reason}"] = None
+        entry: list[dict[str, Any]] = []  # built once, for the first rule that takes the document
         for rule in rules:
-            self._offer(rule, doc)
+            self._offer(rule, doc, entry)
         for signal, side, limit, name in self.thresholds:
             v = doc.signals.get(signal)
             if v is None or v.__class__ is str:
                 continue
             outside = v < limit if side == "min" else v > limit
             self._near(f"{name}|{'out' if outside else 'in'}", abs(v - limit), doc, signal)
+
+    def _flush(self) -> None:
+        hist = self.hist
+        for outcome, columns in self._values.items():
+            for key, column in columns.items():
+                if key in NOT_MEASURES:
+                    continue
+                keys, counts = np.unique(buckets(np.array(column, dtype=np.float64)), return_counts=True)
+                for b, n in zip(keys.tolist(), counts.tolist(), strict=True):
+                    hist[key, int(b) if b.is_integer() else b, outcome] += n
+        self._values = {}
+        self._pending = 0
 
     def _boilerplate(self, doc: Document, removed: str) -> None:
         where = site_of(doc)
@@ -173,13 +206,15 @@ class RunSample:
                 self.lines[where, line[:LINE_CHARS]] += 1
                 self.site_lines[where] += 1
 
-    def _offer(self, rule: str, doc: Document) -> None:
+    def _offer(self, rule: str, doc: Document, entry: list[dict[str, Any]]) -> None:
         h = _hash(rule, doc.id)
         kept = self.rules.setdefault(rule, [])
         if len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
             return
+        if not entry:
+            entry.append(_entry(doc))
         self._seq += 1
-        bisect.insort(kept, (h, doc.id, self._seq, _entry(doc)))
+        bisect.insort(kept, (h, doc.id, self._seq, entry[0]))
         del kept[PER_RULE:]
 
     def _near(self, key: str, distance: float, doc: Document, signal: str) -> None:
@@ -194,6 +229,7 @@ class RunSample:
         del kept[NEAR:]
 
     def to_json(self) -> dict[str, Any]:
+        self._flush()
         top: dict[str, list[tuple[int, str]]] = {}
         for (where, line), n in self.lines.items():
             top.setdefault(where, []).append((n, line))
