@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval clean fuzz
+.PHONY: demo test lint bench eval clean fuzz browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard src tests bench eval scripts)
 
-test: lint
+# headless Chromium for the report's browser test (Debian's package, driven by playwright); without it the
+# test is skipped with a message
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+		|| echo "make: chromium is absent and could not be installed: the report's browser test will be skipped"
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 eval: $(STAMP)

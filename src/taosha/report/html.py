@@ -207,8 +207,13 @@ def _histogram(signal: str, values: list[tuple[float, str, int]], limits: list[d
     hi = max(v for v, _, _ in values)
     for t in limits:
         lo, hi = min(lo, t["limit"]), max(hi, t["limit"])
-    if lo > 0:
+    if lo > 0 and (lo < hi / 2 or any(t["side"] == "min" for t in limits)):
         lo = 0  # counts and shares read from zero, so a minimum threshold's side is visible
+    margin = (hi - lo) * 0.08
+    if any(t["side"] == "max" and t["limit"] >= hi for t in limits):
+        hi += margin  # room beyond a maximum at the edge, to show the side it drops
+    if any(t["limit"] <= lo for t in limits) and lo > 0:
+        lo = max(0.0, lo - margin)
     log = lo >= 0 and hi > 100
     f = (lambda v: math.log10(1 + v)) if log else (lambda v: v)
     flo, fhi = f(lo), f(hi)
