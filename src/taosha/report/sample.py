@@ -279,8 +279,9 @@ def _top_lines(site_lines: Counter[str], top: dict[str, list[tuple[int, str]]]) 
     }
 
 
-def merge_samples(parts: list[dict[str, Any] | None]) -> dict[str, Any]:
-    """The units' samples as one (the same whatever the order of `parts`)."""
+def merge_samples(parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
+    """The units' samples as one (the same whatever the order of `parts`). Streams: memory holds the merged
+    sample and one part, whatever the number of units."""
     rules: dict[str, list] = {}
     near: dict[str, list] = {}
     hist: Counter[tuple[str, float, str]] = Counter()
@@ -289,14 +290,16 @@ def merge_samples(parts: list[dict[str, Any] | None]) -> dict[str, Any]:
     site_lines: Counter[str] = Counter()
     lines: Counter[tuple[str, str]] = Counter()
     units = 0
+    by_hash = lambda he: (he[0], he[1]["id"])  # noqa: E731
+    by_distance = lambda dhe: (dhe[0], dhe[1], dhe[2]["id"])  # noqa: E731
     for p in parts:
         if not p:
             continue
         units += 1
         for r, entries in p["rules"].items():
-            rules.setdefault(r, []).extend(entries)
+            rules[r] = sorted([*rules.get(r, ()), *entries], key=by_hash)[:PER_RULE]
         for k, entries in p["near"].items():
-            near.setdefault(k, []).extend(entries)
+            near[k] = sorted([*near.get(k, ()), *entries], key=by_distance)[:NEAR]
         for s, b, o, n in p["hist"]:
             hist[s, b, o] += n
         for k, values in p["categories"].items():
@@ -310,6 +313,8 @@ def merge_samples(parts: list[dict[str, Any] | None]) -> dict[str, Any]:
             site_lines[where] += s["lines"]
             for line, n in s["top"]:
                 lines[where, line] += n
+        if len(lines) > 50_000:  # keep memory flat on a huge run: the long tail of rare lines goes
+            lines = Counter(dict(lines.most_common(25_000)))
     top: dict[str, list[tuple[int, str]]] = {}
     for (where, line), n in lines.items():
         top.setdefault(where, []).append((n, line))
@@ -317,10 +322,8 @@ def merge_samples(parts: list[dict[str, Any] | None]) -> dict[str, Any]:
         "format": SAMPLE_FORMAT,
         "seed": SEED,
         "units": units,
-        "rules": {r: [e for _, e in sorted(v, key=lambda he: (he[0], he[1]["id"]))[:PER_RULE]]
-                  for r, v in sorted(rules.items())},
-        "near": {k: [e for _, _, e in sorted(v, key=lambda dhe: (dhe[0], dhe[1], dhe[2]["id"]))[:NEAR]]
-                 for k, v in sorted(near.items())},
+        "rules": {r: [e for _, e in v] for r, v in sorted(rules.items())},
+        "near": {k: [e for _, _, e in v] for k, v in sorted(near.items())},
         "hist": [[s, b, o, n] for (s, b, o), n in sorted(hist.items())],
         "categories": _top_categories(categories),
         "edit_chars": {r: dict(zip(("documents", "edits", "chars_removed", "chars_added"), c, strict=True))
