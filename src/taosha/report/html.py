@@ -159,7 +159,10 @@ def _edits(stats: dict[str, Any], sample: dict[str, Any] | None) -> str:
             rows.append([f'<a href="#rule-{_slug(rule)}">{escape(rule)}</a>',
                          _n(c["documents"]) if c else "", _n(n), _n(c["chars_removed"]) if c else "",
                          _n(c["chars_added"]) if c else ""])
-        rows.append([f"<b>{escape(step)}</b> (all)", _n(e["documents"]), _n(e["edits"]), "", ""])
+        mine = [chars[f"{step}/{r}"] for r in e["by_reason"] if f"{step}/{r}" in chars]
+        removed = _n(sum(c["chars_removed"] for c in mine)) if mine else ""
+        added = _n(sum(c["chars_added"] for c in mine)) if mine else ""
+        rows.append([f"<b>{escape(step)}</b> (all)", _n(e["documents"]), _n(e["edits"]), removed, added])
     if not rows:
         return "<p>No text was changed.</p>"
     note = "" if chars else '<p class="muted">No sample in this run: characters removed/added are not known.</p>'

@@ -39,6 +39,7 @@ LINES_PER_SITE = 8
 LINE_CHARS = 120
 CATEGORY_VALUES = 60  # distinct values kept per string signal
 SAMPLE_FORMAT = 1
+_NUMBERS = frozenset({int, float})  # not bool: a flag is no measurement
 
 # Which step parameter is a threshold on which signal, and on which side documents are dropped. Kept here as
 # data, not guessed from names: `dedup.near.min_chars` or `clean.frequent_lines.min_share` are no drop
@@ -106,11 +107,13 @@ class RunSample:
     """What one unit contributes to the report; `to_json()` is small whatever the unit's size."""
 
     def __init__(self, thresholds: list[dict[str, Any]]) -> None:
-        self.thresholds = [(t["signal"], t["side"], t["limit"], f"{t['step']}.{t['param']}") for t in thresholds]
+        # (signal, drops below?, limit, key inside, key outside)
+        self.thresholds = [(t["signal"], t["side"] == "min", t["limit"], f"{t['step']}.{t['param']}|in",
+                            f"{t['step']}.{t['param']}|out") for t in thresholds]
         self.rules: dict[str, list[tuple[int, str, int, dict[str, Any]]]] = {}
         self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
         self.hist: Counter[tuple[str, float, str]] = Counter()
-        self._values: dict[str, dict[str, list[float]]] = {}  # outcome -> signal -> raw values, until flushed
+        self._signals: dict[str, list[dict[str, Any]]] = {}  # outcome -> documents' signals, until flushed
         self._pending = 0
         self.categories: Counter[tuple[str, str]] = Counter()
         self.edit_chars: dict[str, list[int]] = {}
@@ -135,19 +138,12 @@ class RunSample:
         """Take one output document (kept or dropped) into the sample."""
         drop = doc.dropped
         outcome = drop.step if drop is not None else "kept"
-        # the per-document cost is here: raw values are appended, and counted by bucket in numpy now and then
-        values = self._values.get(outcome)
-        if values is None:
-            values = self._values[outcome] = {}
-        for key, v in doc.signals.items():
-            cls = v.__class__
-            if cls is float or cls is int:
-                column = values.get(key)
-                if column is None:
-                    column = values[key] = []
-                column.append(v)
-            elif cls is str and key not in NOT_CATEGORIES and len(v) <= 32:
-                self.categories[key, v] += 1
+        # signals are counted a column at a time, every few thousand documents (a loop per signal and document
+        # here would be most of the sample's cost)
+        waiting = self._signals.get(outcome)
+        if waiting is None:
+            waiting = self._signals[outcome] = []
+        waiting.append(doc.signals)
         self._pending += 1
         if self._pending >= 4096:
             self._flush()
@@ -179,23 +175,51 @@ class RunSample:
         entry: list[dict[str, Any]] = []  # built once, for the first rule that takes the document
         for rule in rules:
             self._offer(rule, doc, entry)
-        for signal, side, limit, name in self.thresholds:
-            v = doc.signals.get(signal)
+        signals, near = doc.signals, self.near
+        for signal, below, limit, inside, outside in self.thresholds:
+            v = signals.get(signal)
             if v is None or v.__class__ is str:
                 continue
-            outside = v < limit if side == "min" else v > limit
-            self._near(f"{name}|{'out' if outside else 'in'}", abs(v - limit), doc, signal)
+            key = outside if (v < limit if below else v > limit) else inside
+            distance = abs(v - limit)
+            kept = near.get(key)
+            if kept is not None and len(kept) >= NEAR and distance > kept[-1][0]:
+                continue  # the common case, decided here
+            self._near(key, distance, doc, signal)
 
     def _flush(self) -> None:
-        hist = self.hist
-        for outcome, columns in self._values.items():
-            for key, column in columns.items():
-                if key in NOT_MEASURES:
-                    continue
-                keys, counts = np.unique(buckets(np.array(column, dtype=np.float64)), return_counts=True)
-                for b, n in zip(keys.tolist(), counts.tolist(), strict=True):
-                    hist[key, int(b) if b.is_integer() else b, outcome] += n
-        self._values = {}
+        hist, categories = self.hist, self.categories
+        for outcome, dicts in self._signals.items():
+            # documents that went through the same steps carry the same signals in the same order: their values
+            # are transposed into columns in C (zip), not looked up one by one
+            rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            for d in dicts:
+                keys = tuple(d)
+                group = rows.get(keys)
+                if group is None:
+                    group = rows[keys] = []
+                group.append(tuple(d.values()))
+            columns: dict[str, list[Any]] = {}
+            for keys, group in rows.items():
+                for key, column in zip(keys, zip(*group, strict=True), strict=True):
+                    c = columns.get(key)
+                    if c is None:
+                        c = columns[key] = []
+                    c.extend(column)
+            for key, column in sorted(columns.items()):
+                kinds = set(map(type, column))
+                if kinds <= _NUMBERS:
+                    numbers = column
+                else:
+                    numbers = [v for v in column if v.__class__ in _NUMBERS]
+                    if str in kinds and key not in NOT_CATEGORIES:
+                        for v, n in Counter(v for v in column if v.__class__ is str and len(v) <= 32).items():
+                            categories[key, v] += n
+                if numbers and key not in NOT_MEASURES:
+                    values, counts = np.unique(buckets(np.array(numbers, dtype=np.float64)), return_counts=True)
+                    for b, n in zip(values.tolist(), counts.tolist(), strict=True):
+                        hist[key, int(b) if b.is_integer() else b, outcome] += n
+        self._signals = {}
         self._pending = 0
 
     def _boilerplate(self, doc: Document, removed: str) -> None:
@@ -218,8 +242,8 @@ class RunSample:
         del kept[PER_RULE:]
 
     def _near(self, key: str, distance: float, doc: Document, signal: str) -> None:
-        h = _hash(key, doc.id)
         kept = self.near.setdefault(key, [])
+        h = _hash(key, doc.id)
         if len(kept) >= NEAR and (distance, h) >= kept[-1][:2]:
             return
         self._seq += 1
