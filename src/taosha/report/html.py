@@ -198,8 +198,8 @@ def _signals(sample: dict[str, Any] | None, thresholds: list[dict[str, Any]]) ->
     legend = (f'<p class="legend">bars:<span style="background:{KEPT}"></span>kept'
               f'<span style="background:{OWN}"></span>dropped by the rule whose threshold is drawn'
               f'<span style="background:{OTHER}"></span>dropped by another rule'
-              f'<span style="background:{SHADE}"></span>the side a threshold drops · values rounded to two '
-              "significant digits, every document counted</p>")
+              f'<span style="background:{SHADE}"></span>the side a threshold drops · bar height ∝ √documents (rare '
+              "values stay visible) · values rounded to two significant digits, every document counted</p>")
     return legend + f'<div class="grid">{"".join(charts)}</div>'
 
 
@@ -241,9 +241,12 @@ def _histogram(signal: str, values: list[tuple[float, str, int]], limits: list[d
         parts.append(f'<rect x="{a:.1f}" y="0" width="{max(0, b - a):.1f}" height="{h}" fill="{SHADE}"/>')
     for i, (k, own, other) in enumerate(bins):
         y = h
+        # a bar's height grows with the square root of its count, so a tail of a few documents beside a peak of
+        # thousands stays visible; its colours split the bar in proportion
+        height = math.sqrt((k + own + other) / top) * (h - 10)
         for n, colour in ((k, KEPT), (own, OWN), (other, OTHER)):
             if n:
-                bh = max(1.0, n / top * (h - 10))
+                bh = max(1.0, n / (k + own + other) * height)
                 y -= bh
                 parts.append(f'<rect x="{pad + i * bw:.1f}" y="{y:.1f}" width="{max(1.0, bw - 1):.1f}" '
                              f'height="{bh:.1f}" fill="{colour}"><title>{n:,}</title></rect>')
