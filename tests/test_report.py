@@ -220,3 +220,16 @@ def test_report_in_headless_chromium(demo_run):
         finally:
             browser.close()
     assert problems == []
+
+
+def test_report_of_a_run_without_sample_and_time_per_step_where_recorded(demo_run, tmp_path):
+    from taosha.report.html import render
+
+    stats = orjson.loads((demo_run / "stats.json").read_bytes())
+    page = render(stats, {}, None, [])  # a run from before the report: stats.json only
+    assert '<section id="accounting">' in page and "this run collected no sample" in page
+    assert '<section id="timing">' not in page  # no time per step recorded: no section
+    stats["time_by_step"] = {"repair.mojibake": 3.0, "filter.quality": {"seconds": 1.0}}
+    timed = render(stats, {}, None, [])
+    section = timed.split('<section id="timing">', 1)[1].split("</section>", 1)[0]
+    assert "repair.mojibake" in section and "75.0%" in section and "25.0%" in section
