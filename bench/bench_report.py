@@ -1,10 +1,12 @@
 """The HTML report at scale: its size, the time to build it and to open it in headless Chromium, for the demo
 run and for a simulated crawl of about `--docs` documents (bench_pipeline.py's generator), and what collecting
-the sample costs the run (RunSample.add over the run's output documents, against the run's own time).
+the sample costs the run: RunSample.add over the run's output documents against the run's own time, and the
+default pipeline on one worker with and without the runner's sample hook, interleaved on the same files
+(`--ab-mb`, best of `--repeat`).
 
 Goals (issue 20): under 5 MB for a run of 100k documents; opens in under 2 s.
 
-    python bench/bench_report.py [--docs 100000] [--workers 2]
+    python bench/bench_report.py [--docs 100000] [--workers 2] [--ab-mb 10] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -85,11 +87,37 @@ def measure(name: str, inputs: list[str], out: Path, cfg: PipelineConfig) -> Non
           f"collecting the sample: {t_sample:.2f} s of work, {share:.1f}% of the run's worker time")
 
 
+def hook_cost(files: list[Path], work: Path, repeat: int) -> None:
+    """The default pipeline on one worker with the sample hook and with it switched off (a pass-through, no
+    sample in the markers), interleaved, best of `repeat` each."""
+    cfg = PipelineConfig()
+    cfg.runner.workers = 1
+    taking, to_json = RunSample.taking, RunSample.to_json
+    best = {"with": float("inf"), "without": float("inf")}
+    docs = 0
+    taosha.run([str(files[0])], work / "ab-warm", cfg, overwrite=True)  # tables loaded once, as in a long run
+    for _ in range(repeat):
+        for mode in ("without", "with"):
+            if mode == "without":
+                RunSample.taking = lambda self, items: items  # type: ignore[method-assign]
+                RunSample.to_json = lambda self: {}  # type: ignore[method-assign]
+            try:
+                t = time.process_time()  # CPU time of this process (one worker runs in it): less noisy than wall
+                docs = taosha.run([str(p) for p in files], work / f"ab-{mode}", cfg, overwrite=True)["documents"]["in"]
+                best[mode] = min(best[mode], time.process_time() - t)
+            finally:
+                RunSample.taking, RunSample.to_json = taking, to_json  # type: ignore[method-assign]
+    print(f"sample hook, default pipeline, 1 worker, {docs:,} documents: {best['with']:.1f} s CPU with, "
+          f"{best['without']:.1f} s without: {best['with'] / best['without']:.3f}x (best of {repeat})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", type=Path, default=Path(__file__).parent / "work")
+    ap.add_argument("--ab-mb", type=int, default=10, help="MB of simulated crawl for the with/without-hook runs")
+    ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
     cfg = PipelineConfig()
     cfg.runner.workers = args.workers
@@ -98,6 +126,8 @@ def main() -> int:
     measure("demo", [str(demo / "input")], demo / "out", cfg)
     files = make_crawl(args.work, max(1, round(args.docs / 400)))  # about 400 documents per MB
     measure("simulated crawl", [str(p) for p in files], args.work / "report-crawl", cfg)
+    if args.ab_mb:
+        hook_cost(make_crawl(args.work, args.ab_mb, seed=5), args.work, args.repeat)
     return 0
 
 

@@ -8,8 +8,10 @@ context around each change and replaces the rest by a count, so a long page show
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from taosha.document import Edit, undo_edits
 
@@ -33,29 +35,33 @@ def diff_runs(final: str, edits: Sequence[Edit]) -> list[Run]:
     """
     original = undo_edits(final, edits)
     runs = [Run(original, original)] if original else []
+    lens = [len(original)] if original else []  # len(run.after) of each run, kept beside them
     for e in edits:
-        runs = _apply(runs, e)
+        runs, lens = _apply(runs, lens, e)
     return _merged(runs)
 
 
-def _apply(runs: list[Run], e: Edit) -> list[Run]:
+def _apply(runs: list[Run], lens: list[int], e: Edit) -> tuple[list[Run], list[int]]:
     """Replace `[e.start, e.end)` of the current text (the runs' `after`) by `e.after`. Unchanged text is cut at
-    the span's ends; an earlier change that overlaps the span is merged whole into the new one."""
+    the span's ends; an earlier change that overlaps the span is merged whole into the new one.
+
+    The runs before the span (ending at or before its start) and after it (starting at or after its end) are
+    found by bisection and copied as slices: a page with hundreds of edits costs no Python loop over all runs
+    per edit."""
     s, t = e.start, e.end
+    ends = list(accumulate(lens))
+    i = bisect_right(ends, s)  # runs[:i] end at or before s
+    starts = [0, *ends[:-1]]
+    j = bisect_left(starts, t, i)  # runs[j:] start at or after t; an insertion (s == t) cuts only a run around s
     pre: list[Run] = []
     post: list[Run] = []
     before: list[str] = []
     rules: list[str] = []
     head = tail = ""  # an earlier change's output that reaches outside the span stays in the merged after
-    pos = 0
-    for r in runs:
-        lo, hi = pos, pos + len(r.after)
-        pos = hi
-        if hi <= s and not (lo == hi and s < lo):
-            pre.append(r)
-        elif lo >= t and (hi > lo or lo > s or s == t):
-            post.append(r)
-        elif not r.changed:
+    for k in range(i, j):
+        r, lo = runs[k], starts[k]
+        hi = lo + lens[k]
+        if not r.changed:
             if lo < s:
                 pre.append(Run(r.after[: s - lo], r.after[: s - lo]))
             before.append(r.after[max(0, s - lo) : t - lo])
@@ -69,7 +75,8 @@ def _apply(runs: list[Run], e: Edit) -> list[Run]:
             before.append(r.before)
             rules.extend(r.rules)
     merged = Run("".join(before), head + e.after + tail, tuple(dict.fromkeys([*rules, f"{e.step}/{e.reason}"])))
-    return [*pre, merged, *post]
+    middle = [*pre, merged, *post]
+    return runs[:i] + middle + runs[j:], lens[:i] + [len(r.after) for r in middle] + lens[j:]
 
 
 def _merged(runs: list[Run]) -> list[Run]:

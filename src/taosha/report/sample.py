@@ -21,6 +21,8 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +41,7 @@ LINES_PER_SITE = 8
 LINE_CHARS = 120
 CATEGORY_VALUES = 60  # distinct values kept per string signal
 SAMPLE_FORMAT = 1
+_STEP_REASON, _BEFORE, _AFTER = itemgetter(0, 1), itemgetter(4), itemgetter(5)  # an Edit's fields
 _NUMBERS = frozenset({int, float})  # not bool: a flag is no measurement
 
 # Which step parameter is a threshold on which signal, and on which side documents are dropped. Kept here as
@@ -110,7 +113,7 @@ class RunSample:
         # (signal, drops below?, limit, key inside, key outside)
         self.thresholds = [(t["signal"], t["side"] == "min", t["limit"], f"{t['step']}.{t['param']}|in",
                             f"{t['step']}.{t['param']}|out") for t in thresholds]
-        self.rules: dict[str, list[tuple[int, str, int, dict[str, Any]]]] = {}
+        self.rules: dict[str, list[tuple[int, str, int, Document]]] = {}
         self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
         self.hist: Counter[tuple[str, float, str]] = Counter()
         self._signals: dict[str, list[dict[str, Any]]] = {}  # outcome -> documents' signals, until flushed
@@ -151,30 +154,34 @@ class RunSample:
         if encoding:
             self.categories["input encoding", str(encoding)] += 1
         rules: dict[str, None] = {}
-        if doc.edits:
-            per_rule: dict[tuple[str, str], list[int]] = {}
-            for step, reason, _, _, before, after in doc.edits:
-                c = per_rule.get((step, reason))
-                if c is None:
-                    c = per_rule[step, reason] = [0, 0, 0]
-                c[0] += 1
-                c[1] += len(before)
-                c[2] += len(after)
-                if step in BOILERPLATE_STEPS:
-                    self._boilerplate(doc, before)
-            for (step, reason), (n, removed, added) in per_rule.items():
-                rule = f"{step}/{reason}"
+        edits = doc.edits
+        if edits:
+            # counted in C (map, Counter, compress): a spun page has hundreds of edits of a few kinds
+            keys = list(map(_STEP_REASON, edits))
+            removed = list(map(len, map(_BEFORE, edits)))
+            added = list(map(len, map(_AFTER, edits)))
+            counts = Counter(keys)
+            for key, n in counts.items():
+                rule = f"{key[0]}/{key[1]}"
                 rules[rule] = None
-                total = self.edit_chars.setdefault(rule, [0, 0, 0, 0])
+                total = self.edit_chars.get(rule)
+                if total is None:
+                    total = self.edit_chars[rule] = [0, 0, 0, 0]
                 total[0] += 1
                 total[1] += n
-                total[2] += removed
-                total[3] += added
+                if len(counts) == 1:
+                    total[2] += sum(removed)
+                    total[3] += sum(added)
+                else:
+                    total[2] += sum(compress(removed, map(key.__eq__, keys)))
+                    total[3] += sum(compress(added, map(key.__eq__, keys)))
+                if key[0] in BOILERPLATE_STEPS:
+                    for before in compress(map(_BEFORE, edits), map(key.__eq__, keys)):
+                        self._boilerplate(doc, before)
         if drop is not None:
             rules[f"drop:{drop.step}/{drop.reason}"] = None
-        entry: list[dict[str, Any]] = []  # built once, for the first rule that takes the document
         for rule in rules:
-            self._offer(rule, doc, entry)
+            self._offer(rule, doc)
         signals, near = doc.signals, self.near
         for signal, below, limit, inside, outside in self.thresholds:
             v = signals.get(signal)
@@ -230,15 +237,15 @@ class RunSample:
                 self.lines[where, line[:LINE_CHARS]] += 1
                 self.site_lines[where] += 1
 
-    def _offer(self, rule: str, doc: Document, entry: list[dict[str, Any]]) -> None:
+    def _offer(self, rule: str, doc: Document) -> None:
         h = _hash(rule, doc.id)
         kept = self.rules.setdefault(rule, [])
         if len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
             return
-        if not entry:
-            entry.append(_entry(doc))
+        # the document itself is held (a finished document is not changed again): its diff is built only for the
+        # few that are still in the sample when the unit ends
         self._seq += 1
-        bisect.insort(kept, (h, doc.id, self._seq, entry[0]))
+        bisect.insort(kept, (h, doc.id, self._seq, doc))
         del kept[PER_RULE:]
 
     def _near(self, key: str, distance: float, doc: Document, signal: str) -> None:
@@ -252,14 +259,22 @@ class RunSample:
         bisect.insort(kept, (distance, h, doc.id, self._seq, entry))
         del kept[NEAR:]
 
+    @staticmethod
+    def _entry(doc: Document, entries: dict[int, dict[str, Any]]) -> dict[str, Any]:
+        entry = entries.get(id(doc))
+        if entry is None:
+            entry = entries[id(doc)] = _entry(doc)
+        return entry
+
     def to_json(self) -> dict[str, Any]:
         self._flush()
+        entries: dict[int, dict[str, Any]] = {}  # one diff per document, however many rules hold it
         top: dict[str, list[tuple[int, str]]] = {}
         for (where, line), n in self.lines.items():
             top.setdefault(where, []).append((n, line))
         return {
             "format": SAMPLE_FORMAT,
-            "rules": {r: [[h, e] for h, _, _, e in v] for r, v in sorted(self.rules.items())},
+            "rules": {r: [[h, self._entry(d, entries)] for h, _, _, d in v] for r, v in sorted(self.rules.items())},
             "near": {k: [[d, h, e] for d, h, _, _, e in v] for k, v in sorted(self.near.items())},
             "hist": [[s, b, o, n] for (s, b, o), n in sorted(self.hist.items())],
             "categories": _top_categories(self.categories),
