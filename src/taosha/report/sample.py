@@ -176,8 +176,7 @@ class RunSample:
                     total[2] += sum(compress(removed, map(key.__eq__, keys)))
                     total[3] += sum(compress(added, map(key.__eq__, keys)))
                 if key[0] in BOILERPLATE_STEPS:
-                    for before in compress(map(_BEFORE, edits), map(key.__eq__, keys)):
-                        self._boilerplate(doc, before)
+                    self._boilerplate(site_of(doc), compress(map(_BEFORE, edits), map(key.__eq__, keys)))
         if drop is not None:
             rules[f"drop:{drop.step}/{drop.reason}"] = None
         for rule in rules:
@@ -229,13 +228,16 @@ class RunSample:
         self._signals = {}
         self._pending = 0
 
-    def _boilerplate(self, doc: Document, removed: str) -> None:
-        where = site_of(doc)
-        for line in removed.split("\n"):
-            line = line.strip()
-            if line:
-                self.lines[where, line[:LINE_CHARS]] += 1
-                self.site_lines[where] += 1
+    def _boilerplate(self, where: str, removed: Iterable[str]) -> None:
+        lines = self.lines
+        n = 0
+        for text in removed:
+            for line in text.split("\n"):
+                line = line.strip()
+                if line:
+                    lines[where, line[:LINE_CHARS]] += 1
+                    n += 1
+        self.site_lines[where] += n
 
     def _offer(self, rule: str, doc: Document) -> None:
         h = _hash(rule, doc.id)
