@@ -233,3 +233,30 @@ def test_report_of_a_run_without_sample_and_time_per_step_where_recorded(demo_ru
     timed = render(stats, {}, None, [])
     section = timed.split('<section id="timing">', 1)[1].split("</section>", 1)[0]
     assert "repair.mojibake" in section and "75.0%" in section and "25.0%" in section
+
+
+def test_sample_counts_match_the_output_records(demo_run):
+    """The sample's exact parts (characters per rule, boilerplate lines per site, histogram totals) agree with
+    what the shards hold, counted here the slow way."""
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    sample = orjson.loads((demo_run / "reports" / "sample.json").read_bytes())
+    chars: Counter = Counter()
+    lines: Counter = Counter()
+    with_chars = 0
+    for sink in ("kept", "dropped"):
+        for shard in sorted((demo_run / sink).glob("part-*.jsonl.zst")):
+            for rec in iter_records(shard):
+                with_chars += "chars" in rec["signals"]
+                for e in rec["edits"]:
+                    rule = f"{e['step']}/{e['reason']}"
+                    chars[rule, "removed"] += len(e["before"])
+                    chars[rule, "added"] += len(e["after"])
+                    if e["step"] in ("clean.boilerplate", "clean.frequent_lines"):
+                        site = urlsplit(rec["metadata"]["url"]).netloc.lower()
+                        lines[site] += sum(1 for ln in e["before"].split("\n") if ln.strip())
+    for rule, c in sample["edit_chars"].items():
+        assert (c["chars_removed"], c["chars_added"]) == (chars[rule, "removed"], chars[rule, "added"]), rule
+    assert {site: s["lines"] for site, s in sample["boilerplate"].items()} == dict(lines)
+    assert sum(n for s, _, _, n in sample["hist"] if s == "chars") == with_chars
