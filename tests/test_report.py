@@ -61,6 +61,16 @@ def test_adjacent_edits_of_different_rules_stay_apart():
     assert runs == [("縱觀", "纵观", ("repair.script/restore_spun",)), ("(guān)", "", ("repair.pinyin/annotation",))]
 
 
+def test_a_same_length_conversion_over_a_removed_annotation_leaves_the_annotation_its_own_change():
+    # the script step converts a stretch that holds the place where pinyin removed an annotation
+    doc = Document("d", "離(lí)騷之作")
+    doc = doc.replace(1, 5, "", "repair.pinyin", "annotation")
+    doc = doc.replace(0, 2, "离骚", "repair.script", "restore_spun")
+    runs = [(r.before, r.after, r.rules) for r in diff_runs(doc.text, doc.edits)]
+    assert runs == [("離", "离", ("repair.script/restore_spun",)), ("(lí)", "", ("repair.pinyin/annotation",)),
+                    ("騷", "骚", ("repair.script/restore_spun",)), ("之作", "之作", ())]
+
+
 def test_fold_keeps_context_around_edits_and_counts_the_rest():
     text = "甲" * 500 + "乙" + "丙" * 500
     doc = Document("d", text).replace(500, 501, "", "s", "r")

@@ -53,6 +53,8 @@ def _apply(runs: list[Run], lens: list[int], e: Edit) -> tuple[list[Run], list[i
     i = bisect_right(ends, s)  # runs[:i] end at or before s
     starts = [0, *ends[:-1]]
     j = bisect_left(starts, t, i)  # runs[j:] start at or after t; an insertion (s == t) cuts only a run around s
+    if s < t and t - s == len(e.after):
+        return _apply_in_place(runs, lens, e, i, j, starts)
     pre: list[Run] = []
     post: list[Run] = []
     before: list[str] = []
@@ -76,6 +78,32 @@ def _apply(runs: list[Run], lens: list[int], e: Edit) -> tuple[list[Run], list[i
             rules.extend(r.rules)
     merged = Run("".join(before), head + e.after + tail, tuple(dict.fromkeys([*rules, f"{e.step}/{e.reason}"])))
     middle = [*pre, merged, *post]
+    return runs[:i] + middle + runs[j:], lens[:i] + [len(r.after) for r in middle] + lens[j:]
+
+
+def _apply_in_place(runs: list[Run], lens: list[int], e: Edit, i: int, j: int, starts: list[int]
+                    ) -> tuple[list[Run], list[int]]:
+    """An edit that replaces its span by text of the same length (a script conversion) maps character to
+    character, so it is laid over the runs in place: an earlier deletion inside its span (a pinyin annotation)
+    stays a change of its own rule instead of being merged into this one."""
+    s, t = e.start, e.end
+    rule = f"{e.step}/{e.reason}"
+    middle: list[Run] = []
+    for k in range(i, j):
+        r, lo = runs[k], starts[k]
+        hi = lo + lens[k]
+        a, b = max(lo, s), min(hi, t)  # the part of this run's output inside the span
+        new = e.after[a - s : b - s]
+        if not r.changed:
+            if lo < s:
+                middle.append(Run(r.after[: s - lo], r.after[: s - lo]))
+            part = r.after[a - lo : b - lo]
+            middle.append(Run(part, new, (rule,)) if part != new else Run(part, part))
+            if hi > t:
+                middle.append(Run(r.after[t - lo :], r.after[t - lo :]))
+        else:
+            after = r.after[: a - lo] + new + r.after[b - lo :]
+            middle.append(Run(r.before, after, r.rules if after == r.after else tuple(dict.fromkeys((*r.rules, rule)))))
     return runs[:i] + middle + runs[j:], lens[:i] + [len(r.after) for r in middle] + lens[j:]
 
 
