@@ -71,6 +71,15 @@ def test_a_same_length_conversion_over_a_removed_annotation_leaves_the_annotatio
                     ("騷", "骚", ("repair.script/restore_spun",)), ("之作", "之作", ())]
 
 
+def test_a_span_withheld_by_design_is_shown_as_its_length_in_fill_characters():
+    from taosha.document import Edit, redacted
+
+    # pii.mask keeps no trace of what it masked: the diff shows the masked span's length, never its text
+    edits = [Edit("pii.mask", "mobile", 2, 13, redacted("mobile", 11), "<PHONE>")]
+    runs = [(r.before, r.after) for r in diff_runs("电话<PHONE>。", edits)]
+    assert runs == [("电话", "电话"), ("□" * 11, "<PHONE>"), ("。", "。")]
+
+
 def test_fold_keeps_context_around_edits_and_counts_the_rest():
     text = "甲" * 500 + "乙" + "丙" * 500
     doc = Document("d", text).replace(500, 501, "", "s", "r")

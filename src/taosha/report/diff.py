@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from taosha.document import Edit, undo_edits
+from taosha.document import Edit, redacted_length, undo_edits
 
 
 @dataclass
@@ -33,12 +33,24 @@ def diff_runs(final: str, edits: Sequence[Edit]) -> list[Run]:
     >>> [(r.before, r.after, r.rules) for r in diff_runs("经济", [Edit("s", "r", 1, 6, "濟(jì)", "济")])]
     [('经', '经', ()), ('濟(jì)', '济', ('s/r',))]
     """
+    edits = [_shown(e) for e in edits]
     original = undo_edits(final, edits)
     runs = [Run(original, original)] if original else []
     lens = [len(original)] if original else []  # len(run.after) of each run, kept beside them
     for e in edits:
         runs, lens = _apply(runs, lens, e)
     return _merged(runs)
+
+
+WITHHELD = "□"  # stands for each character of a span withheld by design (pii.mask): the diff never shows it
+
+
+def _shown(e: Edit) -> Edit:
+    """The edit with any withheld field (a redaction marker) as `WITHHELD` characters of the length it stands for."""
+    nb, na = redacted_length(e.before), redacted_length(e.after)
+    if nb is None and na is None:
+        return e
+    return e._replace(before=e.before if nb is None else WITHHELD * nb, after=e.after if na is None else WITHHELD * na)
 
 
 def _apply(runs: list[Run], lens: list[int], e: Edit) -> tuple[list[Run], list[int]]:

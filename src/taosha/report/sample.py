@@ -22,14 +22,14 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import compress
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import xxhash
 
-from taosha.document import Document
+from taosha.document import REDACTED, Document, redacted_length
 from taosha.report.diff import diff_runs, fold
 
 SEED = 20  # part of every sampling hash: another seed draws another sample
@@ -42,6 +42,7 @@ LINE_CHARS = 120
 CATEGORY_VALUES = 60  # distinct values kept per string signal
 SAMPLE_FORMAT = 1
 _STEP_REASON, _BEFORE, _AFTER = itemgetter(0, 1), itemgetter(4), itemgetter(5)  # an Edit's fields
+_IS_REDACTED = methodcaller("startswith", REDACTED)
 _NUMBERS = frozenset({int, float})  # not bool: a flag is no measurement
 
 # Which step parameter is a threshold on which signal, and on which side documents are dropped. Kept here as
@@ -160,6 +161,10 @@ class RunSample:
             keys = list(map(_STEP_REASON, edits))
             removed = list(map(len, map(_BEFORE, edits)))
             added = list(map(len, map(_AFTER, edits)))
+            if any(map(_IS_REDACTED, map(_BEFORE, edits))) or any(map(_IS_REDACTED, map(_AFTER, edits))):
+                # a span withheld by design (pii.mask) counts the characters its marker stands for
+                removed = [redacted_length(e[4]) or len(e[4]) for e in edits]
+                added = [redacted_length(e[5]) or len(e[5]) for e in edits]
             counts = Counter(keys)
             for key, n in counts.items():
                 rule = f"{key[0]}/{key[1]}"
@@ -232,6 +237,8 @@ class RunSample:
         lines = self.lines
         n = 0
         for text in removed:
+            if text.startswith(REDACTED):
+                continue  # withheld by design: not shown, not even as a marker
             for line in text.split("\n"):
                 line = line.strip()
                 if line:
