@@ -18,10 +18,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard src tests bench eval scripts)
 
-# headless Chromium for the report's browser test (Debian's package, driven by playwright); without it the
-# test is skipped with a message
+# headless Chromium for the report's browser test (Debian's package, driven by playwright; a CJK font so that its
+# screenshot in build/ is readable); without it the test is skipped with a message
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium fonts-wqy-microhei \
+		>/dev/null; } \
 		|| echo "make: chromium is absent and could not be installed: the report's browser test will be skipped"
 
 test: lint browser
