@@ -154,14 +154,18 @@ def _corpus(root: Path, files: int = 6, per_file: int = 20) -> Path:
     return root
 
 
+# the killing step in the main pass, and in a two-pass step's counting pass
+_IN_EACH_PASS = pytest.mark.parametrize(
+    "steps", [["repair.whitespace", "test.kill", "filter.empty"],
+              ["repair.whitespace", "test.kill", "dedup.exact", "filter.empty"]], ids=["main_pass", "dedup_pass"])
+
+
 def _clean(inp: Path, out: Path, cfg: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "taosha.cli", "clean", str(inp), "-o", str(out), "--config",
                            str(cfg), "--workers", "2", "-q", *extra], capture_output=True, text=True, timeout=180)
 
 
-@pytest.mark.parametrize("steps", [["repair.whitespace", "test.kill", "filter.empty"],
-                                   ["repair.whitespace", "test.kill", "dedup.exact", "filter.empty"]],
-                         ids=["main_pass", "dedup_pass"])
+@_IN_EACH_PASS
 def test_a_killed_worker_is_retried_and_the_output_is_unchanged(tmp_path, steps):
     inp = _corpus(tmp_path / "in")
     once = tmp_path / "died-once"
@@ -176,9 +180,7 @@ def test_a_killed_worker_is_retried_and_the_output_is_unchanged(tmp_path, steps)
     assert tree(tmp_path / "o") == tree(tmp_path / "ref")
 
 
-@pytest.mark.parametrize("steps", [["repair.whitespace", "test.kill", "filter.empty"],
-                                   ["repair.whitespace", "test.kill", "dedup.exact", "filter.empty"]],
-                         ids=["main_pass", "dedup_pass"])
+@_IN_EACH_PASS
 def test_a_worker_killed_twice_fails_the_run_loudly_and_it_resumes(tmp_path, steps):
     inp = _corpus(tmp_path / "in")
     flag = tmp_path / "kill-while-here"
