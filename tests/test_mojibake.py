@@ -968,3 +968,13 @@ def test_quoted_examples_in_a_page_about_encodings_stay(step):
     # the same damage quoted in a page that does not talk about encodings is damage: a quoted speech misread
     speech = "他在会上说：“浣犲ソ锛屼笘鐣岋紒”台下掌声雷动。"
     assert fix(step, speech).text == "他在会上说：“你好，世界！”台下掌声雷动。"
+
+
+def test_a_window_is_aligned_to_its_run_without_copying_the_run():
+    # a list over the whole run for each window made long runs of windows quadratic (issue: PUA/Han alternation)
+    from taosha.repair.mojibake.windows import _aligned
+
+    fixed = _aligned("2016爛9堎", 4, 5, "年")
+    assert [fixed[k] for k in range(7)] == [None, None, None, None, "年", None, None]
+    assert _aligned("2016爛9堎", 4, 6, "年") is None
+    assert len(_aligned("中" * 100_000, 10, 12, "年年").__slots__) == 2  # holds the window, not the run

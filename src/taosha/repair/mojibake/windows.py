@@ -229,7 +229,9 @@ _AFTER_NUMBER = frozenset("年月日号时分秒岁")
 _BY_DIGITS_RARE = 2  # rare or off-script characters by digits that make a misreading when each reads right
 
 
-def _between_digits(run: str, start: int, end: int, fixed: list[str | None] | None, lm: CharLM) -> bool:
+def _between_digits(
+    run: str, start: int, end: int, fixed: list[str | None] | _Aligned | None, lm: CharLM
+) -> bool:
     """Misread characters next to digits (2016爛9堎 for 2016年9月: dates and counts), two at least, rare or
     off-script and read right among the most frequent characters."""
     wrong = [k for k in range(start, end) if not run[k].isascii()]
@@ -285,8 +287,23 @@ def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], l
     return False
 
 
-def _aligned(run: str, a: int, b: int, fixed: str) -> list[str | None] | None:
-    """`fixed` (the reading of `run[a:b]`, one character for one) as a list over the positions of `run`."""
+class _Aligned:
+    """`fixed` (the reading of `run[a:b]`, one character for one) indexed by the positions of `run`, None outside.
+    Made in constant time: a list over the whole run, made for each window, took a long run's windows quadratic
+    time (private-use characters alternating with Han ones, as Big5 read as GBK looks, 1 MB in minutes)."""
+
+    __slots__ = ("a", "fixed")
+
+    def __init__(self, a: int, fixed: str) -> None:
+        self.a, self.fixed = a, fixed
+
+    def __getitem__(self, k: int) -> str | None:
+        j = k - self.a
+        return self.fixed[j] if 0 <= j < len(self.fixed) else None
+
+
+def _aligned(run: str, a: int, b: int, fixed: str) -> _Aligned | None:
+    """`fixed` (the reading of `run[a:b]`, one character for one) over the positions of `run` (see `_Aligned`)."""
     if len(fixed) != b - a:
         return None
-    return [None] * a + list(fixed) + [None] * (len(run) - b)
+    return _Aligned(a, fixed)
