@@ -978,3 +978,38 @@ def test_a_window_is_aligned_to_its_run_without_copying_the_run():
     assert [fixed[k] for k in range(7)] == [None, None, None, None, "年", None, None]
     assert _aligned("2016爛9堎", 4, 6, "年") is None
     assert len(_aligned("中" * 100_000, 10, 12, "年年").__slots__) == 2  # holds the window, not the run
+
+
+@pytest.mark.parametrize(("damaged", "truth"), [
+    ("Èë·þÎñ", "入服务"),  # GBK read as latin-1 and saved as UTF-8
+    ("¸ü¶à¾«Ð£Ð¡Ëµ", "更多精校小说"),  # the head of MNBVC's real GBK novel read as cp1252
+    ("ÖÐÉ½²Ë°´µØ\x85^", "中山菜按地區"),  # 區 is 85 5E in GBK: cp1252 leaves 85 undefined, browsers read U+0085
+    ("1918¦~9¤ë6¤é", "1918年9月6日"),  # Big5 read as latin-1: trail bytes are ASCII (¦~ is 年)
+    ("买了一部iPhoneÊÖ»ú", "买了一部iPhone手机"),
+])
+def test_gbk_or_big5_read_as_latin1_is_read_back(step, damaged, truth):
+    doc = fix(step, damaged)
+    assert doc.text == truth and doc.edits[0].reason in ("gbk_as_latin1", "big5_as_latin1")
+
+
+@pytest.mark.parametrize("text", [
+    "不过，说是被围困的城堡forteresse assiégée，城外的人想冲进去。",  # accented letters of a French word
+    "Größe 很大", "Offering 5×£35 pin ups", "NESTLÉ® requiere contratar personal", "( o¬ô )",
+    "Ã¢â€\ufffdâ€™(Ã¢Å’Â£)",  # UTF-8 read twice, a byte lost: not GBK
+])
+def test_latin_text_is_not_read_as_gbk(step, text):
+    assert not [e for e in fix(step, text).edits if e.reason in ("gbk_as_latin1", "big5_as_latin1")]
+
+
+def test_ftfy_cases_are_not_read_as_gbk_or_big5(step, shared):
+    # ftfy's own cases (European, Greek, Cyrillic, Thai text and UTF-8 mojibake of it): none is a legacy
+    # Chinese encoding read as Latin-1
+    import json
+
+    folder = shared / "corpora" / "mojibake" / "ftfy_test_cases"
+    cases = [c["original"] for name in ("negative.json", "language-names.json", "in-the-wild.json", "synthetic.json")
+             for c in json.loads((folder / name).read_text(encoding="utf-8")) if c.get("original")]
+    assert len(cases) > 100
+    legacy = [t for t in cases
+              if any(e.reason in ("gbk_as_latin1", "big5_as_latin1") for e in step.process(Document("d", t)).edits)]
+    assert legacy == []

@@ -25,6 +25,12 @@ from taosha.textarrays import codepoints, per_text
 _CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
         "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
 _LATIN_RUN = re.compile(f"[\u00c0-\u00ff][{_CONT}]{{1,3}}(?:[\x20-\x7e]{{0,8}}[\u00c0-\u00ff][{_CONT}]{{1,3}})*")
+# GBK or Big5 bytes read as cp1252/latin-1 (and saved so): each lead byte (81-FE) is a character of U+0080-U+00FF
+# or one of cp1252's for 80-9F, its trail another or an ASCII character (40-7E). Two or more such characters, with
+# at most 8 ASCII ones between each (digits, a trail byte), make a run: `ÖÐÉ½²Ë` for 中山菜, `1918¦~9¤ë` for 1918年9月
+_HIGH = "\u0080-\u00ff\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d" \
+        "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+_LEGACY_RUN = re.compile(f"[{_HIGH}](?:[\x20-\x7e]{{0,8}}[{_HIGH}])+[\x40-\x7e]?")
 _OFF_DENSE = (6, 3)  # what the pair repair itself asks of a run: 3 odd characters within 6
 _DENSE = (6, 4)  # 4 rare characters within 6: mojibake; names and terms in clean text are sparser
 _E_LEAD_DENSE = (4, 2)  # 2 characters that a UTF-8 lead byte and the next make, within 4: UTF-8 read as GBK
@@ -217,7 +223,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
         if not bits:
             out.append(frozenset(seen))
             continue
-        if bits & LATIN1 and _LATIN_RUN.search(text):
+        if bits & LATIN1 and (_LATIN_RUN.search(text) or _LEGACY_RUN.search(text)):
             seen.add("latin")
         if glued[k]:
             seen.add("glued")  # a byte gained or lost by a Latin word: for realignment

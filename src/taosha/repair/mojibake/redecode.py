@@ -13,9 +13,9 @@ import numpy as np
 from taosha.document import Document, changed_run
 from taosha.repair.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
-from taosha.repair.mojibake.gate import _LATIN_RUN, _OFF_DENSE, _READ_RUN, _rows_before
+from taosha.repair.mojibake.gate import _HIGH, _LATIN_RUN, _LEGACY_RUN, _OFF_DENSE, _READ_RUN, _rows_before
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
-from taosha.repair.mojibake.windows import _GAIN_SPAN, _SENTENCE_EDGE, _best_window
+from taosha.repair.mojibake.windows import _DIGITS_AND_SPACE, _GAIN_SPAN, _SENTENCE_EDGE, _best_window
 from taosha.textarrays import codepoints
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
@@ -55,7 +55,99 @@ def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
         return run
 
     doc.sub(_LATIN_RUN, fix, name, "utf8_as_cp1252")
+    return count + repair_legacy_latin(doc, min_gain, name)
+
+
+# the legacy encodings a page's bytes may have been written in before cp1252/latin-1 read them: (reason, codec)
+LEGACY_LATIN = (("gbk_as_latin1", "gb18030"), ("big5_as_latin1", "big5"))
+
+
+def _latin_bytes(run: str) -> bytes | None:
+    """The bytes cp1252 or latin-1 read as `run` (cp1252 where it defines the byte, else latin-1: browsers read
+    cp1252's five undefined bytes as the C1 controls), or None."""
+    out = bytearray()
+    for c in run:
+        o = ord(c)
+        if o < 0x100 and not 0x80 <= o < 0xA0:
+            out.append(o)
+            continue
+        try:
+            out += c.encode("cp1252")
+        except UnicodeEncodeError:
+            if o >= 0x100:
+                return None
+            out.append(o)  # a C1 control: latin-1's reading of a byte cp1252 leaves undefined
+    return bytes(out)
+
+
+def repair_legacy_latin(doc: Document, min_gain: float, name: str) -> int:
+    """GBK or Big5 bytes read as cp1252/latin-1 (`_LEGACY_RUN`: `ÖÐÉ½²Ë` for 中山菜): each run's bytes decoded
+    with the codec they were written in, when every byte decodes, the reading is East Asian text and the model
+    of no script (the run has no script of its own) gains `min_gain` by it. The number of repairs."""
+    lm = model()
+    count = 0
+    for reason, codec in LEGACY_LATIN:
+
+        def fix(m: re.Match[str], codec: str = codec) -> str:
+            nonlocal count
+            run, text = m.group(), m.string
+            if _PAIR.search(run) is None or _in_latin_word(text, m.start(), m.end()):
+                return run  # accented letters of a Latin word (assiégée, Größe), not a Chinese character's bytes
+            if "\ufffd" in text[max(0, m.start() - 1) : m.end() + 1]:
+                return run  # a UTF-8 sequence that lost a byte beside it (â€�): UTF-8's damage, not GBK's
+            raw = _latin_bytes(run)
+            if raw is None or _utf8(raw):
+                return run  # UTF-8 read as cp1252 (ftfy's, above: NicolÃ¡s, Î•Î»Î»Î·Î½Î¹ÎºÎ¬), not GBK or Big5
+            try:
+                fixed = raw.decode(codec)
+            except UnicodeDecodeError:
+                return run
+            if fixed == run or _han_share(fixed.translate(_DIGITS_AND_SPACE)) < _HAN_READING:
+                return run
+            if sum(c >= "\u2e80" for c in fixed) < _LEGACY_CHARS:
+                return run  # one character's worth: a Latin page's signs (5×£35, NESTLÉ®, ( o¬ô )) read so too
+            if lm.rare_cluster(fixed, *_RARE_WINDOW) or _mean(lm, fixed) - _mean(lm, run) < min_gain:
+                return run
+            count += 1
+            return fixed
+
+        doc.sub(_LEGACY_RUN, fix, name, reason)
     return count
+
+
+# two high characters in a row: a GB2312 character's two bytes (both A1-FE), as Latin text seldom writes them;
+# Big5's frequent characters have one too (¤ë for 月) beside those with an ASCII trail (¦~ for 年)
+_PAIR = re.compile(f"[{_HIGH}]{{2}}")
+
+
+def _in_latin_word(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` has an ASCII letter glued on both sides (inside a Latin word)."""
+    return (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
+            and end < len(text) and text[end].isascii() and text[end].isalpha())
+
+
+_UTF8_BAD = 4  # UTF-8 with at most one invalid sequence for this many valid characters: damaged UTF-8 text
+
+
+def _utf8(raw: bytes) -> bool:
+    """Whether `raw` is UTF-8 text with multi-byte sequences (surrogates too: CESU-8's emoji), or such text with a
+    few invalid sequences (a lost byte, an NBSP made a space). GBK's pairs make a valid sequence now and then (中 is
+    D6 D0, and D0 A3 is У), never mostly: ¸ü¶à¾«Ð£Ð¡Ëµ reads as three invalid sequences and four odd characters."""
+    if max(raw, default=0) < 0x80:
+        return False
+    try:
+        raw.decode("utf-8", "surrogatepass")
+        return True
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return bad * _UTF8_BAD <= sum(c >= "\x80" for c in text) - bad
+
+
+_LEGACY_CHARS = 2  # East Asian characters a legacy run's reading must hold
+_HAN_READING = 0.5  # of a legacy run's reading (digits and spaces apart), East Asian characters at least
+_RARE_WINDOW = (8, 3)  # a reading with 3 rare characters within 8 is garbage, not the text (as for every window)
 
 
 def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
