@@ -112,3 +112,23 @@ def test_whitespace_step_matches_its_rules_spelled_out(text):
     doc = Whitespace().process(Document("d", text))
     assert doc.text == want
     assert restore_original(doc) == text
+
+
+def test_replace_spans_takes_a_reason_per_span_and_records_right_to_left():
+    doc = Document("d", "甲乙丙丁戊")
+    doc.replace_spans([(0, 1, "", "first"), (2, 3, "C"), (4, 5, "", "last")], "t", "default")
+    assert doc.text == "乙C丁"
+    assert [(e.reason, e.start, e.before) for e in doc.edits] == [("last", 4, "戊"), ("default", 2, "丙"),
+                                                                   ("first", 0, "甲")]
+    assert restore_original(doc) == "甲乙丙丁戊"
+
+
+def test_removing_many_lines_is_one_pass_with_one_edit_per_line():
+    # each removed line was an edit that rebuilt the whole text: quadratic in the lines removed
+    from taosha.clean.boilerplate import line_spans
+
+    text = "\n".join(f"第{i}行" for i in range(2000))
+    doc = Document("d", text)
+    line_spans(doc, {k: "odd" for k in range(1, 2000, 2)} | {0: "first"}, "t")
+    assert doc.text == "\n".join(f"第{i}行" for i in range(2, 2000, 2))
+    assert len(doc.edits) == 1001 and doc.edits[-1].reason == "first" and restore_original(doc) == text

@@ -111,10 +111,13 @@ class Document:
         """Replace `text[start:end]` with `new`, recording one edit (nothing if unchanged)."""
         return self.replace_spans([(start, end, new)], step, reason)
 
-    def replace_spans(self, spans: Iterable[tuple[int, int, str]], step: str, reason: str) -> Document:
+    def replace_spans(
+        self, spans: Iterable[tuple[int, int, str] | tuple[int, int, str, str]], step: str, reason: str
+    ) -> Document:
         """Replace several non-overlapping `(start, end, new)` spans of the current text in one pass.
 
-        Spans must be sorted by start and must not overlap; unchanged spans record nothing.
+        Spans must be sorted by start and must not overlap; unchanged spans record nothing. A span may carry its
+        own reason as a fourth item (`reason` is then the default).
         """
         text = self.text
         n = len(text)
@@ -122,7 +125,7 @@ class Document:
         new_edits: list[Edit] = []
         add_piece, add_edit, make = pieces.append, new_edits.append, tuple.__new__
         pos = 0
-        for start, end, new in spans:
+        for start, end, new, *own in spans:
             if start < pos or end < start or end > n:
                 raise ValueError(f"span ({start}, {end}) overlaps, is reversed or out of range")
             old = text[start:end]
@@ -131,7 +134,7 @@ class Document:
             add_piece(text[pos:start])
             add_piece(new)
             pos = end
-            add_edit(make(Edit, (step, reason, start, end, old, new)))
+            add_edit(make(Edit, (step, own[0] if own else reason, start, end, old, new)))
         if not new_edits:
             return self
         pieces.append(text[pos:])
