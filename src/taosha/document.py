@@ -107,6 +107,13 @@ class Document:
         return f"Document(id={self.id!r}, text={text!r}, edits={len(self.edits)}{state})"
 
     # -- edits -----------------------------------------------------------------------------------------
+    def take_over(self, trial: Document) -> Document:
+        """Take `trial`'s text and edits, where `trial` began as a copy of this document's current text with no
+        edits (a step tried its changes on a copy before deciding to keep them)."""
+        self.edits.extend(trial.edits)
+        self.text = trial.text
+        return self
+
     def replace(self, start: int, end: int, new: str, step: str, reason: str) -> Document:
         """Replace `text[start:end]` with `new`, recording one edit (nothing if unchanged)."""
         return self.replace_spans([(start, end, new)], step, reason)

@@ -89,8 +89,7 @@ class Mojibake(Step):
                 if name in trial.signals:
                     doc.tag(name, trial.signals[name])
             return doc
-        for e in trial.edits:  # the same edits, recorded on the document itself
-            doc.replace(e.start, e.end, e.after, e.step, e.reason)
+        doc.take_over(trial)  # the same edits, not replayed one by one (each a copy of the text)
         for name, value in trial.signals.items():
             doc.tag(name, value)
         return doc
