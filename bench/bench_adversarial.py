@@ -27,7 +27,6 @@ from pathlib import Path
 from taosha.config import DEFAULT_STEPS
 from taosha.document import Document
 from taosha.fix import fix_text
-from taosha.io.readers import Unit
 from taosha.step import CorpusStep, build_step
 from taosha.synth.demo import clean_documents
 
@@ -71,7 +70,7 @@ def runner(name: str):
         doc = Document("x", text, source={"path": "a", "offset": 0})
         with tempfile.TemporaryDirectory() as work:
             state = step.observe_batch([doc], step.new_state())
-            handle = step.finish_unit(state, Path(work), Unit(0, "a", "jsonl", ""))
+            handle = step.finish_unit(state, Path(work), 0)
             prepared = step.prepare(step.merge(step.new_state(), handle))
             return prepared.process(Document("x", text, source={"path": "a", "offset": 0}))
 

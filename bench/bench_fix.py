@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from taosha.fix import fix_text
-from taosha.repair.script import converter
 from taosha.synth import damage
 from taosha.synth.demo import clean_documents
+from taosha.zh.script import converter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "wiki" / "cmrc2018_wiki_zh_hans.jsonl.gz"
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import SHARED, errors, fold, require_shared
 from taosha.repair.pinyin import ANNOTATION
-from taosha.repair.script import TRAD, classes
+from taosha.zh.script import TRAD, classes
 
 
 def main() -> int:

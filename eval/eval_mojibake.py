@@ -101,9 +101,9 @@ def false_alarms(steps) -> list[tuple[str, int, int, int, float, list[str], int]
     alarms) over every clean text at hand: the places are printed, for a reader to tell a character the source
     lost from a false alarm. A false alarm is a document changed, or flagged elsewhere than at a place in
     SOURCE_LOST."""
-    from taosha.repair.lm import model
     from taosha.repair.mojibake import unrepaired_at
     from taosha.repair.mojibake.questions import _SUSPECT_Q
+    from taosha.zh.lm import model
 
     rows = []
     for label, texts in clean_corpus():

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import SHARED, big5_feeds, errors, fold, libreoffice_tw, require_shared, run, steps_for, wiki
 from taosha import Document
 from taosha.repair.pinyin import ANNOTATION
-from taosha.repair.script import TRAD, classes, converter
 from taosha.synth import damage
+from taosha.zh.script import TRAD, classes, converter
 
 # Parentheses a repair must never touch, including a real reading after a character that does not read so.
 LEGIT = ["党委(党组)", "（二）", "新时代文明实践所(站)", "(2020年)", "《条例》(试行)", "我(tái)", "函数 f(x)",

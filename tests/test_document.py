@@ -125,10 +125,8 @@ def test_replace_spans_takes_a_reason_per_span_and_records_right_to_left():
 
 def test_removing_many_lines_is_one_pass_with_one_edit_per_line():
     # each removed line was an edit that rebuilt the whole text: quadratic in the lines removed
-    from taosha.clean.boilerplate import line_spans
-
     text = "\n".join(f"第{i}行" for i in range(2000))
     doc = Document("d", text)
-    line_spans(doc, {k: "odd" for k in range(1, 2000, 2)} | {0: "first"}, "t")
+    doc.remove_lines({k: "odd" for k in range(1, 2000, 2)} | {0: "first"}, "t")
     assert doc.text == "\n".join(f"第{i}行" for i in range(2, 2000, 2))
     assert len(doc.edits) == 1001 and doc.edits[-1].reason == "first" and restore_original(doc) == text

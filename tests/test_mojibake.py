@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taosha import Document, restore_original
-from taosha.repair.lm import for_script, model
 from taosha.repair.mojibake import (
     UNKNOWN,
     DocumentContext,
@@ -20,6 +19,7 @@ from taosha.repair.mojibake import (
     to_bytes,
 )
 from taosha.synth import damage
+from taosha.zh.lm import for_script, model
 
 
 @pytest.fixture(scope="module")
@@ -934,7 +934,7 @@ def test_real_news_and_japanese_pages_are_left_alone(step, shared):
 
 
 def test_the_character_model_read_from_its_cache_is_the_model_built(tmp_path, monkeypatch):
-    from taosha.repair import lm
+    from taosha.zh import lm
 
     monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
     path, key = lm._source(8000)

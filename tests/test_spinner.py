@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taosha import Document, restore_original, run_steps
-from taosha.repair.pinyin import Pinyin, normalize_reading, reads_as
-from taosha.repair.script import Script, detect, detect_many, fix_zhu
+from taosha.repair.pinyin import Pinyin
+from taosha.repair.script import Script
 from taosha.step import build_step, run_one
 from taosha.synth import damage
+from taosha.zh.readings import normalize_reading, reads_as
+from taosha.zh.script import detect, detect_many, fix_zhu
 
 
 def repair(text: str, target: str = "keep") -> Document:
@@ -165,7 +167,7 @@ def test_clean_simplified_wikipedia_is_unchanged(shared):
 
 
 def test_real_spun_page_leaves_no_traditional_or_valid_annotation(shared):
-    from taosha.repair.script import TRAD, classes
+    from taosha.zh.script import TRAD, classes
 
     page = (shared / "corpora" / "seed-dev" / "page_dev.txt").read_text(encoding="utf-8")
     out = repair(page)
@@ -297,7 +299,7 @@ def test_a_spun_paragraph_in_a_simplified_page_is_restored():
 
 
 def test_the_t2s_supplement_restores_what_opencc_leaves():
-    from taosha.repair.script import converter, supplement, to_simplified
+    from taosha.zh.script import converter, supplement, to_simplified
 
     t2s = converter("t2s")
     for trad, simple in supplement().items():

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from taosha import steps as _steps  # noqa: F401  (registers the built-in steps)
+from taosha import builtin_steps as _builtin_steps  # noqa: F401  (registers the built-in steps)
 from taosha.config import PipelineConfig, StepSpec, load_config
 from taosha.document import Document, Drop, Edit, restore_original, restore_parts
 from taosha.fix import fix_and_explain, fix_bytes, fix_text

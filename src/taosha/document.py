@@ -150,6 +150,33 @@ class Document:
         self.edits.extend(new_edits)
         return self
 
+    def remove_lines(self, removed: Mapping[int, str], step: str) -> Document:
+        """Remove whole lines (line index -> reason) with one edit each, line breaks included: a line takes the
+        break after it, and lines at the end of the text the break before them, so no blank line is left behind.
+
+        >>> Document("d", "a\\nb\\nc").remove_lines({1: "x", 2: "y"}, "s").text
+        'a'
+        """
+        lines = self.text.split("\n")
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line) + 1)
+        tail = len(lines) - 1
+        while tail in removed:  # the run of removed lines that ends the text
+            tail -= 1
+        spans = []
+        for k in sorted(removed):
+            if k > tail:  # take the break before the line instead of after it
+                spans.append((max(0, starts[k] - 1), starts[k + 1] - 1, removed[k]))
+            else:
+                spans.append((starts[k], starts[k + 1], removed[k]))
+        if tail < 0 and spans:  # every line goes: the first one has no break before it
+            _, e0, r0 = spans[0]
+            spans[0] = (0, e0, r0)
+        # one pass over the text (an edit per line each rebuilding the text was quadratic in removed lines), the
+        # edits recorded right to left as before: each one's offsets hold where it applies
+        return self.replace_spans([(s, e, "", reason) for s, e, reason in spans], step, "")
+
     def redact(
         self, spans: Iterable[tuple[int, int, str, str, str]], step: str, also: Mapping[int, str] | None = None
     ) -> Document:
@@ -440,6 +467,16 @@ def changed_run(a: str, b: str, start: int = 0) -> tuple[int, int, int]:
 # interchanged text holds, then `redacted:KIND:LENGTH[:DIGEST]`. LENGTH is the withheld text's length in code
 # points, so that the rest of the log still replays; DIGEST is an optional keyed hash (never the text).
 REDACTED = "\ufdd0redacted:"
+
+
+def doc_key(doc: Document) -> int:
+    """A document's identity across a two-pass step's passes: where it was read, and its id (split parts
+    differ). A 64-bit hash, so that a pass keeps one integer per document."""
+    import xxhash
+
+    return xxhash.xxh3_64_intdigest(
+        f"{doc.source.get('path', '')}\0{doc.source.get('offset', '')}\0{doc.id}".encode("utf-8", "surrogatepass")
+    )
 
 
 def redacted(kind: str, length: int, digest: str = "") -> str:

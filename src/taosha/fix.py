@@ -57,12 +57,12 @@ def _acted_on() -> tuple[np.ndarray, np.ndarray]:
     beside one of these. A text with none of them, in NFC, comes out of the steps as it went in under the
     `keep` target (a test checks this on real and random text)."""
     from taosha.repair.mojibake import gate as m
-    from taosha.repair.script import _tables
+    from taosha.zh.script import tables
 
     flags = m._gate_table()
     acted = np.ones(0x110000, dtype=bool)  # beyond the table: let the steps look
     acted[: len(flags)] = (flags & (m.RARE | m.E_LEAD | m.LATIN1 | m.TRAD_ONLY | m.PUA)) != 0
-    _, trad = _tables()
+    _, trad = tables()
     acted[[ord(c) for c in "?(（锟烫屯\ufffd" + trad]] = True
     return acted, flags
 

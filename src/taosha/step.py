@@ -16,13 +16,10 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from taosha.document import Document
 from taosha.errors import ConfigError
-
-if TYPE_CHECKING:
-    from taosha.io.readers import Unit
 
 REGISTRY: dict[str, type[Step]] = {}
 
@@ -102,11 +99,11 @@ class CorpusStep(Step):
             state = self.observe(doc, state)
         return state
 
-    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
-        """End of pass 1 on one unit, in the worker: what goes back to the driver for `merge`.
+    def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
+        """End of pass 1 on one shard of the input, in the worker: what goes back to the driver for `merge`.
 
         By default the state itself. A step whose statistics grow with the corpus writes them under
-        `workdir` (private to this step and run; unit `unit.index` numbers the input order) and
+        `workdir` (private to this step and run; `shard` numbers the shards in input order) and
         returns a small handle instead, so the driver never holds the whole corpus's state.
         """
         return state

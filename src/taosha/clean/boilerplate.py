@@ -12,8 +12,8 @@ from pathlib import Path
 
 from taosha.document import Document
 from taosha.errors import ConfigError
-from taosha.repair.script import fold, fold_table
 from taosha.step import Step, register
+from taosha.zh.script import fold, fold_table
 
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
 # HTML tags left inside lines (a scraper's residue: 。</p> at a line's end, 段落<br/>文字): known tag names with
@@ -205,7 +205,7 @@ class Boilerplate(Step):
                         break
         if removed:
             doc.tag("boilerplate_lines", len(removed))
-            line_spans(doc, removed, self.name)
+            doc.remove_lines(removed, self.name)
         if "markup_residue" not in self.skip and "<" in doc.text:  # a substring test first: most text has none
             tags = len(_INLINE_TAG.findall(doc.text))
             if tags:
@@ -223,28 +223,3 @@ def _by_length(rules: tuple[Rule, ...]) -> tuple[list[int], list[tuple[Rule, ...
     a long line, the common case, is tried against the few rules that take long lines."""
     limits = sorted({r.max_chars for r in rules})
     return limits, [tuple(r for r in rules if r.max_chars >= limit) for limit in limits]
-
-
-def line_spans(doc: Document, removed: dict[int, str], step: str) -> None:
-    """Remove whole lines (index -> reason) with one edit each, line breaks included: a line takes the break
-    after it, and lines at the end of the text the break before them, so no blank line is left behind."""
-    lines = doc.text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
-    last = len(lines) - 1
-    tail = last
-    while tail in removed:  # the run of removed lines that ends the text
-        tail -= 1
-    spans = []
-    for k in sorted(removed):
-        if k > tail:  # take the break before the line instead of after it
-            spans.append((max(0, starts[k] - 1), starts[k + 1] - 1, removed[k]))
-        else:
-            spans.append((starts[k], starts[k + 1], removed[k]))
-    if tail < 0 and spans:  # every line goes: the first one has no break before it
-        _, e0, r0 = spans[0]
-        spans[0] = (0, e0, r0)
-    # one pass over the text (an edit per line each rebuilding the text was quadratic in removed lines), the
-    # edits recorded right to left as before: each one's offsets hold where it applies
-    doc.replace_spans([(s, e, "", reason) for s, e, reason in spans], step, "")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from taosha.document import Document
-from taosha.repair.script import fold, fold_table
 from taosha.step import Step, register
+from taosha.zh.script import fold, fold_table
 
 _NUM = "一二三四五六七八九十百零〇两"
 _CN = {c: i for i, c in enumerate("零一二三四五六七八九", 0)}

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import numpy as np
 import xxhash
 
-from taosha.clean.boilerplate import line_spans
 from taosha.document import Document
 from taosha.step import CorpusStep, Step, register
 
@@ -127,5 +126,5 @@ class _FrequentLinesPrepared(Step):
         for doc, removed in zip(docs, decided, strict=True):  # all decided before any document changes
             if removed and len(removed) < doc.text.count("\n") + 1:  # never the whole document
                 doc.tag("frequent_lines", len(removed))
-                line_spans(doc, removed, self.name)
+                doc.remove_lines(removed, self.name)
         return list(docs)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from taosha.document import Document
-from taosha.repair.script import fold, fold_table
 from taosha.step import Step, register
+from taosha.zh.script import fold, fold_table
 
 _HAN = "\u4e00-\u9fff"
 _EDGE = f"{_HAN}（）()“”\"、，。：；！？!?%％·,;:《》〈〉【】"  # what a blank stands between in Chinese text

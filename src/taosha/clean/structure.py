@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.step import Step, register
-
-SENTENCE_END = "。！？!?…」”』）)》.；;"
+from taosha.zh.sentences import LINE_END as SENTENCE_END
 
 
 @register("clean.repeated_paragraphs")
@@ -25,8 +24,6 @@ class RepeatedParagraphs(Step):
     min_chars: int = 20
 
     def process(self, doc: Document) -> Document:
-        from taosha.clean.boilerplate import line_spans
-
         seen: set[str] = set()
         removed: dict[int, str] = {}
         for k, line in enumerate(doc.text.split("\n")):
@@ -38,7 +35,7 @@ class RepeatedParagraphs(Step):
                     seen.add(key)
         if removed:
             doc.tag("repeated_paragraphs", len(removed))
-            line_spans(doc, removed, self.name)
+            doc.remove_lines(removed, self.name)
         return doc
 
 

@@ -36,21 +36,13 @@ import xxhash
 from taosha.dedup.cluster import bucket_edges, components, pack, partition_of, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, signature
 from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_hashes, shingle_set
-from taosha.document import Document
+from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
-from taosha.io.readers import Unit
 from taosha.step import CorpusStep, Step, register
 
 KEEP = ("first", "longest", "best-quality")
 _GREEDY_LIMIT = 64  # comparisons per member before a large, loose component stops being split further
 _EXAMPLE_LEVELS = (0.8, 0.85, 0.9, 0.95, 1.0)
-
-
-def doc_key(doc: Document) -> int:
-    """A document's identity across the two passes: where it was read, and its id (split parts differ)."""
-    return xxhash.xxh3_64_intdigest(
-        f"{doc.source.get('path', '')}\0{doc.source.get('offset', '')}\0{doc.id}".encode("utf-8", "surrogatepass")
-    )
 
 
 def quality_score(doc: Document) -> float:
@@ -94,7 +86,7 @@ class Near(CorpusStep):
     >>> state = step.new_state()
     >>> for d in docs:
     ...     state = step.observe(d, state)
-    >>> handle = step.finish_unit(state, work, Unit(0, "a", "jsonl", ""))
+    >>> handle = step.finish_unit(state, work, 0)
     >>> prepared = step.prepare(step.merge(step.new_state(), handle))
     >>> [(d.id, d.dropped and d.dropped.detail) for d in map(prepared.process, docs)]
     [('0', None), ('1', 'near duplicate of 0 (Jaccard 0.895, cluster 0)'), ('2', None)]
@@ -151,10 +143,10 @@ class Near(CorpusStep):
         )
         return state
 
-    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
+    def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
         """Write the unit's band keys, numbers and normalised texts to `workdir`; return a small handle."""
         workdir.mkdir(parents=True, exist_ok=True)
-        prefix = workdir / f"unit-{unit.index:05d}"
+        prefix = workdir / f"unit-{shard:05d}"
         bands, rows = self.banding()
         n = len(state.keys)
         signed = np.array([s is not None for s in state.sigs], dtype=bool)
@@ -175,7 +167,7 @@ class Near(CorpusStep):
                              ("signed", signed), ("offsets", offsets)):
             np.save(f"{prefix}.{name}.npy", values)
         Path(f"{prefix}.ids.json").write_text(json.dumps(state.ids, ensure_ascii=False), encoding="utf-8")
-        return [(unit.index, str(prefix), n)]
+        return [(shard, str(prefix), n)]
 
     def merge(self, a: Any, b: Any) -> Any:  # lists of handles, kept sorted: the order of arrival is irrelevant
         a = [] if isinstance(a, _UnitState) else a

@@ -23,11 +23,9 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from taosha.dedup.near import doc_key
 from taosha.dedup.shingle import fold_table
-from taosha.document import Document
+from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
-from taosha.io.readers import Unit
 from taosha.step import CorpusStep, Step, register
 
 
@@ -84,7 +82,7 @@ class Paragraphs(CorpusStep):
     >>> state = step.new_state()
     >>> for d in docs:
     ...     state = step.observe(d, state)
-    >>> handles = step.finish_unit(state, pathlib.Path(tempfile.mkdtemp()), Unit(0, "a", "jsonl", ""))
+    >>> handles = step.finish_unit(state, pathlib.Path(tempfile.mkdtemp()), 0)
     >>> state = step.gather(handles, [step.run_task(t) for t in step.tasks(handles)])
     >>> [d.text for d in map(step.prepare(state).process, docs)]
     ['共同富裕是社会主义的本质要求。\\n第一篇的独有内容在这里。', '另一篇的开头写在这里。']
@@ -119,15 +117,15 @@ class Paragraphs(CorpusStep):
                 state.docs.append(pos)
         return state
 
-    def finish_unit(self, state: Any, workdir: Path, unit: Unit) -> Any:
+    def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
         workdir.mkdir(parents=True, exist_ok=True)
-        prefix = workdir / f"unit-{unit.index:05d}"
+        prefix = workdir / f"unit-{shard:05d}"
         hashes = np.array(state.hashes, dtype=np.uint64)
         order = np.argsort(hashes, kind="stable")  # stable: within a hash, documents stay in input order
         np.save(f"{prefix}.hashes.npy", hashes[order])
         np.save(f"{prefix}.docs.npy", np.array(state.docs, dtype=np.int64)[order])
         np.save(f"{prefix}.keys.npy", np.array(state.keys, dtype=np.uint64))
-        return [(unit.index, str(prefix), len(state.keys))]
+        return [(shard, str(prefix), len(state.keys))]
 
     def merge(self, a: Any, b: Any) -> Any:
         a = [] if isinstance(a, _UnitState) else a
@@ -198,8 +196,6 @@ class _ParagraphsPrepared(Step):
     def process(self, doc: Document) -> Document:
         if not len(self.hashes):
             return doc
-        from taosha.clean.boilerplate import line_spans
-
         me = np.uint64(doc_key(doc))
         removed: dict[int, str] = {}
         for k, line in enumerate(doc.text.split("\n")):
@@ -213,7 +209,7 @@ class _ParagraphsPrepared(Step):
             return doc
         before = len(doc.text)
         doc.tag("duplicate_paragraphs", len(removed))
-        line_spans(doc, removed, self.name)
+        doc.remove_lines(removed, self.name)
         left = len(doc.text.strip())
         if left < self.spec.min_keep_chars or left < self.spec.min_keep_share * before:
             return doc.drop(self.name, "duplicate_paragraphs",

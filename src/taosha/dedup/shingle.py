@@ -23,7 +23,7 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 @lru_cache(maxsize=1)
 def fold_table() -> np.ndarray:
     """UTF-16 code unit -> normalised code unit (0: dropped). Built once per process (~0.1 s)."""
-    from taosha.repair.script import converter
+    from taosha.zh.script import converter
 
     table = np.arange(65536, dtype=np.uint16)
     han = [c for r in ((0x3400, 0xA000), (0xF900, 0xFB00)) for c in range(*r)]

@@ -16,8 +16,8 @@ import numpy as np
 from taosha.document import Document
 from taosha.step import Step, register
 from taosha.textarrays import lay_out, per_text
+from taosha.zh.sentences import STOPS_AND_BREAK
 
-_STOPS = "。！？!?；;\n"  # sentences are the runs between them
 _HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF))
 CJK_PUNCT = "，。、；：？！“”‘’（）《》【】—…·「」『』"
 HAN, PUNCT, DIGIT, LATIN = 1, 2, 3, 4
@@ -163,7 +163,7 @@ def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
 @lru_cache(maxsize=1)
 def _stops() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=bool)
-    lut[[ord(c) for c in _STOPS]] = True
+    lut[[ord(c) for c in STOPS_AND_BREAK]] = True  # sentences are the runs between them
     return lut
 
 

@@ -100,7 +100,7 @@ def _chinese(data: bytes) -> str | None:
             pass
     if len(texts) < 2:
         return next(iter(texts), None) if texts and _looks_chinese(next(iter(texts.values()))) else None
-    from taosha.repair.lm import model
+    from taosha.zh.lm import model
 
     lm = model()
     return max(texts, key=lambda e: lm.score(texts[e]) / max(1, len(texts[e])))

@@ -24,6 +24,8 @@ from typing import NamedTuple
 from stdnum import luhn
 from stdnum.cn import ric
 
+from taosha.zh.sentences import STOPS_AND_BREAK
+
 # Every kind, in the order that wins when two matches overlap: a checksum beats a pattern; a QQ word right
 # before a number makes it a QQ number even when it reads as a mobile number; 微信 before a mobile number
 # (an id made of it) leaves it a mobile number.
@@ -143,7 +145,7 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\-‐－()（）+＋]", "", s.translate(_FW))
 
 
-_CLAUSE_END = re.compile("[\n。！？；!?;]")
+_CLAUSE_END = re.compile(f"[{re.escape(STOPS_AND_BREAK)}]")
 
 
 def _before(text: str, start: int, n: int = WINDOW) -> str:

@@ -530,7 +530,7 @@ def _observe_once(
     except BaseException:
         out.abort()
         raise
-    return corpus.finish_unit(state, workdir, unit)
+    return corpus.finish_unit(state, workdir, unit.index)
 
 
 def _counted_in(items: Iterator[Any], counters: Counters) -> Iterator[Any]:

@@ -88,7 +88,7 @@ def dup_corpus(
 def truth_grams(text: str, n: int) -> set[str]:
     """Character n-grams of the folded text (NFKC, no whitespace, OpenCC t2s), as plain Python strings:
     the ground truth, computed independently of taosha's dedup code."""
-    from taosha.repair.script import converter
+    from taosha.zh.script import converter
 
     t = converter("t2s").convert(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
     return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.lm import CharLM
 from taosha.repair.mojibake.fill import DocumentContext, _fill
-from taosha.repair.pinyin import reads_as
+from taosha.zh.lm import CharLM
+from taosha.zh.readings import reads_as
 
 _TO_BYTES_SPECIAL = re.compile("[?€]")
 _ANNOTATION_TAIL = re.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")

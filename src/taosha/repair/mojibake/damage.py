@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from taosha.repair.lm import CharLM, model
 from taosha.repair.mojibake.questions import _QUESTION_END, _SUSPECT_Q, _quoted
 from taosha.repair.mojibake.score import _IN_WORD
-from taosha.repair.script import ScriptInfo, detect
+from taosha.zh.lm import CharLM, model
+from taosha.zh.script import ScriptInfo, detect
 
 _TONE_MARKED = re.compile("[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}[)）]")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from taosha.repair.lm import CharLM
 from taosha.repair.mojibake.codec import _ANNOTATION_TAIL
 from taosha.repair.mojibake.score import _HAN
+from taosha.zh.lm import CharLM
 
 _MIN_REREAD = 2  # characters a realignment must read from the line's own bytes, beyond those it fills in
 

@@ -14,9 +14,9 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from taosha.repair.lm import BOND_MAX, CharLM, model
 from taosha.repair.mojibake.score import _bond
-from taosha.repair.pinyin import reads_as
+from taosha.zh.lm import BOND_MAX, CharLM, model
+from taosha.zh.readings import reads_as
 
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
 

@@ -13,12 +13,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.lm import ZHUYIN_AS_BIG5, for_script, model
 from taosha.repair.mojibake.codec import _redecode_span
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
-from taosha.repair.script import _tables
 from taosha.textarrays import codepoints, per_text
+from taosha.zh.lm import ZHUYIN_AS_BIG5, for_script, model
+from taosha.zh.script import tables as _tables
 
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
 # byte as one of the 64 characters that 0x80-0xBF become. Curly quotes and dashes alone are ordinary text.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from taosha.repair.lm import CharLM
+from taosha.zh.lm import CharLM
 
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
 # acronym (D?BCS), which 8 MB of clean Chinese text never writes

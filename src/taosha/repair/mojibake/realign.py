@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 
 from taosha.document import Document, changed_run
-from taosha.repair.lm import CharLM
 from taosha.repair.mojibake.codec import (
     _ANNOTATION_TAIL,
     UNKNOWN,
@@ -34,6 +33,7 @@ from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
 from taosha.repair.mojibake.score import _RARE_LEFT, _letters, _mean
+from taosha.zh.lm import CharLM
 
 
 def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:

@@ -11,12 +11,12 @@ import re
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
 from taosha.repair.mojibake.gate import _HIGH, _LATIN_RUN, _LEGACY_RUN, _OFF_DENSE, _READ_RUN, _rows_before
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import _DIGITS_AND_SPACE, _GAIN_SPAN, _SENTENCE_EDGE, _best_window
 from taosha.textarrays import codepoints
+from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 _NON_ASCII_ANY = re.compile(r"[^\x00-\x7f]+")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from taosha.repair.lm import CharLM
+from taosha.zh.lm import CharLM
 
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from taosha.document import Document
-from taosha.repair.lm import for_script, model
 from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables, _pair_reading, _vanished_tables
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.fill import _word_index
@@ -18,9 +17,10 @@ from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_ma
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
-from taosha.repair.script import detect
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
+from taosha.zh.lm import for_script, model
+from taosha.zh.script import detect
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the

@@ -12,7 +12,6 @@ import re
 
 import numpy as np
 
-from taosha.repair.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
 from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span
 from taosha.repair.mojibake.gate import _READ_RUN
 from taosha.repair.mojibake.score import (
@@ -26,6 +25,7 @@ from taosha.repair.mojibake.score import (
     _words,
 )
 from taosha.textarrays import codepoints
+from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
 
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread

@@ -123,9 +123,9 @@ def for_script(script: str) -> CharLM:
     tells GBK read as Big5 (traditional-looking garbage in simplified text) from the real thing."""
     from dataclasses import replace
 
-    from taosha.repair.script import _tables
+    from taosha.zh.script import tables
 
-    simp, trad = _tables()
+    simp, trad = tables()
     # zhuyin letters belong to Taiwan's text: in a simplified document they are GBK's full-width punctuation read
     # as Big5 (，。（） become ㄛ﹝ㄗㄘ)
     off = {"simplified": trad + ZHUYIN_AS_BIG5, "traditional": simp}.get(script, "")
@@ -206,7 +206,7 @@ def _write_cache(key: str, lm: CharLM) -> None:
 
 def build_model(path: str, common_size: int = 8000) -> CharLM:
     """The character model from jieba's dictionary at `path` (see `model`)."""
-    from taosha.repair.script import converter
+    from taosha.zh.script import converter
 
     freq: dict[str, int] = {}
     words: list[str] = []

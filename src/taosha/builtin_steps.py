@@ -1,4 +1,7 @@
-"""Imports every module that registers built-in steps, so that the registry is complete."""
+"""Imports every module that registers a built-in step, so that the registry (`taosha.step.REGISTRY`) is complete.
+
+Not to be confused with `taosha.step`, the step contract itself.
+"""
 
 from taosha.clean import boilerplate as _boilerplate  # noqa: F401
 from taosha.clean import compilation as _compilation  # noqa: F401

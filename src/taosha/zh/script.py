@@ -1,0 +1,424 @@
+"""Chinese scripts: which characters only simplified or only traditional writing uses, each character's class,
+Japanese and Korean sentences, script detection (simplified, traditional, mixed, spun) and OpenCC conversion.
+
+The tables here are what every step reads about script (`repair.script`, `repair.pinyin`, the mojibake repair,
+the cleaning rules that match on folded text, the character model); the step that restores or converts a
+document's script is `taosha.repair.script`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from taosha.textarrays import codepoints, lay_out, per_text
+from taosha.zh.sentences import STOPS_AND_BREAK
+
+# classes in the lookup table; STOP ends a sentence, FOREIGN is kana or hangul, JAPANESE a kanji form that only
+# Japanese writes (稲 広 沢 駅: neither simplified nor traditional Chinese)
+SIMP, TRAD, STOP, FOREIGN, JAPANESE = 1, 2, 3, 4, 5
+_STOPS = STOPS_AND_BREAK
+# kana and hangul: a sentence that holds them is Japanese or Korean, whose kanji and hanja (体, 湾, 國) say
+# nothing about the Chinese script of the page, and which no conversion touches
+_FOREIGN_RANGES = ((0x3041, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F), (0x1100, 0x11FF), (0x3131, 0x318E),
+                   (0xA960, 0xA97F), (0xAC00, 0xD7A3), (0xD7B0, 0xD7FF))
+_NOT_FOREIGN = "・ー゠"  # the middle dot and the long vowel mark stand in Chinese text too (Unicode's katakana block)
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[str, str]:
+    """(simplified-only, traditional-only) characters, from data/script_chars.txt (see its header), and the
+    supplement's traditional characters (data/t2s_supplement.txt)."""
+    text = (resources.files("taosha") / "data" / "script_chars.txt").read_text(encoding="utf-8")
+    sets = dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    trad = sets["traditional_only"]
+    # the characters OpenCC's t2s leaves (陜) are traditional too: every reader of the tables sees them so
+    return sets["simplified_only"], trad + "".join(chr(c) for c in sorted(supplement()) if chr(c) not in trad)
+
+
+@lru_cache(maxsize=1)
+def supplement() -> dict[int, str]:
+    """Traditional characters OpenCC's t2s leaves as they are (陜 → 陕): data/t2s_supplement.txt (see its header)."""
+    text = (resources.files("taosha") / "data" / "t2s_supplement.txt").read_text(encoding="utf-8")
+    pairs = (line.split("\t")[:2] for line in text.splitlines() if line and not line.startswith("#"))
+    return {ord(t): s for t, s in pairs}
+
+
+@lru_cache(maxsize=1)
+def _supplement_re() -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(chr, supplement())) + "]")
+
+
+@lru_cache(maxsize=1)
+def japanese_only() -> str:
+    """Kanji forms only Japanese writes: OpenCC's t2jp (shinjitai) of a character, where that form is neither a
+    simplified (GB 2312) nor a traditional Chinese character (t2s leaves it, no regional standard writes it).
+
+    >>> all(c in japanese_only() for c in "稲広沢駅桜"), any(c in japanese_only() for c in "体湾国学痺")
+    (True, False)
+    """
+    han = [chr(c) for c in range(0x4E00, 0xA000)]
+    shin = converter("t2jp").convert("\n".join(han)).split("\n")  # one call: OpenCC per character
+    simp, trad = tables()
+    known = set(simp) | set(trad)
+    for name in ("tw2t", "hk2t"):  # regional standards' own forms (痺, 粧) are Chinese
+        known.update(c for c, r in zip(han, converter(name).convert("\n".join(han)).split("\n"), strict=True)
+                     if r != c)
+    out = set()
+    for c, j in zip(han, shin, strict=True):
+        if len(j) == 1 and j != c and j not in known:
+            try:
+                j.encode("gb2312")
+            except UnicodeEncodeError:
+                out.add(j)
+    t2s = converter("t2s").convert("\n".join(sorted(out))).split("\n")
+    return "".join(j for j, r in zip(sorted(out), t2s, strict=True) if r == j)
+
+
+@lru_cache(maxsize=1)
+def _foreign_re() -> re.Pattern[str]:
+    ranges = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _FOREIGN_RANGES)
+    return re.compile(f"[{ranges}]")
+
+
+@lru_cache(maxsize=1)
+def class_table() -> np.ndarray:
+    """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup."""
+    simp, trad = tables()
+    lut = np.zeros(0x110000, dtype=np.uint8)
+    lut[[ord(c) for c in simp]] = SIMP
+    lut[[ord(c) for c in trad]] = TRAD
+    for lo, hi in _FOREIGN_RANGES:
+        lut[lo : hi + 1] = FOREIGN
+    lut[[ord(c) for c in _NOT_FOREIGN]] = 0
+    lut[[ord(c) for c in japanese_only()]] = JAPANESE
+    lut[[ord(c) for c in _STOPS]] = STOP
+    return lut
+
+
+def classes(text: str) -> np.ndarray:
+    """Each character's class; SIMP and TRAD are cleared in sentences written in Japanese or Korean."""
+    points = codepoints(text)
+    cls = class_table()[points]
+    for s, e in _foreign_sentences(points, cls, True):
+        cls[s:e] = np.where((cls[s:e] == SIMP) | (cls[s:e] == TRAD), 0, cls[s:e])
+    return cls
+
+
+FOREIGN_SHARE = 0.3  # kana or hangul among a sentence's letters that make it Japanese or Korean
+
+
+def _foreign_sentences(points: np.ndarray, cls: np.ndarray, runs: bool = False) -> list[tuple[int, int]]:
+    """[start, end) spans written in Japanese or Korean: the sentences whose kana and hangul, with the
+    Japanese-only kanji of a sentence that holds kana, are at least FOREIGN_SHARE of their letters (a Chinese
+    sentence that quotes a reading, 胴丸（日语：どうまる）, is Chinese), and with `runs`, inside Chinese sentences,
+    the runs of letters that hold one of them (a name: 沢尻エリカ, 早稲田大学 beside kana; Chinese has no spaces,
+    so a run is a clause). A Japanese-only kanji alone marks nothing: mojibake makes them too (币粋€).
+    Stops are not part of a span."""
+    kana = cls == FOREIGN
+    if not kana.any():
+        return []
+    stop = cls == STOP
+    sentence = np.cumsum(stop)
+    n = int(sentence[-1]) + 1
+    with_kana = np.zeros(n, dtype=bool)
+    with_kana[sentence[kana]] = True
+    marked = kana | ((cls == JAPANESE) & with_kana[sentence])
+    han = ((points >= 0x3400) & (points < 0xA000)) | ((points >= 0xF900) & (points < 0xFB00)) | (points >= 0x20000)
+    letters = han | marked
+    foreign = np.bincount(sentence[marked], minlength=n)
+    share = foreign >= FOREIGN_SHARE * np.bincount(sentence[letters], minlength=n)
+    inside = (with_kana & share)[sentence] & ~stop
+    if runs:
+        run = np.cumsum(~letters)  # letters standing together share a number
+        held = np.zeros(int(run[-1]) + 1, dtype=bool)
+        held[run[marked]] = True
+        inside |= held[run] & letters
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.view(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def foreign_runs(text: str, runs: bool = False) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences written in Japanese or Korean (with `runs`, also the clauses of Chinese
+    sentences that hold kana, hangul or a Japanese-only kanji), stops excluded.
+
+    >>> text = "臺灣新聞。こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。胴丸是铠甲。"
+    >>> [text[s:e] for s, e in foreign_runs(text)]
+    ['こちらのページは繁体字版です', '日本語版「フォーカス台湾」に移動しますか']
+    >>> text = "他說，沢尻エリカ主演的電影在台灣上映。"
+    >>> [text[s:e] for s, e in foreign_runs(text, runs=True)]
+    ['沢尻エリカ主演的電影在台灣上映']
+    """
+    if not _foreign_re().search(text):  # the common case, in C
+        return []
+    points = codepoints(text)
+    return _foreign_sentences(points, class_table()[points], runs)
+
+
+def native_text(text: str) -> str:
+    """`text` without what is written in Japanese or Korean (sentences, and clauses holding kana, hangul or a
+    Japanese-only kanji): what script detection reads."""
+    return _without(text, foreign_runs(text, runs=True))
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts, at = [], 0
+    for s, e in spans:
+        parts.append(text[at:s])
+        at = e
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """Code point -> code point: traditional characters to simplified, one for one (OpenCC t2s character by
+    character, and the supplement), as dedup folds script; everything else maps to itself."""
+    lut = np.arange(0x110000, dtype=np.uint32)
+    han = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00))]
+    simple = converter("t2s").convert("\n".join(han)).split("\n")  # one call: OpenCC per character
+    for c, f in zip(han, simple, strict=True):
+        if len(f) == 1 and f != c:
+            lut[ord(c)] = ord(f)
+    for t, f in supplement().items():
+        lut[t] = ord(f)
+    return lut
+
+
+def fold(text: str) -> str:
+    """`text` with traditional characters written simplified, character for character (so the same length, and
+    offsets hold): what rules written in simplified match on, whatever the document's script.
+
+    >>> fold("本文來源：新華網。陜西"), len(fold("後來")) == 2
+    ('本文来源：新华网。陕西', True)
+    """
+    points = codepoints(text)
+    if not (class_table()[points] == TRAD).any():
+        return text
+    return fold_table()[points].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def to_simplified(text: str, zhe: bool = True) -> str:
+    """OpenCC t2s, then the supplement (陜 → 陕), then (`zhe`) 著 → 着 where it is the particle.
+
+    >>> to_simplified("陝西與陜西隨著發展")
+    '陕西与陕西随着发展'
+    """
+    text = converter("t2s").convert(text)
+    if _supplement_re().search(text):
+        text = text.translate(supplement())
+    return fix_zhu(text) if zhe else text
+
+
+@lru_cache(maxsize=16)
+def converter(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(f"{config}.json")
+
+
+class ScriptInfo(NamedTuple):
+    script: str  # simplified | traditional | mixed | spun | neutral
+    confidence: float
+    simplified_chars: int  # characters found only in simplified text
+    traditional_chars: int  # characters found only in traditional text
+    mixed_sentences: int  # sentences holding both kinds (counted only when no annotation decided already)
+    slips: int = 0  # places betraying a character-by-character conversion (counted only without other evidence)
+
+
+# Characters that are also traditional but stand, in simplified writing, for a merged traditional character that
+# traditional writing uses in nearly every word: 后 (後; 后 only in 皇后), 于 (於; 于 a surname), 干 (幹/乾), 范 (範),
+# 准 (準), 几 (幾), 划 (劃), 么 (麼), 复 (復/複), 系 (係/繫). A character-by-character converter cannot choose, so
+# spinners leave them as they are (the real page in the shared corpus: 干 292 times, 于 159, 范 132, 后 58 where
+# its gold has 幹部, 於, 規範, 今後). Pairs where both forms are standard in Taiwan (布/佈, 周/週, 占/佔) or common
+# in names (里, 余) are left out: they are not evidence.
+MERGED = frozenset("于后干范准几划么复系")
+_MERGED_POINTS = np.array(sorted(map(ord, MERGED)), dtype=np.uint32)
+SLIP_RATE = 0.005  # slips per Han character that make a document spun (with two different slips at least)
+
+
+def slips(text: str) -> list[str]:
+    """Each character of MERGED that OpenCC's phrase-aware conversion writes otherwise in its context, and each
+    simplified-only character: what a character-by-character converter leaves behind (one entry per place).
+
+    >>> sorted(slips("頰鱗雀鯛分布于印度西太平洋區，前鰓蓋骨后緣具鋸齒，索羅門羣岛。"))
+    ['于', '后', '岛']
+    >>> slips("皇后於是分布在印度西太平洋區。")
+    []
+    """
+    points = codepoints(text)
+    found = [chr(c) for c in points[class_table()[points] == SIMP].tolist()]
+    if not MERGED.isdisjoint(text):
+        rt = codepoints(converter("s2t").convert(converter("t2s").convert(text)))
+        if len(rt) == len(points):  # OpenCC's character tables keep lengths; a phrase that does not is skipped
+            at = np.isin(points, _MERGED_POINTS) & (points != rt)
+            found.extend(chr(c) for c in points[at].tolist())
+    return found
+
+
+def _han(points: np.ndarray) -> int:
+    return int(np.count_nonzero((points >= 0x4E00) & (points <= 0x9FFF)))
+
+
+def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> ScriptInfo:
+    """Classify a text's script from its script-specific characters and spinner evidence.
+
+    Spun: mostly traditional characters plus evidence of forced conversion: a spinner annotation, or two sentences
+    that hold both simplified-only and traditional-only characters (writers do not mix scripts inside a
+    sentence) when at least two different simplified-only characters occur, or the traces a
+    character-by-character converter leaves (`slips`): two different ones at least, and one per 200 Han
+    characters. Genuine traditional text has them too (literary 于, a name, a typing slip), but rarely and spread
+    thin: none of 2,282 genuine documents, nor any 300-character piece of them, passes (see the README).
+
+    >>> detect("我们要推动经济发展。").script, detect("我們要推動經濟發展。").script
+    ('simplified', 'traditional')
+    >>> detect("我們要推動經濟發展。", annotations=3).script, detect("我們要推动經濟发展。我們發现。").script
+    ('spun', 'spun')
+
+    Sentences holding kana or hangul are Japanese or Korean and are left out (their 体, 湾 are no slips):
+
+    >>> detect("臺灣新聞網。こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。").script
+    'traditional'
+    """
+    points = codepoints(text)
+    cls = class_table()[points]
+    spans = _foreign_sentences(points, cls, True) if (cls == FOREIGN).any() else []
+    if spans:  # Japanese and Korean are left out: their kanji are not slips
+        text = _without(text, spans)
+        points = codepoints(text)
+        cls = class_table()[points]
+    counts = np.bincount(cls, minlength=5)
+    return _decide(text, int(counts[SIMP]), int(counts[TRAD]), annotations, look_for_slips, points, cls)
+
+
+def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
+    """`detect` for several texts, with the class counts of them all taken in one pass.
+
+    >>> [i.script for i in detect_many(["我们要推动经济发展。", "我們要推動經濟發展。", "。"], [0, 3, 0])]
+    ['simplified', 'spun', 'neutral']
+    """
+    if not texts:
+        return []
+    points, starts, lengths = lay_out(texts)
+    cls = class_table()[points]  # the NUL after the last text has class 0
+    simp = per_text(np.add, cls == SIMP, starts, lengths)
+    trad = per_text(np.add, cls == TRAD, starts, lengths)
+    foreign = per_text(np.add, cls == FOREIGN, starts, lengths)
+    return [detect(t, a) if f else _decide(t, s, r, a, True)
+            for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
+
+
+def _decide(
+    text: str, simp: int, trad: int, annotations: int, look_for_slips: bool,
+    points: np.ndarray | None = None, cls: np.ndarray | None = None,
+) -> ScriptInfo:
+    """`detect`'s verdict from the class counts; the code points and classes are computed only when the
+    counts do not decide (both scripts present, or a traditional text that may hide a converter's slips)."""
+    total = simp + trad
+    if total == 0:
+        return ScriptInfo("neutral", 1.0, 0, 0, 0)
+    share = trad / total
+    mixed = 0
+    if simp and trad and annotations == 0:  # with an annotation the verdict is already "spun"
+        if points is None or cls is None:
+            points = codepoints(text)
+            cls = class_table()[points]
+        is_simp = cls == SIMP
+        leftovers = points[is_simp]
+        if leftovers.min() != leftovers.max():  # one simplified character repeated is a regional or name
+            sentence = np.cumsum(cls == STOP)  # usage (并, 庄), not conversion
+            n = int(sentence[-1]) + 1
+            has_simp = np.bincount(sentence[is_simp], minlength=n) > 0
+            has_trad = np.bincount(sentence[cls == TRAD], minlength=n) > 0
+            mixed = int(np.count_nonzero(has_simp & has_trad))
+    evidence = 2 * annotations + mixed  # one valid reading glued to a character is already strong evidence
+    n_slips = 0
+    if look_for_slips and share > 0.5 and evidence < 2:  # a converter's traces (costs two conversions)
+        found = slips(text)
+        n_slips = len(found)
+        if len(set(found)) >= 2 and n_slips >= SLIP_RATE * _han(codepoints(text) if points is None else points):
+            evidence = 2
+    if share > 0.5 and evidence >= 2:  # mostly traditional: a simplified text with a few variants is not spun
+        return ScriptInfo("spun", round(min(1.0, 0.5 + 0.05 * evidence), 3), simp, trad, mixed, n_slips)
+    if share >= 0.9:
+        return ScriptInfo("traditional", round(share, 3), simp, trad, mixed, n_slips)
+    if share <= 0.1:
+        return ScriptInfo("simplified", round(1 - share, 3), simp, trad, mixed)
+    return ScriptInfo("mixed", round(1 - abs(share - 0.5) * 2, 3), simp, trad, mixed, n_slips)
+
+
+def plan(script: str, target: str) -> tuple[str, ...]:
+    """The OpenCC configurations to apply, in order, to bring `script` to `target`.
+
+    >>> plan("spun", "keep"), plan("traditional", "keep"), plan("spun", "tw"), plan("traditional", "simplified")
+    (('t2s',), (), ('t2s', 's2twp'), ('t2s',))
+    """
+    if target == "keep":
+        return ("t2s",) if script == "spun" else ()
+    if target == "simplified":
+        return ("t2s",) if script in ("spun", "traditional", "mixed") else ()
+    restore = ("t2s",) if script == "spun" else ()
+    if target == "traditional":
+        return () if script == "traditional" else (*restore, "s2t")
+    region = {"tw": ("s2twp", "t2tw"), "hk": ("s2hk", "t2hk")}[target]
+    return (region[1],) if script == "traditional" else (*restore, region[0])
+
+
+# 著 is the simplified form only for zhù ("to write", "marked"); as the aspect particle and in zhuó/zháo
+# words simplified text writes 着. OpenCC's t2s keeps 著 everywhere, so it is resolved from its neighbours.
+ZHU_AFTER = frozenset("名作称述者录书有译文说")  # 著名 著作 著称 …
+ZHU_BEFORE = frozenset("显原名卓论专编合巨译土昭遗新拙大所撰杰遥较")  # 显著 原著 名著 … 昭著 较著
+_ZHU = re.compile("著")
+
+
+def fix_zhu(text: str) -> str:
+    """Turn 著 into 着 except in 著-words (著名, 显著, 原著, …).
+
+    >>> fix_zhu("随著时间推移，围绕著中心，意味著变化；原著、显著、著名、著作不变。")
+    '随着时间推移，围绕着中心，意味着变化；原著、显著、著名、著作不变。'
+    """
+    if "著" not in text:
+        return text
+    return _ZHU.sub(_zhu_or_zhe, text)
+
+
+def _zhu_or_zhe(m: re.Match[str]) -> str:
+    text, i = m.string, m.start()
+    if (i and text[i - 1] in ZHU_BEFORE) or text[i + 1 : i + 2] in ZHU_AFTER:
+        return "著"
+    return "着"
+
+
+def convert(text: str, steps: tuple[str, ...], foreign: bool = False) -> str:
+    """Apply the OpenCC configurations `steps` to `text`, leaving its Japanese and Korean sentences alone unless
+    `foreign`; after a final t2s, the supplement and the particle 著 → 着.
+
+    >>> convert("隨著發展。日本語の「移動」です。", ("t2s",)), convert("日本語の「移動」です。", ("t2s",), foreign=True)
+    ('随着发展。日本語の「移動」です。', '日本语の「移动」です。')
+    """
+    if not steps:
+        return text
+    runs = [] if foreign else foreign_runs(text)
+    if not runs:
+        return _convert(text, steps)
+    out, at = [], 0
+    for s, e in runs:
+        out.append(_convert(text[at:s], steps))
+        out.append(text[s:e])
+        at = e
+    out.append(_convert(text[at:], steps))
+    return "".join(out)
+
+
+def _convert(text: str, steps: tuple[str, ...]) -> str:
+    if not text:
+        return text
+    for k, name in enumerate(steps):
+        text = to_simplified(text, zhe=k == len(steps) - 1) if name == "t2s" else converter(name).convert(text)
+    return text
