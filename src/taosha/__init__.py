@@ -8,13 +8,12 @@
 from __future__ import annotations
 
 from taosha import builtin_steps as _builtin_steps  # noqa: F401  (registers the built-in steps)
+from taosha._version import __version__ as __version__
 from taosha.config import PipelineConfig, StepSpec, load_config
 from taosha.document import Document, Drop, Edit, restore_original, restore_parts
 from taosha.fix import fix_and_explain, fix_bytes, fix_text
 from taosha.runners import run
 from taosha.step import REGISTRY, CorpusStep, Step, register, run_one, run_steps
-
-__version__ = "0.1.0"
 
 __all__ = [
     "REGISTRY",

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _version() -> str:
-    from taosha import __version__
+    from taosha._version import __version__
 
     return __version__
 

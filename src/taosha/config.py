@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from taosha.errors import ConfigError
+from taosha.io.readers import InputConfig
 from taosha.step import REGISTRY, Step, build_step
 
 # The default pipeline, in order.
@@ -62,17 +63,6 @@ DEFAULT_STEPS: tuple[str, ...] = (
 class StepSpec:
     use: str
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class InputConfig:
-    """How input files are read."""
-
-    text_field: str = "text"  # JSONL field holding the text
-    id_field: str = "id"  # JSONL field holding the id; absent: PATH:OFFSET
-    max_record_bytes: int = 64 << 20  # larger records are quarantined, not loaded
-    chunk_bytes: int = 32 << 20  # plain .jsonl files are split into byte ranges of this size
-    undecodable: str = "quarantine"  # bytes no encoding decodes: quarantine the record, or escape them as \xNN
 
 
 @dataclass

@@ -27,10 +27,21 @@ from typing import IO, Any
 import orjson
 import zstandard
 
-from taosha.config import InputConfig
 from taosha.document import Document
 from taosha.errors import InputError
 from taosha.io.decode import Decoded, UndecodableError, decode_bytes, decode_json_line
+
+
+@dataclass
+class InputConfig:
+    """How input files are read."""
+
+    text_field: str = "text"  # JSONL field holding the text
+    id_field: str = "id"  # JSONL field holding the id; absent: PATH:OFFSET
+    max_record_bytes: int = 64 << 20  # larger records are quarantined, not loaded
+    chunk_bytes: int = 32 << 20  # plain .jsonl files are split into byte ranges of this size
+    undecodable: str = "quarantine"  # bytes no encoding decodes: quarantine the record, or escape them as \xNN
+
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}

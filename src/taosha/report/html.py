@@ -89,7 +89,7 @@ def _thresholds(out: Path) -> list[dict[str, Any]]:
 
 def render(stats: dict[str, Any], reports: dict[str, Any], sample: dict[str, Any] | None,
            thresholds: list[dict[str, Any]], per_rule: int = PER_RULE) -> str:
-    from taosha import __version__
+    from taosha._version import __version__
 
     sections = {
         "accounting": _accounting(stats),
