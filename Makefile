@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval clean fuzz browser
+.PHONY: demo test lint typecheck bench eval clean fuzz browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ browser:
 		>/dev/null; } \
 		|| echo "make: chromium is absent and could not be installed: the report's browser test will be skipped"
 
-test: lint browser
+# mypy over the package ([tool.mypy] in pyproject.toml: strict on document, step, zh, io)
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck browser
 	$(BIN)/python -m pytest
 
 eval: $(STAMP)

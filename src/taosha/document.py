@@ -221,7 +221,7 @@ class Document:
         The log is walked backwards, carrying the spans back to each edit's coordinates; an edit that touches
         one is withheld (both fields) and its `before` joins the spans, for the edits before it.
         """
-        tainted = [list(s) for s in spans]
+        tainted: list[list[Any]] = [list(s) for s in spans]  # [start, end, kind]
         for k in range(len(self.edits) - 1, -1, -1):
             e = self.edits[k]
             n_after = redacted_length(e.after)
@@ -524,7 +524,7 @@ def undo_edits(text: str, edits: Iterable[Edit | Mapping[str, Any]], fill: str |
                 f"found {text[e.start:stop]!r}: the record's text or edit log was altered"
             )
         if before.startswith(REDACTED):
-            before = fill * (redacted_length(before) or 0)  # type: ignore[operator]
+            before = (fill or "") * (redacted_length(before) or 0)  # fill is set: a withheld span raised above
         text = text[: e.start] + before + text[stop:]
     return text
 

@@ -16,18 +16,19 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from taosha.document import Document
 from taosha.errors import ConfigError
 
 REGISTRY: dict[str, type[Step]] = {}
+_StepClass = TypeVar("_StepClass", bound="type[Step]")
 
 
-def register(name: str):
+def register(name: str) -> Callable[[_StepClass], _StepClass]:
     """Class decorator: make a step available under `name` (config `use`, edit `step`, report row)."""
 
-    def deco(cls: type[Step]) -> type[Step]:
+    def deco(cls: _StepClass) -> _StepClass:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"step {name!r} must be a dataclass (its fields are its configuration)")
         old = REGISTRY.get(name)
@@ -38,6 +39,11 @@ def register(name: str):
         return cls
 
     return deco
+
+
+def fields_of(cls: type[Step]) -> tuple[dataclasses.Field[Any], ...]:
+    """A step's configuration: its dataclass fields (`register` refuses a class that is not a dataclass)."""
+    return dataclasses.fields(cls)  # type: ignore[arg-type]
 
 
 class Step:
@@ -74,7 +80,7 @@ class Step:
         return (inspect.getdoc(cls) or "").strip().split("\n", 1)[0]
 
     def params(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {f.name: getattr(self, f.name) for f in fields_of(type(self))}
 
 
 class CorpusStep(Step):
@@ -244,7 +250,7 @@ def build_step(use: str, params: dict[str, Any]) -> Step:
     cls = REGISTRY.get(use)
     if cls is None:
         raise ConfigError(f"unknown step {use!r}; known steps: {', '.join(sorted(REGISTRY))}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in fields_of(cls)}
     unknown = sorted(set(params) - set(fields))
     if unknown:
         raise ConfigError(

@@ -55,8 +55,8 @@ def required_literal(pattern: str) -> str | None:
     >>> required_literal("相关|热门") is None, required_literal("(?i)copyright") is None
     (True, True)
     """
-    from re import _constants as sre_constants
-    from re import _parser as parser
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]
 
     tree = parser.parse(pattern)
     if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
@@ -80,8 +80,8 @@ def check_linear(pattern: str) -> None:
     ...
     taosha.errors.ConfigError: boilerplate pattern '(a+)+b' nests a repetition inside a repetition; ...
     """
-    from re import _constants as sre_constants
-    from re import _parser as parser  # the stdlib parser: the tree re itself compiles
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as parser  # type: ignore[attr-defined]  # the stdlib parser: the tree re compiles
 
     def walk(items, inside: bool) -> None:
         for op, av in items:
@@ -127,8 +127,8 @@ def load_rules(text: str, where: str) -> list[Rule]:
             for p in patterns:
                 check_linear(p)
             regex = re.compile("|".join(f"(?:{p})" for p in patterns))
-            literals = tuple(map(required_literal, patterns))
-            anchors = None if None in literals else literals
+            literals = [required_literal(p) for p in patterns]
+            anchors = None if None in literals else tuple(lit for lit in literals if lit is not None)
         rules.append(Rule(name, match, patterns, max_chars, regex, anchors))
     return rules
 

@@ -97,9 +97,8 @@ class Compilation(Step):
             return doc  # no numbered heading and no salutation: nothing to split at
         view = fold(doc.text)
         lines = view.split("\n")
-        numbered = [(k, _heading_number(line)) for k, line in enumerate(lines)]
-        numbered = [(k, n) for k, n in numbered if n is not None]
-        headings = set()
+        numbered = [(k, n) for k, line in enumerate(lines) if (n := _heading_number(line)) is not None]
+        headings: set[int] = set()
         # headings count when numbered in sequence: 篇一 then 篇二 (a lone 篇一 may be a title)
         for (k1, n1), (k2, n2) in pairwise(numbered):
             if n2 == n1 + 1:

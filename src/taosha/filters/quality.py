@@ -136,12 +136,15 @@ def repetition_table(
         if n in ns:
             covered[n] = hits
         if n in tops:
-            top_of[n] = _top_counts(same, lambda s, o=order, i=idx: doc_of[i[o[s]]], docs)
+            def run_doc(s: np.ndarray, o: np.ndarray = order, i: np.ndarray = idx) -> np.ndarray:
+                return doc_of[i[o[s]]]
+
+            top_of[n] = _top_counts(same, run_doc, docs)
         longest[hits] = n
     for n in ns:
-        hits = covered.get(n)
-        if hits is not None and len(hits):
-            outs[f"dup_ngram_{n}"] = _covered(hits, n, doc_of, docs) / np.maximum(lengths, 1)
+        starts = covered.get(n)
+        if starts is not None and len(starts):
+            outs[f"dup_ngram_{n}"] = _covered(starts, n, doc_of, docs) / np.maximum(lengths, 1)
     for n in tops:  # every n-gram longer than the last candidates (all, when none is one) occurs once
         top = top_of.get(n)
         counts = np.ones(docs) if top is None else top.astype(np.float64)

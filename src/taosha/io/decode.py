@@ -66,10 +66,10 @@ def decode_bytes(data: bytes, declared: str | None = None, policy: str = "quaran
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
-    for enc, how in ((canonical(declared) if declared else None, "declared"), (declared_charset(data), "declared")):
-        if enc:
+    for named, how in ((canonical(declared) if declared else None, "declared"), (declared_charset(data), "declared")):
+        if named:
             try:
-                return Decoded(data.decode(enc), enc, how)
+                return Decoded(data.decode(named), named, how)
             except (UnicodeDecodeError, LookupError):
                 pass
     # statistical detection tells Chinese from Japanese and Korean; between GB18030 and Big5, and on short

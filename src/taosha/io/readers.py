@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 import zstandard
@@ -155,7 +155,12 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
             else:
                 files.append(os.path.normpath(f))
     seen: set[str] = set()
-    unique = [f for f in files if not ((real := os.path.realpath(f)) in seen or seen.add(real))]
+    unique = []
+    for f in files:
+        real = os.path.realpath(f)
+        if real not in seen:
+            seen.add(real)
+            unique.append(f)
     if not unique:
         raise InputError(
             f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, optionally .gz/.zst/.bz2)"
@@ -354,15 +359,15 @@ def open_binary(unit: Unit) -> tuple[IO[bytes], Callable[[], int]]:
     """The unit's decompressed byte stream, and a function giving the raw file position (for progress)."""
     raw = open(unit.path, "rb")
     if unit.compression == "gz":
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw)
+        stream: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw))
     elif unit.compression == "bz2":
         stream = bz2.BZ2File(raw)
     elif unit.compression == "zst":
         if zstd_complete(raw):  # zstandard's C reader: fast, but silent on truncation
-            reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            reader = cast(io.RawIOBase, zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True))
         else:
             reader = _ZstdRaw(raw)
-        stream = io.BufferedReader(reader, 1 << 18)  # type: ignore[arg-type]
+        stream = cast(IO[bytes], io.BufferedReader(reader, 1 << 18))
     else:
         stream = raw
     return stream, raw.tell
@@ -456,7 +461,7 @@ def read_unit(
     except OSError as exc:
         return iter([Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)])
     if damage is not None:
-        stream = io.BufferedReader(_Bounded(stream, damage[0]), 1 << 18)  # type: ignore[assignment]
+        stream = io.BufferedReader(_Bounded(stream, damage[0]), 1 << 18)
         if unit.kind == "txt":
             stream.close()
             return iter([Quarantine({"path": unit.path}, "corrupt_archive", _damage_detail(damage), b"", 0)])

@@ -96,7 +96,8 @@ class _Sink:
         self.final = final
         self.tmp = final.with_name(f".{final.name}.tmp")
         self.fh = open(self.tmp, "wb")  # closed in ShardWriter.close/abort
-        self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
+        # zstandard's writer is untyped (its close() included)
+        self.writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
         self.pending: list[bytes] = []
         self.written = False
 
@@ -164,7 +165,8 @@ def is_done(out: Path, name: str) -> bool:
 
 
 def read_marker(out: Path, name: str) -> dict[str, Any]:
-    return orjson.loads((out / DONE / f"{name}.json").read_bytes())
+    marker: dict[str, Any] = orjson.loads((out / DONE / f"{name}.json").read_bytes())
+    return marker
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -45,8 +45,8 @@ def keep_format(kind: str, text: str) -> str:
         return sep.join([head, *("*" * len(r) if r else "" for r in rest)])
     pos = [i for i, c in enumerate(text) if c.isalnum()]
     n = len(pos)
-    head, tail = (3, 4) if n >= 11 else (2, 2) if n >= 7 else (1, 1)
-    hide = set(pos[head : n - tail])
+    keep_head, keep_tail = (3, 4) if n >= 11 else (2, 2) if n >= 7 else (1, 1)
+    hide = set(pos[keep_head : n - keep_tail])
     return "".join("*" if i in hide else c for i, c in enumerate(text))
 
 
@@ -135,7 +135,8 @@ class PiiMask(Step):
                 continue
             found = find_pii(value, kinds)
             if found:
-                pieces, pos = [], 0
+                pieces: list[str] = []
+                pos = 0
                 for f in found:
                     pieces += (value[pos : f.start], self._mask(f, value[f.start : f.end]))
                     pos = f.end

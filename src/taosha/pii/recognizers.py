@@ -306,7 +306,7 @@ def find_pii(text: str, kinds: frozenset[str] | None = None) -> list[Found]:
     [('wechat', 'zhang_san88'), ('qq', '123456789'), ('email', 'a.b@example.com')]
     """
     n = len(text)
-    windows = []
+    windows: list[tuple[int, int]] = []
     for m in _RUN.finditer(text):
         lo, hi = max(0, m.start() - _RUN_BEFORE), min(n, m.end() + _RUN_AFTER)
         if windows and lo <= windows[-1][1]:
@@ -340,15 +340,15 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
                 continue
             if _DASH_DIGIT.match(text, e) or (s > 1 and text[s - 1] in "-‐－" and text[s - 2].isdigit()):
                 continue  # joined to another number by a dash
-            v = m.group()
+            addr = m.group()
             try:
-                ip = ipaddress.IPv4Address(v)
+                ip = ipaddress.IPv4Address(addr)
             except ValueError:  # an octet over 255, or with a leading zero
                 continue
             if _NOT_ADDRESS_BEFORE.search(text, max(0, s - 8), s) or _price(text, s, e):
                 continue
             if ip.is_global:
-                add(Found(s, e, "ipv4", v))
+                add(Found(s, e, "ipv4", addr))
     if "plate" in want:
         for m in _PLATE.finditer(text):
             tail = m.group(3)
@@ -356,15 +356,16 @@ def _find(text: str, want: frozenset[str], windows: list[tuple[int, int]], quick
                 add(Found(m.start(), m.end(), "plate", m.group(1) + m.group(2) + tail))
     if "ipv6" in want and ("::" in text or text.count(":") >= 7):
         for m in _IPV6.finditer(text):
-            v = m.group(1)
-            if v.count(":") < 2 or ("::" not in v and v.count(":") != 7) or sum(1 for g in v.split(":") if g) < 2:
+            addr = m.group(1)
+            colons = addr.count(":")
+            if colons < 2 or ("::" not in addr and colons != 7) or sum(1 for g in addr.split(":") if g) < 2:
                 continue  # fewer than two groups (1::, ::1) is a time, a ratio or a loopback, never a person's
             try:
-                ip6 = ipaddress.IPv6Address(v)
+                ip6 = ipaddress.IPv6Address(addr)
             except ValueError:
                 continue
             if ip6.is_global:
-                add(Found(m.start(1), m.end(1), "ipv6", v.lower()))
+                add(Found(m.start(1), m.end(1), "ipv6", addr.lower()))
     if "email" in want and "@" in text:
         for m in _EMAIL.finditer(text):
             if m.group(1).lower() not in _FILE_TLDS:

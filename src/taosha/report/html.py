@@ -244,7 +244,7 @@ def _histogram(signal: str, values: list[tuple[float, str, int]], limits: list[d
         a, b = (pad, xl) if t["side"] == "min" else (xl, w - pad)
         parts.append(f'<rect x="{a:.1f}" y="0" width="{max(0, b - a):.1f}" height="{h}" fill="{SHADE}"/>')
     for i, (k, own, other) in enumerate(bins):
-        y = h
+        y = float(h)
         # a bar's height grows with the square root of its count, so a tail of a few documents beside a peak of
         # thousands stays visible; its colours split the bar in proportion
         height = math.sqrt((k + own + other) / top) * (h - 10)

@@ -119,13 +119,13 @@ def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Con
 
 def print_steps(console: Console | None = None) -> None:
     from taosha.config import DEFAULT_STEPS
-    from taosha.step import REGISTRY
+    from taosha.step import REGISTRY, fields_of
 
     console = console or Console(file=sys.stdout)
     for name in sorted(REGISTRY):
         cls = REGISTRY[name]
         default = " [dim](default pipeline)[/dim]" if name in DEFAULT_STEPS else ""
         console.print(f"[bold cyan]{name}[/bold cyan]{default}\n    {escape(cls.summary())}")
-        for f in dataclasses.fields(cls):
-            default_value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        for f in fields_of(cls):
+            default_value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
             console.print(f"    [green]{f.name}[/green] = {escape(repr(default_value))}")

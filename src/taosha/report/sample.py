@@ -212,13 +212,14 @@ class RunSample:
                 group.append(tuple(d.values()))
             columns: dict[str, list[Any]] = {}
             for keys, group in rows.items():
-                for key, column in zip(keys, zip(*group, strict=True), strict=True):
+                for key, transposed in zip(keys, zip(*group, strict=True), strict=True):
                     c = columns.get(key)
                     if c is None:
                         c = columns[key] = []
-                    c.extend(column)
+                    c.extend(transposed)
             for key, column in sorted(columns.items()):
                 kinds = set(map(type, column))
+                numbers: list[Any]
                 if kinds <= _NUMBERS:
                     numbers = column
                 else:

@@ -59,7 +59,7 @@ def _to_traditional_char(ch: str) -> str:
 def _reading(ch: str) -> str | None:
     from pypinyin import Style, pinyin
 
-    r = pinyin(ch, style=Style.TONE, errors=lambda _: [None])[0][0]
+    r = pinyin(ch, style=Style.TONE, errors=lambda _: [None])[0][0]  # type: ignore[arg-type,return-value]
     return r if r and r.isalpha() else None
 
 

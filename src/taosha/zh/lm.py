@@ -84,7 +84,8 @@ class CharLM:
             self._word_keys = np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in self.words], dtype=np.int64))
         keys = first.astype(np.int64) << 21 | second.astype(np.int64)
         at = np.searchsorted(self._word_keys, keys)
-        return self._word_keys[np.minimum(at, len(self._word_keys) - 1)] == keys
+        found: np.ndarray = self._word_keys[np.minimum(at, len(self._word_keys) - 1)] == keys
+        return found
 
     def score(self, text: str) -> float:
         """Sum of character log-probabilities, plus a bonus per two-character dictionary word."""

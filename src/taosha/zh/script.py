@@ -103,7 +103,7 @@ def class_table() -> np.ndarray:
 def classes(text: str) -> np.ndarray:
     """Each character's class; SIMP and TRAD are cleared in sentences written in Japanese or Korean."""
     points = codepoints(text)
-    cls = class_table()[points]
+    cls: np.ndarray = class_table()[points]
     for s, e in _foreign_sentences(points, cls, True):
         cls[s:e] = np.where((cls[s:e] == SIMP) | (cls[s:e] == TRAD), 0, cls[s:e])
     return cls
@@ -201,7 +201,8 @@ def fold(text: str) -> str:
     points = codepoints(text)
     if not (class_table()[points] == TRAD).any():
         return text
-    return fold_table()[points].tobytes().decode("utf-32-le", "surrogatepass")
+    folded: np.ndarray = fold_table()[points]
+    return folded.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def to_simplified(text: str, zhe: bool = True) -> str:
