@@ -970,6 +970,42 @@ def test_quoted_examples_in_a_page_about_encodings_stay(step):
     assert fix(step, speech).text == "他在会上说：“你好，世界！”台下掌声雷动。"
 
 
+@pytest.mark.parametrize("text", [
+    # the page shows the text and its garbled form side by side, with no word about encodings
+    "有网友发帖问：为什么我保存的“时间”再打开变成了“鏃堕棿”？",
+    # a quotation that is debris whole is its name, not damage
+    "用 Visual C++ 调试时常见的“烫烫烫”来自未初始化的栈内存 0xCC，堆内存的 0xCD 则显示为“屯屯屯”。",
+])
+def test_mentions_of_mojibake_stay_on_any_page(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and doc.signals["mojibake_quoted"] >= 1
+
+
+def test_a_quoted_title_that_is_debris_inside_text_is_still_debris(step):
+    # debris that is not the whole quotation is damage, as before
+    assert fix(step, "他说“你好锟斤拷锟斤拷朋友”").text == "他说“你好朋友”"
+
+
+@pytest.mark.parametrize(("damaged", "truth"), [
+    ("鎴戜滑涓€璧风殑浜嬫儏", "我们一起的事情"),
+    ("鎴戜滑涓€浜涳紝", "我们一些，"),
+])
+def test_byte_80_read_as_euro_sign_is_part_of_the_utf8(step, damaged, truth):
+    # browsers and PHP read GBK's byte 80 as € (Python's GB18030 writes € as A2 E3): 一 (E4 B8 80) shows as 涓€
+    assert b"\x80".join(p.encode("gb18030") for p in damaged.split("€")) == truth.encode()
+    assert fix(step, damaged).text == truth
+
+
+@pytest.mark.parametrize(("damaged", "truth"), [
+    # cp1252's curly quotes are GBK lead bytes too: the run is read with and without them
+    ("标题是“ËäÈ»·¢³µ¼ä¸ô”。", "标题是“虽然发车间隔”。"),
+    # Â· is two GBK bytes here, not UTF-8's · for ftfy to repair
+    ("路名：µÄµÀÂ·ÃüÃûÔ\xad", "路名：的道路命名原"),
+])
+def test_legacy_runs_beside_quotes_and_utf8_lookalikes(step, damaged, truth):
+    assert fix(step, damaged).text == truth
+
+
 def test_a_window_is_aligned_to_its_run_without_copying_the_run():
     # a list over the whole run for each window made long runs of windows quadratic (issue: PUA/Han alternation)
     from taosha.repair.mojibake.windows import _aligned

@@ -185,9 +185,17 @@ def _pair_reading(wrong: str, right: str) -> np.ndarray:
     return table
 
 
+def misread_bytes(text: str, wrong: str) -> bytes:
+    """The bytes `text` was read from with `wrong`. GBK as browsers and PHP decode it (WHATWG's gb18030, Windows
+    code page 936) reads byte 80 as €, which Python's GB18030 writes as A2 E3: 一 (E4 B8 80) read so is 涓€."""
+    if wrong != "gb18030" or "€" not in text:
+        return text.encode(wrong)
+    return b"\x80".join(part.encode(wrong) for part in text.split("€"))
+
+
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
     try:
-        return span.encode(wrong).decode(right)
+        return misread_bytes(span, wrong).decode(right)
     except (UnicodeEncodeError, UnicodeDecodeError):
         return None
 
@@ -201,6 +209,8 @@ def _byte_lengths(codec: str) -> np.ndarray:
             table[cp] = len(chr(cp).encode(codec))
         except UnicodeEncodeError:
             table[cp] = 0  # never asked: a run that does not encode is rejected before
+    if codec == "gb18030":
+        table[ord("€")] = 1  # byte 80 (see misread_bytes)
     return table
 
 

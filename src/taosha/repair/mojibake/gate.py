@@ -230,7 +230,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
         if bits & E_LEAD:
             # traditional text has characters at those GBK positions too: confirm with the bytes themselves, where
             # the short-run sign is (three UTF-8 sequences read as GBK hold one, aligned or not: see _short_utf8)
-            if dense_e[k] and short[k] and _UTF8_IN_GBK.search(text.encode("gb18030", "ignore")):
+            if dense_e[k] and short[k] and _UTF8_IN_GBK.search(
+                    b"\x80".join(p.encode("gb18030", "ignore") for p in text.split("€"))):
                 seen.add("utf8")
             elif bits & (C_E | C_A) and short[k]:
                 seen.add("utf8_short")

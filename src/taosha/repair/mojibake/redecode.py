@@ -44,11 +44,17 @@ def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     import ftfy
 
     count = 0
+    legacy: list[tuple[int, int]] | None = None
 
     def fix(m: re.Match[str]) -> str:
-        nonlocal count
+        nonlocal count, legacy
         run = m.group()
         fixed = ftfy.fix_encoding(run)
+        if fixed != run and _PAIR.search(m.string):
+            if legacy is None:
+                legacy = _legacy_spans(m.string, model(), min_gain)
+            if any(a <= m.start() and m.end() <= b and b - a > m.end() - m.start() for a, b in legacy):
+                return run
         if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= min_gain:
             count += 1
             return fixed
@@ -91,28 +97,67 @@ def repair_legacy_latin(doc: Document, min_gain: float, name: str) -> int:
         def fix(m: re.Match[str], codec: str = codec) -> str:
             nonlocal count
             run, text = m.group(), m.string
-            if _PAIR.search(run) is None or _in_latin_word(text, m.start(), m.end()):
-                return run  # accented letters of a Latin word (assiégée, Größe), not a Chinese character's bytes
-            if "\ufffd" in text[max(0, m.start() - 1) : m.end() + 1]:
-                return run  # a UTF-8 sequence that lost a byte beside it (â€�): UTF-8's damage, not GBK's
-            raw = _latin_bytes(run)
-            if raw is None or _utf8(raw):
-                return run  # UTF-8 read as cp1252 (ftfy's, above: NicolÃ¡s, Î•Î»Î»Î·Î½Î¹ÎºÎ¬), not GBK or Big5
-            try:
-                fixed = raw.decode(codec)
-            except UnicodeDecodeError:
+            if not _legacy_candidate(text, m.start(), m.end()):
                 return run
-            if fixed == run or _han_share(fixed.translate(_DIGITS_AND_SPACE)) < _HAN_READING:
-                return run
-            if sum(c >= "\u2e80" for c in fixed) < _LEGACY_CHARS:
-                return run  # one character's worth: a Latin page's signs (5×£35, NESTLÉ®, ( o¬ô )) read so too
-            if lm.rare_cluster(fixed, *_RARE_WINDOW) or _mean(lm, fixed) - _mean(lm, run) < min_gain:
+            best = _legacy_best(run, codec, lm, min_gain)
+            if best is None:
                 return run
             count += 1
-            return fixed
+            lo, hi, fixed = best
+            return run[:lo] + fixed + run[hi:]
 
         doc.sub(_LEGACY_RUN, fix, name, reason)
     return count
+
+
+_CURLY = "\u2018\u2019\u201c\u201d"  # cp1252's ‘’“” (bytes 91-94)
+
+
+def _legacy_best(run: str, codec: str, lm, min_gain: float) -> tuple[int, int, str] | None:
+    """The best reading of a legacy run as (start, end, reading) of the part read, or None. cp1252's curly quotes
+    are bytes 91-94, GBK lead bytes as well: a run in quotation marks (会出现“ËäÈ»·¢³µ¼ä¸ô”) is read with and
+    without them, and the better reading is taken."""
+    best: tuple[float, int, int, str] | None = None
+    for lo in (0, 1) if run[0] in _CURLY else (0,):
+        for hi in (len(run), len(run) - 1) if run[-1] in _CURLY and len(run) - lo > 2 else (len(run),):
+            fixed = _legacy_reading(run[lo:hi], codec, lm, min_gain)
+            if fixed is not None and (best is None or _mean(lm, fixed) > best[0]):
+                best = (_mean(lm, fixed), lo, hi, fixed)
+    return None if best is None else best[1:]
+
+
+def _legacy_candidate(text: str, start: int, end: int) -> bool:
+    """Whether the legacy run text[start:end] may be a legacy encoding's bytes at all."""
+    if _PAIR.search(text, start, end) is None or _in_latin_word(text, start, end):
+        return False  # accented letters of a Latin word (assiégée, Größe), not a Chinese character's bytes
+    # a UTF-8 sequence that lost a byte beside it (â€�) is UTF-8's damage, not GBK's
+    return "\ufffd" not in text[max(0, start - 1) : end + 1]
+
+
+def _legacy_spans(text: str, lm, min_gain: float) -> list[tuple[int, int]]:
+    """Where legacy runs stand that read as GBK or Big5 text (ftfy's UTF-8 repair leaves them: in
+    µÄµÀÂ·ÃüÃû, Â· is two GBK bytes, not UTF-8's ·)."""
+    return [m.span() for m in _LEGACY_RUN.finditer(text) if _legacy_candidate(text, *m.span())
+            and any(_legacy_best(m.group(), codec, lm, min_gain) for _, codec in LEGACY_LATIN)]
+
+
+def _legacy_reading(run: str, codec: str, lm, min_gain: float) -> str | None:
+    """`run`'s bytes decoded with `codec`, when every byte decodes, the reading is East Asian text that is not
+    garbage and the model gains `min_gain` by it; else None."""
+    raw = _latin_bytes(run)
+    if raw is None or _utf8(raw):
+        return None  # UTF-8 read as cp1252 (ftfy's, above: NicolÃ¡s, Î•Î»Î»Î·Î½Î¹ÎºÎ¬), not GBK or Big5
+    try:
+        fixed = raw.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    if fixed == run or _han_share(fixed.translate(_DIGITS_AND_SPACE)) < _HAN_READING:
+        return None
+    if sum(c >= "\u2e80" for c in fixed) < _LEGACY_CHARS:
+        return None  # one character's worth: a Latin page's signs (5×£35, NESTLÉ®, ( o¬ô )) read so too
+    if lm.rare_cluster(fixed, *_RARE_WINDOW) or _mean(lm, fixed) - _mean(lm, run) < min_gain:
+        return None
+    return fixed
 
 
 # two high characters in a row: a GB2312 character's two bytes (both A1-FE), as Latin text seldom writes them;

@@ -83,7 +83,7 @@ class Mojibake(Step):
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
         trial = self._repairs(Document(doc.id, doc.text), seen)
-        if trial.edits and _ABOUT_ENCODING.search(doc.text) and _quoted_only(doc.text, trial.edits):
+        if trial.edits and _quoted_only(doc.text, trial.edits, _ABOUT_ENCODING.search(doc.text) is not None):
             doc.tag("mojibake_quoted", len(trial.edits))
             for name in ("mojibake_suspect", "mojibake_unrepaired"):
                 if name in trial.signals:
@@ -157,31 +157,64 @@ _ABOUT_ENCODING = re.compile("乱码|亂碼|编码|編碼|解码|解碼|显示�
 _QUOTE_REACH = 40  # characters a quotation of an example spans at most, each side of the change
 
 
-def _in_quotation(text: str, start: int, end: int) -> bool:
-    """Whether `text[start:end]` stands inside one quotation, on one line: an opener before it and its closer
-    after it, with neither closed nor opened again in between."""
+def _quotation(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The quotation `text[start:end]` stands inside, on one line: its opener's and its closer's positions, with
+    neither closed nor opened again in between; None when there is none."""
     for opener, closer in _QUOTES.items():
         p = text.rfind(opener, max(0, start - _QUOTE_REACH), start)
         if p < 0 or closer in text[p + 1 : start] or "\n" in text[p:start]:
             continue
         q = text.find(closer, end, end + _QUOTE_REACH)
         if q >= 0 and "\n" not in text[end:q] and (opener == closer or opener not in text[end:q]):
-            return True
-    return False
+            return p, q
+    return None
 
 
-def _quoted_only(text: str, edits: list) -> bool:
+def _mentioned(text: str, edit, ops: list, p: int, q: int) -> bool:
+    """Whether the quotation text[p:q + 1] that holds a change of `edit` (whose opcodes are `ops`) is a mention of
+    damage rather than damage, on any page: the whole quotation is debris (常见的“烫烫烫”), or what the edit makes
+    of it stands quoted on the same line already (为什么我保存的“时间”再打开变成了“鏃堕棿”: the page shows the text
+    and its garbled form)."""
+    inside = text[p + 1 : q]
+    if edit.reason == "debris":
+        return DEBRIS.fullmatch(inside) is not None
+    ends = [_through(text, edit, ops, p), _through(text, edit, ops, q)]
+    if None in ends:
+        return False
+    after = text[: edit.start] + edit.after + text[edit.end :]
+    repaired = after[ends[0] : ends[1] + 1]
+    line_start, line_end = text.rfind("\n", 0, p) + 1, text.find("\n", q)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    return len(repaired) > 3 and repaired != text[p : q + 1] and repaired in line
+
+
+def _through(text: str, edit, ops: list, pos: int) -> int | None:
+    """Where the unchanged character at `pos` stands once `edit` is made; None when the edit changes it."""
+    if pos < edit.start:
+        return pos
+    if pos >= edit.end:
+        return pos + len(edit.after) - len(edit.before)
+    k = pos - edit.start
+    for op, a, b, c, _ in ops:
+        if a <= k < b:
+            return edit.start + c + k - a if op == "equal" else None
+    return None
+
+
+def _quoted_only(text: str, edits: list, about_encoding: bool) -> bool:
     """Whether every change the edits make (in order, each on the text the ones before left; an edit may span
     a whole run with unchanged characters around its changes) stands inside a quotation: examples a page shows
-    (会显示成「浣犲ソ」). Debris counts as quoted too once one of them is (a page that quotes 「锟斤拷」 names it
-    in its prose as well: 手持两把锟斤拷)."""
+    (会显示成「浣犲ソ」). On a page that does not talk about encodings, each such quotation must be a mention
+    (`_mentioned`). Debris counts as quoted too once one of them is (a page that quotes 「锟斤拷」 names it in its
+    prose as well: 手持两把锟斤拷)."""
     quoted_debris = loose_debris = False
     for e in edits:
         ops = difflib.SequenceMatcher(None, e.before, e.after, autojunk=False).get_opcodes()
         for op, a, b, _, _ in ops:
             if op == "equal":
                 continue
-            if _in_quotation(text, e.start + a, e.start + b):
+            quote = _quotation(text, e.start + a, e.start + b)
+            if quote is not None and (about_encoding or _mentioned(text, e, ops, *quote)):
                 quoted_debris |= e.reason == "debris"
             elif e.reason == "debris":
                 loose_debris = True

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span
+from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span, misread_bytes
 from taosha.repair.mojibake.gate import _READ_RUN
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
@@ -163,7 +163,7 @@ def _to_sentence_edges(
 
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
-        raw = run.encode(wrong)
+        raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return []
     if not _UTF8_WINDOW.search(raw):
