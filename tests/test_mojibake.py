@@ -1028,6 +1028,21 @@ def test_gbk_or_big5_read_as_latin1_is_read_back(step, damaged, truth):
     assert doc.text == truth and doc.edits[0].reason in ("gbk_as_latin1", "big5_as_latin1")
 
 
+@pytest.mark.parametrize(("damaged", "truth"), [
+    # Big5 bytes that GBK reads as other characters (琌癸): of the two codecs' readings, the better
+    ("這個問題的答案¬O¹ï的", "這個問題的答案是對的"),
+    ("1914年7月28日奧匈向塞爾維亞宣戰，ÅÊ¦³Ãö的", "1914年7月28日奧匈向塞爾維亞宣戰，戀有關的"),
+    # once a page's legacy runs are established: one character's run (Littleton¡£), runs between Latin words
+    ("ËûÓÐÒ»¸öÃÃÃÃÃû½ÐRachel¡£Ê·¶«ÔÚDenver³¤´ó£¬ºóÀ´°áÖÁ¿ÆÂÞÀ\xad¶àÖÝµÄLittleton¡£Ëû¾Ó×¡ÔÚColumbus",
+     "他有一个妹妹名叫Rachel。史东在Denver长大，后来搬至科罗拉多州的Littleton。他居住在Columbus"),
+    ("Ñ§Î»°üÀ¨Master of Arts¡¢Master of Science¡¢Master of LawsºÍDoctor of PhilosophyµÈ£¬Ó¡µÚ°²ÄÇ´óÑ§µÄÑÐ¾¿"
+     "ÉúÔº¹ÜÀíËùÓÐÐ£Çø", "学位包括Master of Arts、Master of Science、Master of Laws和Doctor of Philosophy等，"
+     "印第安那大学的研究生院管理所有校区"),
+])
+def test_legacy_runs_read_with_the_right_codec_and_on_established_pages(step, damaged, truth):
+    assert fix(step, damaged).text == truth
+
+
 @pytest.mark.parametrize("text", [
     "不过，说是被围困的城堡forteresse assiégée，城外的人想冲进去。",  # accented letters of a French word
     "Größe 很大", "Offering 5×£35 pin ups", "NESTLÉ® requiere contratar personal", "( o¬ô )",

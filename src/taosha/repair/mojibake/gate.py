@@ -87,7 +87,9 @@ def _gate_table() -> np.ndarray:
     letters = (*range(0x41, 0x5B), *range(0x61, 0x7B))
     _flag_pairs(table, range(0x81, 0xFF), letters, GLUED, keep=lambda c: "\u3400" <= c <= "\u9fff")
     _flag_pairs(table, range(0xA8, 0xAA), letters, BRACKET)  # see _bracket_lost
-    table[0xC0:0x100] |= LATIN1
+    # Latin-1 letters (UTF-8 lead bytes read as cp1252), and the signs of A1-BF too: GBK and Big5 lead bytes there
+    # (±¬°l for 爆發, ¦b for 在) read as latin-1 hold no letter; the runs themselves are confirmed below
+    table[0xA1:0x100] |= LATIN1
     simp, trad = _tables()
     table[[ord(c) for c in simp]] |= SIMP_ONLY
     table[[ord(c) for c in trad + ZHUYIN_AS_BIG5]] |= TRAD_ONLY  # zhuyin: Taiwan's, as traditional characters are

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -89,46 +90,63 @@ def _latin_bytes(run: str) -> bytes | None:
 def repair_legacy_latin(doc: Document, min_gain: float, name: str) -> int:
     """GBK or Big5 bytes read as cp1252/latin-1 (`_LEGACY_RUN`: `ÖÐÉ½²Ë` for 中山菜): each run's bytes decoded
     with the codec they were written in, when every byte decodes, the reading is East Asian text and the model
-    of no script (the run has no script of its own) gains `min_gain` by it. The number of repairs."""
+    of no script (the run has no script of its own) gains `min_gain` by it; of GBK's and Big5's readings, the
+    better. Once `_LEGACY_PAGE` characters of a page are read so, runs of one character are read too (Rachel¡£
+    for Rachel。), and runs between Latin letters, in the page's codec. The number of repairs."""
     lm = model()
-    count = 0
-    for reason, codec in LEGACY_LATIN:
-
-        def fix(m: re.Match[str], codec: str = codec) -> str:
-            nonlocal count
-            run, text = m.group(), m.string
-            if not _legacy_candidate(text, m.start(), m.end()):
-                return run
-            best = _legacy_best(run, codec, lm, min_gain)
-            if best is None:
-                return run
-            count += 1
-            lo, hi, fixed = best
-            return run[:lo] + fixed + run[hi:]
-
-        doc.sub(_LEGACY_RUN, fix, name, reason)
-    return count
+    text = doc.text
+    runs = [(m, _legacy_candidate(text, *m.span(), in_word=True)) for m in _LEGACY_RUN.finditer(text)
+            if _legacy_candidate(text, *m.span(), in_word=False)]
+    found: dict[int, tuple[int, int, str, str]] = {}
+    codecs = LEGACY_LATIN
+    for established in (False, True):
+        if established:
+            read = Counter({reason: 0 for reason, _ in LEGACY_LATIN})
+            for f in found.values():
+                read[f[3]] += len(f[2])
+            if read.total() < _LEGACY_PAGE:
+                break
+            # the page's own legacy codec only (»ò is 或 in GBK and 麼 in Big5)
+            codecs = tuple(c for c in LEGACY_LATIN if c[0] == read.most_common(1)[0][0])
+        for k, (m, outside_words) in enumerate(runs):
+            if k in found or not (outside_words or established):
+                continue
+            run, best = m.group(), None
+            for reason, codec in codecs:
+                got = _legacy_best(run, codec, lm, min_gain, 1 if established else _LEGACY_CHARS)
+                if got is not None and (best is None or got[0] > best[0]):
+                    best = (*got, reason)
+            if best is not None:
+                _, lo, hi, fixed, reason = best
+                found[k] = (m.start(), m.end(), run[:lo] + fixed + run[hi:], reason)
+    doc.replace_spans([found[k] for k in sorted(found)], name, "gbk_as_latin1")
+    return len(found)
 
 
 _CURLY = "\u2018\u2019\u201c\u201d"  # cp1252's ‘’“” (bytes 91-94)
+_LONG_READING = 16  # East Asian characters in a reading that a rare cluster no longer condemns
+_LEGACY_PAGE = 8  # characters read back from legacy runs before a run of a single character is read too
 
 
-def _legacy_best(run: str, codec: str, lm, min_gain: float) -> tuple[int, int, str] | None:
-    """The best reading of a legacy run as (start, end, reading) of the part read, or None. cp1252's curly quotes
-    are bytes 91-94, GBK lead bytes as well: a run in quotation marks (会出现“ËäÈ»·¢³µ¼ä¸ô”) is read with and
-    without them, and the better reading is taken."""
+def _legacy_best(run: str, codec: str, lm, min_gain: float,
+                 min_chars: int = 2) -> tuple[float, int, int, str] | None:
+    """The best reading of a legacy run as (its mean score, start, end, reading) of the part read, or None.
+    cp1252's curly quotes are bytes 91-94, GBK lead bytes as well: a run in quotation marks (会出现“ËäÈ»·¢³µ¼ä¸ô”)
+    is read with and without them, and the better reading is taken."""
     best: tuple[float, int, int, str] | None = None
     for lo in (0, 1) if run[0] in _CURLY else (0,):
         for hi in (len(run), len(run) - 1) if run[-1] in _CURLY and len(run) - lo > 2 else (len(run),):
-            fixed = _legacy_reading(run[lo:hi], codec, lm, min_gain)
+            fixed = _legacy_reading(run[lo:hi], codec, lm, min_gain, min_chars)
             if fixed is not None and (best is None or _mean(lm, fixed) > best[0]):
                 best = (_mean(lm, fixed), lo, hi, fixed)
-    return None if best is None else best[1:]
+    return best
 
 
-def _legacy_candidate(text: str, start: int, end: int) -> bool:
-    """Whether the legacy run text[start:end] may be a legacy encoding's bytes at all."""
-    if _PAIR.search(text, start, end) is None or _in_latin_word(text, start, end):
+def _legacy_candidate(text: str, start: int, end: int, in_word: bool = True) -> bool:
+    """Whether the legacy run text[start:end] may be a legacy encoding's bytes at all; with `in_word`, also where
+    it stands between Latin letters (Arts¡¢Master: a page whose legacy runs are established reads those too)."""
+    pairs = len(_PAIR.findall(text, start, end))
+    if not pairs or (in_word and pairs < _CHINESE_PAIRS and _in_latin_word(text, start, end)):
         return False  # accented letters of a Latin word (assiégée, Größe), not a Chinese character's bytes
     # a UTF-8 sequence that lost a byte beside it (â€�) is UTF-8's damage, not GBK's
     return "\ufffd" not in text[max(0, start - 1) : end + 1]
@@ -141,7 +159,7 @@ def _legacy_spans(text: str, lm, min_gain: float) -> list[tuple[int, int]]:
             and any(_legacy_best(m.group(), codec, lm, min_gain) for _, codec in LEGACY_LATIN)]
 
 
-def _legacy_reading(run: str, codec: str, lm, min_gain: float) -> str | None:
+def _legacy_reading(run: str, codec: str, lm, min_gain: float, min_chars: int = 2) -> str | None:
     """`run`'s bytes decoded with `codec`, when every byte decodes, the reading is East Asian text that is not
     garbage and the model gains `min_gain` by it; else None."""
     raw = _latin_bytes(run)
@@ -151,11 +169,16 @@ def _legacy_reading(run: str, codec: str, lm, min_gain: float) -> str | None:
         fixed = raw.decode(codec)
     except UnicodeDecodeError:
         return None
-    if fixed == run or _han_share(fixed.translate(_DIGITS_AND_SPACE)) < _HAN_READING:
+    if fixed == run:
         return None
-    if sum(c >= "\u2e80" for c in fixed) < _LEGACY_CHARS:
+    east_asian = sum(c >= "\u2e80" for c in fixed)
+    if east_asian < min_chars:
         return None  # one character's worth: a Latin page's signs (5×£35, NESTLÉ®, ( o¬ô )) read so too
-    if lm.rare_cluster(fixed, *_RARE_WINDOW) or _mean(lm, fixed) - _mean(lm, run) < min_gain:
+    if _han_share(fixed.translate(_DIGITS_AND_SPACE)) < _HAN_READING and east_asian < len(fixed):
+        return None  # (a lone full-width sign, 。 for ¡£, is all East Asian)
+    if east_asian < _LONG_READING and lm.rare_cluster(fixed, *_RARE_WINDOW):
+        return None  # garbage: a long reading has names and terms (半跏趺坐) and is judged by its gain alone
+    if _mean(lm, fixed) - _mean(lm, run) < min_gain:
         return None
     return fixed
 
@@ -190,6 +213,7 @@ def _utf8(raw: bytes) -> bool:
     return bad * _UTF8_BAD <= sum(c >= "\x80" for c in text) - bad
 
 
+_CHINESE_PAIRS = 3  # pairs of high characters in a run that no Latin word holds: GBK text between Latin words
 _LEGACY_CHARS = 2  # East Asian characters a legacy run's reading must hold
 _HAN_READING = 0.5  # of a legacy run's reading (digits and spaces apart), East Asian characters at least
 _RARE_WINDOW = (8, 3)  # a reading with 3 rare characters within 8 is garbage, not the text (as for every window)
