@@ -1043,6 +1043,14 @@ def test_legacy_runs_read_with_the_right_codec_and_on_established_pages(step, da
     assert fix(step, damaged).text == truth
 
 
+@pytest.mark.parametrize(("damaged", "truth"), [
+    ("坻婓1952爛堤汜衾控儔ㄛ綴懂善奻漆黍抎﹝", "他在1952年出生于北京，后来到上海读书。"),
+    ("坻佽涴掛抎竭疑艘﹝", "他说这本书很好看。"),
+])
+def test_a_text_read_as_big5_whole_has_no_simplified_character_to_stand_out(step, damaged, truth):
+    assert fix(step, damaged).text == truth
+
+
 @pytest.mark.parametrize("text", [
     "不过，说是被围困的城堡forteresse assiégée，城外的人想冲进去。",  # accented letters of a French word
     "Größe 很大", "Offering 5×£35 pin ups", "NESTLÉ® requiere contratar personal", "( o¬ô )",

@@ -247,10 +247,12 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
             if (off is not None and min(n_simp[k], n_trad[k]) and dense_off[off][k]) or (
                     odd is not None and bits & DIGIT and (digits[odd][k] >= _ODD_AFTER_DIGITS or one[odd][k])):
                 seen.add("offscript")  # examined for GBK <-> Big5 only, not for realignment
-            elif off == "trad" and ((bits & RARE and dense_off[off][k]) or along[k]) and _reads_as_gbk(text):
+            elif (off == "trad" and ((bits & RARE and dense_off[off][k]) or along[k]) and _reads_as_gbk(text)) or (
+                    not n_simp[k] and along[k] and _reads_as_gbk(text)):
                 # a short stretch of GBK read as Big5 may leave only rare characters (涴釱膘耟 for 这座建筑), or
                 # few of them in characters that all read as frequent ones (撼瞰佽隴瞰 for 举例说明例): let through
-                # when one such cluster or row reads back as frequent simplified text
+                # when one such cluster or row reads back as frequent simplified text; a page read so whole has no
+                # simplified character to stand out from (坻婓1952爛堤汜衾控儔ㄛ for 他在1952年出生于北京，)
                 seen.add("offscript")
         out.append(frozenset(seen))
     return out
