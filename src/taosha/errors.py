@@ -42,5 +42,5 @@ class AccountingError(TaoshaError):
     exit_code = 3
 
 
-class MissingExtraError(TaoshaError):
+class MissingExtraError(ConfigError):
     """An optional dependency is needed for this feature; the message gives the install command."""

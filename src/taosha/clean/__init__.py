@@ -1,1 +1,2 @@
-"""Cleaning: boilerplate, repeated paragraphs, cut-off endings, template blanks — every removal an edit."""
+"""Cleaning: site boilerplate, lines frequent across a site, compilation pages split into their parts, repeated
+paragraphs, cut-off endings, template blanks. Every removal is an edit; what is only suspected is a signal."""

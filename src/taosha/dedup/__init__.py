@@ -1,1 +1,2 @@
-"""Deduplication across the corpus (two-pass steps): exact duplicates so far."""
+"""Deduplication across the corpus, as two-pass steps: exact copies (`dedup.exact`), near duplicates by
+MinHash and verified Jaccard (`dedup.near`), and paragraphs shared between documents (`dedup.paragraphs`)."""

@@ -1,8 +1,10 @@
-"""Bucket grouping by sorting, and connected components by label propagation, on numpy arrays.
+"""Bucket grouping by sorting, and connected components, on numpy arrays: no union-find structure.
 
-Both are shuffle-friendly: a bucket's members meet after a sort by key (or a partition by key across
-machines), and components come from repeated "take the smaller label of each edge, then follow labels"
-rounds (the small-star/large-star family), which need no global union-find structure.
+A bucket's members meet after a sort by key (or a partition by key across machines). Components come two
+ways, with the same result: in one place, by `components` (the smaller label of each edge, then labels
+followed to their root, until nothing changes); across partitions, by rounds of `star_step` (large-star and
+small-star, alternating until the edges form a star per component), which `dedup.near` runs as tasks that
+exchange edges through files. `pack`/`unpack` hold an edge in one 64-bit word.
 """
 
 from __future__ import annotations

@@ -40,13 +40,14 @@ from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
 from taosha.step import CorpusStep, Step, register
 
-KEEP = ("first", "longest", "best-quality")
+KEEP = ("first", "longest", "best_quality")
+KEEP_ALIASES = {"best-quality": "best_quality"}  # the spelling before values were snake_case, still accepted
 _GREEDY_LIMIT = 64  # comparisons per member before a large, loose component stops being split further
 _EXAMPLE_LEVELS = (0.8, 0.85, 0.9, 0.95, 1.0)
 
 
 def quality_score(doc: Document) -> float:
-    """The `best-quality` ranking: Han share, less repetition and fewer template blanks (signals of
+    """The `best_quality` ranking: Han share, less repetition and fewer template blanks (signals of
     `filter.quality` and `clean.placeholders`; absent signals count as 0, leaving length and order)."""
     s = doc.signals
     return float(s.get("han_share", 0.0)) - float(s.get("dup_ngram_5", 0.0)) - float(s.get("placeholder_density", 0.0))
@@ -73,8 +74,9 @@ class Near(CorpusStep):
     `threshold`: Jaccard similarity of the n-gram sets at or above which two documents are duplicates.
     `ngram`: characters per shingle. `num_perm`: MinHash values per document; `bands`/`rows` (0: derived
     from the threshold, see `minhash.optimal_bands`). `keep`: `first` (input order), `longest`, or
-    `best-quality` (signals of earlier steps; then longest, then first). Documents shorter than
-    `min_chars` normalised characters are left to `dedup.exact`. Between the passes the work is cut into
+    `best_quality` (signals of earlier steps; then longest, then first; the old spelling `best-quality` is
+    accepted). Documents shorter than `min_chars` normalised characters are not compared at all (`dedup.exact`,
+    not in the default pipeline, catches their exact copies). Between the passes the work is cut into
     `partitions`; with more than `local_components` verified pairs, connected components run as
     distributed large-star/small-star rounds, else in one task (the same components either way).
 
@@ -104,6 +106,8 @@ class Near(CorpusStep):
     local_components: int = 1_000_000
 
     def __post_init__(self) -> None:
+        if self.keep in KEEP_ALIASES:
+            object.__setattr__(self, "keep", KEEP_ALIASES[self.keep])
         if self.keep not in KEEP:
             raise ConfigError(f"dedup.near: keep must be one of {', '.join(KEEP)}, not {self.keep!r}")
         if not 0.0 < self.threshold <= 1.0:
@@ -134,7 +138,7 @@ class Near(CorpusStep):
         state.keys.append(doc_key(doc))
         state.ids.append(doc.id)
         state.lengths.append(len(doc.text))
-        state.scores.append(quality_score(doc) if self.keep == "best-quality" else 0.0)
+        state.scores.append(quality_score(doc) if self.keep == "best_quality" else 0.0)
         state.text_hashes.append(xxhash.xxh3_64_intdigest(units.tobytes()))
         state.codes.append(units)
         state.sigs.append(

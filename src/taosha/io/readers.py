@@ -4,8 +4,9 @@ A unit is a whole file, or a byte range of a plain (uncompressed) `.jsonl` file.
 range in which its first byte lies, so units never share or miss a line, and the unit list depends
 only on the inputs and `chunk_bytes`: output never depends on the number of workers.
 
-Everything a unit yields is either a `Document` or a `Quarantine` (raw bytes kept, error stated): bad
-input never raises out of `read_unit` and never disappears.
+Everything a unit yields is a `Document` or a `Quarantine` (raw bytes kept, error stated), or, for a
+pipeline without steps (`read_unit(..., records=True)`), batches of output records instead of documents:
+bad input never raises out of `read_unit` and never disappears.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from taosha.errors import ConfigError
+from taosha.errors import ConfigError, MissingExtraError
 from taosha.runners.core import Progress
 
 INSTALL = "pip install 'taosha[ray]'"
@@ -29,7 +29,7 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise ConfigError(f"the ray runner needs Ray, which is not installed: {INSTALL}") from None
+        raise MissingExtraError(f"the ray runner needs Ray, which is not installed: {INSTALL}") from None
     return ray
 
 

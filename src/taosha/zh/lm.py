@@ -2,8 +2,9 @@
 
 Character frequencies and two-character words come from jieba's dictionary (a real frequency source that
 ships with the package, MIT). Traditional forms share their simplified form's statistics, since the pages
-being repaired are often force-converted to traditional. The model only ranks candidates; it never decides
-alone that text is damaged.
+being repaired are often force-converted to traditional. In the repairs it ranks candidates and never alone
+decides that text is damaged; in decoding (`io.decode`) it does decide alone between GB18030 and Big5, for
+bytes that decode cleanly as both.
 """
 
 from __future__ import annotations
