@@ -13,7 +13,7 @@ from taosha.clean.boilerplate import Boilerplate, check_linear, load_rules, rule
 from taosha.clean.placeholders import Placeholders, find_placeholders
 from taosha.clean.structure import RepeatedParagraphs, Truncation
 from taosha.errors import ConfigError
-from taosha.filters.quality import Quality, dup_ngram_share
+from taosha.filter.quality import Quality, dup_ngram_share
 from taosha.step import build_step
 
 
@@ -314,7 +314,7 @@ def test_repetition_signals_match_counting_ngram_strings(texts):
     """Measured for a batch of texts at once, each text's signals are those of counting its own n-grams."""
     import numpy as np
 
-    from taosha.filters.quality import repetition, repetitions
+    from taosha.filter.quality import repetition, repetitions
 
     got = repetitions([np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts])
     for text, signals in zip(texts, got, strict=True):
@@ -331,7 +331,7 @@ def test_sentence_signals_match_splitting_each_text(texts):
     import re
 
     from taosha.document import Document
-    from taosha.filters.quality import Quality
+    from taosha.filter.quality import Quality
 
     docs = [Document(str(k), t) for k, t in enumerate(texts)]
     Quality(min_chars=0, languages=(), min_han_share=0).process_batch(docs)

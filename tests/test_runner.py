@@ -265,7 +265,7 @@ def test_batches_give_what_one_document_at_a_time_gives():
     from dataclasses import dataclass
 
     from taosha import Document, run_steps
-    from taosha.filters.quality import Quality
+    from taosha.filter.quality import Quality
     from taosha.step import Step, run_batch
 
     @dataclass(frozen=True)

@@ -234,7 +234,7 @@ def run_batch(
 def run_one(step: Step, text: str, id: str = "doc") -> Document:
     """Run one step on a text and return the (single) resulting document: for docs and tests.
 
-    >>> from taosha.filters.basic import Empty
+    >>> from taosha.filter.basic import Empty
     >>> run_one(Empty(), "  \\n ").dropped.reason
     'empty'
     """
