@@ -89,6 +89,18 @@ def require_shared() -> None:
         raise SystemExit(f"{SHARED} is absent: the evaluation needs ../shared/corpora")
 
 
+def below_floors(floors: list[tuple[str, float, float]]) -> int:
+    """The exit status of an evaluation: 1 when a figure is below its floor (each printed), else 0.
+
+    A floor is a little under what is met today (or the issue's target where that is met), so that a regression
+    fails `make eval`; a figure that should be small is given as its complement (1 - CER) or as 1.0/0.0.
+    """
+    failed = [(name, got, floor) for name, got, floor in floors if got < floor]
+    for name, got, floor in failed:
+        print(f"BELOW FLOOR: {name} {got:.4f} < {floor}")
+    return 1 if failed else 0
+
+
 def steps_for(*names: str) -> list[Step]:
     """Built and set-up steps, by registry name."""
     steps = [build_step(n, {}) for n in names]

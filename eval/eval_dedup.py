@@ -22,7 +22,7 @@ import orjson
 import zstandard
 
 import taosha
-from common import SHARED, require_shared, wiki
+from common import SHARED, below_floors, require_shared, wiki
 from taosha import PipelineConfig, StepSpec
 from taosha.synth.dups import dup_corpus, sentences_of, true_duplicates
 
@@ -72,6 +72,7 @@ def main() -> int:
     kinds = {r["id"]: r["kind"].split(":")[0] for r in records}
     print(f"corpus: {len(records)} documents, {args.originals} originals, {len(sentences)} wiki sentences "
           f"({SHARED.name}/wiki)")
+    floors: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = work / "corpus.jsonl"
@@ -93,8 +94,11 @@ def main() -> int:
                      != records[int(rec["id"][1:])]["family"]]
             print(f"    removals across families: {len(cross)}")
             print(f"    cluster sizes: {report['cluster_sizes']}")
-        real_page(work, args.threshold)
-    return 0
+            floors += [(f"n={n} precision", p, 0.995), (f"n={n} recall", r, 0.99),
+                       (f"n={n} removals across families (as none)", float(not cross), 1.0)]
+        p, r = real_page(work, args.threshold)
+        floors += [("real page precision", p, 0.99), ("real page recall", r, 0.99)]
+    return below_floors(floors)
 
 
 def ngram_table(ns: list[int]) -> None:
@@ -123,7 +127,7 @@ def ngram_table(ns: list[int]) -> None:
         print(line)
 
 
-def real_page(work: Path, threshold: float) -> None:
+def real_page(work: Path, threshold: float) -> tuple[float, float]:
     """The speeches of the real compilation page (seed-dev, gold text), whose versions are labelled by hand:
     documents with 5-gram Jaccard >= 0.8 inside one `version_cluster` are near copies."""
     docs = [orjson.loads(line) for line in (SHARED / "seed-dev" / "documents_dev.jsonl").read_bytes().splitlines()]
@@ -136,6 +140,7 @@ def real_page(work: Path, threshold: float) -> None:
     p, r = score(set(removed), truth)
     print(f"real page (seed-dev, {len(docs)} speeches, {labelled} later versions labelled by hand): "
           f"precision {p:.4f} recall {r:.4f} (removed {len(removed)}, true duplicates {len(truth)})")
+    return p, r
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import SHARED, errors, fold, require_shared
+from common import SHARED, below_floors, errors, fold, require_shared
 from taosha.repair.pinyin import ANNOTATION
 from taosha.zh.script import TRAD, classes
 
@@ -42,7 +42,11 @@ def main() -> int:
               f"CER {e / max(1, n):.3%} (target <= {target})")
     print(f"tone-marked annotations left: {annotations} (target 0); traditional characters left: {trad} (target 0); "
           f"{len(out)} lines in, {len(out)} lines out")
-    return 0
+    cer = {kind: e / max(1, n) for kind, (e, n, _) in stats.items()}
+    return below_floors([("seed-dev CER without mojibake (as 1 - CER)", 1 - cer["clean"], 0.998),
+                         ("seed-dev CER with mojibake (as 1 - CER)", 1 - cer["garbled"], 0.98),
+                         ("annotations left (as none)", float(annotations == 0), 1.0),
+                         ("traditional characters left (as none)", float(trad == 0), 1.0)])
 
 
 if __name__ == "__main__":

@@ -25,7 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import SHARED, big5_feeds, errors, fold, libreoffice_tw, require_shared, run, steps_for, wiki
+from common import (
+    SHARED,
+    below_floors,
+    big5_feeds,
+    errors,
+    fold,
+    libreoffice_tw,
+    require_shared,
+    run,
+    steps_for,
+    wiki,
+)
 from taosha import Document
 from taosha.repair.pinyin import ANNOTATION
 from taosha.synth import damage
@@ -181,8 +192,14 @@ def main() -> int:
     hans = wiki("cmrc2018_wiki_zh_hans.jsonl.gz")[: args.docs]
     hant = wiki("drcd_wiki_zh_hant.jsonl.gz")
     seeds = [int(x) for x in args.seeds.split(",")]
+    floors: list[tuple[str, float, float]] = []
     for seed in seeds:
         sim = simulated(steps, hans, seed)
+        floors += [(f"seed {seed} annotation precision", sim["annotation_precision"], 0.999),
+                   (f"seed {seed} annotation recall", sim["annotation_recall"], 0.999),
+                   (f"seed {seed} legitimate parentheses kept (as none removed)",
+                    float(sim["legit_parentheses_removed"] == 0), 1.0),
+                   (f"seed {seed} character accuracy after restoration", sim["char_accuracy_zhe_folded"], 0.9995)]
         print(f"simulated spun text, seed {seed} ({len(hans)} docs, {sim['annotations']} annotations): "
               f"annotation precision {sim['annotation_precision']:.4%} (target >= 99.9%), "
               f"recall {sim['annotation_recall']:.4%} (>= 99.9%)")
@@ -200,6 +217,8 @@ def main() -> int:
                          ("Big5 blog and news feeds", feeds), ("all of them in 300-character pieces", pieces),
                          ("DRCD (500), LibreOffice and Big5 pages carrying Japanese and Korean sentences", mixed)):
         g = genuine_traditional(steps, texts)
+        floors.append((f"genuine traditional left alone: {label} (as none converted)",
+                       float(g["converted_under_keep"] == 0), 1.0))
         print(f"genuine traditional ({label}, {g['documents']} docs) under keep: converted "
               f"{g['converted_under_keep']} (target 0), detected spun {g['detected_spun']}")
     from taosha.fix import fix_text
@@ -207,7 +226,11 @@ def main() -> int:
     changed = sum(1 for t in mixed if fix_text(t) != t)
     print(f"  the same {len(mixed)} pages through taosha.fix_text (mojibake repair included): changed {changed} "
           f"(target 0)")
+    floors.append(("pages with Japanese and Korean unchanged by fix_text (as none changed)", float(changed == 0), 1.0))
     s = seed_dev(steps)
+    floors += [("seed-dev CER on lines without mojibake (as 1 - CER)", 1 - s["lines_without_mojibake_cer"], 0.998),
+               ("seed-dev traditional left (as none)", float(s["traditional_left"] == 0), 1.0),
+               ("seed-dev 著/着 errors (as <= 5)", float(s["zhe_errors_on_clean_lines"] <= 5), 1.0)]
     print(f"seed-dev page: CER on lines without mojibake {s['lines_without_mojibake_cer']:.4%} (<= 0.2%), "
           f"traditional left {s['traditional_left']} (0), 著/着 errors {s['zhe_errors_on_clean_lines']} (<= 5), "
           f"annotations left {s['annotations_left']} (in {s['lines_with_mojibake']} mojibake lines)")
@@ -215,7 +238,7 @@ def main() -> int:
     print(f"speed on spun text ({sp['mb']:.1f} MB): repair.pinyin + repair.script {sp['steps_mb_s']:.1f} MB/s "
           f"per core (target >= 20); OpenCC t2s alone {sp['opencc_t2s_mb_s']:.1f} MB/s; "
           f"ratio {sp['ratio_to_t2s']:.2f}x of t2s")
-    return 0
+    return below_floors(floors)  # speed is a target, not a floor: it depends on the machine
 
 
 if __name__ == "__main__":
