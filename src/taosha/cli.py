@@ -24,7 +24,7 @@ examples:
   taosha clean crawl/*.jsonl.zst -o out         clean with the default pipeline
   taosha clean data/ -o out --text-field content --workers 8
   taosha clean in.jsonl -o out --skip repair.nfc --set filter.quality.min_chars=100
-  taosha steps                                  list every step and its parameters
+  taosha steps [--markdown]                     list every step and its parameters
   taosha inspect out                            what happened, per rule
   taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff
   taosha report out -o run.html                 the run as one HTML page (also written as out/report.html)
@@ -74,9 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     c.add_argument("--no-report", action="store_true", help="do not write OUT/report.html at the end")
 
-    sub.add_parser("steps", help="list every step with its purpose and parameters",
-                   description="List every registered step: its name (used in configs, edits and reports), "
-                   "what it does, and its parameters with defaults.")
+    st = sub.add_parser("steps", help="list every step with its purpose and parameters",
+                        description="List every registered step: its name (used in configs, edits and reports), "
+                        "what it does, and its parameters with defaults.")
+    st.add_argument("--markdown", action="store_true",
+                    help="the built-in steps' reference as Markdown, whole docstrings included (docs/steps.md)")
 
     d = sub.add_parser("demo", help="build the damaged demo corpus, clean it, and show where the results are",
                        description="Write a damaged demo corpus (made from the bundled clean documents by the "
@@ -221,9 +223,12 @@ def _run_with_progress(inputs: list[str], out: str, cfg: Any, overwrite: bool, q
 
 
 def _steps(args: argparse.Namespace) -> int:
-    from taosha.report.render import print_steps
+    from taosha.report.render import print_steps, steps_markdown
 
-    print_steps()
+    if args.markdown:
+        sys.stdout.write(steps_markdown())
+    else:
+        print_steps()
     return 0
 
 
