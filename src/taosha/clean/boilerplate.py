@@ -165,7 +165,7 @@ class Boilerplate(Step):
     and HTML tags left inside lines (`markup_residue`, like the rule for lines that are nothing but a tag).
 
     Rules are data: `data/boilerplate.toml`, plus the files in `rules`. `skip` turns rules off by name. Lines are
-    matched with traditional characters folded to simplified (`repair.script.fold`): the rules hold for both.
+    matched with traditional characters folded to simplified (`zh.script.fold`): the rules hold for both.
     Each removed line is an edit whose reason is the rule's name.
 
     >>> from taosha.step import run_one

@@ -124,7 +124,7 @@ class Pinyin(Step):
 
 def _forced_traditional(text: str, spans: list[tuple[int, int, str]]) -> bool:
     """Whether the page, its annotations left out, shows forced traditional script: it is spun (see
-    `repair.script.detect`), or mostly traditional with one conversion slip or a simplified character inside a
+    `zh.script.detect`), or mostly traditional with one conversion slip or a simplified character inside a
     traditional sentence."""
     parts, at = [], 0
     for s, e, _ in spans:
