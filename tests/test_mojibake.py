@@ -1072,3 +1072,25 @@ def test_ftfy_cases_are_not_read_as_gbk_or_big5(step, shared):
     legacy = [t for t in cases
               if any(e.reason in ("gbk_as_latin1", "big5_as_latin1") for e in step.process(Document("d", t)).edits)]
     assert legacy == []
+
+
+def _cases() -> list:
+    """tests/cases/mojibake.jsonl: damage a repair must read back (`pass`) and known failures (`fail`), each with
+    its family and why; a known failure runs as a strict xfail, so that fixing one is noticed (move it to `pass`)
+    and a regression of a `pass` fails."""
+    import json
+    from pathlib import Path
+
+    out = []
+    for line in (Path(__file__).parent / "cases" / "mojibake.jsonl").read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        marks = [pytest.mark.xfail(strict=True, reason=case["why"])] if case["expect"] == "fail" else []
+        out.append(pytest.param(case["damaged"], case["truth"], marks=marks, id=f"{case['expect']}-{case['family']}"))
+    return out
+
+
+@pytest.mark.parametrize(("damaged", "truth"), _cases())
+def test_case_file(damaged, truth):
+    from taosha import fix_text
+
+    assert fix_text(damaged) == truth
