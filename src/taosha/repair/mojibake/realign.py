@@ -294,26 +294,18 @@ def _best_hypothesis(
         lo = max(0, k - _CONTEXT)
         old_part, new_part = line[lo : e_old + _CONTEXT], new_line[lo : e_new + _CONTEXT]
         unfilled = head.count(UNKNOWN) if bytes_only else 0  # lost bytes left '?' (not chosen) in this pass
-        if (new_part.count("?") > old_part.count("?") + unfilled or "\ufffd" in new_part
-                or lm.rare_cluster(new_part, *_RARE_LEFT)):
+        # every test below rejects; the cheap ones come first (most hypotheses fail on their gain)
+        if new_part.count("?") > old_part.count("?") + unfilled or "\ufffd" in new_part:
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
-        # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
-        # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
-        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm, strict)
-        if weak and (priority == 0 or _reread(line[k:e_old], new_line[k:e_new]) - (
-                0 if bytes_only else head.count(UNKNOWN) + line.count("?", resume, e_old)) < _MIN_REREAD):
-            # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a
-            # guess, not a reading, and a shifted byte shows in the Han characters it made (not in ○?ε?○); the
-            # '?' is a character the source could not encode
-            return None
-        if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
-            return None  # with no rare character as evidence, a shifted-byte reading must be all frequent text
         if _letters(new_part) > _letters(old_part):
             return None  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
         if len(_CAMEL.findall(new_part)) > len(_CAMEL.findall(old_part)):
             return None  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is no spelling
+        # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
+        # alone, a gained byte skipped, writes nothing the bytes do not hold: judged by its gain as ever)
+        weak = strict and ("?" in old_part or UNKNOWN in head) and not _misaligned(old_part, lm, strict)
         # a '?' that may end a question is judged as one: a hypothesis must earn its gain on the characters
         # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
         # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
@@ -328,6 +320,16 @@ def _best_hypothesis(
             gain = _mean(lm, new_part) - _mean(lm, old_part)
         if gain < min_gain:
             return None
+        if lm.rare_cluster(new_part, *_RARE_LEFT):
+            return None  # a repair leaves no more damage than it found
+        if weak and (priority == 0 or _reread(line[k:e_old], new_line[k:e_new]) - (
+                0 if bytes_only else head.count(UNKNOWN) + line.count("?", resume, e_old)) < _MIN_REREAD):
+            # the null hypothesis wins: characters chosen for lost bytes alone (心? -> 中年, 的? -> 实能) are a
+            # guess, not a reading, and a shifted byte shows in the Han characters it made (not in ○?ε?○); the
+            # '?' is a character the source could not encode
+            return None
+        if priority and not lm.rare_count(old_part) and lm.rare_count(new_part):
+            return None  # with no rare character as evidence, a shifted-byte reading must be all frequent text
         # the full-width pass leaves an exact signature ('?' + an ASCII byte): it is preferred unless a
         # shifted-byte reading is clearly better
         return gain + (_SIGNATURE_BONUS if priority == 0 else 0.0), new_line, e_new, k
