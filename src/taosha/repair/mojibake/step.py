@@ -83,6 +83,18 @@ class Mojibake(Step):
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
         trial = self._repairs(Document(doc.id, doc.text), seen)
+        if any(e.reason == "utf8_as_gbk" for e in trial.edits):
+            # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
+            # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
+            again = _suspicious_many([trial.text])[0] & {"utf8"}
+            if again:
+                first = dict(trial.signals)
+                trial.signals.clear()
+                self._repairs(trial, again)
+                for name in ("mojibake_repairs", "mojibake_debris", "mojibake_suspect"):  # counts of both passes;
+                    if name in first:  # what is left unrepaired is the second's to say
+                        trial.signals[name] = first[name] + trial.signals.get(name, 0) if name != (
+                            "mojibake_suspect") else 1
         if trial.edits and _quoted_only(doc.text, trial.edits, _ABOUT_ENCODING.search(doc.text) is not None):
             doc.tag("mojibake_quoted", len(trial.edits))
             for name in ("mojibake_suspect", "mojibake_unrepaired"):
