@@ -6,7 +6,7 @@ Three families, from cheapest to most involved:
 2. Reversible wrong decodings: UTF-8 read as GBK/GB18030 (`浣犲ソ` → 你好) or as Big5, GBK read as Big5 and
    the reverse, UTF-8 read as cp1252/latin-1 (`ä½ å¥½` → 你好, through ftfy). The wrong text is encoded back
    with the codec that misread it and decoded with the right one; a repair is kept only when the character
-   model (`taosha.repair.lm`) finds the result far more probable than what was there.
+   model (`taosha.zh.lm`) finds the result far more probable than what was there.
 3. Misaligned GBK: a byte lost or gained, or the full-width → half-width pass of PHP tools that rewrote a
    byte pair across two characters (`要求??偨Y(jié)` for 要求。總結(jié)). The line is turned back into its bytes
    (`?` standing for a byte that was lost), a rewrite is hypothesised at the damage, the bytes are decoded

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from taosha.zh.lm import CharLM
+from taosha.zh.sentences import STOPS_AND_BREAK
 
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
 # acronym (D?BCS), which 8 MB of clean Chinese text never writes
@@ -26,7 +27,7 @@ _QUESTION_END = frozenset("吗嗎呢吧么麼嘛啊呀咩")  # 咩: Cantonese
 _ASKING = re.compile("什么|什麼|为何|為何|怎|如何|哪|谁|誰|几|幾|多少|是否|难道|難道|何|吗|嗎|呢|吧|咩"
                      "|么|麼|嘛|不是|没有|沒有|能否|可否|可不可|是不|有没|有沒|要不|会不|會不|对不|對不"
                      "|好不|行不|[啊呀啦吶哦喔]$")
-_SENTENCE_END = re.compile("[。！？!；;\n]")
+_SENTENCE_END = re.compile(f"[{re.escape(STOPS_AND_BREAK.replace('?', ''))}]")  # not ASCII ?: it is the damage
 
 
 _OPENING, _CLOSING = "「『“‘（(《〈【\"'", "」』”’）)》〉】\"'"

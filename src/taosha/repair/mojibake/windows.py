@@ -26,6 +26,7 @@ from taosha.repair.mojibake.score import (
 )
 from taosha.textarrays import codepoints
 from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
+from taosha.zh.sentences import STOPS
 
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
 _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are evidence of a pair misread
@@ -111,7 +112,7 @@ def _best_window(
     return "".join(out)
 
 
-_SENTENCE_EDGE = frozenset("。！？；!?;」』”")
+_SENTENCE_EDGE = frozenset(STOPS + "」』”")  # a stop, or a closing quote after one
 _EDGE_LOSS = 4.0  # nats a character read with its stretch may lose against its reading as it stands
 _EDGE_REACH = 2  # characters a stretch may end past a sentence's edge, or short of one
 
