@@ -13,6 +13,7 @@ import operator
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import cast
 
 from taosha.repair.mojibake.score import _bond
 from taosha.zh.lm import BOND_MAX, CharLM, model
@@ -99,8 +100,8 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentConte
             end = k
             while end < last and isinstance(items[end + 1], tuple):
                 end += 1
-            after = items[end + 1][:1] if end < last else ""
-            run = tuple(items[k : end + 1])
+            after = cast(str, items[end + 1])[:1] if end < last else ""
+            run = cast(tuple[tuple[str, ...], ...], tuple(items[k : end + 1]))
             key2 = (id(lm), prev, tuple(map(id, run)), after)
             chosen = context.chosen.get(key2)
             if chosen is None:
@@ -117,7 +118,7 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentConte
         choice = context.chosen.get(key)
         if choice is None:
             choice = context.chosen[key] = _choose(x, prev, nxt, reading, lm, context)
-        out[k] = choice
+        out[k] = cast(str, choice)
         k += 1
     return "".join(out)
 
@@ -206,7 +207,7 @@ def _choose_run(
             s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt, context) + _alone(c, "", nxt)
         return s
 
-    best = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
+    best: dict[str, tuple[float, tuple[str, ...]]] = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
     for i in range(1, n):
         order = sorted(best)
         top = max(order, key=lambda p: best[p][0])

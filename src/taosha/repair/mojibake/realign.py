@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import cast
 
 from taosha.document import Document, changed_run
 from taosha.repair.mojibake.codec import (
@@ -146,7 +147,7 @@ def _put_back(
     `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
     wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
     `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
-    current, at = base, []
+    current, at = base, cast(list[int], [])
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
         for j in range(start, min(len(raw), stop)):

@@ -98,7 +98,7 @@ def repair_legacy_latin(doc: Document, min_gain: float, name: str) -> int:
     runs = [(m, _legacy_candidate(text, *m.span(), in_word=True)) for m in _LEGACY_RUN.finditer(text)
             if _legacy_candidate(text, *m.span(), in_word=False)]
     found: dict[int, tuple[int, int, str, str]] = {}
-    codecs = LEGACY_LATIN
+    codecs: tuple[tuple[str, str], ...] = LEGACY_LATIN
     for established in (False, True):
         if established:
             read = Counter({reason: 0 for reason, _ in LEGACY_LATIN})

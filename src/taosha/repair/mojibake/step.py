@@ -190,11 +190,11 @@ def _mentioned(text: str, edit, ops: list, p: int, q: int) -> bool:
     inside = text[p + 1 : q]
     if edit.reason == "debris":
         return DEBRIS.fullmatch(inside) is not None
-    ends = [_through(text, edit, ops, p), _through(text, edit, ops, q)]
-    if None in ends:
+    start, stop = _through(text, edit, ops, p), _through(text, edit, ops, q)
+    if start is None or stop is None:
         return False
     after = text[: edit.start] + edit.after + text[edit.end :]
-    repaired = after[ends[0] : ends[1] + 1]
+    repaired = after[start : stop + 1]
     line_start, line_end = text.rfind("\n", 0, p) + 1, text.find("\n", q)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
     return len(repaired) > 3 and repaired != text[p : q + 1] and repaired in line

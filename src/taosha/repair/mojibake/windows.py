@@ -128,8 +128,8 @@ def _to_sentence_edges(
 
     def frequent(text: str | None, other: str, k: int, before: str = "", after: str = "") -> bool:
         # frequent text losing little against `other`, with the words either makes with its neighbours
-        return bool(text) and all(lm.common[ord(c)] for c in text) and (
-            lm.score(before + text + after) - lm.score(before + other + after) > -_EDGE_LOSS * k)  # type: ignore[operator]
+        return bool(text) and all(lm.common[ord(c)] for c in text or "") and (
+            lm.score(before + (text or "") + after) - lm.score(before + other + after) > -_EDGE_LOSS * k)
 
     # characters past a sentence's edge that are frequent text as they stand are left so (the clean 隔 after a
     # misread 。 would read as 路), unless their reading makes a word with the clean text after them (。瞰如 for
