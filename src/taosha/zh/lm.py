@@ -120,9 +120,11 @@ class CharLM:
 
 
 @lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def for_script(script: str) -> CharLM:
     """The model for a document of this script: the other script's characters are unlikely in it, which
-    tells GBK read as Big5 (traditional-looking garbage in simplified text) from the real thing."""
+    tells GBK read as Big5 (traditional-looking garbage in simplified text) from the real thing. One per script
+    and process, so that its derived tables (`char_table`, the word keys) are built once."""
     from dataclasses import replace
 
     from taosha.zh.script import tables
