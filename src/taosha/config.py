@@ -16,8 +16,13 @@ use = "filter.length"
 min_chars = 50
 ```
 
-A file without `[[steps]]` keeps the default pipeline. `--skip NAME` and `--set NAME.FIELD=VALUE` edit
-the same object before `build()`, and each run saves the resolved configuration as `OUT/pipeline.toml`.
+A file without `[[steps]]` keeps the default pipeline. `--skip NAME`, `--add NAME` and `--set NAME.FIELD=VALUE`
+edit the same object before `build()`, and each run saves the resolved configuration as `OUT/pipeline.toml`,
+every parameter of every step written out (defaults included).
+
+From Python, `steps` may also hold step objects, as datatrove's `pipeline=[...]` does:
+`PipelineConfig(steps=[Pinyin(), Script(target="simplified")])`. Each is recorded as its registered name and
+every field, so that the run's identity, `OUT/pipeline.toml` and a resume see the same pipeline.
 """
 
 from __future__ import annotations
@@ -77,18 +82,38 @@ class RunnerConfig:
 
 @dataclass
 class PipelineConfig:
-    steps: list[StepSpec] = field(default_factory=lambda: [StepSpec(n) for n in DEFAULT_STEPS])
+    # StepSpec or step objects; objects become StepSpecs holding every field (see `as_spec`)
+    steps: list[Any] = field(default_factory=lambda: [StepSpec(n) for n in DEFAULT_STEPS])
     input: InputConfig = field(default_factory=InputConfig)
     runner: RunnerConfig = field(default_factory=RunnerConfig)
     plugins: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._specs()
+
+    def _specs(self) -> list[StepSpec]:
+        # again wherever steps are read: `cfg.steps = [...]` or `cfg.steps.append(...)` bypass __post_init__
+        if not all(s.__class__ is StepSpec for s in self.steps):
+            self.steps = [as_spec(s) for s in self.steps]
+        return self.steps
+
     def build(self) -> list[Step]:
         """The step objects, each checked against its parameters."""
         load_plugins(self.plugins)
-        return [build_step(s.use, dict(s.params)) for s in self.steps]
+        return [build_step(s.use, dict(s.params)) for s in self._specs()]
+
+    def add(self, name: str) -> None:
+        """Append a registered step that is not in the pipeline yet (`--add NAME`), with its defaults."""
+        load_plugins(self.plugins)
+        if name not in REGISTRY:
+            raise ConfigError(f"--add {name}: no such step; known steps: {', '.join(sorted(REGISTRY))}")
+        if any(s.use == name for s in self._specs()):
+            raise ConfigError(f"--add {name}: it is in this pipeline already; change it with --set {name}.FIELD=VALUE")
+        self.steps.append(StepSpec(name))
 
     def skip(self, names: list[str]) -> None:
         load_plugins(self.plugins)
+        self._specs()
         present = {s.use for s in self.steps}
         for name in names:
             if name not in present:
@@ -109,7 +134,7 @@ class PipelineConfig:
             _set_field(target, name, value, f"[{section}]")
             return
         use, _, param = key.rpartition(".")
-        specs = [s for s in self.steps if s.use == use]
+        specs = [s for s in self._specs() if s.use == use]
         if not specs:
             load_plugins(self.plugins)
             hint = "it is not in this pipeline" if use in REGISTRY else "no such step"
@@ -119,6 +144,8 @@ class PipelineConfig:
         build_step(use, dict(specs[0].params))  # validate now, with the field named
 
     def to_toml(self) -> str:
+        """The configuration as TOML, every step's every parameter written out: the defaults that ran are
+        visible, and a default that changes in a later version changes the run's identity."""
         lines = []
         if self.plugins:
             lines.append(f"plugins = {_toml_value(self.plugins)}\n")
@@ -127,13 +154,63 @@ class PipelineConfig:
             for k, v in dataclasses.asdict(getattr(self, section)).items():
                 lines.append(f"{k} = {_toml_value(v)}")
             lines.append("")
-        for s in self.steps:
+        load_plugins(self.plugins)
+        for s in self._specs():
             lines.append("[[steps]]")
             lines.append(f"use = {_toml_value(s.use)}")
-            for k, v in s.params.items():
-                lines.append(f"{k} = {_toml_value(v)}")
+            values = build_step(s.use, dict(s.params)).params() if s.use in REGISTRY else {}
+            for k, v in {**values, **{k: v for k, v in s.params.items() if k not in values}}.items():
+                try:
+                    lines.append(f"{k} = {_toml_value(v)}")
+                except ConfigError:
+                    if k in s.params:
+                        raise
+                    # a default TOML cannot hold (None...): shown, and left to the default when read back
+                    lines.append(f"# {k} = {v!r}  (the default; TOML cannot write it)")
             lines.append("")
         return "\n".join(lines)
+
+
+def as_spec(item: Any) -> StepSpec:
+    """A pipeline entry as a StepSpec: a StepSpec as it is, a step object as its registered name and every
+    field whose value TOML can hold (a field TOML cannot hold must be at its default, which is then implied)."""
+    if isinstance(item, StepSpec):
+        return item
+    if not isinstance(item, Step):
+        raise ConfigError(f"steps: expected a step object or StepSpec, got {type(item).__name__} {item!r:.80}")
+    cls = type(item)
+    if REGISTRY.get(cls.name) is not cls:
+        raise ConfigError(
+            f"steps: {cls.__qualname__} is not a registered step; decorate it with @taosha.register(\"NAME\") so "
+            "that the run can record it in OUT/pipeline.toml and rebuild it on resume"
+        )
+    params: dict[str, Any] = {}
+    defaults = _defaults(cls)
+    for k, v in item.params().items():
+        try:
+            _toml_value(v)
+        except ConfigError:
+            if k in defaults and defaults[k] == v:
+                continue
+            raise ConfigError(
+                f"steps: {cls.name}.{k} = {v!r:.80} cannot be recorded in OUT/pipeline.toml (TOML holds strings, "
+                "numbers, booleans, lists and tables); a run could not be resumed with it"
+            ) from None
+        params[k] = v
+    if build_step(cls.name, dict(params)) != item:
+        raise ConfigError(f"steps: {cls.name} rebuilt from its recorded parameters is not the object given: "
+                          f"{params!r:.200}")
+    return StepSpec(cls.name, params)
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
 
 
 def load_config(path: str | Path | None) -> PipelineConfig:
@@ -203,4 +280,6 @@ def _toml_value(v: Any) -> str:
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(x)}" for k, x in v.items()) + "}"
     raise ConfigError(f"cannot write {v!r} to TOML")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,17 @@ def run(
     out: str | Path,
     config: PipelineConfig | None = None,
     *,
+    steps: Sequence[Any] | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run a pipeline over `inputs` into `out` and return the stats (see README, "Output")."""
+    """Run a pipeline over `inputs` into `out` and return the stats (see README, "Output").
+
+    `steps` (step objects or StepSpecs, e.g. `[Pinyin(), Script(target="simplified")]`) replaces the
+    configuration's steps."""
     config = config or PipelineConfig()
+    if steps is not None:
+        config = dataclasses.replace(config, steps=list(steps))
     runner = make_runner(config)  # before planning: a missing Ray fails before OUT is touched
     plan = plan_run(inputs, out, config, overwrite=overwrite)
     try:
