@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
@@ -29,12 +30,19 @@ examples:
   taosha inspect out --id 'news.jsonl:1042'     one document's edits as a coloured diff
   taosha report out -o run.html                 the run as one HTML page (also written as out/report.html)
   taosha fix page.txt -o fixed.txt --explain    repair a text file line by line (like ftfy)
+  cat page.txt | taosha fix - > fixed.txt       the same through a pipe ('-': standard input or output)
+  taosha clean in.jsonl -o out --add dedup.exact --add filter.length --set filter.length.min_chars=200
 
 output (in -o OUT): kept/ and dropped/ hold part-NNNNN.jsonl.zst shards of records
 {id, text, metadata, source, signals, edits[, drop, parent]}; quarantine/ holds unparseable input;
 stats.json counts everything; pipeline.toml is the resolved configuration (reuse it with --config);
 report.html shows the run in a browser (offline, one file).
 Run the same command again after a crash: finished shards are kept, the rest is redone.
+
+exit status: 0 done; 1 inspect --id found no such document; 2 bad arguments, configuration, input or
+output folder; 3 the run's counts do not add up (a bug); 4 the run finished but more than
+--max-error-share of the records were quarantined or failed in a step; 130 interrupted; 141 the reader of
+standard output went away (e.g. `| head`). See docs/cli.md.
 """
 
 
@@ -64,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--address", metavar="ADDR",
                    help="Ray cluster address, e.g. 10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)")
     c.add_argument("--skip", action="append", default=[], metavar="STEP", help="leave out a step (repeatable)")
+    c.add_argument("--add", action="append", default=[], metavar="STEP",
+                   help="append a step that is not in the pipeline, e.g. dedup.exact, filter.length, pii.mask "
+                        "(repeatable; its parameters with --set; `taosha steps` lists them)")
     c.add_argument("--set", action="append", default=[], metavar="NAME.FIELD=VALUE",
                    help="set a step parameter, or input./runner. option (repeatable; VALUE in TOML syntax)")
     c.add_argument("--text-field", metavar="NAME", help="JSONL field holding the text (default: text)")
@@ -71,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--on-error", choices=["drop", "abort"],
                    help="a step that raises: drop the document with reason step_error (default), or abort")
     c.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT instead of resuming")
+    c.add_argument("--max-error-share", type=float, default=0.5, metavar="SHARE",
+                   help="exit with status 4 when more than this share of the records were quarantined or failed "
+                        "in a step (default: 0.5; the output is written either way)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     c.add_argument("--no-report", action="store_true", help="do not write OUT/report.html at the end")
 
@@ -96,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "supported encoding, writes UTF-8. No boilerplate removal, filtering or deduplication (see clean).",
         formatter_class=fmt,
     )
-    f.add_argument("files", nargs="*", metavar="FILE", help="input files (default: standard input)")
-    f.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
+    f.add_argument("files", nargs="*", metavar="FILE", help="input files; - is standard input (the default)")
+    f.add_argument("-o", "--output", metavar="OUT", help="output file; - is standard output (the default)")
     f.add_argument("--script", choices=["auto", "keep", "simplified", "traditional", "tw", "hk"], default="auto",
                    help="auto/keep: restore spun text to simplified, keep genuine text (default); or convert")
     f.add_argument("--explain", nargs="?", const="-", metavar="PATH",
@@ -140,6 +154,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("taosha: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise  # another pipe (a worker's): a real error
+        return CLOSED_PIPE
+
+
+CLOSED_PIPE = 141  # as a process killed by SIGPIPE reports it in the shell (128 + 13)
+TOO_MANY_ERRORS = 4
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output's reader went away (`taosha fix big.txt | head -1`). If so, standard output is
+    pointed at /dev/null, so that the interpreter's own flush at exit does not print a traceback either."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        # the write end of a pipe (or socket) whose reader is gone polls as an error or hang-up
+        if not any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poll.poll(0)):
+            return False
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no descriptor (captured output)
+        return False
+    return True
 
 
 def _version() -> str:
@@ -168,6 +210,10 @@ def _clean(args: argparse.Namespace) -> int:
         cfg.runner.on_error = args.on_error
     if args.skip:
         cfg.skip(args.skip)
+    for name in args.add:
+        cfg.add(name)
+    if not 0 <= args.max_error_share <= 1:
+        raise _usage("--max-error-share must be between 0 and 1")
     for assignment in args.set:
         cfg.set(assignment)
     cfg.build()
@@ -182,7 +228,44 @@ def _clean(args: argparse.Namespace) -> int:
         page = build_report(Path(args.output))
         if not args.quiet:
             print(f"report: {page}")
-    return 0
+    return _check_errors(stats, Path(args.output), args.max_error_share)
+
+
+def _check_errors(stats: dict[str, Any], out: Path, limit: float) -> int:
+    """Exit status 4, with what went wrong, when more than `limit` of the records were quarantined or dropped
+    because a step raised: a wrong --text-field or a broken plugin should fail a script, not pass as a run."""
+    from taosha.report.stats import failed_records
+
+    failed, total = failed_records(stats), stats["documents"]["in"]
+    if not total or failed / total <= limit:
+        return 0
+    causes = [(n, "quarantine", error) for error, n in stats["quarantined_by"].items()]
+    causes += [(n, "dropped", step) for step, reasons in stats["dropped_by"].items()
+               for reason, n in reasons.items() if reason == "step_error"]
+    causes.sort(key=lambda c: -c[0])
+    said = [f"{n:,} quarantined as {key}" if sink == "quarantine" else f"{n:,} dropped by {key} (step_error)"
+            for n, sink, key in causes[:3]]
+    example = _first_failure(out, causes[0][1], causes[0][2]) if causes else ""
+    print(f"taosha: error: {failed:,} of {total:,} records ({100 * failed / total:.1f}%) were quarantined or "
+          f"failed in a step, more than --max-error-share {limit}: {'; '.join(said)}"
+          + (f". For example, {example}" if example else "")
+          + f". The output is written to {out}.", file=sys.stderr)
+    return TOO_MANY_ERRORS
+
+
+def _first_failure(out: Path, sink: str, key: str) -> str:
+    """One failed record's own explanation (the first in shard order), for the error message."""
+    from taosha.io.writers import iter_records
+
+    for shard in sorted((out / sink).glob("part-*.jsonl.zst")):
+        for rec in iter_records(shard):
+            if sink == "quarantine" and rec.get("error") == key:
+                where = f"{rec['source'].get('path')}:{rec['source'].get('offset', 0)}"
+                return f"{where}: {rec.get('detail', '')}"[:500]
+            drop = rec.get("drop") or {}
+            if sink == "dropped" and drop.get("reason") == "step_error" and drop.get("step") == key:
+                return f"{rec['id']}: {drop.get('detail', '')}"[:500]
+    return ""
 
 
 def _shown(stats: dict[str, Any], out: str) -> tuple[dict[str, Any], Path]:
@@ -262,12 +345,14 @@ def _fix(args: argparse.Namespace) -> int:
     from taosha.fix import decode_lines, fix_lines
 
     for name in args.files:
-        if not os.path.isfile(name):
+        if name != "-" and not os.path.isfile(name):
             raise InputError(f"{name}: no such file")
+    if args.files.count("-") > 1:
+        raise _usage("fix: standard input (-) can be read once")
     with contextlib.ExitStack() as stack:
         try:
             out = (stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
-                   if args.output else sys.stdout)
+                   if args.output and args.output != "-" else sys.stdout)
             report = (stack.enter_context(open(args.explain, "wb"))
                       if args.explain and args.explain != "-" else None)
         except OSError as exc:

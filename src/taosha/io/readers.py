@@ -474,6 +474,17 @@ def read_unit(
     return _read_jsonl(unit, stream, tell, cfg, progress, counters, records, damage)
 
 
+def _text_field_detail(text_field: str, text: Any, obj: dict[str, Any]) -> str:
+    """Why a record has no text, naming the fields it does have: a wrong --text-field shows at once."""
+    keys = list(obj)
+    shown = ", ".join(map(repr, keys[:20])) + (f" and {len(keys) - 20} more" if len(keys) > 20 else "")
+    if text is None:
+        return (f"no text field {text_field!r} (absent or null; --text-field names it); the record's fields: "
+                f"{shown or '(none)'}")
+    return (f"field {text_field!r} holds {type(text).__name__}, not a string; the record's other fields: "
+            f"{shown or '(none)'}")
+
+
 def _damage_detail(damage: tuple[int, str]) -> str:
     return (f"{damage[1]}: the compressed data fails its check in the member starting at decompressed byte "
             f"{damage[0]}; nothing from there on is read (a damaged member decompresses to plausible bytes)")
@@ -711,7 +722,7 @@ def _read_jsonl(
             text = obj.pop(text_field, None)
             if text.__class__ is not str:
                 code = "missing_text_field" if text is None else "text_not_string"
-                yield Quarantine(source, code, f"field {text_field!r}: {type(text).__name__}", line, len(line))
+                yield Quarantine(source, code, _text_field_detail(text_field, text, obj), line, len(line))
                 continue
             doc_id = obj.pop(id_field, None)
             if doc_id.__class__ is not str:

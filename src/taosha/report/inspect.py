@@ -14,6 +14,7 @@ from rich.text import Text
 
 from taosha.document import Edit
 from taosha.io.writers import iter_records
+from taosha.report.render import PipeConsole
 
 CONTEXT = 24
 MAX_EDITS_SHOWN = 200
@@ -29,7 +30,7 @@ def _records(out: Path, sinks: tuple[str, ...] = ("kept", "dropped")) -> Iterato
 def inspect_run(out: Path, limit: int, console: Console | None = None) -> int:
     from taosha.report.render import print_summary
 
-    console = console or Console()
+    console = console or PipeConsole()
     stats_path = out / "stats.json"
     if stats_path.exists():
         print_summary(orjson.loads(stats_path.read_bytes()), out, 0.0, console)
@@ -49,7 +50,7 @@ def inspect_run(out: Path, limit: int, console: Console | None = None) -> int:
 
 
 def inspect_document(out: Path, doc_id: str, console: Console | None = None) -> int:
-    console = console or Console()
+    console = console or PipeConsole()
     for sink, rec in _records(out):
         if rec["id"] == doc_id:
             show_record(rec, sink, console)
@@ -74,11 +75,15 @@ def show_record(rec: dict[str, Any], sink: str, console: Console) -> None:
         console.print("signals: " + escape(", ".join(f"{k}={v}" for k, v in rec["signals"].items())))
     edits = [Edit.from_json(e) for e in rec["edits"]]
     console.print(f"{len(edits)} edit(s)")
-    for k, line in enumerate(edit_lines(rec["text"], edits)):
+    # without colour (a pipe, a file, NO_COLOR) removed and added text are marked as git's --word-diff does
+    markers = console.no_color or console.color_system is None
+    if markers and edits:
+        console.print(Text("marks: [-removed-] {+added+}"))
+    for k, line in enumerate(edit_lines(rec["text"], edits, markers)):
         if k >= MAX_EDITS_SHOWN:
             console.print(f"… {len(edits) - MAX_EDITS_SHOWN} more")
             break
-        console.print(line)
+        console.print(line, soft_wrap=True)  # one line per edit, whatever the width: greppable in a pipe
 
 
 _VISIBLE = str.maketrans({"\n": "⏎", "\r": "␍", "\t": "⇥"})
@@ -90,8 +95,9 @@ def visible(s: str) -> str:
     return "".join(c if c.isprintable() or c == " " else f"⟨U+{ord(c):04X}⟩" for c in s)
 
 
-def edit_lines(final: str, edits: list[Edit]) -> list[Text]:
-    """One coloured line per edit, in the order they were made: context, -before, +after."""
+def edit_lines(final: str, edits: list[Edit], markers: bool = False) -> list[Text]:
+    """One coloured line per edit, in the order they were made: context, -before, +after; with `markers` the
+    removed text also stands in `[-…-]` and the added in `{+…+}`, readable without colour."""
     lines: list[Text] = []
     text = final
     for e in reversed(edits):  # walk back to each edit's own text, to show it in context
@@ -100,8 +106,14 @@ def edit_lines(final: str, edits: list[Edit]) -> list[Text]:
         right = visible(before_text[e.end : e.end + CONTEXT])
         line = Text(f"{e.step}/{e.reason} @{e.start}: ", style="bold")
         line.append(left)
-        line.append(visible(e.before), style="red strike")
-        line.append(visible(e.after), style="green")
+        if markers:
+            if e.before:
+                line.append(f"[-{visible(e.before)}-]", style="red strike")
+            if e.after:
+                line.append(f"{{+{visible(e.after)}+}}", style="green")
+        else:
+            line.append(visible(e.before), style="red strike")
+            line.append(visible(e.after), style="green")
         line.append(right)
         lines.append(line)
         text = before_text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,15 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+
+
+class PipeConsole(Console):
+    """rich's Console, except that a closed pipe raises `BrokenPipeError`, for the CLI to end with its one
+    documented status (141), instead of rich's own `SystemExit(1)`."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 class _Docs(ProgressColumn):
@@ -64,7 +75,7 @@ def progress_bar() -> Iterator[_Updater]:
 
 
 def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or PipeConsole()
     d = stats["documents"]
     ch = stats["characters"]
     rate = d["in"] / elapsed if elapsed > 0 else 0.0
@@ -121,7 +132,7 @@ def print_steps(console: Console | None = None) -> None:
     from taosha.config import DEFAULT_STEPS
     from taosha.step import REGISTRY, fields_of
 
-    console = console or Console(file=sys.stdout)
+    console = console or PipeConsole(file=sys.stdout)
     for name in sorted(REGISTRY):
         cls = REGISTRY[name]
         default = " [dim](default pipeline)[/dim]" if name in DEFAULT_STEPS else ""

@@ -114,3 +114,9 @@ def check_accounting(stats: dict[str, Any]) -> None:
             f"so {expected} records were due, but kept={d['kept']} + dropped={d['dropped']} + "
             f"quarantined={d['quarantined']} = {out}. The output is incomplete; please report this."
         )
+
+
+def failed_records(stats: dict[str, Any]) -> int:
+    """Records that could not be processed: quarantined input, and documents dropped because a step raised."""
+    errors = sum(n for reasons in stats["dropped_by"].values() for r, n in reasons.items() if r == "step_error")
+    return stats["documents"]["quarantined"] + errors
