@@ -16,6 +16,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from time import process_time
 from typing import Any, ClassVar, TypeVar
 
 from taosha.document import Document
@@ -181,15 +182,20 @@ def run_batch(
     *,
     catch: bool = False,
     on_split: Callable[[str, int], None] | None = None,
+    times: list[float] | None = None,
 ) -> list[Document]:
     """`run_steps` over a batch of documents, step by step: the same documents in the same order (a split's
-    parts where their parent stood), so output cannot depend on how the input was batched."""
+    parts where their parent stood), so output cannot depend on how the input was batched.
+
+    `times[k]`, where given, is added the process CPU time step `k` took (two clock reads per step and batch)."""
     docs = list(docs)
     for k in range(start, len(steps)):
         step = steps[k]
         live = [i for i, d in enumerate(docs) if d.dropped is None]
         if not live:
             break
+        if times is not None:
+            t0 = process_time()
         batched = type(step).process_batch is not Step.process_batch
         results: list[Document | list[Document]] | None = None
         if batched:
@@ -213,6 +219,8 @@ def run_batch(
                 if not catch:
                     raise r
                 results[j] = docs[i].drop(step.name, "step_error", f"{type(r).__name__}: {r}"[:2000])
+        if times is not None:
+            times[k] += process_time() - t0
         if not any(isinstance(r, list) for r in results):
             for i, r in zip(live, results, strict=True):
                 docs[i] = r  # type: ignore[assignment]

@@ -150,3 +150,17 @@ class Kill(Step):
                 return doc
         os.kill(os.getpid(), signal.SIGKILL)
         return doc
+
+
+@register("test.busy")
+@dataclass(frozen=True)
+class Busy(Step):
+    """Spend `seconds` of CPU time per document (not sleep: the time per step counts CPU time)."""
+
+    seconds: float = 0.002
+
+    def process(self, doc: Document) -> Document:
+        end = time.process_time() + self.seconds
+        while time.process_time() < end:
+            pass
+        return doc

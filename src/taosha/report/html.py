@@ -183,9 +183,17 @@ def _timing(stats: dict[str, Any]) -> str | None:
     if not times:
         return None
     rows = [(step, float(v["seconds"] if isinstance(v, dict) else v)) for step, v in times.items()]
+    rows.sort(key=lambda r: -r[1])
     total = sum(s for _, s in rows) or 1.0
-    return _bars([(s, t) for s, t in rows], total, "of the time", fmt="{:,.1f} s") + _table(
+    page = _bars([(s, t) for s, t in rows], total, "of the time", fmt="{:,.1f} s") + _table(
         ["step", "seconds", "share"], [[escape(s), f"{t:,.2f}", f"{100 * t / total:.1f}%"] for s, t in rows])
+    passes = stats.get("time_by_pass") or {}
+    if passes:  # what the steps do not account for: reading, parsing, writing
+        page += '<p class="muted">Process CPU time, summed over workers. By pass:</p>' + _table(
+            ["pass", "seconds", "in steps", "reading, parsing, writing"],
+            [[escape(name), f"{p['seconds']:,.2f}", f"{p['in_steps']:,.2f}", f"{p['seconds'] - p['in_steps']:,.2f}"]
+             for name, p in passes.items()])
+    return page
 
 
 def _signals(sample: dict[str, Any] | None, thresholds: list[dict[str, Any]]) -> str:

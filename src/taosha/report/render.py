@@ -51,17 +51,24 @@ class _Megabytes(ProgressColumn):
 
 
 class _Updater:
-    """The progress callback handed to the runner: `(docs, bytes)` increments, `start(total_bytes)`."""
+    """The progress callback handed to the runner: `(docs, bytes)` increments, and `phase(name, total_bytes)`
+    as each pass begins (a line per pass: the counting pass of a two-pass step, the main pass)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("cleaning", total=None, docs=0)
+        self.task: Any = None
         self.docs = 0
 
-    def start(self, total: int) -> None:
-        self.progress.update(self.task, total=max(total, 1))
+    def phase(self, name: str, total: int | None) -> None:
+        if self.task is not None:  # the pass before is over: its line stays, full
+            task = self.progress.tasks[-1]
+            self.progress.update(self.task, total=task.completed or 1, completed=task.completed or 1)
+        self.docs = 0
+        self.task = self.progress.add_task(name, total=None if total is None else max(total, 1), docs=0)
 
     def __call__(self, docs: int, nbytes: int) -> None:
+        if self.task is None:
+            self.phase("cleaning", None)
         self.docs += docs
         self.progress.update(self.task, advance=nbytes, docs=self.docs)
 
@@ -110,6 +117,20 @@ def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Con
         rules.add_row(step, "split", f"{s['documents']:,} documents", f"{s['parts']:,}")
     if rules.row_count:
         console.print(rules)
+    times = stats.get("time_by_step")
+    if times:
+        total = sum(e["seconds"] for e in stats.get("time_by_pass", {}).values()) or 1.0
+        cpu = Table(show_header=True, header_style="bold", title="CPU time (process time, summed over workers)")
+        cpu.add_column("step or pass")
+        cpu.add_column("seconds", justify="right")
+        cpu.add_column("share", justify="right")
+        for step, e in sorted(times.items(), key=lambda kv: -kv[1]["seconds"]):
+            cpu.add_row(step, f"{e['seconds']:,.2f}", f"{100 * e['seconds'] / total:.0f}%")
+        for name, e in stats.get("time_by_pass", {}).items():
+            cpu.add_row(f"[dim]pass: {escape(name)}", f"[dim]{e['seconds']:,.2f}",
+                        f"[dim]{100 * e['seconds'] / total:.0f}% ({e['seconds'] - e['in_steps']:,.2f} s outside "
+                        "steps)")
+        console.print(cpu)
     errors = sum(n for reasons in stats["dropped_by"].values() for r, n in reasons.items() if r == "step_error")
     if errors:
         console.print(f"[bold red]{errors:,} documents were dropped because a step raised (reason step_error); "

@@ -64,7 +64,8 @@ def _by_prefix(c: Counter, prefix: str) -> dict[str, int]:
 
 
 def build_stats(c: Counter) -> dict[str, Any]:
-    """The stats document written to `OUT/stats.json` (deterministic: no timings, sorted keys)."""
+    """The stats document written to `OUT/stats.json`, deterministic (the runner adds the CPU times,
+    `TIMING_KEYS`, which are not)."""
     splits = _by_prefix(c, "split|")
     parts = _by_prefix(c, "parts|")
     edits: dict[str, dict[str, Any]] = {}
@@ -120,3 +121,32 @@ def failed_records(stats: dict[str, Any]) -> int:
     """Records that could not be processed: quarantined input, and documents dropped because a step raised."""
     errors = sum(n for reasons in stats["dropped_by"].values() for r, n in reasons.items() if r == "step_error")
     return stats["documents"]["quarantined"] + errors
+
+
+TIMING_KEYS = ("time_by_step", "time_by_pass")  # the parts of stats.json that differ from run to run
+
+
+def build_timing(passes: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`time_by_step` and `time_by_pass` from the CPU times of units and passes (`{pass, seconds, steps}`):
+    process CPU seconds, summed over workers. A step's time is split by pass (a step before a two-pass step
+    runs in its counting pass too, unless the documents were staged); a pass's `seconds` include reading,
+    parsing and writing, `in_steps` only the steps."""
+    by_step: dict[str, dict[str, Any]] = {}
+    by_pass: dict[str, dict[str, float]] = {}
+    for p in passes:
+        entry = by_pass.setdefault(p["pass"], {"seconds": 0.0, "in_steps": 0.0})
+        entry["seconds"] += p["seconds"]
+        for step, t in p["steps"].items():
+            s = by_step.setdefault(step, {"seconds": 0.0, "by_pass": {}})
+            s["seconds"] += t
+            s["by_pass"][p["pass"]] = s["by_pass"].get(p["pass"], 0.0) + t
+            entry["in_steps"] += t
+    for s in by_step.values():
+        s["seconds"] = round(s["seconds"], 3)
+        s["by_pass"] = {k: round(v, 3) for k, v in s["by_pass"].items()}
+    return by_step, {k: {n: round(v, 3) for n, v in e.items()} for k, e in by_pass.items()}
+
+
+def without_timing(stats: dict[str, Any]) -> dict[str, Any]:
+    """stats.json without its CPU times: what two runs of the same input and configuration share exactly."""
+    return {k: v for k, v in stats.items() if k not in TIMING_KEYS}

@@ -8,7 +8,8 @@ Layout of an output folder:
     run.json          inputs, units and resolved configuration (checked on resume)
     pipeline.toml     the resolved configuration, reusable with --config
     kept/ dropped/ quarantine/   part-NNNNN.jsonl.zst shards
-    _done/part-NNNNN.json        completion marker + counters of each unit
+    _done/part-NNNNN.json        completion marker + counters (and CPU time) of each unit
+    _done/time/count-KK-STEP.json  CPU time of the counting pass of two-pass step KK, once it is prepared
     _state/           two-pass statistics, pass-1 spill files while a step prepares, and the stage: the
                       documents as they stand before the last two-pass step (deleted at the end)
     reports/<step>.json  what a two-pass step found (dedup clusters...)
@@ -24,11 +25,13 @@ import pickle
 import queue
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
+from time import process_time
 from typing import Any
 
 import orjson
@@ -51,10 +54,13 @@ from taosha.io.writers import (
     read_marker,
 )
 from taosha.report.sample import RunSample, merge_samples
-from taosha.report.stats import Counters, build_stats, check_accounting, merge
+from taosha.report.stats import Counters, build_stats, build_timing, check_accounting, merge
 from taosha.step import CorpusStep, Step, run_batch
 
-Progress = Callable[[int, int], None]  # (documents, bytes) since the last call
+# (documents, bytes) since the last call, in every pass; an object with `phase(name, total_bytes)` is also told
+# when each pass begins (the counting pass of each two-pass step, then the main pass)
+Progress = Callable[[int, int], None]
+MAIN_PASS = "main"
 RUN_FORMAT = 1
 
 
@@ -187,7 +193,7 @@ BATCH_CHARS = 1 << 20
 
 def run_stream(
     steps: list[Step], items: Iterator[Any], start: int = 0, *, catch: bool,
-    on_split: Callable[[str, int], None] | None,
+    on_split: Callable[[str, int], None] | None, times: list[float] | None = None,
 ) -> Iterator[Any]:
     """Every output of `steps[start:]` over `items`, in input order; quarantined input passes through (it goes to
     its own shards, so its place among the documents does not matter)."""
@@ -200,10 +206,10 @@ def run_stream(
         batch.append(item)
         chars += len(item.text)
         if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
-            yield from run_batch(steps, batch, start, catch=catch, on_split=on_split)
+            yield from run_batch(steps, batch, start, catch=catch, on_split=on_split, times=times)
             batch, chars = [], 0
     if batch:
-        yield from run_batch(steps, batch, start, catch=catch, on_split=on_split)
+        yield from run_batch(steps, batch, start, catch=catch, on_split=on_split, times=times)
 
 
 def process_unit(
@@ -215,12 +221,14 @@ def process_unit(
     `steps[start:]` run. The caller finalizes the commit (fsync, rename, marker), in any process: see
     `Committer`.
     """
+    began = process_time()
+    times = [0.0] * len(steps)
     counters = Counters()
     counters["bytes_in"] = plan.unit_bytes(unit)
     counters["files"] = len(unit.files) if unit.start == 0 else 0
     catch = plan.config.runner.on_error != "abort"
     if start:
-        return _process_staged(plan, steps, unit, progress, start, counters, catch)
+        return _process_staged(plan, steps, unit, progress, start, counters, catch, began, times)
     writer = ShardWriter(plan.out, unit.name)
     # The per-document path is the framework's overhead (bench/bench_overhead.py): plain locals, no
     # per-document counter lookups.
@@ -275,7 +283,7 @@ def process_unit(
             chars_in = chars_kept
         else:
             items = _counted_in(read_unit(unit, plan.config.input, on_bytes if progress else None, counters), counters)
-            for doc in sample.taking(run_stream(steps, items, catch=catch, on_split=on_split)):
+            for doc in sample.taking(run_stream(steps, items, catch=catch, on_split=on_split, times=times)):
                 if doc.__class__ is Quarantine:
                     counters.record_quarantine(doc.error)  # type: ignore[union-attr]
                     write("quarantine", doc.to_record())
@@ -305,12 +313,45 @@ def process_unit(
         counters.update({"records_in": records, "chars_in": chars_in, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
         pending.marker["sample"] = sample.to_json()
+        pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
     except BaseException:
         writer.abort()
         raise
     if progress is not None:
         progress(counters["records_in"] - reported_docs, max(0, counters["bytes_in"] - reported_bytes))  # all in
     return dict(counters), pending
+
+
+def _pass_time(name: str, began: float, steps: list[Step], times: list[float]) -> dict[str, Any]:
+    """Process CPU time of one unit in pass `name`: in all, and in each step (by name). Kept out of the counters:
+    times differ from run to run, the counters must not."""
+    by_step: Counter[str] = Counter()
+    for step, t in zip(steps, times, strict=True):
+        if t:
+            by_step[step.name] += t
+    return {"pass": name, "seconds": process_time() - began, "steps": dict(by_step)}
+
+
+class _UnitProgress:
+    """Progress within a unit read from somewhere other than the input (a stage): documents as they come,
+    bytes in proportion to how far the stage was read, the rest when the unit is done."""
+
+    def __init__(self, progress: Progress, unit_bytes: int) -> None:
+        self.progress, self.unit_bytes = progress, unit_bytes
+        self.docs = self.reported_docs = self.reported_bytes = 0
+
+    def count(self, items: Iterator[Any]) -> Iterator[Any]:
+        for item in items:
+            self.docs += 1
+            yield item
+
+    def fraction(self, share: float) -> None:
+        nbytes = min(self.unit_bytes, int(share * self.unit_bytes))
+        self.progress(self.docs - self.reported_docs, max(0, nbytes - self.reported_bytes))
+        self.reported_docs, self.reported_bytes = self.docs, max(nbytes, self.reported_bytes)
+
+    def done(self, docs: int) -> None:
+        self.progress(max(0, docs - self.reported_docs), max(0, self.unit_bytes - self.reported_bytes))
 
 
 def _quarantine_unwritable(writer: ShardWriter, counters: Counters, record: dict[str, Any], exc: Exception) -> None:
@@ -323,14 +364,17 @@ def _quarantine_unwritable(writer: ShardWriter, counters: Counters, record: dict
 
 def _process_staged(
     plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None, start: int, counters: Counters,
-    catch: bool,
+    catch: bool, began: float, times: list[float],
 ) -> tuple[dict[str, int], PendingCommit]:
     """The main pass over a staged unit: the same outputs, in the same order, as `process_unit` from the input."""
     writer = ShardWriter(plan.out, unit.name)
     stage = Stage(plan.out, start, unit)
     sample = RunSample.for_steps(steps)
+    told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
     try:
-        docs = run_stream(steps, stage.read(counters), start, catch=catch, on_split=counters.record_split)
+        items = stage.read(counters, told.fraction if told else None)
+        docs = run_stream(steps, told.count(items) if told else items, start, catch=catch,
+                          on_split=counters.record_split, times=times)
         for doc in sample.taking(docs):
             if doc.__class__ is Quarantine:
                 counters.record_quarantine(doc.error)
@@ -344,11 +388,12 @@ def _process_staged(
             counters.record_out(doc)
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
         pending.marker["sample"] = sample.to_json()
+        pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
     except BaseException:
         writer.abort()
         raise
-    if progress is not None:
-        progress(counters["records_in"], counters["bytes_in"])
+    if told is not None:
+        told.done(counters["records_in"])
     return dict(counters), pending
 
 
@@ -365,10 +410,12 @@ class Stage:
     def __init__(self, out: Path, k: int, unit: Unit) -> None:
         self.path = out / "_state" / f"stage-{k:02d}" / f"{unit.name}.pkl.zst"
 
-    def read(self, counters: Counters) -> Any:
-        """Yield the staged items; add the stage's counters to `counters` once they are all read."""
+    def read(self, counters: Counters, progress: Callable[[float], None] | None = None) -> Any:
+        """Yield the staged items; add the stage's counters to `counters` once they are all read. `progress`
+        is told, batch by batch, the share of the stage file read so far."""
         import zstandard
 
+        size = max(1, os.path.getsize(self.path))
         with open(self.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
             while True:
                 batch = pickle.load(raw)
@@ -376,6 +423,8 @@ class Stage:
                     counters.update(batch)
                     return
                 yield from batch
+                if progress is not None:
+                    progress(fh.tell() / size)
 
     def writer(self) -> _StageWriter:
         return _StageWriter(self.path)
@@ -458,7 +507,8 @@ class Committer:
 
 
 def observe_unit(
-    plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int
+    plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int,
+    progress: Progress | None = None, times: list[float] | None = None,
 ) -> Any:
     """Pass 1 of a two-pass step over one unit: run `steps[start:]` (those before it) on the unit as staged
     before step `start` (from the input when `start` is 0), `observe`, and, when `stage` is the step's
@@ -467,12 +517,14 @@ def observe_unit(
     A document on which `observe` raises (unless `runner.on_error` is `abort`) is left out of the step's
     statistics: the unit's pass starts over without it, since the failed call may have half-changed the
     state. Pass 2 then runs the step's `process` on it like on any other document (a raise there drops it
-    with `step_error`)."""
+    with `step_error`).
+
+    `times`, where given, gets the process CPU time of each of `steps` and, last, of the two-pass step."""
     catch = plan.config.runner.on_error != "abort"
     skip: set[int] = set()
     while True:
         try:
-            return _observe_once(plan, steps, corpus, unit, workdir, start, stage, skip)
+            return _observe_once(plan, steps, corpus, unit, workdir, start, stage, skip, progress, times)
         except _ObserveFailed as failed:
             if not catch or not failed.positions or failed.positions <= skip:
                 raise failed.error from None
@@ -486,24 +538,33 @@ class _ObserveFailed(Exception):
 
 def _observe_once(
     plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int,
-    skip: set[int],
+    skip: set[int], progress: Progress | None, times: list[float] | None,
 ) -> Any:
     state = corpus.new_state()
     catch = plan.config.runner.on_error != "abort"
     counters = Counters()
+    times = times if times is not None else [0.0] * (len(steps) + 1)
+    times[:] = [0.0] * (len(steps) + 1)  # a retry (see observe_unit) counts once
+    told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
     out = Stage(plan.out, stage, unit).writer() if stage else _NoStage()
     try:
         if start:
-            items = Stage(plan.out, start, unit).read(counters)
+            items = Stage(plan.out, start, unit).read(counters, told.fraction if told else None)
+            items = told.count(items) if told else items
         else:
-            items = read_unit(unit, plan.config.input, None, counters)
-        if not start:
+            def on_bytes(nbytes: int) -> None:  # the input reader tells bytes; the documents are counted
+                assert told is not None
+                told.docs = counters["records_in"]
+                told.fraction((told.reported_bytes + nbytes) / max(1, told.unit_bytes))
+
+            items = read_unit(unit, plan.config.input, on_bytes if told else None, counters)
             items = _counted_in(items, counters)
         seen: list[Document] = []
         at: list[int] = []  # position of each of `seen` among the observed documents
         n = 0
 
         def observe() -> Any:
+            t0 = process_time()
             try:
                 return corpus.observe_batch(seen, state)
             except Exception as exc:  # which documents: each tried alone on a scratch state
@@ -514,8 +575,10 @@ def _observe_once(
                     except Exception:
                         bad.add(pos)
                 raise _ObserveFailed(exc, bad) from None
+            finally:
+                times[-1] += process_time() - t0
 
-        for doc in run_stream(steps, items, start, catch=catch, on_split=counters.record_split):
+        for doc in run_stream(steps, items, start, catch=catch, on_split=counters.record_split, times=times):
             if doc.__class__ is not Quarantine and doc.dropped is None:
                 if n not in skip:
                     seen.append(doc)
@@ -530,7 +593,13 @@ def _observe_once(
     except BaseException:
         out.abort()
         raise
-    return corpus.finish_unit(state, workdir, unit.index)
+    if told is not None:
+        told.done(counters["records_in"])
+    t0 = process_time()
+    try:
+        return corpus.finish_unit(state, workdir, unit.index)
+    finally:
+        times[-1] += process_time() - t0
 
 
 def _counted_in(items: Iterator[Any], counters: Counters) -> Iterator[Any]:
@@ -552,17 +621,22 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
     steps = plan.config.build()
     staged = 0  # the step before which the units were last staged (0: read the input)
     finished = all(is_done(plan.out, u.name) for u in plan.units)  # a rerun of a finished run: nothing to prepare
+    passes = sum(isinstance(s, CorpusStep) for s in steps) + 1
+    phase = getattr(progress, "phase", None)
+    at = 0
     for k, step in enumerate(steps):
         if isinstance(step, CorpusStep) and not finished:
+            at += 1
             stage = not all(s.cheap for s in steps[staged:k])  # else re-running them beats a stage
-            steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units)
+            steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units, progress, f"pass {at}/{passes}")
             if stage:
                 if staged:  # the stage before `k` replaces the one it was made from
                     shutil.rmtree(plan.out / "_state" / f"stage-{staged:02d}", ignore_errors=True)
                 staged = k
     todo = [u for u in plan.units if not is_done(plan.out, u.name)]
-    if progress is not None and hasattr(progress, "start"):
-        progress.start(sum(plan.unit_bytes(u) for u in todo))
+    if phase is not None:
+        phase(f"pass {passes}/{passes} {MAIN_PASS}" if passes > 1 else "cleaning",
+              sum(plan.unit_bytes(u) for u in todo))
     if todo:
         committer = Committer()
         try:
@@ -576,7 +650,8 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
 
 
 def _prepare_corpus_step(
-    plan: Plan, steps: list[Step], k: int, staged: int, stage: bool, map_units: MapUnits
+    plan: Plan, steps: list[Step], k: int, staged: int, stage: bool, map_units: MapUnits,
+    progress: Progress | None = None, label: str = "",
 ) -> Step:
     corpus = steps[k]
     assert isinstance(corpus, CorpusStep)
@@ -586,16 +661,25 @@ def _prepare_corpus_step(
         return pickle.loads(final.read_bytes())
     state_dir.mkdir(exist_ok=True)
     total = [corpus.new_state()]
+    spent = _PassTime(f"counting for {corpus.name}")
 
     def merge(_: int, state: Any) -> None:  # as each unit's state arrives: one state in memory at a time
-        total[0] = corpus.merge(total[0], state)
+        total[0] = corpus.merge(total[0], spent.add(state))
 
+    phase = getattr(progress, "phase", None)
+    if phase is not None:
+        phase(f"{label} count {corpus.name}", sum(plan.unit_bytes(u) for u in plan.units))
     workdir = state_dir / final.stem
     shutil.rmtree(workdir, ignore_errors=True)  # spill of an interrupted attempt: this pass redoes it all
-    map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, None, merge)
+    map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, progress, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
-        total[0] = corpus.gather(total[0], map_units(_TaskFn(corpus), tasks, None, None))
+        if phase is not None:
+            phase(f"{label} {corpus.name}: {len(tasks)} task(s)", None)
+        total[0] = corpus.gather(total[0], [spent.add(r) for r in map_units(_TaskFn(corpus), tasks, None, None)])
+    began = process_time()  # the driver's share of the pass
     prepared = corpus.prepare(total[0])
+    spent.add(_Timed(None, process_time() - began, {corpus.name: process_time() - began}))
+    atomic_write(_time_path(plan.out, k, corpus.name), orjson.dumps(spent.to_json()))
     report = getattr(prepared, "report", None)
     if report:  # what the step learnt about the corpus (dedup clusters...), for people to read
         (plan.out / "reports").mkdir(exist_ok=True)
@@ -604,6 +688,35 @@ def _prepare_corpus_step(
     atomic_write(final, pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
     shutil.rmtree(workdir, ignore_errors=True)  # pass-1 spill files: the prepared step holds what it needs
     return prepared
+
+
+class _Timed:
+    """A result from a worker with the process CPU time it took there: in all, and per step name."""
+
+    __slots__ = ("seconds", "steps", "value")
+
+    def __init__(self, value: Any, seconds: float, steps: dict[str, float]) -> None:
+        self.value, self.seconds, self.steps = value, seconds, steps
+
+
+class _PassTime:
+    """The CPU time of a pass, summed over its units and tasks as their results arrive in the driver."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.seconds, self.steps = name, 0.0, Counter[str]()
+
+    def add(self, timed: _Timed) -> Any:
+        self.seconds += timed.seconds
+        self.steps.update(timed.steps)
+        return timed.value
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pass": self.name, "seconds": self.seconds, "steps": dict(self.steps)}
+
+
+def _time_path(out: Path, k: int, name: str) -> Path:
+    (out / DONE / "time").mkdir(parents=True, exist_ok=True)
+    return out / DONE / "time" / f"count-{k:02d}-{name}.json"
 
 
 class _ProcessFn:
@@ -641,7 +754,12 @@ class _ObserveFn(_ProcessFn):
 
     def __call__(self, unit: Unit, progress: Progress | None = None) -> Any:
         self.ready()
-        return observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage)
+        began = process_time()
+        times = [0.0] * (len(self.steps) + 1)
+        value = observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage, progress,
+                             times)
+        seconds = process_time() - began
+        return _Timed(value, seconds, _pass_time("", began, [*self.steps, self.corpus], times)["steps"])
 
 
 class _TaskFn:
@@ -660,7 +778,10 @@ class _TaskFn:
 
     def __call__(self, task: Any, progress: Progress | None = None) -> Any:
         self.ready()
-        return self.corpus.run_task(task)
+        began = process_time()
+        value = self.corpus.run_task(task)
+        seconds = process_time() - began
+        return _Timed(value, seconds, {self.corpus.name: seconds})
 
 
 def finish(plan: Plan) -> dict[str, Any]:
@@ -670,10 +791,14 @@ def finish(plan: Plan) -> dict[str, Any]:
         raise OutputError(f"{len(missing)} unit(s) did not finish ({', '.join(missing[:5])}…); run again to resume")
     counters: list[dict[str, int]] = []
 
+    times = [orjson.loads(p.read_bytes()) for p in sorted((plan.out / DONE / "time").glob("*.json"))]
+
     def samples() -> Iterator[Any]:  # one marker in memory at a time: each holds the unit's report sample
         for u in plan.units:
             marker = read_marker(plan.out, u.name)
             counters.append(marker["counters"])
+            if marker.get("time"):
+                times.append(marker["time"])
             yield marker.get("sample")  # None from a marker written before the report existed
 
     sample = merge_samples(samples())
@@ -684,6 +809,8 @@ def finish(plan: Plan) -> dict[str, Any]:
     stats["input"]["skipped_files"] = plan.skipped
     stats["input"]["special_files"] = plan.special
     stats["input"]["empty_files"] = total.get("empty_files", 0)
+    # CPU time, which differs from run to run: everything else in stats.json is the same on every run
+    stats["time_by_step"], stats["time_by_pass"] = build_timing(times)
     atomic_write(plan.out / "stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     check_accounting(stats)
     return stats
