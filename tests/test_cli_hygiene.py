@@ -147,3 +147,18 @@ def test_inspect_marks_removed_and_added_text_without_colour(capsys, tmp_path, c
     assert "[-  -]" in shown(color_system="truecolor")
     monkeypatch.delenv("NO_COLOR")
     assert os.environ.get("NO_COLOR") is None
+
+
+def test_docs_cli_lists_every_command_and_exit_status():
+    from pathlib import Path
+
+    from taosha.cli import CLOSED_PIPE, EPILOG, TOO_MANY_ERRORS, build_parser
+    from taosha.errors import AccountingError, TaoshaError
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in commands:
+        assert f"`taosha {name}" in doc, name
+    for code in (0, 1, TaoshaError.exit_code, AccountingError.exit_code, TOO_MANY_ERRORS, 130, CLOSED_PIPE):
+        assert f"\n| {code} |" in doc, code
+        assert f"{code} " in EPILOG, code
