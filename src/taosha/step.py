@@ -187,15 +187,16 @@ def run_batch(
     """`run_steps` over a batch of documents, step by step: the same documents in the same order (a split's
     parts where their parent stood), so output cannot depend on how the input was batched.
 
-    `times[k]`, where given, is added the process CPU time step `k` took (two clock reads per step and batch)."""
+    `times[k]`, where given, is added the process CPU time step `k` took (one clock read per step and batch:
+    the bookkeeping between two steps counts to the next)."""
     docs = list(docs)
+    if times is not None:
+        clock = process_time()
     for k in range(start, len(steps)):
         step = steps[k]
         live = [i for i, d in enumerate(docs) if d.dropped is None]
         if not live:
             break
-        if times is not None:
-            t0 = process_time()
         batched = type(step).process_batch is not Step.process_batch
         results: list[Document | list[Document]] | None = None
         if batched:
@@ -220,7 +221,9 @@ def run_batch(
                     raise r
                 results[j] = docs[i].drop(step.name, "step_error", f"{type(r).__name__}: {r}"[:2000])
         if times is not None:
-            times[k] += process_time() - t0
+            now = process_time()
+            times[k] += now - clock
+            clock = now
         if not any(isinstance(r, list) for r in results):
             for i, r in zip(live, results, strict=True):
                 docs[i] = r  # type: ignore[assignment]
