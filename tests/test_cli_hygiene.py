@@ -63,7 +63,10 @@ def test_a_closed_pipe_ends_quietly(tmp_path, corpus):
     big.write_text(f"{MOJIBAKE}\n" * 2000, encoding="utf-8")
     fix = _closed_pipe(["fix", str(big)], tmp_path)
     assert fix.stderr == b"" and fix.returncode == 141
-    assert main(["clean", str(corpus), "-o", str(tmp_path / "o"), "-q", "--workers", "1"]) == 0
+    # clean's summary goes to a closed pipe: the run, stats.json and the report are complete all the same
+    done = _closed_pipe(["clean", str(corpus), "-o", str(tmp_path / "o"), "--workers", "1"], tmp_path)
+    assert done.stderr == b"" and done.returncode == 141
+    assert (tmp_path / "o" / "stats.json").exists() and (tmp_path / "o" / "report.html").exists()
     for args in (["inspect", str(tmp_path / "o")], ["inspect", str(tmp_path / "o"), "--id", "a"]):
         done = _closed_pipe(args, tmp_path)
         assert done.stderr == b"" and done.returncode == 141

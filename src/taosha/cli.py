@@ -218,15 +218,16 @@ def _clean(args: argparse.Namespace) -> int:
         cfg.set(assignment)
     cfg.build()
     stats, elapsed = _run_with_progress(args.inputs, args.output, cfg, args.overwrite, args.quiet)
+    page = None
+    if not args.no_report:  # written before anything is printed: a closed pipe (`| head`) does not stop it
+        from taosha.report.html import build_report
+
+        page = build_report(Path(args.output))
     if not args.quiet:
         from taosha.report.render import print_summary
 
         print_summary(*_shown(stats, args.output), elapsed)
-    if not args.no_report:
-        from taosha.report.html import build_report
-
-        page = build_report(Path(args.output))
-        if not args.quiet:
+        if page is not None:
             print(f"report: {page}")
     return _check_errors(stats, Path(args.output), args.max_error_share)
 
