@@ -325,11 +325,15 @@ def process_unit(
 def _pass_time(name: str, began: float, steps: list[Step], times: list[float]) -> dict[str, Any]:
     """Process CPU time of one unit in pass `name`: in all, and in each step (by name). Kept out of the counters:
     times differ from run to run, the counters must not."""
+    return {"pass": name, "seconds": process_time() - began, "steps": _by_name(steps, times)}
+
+
+def _by_name(steps: list[Step], times: list[float]) -> dict[str, float]:
     by_step: Counter[str] = Counter()
     for step, t in zip(steps, times, strict=True):
         if t:
             by_step[step.name] += t
-    return {"pass": name, "seconds": process_time() - began, "steps": dict(by_step)}
+    return dict(by_step)
 
 
 class _UnitProgress:
@@ -678,7 +682,8 @@ def _prepare_corpus_step(
         total[0] = corpus.gather(total[0], [spent.add(r) for r in map_units(_TaskFn(corpus), tasks, None, None)])
     began = process_time()  # the driver's share of the pass
     prepared = corpus.prepare(total[0])
-    spent.add(_Timed(None, process_time() - began, {corpus.name: process_time() - began}))
+    seconds = process_time() - began
+    spent.add(_Timed(None, seconds, {corpus.name: seconds}))
     atomic_write(_time_path(plan.out, k, corpus.name), orjson.dumps(spent.to_json()))
     report = getattr(prepared, "report", None)
     if report:  # what the step learnt about the corpus (dedup clusters...), for people to read
@@ -758,8 +763,7 @@ class _ObserveFn(_ProcessFn):
         times = [0.0] * (len(self.steps) + 1)
         value = observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage, progress,
                              times)
-        seconds = process_time() - began
-        return _Timed(value, seconds, _pass_time("", began, [*self.steps, self.corpus], times)["steps"])
+        return _Timed(value, process_time() - began, _by_name([*self.steps, self.corpus], times))
 
 
 class _TaskFn:
