@@ -14,7 +14,7 @@ from taosha.cli import main
 from taosha.config import load_config
 from taosha.dedup.exact import Exact
 from taosha.errors import ConfigError
-from taosha.filters.basic import Empty
+from taosha.filter.basic import Empty
 from taosha.io.writers import iter_records
 from taosha.repair.pinyin import Pinyin
 from taosha.repair.script import Script
