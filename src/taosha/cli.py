@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--id-field", metavar="NAME", help="JSONL field holding the id (default: id)")
     c.add_argument("--on-error", choices=["drop", "abort"],
                    help="a step that raises: drop the document with reason step_error (default), or abort")
+    c.add_argument("--format", choices=["jsonl.zst", "jsonl.gz", "jsonl", "parquet"],
+                   help="output shards (default: jsonl.zst); every format has one schema (docs/formats.md)")
+    c.add_argument("--edits", choices=["full", "summary", "none"],
+                   help="edit log in the output: full (default; restore_original works), summary (counts per rule) "
+                        "or none")
     c.add_argument("--overwrite", action="store_true", help="replace an earlier run in OUT instead of resuming")
     c.add_argument("--max-error-share", type=float, default=0.5, metavar="SHARE",
                    help="exit with status 4 when more than this share of the records were quarantined or failed "
@@ -208,6 +213,10 @@ def _clean(args: argparse.Namespace) -> int:
         cfg.runner.address = args.address
     if args.on_error:
         cfg.runner.on_error = args.on_error
+    if args.format:
+        cfg.output.format = args.format
+    if args.edits:
+        cfg.output.edits = args.edits
     if args.skip:
         cfg.skip(args.skip)
     for name in args.add:

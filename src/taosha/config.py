@@ -80,12 +80,30 @@ class RunnerConfig:
     address: str = ""  # ray: cluster address
 
 
+OUTPUT_FORMATS = ("jsonl.zst", "jsonl.gz", "jsonl", "parquet")
+EDIT_LOGS = ("full", "summary", "none")
+
+
+@dataclass
+class OutputConfig:
+    """How output shards are written (docs/formats.md)."""
+
+    format: str = "jsonl.zst"  # jsonl.zst | jsonl.gz | jsonl | parquet
+    edits: str = "full"  # full: the edit log; summary: edits counted per rule; none: no log (no restore_original)
+
+    def check(self) -> None:
+        for key, value, valid in (("format", self.format, OUTPUT_FORMATS), ("edits", self.edits, EDIT_LOGS)):
+            if value not in valid:
+                raise ConfigError(f"[output] {key} = {value!r} is not valid; choose one of {', '.join(valid)}")
+
+
 @dataclass
 class PipelineConfig:
     # StepSpec or step objects; objects become StepSpecs holding every field (see `as_spec`)
     steps: list[Any] = field(default_factory=lambda: [StepSpec(n) for n in DEFAULT_STEPS])
     input: InputConfig = field(default_factory=InputConfig)
     runner: RunnerConfig = field(default_factory=RunnerConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
     plugins: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -129,9 +147,10 @@ class PipelineConfig:
             raise ConfigError(f"--set {assignment!r}: expected NAME.FIELD=VALUE, e.g. filter.quality.min_chars=100")
         value = _parse_value(raw)
         section, _, name = key.partition(".")
-        if section in ("input", "runner") and "." not in name:
+        if section in ("input", "runner", "output") and "." not in name:
             target = getattr(self, section)
             _set_field(target, name, value, f"[{section}]")
+            self.output.check()
             return
         use, _, param = key.rpartition(".")
         specs = [s for s in self._specs() if s.use == use]
@@ -149,7 +168,7 @@ class PipelineConfig:
         lines = []
         if self.plugins:
             lines.append(f"plugins = {_toml_value(self.plugins)}\n")
-        for section in ("input", "runner"):
+        for section in ("input", "runner", "output"):
             lines.append(f"[{section}]")
             for k, v in dataclasses.asdict(getattr(self, section)).items():
                 lines.append(f"{k} = {_toml_value(v)}")
@@ -227,13 +246,15 @@ def load_config(path: str | Path | None) -> PipelineConfig:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {p}: {exc}") from None
-    unknown = sorted(set(data) - {"plugins", "input", "runner", "steps"})
+    unknown = sorted(set(data) - {"plugins", "input", "runner", "output", "steps"})
     if unknown:
-        raise ConfigError(f"{p}: unknown top-level key(s) {', '.join(unknown)}; expected plugins, input, runner, steps")
+        raise ConfigError(
+            f"{p}: unknown top-level key(s) {', '.join(unknown)}; expected plugins, input, runner, output, steps")
     cfg.plugins = list(data.get("plugins", []))
-    for section in ("input", "runner"):
+    for section in ("input", "runner", "output"):
         for k, v in data.get(section, {}).items():
             _set_field(getattr(cfg, section), k, v, f"{p} [{section}]")
+    cfg.output.check()
     if "steps" in data:
         cfg.steps = []
         for i, item in enumerate(data["steps"]):

@@ -544,7 +544,23 @@ def restore_original(record: Document | Mapping[str, Any], fill: str | None = No
     """
     if isinstance(record, Document):
         return undo_edits(record.text, record.edits, fill)
-    return undo_edits(record["text"], record.get("edits") or (), fill)
+    return undo_edits(record["text"], _edit_log(record), fill)
+
+
+def _edit_log(record: Mapping[str, Any]) -> Any:
+    """A record's edit log: a list, or a JSON string (a Parquet row, docs/formats.md)."""
+    log = record.get("edits", ())
+    if log is None:
+        how = "summary (edits counted per rule)" if record.get("edit_counts") is not None else "none"
+        raise EditLogError(
+            f"record {record.get('id')!r} has no edit log: the run that wrote it used --edits {how}, so its "
+            "original text cannot be rebuilt; run again with --edits full (the default) to keep the log"
+        )
+    if isinstance(log, str):
+        import json
+
+        log = json.loads(log)
+    return log or ()
 
 
 def restore_parts(records: Iterable[Document | Mapping[str, Any]], fill: str | None = None) -> str:

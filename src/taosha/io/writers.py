@@ -1,13 +1,20 @@
-"""Output: zstd-compressed JSONL shards, committed atomically, with a completion marker per unit.
+"""Output: shards (JSONL, zstd/gzip-compressed or plain, or Parquet), committed atomically, with a completion
+marker per unit.
 
 For unit `part-00007` the runner writes `kept/part-00007.jsonl.zst`, `dropped/…` and `quarantine/…`
 (each only when it has records) under temporary names, fsyncs and renames them, and last writes
 `_done/part-00007.json` holding the unit's counters. A unit whose marker exists is finished; anything
 else it left behind is rewritten on the next run, so a killed run resumes to identical output.
+
+Every format has one fixed record schema (docs/formats.md), so shards from different sources load together
+(`datasets.load_dataset`, datatrove's readers, pyarrow): `id` and `text` are strings, and the objects whose keys
+vary from source to source (`metadata`, `source`, `signals`, `parent`) and the edit log are JSON strings.
+`iter_records` reads a shard of any format back into the records `Document.to_record()` gives.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -22,6 +29,12 @@ import zstandard
 SINKS = ("kept", "dropped", "quarantine")
 DONE = "_done"
 BATCH = 64  # records compressed together: a chunk that stays in the CPU cache while zstd reads it
+SUFFIXES = {"jsonl.zst": ".jsonl.zst", "jsonl.gz": ".jsonl.gz", "jsonl": ".jsonl", "parquet": ".parquet"}
+# fields written as JSON strings: their keys differ between sources (and the edit log, whose shape Arrow infers as
+# list<null> from a shard without edits); a struct column would make shards of different sources fail to load together
+JSON_FIELDS = ("metadata", "source", "signals", "edits", "edit_counts", "parent", "drop")
+QUARANTINE_JSON_FIELDS = ("source",)
+PARQUET_ROWS = 4096  # rows per Parquet row group
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -76,6 +89,67 @@ class UnwritableRecord(ValueError):
     """A record that no JSON writer can serialise; the runner quarantines its document."""
 
 
+def to_json(value: Any) -> str:
+    """Compact JSON text of a value (orjson; what it refuses, such as an integer beyond 64 bits, through the
+    stdlib writer); `UnwritableRecord` when neither writes it."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError as exc:
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc2:
+            raise UnwritableRecord(f"{exc}; {type(exc2).__name__}: {exc2}") from None
+
+
+def encode_record(record: dict[str, Any], edits: str = "full") -> dict[str, Any]:
+    """The output form of a `Document.to_record()` record: the fixed schema of every format.
+
+    `edits` is the `[output] edits` setting: `full` keeps the log, `summary` replaces it with `edit_counts`
+    (edits per `step/reason`), `none` leaves it out (`edits` is null: `restore_original` then says so)."""
+    log = record.get("edits")
+    parent = record.get("parent")
+    out = {"id": record["id"], "text": record["text"], "metadata": to_json(record.get("metadata") or {}),
+           "source": to_json(record.get("source") or {}), "signals": to_json(record.get("signals") or {})}
+    if edits == "full":
+        out["edits"] = to_json(log or [])
+    else:
+        out["edits"] = None
+        if edits == "summary":
+            counts: dict[str, int] = {}
+            for e in log or ():
+                key = f"{e['step']}/{e['reason']}"
+                counts[key] = counts.get(key, 0) + 1
+            out["edit_counts"] = to_json(counts)
+        if parent is not None and "edits" in parent:
+            parent = {**parent, "edits": None}
+    out["parent"] = None if parent is None else to_json(parent)
+    if "drop" in record:
+        out["drop"] = to_json(record["drop"])
+    return out
+
+
+def encode_quarantine(record: dict[str, Any]) -> dict[str, Any]:
+    """The output form of a quarantine record: its `source` as a JSON string, like the documents'."""
+    return {**record, "source": to_json(record.get("source") or {})}
+
+
+def decode_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A shard's record (of any format) as `Document.to_record()` gives it: the JSON strings parsed, the null
+    fields of the fixed schema left out (`edits` stays, null, when the run kept no log)."""
+    from taosha.io.readers import _loads_exact  # integers beyond 64 bits read back exactly
+
+    rec = dict(row)
+    for key in JSON_FIELDS:
+        value = rec.get(key)
+        if value.__class__ is str:
+            rec[key] = _loads_exact(value)
+        elif value is None and key in rec and key != "edits":
+            del rec[key]
+    if "raw_b64" in rec and rec.get("raw_truncated") is None:
+        rec.pop("raw_truncated", None)
+    return rec
+
+
 def dump_record(record: dict[str, Any]) -> bytes:
     """One output line. orjson first (fast); what it refuses (an integer beyond 64 bits) goes through the
     stdlib writer in the same compact form; what neither writes raises `UnwritableRecord`."""
@@ -90,14 +164,21 @@ def dump_record(record: dict[str, Any]) -> bytes:
 
 
 class _Sink:
+    """One output file: `pending` holds serialised JSONL lines (in every format: the hot path writes lines)."""
+
     __slots__ = ("fh", "final", "pending", "tmp", "writer", "written")
 
-    def __init__(self, final: Path, level: int) -> None:
+    def __init__(self, final: Path, level: int, fmt: str = "jsonl.zst") -> None:
         self.final = final
         self.tmp = final.with_name(f".{final.name}.tmp")
         self.fh = open(self.tmp, "wb")  # closed in ShardWriter.close/abort
-        # zstandard's writer is untyped (its close() included)
-        self.writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
+        self.writer: Any  # zstandard's and gzip's writers, or the file itself
+        if fmt == "jsonl.zst":
+            self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
+        elif fmt == "jsonl.gz":  # no name and no time in the header: the same records give the same bytes
+            self.writer = gzip.GzipFile(filename="", mode="wb", fileobj=self.fh, compresslevel=6, mtime=0)
+        else:
+            self.writer = self.fh
         self.pending: list[bytes] = []
         self.written = False
 
@@ -107,26 +188,114 @@ class _Sink:
             self.pending.clear()
             self.written = True
 
+    def finish(self) -> None:
+        self.flush()
+        if self.writer is not self.fh:
+            self.writer.close()
+
+    def discard(self) -> None:
+        try:
+            if self.writer is not None and self.writer is not self.fh:
+                self.writer.close()
+            self.fh.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+class _ParquetSink(_Sink):
+    """Parquet with the fixed schema of its sink; lines are parsed back into row groups of PARQUET_ROWS."""
+
+    __slots__ = ("rows", "schema")
+
+    def __init__(self, final: Path, level: int, fmt: str = "parquet", quarantine: bool = False) -> None:
+        super().__init__(final, level, "jsonl")
+        self.schema = quarantine_schema() if quarantine else record_schema()
+        self.rows: list[bytes] = []
+        self.writer = None
+
+    def flush(self) -> None:
+        if self.pending:
+            self.rows.extend(self.pending)
+            self.pending.clear()
+            self.written = True
+        if len(self.rows) >= PARQUET_ROWS:
+            self._write()
+
+    def _write(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.rows:
+            return
+        rows = [_parse_line(line) for line in self.rows]
+        self.rows = []
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.fh, self.schema, compression="zstd")
+        self.writer.write_table(table, row_group_size=PARQUET_ROWS)
+
+    def finish(self) -> None:
+        self.flush()
+        self._write()
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _parse_line(line: bytes) -> dict[str, Any]:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:  # a lone surrogate, written by the stdlib writer as an escape
+        return json.loads(line)
+
+
+def record_schema() -> Any:
+    """The Parquet schema of kept and dropped shards (docs/formats.md)."""
+    import pyarrow as pa
+
+    s = pa.string()
+    return pa.schema([("id", s), ("text", s), ("metadata", s), ("source", s), ("signals", s), ("edits", s),
+                      ("edit_counts", s), ("parent", s), ("drop", s)])
+
+
+def quarantine_schema() -> Any:
+    """The Parquet schema of quarantine shards."""
+    import pyarrow as pa
+
+    s = pa.string()
+    return pa.schema([("source", s), ("error", s), ("detail", s), ("raw_b64", s), ("raw_size", pa.int64()),
+                      ("raw_truncated", pa.bool_())])
+
 
 class ShardWriter:
     """Collects one unit's output records; nothing is visible until `commit`."""
 
-    def __init__(self, out: Path, name: str, level: int = 3) -> None:
+    def __init__(self, out: Path, name: str, level: int = 3, fmt: str = "jsonl.zst", edits: str = "full") -> None:
         self.out = out
         self.name = name
         self.level = level
+        self.format = fmt
+        self.edits = edits
         self._sinks: dict[str, _Sink] = {}
 
     def sink(self, sink: str) -> _Sink:
-        """The sink's buffer (`pending`: serialised records) and `flush`, for callers on the hot path."""
+        """The sink's buffer (`pending`: lines of `line(record)`) and `flush`, for callers on the hot path."""
         s = self._sinks.get(sink)
         if s is None:
-            s = self._sinks[sink] = _Sink(self.out / sink / f"{self.name}.jsonl.zst", self.level)
+            final = self.out / sink / f"{self.name}{SUFFIXES[self.format]}"
+            if self.format == "parquet":
+                s = _ParquetSink(final, self.level, quarantine=sink == "quarantine")
+            else:
+                s = _Sink(final, self.level, self.format)
+            self._sinks[sink] = s
         return s
+
+    def line(self, record: dict[str, Any]) -> bytes:
+        """A document's record (`Document.to_record()`) as an output line; `UnwritableRecord` if none can be."""
+        return dump_record(encode_record(record, self.edits))
 
     def write(self, sink: str, record: dict[str, Any]) -> None:
         s = self.sink(sink)
-        s.pending.append(dump_record(record))
+        s.pending.append(dump_record(encode_quarantine(record)) if sink == "quarantine" else self.line(record))
         if len(s.pending) >= BATCH:
             s.flush()
 
@@ -134,13 +303,10 @@ class ShardWriter:
         """Finish writing the temporary files; `PendingCommit.finalize()` makes them durable and visible."""
         for name, s in list(self._sinks.items()):
             if not s.pending and not s.written:  # a sink that got no record leaves no file
-                s.writer.close()
-                s.fh.close()
-                s.tmp.unlink(missing_ok=True)
+                s.discard()
                 del self._sinks[name]
         for s in self._sinks.values():
-            s.flush()
-            s.writer.close()
+            s.finish()
             s.fh.close()
         files = sorted((str(s.tmp), str(s.final)) for s in self._sinks.values())
         marker = {**marker, "files": sorted(f"{s.final.parent.name}/{s.final.name}" for s in self._sinks.values())}
@@ -148,11 +314,7 @@ class ShardWriter:
 
     def abort(self) -> None:
         for s in self._sinks.values():
-            try:
-                s.writer.close()
-                s.fh.close()
-            finally:
-                s.tmp.unlink(missing_ok=True)
+            s.discard()
 
 
 def prepare_out(out: Path) -> None:
@@ -169,13 +331,32 @@ def read_marker(out: Path, name: str) -> dict[str, Any]:
     return marker
 
 
+def shards(out: Path, sink: str = "kept") -> list[Path]:
+    """The shards of one sink of an output folder, in unit order (any format)."""
+    return sorted(p for p in (Path(out) / sink).glob("part-*") if p.name.endswith(tuple(SUFFIXES.values())))
+
+
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield the records of one output shard (.jsonl.zst)."""
+    """Yield the records of one output shard (any format), as `Document.to_record()` gives them."""
+    name = str(path)
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        for i in range(pf.num_row_groups):
+            for row in pf.read_row_group(i).to_pylist():
+                yield decode_record(row)
+        return
     with open(path, "rb") as fh:
-        reader = zstandard.ZstdDecompressor().stream_reader(fh)
-        for line in io.BufferedReader(reader, 1 << 17):
+        if name.endswith(".zst"):
+            stream: Any = io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(fh), 1 << 17)
+        elif name.endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=fh)
+        else:
+            stream = fh
+        for line in stream:
             if line.strip():
-                yield _loads(line)
+                yield decode_record(_loads(line))
 
 
 def _loads(line: bytes) -> Any:

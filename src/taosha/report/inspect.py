@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from taosha.document import Edit
-from taosha.io.writers import iter_records
+from taosha.io.writers import iter_records, shards
 from taosha.report.render import PipeConsole
 
 CONTEXT = 24
@@ -22,7 +22,7 @@ MAX_EDITS_SHOWN = 200
 
 def _records(out: Path, sinks: tuple[str, ...] = ("kept", "dropped")) -> Iterator[tuple[str, dict[str, Any]]]:
     for sink in sinks:
-        for shard in sorted((out / sink).glob("part-*.jsonl.zst")):
+        for shard in shards(out, sink):
             for rec in iter_records(shard):
                 yield sink, rec
 
@@ -44,7 +44,7 @@ def inspect_run(out: Path, limit: int, console: Console | None = None) -> int:
             break
         outcome = "kept" if sink == "kept" else f"dropped: {rec['drop']['step']}/{rec['drop']['reason']}"
         preview = visible(rec["text"][:60])
-        t.add_row(escape(rec["id"]), escape(outcome), str(len(rec["edits"])), escape(preview))
+        t.add_row(escape(rec["id"]), escape(outcome), str(len(rec["edits"] or ())), escape(preview))
     console.print(t)
     return 0
 
@@ -73,6 +73,11 @@ def show_record(rec: dict[str, Any], sink: str, console: Console) -> None:
         console.print(f"part {p['part']} of {p['parts']} of {escape(p['id'])} (split by {p['step']})")
     if rec.get("signals"):
         console.print("signals: " + escape(", ".join(f"{k}={v}" for k, v in rec["signals"].items())))
+    if rec.get("edits") is None:  # written with --edits summary or none
+        counts = rec.get("edit_counts")
+        console.print("no edit log (the run used --edits " + ("summary): " + escape(
+            ", ".join(f"{k} ×{v}" for k, v in counts.items())) if counts is not None else "none)"))
+        return
     edits = [Edit.from_json(e) for e in rec["edits"]]
     console.print(f"{len(edits)} edit(s)")
     # without colour (a pipe, a file, NO_COLOR) removed and added text are marked as git's --word-diff does

@@ -28,7 +28,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from time import process_time
@@ -48,7 +47,6 @@ from taosha.io.writers import (
     ShardWriter,
     UnwritableRecord,
     atomic_write,
-    dump_record,
     is_done,
     prepare_out,
     read_marker,
@@ -104,6 +102,7 @@ def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, over
 
     The folder is locked (`OUT/.lock`, an advisory `flock`) until `Plan.release`: a second run into the same
     folder fails at once instead of racing the first for its files."""
+    config.output.check()
     files, skipped, special = discover_all(inputs)
     units = plan_units(files, config.input.chunk_bytes)
     out = Path(out)
@@ -229,7 +228,7 @@ def process_unit(
     catch = plan.config.runner.on_error != "abort"
     if start:
         return _process_staged(plan, steps, unit, progress, start, counters, catch, began, times)
-    writer = ShardWriter(plan.out, unit.name)
+    writer = _writer(plan, unit)
     # The per-document path is the framework's overhead (bench/bench_overhead.py): plain locals, no
     # per-document counter lookups.
     records = chars_in = kept = chars_kept = 0
@@ -245,10 +244,9 @@ def process_unit(
         progress(done - reported_docs, nbytes)
         reported_docs, reported_bytes = done, reported_bytes + nbytes
 
-    write = writer.write
+    write, to_line = writer.write, writer.line
     kept_sink = writer.sink("kept")
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
-    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     on_split = counters.record_split
     sample = RunSample.for_steps(steps)  # the HTML report's bounded sample (report/sample.py)
 
@@ -256,7 +254,6 @@ def process_unit(
         if not steps:
             # nothing to do but copy: the reader builds the output records and this loop only counts and
             # writes them (the framework's overhead, bench/bench_overhead.py)
-            dump_line = partial(dumps, option=newline)
             text_of = itemgetter("text")
             for recs in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
                 if recs.__class__ is Quarantine:
@@ -266,12 +263,12 @@ def process_unit(
                     continue
                 records += len(recs)
                 try:
-                    lines = list(map(dump_line, recs))
-                except TypeError:  # one record orjson cannot write: record by record, the slow way
+                    lines = list(map(to_line, recs))
+                except UnwritableRecord:  # one record no writer takes: record by record, the slow way
                     lines = []
                     for rec in recs:
                         try:
-                            lines.append(dump_record(rec))
+                            lines.append(to_line(rec))
                         except UnwritableRecord as exc:
                             _quarantine_unwritable(writer, counters, rec, exc)
                             recs = [r for r in recs if r is not rec]
@@ -289,13 +286,10 @@ def process_unit(
                     write("quarantine", doc.to_record())
                 elif doc.dropped is None:
                     try:
-                        line = dumps(doc.to_record(), option=newline)  # the hot path: no lookups
-                    except TypeError:
-                        try:
-                            line = dump_record(doc.to_record())
-                        except UnwritableRecord as exc:
-                            _quarantine_unwritable(writer, counters, doc.to_record(), exc)
-                            continue
+                        line = to_line(doc.to_record())  # the hot path: no lookups
+                    except UnwritableRecord as exc:
+                        _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                        continue
                     if doc.edits:
                         counters.record_edits(doc)
                     kept += 1
@@ -358,6 +352,10 @@ class _UnitProgress:
         self.progress(max(0, docs - self.reported_docs), max(0, self.unit_bytes - self.reported_bytes))
 
 
+def _writer(plan: Plan, unit: Unit) -> ShardWriter:
+    return ShardWriter(plan.out, unit.name, fmt=plan.config.output.format, edits=plan.config.output.edits)
+
+
 def _quarantine_unwritable(writer: ShardWriter, counters: Counters, record: dict[str, Any], exc: Exception) -> None:
     """A document whose record no JSON writer can serialise: quarantined with what it held, as text."""
     raw = repr(record).encode("utf-8", "backslashreplace")
@@ -371,7 +369,7 @@ def _process_staged(
     catch: bool, began: float, times: list[float],
 ) -> tuple[dict[str, int], PendingCommit]:
     """The main pass over a staged unit: the same outputs, in the same order, as `process_unit` from the input."""
-    writer = ShardWriter(plan.out, unit.name)
+    writer = _writer(plan, unit)
     stage = Stage(plan.out, start, unit)
     sample = RunSample.for_steps(steps)
     told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
