@@ -1,8 +1,9 @@
 """Input: find files, cut them into work units, and read units as documents or quarantine records.
 
-A unit is a whole file, or a byte range of a plain (uncompressed) `.jsonl` file. A record belongs to the
-range in which its first byte lies, so units never share or miss a line, and the unit list depends
-only on the inputs and `chunk_bytes`: output never depends on the number of workers.
+A unit is a whole file, a byte range of a plain (uncompressed) `.jsonl` file, or a range of row groups of a
+Parquet file. A record belongs to the range in which its first byte lies, so units never share or miss a
+line, and the unit list depends only on the inputs and `chunk_bytes`: output never depends on the number of
+workers. CSV/TSV files (a header row, then one record a row) are read whole.
 
 Everything a unit yields is a `Document` or a `Quarantine` (raw bytes kept, error stated), or, for a
 pipeline without steps (`read_unit(..., records=True)`), batches of output records instead of documents:
@@ -23,6 +24,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, cast
 
 import orjson
@@ -45,7 +47,7 @@ class InputConfig:
 
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
-KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
+KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt", ".parquet": "parquet", ".csv": "csv", ".tsv": "tsv"}
 RAW_HEAD = 1 << 20  # bytes of an oversized record kept in quarantine
 _BLANK = frozenset(b" \t\r\n\x0b\x0c")
 RECORD_BATCH = 32
@@ -53,11 +55,12 @@ RECORD_BATCH = 32
 
 @dataclass(frozen=True)
 class Unit:
-    """One piece of work: a file, or a byte range [start, end) of a plain .jsonl file."""
+    """One piece of work: a file, a byte range [start, end) of a plain .jsonl file, or the row groups
+    [start, end) of a Parquet file."""
 
     index: int
     path: str
-    kind: str  # jsonl | txt
+    kind: str  # jsonl | txt | parquet | csv | tsv
     compression: str  # "" | gz | zst | bz2
     start: int = 0
     end: int = -1  # -1: to the end of the file
@@ -110,6 +113,8 @@ def file_kind(path: str) -> tuple[str, str] | None:
     if comp:
         base, ext = os.path.splitext(base)
     kind = KINDS.get(ext)
+    if kind == "parquet" and comp:  # Parquet compresses inside the file
+        return None
     return (kind, comp) if kind else None
 
 
@@ -140,8 +145,9 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
         elif os.path.exists(spec):
             if file_kind(spec) is None:
                 raise InputError(
-                    f"{spec}: unknown file type; taosha reads .jsonl/.ndjson (one JSON object a line) and .txt "
-                    "(a whole file is one document), optionally compressed as .gz, .zst or .bz2"
+                    f"{spec}: unknown file type; taosha reads .jsonl/.ndjson (one JSON object a line), .txt "
+                    "(a whole file is one document) and .csv/.tsv (a header row, then a record a row), optionally "
+                    "compressed as .gz, .zst or .bz2, and .parquet"
                 )
             if not _regular(spec):
                 raise InputError(f"{spec}: not a regular file (a FIFO, device or socket); taosha reads files")
@@ -164,7 +170,8 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
             unique.append(f)
     if not unique:
         raise InputError(
-            f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, optionally .gz/.zst/.bz2)"
+            f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, .csv, .tsv, optionally "
+            ".gz/.zst/.bz2, and .parquet)"
         )
     return unique, skipped, special
 
@@ -223,9 +230,46 @@ def plan_units(files: list[str], chunk_bytes: int) -> list[Unit]:
             for start in range(0, size, chunk_bytes):
                 end = min(start + chunk_bytes, size)
                 units.append(Unit(len(units), path, kind, comp, start, -1 if end == size else end))
+        elif kind == "parquet" and chunk_bytes > 0 and size > chunk_bytes:
+            ranges = _row_group_ranges(path, chunk_bytes)
+            for start, end in ranges:
+                units.append(Unit(len(units), path, kind, comp, start, -1 if end == ranges[-1][1] else end))
         else:
             units.append(Unit(len(units), path, kind, comp))
     return _group_small(units, chunk_bytes)
+
+
+def _row_group_sizes(path: str) -> list[int]:
+    """The compressed size of each row group of a Parquet file ([] when its footer cannot be read: the
+    reader then quarantines the file)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+    except Exception:
+        return []
+    return [sum(rg.column(c).total_compressed_size for c in range(rg.num_columns))
+            for rg in (meta.row_group(i) for i in range(meta.num_row_groups))]
+
+
+def _row_group_ranges(path: str, chunk_bytes: int) -> list[tuple[int, int]]:
+    """Consecutive row groups of about `chunk_bytes` each (at least one row group a range)."""
+    ranges: list[tuple[int, int]] = []
+    start = size = 0
+    sizes = _row_group_sizes(path)
+    for i, n in enumerate(sizes):
+        if i > start and size + n > chunk_bytes:
+            ranges.append((start, i))
+            start, size = i, 0
+        size += n
+    ranges.append((start, len(sizes)))
+    return ranges
+
+
+def row_group_bytes(unit: Unit) -> int:
+    """The compressed bytes of a Parquet unit's row groups."""
+    sizes = _row_group_sizes(unit.path)
+    return sum(sizes[unit.start : None if unit.end < 0 else unit.end])
 
 
 GROUP_FROM = 64  # inputs of more files than this have their small files grouped into units
@@ -456,6 +500,9 @@ def read_unit(
     """
     if unit.group:
         return _read_group(unit, cfg, progress, counters, records)
+    if unit.kind == "parquet":
+        docs = _read_parquet(unit, cfg, progress, counters)
+        return (d if d.__class__ is Quarantine else [d.to_record()] for d in docs) if records else docs
     try:
         damage = find_damage(unit.path, unit.compression) if unit.compression else None
         stream, tell = open_binary(unit)
@@ -463,14 +510,14 @@ def read_unit(
         return iter([Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)])
     if damage is not None:
         stream = io.BufferedReader(_Bounded(stream, damage[0]), 1 << 18)
-        if unit.kind == "txt":
+        if unit.kind in ("txt", "csv", "tsv"):  # a CSV row cut by the damage would pass for a whole one
             stream.close()
             return iter([Quarantine({"path": unit.path}, "corrupt_archive", _damage_detail(damage), b"", 0)])
     # the reader itself is returned, not wrapped in another generator (one frame less per record); it
     # closes the stream when it ends or is closed
-    if unit.kind == "txt":
-        txt = _read_txt(unit, stream, cfg)
-        return (d if d.__class__ is Quarantine else [d.to_record()] for d in txt) if records else txt
+    if unit.kind in ("txt", "csv", "tsv"):
+        docs = _read_txt(unit, stream, cfg) if unit.kind == "txt" else _read_csv(unit, stream, cfg, counters, damage)
+        return (d if d.__class__ is Quarantine else [d.to_record()] for d in docs) if records else docs
     return _read_jsonl(unit, stream, tell, cfg, progress, counters, records, damage)
 
 
@@ -762,3 +809,177 @@ def _read_jsonl(
     finally:
         stream.close()
 
+
+
+# -- tables: Parquet row groups and CSV/TSV rows -----------------------------------------------------------------
+
+
+def _row_document(obj: dict[str, Any], source: dict[str, Any], default_id: str, cfg: InputConfig,
+                  raw: Callable[[], bytes]) -> Document | Quarantine:
+    """A table row (column -> value) as a document, by the JSONL rules: the text field, the id field (else
+    `default_id`), and the other columns as metadata (merged into a `metadata` column holding an object)."""
+    text = obj.pop(cfg.text_field, None)
+    if text.__class__ is not str:
+        fields = ", ".join(map(str, obj))
+        obj[cfg.text_field] = text
+        data = raw()
+        if text is None:
+            detail = f"field {cfg.text_field!r}: missing or null; the record's other fields: {fields}"
+            return Quarantine(source, "missing_text_field", detail, data[:RAW_HEAD], len(data))
+        return Quarantine(source, "text_not_string", f"field {cfg.text_field!r}: {type(text).__name__}",
+                          data[:RAW_HEAD], len(data))
+    if len(text) * 4 > cfg.max_record_bytes and len(text.encode("utf-8", "surrogatepass")) > cfg.max_record_bytes:
+        data = text.encode("utf-8", "surrogatepass")
+        return Quarantine(source, "record_too_large", f"{len(data)} bytes > input.max_record_bytes="
+                          f"{cfg.max_record_bytes}", data[:RAW_HEAD], len(data))
+    doc_id = obj.pop(cfg.id_field, None)
+    if doc_id.__class__ is not str:
+        doc_id = default_id if doc_id is None else str(doc_id)
+    meta = obj.pop("metadata", None)
+    if meta is not None:
+        obj = _metadata(obj, meta)
+    return Document(doc_id, text, obj, source)
+
+
+def _read_parquet(
+    unit: Unit, cfg: InputConfig, progress: Callable[[int], None] | None, counters: Counter[str] | None
+) -> Iterator[Document | Quarantine]:
+    """The rows of a unit's row groups, one record batch in memory at a time."""
+    import pyarrow.parquet as pq
+
+    path = unit.path
+    try:
+        pf = pq.ParquetFile(path)
+        meta = pf.metadata
+        schema = pf.schema_arrow
+    except Exception as exc:  # not Parquet, or its footer is damaged: the whole file, with the reason
+        yield Quarantine({"path": path}, "unreadable_file", f"{type(exc).__name__}: {exc}", b"", 0)
+        return
+    # columns whose values JSON has no form for (bytes, decimals, durations) are converted; the text column is not
+    convert = [f.name for f in schema if f.name != cfg.text_field and not _json_native(f.type)]
+    groups = range(unit.start, meta.num_row_groups if unit.end < 0 else unit.end)
+    row = sum(meta.row_group(i).num_rows for i in range(unit.start))
+    with pf:
+        for g in groups:
+            rg = meta.row_group(g)
+            try:
+                table = pf.read_row_group(g)
+            except Exception as exc:
+                yield Quarantine({"path": path, "row_group": g, "row": row}, "corrupt_parquet",
+                                 f"{type(exc).__name__}: {exc}; the row group's {rg.num_rows} rows are not read",
+                                 b"", 0)
+                row += rg.num_rows
+                continue
+            for batch in table.to_batches(max_chunksize=1024):
+                for obj in batch.to_pylist():
+                    for name in convert:
+                        obj[name] = _jsonable(obj[name])
+                    source = {"path": path, "row": row}
+                    yield _row_document(obj, source, f"{path}:{row}", cfg, partial(_row_bytes, obj))
+                    row += 1
+            if progress is not None:
+                progress(sum(rg.column(c).total_compressed_size for c in range(rg.num_columns)))
+    if row == 0 and counters is not None:
+        counters["empty_files"] += 1
+
+
+def _row_bytes(obj: dict[str, Any]) -> bytes:
+    """A row as JSON, for a quarantine record's raw bytes."""
+    return orjson.dumps(obj, default=repr, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _json_native(t: Any) -> bool:
+    """Whether pyarrow's Python values of type `t` are written by orjson as they are."""
+    import pyarrow as pa
+
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _json_native(t.value_type)
+    if pa.types.is_struct(t):
+        return all(_json_native(t.field(i).type) for i in range(t.num_fields))
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+                or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_null(t)
+                or pa.types.is_timestamp(t) or pa.types.is_date(t))
+
+
+def _jsonable(v: Any) -> Any:
+    """A Parquet value JSON can hold: bytes as UTF-8 text (else base64, prefixed `base64:`), decimals as
+    strings, durations in seconds, times as ISO strings; containers converted item by item."""
+    import datetime
+    import decimal
+
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return "base64:" + base64.b64encode(v).decode("ascii")
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    if isinstance(v, datetime.timedelta):
+        return v.total_seconds()
+    if isinstance(v, datetime.date | datetime.time):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _read_csv(
+    unit: Unit, stream: IO[bytes], cfg: InputConfig, counters: Counter[str] | None, damage: Any = None
+) -> Iterator[Document | Quarantine]:
+    """CSV (or TSV): the header row names the fields, then each row is a record (fields are strings). A row with
+    more fields than the header, bytes that are not UTF-8, or a row the csv module rejects is quarantined."""
+    import csv
+
+    path = unit.path
+    delimiter = "\t" if unit.kind == "tsv" else ","
+    csv.field_size_limit(max(csv.field_size_limit(), cfg.max_record_bytes))  # long texts are the point
+    with stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        header: list[str] | None = None
+        line = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield Quarantine({"path": path, "line": line}, "bad_csv_row", str(exc), b"", 0)
+                line = reader.line_num + 1
+                continue
+            except DECOMPRESS_ERRORS as exc:
+                yield Quarantine({"path": path, "line": line}, "truncated_archive", f"{type(exc).__name__}: {exc}",
+                                 b"", 0)
+                break
+            source = {"path": path, "line": line}
+            line = reader.line_num + 1
+            raw = delimiter.join(row).encode("utf-8", "surrogateescape")
+            if not row:  # a blank line holds no record
+                if counters is not None:
+                    counters["blank_lines"] += 1
+                continue
+            if any(_has_surrogate(f) for f in row):
+                yield Quarantine(source, "undecodable", "the row holds bytes that are not UTF-8", raw[:RAW_HEAD],
+                                 len(raw))
+                continue
+            if header is None:
+                header = row
+                continue
+            if len(row) > len(header):
+                yield Quarantine(source, "bad_csv_row", f"{len(row)} fields; the header names {len(header)}",
+                                 raw[:RAW_HEAD], len(raw))
+                continue
+            obj = dict(zip(header, row, strict=False))
+            yield _row_document(obj, source, f"{path}:{source['line']}", cfg, lambda raw=raw: raw)
+        if header is None and counters is not None:
+            counters["empty_files"] += 1
+
+
+def _has_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from taosha.config import PipelineConfig
-from taosha.runners.core import Plan, Progress, execute, plan_run
+from taosha.io.memory import is_paths, materialize
+from taosha.runners.core import INPUT_COPY, Plan, Progress, check_out, execute, plan_run
 
 
 def run(
-    inputs: list[str],
+    inputs: Any,
     out: str | Path,
     config: PipelineConfig | None = None,
     *,
@@ -22,17 +25,28 @@ def run(
 ) -> dict[str, Any]:
     """Run a pipeline over `inputs` into `out` and return the stats (see README, "Output").
 
-    `steps` (step objects or StepSpecs, e.g. `[Pinyin(), Script(target="simplified")]`) replaces the
-    configuration's steps."""
+    `inputs` is a path or a list of paths (files, folders, globs), or records in memory: an iterable of dicts
+    or a Hugging Face `datasets.Dataset`/`IterableDataset` (docs/formats.md). `steps` (step objects or StepSpecs,
+    e.g. `[Pinyin(), Script(target="simplified")]`) replaces the configuration's steps."""
     config = config or PipelineConfig()
     if steps is not None:
         config = dataclasses.replace(config, steps=list(steps))
     runner = make_runner(config)  # before planning: a missing Ray fails before OUT is touched
-    plan = plan_run(inputs, out, config, overwrite=overwrite)
+    copy = None
+    if is_paths(inputs):
+        paths = [os.fspath(inputs)] if isinstance(inputs, str | os.PathLike) else [os.fspath(i) for i in inputs]
+    else:
+        check_out(Path(out))
+        copy = Path(out) / INPUT_COPY
+        paths = [materialize(inputs, copy, config.input.id_field)]
+    plan = plan_run(paths, out, config, overwrite=overwrite)
     try:
-        return execute(plan, runner.map_units, progress)
+        stats = execute(plan, runner.map_units, progress)
     finally:
         plan.release()
+    if copy is not None:  # every unit is done: the copy is needed by no resume
+        shutil.rmtree(copy, ignore_errors=True)
+    return stats
 
 
 def make_runner(config: PipelineConfig) -> Any:

@@ -38,7 +38,7 @@ import orjson
 from taosha.config import PipelineConfig
 from taosha.document import Document
 from taosha.errors import OutputError
-from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover_all, plan_units, read_unit
+from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover_all, plan_units, read_unit, row_group_bytes
 from taosha.io.writers import (
     BATCH,
     DONE,
@@ -72,6 +72,8 @@ class Plan:
     lock: int = -1  # the fd holding OUT/.lock (the driver's; workers never use it)
 
     def unit_bytes(self, unit: Unit) -> int:
+        if unit.kind == "parquet" and (unit.start or unit.end >= 0):  # row groups [start, end)
+            return row_group_bytes(unit)
         if unit.end >= 0:
             return unit.end - unit.start
         if unit.group:
@@ -114,13 +116,7 @@ def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, over
     }
     blob = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     run_json = out / "run.json"
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output {out} exists and is not a directory")
-    if not run_json.exists() and not (out / LOCK).exists() and out.exists() and any(out.iterdir()):
-        raise OutputError(
-            f"{out} is not empty and holds no taosha run (no run.json); refusing to write into it. "
-            "Choose a new or empty output folder."
-        )
+    check_out(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -145,6 +141,22 @@ def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, over
         os.close(lock)
         raise
     return Plan(out, config, units, skipped, special, lock)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that is a file, or that holds something other than a taosha run."""
+    run_json = out / "run.json"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output {out} exists and is not a directory")
+    if (not run_json.exists() and not (out / LOCK).exists() and out.exists()
+            and any(p.name != INPUT_COPY for p in out.iterdir())):
+        raise OutputError(
+            f"{out} is not empty and holds no taosha run (no run.json); refusing to write into it. "
+            "Choose a new or empty output folder."
+        )
+
+
+INPUT_COPY = "_input"  # in-memory input (records, a Hugging Face dataset) written as a file: taosha.io.memory
 
 
 def _lock(out: Path) -> int:
