@@ -12,6 +12,7 @@ from taosha._version import __version__ as __version__
 from taosha.config import PipelineConfig, StepSpec, load_config
 from taosha.document import Document, Drop, Edit, restore_original, restore_parts
 from taosha.fix import fix_and_explain, fix_bytes, fix_text
+from taosha.integrations.hf import to_datasets
 from taosha.runners import run
 from taosha.step import REGISTRY, CorpusStep, Step, register, run_one, run_steps
 
@@ -34,4 +35,5 @@ __all__ = [
     "run",
     "run_one",
     "run_steps",
+    "to_datasets",
 ]

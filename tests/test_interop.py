@@ -1,0 +1,308 @@
+"""Interop (issue 18, items 1-3): Parquet/CSV/TSV and in-memory input, output formats that load as they are with
+Hugging Face `datasets` and datatrove, the --edits switch, `taosha.to_datasets` and the datatrove step."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import taosha
+from taosha.cli import main
+from taosha.config import PipelineConfig, StepSpec
+from taosha.errors import ConfigError, EditLogError
+from taosha.io.writers import iter_records, shards
+
+LIGHT = ["repair.nfc", "repair.whitespace", "repair.script", "filter.empty"]
+# trailing spaces and a run of blank lines that repair.whitespace removes: every kept record carries edits
+GAP, CLOSED = "  \n\n\n\n", "\n\n"
+TEXTS = [t + GAP + "完。" for t in ("經濟發展很快，我們都很高興。", "今天天氣很好，我們去公園散步。",
+                                   "這是一個測試文件，內容不多。", "前後有空白的文字。", "圖書館裡有很多書。")]
+
+
+def clean(text: str) -> str:
+    return text.replace(GAP, CLOSED)
+
+
+def cfg(workers: int = 1, steps: list[str] | None = LIGHT, chunk: int = 0, **output: str) -> PipelineConfig:
+    c = PipelineConfig()
+    c.runner.workers = workers
+    if steps is not None:
+        c.steps = [StepSpec(s) for s in steps]
+    if chunk:
+        c.input.chunk_bytes = chunk
+    for k, v in output.items():
+        setattr(c.output, k, v)
+    return c
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if (p.is_file() and p.parts[-2] in ("kept", "dropped", "quarantine")) or p.name == "stats.json"}
+
+
+def records(out: Path, sink: str = "kept") -> list[dict]:
+    return [r for p in shards(out, sink) for r in iter_records(p)]
+
+
+def rows(n: int, key: str = "content") -> list[dict]:
+    return [{"doc_id": f"d{i}", key: TEXTS[i % len(TEXTS)] + f"第{i}號。", "site": f"s{i % 3}", "n": i}
+            for i in range(n)]
+
+
+# -- readers --------------------------------------------------------------------------------------------------
+
+
+def write_parquet(path: Path, data: list[dict], row_group_size: int) -> Path:
+    pq.write_table(pa.Table.from_pylist(data), path, row_group_size=row_group_size)
+    return path
+
+
+def test_parquet_rows_are_read_by_row_group_with_any_text_and_id_column(tmp_path):
+    data = rows(40)
+    data[7]["content"] = None  # a bad row: quarantined with the error, never a run failure
+    inp = tmp_path / "in"
+    inp.mkdir()
+    write_parquet(inp / "a.parquet", data, row_group_size=8)
+    c = cfg(chunk=1)  # every row group its own unit
+    c.input.text_field, c.input.id_field = "content", "doc_id"
+    stats = taosha.run(str(inp), tmp_path / "o", c)
+    assert stats["documents"] == {"in": 40, "kept": 39, "dropped": 0, "quarantined": 1, "split": 0,
+                                  "parts_from_splits": 0}
+    run = orjson.loads((tmp_path / "o" / "run.json").read_bytes())
+    assert [(u["start"], u["end"]) for u in run["units"]] == [(0, 1), (1, 2), (2, 3), (3, 4), (4, -1)]
+    kept = records(tmp_path / "o")
+    assert [r["id"] for r in kept] == [f"d{i}" for i in range(40) if i != 7]
+    assert kept[0]["metadata"] == {"site": "s0", "n": 0}
+    assert kept[0]["source"] == {"path": str(inp / "a.parquet"), "row": 0}
+    assert kept[0]["text"] == clean(data[0]["content"]) != data[0]["content"]
+    assert taosha.restore_original(kept[0]) == data[0]["content"]
+    (q,) = records(tmp_path / "o", "quarantine")
+    assert q["error"] == "missing_text_field" and q["source"]["row"] == 7
+    assert "doc_id" in q["detail"] and "site" in q["detail"]  # the fields the record does have
+
+
+def test_a_file_that_is_not_parquet_is_quarantined_not_fatal(tmp_path):
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    stats = taosha.run([str(tmp_path / "bad.parquet")], tmp_path / "o", cfg())
+    assert stats["documents"]["quarantined"] == 1
+    assert records(tmp_path / "o", "quarantine")[0]["error"] == "unreadable_file"
+
+
+def write_csv(path: Path, header: list[str], body: list[list[str]], delimiter: str = ",") -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(body)
+    return path
+
+
+def test_csv_and_tsv_rows_become_documents_and_bad_rows_are_quarantined(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    write_csv(inp / "a.csv", ["id", "text", "url"],
+              [["c1", "第一行，\n第二行。", "http://a"], ["c2", "多一個欄位", "http://b", "extra"],
+               ["c3", "第三篇", ""]])
+    with open(inp / "b.tsv", "wb") as fh:  # a row that is not UTF-8
+        fh.write("text\tsite\n你好世界\tx\n".encode() + b"\xb9\xfe\tgbk\n")
+    stats = taosha.run(str(inp), tmp_path / "o", cfg())
+    assert stats["documents"]["in"] == 5 and stats["documents"]["quarantined"] == 2
+    kept = {r["id"]: r for r in records(tmp_path / "o")}
+    assert kept["c1"]["text"] == "第一行，\n第二行。" and kept["c1"]["metadata"] == {"url": "http://a"}
+    assert kept["c3"]["source"] == {"path": str(inp / "a.csv"), "line": 5}  # c1 spans lines 2 and 3
+    assert kept[f"{inp / 'b.tsv'}:2"]["metadata"] == {"site": "x"}
+    errors = sorted(q["error"] for q in records(tmp_path / "o", "quarantine"))
+    assert errors == ["bad_csv_row", "undecodable"]
+    assert not stats["input"]["skipped_files"]
+
+
+def test_folders_no_longer_skip_parquet_csv_and_tsv(tmp_path):
+    from taosha.io.readers import discover
+
+    for name in ("a.parquet", "b.csv", "c.tsv", "d.csv.gz", "e.md"):
+        (tmp_path / name).write_bytes(b"")
+    files, skipped = discover([str(tmp_path)])
+    assert [Path(f).name for f in files] == ["a.parquet", "b.csv", "c.tsv", "d.csv.gz"]
+    assert [Path(f).name for f in skipped] == ["e.md"]
+
+
+def test_tables_give_byte_identical_output_for_1_and_2_workers(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    data = rows(60, key="text")
+    write_parquet(inp / "a.parquet", data, row_group_size=10)
+    write_csv(inp / "b.csv", ["doc_id", "text"], [[r["doc_id"], r["text"]] for r in data[:20]])
+    outs = []
+    for workers in (1, 2):
+        c = cfg(workers, steps=None, chunk=1)  # the default pipeline, two-pass steps included
+        taosha.run([str(inp)], tmp_path / f"o{workers}", c)
+        outs.append(tree(tmp_path / f"o{workers}"))
+    assert outs[0] == outs[1] and any(k.endswith(".jsonl.zst") for k in outs[0])
+
+
+def test_records_in_memory_and_hugging_face_datasets_run_like_files(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    data = [{"text": t} for t in TEXTS] + [{"text": 5}, "not a record"]
+    from_list = taosha.run(data, tmp_path / "list", cfg())
+    assert from_list["documents"]["in"] == 7 and from_list["documents"]["quarantined"] == 2
+    kept = records(tmp_path / "list")
+    assert [r["id"] for r in kept] == ["0", "1", "2", "3", "4"]  # no id: the position in the input
+    assert not (tmp_path / "list" / "_input").exists()  # the copy goes when the run is done
+
+    ds = datasets.Dataset.from_list([{"text": t, "lang": "zh"} for t in TEXTS])
+    stats = taosha.run(ds, tmp_path / "ds", cfg())
+    assert stats["documents"]["kept"] == 5
+    assert [r["text"] for r in records(tmp_path / "ds")] == [r["text"] for r in kept]
+    assert records(tmp_path / "ds")[0]["metadata"] == {"lang": "zh"}
+    it = taosha.run(ds.to_iterable_dataset(), tmp_path / "it", cfg())
+    assert it["documents"]["kept"] == 5
+    # the same output for any worker count: a second run with 2 workers over the first's folder
+    before = tree(tmp_path / "ds")
+    taosha.run(ds, tmp_path / "ds", cfg(2), overwrite=True)
+    assert tree(tmp_path / "ds") == before
+
+
+# -- writers --------------------------------------------------------------------------------------------------
+
+
+def two_sources(root: Path) -> Path:
+    """Two files whose records have metadata of different shapes (the demo's news and essay sites)."""
+    root.mkdir()
+    (root / "a.jsonl").write_text("".join(json.dumps({"id": f"a{i}", "text": TEXTS[i], "damage": ["spun"]},
+                                                     ensure_ascii=False) + "\n" for i in range(3)), "utf-8")
+    (root / "b.jsonl").write_text("".join(json.dumps({"id": f"b{i}", "text": TEXTS[i + 1], "url": f"http://b/{i}",
+                                                      "metadata": {"tags": [1, 2]}}, ensure_ascii=False) + "\n"
+                                          for i in range(3)), "utf-8")
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["jsonl.zst", "jsonl.gz", "jsonl", "parquet"])
+def test_every_format_writes_the_same_records(tmp_path, fmt):
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "ref", cfg())
+    taosha.run(str(inp), tmp_path / fmt, cfg(format=fmt))
+    suffix = "." + fmt
+    assert all(p.name.endswith(suffix) for p in (tmp_path / fmt / "kept").iterdir())
+    assert records(tmp_path / fmt) == records(tmp_path / "ref")
+    if fmt == "jsonl.gz":  # no time or name in the gzip header: the same bytes on every run
+        assert gzip.decompress((tmp_path / fmt / "kept" / "part-00000.jsonl.gz").read_bytes()).count(b"\n") == 3
+
+
+def test_parquet_has_one_fixed_schema_whatever_the_source(tmp_path):
+    from taosha.io.writers import record_schema
+
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "o", cfg(format="parquet"))
+    schemas = [pq.read_schema(p) for p in shards(tmp_path / "o")]
+    assert len(schemas) == 2 and all(s.equals(record_schema()) for s in schemas)
+    table = pq.read_table(tmp_path / "o" / "kept")  # the shards load together as one table
+    assert table.num_rows == 6 and json.loads(table["metadata"][3].as_py()) == {"tags": [1, 2], "url": "http://b/0"}
+
+
+def test_jsonl_output_of_different_sources_loads_with_hugging_face_datasets(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "o", cfg())
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "o" / "kept" / "*.jsonl.zst"), split="train",
+                               cache_dir=str(tmp_path / "cache"))
+    assert ds.num_rows == 6 and json.loads(ds[0]["metadata"]) == {"damage": ["spun"]}
+    assert taosha.restore_original(ds[0]) == TEXTS[0]  # a loaded row still rebuilds its input
+    same = taosha.to_datasets(tmp_path / "o", cache_dir=str(tmp_path / "cache"))
+    assert same["id"] == ds["id"] and same.column_names == ds.column_names
+
+    taosha.run(str(inp), tmp_path / "p", cfg(format="parquet"))
+    from_parquet = taosha.to_datasets(tmp_path / "p", cache_dir=str(tmp_path / "cache"))
+    assert from_parquet["text"] == ds["text"] and from_parquet["metadata"] == ds["metadata"]
+    assert taosha.to_datasets(tmp_path / "p", "dropped").num_rows == 0
+
+
+def test_edits_summary_and_none(tmp_path):
+    inp = two_sources(tmp_path / "in")
+    full = taosha.run(str(inp), tmp_path / "full", cfg())
+    summary = taosha.run(str(inp), tmp_path / "summary", cfg(edits="summary"))
+    taosha.run(str(inp), tmp_path / "none", cfg(edits="none"))
+    assert summary["edits_by"] == full["edits_by"]  # the run's accounting does not change
+    f, s, n = records(tmp_path / "full")[0], records(tmp_path / "summary")[0], records(tmp_path / "none")[0]
+    assert f["text"] == s["text"] == n["text"] and f["edits"]
+    counts: dict[str, int] = {}
+    for e in f["edits"]:
+        counts[f"{e['step']}/{e['reason']}"] = counts.get(f"{e['step']}/{e['reason']}", 0) + 1
+    assert s["edits"] is None and s["edit_counts"] == counts
+    assert n["edits"] is None and "edit_counts" not in n
+    with pytest.raises(EditLogError, match="--edits none"):
+        taosha.restore_original(n)
+    with pytest.raises(EditLogError, match="--edits summary"):
+        taosha.restore_original(s)
+    size = {k: sum(p.stat().st_size for p in shards(tmp_path / k)) for k in ("full", "summary", "none")}
+    assert size["none"] < size["full"]
+
+
+def test_cli_format_and_edits_options_and_config_key(tmp_path, capsys):
+    inp = two_sources(tmp_path / "in")
+    assert main(["clean", str(inp), "-o", str(tmp_path / "o"), "--format", "parquet", "--edits", "none",
+                 "--config", str(_toml(tmp_path)), "-q", "--no-report"]) == 0
+    assert sorted(p.name for p in (tmp_path / "o" / "kept").iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert 'format = "parquet"' in (tmp_path / "o" / "pipeline.toml").read_text()
+    assert main(["inspect", str(tmp_path / "o"), "--id", "a0"]) == 0
+    assert "no edit log" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[output]\nformat = "csv"\n')
+    with pytest.raises(ConfigError, match=r"jsonl\.zst, jsonl\.gz, jsonl, parquet"):
+        taosha.load_config(bad)
+
+
+def _toml(tmp_path: Path) -> Path:
+    p = tmp_path / "pipe.toml"
+    p.write_text("".join(f'[[steps]]\nuse = "{s}"\n' for s in LIGHT))
+    return p
+
+
+# -- datatrove ------------------------------------------------------------------------------------------------
+
+
+def test_datatrove_readers_read_our_output(tmp_path):
+    pytest.importorskip("datatrove")
+    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "gz", cfg(format="jsonl.gz"))
+    taosha.run(str(inp), tmp_path / "pq", cfg(format="parquet"))
+    docs = list(JsonlReader(str(tmp_path / "gz" / "kept"))())
+    assert [d.id for d in docs] == ["a0", "a1", "a2", "b0", "b1", "b2"]
+    # datatrove reads a JSON-string `metadata` as its own metadata; our other fields come along
+    assert docs[0].metadata["damage"] == ["spun"] and json.loads(docs[0].metadata["edits"])
+    pdocs = list(ParquetReader(str(tmp_path / "pq" / "kept"))())
+    assert [(d.id, d.text) for d in pdocs] == [(d.id, d.text) for d in docs]
+
+
+def test_taosha_steps_run_inside_a_datatrove_pipeline(tmp_path):
+    pytest.importorskip("datatrove")
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from taosha.integrations.datatrove import TaoshaStep
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    lines = [{"id": "t", "text": TEXTS[0]}, {"id": "empty", "text": " \n "}, {"id": "same", "text": "你好。"}]
+    (inp / "a.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), "utf-8")
+    step = TaoshaStep(steps=LIGHT, keep_edits=True)
+    LocalPipelineExecutor(
+        pipeline=[JsonlReader(str(inp)), step, JsonlWriter(str(tmp_path / "out"), compression=None)],
+        tasks=1, workers=1, logging_dir=str(tmp_path / "logs"),
+    ).run()
+    out = [json.loads(line) for p in sorted((tmp_path / "out").glob("*.jsonl")) for line in p.open(encoding="utf-8")]
+    assert [r["id"] for r in out] == ["t", "same"]  # the empty document was dropped by filter.empty
+    assert out[0]["text"] == clean(TEXTS[0])
+    note = out[0]["metadata"]["taosha"]
+    assert note["signals"]["script"] and taosha.restore_original({"text": out[0]["text"], "edits": note["edits"]}) \
+        == TEXTS[0]
+    with pytest.raises(ConfigError, match="two-pass"):
+        TaoshaStep(steps=["dedup.near"])
