@@ -136,14 +136,27 @@ def test_tables_give_byte_identical_output_for_1_and_2_workers(tmp_path):
     inp = tmp_path / "in"
     inp.mkdir()
     data = rows(60, key="text")
+    data[5]["text"] = data[33]["text"] = " \n "  # dropped by filter.empty
     write_parquet(inp / "a.parquet", data, row_group_size=10)
     write_csv(inp / "b.csv", ["doc_id", "text"], [[r["doc_id"], r["text"]] for r in data[:20]])
     outs = []
     for workers in (1, 2):
-        c = cfg(workers, steps=[*LIGHT, "clean.frequent_lines", "dedup.near"], chunk=1)  # two-pass steps too
+        c = cfg(workers, steps=[*LIGHT, "clean.frequent_lines", "dedup.near"], chunk=1, format="parquet")
         taosha.run([str(inp)], tmp_path / f"o{workers}", c)
         outs.append(tree(tmp_path / f"o{workers}"))
-    assert outs[0] == outs[1] and any(k.endswith(".jsonl.zst") for k in outs[0])
+    assert outs[0] == outs[1] and any(k.startswith("dropped/") and k.endswith(".parquet") for k in outs[0])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl.gz", "parquet"])
+def test_a_resumed_run_gives_the_same_shards_in_every_format(tmp_path, fmt):
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "o", cfg(format=fmt))
+    whole = tree(tmp_path / "o")
+    (tmp_path / "o" / "_done" / "part-00001.json").unlink()  # as if killed before unit 1 was committed
+    (tmp_path / "o" / "kept" / f"part-00001.{fmt}").unlink()
+    (tmp_path / "o" / "stats.json").unlink()
+    taosha.run(str(inp), tmp_path / "o", cfg(2, format=fmt))
+    assert tree(tmp_path / "o") == whole
 
 
 def test_records_in_memory_and_hugging_face_datasets_run_like_files(tmp_path):
@@ -179,6 +192,7 @@ def two_sources(root: Path) -> Path:
     (root / "b.jsonl").write_text("".join(json.dumps({"id": f"b{i}", "text": TEXTS[i + 1], "url": f"http://b/{i}",
                                                       "metadata": {"tags": [1, 2]}}, ensure_ascii=False) + "\n"
                                           for i in range(3)), "utf-8")
+    (root / "c.jsonl").write_bytes(b'{"text": broken\n')  # quarantined
     return root
 
 
@@ -189,7 +203,8 @@ def test_every_format_writes_the_same_records(tmp_path, fmt):
     taosha.run(str(inp), tmp_path / fmt, cfg(format=fmt))
     suffix = "." + fmt
     assert all(p.name.endswith(suffix) for p in (tmp_path / fmt / "kept").iterdir())
-    assert records(tmp_path / fmt) == records(tmp_path / "ref")
+    for sink in ("kept", "quarantine"):
+        assert records(tmp_path / fmt, sink) == records(tmp_path / "ref", sink) != []
     if fmt == "jsonl.gz":  # no time or name in the gzip header: the same bytes on every run
         assert gzip.decompress((tmp_path / fmt / "kept" / "part-00000.jsonl.gz").read_bytes()).count(b"\n") == 3
 

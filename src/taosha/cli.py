@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser(
         "clean",
         help="run the cleaning pipeline over files, folders or globs",
-        description="Run the pipeline over INPUT files (.jsonl/.ndjson/.txt, optionally .gz/.zst/.bz2), "
+        description="Run the pipeline over INPUT files (.jsonl/.ndjson/.txt/.csv/.tsv, optionally .gz/.zst/.bz2; "
+        ".parquet), "
         "folders (searched recursively) or globs, writing shards to OUT.",
         epilog=EPILOG,
         formatter_class=fmt,

@@ -116,7 +116,8 @@ class LocalRunner:
 
 def _describe(unit: Any, i: int) -> str:
     if isinstance(unit, Unit):
-        where = f" bytes {unit.start}-{unit.end if unit.end >= 0 else 'end'}" if unit.start or unit.end >= 0 else ""
+        what = "row groups" if unit.kind == "parquet" else "bytes"
+        where = f" {what} {unit.start}-{unit.end if unit.end >= 0 else 'end'}" if unit.start or unit.end >= 0 else ""
         more = f" and {len(unit.group) - 1} more files" if unit.group else ""
         return f"unit {unit.name} ({unit.path}{where}{more})"
     return f"task {i} of a two-pass step"
