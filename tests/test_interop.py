@@ -321,3 +321,13 @@ def test_taosha_steps_run_inside_a_datatrove_pipeline(tmp_path):
         == TEXTS[0]
     with pytest.raises(ConfigError, match="two-pass"):
         TaoshaStep(steps=["dedup.near"])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_a_record_no_format_can_hold_is_refused_by_every_writer(tmp_path, fmt):
+    # a lone surrogate (the readers quarantine such input): the runner quarantines its document as `unwritable`
+    from taosha.document import Document
+    from taosha.io.writers import ShardWriter, UnwritableRecord
+
+    with pytest.raises(UnwritableRecord, match="surrogates"):
+        ShardWriter(tmp_path, "part-00000", fmt=fmt).line(Document("s", "\ud800 中").to_record())

@@ -640,7 +640,7 @@ def _scan(obj: Any, depth: int = 1) -> int:
     return flags
 
 
-def _loads_exact(line: bytes) -> Any:
+def _loads_exact(line: bytes | str) -> Any:
     """orjson.loads, but integers beyond 64 bits are kept exactly (the stdlib parser reads them as int)."""
     obj = orjson.loads(line)
     if obj.__class__ in (dict, list) and _scan(obj) == BIG_FLOAT:
@@ -972,9 +972,13 @@ def _read_csv(
                                  raw[:RAW_HEAD], len(raw))
                 continue
             obj = dict(zip(header, row, strict=False))
-            yield _row_document(obj, source, f"{path}:{source['line']}", cfg, lambda raw=raw: raw)
+            yield _row_document(obj, source, f"{path}:{source['line']}", cfg, partial(_same, raw))
         if header is None and counters is not None:
             counters["empty_files"] += 1
+
+
+def _same(data: bytes) -> bytes:
+    return data
 
 
 def _has_surrogate(s: str) -> bool:
