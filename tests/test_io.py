@@ -158,9 +158,9 @@ def test_huge_line_is_quarantined_in_bounded_form(tmp_path):
 def test_discover_errors(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         discover([str(tmp_path / "missing.jsonl")])
-    (tmp_path / "x.csv").write_text("a")
+    (tmp_path / "x.xlsx").write_text("a")
     with pytest.raises(InputError, match="unknown file type"):
-        discover([str(tmp_path / "x.csv")])
+        discover([str(tmp_path / "x.xlsx")])
     with pytest.raises(InputError, match="no file matches"):
         discover([str(tmp_path / "*.jsonl")])
     (tmp_path / "d").mkdir()

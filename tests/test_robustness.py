@@ -386,11 +386,11 @@ def test_markup_in_out_and_file_names_prints_as_itself(tmp_path, capsys):
     inp = tmp_path / "in[/red]" / "x"
     inp.mkdir(parents=True)
     (inp / "a.jsonl").write_bytes(b'{"id":"a","text":"\xe4\xb8\xad\xe6\x96\x87"}\n')
-    (inp / "[bold]b.csv").write_bytes(b"x")
+    (inp / "[bold]b.xlsx").write_bytes(b"x")  # a skipped file (CSV is read now)
     out = tmp_path / "o[/red]"
     assert main(["clean", str(tmp_path / "in[/red]"), "-o", str(out), "--workers", "1"]) == 0
     printed = capsys.readouterr().out.replace("\n", "")
-    assert "o[/red]" in printed and "[bold]b.csv" in printed
+    assert "o[/red]" in printed and "[bold]b.xlsx" in printed
 
 
 def test_a_record_no_writer_can_serialise_is_quarantined_not_fatal(tmp_path):
