@@ -107,3 +107,55 @@ def test_the_whole_pipeline_accounts_for_every_line(batch):
         blank = sum(1 for line in batch if not line.strip())
         assert stats["documents"]["in"] + stats["input"]["blank_lines"] == len(batch)
         assert stats["input"]["blank_lines"] == blank
+
+
+csv_cells = st.text(max_size=30) | st.sampled_from(["中文测试", '"quoted, comma"', "a\nb", "\r\n", '"', "\t"])
+
+
+@FUZZ
+@given(st.lists(st.lists(csv_cells, min_size=0, max_size=4), min_size=0, max_size=8),
+       st.binary(max_size=60), st.sampled_from(["csv", "tsv"]), st.sampled_from(["text", "id", "x"]))
+def test_the_csv_reader_never_raises_and_every_row_is_a_document_or_quarantined(rows, noise, kind, header):
+    import csv
+    import io
+    from collections import Counter
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter="\t" if kind == "tsv" else ",")
+    writer.writerow([header, "other"])
+    writer.writerows(rows)
+    data = buf.getvalue().encode("utf-8", "surrogatepass") + noise  # noise: stray bytes, quotes, NULs at the end
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"f.{kind}"
+        path.write_bytes(data)
+        counters: Counter[str] = Counter()
+        for item in read_unit(Unit(0, str(path), kind, ""), InputConfig(), None, counters):
+            if item.__class__ is not Quarantine:
+                assert isinstance(item.text, str) and isinstance(item.metadata, dict)
+                json.dumps(item.to_record(), ensure_ascii=False).encode("utf-8")  # writable as it stands
+
+
+@FUZZ
+@given(st.lists(st.fixed_dictionaries({}, optional={"text": st.text(max_size=20) | st.none() | st.integers(),
+                                                     "id": st.integers() | st.text(max_size=5),
+                                                     "b": st.binary(max_size=8), "m": json_values}),
+                min_size=0, max_size=10))
+def test_the_parquet_reader_gives_one_item_a_row_whatever_the_columns(records):
+    from collections import Counter
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.parquet"
+        try:
+            table = pa.Table.from_pylist(records)
+            pq.write_table(table, path, row_group_size=3)
+        except (pa.ArrowException, OverflowError):  # values Arrow cannot type together: no Parquet file to read
+            return
+        counters: Counter[str] = Counter()
+        items = list(read_unit(Unit(0, str(path), "parquet", ""), InputConfig(), None, counters))
+        assert len(items) == table.num_rows
+        for item in items:
+            if item.__class__ is not Quarantine:
+                json.dumps(item.to_record(), ensure_ascii=False)  # every value converted to a JSON form
