@@ -12,6 +12,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import taosha
 from taosha.cli import main
@@ -331,3 +333,37 @@ def test_a_record_no_format_can_hold_is_refused_by_every_writer(tmp_path, fmt):
 
     with pytest.raises(UnwritableRecord, match="surrogates"):
         ShardWriter(tmp_path, "part-00000", fmt=fmt).line(Document("s", "\ud800 中").to_record())
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**25), max_value=10**25) | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+edit = st.fixed_dictionaries({"step": st.sampled_from(["repair.nfc", "s\\\"q"]), "reason": st.text(max_size=4),
+                              "start": st.integers(0, 9), "end": st.integers(0, 9), "before": st.text(max_size=6),
+                              "after": st.text(max_size=6)})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fixed_dictionaries(
+    {"id": st.text(max_size=8), "text": st.text(max_size=30), "metadata": st.dictionaries(st.text(max_size=5),
+     json_values, max_size=3), "source": st.fixed_dictionaries({"path": st.text(max_size=8)}),
+     "signals": st.dictionaries(st.text(max_size=5), json_values, max_size=3), "edits": st.lists(edit, max_size=3)},
+    optional={"parent": st.fixed_dictionaries({"id": st.text(max_size=4), "edits": st.lists(edit, max_size=2)}),
+              "drop": st.fixed_dictionaries({"step": st.text(max_size=4), "reason": st.just("r")})}),
+    st.sampled_from(["full", "summary", "none"]))
+def test_the_fast_line_is_the_encoded_record_byte_for_byte(record, edits):
+    from taosha.io.writers import ShardWriter, UnwritableRecord, decode_record, dump_record, encode_record
+
+    try:
+        careful = dump_record(encode_record(record, edits))
+    except UnwritableRecord:  # a lone surrogate: refused either way
+        with pytest.raises(UnwritableRecord):
+            ShardWriter(Path("."), "x", edits=edits).line(record)
+        return
+    assert ShardWriter(Path("."), "x", edits=edits).line(record) == careful
+    back = decode_record(json.loads(careful))
+    assert back["text"] == record["text"] and back["metadata"] == record["metadata"]
+    assert back["edits"] == (record["edits"] if edits == "full" else None)
