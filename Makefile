@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_fix.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_pii.py
+	$(BIN)/python bench/bench_formats.py
 
 clean:
 	rm -rf build .pytest_cache
