@@ -124,6 +124,17 @@ def test_csv_and_tsv_rows_become_documents_and_bad_rows_are_quarantined(tmp_path
     assert not stats["input"]["skipped_files"]
 
 
+def test_a_gbk_csv_and_a_utf16_tsv_are_read_in_their_encoding(tmp_path):
+    rows_ = "id,text\ng1,简体中文的文章，编码是GBK。\ng2,第二篇\n"
+    (tmp_path / "g.csv").write_bytes(rows_.encode("gbk"))
+    (tmp_path / "u.tsv").write_bytes("text\tsite\n繁體中文\tx\n".encode("utf-16"))  # Excel's "Unicode text"
+    stats = taosha.run(str(tmp_path), tmp_path / "o", cfg(steps=["repair.nfc"]))
+    assert stats["documents"]["kept"] == 3 and stats["documents"]["quarantined"] == 0
+    kept = records(tmp_path / "o")
+    assert kept[0]["text"] == "简体中文的文章，编码是GBK。" and kept[0]["source"]["encoding"] == "gb18030"
+    assert kept[2]["text"] == "繁體中文" and kept[2]["metadata"] == {"site": "x"}
+
+
 def test_folders_no_longer_skip_parquet_csv_and_tsv(tmp_path):
     from taosha.io.readers import discover
 

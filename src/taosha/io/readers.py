@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import bz2
+import codecs
 import glob
 import gzip
 import io
 import json
 import os
+import re
 import stat
 import zlib
 from collections import Counter
@@ -936,7 +938,14 @@ def _read_csv(
     delimiter = "\t" if unit.kind == "tsv" else ","
     csv.field_size_limit(max(csv.field_size_limit(), cfg.max_record_bytes))  # long texts are the point
     with stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        try:
+            head = stream.read(CSV_HEAD)
+        except DECOMPRESS_ERRORS as exc:
+            yield Quarantine({"path": path}, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
+            return
+        encoding = _csv_encoding(head)
+        rest = io.BufferedReader(_Prefixed(head, stream), 1 << 16)
+        text = io.TextIOWrapper(rest, encoding=encoding, errors="surrogateescape", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         header: list[str] | None = None
         line = 1
@@ -953,16 +962,18 @@ def _read_csv(
                 yield Quarantine({"path": path, "line": line}, "truncated_archive", f"{type(exc).__name__}: {exc}",
                                  b"", 0)
                 break
-            source = {"path": path, "line": line}
+            source: dict[str, Any] = {"path": path, "line": line}
+            if encoding != "utf-8-sig":
+                source["encoding"] = encoding
             line = reader.line_num + 1
-            raw = delimiter.join(row).encode("utf-8", "surrogateescape")
+            raw = delimiter.join(row).encode(encoding, "surrogateescape")
             if not row:  # a blank line holds no record
                 if counters is not None:
                     counters["blank_lines"] += 1
                 continue
             if any(_has_surrogate(f) for f in row):
-                yield Quarantine(source, "undecodable", "the row holds bytes that are not UTF-8", raw[:RAW_HEAD],
-                                 len(raw))
+                yield Quarantine(source, "undecodable", f"the row holds bytes that are not {encoding}",
+                                 raw[:RAW_HEAD], len(raw))
                 continue
             if header is None:
                 header = row
@@ -975,6 +986,54 @@ def _read_csv(
             yield _row_document(obj, source, f"{path}:{source['line']}", cfg, partial(_same, raw))
         if header is None and counters is not None:
             counters["empty_files"] += 1
+
+
+CSV_HEAD = 1 << 16  # bytes of a CSV file that decide its encoding
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _csv_encoding(head: bytes) -> str:
+    """The encoding of a CSV file from its first bytes: UTF-8 (a BOM skipped) unless they are not UTF-8 and the
+    detector (`decode_bytes`: a BOM, then GB18030, Big5... by charset-normalizer) reads them whole."""
+    cut = head.rfind(b"\n") + 1 if len(head) == CSV_HEAD else len(head)  # whole lines: no character cut in two
+    sample = head[: cut or len(head)]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    # mostly UTF-8 with a few bad rows: UTF-8 still (those rows are quarantined), not a misreading of the rest.
+    # GBK or Big5 text is almost never valid UTF-8: its high bytes nearly all fail
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    bad = len(_ESCAPED.findall(sample.decode("utf-8", "surrogateescape")))
+    if bad * 2 < high:
+        return "utf-8-sig"
+    try:
+        found = decode_bytes(sample).encoding
+    except UndecodableError:
+        return "utf-8-sig"  # nothing reads it: each row that is not UTF-8 is quarantined
+    return "utf-8-sig" if found in ("utf-8", "utf-8-sig") else found
+
+
+class _Prefixed(io.RawIOBase):
+    """`head`, then the rest of `stream`."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head, self._stream = memoryview(head), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(b))
+        b[: len(data)] = data
+        return len(data)
 
 
 def _same(data: bytes) -> bytes:
