@@ -378,3 +378,13 @@ def test_the_fast_line_is_the_encoded_record_byte_for_byte(record, edits):
     back = decode_record(json.loads(careful))
     assert back["text"] == record["text"] and back["metadata"] == record["metadata"]
     assert back["edits"] == (record["edits"] if edits == "full" else None)
+
+
+def test_loaded_rows_of_a_split_document_rebuild_its_input():
+    from taosha.document import Document
+    from taosha.io.writers import fast_line
+
+    doc = Document("p", "篇一甲。  篇二乙。").replace(4, 6, "", "repair.whitespace", "space")
+    rows_ = [json.loads(fast_line(part.to_record())) for part in doc.split([4], "clean.compilation")]
+    assert isinstance(rows_[0]["parent"], str)  # as load_dataset or pyarrow give it
+    assert taosha.restore_parts(rows_) == "篇一甲。  篇二乙。"

@@ -568,6 +568,10 @@ def restore_parts(records: Iterable[Document | Mapping[str, Any]], fill: str | N
     parts = []
     for r in records:
         parent = r.parent if isinstance(r, Document) else r.get("parent")
+        if isinstance(parent, str):  # a loaded output row: a JSON string (docs/formats.md)
+            import json
+
+            parent = json.loads(parent)
         if not parent:
             raise EditLogError("restore_parts needs the parts of a split document (records with 'parent')")
         parts.append((parent["part"], parent, restore_original(r, fill)))
