@@ -279,6 +279,11 @@ def test_cli_format_and_edits_options_and_config_key(tmp_path, capsys):
     assert 'format = "parquet"' in (tmp_path / "o" / "pipeline.toml").read_text()
     assert main(["inspect", str(tmp_path / "o"), "--id", "a0"]) == 0
     assert "no edit log" in capsys.readouterr().out
+    c = PipelineConfig()
+    c.set("output.format=jsonl.gz")
+    assert c.output.format == "jsonl.gz"
+    with pytest.raises(ConfigError, match="summary"):
+        c.set("output.edits=some")
     bad = tmp_path / "bad.toml"
     bad.write_text('[output]\nformat = "csv"\n')
     with pytest.raises(ConfigError, match=r"jsonl\.zst, jsonl\.gz, jsonl, parquet"):
