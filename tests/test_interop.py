@@ -393,3 +393,39 @@ def test_loaded_rows_of_a_split_document_rebuild_its_input():
     rows_ = [json.loads(fast_line(part.to_record())) for part in doc.split([4], "clean.compilation")]
     assert isinstance(rows_[0]["parent"], str)  # as load_dataset or pyarrow give it
     assert taosha.restore_parts(rows_) == "篇一甲。  篇二乙。"
+
+
+def test_our_output_read_as_input_keeps_its_metadata_an_object(tmp_path):
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "o", cfg())
+    taosha.run(str(tmp_path / "o" / "kept"), tmp_path / "again", cfg())
+    again = {r["id"]: r for r in records(tmp_path / "again")}
+    assert again["b0"]["metadata"]["tags"] == [1, 2] and again["b0"]["metadata"]["url"] == "http://b/0"
+    (tmp_path / "s.jsonl").write_text('{"text": "x", "metadata": "{not json"}\n')  # a string stays a string
+    taosha.run(str(tmp_path / "s.jsonl"), tmp_path / "s", cfg(steps=["repair.nfc"]))
+    assert records(tmp_path / "s")[0]["metadata"] == {"metadata": "{not json"}
+
+
+def test_datatrove_reads_jsonl_gz_and_parquet_output_without_zstandard(tmp_path):
+    # datatrove does not depend on zstandard: the formats for such an environment must not need it
+    pytest.importorskip("datatrove")
+    import os
+    import subprocess
+    import sys
+
+    inp = two_sources(tmp_path / "in")
+    taosha.run(str(inp), tmp_path / "gz", cfg(format="jsonl.gz"))
+    taosha.run(str(inp), tmp_path / "pq", cfg(format="parquet"))
+    blocked = tmp_path / "blocked" / "zstandard"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("zstandard is not installed here")\n')
+    script = (
+        "from datatrove.pipeline.readers import JsonlReader, ParquetReader\n"
+        f"print(len(list(JsonlReader({str(tmp_path / 'gz' / 'kept')!r})())),"
+        f" len(list(ParquetReader({str(tmp_path / 'pq' / 'kept')!r})())))\n"
+        "import importlib\n"
+        "try:\n    importlib.import_module('zstandard')\nexcept ImportError:\n    print('no zstandard')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "blocked")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split("\n")[:2] == ["6 6", "no zstandard"], done.stderr[-2000:]

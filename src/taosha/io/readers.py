@@ -656,7 +656,16 @@ def _loads_exact(line: bytes | str) -> Any:
 def _metadata(obj: dict[str, Any], meta: Any) -> dict[str, Any]:
     """The record's metadata: its own `metadata` object plus the other top-level fields. On a key in both,
     the input's `metadata` wins and the top-level value is kept under `metadata["_top_level"][key]` (under
-    `__top_level`, with one more underscore, should the input's metadata use that key itself)."""
+    `__top_level`, with one more underscore, should the input's metadata use that key itself). A `metadata`
+    string holding a JSON object (taosha's own output, docs/formats.md, and datatrove's readers do the same) is
+    that object."""
+    if meta.__class__ is str and meta.startswith("{"):
+        try:
+            parsed = _loads_exact(meta)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError: an ordinary string
+            parsed = None
+        if parsed.__class__ is dict:
+            meta = parsed
     if meta.__class__ is not dict:
         obj["metadata"] = meta
         return obj
