@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 import orjson
-import zstandard
 
 import taosha
 from common import SHARED, below_floors, require_shared, wiki
 from taosha import PipelineConfig, StepSpec
+from taosha.io.writers import iter_records
 from taosha.synth.dups import dup_corpus, sentences_of, true_duplicates
 
 
@@ -34,9 +34,7 @@ def write_corpus(records: list[dict], path: Path) -> None:
 def removed_ids(out: Path) -> dict[str, dict]:
     removed = {}
     for shard in sorted((out / "dropped").glob("*.jsonl.zst")):
-        data = zstandard.ZstdDecompressor().decompressobj().decompress(shard.read_bytes())
-        for line in data.splitlines():
-            rec = orjson.loads(line)
+        for rec in iter_records(shard):  # the record's objects are JSON strings on disk
             if rec["drop"]["reason"] == "near_duplicate":
                 removed[rec["id"]] = rec
     return removed
