@@ -1,0 +1,171 @@
+"""The default pipeline on real text, as a user runs it: `taosha clean` as a whole process (start-up included) on
+one and two workers, against the no-op pipeline (read -> write) on the same input in the same run, with the time
+of each step. Goals (issue #25), printed beside the figures:
+
+    >= 5 MB/s per core; <= 3x the no-op pipeline's time (start-up included); 2 workers >= 1.8x one.
+
+The corpus is read from ../shared/corpora at run time (never copied into the repository) and written as JSONL
+under bench/work/real/, one file per source, as a crawl's files of unequal cost would be:
+
+    reviews.jsonl   the 62,774 shopping reviews (web_text/online_shopping_10_cats: short, informal, ~2% with `?`)
+    news.jsonl      the extraction pages' reference texts: DAnIEL's 400 news pages, CWCED's 69 cleaned pages,
+                    magic-html's 81 ground-truth contents (news-sized documents)
+    wiki.jsonl      Wikipedia paragraphs, simplified (CMRC2018) and traditional (DRCD)
+    seed.jsonl      the seed page (a spun, mojibake'd compilation page) whole, and its 38 documents
+
+The time per step runs every step in this process over the whole corpus in the runner's batches (each step on
+the documents as the steps before it left them; a two-pass step observes, runs its tasks, prepares, then
+processes), after a first pass that loads every table and model: the steady state, set-up apart.
+
+    python bench/bench_real.py [--repeat 2] [--reviews N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import orjson
+
+from taosha import Document
+from taosha.config import DEFAULT_STEPS
+from taosha.runners.core import BATCH_DOCS
+from taosha.step import CorpusStep, build_step
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora"
+GOAL_MB_S, GOAL_NOOP, GOAL_SCALE = 5.0, 3.0, 1.8
+
+
+def _tar_texts(name: str, keep) -> list[tuple[str, str]]:
+    out = []
+    with tarfile.open(SHARED / "extraction" / name) as tar:
+        for m in tar:
+            if m.isfile() and keep(m.name):
+                out.append((m.name, tar.extractfile(m).read().decode("utf-8", "replace")))
+    return sorted(out)
+
+
+def sources(reviews_limit: int) -> dict[str, list[tuple[str, str]]]:
+    rows = (orjson.loads(x) for x in gzip.open(SHARED / "web_text" / "online_shopping_10_cats.jsonl.gz", "rb"))
+    reviews = [(f"review-{r['id']}", r["text"]) for r in rows if isinstance(r.get("text"), str)]
+    news = _tar_texts("daniel_zh_400.tar.xz", lambda n: "/reference/" in n)
+    news += _tar_texts("cwced_zh_69.tar.xz", lambda n: "/cleaned/" in n)
+    for part in ("article", "forum"):
+        with tarfile.open(SHARED / "extraction" / "magic_html_zh_81.tar.xz") as tar:
+            base = orjson.loads(tar.extractfile(f"magic_html_zh/{part}/base.json").read())
+        news += [(f"magic-{part}-{k}", v["content"]) for k, v in sorted(base.items()) if v.get("content")]
+    wiki = []
+    for f in ("cmrc2018_wiki_zh_hans.jsonl.gz", "drcd_wiki_zh_hant.jsonl.gz"):
+        for k, line in enumerate(gzip.open(SHARED / "wiki" / f, "rb")):
+            wiki.append((f"{f.split('_')[0]}-{k}", orjson.loads(line)["text"]))
+    seed = [("seed-page", (SHARED / "seed-dev" / "page_dev.txt").read_text(encoding="utf-8"))]
+    seed += [(f"seed-{r['id']}", r["text"]) for r in map(orjson.loads, open(SHARED / "seed-dev" / "documents_dev.jsonl",
+                                                                             "rb"))]
+    return {"reviews": reviews[:reviews_limit] if reviews_limit else reviews, "news": news, "wiki": wiki,
+            "seed": seed}
+
+
+def make_corpus(work: Path, reviews_limit: int) -> tuple[list[Path], list[str]]:
+    work.mkdir(parents=True, exist_ok=True)
+    files, texts = [], []
+    for name, docs in sources(reviews_limit).items():
+        path = work / f"{name}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps({"id": i, "text": t}) + b"\n" for i, t in docs))
+        files.append(path)
+        texts += [t for _, t in docs]
+    return files, texts
+
+
+def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: int) -> float:
+    """Best wall seconds of `taosha clean` as a new process (the machine is shared: the least disturbed run)."""
+    taosha = Path(sys.executable).with_name("taosha")
+    cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q", "--no-report"]
+    if noop:
+        toml = out.with_suffix(".toml")
+        toml.write_text("steps = []\n", encoding="utf-8")
+        cmd += ["--config", str(toml)]
+    best = float("inf")
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - t)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    return best
+
+
+def step_times(texts: list[str]) -> dict[str, float]:
+    """Seconds each default step takes over `texts` in this process (documents as the steps before left them)."""
+    docs = [Document(str(k), t) for k, t in enumerate(texts)]
+    times: dict[str, float] = {}
+    for name in DEFAULT_STEPS:
+        step = build_step(name, {})
+        step.setup()
+        t = time.perf_counter()
+        if isinstance(step, CorpusStep):
+            state = step.new_state()
+            for at in range(0, len(docs), BATCH_DOCS):
+                state = step.observe_batch(docs[at : at + BATCH_DOCS], state)
+            state = step.merge(step.new_state(), state)
+            while tasks := step.tasks(state):
+                state = step.gather(state, [step.run_task(task) for task in tasks])
+            step = step.prepare(state)
+        out: list[Document] = []
+        for at in range(0, len(docs), BATCH_DOCS):
+            for d in step.process_batch(docs[at : at + BATCH_DOCS]):
+                if isinstance(d, Exception):
+                    raise d
+                out.extend(d if isinstance(d, list) else [d])
+        times[name] = time.perf_counter() - t
+        docs = [d for d in out if d.dropped is None]
+    return times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=2, help="timed runs of each whole run; the best is reported")
+    ap.add_argument("--reviews", type=int, default=0, help="use only the first N reviews (default: all)")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "real")
+    ap.add_argument("--no-steps", action="store_true", help="skip the in-process time per step")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"{SHARED} is absent: this benchmark reads real text from ../shared/corpora")
+    files, texts = make_corpus(args.work / "in", args.reviews)
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    print(f"corpus: {len(texts):,} documents, {mb:.1f} MB JSONL in {len(files)} files "
+          f"({', '.join(f'{p.stem} {p.stat().st_size / 1e6:.1f} MB' for p in files)})")
+    t_noop = whole_run(files, args.work / "out-noop", 1, True, args.repeat)
+    t1 = whole_run(files, args.work / "out-1", 1, False, args.repeat)
+    t2 = whole_run(files, args.work / "out-2", 2, False, args.repeat)
+    same = all((args.work / "out-1" / d).exists() for d in ("kept", "dropped")) and _outputs(args.work / "out-1") == \
+        _outputs(args.work / "out-2")
+    print(f"no-op pipeline, 1 worker (whole process): {t_noop:.2f} s, {mb / t_noop:.1f} MB/s")
+    print(f"default pipeline, 1 worker (whole process): {t1:.2f} s, {mb / t1:.1f} MB/s (goal >= {GOAL_MB_S:g} MB/s "
+          f"per core); {t1 / t_noop:.1f}x the no-op pipeline's time (goal <= {GOAL_NOOP:g}x)")
+    print(f"default pipeline, 2 workers (whole process): {t2:.2f} s, {mb / t2:.1f} MB/s; {t1 / t2:.2f}x one worker "
+          f"(goal >= {GOAL_SCALE:g}x); output identical to one worker's: {'yes' if same else 'NO'}")
+    if not args.no_steps:
+        step_times(texts[:3000])  # every table and model loaded: the steady state below, set-up apart
+        times = step_times(texts)
+        total = sum(times.values())
+        print(f"time per step, in process over the whole corpus: {total:.2f} s, {mb / total:.1f} MB/s for the steps")
+        for name, t in sorted(times.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:28s} {t:7.2f} s  {t / total:6.1%}")
+    return 0 if same else 1
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for d in ("kept", "dropped", "quarantine") if (out / d).exists()
+            for p in sorted((out / d).rglob("*")) if p.is_file()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
