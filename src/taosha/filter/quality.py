@@ -189,18 +189,14 @@ def _sentences(flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tup
     return chars / np.maximum(sentences, 1), longest
 
 
-@lru_cache(maxsize=1)
-def _langid():
-    from langid.langid import LanguageIdentifier, model
-
-    return LanguageIdentifier.from_modelstring(model, norm_probs=True)
-
-
 def language(text: str, han_share: float) -> tuple[str, float]:
-    """(language, probability): Chinese by its characters when they dominate, else langid.py (offline)."""
+    """(language, probability): Chinese by its characters when they dominate, else langid.py's model (offline;
+    `filter.language`, loaded on first use from the table cache)."""
     if han_share >= 0.5:
         return "zh", 1.0
-    lang, prob = _langid().classify(text[:2000])
+    from taosha.filter.language import identifier
+
+    lang, prob = identifier().classify(text[:2000])
     return lang, round(float(prob), 3)
 
 
@@ -230,8 +226,8 @@ class Quality(Step):
     max_sentence_chars: int = 1000
 
     def setup(self) -> None:
-        # langid's model (1.2 s to unpack) loads on the first document with little Han text, in the process
-        # that meets it: a Chinese corpus may never need it
+        # langid's model loads on the first document with little Han text, in the process that meets it (from
+        # the table cache, in milliseconds; unpacked once per langid version): a Chinese corpus may never need it
         _classes()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:

@@ -1,0 +1,55 @@
+"""Derived tables kept on disk between processes, as uncompressed numpy arrays read back memory-mapped.
+
+A table that takes seconds to build (a model parsed from a compressed string, an index over a dictionary) is
+built once, saved under `cache_dir()` in a folder named by the table and a key of everything it is built from,
+and opened by every later process in milliseconds: `np.load(mmap_mode="r")` maps the file, so only the pages a
+process touches are read, and forked workers share them. A missing, stale or unreadable cache is rebuilt; a
+read-only cache folder only costs the rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+
+def cache_dir() -> Path:
+    """Where derived tables are kept between processes: $TAOSHA_CACHE_DIR, else $XDG_CACHE_HOME/taosha, else
+    ~/.cache/taosha."""
+    explicit = os.environ.get("TAOSHA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taosha"
+
+
+def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays `build()` returns, from `cache_dir()/NAME-KEY/` when they are there (memory-mapped, read-only),
+    else built and saved there for the next process. `key` must change whenever `build`'s output would."""
+    folder = cache_dir() / f"{name}-{key}"
+    try:
+        names = sorted(p.stem for p in folder.glob("*.npy"))
+        if names and (folder / "complete").exists():
+            return {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
+    except (OSError, ValueError):  # unreadable or cut short: build it again
+        pass
+    arrays = build()
+    _save(folder, arrays)
+    return arrays
+
+
+def _save(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")  # workers may build at once: each its own folder
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for n, a in arrays.items():
+            np.save(tmp / f"{n}.npy", np.ascontiguousarray(a), allow_pickle=False)
+        (tmp / "complete").touch()
+        os.replace(tmp, folder)  # fails when another process got there first: its copy is as good
+    except OSError:
+        pass  # a read-only cache folder: every process builds the table itself
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,92 @@
+"""Start-up: tables load lazily and from the table cache (taosha.cache), with the same results as built."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from taosha.cache import cached_arrays
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+def test_cached_arrays_are_built_once_then_memory_mapped(tmp_path, monkeypatch):
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"a": np.arange(5, dtype=np.int32), "s": np.array(["甲", "乙"])}
+
+    first = cached_arrays("t", "k1", build)
+    second = cached_arrays("t", "k1", build)
+    assert len(calls) == 1
+    assert isinstance(second["a"], np.memmap) and not second["a"].flags.writeable
+    assert first["a"].tolist() == second["a"].tolist() and second["s"].tolist() == ["甲", "乙"]
+    cached_arrays("t", "k2", build)  # another key: built again
+    assert len(calls) == 2
+
+
+def test_cached_arrays_rebuild_a_damaged_cache_and_survive_a_read_only_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    build = lambda: {"a": np.arange(3)}  # noqa: E731
+    cached_arrays("t", "k", build)
+    (tmp_path / "t-k" / "a.npy").write_bytes(b"not an array")
+    assert cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(blocked / "sub"))  # cannot be created
+    assert cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+
+
+def _language_texts() -> list[str]:
+    texts = ["Hello world, this is an English sentence about the weather.", "Bonjour tout le monde, ça va?",
+             "", "12345 67890", "Das ist ein guter Tag. " * 30, "日本語のテキストです。東京は晴れ。",
+             "Ok 好的 thanks!!! 👍", "Москва — столица России.", "\x00\x01 ?? ??", "한국어 문장입니다."]
+    reviews = SHARED / "web_text" / "online_shopping_10_cats.jsonl.gz"
+    if reviews.exists():  # real informal text, mostly mixed scripts and short
+        rows = (orjson.loads(x) for x in gzip.open(reviews, "rb"))
+        texts += [r["text"] for _, r in zip(range(400), rows, strict=False) if isinstance(r.get("text"), str)]
+    return texts
+
+
+def test_language_identifier_agrees_with_langid(tmp_path, monkeypatch):
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    from langid.langid import LanguageIdentifier, model
+
+    from taosha.filter import language
+
+    language.identifier.cache_clear()
+    try:
+        ours = language.identifier()  # built and saved
+        language.identifier.cache_clear()
+        cached = language.identifier()  # read back from the cache
+        assert isinstance(cached.ptc, np.memmap)
+        theirs = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+        for text in _language_texts():
+            expected = theirs.classify(text)
+            assert ours.classify(text) == expected, text
+            assert cached.classify(text) == expected, text
+    finally:
+        language.identifier.cache_clear()
+
+
+def _run(code: str, cache: Path) -> str:
+    env = {"TAOSHA_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+
+
+def test_chinese_text_never_loads_langid(tmp_path):
+    out = _run(
+        "import sys, taosha\n"
+        "from taosha.filter.quality import Quality\n"
+        "d = taosha.run_one(Quality(), '今天天气很好，我们一起去公园散步吧。' * 5)\n"
+        "print(d.signals['language'], 'langid.langid' in sys.modules, 'taosha.filter.language' in sys.modules)\n",
+        tmp_path,
+    )
+    assert out.split() == ["zh", "False", "False"]
