@@ -333,3 +333,19 @@ def test_progress_reports_add_up_to_the_input(tmp_path, steps, workers):
 
     stats = taosha.run([str(inp)], tmp_path / "o", config(workers, steps), progress=progress)
     assert seen == [stats["documents"]["in"], stats["input"]["bytes"]]
+
+
+def test_units_are_handed_out_costliest_first(tmp_path):
+    """A compressed file cannot be cut and holds several times its size: it starts before plain ranges of the
+    same size; equal units keep their order, and tasks that are not units keep theirs."""
+    from taosha.io.readers import Unit
+    from taosha.runners.local import handout_order
+
+    (tmp_path / "a.jsonl").write_bytes(b"x" * 3000)
+    (tmp_path / "b.jsonl.zst").write_bytes(b"x" * 1000)
+    (tmp_path / "c.txt").write_bytes(b"x" * 100)
+    a, z, t = (str(tmp_path / n) for n in ("a.jsonl", "b.jsonl.zst", "c.txt"))
+    units = [Unit(0, a, "jsonl", "", 0, 1000), Unit(1, a, "jsonl", "", 1000, 2000), Unit(2, a, "jsonl", "", 2000),
+             Unit(3, t, "txt", ""), Unit(4, z, "jsonl", "zst")]
+    assert handout_order(units) == [4, 0, 1, 2, 3]
+    assert handout_order(["t0", "t1", "t2"]) == [0, 1, 2]

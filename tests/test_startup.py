@@ -90,3 +90,18 @@ def test_chinese_text_never_loads_langid(tmp_path):
         tmp_path,
     )
     assert out.split() == ["zh", "False", "False"]
+
+
+def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path):
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from taosha.zh.readings import _pinyin_dict
+
+    assert _pinyin_dict() == pinyin_dict
+    out = _run(
+        "import sys, taosha\n"
+        "from taosha.repair.pinyin import Pinyin\n"
+        "print(taosha.run_one(Pinyin(), '推動經(jīng)濟發(fā)展，党委(党组)。').text, 'pypinyin' in sys.modules)\n",
+        tmp_path,
+    )
+    assert out.split() == ["推動經濟發展，党委(党组)。", "False"]

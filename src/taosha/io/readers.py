@@ -78,6 +78,19 @@ class Unit:
     def files(self) -> list[str]:
         return [p for p, _, _ in self.group] if self.group else [self.path]
 
+    def estimated_cost(self) -> int:
+        """About how much text the unit holds, in bytes: what its work grows with. A compressed file cannot be
+        cut and holds several times its size (COMPRESSION_RATIO), so it should start early. Only the order in
+        which a runner hands units out uses it, never the output."""
+        ranges = [(self.path, self.compression, self.start, self.end)]
+        if self.group:
+            ranges = [(p, c, 0, -1) for p, _, c in self.group]
+        total = 0
+        for path, comp, start, end in ranges:
+            size = end - start if end >= 0 else max(0, _size_or_zero(path) - start)
+            total += size * COMPRESSION_RATIO.get(comp, 1)
+        return total
+
     def to_json(self) -> dict[str, Any]:
         if self.group:
             return {"group": [list(g) for g in self.group]}
@@ -199,7 +212,12 @@ def _walk(top: str) -> Iterator[str]:
             yield os.path.join(root, f)
 
 
-MIN_CHUNK = 4 << 20
+# the smallest byte range a plain .jsonl file is cut into when the input is small: fine enough that the costliest
+# unit is a small share of a run of tens of MB (documents differ in cost: a unit of reviews full of `?` costs
+# several times one of Wikipedia), coarse enough that a unit's fixed cost (its shards, marker, fsync) stays small
+MIN_CHUNK = 1 << 20
+# bytes of text per byte of a compressed file, roughly (Chinese JSONL): for the order units are handed out in
+COMPRESSION_RATIO = {"gz": 4, "zst": 4, "bz2": 5}
 
 
 def _size_or_zero(path: str) -> int:
@@ -212,7 +230,7 @@ def _size_or_zero(path: str) -> int:
 def plan_units(files: list[str], chunk_bytes: int) -> list[Unit]:
     """Cut files into units: plain .jsonl files into byte ranges of about `chunk_bytes`.
 
-    A small input is cut finer (down to 4 MiB ranges, aiming at 32 units) so that it still spreads over
+    A small input is cut finer (down to 1 MiB ranges, aiming at 32 units) so that it still spreads over
     the workers; the cut depends on the input alone, never on the worker count.
     """
     units: list[Unit] = []

@@ -63,6 +63,9 @@ class Pinyin(Step):
 
     min_glosses: int = 2
 
+    def setup(self) -> None:
+        syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
+
     def process(self, doc: Document) -> Document:
         text = doc.text
         if "(" not in text and "（" not in text:

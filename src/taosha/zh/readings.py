@@ -48,9 +48,19 @@ def normalize_reading(s: str) -> tuple[str, int]:
 
 @lru_cache(maxsize=1)
 def _pinyin_dict() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+    """pypinyin's character readings (code point -> "zhōng,zhòng"), read from its JSON file: importing
+    `pypinyin.pinyin_dict` would import the package, which loads its 2.5 MB phrase dictionary too (about half
+    a second per process) that nothing here uses."""
+    import json
+    import os
+    from importlib.util import find_spec
 
-    return pinyin_dict
+    spec = find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pypinyin is required for pinyin readings (pip install pypinyin)")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "pinyin_dict.json")
+    with open(path, encoding="utf-8") as fh:
+        return {int(k): v for k, v in json.load(fh).items()}
 
 
 @lru_cache(maxsize=65536)
