@@ -181,3 +181,34 @@ def test_star_rounds_find_the_same_components_as_label_propagation():
         labels = np.arange(n)
         labels[members] = roots  # a star forest: every edge is (smallest node, member)
         assert labels.tolist() == components(n, u, v).tolist()
+
+
+def test_between_pass_work_is_small_task_objects_that_run_themselves(tmp_path):
+    """Every round's tasks (near and paragraph dedup) are frozen dataclasses with `run()`, picklable for the
+    workers; running them through pickle gives what running them in place gives."""
+    import dataclasses
+    import pickle
+
+    from taosha.dedup.paragraphs import Paragraphs
+    from taosha.document import Document
+
+    base = "共同富裕是社会主义的本质要求，我们要推动经济发展，实现乡村振兴的目标。"
+    texts = [base, base.replace("目标", "目的"), base + "\n新的一段写在这里。", "今天天气很好，我们去公园散步吧。" * 3]
+    docs = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+    for step in (Near(threshold=0.5, ngram=3, partitions=3, local_components=0), Paragraphs(min_chars=4,
+                                                                                            partitions=3)):
+        state = step.new_state()
+        for d in docs:
+            state = step.observe(d, state)
+        state = step.merge(step.new_state(), step.finish_unit(state, tmp_path / step.name, 0))
+        kinds = set()
+        while tasks := step.tasks(state):
+            for t in tasks:
+                assert dataclasses.is_dataclass(t) and callable(t.run), t
+                kinds.add(type(t).__name__)
+            results = [step.run_task(pickle.loads(pickle.dumps(t))) for t in tasks]
+            state = step.gather(state, results)
+        near = {"BandTask", "VerifyTask", "StarTask", "ClustersTask"}
+        assert kinds == (near if step.name == "dedup.near" else {"RangeTask"})
+        fresh = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+        assert any(d.dropped or d.edits for d in map(step.prepare(state).process, fresh))

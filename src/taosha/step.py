@@ -121,14 +121,15 @@ class CorpusStep(Step):
     def tasks(self, state: Any) -> list[Any]:
         """Work between the passes that the runner spreads over its workers (default: none).
 
-        Each task is a picklable value; `run_task(task)` runs where the runner puts it, and
+        Each task is a small picklable object whose `run()` does its work (a frozen dataclass of what it needs:
+        see `dedup.near`'s tasks); `run_task(task)` runs it where the runner puts it, and
         `gather(state, results)` (results in task order) returns the next state. The runner repeats
         rounds until `tasks` returns no task (a shuffle, then work on its output...), then calls `prepare`.
         """
         return []
 
     def run_task(self, task: Any) -> Any:
-        raise NotImplementedError
+        return task.run()
 
     def gather(self, state: Any, results: list[Any]) -> Any:
         return state

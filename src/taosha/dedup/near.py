@@ -33,9 +33,20 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from taosha.dedup.cluster import bucket_edges, components, pack, partition_of, star_step, unpack
+from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, signature
 from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_hashes, shingle_set
+from taosha.dedup.spill import (
+    Handle,
+    gathered,
+    load_column,
+    merge_handles,
+    npy_row,
+    save_fields,
+    shuffle,
+    unit_prefix,
+    workdir_of,
+)
 from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
 from taosha.step import CorpusStep, Step, register
@@ -149,8 +160,7 @@ class Near(CorpusStep):
 
     def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
         """Write the unit's band keys, numbers and normalised texts to `workdir`; return a small handle."""
-        workdir.mkdir(parents=True, exist_ok=True)
-        prefix = workdir / f"unit-{shard:05d}"
+        prefix = unit_prefix(workdir, shard)
         bands, rows = self.banding()
         n = len(state.keys)
         signed = np.array([s is not None for s in state.sigs], dtype=bool)
@@ -164,87 +174,40 @@ class Near(CorpusStep):
         np.save(f"{prefix}.bands.npy", np.ascontiguousarray(keys.T))  # band-major: a band is one read
         text.tofile(f"{prefix}.codes.u16")  # raw, read per document with pread (see _Corpus.codes)
         # one .npy per field: each between-pass task loads only the fields it needs (an .npz costs ~1 ms a unit)
-        for name, values in (("key", np.array(state.keys, dtype=np.uint64)),
-                             ("length", np.array(state.lengths, dtype=np.int64)),
-                             ("score", np.array(state.scores, dtype=np.float64)),
-                             ("text_hash", np.array(state.text_hashes, dtype=np.uint64)),
-                             ("signed", signed), ("offsets", offsets)):
-            np.save(f"{prefix}.{name}.npy", values)
+        save_fields(prefix, {"key": np.array(state.keys, dtype=np.uint64),
+                             "length": np.array(state.lengths, dtype=np.int64),
+                             "score": np.array(state.scores, dtype=np.float64),
+                             "text_hash": np.array(state.text_hashes, dtype=np.uint64),
+                             "signed": signed, "offsets": offsets})
         Path(f"{prefix}.ids.json").write_text(json.dumps(state.ids, ensure_ascii=False), encoding="utf-8")
-        return [(shard, str(prefix), n)]
+        return [Handle(shard, str(prefix), n)]
 
-    def merge(self, a: Any, b: Any) -> Any:  # lists of handles, kept sorted: the order of arrival is irrelevant
-        a = [] if isinstance(a, _UnitState) else a
-        b = [] if isinstance(b, _UnitState) else b
-        return sorted(a + b)
+    def merge(self, a: Any, b: Any) -> Any:
+        return merge_handles(a, b)
 
     # -- between the passes: rounds of tasks on the workers; they talk through files, never the driver --
-    # state (handles) --band tasks: sort each band's buckets, write candidate pairs by partition--> "verify"
-    # --verify tasks: exact Jaccard per partition, verified pairs written to both nodes' partitions-->
-    # "components" (one task: label propagation) or "cc" (rounds of large-star / small-star tasks until the
-    # edge set is a star forest) --> "clusters" (tasks split the components of their roots) --> "done"
+    # state (handles) --BandTask: sort each band's buckets, write candidate pairs by partition--> "verify"
+    # --VerifyTask: exact Jaccard per partition, verified pairs written to both nodes' partitions-->
+    # "components" (one ComponentsTask: label propagation) or "cc" (rounds of StarTask, large-star /
+    # small-star, until the edge set is a star forest) --> "clusters" (ClustersTask splits the components of
+    # its roots) --> "done"
     def tasks(self, state: Any) -> list[Any]:
         if isinstance(state, _UnitState) or not state:
             return []
         parts = self.partitions
         if isinstance(state, list):
-            return [("band", state, b, parts) for b in range(self.banding()[0])]
+            return [BandTask(self, state, b) for b in range(self.banding()[0])]
         phase, handles = state["phase"], state["handles"]
         if phase == "verify":
-            return [("verify", handles, q, parts) for q in range(parts)]
+            return [VerifyTask(self, handles, q) for q in range(parts)]
         if phase == "components":  # few verified pairs: one task finds the components, no shuffle rounds
-            return [("components", handles, parts)]
+            return [ComponentsTask(self, handles)]
         if phase == "cc":
-            return [("star", handles, state["round"], p, parts) for p in range(parts)]
+            return [StarTask(self, handles, state["round"], p) for p in range(parts)]
         if phase == "clusters":  # about one task per 1,000 verified pairs (each loads a few corpus columns)
             groups = max(1, min(parts, state["verified_pairs"] // 1_000))
-            return [("clusters", handles, state["round"], list(range(g, parts, groups))) for g in range(groups)]
+            return [ClustersTask(self, handles, state["round"], tuple(range(g, parts, groups))) for g in range(groups)]
         return []
-
-    def run_task(self, task: Any) -> Any:
-        kind, handles = task[0], task[1]
-        work = _workdir(handles)
-        if kind == "band":  # the buckets of one band: sort its keys, link members to the bucket's first
-            _, _, band, parts = task
-            corpus = _Corpus(handles)
-            edges = bucket_edges(corpus.band(band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
-            u, _ = unpack(edges)
-            for q in range(parts):
-                np.save(work / f"cand-b{band:03d}-p{q:03d}.npy", edges[u % parts == q])
-            return len(edges)
-        if kind == "verify":  # exact Jaccard of this partition's candidate pairs
-            _, _, q, parts = task
-            found = [np.load(f) for f in sorted(work.glob(f"cand-b*-p{q:03d}.npy"))]
-            edges = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
-            check = _Clusterer(self, handles)
-            u, v = unpack(edges)
-            ok = np.array([check.similarity(a, b) >= self.threshold for a, b in zip(u.tolist(), v.tolist(),
-                                                                                     strict=True)], dtype=bool)
-            _send(work, 0, q, edges[ok], parts)
-            return len(edges), int(ok.sum())
-        if kind == "star":  # one step of connected components for the nodes of partition p
-            _, _, r, p, parts = task
-            found = [np.load(f) for f in sorted((work / f"cc-{r:03d}").glob(f"from-*-to-{p:03d}.npy"))]
-            edges = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
-            a, _ = unpack(edges)
-            owned = edges[a % parts == p]  # each edge counted by its smaller node's partition
-            np.save(work / f"cc-{r:03d}" / f"owned-{p:03d}.npy", owned)
-            _send(work, r + 1, p, star_step(edges, p, parts, large=r % 2 == 0), parts)
-            return len(owned), int(mix(owned.copy()).sum(dtype=np.uint64))
-        if kind == "components":  # the same stars as the rounds give, found in one place
-            _, _, parts = task
-            found = [np.load(f) for f in sorted((work / "cc-000").glob("from-*-to-*.npy"))]
-            u, v = unpack(np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64))
-            nodes = np.unique(np.concatenate([u, v]))
-            labels = nodes[components(len(nodes), np.searchsorted(nodes, u), np.searchsorted(nodes, v))]
-            star = pack(labels, nodes)  # (root, member) for every member: a star per component
-            roots, _ = unpack(star)
-            for p in range(parts):
-                np.save(work / "cc-000" / f"owned-{p:03d}.npy", star[roots % parts == p])
-            return len(star)
-        _, _, r, mine = task  # clusters: components rooted in these partitions, split greedily
-        star = np.concatenate([np.load(work / f"cc-{r:03d}" / f"owned-{p:03d}.npy") for p in mine])
-        return _Clusterer(self, handles).clusters(*unpack(star))
 
     def gather(self, state: Any, results: list[Any]) -> Any:
         if isinstance(state, list):
@@ -279,37 +242,110 @@ class Near(CorpusStep):
 _MAX_ROUNDS = 200  # large-star/small-star converges in O(log n) rounds; this only guards against a bug
 
 
-def _workdir(handles: list[tuple[int, str, int]]) -> Path:
-    return Path(handles[0][1]).parent
+@dataclass(frozen=True)
+class _Task:
+    """A task between the passes: the step's parameters and the pass-1 handles; `run()` where the runner puts
+    it (a worker), its result to `Near.gather`."""
+
+    spec: Near
+    handles: list[Handle]
+
+    @property
+    def work(self) -> Path:
+        return workdir_of(self.handles)
 
 
-def _send(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> None:
-    """Write edges for round `r`, to the partitions of both their nodes (a shuffle through files)."""
-    out = work / f"cc-{r:03d}"
-    out.mkdir(exist_ok=True)
-    pa, pb = partition_of(edges, parts)
-    for q in range(parts):
-        np.save(out / f"from-{source:03d}-to-{q:03d}.npy", edges[(pa == q) | (pb == q)])
+@dataclass(frozen=True)
+class BandTask(_Task):
+    """The buckets of one band: sort its keys, link members to the bucket's first; the candidate pairs are
+    written by partition. Returns how many."""
+
+    band: int
+
+    def run(self) -> int:
+        corpus, parts, work = _Corpus(self.handles), self.spec.partitions, self.work
+        edges = bucket_edges(corpus.band(self.band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
+        u, _ = unpack(edges)
+        for q in range(parts):
+            np.save(work / f"cand-b{self.band:03d}-p{q:03d}.npy", edges[u % parts == q])
+        return len(edges)
+
+
+@dataclass(frozen=True)
+class VerifyTask(_Task):
+    """Exact Jaccard of one partition's candidate pairs; the verified ones go to both nodes' partitions.
+    Returns (candidates, verified)."""
+
+    partition: int
+
+    def run(self) -> tuple[int, int]:
+        edges = gathered(list(self.work.glob(f"cand-b*-p{self.partition:03d}.npy")))
+        check = _Clusterer(self.spec, self.handles)
+        u, v = unpack(edges)
+        threshold = self.spec.threshold
+        ok = np.array([check.similarity(a, b) >= threshold for a, b in zip(u.tolist(), v.tolist(), strict=True)],
+                      dtype=bool)
+        shuffle(self.work, 0, self.partition, edges[ok], self.spec.partitions)
+        return len(edges), int(ok.sum())
+
+
+@dataclass(frozen=True)
+class StarTask(_Task):
+    """One step of connected components (large-star in even rounds, small-star in odd ones) for the nodes of
+    one partition. Returns (edges owned, their checksum): equal to two rounds before means converged."""
+
+    round: int
+    partition: int
+
+    def run(self) -> tuple[int, int]:
+        r, p, parts = self.round, self.partition, self.spec.partitions
+        folder = self.work / f"cc-{r:03d}"
+        edges = gathered(list(folder.glob(f"from-*-to-{p:03d}.npy")))
+        a, _ = unpack(edges)
+        owned = edges[a % parts == p]  # each edge counted by its smaller node's partition
+        np.save(folder / f"owned-{p:03d}.npy", owned)
+        shuffle(self.work, r + 1, p, star_step(edges, p, parts, large=r % 2 == 0), parts)
+        return len(owned), int(mix(owned.copy()).sum(dtype=np.uint64))
+
+
+@dataclass(frozen=True)
+class ComponentsTask(_Task):
+    """The stars that the rounds of StarTask give, found in one place (few verified pairs). Returns their
+    number."""
+
+    def run(self) -> int:
+        folder, parts = self.work / "cc-000", self.spec.partitions
+        u, v = unpack(gathered(list(folder.glob("from-*-to-*.npy"))))
+        nodes = np.unique(np.concatenate([u, v]))
+        labels = nodes[components(len(nodes), np.searchsorted(nodes, u), np.searchsorted(nodes, v))]
+        star = pack(labels, nodes)  # (root, member) for every member: a star per component
+        roots, _ = unpack(star)
+        for p in range(parts):
+            np.save(folder / f"owned-{p:03d}.npy", star[roots % parts == p])
+        return len(star)
+
+
+@dataclass(frozen=True)
+class ClustersTask(_Task):
+    """The components rooted in some partitions, split greedily into clusters."""
+
+    round: int
+    partitions: tuple[int, ...]
+
+    def run(self) -> list[tuple[int, list[tuple[int, float]]]]:
+        folder = self.work / f"cc-{self.round:03d}"
+        star = np.concatenate([np.load(folder / f"owned-{p:03d}.npy") for p in self.partitions])
+        return _Clusterer(self.spec, self.handles).clusters(*unpack(star))
 
 
 _OPEN_FILES = 64  # codes files kept open at once during verification
 
 
-def _npy_row(path: str, row: int, n: int) -> np.ndarray:
-    """Row `row` of a C-order 2-D .npy array with `n` columns, read without mapping the file."""
-    with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(fh)
-        assert not fortran and len(shape) == 2 and shape[1] == n, (path, shape)
-        fh.seek(fh.tell() + row * n * dtype.itemsize)
-        return np.frombuffer(fh.read(n * dtype.itemsize), dtype=dtype)
-
-
 class _Corpus:
     """The pass-1 files of every unit, addressed by global document number (input order)."""
 
-    def __init__(self, handles: list[tuple[int, str, int]]) -> None:
+    def __init__(self, handles: list[Handle]) -> None:
+        self.handles = handles
         self.prefixes = [p for _, p, _ in handles]
         counts = [n for _, _, n in handles]
         self.base = np.zeros(len(counts) + 1, dtype=np.int64)
@@ -324,8 +360,7 @@ class _Corpus:
 
     def _field(self, name: str, dtype: Any) -> np.ndarray:
         if name not in self._fields:
-            parts = [np.load(f"{p}.{name}.npy") for p in self.prefixes]
-            self._fields[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+            self._fields[name] = load_column(self.handles, name, dtype)
         return self._fields[name]
 
     key = property(lambda self: self._field("key", np.uint64))
@@ -347,7 +382,7 @@ class _Corpus:
         for u, p in enumerate(self.prefixes):
             lo, hi = int(self.base[u]), int(self.base[u + 1])
             if hi > lo:
-                out[lo:hi] = _npy_row(f"{p}.bands.npy", b, hi - lo)
+                out[lo:hi] = npy_row(f"{p}.bands.npy", b, hi - lo)
         return out
 
     def locate(self, g: int) -> tuple[int, int]:
@@ -386,7 +421,7 @@ class _Corpus:
 
 
 class _Clusterer:
-    def __init__(self, spec: Near, handles: list[tuple[int, str, int]]) -> None:
+    def __init__(self, spec: Near, handles: list[Handle]) -> None:
         self.spec = spec
         self.corpus = _Corpus(handles)
         self._sets: dict[int, np.ndarray] = {}

@@ -24,6 +24,7 @@ import numpy as np
 import xxhash
 
 from taosha.dedup.shingle import fold_table
+from taosha.dedup.spill import Handle, merge_handles, save_fields, unit_prefix
 from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
 from taosha.step import CorpusStep, Step, register
@@ -118,30 +119,47 @@ class Paragraphs(CorpusStep):
         return state
 
     def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
-        workdir.mkdir(parents=True, exist_ok=True)
-        prefix = workdir / f"unit-{shard:05d}"
+        prefix = unit_prefix(workdir, shard)
         hashes = np.array(state.hashes, dtype=np.uint64)
         order = np.argsort(hashes, kind="stable")  # stable: within a hash, documents stay in input order
-        np.save(f"{prefix}.hashes.npy", hashes[order])
-        np.save(f"{prefix}.docs.npy", np.array(state.docs, dtype=np.int64)[order])
-        np.save(f"{prefix}.keys.npy", np.array(state.keys, dtype=np.uint64))
-        return [(shard, str(prefix), len(state.keys))]
+        save_fields(prefix, {"hashes": hashes[order], "docs": np.array(state.docs, dtype=np.int64)[order],
+                             "keys": np.array(state.keys, dtype=np.uint64)})
+        return [Handle(shard, str(prefix), len(state.keys))]
 
     def merge(self, a: Any, b: Any) -> Any:
-        a = [] if isinstance(a, _UnitState) else a
-        b = [] if isinstance(b, _UnitState) else b
-        return sorted(a + b)
+        return merge_handles(a, b)
 
     def tasks(self, state: Any) -> list[Any]:
         if not isinstance(state, list) or not state:  # one round: hash ranges of the units' lists
             return []
-        handles = state
         edges = [(p << 64) // self.partitions for p in range(self.partitions + 1)]
-        return [(handles, edges[p], edges[p + 1]) for p in range(self.partitions)]
+        return [RangeTask(state, edges[p], edges[p + 1]) for p in range(self.partitions)]
 
-    def run_task(self, task: Any) -> tuple[np.ndarray, np.ndarray]:
-        """For the hashes in [lo, hi): those in two or more documents, with the first document's key."""
-        handles, lo, hi = task
+    def gather(self, state: Any, results: list[Any]) -> Any:
+        hashes = [h for h, _ in results]
+        firsts = [f for _, f in results]
+        return {
+            "hashes": np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64),
+            "first": np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.uint64),
+        }
+
+    def prepare(self, state: Any) -> Step:
+        if not isinstance(state, dict):
+            state = self.gather([], [self.run_task(t) for t in self.tasks(state)])
+        return _ParagraphsPrepared(self, state["hashes"], state["first"])
+
+
+@dataclass(frozen=True)
+class RangeTask:
+    """The paragraph hashes in [lo, hi) of every unit: those in two or more documents, with the first document's
+    key. Peak memory: this range of the corpus."""
+
+    handles: list[Handle]
+    lo: int
+    hi: int
+
+    def run(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi, handles = self.lo, self.hi, self.handles
         hashes, firsts, bases = [], [], [0]
         for _, prefix, n in handles:  # units in input order: global position = base + position
             # each mapping is copied out of and dropped before the next unit's: one file open at a time
@@ -169,19 +187,6 @@ class Paragraphs(CorpusStep):
             at = unit == u
             first_keys[at] = np.load(f"{handles[u][1]}.keys.npy")[first[at] - bases[u]]
         return h[shared], first_keys
-
-    def gather(self, state: Any, results: list[Any]) -> Any:
-        hashes = [h for h, _ in results]
-        firsts = [f for _, f in results]
-        return {
-            "hashes": np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64),
-            "first": np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.uint64),
-        }
-
-    def prepare(self, state: Any) -> Step:
-        if not isinstance(state, dict):
-            state = self.gather([], [self.run_task(t) for t in self.tasks(state)])
-        return _ParagraphsPrepared(self, state["hashes"], state["first"])
 
 
 class _ParagraphsPrepared(Step):
