@@ -71,6 +71,7 @@ def collision_probability(j: float | np.ndarray, bands: int, rows: int) -> float
     return 1 - (1 - np.power(j, rows)) ** bands
 
 
+@lru_cache(maxsize=64)  # a few ms of integrals, asked for by every task of a run
 def optimal_bands(threshold: float, k: int, fn_weight: float = 0.95) -> tuple[int, int]:
     """Bands and rows (bands·rows ≤ k) minimising the weighted areas of false positives and negatives.
 

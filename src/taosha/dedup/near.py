@@ -41,7 +41,7 @@ from taosha.dedup.spill import (
     gathered,
     load_column,
     merge_handles,
-    npy_row,
+    npy_rows,
     save_fields,
     shuffle,
     unit_prefix,
@@ -87,9 +87,10 @@ class Near(CorpusStep):
     from the threshold, see `minhash.optimal_bands`). `keep`: `first` (input order), `longest`, or
     `best_quality` (signals of earlier steps; then longest, then first; the old spelling `best-quality` is
     accepted). Documents shorter than `min_chars` normalised characters are not compared at all (`dedup.exact`,
-    not in the default pipeline, catches their exact copies). Between the passes the work is cut into
-    `partitions`; with more than `local_components` verified pairs, connected components run as
-    distributed large-star/small-star rounds, else in one task (the same components either way).
+    not in the default pipeline, catches their exact copies). Between the passes the work is cut into at most
+    `partitions` (about one per 20,000 documents); with more than `local_components` verified pairs, connected
+    components run as distributed large-star/small-star rounds, else in one task (the same components either
+    way).
 
     >>> step = Near(threshold=0.5, ngram=3)
     >>> texts = ["我们要推动经济发展，实现乡村振兴的目标。", "我们要推动经济发展，实现乡村振兴的目标！",
@@ -194,20 +195,32 @@ class Near(CorpusStep):
     def tasks(self, state: Any) -> list[Any]:
         if isinstance(state, _UnitState) or not state:
             return []
-        parts = self.partitions
+        handles = state if isinstance(state, list) else state["handles"]
+        parts = self.effective_partitions(handles)
         if isinstance(state, list):
-            return [BandTask(self, state, b) for b in range(self.banding()[0])]
-        phase, handles = state["phase"], state["handles"]
+            bands = self.banding()[0]
+            groups = min(bands, max(BAND_TASKS, -(-sum(h[2] for h in handles) * bands // BAND_TASK_ROWS)))
+            return [BandTask(self, handles, parts, tuple(range(g, bands, groups))) for g in range(groups)]
+        phase = state["phase"]
         if phase == "verify":
-            return [VerifyTask(self, handles, q) for q in range(parts)]
+            return [VerifyTask(self, handles, parts, q) for q in range(parts)]
         if phase == "components":  # few verified pairs: one task finds the components, no shuffle rounds
-            return [ComponentsTask(self, handles)]
+            return [ComponentsTask(self, handles, parts)]
         if phase == "cc":
-            return [StarTask(self, handles, state["round"], p) for p in range(parts)]
+            return [StarTask(self, handles, parts, state["round"], p) for p in range(parts)]
         if phase == "clusters":  # about one task per 1,000 verified pairs (each loads a few corpus columns)
             groups = max(1, min(parts, state["verified_pairs"] // 1_000))
-            return [ClustersTask(self, handles, state["round"], tuple(range(g, parts, groups))) for g in range(groups)]
+            return [ClustersTask(self, handles, parts, state["round"], tuple(range(g, parts, groups)))
+                    for g in range(groups)]
         return []
+
+    def effective_partitions(self, handles: list[Handle]) -> int:
+        """The partitions the work between the passes is cut into: about one per PARTITION_DOCS documents, at
+        most `partitions`, and 2 at least (two workers share the verification). Each partition costs a file per
+        band task and per partition in every shuffle round: 16 of them for 5,000 documents made the run's
+        fixed cost (files opened) larger than its work. The clusters do not depend on it."""
+        docs = sum(h[2] for h in handles)
+        return max(min(2, self.partitions), min(self.partitions, -(-docs // PARTITION_DOCS)))
 
     def gather(self, state: Any, results: list[Any]) -> Any:
         if isinstance(state, list):
@@ -240,6 +253,10 @@ class Near(CorpusStep):
 
 
 _MAX_ROUNDS = 200  # large-star/small-star converges in O(log n) rounds; this only guards against a bug
+PARTITION_DOCS = 20_000  # documents per partition between the passes (see Near.effective_partitions)
+# band tasks: at least BAND_TASKS (for the workers to share), each about BAND_TASK_ROWS band keys; a task reads
+# one row of each unit's band file per band it holds, so grouping bands opens fewer files on a small corpus
+BAND_TASKS, BAND_TASK_ROWS = 4, 1_000_000
 
 
 @dataclass(frozen=True)
@@ -249,6 +266,7 @@ class _Task:
 
     spec: Near
     handles: list[Handle]
+    parts: int  # partitions (Near.effective_partitions)
 
     @property
     def work(self) -> Path:
@@ -257,17 +275,21 @@ class _Task:
 
 @dataclass(frozen=True)
 class BandTask(_Task):
-    """The buckets of one band: sort its keys, link members to the bucket's first; the candidate pairs are
-    written by partition. Returns how many."""
+    """The buckets of some bands, one band at a time: sort its keys, link members to the bucket's first; the
+    candidate pairs are written by partition. Returns how many (over the bands)."""
 
-    band: int
+    bands: tuple[int, ...]
 
     def run(self) -> int:
-        corpus, parts, work = _Corpus(self.handles), self.spec.partitions, self.work
-        edges = bucket_edges(corpus.band(self.band)[corpus.signed], np.flatnonzero(corpus.signed).astype(np.uint64))
+        corpus, parts, work = _Corpus(self.handles), self.parts, self.work
+        signed = np.flatnonzero(corpus.signed).astype(np.uint64)
+        found = []
+        for rows in corpus.bands(self.bands):
+            found.append(bucket_edges(rows[corpus.signed], signed))
+        edges = np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
         u, _ = unpack(edges)
         for q in range(parts):
-            np.save(work / f"cand-b{self.band:03d}-p{q:03d}.npy", edges[u % parts == q])
+            np.save(work / f"cand-b{self.bands[0]:03d}-p{q:03d}.npy", edges[u % parts == q])
         return len(edges)
 
 
@@ -285,7 +307,7 @@ class VerifyTask(_Task):
         threshold = self.spec.threshold
         ok = np.array([check.similarity(a, b) >= threshold for a, b in zip(u.tolist(), v.tolist(), strict=True)],
                       dtype=bool)
-        shuffle(self.work, 0, self.partition, edges[ok], self.spec.partitions)
+        shuffle(self.work, 0, self.partition, edges[ok], self.parts)
         return len(edges), int(ok.sum())
 
 
@@ -298,7 +320,7 @@ class StarTask(_Task):
     partition: int
 
     def run(self) -> tuple[int, int]:
-        r, p, parts = self.round, self.partition, self.spec.partitions
+        r, p, parts = self.round, self.partition, self.parts
         folder = self.work / f"cc-{r:03d}"
         edges = gathered(list(folder.glob(f"from-*-to-{p:03d}.npy")))
         a, _ = unpack(edges)
@@ -314,7 +336,7 @@ class ComponentsTask(_Task):
     number."""
 
     def run(self) -> int:
-        folder, parts = self.work / "cc-000", self.spec.partitions
+        folder, parts = self.work / "cc-000", self.parts
         u, v = unpack(gathered(list(folder.glob("from-*-to-*.npy"))))
         nodes = np.unique(np.concatenate([u, v]))
         labels = nodes[components(len(nodes), np.searchsorted(nodes, u), np.searchsorted(nodes, v))]
@@ -375,14 +397,15 @@ class _Corpus:
             self._fields["offsets"] = [np.load(f"{p}.offsets.npy") for p in self.prefixes]
         return self._fields["offsets"]
 
-    def band(self, b: int) -> np.ndarray:
-        """Band `b` of every document: one row read from each unit's file, one file open at a time (the
+    def bands(self, bands: tuple[int, ...]) -> list[np.ndarray]:
+        """Those bands of every document: their rows read from each unit's file, one file open at a time (the
         number of units is bounded by disk, not by file descriptors)."""
-        out = np.zeros(self.n, dtype=np.uint64)
+        out = [np.zeros(self.n, dtype=np.uint64) for _ in bands]
         for u, p in enumerate(self.prefixes):
             lo, hi = int(self.base[u]), int(self.base[u + 1])
             if hi > lo:
-                out[lo:hi] = npy_row(f"{p}.bands.npy", b, hi - lo)
+                for row, band in zip(npy_rows(f"{p}.bands.npy", bands, hi - lo), out, strict=True):
+                    band[lo:hi] = row
         return out
 
     def locate(self, g: int) -> tuple[int, int]:
@@ -564,12 +587,23 @@ class _NearPrepared(Step):
         self.spec, self.table, self.kept_ids, self.report = spec, table, kept_ids, report
 
     def process(self, doc: Document) -> Document:
+        return self._decide(doc, self._rows([doc])[0])
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # one lookup for the batch: a numpy call per document was most of this pass's cost
+        return [self._decide(doc, i) for doc, i in zip(docs, self._rows(docs), strict=True)]
+
+    def _rows(self, docs: list[Document]) -> list[int]:
+        """Each document's row in the table, or -1."""
         keys = self.table["key"]
         if not len(keys):
-            return doc
-        key = np.uint64(doc_key(doc))
-        i = int(np.searchsorted(keys, key))
-        if i >= len(keys) or keys[i] != key:
+            return [-1] * len(docs)
+        mine = np.fromiter((doc_key(d) for d in docs), dtype=np.uint64, count=len(docs))
+        at = np.minimum(np.searchsorted(keys, mine), len(keys) - 1)
+        return np.where(keys[at] == mine, at, -1).tolist()
+
+    def _decide(self, doc: Document, i: int) -> Document:
+        if i < 0:
             return doc
         cluster = int(self.table["cluster"][i])
         doc.tag("near_cluster", cluster)

@@ -51,15 +51,18 @@ def load_column(handles: list[Handle], name: str, dtype: Any) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def npy_row(path: str, row: int, n: int) -> np.ndarray:
-    """Row `row` of a C-order 2-D .npy array with `n` columns, read without mapping the file."""
+def npy_rows(path: str, rows: tuple[int, ...], n: int) -> list[np.ndarray]:
+    """Those rows of a C-order 2-D .npy array with `n` columns, read without mapping the file (opened once)."""
     with open(path, "rb") as fh:
         version = np.lib.format.read_magic(fh)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(fh)
         assert not fortran and len(shape) == 2 and shape[1] == n, (path, shape)
-        fh.seek(fh.tell() + row * n * dtype.itemsize)
-        return np.frombuffer(fh.read(n * dtype.itemsize), dtype=dtype)
+        start, out = fh.tell(), []
+        for row in rows:
+            fh.seek(start + row * n * dtype.itemsize)
+            out.append(np.frombuffer(fh.read(n * dtype.itemsize), dtype=dtype))
+        return out
 
 
 def shuffle(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> None:
