@@ -496,7 +496,12 @@ class _Clusterer:
         spec, c = self.spec, self.corpus
         bands, rows = spec.banding()
         clusters = state.get("clusters", [])
-        rows_key, rows_cluster, rows_kept, rows_sim, rows_size = [], [], [], [], []
+        rows_key: list[Any] = []
+        rows_cluster: list[int] = []
+        rows_kept: list[int] = []
+        rows_sim: list[float] = []
+        rows_size: list[int] = []
+        columns: tuple[list[Any], ...] = (rows_key, rows_cluster, rows_kept, rows_sim, rows_size)
         kept_ids = []
         sizes = []
         examples: dict[float, dict[str, Any]] = {}
@@ -504,11 +509,11 @@ class _Clusterer:
             kept_ids.append(c.doc_id(kept))
             size = len(dups) + 1
             sizes.append(size)
-            rows_key.append(c.key[kept]), rows_cluster.append(number), rows_kept.append(-1)
-            rows_sim.append(1.0), rows_size.append(size)
+            for column, value in zip(columns, (c.key[kept], number, -1, 1.0, size), strict=True):
+                column.append(value)
             for m, sim in dups:
-                rows_key.append(c.key[m]), rows_cluster.append(number), rows_kept.append(number)
-                rows_sim.append(sim), rows_size.append(size)
+                for column, value in zip(columns, (c.key[m], number, number, sim, size), strict=True):
+                    column.append(value)
                 level = max(x for x in _EXAMPLE_LEVELS if sim >= x - 1e-12) if sim >= _EXAMPLE_LEVELS[0] else None
                 if level is not None and level not in examples:
                     examples[level] = self._example(kept, m, sim, number)
@@ -547,7 +552,8 @@ class _Clusterer:
         budget = _GREEDY_LIMIT * len(group)
         while len(remaining) > 1 and budget > 0:
             kept, rest = remaining[0], remaining[1:]
-            dups, left = [], []
+            dups: list[tuple[int, float]] = []
+            left: list[tuple[int, float]] = []
             for m in rest:
                 sim = self.similarity(kept, m)
                 (dups if sim >= self.spec.threshold else left).append((m, sim))
