@@ -105,3 +105,48 @@ def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path):
         tmp_path,
     )
     assert out.split() == ["推動經濟發展，党委(党组)。", "False"]
+
+
+def test_mojibake_tables_from_the_cache_are_the_tables_built(tmp_path, monkeypatch):
+    """The gate's flags, the byte lengths, the pair readings and the word index, read back memory-mapped from the
+    table cache, equal what building them gives (the cache is keyed by the code that builds them)."""
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    from taosha.repair.mojibake import codec, fill, gate
+    from taosha.zh.lm import model
+
+    cached = [gate._gate_table, codec._byte_lengths, codec._pair_reading, fill._word_index]
+    for f in cached:
+        f.cache_clear()
+    try:
+        built = (gate._gate_table(), codec._byte_lengths("big5"), codec._pair_reading("big5", "gbk"))
+        for f in cached:
+            f.cache_clear()
+        again = (gate._gate_table(), codec._byte_lengths("big5"), codec._pair_reading("big5", "gbk"))
+        assert all(isinstance(a, np.memmap) for a in again)
+        assert all(np.array_equal(a, b) for a, b in zip(built, again, strict=True))
+        assert np.array_equal(again[0], gate._build_gate_table())
+        after, before = fill._word_index()
+        words: dict[str, set[str]] = {}
+        ends: dict[str, set[str]] = {}
+        for w in model().words:
+            words.setdefault(w[0], set()).add(w[1])
+            ends.setdefault(w[1], set()).add(w[0])
+        none: frozenset[str] = frozenset()
+        for c in {*words, *ends, "", "a", "\U00020000"}:
+            assert after.get(c, none) == words.get(c, none) and before.get(c, none) == ends.get(c, none), c
+    finally:
+        for f in cached:
+            f.cache_clear()
+
+
+def test_source_key_follows_the_code(tmp_path, monkeypatch):
+    from taosha.cache import source_key
+
+    pkg = tmp_path / "tablepkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = source_key("tablepkg", extra="a")
+    assert source_key("tablepkg", extra="a") == first != source_key("tablepkg", extra="b")
+    (pkg / "rules.py").write_text("Y = 2\n")
+    assert source_key("tablepkg", extra="a") != first

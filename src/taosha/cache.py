@@ -9,9 +9,12 @@ read-only cache folder only costs the rebuild.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,27 @@ def cache_dir() -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taosha"
+
+
+def source_key(*modules: str, extra: str = "") -> str:
+    """A cache key that changes whenever the code building a table may have: the source files of `modules` (a
+    package: every .py file in it) and taosha's data files, read and hashed (a millisecond); the Python version
+    (its codecs decode the bytes the tables are made of); and `extra` (the inputs' versions, other keys)."""
+    h = hashlib.sha256(f"{sys.version}|{extra}".encode())
+    data = Path(__file__).with_name("data")
+    files = sorted(data.glob("*.txt"))
+    for name in modules:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(name)
+        if spec.submodule_search_locations:
+            files += sorted(p for d in spec.submodule_search_locations for p in Path(d).glob("*.py"))
+        else:
+            files.append(Path(spec.origin))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -159,12 +159,10 @@ MODEL_FORMAT = 1  # bump when build_model's output changes for the same inputs: 
 
 
 def cache_dir() -> Path:
-    """Where derived tables are kept between processes: $TAOSHA_CACHE_DIR, else $XDG_CACHE_HOME/taosha, else
-    ~/.cache/taosha."""
-    explicit = os.environ.get("TAOSHA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taosha"
+    """Where derived tables are kept between processes (taosha.cache.cache_dir)."""
+    from taosha.cache import cache_dir as where
+
+    return where()
 
 
 def _source(common_size: int) -> tuple[str, str]:

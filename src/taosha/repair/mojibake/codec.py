@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -30,6 +31,16 @@ REDECODES = (
 )
 PAIR_REDECODES = tuple(r for r in REDECODES if r[2] != "utf-8")  # one misread character for one right one
 UNKNOWN = -1
+
+
+def _cached_table(name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """`build()`'s table, from the table cache (taosha.cache: built once, then memory-mapped in milliseconds by
+    every process), keyed by this package's and zh's code, the character model's inputs and Python's codecs."""
+    from taosha.cache import cached_arrays, source_key
+    from taosha.zh.lm import _source
+
+    key = source_key("taosha.repair.mojibake", "taosha.zh", extra=f"{_source(8000)[1]}|{np.__version__}")
+    return cached_arrays(f"mojibake-{name}", key, lambda: {"table": build()})["table"]
 
 
 @lru_cache(maxsize=1)
@@ -177,12 +188,16 @@ def _vanished_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str,
 def _pair_reading(wrong: str, right: str) -> np.ndarray:
     """Per BMP code point, the one character its bytes in `wrong` read as in `right` (0: none, or several); a
     character beyond the BMP has none (GB18030 writes it in four bytes, which no 2-byte codec reads as one)."""
-    table = np.zeros(0x10000, dtype=np.uint32)
-    for cp in range(1, 0x10000):
-        fixed = _redecode_span(chr(cp), wrong, right)
-        if fixed is not None and len(fixed) == 1 and ord(fixed) < 0x10000:  # the model's table is the BMP's
-            table[cp] = ord(fixed)
-    return table
+
+    def build() -> np.ndarray:
+        table = np.zeros(0x10000, dtype=np.uint32)
+        for cp in range(1, 0x10000):
+            fixed = _redecode_span(chr(cp), wrong, right)
+            if fixed is not None and len(fixed) == 1 and ord(fixed) < 0x10000:  # the model's table is the BMP's
+                table[cp] = ord(fixed)
+        return table
+
+    return _cached_table(f"pair-{wrong}-{right}", build)
 
 
 def misread_bytes(text: str, wrong: str) -> bytes:
@@ -203,15 +218,19 @@ def _redecode_span(span: str, wrong: str, right: str) -> str | None:
 @lru_cache(maxsize=4)
 def _byte_lengths(codec: str) -> np.ndarray:
     """Bytes per character in `codec`, by code point (BMP by encoding; beyond it 4, as GB18030 writes them)."""
-    table = np.full(0x110000, 4, dtype=np.uint8)
-    for cp in range(0x10000):
-        try:
-            table[cp] = len(chr(cp).encode(codec))
-        except UnicodeEncodeError:
-            table[cp] = 0  # never asked: a run that does not encode is rejected before
-    if codec == "gb18030":
-        table[ord("€")] = 1  # byte 80 (see misread_bytes)
-    return table
+
+    def build() -> np.ndarray:
+        table = np.full(0x110000, 4, dtype=np.uint8)
+        for cp in range(0x10000):
+            try:
+                table[cp] = len(chr(cp).encode(codec))
+            except UnicodeEncodeError:
+                table[cp] = 0  # never asked: a run that does not encode is rejected before
+        if codec == "gb18030":
+            table[ord("€")] = 1  # byte 80 (see misread_bytes)
+        return table
+
+    return _cached_table(f"lengths-{codec}", build)
 
 
 @lru_cache(maxsize=4096)

@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import cast
 
+import numpy as np
+
 from taosha.repair.mojibake.score import _bond
 from taosha.zh.lm import BOND_MAX, CharLM, model
 from taosha.zh.readings import reads_as
@@ -30,14 +32,37 @@ def _ranked(cands: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _word_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _word_index() -> tuple[_WordIndex, _WordIndex]:
     """Two-character words by first and by last character: which candidates make a word with a neighbour."""
-    after: dict[str, set[str]] = {}
-    before: dict[str, set[str]] = {}
-    for w in model().words:
-        after.setdefault(w[0], set()).add(w[1])
-        before.setdefault(w[1], set()).add(w[0])
-    return after, before
+    from taosha.repair.mojibake.codec import _cached_table
+
+    def build() -> np.ndarray:
+        return np.array(sorted(ord(w[0]) << 21 | ord(w[1]) for w in model().words), dtype=np.int64)
+
+    pairs = _cached_table("words", build)
+    return _WordIndex(pairs), _WordIndex(np.sort((pairs & 0x1FFFFF) << 21 | pairs >> 21))
+
+
+class _WordIndex:
+    """`.get(c, default)`: the characters that make a two-character word after `c` (or before it, keyed the
+    other way round), as a set; from the words' code points as sorted keys (`c << 21 | other`, from the table
+    cache), each character's set made when first asked for and kept. Sets of every word for every character
+    took most of the step's set-up, and a run asks for a few hundred characters."""
+
+    __slots__ = ("_keys", "_sets")
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._keys = keys
+        self._sets: dict[str, frozenset[str]] = {}
+
+    def get(self, c: str, default: frozenset[str]) -> frozenset[str]:
+        found = self._sets.get(c)
+        if found is None:
+            if len(c) != 1:
+                return default
+            lo, hi = np.searchsorted(self._keys, [ord(c) << 21, (ord(c) + 1) << 21]).tolist()
+            found = self._sets[c] = frozenset(map(chr, (self._keys[lo:hi] & 0x1FFFFF).tolist()))
+        return found or default
 
 
 _READING = re.compile(r"[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})[)）]")

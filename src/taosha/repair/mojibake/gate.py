@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _redecode_span
+from taosha.repair.mojibake.codec import _cached_table, _redecode_span
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
@@ -67,6 +67,10 @@ def _gate_table() -> np.ndarray:
     (E_LEAD, C_E, C_C, C_A); Latin-1 letter; one script's own characters; private-use; digit; East Asian;
     ASCII letter; a Han character whose second GBK byte is a letter (GLUED); a character whose bytes read the
     other way (GBK <-> Big5) make a frequent one (AS_GBK, AS_BIG5)."""
+    return _cached_table("gate", _build_gate_table)
+
+
+def _build_gate_table() -> np.ndarray:
     lm = model()
     table = (1 - lm.common).astype(np.uint16) * RARE
     # letters of the scripts no misreading of CJK bytes makes (GBK, Big5 and cp1252 decode to none of them): IPA
