@@ -150,3 +150,17 @@ def test_source_key_follows_the_code(tmp_path, monkeypatch):
     assert source_key("tablepkg", extra="a") == first != source_key("tablepkg", extra="b")
     (pkg / "rules.py").write_text("Y = 2\n")
     assert source_key("tablepkg", extra="a") != first
+
+
+def test_importing_taosha_loads_no_table_or_model(tmp_path):
+    out = _run(
+        "import sys, taosha\n"
+        "from taosha.repair.mojibake import codec, fill, gate\n"
+        "from taosha.zh import lm, readings\n"
+        "caches = [gate._gate_table, codec._byte_lengths, codec._pair_reading, fill._word_index, lm.model,\n"
+        "          readings._pinyin_dict]\n"
+        "print(sum(f.cache_info().currsize for f in caches),\n"
+        "      *(m in sys.modules for m in ('langid', 'pypinyin', 'stdnum', 'jieba', 'ftfy')))\n",
+        tmp_path,
+    )
+    assert out.split() == ["0", "False", "False", "False", "False", "False"]

@@ -21,9 +21,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from stdnum import luhn
-from stdnum.cn import ric
-
 from taosha.zh.sentences import STOPS_AND_BREAK
 
 # Every kind, in the order that wins when two matches overlap: a checksum beats a pattern; a QQ word right
@@ -217,12 +214,20 @@ def region_exists(code6: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(code6))
 
 
+def _luhn_ok(digits: str) -> bool:
+    from stdnum import luhn  # imported when first needed (see id_card_ok)
+
+    return bool(luhn.is_valid(digits))
+
+
 def id_card_ok(value: str) -> bool:
     """An 18-digit ID card number with the GB 11643 check digit, a valid birth date and region code.
 
     >>> id_card_ok("11010519491231002X"), id_card_ok("110105194912310021"), id_card_ok("990105194912310024")
     (True, False, False)
     """
+    from stdnum.cn import ric  # imported when first needed: stdnum's import (ssl, sysconfig) is 0.1 s of start-up
+
     v = value.upper()
     if len(v) != 18 or not v[:17].isdigit() or v[-1] != ric.calc_check_digit(v):
         return False
@@ -271,7 +276,7 @@ def _card_numbers(raw: str) -> list[tuple[int, str]]:
             digits = len(text) - (j - 1 - i)
             if j < len(groups) and raw[ends[j - 1]] != " ":
                 continue  # a dash joins the next group to it: part of a longer code
-            if 13 <= digits <= 19 and (j == i + 1 or len(groups[i]) == 4) and luhn.is_valid(_norm(text)):
+            if 13 <= digits <= 19 and (j == i + 1 or len(groups[i]) == 4) and _luhn_ok(_norm(text)):
                 out.append((starts[i], text))
                 i = j - 1
                 break
