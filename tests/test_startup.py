@@ -92,12 +92,19 @@ def test_chinese_text_never_loads_langid(tmp_path):
     assert out.split() == ["zh", "False", "False"]
 
 
-def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path):
+def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path, monkeypatch):
     from pypinyin.pinyin_dict import pinyin_dict
 
     from taosha.zh.readings import _pinyin_dict
 
-    assert _pinyin_dict() == pinyin_dict
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path / "cache"))
+    _pinyin_dict.cache_clear()
+    try:
+        assert _pinyin_dict() == pinyin_dict  # built
+        _pinyin_dict.cache_clear()
+        assert _pinyin_dict() == pinyin_dict  # from the table cache
+    finally:
+        _pinyin_dict.cache_clear()
     out = _run(
         "import sys, taosha\n"
         "from taosha.repair.pinyin import Pinyin\n"

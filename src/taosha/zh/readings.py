@@ -48,19 +48,30 @@ def normalize_reading(s: str) -> tuple[str, int]:
 
 @lru_cache(maxsize=1)
 def _pinyin_dict() -> dict[int, str]:
-    """pypinyin's character readings (code point -> "zhōng,zhòng"), read from its JSON file: importing
-    `pypinyin.pinyin_dict` would import the package, which loads its 2.5 MB phrase dictionary too (about half
-    a second per process) that nothing here uses."""
+    """pypinyin's character readings (code point -> "zhōng,zhòng"), from the table cache (taosha.cache): parsing
+    pypinyin's JSON file takes a tenth of a second, and importing `pypinyin.pinyin_dict` would import the
+    package, which loads its 2.5 MB phrase dictionary too (half a second) that nothing here uses."""
     import json
     import os
     from importlib.util import find_spec
+
+    import numpy as np
+
+    from taosha.cache import cached_arrays, source_key
 
     spec = find_spec("pypinyin")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("pypinyin is required for pinyin readings (pip install pypinyin)")
     path = os.path.join(next(iter(spec.submodule_search_locations)), "pinyin_dict.json")
-    with open(path, encoding="utf-8") as fh:
-        return {int(k): v for k, v in json.load(fh).items()}
+
+    def build() -> dict[str, np.ndarray]:
+        with open(path, encoding="utf-8") as fh:
+            table = {int(k): v for k, v in json.load(fh).items()}
+        return {"points": np.array(list(table), dtype=np.int64), "readings": np.array("\n".join(table.values()))}
+
+    st = os.stat(path)
+    a = cached_arrays("pinyin", source_key(extra=f"{st.st_size}|{st.st_mtime_ns}"), build)
+    return dict(zip(a["points"].tolist(), str(a["readings"].item()).split("\n"), strict=True))
 
 
 @lru_cache(maxsize=65536)
