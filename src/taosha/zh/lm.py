@@ -82,7 +82,7 @@ class CharLM:
     def are_words(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Whether each pair of code points (`first[k]`, `second[k]`) is a two-character word."""
         if self._word_keys is None:
-            self._word_keys = np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in self.words], dtype=np.int64))
+            self._word_keys = word_keys(self.words)
         keys = first.astype(np.int64) << 21 | second.astype(np.int64)
         at = np.searchsorted(self._word_keys, keys)
         found: np.ndarray = self._word_keys[np.minimum(at, len(self._word_keys) - 1)] == keys
@@ -139,6 +139,13 @@ def for_script(script: str) -> CharLM:
         common = common.copy()
         common[[ord(c) for c in off]] = 0
     return replace(base, off_script=frozenset(off), common=common)
+
+
+@lru_cache(maxsize=4)
+def word_keys(words: frozenset[str]) -> np.ndarray:
+    """The two-character words as sorted keys (first << 21 | second), built once per process for every model
+    holding the same words (`for_script`'s variants share them): a runner builds them before it forks."""
+    return np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in words], dtype=np.int64))
 
 
 @lru_cache(maxsize=1)
