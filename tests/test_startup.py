@@ -141,6 +141,11 @@ def test_mojibake_tables_from_the_cache_are_the_tables_built(tmp_path, monkeypat
         none: frozenset[str] = frozenset()
         for c in {*words, *ends, "", "a", "\U00020000"}:
             assert after.get(c, none) == words.get(c, none) and before.get(c, none) == ends.get(c, none), c
+        # the model's are_words keeps the keys the word index handed it: the same as building them
+        from taosha.zh.lm import word_keys
+
+        built = np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in model().words], dtype=np.int64))
+        assert np.array_equal(word_keys(model().words), built)
     finally:
         for f in cached:
             f.cache_clear()

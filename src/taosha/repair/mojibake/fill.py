@@ -18,7 +18,7 @@ from typing import cast
 import numpy as np
 
 from taosha.repair.mojibake.score import _bond
-from taosha.zh.lm import BOND_MAX, CharLM, model
+from taosha.zh.lm import BOND_MAX, CharLM, model, word_keys
 from taosha.zh.readings import reads_as
 
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
@@ -40,6 +40,7 @@ def _word_index() -> tuple[_WordIndex, _WordIndex]:
         return np.array(sorted(ord(w[0]) << 21 | ord(w[1]) for w in model().words), dtype=np.int64)
 
     pairs = _cached_table("words", build)
+    word_keys(model().words, pairs)  # the model's are_words keeps the same keys (set-up: before the runner forks)
     return _WordIndex(pairs), _WordIndex(np.sort((pairs & 0x1FFFFF) << 21 | pairs >> 21))
 
 

@@ -19,7 +19,7 @@ from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
-from taosha.zh.lm import for_script, model, word_keys
+from taosha.zh.lm import for_script, model
 from taosha.zh.script import detect
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
@@ -52,7 +52,7 @@ class Mojibake(Step):
     min_gain: float = 2.0
 
     def setup(self) -> None:
-        word_keys(model().words)  # before the runner forks: every worker's models share them
+        model()
         _gate_table()
         _gbk_pairs()
         _byte_lengths("gb18030")
