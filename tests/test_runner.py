@@ -344,8 +344,9 @@ def test_units_are_handed_out_costliest_first(tmp_path):
     (tmp_path / "a.jsonl").write_bytes(b"x" * 3000)
     (tmp_path / "b.jsonl.zst").write_bytes(b"x" * 1000)
     (tmp_path / "c.txt").write_bytes(b"x" * 100)
-    a, z, t = (str(tmp_path / n) for n in ("a.jsonl", "b.jsonl.zst", "c.txt"))
+    (tmp_path / "d.parquet").write_bytes(b"x" * 500)  # its units count row groups, not bytes: the file's size
+    a, z, t, q = (str(tmp_path / n) for n in ("a.jsonl", "b.jsonl.zst", "c.txt", "d.parquet"))
     units = [Unit(0, a, "jsonl", "", 0, 1000), Unit(1, a, "jsonl", "", 1000, 2000), Unit(2, a, "jsonl", "", 2000),
-             Unit(3, t, "txt", ""), Unit(4, z, "jsonl", "zst")]
-    assert handout_order(units) == [4, 0, 1, 2, 3]
+             Unit(3, t, "txt", ""), Unit(4, z, "jsonl", "zst"), Unit(5, q, "parquet", "", 0, 1)]
+    assert handout_order(units) == [4, 5, 0, 1, 2, 3]
     assert handout_order(["t0", "t1", "t2"]) == [0, 1, 2]

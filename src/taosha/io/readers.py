@@ -82,11 +82,14 @@ class Unit:
         """About how much text the unit holds, in bytes: what its work grows with. A compressed file cannot be
         cut and holds several times its size (COMPRESSION_RATIO), so it should start early. Only the order in
         which a runner hands units out uses it, never the output."""
-        ranges = [(self.path, self.compression, self.start, self.end)]
+        ranges = [(self.path, self.kind, self.compression, self.start, self.end)]
         if self.group:
-            ranges = [(p, c, 0, -1) for p, _, c in self.group]
+            ranges = [(p, k, c, 0, -1) for p, k, c in self.group]
         total = 0
-        for path, comp, start, end in ranges:
+        for path, kind, comp, start, end in ranges:
+            if kind == "parquet":  # start and end count row groups: the file's size stands for each of its units
+                total += _size_or_zero(path) * COMPRESSION_RATIO["parquet"]
+                continue
             size = end - start if end >= 0 else max(0, _size_or_zero(path) - start)
             total += size * COMPRESSION_RATIO.get(comp, 1)
         return total
@@ -217,7 +220,7 @@ def _walk(top: str) -> Iterator[str]:
 # several times one of Wikipedia), coarse enough that a unit's fixed cost (its shards, marker, fsync) stays small
 MIN_CHUNK = 1 << 20
 # bytes of text per byte of a compressed file, roughly (Chinese JSONL): for the order units are handed out in
-COMPRESSION_RATIO = {"gz": 4, "zst": 4, "bz2": 5}
+COMPRESSION_RATIO = {"gz": 4, "zst": 4, "bz2": 5, "parquet": 4}
 
 
 def _size_or_zero(path: str) -> int:
