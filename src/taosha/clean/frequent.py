@@ -37,8 +37,19 @@ def _line_hashes(doc: Document, min_chars: int) -> dict[int, int]:
     for k, line in enumerate(doc.text.split("\n")):
         key = "".join(line.split())  # whitespace out (str.split's whitespace is re's \s)
         if len(key) >= min_chars:
-            out.setdefault(digest((group + key).encode()), k)
+            out.setdefault(_long_digest(group, key) if len(key) >= _LONG else digest((group + key).encode()), k)
     return out
+
+
+_LONG = 1 << 16  # a line this long is hashed a piece at a time, not copied whole and encoded (~5 bytes a char)
+
+
+def _long_digest(group: str, key: str) -> int:
+    """xxh3_64_intdigest((group + key).encode()), fed in pieces (the same hash: xxh3 streams)."""
+    h = xxhash.xxh3_64(group.encode())
+    for at in range(0, len(key), _LONG):
+        h.update(key[at : at + _LONG].encode())
+    return h.intdigest()
 
 
 def _rows(hashes: np.ndarray, depth: int, bits: int) -> list[np.ndarray]:

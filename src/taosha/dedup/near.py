@@ -34,8 +34,8 @@ import numpy as np
 import xxhash
 
 from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
-from taosha.dedup.minhash import band_keys, optimal_bands, signature
-from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_hashes, shingle_set
+from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature
+from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_set
 from taosha.dedup.spill import (
     Handle,
     gathered,
@@ -154,7 +154,7 @@ class Near(CorpusStep):
         state.text_hashes.append(xxhash.xxh3_64_intdigest(units.tobytes()))
         state.codes.append(units)
         state.sigs.append(
-            signature(shingle_hashes(units, self.ngram), self.num_perm, self.seed) if len(units) >= self.min_chars
+            shingle_signature(units, self.ngram, self.num_perm, self.seed) if len(units) >= self.min_chars
             else None
         )
         return state

@@ -7,7 +7,6 @@ n-gram (n = 2…4), computed with vectorised rolling hashes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,39 +36,10 @@ def _classes() -> np.ndarray:
 
 
 _MUL = np.uint64(1_000_003)
-
-
-def _duplicates(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a mask of the keys that occur twice or more, the sort order, and the `same` flags of the sorted keys:
-    sorted[1:] == sorted[:-1])."""
-    order = np.argsort(keys, kind="stable")  # faster on keys grouped by text, as these are
-    ordered = keys[order]
-    same = ordered[1:] == ordered[:-1]
-    dup = np.zeros(len(keys), dtype=bool)
-    dup[1:] = same
-    dup[:-1] |= same
-    mask = np.empty(len(keys), dtype=bool)
-    mask[order] = dup
-    return mask, order, same
-
-
-def _covered(hits: np.ndarray, n: int, doc_of: np.ndarray, docs: int) -> np.ndarray:
-    """Per document, the characters inside the repeated n-grams starting at `hits` (sorted positions): each start
-    covers up to the next one, at most n (documents lie more than n apart, so none covers into the next)."""
-    gaps = np.full(len(hits), n, dtype=np.int64)
-    if len(hits) > 1:
-        np.minimum(hits[1:] - hits[:-1], n, out=gaps[:-1])
-    return np.bincount(doc_of[hits], weights=gaps, minlength=docs)
-
-
-def _top_counts(same: np.ndarray, run_doc: Callable[[np.ndarray], np.ndarray], docs: int) -> np.ndarray:
-    """Per document, how often its most frequent key occurs, from a sorted row's `same` flags; `run_doc` maps
-    the sorted indices where runs of equal keys start to their documents (equal keys share a document)."""
-    starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    runs = np.diff(np.append(starts, len(same) + 1))
-    top = np.ones(docs, dtype=np.int64)
-    np.maximum.at(top, run_doc(starts), runs)
-    return top
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a key's partition from the high bits of its product
+# n-grams compared at once: a long text's keys are compared a slice at a time (~50 bytes a key in flight), so
+# memory is a few bytes per character plus this, not ~160 bytes per character (a 5M-character record: 800 MB)
+_SLICE = 1 << 18
 
 
 def repetitions(
@@ -87,16 +57,124 @@ def repetitions(
     return [{key: values[k] for key, values in columns.items()} for k in range(len(texts))]
 
 
+class _Grams:
+    """The texts laid end to end, each followed by `pad` characters no text has (so no n-gram spans two), and
+    the keys of their n-grams, which carry the text's number (so no n-gram matches another text's): bigrams
+    exactly (two 21-bit code points), longer ones by a 64-bit polynomial hash below the text's number."""
+
+    def __init__(self, texts: list[np.ndarray], pad: int) -> None:
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position, not stored per one
+        self.base = np.empty(int(self.ends[-1]), dtype=np.uint32)
+        at = 0
+        for k, t in enumerate(texts):
+            self.base[at : at + len(t)] = t
+            self.base[at + len(t) : at + len(t) + pad] = np.arange(0x110000 + k * pad, 0x110000 + (k + 1) * pad)
+            at += len(t) + pad
+        self.shift = np.uint64(64 - max(1, len(texts).bit_length()))
+        self.low = np.uint64((1 << int(self.shift)) - 1)  # a polynomial hash keeps n-grams' differences low
+
+    def keys(self, idx: np.ndarray, n: int) -> np.ndarray:
+        """The keys of the n-grams at positions `idx`; sorted, they group by text (its number in the top bits)."""
+        base = self.base
+        if len(self.ends) == 1:
+            doc = np.zeros(len(idx), dtype=np.uint64)
+        else:
+            doc = np.searchsorted(self.ends, idx, side="right").astype(np.uint64)
+        h = (doc << np.uint64(42)) | (base[idx].astype(np.uint64) << np.uint64(21)) | base[idx + 1]
+        if n == 2:
+            return h
+        for j in range(2, n):
+            h = h * _MUL + base[idx + j]
+        return (doc << self.shift) | (h & self.low)
+
+    def text_of(self, keys: np.ndarray, n: int) -> np.ndarray:
+        return (keys >> (np.uint64(42) if n == 2 else self.shift)).astype(np.int64)
+
+
+def _raise_tops(top: np.ndarray, texts: np.ndarray, counts: np.ndarray) -> None:
+    """Raise each text's top count to its largest of `counts` (the counts of distinct keys sorted by text)."""
+    if len(counts):
+        first = np.flatnonzero(np.concatenate(([True], texts[1:] != texts[:-1])))
+        np.maximum.at(top, texts[first], np.maximum.reduceat(counts, first))
+
+
+def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.ndarray, top: np.ndarray) -> bool:
+    """Set `longest` to n at the candidates (`cand`, a mask over positions; None: all) whose n-gram occurs twice
+    or more in its text, and raise `top` to each text's largest count of one n-gram; False when no candidate.
+
+    Few candidates: one sort. Many: each falls into a partition by its key's hash (equal keys share one), and
+    a partition is counted a slice at a time, each slice's keys made distinct first (a text of one repeated
+    character is one key per slice), so that no step holds more than `_SLICE` keys."""
+    size = len(grams.base) - 1
+
+    def chunks():
+        for a in range(0, size, _SLICE):
+            b = min(a + _SLICE, size)
+            yield np.arange(a, b) if cand is None else np.flatnonzero(cand[a:b]) + a
+
+    total = size if cand is None else int(np.count_nonzero(cand))
+    if not total:
+        return False
+    if total <= _SLICE:
+        idx = np.concatenate(list(chunks()))
+        uniq, inverse, counts = np.unique(grams.keys(idx, n), return_inverse=True, return_counts=True)
+        _raise_tops(top, grams.text_of(uniq, n), counts)
+        longest[idx[counts[inverse] >= 2]] = n
+        return True
+    bits = min(8, (total // _SLICE).bit_length())
+    parts: list[list[np.ndarray]] = [[] for _ in range(1 << bits)]
+    for idx in chunks():  # positions by partition, as 32-bit integers: 4 bytes a candidate
+        part = ((grams.keys(idx, n) * _MIX) >> np.uint64(64 - bits)).astype(np.uint8)
+        order = np.argsort(part, kind="stable")  # a radix sort, on 8 bits
+        bounds = np.searchsorted(part[order], np.arange((1 << bits) + 1))
+        for p in range(1 << bits):
+            parts[p].append(idx[order[bounds[p] : bounds[p + 1]]].astype(np.uint32))
+    for p, pieces in enumerate(parts):
+        positions = np.concatenate(pieces)
+        parts[p] = []
+        if not len(positions):
+            continue
+        distinct, tallies, inverses = [], [], []
+        for a in range(0, len(positions), _SLICE):
+            uniq, inverse, counts = np.unique(grams.keys(positions[a : a + _SLICE].astype(np.int64), n),
+                                              return_inverse=True, return_counts=True)
+            distinct.append(uniq)
+            tallies.append(counts)
+            inverses.append(inverse.astype(np.uint32))
+        uniq, inverse = np.unique(np.concatenate(distinct), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate(tallies)).astype(np.int64)
+        _raise_tops(top, grams.text_of(uniq, n), counts)
+        repeated = np.split(counts[inverse] >= 2, np.cumsum([len(d) for d in distinct])[:-1])
+        for k, a in enumerate(range(0, len(positions), _SLICE)):
+            longest[positions[a : a + _SLICE][repeated[k][inverses[k]]]] = n
+    return True
+
+
+def _covered(longest: np.ndarray, n: int, grams: _Grams, docs: int) -> np.ndarray:
+    """Per text, the characters inside its repeated n-grams (those at positions where `longest` >= n): each
+    start covers up to the next one, at most n (texts lie more than n apart, so none covers into the next)."""
+    out = np.zeros(docs)
+    for a in range(0, len(longest), _SLICE):
+        b = a + _SLICE
+        hits = np.flatnonzero(longest[a : b + n] >= n) + a  # and those just past: the next start, if near
+        gaps = np.full(len(hits), n, dtype=np.int64)
+        if len(hits) > 1:
+            np.minimum(hits[1:] - hits[:-1], n, out=gaps[:-1])
+        mine = hits < b
+        out += np.bincount(np.searchsorted(grams.ends, hits[mine], side="right"), weights=gaps[mine], minlength=docs)
+    return out
+
+
 def repetition_table(
     texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)
 ) -> dict[str, np.ndarray]:
     """`repetitions` as one array per signal (a value per text).
 
-    The texts are laid end to end, each followed by distinct characters no text has, so no n-gram spans two;
-    keys carry their text's number, so no n-gram matches another text's. Bigrams are compared exactly, by
-    their two code points. An n-gram at i repeats only if the (n-1)-grams at i and i+1 do, so past n = 2
-    only those positions are candidates (fewer at each n, few in ordinary text), compared by 64-bit
-    polynomial hashes. Each n costs a few numpy calls for the whole batch, not a few per text.
+    Bigrams are compared exactly. An n-gram at i repeats only if the (n-1)-grams at i and i+1 do, so past
+    n = 2 only those positions are candidates (fewer at each n, few in ordinary text), compared by 64-bit
+    polynomial hashes. Each n costs a few numpy calls for the whole batch (a few per slice of a long one),
+    not a few per text.
     """
     docs = len(texts)
     outs = {f"dup_ngram_{n}": np.zeros(docs) for n in ns} | {f"top_ngram_{n}": np.zeros(docs) for n in tops}
@@ -104,51 +182,18 @@ def repetition_table(
         return outs
     last = max(max(ns), max(tops))
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    pieces: list[np.ndarray] = []
-    for k, t in enumerate(texts):
-        pieces.append(t.astype(np.uint64))
-        pieces.append(np.arange(0x110000 + k * last, 0x110000 + (k + 1) * last, dtype=np.uint64))
-    base = np.concatenate(pieces)  # 21-bit code points and pads: bigram keys are exact in 42 bits
-    doc_of = np.repeat(np.arange(docs, dtype=np.uint64), lengths + last)
-    keys = (doc_of[:-1] << np.uint64(42)) | (base[:-1] << np.uint64(21)) | base[1:]
-    doc_of = doc_of.astype(np.int64)
-    mask, order, same = _duplicates(keys)
-    hits = np.flatnonzero(mask)
-    covered = {2: hits}  # per n, where the repeated n-grams start
-    top_of: dict[int, np.ndarray] = {}
-    if 2 in tops:
-        top_of[2] = _top_counts(same, lambda s: (keys[order[s]] >> np.uint64(42)).astype(np.int64), docs)
-    # an n-gram at i repeats only if the (n-1)-grams at i and i+1 do: only those are candidates, fewer at each n
-    longest = np.zeros(len(base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position (so far)
-    longest[hits] = 2
-    shift = np.uint64(64 - max(1, docs.bit_length()))
-    low = np.uint64((1 << int(shift)) - 1)  # a polynomial hash keeps the differences of n-grams in its low bits
-    h = keys[hits]  # the hash of the n-gram at each of `hits`: kept current for the candidates
-    for n in range(3, last + 1):
-        sel = longest[hits + 1] >= n - 1
-        idx = hits[sel]
-        if not len(idx):
+    grams = _Grams(texts, last)
+    longest = np.zeros(len(grams.base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position
+    top_of = {n: np.ones(docs, dtype=np.int64) for n in range(2, last + 1)}
+    cand = None  # n = 2: every position
+    for n in range(2, last + 1):
+        if not _mark_repeated(grams, cand, n, longest, top_of[n]):
             break
-        h = h[sel] * _MUL + base[idx + n - 1]
-        # sorted by text first (its number in the top bits, the hash's low bits below): cheaper to sort
-        repeated, order, same = _duplicates((doc_of[idx].astype(np.uint64) << shift) | (h & low))
-        hits, h = idx[repeated], h[repeated]
-        if n in ns:
-            covered[n] = hits
-        if n in tops:
-            def run_doc(s: np.ndarray, o: np.ndarray = order, i: np.ndarray = idx) -> np.ndarray:
-                return doc_of[i[o[s]]]
-
-            top_of[n] = _top_counts(same, run_doc, docs)
-        longest[hits] = n
+        cand = (longest[:-2] >= n) & (longest[1:-1] >= n)
     for n in ns:
-        starts = covered.get(n)
-        if starts is not None and len(starts):
-            outs[f"dup_ngram_{n}"] = _covered(starts, n, doc_of, docs) / np.maximum(lengths, 1)
+        outs[f"dup_ngram_{n}"] = _covered(longest, n, grams, docs) / np.maximum(lengths, 1)
     for n in tops:  # every n-gram longer than the last candidates (all, when none is one) occurs once
-        top = top_of.get(n)
-        counts = np.ones(docs) if top is None else top.astype(np.float64)
-        outs[f"top_ngram_{n}"] = np.where(lengths >= n, counts * n / np.maximum(lengths, 1), 0.0)
+        outs[f"top_ngram_{n}"] = np.where(lengths >= n, top_of[n] * n / np.maximum(lengths, 1), 0.0)
     return outs
 
 
@@ -181,11 +226,14 @@ def _sentences(flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tup
     first &= ~stop
     sentences = per_text(np.add, first, starts, lengths)
     chars = per_text(np.add, ~stop, starts, lengths)
-    run = np.cumsum(first) - 1  # each position's sentence (where it is not a stop)
-    run_lengths = np.bincount(run[~stop], minlength=int(first.sum()))
-    at_start = np.zeros(len(flat), dtype=np.int64)  # each sentence's length where it starts
-    at_start[first] = run_lengths
-    longest = per_text(np.maximum, at_start, starts, lengths)
+    # a sentence ends before a stop or before the next text's first: as many ends as starts, in order (two
+    # positions per sentence, not an integer per character)
+    end = ~stop
+    end[:-1] &= stop[1:] | first[1:]
+    runs = np.flatnonzero(first)
+    run_lengths = np.flatnonzero(end) + 1 - runs
+    longest = np.zeros(len(starts), dtype=np.int64)
+    np.maximum.at(longest, np.searchsorted(starts, runs, side="right") - 1, run_lengths)
     return chars / np.maximum(sentences, 1), longest
 
 

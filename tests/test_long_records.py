@@ -1,0 +1,90 @@
+"""Issue 24, item 8: memory on one long record stays a few bytes per character in the steps that scaled with it
+(filter.quality's repetition table, dedup.near's signature, clean.frequent_lines' line hashes). Each is checked
+with tracemalloc on a scaled input (the slices shrunk, so a few hundred thousand characters show the bound), and
+each sliced path against the one-shot path it replaces."""
+
+from __future__ import annotations
+
+import tracemalloc
+from unittest import mock
+
+import numpy as np
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taosha.clean import frequent
+from taosha.dedup import minhash
+from taosha.dedup.shingle import codes, shingle_hashes
+from taosha.document import Document
+from taosha.filter import quality
+from taosha.filter.quality import Quality, repetition_table
+
+LONG = ("经济发展与社会进步，人民生活水平不断提高。" * 20_000)[:300_000]
+
+
+def _peak(fn, *args) -> int:
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+@given(st.lists(st.text(alphabet="我爱北京上海，。ab", max_size=300), min_size=1, max_size=6),
+       st.sampled_from([3, 8, 64]))
+@settings(max_examples=150, deadline=None)
+def test_repetition_table_in_slices_equals_one_sort(texts, size):
+    """Partitions and slices (the long-text path) give exactly the values of one sort over all n-grams."""
+    points = [_points(t) for t in texts]
+    whole = repetition_table(points)
+    with mock.patch.object(quality, "_SLICE", size):
+        sliced = repetition_table(points)
+    assert all(np.array_equal(whole[k], sliced[k]) for k in whole)
+
+
+def test_filter_quality_on_a_long_record_holds_a_few_bytes_per_character():
+    doc = Document("big", LONG)
+    whole = Quality().process(Document("big", LONG)).signals
+    with mock.patch.object(quality, "_SLICE", 1 << 12):
+        peak = _peak(Quality().process, doc)
+    assert doc.signals == whole
+    # the one-sort table held ~160 bytes a character (a 5M-character record: 800 MB); sliced, ~20
+    assert peak < 40 * len(LONG), peak / len(LONG)
+
+
+@given(st.text(alphabet="我爱北京上海，。ab", min_size=5, max_size=400), st.sampled_from([1, 7, 50]))
+@settings(max_examples=100, deadline=None)
+def test_shingle_signature_in_slices_equals_the_signature_of_all_shingles(text, size):
+    units = codes(text)
+    whole = minhash.signature(shingle_hashes(units, 5), 64, 3)
+    with mock.patch.object(minhash, "_SLICE", size):
+        sliced = minhash.shingle_signature(units, 5, 64, 3)
+    assert (whole is None and sliced is None) or bool((whole == sliced).all())
+
+
+def test_dedup_near_observes_a_long_record_in_a_few_bytes_per_character():
+    from taosha.dedup.near import Near
+
+    step = Near()
+    step.setup()
+    with mock.patch.object(minhash, "_SLICE", 1 << 12):
+        peak = _peak(step.observe, Document("big", LONG), step.new_state())
+    # the normalised text it keeps (2 bytes a character) and its making; hashing every shingle at once added
+    # ~26 bytes a character (a 5M-character record: 130 MB)
+    assert peak < 12 * len(LONG), peak / len(LONG)
+
+
+def test_frequent_lines_hashes_a_long_line_without_copying_it():
+    line = "经济发展" * 250_000  # one line of a million characters
+    doc = Document("big", line + "\n短行")
+    peak = _peak(frequent._line_hashes, doc, 6)
+    # the lines split apart (a copy of the text, 2 bytes a character here); the line then copied with its site
+    # and encoded held 5 bytes a character more
+    assert peak < 4 * len(line), peak / len(line)
+    assert list(frequent._line_hashes(doc, 6)) == [xxhash.xxh3_64_intdigest(("\x00" + line).encode())]
