@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -93,3 +94,39 @@ def test_ray_cluster_output_is_byte_identical_to_local(tmp_path, cluster):
     again = subprocess.run([*common, "-o", str(tmp_path / "ray"), "--runner", "ray", "--address", cluster],
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and _shards(tmp_path / "ray") == ray
+
+
+def test_a_ray_worker_killed_on_each_attempt_stops_the_run_with_the_unit_named_and_it_resumes(tmp_path, cluster):
+    """SIGKILL (as the out-of-memory killer sends) to the worker holding one unit: Ray runs the task once more,
+    then the run fails naming the unit (it hung, or retried three times with Ray's own message); once the
+    worker lives, the same command resumes."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for f in range(3):
+        lines = [json.dumps({"id": f"f{f}-{i}", "text": f"第{f}号文件的第{i}条记录，内容各不相同。"}) for i in range(5)]
+        (inp / f"part{f}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flag = tmp_path / "kill-while-here"
+    flag.touch()
+    toml = tmp_path / "kill.toml"
+    toml.write_text('plugins = ["taosha_test_steps"]\n[input]\nchunk_bytes = 0\n[[steps]]\nuse = "test.kill"\n'
+                    f'doc_id = "f1-2"\nwhile_exists = "{flag}"\n[[steps]]\nuse = "filter.empty"\n', encoding="utf-8")
+    cmd = [str(BIN / "taosha"), "clean", str(inp), "--config", str(toml), "-q", "-o", str(tmp_path / "o"),
+           "--runner", "ray", "--address", cluster]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr[-3000:]
+    assert "unit part-00001" in run.stderr and "part1.jsonl" in run.stderr, run.stderr[-3000:]
+    assert "died on each of 2 attempts (WorkerCrashedError" in run.stderr, run.stderr[-3000:]
+    assert not (tmp_path / "o" / "stats.json").exists()
+    flag.unlink()
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["documents"]["in"] == 15 and stats["documents"]["kept"] == 15
+    # killed once: the retry lives, and the run ends as if nothing happened
+    once = tmp_path / "died-once"
+    toml.write_text(toml.read_text().replace(f'while_exists = "{flag}"', f'once = "{once}"'), encoding="utf-8")
+    retried = subprocess.run([*cmd[:-5], str(tmp_path / "o2"), *cmd[-4:]], capture_output=True, text=True,
+                             timeout=300)
+    assert retried.returncode == 0, retried.stderr[-3000:]
+    assert once.exists()
+    assert json.loads((tmp_path / "o2" / "stats.json").read_text())["documents"] == stats["documents"]

@@ -102,7 +102,7 @@ class LocalRunner:
                         pool[k] = _Worker(ctx, fn, progress is not None)
                         if attempts[i] >= ATTEMPTS:
                             raise WorkerDiedError(
-                                f"{_describe(units[i], i)}: its worker process died on each of {attempts[i]} "
+                                f"{describe_unit(units[i], i)}: its worker process died on each of {attempts[i]} "
                                 f"attempts ({_exit_reason(w.proc.exitcode)}; the out-of-memory killer does "
                                 "this). Finished units are kept: run the same command again to resume, after "
                                 "freeing memory or with fewer --workers."
@@ -123,7 +123,7 @@ def handout_order(units: list[Any]) -> list[int]:
     return sorted(range(len(units)), key=lambda i: -costs[i])
 
 
-def _describe(unit: Any, i: int) -> str:
+def describe_unit(unit: Any, i: int) -> str:
     if isinstance(unit, Unit):
         what = "row groups" if unit.kind == "parquet" else "bytes"
         where = f" {what} {unit.start}-{unit.end if unit.end >= 0 else 'end'}" if unit.start or unit.end >= 0 else ""

@@ -8,6 +8,11 @@ spill files under OUT directly, so on a multi-node cluster the input, OUT and th
 
 Each worker process deserializes the pipeline once per run (keyed by a token) and sets its steps up once:
 the tables and models are loaded per process, not per task.
+
+A worker process that dies while it runs a task (the out-of-memory killer's SIGKILL, a crash in native code) is
+what Ray calls a system failure: Ray runs the task once more, and when that worker dies too the run stops with
+the unit named (`WorkerDiedError`), as the local runner does; finished units are kept, so the same command
+resumes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 from taosha.errors import ConfigError, MissingExtraError
 from taosha.runners.core import Progress
+from taosha.runners.local import ATTEMPTS, WorkerDiedError, describe_unit
 
 INSTALL = "pip install 'taosha[ray]'"
 
@@ -63,7 +69,8 @@ class RayRunner:
                          configure_logging=False, **local)
             except ConnectionError as exc:
                 raise ConfigError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
-        self._remote = ray.remote(num_cpus=1, max_retries=3)(_call)
+        # max_retries counts system failures only (a dead worker, not an exception the task raised)
+        self._remote = ray.remote(num_cpus=1, max_retries=ATTEMPTS - 1)(_call)
 
     def map_units(
         self,
@@ -87,7 +94,17 @@ class RayRunner:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 i = pending.pop(ref)
-                result = ray.get(ref)  # raises the task's error here, at once
+                try:
+                    result = ray.get(ref)  # raises the task's error here, at once
+                except (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError) as exc:
+                    for other in pending:  # nothing more is started for a run that stops
+                        ray.cancel(other, force=True)
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise WorkerDiedError(
+                        f"{describe_unit(units[i], i)}: its Ray worker process died on each of {ATTEMPTS} attempts "
+                        f"({type(exc).__name__}: {reason}; the out-of-memory killer does this). Finished units "
+                        "are kept: run the same command again to resume, after freeing memory on the cluster."
+                    ) from None
                 if progress is not None and isinstance(result, tuple) and isinstance(result[0], dict):
                     progress(result[0].get("records_in", 0), result[0].get("bytes_in", 0))
                 if on_result is not None:
