@@ -81,12 +81,18 @@ class _Grams:
             doc = np.zeros(len(idx), dtype=np.uint64)
         else:
             doc = np.searchsorted(self.ends, idx, side="right").astype(np.uint64)
-        h = (doc << np.uint64(42)) | (base[idx].astype(np.uint64) << np.uint64(21)) | base[idx + 1]
+        h = base[idx].astype(np.uint64)
+        h <<= np.uint64(21)
+        h |= base[1:][idx]  # base[j:][idx] is base[idx + j], without an array of idx + j
+        h |= doc << np.uint64(42)
         if n == 2:
             return h
         for j in range(2, n):
-            h = h * _MUL + base[idx + j]
-        return (doc << self.shift) | (h & self.low)
+            h *= _MUL
+            h += base[j:][idx]
+        h &= self.low
+        h |= doc << self.shift
+        return h
 
     def text_of(self, keys: np.ndarray, n: int) -> np.ndarray:
         return (keys >> (np.uint64(42) if n == 2 else self.shift)).astype(np.int64)
