@@ -111,9 +111,19 @@ def test_step_objects_that_cannot_be_recorded_fail_with_the_reason(holds_object)
         PipelineConfig(steps=[Unregistered()])
     with pytest.raises(ConfigError, match=r"test.holds_object.thing = \{1, 2\} cannot be recorded"):
         PipelineConfig(steps=[HoldsObject(thing={1, 2})])
-    with pytest.raises(ConfigError, match="expected a step object or StepSpec, got int"):
+    with pytest.raises(ConfigError, match="expected a step object, a step's name or a StepSpec, got int"):
         PipelineConfig(steps=[3])
     # a default TOML cannot hold is implied, and shown as a comment
     cfg = PipelineConfig(steps=[HoldsObject()])
     assert cfg.steps == [StepSpec("test.holds_object", {})]
     assert "# thing = None  (the default; TOML cannot write it)" in cfg.to_toml()
+
+
+def test_a_pipeline_entry_may_be_a_step_name():
+    from taosha.repair.pinyin import Pinyin
+
+    cfg = PipelineConfig(steps=["repair.mojibake", Pinyin()])
+    assert [s.use for s in cfg.steps] == ["repair.mojibake", "repair.pinyin"]
+    with pytest.raises(ConfigError, match=r"no\.such"):
+        cfg = PipelineConfig(steps=["no.such"])
+        cfg.build()

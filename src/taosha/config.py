@@ -191,12 +191,16 @@ class PipelineConfig:
 
 
 def as_spec(item: Any) -> StepSpec:
-    """A pipeline entry as a StepSpec: a StepSpec as it is, a step object as its registered name and every
-    field whose value TOML can hold (a field TOML cannot hold must be at its default, which is then implied)."""
+    """A pipeline entry as a StepSpec: a StepSpec as it is, a registered step's name with its defaults, a step
+    object as its registered name and every field whose value TOML can hold (a field TOML cannot hold must be at
+    its default, which is then implied)."""
     if isinstance(item, StepSpec):
         return item
+    if isinstance(item, str):
+        return StepSpec(item)  # checked against the registry with the rest of the pipeline
     if not isinstance(item, Step):
-        raise ConfigError(f"steps: expected a step object or StepSpec, got {type(item).__name__} {item!r:.80}")
+        raise ConfigError(f"steps: expected a step object, a step's name or a StepSpec, got {type(item).__name__} "
+                          f"{item!r:.80}")
     cls = type(item)
     if REGISTRY.get(cls.name) is not cls:
         raise ConfigError(
