@@ -103,3 +103,36 @@ def test_progress_names_each_pass_and_advances_within_a_unit(tmp_path):
         reports = [e for e in rec.events[start + 1 : end] if e[0] == "progress"]
         assert len([r for r in reports if r[1] or r[2]]) >= 2, rec.events[start]
         assert sum(r[1] for r in reports) == 1500 and sum(r[2] for r in reports) == size
+
+
+def test_a_runner_that_reports_progress_from_results_covers_every_pass(tmp_path):
+    # Ray's workers get no progress callback: the runner reports each unit as its result arrives, counting
+    # passes included (they showed no progress at all)
+    from taosha.runners.core import execute, plan_run, read_by
+
+    inp = corpus(tmp_path / "in", files=3, per_file=200)
+    cfg = busy_config(1)
+    cfg.steps[1].params["seconds"] = 0.0
+
+    def map_units(fn, units, progress, on_result=None):
+        results = []
+        for i, unit in enumerate(units):
+            result = fn(unit, None)
+            if progress is not None and (read := read_by(result)):
+                progress(*read)
+            if on_result is not None:
+                on_result(i, result)
+            results.append(result)
+        return results
+
+    rec = Recorder()
+    plan = plan_run([str(inp)], tmp_path / "o", cfg)
+    try:
+        stats = execute(plan, map_units, rec)
+    finally:
+        plan.release()
+    at = [i for i, e in enumerate(rec.events) if e[0] == "phase"] + [len(rec.events)]
+    assert len(at) == 3  # the counting pass and the main pass
+    for start, end in itertools.pairwise(at):
+        reports = [e for e in rec.events[start + 1 : end] if e[0] == "progress"]
+        assert sum(r[1] for r in reports) == 600 and sum(r[2] for r in reports) == stats["input"]["bytes"]

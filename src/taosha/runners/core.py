@@ -708,10 +708,21 @@ def _prepare_corpus_step(
 class _Timed:
     """A result from a worker with the process CPU time it took there: in all, and per step name."""
 
-    __slots__ = ("seconds", "steps", "value")
+    __slots__ = ("read", "seconds", "steps", "value")
 
-    def __init__(self, value: Any, seconds: float, steps: dict[str, float]) -> None:
-        self.value, self.seconds, self.steps = value, seconds, steps
+    def __init__(
+        self, value: Any, seconds: float, steps: dict[str, float], read: tuple[int, int] | None = None
+    ) -> None:
+        # read: (documents, bytes) of a counting pass's unit, for a runner whose workers report no progress (Ray)
+        self.value, self.seconds, self.steps, self.read = value, seconds, steps, read
+
+
+def read_by(result: Any) -> tuple[int, int] | None:
+    """(documents, bytes) a unit's result says it read, for a runner that reports progress as results arrive
+    (Ray): a main-pass unit's counters, a counting pass's `_Timed.read`; None for other tasks."""
+    if isinstance(result, tuple) and result and isinstance(result[0], dict):
+        return result[0].get("records_in", 0), result[0].get("bytes_in", 0)
+    return getattr(result, "read", None)
 
 
 class _PassTime:
@@ -771,9 +782,18 @@ class _ObserveFn(_ProcessFn):
         self.ready()
         began = process_time()
         times = [0.0] * (len(self.steps) + 1)
-        value = observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage, progress,
+        seen = [0, 0]
+
+        def counted(docs: int, nbytes: int) -> None:  # the unit's progress, told now or with the result
+            seen[0] += docs
+            seen[1] += nbytes
+            if progress is not None:
+                progress(docs, nbytes)
+
+        value = observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage, counted,
                              times)
-        return _Timed(value, process_time() - began, _by_name([*self.steps, self.corpus], times))
+        return _Timed(value, process_time() - began, _by_name([*self.steps, self.corpus], times),
+                      None if progress is not None else (seen[0], seen[1]))
 
 
 class _TaskFn:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from taosha.errors import ConfigError, MissingExtraError
-from taosha.runners.core import Progress
+from taosha.runners.core import Progress, read_by
 from taosha.runners.local import ATTEMPTS, WorkerDiedError, describe_unit
 
 INSTALL = "pip install 'taosha[ray]'"
@@ -105,8 +105,9 @@ class RayRunner:
                         f"({type(exc).__name__}: {reason}; the out-of-memory killer does this). Finished units "
                         "are kept: run the same command again to resume, after freeing memory on the cluster."
                     ) from None
-                if progress is not None and isinstance(result, tuple) and isinstance(result[0], dict):
-                    progress(result[0].get("records_in", 0), result[0].get("bytes_in", 0))
+                read = read_by(result)
+                if progress is not None and read:
+                    progress(*read)  # each pass's units, as they finish
                 if on_result is not None:
                     on_result(i, result)
                 else:
