@@ -136,3 +136,18 @@ def test_a_runner_that_reports_progress_from_results_covers_every_pass(tmp_path)
     for start, end in itertools.pairwise(at):
         reports = [e for e in rec.events[start + 1 : end] if e[0] == "progress"]
         assert sum(r[1] for r in reports) == 600 and sum(r[2] for r in reports) == stats["input"]["bytes"]
+
+
+def test_a_unit_of_many_small_text_files_advances_file_by_file(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for k in range(200):  # more than GROUP_FROM files: the small ones are grouped, several to a unit
+        (inp / f"{k:03d}.txt").write_text(f"第{k}篇：今天天气很好，我们去公园散步。" * 3, encoding="utf-8")
+    rec = Recorder()
+    cfg = taosha.PipelineConfig()
+    cfg.runner.workers = 1
+    stats = taosha.run([str(inp)], tmp_path / "o", cfg, steps=["repair.nfc"], progress=rec)
+    assert stats["documents"]["in"] == 200
+    reports = [e for e in rec.events if e[0] == "progress" and e[2]]
+    assert len(reports) >= 200  # each file as it is read, not once for the unit that groups it
+    assert sum(e[2] for e in reports) == stats["input"]["bytes"]

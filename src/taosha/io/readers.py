@@ -540,8 +540,31 @@ def read_unit(
     # closes the stream when it ends or is closed
     if unit.kind in ("txt", "csv", "tsv"):
         docs = _read_txt(unit, stream, cfg) if unit.kind == "txt" else _read_csv(unit, stream, cfg, counters, damage)
+        if progress is not None:
+            docs = _telling(docs, tell, unit.path, progress)
         return (d if d.__class__ is Quarantine else [d.to_record()] for d in docs) if records else docs
     return _read_jsonl(unit, stream, tell, cfg, progress, counters, records, damage)
+
+
+def _telling(docs: Iterator[Any], tell: Callable[[], int], path: str, progress: Callable[[int], None]) -> Iterator[Any]:
+    """`docs`, telling `progress` how far the raw file was read after each (a text file is one, a CSV file one
+    per row: a unit of many small files advances file by file), and the rest of the file at the end."""
+    done = 0
+    for doc in docs:
+        try:
+            now = tell()
+        except ValueError:  # the reader closed the file: it was read whole
+            now = done
+        if now > done:
+            progress(now - done)
+            done = now
+        yield doc
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return
+    if size > done:
+        progress(size - done)
 
 
 def _text_field_detail(text_field: str, text: Any, obj: dict[str, Any]) -> str:
