@@ -1,0 +1,1 @@
+"""Main-text extraction from markup (extract.html)."""
