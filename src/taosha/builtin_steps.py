@@ -11,6 +11,7 @@ from taosha.clean import structure as _structure  # noqa: F401
 from taosha.dedup import exact as _exact  # noqa: F401
 from taosha.dedup import near as _near  # noqa: F401
 from taosha.dedup import paragraphs as _paragraphs  # noqa: F401
+from taosha.extract import html as _extract_html  # noqa: F401
 from taosha.filter import basic as _basic  # noqa: F401
 from taosha.filter import quality as _quality  # noqa: F401
 from taosha.pii import mask as _pii_mask  # noqa: F401

@@ -41,6 +41,7 @@ from taosha.step import REGISTRY, Step, build_step
 
 # The default pipeline, in order.
 DEFAULT_STEPS: tuple[str, ...] = (
+    "extract.html",  # pages read from WARC/HTML become their main text; other documents pass untouched
     "repair.nfc",
     "repair.whitespace",
     # two passes; early, so that its counting pass costs a read, not the repairs (a site's repeated lines

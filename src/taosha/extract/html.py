@@ -89,7 +89,7 @@ def _load() -> Any:
         from resiliparse.parse.html import HTMLTree, NodeType
     except ImportError as exc:  # pragma: no cover - the html extra is part of dev
         raise MissingExtraError(
-            "extract.html needs resiliparse: pip install 'taosha[html]'") from exc
+            "extract.html needs resiliparse to parse HTML pages: pip install 'taosha[html]'") from exc
     return HTMLTree, NodeType
 
 
@@ -261,9 +261,6 @@ class ExtractHtml(Step):
     max_link_density: float = 0.5
     min_prose_chars: int = 20
     second_run_share: float = 0.35
-
-    def setup(self) -> None:
-        _load()
 
     def process(self, doc: Document) -> Document:
         if doc.source.get("format") != "html":

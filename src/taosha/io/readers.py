@@ -49,7 +49,8 @@ class InputConfig:
 
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst", ".bz2": "bz2"}
-KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt", ".parquet": "parquet", ".csv": "csv", ".tsv": "tsv"}
+KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt", ".parquet": "parquet", ".csv": "csv", ".tsv": "tsv",
+         ".warc": "warc", ".html": "html", ".htm": "html"}  # the last three: taosha.io.warc
 RAW_HEAD = 1 << 20  # bytes of an oversized record kept in quarantine
 _BLANK = frozenset(b" \t\r\n\x0b\x0c")
 RECORD_BATCH = 32
@@ -164,8 +165,8 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
             if file_kind(spec) is None:
                 raise InputError(
                     f"{spec}: unknown file type; taosha reads .jsonl/.ndjson (one JSON object a line), .txt "
-                    "(a whole file is one document) and .csv/.tsv (a header row, then a record a row), optionally "
-                    "compressed as .gz, .zst or .bz2, and .parquet"
+                    "(a whole file is one document), .csv/.tsv (a header row, then a record a row), .warc (crawls) "
+                    "and .html/.htm pages, optionally compressed as .gz, .zst or .bz2, and .parquet"
                 )
             if not _regular(spec):
                 raise InputError(f"{spec}: not a regular file (a FIFO, device or socket); taosha reads files")
@@ -179,6 +180,10 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
                 special.append(os.path.normpath(f))
             else:
                 files.append(os.path.normpath(f))
+    if any(file_kind(f)[0] in ("warc", "html") for f in files):  # type: ignore[index]
+        from taosha.io.warc import require_extra
+
+        require_extra()  # before the run: a missing extra is one message, not a quarantined file each
     seen: set[str] = set()
     unique = []
     for f in files:
@@ -188,8 +193,8 @@ def discover_all(inputs: list[str]) -> tuple[list[str], list[str], list[str]]:
             unique.append(f)
     if not unique:
         raise InputError(
-            f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, .csv, .tsv, optionally "
-            ".gz/.zst/.bz2, and .parquet)"
+            f"no readable input in {', '.join(inputs)} (looked for .jsonl, .ndjson, .txt, .csv, .tsv, .warc, .html, "
+            "optionally .gz/.zst/.bz2, and .parquet)"
         )
     return unique, skipped, special
 
@@ -526,6 +531,9 @@ def read_unit(
     if unit.kind == "parquet":
         docs = _read_parquet(unit, cfg, progress, counters)
         return (d if d.__class__ is Quarantine else [d.to_record()] for d in docs) if records else docs
+    if unit.kind in ("warc", "html"):
+        web = _read_web(unit, cfg, counters)
+        return (d if d.__class__ is Quarantine else [d.to_record()] for d in web) if records else web
     try:
         damage = find_damage(unit.path, unit.compression) if unit.compression else None
         stream, tell = open_binary(unit)
@@ -576,6 +584,22 @@ def _text_field_detail(text_field: str, text: Any, obj: dict[str, Any]) -> str:
                 f"{shown or '(none)'}")
     return (f"field {text_field!r} holds {type(text).__name__}, not a string; the record's other fields: "
             f"{shown or '(none)'}")
+
+
+def _read_web(unit: Unit, cfg: InputConfig, counters: Counter[str] | None) -> Iterator[Document | Quarantine]:
+    """A WARC file or an HTML page (taosha.io.warc reads both)."""
+    from taosha.io import warc
+
+    if unit.kind == "warc":
+        yield from warc.read_warc(unit.path, unit.compression, cfg, counters)
+        return
+    try:
+        stream, _ = open_binary(unit)
+    except OSError as exc:
+        yield Quarantine({"path": unit.path}, "unreadable_file", str(exc), b"", 0)
+        return
+    with stream:
+        yield from warc.read_html(stream, unit.path, cfg)
 
 
 def _damage_detail(damage: tuple[int, str]) -> str:

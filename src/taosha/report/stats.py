@@ -96,6 +96,7 @@ def build_stats(c: Counter) -> dict[str, Any]:
             "files": c.get("files", 0),
             "bytes": c.get("bytes_in", 0),
             "blank_lines": c.get("blank_lines", 0),
+            "skipped_records": _by_prefix(c, "skipped_record|"),  # WARC records that are not HTML pages
         },
         "dropped_by": dropped_by,
         "quarantined_by": _by_prefix(c, "quarantine|"),
