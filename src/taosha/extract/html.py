@@ -142,6 +142,8 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
     for b, v in zip(blocks, values, strict=True):
         b.value = v
     best, start, end = _best_run(values, 0, len(values))
+    while start > 0 and blocks[start - 1].heading and not blocks[start - 1].noise:
+        start -= 1  # the article's headline, just before its first paragraph
     runs = [(start, end)] if best > 0 else []
     if best > 0:  # more runs as rich as the best (posts of a forum thread, a page cut by an ad)
         for lo, hi in ((0, start), (end, len(values))):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import re
 import uuid
 import zlib
 from collections import Counter
@@ -28,7 +27,6 @@ from taosha.io.html import UndecodableHtml, html_document, looks_like_html
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 RAW_HEAD = 1 << 20
-_WARC_HEAD = re.compile(rb"(?:^|\n)WARC/1\.[01]\r?\n")
 
 
 def _fastwarc() -> Any:
@@ -92,27 +90,12 @@ def stream_problem(path: str, compression: str) -> tuple[int, str] | None:
     return None
 
 
-def _headers_in_plain(path: str) -> int:
-    """How many WARC record headers a plain .warc file holds (a record cut inside its header is skipped by
-    FastWARC without a word: the count tells)."""
-    n = 0
-    tail = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            buf = tail + chunk
-            n += len(_WARC_HEAD.findall(buf))
-            tail = buf[-12:]
-            n -= len(_WARC_HEAD.findall(tail))  # counted again with the next chunk
-    return n + len(_WARC_HEAD.findall(tail))
-
-
 def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[str] | None = None
               ) -> Iterator[Any]:
     """Documents and quarantine records of one WARC file, in file order (see the module's docstring)."""
     archive_iterator, record_type = _fastwarc()
     problem = stream_problem(path, compression)
     limit = cfg.max_record_bytes
-    seen = 0
     last_pos = 0
     cut = False
     try:
@@ -127,7 +110,6 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
                 pos = rec.stream_pos
                 if problem is not None and pos >= problem[0]:
                     break  # from the damaged member on: the stream is not to be trusted
-                seen += 1
                 last_pos = pos
                 item = _record(rec, path, pos, limit, cfg, counters)
                 if item is not None:
@@ -142,26 +124,29 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
         code = "truncated_archive" if "truncated" in problem[1] else "corrupt_archive"
         yield _quarantine({"path": path, "offset": problem[0]}, code,
                           f"{problem[1]}: records from decompressed byte {problem[0]} on are not read", b"", 0)
-    elif not compression and not cut:
-        expected = _headers_in_plain(path)
-        if expected > seen:
-            yield _quarantine({"path": path, "offset": last_pos}, "truncated_archive",
-                              f"{expected - seen} WARC record(s) cut inside their headers at the end of the file",
-                              b"", 0)
 
 
 def _record(rec: Any, path: str, pos: int, limit: int, cfg: InputConfig, counters: Counter[str] | None) -> Any:
     kind = str(rec.record_type).rpartition(".")[2]  # the bare name, whatever the enum prints
     source = {"path": path, "offset": pos}
+    if "Content-Length" not in rec.headers:  # WARC requires it: a header cut short (the end of a truncated file)
+        return _quarantine(source, "truncated_archive", "a WARC record header without its Content-Length: the file "
+                           "ends (or is damaged) inside it", b"", 0)
+    skip = ""
     if kind != "response":
-        _count(counters, kind)
-        return None
-    if not rec.is_http:
-        _count(counters, "not_http")
-        return None
-    status = rec.http_headers.status_code
-    if status != 200:
-        _count(counters, f"status_{status}")
+        skip = kind
+    elif not rec.is_http:
+        skip = "not_http"
+    elif rec.http_headers.status_code != 200:
+        skip = f"status_{rec.http_headers.status_code}"
+    if skip:  # read through, to notice a record cut short (the last one of a truncated file)
+        expected, size = rec.content_length, 0
+        while chunk := rec.reader.read(1 << 20):
+            size += len(chunk)
+        if size < expected:
+            return _quarantine(source, "truncated_archive", f"a {kind} record ends after {size} of its {expected} "
+                               "bytes (truncated file)", b"", size)
+        _count(counters, skip)
         return None
     ctype = (rec.http_content_type or "").lower()
     expected = rec.content_length

@@ -1,0 +1,247 @@
+"""Raw crawls: WARC and HTML readers, charset choice, extract.html, and the CLI on a WARC."""
+
+from __future__ import annotations
+
+import gzip
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+
+from taosha.cli import main
+from taosha.config import InputConfig
+from taosha.document import Document, restore_original
+from taosha.errors import MissingExtraError
+from taosha.extract.html import ExtractHtml, extract
+from taosha.io.html import UndecodableHtml, decode_html, html_document
+from taosha.io.readers import Quarantine, Unit, discover, file_kind, read_unit
+from taosha.io.warc import http_response, make_warc, warc_record
+
+BODY = ("<p>记者从市交通运输局获悉，今年全市新开通公交线路十二条，优化调整线路二十三条，方便了群众出行。</p>"
+        "<p>据介绍，新线路主要覆盖新建居民小区、产业园区和学校，高峰时段发车间隔缩短到五分钟以内。</p>")
+NAV = '<div class="nav"><a href="/">首页</a> | <a href="/news">新闻</a> | <a href="/sport">体育</a></div>'
+COMMENTS = ('<div class="comment-list"><p>网友甲：这个好，点赞！我家门口终于通公交了，上班方便多了。</p>'
+            '<p>网友乙：希望晚上也多开几班，加班回家太难了，等车等到十点多。</p></div>')
+RELATED = ('<ul><li><a href="/1">市区新增三条夜间公交线路</a></li><li><a href="/2">地铁五号线年底通车</a></li>'
+           '<li><a href="/3">本市出租车起步价调整</a></li></ul>')
+
+
+def page(charset_meta: str = "", body: str = BODY, title: str = "公交线路优化") -> str:
+    meta = f'<meta charset="{charset_meta}">' if charset_meta else ""
+    return (f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head><body>{NAV}"
+            f"<div class='article'><h1>{title}</h1>{body}</div>{RELATED}{COMMENTS}"
+            "<div class='footer'>版权所有 2024 某某新闻网 京ICP备12345678号</div></body></html>")
+
+
+def shared_pages(shared_root: Path | None, tmp_path: Path, n: int = 6) -> list[tuple[str, bytes]]:
+    """Real pages from CWCED (raw GBK bytes among them), or synthetic ones when ../shared is absent."""
+    archive = shared_root / "corpora" / "extraction" / "cwced_zh_69.tar.xz" if shared_root else None
+    if archive is None or not archive.exists():
+        return [(f"http://news.example.com/{k}", page("gbk" if k % 2 else "").encode("gbk" if k % 2 else "utf-8"))
+                for k in range(n)]
+    with tarfile.open(archive) as tar:
+        names = sorted(m.name for m in tar.getmembers() if "/original/" in m.name and m.name.endswith(".html"))
+        return [(f"http://site{k % 2}.example.cn/a/{k}.html", tar.extractfile(name).read())  # type: ignore[union-attr]
+                for k, name in enumerate(names[:n])]
+
+
+@pytest.fixture
+def crawl_pages(tmp_path):
+    root = Path(__file__).resolve().parents[2] / "shared"
+    return shared_pages(root if root.is_dir() else None, tmp_path)
+
+
+def read(path: Path, cfg: InputConfig | None = None) -> tuple[list, Counter]:
+    kind, comp = file_kind(str(path))
+    counters: Counter[str] = Counter()
+    return list(read_unit(Unit(0, str(path), kind, comp), cfg or InputConfig(), None, counters)), counters
+
+
+# -- WARC ------------------------------------------------------------------------------------------------------
+
+def mixed_warc(pages: list[tuple[str, bytes]]) -> bytes:
+    """Pages, plus the records a crawl holds that are not pages: an image, a 404, a redirect, metadata."""
+    extra = [
+        warc_record("response", "http://x.cn/logo.png", http_response(b"\x89PNG\r\n\x1a\n", "image/png")),
+        warc_record("response", "http://x.cn/gone", http_response(b"<html>not found</html>", status="404 Not Found")),
+        warc_record("metadata", "http://x.cn/", b"fetchTimeMs: 12\r\n"),
+    ]
+    return make_warc(pages) + b"".join(gzip.compress(r, mtime=0) for r in extra)
+
+
+def test_warc_pages_become_documents_and_other_records_are_counted(tmp_path, crawl_pages):
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(mixed_warc(crawl_pages))
+    items, counters = read(path)
+    docs = [d for d in items if isinstance(d, Document)]
+    assert len(docs) == len(crawl_pages) and not [q for q in items if isinstance(q, Quarantine)]
+    for doc, (url, _) in zip(docs, crawl_pages, strict=True):
+        assert doc.metadata["url"] == url and doc.metadata["host"] == url.split("/")[2]
+        assert doc.id == doc.metadata["warc_record_id"] and doc.id.startswith("<urn:uuid:")
+        assert doc.metadata["warc_date"] == "2024-05-01T00:00:00Z"
+        assert doc.metadata["http_headers"]["Content-Type"] == "text/html"
+        assert doc.source["format"] == "html" and doc.source["charset_source"] in ("bom", "http", "meta", "detected")
+        assert 0 <= doc.source["charset_confidence"] <= 1
+        assert "<" in doc.text and "\ufffd" not in doc.text
+    assert counters == Counter({"skipped_record|warcinfo": 1, "skipped_record|request": len(crawl_pages),
+                                "skipped_record|not_html": 1, "skipped_record|status_404": 1,
+                                "skipped_record|metadata": 1})
+
+
+def test_a_gbk_page_in_a_warc_is_decoded_as_gb18030(tmp_path):
+    raw = page().encode("gbk")  # no declaration anywhere: not in HTTP, not in a meta tag
+    path = tmp_path / "gbk.warc"
+    path.write_bytes(make_warc([("http://a.cn/1", raw)], compress=False))
+    (doc,), _ = read(path)
+    assert doc.source["charset"] == "gb18030" and doc.source["charset_source"] == "detected"
+    assert "新开通公交线路" in doc.text
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_truncated_warc_is_read_up_to_the_damage(tmp_path, crawl_pages, compress):
+    data = make_warc(crawl_pages, compress=compress)
+    path = tmp_path / ("cut.warc.gz" if compress else "cut.warc")
+    path.write_bytes(data[: len(data) - 200])  # inside the last response's payload
+    items, _ = read(path)
+    docs = [d for d in items if isinstance(d, Document)]
+    (q,) = [q for q in items if isinstance(q, Quarantine)]
+    assert len(docs) == len(crawl_pages) - 1
+    assert q.error == "truncated_archive" and items[-1] is q
+
+
+def test_warc_cut_inside_a_record_header_is_quarantined(tmp_path, crawl_pages):
+    data = make_warc(crawl_pages, compress=False)
+    last = data.rindex(b"WARC/1.0\r\nWARC-Type: response")
+    for name, cut in (("head.warc", data[: last + 40]), ("head.warc.gz", None)):
+        path = tmp_path / name
+        if cut is None:  # gzip: each record a member, the last one cut short
+            members = make_warc(crawl_pages)
+            cut = members[: len(members) - 30]
+        path.write_bytes(cut)
+        items, _ = read(path)
+        assert len([d for d in items if isinstance(d, Document)]) == len(crawl_pages) - 1
+        assert [q.error for q in items if isinstance(q, Quarantine)] == ["truncated_archive"]
+
+
+def test_undecodable_page_goes_to_quarantine_with_its_bytes(tmp_path):
+    raw = b"<html><body><p>" + bytes(range(0x80, 0x100)) * 8 + b"</p></body></html>"
+    with pytest.raises(UndecodableHtml):
+        decode_html(raw)
+    path = tmp_path / "bad.warc"
+    path.write_bytes(make_warc([("http://a.cn/x", raw)], compress=False))
+    (q,), _ = read(path)
+    assert q.error == "undecodable" and q.raw == raw
+    (q2,), _ = read(path, InputConfig(undecodable="escape"))
+    assert isinstance(q2, Document) and q2.signals["undecodable_bytes"] > 0
+
+
+# -- charsets --------------------------------------------------------------------------------------------------
+
+def test_wrong_meta_charset_loses_to_the_bytes():
+    raw = page("gb2312").encode("utf-8")  # declares gb2312, is UTF-8 (11 of DAnIEL's pages)
+    d = decode_html(raw)
+    assert (d.charset, d.source) == ("utf-8", "detected") and "新开通公交线路" in d.text
+    assert d.confidence > 0.9
+
+
+def test_right_meta_charset_is_kept_and_gbk_is_read_as_gb18030():
+    raw = page("gb2312", body="<p>镕基同志说，这件事情要抓紧办，不能拖，大家都很赞成他的意见。</p>").encode("gbk")
+    d = decode_html(raw)  # 镕 is GBK, not GB2312: read as GB2312 strictly, the page would fail
+    assert (d.charset, d.source) == ("gb18030", "meta") and "镕基" in d.text
+
+
+def test_http_charset_comes_before_meta_and_a_failing_claim_loses():
+    raw = page("utf-8").encode("gbk")
+    d = decode_html(raw, http_charset="GBK")
+    assert (d.charset, d.source) == ("gb18030", "http")
+    d = decode_html(raw, http_charset="utf-8")  # both claims fail on these bytes
+    assert (d.charset, d.source) == ("gb18030", "detected")
+
+
+def test_bom_wins_and_big5_is_read_as_big5_hkscs():
+    assert decode_html(b"\xef\xbb\xbf" + page("big5").encode("utf-8")).source == "bom"
+    text = ('<html><head><meta charset="big5"><title>香港美食</title></head><body><p>香港的茶餐廳很有名，奶茶和'
+            '菠蘿包都是招牌，遊客來了一定要試試。這裡還有𨋢。</p></body></html>')
+    d = decode_html(text.encode("big5hkscs"))  # 𨋢 (lift) is in HKSCS, not in Big5 or cp950
+    assert (d.charset, d.source) == ("big5hkscs", "meta") and "𨋢" in d.text
+
+
+# -- HTML files and the step -----------------------------------------------------------------------------------
+
+def test_loose_html_files_plain_and_gzipped(tmp_path):
+    (tmp_path / "a.html").write_bytes(page().encode("gbk"))
+    (tmp_path / "b.htm.gz").write_bytes(gzip.compress(page("utf-8").encode("utf-8")))
+    files, _ = discover([str(tmp_path)])
+    assert [Path(f).name for f in files] == ["a.html", "b.htm.gz"]
+    for f in files:
+        (doc,), _ = read(Path(f))
+        assert doc.source["format"] == "html" and "新开通公交线路" in doc.text
+
+
+def test_extract_keeps_the_article_and_drops_navigation_related_and_comments():
+    out = extract(page())
+    assert "新开通公交线路十二条" in out.text and "发车间隔缩短到五分钟以内" in out.text
+    for junk in ("首页", "夜间公交线路", "网友甲", "版权所有"):
+        assert junk not in out.text
+    assert out.title == "公交线路优化"
+
+
+def test_extract_html_step_records_one_edit_that_rebuilds_the_page():
+    html = page()
+    doc = html_document(html.encode("utf-8"), "p", {"url": "http://news.example.cn/a/1.html"}, {})
+    out = ExtractHtml().process(doc)
+    assert out.text.startswith("公交线路优化\n记者从市交通运输局获悉")
+    assert [(e.step, e.reason) for e in out.edits] == [("extract.html", "html_to_text")]
+    assert restore_original(out) == html
+    assert out.metadata["title"] == "公交线路优化" and out.metadata["host"] == "news.example.cn"
+    plain = Document("t", "不是网页的文本，原样通过。")
+    assert ExtractHtml().process(plain).text == "不是网页的文本，原样通过。"
+
+
+def test_page_without_main_text_is_dropped_with_a_reason():
+    doc = html_document(f"<html><body>{NAV}{RELATED}</body></html>".encode(), "p", {}, {})
+    out = ExtractHtml().process(doc)
+    assert out.dropped is not None and out.dropped.reason == "no_main_text"
+
+
+def test_missing_extra_is_one_clear_error(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_fastwarc(name, *args, **kwargs):
+        if name.startswith("fastwarc"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_fastwarc)
+    (tmp_path / "c.warc.gz").write_bytes(b"")
+    with pytest.raises(MissingExtraError, match=r"pip install 'taosha\[html\]'"):
+        discover([str(tmp_path / "c.warc.gz")])
+
+
+# -- the CLI on a WARC -----------------------------------------------------------------------------------------
+
+def test_cli_cleans_a_warc(capsys, tmp_path, crawl_pages):
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(mixed_warc(crawl_pages))
+    out = tmp_path / "out"
+    assert main(["clean", str(path), "-o", str(out), "-q", "--workers", "1"]) == 0
+    capsys.readouterr()
+    stats = orjson.loads((out / "stats.json").read_bytes())
+    assert stats["documents"]["in"] == len(crawl_pages)
+    assert stats["input"]["skipped_records"]["request"] == len(crawl_pages)
+    assert stats["edits_by"]["extract.html"]["documents"] == len(crawl_pages)
+    kept = [orjson.loads(line) for f in sorted((out / "kept").glob("*.jsonl*")) for line in _lines(f)]
+    assert kept and all("<p>" not in r["text"] and r["metadata"]["url"].startswith("http") for r in kept)
+
+
+def _lines(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    if path.suffix == ".zst":
+        import zstandard
+
+        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return [line for line in data.splitlines() if line.strip()]
