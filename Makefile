@@ -49,6 +49,9 @@ eval: $(STAMP)
 	$(BIN)/python eval/eval_mojibake_chains.py
 	$(BIN)/python eval/eval_mojibake_chains.py --confirm
 	$(BIN)/python eval/eval_pii.py
+	@# magic-html, a baseline of eval_extract: PyPI's wheel asks for Python >= 3.12 but runs on 3.11
+	-$(BIN)/python -m pip install --quiet --ignore-requires-python magic-html
+	$(BIN)/python eval/eval_extract.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_overhead.py
@@ -56,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_pii.py
 	$(BIN)/python bench/bench_formats.py
+	$(BIN)/python bench/bench_extract.py
 
 clean:
 	rm -rf build .pytest_cache
