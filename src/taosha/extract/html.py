@@ -36,11 +36,20 @@ HEADING = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 NOISE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|copyright|sidebar|side|share|sharing|"
     r"comments?|comment-list|reply|replies|related|recommend|recommended|hot|hotnews|tags?|ad|ads|advert|"
-    r"banner|topbar|toolbar|login|search|pager|pagination|pages|print|social|weixin|qrcode|ewm|subscribe|"
-    r"xgyd|xgxw|tjyd|rmtj|lmdh|dh|bq|gg|jc|pl|fx|mianze|disclaimer|statement)(?:$|[\s_-])",
+    r"banner|topbar|toolbar|login|search|pager|pagination|pages|social|weixin|qrcode|ewm|subscribe|"
+    r"xgyd|xgxw|tjyd|rmtj|lmdh|mianze|disclaimer|statement)(?:$|[\s_-])",
     re.I)
-# Chinese sentence punctuation: prose has it, navigation and link lists do not
-PUNCT = frozenset("，。！？；：、“”‘’（）《》…—,.!?;:")
+# punctuation inside and between sentences: prose has it, navigation, labels (`来源：`) and link lists do not
+SENTENCE = frozenset("，。！？；、,!?;")
+# a link's teaser: "【标题】摘要…… [详情]", "摘要...更多>>"
+TEASER = re.compile(r"(?:\.{3,}|…+)\s*(?:\[?(?:详情|詳情|全文|更多|阅读全文|閱讀全文)\]?|>>)\s*$"
+                    r"|\[(?:详情|詳情|全文)\]\s*$")
+# what sites put under every article (disclaimers, editor lines, share bars): a block that holds one and is
+# short is boilerplate
+BOILERPLATE = re.compile(r"^\W{0,3}(?:声明|免责|版权)[：:]|转载(?:请|须|必须)|拥有完整版权|不构成投资建议|"
+                         r"版权(?:所有|归|声明)|免责声明|不代表本(?:网|站)|责任编辑|责编[：:]|"
+                         r"分享到|扫一扫|扫描二维码|关注我们|上一篇|下一篇|相关(?:阅读|新闻|文章|推荐)|热点推荐|"
+                         r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
@@ -56,11 +65,22 @@ class Rules:
     max_link_density: float = 0.5
     # a block of fewer characters without sentence punctuation is a label, menu item or byline, not prose
     min_prose_chars: int = 20
+    # a block of fewer characters is never prose (a date, `声明：`, a button)
+    min_chars: int = 6
+    # a block with a BOILERPLATE phrase and fewer characters is boilerplate (a long one is an article that
+    # happens to say 版权所有)
+    boilerplate_chars: int = 200
     # what a navigation-like block costs per character, against 1 per character of prose
     link_cost: float = 1.5
     short_cost: float = 0.6
     # blocks inside a NOISE container (comments, related articles, share bars) cost this per character
     noise_cost: float = 1.0
+    # ... unless the container holds more than this share of the page's text
+    max_noise_share: float = 0.9
+    # a page whose main text outside NOISE containers is shorter than this is read as a thread (forum, Q&A,
+    # comments under a photo): the containers' posts are its content, and a short post counts this per character
+    thread_below: int = 200
+    thread_short_value: float = -0.3
     # a second run of prose is kept when its total is at least this share of the best run's (forums: each
     # post a run between user cards)
     second_run_share: float = 0.35
@@ -93,19 +113,25 @@ def _load() -> Any:
     return HTMLTree, NodeType
 
 
-def _value(block: Block, rules: Rules) -> float:
+def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     text = block.text
     n = len(text.replace(" ", ""))
-    han = len(_HAN.findall(text))
-    punct = sum(c in PUNCT for c in text)
-    if block.noise:
+    if block.noise and not thread:
         return -rules.noise_cost * n
     if n and block.links / n > rules.max_link_density:
         return -rules.link_cost * n
+    if BOILERPLATE.search(text) and n < rules.boilerplate_chars:
+        return -rules.noise_cost * n
+    han = len(_HAN.findall(text))
+    sentences = sum(c in SENTENCE for c in text)
     own = n - block.links
-    if punct == 0 and n < rules.min_prose_chars:
-        return -rules.short_cost * n if not block.heading else 0.0
-    if han == 0 and punct == 0:
+    if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
+        return -rules.link_cost * n
+    if n < rules.min_chars or (sentences == 0 and n < rules.min_prose_chars):
+        if thread and not block.links:
+            return rules.thread_short_value * n  # a short post: "哈哈", "现在确实可以了 感谢"
+        return 0.0 if block.heading else -rules.short_cost * n
+    if han == 0 and sentences == 0:
         return -rules.short_cost * n
     return own - rules.link_cost * block.links
 
@@ -137,28 +163,50 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
     tree = tree_cls.parse(html)
     title = (tree.title or "").strip()
     root = tree.body or tree.document
-    blocks = _walk(root, node_type.ELEMENT, node_type.TEXT)
-    values = [_value(b, rules) for b in blocks]
-    for b, v in zip(blocks, values, strict=True):
-        b.value = v
-    best, start, end = _best_run(values, 0, len(values))
-    while start > 0 and blocks[start - 1].heading and not blocks[start - 1].noise:
-        start -= 1  # the article's headline, just before its first paragraph
-    runs = [(start, end)] if best > 0 else []
-    if best > 0:  # more runs as rich as the best (posts of a forum thread, a page cut by an ad)
-        for lo, hi in ((0, start), (end, len(values))):
-            while hi > lo:
-                got, s, e = _best_run(values, lo, hi)
-                if got < rules.second_run_share * best or e <= s:
-                    break
-                runs.append((s, e))
-                lo = e
-    kept = [b for s, e in sorted(runs) for b in blocks[s:e] if b.value > 0 or (b.heading and not b.noise)]
+    blocks = _walk(root, node_type.ELEMENT, node_type.TEXT, rules.max_noise_share)
+    kept = _select(blocks, rules, thread=False)
+    if sum(len(b.text) for b in kept) < rules.thread_below and any(b.noise for b in blocks):
+        # next to no article: the page is a thread (a forum, Q&A, reviews) whose posts sit in the containers
+        # that, beside an article, hold its comments; they are the content here, short posts included
+        thread = _select(blocks, rules, thread=True)
+        if sum(len(b.text) for b in thread) > sum(len(b.text) for b in kept):
+            kept = thread
     text = "\n".join(b.text for b in kept)
     return Extracted(text, title, _date(tree, html), len(kept), len(blocks))
 
 
-def _walk(root: Any, element: Any, text_type: Any) -> list[Block]:
+def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
+    """The blocks of the main text: the best run of block values, and runs nearly as rich."""
+    values = [_value(b, rules, thread) for b in blocks]
+    for b, v in zip(blocks, values, strict=True):
+        b.value = v
+    best, start, end = _best_run(values, 0, len(values))
+    if best <= 0:
+        return []
+    while start > 0 and blocks[start - 1].heading and (thread or not blocks[start - 1].noise):
+        start -= 1  # the article's headline, just before its first paragraph
+    runs = [(start, end)]
+    for lo, hi in ((0, start), (end, len(values))):  # posts of a thread, an article cut by an ad
+        while hi > lo:
+            got, s, e = _best_run(values, lo, hi)
+            if got < rules.second_run_share * best or e <= s:
+                break
+            runs.append((s, e))
+            lo = e
+    kept = [b for s, e in sorted(runs) for b in blocks[s:e] if b.value > 0 or (b.heading and (thread or not b.noise))]
+    # a page often holds its article twice (a print or mobile copy, hidden by CSS): a paragraph seen already
+    # is that copy
+    seen: set[str] = set()
+    out = []
+    for b in kept:
+        if len(b.text) >= rules.min_prose_chars and b.text in seen:
+            continue
+        seen.add(b.text)
+        out.append(b)
+    return out
+
+
+def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5) -> list[Block]:
     """The page's text blocks in document order, by an explicit stack (pages nest deeper than Python recurses).
 
     Stack entries: (node, None) to enter a node; (node, flags) to leave it, flags saying what entering it
@@ -177,6 +225,7 @@ def _walk(root: Any, element: Any, text_type: Any) -> list[Block]:
                 blocks.append(Block(text, min(links, len(text)), in_noise > 0, heading_seen))
         parts, links, heading_seen = [], 0, False
 
+    max_noise = max_noise_share * len(root.text)
     stack: list[tuple[Any, int]] = [(root, -1)]
     while stack:
         node, flags = stack.pop()
@@ -216,7 +265,9 @@ def _walk(root: Any, element: Any, text_type: Any) -> list[Block]:
             flags |= 2
         elif tag in ("div", "ul", "section", "table", "dl", "ol", "td", "p", "span"):
             label = f"{node.getattr('class', '') or ''} {node.getattr('id', '') or ''}"
-            if len(label) > 1 and NOISE.search(label):
+            # a container that holds most of the page is the page, whatever its class says (Discuz's post
+            # list, a novel reader's `print` frame)
+            if len(label) > 1 and NOISE.search(label) and len(node.text) < max_noise:
                 in_noise += 1
                 flags |= 4
         stack.append((node, flags))
