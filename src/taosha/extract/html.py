@@ -81,6 +81,8 @@ class Rules:
     # comments under a photo): the containers' posts are its content, and a short post counts this per character
     thread_below: int = 200
     thread_short_value: float = -0.3
+    # ... when the posts at least multiply the text by this much (a short article keeps its comments out)
+    thread_gain: float = 2.0
     # a second run of prose is kept when its total is at least this share of the best run's (forums: each
     # post a run between user cards)
     second_run_share: float = 0.35
@@ -169,7 +171,7 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
         # next to no article: the page is a thread (a forum, Q&A, reviews) whose posts sit in the containers
         # that, beside an article, hold its comments; they are the content here, short posts included
         thread = _select(blocks, rules, thread=True)
-        if sum(len(b.text) for b in thread) > sum(len(b.text) for b in kept):
+        if sum(len(b.text) for b in thread) > rules.thread_gain * sum(len(b.text) for b in kept):
             kept = thread
     text = "\n".join(b.text for b in kept)
     return Extracted(text, title, _date(tree, html), len(kept), len(blocks))
