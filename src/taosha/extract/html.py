@@ -50,6 +50,8 @@ BOILERPLATE = re.compile(r"^\W{0,3}(?:声明|免责|版权)[：:]|转载(?:请|�
                          r"版权(?:所有|归|声明)|免责声明|不代表本(?:网|站)|责任编辑|责编[：:]|"
                          r"分享到|扫一扫|扫描二维码|关注我们|上一篇|下一篇|相关(?:阅读|新闻|文章|推荐)|热点推荐|"
                          r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)")
+SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
+_DIGITS = re.compile(r"\d+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
@@ -83,6 +85,12 @@ class Rules:
     thread_short_value: float = -0.3
     # ... when the posts at least multiply the text by this much (a short article keeps its comments out)
     thread_gain: float = 2.0
+    # short blocks inside the main run (list items, captions, subheadings) are kept
+    keep_short: bool = True
+    # blocks outside the runs shaped like the best run's prose (same element and classes: the other posts of a
+    # thread) are kept when their value is above this
+    same_shape: bool = True
+    same_shape_min: float = 10.0
     # a second run of prose is kept when its total is at least this share of the best run's (forums: each
     # post a run between user cards)
     second_run_share: float = 0.35
@@ -94,7 +102,9 @@ class Block:
     links: int  # characters inside <a>
     noise: bool  # inside a NOISE container
     heading: bool
+    shape: str = ""  # tag.class of its block element and two ancestors: the posts of a thread share it
     value: float = 0.0
+    short: bool = False  # valued down only for being short (a label, a list item), not as links or boilerplate
 
 
 @dataclass
@@ -117,6 +127,7 @@ def _load() -> Any:
 
 def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     text = block.text
+    block.short = False
     n = len(text.replace(" ", ""))
     if block.noise and not thread:
         return -rules.noise_cost * n
@@ -130,6 +141,7 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
         return -rules.link_cost * n
     if n < rules.min_chars or (sentences == 0 and n < rules.min_prose_chars):
+        block.short = not block.noise and block.links * 4 < n
         if thread and not block.links:
             return rules.thread_short_value * n  # a short post: "哈哈", "现在确实可以了 感谢"
         return 0.0 if block.heading else -rules.short_cost * n
@@ -195,7 +207,13 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
                 break
             runs.append((s, e))
             lo = e
-    kept = [b for s, e in sorted(runs) for b in blocks[s:e] if b.value > 0 or (b.heading and (thread or not b.noise))]
+    inside = {k for s, e in runs for k in range(s, e)}
+    shapes = {b.shape for k in range(start, end) if (b := blocks[k]).value > 0}
+    kept = [b for k, b in enumerate(blocks)
+            if (k in inside and (b.value > 0 or (b.heading and (thread or not b.noise))
+                                 or (rules.keep_short and b.short)))
+            or (rules.same_shape and k not in inside and b.shape in shapes and b.value > rules.same_shape_min
+                and not b.noise)]
     # a page often holds its article twice (a print or mobile copy, hidden by CSS): a paragraph seen already
     # is that copy
     seen: set[str] = set()
@@ -224,8 +242,11 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
         if parts:
             text = _SPACE.sub(" ", "".join(parts)).strip()
             if text:
-                blocks.append(Block(text, min(links, len(text)), in_noise > 0, heading_seen))
+                shape = "/".join(path[-SHAPE_DEPTH:])
+                blocks.append(Block(text, min(links, len(text)), in_noise > 0, heading_seen, shape))
         parts, links, heading_seen = [], 0, False
+
+    path: list[str] = []  # tag.class of the block elements around
 
     max_noise = max_noise_share * len(root.text)
     stack: list[tuple[Any, int]] = [(root, -1)]
@@ -238,6 +259,7 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
                 in_heading -= 1
             if flags & 8:
                 close()
+                path.pop()
             if flags & 4:
                 in_noise -= 1
             continue
@@ -258,6 +280,7 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
         if tag in BLOCK:
             close()
             flags |= 8
+            path.append(f"{tag}.{_DIGITS.sub('', node.getattr('class', '') or '')}")
         if tag == "a":
             in_link += 1
             flags |= 1
