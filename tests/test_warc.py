@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from taosha.clean.frequent import site
 from taosha.cli import main
 from taosha.config import InputConfig
 from taosha.document import Document, restore_original
@@ -79,6 +80,7 @@ def test_warc_pages_become_documents_and_other_records_are_counted(tmp_path, cra
     assert len(docs) == len(crawl_pages) and not [q for q in items if isinstance(q, Quarantine)]
     for doc, (url, _) in zip(docs, crawl_pages, strict=True):
         assert doc.metadata["url"] == url and doc.metadata["host"] == url.split("/")[2]
+        assert site(doc) == doc.metadata["host"]  # what clean.frequent_lines counts lines per
         assert doc.id == doc.metadata["warc_record_id"] and doc.id.startswith("<urn:uuid:")
         assert doc.metadata["warc_date"] == "2024-05-01T00:00:00Z"
         assert doc.metadata["http_headers"]["Content-Type"] == "text/html"
@@ -245,3 +247,12 @@ def _lines(path: Path) -> list[bytes]:
 
         data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
     return [line for line in data.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 20, b"not a warc at all\n" * 100,
+                                  b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: abc\r\n\r\nxx"])
+def test_a_file_that_is_no_warc_is_one_quarantine_record(tmp_path, data):
+    path = tmp_path / "junk.warc"
+    path.write_bytes(data)
+    items, _ = read(path)
+    assert [q.error for q in items] == ["corrupt_archive"]
