@@ -16,10 +16,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from taosha.config import InputConfig
 from taosha.document import Document
 from taosha.extract.html import ExtractHtml
-from taosha.io.readers import Unit, read_unit
+from taosha.io.readers import InputConfig, Unit, read_unit
 from taosha.io.warc import make_warc
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "extraction" / "daniel_zh_400.tar.xz"

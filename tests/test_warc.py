@@ -12,12 +12,11 @@ import pytest
 
 from taosha.clean.frequent import site
 from taosha.cli import main
-from taosha.config import InputConfig
 from taosha.document import Document, restore_original
 from taosha.errors import MissingExtraError
 from taosha.extract.html import ExtractHtml, extract
 from taosha.io.html import UndecodableHtml, decode_html, html_document
-from taosha.io.readers import Quarantine, Unit, discover, file_kind, read_unit
+from taosha.io.readers import InputConfig, Quarantine, Unit, discover, file_kind, read_unit
 from taosha.io.warc import http_response, make_warc, warc_record
 
 BODY = ("<p>记者从市交通运输局获悉，今年全市新开通公交线路十二条，优化调整线路二十三条，方便了群众出行。</p>"

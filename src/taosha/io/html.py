@@ -4,7 +4,7 @@ A page's charset is chosen in this order, each claim checked against the bytes: 
 header's charset (WARC responses); the page's `<meta charset>`; detection. A declared charset loses when the
 bytes do not decode with it, or when another candidate (UTF-8, GB18030, Big5-HKSCS) decodes them too and reads
 as clearly more probable Chinese: a page that says `gb2312` but is UTF-8 is read as UTF-8. Detection scores
-the candidates over the whole page with the Chinese character model (`taosha.repair.lm`), not over a sample,
+the candidates over the whole page with the Chinese character model (`taosha.zh.lm`), not over a sample,
 and asks charset-normalizer only when no Chinese candidate decodes (Japanese, Korean). GB2312 and GBK are
 decoded as GB18030 and Big5 as Big5-HKSCS (their supersets: cp950's extra characters, GBK-only characters on
 pages labelled GB2312). Bytes that fit no candidate follow `input.undecodable`: quarantine with the raw bytes
@@ -75,7 +75,7 @@ def _quality(text: str) -> tuple[float, int]:
     vectorised over the whole page, markup (ASCII) left out since every candidate reads it the same."""
     import numpy as np
 
-    from taosha.repair.lm import model
+    from taosha.zh.lm import model
 
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     points = points[points >= 0x80]
@@ -116,23 +116,23 @@ def decode_html(data: bytes, http_charset: str | None = None, policy: str = "qua
                 if label]
     # every Chinese candidate that decodes the bytes, read once
     texts: dict[str, str] = {}
-    for enc in (*CHINESE, *(e for _, e in declared if e)):
-        if enc and enc not in texts:
-            t = _strict(data, enc)
+    for cand in (*CHINESE, *(e for _, e in declared if e)):
+        if cand not in texts:
+            t = _strict(data, cand)
             if t is not None:
-                texts[enc] = t
+                texts[cand] = t
     if data.isascii():
         enc, src = next(((e, s) for s, e in declared if e in texts), ("ascii", "detected"))
         return Charset(texts.get(enc) or data.decode("ascii"), enc, src, 1.0)
     scores = {enc: _quality(t) for enc, t in texts.items()}
     best = max(scores, key=lambda e: (scores[e][0], e == "utf-8")) if scores else None
-    for src, enc in declared:
-        if enc is None or enc not in texts:
+    for src, claimed in declared:
+        if claimed is None or claimed not in texts:
             continue  # unknown label, or the bytes do not decode with it: the claim loses
-        rivals = [scores[e][0] for e in scores if e != enc]
-        lead = scores[enc][0] - max(rivals) if rivals else 50.0
+        rivals = [scores[e][0] for e in scores if e != claimed]
+        lead = scores[claimed][0] - max(rivals) if rivals else 50.0
         if lead > -MARGIN:
-            return Charset(texts[enc], enc, src, _confidence(lead + MARGIN, scores[enc][1]))
+            return Charset(texts[claimed], claimed, src, _confidence(lead + MARGIN, scores[claimed][1]))
     if best is not None:
         rivals = [scores[e][0] for e in scores if e != best]
         lead = scores[best][0] - max(rivals) if rivals else 50.0

@@ -18,12 +18,14 @@ import uuid
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from taosha.config import InputConfig
 from taosha.document import Document
 from taosha.errors import MissingExtraError
 from taosha.io.html import UndecodableHtml, html_document, looks_like_html
+
+if TYPE_CHECKING:
+    from taosha.io.readers import InputConfig  # readers imports this module
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 RAW_HEAD = 1 << 20
