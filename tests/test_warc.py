@@ -238,3 +238,12 @@ def test_cli_cleans_a_warc(capsys, tmp_path, crawl_pages):
     assert stats["edits_by"]["extract.html"]["documents"] == len(crawl_pages)
     kept = [r for f in sorted((out / "kept").glob("*.zst")) for r in iter_records(f)]
     assert kept and all("<p>" not in r["text"] and r["metadata"]["url"].startswith("http") for r in kept)
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 20, b"not a warc at all\n" * 100,
+                                  b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: abc\r\n\r\nxx"])
+def test_a_file_that_is_no_warc_is_one_quarantine_record(tmp_path, data):
+    path = tmp_path / "junk.warc"
+    path.write_bytes(data)
+    items, _ = read(path)
+    assert [q.error for q in items] == ["corrupt_archive"]
