@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from time import process_time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -267,12 +267,13 @@ def process_unit(
             # nothing to do but copy: the reader builds the output records and this loop only counts and
             # writes them (the framework's overhead, bench/bench_overhead.py)
             text_of = itemgetter("text")
-            for recs in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
-                if recs.__class__ is Quarantine:
+            for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
+                if isinstance(item, Quarantine):
                     records += 1
-                    counters.record_quarantine(recs.error)  # type: ignore[union-attr]
-                    write("quarantine", recs.to_record())  # type: ignore[union-attr]
+                    counters.record_quarantine(item.error)
+                    write("quarantine", item.to_record())
                     continue
+                recs = cast(list[dict[str, Any]], item)  # records=True: a list of output records
                 records += len(recs)
                 try:
                     lines = list(map(to_line, recs))
@@ -294,7 +295,7 @@ def process_unit(
             items = _counted_in(read_unit(unit, plan.config.input, on_bytes if progress else None, counters), counters)
             for doc in sample.taking(run_stream(steps, items, catch=catch, on_split=on_split, times=times)):
                 if doc.__class__ is Quarantine:
-                    counters.record_quarantine(doc.error)  # type: ignore[union-attr]
+                    counters.record_quarantine(doc.error)
                     write("quarantine", doc.to_record())
                 elif doc.dropped is None:
                     try:
@@ -335,11 +336,11 @@ def _pass_time(name: str, began: float, steps: list[Step], times: list[float]) -
 
 
 def _by_name(steps: list[Step], times: list[float]) -> dict[str, float]:
-    by_step: Counter[str] = Counter()
+    by_step: dict[str, float] = {}
     for step, t in zip(steps, times, strict=True):
         if t:
-            by_step[step.name] += t
-    return dict(by_step)
+            by_step[step.name] = by_step.get(step.name, 0.0) + t
+    return by_step
 
 
 class _UnitProgress:
