@@ -237,90 +237,126 @@ def process_unit(
     counters = Counters()
     counters["bytes_in"] = plan.unit_bytes(unit)
     counters["files"] = len(unit.files) if unit.start == 0 else 0
+    if not steps and not start:
+        return _copy_unit(plan, unit, progress, counters, began)
     catch = plan.config.runner.on_error != "abort"
-    if start:
-        return _process_staged(plan, steps, unit, progress, start, counters, catch, began, times)
     writer = _writer(plan, unit)
-    # The per-document path is the framework's overhead (bench/bench_overhead.py): plain locals, no
-    # per-document counter lookups.
-    records = chars_in = kept = chars_kept = 0
-    reported_docs = reported_bytes = 0
+    sample = RunSample.for_steps(steps)  # the HTML report's bounded sample (report/sample.py)
+    told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
+    try:
+        docs = run_stream(steps, _unit_items(plan, unit, start, counters, told), start, catch=catch,
+                          on_split=counters.record_split, times=times)
+        _write_documents(sample.taking(docs), writer, counters)
+        pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
+        pending.marker["sample"] = sample.to_json()
+        pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
+    except BaseException:
+        writer.abort()
+        raise
+    if told is not None:
+        told.done(counters["records_in"])
+    return dict(counters), pending
 
-    def read_so_far() -> int:  # records: counted here without steps, in the counters (_counted_in) with them
-        return records + counters["records_in"]
+
+def _unit_items(
+    plan: Plan, unit: Unit, start: int, counters: Counters, told: _UnitProgress | None
+) -> Iterator[Document | Quarantine]:
+    """A unit's documents and quarantine records as a pass reads them: from the input (counted in `counters`),
+    or from the stage saved before step `start`; `told` hears how far the reading went."""
+    if start:
+        items = Stage(plan.out, start, unit).read(counters, told.fraction if told else None)
+        return told.count(items) if told else items
+
+    def on_bytes(nbytes: int) -> None:  # the input reader tells bytes; the documents are counted
+        assert told is not None
+        told.docs = counters["records_in"]
+        told.fraction((told.reported_bytes + nbytes) / max(1, told.unit_bytes))
+
+    return _counted_in(read_unit(unit, plan.config.input, on_bytes if told else None, counters), counters)
+
+
+def _write_documents(docs: Iterator[Any], writer: ShardWriter, counters: Counters) -> None:
+    """The main pass's sink: each document to its shard (kept, dropped, quarantine), counted."""
+    write, to_line = writer.write, writer.line
+    kept_sink = writer.sink("kept")
+    kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
+    # the per-document path: plain locals, no per-document counter lookups for the kept ones
+    kept = chars_kept = 0
+    for doc in docs:
+        if doc.__class__ is Quarantine:
+            counters.record_quarantine(doc.error)
+            write("quarantine", doc.to_record())
+        elif doc.dropped is None:
+            try:
+                line = to_line(doc.to_record())  # the hot path: no lookups
+            except UnwritableRecord as exc:
+                _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                continue
+            if doc.edits:
+                counters.record_edits(doc)
+            kept += 1
+            chars_kept += len(doc.text)
+            kept_pending.append(line)
+            if len(kept_pending) >= BATCH:
+                flush_kept()
+        else:
+            try:
+                write("dropped", doc.to_record())
+            except UnwritableRecord as exc:
+                _quarantine_unwritable(writer, counters, doc.to_record(), exc)
+                continue
+            counters.record_out(doc)
+    counters.update({"kept": kept, "chars_kept": chars_kept})
+
+
+def _copy_unit(
+    plan: Plan, unit: Unit, progress: Progress | None, counters: Counters, began: float
+) -> tuple[dict[str, int], PendingCommit]:
+    """A pass with no step: the reader builds the output records and this loop only counts and writes them. Kept
+    apart from `process_unit` because it is the framework's own overhead (bench/bench_overhead.py)."""
+    writer = _writer(plan, unit)
+    records = kept = chars_kept = 0
+    reported_docs = reported_bytes = 0
 
     def on_bytes(nbytes: int) -> None:
         nonlocal reported_docs, reported_bytes
         assert progress is not None
-        done = read_so_far()
-        progress(done - reported_docs, nbytes)
-        reported_docs, reported_bytes = done, reported_bytes + nbytes
+        progress(records - reported_docs, nbytes)
+        reported_docs, reported_bytes = records, reported_bytes + nbytes
 
     write, to_line = writer.write, writer.line
     kept_sink = writer.sink("kept")
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
-    on_split = counters.record_split
-    sample = RunSample.for_steps(steps)  # the HTML report's bounded sample (report/sample.py)
-
+    sample = RunSample.for_steps([])
     try:
-        if not steps:
-            # nothing to do but copy: the reader builds the output records and this loop only counts and
-            # writes them (the framework's overhead, bench/bench_overhead.py)
-            text_of = itemgetter("text")
-            for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
-                if isinstance(item, Quarantine):
-                    records += 1
-                    counters.record_quarantine(item.error)
-                    write("quarantine", item.to_record())
-                    continue
-                recs = cast(list[dict[str, Any]], item)  # records=True: a list of output records
-                records += len(recs)
-                try:
-                    lines = list(map(to_line, recs))
-                except UnwritableRecord:  # one record no writer takes: record by record, the slow way
-                    lines = []
-                    for rec in recs:
-                        try:
-                            lines.append(to_line(rec))
-                        except UnwritableRecord as exc:
-                            _quarantine_unwritable(writer, counters, rec, exc)
-                            recs = [r for r in recs if r is not rec]
-                kept += len(recs)
-                chars_kept += sum(map(len, map(text_of, recs)))
-                kept_pending.extend(lines)
-                if len(kept_pending) >= BATCH:
-                    flush_kept()
-            chars_in = chars_kept
-        else:
-            items = _counted_in(read_unit(unit, plan.config.input, on_bytes if progress else None, counters), counters)
-            for doc in sample.taking(run_stream(steps, items, catch=catch, on_split=on_split, times=times)):
-                if doc.__class__ is Quarantine:
-                    counters.record_quarantine(doc.error)
-                    write("quarantine", doc.to_record())
-                elif doc.dropped is None:
+        text_of = itemgetter("text")
+        for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
+            if isinstance(item, Quarantine):
+                records += 1
+                counters.record_quarantine(item.error)
+                write("quarantine", item.to_record())
+                continue
+            recs = cast(list[dict[str, Any]], item)  # records=True: a list of output records
+            records += len(recs)
+            try:
+                lines = list(map(to_line, recs))
+            except UnwritableRecord:  # one record no writer takes: record by record, the slow way
+                lines = []
+                for rec in recs:
                     try:
-                        line = to_line(doc.to_record())  # the hot path: no lookups
+                        lines.append(to_line(rec))
                     except UnwritableRecord as exc:
-                        _quarantine_unwritable(writer, counters, doc.to_record(), exc)
-                        continue
-                    if doc.edits:
-                        counters.record_edits(doc)
-                    kept += 1
-                    chars_kept += len(doc.text)
-                    kept_pending.append(line)
-                    if len(kept_pending) >= BATCH:
-                        flush_kept()
-                else:
-                    try:
-                        write("dropped", doc.to_record())
-                    except UnwritableRecord as exc:
-                        _quarantine_unwritable(writer, counters, doc.to_record(), exc)
-                        continue
-                    counters.record_out(doc)
-        counters.update({"records_in": records, "chars_in": chars_in, "kept": kept, "chars_kept": chars_kept})
+                        _quarantine_unwritable(writer, counters, rec, exc)
+                        recs = [r for r in recs if r is not rec]
+            kept += len(recs)
+            chars_kept += sum(map(len, map(text_of, recs)))
+            kept_pending.extend(lines)
+            if len(kept_pending) >= BATCH:
+                flush_kept()
+        counters.update({"records_in": records, "chars_in": chars_kept, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
         pending.marker["sample"] = sample.to_json()
-        pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
+        pending.marker["time"] = _pass_time(MAIN_PASS, began, [], [])
     except BaseException:
         writer.abort()
         raise
@@ -375,41 +411,6 @@ def _quarantine_unwritable(writer: ShardWriter, counters: Counters, record: dict
     q = Quarantine(record.get("source") or {}, "unwritable", str(exc)[:2000], raw[:RAW_HEAD], len(raw))
     counters.record_quarantine(q.error)
     writer.write("quarantine", q.to_record())
-
-
-def _process_staged(
-    plan: Plan, steps: list[Step], unit: Unit, progress: Progress | None, start: int, counters: Counters,
-    catch: bool, began: float, times: list[float],
-) -> tuple[dict[str, int], PendingCommit]:
-    """The main pass over a staged unit: the same outputs, in the same order, as `process_unit` from the input."""
-    writer = _writer(plan, unit)
-    stage = Stage(plan.out, start, unit)
-    sample = RunSample.for_steps(steps)
-    told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
-    try:
-        items = stage.read(counters, told.fraction if told else None)
-        docs = run_stream(steps, told.count(items) if told else items, start, catch=catch,
-                          on_split=counters.record_split, times=times)
-        for doc in sample.taking(docs):
-            if doc.__class__ is Quarantine:
-                counters.record_quarantine(doc.error)
-                writer.write("quarantine", doc.to_record())
-                continue
-            try:
-                writer.write("dropped" if doc.dropped is not None else "kept", doc.to_record())
-            except UnwritableRecord as exc:
-                _quarantine_unwritable(writer, counters, doc.to_record(), exc)
-                continue
-            counters.record_out(doc)
-        pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
-        pending.marker["sample"] = sample.to_json()
-        pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
-    except BaseException:
-        writer.abort()
-        raise
-    if told is not None:
-        told.done(counters["records_in"])
-    return dict(counters), pending
 
 
 class Stage:
@@ -563,17 +564,7 @@ def _observe_once(
     told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
     out = Stage(plan.out, stage, unit).writer() if stage else _NoStage()
     try:
-        if start:
-            items = Stage(plan.out, start, unit).read(counters, told.fraction if told else None)
-            items = told.count(items) if told else items
-        else:
-            def on_bytes(nbytes: int) -> None:  # the input reader tells bytes; the documents are counted
-                assert told is not None
-                told.docs = counters["records_in"]
-                told.fraction((told.reported_bytes + nbytes) / max(1, told.unit_bytes))
-
-            items = read_unit(unit, plan.config.input, on_bytes if told else None, counters)
-            items = _counted_in(items, counters)
+        items = _unit_items(plan, unit, start, counters, told)
         seen: list[Document] = []
         at: list[int] = []  # position of each of `seen` among the observed documents
         n = 0
