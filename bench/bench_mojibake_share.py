@@ -22,11 +22,9 @@ from pathlib import Path
 
 import orjson
 
-from taosha import Document
+from bench_real import step_times  # the same per-step timing as the real-text benchmark
 from taosha.config import DEFAULT_STEPS
 from taosha.fix import fix_text
-from taosha.runners.core import BATCH_DOCS
-from taosha.step import CorpusStep, build_step
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 MEASURED = [name for name in DEFAULT_STEPS if not name.startswith("dedup.")]
@@ -41,30 +39,6 @@ def news() -> list[str]:
     with tarfile.open(SHARED / "extraction" / "daniel_zh_400.tar.xz") as tar:
         return [tar.extractfile(m).read().decode("utf-8", "replace") for m in tar
                 if "/reference/" in m.name and m.isfile()]
-
-
-def step_times(texts: list[str]) -> dict[str, float]:
-    """Seconds each step takes over `texts` (documents as the steps before it left them)."""
-    docs = [Document(str(k), t) for k, t in enumerate(texts)]
-    times: dict[str, float] = {}
-    for name in MEASURED:
-        step = build_step(name, {})
-        step.setup()
-        t = time.perf_counter()
-        if isinstance(step, CorpusStep):  # count over the corpus, then clean with what was counted
-            state = step.new_state()
-            for at in range(0, len(docs), BATCH_DOCS):
-                state = step.observe_batch(docs[at : at + BATCH_DOCS], state)
-            step = step.prepare(step.merge(step.new_state(), state))
-        out: list[Document] = []
-        for at in range(0, len(docs), BATCH_DOCS):
-            for d in step.process_batch(docs[at : at + BATCH_DOCS]):
-                if isinstance(d, Exception):
-                    raise d
-                out.extend(d if isinstance(d, list) else [d])
-        times[name] = time.perf_counter() - t
-        docs = [d for d in out if d.dropped is None]
-    return times
 
 
 def per_call(fn, text: str, n: int = 2000) -> float:
@@ -85,8 +59,8 @@ def main() -> int:
         raise SystemExit(f"{SHARED} is absent: this benchmark reads real text from ../shared/corpora")
     for label, texts in (("shopping reviews", reviews(args.docs)), ("DAnIEL news references", news())):
         mb = sum(len(t.encode()) for t in texts) / 1e6
-        step_times(texts)  # every table and model loaded (langid only on the first non-Chinese document), as in
-        times = step_times(texts)  # a worker that has run a while: the steady state, set-up apart
+        step_times(texts, MEASURED)  # every table and model loaded first (langid on the first non-Chinese text)
+        times = step_times(texts, MEASURED)  # a worker that has run a while: the steady state, set-up apart
         total = sum(times.values())
         top = ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(times.items(), key=lambda kv: -kv[1])[:4])
         moj = times["repair.mojibake"]
