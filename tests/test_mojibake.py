@@ -1094,3 +1094,18 @@ def test_case_file(damaged, truth):
     from taosha import fix_text
 
     assert fix_text(damaged) == truth
+
+
+def test_a_line_is_scanned_for_glued_characters_once_while_it_stays_as_it_is(monkeypatch):
+    # each round of the realignment looked for the next glued or bracket character from its start to the line's
+    # end again: a long line with many damage points and none of them scanned it once a round (#24's no_punct)
+    from taosha.repair.mojibake import damage, realign
+    from taosha.repair.mojibake.fill import DocumentContext
+    from taosha.zh.lm import model
+
+    calls = []
+    real = damage._next_glued
+    monkeypatch.setattr(damage, "_next_glued", lambda line, start, lm: calls.append(start) or real(line, start, lm))
+    line = "的了是" * 2000 + "?" + ("在他有" * 50 + "?") * 20  # many '?' far apart: rounds that each fail
+    realign._realign_line(line, model(), 2.0, DocumentContext(line))
+    assert 1 <= len(calls) <= 2  # once for the line (not once for each of its rounds)

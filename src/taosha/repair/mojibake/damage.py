@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from taosha.repair.mojibake.questions import _QUESTION_END, _SUSPECT_Q, _quoted
 from taosha.repair.mojibake.score import _IN_WORD
@@ -27,7 +28,10 @@ def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
 _RARE_RUN = (4, 3)  # rare characters in a row that a shifted byte leaves with no '?': 3 of 4, from a rare one
 
 
-def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
+def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -> int | None:
+    """The next place from `start` where `line` may be damaged, or None. `ahead`: a memo the caller keeps for one
+    line across rounds (the next glued or bracket character found before, still ahead of `start`, is the next
+    one from it: a line with none is scanned for them once, not once a round)."""
     q = None
     for m in _SUSPECT_Q.finditer(line, start):
         if m.start() and line[m.start() - 1] in _QUESTION_END:
@@ -36,7 +40,9 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
             continue
         q = m.start()
         break
-    for k in (_next_glued(line, start, lm), _next_bracket(line, start)):  # a byte lost or gained by a Latin word
+    for k in (_ahead(ahead, "glued", line, start, lambda: _next_glued(line, start, lm)),
+              _ahead(ahead, "bracket", line, start, lambda: _next_bracket(line, start))):
+        # a byte lost or gained by a Latin word
         if k is not None and (q is None or k < q):
             q = k
     # a dense run of rare characters (a lost or gained byte without '?'): 3 of 4 from a rare one
@@ -47,6 +53,19 @@ def _next_damage(line: str, start: int, lm: CharLM) -> int | None:
         if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + width]) >= least - 1:
             return k
     return q
+def _ahead(memo: dict | None, kind: str, line: str, start: int, find: Callable[[], int | None]) -> int | None:
+    """`find()` (the first position from `start` of `kind` in `line`), reusing what an earlier call from an earlier
+    start found in the same line when it is still at or after `start`."""
+    if memo is None:
+        return find()
+    seen = memo.get(kind)
+    if seen is not None and seen[0] is line and seen[1] <= start and (seen[2] is None or seen[2] >= start):
+        return seen[2]
+    found = find()
+    memo[kind] = (line, start, found)
+    return found
+
+
 _BY_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
 
 

@@ -84,8 +84,9 @@ def _realign_line(
 
     repairs = 0
     start = 0
+    ahead: dict = {}  # what the damage scan found ahead in this line, kept while the line stays as it is
     for _ in range(_ROUNDS):  # each round repairs the leftmost damage that a hypothesis explains
-        point = _next_damage(line, start, lm)
+        point = _next_damage(line, start, lm, ahead)
         if point is None:
             break
         best = _best_hypothesis(line, point, lm, min_gain, context, strict=strict)
