@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from taosha.repair.mojibake.questions import _QUESTION_END, _SUSPECT_Q, _quoted
 from taosha.repair.mojibake.score import _IN_WORD
+from taosha.textarrays import codepoints
 from taosha.zh.lm import CharLM, model
 from taosha.zh.script import ScriptInfo, detect
 
@@ -25,21 +28,15 @@ def _genuine_traditional(text: str, info: ScriptInfo) -> bool:
     return detect(text).script == "traditional"  # with the converter's slips, which the prior did not count
 
 
+_SCAN_BY_ARRAY = 512  # characters from which the rare-run scan is one numpy pass (a long line without '?')
 _RARE_RUN = (4, 3)  # rare characters in a row that a shifted byte leaves with no '?': 3 of 4, from a rare one
 
 
 def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -> int | None:
     """The next place from `start` where `line` may be damaged, or None. `ahead`: a memo the caller keeps for one
-    line across rounds (the next glued or bracket character found before, still ahead of `start`, is the next
-    one from it: a line with none is scanned for them once, not once a round)."""
-    q = None
-    for m in _SUSPECT_Q.finditer(line, start):
-        if m.start() and line[m.start() - 1] in _QUESTION_END:
-            continue  # a question: 好吗? is punctuation, not a lost byte
-        if _quoted(line, m.start()):
-            continue
-        q = m.start()
-        break
+    line across rounds (the next suspect '?', glued or bracket character found before, still ahead of `start`, is
+    the next one from it: a line without them is scanned once, not once a round)."""
+    q = _ahead(ahead, "q", line, start, lambda: _next_lost(line, start)) if "?" in line else None
     for k in (_ahead(ahead, "glued", line, start, lambda: _next_glued(line, start, lm)),
               _ahead(ahead, "bracket", line, start, lambda: _next_bracket(line, start))):
         # a byte lost or gained by a Latin word
@@ -49,10 +46,28 @@ def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -
     width, least = _RARE_RUN
     end = len(line) - (width - 1) if q is None else min(q, len(line) - (width - 1))
     common = lm.common
-    for k in range(start, end):
-        if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + width]) >= least - 1:
-            return k
-    return q
+    if end - start < _SCAN_BY_ARRAY:  # short (a review, a line): character by character is cheaper
+        for k in range(start, end):
+            if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + width]) >= least - 1:
+                return k
+        return q
+    # long: vectorised, a rare character at k with least - 1 more among the width - 1 after it
+    rare = common[codepoints(line[start : end + width - 1])] == 0
+    after = np.convolve(rare[1:].astype(np.int8), np.ones(width - 1, dtype=np.int8), mode="full")[
+        width - 2 : width - 2 + end - start]
+    hits = np.flatnonzero(rare[: end - start] & (after >= least - 1))
+    return start + int(hits[0]) if len(hits) else q
+def _next_lost(line: str, start: int) -> int | None:
+    """The first '?' from `start` that may be a lost byte: not a question's (好吗?), not a quoted one."""
+    for m in _SUSPECT_Q.finditer(line, start):
+        if m.start() and line[m.start() - 1] in _QUESTION_END:
+            continue  # a question: 好吗? is punctuation, not a lost byte
+        if _quoted(line, m.start()):
+            continue
+        return m.start()
+    return None
+
+
 def _ahead(memo: dict | None, kind: str, line: str, start: int, find: Callable[[], int | None]) -> int | None:
     """`find()` (the first position from `start` of `kind` in `line`), reusing what an earlier call from an earlier
     start found in the same line when it is still at or after `start`."""
