@@ -620,21 +620,29 @@ def _read_txt(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Docum
         yield from _txt_records(unit, stream, cfg)
 
 
-def _txt_records(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
-    source = {"path": unit.path}
+def read_whole(stream: IO[bytes], source: dict[str, Any], cfg: InputConfig) -> bytes | Quarantine:
+    """A file that is one record (a .txt, a loose .html page): its bytes, or a quarantine record when it is
+    larger than `input.max_record_bytes` (measured to its end, its head kept) or its compression is damaged."""
     try:
         data = stream.read(cfg.max_record_bytes + 1)
         size = len(data)
         if size > cfg.max_record_bytes:
             while chunk := stream.read(1 << 20):
                 size += len(chunk)
-            head = data[:RAW_HEAD]
-            yield Quarantine(source, "record_too_large",
-                             f"{size} bytes > input.max_record_bytes={cfg.max_record_bytes}", head, size)
-            return
+            return Quarantine(source, "record_too_large",
+                              f"{size} bytes > input.max_record_bytes={cfg.max_record_bytes}", data[:RAW_HEAD], size)
     except DECOMPRESS_ERRORS as exc:
-        yield Quarantine(source, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
+        return Quarantine(source, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
+    return data
+
+
+def _txt_records(unit: Unit, stream: IO[bytes], cfg: InputConfig) -> Iterator[Document | Quarantine]:
+    source = {"path": unit.path}
+    data = read_whole(stream, source, cfg)
+    if isinstance(data, Quarantine):
+        yield data
         return
+    size = len(data)
     utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
     if b"\x00" in data and not utf16:
         yield Quarantine(source, "binary_file", "the file holds NUL bytes: not text", data[:RAW_HEAD], size)

@@ -177,19 +177,14 @@ def _record(rec: Any, path: str, pos: int, limit: int, cfg: InputConfig, counter
 
 def read_html(stream: IO[bytes], path: str, cfg: InputConfig) -> Iterator[Any]:
     """One loose HTML file (its stream already decompressed) as a document, or a quarantine record."""
+    from taosha.io.readers import Quarantine, read_whole  # readers imports this module: import at use
+
     source = {"path": path}
-    try:
-        data = stream.read(cfg.max_record_bytes + 1)
-        size = len(data)
-        if size > cfg.max_record_bytes:
-            while chunk := stream.read(1 << 20):
-                size += len(chunk)
-            yield _quarantine(source, "record_too_large", f"{size} bytes > input.max_record_bytes="
-                              f"{cfg.max_record_bytes}", data, size)
-            return
-    except (EOFError, OSError, ValueError, zlib.error) as exc:
-        yield _quarantine(source, "truncated_archive", f"{type(exc).__name__}: {exc}", b"", 0)
+    data = read_whole(stream, source, cfg)
+    if isinstance(data, Quarantine):
+        yield data
         return
+    size = len(data)
     try:
         yield html_document(data, path, {}, source, None, cfg.undecodable)
     except UndecodableHtml as exc:
