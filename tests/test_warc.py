@@ -113,6 +113,35 @@ def test_truncated_warc_is_read_up_to_the_damage(tmp_path, crawl_pages, compress
     assert q.error == "truncated_archive" and items[-1] is q
 
 
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_warc_reading_tells_progress_record_by_record(tmp_path, compress):
+    """A WARC is one unit: its bar moves as records are read, not only when the unit ends (issue #19)."""
+    import random
+
+    rng = random.Random(19)  # pages that do not compress away: FastWARC reads the file in buffers of some KB
+    pages = [(f"http://a.cn/{k}", page(body="<p>" + "".join(chr(rng.randrange(0x4e00, 0x9fa5)) for _ in range(30000))
+                                       + "。</p>").encode()) for k in range(12)]
+    path = tmp_path / ("big.warc.gz" if compress else "big.warc")
+    path.write_bytes(make_warc(pages, compress=compress))
+    told: list[int] = []
+    events: list[str] = []
+
+    def progress(nbytes: int) -> None:
+        told.append(nbytes)
+        events.append("bytes")
+
+    kind, comp = file_kind(str(path))
+    for item in read_unit(Unit(0, str(path), kind, comp), InputConfig(), progress, Counter()):
+        if isinstance(item, Document):
+            events.append("doc")
+    assert sum(told) == path.stat().st_size and all(n > 0 for n in told)
+    assert events.count("doc") == 12
+    # bytes are told between the documents, not all after the last one
+    assert events.index("bytes") < len(events) - 1 - events[::-1].index("doc")
+    assert len(told) >= 4
+
+
 def test_warc_cut_inside_a_record_header_is_quarantined(tmp_path, crawl_pages):
     data = make_warc(crawl_pages, compress=False)
     last = data.rindex(b"WARC/1.0\r\nWARC-Type: response")

@@ -532,7 +532,7 @@ def read_unit(
         docs = _read_parquet(unit, cfg, progress, counters)
         return (d if d.__class__ is Quarantine else [d.to_record()] for d in docs) if records else docs
     if unit.kind in ("warc", "html"):
-        web = _read_web(unit, cfg, counters)
+        web = _read_web(unit, cfg, counters, progress)
         return (d if d.__class__ is Quarantine else [d.to_record()] for d in web) if records else web
     try:
         damage = find_damage(unit.path, unit.compression) if unit.compression else None
@@ -586,12 +586,13 @@ def _text_field_detail(text_field: str, text: Any, obj: dict[str, Any]) -> str:
             f"{shown or '(none)'}")
 
 
-def _read_web(unit: Unit, cfg: InputConfig, counters: Counter[str] | None) -> Iterator[Document | Quarantine]:
-    """A WARC file or an HTML page (taosha.io.warc reads both)."""
+def _read_web(unit: Unit, cfg: InputConfig, counters: Counter[str] | None,
+              progress: Callable[[int], None] | None = None) -> Iterator[Document | Quarantine]:
+    """A WARC file (its progress told record by record) or an HTML page (taosha.io.warc reads both)."""
     from taosha.io import warc
 
     if unit.kind == "warc":
-        yield from warc.read_warc(unit.path, unit.compression, cfg, counters)
+        yield from warc.read_warc(unit.path, unit.compression, cfg, counters, progress)
         return
     try:
         stream, _ = open_binary(unit)

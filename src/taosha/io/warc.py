@@ -14,10 +14,11 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import os
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from taosha.document import Document
@@ -92,20 +93,33 @@ def stream_problem(path: str, compression: str) -> tuple[int, str] | None:
     return None
 
 
-def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[str] | None = None
-              ) -> Iterator[Any]:
-    """Documents and quarantine records of one WARC file, in file order (see the module's docstring)."""
+def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[str] | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator[Any]:
+    """Documents and quarantine records of one WARC file, in file order (see the module's docstring).
+
+    `progress(nbytes)` is told how far the raw (compressed) file was read after each record, skipped ones
+    included, and the rest of the file at the end, as the text readers tell it: a WARC of a gigabyte is one
+    unit, and its bar would otherwise stand still until the unit ends."""
     archive_iterator, record_type = _fastwarc()
     problem = stream_problem(path, compression)
     limit = cfg.max_record_bytes
     last_pos = 0
     cut = False
     try:
-        raw: IO[bytes] = open(path, "rb") if compression != "bz2" else bz2.BZ2File(path)  # FastWARC: gz, zst
+        fh: IO[bytes] = open(path, "rb")
     except OSError as exc:
         yield _quarantine({"path": path}, "unreadable_file", str(exc), b"", 0)
         return
-    with raw:
+    raw: IO[bytes] = fh if compression != "bz2" else bz2.BZ2File(fh)  # FastWARC decompresses gz and zst itself
+    told = 0
+
+    def tell() -> None:  # the raw file's position: how far FastWARC (or bz2) has read it
+        nonlocal told
+        if progress is not None and not fh.closed and (now := fh.tell()) > told:
+            progress(now - told)
+            told = now
+
+    with fh, raw:
         records = archive_iterator(raw, record_types=record_type.any_type, parse_http=True, auto_decode="all")
         try:
             for rec in records:
@@ -114,6 +128,7 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
                     break  # from the damaged member on: the stream is not to be trusted
                 last_pos = pos
                 item = _record(rec, path, pos, limit, cfg, counters)
+                tell()
                 if item is not None:
                     if item.__class__ is not Document and getattr(item, "error", "") == "truncated_archive":
                         cut = True
@@ -121,11 +136,25 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
         except Exception as exc:  # FastWARC gives up on a malformed stream: what was read stands
             yield _quarantine({"path": path, "offset": last_pos}, "corrupt_archive",
                               f"{type(exc).__name__}: {exc}; records after this point are not read", b"", 0)
+            _tell_rest(path, told, progress)
             return
+    _tell_rest(path, told, progress)
     if problem is not None and not cut:
         code = "truncated_archive" if "truncated" in problem[1] else "corrupt_archive"
         yield _quarantine({"path": path, "offset": problem[0]}, code,
                           f"{problem[1]}: records from decompressed byte {problem[0]} on are not read", b"", 0)
+
+
+def _tell_rest(path: str, told: int, progress: Callable[[int], None] | None) -> None:
+    """The part of the file not yet told (what followed the last record, or a damaged end)."""
+    if progress is None:
+        return
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return
+    if size > told:
+        progress(size - told)
 
 
 def _record(rec: Any, path: str, pos: int, limit: int, cfg: InputConfig, counters: Counter[str] | None) -> Any:
