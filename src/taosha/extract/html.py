@@ -51,6 +51,13 @@ BOILERPLATE = re.compile(r"^\W{0,3}(?:声明|免责|版权)[：:]|转载(?:请|�
                          r"许可证编号|[Aa]ll [Rr]ights [Rr]eserved|举报(?:电话|邮箱)|"
                          r"分享到|扫一扫|扫描二维码|关注我们|上一篇|下一篇|相关(?:阅读|新闻|文章|推荐)|热点推荐|"
                          r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)")
+# a heading that opens a list of other articles ("其他人也在看", "猜你喜欢", "相关阅读"): what follows it in its
+# container is not the article, however much it reads like prose (a feed of full teasers: magic-html dev page
+# article/b5b26f9f, Yahoo's "其他人也在看")
+RELATED_HEAD = re.compile(r"^\W{0,3}(?:其他人[也還还]在看|大家都在看|猜你喜[欢歡]|"
+                          r"你可能[还還]?(?:喜[欢歡]|感兴趣)|为你推荐|"
+                          r"相[关關](?:阅读|閱讀|新闻|新聞|文章|推荐|推薦|报道|報導)|延伸[阅閱][读讀]|推[荐薦][阅閱][读讀]|"
+                          r"更多(?:新闻|新聞|精彩|推荐|推薦)|[热熱][门門点點](?:推荐|推薦|文章|新闻|新聞|排行)|精彩推荐)\W{0,3}$")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
 _DIGITS = re.compile(r"\d+")
@@ -102,6 +109,11 @@ class Rules:
     # as the best: on the dev halves, runs at 0.35 (0.5, 0.7) of the best were mostly comments and teasers
     # (DAnIEL 0.928 -> 0.935, magic-html 0.864 -> 0.883 without them); the posts of a thread come back by shape
     second_run_share: float = 1.0
+    # what follows a RELATED_HEAD heading in its container is noise
+    related_heads: bool = True
+    # short blocks between the headline and the first paragraph (a date, `发布于：北京市`, `+关注`, `播报文章`) are
+    # dropped: a byline, not text (magic-html dev pages article/9a0e48, 0eebc3, 23942)
+    trim_lead: bool = True
 
 
 @dataclass
@@ -187,7 +199,7 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
     tree = tree_cls.parse(html)
     title = (tree.title or "").strip()
     root = tree.body or tree.document
-    blocks = _walk(root, node_type.ELEMENT, node_type.TEXT, rules.max_noise_share)
+    blocks = _walk(root, node_type.ELEMENT, node_type.TEXT, rules.max_noise_share, rules.related_heads)
     kept = _select(blocks, rules, thread=False)
     if sum(len(b.text) for b in kept) < rules.thread_below and any(b.noise for b in blocks):
         # next to no article: the page is a thread (a forum, Q&A, reviews) whose posts sit in the containers
@@ -218,6 +230,9 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
             runs.append((s, e))
             lo = e
     inside = {k for s, e in runs for k in range(s, e)}
+    if rules.trim_lead:  # the byline between the headline and the first paragraph
+        first = next((k for k in range(start, end) if blocks[k].value > 0 and not blocks[k].heading), start)
+        inside -= {k for k in range(start, first) if not blocks[k].heading and blocks[k].value <= 0}
     shapes = {b.shape for k in range(start, end) if (b := blocks[k]).value > 0}
     kept = [b for k, b in enumerate(blocks)
             if (k in inside and (b.value > 0 or (b.heading and (thread or not b.noise))
@@ -236,7 +251,8 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     return out
 
 
-def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5) -> list[Block]:
+def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5, related: bool = True
+          ) -> list[Block]:
     """The page's text blocks in document order, by an explicit stack (pages nest deeper than Python recurses).
 
     Stack entries: (node, None) to enter a node; (node, flags) to leave it, flags saying what entering it
@@ -253,10 +269,12 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
             text = _SPACE.sub(" ", "".join(parts)).strip()
             if text:
                 shape = "/".join(path[-SHAPE_DEPTH:])
-                blocks.append(Block(text, min(links, len(text)), in_noise > 0, heading_seen, shape))
+                noise = in_noise > 0 or (related_depth > 0 and len(path) >= related_depth)
+                blocks.append(Block(text, min(links, len(text)), noise, heading_seen, shape))
         parts, links, heading_seen = [], 0, False
 
     path: list[str] = []  # tag.class of the block elements around
+    related_depth = 0  # after a RELATED_HEAD: blocks at this depth of `path` or deeper are noise
 
     max_noise = max_noise_share * len(root.text)
     stack: list[tuple[Any, int]] = [(root, -1)]
@@ -270,6 +288,8 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
             if flags & 8:
                 close()
                 path.pop()
+                if len(path) < related_depth:
+                    related_depth = 0
             if flags & 4:
                 in_noise -= 1
             continue
@@ -298,6 +318,8 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
             in_heading += 1
             heading_seen = True
             flags |= 2
+            if related and not related_depth:
+                related_depth = _related_depth(node, len(path))
         elif tag in ("div", "ul", "section", "table", "dl", "ol", "td", "p", "span"):
             label = f"{node.getattr('class', '') or ''} {node.getattr('id', '') or ''}"
             # a container that holds most of the page is the page, whatever its class says (Discuz's post
@@ -312,6 +334,21 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5)
             child = child.prev
     close()
     return blocks
+
+
+def _related_depth(node: Any, depth: int) -> int:
+    """For a heading that opens a list of other articles (RELATED_HEAD): the depth in `_walk`'s path from which
+    on blocks are the list's, those of the smallest element around it that holds more than the heading; else 0.
+    A `相关新闻：` paragraph is no heading: articles go on after such a line (DAnIEL dev page ynet 660acfc3)."""
+    text = node.text.strip()
+    if len(text) > 12 or not RELATED_HEAD.match(text):
+        return 0
+    ups = 0
+    anc = node.parent
+    while anc is not None and anc.type == node.type and len(anc.text.strip()) <= len(text) + 2:
+        ups += anc.tag in BLOCK
+        anc = anc.parent
+    return max(1, depth - ups - 1) if anc is not None and anc.tag in BLOCK else 0
 
 
 def _date(tree: Any, html: str) -> str:
