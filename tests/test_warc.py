@@ -14,7 +14,7 @@ from taosha.clean.frequent import site
 from taosha.cli import main
 from taosha.document import Document, restore_original
 from taosha.errors import MissingExtraError
-from taosha.extract.html import ExtractHtml, extract
+from taosha.extract.html import ExtractHtml, extract, second_opinion
 from taosha.io.html import UndecodableHtml, decode_html, html_document
 from taosha.io.readers import InputConfig, Quarantine, Unit, discover, file_kind, read_unit
 from taosha.io.warc import http_response, make_warc, warc_record
@@ -218,6 +218,36 @@ def test_extract_keeps_the_article_and_drops_navigation_related_and_comments():
         assert junk not in out.text
     assert out.title == "公交线路优化"
 
+
+def test_a_feed_after_a_related_heading_is_not_the_article():
+    """Yahoo's "其他人也在看": full teasers that read like prose, after a heading that says what they are."""
+    feed = "".join(f"<li><h4><a href='/{k}'>另一条新闻的标题{k}</a></h4><p>（法新社巴黎21日電）這是另一篇文章的摘要，"
+                   f"寫得和正文一樣長，有標點，也有很多漢字，讀起來像正文的一段。第{k}條。</p></li>" for k in range(8))
+    article = BODY + BODY.replace("十二", "十五")
+    html = (f"<html><body><div class='caas-body'>{article}</div><div class='stream'><div class='hw'><h2><div>"
+            "其他人也在看"
+            f"</div></h2></div><ul>{feed}</ul></div></body></html>")
+    text = extract(html).text
+    assert "新开通公交线路十二条" in text and "另一篇文章" not in text
+    # a `相关新闻：` paragraph inside the article is no heading: the article goes on after it
+    more = "记者了解到，新线路开通后，沿线居民出行时间平均缩短了二十分钟。" * 2
+    inline = f"<html><body><div>{BODY}<p>相关新闻：</p><p>{more}</p></div></body></html>"
+    assert "平均缩短了二十分钟" in extract(inline).text
+
+
+def test_the_byline_between_headline_and_first_paragraph_is_dropped():
+    html = ("<html><body><div class='article'><h1>悲壮！布伦森遭遇左手骨折 第三节受伤提前离场</h1>"
+            f"<div>2024-05-20 06:48</div><div>发布于：北京市</div><div>+关注</div>{BODY}</div></body></html>")
+    text = extract(html).text
+    assert text.startswith("悲壮！布伦森") and "发布于" not in text and "06:48" not in text and "+关注" not in text
+    assert "新开通公交线路十二条" in text
+
+
+def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
+    ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
+    assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"
+    assert second_opinion(ours, "正文") == ours  # the other missed the article: ours stands
+    assert second_opinion(ours, "完全不同的一大段文字，和我们的没有一行相同，长度也够了。") == ours
 
 def test_extract_html_step_records_one_edit_that_rebuilds_the_page():
     html = page()

@@ -62,6 +62,7 @@ SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on t
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
 _DIGITS = re.compile(r"\d+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WHITE = re.compile(r"\s+")
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _DATE_META = ("article:published_time", "pubdate", "publishdate", "publish_date", "date", "dc.date",
@@ -334,6 +335,22 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
             child = child.prev
     close()
     return blocks
+
+
+def second_opinion(ours: str, other: str, min_share: float = 0.3) -> str:
+    """`ours` (extract's text) without the lines another extractor left out: the combination eval_extract.py
+    measures (taosha's blocks, magic-html's output as a second opinion on each). A line stays when its
+    characters, whitespace removed, appear in `other` in one piece; when `other` is much shorter than ours
+    (under `min_share`: it missed the article) or keeps none of our lines, ours stands.
+
+    >>> second_opinion("正文第一段。\n相关新闻：某某", "正文第一段。")
+    '正文第一段。'
+    """
+    theirs = _WHITE.sub("", other)
+    if len(theirs) < min_share * len(_WHITE.sub("", ours)):
+        return ours
+    lines = [line for line in ours.split("\n") if _WHITE.sub("", line) in theirs]
+    return "\n".join(lines) if lines else ours
 
 
 def _related_depth(node: Any, depth: int) -> int:
