@@ -243,6 +243,14 @@ def test_the_byline_between_headline_and_first_paragraph_is_dropped():
     assert "新开通公交线路十二条" in text
 
 
+def test_a_byline_is_dropped_wherever_it_stands_but_prose_that_says_published_is_not():
+    byline = "报纸网 |发布: 2021-1-29 13:18|点击: 313|来自: 互联网"
+    prose = "按照国家2011年12月1日发布的《家电以旧换新推广工作方案》，家电以旧换新政策在年底到期，不再延续。"
+    html = (f"<html><body><div class='article'><div>脂溢性脱发：你知道什么该吃什么不该吃吗？</div><div>{byline}</div>"
+            f"{BODY}<p>{prose}</p></div></body></html>")
+    text = extract(html).text
+    assert "点击" not in text and prose in text and "新开通公交线路十二条" in text
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"
