@@ -251,6 +251,14 @@ def test_a_byline_is_dropped_wherever_it_stands_but_prose_that_says_published_is
     text = extract(html).text
     assert "点击" not in text and prose in text and "新开通公交线路十二条" in text
 
+def test_a_threads_buttons_and_time_stamps_are_not_posts():
+    posts = ["又要放假了，元旦要来啦！！！", "可以的 好好休息", "元旦快乐！", "这放假方式有点奇特啊", "羡慕！！！"]
+    body = "".join(f"<div class='comment-item'><div>2021-01-01 10:3{k}:38</div><div>{p}</div><div>点赞 ({k})</div>"
+                   f"<div>评论</div></div>" for k, p in enumerate(posts))
+    text = extract(f"<html><body><div class='comments'>{body}</div><div>8条评论</div></body></html>").text
+    assert all(p in text for p in posts)
+    assert "点赞" not in text and "评论" not in text and "10:3" not in text
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"

@@ -64,6 +64,10 @@ RELATED_HEAD = re.compile(r"^\W{0,3}(?:其他人[也還还]在看|大家都在�
 BYLINE = re.compile(r"(?:发布|發布|更新|发表|發表)(?:时间|時間|日期|于|於)?|来源|來源|作者|点击|點擊|阅读|閱讀|"
                     r"浏览|瀏覽|编辑|編輯|评论|評論")
 _PROSE_MARK = frozenset("，。！？；")
+# a post's buttons, counters and time stamp: short blocks that are no text, in a thread least of all
+_WIDGET = re.compile(r"^[\W\d_]*(?:(?:点赞|赞|評論|评论|收藏|管理|分享|回复|回覆|举报|舉報|关注|關注|浏览|瀏覽|"
+                     r"阅读|閱讀|引用|编辑|編輯|删除|刪除|顶|踩|只看楼主|只看該作者|只看该作者|复制链接|楼主|樓主|沙发|板凳|地板|"
+                     r"发布于|發佈於|发表于|發表於|(?:条|則)(?:评论|回复|評論|回覆))[\W\d_]*)*$")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
@@ -129,6 +133,9 @@ class Rules:
     # ... and worth this per character (as a short block; 0.0, no gap between a headline and its article,
     # measured alike on the dev halves: DAnIEL 0.938 both, magic-html 0.921 against 0.922)
     byline_value: float = -0.6
+    # short blocks that are a post's buttons, counters or time stamp (_WIDGET) are never kept, not even in a thread
+    # (magic-html dev page forum/9864ca4d: `点赞`, `评论`, `浏览 (640)` between the posts)
+    widgets: bool = True
 
 
 @dataclass
@@ -181,6 +188,8 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
         return -rules.link_cost * n
     if n < rules.min_chars or (sentences == 0 and n < rules.min_prose_chars):
+        if rules.widgets and _WIDGET.match(text):  # `点赞 (5)`, `8条评论`, `2021-01-01 10:34:38`: no post,
+            return 0.0 if thread else -rules.short_cost * n  # but in a thread no gap between posts either
         block.short = not block.noise and block.links * 4 < n
         if thread and not block.links:
             return rules.thread_short_value * n  # a short post: "哈哈", "现在确实可以了 感谢"
