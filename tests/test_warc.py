@@ -259,6 +259,15 @@ def test_a_threads_buttons_and_time_stamps_are_not_posts():
     assert all(p in text for p in posts)
     assert "点赞" not in text and "评论" not in text and "10:3" not in text
 
+def test_a_poem_cut_by_line_breaks_is_text_not_labels():
+    lines = ["爱 逝去的爱 讨不回来", "Ai shi qu de ai tao bu hui lai", "我还有话想对你说",
+             "Wo hai you hua xiang dui ni shuo", "舍不得说 来不及说", "She bu de shuo lai bu ji shuo", "就放心去吧",
+             "Jiu fang xin qu ba", "只能想念你", "Zhi neng xiang nian ni"]
+    html = ("<html><body><h2>Thursday, July 28, 2011</h2><h3>Zhi Neng Xiang Nian Ni (只能想念你)</h3>"
+            f"<div class='post-body'>{'<br />'.join(lines)}</div><div>No comments:</div></body></html>")
+    text = extract(html).text
+    assert all(line in text for line in lines)
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"

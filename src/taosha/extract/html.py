@@ -136,6 +136,11 @@ class Rules:
     # short blocks that are a post's buttons, counters or time stamp (_WIDGET) are never kept, not even in a thread
     # (magic-html dev page forum/9864ca4d: `点赞`, `评论`, `浏览 (640)` between the posts)
     widgets: bool = True
+    # an element cut by <br>s into this many short lines, with this many characters outside links in all, is a
+    # poem or lyrics: its lines count as unpunctuated prose, not as labels (trafilatura's set: chineselyrics4u,
+    # looked at as a confirm page, see docs/html.md; magic-html dev page article/777ddd63, a poem)
+    verse_lines: int = 6
+    verse_chars: int = 100
 
 
 @dataclass
@@ -148,6 +153,8 @@ class Block:
     value: float = 0.0
     short: bool = False  # valued down only for being short (a label, a list item), not as links or boilerplate
     byline: bool = False  # a date with `发布`, `来源`... (BYLINE)
+    group: int = 0  # blocks of one element, cut by <br>s, share it
+    verse: bool = False  # a line of a group of short lines that together read as text (a poem, lyrics)
 
 
 @dataclass
@@ -187,6 +194,8 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
         return rules.byline_value * n
     if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
         return -rules.link_cost * n
+    if block.verse and sentences == 0 and not block.noise and not block.links:
+        return rules.unpunctuated_value * n  # a line of a poem (or its pinyin): short, unpunctuated, the text
     if n < rules.min_chars or (sentences == 0 and n < rules.min_prose_chars):
         if rules.widgets and _WIDGET.match(text):  # `点赞 (5)`, `8条评论`, `2021-01-01 10:34:38`: no post,
             return 0.0 if thread else -rules.short_cost * n  # but in a thread no gap between posts either
@@ -199,6 +208,23 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     if sentences == 0:  # a long line with no sentence in it: a byline, a caption, a list of names
         return rules.unpunctuated_value * own - rules.link_cost * block.links
     return own - rules.link_cost * block.links
+
+
+def _mark_verse(blocks: list[Block], rules: Rules) -> None:
+    """Mark the lines of a poem or lyrics: an element cut by <br>s into at least `verse_lines` lines that hold,
+    together, `verse_chars` characters outside links (and links under a tenth of them)."""
+    k = 0
+    while k < len(blocks):
+        j = k
+        while j < len(blocks) and blocks[j].group == blocks[k].group:
+            j += 1
+        if j - k >= rules.verse_lines:
+            chars = sum(len(b.text) for b in blocks[k:j])
+            links = sum(b.links for b in blocks[k:j])
+            if chars - links >= rules.verse_chars and links * 10 < chars:
+                for b in blocks[k:j]:
+                    b.verse = True
+        k = j
 
 
 def _best_run(values: list[float], lo: int, hi: int) -> tuple[float, int, int]:
@@ -229,6 +255,8 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
     title = (tree.title or "").strip()
     root = tree.body or tree.document
     blocks = _walk(root, node_type.ELEMENT, node_type.TEXT, rules.max_noise_share, rules.related_heads)
+    if rules.verse_chars:
+        _mark_verse(blocks, rules)
     kept = _select(blocks, rules, thread=False)
     if sum(len(b.text) for b in kept) < rules.thread_below and any(b.noise for b in blocks):
         # next to no article: the page is a thread (a forum, Q&A, reviews) whose posts sit in the containers
@@ -297,18 +325,21 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
     in_link = in_heading = in_noise = 0
     heading_seen = False
 
-    def close() -> None:
-        nonlocal parts, links, heading_seen
+    def close(line_break: bool = False) -> None:
+        nonlocal parts, links, heading_seen, group
         if parts:
             text = _SPACE.sub(" ", "".join(parts)).strip()
             if text:
                 shape = "/".join(path[-SHAPE_DEPTH:])
                 noise = in_noise > 0 or (related_depth > 0 and len(path) >= related_depth)
-                blocks.append(Block(text, min(links, len(text)), noise, heading_seen, shape))
+                blocks.append(Block(text, min(links, len(text)), noise, heading_seen, shape, group=group))
+        if not line_break:  # the lines between <br>s of one element are one group (a poem, lyrics)
+            group += 1
         parts, links, heading_seen = [], 0, False
 
     path: list[str] = []  # tag.class of the block elements around
     related_depth = 0  # after a RELATED_HEAD: blocks at this depth of `path` or deeper are noise
+    group = 0
 
     max_noise = max_noise_share * len(root.text)
     stack: list[tuple[Any, int]] = [(root, -1)]
@@ -320,7 +351,7 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
             if flags & 2:
                 in_heading -= 1
             if flags & 8:
-                close()
+                close(bool(flags & 16))
                 path.pop()
                 if len(path) < related_depth:
                     related_depth = 0
@@ -342,8 +373,8 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
             continue
         flags = 0
         if tag in BLOCK:
-            close()
-            flags |= 8
+            close(tag == "br")
+            flags |= 24 if tag == "br" else 8
             path.append(f"{tag}.{_DIGITS.sub('', node.getattr('class', '') or '')}")
         if tag == "a":
             in_link += 1
