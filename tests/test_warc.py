@@ -268,6 +268,16 @@ def test_a_poem_cut_by_line_breaks_is_text_not_labels():
     text = extract(html).text
     assert all(line in text for line in lines)
 
+def test_platform_disclaimers_under_an_article_are_boilerplate():
+    notes = ['以上内容（包括图片及视频）为创作者平台"快传号"用户上传并发布，本平台仅提供信息存储服务。',
+             "39健康网(www.39.net)专稿，未经书面授权请勿转载。"]
+    html = f"<html><body><div class='article'>{BODY}" + "".join(f"<p>{n}</p>" for n in notes) + "</div></body></html>"
+    text = extract(html).text
+    assert "新开通公交线路十二条" in text and not any(n in text for n in notes)
+    # an article that speaks of unlicensed technology is no disclaimer
+    prose = "奎特拉还说：“我们的目的是为未经授权使用的技术赢得公平的赔偿，公平问题需要解决。”"
+    assert prose in extract(f"<html><body><div>{BODY}<p>{prose}</p></div></body></html>").text
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"

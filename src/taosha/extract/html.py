@@ -50,7 +50,8 @@ BOILERPLATE = re.compile(r"^\W{0,3}(?:声明|免责|版权)[：:]|转载(?:请|�
                          r"版权(?:所有|归|声明)|免责声明|不代表本(?:网|站)|责任编辑|责编[：:]|ICP备|ICP证|"
                          r"许可证编号|[Aa]ll [Rr]ights [Rr]eserved|举报(?:电话|邮箱)|"
                          r"分享到|扫一扫|扫描二维码|关注我们|上一篇|下一篇|相关(?:阅读|新闻|文章|推荐)|热点推荐|"
-                         r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)")
+                         r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)|"
+                         r"仅提供信息存储服务|未经(?:书面)?(?:许可|授权)[，,]?(?:不得|请勿|禁止)|屏蔽此类|减少此类")
 # a heading that opens a list of other articles ("其他人也在看", "猜你喜欢", "相关阅读"): what follows it in its
 # container is not the article, however much it reads like prose (a feed of full teasers: magic-html dev page
 # article/b5b26f9f, Yahoo's "其他人也在看")
