@@ -278,6 +278,14 @@ def test_platform_disclaimers_under_an_article_are_boilerplate():
     prose = "奎特拉还说：“我们的目的是为未经授权使用的技术赢得公平的赔偿，公平问题需要解决。”"
     assert prose in extract(f"<html><body><div>{BODY}<p>{prose}</p></div></body></html>").text
 
+def test_a_wordpress_commentlist_is_comments():
+    """WordPress's `<ol class="commentlist">`: one word, no separator (CWCED dev page 35687fb1)."""
+    comment = "<p>播客：10分钟拥有私人声音平台。花10分钟时间，就能拥有一个自己的声音平台，这在以前无法想象。</p>" * 4
+    html = (f"<html><body><div class='post'>{BODY}</div><h3>已有1件评论</h3><ol class='commentlist'><li>"
+            f"{comment}</li></ol></body></html>")
+    text = extract(html).text
+    assert "新开通公交线路十二条" in text and "声音平台" not in text
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"

@@ -35,7 +35,8 @@ HEADING = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # class/id words of containers that hold no main text: navigation, comments, sharing, related articles, ads
 NOISE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|copyright|sidebar|side|share|sharing|"
-    r"comments?|comment-list|reply|replies|related|recommend|recommended|hot|hotnews|tags?|ad|ads|advert|"
+    r"comments?|comment-list|commentlist|commentslist|reply|replies|related|recommend|recommended|hot|hotnews|"
+    r"tags?|ad|ads|advert|"
     r"banner|topbar|toolbar|login|search|pager|pagination|pages|social|weixin|qrcode|ewm|subscribe|"
     r"xgyd|xgxw|tjyd|rmtj|lmdh|mianze|disclaimer|statement)(?:$|[\s_-])",
     re.I)
