@@ -286,6 +286,12 @@ def test_a_wordpress_commentlist_is_comments():
     text = extract(html).text
     assert "新开通公交线路十二条" in text and "声音平台" not in text
 
+def test_the_headline_is_found_across_a_tool_bar_that_is_not_kept():
+    html = ("<html><body><div><h1>绿景控股料2011年扭亏 净利1900万-2900万</h1><h6>字号:<a>T</a>|<a>T</a></h6>"
+            f"<h5><a>0</a>人参与<a>0条评论</a><a>打印</a><a>转发</a></h5>{BODY}</div></body></html>")
+    text = extract(html).text
+    assert text.startswith("绿景控股料2011年扭亏") and "字号" not in text and "人参与" not in text
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"
