@@ -292,6 +292,13 @@ def test_the_headline_is_found_across_a_tool_bar_that_is_not_kept():
     text = extract(html).text
     assert text.startswith("绿景控股料2011年扭亏") and "字号" not in text and "人参与" not in text
 
+def test_boilerplate_in_traditional_characters():
+    notes = ["（責任編輯: 錢芳 ）", "新華網版權與免責聲明：",
+             "【1】留言限140字以內。留言將於發送留言72小時後，由系統自動刪除"]
+    html = f"<html><body><div>{BODY}" + "".join(f"<p>{n}</p>" for n in notes) + "</div></body></html>"
+    text = extract(html).text
+    assert "新开通公交线路十二条" in text and not any(n in text for n in notes)
+
 def test_second_opinion_keeps_our_lines_the_other_extractor_also_kept():
     ours = "正文第一段，很长。\n相关新闻：别的文章\n正文第二段，也很长。"
     assert second_opinion(ours, "正文第一段，很长。正文 第二段，也很长。") == "正文第一段，很长。\n正文第二段，也很长。"

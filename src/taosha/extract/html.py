@@ -52,7 +52,12 @@ BOILERPLATE = re.compile(r"^\W{0,3}(?:声明|免责|版权)[：:]|转载(?:请|�
                          r"许可证编号|[Aa]ll [Rr]ights [Rr]eserved|举报(?:电话|邮箱)|"
                          r"分享到|扫一扫|扫描二维码|关注我们|上一篇|下一篇|相关(?:阅读|新闻|文章|推荐)|热点推荐|"
                          r"本文来源|原标题[：:]|點擊|点击(?:进入|查看|这里)|"
-                         r"仅提供信息存储服务|未经(?:书面)?(?:许可|授权)[，,]?(?:不得|请勿|禁止)|屏蔽此类|减少此类")
+                         r"仅提供信息存储服务|未经(?:书面)?(?:许可|授权)[，,]?(?:不得|请勿|禁止)|屏蔽此类|减少此类|"
+                         # the same in traditional characters (DAnIEL dev pages big5.xinhuanet 702859ad,
+                         # tw.nextmedia bd0f48b9: 版權與免責聲明, 責任編輯, the rules of a comment board)
+                         r"^\W{0,3}(?:聲明|免責|版權)[：:]|轉載(?:請|須|必須)|版權(?:所有|歸|聲明|與)|免責聲明|"
+                         r"不代表本(?:網|站)|責任編輯|責編[：:]|舉報(?:電話|郵箱)|分享到|掃一掃|上一篇|下一篇|"
+                         r"相關(?:閱讀|新聞|文章|推薦)|未經本網|討論規範|讨论规范|留言(?:限|將於|将于)")
 # a heading that opens a list of other articles ("其他人也在看", "猜你喜欢", "相关阅读"): what follows it in its
 # container is not the article, however much it reads like prose (a feed of full teasers: magic-html dev page
 # article/b5b26f9f, Yahoo's "其他人也在看")
