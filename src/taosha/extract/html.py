@@ -340,6 +340,7 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
     links = 0
     in_link = in_heading = in_noise = 0
     heading_seen = False
+    group = 0  # counts the elements that end blocks; the lines between <br>s of one element share it
 
     def close(line_break: bool = False) -> None:
         nonlocal parts, links, heading_seen, group
@@ -355,7 +356,6 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
 
     path: list[str] = []  # tag.class of the block elements around
     related_depth = 0  # after a RELATED_HEAD: blocks at this depth of `path` or deeper are noise
-    group = 0
 
     max_noise = max_noise_share * len(root.text)
     stack: list[tuple[Any, int]] = [(root, -1)]
