@@ -423,7 +423,7 @@ def second_opinion(ours: str, other: str, min_share: float = 0.3) -> str:
     characters, whitespace removed, appear in `other` in one piece; when `other` is much shorter than ours
     (under `min_share`: it missed the article) or keeps none of our lines, ours stands.
 
-    >>> second_opinion("正文第一段。\n相关新闻：某某", "正文第一段。")
+    >>> second_opinion("正文第一段。\\n相关新闻：某某", "正文第一段。")
     '正文第一段。'
     """
     theirs = _WHITE.sub("", other)
