@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if "taosha" in extractors and "magic_html" in extractors:
         extractors[combined] = lambda page: ""  # computed from the two outputs below, not run
     elif "taosha" in wanted:
-        print(f"{combined}: missing (needs magic-html)")
+        print(f"{combined}: missing (needs the magic_html extractor: installed, and in --only when given)")
     halves = [args.half] if args.half else ["dev", "confirm"]
     failed = []
     print(f"{'set':<12}{'half':<8}{'pages':>6}  " + "".join(f"{n + ' P/R/F1':>26}" for n in extractors))
