@@ -1109,3 +1109,48 @@ def test_a_line_is_scanned_for_glued_characters_once_while_it_stays_as_it_is(mon
     line = "的了是" * 2000 + "?" + ("在他有" * 50 + "?") * 20  # many '?' far apart: rounds that each fail
     realign._realign_line(line, model(), 2.0, DocumentContext(line))
     assert 1 <= len(calls) <= 2  # once for the line (not once for each of its rounds)
+
+
+def _pua_run_result(run: str, lm, void: bool) -> str:
+    from taosha.repair.mojibake.redecode import _pua_read_as_han
+    from taosha.repair.mojibake.windows import _best_window
+
+    best = _best_window(run, "gb18030", "big5", lm, 2.0, marked=True, pua_as_han_void=void)
+    return run if best is None or _pua_read_as_han(run, best) else best
+
+
+def test_private_use_glyphs_among_han_end_the_judging_with_the_same_result(monkeypatch):
+    # an icon font's glyphs every few characters (or the adversarial 中 alternating with U+E000): the first window
+    # read as Han voids the run's repair, so the rest is not judged; the result is the same as judging every window,
+    # also where a window near the run's end, or misread Big5 text in it, changes more than private-use characters
+    from taosha.repair.mojibake import windows
+
+    lm = for_script("simplified")
+    big5 = "這是繁體中文的句子，測試一下。".encode("big5").decode("gb18030", "replace")
+    rng = random.Random(7)
+    base = "我们今天去公园散步天气很好大家都很开心"
+    runs = ["\ue000中" * 300, "\ue000中" * 300 + "\ue000", "中\ue000" * 300, "\ue000中" * 200 + big5,
+            big5 + "\ue000中" * 200, "\ue000中" * 100 + "。他\ue000中" * 3]
+    for _ in range(40):
+        chars = list(base * 3)
+        for _ in range(rng.randint(1, 12)):
+            chars.insert(rng.randrange(len(chars) + 1), rng.choice("\ue000\ue00e\ue4c6\ue5e5" + "。，"))
+        if rng.random() < 0.3:
+            chars.insert(rng.randrange(len(chars) + 1), big5[: rng.randint(2, 8)])
+        runs.append("".join(chars))
+    original = windows._to_sentence_edges
+    judged = []
+
+    def counting(*args):
+        judged.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(windows, "_to_sentence_edges", counting)
+    for run in runs:
+        assert _pua_run_result(run, lm, True) == _pua_run_result(run, lm, False), run
+    judged.clear()
+    _pua_run_result("\ue000中" * 300, lm, False)
+    every = len(judged)
+    judged.clear()
+    _pua_run_result("\ue000中" * 300, lm, True)
+    assert every >= 300 and 0 < len(judged) < 10  # the shortcut was taken: not one judgement per window

@@ -43,6 +43,9 @@ PUNCT_LOGPS = {"，": -3.3, "。": -3.9, "、": -4.9, "“": -5.2, "”": -5.2, 
                "！": -6.5, "（": -6.5, "）": -6.5, "《": -6.5, "》": -6.5}
 
 
+_SHORT = 16  # text up to this many characters is counted in Python (see rare_count)
+
+
 @dataclass
 class CharLM:
     logp: dict[str, float]
@@ -105,12 +108,23 @@ class CharLM:
 
     def rare_count(self, text: str) -> int:
         """Characters outside the frequent set: mojibake produces them in runs."""
+        if len(text) <= _SHORT:  # numpy's call costs more than a loop over a few characters
+            common = self.common
+            return sum(1 for c in text if not common[ord(c)])
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         return int(len(points) - self.common[points].sum())
 
     def rare_cluster(self, text: str, window: int = 8, count: int = 3) -> bool:
         """Whether `count` rare characters fall within `window` consecutive characters somewhere: names and
         terms put rare characters in clean text one or two at a time, mojibake puts them in clusters."""
+        if len(text) <= _SHORT:
+            common = self.common
+            flags = [not common[ord(c)] for c in text]
+            if sum(flags) < count:
+                return False
+            if len(flags) < window:
+                return True
+            return any(sum(flags[k : k + window]) >= count for k in range(len(flags) - window + 1))
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         rare = 1 - self.common[points].astype(np.int32)
         if rare.sum() < count:

@@ -302,7 +302,7 @@ def repair_redecodes(
                         len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
                     return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
-                                after=m.string[m.end() : m.end() + 1])
+                                after=m.string[m.end() : m.end() + 1], pua_as_han_void=wrong == "gb18030")
             if best is None:
                 return run
             if _kana_changed(run, best) and (wrong == "big5" or not page_pua):

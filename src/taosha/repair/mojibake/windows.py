@@ -16,12 +16,12 @@ from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode
 from taosha.repair.mojibake.gate import _READ_RUN
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
+    _HAN,
     _RARE_LEFT,
     FREQUENT_LOGP,
     _edge_bonds,
     _han_share,
     _inner_bonds,
-    _mean,
     _words,
 )
 from taosha.textarrays import codepoints
@@ -57,18 +57,23 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 
 
 def _best_window(
-    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = ""
+    run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
+    pua_as_han_void: bool = False,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
     one right character) the stretch of characters with the largest total gain. `after`: the character after
-    the run, which a window's last letter may begin a word with."""
+    the run, which a window's last letter may begin a word with. `pua_as_han_void`: the caller discards a
+    repair that changes only private-use characters and reads one as Han (`redecode._pua_read_as_han`), so when
+    no window can change anything else, the first window read so ends the judging (a long page with an icon
+    font's glyphs every few characters: every window judged, all for nothing, took linear time many times over)."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong)
     else:
         windows = _pair_windows(run, wrong, right, lm, marked=marked)
-    out, pos, changed = [], 0, False
-    for i, j in windows:
+
+    def judge(i: int, j: int, pos: int) -> tuple[float, int, int, str] | None:
+        """The window's best repair (its score, start, end and reading), or None."""
         best = None
         # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
         # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
@@ -92,17 +97,49 @@ def _best_window(
                 # characters would be debris)
                 tail = after if b == len(run) and fixed[-1:].isascii() and fixed[-1:].isalpha() and (
                     after.isascii() and after.isalpha()) else ""
-                if _mean(lm, fixed + tail) - _mean(lm, run[a:b] + tail) < min_gain:
+                # (each scored once: the mean gain and the total below are the same sums)
+                new_score, old_score = lm.score(fixed + tail), lm.score(run[a:b] + tail)
+                if (new_score / max(1, len(fixed + tail)) - old_score / max(1, b - a + len(tail))) < min_gain:
                     continue
                 # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
                 # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
-                total = (lm.score(fixed + tail) - lm.score(run[a:b] + tail) + _edge_bonds(lm, run, a, b, fixed)
+                total = (new_score - old_score + _edge_bonds(lm, run, a, b, fixed)
                          + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
                 if best is None or total > best[0]:
                     best = (total, a, b, fixed)
         if best is not None and right != "utf-8":
             best = _to_sentence_edges(run, best, wrong, right, lm, pos)
+        return best
+
+    # the first window read as Han while every repair so far changed private-use characters only ends the judging
+    # when no later window can change anything else (`_pua_only_window`), or those near the run's end, judged, do not
+    # (from the k-th window on, each known once: a scan per window read as Han would take quadratic time)
+    void_from: list[bool] = []
+
+    def void_after(k: int) -> bool:
+        if not void_from:
+            void_from.extend([True] * (len(windows) + 1))
+            for m in range(len(windows) - 1, -1, -1):
+                i, j = windows[m]
+                if _pua_only_window(run, i, j):
+                    ok = True
+                elif _pua_only_window(run, i, j, near_end=True):
+                    later = judge(i, j, i)  # as the loop would judge it: nothing before it read past its start
+                    ok = later is None or _pua_change(run, later)
+                else:
+                    ok = False
+                void_from[m] = ok and void_from[m + 1]
+        return void_from[k]
+
+    pua_only = True
+    out, pos, changed = [], 0, False
+    for index, (i, j) in enumerate(windows):
+        best = judge(i, j, pos)
         if best is not None and best[1] >= pos:
+            if pua_as_han_void:
+                pua_only = pua_only and _pua_change(run, best)
+                if pua_only and _HAN.search(best[3]) and void_after(index + 1):
+                    return None
             out.append(run[pos : best[1]])
             out.append(best[3])
             pos, changed = best[2], True
@@ -110,6 +147,26 @@ def _best_window(
         return None
     out.append(run[pos:])
     return "".join(out)
+
+
+_PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
+
+
+def _pua_only_window(run: str, i: int, j: int, *, near_end: bool = False) -> bool:
+    """Whether the window `run[i:j]`, after a repair before it, is private-use characters only and its repair cannot
+    change anything else: short (not grown), and no sentence's edge within `_to_sentence_edges`' reach (its only
+    moves that read more; it also reads on to the run's end from 1-2 characters short of it, unless `near_end`:
+    such a window is judged, see `_best_window`)."""
+    reach = _EDGE_REACH + 1
+    return (j - i <= _SHORT_WINDOW and i > _EDGE_REACH and (near_end or j == len(run) or j + _EDGE_REACH < len(run))
+            and _PUA_ONLY.fullmatch(run, i, j) is not None
+            and not any(c in _SENTENCE_EDGE for c in run[i - reach : j + reach]))
+
+
+def _pua_change(run: str, best: tuple[float, int, int, str]) -> bool:
+    """Whether a window's repair reads private-use characters one for one and nothing else."""
+    _, a, b, fixed = best
+    return len(fixed) == b - a and _PUA_ONLY.fullmatch(run, a, b) is not None
 
 
 _SENTENCE_EDGE = frozenset(STOPS + "」』”")  # a stop, or a closing quote after one
@@ -125,6 +182,11 @@ def _to_sentence_edges(
     loses little by it; when it stops one or two characters short of one, those are read with it if they read as
     frequent text that loses little (。晶略日 for 。儒略日: 儒 read as GBK is the more frequent 晶)."""
     total, a, b, fixed = best
+    # every move below needs a sentence's edge within reach (most windows in a long run have none near)
+    reach = _EDGE_REACH + 1
+    if a > _EDGE_REACH and b + _EDGE_REACH < len(run) and not any(
+            c in _SENTENCE_EDGE for c in run[a - reach : a] + fixed[:reach] + fixed[-reach:] + run[b : b + reach]):
+        return best
 
     def frequent(text: str | None, other: str, k: int, before: str = "", after: str = "") -> bool:
         # frequent text losing little against `other`, with the words either makes with its neighbours
@@ -235,6 +297,8 @@ def _between_digits(
 ) -> bool:
     """Misread characters next to digits (2016爛9堎 for 2016年9月: dates and counts), two at least, rare or
     off-script and read right among the most frequent characters."""
+    if not any(c.isdigit() for c in run[max(0, start - 1) : end + 1]):
+        return False  # every way below needs a digit beside or inside the stretch (a cheap answer for most)
     wrong = [k for k in range(start, end) if not run[k].isascii()]
     if not wrong:
         return False
