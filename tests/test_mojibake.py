@@ -1154,3 +1154,43 @@ def test_private_use_glyphs_among_han_end_the_judging_with_the_same_result(monke
     judged.clear()
     _pua_run_result("\ue000中" * 300, lm, True)
     assert every >= 300 and 0 < len(judged) < 10  # the shortcut was taken: not one judgement per window
+
+
+# GBK read by Python's Big5 codec (errors="replace"): a pair Big5 lacks loses its first byte, and the reading goes
+# on one byte out of step until the next such pair (synth.chains' gbk>big5 family; real pages read so by tools)
+@pytest.mark.parametrize("truth", ["穆斯林统治时期修建的光塔至今仍有30座保存。", "周信芳1950年代在中国唱片公司",
+                                   "他们仍保有其氏族的族名，但现今活动时也常以汉姓为主。"])
+def test_gbk_read_as_big5_out_of_step_is_read_back_from_its_bytes(step, truth):
+    damaged = truth.encode("gbk").decode("big5", "replace")
+    assert damaged != truth
+    doc = fix(step, damaged)
+    assert doc.text == truth
+
+
+def test_a_lost_byte_under_big5_admits_only_characters_big5_rejects():
+    from taosha.repair.mojibake.shifted import _lost_lead, _lost_trail
+
+    lead = _lost_lead(0xD4)  # 仍 is C8D4: Big5 has no C8 row
+    assert "仍" in lead and len(lead) < 60
+    for c in lead:
+        with pytest.raises(UnicodeDecodeError):
+            c.encode("gbk").decode("big5")
+    assert "有" in _lost_trail(0xD3, ord("3"))  # 有 is D3D0: D0 before '3' is no Big5 pair
+
+
+def test_units_cut_where_the_reading_is_back_in_step():
+    from taosha.repair.mojibake.shifted import _units
+
+    assert _units("甲?乙丙?丁戊?己?庚") == [(0, 5), (5, 11)]  # 庚, in step again, goes with the last
+    assert _units("甲??乙丙?丁?") == [(3, 8)]  # two side by side: a whole character lost, left
+    assert _units("甲乙?丙") == [(0, 4)]  # one alone: read only when it ends the part (`_read_back`)
+
+
+@pytest.mark.parametrize("text", [
+    "快樂，那?社會就勢必?發展到深水?區以及黃",  # traditional text whose source lost characters to '?'
+    "打破官吏?障，使官員?更加清廉",
+    "这个牌子的?比较一般，装有点大?，尴尬",
+])
+def test_text_that_lost_characters_itself_is_not_read_as_big5_damage(step, text):
+    doc = fix(step, text)
+    assert doc.text == text

@@ -17,6 +17,7 @@ from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_ma
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
+from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
@@ -131,6 +132,8 @@ class Mojibake(Step):
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
             repairs += repair_whole_page(doc, self.min_gain, self.name)
+        if seen & {"rare", "offscript"} and ("?" in doc.text or "\ufffd" in doc.text):
+            repairs += repair_big5_lost_bytes(doc, lm, self.min_gain, self.name)
         if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
             utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
