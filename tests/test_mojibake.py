@@ -1194,3 +1194,28 @@ def test_units_cut_where_the_reading_is_back_in_step():
 def test_text_that_lost_characters_itself_is_not_read_as_big5_damage(step, text):
     doc = fix(step, text)
     assert doc.text == text
+
+
+def test_a_short_misread_stretch_with_two_rare_characters_is_read_in_a_damaged_page(step):
+    # 跺笭猁 (个重要 read as Big5): three characters, two rare, gaining 6 nats a character and making a word, in a
+    # page whose other damage let it through the gate
+    def mis(s: str) -> str:
+        return s.encode("gbk").decode("big5")
+
+    truth = "他在1952年出生于北京，他说这是一个重要的问题，我们要认真对待这件事情。"
+    doc = fix(step, mis("他在1952年出生于北京，") + "他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。")
+    assert doc.text == truth
+
+
+@pytest.mark.parametrize(("before", "after"), [("在2008年8月7", "喬治亞軍隊進入南奧塞提亞地區。"),
+                                               ("在1990年11月2", "英國廣播公司開始了全國的電視廣播。")])
+def test_big5_punctuation_read_as_gb18030_after_a_misread_kana_is_evidence(step, before, after):
+    # 日， in Big5 read as GB18030 is ら and a private-use character: one alone may be an icon font's glyph, but not
+    # right after a kana that itself reads back as a frequent character
+    doc = fix(step, before + "日，".encode("big5").decode("gb18030") + after)
+    assert doc.text == before + "日，" + after
+
+
+def test_an_icon_glyph_after_a_common_character_stays(step):
+    text = "穿着挺舒服的，大赞\ue4c7下次还来买"  # 赞 is frequent itself: the glyph is the page's own
+    assert fix(step, text).text == text

@@ -258,8 +258,26 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
                 # when one such cluster or row reads back as frequent simplified text; a page read so whole has no
                 # simplified character to stand out from (坻婓1952爛堤汜衾控儔ㄛ for 他在1952年出生于北京，)
                 seen.add("offscript")
+        if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
+            seen.add("offscript")
         out.append(frozenset(seen))
     return out
+
+
+# Big5's punctuation (row A1, 。，、：) as GB18030 reads it, right after a kana or rare character: ら\ue4c7 for 日，
+_PUNCT_AS_PUA_AFTER = re.compile("[^\x00-\x7f][\ue4c6-\ue524]")
+
+
+def _punct_after_odd(text: str) -> bool:
+    """Whether Big5's punctuation read as GB18030 follows a kana or rare character whose bytes read as Big5 make
+    a frequent character (the pair repair's `_pua_evidence` judges it again)."""
+    table = _gate_table()
+    for m in _PUNCT_AS_PUA_AFTER.finditer(text):
+        c = m.group()[0]
+        flags = int(table[ord(c)])
+        if flags & AS_BIG5 and (flags & RARE or "\u3040" <= c <= "\u30ff"):
+            return True
+    return False
 
 
 def _reads_as_gbk(text: str) -> bool:

@@ -289,7 +289,7 @@ def repair_redecodes(
             # and zhuyin in a simplified page
             if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
                 return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
-            marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end())) or (
+            marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end(), lm)) or (
                 wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
             # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
             # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
@@ -440,14 +440,30 @@ def _pua_read_as_han(run: str, best: str) -> bool:
     return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
 
 
-def _pua_evidence(text: str, start: int, end: int) -> bool:
+def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> bool:
     """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
     characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
-    font's glyph."""
+    font's glyph, unless (`lm` given) it reads as Big5's punctuation (row A1: ，。、；：？！…) right after a kana or
+    rare character that itself reads as a frequent Han one (ら\ue4c7 for 日，)."""
     found = [m.start() for m in _PUA.finditer(text, start, end)]
     if any(b - a <= _PUA_NEAR for a, b in itertools.pairwise(found)):
         return True  # two together (icons stand one per word or link)
-    return any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k)
+    if any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k):
+        return True
+    return lm is not None and any(k and _BIG5_PUNCT_AS_PUA[0] <= text[k] <= _BIG5_PUNCT_AS_PUA[1]
+                                  and _reads_frequent_from_odd(text[k - 1], lm) for k in found)
+
+
+# Big5's row A1 (its punctuation, A140-A1FE) as GB18030 reads it
+_BIG5_PUNCT_AS_PUA = ("\ue4c6", "\ue524")
+
+
+def _reads_frequent_from_odd(c: str, lm: CharLM) -> bool:
+    """Whether `c` is a kana or a rare character whose bytes read as Big5 give a frequent Han character."""
+    if lm.common[ord(c)] and not "\u3040" <= c <= "\u30ff":
+        return False
+    read = _redecode_span(c, "gb18030", "big5")
+    return bool(read) and _HAN.fullmatch(read or "") is not None and lm.char(read or "") >= FREQUENT_LOGP
 
 
 _NUMBER_SIDE = frozenset("0123456789%")

@@ -35,6 +35,9 @@ _MARKED = re.compile(f"[\ue000-\uf8ff{ZHUYIN_AS_BIG5}]")  # characters that are 
 # a stretch of 6 characters or more whose reading gains 4 nats a character and makes a word in every 6 is a misreading
 # even with few rare characters (GBK read as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵)
 _GAIN_SPAN, _GAIN_PER_CHAR, _GAIN_WORD_EVERY = 6, 4.0, 6
+# a stretch of 3 or more that holds 2 rare characters, gains 6 nats a character and makes a word read right is one
+# too (跺笭猁 for 个重要, 珨眻掩 for 一直被: short misread stretches in clean text)
+_SHORT_RARE_SPAN, _SHORT_RARE, _SHORT_RARE_GAIN = 3, 2, 6.0
 # a stretch of 4 or more of which a third are rare characters is a misreading (`_pair_windows`)
 _RARE_SPAN, _RARE_EVERY = 4, 3
 # a window of 4 characters or fewer must make a dictionary word as it is read (皐皐訿訿 stays), and is not grown
@@ -276,6 +279,9 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
                              or (marked and _MARKED.search(run, start, best_end))
                              or _frequent_reading(run, start, best_end, fixed, lm)
+                             or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
+                                 and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
+                                 and _words(lm, "".join(fixed[start:best_end])))  # type: ignore[arg-type]
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
                                  and _GAIN_WORD_EVERY * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
                              or _between_digits(run, start, best_end, fixed, lm)):
