@@ -212,3 +212,21 @@ def test_between_pass_work_is_small_task_objects_that_run_themselves(tmp_path):
         assert kinds == (near if step.name == "dedup.near" else {"RangeTask"})
         fresh = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
         assert any(d.dropped or d.edits for d in map(step.prepare(state).process, fresh))
+
+
+def test_fold_table_is_built_once_per_machine_and_mapped_after(tmp_path, monkeypatch):
+    from taosha.dedup import shingle
+
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    built = shingle._build_fold_table()
+    shingle.fold_table.cache_clear()
+    try:
+        first = shingle.fold_table()  # built and saved
+        assert [p.name.split("-")[:2] for p in tmp_path.iterdir()] == [["near", "fold"]]
+        shingle.fold_table.cache_clear()
+        monkeypatch.setattr(shingle, "_build_fold_table", lambda: pytest.fail("built again"))
+        again = shingle.fold_table()  # read back from the cache
+        assert type(again) is np.ndarray and not again.flags.writeable
+        assert np.array_equal(first, built) and np.array_equal(again, built)
+    finally:
+        shingle.fold_table.cache_clear()
