@@ -1,9 +1,9 @@
 """Near duplicates: MinHash LSH on character shingles, every candidate verified with exact Jaccard.
 
 Pass 1 (per unit, in the workers): normalise the text (`shingle.codes`), hash its character n-grams,
-sign it by one-permutation MinHash and cut the signature into band keys. Each unit writes its band keys,
-a few numbers per document and the normalised text (uint16, for verification) to numpy files under
-`OUT/_state/`: nothing but a file name goes back to the driver.
+sign it by one-permutation MinHash and cut the signature into band keys. Each unit writes a few numbers per
+document, its band keys and the normalised texts (uint16, for verification) end to end into one file under
+`OUT/_state/`, and its ids into another: nothing but a file name goes back to the driver.
 
 Between the passes, rounds of tasks run on the workers and talk through files under `OUT/_state/`, never
 through the driver: one task per band sorts that band's keys of all documents and links every member of a
@@ -27,6 +27,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +37,7 @@ import xxhash
 from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature
 from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_set
-from taosha.dedup.spill import (
-    Handle,
-    gathered,
-    load_column,
-    merge_handles,
-    npy_rows,
-    save_fields,
-    shuffle,
-    unit_prefix,
-    workdir_of,
-)
+from taosha.dedup.spill import Handle, gathered, merge_handles, shuffle, unit_prefix, workdir_of
 from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
 from taosha.step import CorpusStep, Step, register
@@ -172,14 +163,17 @@ class Near(CorpusStep):
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         text = np.concatenate(state.codes) if n else np.zeros(0, dtype=np.uint16)
-        np.save(f"{prefix}.bands.npy", np.ascontiguousarray(keys.T))  # band-major: a band is one read
-        text.tofile(f"{prefix}.codes.u16")  # raw, read per document with pread (see _Corpus.codes)
-        # one .npy per field: each between-pass task loads only the fields it needs (an .npz costs ~1 ms a unit)
-        save_fields(prefix, {"key": np.array(state.keys, dtype=np.uint64),
-                             "length": np.array(state.lengths, dtype=np.int64),
-                             "score": np.array(state.scores, dtype=np.float64),
-                             "text_hash": np.array(state.text_hashes, dtype=np.uint64),
-                             "signed": signed, "offsets": offsets})
+        columns = {"key": np.array(state.keys, dtype=np.uint64), "length": np.array(state.lengths, dtype=np.int64),
+                   "score": np.array(state.scores, dtype=np.float64),
+                   "text_hash": np.array(state.text_hashes, dtype=np.uint64), "offsets": offsets, "signed": signed,
+                   "bands": np.ascontiguousarray(keys.T)}  # band-major: a band is one read
+        # one file, one block after another (see _layout), the texts last: a task reads the blocks it needs with
+        # pread. Nine files a unit (one .npy per field) made creating and opening files most of a small run.
+        with open(f"{prefix}.near", "wb") as fh:
+            for name, (_, dtype, _) in _layout(n, bands).items():
+                block = columns[name] if name != "codes" else text
+                assert block.dtype == dtype, name
+                block.tofile(fh)
         Path(f"{prefix}.ids.json").write_text(json.dumps(state.ids, ensure_ascii=False), encoding="utf-8")
         return [Handle(shard, str(prefix), n)]
 
@@ -281,7 +275,7 @@ class BandTask(_Task):
     bands: tuple[int, ...]
 
     def run(self) -> int:
-        corpus, parts, work = _Corpus(self.handles), self.parts, self.work
+        corpus, parts, work = _Corpus(self.handles, self.spec.banding()[0]), self.parts, self.work
         signed = np.flatnonzero(corpus.signed).astype(np.uint64)
         found = []
         for rows in corpus.bands(self.bands):
@@ -360,14 +354,29 @@ class ClustersTask(_Task):
         return _Clusterer(self.spec, self.handles).clusters(*unpack(star))
 
 
-_OPEN_FILES = 64  # codes files kept open at once during verification
+_OPEN_FILES = 64  # unit files kept open at once during verification
+
+
+@lru_cache(maxsize=1024)  # asked for on every read of a block
+def _layout(n: int, bands: int) -> dict[str, tuple[int, np.dtype[Any], int]]:
+    """Where each block of a unit's `.near` file starts (bytes), its type and length, for `n` documents: the
+    columns, then the band keys (band-major), then the normalised texts (their length is the file's rest)."""
+    blocks = [("key", np.uint64, n), ("length", np.int64, n), ("score", np.float64, n), ("text_hash", np.uint64, n),
+              ("offsets", np.int64, n + 1), ("signed", np.bool_, n), ("bands", np.uint64, bands * n),
+              ("codes", np.uint16, -1)]
+    out, at = {}, 0
+    for name, dtype, count in blocks:
+        out[name] = (at, np.dtype(dtype), count)
+        at += np.dtype(dtype).itemsize * max(0, count)
+    return out
 
 
 class _Corpus:
     """The pass-1 files of every unit, addressed by global document number (input order)."""
 
-    def __init__(self, handles: list[Handle]) -> None:
+    def __init__(self, handles: list[Handle], bands: int) -> None:
         self.handles = handles
+        self.nbands = bands
         self.prefixes = [p for _, p, _ in handles]
         counts = [n for _, _, n in handles]
         self.base = np.zeros(len(counts) + 1, dtype=np.int64)
@@ -380,9 +389,19 @@ class _Corpus:
         self._open: list[int] = []  # units whose codes file is open, oldest first
         self._ids: dict[int, list[str]] = {}
 
+    def _block(self, u: int, name: str, start: int = 0, count: int = -1) -> np.ndarray:
+        """Block `name` of unit `u` (from its element `start`, `count` of them: all by default)."""
+        n = int(self.base[u + 1] - self.base[u])
+        at, dtype, size = _layout(n, self.nbands)[name]
+        count = size - start if count < 0 else count
+        data = os.pread(self._fd(u), count * dtype.itemsize, at + start * dtype.itemsize)
+        return np.frombuffer(data, dtype=dtype)
+
     def _field(self, name: str, dtype: Any) -> np.ndarray:
+        """A column of every unit, end to end (input order)."""
         if name not in self._fields:
-            self._fields[name] = load_column(self.handles, name, dtype)
+            parts = [self._block(u, name) for u in range(len(self.prefixes))]
+            self._fields[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return self._fields[name]
 
     key = property(lambda self: self._field("key", np.uint64))
@@ -394,37 +413,40 @@ class _Corpus:
     @property
     def offsets(self) -> list[np.ndarray]:
         if "offsets" not in self._fields:
-            self._fields["offsets"] = [np.load(f"{p}.offsets.npy") for p in self.prefixes]
+            self._fields["offsets"] = [self._block(u, "offsets") for u in range(len(self.prefixes))]
         return self._fields["offsets"]
 
     def bands(self, bands: tuple[int, ...]) -> list[np.ndarray]:
         """Those bands of every document: their rows read from each unit's file, one file open at a time (the
         number of units is bounded by disk, not by file descriptors)."""
         out = [np.zeros(self.n, dtype=np.uint64) for _ in bands]
-        for u, p in enumerate(self.prefixes):
+        for u in range(len(self.prefixes)):
             lo, hi = int(self.base[u]), int(self.base[u + 1])
-            if hi > lo:
-                for row, band in zip(npy_rows(f"{p}.bands.npy", bands, hi - lo), out, strict=True):
-                    band[lo:hi] = row
+            for b, band in zip(bands, out, strict=True):
+                if hi > lo:
+                    band[lo:hi] = self._block(u, "bands", b * (hi - lo), hi - lo)
         return out
 
     def locate(self, g: int) -> tuple[int, int]:
         u = int(np.searchsorted(self.base, g, side="right")) - 1
         return u, g - int(self.base[u])
 
-    def codes(self, g: int) -> np.ndarray:
-        u, i = self.locate(g)
-        off = self.offsets[u]
+    def _fd(self, u: int) -> int:
         fd = self._fds[u]
         if fd is None:
             if len(self._open) >= _OPEN_FILES:  # a bounded set of open files, the oldest closed first
                 old = self._open.pop(0)
                 os.close(self._fds[old])  # type: ignore[arg-type]
                 self._fds[old] = None
-            fd = self._fds[u] = os.open(f"{self.prefixes[u]}.codes.u16", os.O_RDONLY)
+            fd = self._fds[u] = os.open(f"{self.prefixes[u]}.near", os.O_RDONLY)
             self._open.append(u)
+        return fd
+
+    def codes(self, g: int) -> np.ndarray:
+        u, i = self.locate(g)
+        off = self.offsets[u]
         start, end = int(off[i]), int(off[i + 1])
-        return np.frombuffer(os.pread(fd, 2 * (end - start), 2 * start), dtype=np.uint16)
+        return self._block(u, "codes", start, end - start)
 
     def close(self) -> None:
         for fd in self._fds:
@@ -446,7 +468,7 @@ class _Corpus:
 class _Clusterer:
     def __init__(self, spec: Near, handles: list[Handle]) -> None:
         self.spec = spec
-        self.corpus = _Corpus(handles)
+        self.corpus = _Corpus(handles, spec.banding()[0])
         self._sets: dict[int, np.ndarray] = {}
 
     def shingles(self, g: int) -> np.ndarray:

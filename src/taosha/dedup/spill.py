@@ -1,8 +1,8 @@
 """Pass-1 spill files of the two-pass dedup steps (`dedup.near`, `dedup.paragraphs`), in one place.
 
-Each unit's worker writes its statistics under the step's work folder as `unit-NNNNN.FIELD.npy` (one file per
-field, so a task between the passes loads only the fields it needs) and returns a small `Handle` naming them;
-the driver only merges handles. Tasks between the passes read the files back and talk to each other through
+Each unit's worker writes its statistics under the step's work folder with the prefix `unit-NNNNN` (dedup.paragraphs
+one `.npy` per field; dedup.near one file of blocks read with pread, see `near._layout`) and returns a small `Handle`
+naming them; the driver only merges handles. Tasks between the passes read the files back and talk to each other through
 files too (`shuffle`), never through the driver.
 """
 
@@ -43,26 +43,6 @@ def merge_handles(a: Any, b: Any) -> list[Handle]:
 
 def workdir_of(handles: list[Handle]) -> Path:
     return Path(handles[0][1]).parent
-
-
-def load_column(handles: list[Handle], name: str, dtype: Any) -> np.ndarray:
-    """Field `name` of every unit, end to end (input order)."""
-    parts = [np.load(f"{h[1]}.{name}.npy") for h in handles]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-
-
-def npy_rows(path: str, rows: tuple[int, ...], n: int) -> list[np.ndarray]:
-    """Those rows of a C-order 2-D .npy array with `n` columns, read without mapping the file (opened once)."""
-    with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(fh)
-        assert not fortran and len(shape) == 2 and shape[1] == n, (path, shape)
-        start, out = fh.tell(), []
-        for row in rows:
-            fh.seek(start + row * n * dtype.itemsize)
-            out.append(np.frombuffer(fh.read(n * dtype.itemsize), dtype=dtype))
-        return out
 
 
 def shuffle(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> None:
