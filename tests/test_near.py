@@ -230,3 +230,20 @@ def test_fold_table_is_built_once_per_machine_and_mapped_after(tmp_path, monkeyp
         assert np.array_equal(first, built) and np.array_equal(again, built)
     finally:
         shingle.fold_table.cache_clear()
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed):
+    from taosha.dedup import minhash
+
+    monkeypatch.setattr(minhash, "_JOINED", 300)  # several joined groups
+    monkeypatch.setattr(minhash, "_SLICE", 400)  # and texts too long to join, signed slice by slice
+    rng = random.Random(seed)
+    texts = [codes("".join(rng.choice(SENTENCES) for _ in range(rng.randint(0, 12)))[: rng.randint(0, 600)])
+             for _ in range(60)] + [codes(""), codes("经济"), codes("经济发展快"), codes("经济发展很快")]
+    for n in (3, 5):
+        one = [minhash.shingle_signature(t, n, 64, seed) for t in texts]
+        together = minhash.shingle_signatures(texts, n, 64, seed)
+        assert len(together) == len(one)
+        for a, b in zip(one, together, strict=True):
+            assert (a is None and b is None) or (a is not None and b is not None and a.tobytes() == b.tobytes())

@@ -35,7 +35,7 @@ import numpy as np
 import xxhash
 
 from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
-from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature
+from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature, shingle_signatures
 from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_set
 from taosha.dedup.spill import Handle, gathered, merge_handles, shuffle, unit_prefix, workdir_of
 from taosha.document import Document, doc_key
@@ -148,6 +148,25 @@ class Near(CorpusStep):
             shingle_signature(units, self.ngram, self.num_perm, self.seed) if len(units) >= self.min_chars
             else None
         )
+        return state
+
+    def observe_batch(self, docs: list[Document], state: Any) -> Any:
+        """`observe` for each document, the signatures of the batch computed together (`shingle_signatures`)."""
+        units = [codes(doc.text) for doc in docs]
+        signed = [i for i, u in enumerate(units) if len(u) >= self.min_chars]
+        sigs: list[np.ndarray | None] = [None] * len(docs)
+        for i, sig in zip(signed, shingle_signatures([units[i] for i in signed], self.ngram, self.num_perm,
+                                                     self.seed), strict=True):
+            sigs[i] = sig
+        best = self.keep == "best_quality"
+        for doc, u in zip(docs, units, strict=True):
+            state.keys.append(doc_key(doc))
+            state.ids.append(doc.id)
+            state.lengths.append(len(doc.text))
+            state.scores.append(quality_score(doc) if best else 0.0)
+            state.text_hashes.append(xxhash.xxh3_64_intdigest(u.tobytes()))
+            state.codes.append(u)
+        state.sigs.extend(sigs)
         return state
 
     def finish_unit(self, state: Any, workdir: Path, shard: int) -> Any:
