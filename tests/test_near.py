@@ -247,3 +247,37 @@ def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed):
         assert len(together) == len(one)
         for a, b in zip(one, together, strict=True):
             assert (a is None and b is None) or (a is not None and b is not None and a.tobytes() == b.tobytes())
+
+
+def test_clusters_reuse_the_similarities_verification_computed(tmp_path, monkeypatch):
+    """ClustersTask looks up the verified pairs' similarities instead of hashing their texts again; the clusters
+    are the ones computing every similarity gives."""
+    from taosha.dedup import near
+    from taosha.document import Document
+
+    rng = random.Random(3)
+    texts = []
+    for _ in range(6):
+        base = "".join(rng.choice(SENTENCES) for _ in range(8))
+        texts += [base, base[:-6] + "补上的句子。", base[3:], base.replace("，", "。")]
+    docs = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+    step = Near(threshold=0.7, ngram=5)
+
+    def clusters(reuse: bool) -> list:
+        work = tmp_path / str(reuse)
+        state = step.merge(step.new_state(), step.finish_unit(step.observe_batch(docs, step.new_state()), work, 0))
+        hashed = []
+        original = near._Clusterer.shingles
+        while tasks := step.tasks(state):
+            if not reuse:
+                for f in work.glob("sims-*.npy"):
+                    f.unlink()
+            if isinstance(tasks[0], near.ClustersTask):
+                monkeypatch.setattr(near._Clusterer, "shingles", lambda self, g: hashed.append(g) or original(self, g))
+            state = step.gather(state, [step.run_task(t) for t in tasks])
+            monkeypatch.setattr(near._Clusterer, "shingles", original)
+        return state["clusters"], len(hashed)
+
+    (reused, hashed), (computed, hashed_all) = clusters(True), clusters(False)
+    assert reused == computed and len(reused) >= 4
+    assert hashed < hashed_all / 2, (hashed, hashed_all)

@@ -317,10 +317,12 @@ class VerifyTask(_Task):
         edges = gathered(list(self.work.glob(f"cand-b*-p{self.partition:03d}.npy")))
         check = _Clusterer(self.spec, self.handles)
         u, v = unpack(edges)
-        threshold = self.spec.threshold
-        ok = np.array([check.similarity(a, b) >= threshold for a, b in zip(u.tolist(), v.tolist(), strict=True)],
-                      dtype=bool)
+        sims = np.array([check.similarity(a, b) for a, b in zip(u.tolist(), v.tolist(), strict=True)],
+                        dtype=np.float64)
+        ok = sims >= self.spec.threshold
         shuffle(self.work, 0, self.partition, edges[ok], self.parts)
+        # the verified pairs' similarities, which ClustersTask would otherwise compute again (see _known)
+        np.save(self.work / f"sims-{self.partition:03d}.npy", np.stack([edges[ok], sims[ok].view(np.uint64)]))
         return len(edges), int(ok.sum())
 
 
@@ -370,7 +372,23 @@ class ClustersTask(_Task):
     def run(self) -> list[tuple[int, list[tuple[int, float]]]]:
         folder = self.work / f"cc-{self.round:03d}"
         star = np.concatenate([np.load(folder / f"owned-{p:03d}.npy") for p in self.partitions])
-        return _Clusterer(self.spec, self.handles).clusters(*unpack(star))
+        return _Clusterer(self.spec, self.handles, _known(self.work)).clusters(*unpack(star))
+
+
+_KNOWN_BYTES = 64 << 20  # verified similarities a ClustersTask loads at most (16 bytes a pair)
+
+
+def _known(work: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The similarities VerifyTask computed, by packed pair (sorted), or None when there are too many to hold in
+    every task: in a component most members were verified against its first document, which is usually the one
+    kept, so the greedy split mostly looks them up instead of hashing the two texts again. The values are the
+    same (jaccard_sets is symmetric), so the clusters are too."""
+    files = sorted(work.glob("sims-*.npy"))
+    if not files or sum(f.stat().st_size for f in files) > _KNOWN_BYTES:
+        return None
+    pairs = np.concatenate([np.load(f) for f in files], axis=1)
+    order = np.argsort(pairs[0], kind="stable")
+    return pairs[0][order], pairs[1][order].view(np.float64)
 
 
 _OPEN_FILES = 64  # unit files kept open at once during verification
@@ -485,10 +503,12 @@ class _Corpus:
 
 
 class _Clusterer:
-    def __init__(self, spec: Near, handles: list[Handle]) -> None:
+    def __init__(self, spec: Near, handles: list[Handle], known: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> None:
         self.spec = spec
         self.corpus = _Corpus(handles, spec.banding()[0])
         self._sets: dict[int, np.ndarray] = {}
+        self._known = known  # (packed pairs, sorted; their similarities): see _known
 
     def shingles(self, g: int) -> np.ndarray:
         s = self._sets.get(g)
@@ -499,6 +519,12 @@ class _Clusterer:
         return s
 
     def similarity(self, a: int, b: int) -> float:
+        if self._known is not None and len(self._known[0]):
+            pairs, sims = self._known
+            pair = (min(a, b) << 32) | max(a, b)
+            at = min(int(np.searchsorted(pairs, pair)), len(pairs) - 1)
+            if int(pairs[at]) == pair:
+                return float(sims[at])
         if self.corpus.text_hash[a] == self.corpus.text_hash[b]:
             return 1.0  # identical normalised texts (a 64-bit hash collision is not a concern here)
         return jaccard_sets(self.shingles(a), self.shingles(b))
