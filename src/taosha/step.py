@@ -22,7 +22,57 @@ from typing import Any, ClassVar, TypeVar
 from taosha.document import Document
 from taosha.errors import ConfigError
 
-REGISTRY: dict[str, type[Step]] = {}
+
+class _Registry(dict[str, "type[Step]"]):
+    """Step name -> class. A built-in step's module is imported when the step is first asked for (by name; all
+    of them when the registry is listed or a name is unknown): `taosha.builtin_steps` says where they live."""
+
+    lazy: dict[str, str] = {}  # noqa: RUF012  (name -> module; set once, by taosha.builtin_steps)
+    modules: tuple[str, ...] = ()
+
+    def _load(self, name: str | None = None) -> None:
+        from importlib import import_module
+
+        for module in [self.lazy[name]] if name in self.lazy else self.modules:
+            import_module(module)
+
+    def __missing__(self, name: str) -> type[Step]:
+        self._load(name)
+        if not dict.__contains__(self, name):
+            raise KeyError(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        return self.get(name) is not None  # type: ignore[arg-type]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load()
+        return dict.__len__(self)
+
+    def keys(self) -> Any:
+        self._load()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._load()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._load()
+        return dict.items(self)
+
+
+REGISTRY: dict[str, type[Step]] = _Registry()
 _StepClass = TypeVar("_StepClass", bound="type[Step]")
 
 
@@ -32,7 +82,7 @@ def register(name: str) -> Callable[[_StepClass], _StepClass]:
     def deco(cls: _StepClass) -> _StepClass:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"step {name!r} must be a dataclass (its fields are its configuration)")
-        old = REGISTRY.get(name)
+        old = dict.get(REGISTRY, name)  # as registered so far: no module is imported from inside another's import
         if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
             raise ValueError(f"step name {name!r} is taken by {old.__module__}.{old.__qualname__}")
         cls.name = name
