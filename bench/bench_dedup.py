@@ -118,9 +118,9 @@ def run_taosha(corpus: Path, work: Path, workers: int, baseline: Path | None = N
     return wall, rss, removed, cpu
 
 
-def run_peer(peer: str, corpus: Path, work: Path) -> tuple[float, float, set[str]]:
+def run_peer(peer: str, corpus: Path, work: Path) -> tuple[float, float, set[str], float]:
     wd = work / f"peer-{peer}"
-    _, _, out, _ = timed([str(PEERS), peer, str(corpus), str(wd)])
+    _, _, out, cpu = timed([str(PEERS), peer, str(corpus), str(wd)])  # CPU: the whole tree, the peer's script too
     line = json.loads(out.strip().splitlines()[-1])
     if peer == "datasketch":
         text = (wd / "removed.txt").read_text()
@@ -128,7 +128,7 @@ def run_peer(peer: str, corpus: Path, work: Path) -> tuple[float, float, set[str
     else:
         removed = {orjson.loads(x)["id"] for p in sorted((wd / "dt" / "removed").glob("*.jsonl"))
                    for x in p.read_bytes().splitlines() if x}
-    return line["wall_s"], line["peak_rss_MiB"], removed
+    return line["wall_s"], line["peak_rss_MiB"], removed, cpu
 
 
 def score(removed: set[str], truth: set[str]) -> str:
@@ -174,11 +174,12 @@ def main() -> int:
         if not PEERS.exists():
             print(f"{peer}: skipped ({PEERS} is absent)")
             continue
-        wall, rss, removed = run_peer(peer, corpus, work)
+        wall, rss, removed, cpu = run_peer(peer, corpus, work)
         then = f"; baseline taosha 1 worker = {rates[1, True] / (n / wall):.1f}x" if (1, True) in rates else ""
-        print(f"{peer} (peer baseline): {n / wall:,.0f} docs/s, peak {rss:,.0f} MiB, {score(removed, truth)}; "
-              f"taosha 2 workers = {rates[2, False] / (n / wall):.1f}x, 1 worker = {rates[1, False] / (n / wall):.1f}x "
-              f"(goal >= {GOALS[peer]}x){then}")
+        print(f"{peer} (peer baseline): {n / wall:,.0f} docs/s ({wall:.2f} s wall, {cpu:.2f} s CPU), peak {rss:,.0f} "
+              f"MiB, {score(removed, truth)}; taosha 2 workers = {rates[2, False] / (n / wall):.1f}x, 1 worker = "
+              f"{rates[1, False] / (n / wall):.1f}x (goal >= {GOALS[peer]}x){then}; in CPU seconds, 1 worker = "
+              f"{cpu / best[1, False][3]:.1f}x" + (f", baseline {cpu / best[1, True][3]:.1f}x" if then else ""))
     return 0
 
 
