@@ -149,6 +149,14 @@ class Rules:
     # looked at as a confirm page, see docs/html.md; magic-html dev page article/777ddd63, a poem)
     verse_lines: int = 6
     verse_chars: int = 100
+    # the other blocks of the posts: a block with the exact shape of at least `post_blocks` kept prose blocks (the
+    # posts' paragraphs) that is plain text (no link list, boilerplate, byline or button) is kept, however short
+    # or unpunctuated (`同质化太严重了就没意思了`, `①需要付费`, `composer require ...`): magic-html dev pages
+    # forum/8cf0af42 (Discuz), forum/3a43c342 (Flarum)
+    post_blocks: int = 2
+    # ... and so are headings and code blocks (<pre>, <code>) beside them, in the same parent (`介绍`, `安装`,
+    # then `composer require hamcq/filter-plus`): magic-html dev pages forum/81abaa70, forum/3a43c342
+    post_headings: bool = True
 
 
 @dataclass
@@ -163,6 +171,7 @@ class Block:
     byline: bool = False  # a date with `发布`, `来源`... (BYLINE)
     group: int = 0  # blocks of one element, cut by <br>s, share it
     verse: bool = False  # a line of a group of short lines that together read as text (a poem, lyrics)
+    code: bool = False  # mostly inside <pre> or <code>
 
 
 @dataclass
@@ -317,6 +326,8 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
                                  or (rules.keep_short and b.short)))
             or (rules.same_shape and k not in inside and b.shape in shapes and b.value > rules.same_shape_min
                 and not b.noise)]
+    if rules.post_blocks:
+        kept = _post_parts(blocks, kept, rules, thread)
     # a page often holds its article twice (a print or mobile copy, hidden by CSS): a paragraph seen already
     # is that copy
     seen: set[str] = set()
@@ -329,6 +340,38 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     return out
 
 
+def _plain(block: Block, thread: bool) -> bool:
+    """Text of its own: not a link list, boilerplate, a byline, a teaser or a post's buttons."""
+    text = block.text
+    return ((thread or not block.noise) and block.links * 4 < len(text) and not block.byline
+            and not BOILERPLATE.search(text) and not _WIDGET.match(text) and not TEASER.search(text))
+
+
+def _post_parts(blocks: list[Block], kept: list[Block], rules: Rules, thread: bool) -> list[Block]:
+    """`kept` with the rest of its posts: plain blocks shaped like `post_blocks` of its prose blocks, and headings
+    and code blocks in the same parent as one (Rules.post_blocks, Rules.post_headings)."""
+    counts: dict[str, int] = {}
+    for b in kept:
+        if b.value > 0:
+            counts[b.shape] = counts.get(b.shape, 0) + 1
+    shapes = {shape for shape, n in counts.items() if n >= rules.post_blocks}
+    parents = {shape.rsplit("/", 1)[0] for shape in counts if "/" in shape}
+    chosen = {id(b) for b in kept}
+    # between the first and the last post, not before (a byline) or after (a site's lines); the last may be one
+    # that reads as prose but was too short to keep
+    index = [k for k, b in enumerate(blocks) if b.value > 0 and not b.heading
+             and (id(b) in chosen or b.shape in shapes)]
+    if not index:
+        return kept
+    for b in blocks[index[0]:index[-1] + 1]:
+        if id(b) in chosen or not _plain(b, thread):
+            continue
+        if b.shape in shapes or (rules.post_headings and (b.heading or b.code)
+                                 and b.shape.rsplit("/", 1)[0] in parents):
+            chosen.add(id(b))
+    return [b for b in blocks if id(b) in chosen]
+
+
 def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5, related: bool = True
           ) -> list[Block]:
     """The page's text blocks in document order, by an explicit stack (pages nest deeper than Python recurses).
@@ -337,22 +380,23 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
     changed (a link, a heading, a noise container)."""
     blocks: list[Block] = []
     parts: list[str] = []
-    links = 0
-    in_link = in_heading = in_noise = 0
+    links = code = 0
+    in_link = in_heading = in_noise = in_code = 0
     heading_seen = False
     group = 0  # counts the elements that end blocks; the lines between <br>s of one element share it
 
     def close(line_break: bool = False) -> None:
-        nonlocal parts, links, heading_seen, group
+        nonlocal parts, links, code, heading_seen, group
         if parts:
             text = _SPACE.sub(" ", "".join(parts)).strip()
             if text:
                 shape = "/".join(path[-SHAPE_DEPTH:])
                 noise = in_noise > 0 or (related_depth > 0 and len(path) >= related_depth)
-                blocks.append(Block(text, min(links, len(text)), noise, heading_seen, shape, group=group))
+                blocks.append(Block(text, min(links, len(text)), noise, heading_seen, shape, group=group,
+                                    code=code * 2 >= len(text)))
         if not line_break:  # the lines between <br>s of one element are one group (a poem, lyrics)
             group += 1
-        parts, links, heading_seen = [], 0, False
+        parts, links, code, heading_seen = [], 0, 0, False
 
     path: list[str] = []  # tag.class of the block elements around
     related_depth = 0  # after a RELATED_HEAD: blocks at this depth of `path` or deeper are noise
@@ -373,6 +417,8 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
                     related_depth = 0
             if flags & 4:
                 in_noise -= 1
+            if flags & 32:
+                in_code -= 1
             continue
         ntype = node.type
         if ntype == text_type:
@@ -381,6 +427,8 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
                 parts.append(value.replace("\n", " "))
                 if in_link and not _URL.match(value.strip()):  # a URL with a path as link text: a citation
                     links += len(value.strip())
+                if in_code:
+                    code += len(value.strip())
             continue
         if ntype != element:
             continue
@@ -392,6 +440,9 @@ def _walk(root: Any, element: Any, text_type: Any, max_noise_share: float = 0.5,
             close(tag == "br")
             flags |= 24 if tag == "br" else 8
             path.append(f"{tag}.{_DIGITS.sub('', node.getattr('class', '') or '')}")
+        if tag in ("pre", "code"):
+            in_code += 1
+            flags |= 32
         if tag == "a":
             in_link += 1
             flags |= 1
