@@ -1,0 +1,77 @@
+"""extract.html's rules for threads (forums, Q&A): each test fails with its rule turned off."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from taosha.extract.html import Rules, extract
+
+pytest.importorskip("resiliparse")
+
+POSTS = ["建议对鼠神进行改版，现在的鼠神说是传奇，跟别的传奇差太远了，建议：",
+         "顶你，鼠神真的是太弱了，攻击低，子弹太少，玩灾变居然还要自己买子弹。",
+         "莲花能自动蓄能恢复，这一点就可以重新站起来了（强烈复议）"]
+SHORT = "同质化太严重了就没意思了"  # a post without punctuation, shorter than a paragraph
+
+
+def thread(posts: list[str]) -> str:
+    """A Discuz thread: each post a table of the author's card and the post's cell."""
+    rows = "".join(
+        f"<table><tbody><tr><td class='pls'><div class='authi'>用户{k}</div><dl><dt>积分</dt><dd>{k}</dd></dl></td>"
+        f"<td class='plc'><div class='authi'>发表于 2024-4-{k + 1} 23:20:45 | 只看该作者</div></td></tr>"
+        f"<tr><td class='t_f'>{p}</td></tr><tr><td class='pob'><a>回复</a> <a>举报</a></td></tr></tbody></table>"
+        for k, p in enumerate(posts))
+    return (f"<html><body><div class='nav'><a>论坛首页</a> › <a>建议反馈</a></div><div id='postlist'>{rows}</div>"
+            "</body></html>")
+
+
+def test_a_short_post_between_posts_is_kept():
+    """Rules.post_blocks (magic-html dev page forum/8cf0af42): a short post shaped like the kept ones is a post."""
+    html = thread([POSTS[0], POSTS[1], SHORT, POSTS[2]])
+    text = extract(html).text
+    assert SHORT in text and all(p in text for p in POSTS)
+    assert "回复" not in text and "发表于" not in text  # buttons and time stamps are no posts
+    assert SHORT not in extract(html, dataclasses.replace(Rules(), post_blocks=0)).text
+
+
+def test_short_blocks_outside_the_posts_stay_out():
+    """Only between the first and the last post: a reporter's line before the text, a site's address after it."""
+    body = "".join(f"<p>{p}</p>" for p in POSTS)
+    html = (f"<html><body><div class='main'><h1>鼠神改版</h1><p>记者鄧富珍／彰化報導</p>{body}"
+            "<p>中國廣播公司</p><p>台北市中山區松江路375號</p></div></body></html>")
+    text = extract(html).text
+    assert all(p in text for p in POSTS)
+    assert "報導" not in text and "中國廣播公司" not in text and "松江路" not in text
+
+
+FLARUM = [
+    "<p>本项目基于 fof/filter 进行修改，支持阿里云内容安全检测，对不合规的内容，自动进入小黑屋审核、记录日志。</p>",
+    "<h2>介绍</h2>",
+    "<p>国内做社区需要严格控制用户内容</p>",
+    "<p>阿里云内容安全检测对应文档已经写好了，支持以下内容标签检测：广告、涉政、辱骂、违禁。</p>",
+    "<h2>安装</h2>",
+    "<pre><code>composer require hamcq/filter-plus</code></pre>",
+    "<h2>更新</h2>",
+    "<pre><code>composer update hamcq/filter-plus\nphp flarum migrate</code></pre>",
+]
+
+
+def flarum(reply: str) -> str:
+    head = "<li class='item-user'><h3 class='PostUser-name'>Emin</h3></li><li class='item-meta'>2023年10月2日</li>"
+    first = f"<article class='Post'><header><ul>{head}</ul></header><div class='Post-body'>{''.join(FLARUM)}</div>"
+    second = f"<article class='Post'><header><ul>{head}</ul></header><div class='Post-body'><p>{reply}</p></div>"
+    return f"<html><body><div class='PostStream'>{first}</article>{second}</article></div></body></html>"
+
+
+def test_headings_and_code_inside_a_post_are_kept():
+    """Rules.post_headings (magic-html dev pages forum/81abaa70, forum/3a43c342): `安装`, then its command."""
+    html = flarum("您好，我看了源代码，您的配置中少了一个配置项，导致不能自动审核通过，请更新一下。")
+    text = extract(html).text
+    for part in ("介绍", "安装", "更新", "composer require hamcq/filter-plus", "php flarum migrate",
+                 "国内做社区需要严格控制用户内容"):
+        assert part in text
+    assert "Emin" not in text
+    off = extract(html, dataclasses.replace(Rules(), post_headings=False)).text
+    assert "安装" not in off and "composer require" not in off
