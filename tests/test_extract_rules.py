@@ -75,3 +75,17 @@ def test_headings_and_code_inside_a_post_are_kept():
     assert "Emin" not in text
     off = extract(html, dataclasses.replace(Rules(), post_headings=False)).text
     assert "安装" not in off and "composer require" not in off
+
+
+def test_a_sentence_with_many_links_inside_the_article_is_text():
+    """Rules.linked_prose (magic-html dev page article/06586406, Wikipedia): links under half of a sentence."""
+    linked = ("2018年4月14日，《<a>河北雄安新区规划纲要</a>》获<a>中共中央、国务院批复</a>[11]。12月25日，"
+              "《<a>河北雄安新区总体规划</a>》获批复。")
+    paras = ["2017年4月1日，中共中央、国务院印发通知，决定设立河北雄安新区，通知中将此新区定位为千年大计、国家大事。",
+             linked,
+             "2021年起，雄安新区试行居住证和积分落户制度，同年河北省人大常委会通过了雄安新区条例，自九月起施行。"]
+    html = ("<html><body><ul class='menu'><li><a>首页</a></li><li><a>分类</a></li></ul><div class='content'>"
+            + "".join(f"<p>{p}</p>" for p in paras) + "</div></body></html>")
+    text = extract(html).text
+    assert "规划纲要》获中共中央、国务院批复" in text and "首页" not in text
+    assert "规划纲要" not in extract(html, dataclasses.replace(Rules(), linked_prose=False)).text

@@ -157,6 +157,10 @@ class Rules:
     # ... and so are headings and code blocks (<pre>, <code>) beside them, in the same parent (`介绍`, `安装`,
     # then `composer require hamcq/filter-plus`): magic-html dev pages forum/81abaa70, forum/3a43c342
     post_headings: bool = True
+    # a sentence inside the main run whose links outweigh its own text (a wiki's `《[河北雄安新区规划纲要]》获[中共
+    # 中央、国务院批复]`) but are under `max_link_density` of it is text, not a link list: magic-html dev page
+    # article/06586406 (Wikipedia)
+    linked_prose: bool = True
 
 
 @dataclass
@@ -323,7 +327,8 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     shapes = {b.shape for k in range(start, end) if (b := blocks[k]).value > 0}
     kept = [b for k, b in enumerate(blocks)
             if (k in inside and (b.value > 0 or (b.heading and (thread or not b.noise))
-                                 or (rules.keep_short and b.short)))
+                                 or (rules.keep_short and b.short)
+                                 or (rules.linked_prose and _linked_prose(b, rules, thread))))
             or (rules.same_shape and k not in inside and b.shape in shapes and b.value > rules.same_shape_min
                 and not b.noise)]
     if rules.post_blocks:
@@ -340,10 +345,16 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     return out
 
 
-def _plain(block: Block, thread: bool) -> bool:
-    """Text of its own: not a link list, boilerplate, a byline, a teaser or a post's buttons."""
+def _linked_prose(block: Block, rules: Rules, thread: bool) -> bool:
+    """A sentence with many links, but fewer than a link list has (Rules.linked_prose)."""
+    return (bool(block.links) and bool(_PROSE_MARK.intersection(block.text))
+            and _plain(block, thread, rules.max_link_density))
+
+
+def _plain(block: Block, thread: bool, max_links: float = 0.25) -> bool:
+    """Text of its own: not links (under `max_links` of it), boilerplate, a byline, a teaser or a post's buttons."""
     text = block.text
-    return ((thread or not block.noise) and block.links * 4 < len(text) and not block.byline
+    return ((thread or not block.noise) and block.links < max_links * len(text) and not block.byline
             and not BOILERPLATE.search(text) and not _WIDGET.match(text) and not TEASER.search(text))
 
 
