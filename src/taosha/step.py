@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from time import process_time
 from typing import Any, ClassVar, TypeVar
@@ -243,16 +244,17 @@ def run_batch(
     docs = list(docs)
     if times is not None:
         clock = process_time()
+    live = [i for i, d in enumerate(docs) if d.dropped is None]
     for k in range(start, len(steps)):
         step = steps[k]
-        live = [i for i, d in enumerate(docs) if d.dropped is None]
         if not live:
             break
         batched = type(step).process_batch is not Step.process_batch
         results: list[Document | list[Document]] | None = None
+        whole = len(live) == len(docs)  # nothing dropped yet: the batch as it is, no index lists
         if batched:
             try:
-                results = step.process_batch([docs[i] for i in live])
+                results = step.process_batch(list(docs) if whole else [docs[i] for i in live])
             except Exception:
                 if not catch:
                     raise
@@ -266,18 +268,28 @@ def run_batch(
                     if not catch:
                         raise
                     results.append(doc.drop(step.name, "step_error", f"{type(exc).__name__}: {exc}"[:2000]))
-        for j, (i, r) in enumerate(zip(live, results, strict=True)):
-            if isinstance(r, BaseException):  # process_batch's way of saying that process raised
-                if not catch:
-                    raise r
-                results[j] = docs[i].drop(step.name, "step_error", f"{type(r).__name__}: {r}"[:2000])
+        plain = bool(results) and set(map(type, results)) == _PLAIN  # no error, no split: decided in C
+        if not plain:
+            for j, (i, r) in enumerate(zip(live, results, strict=True)):
+                if isinstance(r, BaseException):  # process_batch's way of saying that process raised
+                    if not catch:
+                        raise r
+                    results[j] = docs[i].drop(step.name, "step_error", f"{type(r).__name__}: {r}"[:2000])
         if times is not None:
             now = process_time()
             times[k] += now - clock
             clock = now
-        if not any(isinstance(r, list) for r in results):
-            for i, r in zip(live, results, strict=True):
-                docs[i] = r  # type: ignore[assignment]
+        if plain or not any(isinstance(r, list) for r in results):
+            if len(results) != len(live):
+                raise ValueError(f"{step.name}: {len(results)} results for {len(live)} documents")
+            if whole:
+                docs = list(results)  # type: ignore[arg-type]
+            else:
+                for i, r in zip(live, results, strict=True):
+                    docs[i] = r  # type: ignore[assignment]
+            dropped = list(map(_DROPPED, results))
+            if dropped.count(None) != len(dropped):  # some were dropped by this step: fewer go on
+                live = [i for i, d in zip(live, dropped, strict=True) if d is None]
             continue
         at = dict(zip(live, results, strict=True))
         out: list[Document] = []
@@ -290,7 +302,12 @@ def run_batch(
             else:
                 out.append(r)
         docs = out
+        live = [i for i, d in enumerate(docs) if d.dropped is None]
     return docs
+
+
+_DROPPED = attrgetter("dropped")
+_PLAIN = {Document}
 
 
 def run_one(step: Step, text: str, id: str = "doc") -> Document:
