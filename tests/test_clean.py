@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from taosha import Document, restore_original
@@ -374,11 +374,37 @@ def test_rules_grouped_by_line_length_give_the_first_matching_rule(pieces):
     from taosha.clean.boilerplate import _by_length
 
     line = "".join(pieces)
-    limits, groups = _by_length(_ALL_RULES)
+    limits, groups, _, _ = _by_length(_ALL_RULES)
     at = bisect_left(limits, len(line))
     grouped = groups[at] if at < len(limits) else ()
     assert next((r.name for r in grouped if r.matches(line)), None) == next(
         (r.name for r in _ALL_RULES if r.matches(line)), None)
+
+
+@settings(max_examples=300, deadline=None)
+@example(["热门文章：最新", "正文。", " 【专题】相关文章 ", "本文地址：http://a.cn", "上一篇：甲", "版权所有"])
+@given(st.lists(st.lists(st.sampled_from([*_RULE_PIECES, " ", "【", "\u3000", "热门", "文章：", "甲乙"]), max_size=8)
+                .map("".join), min_size=1, max_size=8))
+def test_the_literal_gate_removes_the_lines_that_trying_every_rule_removes(lines):
+    # clean.boilerplate tries a line against the rules that need a literal only when the line holds one (found
+    # in one pass over the text): the same lines go, for the same rules, as when every line meets every rule
+    from bisect import bisect_left
+
+    from taosha.clean.boilerplate import _by_length
+
+    step = Boilerplate()
+    step.setup()
+    limits, groups, _, _ = _by_length(_ALL_RULES)
+    expected = {}
+    for k, line in enumerate(lines):
+        stripped, at = line.strip(), bisect_left(limits, len(line.strip()))
+        name = next((r.name for r in groups[at] if r.matches(stripped)), None) if stripped and at < len(limits) \
+            else None
+        if name:
+            expected[k] = name
+    doc = step.process(Document("d", "\n".join(lines)))
+    assert doc.signals.get("boilerplate_lines", 0) == len(expected)
+    assert sorted(e.reason for e in doc.edits if e.reason != "markup_residue") == sorted(expected.values())
 
 
 def test_a_line_as_long_as_a_rules_limit_is_still_tried_against_it():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 from taosha.document import Document
@@ -190,19 +191,33 @@ class Boilerplate(Step):
         return tuple(r for r in rules_from(tuple(self.rules)) if r.name not in self.skip)
 
     def process(self, doc: Document) -> Document:
-        limits, groups = self.__dict__.get("_by_length") or _by_length(self._rules())
+        limits, groups, gate, ungated = self.__dict__.get("_by_length") or _by_length(self._rules())
         # rules are written in simplified: they match on the text folded to simplified, character for character,
         # so a traditional page (a Taiwan site, or repair.script's traditional target) loses the same lines
-        lines = fold(doc.text).split("\n")
+        text = fold(doc.text)
+        lines = text.split("\n")
+        # the lines holding a literal that some rule needs, found in one pass over the text (in C); the other
+        # lines are tried against the rules that need none only. A literal holds no line break, so a match lies
+        # in one line; a literal hidden by an overlapping match of another lies in that match's line
+        hit: set[int] | None = None
+        if gate is not None:
+            hit = set()
+            m = gate.search(text)
+            if m is not None:
+                ends = list(accumulate(len(line) + 1 for line in lines))
+                while m is not None:
+                    hit.add(bisect_right(ends, m.start()))
+                    m = gate.search(text, ends[bisect_right(ends, m.start())])  # on from the next line
         removed: dict[int, str] = {}
         for k, line in enumerate(lines):
             stripped = line.strip()
             if stripped:
                 at = bisect_left(limits, len(stripped))
-                for rule in groups[at] if at < len(limits) else ():  # the rules a line this long may match
-                    if rule.matches(stripped):
-                        removed[k] = rule.name
-                        break
+                if at < len(limits):  # the rules a line this long may match
+                    for rule in groups[at] if hit is None or k in hit else ungated[at]:
+                        if rule.matches(stripped):
+                            removed[k] = rule.name
+                            break
         if removed:
             doc.tag("boilerplate_lines", len(removed))
             doc.remove_lines(removed, self.name)
@@ -218,8 +233,28 @@ def _tag_out(m: re.Match[str]) -> str:
     return "\n" if m.group()[1:3].lower() == "br" else ""
 
 
-def _by_length(rules: tuple[Rule, ...]) -> tuple[list[int], list[tuple[Rule, ...]]]:
+def _by_length(
+    rules: tuple[Rule, ...],
+) -> tuple[list[int], list[tuple[Rule, ...]], re.Pattern[str] | None, list[tuple[Rule, ...]]]:
     """The rules' distinct `max_chars`, ascending, and for each the rules (in order) that apply to lines that long:
-    a long line, the common case, is tried against the few rules that take long lines."""
+    a long line, the common case, is tried against the few rules that take long lines. Then a regex finding any of
+    the literals that rules need (a line matches a rule only if it holds one of the rule's: `needs`), None when
+    no rule needs one, and for each length the rules that need none (tried on every line)."""
     limits = sorted({r.max_chars for r in rules})
-    return limits, [tuple(r for r in rules if r.max_chars >= limit) for limit in limits]
+    groups = [tuple(r for r in rules if r.max_chars >= limit) for limit in limits]
+    literals = sorted({lit for r in rules for lit in needs(r) or ()}, key=lambda lit: (-len(lit), lit))
+    gate = re.compile("|".join(map(re.escape, literals))) if literals else None
+    return limits, groups, gate, [tuple(r for r in g if needs(r) is None) for g in groups]
+
+
+def needs(rule: Rule) -> tuple[str, ...] | None:
+    """Literals one of which every line that `rule` matches holds, or None when it has no such list.
+
+    >>> needs(Rule("x", "prefix", ("上一篇", "下一篇"), 150))
+    ('上一篇', '下一篇')
+    """
+    if "\n" in "".join(rule.patterns):
+        return None  # the gate looks for literals within lines
+    if rule.match in ("contains", "prefix"):  # a prefix of the stripped line is in the line
+        return rule.patterns
+    return rule.anchors
