@@ -48,6 +48,14 @@ def test_repetition_table_in_slices_equals_one_sort(texts, size):
     assert all(np.array_equal(whole[k], sliced[k]) for k in whole)
 
 
+@given(st.lists(st.integers(0, 40), max_size=300))
+@settings(max_examples=100, deadline=None)
+def test_repetition_tables_unique_is_numpys(values):
+    keys = np.array(values, dtype=np.uint64)
+    expected = np.unique(keys, return_inverse=True, return_counts=True)
+    assert all(np.array_equal(a, b) for a, b in zip(quality._unique(keys), expected, strict=True))
+
+
 def test_filter_quality_on_a_long_record_holds_a_few_bytes_per_character():
     doc = Document("big", LONG)
     whole = Quality().process(Document("big", LONG)).signals
