@@ -20,6 +20,7 @@ Layout of an output folder:
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import pickle
 import queue
@@ -434,8 +435,11 @@ class Stage:
 
         size = max(1, os.path.getsize(self.path))
         with open(self.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
+            # pickle reads a frame header, then the frame, then the next: through a buffer, not a call into the
+            # decompressor each (a third of the stage's reading time)
+            buffered = io.BufferedReader(raw, 1 << 18)  # type: ignore[arg-type]
             while True:
-                batch = pickle.load(raw)
+                batch = pickle.load(buffered)
                 if isinstance(batch, dict):
                     counters.update(batch)
                     return
