@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import taosha
 from taosha import PipelineConfig, StepSpec
@@ -57,3 +59,14 @@ def test_later_copies_of_a_paragraph_go_and_the_first_stays(tmp_path):
     assert taosha.restore_original(dropped[0]) == records[7]["text"]
     untouched = [r for r in kept if r["id"] not in ("d3", "d6", "d9")]
     assert all(not r["edits"] for r in untouched)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("經济发展，2020年。ab \n\u3000\ud800😀！")), max_size=40),
+                max_size=6), st.integers(1, 6))
+def test_paragraph_keys_of_a_batch_are_each_lines_key(texts, min_chars):
+    # the batch path (one encoding and folding for all texts) against the key of each line on its own
+    from taosha.dedup.paragraphs import paragraph_key, paragraph_keys
+
+    assert paragraph_keys(texts, min_chars) == [[paragraph_key(line, min_chars) for line in t.split("\n")]
+                                                 for t in texts]
