@@ -448,3 +448,17 @@ def test_rules_written_in_simplified_match_traditional_text():
     parts = Compilation().process(Document("p", "講話範文一\n第一篇講話的內容。\n講話範文二\n第二篇講話的內容。"))
     assert [p.text for p in parts] == ["第一篇講話的內容。\n", "第二篇講話的內容。"]
     assert run(Placeholders(), "以x軸為準，全縣共有x名黨員。").signals["placeholders"] == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("本文來源来源發展经济。 \n\ud800😀")), max_size=20), max_size=8))
+def test_boilerplate_folds_a_batch_as_each_text_alone(texts):
+    from taosha.zh.script import fold, fold_many
+
+    assert fold_many(texts) == [fold(t) for t in texts]
+    step = Boilerplate()
+    step.setup()
+    lines = [f"{t}\n本文來源：新華網" for t in texts]
+    batch = step.process_batch([Document(str(k), t) for k, t in enumerate(lines)])
+    alone = [step.process(Document(str(k), t)) for k, t in enumerate(lines)]
+    assert [(d.text, d.edits, d.signals) for d in batch] == [(d.text, d.edits, d.signals) for d in alone]

@@ -14,7 +14,7 @@ from pathlib import Path
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import Step, register
-from taosha.zh.script import fold, fold_table
+from taosha.zh.script import fold, fold_many, fold_table
 
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
 # HTML tags left inside lines (a scraper's residue: 。</p> at a line's end, 段落<br/>文字): known tag names with
@@ -191,10 +191,22 @@ class Boilerplate(Step):
         return tuple(r for r in rules_from(tuple(self.rules)) if r.name not in self.skip)
 
     def process(self, doc: Document) -> Document:
+        return self._clean(doc, fold(doc.text))
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        out: list[Document | list[Document]] = []
+        for doc, folded in zip(docs, fold_many([d.text for d in docs]), strict=True):  # one pass to fold them
+            try:
+                out.append(self._clean(doc, folded))
+            except Exception as exc:  # handed to the runner in the document's place
+                out.append(exc)  # type: ignore[arg-type]
+        return out
+
+    def _clean(self, doc: Document, text: str) -> Document:
+        """Clean `doc`, whose text folded to simplified is `text`."""
         limits, groups, gate, ungated = self.__dict__.get("_by_length") or _by_length(self._rules())
         # rules are written in simplified: they match on the text folded to simplified, character for character,
         # so a traditional page (a Taiwan site, or repair.script's traditional target) loses the same lines
-        text = fold(doc.text)
         lines = text.split("\n")
         # the lines holding a literal that some rule needs, found in one pass over the text (in C); the other
         # lines are tried against the rules that need none only. A literal holds no line break, so a match lies
