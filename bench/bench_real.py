@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from taosha.step import CorpusStep, build_step
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 GOAL_MB_S, GOAL_NOOP, GOAL_SCALE = 5.0, 3.0, 1.8
+CPU: dict[str, list[float]] = {}  # CPU seconds of each whole run, by output folder name
 
 
 def _tar_texts(name: str, keep) -> list[tuple[str, str]]:
@@ -84,7 +86,8 @@ def make_corpus(work: Path, reviews_limit: int) -> tuple[list[Path], list[str]]:
 
 
 def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: int) -> float:
-    """Best wall seconds of `taosha clean` as a new process (the machine is shared: the least disturbed run)."""
+    """Best wall seconds of `taosha clean` as a new process (the machine is shared: the least disturbed run); the
+    CPU seconds (user + system, the process and its workers) of each run go to `CPU[out.name]`."""
     taosha = Path(sys.executable).with_name("taosha")
     cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q", "--no-report"]
     if noop:
@@ -94,9 +97,12 @@ def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: in
     best = float("inf")
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         best = min(best, time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU.setdefault(out.name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
     return best
@@ -153,6 +159,14 @@ def main() -> int:
           f"per core); {t1 / t_noop:.1f}x the no-op pipeline's time (goal <= {GOAL_NOOP:g}x)")
     print(f"default pipeline, 2 workers (whole process): {t2:.2f} s, {mb / t2:.1f} MB/s; {t1 / t2:.2f}x one worker "
           f"(goal >= {GOAL_SCALE:g}x); output identical to one worker's: {'yes' if same else 'NO'}")
+    # CPU time, which load on a shared machine disturbs far less than wall time: the least of the runs
+    cpu_noop, cpu1, cpu2 = (min(CPU[name]) for name in ("out-noop", "out-1", "out-2"))
+    print(f"CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
+          f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
+    steps_cpu = orjson.loads((args.work / "out-1" / "stats.json").read_bytes()).get("time_by_step", {})
+    if steps_cpu:
+        print("CPU time per step, 1-worker run (stats.json): " + ", ".join(
+            f"{name} {v['seconds']:.2f} s" for name, v in sorted(steps_cpu.items(), key=lambda kv: -kv[1]["seconds"])))
     if not args.no_steps:
         step_times(texts[:3000])  # every table and model loaded: the steady state below, set-up apart
         times = step_times(texts)
