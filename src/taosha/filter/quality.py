@@ -134,10 +134,10 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
         same = ranked[1:] == ranked[:-1]
         first = np.flatnonzero(np.concatenate(([True], ~same)))
         _raise_tops(top, grams.text_of(ranked[first], n), np.diff(np.append(first, len(ranked))))
-        repeated = np.zeros(len(ranked), dtype=bool)
-        repeated[1:] = same
-        repeated[:-1] |= same
-        longest[idx[order[repeated]]] = n
+        twice = np.zeros(len(ranked), dtype=bool)  # a key equal to a neighbour occurs twice or more
+        twice[1:] = same
+        twice[:-1] |= same
+        longest[idx[order[twice]]] = n
         return True
     bits = min(8, (total // _SLICE).bit_length())
     parts: list[list[np.ndarray]] = [[] for _ in range(1 << bits)]

@@ -437,7 +437,7 @@ class Stage:
         with open(self.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
             # pickle reads a frame header, then the frame, then the next: through a buffer, not a call into the
             # decompressor each (a third of the stage's reading time)
-            buffered = io.BufferedReader(raw, 1 << 18)  # type: ignore[arg-type]
+            buffered = io.BufferedReader(raw, 1 << 18)
             while True:
                 batch = pickle.load(buffered)
                 if isinstance(batch, dict):
