@@ -128,9 +128,12 @@ class _FrequentLinesPrepared(Step):
             return list(docs)
         rows = _rows(np.array(hashes, dtype=np.uint64), self.spec.depth, self.spec.width_bits)
         counts = np.min([row[idx.astype(np.int64)] for row, idx in zip(self.sketch, rows, strict=True)], axis=0)
+        if not (counts >= self.spec.min_docs).any():  # no line is frequent enough anywhere: the common batch
+            return list(docs)
+        every = counts.tolist()
         at, decided = 0, []
         for doc, per_doc in zip(docs, lines, strict=True):
-            mine = counts[at : at + len(per_doc)].tolist()
+            mine = every[at : at + len(per_doc)]
             at += len(per_doc)
             need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(site(doc), 0))
             decided.append({k: "frequent_line" for k, c in zip(per_doc.values(), mine, strict=True) if c >= need})
