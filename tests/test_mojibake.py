@@ -1219,3 +1219,20 @@ def test_big5_punctuation_read_as_gb18030_after_a_misread_kana_is_evidence(step,
 def test_an_icon_glyph_after_a_common_character_stays(step):
     text = "穿着挺舒服的，大赞\ue4c7下次还来买"  # 赞 is frequent itself: the glyph is the page's own
     assert fix(step, text).text == text
+
+
+@pytest.mark.parametrize(("before", "word", "after", "wrong"), [
+    ("但现时该", "地区", "的城中村正在进行重建。", "big5"),  # 華⑹: GBK read as Big5 in a simplified page
+    ("这个问题仍然存在。而", "一直被", "佐敦谷邨阻碍的发展计划也受到影响。", "big5"),
+    ("早期漢傳佛教", "佛經", "譯籍將「真如」譯為本無。", "gb18030"),  # ︱竒: Big5 read as GBK in a traditional one
+])
+def test_two_or_three_odd_characters_that_read_as_a_word_are_read_back(step, before, word, after, wrong):
+    # each misread character rare or of the other script, each read right a frequent one, together a word
+    right = "gbk" if wrong == "big5" else "big5"
+    doc = fix(step, before + word.encode(right).decode(wrong) + after)
+    assert doc.text == before + word + after
+
+
+def test_a_doubled_odd_pair_is_the_pages_own(step):
+    text = "雨雪其霏，惠而好我。憂心慇慇，念我土宇。"  # 慇慇 reads as 哈哈 (GBK read as Big5): the Book of Songs'
+    assert fix(step, text).text == text

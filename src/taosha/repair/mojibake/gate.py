@@ -258,6 +258,9 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
                 # when one such cluster or row reads back as frequent simplified text; a page read so whole has no
                 # simplified character to stand out from (坻婓1952爛堤汜衾控儔ㄛ for 他在1952年出生于北京，)
                 seen.add("offscript")
+            elif off is not None and bits & (AS_GBK if off == "trad" else AS_BIG5) and _odd_pair_reads_word(
+                    text, "simplified" if off == "trad" else "traditional"):
+                seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
         out.append(frozenset(seen))
@@ -300,6 +303,26 @@ def _reads_as_gbk(text: str) -> bool:
             return True  # one more in a row: see _frequent_reading
         fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
         if fixed and _words(lm, fixed):
+            return True
+    return False
+
+
+_PAIRS_TRIED = 6
+
+
+def _odd_pair_reads_word(text: str, script: str) -> bool:
+    """Whether two characters side by side, each rare or of the other script for a page in `script`, read (as GBK
+    read as Big5 in a simplified page, Big5 read as GBK in a traditional one) as two frequent characters that make
+    a dictionary word: the shortest misread stretch (頗眸 for 会捕, 闔親 for 麦克); the first few pairs are tried."""
+    lm = for_script(script)
+    wrong, right = ("big5", "gbk") if script == "simplified" else ("gb18030", "big5")
+    bit = AS_GBK if script == "simplified" else AS_BIG5
+    points = codepoints(text)
+    odd = (lm.common[points] == 0) & ((_gate_table()[points] & bit) != 0)
+    for start in np.flatnonzero(odd[:-1] & odd[1:])[:_PAIRS_TRIED].tolist():
+        fixed = _redecode_span(text[start : start + 2], wrong, right)
+        if (text[start] != text[start + 1] and fixed and len(fixed) == 2 and fixed in lm.words
+                and all(lm.char(c) >= FREQUENT_LOGP for c in fixed)):
             return True
     return False
 

@@ -279,6 +279,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
                              or (marked and _MARKED.search(run, start, best_end))
                              or _frequent_reading(run, start, best_end, fixed, lm)
+                             or _odd_word(run, start, best_end, fixed, lm)
                              or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
                                  and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
                                  and _words(lm, "".join(fixed[start:best_end])))  # type: ignore[arg-type]
@@ -292,6 +293,21 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             if total > best:
                 best, best_end = total, k + 1
     return windows
+
+
+_ODD_WORD = (2, 3)  # a stretch of 2 or 3 characters, each rare or off-script, read as frequent ones making a word
+
+
+def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
+    """Whether `run[start:end]` is a short stretch of characters each rare or of the other script whose readings
+    are all frequent characters and make a dictionary word (闔親 for 麦克, 頗眸轂 for 会捕猎)."""
+    if not _ODD_WORD[0] <= end - start <= _ODD_WORD[1] or len(set(run[start:end])) < end - start:
+        return False  # (a character doubled is the page's own: 憂心慇慇 in the Book of Songs)
+    read = fixed[start:end]
+    if any(f is None or lm.common[ord(c)] or lm.char(f) < FREQUENT_LOGP for c, f in zip(run[start:end], read,
+                                                                                      strict=True)):
+        return False
+    return _words(lm, "".join(read)) > 0  # type: ignore[arg-type]
 
 
 _AFTER_NUMBER = frozenset("年月日号时分秒岁")
