@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from taosha.document import Document
 from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables, _pair_reading, _vanished_tables
 from taosha.repair.mojibake.damage import _genuine_traditional
+from taosha.repair.mojibake.deleted import reread_deleted, suspect
 from taosha.repair.mojibake.fill import _word_index
 from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
@@ -79,6 +80,8 @@ class Mojibake(Step):
         return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
+        if not seen and suspect(doc.text):
+            seen = frozenset({"deleted"})  # sparse private-use characters: only a deleted byte's stretch is read
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
@@ -127,7 +130,7 @@ class Mojibake(Step):
             script = ("simplified" if simp >= _MAJORITY * trad else "traditional" if trad >= _MAJORITY * simp
                       else "neutral")
         lm = for_script(script)
-        repairs = 0
+        repairs = reread_deleted(doc, lm, self.name)  # a deleted GBK byte: proven by the bytes, read first
         if self.latin and "latin" in seen:
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
