@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.score import _letters, _mean
+from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.zh.lm import WORD_BONUS, CharLM
 
 LOST = "\ufffd"  # what a character whose byte is gone becomes (as a decoder writes it)
@@ -31,9 +31,12 @@ _UNKNOWN = -1  # a byte the decoder replaced (U+FFFD or `?` where the stretch en
 
 # a run of characters with two GB18030 bytes each (Han, full-width forms, GBK's symbols, the private-use characters
 # of its user-defined area), and what may follow it: a lone byte's replacement, ASCII
-_RUN = re.compile("[^\x00-\x7f\ufffd]{2,}")  # split further where a character is not two bytes (`_runs`)
+_RUN = re.compile("[^\x00-\x7f\ufffd\u20ac]{2,}")  # split further where a character is not two bytes (`_runs`)
 _TAIL = 4  # characters after a run taken with it: where the decoder falls back into step
 _PUA = re.compile("[\ue000-\uf8ff]")
+# what a deleted byte's stretch ends with, beside private-use characters: a trail byte in ASCII's range read alone
+# (or 80, the euro sign) between two-byte characters (行l星 for 衛星, 家€包括 for 還包括)
+_SIGNS = re.compile("[\ue000-\uf8ff]|(?<=[^\x00-\x7f])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +69,8 @@ def _tail_tokens(text: str) -> list[int]:
     for i, c in enumerate(text):
         if c == "\ufffd" or (c == "?" and i == 0):
             out.append(_UNKNOWN)
+        elif c == "\u20ac":
+            out.append(0x80)  # code page 936's one-byte euro sign
         elif c < "\x80":
             out.append(ord(c))
         else:
@@ -133,23 +138,36 @@ def _scores(lm: CharLM, chars: list[str]) -> np.ndarray:
 # one review whose bytes were shifted (帕艘徽蟆 6.2)
 _MIN_GAIN = 3.0
 _RARE_AFTER = 8
+# and the reading must be text by itself: a mean of _FLUENT nats a character at least, and a dictionary word when it
+# is shorter than _SHORT characters. What other families leave unread (UTF-8 read as GBK or Big5: 被銆, 柟~, 子吻查兩)
+# re-reads into short strings of characters without a word, most below -11.7 a character; the simulator's deleted
+# bytes re-read into text of -9.5 a character at worst (烏孜別), and the short ones without a word (也醞, 樂鮮) are
+# the few the rule gives up
+_FLUENT, _SHORT = -10.0, 6
 
 
-def _holds(lm: CharLM, old: str, new: str) -> bool:
+def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
     """Whether `new` (the stretch re-read, `LOST` first) beats `old` (as it stands) by the bytes, not by the
-    model's taste: two characters read at least, every byte read (no '?', no private-use character), no Latin letter that was not there, few
-    rare characters left, and a gain of _MIN_GAIN nats a character."""
+    model's taste: two characters read at least, every byte read (no '?', no private-use character), no Latin
+    letter that was not there, few rare characters left, and a gain of _MIN_GAIN nats a character: "read" when the
+    reading is text by itself too (`_FLUENT`, `_SHORT`), "flag" when it is not (the stretch is out of step, but
+    what it reads is not shown to be the text: counted as unrepaired), "" when the null hypothesis wins. `after`:
+    the character after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
+    昂\ue0e2癢WF for 包含前WWF)."""
     body = new.replace(LOST, "")
-    if len(body) < 2 or "?" in body or _PUA.search(body) or _letters(new) > _letters(old):
-        return False  # a byte left unread, a user-defined pair: still out of step
+    if len(body) < 2 or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
+        return ""  # a byte left unread, a user-defined pair: still out of step
     if lm.rare_count(body) > 1 + len(body) // _RARE_AFTER:
-        return False
-    bare = old.replace("\ufffd", "").replace("?", "")
-    return _mean(lm, body) - _mean(lm, bare) >= _MIN_GAIN
+        return ""
+    fluency = _mean(lm, body)
+    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "")) < _MIN_GAIN:
+        return ""
+    return "flag" if fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
 
 
-def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str] | None:
-    """The best re-reading of the run `line[s:e]` one byte later: (start, end, new text) or None."""
+def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, str] | None:
+    """The best re-reading of the run `line[s:e]` one byte later: (start, end, new text, `_holds`'s verdict) or
+    None."""
     raw = _encode(line[s:e])
     if raw is None:
         return None
@@ -186,29 +204,30 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str] |
     _, k, o_end, j, n_end, new_chars = best
     old = line[s + k : s + o_end]  # each character of the old reading is one of the line's
     new = LOST + "".join(new_chars[j:n_end])
-    if not _holds(lm, old, new):
+    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 1])
+    if not verdict:
         return None
     if k == 0 and s and line[s - 1] == "?":
-        return s - 1, s + o_end, new  # the lost byte's '?' (an encoder's): the lost character's other byte
-    return s + k, s + o_end, new
+        return s - 1, s + o_end, new, verdict  # the lost byte's '?' (an encoder's): the lost character's other byte
+    return s + k, s + o_end, new, verdict
 
 
 def suspect(text: str) -> bool:
-    """Whether `text` holds private-use characters, which the gate lets go when they are sparse (an icon font's)
-    but a deleted byte's stretch makes one at a time too."""
-    return _PUA.search(text) is not None
+    """Whether `text` shows what a deleted byte's stretch leaves and the gate lets go: a private-use character
+    (sparse ones are an icon font's to the gate), or a lone ASCII character between two-byte ones."""
+    return _SIGNS.search(text) is not None
 
 
 def _suspect_line(line: str, lm: CharLM) -> bool:
-    """Whether a line may hold a deleted byte's stretch: private-use characters or dense rare ones."""
-    return _PUA.search(line) is not None or lm.rare_cluster(line, 8, 3)
+    """Whether a line may hold a deleted byte's stretch: those signs, or dense rare characters."""
+    return _SIGNS.search(line) is not None or lm.rare_cluster(line, 8, 3)
 
 
-def reread_deleted(doc: Document, lm: CharLM, name: str) -> int:
-    """Re-read, one byte later, each stretch that a deleted GBK byte put out of step (see the module's doc);
-    returns the number of stretches re-read."""
+def reread_deleted(doc: Document, lm: CharLM, name: str) -> tuple[int, int]:
+    """Re-read, one byte later, each stretch that a deleted GBK byte put out of step (see the module's doc).
+    Returns the lines re-read and the stretches found out of step but left (their reading is not text enough)."""
     spans = []
-    pos = 0
+    pos = flagged = 0
     for line in doc.text.split("\n"):
         if _suspect_line(line, lm):
             out, last, n = [], 0, 0
@@ -218,7 +237,10 @@ def reread_deleted(doc: Document, lm: CharLM, name: str) -> int:
                 found = _reread_run(line, a, b, lm)
                 if found is None:
                     continue
-                a, b, new = found
+                if found[3] == "flag":
+                    flagged += 1
+                    continue
+                a, b, new, _ = found
                 out += [line[last:a], new]
                 last, n = b, n + 1
             if n:
@@ -226,4 +248,4 @@ def reread_deleted(doc: Document, lm: CharLM, name: str) -> int:
         pos += len(line) + 1
     if spans:
         doc.replace_spans(spans, name, "deleted_gbk_byte")
-    return len(spans)
+    return len(spans), flagged

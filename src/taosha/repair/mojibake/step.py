@@ -18,6 +18,7 @@ from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_ma
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
+from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
@@ -80,8 +81,9 @@ class Mojibake(Step):
         return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
-        if not seen and suspect(doc.text):
-            seen = frozenset({"deleted"})  # sparse private-use characters: only a deleted byte's stretch is read
+        if not seen and (suspect(doc.text) or "锟" in doc.text):
+            # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
+            seen = frozenset({"deleted"})
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
@@ -130,7 +132,7 @@ class Mojibake(Step):
             script = ("simplified" if simp >= _MAJORITY * trad else "traditional" if trad >= _MAJORITY * simp
                       else "neutral")
         lm = for_script(script)
-        repairs = reread_deleted(doc, lm, self.name)  # a deleted GBK byte: proven by the bytes, read first
+        repairs = 0
         if self.latin and "latin" in seen:
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
@@ -154,10 +156,15 @@ class Mojibake(Step):
                 if lone:
                     doc.sub(_OPENING_Q, "", self.name, "debris")
                     doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
+        out_of_step = 0
+        if not repairs:  # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it)
+            read, out_of_step = reread_deleted(doc, lm, self.name)
+            repairs += read
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
+        left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
