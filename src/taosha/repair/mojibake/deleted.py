@@ -144,6 +144,13 @@ _RARE_AFTER = 8
 # bytes re-read into text of -9.5 a character at worst (烏孜別), and the short ones without a word (也醞, 樂鮮) are
 # the few the rule gives up
 _FLUENT, _SHORT = -10.0, 6
+# ASCII symbols; what a shifted byte's stretch holds beside ASCII and full-width ASCII: on the real reviews the only
+# stretches that passed otherwise were full-width letters or digits before an ASCII letter (ＩＢＭX, １８P), and on
+# Wikipedia one character before a symbol (磡|, 複}: a trail byte in ASCII's range), read into a symbol
+_CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")
+_SYMBOLS = re.compile(r"[!-/:-@\[-`{-~]")
+_SHIFTED = re.compile("[^\x00-\x7f\uff01-\uff5e]")
+_LEAST_READ = 2  # characters a reading writes at least; one alone (樥I for 標誌 reads 誌) only flags the stretch
 
 
 def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
@@ -152,16 +159,23 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
     letter that was not there, few rare characters left, and a gain of _MIN_GAIN nats a character: "read" when the
     reading is text by itself too (`_FLUENT`, `_SHORT`), "flag" when it is not (the stretch is out of step, but
     what it reads is not shown to be the text: counted as unrepaired), "" when the null hypothesis wins. `after`:
-    the character after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
+    the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
     昂\ue0e2癢WF for 包含前WWF)."""
     body = new.replace(LOST, "")
-    if len(body) < 2 or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
+    if not body or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
         return ""  # a byte left unread, a user-defined pair: still out of step
+    if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
+        return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
+    if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not _SHIFTED.search(old):
+        return ""  # an ASCII symbol out of a pair (磡 -> |); full-width letters and digits (ＩＢＭX, １８P) as written
     if lm.rare_count(body) > 1 + len(body) // _RARE_AFTER:
         return ""
     fluency = _mean(lm, body)
     if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "")) < _MIN_GAIN:
         return ""
+    if len(body) < _LEAST_READ:  # one character read: the stretch is flagged when it shows a rare one (樥I for 標誌,
+        # where 成為T on Wikipedia is 成為 and a T), never read
+        return "flag" if lm.rare_count(old) else ""
     return "flag" if fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
 
 
@@ -204,7 +218,7 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
     _, k, o_end, j, n_end, new_chars = best
     old = line[s + k : s + o_end]  # each character of the old reading is one of the line's
     new = LOST + "".join(new_chars[j:n_end])
-    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 1])
+    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 3])
     if not verdict:
         return None
     if k == 0 and s and line[s - 1] == "?":
