@@ -171,7 +171,9 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
     if lm.rare_count(body) > 1 + len(body) // _RARE_AFTER:
         return ""
     fluency = _mean(lm, body)
-    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "")) < _MIN_GAIN:
+    # a lost byte's mark and code page 936's one-byte euro sign are scored as nothing: the gain is the characters'
+    # (UTF-8 read as GBK ends its stretches in €: 琛伴€ quoted as an example is not out of step)
+    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", "")) < _MIN_GAIN:
         return ""
     if len(body) < _LEAST_READ:  # one character read: the stretch is flagged when it shows a rare one (樥I for 標誌,
         # where 成為T on Wikipedia is 成為 and a T), never read
