@@ -17,13 +17,13 @@ run is decoded once one byte later; the reading from each of its characters is a
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from functools import lru_cache
 
 import numpy as np
 
 from taosha.document import Document
 from taosha.repair.mojibake.score import _letters, _mean, _words
+from taosha.textarrays import codepoints
 from taosha.zh.lm import WORD_BONUS, CharLM
 
 LOST = "\ufffd"  # what a character whose byte is gone becomes (as a decoder writes it)
@@ -35,8 +35,10 @@ _RUN = re.compile("[^\x00-\x7f\ufffd\u20ac]{2,}")  # split further where a chara
 _TAIL = 4  # characters after a run taken with it: where the decoder falls back into step
 _PUA = re.compile("[\ue000-\uf8ff]")
 # what a deleted byte's stretch ends with, beside private-use characters: a trail byte in ASCII's range read alone
-# (or 80, the euro sign) between two-byte characters (行l星 for 衛星, 家€包括 for 還包括)
-_SIGNS = re.compile("[\ue000-\uf8ff]|(?<=[^\x00-\x7f])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
+# (or 80, the euro sign) after a Han or private-use character, before another two-byte one (行l星 for 衛星, 家€包括
+# for 還包括); not after other characters (“A股”: in 52 of the 400 DAnIEL news pages a letter stands between quotes)
+_ANY_SIGN = re.compile("[@-~\u20ac\ue000-\uf8ff]")  # a character of the signs below, anywhere (a cheaper search)
+_SIGNS = re.compile("[\ue000-\uf8ff]|(?<=[\u4e00-\u9fff\ue000-\uf8ff])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
 
 
 @lru_cache(maxsize=1)
@@ -95,14 +97,19 @@ def _runs(line: str):
                 a = k + 1
 
 
-def _decode(tokens: list[int], start: int) -> tuple[list[str], list[int]]:
-    """Characters of `tokens[start:]` read as code page 936 reads them, and the offset each starts at; a lead byte
-    whose trail was lost is `LOST`, one with no trail `?`."""
+def _decode(
+    tokens: list[int], start: int, until: set[int] | frozenset[int] = frozenset()
+) -> tuple[list[str], list[int]]:
+    """Characters of `tokens[start:]` read as code page 936 reads them, and the offset each starts at (the last one
+    the offset where the reading stopped: the end, or the first offset after `start` in `until`); a lead byte whose
+    trail was lost is `LOST`, one with no trail `?`."""
     pairs = _pairs()
     chars: list[str] = []
     starts: list[int] = []
     i, n = start, len(tokens)
     while i < n:
+        if i in until and i > start:
+            break
         t = tokens[i]
         starts.append(i)
         if 0x81 <= t <= 0xFE and i + 1 < n:
@@ -114,17 +121,19 @@ def _decode(tokens: list[int], start: int) -> tuple[list[str], list[int]]:
                 continue
         chars.append("\u20ac" if t == 0x80 else chr(t) if 0 <= t < 0x80 else "?")
         i += 1
+    starts.append(i)
     return chars, starts
 
 
 def _scores(lm: CharLM, chars: list[str]) -> np.ndarray:
     """Each character's log-probability, with the word bonus of the word it ends; a lost character costs nothing
-    (under either reading it is what the decoder wrote)."""
+    (under either reading it is what the decoder wrote). Character by character: the stretches are short, and the
+    model's tables need no building (one per script, a quarter of a second each)."""
     out = np.empty(len(chars))
     words, char = lm.words, lm.char
     prev = ""
     for k, c in enumerate(chars):
-        out[k] = 0.0 if c in (LOST, "\ufffd") else char(c) + (WORD_BONUS if prev + c in words else 0.0)
+        out[k] = 0.0 if c == LOST else char(c) + (WORD_BONUS if prev + c in words else 0.0)
         prev = c
     return out
 
@@ -189,28 +198,28 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
         return None
     tokens = raw + _tail_tokens(line[e : e + _TAIL])
     tail_chars, tail_starts = _decode(tokens, len(raw))  # the old reading after the run, in step with the run
-    old_starts = [2 * k for k in range(e - s)] + tail_starts
+    old_starts = [2 * k for k in range(e - s)] + tail_starts[:-1]
     old_chars = list(line[s:e]) + tail_chars
     at_old = {b: j for j, b in enumerate(old_starts)}
     old_sum = np.concatenate(([0.0], np.cumsum(_scores(lm, old_chars))))
     old_set = set(old_starts)
-    reading = None  # the re-reading in use: (characters, their offsets, index by offset, running score, in step)
+    reading = None  # the re-reading in use: (characters, index by offset, running score, where it is in step)
     best = None
     for k in range(e - s):
-        if reading is None or 2 * k + 1 not in reading[2]:
-            # (again) from here: a trail byte in ASCII's range read alone puts a re-reading back in the old step
-            chars, starts = _decode(tokens, 2 * k + 1)
-            reading = (chars, starts, {b: j for j, b in enumerate(starts)},
-                       np.concatenate(([0.0], np.cumsum(_scores(lm, chars)))),
-                       [b for b in starts if b in old_set])
-        new_chars, _, at_new, new_sum, common = reading
+        if reading is None or 2 * k + 1 not in reading[1]:
+            # (again) from here, to where the re-reading is in step with the old one (a trail byte in ASCII's range
+            # read alone puts it back in step): the stretch of every place up to there ends there
+            chars, starts = _decode(tokens, 2 * k + 1, old_set)
+            back = starts[-1] if starts[-1] in old_set else None
+            reading = (chars, {b: j for j, b in enumerate(starts)},
+                       np.concatenate(([0.0], np.cumsum(_scores(lm, chars)))), back)
+        new_chars, at_new, new_sum, back = reading
         j = at_new[2 * k + 1]
-        c = bisect_left(common, 2 * k + 2)
-        if c == len(common) and e + _TAIL < len(line):
+        if back is None and e + _TAIL < len(line):
             continue  # not in step again within the run and what follows it: not a byte deleted here
-        stop = common[c] if c < len(common) else len(tokens)
+        stop = len(tokens) if back is None else back
         o_end = at_old.get(stop, len(old_chars))
-        n_end = at_new.get(stop, len(new_chars))
+        n_end = len(new_chars)
         # the lost character (old k -> LOST) and the re-read ones after it
         gain = (new_sum[n_end] - new_sum[j]) - (old_sum[o_end] - old_sum[k])
         if best is None or gain > best[0]:
@@ -231,12 +240,48 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
 def suspect(text: str) -> bool:
     """Whether `text` shows what a deleted byte's stretch leaves and the gate lets go: a private-use character
     (sparse ones are an icon font's to the gate), or a lone ASCII character between two-byte ones."""
-    return _SIGNS.search(text) is not None
+    return _ANY_SIGN.search(text) is not None and _SIGNS.search(text) is not None  # the first is a quarter the cost
 
 
 def _suspect_line(line: str, lm: CharLM) -> bool:
-    """Whether a line may hold a deleted byte's stretch: those signs, or dense rare characters."""
-    return _SIGNS.search(line) is not None or lm.rare_cluster(line, 8, 3)
+    """Whether a line may hold a deleted byte's stretch anywhere: private-use or dense rare characters (a lone
+    trail byte is a sign for the run before it only)."""
+    return _PUA.search(line) is not None or lm.rare_cluster(line, 8, 3)
+
+
+# characters before a run's first rare one where its stretch may begin (the pairs a shifted byte makes are rare
+# from the first few on); on the simulator's deleted bytes no stretch is missed for it
+_BEFORE_RARE = 8
+_END_REACH = 4  # characters at a run's end where its stretch read out of step shows
+
+
+def _ends_out_of_step(line: str, a: int, b: int, lm: CharLM) -> bool:
+    """Whether the run `line[a:b]` ends as a stretch read out of step does (it runs to the run's end, where the
+    decoder falls back into step): a rare or private-use character among its last _END_REACH, or a lone byte after
+    it (a replacement, the euro sign, a trail byte in ASCII's range before the next two-byte character)."""
+    if _lone_after(line, b) or line[b : b + 1] in ("\ufffd", "?"):
+        return True
+    common = lm.common
+    return any(not common[ord(c)] for c in line[max(a, b - _END_REACH) : b])
+
+
+def _lone_after(line: str, b: int) -> bool:
+    """Whether a lone byte follows the run that ends at `b`: the euro sign, or a trail byte in ASCII's range before
+    the next two-byte character."""
+    nxt = line[b : b + 1]
+    return nxt == "\u20ac" or ("\x40" <= nxt <= "\x7e" and line[b + 1 : b + 2] > "\x7f")
+
+
+def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
+    """Whether a lone trail byte follows the run that ends at `b` and, read with the byte before it (the run's last
+    character's second byte), makes a frequent character: what a stretch re-read ends in. One test before reading
+    the run: on real reviews a letter alone after Chinese is mostly a word's (用了U盘, n多), and 了's second byte
+    with U is 薝."""
+    if not _lone_after(line, b) or line[b] == "\u20ac":
+        return line[b : b + 1] == "\u20ac"
+    raw = _encode(line[b - 1])
+    c = _pairs().get(raw[1] << 8 | ord(line[b])) if raw else None
+    return c is not None and bool(lm.common[ord(c)])
 
 
 def reread_deleted(doc: Document, lm: CharLM, name: str) -> tuple[int, int]:
@@ -245,11 +290,17 @@ def reread_deleted(doc: Document, lm: CharLM, name: str) -> tuple[int, int]:
     spans = []
     pos = flagged = 0
     for line in doc.text.split("\n"):
-        if _suspect_line(line, lm):
+        anywhere = _suspect_line(line, lm)
+        if anywhere or _SIGNS.search(line):
             out, last, n = [], 0, 0
             for a, b in _runs(line):
                 if a < last:
                     continue  # inside the stretch re-read before (it took in what followed its run)
+                if not (_ends_out_of_step(line, a, b, lm) if anywhere else _reads_to_lone(line, b, lm)):
+                    continue
+                rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
+                if len(rare):  # the stretch begins a little before its first rare character, not earlier
+                    a = max(a, a + int(rare[0]) - _BEFORE_RARE)
                 found = _reread_run(line, a, b, lm)
                 if found is None:
                     continue
