@@ -238,15 +238,17 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
 
 
 def suspect(text: str) -> bool:
-    """Whether `text` shows what a deleted byte's stretch leaves and the gate lets go: a private-use character
-    (sparse ones are an icon font's to the gate), or a lone ASCII character between two-byte ones."""
+    """Whether `text` shows what a deleted byte's stretch leaves and the gate lets go: U+FFFD, a private-use
+    character (sparse ones are an icon font's to the gate), or a lone trail byte after a Han character."""
+    if "\ufffd" in text:
+        return True  # a lone lead byte where a stretch ends (the step counts it as unrepaired in any case)
     return _ANY_SIGN.search(text) is not None and _SIGNS.search(text) is not None  # the first is a quarter the cost
 
 
 def _suspect_line(line: str, lm: CharLM) -> bool:
-    """Whether a line may hold a deleted byte's stretch anywhere: private-use or dense rare characters (a lone
-    trail byte is a sign for the run before it only)."""
-    return _PUA.search(line) is not None or lm.rare_cluster(line, 8, 3)
+    """Whether a line may hold a deleted byte's stretch anywhere: U+FFFD (a lone lead byte where a stretch ends),
+    private-use or dense rare characters (a lone trail byte is a sign for the run before it only)."""
+    return "\ufffd" in line or _PUA.search(line) is not None or lm.rare_cluster(line, 8, 3)
 
 
 # characters before a run's first rare one where its stretch may begin (the pairs a shifted byte makes are rare

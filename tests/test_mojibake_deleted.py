@@ -1,0 +1,104 @@
+"""A deleted GBK byte (repair.mojibake's `deleted` module), '?' for a lead byte before a lone trail byte, and
+U+FFFD's bytes read as GBK outside 锟斤拷: repaired only from the bytes, flagged where the bytes do not say more,
+and real text with lone letters, kaomoji or icon-font characters left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from taosha import Document, restore_original
+from taosha.repair.mojibake import Mojibake
+from taosha.repair.mojibake.deleted import LOST, reread_deleted
+from taosha.repair.mojibake.replacement import replacement_pairs
+from taosha.synth.chains import decode
+from taosha.zh.lm import for_script
+
+
+@pytest.fixture(scope="module")
+def step():
+    s = Mojibake()
+    s.setup()
+    return s
+
+
+def fix(step, text: str) -> Document:
+    doc = step.process(Document("d", text))
+    assert restore_original(doc) == text
+    return doc
+
+
+def deleted(text: str, at: int) -> str:
+    """`text` saved as GBK with its byte `at` deleted, read as code page 936 (user-defined pairs as private use)."""
+    raw = text.encode("gbk")
+    return decode(raw[:at] + raw[at + 1 :], "gbk", "\ufffd")
+
+
+TRUTH = "但是其外部直到1951年才完成，恰逢底特律建城250周年。"
+
+
+@pytest.mark.parametrize("at", [4, 5])  # the lead and the trail byte of 其
+def test_a_deleted_byte_is_read_again_one_byte_later(step, at):
+    damaged = deleted(TRUTH, at)  # out of step up to 1951, where 到's lead byte, alone before 1, is replaced
+    assert damaged.startswith("但是") and damaged.endswith("\ufffd" + TRUTH[7:]) and "外部直" not in damaged
+    doc = fix(step, damaged)
+    # 其 is gone (one byte of it survives, not enough to name it), and 到 (its other byte was replaced): U+FFFD
+    # stands for each, counted
+    assert doc.text == "但是" + LOST + "外部直" + LOST + TRUTH[7:]
+    assert doc.signals["mojibake_repairs"] == 1 and doc.signals["mojibake_unrepaired"] == 2
+    assert {e.reason for e in doc.edits} == {"deleted_gbk_byte"}
+
+
+def test_a_stretch_of_private_use_characters_is_read_again(step):
+    # 會副 with a byte deleted: 委員 + a user-defined pair (private use) + ..., up to a trail byte T read alone
+    doc = fix(step, "事委員\ue47f蔽瘑T長，軍權僅次於金正日")
+    assert doc.text == "事委員" + LOST + "副委員長，軍權僅次於金正日"
+
+
+def test_a_stretch_ending_in_a_lost_lead_byte_marks_that_character_too():
+    # 。 before the end: its lead byte pairs with the shifted bytes, its trail is read alone at the end, replaced
+    text = "虽然酒店本身不能算是一家五星级酒店，但是从各方面来看，应该是珠海最好的酒店了。"
+    raw = text.encode("gbk")
+    damaged = decode(raw[:20] + raw[21:], "gbk", "\ufffd")
+    doc = Document("d", damaged)
+    read, flagged = reread_deleted(doc, for_script("simplified"), "repair.mojibake")
+    assert (read, flagged) == (1, 0)
+    assert doc.text == text[:10] + LOST + text[11:-1] + LOST
+
+
+def test_a_reading_that_is_not_text_enough_only_flags_its_stretch(step):
+    # 可以有衛 with 可's lead byte deleted reads 恳杂行l: the bytes give back 以有衛, too short to be shown text
+    doc = fix(step, "他行星也恳杂行l星，無疑是對當時")
+    assert doc.text == "他行星也恳杂行l星，無疑是對當時" and doc.signals.get("mojibake_unrepaired") == 1
+
+
+def test_a_question_mark_before_a_lone_trail_byte_is_a_lost_lead_byte(step):
+    # a GBK byte turned into '?': 時 is 95 72, and its trail byte r stands alone before the next character
+    doc = fix(step, "門外，同?r宣布拒絕履行條約。")
+    assert doc.signals.get("mojibake_unrepaired") == 1
+
+
+def test_replacement_bytes_read_as_gbk_outside_the_whole_debris_are_counted(step):
+    # 月代 read as UTF-8 (U+FFFD ´ U+FFFD), saved as UTF-8, read as GBK: 锟 + 铰 (BD C2), not 锟斤拷
+    assert replacement_pairs("锟铰达拷") == 1 and replacement_pairs("陈锟在北京") == 0
+    doc = fix(step, "他生于锟铰达拷，后来去了北京。")
+    assert doc.text == "他生于锟铰达拷，后来去了北京。" and doc.signals.get("mojibake_unrepaired")
+
+
+@pytest.mark.parametrize("text", [
+    "用了U盘以后，电脑开机比x米快，东西u不错",  # real reviews' lone letters
+    "所有的国产都这么?B！非常满意",  # a lost emoji before a letter: unrepaired, never rewritten
+    "ε￣ 好评，α＜β 的比较不对",  # kaomoji and Greek: full-width and symbols re-read into characters
+    "大赞\ue00e\ue00e\ue00e\ue00e，下次还来",  # an icon font's private-use characters
+    "我们在1994年中期选举中，在共和党革命效应下失去了多数。",
+    "成為T台上的明星，A股的行情，維生素B。",
+])
+def test_real_text_is_not_read_out_of_step(step, text):
+    doc = fix(step, text)
+    assert doc.text == text
+    assert not any(e.reason == "deleted_gbk_byte" for e in doc.edits)
+
+
+def test_utf8_read_as_gbk_quoted_as_an_example_is_not_out_of_step(step):
+    text = "「也逐漸衰退」的 UTF-8 位元組若以 GBK 解讀，會顯示成「涔熼€愭几琛伴€€」。"
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
