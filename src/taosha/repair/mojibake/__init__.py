@@ -27,6 +27,8 @@ The package, one module per concern (each imports only those listed before it):
 - `redecode`: family 2 over a document (runs, whole pages, fragments, Latin letters).
 - `damage`, `evidence`, `realign`: family 3: where a line's damage is, whether its bytes show misalignment
   (the null hypothesis), and the hypotheses that rewrite it.
+- `deleted`: a deleted GBK byte, the stretch it put out of step re-read one byte later from its own bytes;
+  `replacement`: U+FFFD's bytes read as GBK outside 锟斤拷 (counted).
 - `step`: the `repair.mojibake` step, family 1 (debris) and the order the families run in.
 """
 
