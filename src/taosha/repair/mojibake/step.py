@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from taosha.document import Document
 from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables, _pair_reading, _vanished_tables
 from taosha.repair.mojibake.damage import _genuine_traditional
-from taosha.repair.mojibake.deleted import reread_deleted, suspect
+from taosha.repair.mojibake.deleted import reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
 from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
@@ -70,9 +70,10 @@ class Mojibake(Step):
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
         texts = [self._without_debris(doc.text) for doc in docs]
         out: list[Document | list[Document]] = []
-        for doc, seen in zip(docs, _suspicious_many(texts), strict=True):
+        for doc, seen, signs in zip(docs, _suspicious_many(texts), suspect_many(texts), strict=True):
             try:
-                out.append(self._repair(doc, seen))
+                # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
+                out.append(self._repair(doc, seen if seen or not signs else frozenset({"deleted"})))
             except Exception as exc:  # handed to the runner in the document's place
                 out.append(exc)  # type: ignore[arg-type]
         return out
@@ -81,9 +82,6 @@ class Mojibake(Step):
         return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
-        if not seen and (suspect(doc.text) or "锟" in doc.text):
-            # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
-            seen = frozenset({"deleted"})
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
@@ -158,7 +156,7 @@ class Mojibake(Step):
                     doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
         out_of_step = 0
         if not repairs:  # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it)
-            read, out_of_step = reread_deleted(doc, lm, self.name)
+            read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"})
             repairs += read
         if repairs:
             doc.tag("mojibake_repairs", repairs)
