@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
+from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out, per_text
 from taosha.zh.lm import WORD_BONUS, CharLM
@@ -261,9 +262,9 @@ def suspect(text: str) -> bool:
 
 def _suspect_line(line: str, lm: CharLM, gated: bool) -> bool:
     """Whether a line may hold a deleted byte's stretch anywhere: U+FFFD (a lone lead byte where a stretch ends),
-    private-use or, in a document the gate let through, dense rare characters (a lone trail byte is a sign for the
-    run before it only)."""
-    return "\ufffd" in line or _PUA.search(line) is not None or (gated and lm.rare_cluster(line, 8, 3))
+    private-use or, in a document the gate let through, dense rare characters as the gate measures them (a lone
+    trail byte is a sign for the run before it only)."""
+    return "\ufffd" in line or _PUA.search(line) is not None or (gated and lm.rare_cluster(line, *_DENSE))
 
 
 # characters before a run's first rare one where its stretch may begin (the pairs a shifted byte makes are rare
