@@ -218,6 +218,9 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     # one is enough when its bytes read the other way make a frequent character
     as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
     along = batch.dense(as_gbk, _READ_RUN, _READ_RUN).tolist()  # see _frequent_reading
+    # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
+    odd_pairs = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2).tolist(),
+                 "simp": batch.dense((simp | rare) & as_big5, 2, 2).tolist()}
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
@@ -258,7 +261,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
                 # when one such cluster or row reads back as frequent simplified text; a page read so whole has no
                 # simplified character to stand out from (坻婓1952爛堤汜衾控儔ㄛ for 他在1952年出生于北京，)
                 seen.add("offscript")
-            elif off is not None and bits & (AS_GBK if off == "trad" else AS_BIG5) and _odd_pair_reads_word(
+            elif off is not None and odd_pairs[off][k] and _odd_pair_reads_word(
                     text, "simplified" if off == "trad" else "traditional"):
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
