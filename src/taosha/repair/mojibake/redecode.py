@@ -287,9 +287,9 @@ def repair_redecodes(
             # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
             # private-use (two within three characters, or one by a number: one alone may be an icon font's),
             # and zhuyin in a simplified page
-            if wrong == "big5" and _pua_evidence(m.string, m.start(), m.end()):
+            if wrong == "big5" and page_pua and _pua_evidence(m.string, m.start(), m.end()):
                 return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
-            marked = (wrong == "gb18030" and _pua_evidence(m.string, m.start(), m.end(), lm)) or (
+            marked = (wrong == "gb18030" and page_pua and _pua_evidence(m.string, m.start(), m.end(), lm)) or (
                 wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
             # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
             # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it

@@ -68,18 +68,21 @@ class Mojibake(Step):
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
-        texts = [self._without_debris(doc.text) for doc in docs]
+        debris = [_has_debris(doc.text) for doc in docs]
+        texts = [DEBRIS.sub("", doc.text) if has and self.debris == "remove" else doc.text
+                 for doc, has in zip(docs, debris, strict=True)]
         out: list[Document | list[Document]] = []
-        for doc, seen, signs in zip(docs, _suspicious_many(texts), suspect_many(texts), strict=True):
+        for doc, seen, signs, has in zip(docs, _suspicious_many(texts), suspect_many(texts), debris, strict=True):
+            # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
+            seen = seen if seen or not signs else frozenset({"deleted"})
+            if not seen and not has and "\ufffd" not in doc.text:
+                out.append(doc)  # clean, the common case: nothing to repair or count
+                continue
             try:
-                # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
-                out.append(self._repair(doc, seen if seen or not signs else frozenset({"deleted"})))
+                out.append(self._repair(doc, seen))
             except Exception as exc:  # handed to the runner in the document's place
                 out.append(exc)  # type: ignore[arg-type]
         return out
-
-    def _without_debris(self, text: str) -> str:
-        return DEBRIS.sub("", text) if self.debris == "remove" and _has_debris(text) else text
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
         if not seen and not _has_debris(doc.text):
