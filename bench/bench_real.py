@@ -109,14 +109,15 @@ def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: in
 
 
 def step_times(texts: list[str], names: list[str] = DEFAULT_STEPS) -> dict[str, float]:
-    """Seconds each of the steps `names` (the default pipeline's) takes over `texts` in this process (documents as
-    the steps before left them; a two-pass step counts, runs its tasks, then cleans)."""
+    """CPU seconds each of the steps `names` (the default pipeline's) takes over `texts` in this process (documents
+    as the steps before left them; a two-pass step counts, runs its tasks, then cleans). CPU, not wall: on a shared
+    machine the wall time of a step depends on what else runs, and a share of wall times with it."""
     docs = [Document(str(k), t) for k, t in enumerate(texts)]
     times: dict[str, float] = {}
     for name in names:
         step = build_step(name, {})
         step.setup()
-        t = time.perf_counter()
+        t = time.process_time()
         if isinstance(step, CorpusStep):
             state = step.new_state()
             for at in range(0, len(docs), BATCH_DOCS):
@@ -131,7 +132,7 @@ def step_times(texts: list[str], names: list[str] = DEFAULT_STEPS) -> dict[str, 
                 if isinstance(d, Exception):
                     raise d
                 out.extend(d if isinstance(d, list) else [d])
-        times[name] = time.perf_counter() - t
+        times[name] = time.process_time() - t
         docs = [d for d in out if d.dropped is None]
     return times
 
