@@ -1236,3 +1236,13 @@ def test_two_or_three_odd_characters_that_read_as_a_word_are_read_back(step, bef
 def test_a_doubled_odd_pair_is_the_pages_own(step):
     text = "雨雪其霏，惠而好我。憂心慇慇，念我土宇。"  # 慇慇 reads as 哈哈 (GBK read as Big5): the Book of Songs'
     assert fix(step, text).text == text
+
+
+def test_utf8_read_as_gbk_that_no_window_reads_back_is_counted_not_guessed(step):
+    # 許多農民 through GBK twice, with a byte lost in each layer: no stretch reads back, so the text stays and its
+    # characters are counted as unrepaired (a quotation of such text, on a page about encodings, is not)
+    damaged = "鐟峰崬顦挎潏鍙夌毌閺€璺哄\ue5cf娑斿\ue0c5绶﹂敍灞炬富閸︺劎鏁\ue21b稉顓濅簰閻掓氨鍣块惃鍕"
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired", 0) >= 20
+    quoted = "编码错误时，网页会显示成「鐟峰崬顦挎潏鍙夌毌閺€璺哄」这样的乱码。"
+    assert "mojibake_unrepaired" not in fix(step, quoted).signals

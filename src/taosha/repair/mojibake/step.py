@@ -166,6 +166,8 @@ class Mojibake(Step):
         left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
+        if "utf8" in seen and not repairs and not _ABOUT_ENCODING.search(doc.text):
+            left += _utf8_left(doc.text)
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
@@ -248,6 +250,22 @@ def _quoted_only(text: str, edits: list, about_encoding: bool) -> bool:
                 return False
         text = text[: e.start] + e.after + text[e.end :]
     return quoted_debris or not loose_debris
+
+
+_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_UTF8_BYTES = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")  # three CJK characters in UTF-8, read as GBK
+
+
+def _utf8_left(text: str) -> int:
+    """Characters of the runs whose bytes, as GBK read them, hold three CJK characters of UTF-8 in a row, outside
+    quotations: UTF-8 read as GBK that no window read back (through GBK twice, with bytes lost in both layers:
+    `鐟峰崬顦挎潏` for 許多農民), left as it stands and counted, not guessed."""
+    left = 0
+    for m in _RUN.finditer(text):
+        raw = b"\x80".join(part.encode("gb18030") for part in m.group().split("€"))
+        if _UTF8_BYTES.search(raw) and _quotation(text, m.start(), m.end()) is None:
+            left += m.end() - m.start()
+    return left
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
