@@ -96,3 +96,22 @@ def test_frequent_lines_hashes_a_long_line_without_copying_it():
     # and encoded held 5 bytes a character more
     assert peak < 4 * len(line), peak / len(line)
     assert list(frequent._line_hashes(doc, 6)) == [xxhash.xxh3_64_intdigest(("\x00" + line).encode())]
+
+
+def test_a_long_text_is_laid_out_without_batch_wide_index_arrays():
+    # the batch-wide layout (index arrays of 8 bytes per character, three of them) is for many short texts; a
+    # long one is copied in one slice: the layout costs about its own array (a 5 MB record took 120 MB more)
+    points = _points("经济发展与社会进步，人民生活水平不断提高。" * 20_000)
+    peak = _peak(quality._Grams, [points], 8)
+    assert peak < 2 * points.nbytes
+
+
+@given(st.lists(st.text(alphabet="我爱北京上海，。ab", max_size=300), min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_both_layouts_of_a_batch_are_the_same(texts):
+    arrays = [_points(t) for t in texts]
+    with mock.patch.object(quality, "_LAYOUT_BY_TEXT", 0):
+        by_text = quality._Grams(arrays, 8).base.copy()
+    with mock.patch.object(quality, "_LAYOUT_BY_TEXT", 10**12):
+        batched = quality._Grams(arrays, 8).base
+    assert np.array_equal(by_text, batched)

@@ -57,6 +57,9 @@ def repetitions(
     return [{key: values[k] for key, values in columns.items()} for k in range(len(texts))]
 
 
+_LAYOUT_BY_TEXT = 4096  # characters a text holds on average, from which a batch is laid out text by text
+
+
 class _Grams:
     """The texts laid end to end, each followed by `pad` characters no text has (so no n-gram spans two), and
     the keys of their n-grams, which carry the text's number (so no n-gram matches another text's): bigrams
@@ -66,13 +69,22 @@ class _Grams:
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
         self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position, not stored per one
         self.base = np.empty(int(self.ends[-1]), dtype=np.uint32)
-        # laid out in a few calls for the batch, not a few per text: text k moves k * pad places on, and its pad
-        # (0x110000 + k * pad ...) fills the pad places after it
         docs = len(texts)
-        shift = np.repeat(np.arange(docs, dtype=np.int64) * pad, lengths)
-        self.base[np.arange(len(shift), dtype=np.int64) + shift] = np.concatenate(texts) if docs else []
-        pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
-        self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
+        if len(self.base) > _LAYOUT_BY_TEXT * max(1, docs):
+            # long texts, one slice each: the batch-wide index arrays below take 24 bytes a character (a 5 MB
+            # record's layout took 120 MB more than its texts)
+            at = 0
+            for k, t in enumerate(texts):
+                self.base[at : at + len(t)] = t
+                self.base[at + len(t) : at + len(t) + pad] = np.arange(0x110000 + k * pad, 0x110000 + (k + 1) * pad)
+                at += len(t) + pad
+        else:
+            # many short texts: laid out in a few calls for the batch, not a few per text: text k moves k * pad
+            # places on, and its pad (0x110000 + k * pad ...) fills the pad places after it
+            shift = np.repeat(np.arange(docs, dtype=np.int64) * pad, lengths)
+            self.base[np.arange(len(shift), dtype=np.int64) + shift] = np.concatenate(texts) if docs else []
+            pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
+            self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
         self.shift = np.uint64(64 - max(1, len(texts).bit_length()))
         self.low = np.uint64((1 << int(self.shift)) - 1)  # a polynomial hash keeps n-grams' differences low
 
