@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import taosha
-from taosha import PipelineConfig, StepSpec, restore_original, restore_parts
+from taosha import Document, PipelineConfig, StepSpec, restore_original, restore_parts
 from taosha.config import load_config
 from taosha.errors import OutputError
 from taosha.io.writers import iter_records
@@ -261,6 +261,41 @@ def test_staged_run_equals_a_run_that_recomputes(tmp_path, monkeypatch):
     assert staged == run("staged", 2)
 
     monkeypatch.setattr(Step, "cheap", True)  # every step cheap: nothing is staged, everything recomputed
+    assert run("recomputed", 1) == staged
+
+
+def test_a_counting_pass_leaves_the_stages_settled_items_unread(tmp_path, monkeypatch):
+    """Dropped documents and quarantined input are staged apart from the live documents: a counting pass that
+    writes no stage reads the live ones only, the main pass both, merged back into their order; the output is
+    what re-running every step gives."""
+    inp = make_corpus(tmp_path / "in", files=3, per_file=40, seed=7)
+    steps = ["repair.whitespace", "test.split_paragraphs", "filter.empty", "dedup.exact", "dedup.paragraphs"]
+
+    def run(name, workers):
+        cfg = config(workers, steps, chunk=700)
+        cfg.plugins = ["taosha_test_steps"]
+        taosha.run([str(inp)], tmp_path / name, cfg)
+        return tree(tmp_path / name)
+
+    from taosha.runners import core
+    from taosha.step import Step
+
+    reads = []  # (settled?, items read) per stage read
+    real_read = core.Stage.read
+
+    def read(self, counters, progress=None, *, settled=True):
+        items = list(real_read(self, counters, progress, settled=settled))
+        reads.append((settled, len(items), sum(not isinstance(i, Document) or i.dropped is not None for i in items)))
+        return iter(items)
+
+    monkeypatch.setattr(core.Stage, "read", read)
+    staged = run("staged", 1)
+    assert {s for s, _, _ in reads} == {False, True}
+    assert all(n_settled == 0 for s, _, n_settled in reads if not s)  # the counting pass: live documents only
+    assert sum(n for s, _, n in reads if s) > 0  # the main pass: the drops and quarantine too
+    assert sum(n for s, n, _ in reads if not s) < sum(n for s, n, _ in reads if s)
+    assert run("staged-2", 2) == staged
+    monkeypatch.setattr(Step, "cheap", True)  # nothing staged: every step re-run on the input
     assert run("recomputed", 1) == staged
 
 

@@ -261,12 +261,13 @@ def process_unit(
 
 
 def _unit_items(
-    plan: Plan, unit: Unit, start: int, counters: Counters, told: _UnitProgress | None
+    plan: Plan, unit: Unit, start: int, counters: Counters, told: _UnitProgress | None, settled: bool = True
 ) -> Iterator[Document | Quarantine]:
     """A unit's documents and quarantine records as a pass reads them: from the input (counted in `counters`),
-    or from the stage saved before step `start`; `told` hears how far the reading went."""
+    or from the stage saved before step `start` (without its settled items unless `settled`: see `Stage`);
+    `told` hears how far the reading went."""
     if start:
-        items = Stage(plan.out, start, unit).read(counters, told.fraction if told else None)
+        items = Stage(plan.out, start, unit).read(counters, told.fraction if told else None, settled=settled)
         return told.count(items) if told else items
 
     def on_bytes(nbytes: int) -> None:  # the input reader tells bytes; the documents are counted
@@ -420,42 +421,97 @@ class Stage:
     in output order), with the counters of what produced them: written by the pass that observes for the
     two-pass step `k`, read by the next such pass and by the main pass, so no step runs twice on a document.
 
-    Layout: `_state/stage-KK/UNIT.pkl.zst`, a zstd stream of pickled batches and a last dict of counters.
+    Layout: `_state/stage-KK/UNIT.pkl.zst`, a zstd stream of pickled batches of the live documents and a last
+    dict of counters; `UNIT.settled.pkl.zst`, the settled items (dropped documents, quarantined input: no step
+    changes them again), each with the number of live documents before it. A counting pass that writes no new
+    stage reads only the live ones (on real crawls most documents are dropped before the dedup steps); the main
+    pass reads both, merged back into the same order.
     """
 
     BATCH = 256
 
     def __init__(self, out: Path, k: int, unit: Unit) -> None:
         self.path = out / "_state" / f"stage-{k:02d}" / f"{unit.name}.pkl.zst"
+        self.settled_path = self.path.with_name(f"{unit.name}.settled.pkl.zst")
 
-    def read(self, counters: Counters, progress: Callable[[float], None] | None = None) -> Any:
-        """Yield the staged items; add the stage's counters to `counters` once they are all read. `progress`
-        is told, batch by batch, the share of the stage file read so far."""
+    def read(
+        self, counters: Counters, progress: Callable[[float], None] | None = None, *, settled: bool = True
+    ) -> Any:
+        """Yield the staged items (without the settled ones when `settled` is false); add the stage's counters
+        to `counters` once they are all read. `progress` is told, batch by batch, the share of the stage file
+        read so far."""
+        live = self._read(self.path, counters, progress)
+        if not settled:
+            yield from live
+            return
+        before = 0  # live documents yielded so far
+        pending = self._read(self.settled_path, None, None)
+        nxt = next(pending, None)
+        for item in live:
+            while nxt is not None and nxt[0] == before:
+                yield nxt[1]
+                nxt = next(pending, None)
+            yield item
+            before += 1
+        while nxt is not None:
+            yield nxt[1]
+            nxt = next(pending, None)
+
+    @staticmethod
+    def _read(path: Path, counters: Counters | None, progress: Callable[[float], None] | None) -> Iterator[Any]:
         import zstandard
 
-        size = max(1, os.path.getsize(self.path))
-        with open(self.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
+        size = max(1, os.path.getsize(path))
+        with open(path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
             # pickle reads a frame header, then the frame, then the next: through a buffer, not a call into the
             # decompressor each (a third of the stage's reading time)
             buffered = io.BufferedReader(raw, 1 << 18)
             while True:
                 batch = pickle.load(buffered)
                 if isinstance(batch, dict):
-                    counters.update(batch)
+                    if counters is not None:
+                        counters.update(batch)
                     return
                 yield from batch
                 if progress is not None:
                     progress(fh.tell() / size)
 
     def writer(self) -> _StageWriter:
-        return _StageWriter(self.path)
+        return _StageWriter(self.path, self.settled_path)
 
 
 class _StageWriter:
+    def __init__(self, path: Path, settled: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._live = _PickleStream(path)
+        self._settled = _PickleStream(settled)
+        self._before = 0  # live documents put so far
+
+    def put(self, item: Any) -> None:
+        if item.__class__ is Quarantine or item.dropped is not None:
+            self._settled.put((self._before, item))
+        else:
+            self._live.put(item)
+            self._before += 1
+
+    def close(self, counters: dict[str, int]) -> None:
+        # the settled file is complete before the live one (whose presence says the stage is) is renamed
+        self._settled.close({})
+        self._live.close(dict(counters))
+
+    def abort(self) -> None:
+        self._settled.abort()
+        self._live.abort()
+
+
+class _PickleStream:
+    """A zstd stream of pickled batches, ended by a dict; written under a temporary name, durable, then renamed
+    (a file is complete or absent)."""
+
     def __init__(self, path: Path) -> None:
         import zstandard
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.tmp = path, path.with_name(path.name + ".tmp")
         self._fh = open(self.tmp, "wb")
         self._z = zstandard.ZstdCompressor(level=1).stream_writer(self._fh, closefd=False)
@@ -467,15 +523,15 @@ class _StageWriter:
             pickle.dump(self._batch, self._z, protocol=pickle.HIGHEST_PROTOCOL)
             self._batch = []
 
-    def close(self, counters: dict[str, int]) -> None:
+    def close(self, last: dict[str, int]) -> None:
         if self._batch:
             pickle.dump(self._batch, self._z, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(dict(counters), self._z, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(last, self._z, protocol=pickle.HIGHEST_PROTOCOL)
         self._z.close()
         self._fh.flush()
         os.fsync(self._fh.fileno())  # durable before the prepared step (written after every unit) says it is
         self._fh.close()
-        os.replace(self.tmp, self.path)  # a stage is complete or absent; the pass's .pkl marks them all done
+        os.replace(self.tmp, self.path)  # the pass's .pkl marks them all done
 
     def abort(self) -> None:
         self._z.close()
@@ -569,7 +625,8 @@ def _observe_once(
     told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
     out = Stage(plan.out, stage, unit).writer() if stage else _NoStage()
     try:
-        items = _unit_items(plan, unit, start, counters, told)
+        # a pass that stages nothing observes and passes on only live documents: the settled ones stay unread
+        items = _unit_items(plan, unit, start, counters, told, settled=bool(stage))
         seen: list[Document] = []
         at: list[int] = []  # position of each of `seen` among the observed documents
         n = 0
