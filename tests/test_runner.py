@@ -385,3 +385,21 @@ def test_units_are_handed_out_costliest_first(tmp_path):
              Unit(3, t, "txt", ""), Unit(4, z, "jsonl", "zst"), Unit(5, q, "parquet", "", 0, 1)]
     assert handout_order(units) == [4, 5, 0, 1, 2, 3]
     assert handout_order(["t0", "t1", "t2"]) == [0, 1, 2]
+
+
+def test_the_steps_tables_are_kept_out_of_full_collections():
+    """Once a process has set its steps up, what they loaded is frozen (gc.freeze): the collector's full
+    collections no longer walk it, and a forked worker does not copy its pages by touching it."""
+    import gc
+
+    from taosha.runners import core
+    from taosha.step import build_step
+
+    gc.unfreeze()
+    try:
+        fn = core._ProcessFn(None, [build_step("repair.nfc", {})])
+        assert gc.get_freeze_count() == 0
+        fn.ready()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
