@@ -1246,3 +1246,41 @@ def test_utf8_read_as_gbk_that_no_window_reads_back_is_counted_not_guessed(step)
     assert doc.text == damaged and doc.signals.get("mojibake_unrepaired", 0) >= 20
     quoted = "编码错误时，网页会显示成「鐟峰崬顦挎潏鍙夌毌閺€璺哄」这样的乱码。"
     assert "mojibake_unrepaired" not in fix(step, quoted).signals
+
+
+def test_a_lost_trail_byte_is_narrowed_by_the_big5_character_after_it(step):
+    # 三 is C8 FD: Big5 rejected FD with the next byte (个, B8 F6); 人 (C8 CB) would have been read (CB B8 is 佶),
+    # so the byte after the part rules it out
+    truth = "我们今天去全国人民大会堂参观，三个人一起走。"
+    assert fix(step, truth.encode("gbk").decode("big5", "replace")).text == truth
+
+
+def test_the_document_is_counted_once_for_all_its_big5_stretches(monkeypatch):
+    from taosha.repair.mojibake import shifted
+
+    made = []
+    real = shifted.DocumentContext
+
+    def counting(*args):
+        made.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(shifted, "DocumentContext", counting)
+    garbled = "为美国真人秀《飞黄腾达》的第七辑，于2008年1月".encode("gbk").decode("big5", "replace")
+    doc = Document("d", " ".join([garbled] * 30))
+    shifted.repair_big5_lost_bytes(doc, for_script("neutral"), 2.0, "repair.mojibake")
+    assert len(made) == 1  # one per stretch made the step quadratic in the number of stretches
+
+
+def test_a_lone_surrogate_in_a_utf8_read_as_gbk_run_is_no_failure(step):
+    text = "鐟峰崬顦挎潏\ud800鐟峰崬顦挎潏"
+    doc = step.process(Document("d", text))
+    assert doc.text == text and doc.signals.get("mojibake_unrepaired")
+
+
+def test_kept_debris_is_debris_not_unrepaired():
+    flagging = Mojibake(debris="flag")
+    flagging.setup()
+    for text in ("锟斤拷", "文件打开后显示锟斤拷锟斤拷，怎么办"):
+        doc = flagging.process(Document("d", text))
+        assert doc.signals.get("mojibake_debris") == 1 and "mojibake_unrepaired" not in doc.signals

@@ -46,6 +46,8 @@ def repair_big5_lost_bytes(doc: Document, lm: CharLM, min_gain: float, name: str
     count = 0
     judge, choose = for_script("neutral"), for_script("simplified")
 
+    context = DocumentContext(doc.text)  # once per document: it counts the whole text's pairs when first asked
+
     def fix(m: re.Match[str]) -> str:
         nonlocal count
         stretch = m.group()
@@ -54,7 +56,6 @@ def repair_big5_lost_bytes(doc: Document, lm: CharLM, min_gain: float, name: str
         after = m.string[m.end() : m.end() + 1]
         before = m.string[m.start() - 1 : m.start()] if m.start() else ""
         out, pos, changed = [], 0, False
-        context = DocumentContext(m.string)
         for a, b in _encodable(stretch):
             for u, v in _units(stretch[a:b]):
                 u, v = a + u, a + v
@@ -137,7 +138,7 @@ def _read_back(
             tokens.append(-1)
         else:
             tokens.extend(c.encode("big5"))
-    next_byte = after.encode("latin-1")[0] if after and after.isascii() else None
+    next_byte = _first_byte(after)
     items = _items(tokens, next_byte)
     if items is None:
         return None
@@ -229,6 +230,16 @@ def _items(tokens: list[int], next_byte: int | None) -> list[str | tuple[str, ..
             items.append(_lost_lead(nxt))
             i = j + 2
     return items
+
+
+def _first_byte(c: str) -> int | None:
+    """The first byte of the character after a part, as the Big5 decoder met it (None: unknown, a lost byte)."""
+    if not c or c in _LOST:
+        return None
+    try:
+        return c.encode("big5")[0]
+    except UnicodeEncodeError:
+        return None
 
 
 def _big5_rejects(first: int, second: int | None) -> bool:

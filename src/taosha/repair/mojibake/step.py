@@ -262,9 +262,10 @@ def _utf8_left(text: str) -> int:
     `鐟峰崬顦挎潏` for 許多農民), left as it stands and counted, not guessed."""
     left = 0
     for m in _RUN.finditer(text):
-        raw = b"\x80".join(part.encode("gb18030") for part in m.group().split("€"))
+        run = DEBRIS.sub("", m.group())  # 锟斤拷 is U+FFFD's UTF-8 read as GBK: debris, counted as such
+        raw = b"\x80".join(part.encode("gb18030", "replace") for part in run.split("€"))  # (a lone surrogate: ?)
         if _UTF8_BYTES.search(raw) and _quotation(text, m.start(), m.end()) is None:
-            left += m.end() - m.start()
+            left += len(run)
     return left
 
 
