@@ -403,3 +403,28 @@ def test_the_steps_tables_are_kept_out_of_full_collections():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_stage_written_before_settled_items_had_their_own_file_is_read_whole(tmp_path):
+    # a run interrupted under an earlier version and resumed under this one: its stage holds every item, dropped
+    # ones too, in the live file, and no settled file (reading one raised FileNotFoundError)
+    from taosha import Document
+    from taosha.io.readers import Unit
+    from taosha.runners.core import Stage
+
+    stage = Stage(tmp_path, 3, Unit(0, str(tmp_path / "in.jsonl"), "jsonl", ""))
+    kept, gone = Document("a", "甲"), Document("b", "乙")
+    gone.drop("filter.empty", "empty")
+    writer = stage.writer()
+    writer.put(kept)
+    writer.put(gone)
+    writer.close({"read": 2})
+    # the earlier layout: both in the live file, no settled file
+    stage.settled_path.unlink()
+    writer = stage.writer()
+    writer._live.put(kept)
+    writer._live.put(gone)
+    writer._settled.abort()
+    writer._live.close({"read": 2})
+    counters: dict = {}
+    assert [d.id for d in stage.read(counters)] == ["a", "b"] and counters == {"read": 2}

@@ -446,7 +446,8 @@ class Stage:
             yield from live
             return
         before = 0  # live documents yielded so far
-        pending = self._read(self.settled_path, None, None)
+        # a stage written before settled items had a file of their own holds every item in the live one
+        pending = self._read(self.settled_path, None, None) if self.settled_path.exists() else iter(())
         nxt = next(pending, None)
         for item in live:
             while nxt is not None and nxt[0] == before:
