@@ -177,7 +177,8 @@ def _read_back(
 
 def _reads(c: str) -> bool:
     """Whether a character's Big5 bytes read as one GBK character."""
-    return len(_pair_reading("big5", "gbk")) > ord(c) and bool(_pair_reading("big5", "gbk")[ord(c)])
+    table = _pair_reading("big5", "gbk")  # BMP code points only
+    return ord(c) < len(table) and bool(table[ord(c)])
 
 
 def _best_start(text: str, read: str, lm: CharLM) -> int:
