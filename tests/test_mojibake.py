@@ -1284,3 +1284,11 @@ def test_kept_debris_is_debris_not_unrepaired():
     for text in ("锟斤拷", "文件打开后显示锟斤拷锟斤拷，怎么办"):
         doc = flagging.process(Document("d", text))
         assert doc.signals.get("mojibake_debris") == 1 and "mojibake_unrepaired" not in doc.signals
+
+
+@pytest.mark.parametrize("text", ["物流神速，昨\ue600天下\ue600单", "很\ue600红",
+                                  "价格：每件\ue600九十九元，包邮\ue600到家"])
+def test_icon_font_glyphs_beside_clean_text_are_not_read_as_big5(step, text):
+    # U+E600 (an icon font's first glyph) is Big5's 凡 read as GB18030; with it 单 would read as 等 and 很 as 竭:
+    # a repair that changes only frequent characters beside glyphs standing a word apart has no misread text
+    assert fix(step, text).text == text

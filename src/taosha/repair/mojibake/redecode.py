@@ -307,9 +307,10 @@ def repair_redecodes(
                 return run
             if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
                 return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
-            if wrong == "gb18030" and _pua_read_as_han(run, best):
+            if wrong == "gb18030" and (_pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)):
                 # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
-                # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it
+                # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
+                # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                 return run
             count += 1
             return best
@@ -438,6 +439,23 @@ def _pua_read_as_han(run: str, best: str) -> bool:
         return _PUA_ONLY.fullmatch(run, k, e_old) is not None and _HAN.search(best, k, e_new) is not None
     changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
     return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
+
+
+_ICON_APART = 3  # an icon font's glyphs stand a word apart at least; Big5 read as GB18030 puts them closer
+
+
+def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
+    """Whether the repair of `run` into `best` reads a private-use character as Han while every other character
+    it changes is a frequent one (a kana among Chinese is not: ら is 日 read so): no sign of misread text beside the
+    glyphs."""
+    if len(run) != len(best):
+        return False
+    glyphs = [m.start() for m in _PUA.finditer(run)]
+    if any(b - a < _ICON_APART for a, b in itertools.pairwise(glyphs)):
+        return False  # side by side, or one character apart: Big5's own text misread, not an icon font's glyphs
+    changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
+    return (any(_PUA.match(a) and _HAN.match(b) for a, b in changed)
+            and all(lm.common[ord(a)] and not "\u3040" <= a <= "\u30ff" for a, _ in changed if not _PUA.match(a)))
 
 
 def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> bool:
