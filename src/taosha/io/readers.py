@@ -567,12 +567,19 @@ def _telling(docs: Iterator[Any], tell: Callable[[], int], path: str, progress: 
             progress(now - done)
             done = now
         yield doc
+    tell_rest(path, done, progress)
+
+
+def tell_rest(path: str, told: int, progress: Callable[[int], None] | None) -> None:
+    """Tell `progress` the part of the file not yet told (what followed the last record, or a damaged end)."""
+    if progress is None:
+        return
     try:
         size = os.path.getsize(path)
     except OSError:
         return
-    if size > done:
-        progress(size - done)
+    if size > told:
+        progress(size - told)
 
 
 def _text_field_detail(text_field: str, text: Any, obj: dict[str, Any]) -> str:

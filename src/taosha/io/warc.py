@@ -14,7 +14,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import os
 import uuid
 import zlib
 from collections import Counter
@@ -100,6 +99,8 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
     `progress(nbytes)` is told how far the raw (compressed) file was read after each record, skipped ones
     included, and the rest of the file at the end, as the text readers tell it: a WARC of a gigabyte is one
     unit, and its bar would otherwise stand still until the unit ends."""
+    from taosha.io.readers import tell_rest  # readers imports this module: import at use
+
     archive_iterator, record_type = _fastwarc()
     problem = stream_problem(path, compression)
     limit = cfg.max_record_bytes
@@ -136,25 +137,13 @@ def read_warc(path: str, compression: str, cfg: InputConfig, counters: Counter[s
         except Exception as exc:  # FastWARC gives up on a malformed stream: what was read stands
             yield _quarantine({"path": path, "offset": last_pos}, "corrupt_archive",
                               f"{type(exc).__name__}: {exc}; records after this point are not read", b"", 0)
-            _tell_rest(path, told, progress)
+            tell_rest(path, told, progress)
             return
-    _tell_rest(path, told, progress)
+    tell_rest(path, told, progress)
     if problem is not None and not cut:
         code = "truncated_archive" if "truncated" in problem[1] else "corrupt_archive"
         yield _quarantine({"path": path, "offset": problem[0]}, code,
                           f"{problem[1]}: records from decompressed byte {problem[0]} on are not read", b"", 0)
-
-
-def _tell_rest(path: str, told: int, progress: Callable[[int], None] | None) -> None:
-    """The part of the file not yet told (what followed the last record, or a damaged end)."""
-    if progress is None:
-        return
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        return
-    if size > told:
-        progress(size - told)
 
 
 def _record(rec: Any, path: str, pos: int, limit: int, cfg: InputConfig, counters: Counter[str] | None) -> Any:
