@@ -271,7 +271,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
 
 
 # Big5's punctuation (row A1, 。，、：) as GB18030 reads it, right after a kana or rare character: ら\ue4c7 for 日，
-_PUNCT_AS_PUA_AFTER = re.compile("[^\x00-\x7f][\ue4c6-\ue524]")
+BIG5_PUNCT_AS_PUA = ("\ue4c6", "\ue524")  # Big5's row A1 (its punctuation, A140-A1A0) as GB18030 reads it
+_PUNCT_AS_PUA_AFTER = re.compile(f"[^\x00-\x7f][{BIG5_PUNCT_AS_PUA[0]}-{BIG5_PUNCT_AS_PUA[1]}]")
 
 
 def _punct_after_odd(text: str) -> bool:

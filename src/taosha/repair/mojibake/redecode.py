@@ -13,7 +13,15 @@ import numpy as np
 
 from taosha.document import Document, changed_run
 from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
-from taosha.repair.mojibake.gate import _HIGH, _LATIN_RUN, _LEGACY_RUN, _OFF_DENSE, _READ_RUN, _rows_before
+from taosha.repair.mojibake.gate import (
+    _HIGH,
+    _LATIN_RUN,
+    _LEGACY_RUN,
+    _OFF_DENSE,
+    _READ_RUN,
+    BIG5_PUNCT_AS_PUA,
+    _rows_before,
+)
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import _DIGITS_AND_SPACE, _GAIN_SPAN, _SENTENCE_EDGE, _best_window
 from taosha.textarrays import codepoints
@@ -468,12 +476,8 @@ def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> 
         return True  # two together (icons stand one per word or link)
     if any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k):
         return True
-    return lm is not None and any(k and _BIG5_PUNCT_AS_PUA[0] <= text[k] <= _BIG5_PUNCT_AS_PUA[1]
+    return lm is not None and any(k and BIG5_PUNCT_AS_PUA[0] <= text[k] <= BIG5_PUNCT_AS_PUA[1]
                                   and _reads_frequent_from_odd(text[k - 1], lm) for k in found)
-
-
-# Big5's row A1 (its punctuation, A140-A1FE) as GB18030 reads it
-_BIG5_PUNCT_AS_PUA = ("\ue4c6", "\ue524")
 
 
 def _reads_frequent_from_odd(c: str, lm: CharLM) -> bool:

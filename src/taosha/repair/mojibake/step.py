@@ -14,7 +14,7 @@ from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables,
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
-from taosha.repair.mojibake.gate import _gate_table, _short_utf8, _suspicious_many
+from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
@@ -253,7 +253,6 @@ def _quoted_only(text: str, edits: list, about_encoding: bool) -> bool:
 
 
 _RUN = re.compile(r"[^\x00-\x7f]{2,}")
-_UTF8_BYTES = re.compile(rb"(?:[\xe0-\xef][\x80-\xbf]{2}){3}")  # three CJK characters in UTF-8, read as GBK
 
 
 def _utf8_left(text: str) -> int:
@@ -264,7 +263,7 @@ def _utf8_left(text: str) -> int:
     for m in _RUN.finditer(text):
         run = DEBRIS.sub("", m.group())  # 锟斤拷 is U+FFFD's UTF-8 read as GBK: debris, counted as such
         raw = b"\x80".join(part.encode("gb18030", "replace") for part in run.split("€"))  # (a lone surrogate: ?)
-        if _UTF8_BYTES.search(raw) and _quotation(text, m.start(), m.end()) is None:
+        if _UTF8_IN_GBK.search(raw) and _quotation(text, m.start(), m.end()) is None:
             left += len(run)
     return left
 
