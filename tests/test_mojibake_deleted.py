@@ -102,3 +102,59 @@ def test_utf8_read_as_gbk_quoted_as_an_example_is_not_out_of_step(step):
     text = "「也逐漸衰退」的 UTF-8 位元組若以 GBK 解讀，會顯示成「涔熼€愭几琛伴€€」。"
     doc = fix(step, text)
     assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
+
+
+def lose(text: str, char: str, byte: int = 0) -> str:
+    """`text` with byte `byte` of the first `char` deleted from its GBK bytes."""
+    return deleted(text, len(text[: text.index(char)].encode("gbk")) + byte)
+
+
+@pytest.mark.parametrize("truth, char", [
+    ("一千多年的地區說法與韓國的行政區劃不同。", "說"),  # 說 is D5 66: f法 (lowercase)
+    ("次於東南沿海進行空戰，位於台灣海峽的北部。", "進"),  # 進 is DF 4D: M行, and 進行 binds strongly (capital)
+])
+def test_a_lone_letter_left_of_a_traditional_character_is_counted_never_written(step, truth, char):
+    damaged = lose(truth, char)
+    assert damaged.replace(damaged[truth.index(char)], char, 1) == truth  # only the letter stands for it
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "我們都知道這個很好，但是近來B型流感肆虐全國。",  # a capital in a loose word (B型): as written
+    "過對住呢d人可以慳返啲錢，唔使咁辛苦。",  # Cantonese d for 啲
+    "这个价格买了n多东西，x米的也不错。",  # simplified text: GB2312's trail bytes are never ASCII
+])
+def test_lone_letters_that_real_text_writes_are_not_counted(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
+
+
+def test_a_lone_euro_sign_between_han_characters_is_a_lost_lead_byte(step):
+    damaged = lose("它韓國歌唱家還包括曹秀美、趙秀美等人。", "還")  # 還 is DF 80: 80 alone is cp936's euro sign
+    assert "家\u20ac包括" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+def test_a_lone_byte_after_a_full_width_form_is_looked_at(step):
+    # 境。發 with 境's lead byte lost reads 场０l: 。's trail byte A3 and 發's lead make ０, its trail l stands alone
+    damaged = lose("一個自然的環境。發現完全自然的環境", "境")
+    assert "０l現" in damaged
+    doc = fix(step, damaged)
+    assert doc.signals.get("mojibake_unrepaired") == 1
+
+
+def test_full_width_punctuation_before_ascii_is_not_a_sign():
+    from taosha.repair.mojibake.deleted import suspect_many
+    assert suspect_many(["都比较好！~但是还有缺", "充内在卡，U盘好用", "尽逐０l現"]) == [False, False, True]
+
+
+def test_a_one_character_reading_that_joins_a_word_flags_its_stretch(step):
+    # 的現 with 的's lead byte lost: 默F, whose bytes give back 現 (of 現金); 動向默 made no word
+    damaged = lose("企業資金動向的現金流量表也獲得重視。", "的")
+    assert "動向默F金" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+    clean = "他後來成為T型車的設計師。"  # 成為 is a word: the T is a T
+    assert not fix(step, clean).signals.get("mojibake_unrepaired")

@@ -25,7 +25,7 @@ from taosha.document import Document
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out, per_text
-from taosha.zh.lm import WORD_BONUS, CharLM
+from taosha.zh.lm import WORD_BONUS, CharLM, model
 
 LOST = "\ufffd"  # what a character whose byte is gone becomes (as a decoder writes it)
 _UNKNOWN = -1  # a byte the decoder replaced (U+FFFD or `?` where the stretch ends)
@@ -37,8 +37,13 @@ _TAIL = 4  # characters after a run taken with it: where the decoder falls back 
 _PUA = re.compile("[\ue000-\uf8ff]")
 # what a deleted byte's stretch ends with, beside private-use characters: a trail byte in ASCII's range read alone
 # (or 80, the euro sign) after a Han or private-use character, before another two-byte one (行l星 for 衛星, 家€包括
-# for 還包括); not after other characters (“A股”: in 52 of the 400 DAnIEL news pages a letter stands between quotes)
-_SIGNS = re.compile("[\ue000-\uf8ff]|(?<=[\u4e00-\u9fff\ue000-\uf8ff])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
+# for 還包括), or after one of GBK's symbols or full-width forms when that byte, read with the symbol's second byte,
+# makes a frequent character (`_symbol_lone`: 。's trail byte is A3, the full-width forms' lead byte, so 境。發 out of
+# step reads 尽０l, 聯邦參議 reads 聯顓⒆h, 穌，猶 reads 穌＊q; the real reviews put ASCII after full-width punctuation
+# often, ！~ and ，U盘, whose pairs read no frequent character); not after other characters (“A股”: in 52 of the 400
+# DAnIEL news pages a letter stands between quotes)
+_BEFORE_LONE = "\u4e00-\u9fff\ue000-\uf8ff\u2000-\u33ff\ufe30-\uffef"
+_SIGNS = re.compile(f"[\ue000-\uf8ff]|(?<=[{_BEFORE_LONE}])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
 
 
 @lru_cache(maxsize=1)
@@ -162,14 +167,14 @@ _SHIFTED = re.compile("[^\x00-\x7f\uff01-\uff5e]")
 _LEAST_READ = 2  # characters a reading writes at least; one alone (樥I for 標誌 reads 誌) only flags the stretch
 
 
-def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
+def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") -> str:
     """Whether `new` (the stretch re-read, `LOST` first) beats `old` (as it stands) by the bytes, not by the
     model's taste: two characters read at least, every byte read (no '?', no private-use character), no Latin
     letter that was not there, few rare characters left, and a gain of _MIN_GAIN nats a character: "read" when the
     reading is text by itself too (`_FLUENT`, `_SHORT`), "flag" when it is not (the stretch is out of step, but
     what it reads is not shown to be the text: counted as unrepaired), "" when the null hypothesis wins. `after`:
     the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
-    昂\ue0e2癢WF for 包含前WWF)."""
+    昂\ue0e2癢WF for 包含前WWF); `before`: the character before it (`_one_read`)."""
     body = new.replace(LOST, "")
     if not body or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
         return ""  # a byte left unread, a user-defined pair: still out of step
@@ -185,9 +190,18 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "") -> str:
     if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", "")) < _MIN_GAIN:
         return ""
     if len(body) < _LEAST_READ:  # one character read: the stretch is flagged when it shows a rare one (樥I for 標誌,
-        # where 成為T on Wikipedia is 成為 and a T), never read
-        return "flag" if lm.rare_count(old) else ""
+        # where 成為T on Wikipedia is 成為 and a T) or the reading joins words where the stretch did not, never read
+        return "flag" if lm.rare_count(old) or _one_read(lm, old, body, after, before) else ""
     return "flag" if fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
+
+
+def _one_read(lm: CharLM, old: str, body: str, after: str, before: str) -> bool:
+    """Whether a one-character reading (`body`, of the stretch `old`: a character and the lone byte after it) makes
+    a word with the character after it where the stretch's first character made none with the one before it
+    (國際拐J唯一 reads 認 of 公認: 認唯 is no word, 拐 after 際 is none either; 痴J耶穌 for 承認耶穌, 默F金 for
+    的現金; 成為T stays: 成為 is a word)."""
+    words = lm.words
+    return bool(after) and body + after[0] in words and not (before and before + old[0] in words)
 
 
 def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, str] | None:
@@ -229,7 +243,7 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
     _, k, o_end, j, n_end, new_chars = best
     old = line[s + k : s + o_end]  # each character of the old reading is one of the line's
     new = LOST + "".join(new_chars[j:n_end])
-    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 3])
+    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 3], line[s + k - 1 : s + k])
     if not verdict:
         return None
     if k == 0 and s and line[s - 1] == "?":
@@ -247,12 +261,25 @@ def suspect_many(texts: list[str]) -> list[bool]:
     points, starts, lengths = lay_out(texts)
     sign = (points == 0xFFFD) | ((points >= 0xE000) & (points <= 0xF8FF)) | (points == ord("锟"))
     han = ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0xE000) & (points <= 0xF8FF))
+    symbol = ((points >= 0x2000) & (points <= 0x33FF)) | ((points >= 0xFE30) & (points <= 0xFFEF))  # _BEFORE_LONE
     trail = ((points >= 0x40) & (points <= 0x7E)) | (points == 0x20AC)
     lone = np.zeros(len(points), dtype=bool)
+    after_symbol = np.zeros(len(points), dtype=bool)
     lone[1:-1] = han[:-2] & trail[1:-1] & (points[2:] >= 0x80)
-    lone[starts] = False  # a text's first and last characters stand beside another text's
-    lone[np.maximum(starts + lengths - 1, 0)] = False
+    after_symbol[1:-1] = symbol[:-2] & trail[1:-1] & (points[2:] >= 0x80)
+    edges = np.concatenate((starts, np.maximum(starts + lengths - 1, 0)))
+    lone[edges] = after_symbol[edges] = False  # a text's first and last characters stand beside another text's
+    for k in np.flatnonzero(after_symbol):  # few: a loop
+        lone[k] = _symbol_lone(chr(points[k - 1]), chr(points[k]))
     return (per_text(np.bitwise_or, sign | lone, starts, lengths) > 0).tolist()
+
+
+def _symbol_lone(symbol: str, byte: str) -> bool:
+    """Whether `byte` (a character of ASCII's range, or the euro sign for 80) after `symbol` reads, with the
+    symbol's second GBK byte, a frequent character (`_SIGNS`)."""
+    raw = _encode(symbol)
+    c = _pairs().get(raw[1] << 8 | (0x80 if byte == "\u20ac" else ord(byte))) if raw else None
+    return c is not None and bool(model().common[ord(c)])
 
 
 def suspect(text: str) -> bool:
@@ -302,17 +329,75 @@ def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
     return c is not None and bool(lm.common[ord(c)])
 
 
-def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True) -> tuple[int, int]:
+# a letter alone between two Han characters in traditional text: what is left of a character whose lead byte was
+# deleted (GBK gives most traditional characters a trail byte in ASCII's range: 恆 is 90 61, so 恆星 with 90 lost
+# reads a星). Its lead byte is gone, so the bytes name no character (any of about 120 share that trail): it is only
+# counted. Counted when some character with that trail byte, in the letter's place, gains _LONE_GAIN nats over the
+# letter (its log-probability and the words it makes with its neighbours); an uppercase one only when that
+# character also binds to a neighbour by _LONE_BOND nats (a word as strong as 進行, 澳門, 組織): traditional real
+# text writes capitals alone often (B型, X光, C組), in words that bind by 2.8 at most (DRCD Wikipedia, LibreOffice
+# zh-TW, the Big5 feeds, the DAnIEL news; dev seed: 12 of the simulator's 27 capitals bind by 3.5 or more).
+# Lowercase letters but 'd' and 'e': Cantonese writes 啲 as d (呢d人, 同d同) and Taiwan e for electronic (健康e院),
+# with them the only lowercase letters in that real text to gain 6 nats or more. In simplified text a GB2312
+# character's trail byte is never in ASCII's range, and the real reviews write such letters often (n多, c盘, l码):
+# not looked at there.
+_LONE_LETTER = re.compile("(?<=[\u4e00-\u9fff])[A-Za-cf-z](?=[\u4e00-\u9fff])")
+_LONE_GAIN, _LONE_BOND = 6.0, 3.5
+# code page 936's one-byte euro sign (80) between Han characters: a trail byte 80 whose lead byte was deleted (家€包括
+# for 還包括); the 62,774 real reviews, the DAnIEL news and 8 MB of clean text never write it so. Counted in any
+# script, never rewritten (some 120 characters end in 80); not where the bytes before it are a UTF-8 sequence's
+# start, as in UTF-8 read as GBK (伴€ is B0 E9 80 of 琛伴€€ for 衰退: that family's, repaired or quoted)
+_LONE_EURO = re.compile("(?<=[\u4e00-\u9fff])\u20ac(?=[\u4e00-\u9fff])")
+
+
+@lru_cache(maxsize=64)
+def _with_trail(trail: int) -> tuple[str, ...]:
+    """The characters whose GBK bytes end in `trail` (their lead bytes 81-FE)."""
+    pairs = _pairs()
+    return tuple(c for lead in range(0x81, 0xFF) if (c := pairs.get(lead << 8 | trail)) and not _PUA.match(c))
+
+
+def _utf8_before(c: str) -> bool:
+    """Whether the GBK bytes of `c`, before a byte 80, begin a UTF-8 sequence with it: a lead byte (E0-EF) last,
+    or a lead and a continuation byte."""
+    raw = _encode(c)
+    return raw is not None and (0xE0 <= raw[1] <= 0xEF or (0xE0 <= raw[0] <= 0xEF and 0x80 <= raw[1] <= 0xBF))
+
+
+def _lone_bytes(line: str, lm: CharLM, traditional: bool) -> list[int]:
+    """Where a lone byte in `line` is a deleted lead byte's leftover: the euro sign between Han characters
+    (`_LONE_EURO`), and in traditional text a letter that a character with that trail byte would read far better
+    (`_LONE_LETTER`). Counted, never rewritten."""
+    found = [k for m in _LONE_EURO.finditer(line) if not _utf8_before(line[(k := m.start()) - 1])] if (
+        "\u20ac" in line) else []
+    if not traditional:
+        return found
+    words, char, bonds = lm.words, lm.char, lm.bonds
+    for m in _LONE_LETTER.finditer(line):
+        a, x, b = line[m.start() - 1], m.group(), line[m.end()]
+        least = char(x) + _LONE_GAIN
+        for c in _with_trail(ord(x)):
+            if char(c) + WORD_BONUS * ((a + c in words) + (c + b in words)) >= least and (
+                    x.islower() or max(bonds.get(a + c, 0.0), bonds.get(c + b, 0.0)) >= _LONE_BOND):
+                found.append(m.start())
+                break
+    return found
+
+
+def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
+                   traditional: bool = False) -> tuple[int, int]:
     """Re-read, one byte later, each stretch that a deleted GBK byte put out of step (see the module's doc);
     `gated`: whether the gate let the document through (dense rare characters are looked at only then, the gate
-    having measured them already). Returns the lines re-read and the stretches found out of step but left (their
-    reading is not text enough)."""
+    having measured them already); `traditional`: whether the page is traditional text (lone letters are looked
+    at only then). Returns the lines re-read and the stretches found out of step but left (their reading is not
+    text enough), lone bytes included (`_lone_bytes`)."""
     spans = []
     pos = flagged = 0
     for line in doc.text.split("\n"):
         anywhere = _suspect_line(line, lm, gated)
         if anywhere or _SIGNS.search(line):
             out, last, n = [], 0, 0
+            taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
             for a, b in _runs(line):
                 if a < last:
                     continue  # inside the stretch re-read before (it took in what followed its run)
@@ -324,12 +409,15 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True) -> 
                 found = _reread_run(line, a, b, lm)
                 if found is None:
                     continue
+                taken.append(found[:2])
                 if found[3] == "flag":
                     flagged += 1
                     continue
                 a, b, new, _ = found
                 out += [line[last:a], new]
                 last, n = b, n + 1
+            flagged += sum(1 for k in _lone_bytes(line, lm, traditional)
+                           if not any(a <= k <= b for a, b in taken))
             if n:
                 spans.append((pos, pos + len(line), "".join(out) + line[last:]))
         pos += len(line) + 1

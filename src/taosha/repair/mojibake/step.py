@@ -159,7 +159,8 @@ class Mojibake(Step):
                     doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
         out_of_step = 0
         if not repairs:  # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it)
-            read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"})
+            read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
+                                               traditional=script == "traditional")
             repairs += read
         if repairs:
             doc.tag("mojibake_repairs", repairs)
