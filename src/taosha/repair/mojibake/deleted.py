@@ -351,10 +351,10 @@ _LONE_EURO = re.compile("(?<=[\u4e00-\u9fff])\u20ac(?=[\u4e00-\u9fff])")
 
 
 @lru_cache(maxsize=64)
-def _with_trail(trail: int) -> tuple[str, ...]:
-    """The characters whose GBK bytes end in `trail` (their lead bytes 81-FE)."""
+def _with_trail(trail: int) -> np.ndarray:
+    """The code points of the characters whose GBK bytes end in `trail` (their lead bytes 81-FE)."""
     pairs = _pairs()
-    return tuple(c for lead in range(0x81, 0xFF) if (c := pairs.get(lead << 8 | trail)) and not _PUA.match(c))
+    return np.array([ord(c) for lead in range(0x81, 0xFF) if (c := pairs.get(lead << 8 | trail)) and not _PUA.match(c)])
 
 
 def _utf8_before(c: str) -> bool:
@@ -372,15 +372,16 @@ def _lone_bytes(line: str, lm: CharLM, traditional: bool) -> list[int]:
         "\u20ac" in line) else []
     if not traditional:
         return found
-    words, char, bonds = lm.words, lm.char, lm.bonds
+    bonds, table = lm.bonds, lm.char_table()
     for m in _LONE_LETTER.finditer(line):
         a, x, b = line[m.start() - 1], m.group(), line[m.end()]
-        least = char(x) + _LONE_GAIN
-        for c in _with_trail(ord(x)):
-            if char(c) + WORD_BONUS * ((a + c in words) + (c + b in words)) >= least and (
-                    x.islower() or max(bonds.get(a + c, 0.0), bonds.get(c + b, 0.0)) >= _LONE_BOND):
-                found.append(m.start())
-                break
+        points = _with_trail(ord(x))  # each candidate's score in the letter's place, for all of them at once
+        score = table[points] + WORD_BONUS * (lm.are_words(np.full(len(points), ord(a)), points).astype(np.int8)
+                                              + lm.are_words(points, np.full(len(points), ord(b))))
+        passing = points[score >= table[ord(x)] + _LONE_GAIN].tolist()
+        if passing and (x.islower() or any(max(bonds.get(a + chr(c), 0.0), bonds.get(chr(c) + b, 0.0)) >= _LONE_BOND
+                                           for c in passing)):
+            found.append(m.start())
     return found
 
 
@@ -393,6 +394,8 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
     text enough), lone bytes included (`_lone_bytes`)."""
     spans = []
     pos = flagged = 0
+    # a page with fewer rare characters than a dense cluster needs has none in any line (one count for the page)
+    gated = gated and lm.rare_count(doc.text) >= _DENSE[1]
     for line in doc.text.split("\n"):
         anywhere = _suspect_line(line, lm, gated)
         if anywhere or _SIGNS.search(line):
