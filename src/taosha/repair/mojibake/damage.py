@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 
 import numpy as np
@@ -46,10 +47,14 @@ def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -
     width, least = _RARE_RUN
     end = len(line) - (width - 1) if q is None else min(q, len(line) - (width - 1))
     common = lm.common
-    if end - start < _SCAN_BY_ARRAY:  # short (a review, a line): character by character is cheaper
-        for k in range(start, end):
-            if not common[ord(line[k])] and sum(not common[ord(c)] for c in line[k + 1 : k + width]) >= least - 1:
-                return k
+    if end - start < _SCAN_BY_ARRAY:  # short (a review, a line): from the line's rare characters, found once
+        rare = _rare_at(line, lm, ahead)
+        i = bisect_left(rare, start)
+        while i < len(rare) and rare[i] < end:
+            # least - 1 more rare characters among the width - 1 after this one
+            if i + least - 1 < len(rare) and rare[i + least - 1] < rare[i] + width:
+                return rare[i]
+            i += 1
         return q
     # long: vectorised, a rare character at k with least - 1 more among the width - 1 after it
     rare = common[codepoints(line[start : end + width - 1])] == 0
@@ -57,6 +62,17 @@ def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -
         width - 2 : width - 2 + end - start]
     hits = np.flatnonzero(rare[: end - start] & (after >= least - 1))
     return start + int(hits[0]) if len(hits) else q
+def _rare_at(line: str, lm: CharLM, memo: dict | None) -> list[int]:
+    """The positions of `line`'s rare characters, kept in `memo` (see `_next_damage`) while the line stays as it is."""
+    seen = memo.get("rare") if memo is not None else None
+    if seen is not None and seen[0] is line:
+        return seen[1]
+    found: list[int] = np.flatnonzero(lm.common[codepoints(line)] == 0).tolist()
+    if memo is not None:
+        memo["rare"] = (line, found)
+    return found
+
+
 def _next_lost(line: str, start: int) -> int | None:
     """The first '?' from `start` that may be a lost byte: not a question's (好吗?), not a quoted one."""
     for m in _SUSPECT_Q.finditer(line, start):

@@ -10,7 +10,15 @@ import re
 from dataclasses import dataclass
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import _byte_lengths, _gbk_pairs, _gbk_tables, _pair_reading, _vanished_tables
+from taosha.repair.mojibake.codec import (
+    REDECODES,
+    _byte_lengths,
+    _gbk_pairs,
+    _gbk_tables,
+    _pair_reading,
+    _vanished_tables,
+    misread_bytes,
+)
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
@@ -20,6 +28,7 @@ from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
+from taosha.repair.mojibake.windows import _UTF8_WINDOW
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
@@ -145,7 +154,11 @@ class Mojibake(Step):
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
-            repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs, points=points)
+            elif "utf8" not in seen and not _utf8_window_anywhere(doc.text):
+                utf8 = False  # a '?' the only sign, and no run's bytes hold a UTF-8 window: nothing to read back
+            if utf8 or pairs:
+                repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
+                                            points=points)
         if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
             repairs += realigned
@@ -267,6 +280,27 @@ def _utf8_left(text: str) -> int:
         if _UTF8_IN_GBK.search(raw) and _quotation(text, m.start(), m.end()) is None:
             left += len(run)
     return left
+
+
+# `_UTF8_WINDOW` without its end anchor (a Han character read with the letter ending its run): every window that
+# `repair_redecodes` finds in a run's bytes is a match of this in the whole text's bytes, in which the run's stand
+_UTF8_ANYWHERE = re.compile(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
+_UTF8_WRONG = tuple(wrong for _, wrong, right in REDECODES if right == "utf-8")
+
+
+def _utf8_window_anywhere(text: str) -> bool:
+    """Whether some run of `text` may hold a UTF-8 window, as each codec that UTF-8 is read with made its bytes: one
+    search of the whole text's bytes per codec, where the UTF-8 repair tries every run of a page (the real
+    reviews' `?`, a character the site lost, sends 2.5% of them there). An unencodable character is '?' (a run
+    holding one has no window); a lone surrogate: True, the repair decides."""
+    for wrong in _UTF8_WRONG:
+        try:
+            raw = misread_bytes(text, wrong) if wrong == "gb18030" else text.encode(wrong, "replace")
+        except UnicodeEncodeError:
+            return True
+        if _UTF8_ANYWHERE.search(raw):
+            return True
+    return False
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text
