@@ -21,7 +21,7 @@ def test_a_review_with_a_lost_character_holds_no_utf8_window():
 def test_utf8_read_as_gbk_with_a_question_mark_is_still_repaired():
     step = Mojibake()
     step.setup()
-    text = "他说：" + "你好，世界！我们在这里".encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    text = "他说：" + "你好，世界！我们在这里".encode().decode("gbk", "replace").replace("\ufffd", "?")
     out = step.process(Document("d", text))
     assert out.text != text and out.signals.get("mojibake_repairs")
 
