@@ -95,16 +95,22 @@ def test_chinese_text_never_loads_langid(tmp_path):
 def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path, monkeypatch):
     from pypinyin.pinyin_dict import pinyin_dict
 
-    from taosha.zh.readings import _pinyin_dict
+    from taosha.zh.readings import _pinyin_dict, _pinyin_table, normalize_reading, syllables
 
     monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path / "cache"))
-    _pinyin_dict.cache_clear()
+    cached = (_pinyin_dict, _pinyin_table, syllables)
+    for f in cached:
+        f.cache_clear()
     try:
         assert _pinyin_dict() == pinyin_dict  # built
-        _pinyin_dict.cache_clear()
+        for f in cached:
+            f.cache_clear()
         assert _pinyin_dict() == pinyin_dict  # from the table cache
+        # the syllables, read from the joined readings, are those of every reading of every character
+        assert syllables() == {normalize_reading(r)[0] for raw in pinyin_dict.values() for r in raw.split(",")}
     finally:
-        _pinyin_dict.cache_clear()
+        for f in cached:
+            f.cache_clear()
     out = _run(
         "import sys, taosha\n"
         "from taosha.repair.pinyin import Pinyin\n"
@@ -176,3 +182,21 @@ def test_importing_taosha_loads_no_table_or_model(tmp_path):
         tmp_path,
     )
     assert out.split() == ["0", "False", "False", "False", "False", "False"]
+
+
+def test_script_classes_from_the_cache_are_the_classes_built(tmp_path, monkeypatch):
+    """The class per code point (simplified, traditional, Japanese-only, ...) read back memory-mapped from the
+    table cache equals what building it gives (OpenCC over every Han character, in every process before)."""
+    from taosha.zh import script
+
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    script.class_table.cache_clear()
+    try:
+        built = script.class_table()
+        script.class_table.cache_clear()
+        again = script.class_table()
+        assert isinstance(again, np.memmap)
+        assert np.array_equal(again, built) and np.array_equal(again, script._build_class_table())
+        assert again[ord("稲")] == script.JAPANESE and again[ord("国")] == script.SIMP
+    finally:
+        script.class_table.cache_clear()

@@ -195,6 +195,7 @@ def cache_dir() -> Path:
     return where()
 
 
+@lru_cache(maxsize=4)  # every table keyed by the model asks (importlib.metadata reads two packages' files)
 def _source(common_size: int) -> tuple[str, str]:
     """jieba's dictionary and the cache key: the dictionary's size and time, jieba's and OpenCC's versions (the
     traditional forms come from OpenCC), the format and the parameter."""

@@ -47,10 +47,11 @@ def normalize_reading(s: str) -> tuple[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _pinyin_dict() -> dict[int, str]:
-    """pypinyin's character readings (code point -> "zhōng,zhòng"), from the table cache (taosha.cache): parsing
-    pypinyin's JSON file takes a tenth of a second, and importing `pypinyin.pinyin_dict` would import the
-    package, which loads its 2.5 MB phrase dictionary too (half a second) that nothing here uses."""
+def _pinyin_table() -> tuple[list[int], str]:
+    """pypinyin's character readings (code points, and their readings "zhōng,zhòng" one per line), from the
+    table cache (taosha.cache): parsing pypinyin's JSON file takes a tenth of a second, and importing
+    `pypinyin.pinyin_dict` would import the package, which loads its 2.5 MB phrase dictionary too (half a
+    second) that nothing here uses."""
     import json
     import os
     from importlib.util import find_spec
@@ -71,7 +72,14 @@ def _pinyin_dict() -> dict[int, str]:
 
     st = os.stat(path)
     a = cached_arrays("pinyin", source_key(extra=f"{st.st_size}|{st.st_mtime_ns}"), build)
-    return dict(zip(a["points"].tolist(), str(a["readings"].item()).split("\n"), strict=True))
+    return a["points"].tolist(), str(a["readings"].item())
+
+
+@lru_cache(maxsize=1)
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's character readings: code point -> "zhōng,zhòng" (`_pinyin_table`)."""
+    points, readings = _pinyin_table()
+    return dict(zip(points, readings.split("\n"), strict=True))
 
 
 @lru_cache(maxsize=65536)
@@ -96,7 +104,7 @@ def simplified_char(ch: str) -> str:
 @lru_cache(maxsize=1)
 def syllables() -> frozenset[str]:
     """Every toneless syllable pypinyin knows (about 400)."""
-    distinct = {r for raw in _pinyin_dict().values() for r in raw.split(",")}  # 1,500 readings, not 53,000
+    distinct = set(_pinyin_table()[1].replace("\n", ",").split(","))  # 1,500 readings, not 53,000
     return frozenset(normalize_reading(r)[0] for r in distinct)
 
 

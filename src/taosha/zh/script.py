@@ -87,7 +87,18 @@ def _foreign_re() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def class_table() -> np.ndarray:
-    """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup."""
+    """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup. Kept in the table
+    cache (taosha.cache): `japanese_only` runs OpenCC over every Han character three times (a tenth of a second
+    in every process that repairs script)."""
+    from importlib.metadata import version
+
+    from taosha.cache import cached_arrays, source_key
+
+    key = source_key("taosha.zh", extra=version("opencc"))
+    return cached_arrays("script-classes", key, lambda: {"lut": _build_class_table()})["lut"]
+
+
+def _build_class_table() -> np.ndarray:
     simp, trad = tables()
     lut = np.zeros(0x110000, dtype=np.uint8)
     lut[[ord(c) for c in simp]] = SIMP
