@@ -55,6 +55,7 @@ from taosha.io.writers import (
 )
 from taosha.report.sample import RunSample, merge_samples
 from taosha.report.stats import Counters, build_stats, build_timing, check_accounting, merge
+from taosha.runners import trace
 from taosha.step import CorpusStep, Step, run_batch
 
 # (documents, bytes) since the last call, in every pass; an object with `phase(name, total_bytes)` is also told
@@ -688,6 +689,16 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
     """Run the whole plan with `map_units(fn, units, progress, on_result)`, which applies `fn(unit)`
     somewhere, calls `on_result(i, result)` in this process as each unit finishes, and returns the results
     in unit order. Returns the stats (also written to stats.json)."""
+    traced = trace.start()  # TAOSHA_TRACE: where the run's time goes (runners/trace.py); None when unset
+    try:
+        return _execute(plan, map_units, progress, traced)
+    finally:
+        trace.stop()
+
+
+def _execute(plan: Plan, map_units: MapUnits, progress: Progress | None, traced: trace.Trace | None) -> dict[str, Any]:
+    if traced is not None:
+        traced.phase("set-up")
     steps = plan.config.build()
     staged = 0  # the step before which the units were last staged (0: read the input)
     finished = all(is_done(plan.out, u.name) for u in plan.units)  # a rerun of a finished run: nothing to prepare
@@ -708,11 +719,15 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
         phase(f"pass {passes}/{passes} {MAIN_PASS}" if passes > 1 else "cleaning",
               sum(plan.unit_bytes(u) for u in todo))
     if todo:
+        if traced is not None:
+            traced.phase(f"{MAIN_PASS}: units")
         committer = Committer()
         try:
             map_units(_ProcessFn(plan, steps, staged), todo, progress, lambda _, result: committer.submit(result[1]))
         finally:
             committer.close()
+    if traced is not None:
+        traced.phase("finish")
     stats = finish(plan)
     # every unit is done: the two-pass steps' statistics and stages are needed by no resume
     shutil.rmtree(plan.out / "_state", ignore_errors=True)
@@ -741,11 +756,18 @@ def _prepare_corpus_step(
         phase(f"{label} count {corpus.name}", sum(plan.unit_bytes(u) for u in plan.units))
     workdir = state_dir / final.stem
     shutil.rmtree(workdir, ignore_errors=True)  # spill of an interrupted attempt: this pass redoes it all
+    traced = trace.current()
+    if traced is not None:
+        traced.phase(f"count {corpus.name}: units")
     map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, progress, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         if phase is not None:
             phase(f"{label} {corpus.name}: {len(tasks)} task(s)", None)
+        if traced is not None:
+            traced.phase(f"count {corpus.name}: {len(tasks)} task(s)")
         total[0] = corpus.gather(total[0], [spent.add(r) for r in map_units(_TaskFn(corpus), tasks, None, None)])
+    if traced is not None:
+        traced.phase(f"count {corpus.name}: prepare")
     began = process_time()  # the driver's share of the pass
     prepared = corpus.prepare(total[0])
     seconds = process_time() - began
@@ -854,6 +876,15 @@ class _ObserveFn(_ProcessFn):
                              times)
         return _Timed(value, process_time() - began, _by_name([*self.steps, self.corpus], times),
                       None if progress is not None else (seen[0], seen[1]))
+
+    def fold(self, a: _Timed, b: _Timed) -> _Timed:
+        """Two units' results as one, in a worker (see `LocalRunner.map_units`): their states merged (`merge` is
+        commutative and associative: the driver's total is the same however the workers grouped them), their
+        times and reads added."""
+        steps = Counter(a.steps)
+        steps.update(b.steps)
+        read = None if a.read is None or b.read is None else (a.read[0] + b.read[0], a.read[1] + b.read[1])
+        return _Timed(self.corpus.merge(a.value, b.value), a.seconds + b.seconds, dict(steps), read)
 
 
 class _TaskFn:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import resource
 import signal
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from typing import Any
 
 from taosha.errors import TaoshaError
 from taosha.io.readers import Unit
+from taosha.runners import trace
 from taosha.runners.core import Progress
 
 ATTEMPTS = 2  # a unit whose worker dies is run once more, then the run fails with the unit named
@@ -58,56 +61,101 @@ class LocalRunner:
             else:
                 results[i] = result
 
+        traced = trace.current()
         if workers <= 1:
             for i, u in enumerate(units):
-                deliver(i, fn(u, progress))
+                began, cpu = time.perf_counter(), time.process_time()
+                result = fn(u, progress)
+                if traced is not None:
+                    traced.unit(i, -1, time.process_time() - cpu, began, time.perf_counter())
+                deliver(i, result)
             return results
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
+            cpu = time.process_time()
             fn.ready()  # load tables and models once, before forking: the workers share the pages
-        pool = [_Worker(ctx, fn, progress is not None) for _ in range(workers)]
+            if traced is not None:
+                traced.pre_fork(time.process_time() - cpu)
+        # a function with `fold` (a counting pass: states that `CorpusStep.merge` combines in any grouping) has
+        # each worker fold its results into one, collected when the units are done: one state per worker
+        # crosses a pipe, not one per unit (clean.frequent_lines' sketch is 16 MiB a unit)
+        fold = on_result is not None and callable(getattr(fn, "fold", None))
+        report = progress is not None
+        pool = [_Worker(ctx, fn, report, k, fold) for k in range(workers)]
+        spawned = workers
         todo = deque(handout_order(units))
         attempts = [0] * len(units)
         left = len(units)
+
+        def replace(k: int) -> list[int]:
+            """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again."""
+            nonlocal spawned
+            lost = pool[k].folded
+            pool[k].close()
+            pool[k] = _Worker(ctx, fn, report, spawned, fold)
+            spawned += 1
+            return lost
+
         try:
             while left:
-                for w in pool:
-                    if w.unit is None and todo:
-                        i = todo.popleft()
-                        attempts[i] += 1
-                        w.give(i, units[i])
-                busy = [w for w in pool if w.unit is not None]
-                wait([c for w in busy for c in (w.conn, w.proc.sentinel)])
-                for k, w in enumerate(pool):
-                    if w.unit is None:
+                while left:
+                    for w in pool:
+                        if w.unit is None and todo:
+                            i = todo.popleft()
+                            attempts[i] += 1
+                            w.give(i, units[i])
+                    busy = [w for w in pool if w.unit is not None]
+                    wait([c for w in busy for c in (w.conn, w.proc.sentinel)])
+                    for k, w in enumerate(pool):
+                        if w.unit is None:
+                            continue
+                        i = w.unit
+                        try:
+                            for kind, value in w.messages():
+                                if kind == "progress":
+                                    if progress is not None:
+                                        progress(*value)
+                                elif kind == "error":  # surface a worker's error at once, not after the others
+                                    raise value
+                                else:
+                                    value, (cpu, total, began, ended, faults) = value
+                                    if traced is not None:
+                                        traced.unit(i, w.slot, cpu, began, ended)
+                                        traced.worker(w.slot, total, faults)
+                                    w.unit = None
+                                    left -= 1
+                                    if fold:
+                                        w.folded.append(i)
+                                    else:
+                                        deliver(i, value)
+                                    break
+                        except _Died:
+                            pass
+                        if w.unit is not None and not w.proc.is_alive():
+                            lost = replace(k)
+                            if attempts[i] >= ATTEMPTS:
+                                raise WorkerDiedError(
+                                    f"{describe_unit(units[i], i)}: its worker process died on each of {attempts[i]} "
+                                    f"attempts ({_exit_reason(w.proc.exitcode)}; the out-of-memory killer does "
+                                    "this). Finished units are kept: run the same command again to resume, after "
+                                    "freeing memory or with fewer --workers."
+                                )
+                            todo.appendleft(i)
+                            todo.extend(lost)  # finished, but their folded result died with the worker
+                            left += len(lost)
+                for k, w in enumerate(pool):  # every unit is done: each worker's folded result
+                    if not w.folded:
                         continue
-                    i = w.unit
                     try:
-                        for kind, value in w.messages():
-                            if kind == "progress":
-                                if progress is not None:
-                                    progress(*value)
-                            elif kind == "error":  # surface a worker's error at once, not after the others
-                                raise value
-                            else:
-                                w.unit = None
-                                left -= 1
-                                deliver(i, value)
-                                break
+                        value = w.collect()
                     except _Died:
-                        pass
-                    if w.unit is not None and not w.proc.is_alive():
-                        w.close()
-                        pool[k] = _Worker(ctx, fn, progress is not None)
-                        if attempts[i] >= ATTEMPTS:
-                            raise WorkerDiedError(
-                                f"{describe_unit(units[i], i)}: its worker process died on each of {attempts[i]} "
-                                f"attempts ({_exit_reason(w.proc.exitcode)}; the out-of-memory killer does "
-                                "this). Finished units are kept: run the same command again to resume, after "
-                                "freeing memory or with fewer --workers."
-                            )
-                        todo.appendleft(i)
+                        lost = replace(k)
+                        todo.extend(lost)
+                        left += len(lost)
+                        continue
+                    first, w.folded = w.folded[0], []
+                    deliver(first, value)
         finally:
             for w in pool:
                 w.close()
@@ -148,12 +196,25 @@ class _Died(Exception):
 class _Worker:
     """One worker process and its pipe; `unit` is the index it holds (None: idle)."""
 
-    def __init__(self, ctx: Any, fn: Callable[..., Any], report: bool) -> None:
+    def __init__(self, ctx: Any, fn: Callable[..., Any], report: bool, slot: int, fold: bool = False) -> None:
+        self.slot = slot  # which worker, for a trace: a replacement for a dead one has a slot of its own
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, fn, report), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, fn, report, fold), daemon=True)
         self.proc.start()
         child.close()
         self.unit: int | None = None
+        self.folded: list[int] = []  # units whose results it has folded and not yet handed back
+
+    def collect(self) -> Any:
+        """The result this worker folded from its units (raises `_Died` if it died meanwhile)."""
+        try:
+            self.conn.send(_COLLECT)
+            kind, value = self.conn.recv()
+        except (EOFError, OSError):
+            raise _Died from None
+        if kind == "error":
+            raise value
+        return value
 
     def give(self, i: int, unit: Any) -> None:
         self.unit = i
@@ -183,10 +244,15 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn: Any, fn: Callable[..., Any], report: bool) -> None:
+_COLLECT = "collect"  # the driver asks a folding worker for its folded result (units and tasks are never str)
+_NOTHING = object()
+
+
+def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) -> None:
     def progress(docs: int, nbytes: int) -> None:
         conn.send(("progress", (docs, nbytes)))
 
+    folded: Any = _NOTHING
     while True:
         try:
             unit = conn.recv()
@@ -194,8 +260,16 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool) -> None:
             return
         if unit is None:
             return
+        began, cpu = time.perf_counter(), time.process_time()
         try:
+            if isinstance(unit, str):  # _COLLECT
+                result, folded = folded, _NOTHING
+                conn.send(("folded", result))
+                continue
             result = fn(unit, progress if report else None)
+            if fold:
+                folded = result if folded is _NOTHING else fn.fold(folded, result)
+                result = None
         except BaseException as exc:
             try:
                 conn.send(("error", exc))
@@ -204,4 +278,7 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool) -> None:
             if not isinstance(exc, Exception):
                 return
             continue
-        conn.send(("done", result))
+        # with what it cost here (a forked process's CPU time counts from its fork), for a trace
+        now = time.process_time()
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        conn.send(("done", (result, (now - cpu, now, began, time.perf_counter(), faults))))
