@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import resource
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ import orjson
 
 from taosha import Document
 from taosha.config import DEFAULT_STEPS
+from taosha.runners import trace
 from taosha.runners.core import BATCH_DOCS
 from taosha.step import CorpusStep, build_step
 
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 GOAL_MB_S, GOAL_NOOP, GOAL_SCALE = 5.0, 3.0, 1.8
 CPU: dict[str, list[float]] = {}  # CPU seconds of each whole run, by output folder name
+TRACES: dict[str, list[dict]] = {}  # and its trace
 
 
 def _tar_texts(name: str, keep) -> list[tuple[str, str]]:
@@ -87,7 +90,8 @@ def make_corpus(work: Path, reviews_limit: int) -> tuple[list[Path], list[str]]:
 
 def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: int) -> float:
     """Best wall seconds of `taosha clean` as a new process (the machine is shared: the least disturbed run); the
-    CPU seconds (user + system, the process and its workers) of each run go to `CPU[out.name]`."""
+    CPU seconds (user + system, the process and its workers) of each run go to `CPU[out.name]`, and its trace
+    (`TAOSHA_TRACE`: runners/trace.py) to `TRACES[out.name]`."""
     taosha = Path(sys.executable).with_name("taosha")
     cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q", "--no-report"]
     if noop:
@@ -98,13 +102,15 @@ def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: in
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        traced = out.with_name(out.name + ".trace.json")
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, trace.ENV: str(traced)})
         best = min(best, time.perf_counter() - t)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         CPU.setdefault(out.name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+        TRACES.setdefault(out.name, []).append(orjson.loads(traced.read_bytes()))
     return best
 
 
@@ -164,6 +170,7 @@ def main() -> int:
     cpu_noop, cpu1, cpu2 = (min(CPU[name]) for name in ("out-noop", "out-1", "out-2"))
     print(f"CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
           f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
+    critical_path(cpu1)
     steps_cpu = orjson.loads((args.work / "out-1" / "stats.json").read_bytes()).get("time_by_step", {})
     if steps_cpu:
         print("CPU time per step, 1-worker run (stats.json): " + ", ".join(
@@ -176,6 +183,25 @@ def main() -> int:
         for name, t in sorted(times.items(), key=lambda kv: -kv[1]):
             print(f"  {name:28s} {t:7.2f} s  {t / total:6.1%}")
     return 0 if same else 1
+
+
+def critical_path(cpu1: float) -> None:
+    """What two workers would give with a core each, from CPU times (which the machine's other users disturb
+    far less than wall time): the 2-worker run with the least CPU, its trace's critical path (runners/trace.py:
+    the serial CPU, plus for each pass the larger of its busier worker's CPU, its units list-scheduled as they
+    were handed out, and the pass's CPU over 2 cores) against the least CPU of the 1-worker runs."""
+    k = min(range(len(CPU["out-2"])), key=CPU["out-2"].__getitem__)
+    s = trace.summary(TRACES["out-2"][k], CPU["out-2"][k], 2)
+    print(f"projected 2 workers from CPU time: 1-worker CPU {cpu1:.2f} s / 2-worker critical path {s['critical']:.2f} s "
+          f"(serial {s['serial']:.2f} s + passes {s['parallel']:.2f} s) = {cpu1 / s['critical']:.2f}x one worker "
+          f"(goal >= {GOAL_SCALE:g}x)")
+    for row in s["phases"]:
+        if "path" in row:
+            print(f"  {row['name']:38s} path {row['path']:5.2f} s; workers' CPU "
+                  f"{' / '.join(f'{c:.2f}' for c in row['workers'])} s, driver meanwhile {row['driver_during']:.2f} s, "
+                  f"{row['units']} units (largest {row['largest_unit']:.2f} s), set-up before the fork {row['serial']:.2f} s")
+        elif row["serial"] >= 0.01:
+            print(f"  {row['name']:38s} serial {row['serial']:5.2f} s (in the driver)")
 
 
 def _outputs(out: Path) -> dict[str, bytes]:

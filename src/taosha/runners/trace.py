@@ -86,41 +86,49 @@ def stop() -> None:
             _CURRENT = None
 
 
-def makespan(costs: list[float], workers: int) -> float:
-    """The time `workers` take over `costs` handed out in this order, each to the first free worker."""
-    free = [0.0] * workers
+def makespan(costs: list[float], workers: int, start: float = 0.0) -> float:
+    """The time `workers` (each free from `start`) take over `costs` handed out in this order, each to the
+    first free worker."""
+    free = [start] * workers
     for c in costs:
         k = free.index(min(free))
         free[k] += c
     return max(free, default=0.0)
 
 
-def summary(trace: dict[str, Any], workers: int = 2) -> dict[str, Any]:
+def summary(trace: dict[str, Any], whole_cpu: float | None = None, workers: int = 2) -> dict[str, Any]:
     """The critical path of a traced run in CPU seconds, as if each worker had a core of its own:
 
-    - serial: the driver's CPU outside the phases that run units in workers (start-up, set-up, the tasks'
-      gathering and `prepare`, `finish`), plus its set-up before each fork;
-    - for each phase run in workers: the larger of its busiest worker's CPU (from its fork to its last result)
-      and the phase's whole CPU (workers' and the driver's meanwhile) shared over `workers` cores.
+    - serial: what the driver does alone (start-up, set-up before each fork, the tasks run in the driver,
+      `prepare`, `finish`): `whole_cpu` (the whole run's CPU, workers included, where the caller measured it)
+      less the CPU of the phases run in workers, else the driver's own CPU outside them;
+    - for each phase run in workers: the larger of (a) the busiest worker in a list schedule of the phase's
+      units, in the order they were handed out, at the CPU each took, each worker starting after its share of
+      the phase's CPU outside units (fork, results pickled) and (b) the phase's whole CPU (its workers' and the
+      driver's meanwhile) over `workers` cores.
 
-    `critical` is their sum; `phases` lists each phase's figures, `parallel` the phases' total CPU."""
-    serial = trace["startup_cpu"] + max(0.0, trace["end_cpu"] - trace["startup_cpu"]
-                                        - sum(p["driver_cpu"] for p in trace["phases"]))
+    `critical` is their sum; `phases` lists each phase's figures."""
     rows = []
-    critical = serial
+    parallel = in_workers = 0.0
+    driver_serial = trace["startup_cpu"] + max(0.0, trace["end_cpu"] - trace["startup_cpu"]
+                                               - sum(p["driver_cpu"] for p in trace["phases"]))
     for p in trace["phases"]:
         cpus = list(p["workers"].values())
         pre = p.get("pre_fork_cpu", 0.0)
         if not cpus:  # ran in the driver
-            serial += p["driver_cpu"]
-            critical += p["driver_cpu"]
+            driver_serial += p["driver_cpu"]
             rows.append({"name": p["name"], "serial": p["driver_cpu"], "wall": p["wall"]})
             continue
         during = max(0.0, p["driver_cpu"] - pre)
-        path = max(max(cpus), (sum(cpus) + during) / workers)
-        serial += pre
-        critical += pre + path
+        driver_serial += pre
+        units = sorted(p["units"], key=lambda u: u["began"])
+        outside = max(0.0, sum(cpus) - sum(u["cpu"] for u in units)) / len(cpus)
+        scheduled = makespan([u["cpu"] for u in units], workers, outside)
+        path = max(scheduled, (sum(cpus) + during) / workers)
+        parallel += path
+        in_workers += sum(cpus) + during
         rows.append({"name": p["name"], "serial": pre, "driver_during": during, "workers": cpus,
-                     "units": len(p["units"]), "largest_unit": max((u["cpu"] for u in p["units"]), default=0.0),
-                     "path": path, "wall": p["wall"]})
-    return {"serial": serial, "critical": critical, "phases": rows}
+                     "units": len(units), "largest_unit": max((u["cpu"] for u in units), default=0.0),
+                     "scheduled": scheduled, "path": path, "wall": p["wall"]})
+    serial = driver_serial if whole_cpu is None else max(0.0, whole_cpu - in_workers)
+    return {"serial": serial, "parallel": parallel, "critical": serial + parallel, "phases": rows}

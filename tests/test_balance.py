@@ -1,0 +1,150 @@
+"""Balance between the workers (issue #25): counting passes folded in the workers, the trace of a run and its
+critical path; the output stays the same whatever the worker count."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import orjson
+import pytest
+
+import taosha
+from taosha.config import PipelineConfig, RunnerConfig
+from taosha.report.stats import without_timing
+from taosha.runners import trace
+from taosha.runners.local import LocalRunner
+
+
+class _Sum:
+    """fn(unit) -> {unit: 1}; `fold` adds such counts (commutative and associative, as `CorpusStep.merge`).
+    With `die_at` set, the worker holding that unit kills itself while `flag` exists, the first time only."""
+
+    def __init__(self, die_at: int = -1, flag: str = "", fold: bool = True) -> None:
+        self.die_at, self.flag = die_at, flag
+        if fold:
+            self.fold = _add
+
+    def __call__(self, unit: int, progress=None) -> dict[int, int]:
+        if unit == self.die_at and os.path.exists(self.flag):
+            os.unlink(self.flag)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {unit: 1}
+
+
+def _add(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def _collect(fn, units, workers=2) -> tuple[dict[int, int], int]:
+    total: dict[int, int] = {}
+    calls = [0]
+
+    def on_result(_: int, result: dict[int, int]) -> None:
+        calls[0] += 1
+        total.update(_add(total, result))
+
+    LocalRunner(workers).map_units(fn, units, None, on_result)
+    return total, calls[0]
+
+
+def test_a_counting_pass_sends_one_folded_result_per_worker():
+    """Each worker folds its units' results: the driver gets at most one per worker, and their total is what one
+    result per unit adds up to."""
+    units = list(range(12))
+    folded, calls = _collect(_Sum(), units)
+    assert folded == {u: 1 for u in units} and calls <= 2
+    plain, calls = _collect(_Sum(fold=False), units)
+    assert plain == folded and calls == len(units)
+
+
+def test_the_units_a_dead_worker_had_folded_are_run_again(tmp_path):
+    """A worker that dies takes the results it had folded with it: those units run again on a fresh worker, each
+    counted once in the total."""
+    flag = tmp_path / "die"
+    flag.touch()
+    units = list(range(12))
+    folded, _ = _collect(_Sum(die_at=9, flag=str(flag)), units)
+    assert not flag.exists(), "the worker should have died once"
+    assert folded == {u: 1 for u in units}
+
+
+def _corpus(path: Path) -> Path:
+    """Sites whose lines repeat (clean.frequent_lines), copies (dedup.exact): a counting pass with states to fold."""
+    rows = []
+    for i in range(240):
+        site, j = f"s{i % 3}.cn", i % 120  # documents j and j + 120 are copies
+        text = f"{site} 首页 | 关于我们 | 联系方式\n第{j}篇文章讲述了不同的内容，编号{j}。\n版权所有 {site}"
+        rows.append(orjson.dumps({"id": f"d{i}", "text": text, "url": f"https://{site}/{i}"}))
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    return path
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for d in ("kept", "dropped", "quarantine", "reports")
+            if (out / d).exists() for p in sorted((out / d).rglob("*")) if p.is_file()}
+
+
+def test_folded_counting_passes_give_the_same_output_for_1_and_2_workers(tmp_path):
+    inp = _corpus(tmp_path / "in.jsonl")
+    steps = ["clean.frequent_lines", "dedup.exact", "filter.empty"]
+    outs = []
+    for workers in (1, 2):
+        cfg = PipelineConfig(steps=steps, runner=RunnerConfig(workers=workers))
+        cfg.input.chunk_bytes = 4096  # many units, several folded in each worker
+        stats = taosha.run([str(inp)], tmp_path / f"o{workers}", cfg)
+        outs.append((_tree(tmp_path / f"o{workers}"), without_timing(stats)))
+    assert outs[0] == outs[1]
+    assert outs[0][1]["documents"]["dropped"] == 120  # the copies
+    assert outs[0][1]["edits_by"].get("clean.frequent_lines")  # the sites' repeated lines
+
+
+def test_a_traced_run_records_its_phases_and_units(tmp_path, monkeypatch):
+    """With TAOSHA_TRACE set, the run writes where its time went: every unit of every pass once, on a worker;
+    unset (the default), nothing is written and the output is the same."""
+    inp = _corpus(tmp_path / "in.jsonl")
+    cfg = PipelineConfig(steps=["clean.frequent_lines", "filter.empty"], runner=RunnerConfig(workers=2))
+    cfg.input.chunk_bytes = 4096
+    path = tmp_path / "trace.json"
+    monkeypatch.setenv(trace.ENV, str(path))
+    taosha.run([str(inp)], tmp_path / "traced", cfg)
+    monkeypatch.delenv(trace.ENV)
+    taosha.run([str(inp)], tmp_path / "plain", cfg)
+    assert _tree(tmp_path / "traced") == _tree(tmp_path / "plain")
+    got = orjson.loads(path.read_bytes())
+    names = [p["name"] for p in got["phases"]]
+    assert names[0] == "set-up" and names[-1] == "finish"
+    assert "count clean.frequent_lines: units" in names and "main: units" in names
+    units = len(orjson.loads((tmp_path / "traced" / "run.json").read_bytes())["units"])
+    for p in got["phases"]:
+        if p["name"].endswith(": units"):
+            assert sorted(u["index"] for u in p["units"]) == list(range(units))
+            assert {u["worker"] for u in p["units"]} <= {0, 1} and set(p["workers"]) <= {"0", "1"}
+    s = trace.summary(got)
+    assert 0 < s["serial"] < s["critical"]
+
+
+def test_the_critical_path_takes_the_busier_worker_or_the_shared_cores():
+    """Per phase: the larger of the units list-scheduled in their handout order and the phase's CPU over the
+    cores; plus what the driver did alone."""
+    assert trace.makespan([3, 1, 1, 1], 2) == 3
+    assert trace.makespan([1, 1, 1, 3], 2) == 4  # the large unit last: it ends the phase alone
+    units = [{"index": i, "worker": i % 2, "cpu": c, "began": float(i), "ended": i + 1.0}
+             for i, c in enumerate([1.0, 1.0, 1.0, 3.0])]
+    t = {"startup_cpu": 0.5, "end_cpu": 1.0, "phases": [
+        {"name": "set-up", "driver_cpu": 0.1, "wall": 0.1, "units": [], "workers": {}},
+        {"name": "main: units", "driver_cpu": 0.2, "pre_fork_cpu": 0.1, "wall": 5.0, "units": units,
+         "workers": {"0": 2.0, "1": 4.0}},
+    ]}
+    s = trace.summary(t)
+    # serial: start-up 0.5, the set-up phase 0.1, the set-up before the fork 0.1, the rest of the driver's CPU
+    # outside phases (1.0 - 0.5 - 0.3 = 0.2); the phase: units list-scheduled 1, 1, 1, 3 -> 4.0
+    assert s["serial"] == pytest.approx(0.9)
+    assert s["phases"][1]["path"] == pytest.approx(4.0)
+    assert s["critical"] == pytest.approx(4.9)
+    # the whole run's CPU measured outside (workers included): the serial part is what the phases leave
+    assert trace.summary(t, whole_cpu=7.5)["serial"] == pytest.approx(7.5 - 6.0 - 0.1)
