@@ -17,7 +17,10 @@ The time per step runs every step in this process over the whole corpus in the r
 the documents as the steps before it left them; a two-pass step observes, runs its tasks, prepares, then
 processes), after a first pass that loads every table and model: the steady state, set-up apart.
 
-    python bench/bench_real.py [--repeat 2] [--reviews N]
+The 2-worker run is traced (TAOSHA_TRACE, runners/trace.py): a line projects what two workers give with a core each,
+from CPU times (the 1-worker run's CPU over the 2-worker run's critical path), with each pass's share.
+
+    python bench/bench_real.py [--repeat 2] [--reviews N] [--no-steps] [--baseline /tmp/main/src]
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ from taosha.step import CorpusStep, build_step
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 GOAL_MB_S, GOAL_NOOP, GOAL_SCALE = 5.0, 3.0, 1.8
-CPU: dict[str, list[float]] = {}  # CPU seconds of each whole run, by output folder name
-TRACES: dict[str, list[dict]] = {}  # and its trace
+WALL: dict[str, list[float]] = {}  # wall seconds of each whole run, by output folder name
+CPU: dict[str, list[float]] = {}  # its CPU seconds
+TRACES: dict[str, list[dict | None]] = {}  # its trace
 
 
 def _tar_texts(name: str, keep) -> list[tuple[str, str]]:
@@ -88,30 +92,40 @@ def make_corpus(work: Path, reviews_limit: int) -> tuple[list[Path], list[str]]:
     return files, texts
 
 
-def whole_run(files: list[Path], out: Path, workers: int, noop: bool, repeat: int) -> float:
-    """Best wall seconds of `taosha clean` as a new process (the machine is shared: the least disturbed run); the
-    CPU seconds (user + system, the process and its workers) of each run go to `CPU[out.name]`, and its trace
-    (`TAOSHA_TRACE`: runners/trace.py) to `TRACES[out.name]`."""
+def whole_run(files: list[Path], out: Path, workers: int, noop: bool, src: Path | None = None) -> None:
+    """`taosha clean` as a new process (with the code under `src` when given, e.g. main's, by PYTHONPATH): its
+    wall seconds go to `WALL[out.name]`, its CPU seconds (user + system, the process and its workers) to
+    `CPU[out.name]`, its trace (`TAOSHA_TRACE`: runners/trace.py; none from code that has no trace) to
+    `TRACES[out.name]`."""
     taosha = Path(sys.executable).with_name("taosha")
     cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q", "--no-report"]
     if noop:
         toml = out.with_suffix(".toml")
         toml.write_text("steps = []\n", encoding="utf-8")
         cmd += ["--config", str(toml)]
-    best = float("inf")
-    for _ in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        traced = out.with_name(out.name + ".trace.json")
-        t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, trace.ENV: str(traced)})
-        best = min(best, time.perf_counter() - t)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        CPU.setdefault(out.name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
-        TRACES.setdefault(out.name, []).append(orjson.loads(traced.read_bytes()))
-    return best
+    shutil.rmtree(out, ignore_errors=True)
+    traced = out.with_name(out.name + ".trace.json")
+    traced.unlink(missing_ok=True)
+    env = {**os.environ, trace.ENV: str(traced)}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    WALL.setdefault(out.name, []).append(time.perf_counter() - t)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(out.name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    TRACES.setdefault(out.name, []).append(orjson.loads(traced.read_bytes()) if traced.exists() else None)
+
+
+def compile_package(src: Path) -> None:
+    """Bytecode for every module of taosha under `src`, as an installed package has it (see bench_dedup.py: with
+    PYTHONDONTWRITEBYTECODE and an editable install, every run would compile the package again)."""
+    import compileall
+
+    compileall.compile_dir(str(src), quiet=1)
 
 
 def step_times(texts: list[str], names: list[str] = DEFAULT_STEPS) -> dict[str, float]:
@@ -149,6 +163,8 @@ def main() -> int:
     ap.add_argument("--reviews", type=int, default=0, help="use only the first N reviews (default: all)")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "real")
     ap.add_argument("--no-steps", action="store_true", help="skip the in-process time per step")
+    ap.add_argument("--baseline", type=Path, help="another checkout's src (git archive main src | tar -x -C "
+                    "/tmp/main): its whole runs too, interleaved with this code's")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is absent: this benchmark reads real text from ../shared/corpora")
@@ -156,21 +172,36 @@ def main() -> int:
     mb = sum(p.stat().st_size for p in files) / 1e6
     print(f"corpus: {len(texts):,} documents, {mb:.1f} MB JSONL in {len(files)} files "
           f"({', '.join(f'{p.stem} {p.stat().st_size / 1e6:.1f} MB' for p in files)})")
-    t_noop = whole_run(files, args.work / "out-noop", 1, True, args.repeat)
-    t1 = whole_run(files, args.work / "out-1", 1, False, args.repeat)
-    t2 = whole_run(files, args.work / "out-2", 2, False, args.repeat)
+    import taosha
+
+    compile_package(Path(taosha.__file__).parent)
+    runs = [("out-noop", 1, True, None), ("out-1", 1, False, None), ("out-2", 2, False, None)]
+    if args.baseline:
+        compile_package(args.baseline / "taosha")
+        runs[1:1] = [("out-1-baseline", 1, False, args.baseline)]
+        runs[3:3] = [("out-2-baseline", 2, False, args.baseline)]
+    for _ in range(args.repeat):  # interleaved: the machine's load moves during a run of the script
+        for name, workers, noop, src in runs:
+            whole_run(files, args.work / name, workers, noop, src)
+    t_noop, t1, t2 = (min(WALL[name]) for name in ("out-noop", "out-1", "out-2"))
     same = all((args.work / "out-1" / d).exists() for d in ("kept", "dropped")) and _outputs(args.work / "out-1") == \
         _outputs(args.work / "out-2")
     print(f"no-op pipeline, 1 worker (whole process): {t_noop:.2f} s, {mb / t_noop:.1f} MB/s")
-    print(f"default pipeline, 1 worker (whole process): {t1:.2f} s, {mb / t1:.1f} MB/s (goal >= {GOAL_MB_S:g} MB/s "
-          f"per core); {t1 / t_noop:.1f}x the no-op pipeline's time (goal <= {GOAL_NOOP:g}x)")
-    print(f"default pipeline, 2 workers (whole process): {t2:.2f} s, {mb / t2:.1f} MB/s; {t1 / t2:.2f}x one worker "
-          f"(goal >= {GOAL_SCALE:g}x); output identical to one worker's: {'yes' if same else 'NO'}")
-    # CPU time, which load on a shared machine disturbs far less than wall time: the least of the runs
-    cpu_noop, cpu1, cpu2 = (min(CPU[name]) for name in ("out-noop", "out-1", "out-2"))
-    print(f"CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
-          f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
-    critical_path(cpu1)
+    for tag in ("baseline ", "") if args.baseline else ("",):
+        sfx = "-baseline" if tag else ""
+        t1, t2 = min(WALL["out-1" + sfx]), min(WALL["out-2" + sfx])
+        print(f"{tag}default pipeline, 1 worker (whole process): {t1:.2f} s, {mb / t1:.1f} MB/s (goal >= "
+              f"{GOAL_MB_S:g} MB/s per core); {t1 / t_noop:.1f}x the no-op pipeline's time (goal <= {GOAL_NOOP:g}x)")
+        print(f"{tag}default pipeline, 2 workers (whole process): {t2:.2f} s, {mb / t2:.1f} MB/s; {t1 / t2:.2f}x one "
+              f"worker (goal >= {GOAL_SCALE:g}x); output identical to one worker's: {'yes' if same else 'NO'}")
+        # CPU time, which load on a shared machine disturbs far less than wall time: the least of the runs
+        cpu_noop, cpu1, cpu2 = (min(CPU[name]) for name in ("out-noop", "out-1" + sfx, "out-2" + sfx))
+        print(f"{tag}CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
+              f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
+        critical_path(cpu1, sfx, tag)
+    if args.baseline:
+        base = _outputs(args.work / "out-1-baseline") == _outputs(args.work / "out-1")
+        print(f"output identical to the baseline's: {'yes' if base else 'NO'}")
     steps_cpu = orjson.loads((args.work / "out-1" / "stats.json").read_bytes()).get("time_by_step", {})
     if steps_cpu:
         print("CPU time per step, 1-worker run (stats.json): " + ", ".join(
@@ -185,23 +216,28 @@ def main() -> int:
     return 0 if same else 1
 
 
-def critical_path(cpu1: float) -> None:
+def critical_path(cpu1: float, sfx: str = "", tag: str = "") -> None:
     """What two workers would give with a core each, from CPU times (which the machine's other users disturb
     far less than wall time): the 2-worker run with the least CPU, its trace's critical path (runners/trace.py:
     the serial CPU, plus for each pass the larger of its busier worker's CPU, its units list-scheduled as they
     were handed out, and the pass's CPU over 2 cores) against the least CPU of the 1-worker runs."""
-    k = min(range(len(CPU["out-2"])), key=CPU["out-2"].__getitem__)
-    s = trace.summary(TRACES["out-2"][k], CPU["out-2"][k], 2)
-    print(f"projected 2 workers from CPU time: 1-worker CPU {cpu1:.2f} s / 2-worker critical path {s['critical']:.2f} s "
-          f"(serial {s['serial']:.2f} s + passes {s['parallel']:.2f} s) = {cpu1 / s['critical']:.2f}x one worker "
-          f"(goal >= {GOAL_SCALE:g}x)")
+    cpus, traces = CPU["out-2" + sfx], TRACES["out-2" + sfx]
+    k = min(range(len(cpus)), key=cpus.__getitem__)
+    if traces[k] is None:
+        print(f"{tag}projected 2 workers from CPU time: no trace (this code does not write TAOSHA_TRACE)")
+        return
+    s = trace.summary(traces[k], cpus[k], 2)
+    print(f"{tag}projected 2 workers from CPU time: 1-worker CPU {cpu1:.2f} s / 2-worker critical path "
+          f"{s['critical']:.2f} s (serial {s['serial']:.2f} s + passes {s['parallel']:.2f} s) = "
+          f"{cpu1 / s['critical']:.2f}x one worker (goal >= {GOAL_SCALE:g}x)")
     for row in s["phases"]:
         if "path" in row:
-            print(f"  {row['name']:38s} path {row['path']:5.2f} s; workers' CPU "
-                  f"{' / '.join(f'{c:.2f}' for c in row['workers'])} s, driver meanwhile {row['driver_during']:.2f} s, "
-                  f"{row['units']} units (largest {row['largest_unit']:.2f} s), set-up before the fork {row['serial']:.2f} s")
+            cpu = " / ".join(f"{c:.2f}" for c in row["workers"])
+            print(f"  {row['name']:34s} path {row['path']:5.2f} s: workers' CPU {cpu} s, driver meanwhile "
+                  f"{row['driver_during']:.2f} s, {row['units']} units (largest {row['largest_unit']:.2f} s); "
+                  f"set-up before the fork {row['serial']:.2f} s")
         elif row["serial"] >= 0.01:
-            print(f"  {row['name']:38s} serial {row['serial']:5.2f} s (in the driver)")
+            print(f"  {row['name']:34s} serial {row['serial']:5.2f} s (in the driver)")
 
 
 def _outputs(out: Path) -> dict[str, bytes]:

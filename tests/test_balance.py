@@ -3,8 +3,11 @@ critical path; the output stays the same whatever the worker count."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -15,6 +18,23 @@ from taosha.config import PipelineConfig, RunnerConfig
 from taosha.report.stats import without_timing
 from taosha.runners import trace
 from taosha.runners.local import LocalRunner
+from taosha.step import Step, register
+
+SET_UP: list[tuple[str, int]] = []  # (thread, live worker processes) of each set-up of test.setup_where
+
+
+@register("test.setup_where")
+@dataclass(frozen=True)
+class SetupWhere(Step):
+    """Records where and when it is set up (the first time in a process)."""
+
+    def setup(self) -> None:
+        if not SET_UP or SET_UP[-1][0] != "done":
+            SET_UP.append((threading.current_thread().name, len(multiprocessing.active_children())))
+            SET_UP.append(("done", 0))
+
+    def process(self, doc):
+        return doc
 
 
 class _Sum:
@@ -148,3 +168,21 @@ def test_the_critical_path_takes_the_busier_worker_or_the_shared_cores():
     assert s["critical"] == pytest.approx(4.9)
     # the whole run's CPU measured outside (workers included): the serial part is what the phases leave
     assert trace.summary(t, whole_cpu=7.5)["serial"] == pytest.approx(7.5 - 6.0 - 0.1)
+
+
+def test_the_next_pass_is_set_up_while_the_workers_count(tmp_path):
+    """While the workers run a counting pass, the driver sets up the steps of the next pass in a thread (they
+    are then forked set up): not alone between the passes, with the workers gone."""
+    inp = _corpus(tmp_path / "in.jsonl")
+    cfg = PipelineConfig(steps=["clean.frequent_lines", "test.setup_where", "dedup.exact"],
+                         runner=RunnerConfig(workers=2))
+    cfg.input.chunk_bytes = 4096
+    SET_UP.clear()
+    taosha.run([str(inp)], tmp_path / "o", cfg)
+    (thread, children), _ = SET_UP
+    assert thread == "taosha-aside" and children == 2
+    SET_UP.clear()
+    cfg.runner.workers = 1  # in-process: set up when first used, as before
+    taosha.run([str(inp)], tmp_path / "o1", cfg)
+    assert SET_UP[0] == ("MainThread", 0)
+    assert _tree(tmp_path / "o") == _tree(tmp_path / "o1")

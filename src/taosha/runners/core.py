@@ -20,6 +20,7 @@ Layout of an output folder:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import io
 import os
@@ -759,7 +760,13 @@ def _prepare_corpus_step(
     traced = trace.current()
     if traced is not None:
         traced.phase(f"count {corpus.name}: units")
-    map_units(_ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0), plan.units, progress, merge)
+    fn = _ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0)
+    # while the workers count, the driver sets up the next pass's steps (up to the next two-pass step): before,
+    # it did so alone between the passes, the workers gone; they are forked set up, as before
+    after = steps[k + 1 :]
+    upto = next((j + 1 for j, s in enumerate(after) if isinstance(s, CorpusStep)), len(after))
+    fn.meanwhile = functools.partial(setup_steps, after[:upto])
+    map_units(fn, plan.units, progress, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         if phase is not None:
             phase(f"{label} {corpus.name}: {len(tasks)} task(s)", None)
@@ -828,6 +835,8 @@ class _ProcessFn:
 
     def __init__(self, plan: Plan, steps: list[Step], start: int = 0) -> None:
         self.plan, self.steps, self.start, self._ready = plan, steps, start, False
+        # what the driver may do while forked workers run this pass (runners/local.py), never in a worker
+        self.meanwhile: Callable[[], None] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"plan": self.plan, "steps": self.steps, "start": self.start, "_ready": False}

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import threading
 import time
 import traceback
 from collections import deque
@@ -84,6 +85,9 @@ class LocalRunner:
         report = progress is not None
         pool = [_Worker(ctx, fn, report, k, fold) for k in range(workers)]
         spawned = workers
+        # the driver's own work for later while the workers run (the next pass's set-up), in a thread started
+        # after the fork and joined before any other (a thread running through a fork can leave locks held)
+        aside = _Aside(getattr(fn, "meanwhile", None) if ctx.get_start_method() == "fork" else None)
         todo = deque(handout_order(units))
         attempts = [0] * len(units)
         left = len(units)
@@ -91,6 +95,7 @@ class LocalRunner:
         def replace(k: int) -> list[int]:
             """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again."""
             nonlocal spawned
+            aside.join()
             lost = pool[k].folded
             pool[k].close()
             pool[k] = _Worker(ctx, fn, report, spawned, fold)
@@ -157,9 +162,36 @@ class LocalRunner:
                     first, w.folded = w.folded[0], []
                     deliver(first, value)
         finally:
+            aside.join()
             for w in pool:
                 w.close()
+        aside.check()
         return results
+
+
+class _Aside:
+    """`work()` in a thread of the driver, from now until `join`; its error, if any, raised by `check`."""
+
+    def __init__(self, work: Callable[[], None] | None) -> None:
+        self.error: BaseException | None = None
+        self.thread = None
+        if work is not None:
+            self.thread = threading.Thread(target=self._run, args=(work,), name="taosha-aside", daemon=True)
+            self.thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:
+            self.error = exc
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def handout_order(units: list[Any]) -> list[int]:
