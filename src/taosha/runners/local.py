@@ -299,6 +299,7 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
         conn.send(("progress", (docs, nbytes)))
 
     folded: Any = _NOTHING
+    combine: Callable[[Any, Any], Any] | None = getattr(fn, "fold", None) if fold else None
     while True:
         try:
             unit = conn.recv()
@@ -313,8 +314,8 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
                 conn.send(("folded", result))
                 continue
             result = fn(unit, progress if report else None)
-            if fold:
-                folded = result if folded is _NOTHING else fn.fold(folded, result)
+            if combine is not None:
+                folded = result if folded is _NOTHING else combine(folded, result)
                 result = None
         except BaseException as exc:
             try:
