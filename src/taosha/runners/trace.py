@@ -30,12 +30,14 @@ class Trace:
 
     def phase(self, name: str) -> None:
         """Close the current phase and open `name` (from now until the next call)."""
-        now, cpu = time.perf_counter(), time.process_time()
+        now, cpu, faults = time.perf_counter(), time.process_time(), _faults()
         if self._open is not None:
             self._open["wall"] = now - self._open.pop("_wall")
             self._open["driver_cpu"] = cpu - self._open.pop("_cpu")
+            self._open["driver_faults"] = faults - self._open.pop("_faults")
             self.phases.append(self._open)
-        self._open = {"name": name, "_wall": now, "_cpu": cpu, "units": [], "workers": {}} if name else None
+        self._open = ({"name": name, "_wall": now, "_cpu": cpu, "_faults": faults, "units": [], "workers": {}}
+                      if name else None)
 
     def unit(self, index: int, worker: int, cpu: float, began: float, ended: float) -> None:
         """A unit or task `index` ran on worker slot `worker` (-1: in the driver) for `cpu` seconds."""
@@ -60,6 +62,15 @@ class Trace:
         blob = {"startup_cpu": self.began_cpu, "phases": self.phases, "end_cpu": time.process_time()}
         with open(self.path, "wb") as fh:
             fh.write(orjson.dumps(blob, option=orjson.OPT_INDENT_2))
+
+
+def _faults() -> int:
+    """This process's minor page faults so far (0 where `resource` is missing)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 _CURRENT: Trace | None = None
