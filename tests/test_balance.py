@@ -93,6 +93,40 @@ def test_the_units_a_dead_worker_had_folded_are_run_again(tmp_path):
     assert folded == {u: 1 for u in units}
 
 
+class _Bomb(dict):
+    """Counts that kill the process pickling them (a worker handing back its folded result) while `flag` exists."""
+
+    def __init__(self, counts: dict[int, int], flag: str) -> None:
+        super().__init__(counts)
+        self.flag = flag
+
+    def __reduce__(self):
+        if os.path.exists(self.flag):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return (dict, (dict(self),))
+
+
+class _BombSum(_Sum):
+    def __call__(self, unit: int, progress=None) -> dict[int, int]:
+        return _Bomb({unit: 1}, self.flag)
+
+
+def _add_bombs(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    flag = getattr(a, "flag", "") or getattr(b, "flag", "")
+    return _Bomb(_add(a, b), flag)
+
+
+def test_a_worker_that_dies_handing_back_its_folded_result_has_its_units_run_again_then_stops_the_run(tmp_path):
+    from taosha.runners.local import WorkerDiedError
+
+    flag = tmp_path / "die"
+    flag.touch()
+    fn = _BombSum(flag=str(flag))
+    fn.fold = _add_bombs
+    with pytest.raises(WorkerDiedError, match="died handing back what it had counted, 2 times"):
+        _collect(fn, list(range(6)))
+
+
 def _corpus(path: Path) -> Path:
     """Sites whose lines repeat (clean.frequent_lines), copies (dedup.exact): a counting pass with states to fold."""
     rows = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import resource
 import signal
 import threading
 import time
@@ -91,6 +90,7 @@ class LocalRunner:
         todo = deque(handout_order(units))
         attempts = [0] * len(units)
         left = len(units)
+        collect_deaths = 0
 
         def replace(k: int) -> list[int]:
             """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again."""
@@ -155,6 +155,13 @@ class LocalRunner:
                     try:
                         value = w.collect()
                     except _Died:
+                        collect_deaths += 1
+                        if collect_deaths >= ATTEMPTS:  # e.g. killed for the memory of the folded result
+                            raise WorkerDiedError(
+                                f"a worker process died handing back what it had counted, {collect_deaths} times "
+                                f"({_exit_reason(w.proc.exitcode)}; the out-of-memory killer does this). Run "
+                                "the same command again to resume, after freeing memory or with fewer --workers."
+                            ) from None
                         lost = replace(k)
                         todo.extend(lost)
                         left += len(lost)
@@ -327,5 +334,5 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
             continue
         # with what it cost here (a forked process's CPU time counts from its fork), for a trace
         now = time.process_time()
-        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        faults = trace.page_faults()
         conn.send(("done", (result, (now - cpu, now, began, time.perf_counter(), faults))))

@@ -30,7 +30,7 @@ class Trace:
 
     def phase(self, name: str) -> None:
         """Close the current phase and open `name` (from now until the next call)."""
-        now, cpu, faults = time.perf_counter(), time.process_time(), _faults()
+        now, cpu, faults = time.perf_counter(), time.process_time(), page_faults()
         if self._open is not None:
             self._open["wall"] = now - self._open.pop("_wall")
             self._open["driver_cpu"] = cpu - self._open.pop("_cpu")
@@ -64,7 +64,7 @@ class Trace:
             fh.write(orjson.dumps(blob, option=orjson.OPT_INDENT_2))
 
 
-def _faults() -> int:
+def page_faults() -> int:
     """This process's minor page faults so far (0 where `resource` is missing)."""
     try:
         import resource
