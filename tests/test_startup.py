@@ -200,3 +200,27 @@ def test_script_classes_from_the_cache_are_the_classes_built(tmp_path, monkeypat
         assert again[ord("稲")] == script.JAPANESE and again[ord("国")] == script.SIMP
     finally:
         script.class_table.cache_clear()
+
+
+def test_char_table_is_char_of_every_code_point_for_each_script():
+    from taosha.zh.lm import for_script
+
+    for script in ("neutral", "simplified", "traditional", "spun"):
+        lm = for_script(script)
+        built = lm.char_table()
+        assert np.array_equal(built, np.array([lm.char(chr(cp)) for cp in range(0x10000)])), script
+
+
+def test_mojibake_setup_builds_what_documents_would_build_in_each_worker():
+    """A runner sets steps up before it forks: what a document would build on first use is built there once,
+    not again in every worker (the per-script character tables, the deleted pass's pairs)."""
+    from taosha.repair.mojibake import deleted
+    from taosha.repair.mojibake.step import Mojibake
+    from taosha.zh import lm
+
+    lm.for_script.cache_clear()
+    deleted._pairs.cache_clear()
+    Mojibake().setup()
+    for script in ("neutral", "simplified", "traditional", "spun"):
+        assert lm.for_script(script)._chars is not None, script
+    assert deleted._pairs.cache_info().currsize == 1

@@ -20,7 +20,7 @@ from taosha.repair.mojibake.codec import (
     misread_bytes,
 )
 from taosha.repair.mojibake.damage import _genuine_traditional
-from taosha.repair.mojibake.deleted import reread_deleted, suspect_many
+from taosha.repair.mojibake.deleted import _pairs, reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
 from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
@@ -32,7 +32,7 @@ from taosha.repair.mojibake.windows import _UTF8_WINDOW
 from taosha.step import Step, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
-from taosha.zh.script import detect
+from taosha.zh.script import detect, tables
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
@@ -74,6 +74,12 @@ class Mojibake(Step):
         _gbk_tables()
         _vanished_tables()
         _word_index()
+        # what documents would otherwise build on first use, in every forked worker: the per-script models'
+        # character tables (`_repair`'s scripts), the deleted pass's pair readings, the script tables
+        for script in ("neutral", "simplified", "traditional", "spun"):
+            for_script(script).char_table()
+        _pairs()
+        tables()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
