@@ -249,6 +249,28 @@ def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed):
             assert (a is None and b is None) or (a is not None and b is not None and a.tobytes() == b.tobytes())
 
 
+@pytest.mark.parametrize(("k", "attempts"), [(4, 2), (64, 64)])
+def test_densifying_a_batch_of_signatures_equals_one_at_a_time(monkeypatch, k, attempts):
+    from taosha.dedup import minhash
+
+    monkeypatch.setattr(minhash, "_ATTEMPTS", attempts)  # 2: bins left empty after every attempt, the last resort
+    rng = np.random.default_rng(k)
+    sigs = rng.integers(0, 2**63, size=(300, k), dtype=np.uint64)
+    for row in sigs:  # from one filled bin to all of them
+        row[rng.permutation(k)[: rng.integers(0, k)]] = minhash.EMPTY
+    one = np.stack([minhash._densified(row.copy(), k, 3) for row in sigs])
+    minhash._densify_rows(sigs, k, 3)
+    assert sigs.tobytes() == one.tobytes()
+
+
+def test_codes_of_a_batch_equal_those_one_at_a_time():
+    from taosha.dedup.shingle import codes_many
+
+    texts = ["經濟 發展，（二）", "", " \n", "𠀀𠀁 汉字", "abc", "今天天气很好"]
+    assert [c.tobytes() for c in codes_many(texts)] == [codes(t).tobytes() for t in texts]
+    assert codes_many([]) == []
+
+
 def test_clusters_reuse_the_similarities_verification_computed(tmp_path, monkeypatch):
     """ClustersTask looks up the verified pairs' similarities instead of hashing their texts again; the clusters
     are the ones computing every similarity gives."""

@@ -36,7 +36,7 @@ import xxhash
 
 from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature, shingle_signatures
-from taosha.dedup.shingle import codes, jaccard_sets, mix, shingle_set
+from taosha.dedup.shingle import codes, codes_many, jaccard_sets, mix, shingle_set
 from taosha.dedup.spill import Handle, gathered, merge_handles, shuffle, unit_prefix, workdir_of
 from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
@@ -152,7 +152,7 @@ class Near(CorpusStep):
 
     def observe_batch(self, docs: list[Document], state: Any) -> Any:
         """`observe` for each document, the signatures of the batch computed together (`shingle_signatures`)."""
-        units = [codes(doc.text) for doc in docs]
+        units = codes_many([doc.text for doc in docs])
         signed = [i for i, u in enumerate(units) if len(u) >= self.min_chars]
         sigs: list[np.ndarray | None] = [None] * len(docs)
         for i, sig in zip(signed, shingle_signatures([units[i] for i in signed], self.ngram, self.num_perm,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -67,6 +68,24 @@ def codes(text: str) -> np.ndarray:
     units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
     folded = fold_table()[units]
     return folded[folded != 0]
+
+
+def codes_many(texts: list[str]) -> list[np.ndarray]:
+    """`codes` of each text, in one table lookup for them all (views into one array).
+
+    >>> [bytes(c) for c in codes_many(["經濟 發展", "", "经济"])] == [bytes(codes(t)) for t in ("经济发展", "", "经济")]
+    True
+    """
+    encoded = [t.encode("utf-16-le", "surrogatepass") for t in texts]
+    units = np.frombuffer(b"".join(encoded), dtype=np.uint16)
+    folded = fold_table()[units]
+    keep = folded != 0
+    ends = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) >> 1, out=ends[1:])
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    folded, bounds = folded[keep], kept[ends].tolist()
+    return [folded[a:b] for a, b in pairwise(bounds)]
 
 
 def mix(h: np.ndarray) -> np.ndarray:
