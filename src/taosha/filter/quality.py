@@ -338,21 +338,24 @@ class Quality(Step):
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
         for key, values in repetition_table(points).items():
             columns[key] = np.round(values, 4).tolist()
-        signals = []
         names = list(columns)
-        # a document's signals from the columns transposed in C (zip), in the columns' order
-        for text, han_count, row in zip(texts, han_counts, zip(*columns.values(), strict=True), strict=True):
-            sig = dict(zip(names, row, strict=True))
+        # a document's signals from the columns transposed in C (zip), in the columns' order, written straight into
+        # its signals: every signal is measured from the batch's texts and columns, which no signal written
+        # changes (process_batch's contract: all measured before any document changes)
+        for doc, text, han_count, row in zip(docs, texts, han_counts, zip(*columns.values(), strict=True),
+                                             strict=True):
+            sig = doc.signals
+            sig.update(zip(names, row, strict=True))
             if "\n" in text:
                 lines = [ln for ln in map(str.strip, text.split("\n")) if ln]
                 sig["dup_line_share"] = round(1 - len(set(lines)) / len(lines), 4) if lines else 0.0
             else:  # one line repeats nothing
                 sig["dup_line_share"] = 0.0
-            sig["language"], sig["language_prob"] = language(text, han_count / max(1, len(text)))
-            signals.append(sig)
-        # every signal is measured before any document changes (process_batch's contract)
-        for doc, sig in zip(docs, signals, strict=True):
-            doc.signals.update(sig)
+            share = han_count / max(1, len(text))
+            if share >= 0.5:  # language()'s own first test, without the call: most documents
+                sig["language"], sig["language_prob"] = "zh", 1.0
+            else:
+                sig["language"], sig["language_prob"] = language(text, share)
         return [self._decide(doc) for doc in docs]
 
     def _decide(self, doc: Document) -> Document:
