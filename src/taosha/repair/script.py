@@ -93,12 +93,10 @@ class Script(Step):
             # judged spun by an earlier pass over this document (fix_text's rounds): text repaired since,
             # such as a mojibake stretch decoded into traditional characters, is restored the same way
             info = info._replace(script="spun")
-        doc.tag("script", info.script)
-        doc.tag("script_confidence", info.confidence)
-        doc.tag("simplified_chars", info.simplified_chars)
-        doc.tag("traditional_chars", info.traditional_chars)
-        doc.tag("mixed_sentences", info.mixed_sentences)
-        doc.tag("conversion_slips", info.slips)
+        doc.signals.update(  # doc.tag six times, in one call: every document of a corpus passes here
+            script=info.script, script_confidence=info.confidence, simplified_chars=info.simplified_chars,
+            traditional_chars=info.traditional_chars, mixed_sentences=info.mixed_sentences,
+            conversion_slips=info.slips)
         text = doc.text
         pieces = paragraph_scripts(doc, info)
         if pieces is None:
