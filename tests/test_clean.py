@@ -462,3 +462,22 @@ def test_boilerplate_folds_a_batch_as_each_text_alone(texts):
     batch = step.process_batch([Document(str(k), t) for k, t in enumerate(lines)])
     alone = [step.process(Document(str(k), t)) for k, t in enumerate(lines)]
     assert [(d.text, d.edits, d.signals) for d in batch] == [(d.text, d.edits, d.signals) for d in alone]
+
+
+def test_frequent_line_hashes_keep_each_lines_first_index_in_order():
+    import xxhash
+
+    from taosha.clean.frequent import _line_hashes
+
+    def reference(doc, min_chars):  # the loop the comprehensions replaced
+        out = {}
+        for k, line in enumerate(doc.text.split("\n")):
+            key = "".join(line.split())
+            if len(key) >= min_chars:
+                out.setdefault(xxhash.xxh3_64_intdigest(("\x00" + key).encode()), k)
+        return out
+
+    for text in ("本站所有文章均来自网络", "短", "甲乙丙丁戊己\n甲乙丙丁戊己", "",
+                 "甲乙丙丁戊己\n短\n庚辛 壬癸子丑\n甲乙丙丁戊己\n\n庚辛壬癸子丑\n寅卯辰巳午未"):
+        got = _line_hashes(Document("d", text), 6)
+        assert list(got.items()) == list(reference(Document("d", text), 6).items())

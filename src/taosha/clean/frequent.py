@@ -32,12 +32,23 @@ def site(doc: Document) -> str:
 def _line_hashes(doc: Document, min_chars: int) -> dict[int, int]:
     """Stable 64-bit hash of each distinct normalised line (site included) -> its line index (first)."""
     group = site(doc) + "\x00"
-    out: dict[int, int] = {}
     digest = xxhash.xxh3_64_intdigest
-    for k, line in enumerate(doc.text.split("\n")):
-        key = "".join(line.split())  # whitespace out (str.split's whitespace is re's \s)
-        if len(key) >= min_chars:
-            out.setdefault(_long_digest(group, key) if len(key) >= _LONG else digest((group + key).encode()), k)
+    text = doc.text
+    # comprehensions, not a loop with a call per line: every document passes here twice (both passes)
+    if "\n" not in text:  # one line: most short documents
+        key = "".join(text.split())  # whitespace out (str.split's whitespace is re's \s)
+        if len(key) < min_chars:
+            return {}
+        return {_long_digest(group, key) if len(key) >= _LONG else digest((group + key).encode()): 0}
+    keys = ["".join(line.split()) for line in text.split("\n")]
+    at = [k for k, key in enumerate(keys) if len(key) >= min_chars]
+    hashes = [digest((group + key).encode()) if len(key) < _LONG else _long_digest(group, key)
+              for key in (keys[k] for k in at)]
+    out = dict(zip(hashes, at, strict=True))
+    if len(out) < len(hashes):  # a line repeated: the first index of each, in the order they first stand
+        out = {}
+        for h, k in zip(hashes, at, strict=True):
+            out.setdefault(h, k)
     return out
 
 
