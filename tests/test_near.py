@@ -263,12 +263,14 @@ def test_densifying_a_batch_of_signatures_equals_one_at_a_time(monkeypatch, k, a
     assert sigs.tobytes() == one.tobytes()
 
 
-def test_codes_of_a_batch_equal_those_one_at_a_time():
-    from taosha.dedup.shingle import codes_many
+@pytest.mark.parametrize("group", [1 << 14, 8])
+def test_codes_of_a_batch_equal_those_one_at_a_time(monkeypatch, group):
+    from taosha.dedup import shingle
 
-    texts = ["經濟 發展，（二）", "", " \n", "𠀀𠀁 汉字", "abc", "今天天气很好"]
-    assert [c.tobytes() for c in codes_many(texts)] == [codes(t).tobytes() for t in texts]
-    assert codes_many([]) == []
+    monkeypatch.setattr(shingle, "_GROUP", group)  # 8: several groups, and texts longer than one
+    texts = ["經濟 發展，（二）", "", " \n", "𠀀𠀁 汉字", "abc", "今天天气很好", "今天 天气很好，我们去公园散步吧。"]
+    assert [c.tobytes() for c in shingle.codes_many(texts)] == [codes(t).tobytes() for t in texts]
+    assert shingle.codes_many([]) == []
 
 
 def test_clusters_reuse_the_similarities_verification_computed(tmp_path, monkeypatch):

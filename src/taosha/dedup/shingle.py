@@ -71,20 +71,46 @@ def codes(text: str) -> np.ndarray:
 
 
 def codes_many(texts: list[str]) -> list[np.ndarray]:
-    """`codes` of each text, in one table lookup for them all (views into one array).
+    """`codes` of each text: short texts a group at a time, in one table lookup for the group (views into one
+    array), long ones one at a time.
 
     >>> [bytes(c) for c in codes_many(["經濟 發展", "", "经济"])] == [bytes(codes(t)) for t in ("经济发展", "", "经济")]
     True
     """
-    encoded = [t.encode("utf-16-le", "surrogatepass") for t in texts]
-    units = np.frombuffer(b"".join(encoded), dtype=np.uint16)
-    folded = fold_table()[units]
+    out: list[np.ndarray] = []
+    group: list[bytes] = []
+    size = 0
+    for t in texts:
+        if len(t) > _GROUP:
+            out.extend(_codes_joined(group))
+            group, size = [], 0
+            out.append(codes(t))
+            continue
+        if size + len(t) > _GROUP:
+            out.extend(_codes_joined(group))
+            group, size = [], 0
+        group.append(t.encode("utf-16-le", "surrogatepass"))
+        size += len(t)
+    out.extend(_codes_joined(group))
+    return out
+
+
+# characters normalised in one lookup: one text at a time, a 100-character review costs more in per-call overhead
+# than in work; megabyte groups made the allocator give memory back and take it again (slower than one at a time)
+_GROUP = 1 << 14
+
+
+def _codes_joined(encoded: list[bytes]) -> list[np.ndarray]:
+    if not encoded:
+        return []
+    folded = fold_table()[np.frombuffer(b"".join(encoded), dtype=np.uint16)]
     keep = folded != 0
-    ends = np.zeros(len(texts) + 1, dtype=np.int64)
+    ends = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) >> 1, out=ends[1:])
-    kept = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    folded, bounds = folded[keep], kept[ends].tolist()
+    # where each text starts among the kept units: its start less the units dropped before it (few: whitespace;
+    # a cumulative sum over every unit cost more than the rest of this function)
+    bounds = (ends - np.searchsorted(np.flatnonzero(~keep), ends)).tolist()
+    folded = folded[keep]
     return [folded[a:b] for a, b in pairwise(bounds)]
 
 
