@@ -44,6 +44,8 @@ CLOSING = re.compile(
 # a numbered heading holds one of the first three (HEADING), a salutation one of the others (SALUTATION)
 _NEEDED = ("篇", "范文", "精选", "同志们", "尊敬的", "各位")
 _NEEDED_ANY_SCRIPT = (*_NEEDED, "範文", "精選", "同志們")  # tested on the text itself, before folding it
+# one regex scan for them all: a third of the time of a substring test per word, on real text
+_NEEDED_RE = re.compile("|".join(map(re.escape, _NEEDED_ANY_SCRIPT)))
 
 
 def cn_to_int(s: str) -> int | None:
@@ -93,7 +95,7 @@ class Compilation(Step):
     def process(self, doc: Document) -> Document | list[Document]:
         # the cues are written in simplified: they are matched on the text folded to simplified, character for
         # character (offsets hold), so a traditional page splits as its simplified form does
-        if not any(word in doc.text for word in _NEEDED_ANY_SCRIPT):
+        if _NEEDED_RE.search(doc.text) is None:
             return doc  # no numbered heading and no salutation: nothing to split at
         view = fold(doc.text)
         lines = view.split("\n")
