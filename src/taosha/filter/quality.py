@@ -67,7 +67,8 @@ class _Grams:
 
     def __init__(self, texts: list[np.ndarray], pad: int) -> None:
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position, not stored per one
+        self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position (`text_at`)
+        self.doc: np.ndarray | None = None
         self.base = np.empty(int(self.ends[-1]), dtype=np.uint32)
         docs = len(texts)
         if len(self.base) > _LAYOUT_BY_TEXT * max(1, docs):
@@ -85,6 +86,9 @@ class _Grams:
             self.base[np.arange(len(shift), dtype=np.int64) + shift] = np.concatenate(texts) if docs else []
             pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
             self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
+            # each position's text number, looked up rather than searched for in `ends` (a binary search per
+            # n-gram per n was a sixth of the step); 4 bytes a position, so only here, where texts are short
+            self.doc = np.repeat(np.arange(docs, dtype=np.uint32), lengths + pad)
         self.shift = np.uint64(64 - max(1, len(texts).bit_length()))
         self.low = np.uint64((1 << int(self.shift)) - 1)  # a polynomial hash keeps n-grams' differences low
 
@@ -94,7 +98,7 @@ class _Grams:
         if len(self.ends) == 1:
             doc = np.zeros(len(idx), dtype=np.uint64)
         else:
-            doc = np.searchsorted(self.ends, idx, side="right").astype(np.uint64)
+            doc = self.text_at(idx).astype(np.uint64)
         h = base[idx].astype(np.uint64)
         h <<= np.uint64(21)
         h |= base[1:][idx]  # base[j:][idx] is base[idx + j], without an array of idx + j
@@ -107,6 +111,12 @@ class _Grams:
         h &= self.low
         h |= doc << self.shift
         return h
+
+    def text_at(self, positions: np.ndarray) -> np.ndarray:
+        """The number of the text at each of `positions` (a pad counts with the text before it)."""
+        if self.doc is not None:
+            return self.doc[positions]
+        return np.searchsorted(self.ends, positions, side="right")
 
     def text_of(self, keys: np.ndarray, n: int) -> np.ndarray:
         return (keys >> (np.uint64(42) if n == 2 else self.shift)).astype(np.int64)
@@ -202,7 +212,7 @@ def _covered(longest: np.ndarray, n: int, grams: _Grams, docs: int) -> np.ndarra
         if len(hits) > 1:
             np.minimum(hits[1:] - hits[:-1], n, out=gaps[:-1])
         mine = hits < b
-        out += np.bincount(np.searchsorted(grams.ends, hits[mine], side="right"), weights=gaps[mine], minlength=docs)
+        out += np.bincount(grams.text_at(hits[mine]), weights=gaps[mine], minlength=docs)
     return out
 
 
