@@ -481,3 +481,16 @@ def test_frequent_line_hashes_keep_each_lines_first_index_in_order():
                  "甲乙丙丁戊己\n短\n庚辛 壬癸子丑\n甲乙丙丁戊己\n\n庚辛壬癸子丑\n寅卯辰巳午未"):
         got = _line_hashes(Document("d", text), 6)
         assert list(got.items()) == list(reference(Document("d", text), 6).items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab汉 \t\u3000\u00a0\n\r-xX×Ｘ*_＿篇范文範精選同志们們尊敬的各位", max_size=30))
+def test_cheap_pretests_skip_only_texts_the_full_test_would_skip(text):
+    """The one-scan pre-tests (regexes) that let a step skip a document agree with what they stand for."""
+    from taosha.clean import compilation, placeholders
+    from taosha.repair import unicode
+
+    assert bool(unicode._TRAILING_AT.search(text)) == bool(unicode._TRAILING.search(text))
+    assert bool(placeholders._ANY_BLANK.search(text)) == ("--" in text or any(c in text for c in
+                                                                              placeholders._BLANK_CHARS))
+    assert bool(compilation._NEEDED_RE.search(text)) == any(w in text for w in compilation._NEEDED_ANY_SCRIPT)

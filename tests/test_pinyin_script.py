@@ -316,3 +316,11 @@ def test_japanese_names_without_a_japanese_sentence_are_no_slips():
             "這是兩國文化交流的成果，觀眾反應熱烈。")
     assert detect(text).script == "traditional"
     assert repair(text).text == text
+
+
+def test_detect_many_gives_detects_verdict_for_simplified_text_with_or_without_annotations():
+    from taosha.zh.script import detect, detect_many
+
+    texts = ["我们要推动经济发展。", "经济", "这里有后来的干部。", "我们。今天。"]
+    for marks in (0, 1, 4):
+        assert detect_many(texts, [marks] * len(texts)) == [detect(t, marks) for t in texts]
