@@ -155,7 +155,7 @@ def _densify(sig: np.ndarray, empty: np.ndarray, k: int, seed: int) -> None:
         todo = todo[~ok]
         if len(todo) == 0:
             return
-    sig[todo] = sig[np.flatnonzero(filled)[0]]  # astronomically rare: ~(1 - filled/k)^64
+    sig[todo] = sig[np.flatnonzero(filled)[0]]  # rare: ~(1 - filled/k)^64 a bin (3e-4 at 15 of 128 filled)
 
 
 def _densify_rows(sigs: np.ndarray, k: int, seed: int) -> None:
@@ -178,7 +178,7 @@ def _densify_rows(sigs: np.ndarray, k: int, seed: int) -> None:
         todo, cols, base = todo[miss], cols[miss], base[miss]
         if len(todo) == 0:
             return
-    for at, row in zip(todo.tolist(), base.tolist(), strict=True):  # astronomically rare, as in _densify
+    for at, row in zip(todo.tolist(), base.tolist(), strict=True):  # rare, as in _densify
         flat[at] = flat[row + int(np.flatnonzero(filled[row : row + k])[0])]
 
 
