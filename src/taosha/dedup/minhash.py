@@ -117,12 +117,12 @@ def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int
     if seed:
         h = mix(h ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
     bins = (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-    sigs = np.full(len(parts) * k, EMPTY, dtype=np.uint64)
-    np.minimum.at(sigs, owner * k + bins, h)
-    sigs = sigs.reshape(len(parts), k)
-    _densify_rows(sigs, k, seed)
-    for i, sig in zip(batch, sigs, strict=True):
-        out[i] = sig.copy()
+    flat = np.full(len(parts) * k, EMPTY, dtype=np.uint64)
+    np.minimum.at(flat, owner * k + bins, h)
+    rows: np.ndarray = flat.reshape(len(parts), k)
+    _densify_rows(rows, k, seed)
+    for i, sig in zip(batch, rows, strict=True):
+        out[i] = np.array(sig)  # a copy: its own row, not a view keeping the group's array
 
 
 def _minima(hashes: np.ndarray, k: int, seed: int) -> np.ndarray:
