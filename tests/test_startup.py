@@ -224,3 +224,15 @@ def test_mojibake_setup_builds_what_documents_would_build_in_each_worker():
     for script in ("neutral", "simplified", "traditional", "spun"):
         assert lm.for_script(script)._chars is not None, script
     assert deleted._pairs.cache_info().currsize == 1
+
+
+def test_script_and_quality_setup_build_their_first_use_tables():
+    from taosha.filter import quality
+    from taosha.step import build_step
+    from taosha.zh import script
+
+    script._supplement_re.cache_clear()
+    quality._stops.cache_clear()
+    for name in ("repair.script", "filter.quality"):
+        build_step(name, {}).setup()
+    assert script._supplement_re.cache_info().currsize == 1 and quality._stops.cache_info().currsize == 1

@@ -327,6 +327,7 @@ class Quality(Step):
         # langid's model loads on the first document with little Han text, in the process that meets it (from
         # the table cache, in milliseconds; unpacked once per langid version): a Chinese corpus may never need it
         _classes()
+        _stops()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]

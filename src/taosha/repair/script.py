@@ -23,6 +23,7 @@ from taosha.zh.script import (  # noqa: F401
     STOP,
     TRAD,
     ScriptInfo,
+    _supplement_re,
     class_table,
     classes,
     convert,
@@ -75,6 +76,7 @@ class Script(Step):
 
     def setup(self) -> None:
         class_table()
+        _supplement_re()  # built on the first traditional text otherwise, in every forked worker
         for name in set(sum((plan(s, self.target) for s in ("spun", "traditional", "simplified")), ())):
             converter(name)
 
