@@ -1292,3 +1292,16 @@ def test_icon_font_glyphs_beside_clean_text_are_not_read_as_big5(step, text):
     # U+E600 (an icon font's first glyph) is Big5's 凡 read as GB18030; with it 单 would read as 等 and 很 as 竭:
     # a repair that changes only frequent characters beside glyphs standing a word apart has no misread text
     assert fix(step, text).text == text
+
+
+@pytest.mark.parametrize(("before", "word", "after", "wrong"), [
+    # 頗眸轂: two characters of the other script with a rare one between them, read as 会捕猎 (猎 is not among the
+    # most frequent characters, so no pair of them side by side tells the gate)
+    ("主要在混合林地内栖息，喜吃橡子。其他", "会捕猎", "松鸦的还包括苍鹰及游隼。", "big5"),
+    # 烦克現 + Big5's ， read as GB18030 (a private-use character): a frequent 現 between the odd ones
+    ("咸豐帝死後，太后垂簾聽政，於十八", "歲親政，", "在位期間，歐洲列強未曾停止侵略。", "gb18030"),
+])
+def test_two_odd_characters_near_each_other_open_the_gate(step, before, word, after, wrong):
+    right = "gbk" if wrong == "big5" else "big5"
+    doc = fix(step, before + word.encode(right).decode(wrong) + after)
+    assert doc.text == before + word + after

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _cached_table, _redecode_span
+from taosha.repair.mojibake.codec import _cached_table, _pair_reading, _redecode_span
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
@@ -221,6 +221,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
     odd_pairs = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2).tolist(),
                  "simp": batch.dense((simp | rare) & as_big5, 2, 2).tolist()}
+    odd_near = _odd_near_many(batch, trad, simp, rare)
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
@@ -262,6 +263,9 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
                 # simplified character to stand out from (坻婓1952爛堤汜衾控儔ㄛ for 他在1952年出生于北京，)
                 seen.add("offscript")
             elif off is not None and odd_pairs[off][k] and _odd_pair_reads_word(
+                    text, "simplified" if off == "trad" else "traditional"):
+                seen.add("offscript")
+            elif off is not None and odd_near[off][k] and _odd_near_reads(
                     text, "simplified" if off == "trad" else "traditional"):
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
@@ -327,6 +331,48 @@ def _odd_pair_reads_word(text: str, script: str) -> bool:
         fixed = _redecode_span(text[start : start + 2], wrong, right)
         if (text[start] != text[start + 1] and fixed and len(fixed) == 2 and fixed in lm.words
                 and all(lm.char(c) >= FREQUENT_LOGP for c in fixed)):
+            return True
+    return False
+
+
+# two odd characters (rare or of the other script) within 4: a short misread stretch may hold frequent characters
+# between them, and read as punctuation or as a less frequent character (頗眸轂 for 会捕猎, 烦克現 + Big5's ，
+# read as GB18030 for 歲親政，); the first few such pairs are read (`_odd_near_reads`)
+_ODD_NEAR = (4, 2)
+_ODD_READ_GAIN = 3.0  # nats an odd character gains by its reading the other way
+_NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's default `min_gain`: the windows ask it)
+
+
+def _odd_near_many(batch: _Batch, trad: np.ndarray, simp: np.ndarray, rare: np.ndarray) -> dict[str, list[bool]]:
+    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there)."""
+    return {"trad": batch.dense(trad | rare, *_ODD_NEAR).tolist(),
+            "simp": batch.dense(simp | rare, *_ODD_NEAR).tolist()}
+
+
+def _odd_near_reads(text: str, script: str) -> bool:
+    """Whether two odd characters within `_ODD_NEAR` of a page in `script` (each less than frequent for it, and
+    gaining `_ODD_READ_GAIN` by its reading the other way: GBK read as Big5 in a simplified page, Big5 read as GB18030
+    in a traditional one) read, with what stands between them, as the page's text: every character of the reading
+    known to the model and the stretch gaining `_NEAR_GAIN` a character (a character doubled, 假假, is the page's
+    own). The windows judge the stretch itself; this only spares them the clean pages."""
+    lm = for_script(script)
+    wrong, right = ("big5", "gbk") if script == "simplified" else ("gb18030", "big5")
+    points = codepoints(text)
+    bmp = np.where(points < 0x10000, points, 0)
+    meant = _pair_reading(wrong, right)[bmp]
+    chars = lm.char_table()
+    odd = np.flatnonzero((meant != 0) & (chars[bmp] < FREQUENT_LOGP) & (chars[meant] - chars[bmp] >= _ODD_READ_GAIN))
+    tried = 0
+    for a, b in zip(odd[:-1].tolist(), odd[1:].tolist(), strict=True):
+        if b - a >= _ODD_NEAR[0] or text[a] == text[b]:
+            continue
+        tried += 1
+        if tried > _PAIRS_TRIED:
+            break
+        stretch = text[a : b + 1]
+        fixed = _redecode_span(stretch, wrong, right)
+        if (fixed and len(fixed) == len(stretch) and all(c.isascii() or lm.common[ord(c)] for c in fixed)
+                and lm.score(fixed) - lm.score(stretch) >= _NEAR_GAIN * len(fixed)):
             return True
     return False
 
