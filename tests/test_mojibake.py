@@ -1305,3 +1305,19 @@ def test_two_odd_characters_near_each_other_open_the_gate(step, before, word, af
     right = "gbk" if wrong == "big5" else "big5"
     doc = fix(step, before + word.encode(right).decode(wrong) + after)
     assert doc.text == before + word + after
+
+
+@pytest.mark.parametrize(("before", "word", "after"), [
+    ("1662年2月1日，荷蘭人簽字投", "降，", "撤離臺灣，自此臺南一帶歸鄭氏治理。"),  # \ue129\ue4c7: 投降 with the neighbour
+    ("鄭氏治理臺灣，至降清為止，統治時間前", "後共", "22年。以反清復明為號召。"),  # \ue09e\ue6a6: 前後
+])
+def test_private_use_rows_in_a_traditional_page_are_read_as_big5(step, before, word, after):
+    # Big5 read as GB18030 makes only private-use characters of these: two different ones side by side, read as
+    # Big5's punctuation or as a word, in Big5's own script
+    doc = fix(step, before + word.encode("big5").decode("gb18030") + after)
+    assert doc.text == before + word + after
+
+
+def test_a_row_of_private_use_glyphs_in_a_simplified_page_stays(step):
+    text = "穿着挺舒服的，大赞\ue129\ue4c7下次还来买"  # the same glyphs in a review: the page's own
+    assert fix(step, text).text == text

@@ -266,6 +266,8 @@ def repair_redecodes(
     # Big5's frequent characters read as GBK are kana (A4A1-A5F6) and private-use ones (AA-AF rows): kana with
     # no private-use character on the page are the page's Japanese
     page_pua = _PUA.search(doc.text) is not None
+    # a traditional page: Big5's own script, where private-use characters side by side are Big5 read as GB18030
+    trad_page = _TRAD_MARK in lm.off_script
     for reason, wrong, right in REDECODES:
         if not (utf8 if right == "utf-8" else pairs):
             continue
@@ -310,12 +312,14 @@ def repair_redecodes(
                         len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
                     return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
-                                after=m.string[m.end() : m.end() + 1], pua_as_han_void=wrong == "gb18030")
+                                after=m.string[m.end() : m.end() + 1],
+                                pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
             if best is None:
                 return run
             if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
                 return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
-            if wrong == "gb18030" and (_pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)):
+            if wrong == "gb18030" and (_pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)) and not (
+                    trad_page and _pua_rows_read(run, best, lm)):
                 # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
                 # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                 # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
@@ -447,6 +451,36 @@ def _pua_read_as_han(run: str, best: str) -> bool:
         return _PUA_ONLY.fullmatch(run, k, e_old) is not None and _HAN.search(best, k, e_new) is not None
     changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
     return all(_PUA.match(a) for a, _ in changed) and any(_HAN.match(b) for _, b in changed)
+
+
+_TRAD_MARK = "们"  # a simplified-only character: in a model's off-script set, the page is traditional
+_PUA_ROW = re.compile("[\ue000-\uf8ff]{2,}")  # private-use characters side by side
+
+
+def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
+    """In a traditional page, whether the repair of `run` into `best` reads only rows of two or more different
+    private-use characters side by side (an icon font's glyphs stand a word apart, and one repeated is a rating's
+    stars), each row read as Big5's punctuation or as text making a dictionary word, within it or with a
+    neighbour (投 + \ue129\ue4c7 for 投降，, 前 + \ue09e\ue6a6 for 前後共): Big5 read as GB18030 in its own script."""
+    if len(run) != len(best):
+        return False
+    changed = [k for k, (a, b) in enumerate(zip(run, best, strict=True)) if a != b]
+    if not changed:
+        return False
+    rows = [[changed[0]]]
+    for k in changed[1:]:
+        if k == rows[-1][-1] + 1:
+            rows[-1].append(k)
+        else:
+            rows.append([k])
+    for row in rows:
+        a, b = row[0], row[-1] + 1
+        if b - a < 2 or len(set(run[a:b])) < b - a or not _PUA_ONLY.fullmatch(run, a, b):
+            return False
+        punct = any(BIG5_PUNCT_AS_PUA[0] <= c <= BIG5_PUNCT_AS_PUA[1] for c in run[a:b])
+        if not punct and not _words(lm, run[a - 1 : a] + best[a:b] + run[b : b + 1]):
+            return False
+    return True
 
 
 _ICON_APART = 3  # an icon font's glyphs stand a word apart at least; Big5 read as GB18030 puts them closer
