@@ -1308,7 +1308,7 @@ def test_two_odd_characters_near_each_other_open_the_gate(step, before, word, af
 
 
 @pytest.mark.parametrize(("before", "word", "after"), [
-    ("1662年2月1日，荷蘭人簽字投", "降，", "撤離臺灣，自此臺南一帶歸鄭氏治理。"),  # \ue129\ue4c7: 投降 with the neighbour
+    ("1662年2月1日，荷蘭人簽字投", "降，", "撤離臺灣，自此臺南歸鄭氏治理。"),  # \ue129\ue4c7: 投降 with the neighbour
     ("鄭氏治理臺灣，至降清為止，統治時間前", "後共", "22年。以反清復明為號召。"),  # \ue09e\ue6a6: 前後
 ])
 def test_private_use_rows_in_a_traditional_page_are_read_as_big5(step, before, word, after):
