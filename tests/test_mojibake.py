@@ -1321,3 +1321,31 @@ def test_private_use_rows_in_a_traditional_page_are_read_as_big5(step, before, w
 def test_a_row_of_private_use_glyphs_in_a_simplified_page_stays(step):
     text = "穿着挺舒服的，大赞\ue129\ue4c7下次还来买"  # the same glyphs in a review: the page's own
     assert fix(step, text).text == text
+
+
+@pytest.mark.parametrize(("before", "word", "after", "wrong"), [
+    # κ緇: a Greek letter and a less frequent character, read as 百餘 (a word); 汜莉 for 生产: neither is rare or of
+    # the other script, but each is less than frequent and reads as a frequent character, together a word
+    ("數百人披甲乘城，又出", "百餘", "騎往來馳城下，步兵百餘人出城列陣。", "gb18030"),
+    ("索尔维法是工业", "生产", "碳酸钠的主要方法。此法以食盐和石灰石为原料。", "big5"),
+    # kana side by side beside Big5's punctuation read as GB18030 (private-use): not the page's Japanese
+    ("，部分中文字典開始使", "用由王雲五", "發明的四角號碼檢字法。", "gb18030"),
+])
+def test_a_short_stretch_of_less_frequent_characters_that_reads_as_a_word_is_read_back(step, before, word, after,
+                                                                                       wrong):
+    right = "gbk" if wrong == "big5" else "big5"
+    doc = fix(step, before + word.encode(right).decode(wrong) + after)
+    assert doc.text == before + word + after
+
+
+def test_japanese_in_a_simplified_page_stays(step):
+    text = "日语中的唐音词有行灯（アンドン）、行脚（アンギャ）、馒头（マンジュウ）等，都是宋代以后传入的读音。"
+    assert fix(step, text).text == text
+
+
+def test_a_page_read_back_one_way_is_not_read_back_the_other(step):
+    # Big5 read as GB18030 over a whole page, read back; 質條 in what that wrote would read (as GBK read as Big5)
+    # as 借兵, a word, but a page's bytes were misread one way
+    truth = ("馬祖列島的地質條件上為花崗岩錐狀島嶼，地勢起伏大且陡峭。北竿島的壁山標高291.7公尺，為馬祖列島第一高峰。"
+             "南竿第一高峰")
+    assert fix(step, truth.encode("big5").decode("gb18030")).text == truth

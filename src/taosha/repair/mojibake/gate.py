@@ -144,6 +144,7 @@ class _Batch:
         pad = "\0" * _PAD
         layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
         self.flags = _gate_table()[layout]
+        self.points = layout  # for the tables beside the gate's flags (`_odd_read_table`)
         self._masks: dict[int, np.ndarray] = {}
         # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
         # them (after_digit) need not pass over the whole batch
@@ -339,14 +340,40 @@ def _odd_pair_reads_word(text: str, script: str) -> bool:
 # between them, and read as punctuation or as a less frequent character (頗眸轂 for 会捕猎, 烦克現 + Big5's ，
 # read as GB18030 for 歲親政，); the first few such pairs are read (`_odd_near_reads`)
 _ODD_NEAR = (4, 2)
+_KANA = re.compile("[\u3040-\u30ff]")
+_KANA_RUN = re.compile("[\u3040-\u30ff]{3}")
+_PUA_CHAR = re.compile("[\ue000-\uf8ff]")
 _ODD_READ_GAIN = 3.0  # nats an odd character gains by its reading the other way
 _NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's default `min_gain`: the windows ask it)
 
 
 def _odd_near_many(batch: _Batch, trad: np.ndarray, simp: np.ndarray, rare: np.ndarray) -> dict[str, list[bool]]:
-    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there)."""
-    return {"trad": batch.dense(trad | rare, *_ODD_NEAR).tolist(),
-            "simp": batch.dense(simp | rare, *_ODD_NEAR).tolist()}
+    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there), or two
+    side by side that each read the other way as a more frequent character (`_odd_read_table`: 汜莉 for 生产, ワ埮
+    for 签约, neither rare nor of the other script for the gate's flags)."""
+    table = _odd_read_table()
+    bmp = np.where(batch.points < len(table), batch.points, 0)
+    odd_read = table[bmp]
+    return {"trad": (batch.dense(trad | rare, *_ODD_NEAR) | batch.dense((odd_read & 1) != 0, 2, 2)).tolist(),
+            "simp": (batch.dense(simp | rare, *_ODD_NEAR) | batch.dense((odd_read & 2) != 0, 2, 2)).tolist()}
+
+
+@lru_cache(maxsize=1)
+def _odd_read_table() -> np.ndarray:
+    """Per BMP code point: bit 1, it is less than frequent for a simplified page and its bytes read as Big5 but
+    meant as GBK gain `_ODD_READ_GAIN` nats; bit 2, the same for a traditional page, GB18030 read for Big5."""
+
+    def build() -> np.ndarray:
+        table = np.zeros(0x10000, dtype=np.uint8)
+        for bit, (script, wrong, right) in ((1, ("simplified", "big5", "gbk")),
+                                            (2, ("traditional", "gb18030", "big5"))):
+            chars = for_script(script).char_table()
+            meant = _pair_reading(wrong, right)
+            odd = (meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN)
+            table[odd] |= bit
+        return table
+
+    return _cached_table("odd-read", build)
 
 
 def _odd_near_reads(text: str, script: str) -> bool:
@@ -355,6 +382,9 @@ def _odd_near_reads(text: str, script: str) -> bool:
     in a traditional one) read, with what stands between them, as the page's text: every character of the reading
     known to the model and the stretch gaining `_NEAR_GAIN` a character (a character doubled, 假假, is the page's
     own). The windows judge the stretch itself; this only spares them the clean pages."""
+    if _KANA_RUN.search(text) and not _PUA_CHAR.search(text):
+        return False  # a page with Japanese (three kana in a row) and no private-use character: its kana and kanji
+        # read the other way make Chinese text too (の組み合わせ -> 及瞎心磁歹六)
     lm = for_script(script)
     wrong, right = ("big5", "gbk") if script == "simplified" else ("gb18030", "big5")
     points = codepoints(text)
@@ -363,16 +393,20 @@ def _odd_near_reads(text: str, script: str) -> bool:
     chars = lm.char_table()
     odd = np.flatnonzero((meant != 0) & (chars[bmp] < FREQUENT_LOGP) & (chars[meant] - chars[bmp] >= _ODD_READ_GAIN))
     tried = 0
-    for a, b in zip(odd[:-1].tolist(), odd[1:].tolist(), strict=True):
-        if b - a >= _ODD_NEAR[0] or text[a] == text[b]:
-            continue
+    at = odd.tolist()
+    for a, b in ((a, b) for i, a in enumerate(at) for b in at[i + 1 : i + _ODD_NEAR[0]]):
+        if b - a >= _ODD_NEAR[0] or text[a] == text[b] or (
+                _KANA.match(text[a]) and _KANA.match(text[b]) and not _PUA_CHAR.search(text, max(0, a - 2), b + 3)):
+            continue  # kana each side: the page's Japanese (アン, ひば read as Chinese too), unless Big5's private-use
+            # characters read as GB18030 stand by them (ノパ\ue77b for 用由王)
         tried += 1
         if tried > _PAIRS_TRIED:
             break
         stretch = text[a : b + 1]
         fixed = _redecode_span(stretch, wrong, right)
         if (fixed and len(fixed) == len(stretch) and all(c.isascii() or lm.common[ord(c)] for c in fixed)
-                and lm.score(fixed) - lm.score(stretch) >= _NEAR_GAIN * len(fixed)):
+                and lm.score(fixed) - lm.score(stretch) >= _NEAR_GAIN * len(fixed)
+                and (b - a > 1 or fixed in lm.words)):  # two side by side: a word, as the windows ask
             return True
     return False
 

@@ -20,6 +20,7 @@ from taosha.repair.mojibake.gate import (
     _OFF_DENSE,
     _READ_RUN,
     BIG5_PUNCT_AS_PUA,
+    _odd_read_table,
     _rows_before,
 )
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
@@ -268,8 +269,13 @@ def repair_redecodes(
     page_pua = _PUA.search(doc.text) is not None
     # a traditional page: Big5's own script, where private-use characters side by side are Big5 read as GB18030
     trad_page = _TRAD_MARK in lm.off_script
+    # a page's bytes were misread one way: once GBK <-> Big5 is read back one way (here or as a whole page), the
+    # other way would misread what that wrote (質條 read back, then taken for GBK read as Big5: 借兵)
+    read_back = {e.reason for e in doc.edits if e.step == name}
     for reason, wrong, right in REDECODES:
         if not (utf8 if right == "utf-8" else pairs):
+            continue
+        if _REVERSE.get(reason) in read_back:
             continue
         lm = page_lm
         if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
@@ -284,13 +290,17 @@ def repair_redecodes(
 
         rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
         rows_before: list[int] = []
+        pairs_before: list[int] = []
         if right != "utf-8":
             rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
             rows_before = _rows_before(doc.text, wrong)
+            # (not in a page with Japanese and no private-use character: its kana and kanji read so too)
+            japanese = _KANA_RUN.search(doc.text) is not None and not page_pua
+            pairs_before = [0] * (len(doc.text) + 1) if japanese else _odd_pairs_before(doc.text, wrong)
 
         def fix(
             m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
-            rows_before: list[int] = rows_before, lm: CharLM = lm,
+            rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
         ) -> str:
             nonlocal count
             run = m.group()
@@ -305,11 +315,13 @@ def repair_redecodes(
             # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
             long = len(run) >= _GAIN_SPAN and right != "utf-8"
             # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-            # (a cluster of three, or one after a digit), or characters in a row that read as frequent text
+            # (a cluster of three, or one after a digit), or characters in a row that read as frequent text, or
+            # two side by side that each read as a more frequent one (汜莉 for 生产)
             if right != "utf-8" and not marked:
                 n = rare_before[m.end()] - rare_before[m.start()]
+                rows = len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]
                 if (n == 0 or not (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))) and not (
-                        len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]):
+                        rows or pairs_before[m.end() - 1] > pairs_before[m.start()]):
                     return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
                                 after=m.string[m.end() : m.end() + 1],
@@ -331,6 +343,8 @@ def repair_redecodes(
                 else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
         before = count
         doc.sub(runs, fix, name, reason)
+        if count > before:
+            read_back.add(reason)
         if right != "utf-8" and count - before >= _ESTABLISHED:
             count += _fragments(doc, lm, reason, wrong, right, min_gain, name)
         elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
@@ -345,6 +359,21 @@ def repair_redecodes(
             doc.replace_spans(spans, name, reason)
             count += len(spans)
     return count
+
+
+def _odd_pairs_before(text: str, wrong: str) -> list[int]:
+    """Per offset, how many pairs of characters side by side that are each less than frequent and read the other
+    way as a more frequent one (the gate's `_odd_read_table`: 汜莉 for 生产) begin before it; a run holds one when
+    the count grows between its start and its end less one."""
+    table = _odd_read_table()
+    points = codepoints(text)
+    odd = (table[np.where(points < len(table), points, 0)] & (1 if wrong == "big5" else 2)) != 0
+    starts = np.zeros(len(points), dtype=bool)
+    starts[:-1] = odd[:-1] & odd[1:]
+    return np.concatenate(([0], np.cumsum(starts))).tolist()
+
+
+_REVERSE = {"gbk_as_big5": "big5_as_gbk", "big5_as_gbk": "gbk_as_big5"}
 
 
 def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str) -> int:

@@ -304,10 +304,25 @@ def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharL
     if not _ODD_WORD[0] <= end - start <= _ODD_WORD[1] or len(set(run[start:end])) < end - start:
         return False  # (a character doubled is the page's own: 憂心慇慇 in the Book of Songs)
     read = fixed[start:end]
-    if any(f is None or lm.common[ord(c)] or lm.char(f) < FREQUENT_LOGP for c, f in zip(run[start:end], read,
-                                                                                      strict=True)):
+    if any(f is None for f in read):
+        return False
+    if all(not lm.common[ord(c)] and lm.char(f) >= FREQUENT_LOGP  # type: ignore[arg-type]
+           for c, f in zip(run[start:end], read, strict=True)):
+        return _words(lm, "".join(read)) > 0  # type: ignore[arg-type]
+    # or, inside East Asian text (a fragment between ASCII words is judged with the page's damage, `_fragments`),
+    # each less than frequent, one of them odd (kana, a Greek letter, off-script: -13 nats or less), each read as a
+    # known character gaining 3 nats, nearly frequent (κ緇 for 百餘, ワ埮 for 签约, 闔親 for 麦克: 麦 is -9.1)
+    if not (run[start - 1 : start] >= "\u2e80" or run[end : end + 1] >= "\u2e80"):
+        return False
+    chars = [(lm.char(c), lm.char(f)) for c, f in zip(run[start:end], read, strict=True)]  # type: ignore[arg-type]
+    if not (any(c <= _ODD_LOGP for c, _ in chars) and all(
+            c < FREQUENT_LOGP and f >= _NEAR_FREQUENT and f - c >= _ODD_WORD_GAIN for c, f in chars)
+            and all(lm.common[ord(f)] for f in read)):  # type: ignore[arg-type]
         return False
     return _words(lm, "".join(read)) > 0  # type: ignore[arg-type]
+
+
+_ODD_LOGP, _NEAR_FREQUENT, _ODD_WORD_GAIN = -13.0, -10.5, 3.0  # see `_odd_word`
 
 
 _AFTER_NUMBER = frozenset("年月日号时分秒岁")
