@@ -144,7 +144,7 @@ class _Batch:
         pad = "\0" * _PAD
         layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
         self.flags = _gate_table()[layout]
-        self.points = layout  # for the tables beside the gate's flags (`_odd_read_table`)
+        self.points = layout  # for the table beside the gate's flags (`_odd_table`)
         self._masks: dict[int, np.ndarray] = {}
         # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
         # them (after_digit) need not pass over the whole batch
@@ -222,7 +222,7 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
     odd_pairs = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2).tolist(),
                  "simp": batch.dense((simp | rare) & as_big5, 2, 2).tolist()}
-    odd_near = _odd_near_many(batch, trad, simp, rare)
+    odd_near = _odd_near_many(batch)
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
@@ -347,33 +347,39 @@ _ODD_READ_GAIN = 3.0  # nats an odd character gains by its reading the other way
 _NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's default `min_gain`: the windows ask it)
 
 
-def _odd_near_many(batch: _Batch, trad: np.ndarray, simp: np.ndarray, rare: np.ndarray) -> dict[str, list[bool]]:
-    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there), or two
-    side by side that each read the other way as a more frequent character (`_odd_read_table`: 汜莉 for 生产, ワ埮
-    for 签约, neither rare nor of the other script for the gate's flags)."""
-    table = _odd_read_table()
-    bmp = np.where(batch.points < len(table), batch.points, 0)
-    odd_read = table[bmp]
-    return {"trad": (batch.dense(trad | rare, *_ODD_NEAR) | batch.dense((odd_read & 1) != 0, 2, 2)).tolist(),
-            "simp": (batch.dense(simp | rare, *_ODD_NEAR) | batch.dense((odd_read & 2) != 0, 2, 2)).tolist()}
+def _odd_near_many(batch: _Batch) -> dict[str, list[bool]]:
+    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there and
+    `_odd_table`)."""
+    odd = _odd_table()[batch.points]
+    return {"trad": batch.dense((odd & ODD_IN_SIMP) != 0, *_ODD_NEAR).tolist(),
+            "simp": batch.dense((odd & ODD_IN_TRAD) != 0, *_ODD_NEAR).tolist()}
+
+
+# `_odd_table`'s bits: less than frequent and reading the other way as a character `_ODD_READ_GAIN` nats more
+# frequent, in a simplified page (GBK read as Big5) and in a traditional one (Big5 read as GB18030); odd there: that,
+# or rare, or of the other script
+READS_IN_SIMP, READS_IN_TRAD, ODD_IN_SIMP, ODD_IN_TRAD = 1, 2, 4, 8
 
 
 @lru_cache(maxsize=1)
-def _odd_read_table() -> np.ndarray:
-    """Per BMP code point: bit 1, it is less than frequent for a simplified page and its bytes read as Big5 but
-    meant as GBK gain `_ODD_READ_GAIN` nats; bit 2, the same for a traditional page, GB18030 read for Big5."""
+def _odd_table() -> np.ndarray:
+    """Per code point, the bits above (汜莉 for 生产, ワ埮 for 签约: neither rare nor traditional-only, each reads as
+    a more frequent character). One lookup for a batch (the gate's flags have no bit to spare)."""
 
     def build() -> np.ndarray:
-        table = np.zeros(0x10000, dtype=np.uint8)
-        for bit, (script, wrong, right) in ((1, ("simplified", "big5", "gbk")),
-                                            (2, ("traditional", "gb18030", "big5"))):
+        flags = _gate_table()
+        table = np.zeros(len(flags), dtype=np.uint8)
+        for reads_bit, odd_bit, script, wrong, right, other in (
+                (READS_IN_SIMP, ODD_IN_SIMP, "simplified", "big5", "gbk", TRAD_ONLY),
+                (READS_IN_TRAD, ODD_IN_TRAD, "traditional", "gb18030", "big5", SIMP_ONLY)):
             chars = for_script(script).char_table()
             meant = _pair_reading(wrong, right)
-            odd = (meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN)
-            table[odd] |= bit
+            reads = np.flatnonzero((meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN))
+            table[reads] |= reads_bit | odd_bit
+            table[(flags & (other | RARE)) != 0] |= odd_bit
         return table
 
-    return _cached_table("odd-read", build)
+    return _cached_table("odd", build)
 
 
 def _odd_near_reads(text: str, script: str) -> bool:
@@ -387,11 +393,7 @@ def _odd_near_reads(text: str, script: str) -> bool:
         # read the other way make Chinese text too (の組み合わせ -> 及瞎心磁歹六)
     lm = for_script(script)
     wrong, right = ("big5", "gbk") if script == "simplified" else ("gb18030", "big5")
-    points = codepoints(text)
-    bmp = np.where(points < 0x10000, points, 0)
-    meant = _pair_reading(wrong, right)[bmp]
-    chars = lm.char_table()
-    odd = np.flatnonzero((meant != 0) & (chars[bmp] < FREQUENT_LOGP) & (chars[meant] - chars[bmp] >= _ODD_READ_GAIN))
+    odd = np.flatnonzero(_odd_table()[codepoints(text)] & (READS_IN_SIMP if script == "simplified" else READS_IN_TRAD))
     tried = 0
     at = odd.tolist()
     for a, b in ((a, b) for i, a in enumerate(at) for b in at[i + 1 : i + _ODD_NEAR[0]]):

@@ -20,7 +20,9 @@ from taosha.repair.mojibake.gate import (
     _OFF_DENSE,
     _READ_RUN,
     BIG5_PUNCT_AS_PUA,
-    _odd_read_table,
+    READS_IN_SIMP,
+    READS_IN_TRAD,
+    _odd_table,
     _rows_before,
 )
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
@@ -363,12 +365,10 @@ def repair_redecodes(
 
 def _odd_pairs_before(text: str, wrong: str) -> list[int]:
     """Per offset, how many pairs of characters side by side that are each less than frequent and read the other
-    way as a more frequent one (the gate's `_odd_read_table`: 汜莉 for 生产) begin before it; a run holds one when
+    way as a more frequent one (the gate's `_odd_table`: 汜莉 for 生产) begin before it; a run holds one when
     the count grows between its start and its end less one."""
-    table = _odd_read_table()
-    points = codepoints(text)
-    odd = (table[np.where(points < len(table), points, 0)] & (1 if wrong == "big5" else 2)) != 0
-    starts = np.zeros(len(points), dtype=bool)
+    odd = (_odd_table()[codepoints(text)] & (READS_IN_SIMP if wrong == "big5" else READS_IN_TRAD)) != 0
+    starts = np.zeros(len(odd), dtype=bool)
     starts[:-1] = odd[:-1] & odd[1:]
     return np.concatenate(([0], np.cumsum(starts))).tolist()
 
