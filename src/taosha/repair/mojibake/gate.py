@@ -350,33 +350,31 @@ _NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's def
 def _odd_near_many(batch: _Batch) -> dict[str, list[bool]]:
     """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there and
     `_odd_table`)."""
-    odd = _odd_table()[batch.points]
-    return {"trad": batch.dense((odd & ODD_IN_SIMP) != 0, *_ODD_NEAR).tolist(),
-            "simp": batch.dense((odd & ODD_IN_TRAD) != 0, *_ODD_NEAR).tolist()}
+    odd = _odd_table()[batch.points]  # (the pairs `_odd_near_reads` reads: no other could pass it)
+    return {"trad": batch.dense((odd & READS_IN_SIMP) != 0, *_ODD_NEAR).tolist(),
+            "simp": batch.dense((odd & READS_IN_TRAD) != 0, *_ODD_NEAR).tolist()}
 
 
-# `_odd_table`'s bits: less than frequent and reading the other way as a character `_ODD_READ_GAIN` nats more
-# frequent, in a simplified page (GBK read as Big5) and in a traditional one (Big5 read as GB18030); odd there: that,
-# or rare, or of the other script
-READS_IN_SIMP, READS_IN_TRAD, ODD_IN_SIMP, ODD_IN_TRAD = 1, 2, 4, 8
+# `_odd_table`'s bits: less than frequent for the page's script and reading the other way as a character
+# `_ODD_READ_GAIN` nats more frequent, in a simplified page (GBK read as Big5) and in a traditional one (Big5 read
+# as GB18030)
+READS_IN_SIMP, READS_IN_TRAD = 1, 2
 
 
 @lru_cache(maxsize=1)
 def _odd_table() -> np.ndarray:
-    """Per code point, the bits above (汜莉 for 生产, ワ埮 for 签约: neither rare nor traditional-only, each reads as
-    a more frequent character). One lookup for a batch (the gate's flags have no bit to spare)."""
+    """Per code point, the bits above: rare and off-script characters that read so, and others too (汜莉 for 生产,
+    ワ埮 for 签约: neither rare nor traditional-only). One lookup for a batch (the gate's flags have no bit to
+    spare)."""
 
     def build() -> np.ndarray:
-        flags = _gate_table()
-        table = np.zeros(len(flags), dtype=np.uint8)
-        for reads_bit, odd_bit, script, wrong, right, other in (
-                (READS_IN_SIMP, ODD_IN_SIMP, "simplified", "big5", "gbk", TRAD_ONLY),
-                (READS_IN_TRAD, ODD_IN_TRAD, "traditional", "gb18030", "big5", SIMP_ONLY)):
+        table = np.zeros(len(_gate_table()), dtype=np.uint8)
+        for bit, script, wrong, right in ((READS_IN_SIMP, "simplified", "big5", "gbk"),
+                                          (READS_IN_TRAD, "traditional", "gb18030", "big5")):
             chars = for_script(script).char_table()
             meant = _pair_reading(wrong, right)
-            reads = np.flatnonzero((meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN))
-            table[reads] |= reads_bit | odd_bit
-            table[(flags & (other | RARE)) != 0] |= odd_bit
+            reads = (meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN)
+            table[np.flatnonzero(reads)] |= bit
         return table
 
     return _cached_table("odd", build)

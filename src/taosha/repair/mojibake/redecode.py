@@ -293,16 +293,18 @@ def repair_redecodes(
         rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
         rows_before: list[int] = []
         pairs_before: list[int] = []
+        japanese = False
         if right != "utf-8":
             rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
             rows_before = _rows_before(doc.text, wrong)
-            # (not in a page with Japanese and no private-use character: its kana and kanji read so too)
+            # (not in a page with Japanese and no private-use character: its kana and kanji read so too); made when
+            # a run first needs it (most runs are judged on their rare characters)
             japanese = _KANA_RUN.search(doc.text) is not None and not page_pua
-            pairs_before = [0] * (len(doc.text) + 1) if japanese else _odd_pairs_before(doc.text, wrong)
 
         def fix(
             m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
             rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
+            japanese: bool = japanese,
         ) -> str:
             nonlocal count
             run = m.group()
@@ -322,9 +324,14 @@ def repair_redecodes(
             if right != "utf-8" and not marked:
                 n = rare_before[m.end()] - rare_before[m.start()]
                 rows = len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]
-                if (n == 0 or not (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))) and not (
-                        rows or pairs_before[m.end() - 1] > pairs_before[m.start()]):
-                    return run
+                enough = n > 0 and (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))
+                if not enough and not rows:
+                    if japanese:
+                        return run
+                    if not pairs_before:
+                        pairs_before.extend(_odd_pairs_before(m.string, wrong))
+                    if pairs_before[m.end() - 1] == pairs_before[m.start()]:
+                        return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
                                 after=m.string[m.end() : m.end() + 1],
                                 pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
