@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _redecode_span
+from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _pair_reading, _redecode_span
 from taosha.repair.mojibake.gate import (
     _HIGH,
     _LATIN_RUN,
@@ -329,7 +329,7 @@ def repair_redecodes(
                     if japanese:
                         return run
                     if not pairs_before:
-                        pairs_before.extend(_odd_pairs_before(m.string, wrong))
+                        pairs_before.extend(_odd_pairs_before(m.string, wrong, right, lm))
                     if pairs_before[m.end() - 1] == pairs_before[m.start()]:
                         return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
@@ -370,13 +370,18 @@ def repair_redecodes(
     return count
 
 
-def _odd_pairs_before(text: str, wrong: str) -> list[int]:
+def _odd_pairs_before(text: str, wrong: str, right: str, lm: CharLM) -> list[int]:
     """Per offset, how many pairs of characters side by side that are each less than frequent and read the other
-    way as a more frequent one (the gate's `_odd_table`: 汜莉 for 生产) begin before it; a run holds one when
-    the count grows between its start and its end less one."""
-    odd = (_odd_table()[codepoints(text)] & (READS_IN_SIMP if wrong == "big5" else READS_IN_TRAD)) != 0
+    way as a more frequent one (the gate's `_odd_table`) making a dictionary word (汜莉 for 生产: what `_odd_word`
+    asks) begin before it; a run holds one when the count grows between its start and its end less one."""
+    points = codepoints(text)
+    odd = (_odd_table()[points] & (READS_IN_SIMP if wrong == "big5" else READS_IN_TRAD)) != 0
     starts = np.zeros(len(odd), dtype=bool)
     starts[:-1] = odd[:-1] & odd[1:]
+    if starts.any():
+        at = np.flatnonzero(starts)
+        meant = _pair_reading(wrong, right)[np.where(points < 0x10000, points, 0)]
+        starts[at] = lm.are_words(meant[at], meant[at + 1])
     return np.concatenate(([0], np.cumsum(starts))).tolist()
 
 
