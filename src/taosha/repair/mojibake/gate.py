@@ -211,7 +211,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     short = batch.short_utf8()
     glued = batch.glued()
     dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), *_PUA_DENSE)
-    n_simp, n_trad = batch.count(simp).tolist(), batch.count(trad).tolist()
+    simp_count, trad_count = batch.count(simp), batch.count(trad)
+    n_simp, n_trad = simp_count.tolist(), trad_count.tolist()
     # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
     dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
     digits = {"trad": batch.after_digit(trad | rare), "simp": batch.after_digit(simp | rare),
@@ -222,7 +223,8 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
     odd_pairs = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2).tolist(),
                  "simp": batch.dense((simp | rare) & as_big5, 2, 2).tolist()}
-    odd_near = _odd_near_many(batch)
+    odd_near = _odd_near_many(batch, {side for side, some in (("trad", simp_count > trad_count),
+                                                              ("simp", trad_count > simp_count)) if some.any()})
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
     out = []
@@ -347,12 +349,15 @@ _ODD_READ_GAIN = 3.0  # nats an odd character gains by its reading the other way
 _NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's default `min_gain`: the windows ask it)
 
 
-def _odd_near_many(batch: _Batch) -> dict[str, list[bool]]:
-    """Per text and per off-script side: whether two odd characters stand within `_ODD_NEAR` (see there and
-    `_odd_table`)."""
+def _odd_near_many(batch: _Batch, sides: set[str]) -> dict[str, list[bool]]:
+    """Per text and per off-script side (those of `sides` only: a batch of simplified pages needs no other):
+    whether two odd characters stand within `_ODD_NEAR` (see there and `_odd_table`)."""
+    none = [False] * len(batch.starts)
+    if not sides:
+        return {"trad": none, "simp": none}
     odd = _odd_table()[batch.points]  # (the pairs `_odd_near_reads` reads: no other could pass it)
-    return {"trad": batch.dense((odd & READS_IN_SIMP) != 0, *_ODD_NEAR).tolist(),
-            "simp": batch.dense((odd & READS_IN_TRAD) != 0, *_ODD_NEAR).tolist()}
+    return {side: batch.dense((odd & bit) != 0, *_ODD_NEAR).tolist() if side in sides else none
+            for side, bit in (("trad", READS_IN_SIMP), ("simp", READS_IN_TRAD))}
 
 
 # `_odd_table`'s bits: less than frequent for the page's script and reading the other way as a character
