@@ -89,3 +89,45 @@ def test_a_sentence_with_many_links_inside_the_article_is_text():
     text = extract(html).text
     assert "规划纲要》获中共中央、国务院批复" in text and "首页" not in text
     assert "规划纲要" not in extract(html, dataclasses.replace(Rules(), linked_prose=False)).text
+
+
+REPLIES = [("客栈小K | 扫地 | 6天前", "已优化下载体验，现在应该可以了"), ("歪哦釉 [作者] | 5天前", "现在确实可以了 感谢"),
+           ("客栈小K | 扫地 | 1周前", "人太多，容易崩，我优化下😂"), ("ZG | 1周前", "哈哈"),
+           ("网友甲 | 3小时前", "我还以为是我网络的问题，原来大家都一样")]
+
+
+def qa_thread(panel: str = "") -> str:
+    """A Q&A page: a one-line question, then its answers in a comment list, each under a header with its age."""
+    replies = "".join(f"<div class='comment-item'><div class='comment-head'>{head}</div>"
+                      f"<div class='comment-body'>{body}</div></div>" for head, body in REPLIES)
+    return ("<html><body><div class='question'><h1>简历无法下载</h1><p>简历无法下载，提示服务器出现问题。</p></div>"
+            f"<div class='comment-list'>{replies}</div>{panel}</body></html>")
+
+
+def test_a_posts_header_with_its_age_is_no_post():
+    """Rules.post_ages (magic-html dev page forum/f8a495be): `ZG | 1周前` is the header of a post, not a post."""
+    text = extract(qa_thread()).text
+    assert all(body in text for _, body in REPLIES)
+    assert "1周前" not in text and "客栈小K" not in text
+    assert "1周前" in extract(qa_thread(), dataclasses.replace(Rules(), post_ages=False)).text
+
+
+def test_a_menu_or_a_posters_panel_in_a_thread_is_no_post():
+    """Rules.menu_run (magic-html dev pages forum/9864ca4d, forum/f8a495be): short labels in a row are a panel."""
+    panel = "<div class='user-card'>" + "".join(f"<div>{w}</div>" for w in ("积分", "话题", "注册排名", "发帖子")) + "</div>"
+    text = extract(qa_thread(panel)).text
+    assert all(body in text for _, body in REPLIES)
+    assert "注册排名" not in text and "发帖子" not in text
+    assert "注册排名" in extract(qa_thread(panel), dataclasses.replace(Rules(), menu_run=0)).text
+
+
+def test_counters_inside_an_article_are_no_text():
+    """Rules.counters: `粉丝 12 获赞 30` between paragraphs is a panel's counters, not a subheading."""
+    paras = ["今天天气很好，我们去公园散步，看见很多人在跑步，也有人在湖边钓鱼。",
+             "公园里的花都开了，红的、黄的、白的，非常漂亮，游客们纷纷拍照留念。"]
+    html = (f"<html><body><div class='main'><p>{paras[0]}</p><p>粉丝 12 获赞 30</p><p>{paras[1]}</p>"
+            "</div></body></html>")
+    text = extract(html).text
+    assert all(p in text for p in paras) and "获赞" not in text
+    assert "获赞" in extract(html, dataclasses.replace(Rules(), counters=False)).text
+    assert "失语者 2015" in extract(html.replace("粉丝 12 获赞 30", "失语者 2015")).text  # a year is no count

@@ -80,8 +80,9 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 # a post's age, as threads print it beside the poster's name (`客栈小K | 扫地 | 6天前`, `椿 2月前`)
 _AGO = re.compile(r"\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|星期|个月|個月|月|年)前|刚刚|剛剛")
 # a user panel's or a post's counters: words beside numbers and nothing else (`粉丝 0`, `获赞 0 经验 3`, `等级 LV1`,
-# `获得点赞 298`, `1 人赞同了该回答`; a year is no count: `失语者 2015` is a work in a list)
-_COUNTER = re.compile(r"^(?:\s*(?:[^\W\d_]{1,5}\s*[:：]?\s*(?:LV|Lv|lv)?(?!(?:19|20)\d\d\b)\d[\d.,]*[万wWkK+]?"
+# `获得点赞 298`, `1 人赞同了该回答`; a year is no count: `失语者 2015` is a work in a list, and a number joined to
+# its word is a name: `方案1`, `骗局之3`, `CH7121` in CWCED dev pages c268c1b4, 8cb7b39d, 93498c29)
+_COUNTER = re.compile(r"^(?:\s*(?:[\u4e00-\u9fff]{1,5}(?:\s+|\s*[:：]\s*)(?:LV|Lv|lv)?(?!(?:19|20)\d\d\b)\d[\d.,]*[万wWkK+]?"
                       r"|\d[\d.,]*[万wWkK+]?\s*(?:人|个|個|條|条|次)\s*[^\W\d_]{1,8})\s*[|/·•]?)+$")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
@@ -202,6 +203,7 @@ class Block:
     group: int = 0  # blocks of one element, cut by <br>s, share it
     verse: bool = False  # a line of a group of short lines that together read as text (a poem, lyrics)
     code: bool = False  # mostly inside <pre> or <code>
+    counter: bool = False  # words beside numbers (_COUNTER): a panel's counters
 
 
 @dataclass
@@ -224,7 +226,7 @@ def _load() -> Any:
 
 def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     text = block.text
-    block.short = block.byline = False
+    block.short = block.byline = block.counter = False
     n = len(text.replace(" ", ""))
     if block.noise and not thread:
         return -rules.noise_cost * n
@@ -243,6 +245,7 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
         block.byline = True
         return 0.0 if thread else rules.byline_value * n
     if rules.counters and n <= rules.counter_chars and _COUNTER.match(text) and not _PROSE_MARK.intersection(text):
+        block.counter = True
         return -rules.short_cost * n
     if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
         return -rules.link_cost * n
@@ -400,9 +403,11 @@ def _linked_prose(block: Block, rules: Rules, thread: bool) -> bool:
 
 
 def _plain(block: Block, thread: bool, max_links: float = 0.25) -> bool:
-    """Text of its own: not links (under `max_links` of it), boilerplate, a byline, a teaser or a post's buttons."""
+    """Text of its own: not links (under `max_links` of it), boilerplate, a byline, a teaser, a post's buttons or
+    counters."""
     text = block.text
     return ((thread or not block.noise) and block.links < max_links * len(text) and not block.byline
+            and not block.counter
             and not BOILERPLATE.search(text) and not _WIDGET.match(text) and not TEASER.search(text))
 
 
