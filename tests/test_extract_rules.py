@@ -91,7 +91,8 @@ def test_a_sentence_with_many_links_inside_the_article_is_text():
     assert "规划纲要" not in extract(html, dataclasses.replace(Rules(), linked_prose=False)).text
 
 
-REPLIES = [("客栈小K | 扫地 | 6天前", "已优化下载体验，现在应该可以了"), ("歪哦釉 [作者] | 5天前", "现在确实可以了 感谢"),
+REPLIES = [("客栈小K | 扫地 | 6天前", "已优化下载体验，现在应该可以了"),
+           ("歪哦釉 [作者] | 5天前", "现在确实可以了 感谢"),
            ("客栈小K | 扫地 | 1周前", "人太多，容易崩，我优化下😂"), ("ZG | 1周前", "哈哈"),
            ("网友甲 | 3小时前", "我还以为是我网络的问题，原来大家都一样")]
 
@@ -114,7 +115,8 @@ def test_a_posts_header_with_its_age_is_no_post():
 
 def test_a_menu_or_a_posters_panel_in_a_thread_is_no_post():
     """Rules.menu_run (magic-html dev pages forum/9864ca4d, forum/f8a495be): short labels in a row are a panel."""
-    panel = "<div class='user-card'>" + "".join(f"<div>{w}</div>" for w in ("积分", "话题", "注册排名", "发帖子")) + "</div>"
+    labels = "".join(f"<div>{w}</div>" for w in ("积分", "话题", "注册排名", "发帖子"))
+    panel = f"<div class='user-card'>{labels}</div>"
     text = extract(qa_thread(panel)).text
     assert all(body in text for _, body in REPLIES)
     assert "注册排名" not in text and "发帖子" not in text

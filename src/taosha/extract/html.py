@@ -82,7 +82,8 @@ _AGO = re.compile(r"\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|星期|
 # a user panel's or a post's counters: words beside numbers and nothing else (`粉丝 0`, `获赞 0 经验 3`, `等级 LV1`,
 # `获得点赞 298`, `1 人赞同了该回答`; a year is no count: `失语者 2015` is a work in a list, and a number joined to
 # its word is a name: `方案1`, `骗局之3`, `CH7121` in CWCED dev pages c268c1b4, 8cb7b39d, 93498c29)
-_COUNTER = re.compile(r"^(?:\s*(?:[\u4e00-\u9fff]{1,5}(?:\s+|\s*[:：]\s*)(?:LV|Lv|lv)?(?!(?:19|20)\d\d\b)\d[\d.,]*[万wWkK+]?"
+_COUNTER = re.compile(r"^(?:\s*(?:[\u4e00-\u9fff]{1,5}(?:\s+|\s*[:：]\s*)(?:LV|Lv|lv)?"
+                      r"(?!(?:19|20)\d\d\b)\d[\d.,]*[万wWkK+]?"
                       r"|\d[\d.,]*[万wWkK+]?\s*(?:人|个|個|條|条|次)\s*[^\W\d_]{1,8})\s*[|/·•]?)+$")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
