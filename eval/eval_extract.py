@@ -65,6 +65,12 @@ class Page:
     def half(self) -> str:
         return "dev" if hashlib.sha1(self.name.encode()).digest()[0] % 2 == 0 else "confirm"
 
+    @property
+    def part(self) -> str:
+        """The dev half split again by another byte of the hash (`--parts`): a rule tuned on the dev half is kept
+        where it gains on both parts, so that what is kept is likelier to carry to the confirm half."""
+        return "A" if hashlib.sha1(self.name.encode()).digest()[1] % 2 == 0 else "B"
+
 
 def load(root: Path) -> dict[str, list[Page]]:
     sets: dict[str, list[Page]] = {}
@@ -186,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated extractors (taosha,trafilatura,resiliparse,magic_html)")
     ap.add_argument("--sets", default="", help="comma-separated sets")
     ap.add_argument("--half", default="", help="dev or confirm: score one half only (default: both)")
+    ap.add_argument("--parts", action="store_true", help="also score the dev half's two parts, dev:A and dev:B")
     args = ap.parse_args(argv)
     if not SHARED.exists():
         print(f"eval_extract: {SHARED} is absent; nothing to evaluate")
@@ -214,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     elif "taosha" in wanted:
         print(f"{combined}: missing (needs the magic_html extractor: installed, and in --only when given)")
     halves = [args.half] if args.half else ["dev", "confirm"]
+    if args.parts and "dev" in halves:
+        halves[halves.index("dev") + 1:halves.index("dev") + 1] = ["dev:A", "dev:B"]
     failed = []
     print(f"{'set':<12}{'half':<8}{'pages':>6}  " + "".join(f"{n + ' P/R/F1':>26}" for n in extractors))
     results: dict[tuple[str, str, str], float] = {}
@@ -235,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                     texts[(name, page.name)] = ""
             timing[name] += time.perf_counter() - t0
         for half in halves:
-            chosen = [p for p in pages if p.half == half]
+            chosen = [p for p in pages if p.half == half.split(":")[0] and half[4:] in ("", p.part)]
             row = f"{set_name:<12}{half:<8}{len(chosen):>6}  "
             for name in extractors:
                 scores = [score(p, texts[(name, p.name)]) for p in chosen]
