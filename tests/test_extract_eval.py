@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ _PATH = Path(__file__).resolve().parents[1] / "eval" / "eval_extract.py"
 _spec = importlib.util.spec_from_file_location("eval_extract", _PATH)
 assert _spec is not None and _spec.loader is not None
 eval_extract = importlib.util.module_from_spec(_spec)
+sys.modules["eval_extract"] = eval_extract  # its dataclasses look their module up while they are built
 _spec.loader.exec_module(eval_extract)
 
 
