@@ -146,6 +146,10 @@ class Rules:
     # short blocks between the headline and the first paragraph (a date, `发布于：北京市`, `+关注`, `播报文章`) are
     # dropped: a byline, not text (magic-html dev pages article/9a0e48, 0eebc3, 23942)
     trim_lead: bool = True
+    # the headline is looked for across this many short blocks before the first paragraph (`2024-05-20 06:48`,
+    # `发布于：北京市`), besides bylines and tool bars: with round 3's higher short cost they no longer fall inside
+    # the best run
+    lead_blocks: int = 4
     # a block of at most this many characters with a date or time and a byline word (发布, 来源, 点击...) is a
     # byline, valued down wherever it stands (magic-html dev page article/47f387e6, CWCED dev d519ec93)
     bylines: bool = True
@@ -343,7 +347,8 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     passed: set[int] = set()  # bylines and tool bars between the headline and the text: not kept
     while True:  # the article's headline, just before its first paragraph (or its byline, its tool bar)
         k = start
-        while k > 0 and (blocks[k - 1].byline or _toolbar(blocks[k - 1])):
+        while k > 0 and (blocks[k - 1].byline or _toolbar(blocks[k - 1])
+                         or (blocks[k - 1].short and not blocks[k - 1].heading and start - k < rules.lead_blocks)):
             k -= 1
         if not (k > 0 and blocks[k - 1].heading and (thread or not blocks[k - 1].noise)):
             break
