@@ -72,6 +72,12 @@ class Page:
         return "A" if hashlib.sha1(self.name.encode()).digest()[1] % 2 == 0 else "B"
 
 
+def in_half(pages: list[Page], half: str) -> list[Page]:
+    """The pages of `half`: `dev`, `confirm`, or a part of the dev half, `dev:A` or `dev:B`."""
+    name, _, part = half.partition(":")
+    return [p for p in pages if p.half == name and part in ("", p.part)]
+
+
 def load(root: Path) -> dict[str, list[Page]]:
     sets: dict[str, list[Page]] = {}
     d = root / "daniel_zh"
@@ -244,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                     texts[(name, page.name)] = ""
             timing[name] += time.perf_counter() - t0
         for half in halves:
-            chosen = [p for p in pages if p.half == half.split(":")[0] and half[4:] in ("", p.part)]
+            chosen = in_half(pages, half)
             row = f"{set_name:<12}{half:<8}{len(chosen):>6}  "
             for name in extractors:
                 scores = [score(p, texts[(name, p.name)]) for p in chosen]
