@@ -347,10 +347,14 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     passed: set[int] = set()  # bylines and tool bars between the headline and the text: not kept
     while True:  # the article's headline, just before its first paragraph (or its byline, its tool bar)
         k = start
+        crossed = False  # short blocks passed: the heading beyond them must read as a headline, not a name
         while k > 0 and (blocks[k - 1].byline or _toolbar(blocks[k - 1])
                          or (blocks[k - 1].short and not blocks[k - 1].heading and start - k < rules.lead_blocks)):
+            crossed = crossed or blocks[k - 1].short
             k -= 1
         if not (k > 0 and blocks[k - 1].heading and (thread or not blocks[k - 1].noise)):
+            break
+        if crossed and len(blocks[k - 1].text) < rules.min_chars:  # a poster's name (`Emin`) above a date
             break
         passed.update(range(k, start))
         start = k - 1
