@@ -148,7 +148,7 @@ class Rules:
     trim_lead: bool = True
     # the headline is looked for across this many short blocks before the first paragraph (`2024-05-20 06:48`,
     # `发布于：北京市`), besides bylines and tool bars: with round 3's higher short cost they no longer fall inside
-    # the best run
+    # the best run; beyond them, a heading under `min_chars` is a poster's name (`Emin`), not a headline
     lead_blocks: int = 4
     # a block of at most this many characters with a date or time and a byline word (发布, 来源, 点击...) is a
     # byline, valued down wherever it stands (magic-html dev page article/47f387e6, CWCED dev d519ec93)
