@@ -139,9 +139,11 @@ class CorpusStep(Step):
     """A step that decides with statistics of the whole corpus (two passes).
 
     Pass 1 calls `observe(doc, state)` for every document that reaches this step, per shard, starting
-    from `new_state()`; the runner merges shard states with `merge` as they arrive (so `merge` must be
-    commutative and associative, as sums are: the result cannot depend on which worker finished first)
-    and calls `prepare(state)` once, which returns the step (usually a copy of `self` holding the
+    from `new_state()`; the runner merges shard states with `merge` (so `merge` must be commutative and
+    associative, as sums are: the result cannot depend on which worker finished first). `merge(a, b)` may
+    get any two of `finish_unit`'s results or earlier merges (a local worker folds its own shards' results
+    before handing them back), so neither argument is necessarily a `new_state()` accumulator. The runner
+    then calls `prepare(state)` once, which returns the step (usually a copy of `self` holding the
     statistics) whose `process` runs in pass 2. The prepared step is pickled to disk, for resuming.
     """
 
