@@ -42,8 +42,8 @@ _PUA = re.compile("[\ue000-\uf8ff]")
 # step reads 尽０l, 聯邦參議 reads 聯顓⒆h, 穌，猶 reads 穌＊q; the real reviews put ASCII after full-width punctuation
 # often, ！~ and ，U盘, whose pairs read no frequent character). The symbols' range U+2000-U+33FF holds quotes
 # and 《：too, so “A照” and ：B型 make a page suspect (3 of the 400 DAnIEL news pages, 11 reviews: found in
-# review), and the deleted pass then lets them go: their pairs read no frequent character; not after other
-# characters (ASCII, kana)
+# review), and the deleted pass then lets them go: their pairs read no frequent character; never after ASCII or
+# Latin letters
 _BEFORE_LONE = "\u4e00-\u9fff\ue000-\uf8ff\u2000-\u33ff\ufe30-\uffef"
 _SIGNS = re.compile(f"[\ue000-\uf8ff]|(?<=[{_BEFORE_LONE}])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
 
