@@ -220,3 +220,43 @@ def test_the_next_pass_is_set_up_while_the_workers_count(tmp_path):
     taosha.run([str(inp)], tmp_path / "o1", cfg)
     assert SET_UP[0] == ("MainThread", 0)
     assert _tree(tmp_path / "o") == _tree(tmp_path / "o1")
+
+
+class _SumRerunDies(_Sum):
+    """`_Sum` whose worker dies at `die_at` (while `flag` exists), then once more on a unit it runs a second time
+    (while `again` exists): a unit re-run because its folded result died with another unit's worker."""
+
+    def __init__(self, die_at: int, flag: str, again: str, done: str) -> None:
+        super().__init__(die_at, flag)
+        self.again, self.done = again, done
+
+    def __call__(self, unit: int, progress=None) -> dict[int, int]:
+        marker = os.path.join(self.done, str(unit))
+        if os.path.exists(marker) and os.path.exists(self.again):
+            os.unlink(self.again)
+            os.kill(os.getpid(), signal.SIGKILL)
+        out = super().__call__(unit, progress)
+        open(marker, "w").close()
+        return out
+
+
+def test_a_unit_run_again_for_a_lost_fold_still_gets_its_own_retry(tmp_path):
+    """Units re-run only because their folded result died with another unit's worker have not failed: their own
+    death on the re-run is their first, and gets the retry any unit gets (it ended the run before)."""
+    flag, again, done = tmp_path / "die", tmp_path / "again", tmp_path / "done"
+    flag.touch()
+    again.touch()
+    done.mkdir()
+    units = list(range(12))
+    folded, _ = _collect(_SumRerunDies(9, str(flag), str(again), str(done)), units)
+    assert not flag.exists() and not again.exists(), "both deaths should have happened"
+    assert folded == {u: 1 for u in units}
+
+
+def test_a_trace_that_cannot_be_written_does_not_fail_the_run(tmp_path, monkeypatch, capsys):
+    inp = _corpus(tmp_path / "in.jsonl")
+    monkeypatch.setenv(trace.ENV, str(tmp_path / "absent" / "trace.json"))
+    cfg = PipelineConfig(steps=["filter.empty"], runner=RunnerConfig(workers=1))
+    stats = taosha.run([str(inp)], tmp_path / "o", cfg)
+    assert stats["documents"]["kept"] == 240
+    assert (tmp_path / "o" / "stats.json").exists() and "trace" in capsys.readouterr().err

@@ -93,13 +93,16 @@ class LocalRunner:
         collect_deaths = 0
 
         def replace(k: int) -> list[int]:
-            """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again."""
+            """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again. Those
+            units did not fail: their attempts start again (a death on the re-run is their first)."""
             nonlocal spawned
             aside.join()
             lost = pool[k].folded
             pool[k].close()
             pool[k] = _Worker(ctx, fn, report, spawned, fold)
             spawned += 1
+            for j in lost:
+                attempts[j] = 0
             return lost
 
         try:

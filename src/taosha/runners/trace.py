@@ -11,6 +11,7 @@ less than wall time (`bench/bench_real.py` prints it). The trace never changes t
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -89,10 +90,14 @@ def start() -> Trace | None:
 
 
 def stop() -> None:
+    """Write the trace. A trace that cannot be written is said on stderr, not raised: the run it traced has
+    finished (or failed for its own reason), and the trace never changes a run's outcome."""
     global _CURRENT
     if _CURRENT is not None:
         try:
             _CURRENT.close()
+        except OSError as exc:
+            print(f"taosha: warning: the trace ({ENV}) was not written: {exc}", file=sys.stderr)
         finally:
             _CURRENT = None
 
