@@ -6,25 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from taosha import Document, restore_original
+from taosha import Document
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.deleted import LOST, reread_deleted
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.synth.chains import decode
 from taosha.zh.lm import for_script
+from test_mojibake import fix  # the step on a text, its edits checked to rebuild it
 
 
 @pytest.fixture(scope="module")
-def step():
+def step() -> Mojibake:
     s = Mojibake()
     s.setup()
     return s
-
-
-def fix(step, text: str) -> Document:
-    doc = step.process(Document("d", text))
-    assert restore_original(doc) == text
-    return doc
 
 
 def deleted(text: str, at: int) -> str:
