@@ -205,6 +205,27 @@ def test_cli_writes_the_report_unless_told_not_to(capsys, tmp_path):
     assert "no stats.json" in capsys.readouterr().err
 
 
+def test_no_report_collects_no_sample_and_changes_no_shard(capsys, tmp_path):
+    """`--no-report` skips the report's sample (its cost is per document): no reports/sample.json, no sample in
+    the markers, the same shards and stats; `taosha report` on it still works, saying there is no sample."""
+    src = tmp_path / "in.jsonl"
+    texts = ["今年以来，我镇坚持以人民为中心的发展思想，扎实推进乡村振兴各项工作。  ", "短", "点击这里下载"]
+    src.write_bytes(b"".join(orjson.dumps({"id": str(k), "text": t}) + b"\n" for k, t in enumerate(texts)))
+    assert main(["clean", str(src), "-o", str(tmp_path / "a"), "-q", "--no-report"]) == 0
+    assert main(["clean", str(src), "-o", str(tmp_path / "b"), "-q"]) == 0
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert not (a / "reports" / "sample.json").exists() and (b / "reports" / "sample.json").exists()
+    assert not any("sample" in orjson.loads(p.read_bytes()) for p in (a / "_done").glob("*.json"))
+    for sink in ("kept", "dropped"):
+        assert [p.read_bytes() for p in sorted((a / sink).glob("*"))] == [p.read_bytes() for p in
+                                                                          sorted((b / sink).glob("*"))]
+    timeless = lambda out: {k: v for k, v in orjson.loads((out / "stats.json").read_bytes()).items()  # noqa: E731
+                            if not k.startswith("time_")}
+    assert timeless(a) == timeless(b)
+    assert main(["report", str(a), "-o", str(tmp_path / "x.html")]) == 0
+    assert "this run collected no sample" in (tmp_path / "x.html").read_text(encoding="utf-8")
+
+
 # -- in a browser ------------------------------------------------------------------------------------------
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

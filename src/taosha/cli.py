@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit with status 4 when more than this share of the records were quarantined or failed "
                         "in a step (default: 0.5; the output is written either way)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    c.add_argument("--no-report", action="store_true", help="do not write OUT/report.html at the end")
+    c.add_argument("--no-report", action="store_true",
+                   help="do not write OUT/report.html at the end, nor collect its sample (reports/sample.json)")
 
     st = sub.add_parser("steps", help="list every step with its purpose and parameters",
                         description="List every registered step: its name (used in configs, edits and reports), "
@@ -227,7 +228,8 @@ def _clean(args: argparse.Namespace) -> int:
     for assignment in args.set:
         cfg.set(assignment)
     cfg.build()
-    stats, elapsed = _run_with_progress(args.inputs, args.output, cfg, args.overwrite, args.quiet)
+    stats, elapsed = _run_with_progress(args.inputs, args.output, cfg, args.overwrite, args.quiet,
+                                        sample=not args.no_report)
     page = None
     if not args.no_report:  # written before anything is printed: a closed pipe (`| head`) does not stop it
         from taosha.report.html import build_report
@@ -301,18 +303,18 @@ def _usage(msg: str) -> TaoshaError:
     return ConfigError(msg)
 
 
-def _run_with_progress(inputs: list[str], out: str, cfg: Any, overwrite: bool, quiet: bool):
+def _run_with_progress(inputs: list[str], out: str, cfg: Any, overwrite: bool, quiet: bool, sample: bool = True):
     from taosha.runners import run
 
     start = time.perf_counter()
     show = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
     if not show:
-        stats = run(inputs, out, cfg, overwrite=overwrite)
+        stats = run(inputs, out, cfg, overwrite=overwrite, sample=sample)
         return stats, time.perf_counter() - start
     from taosha.report.render import progress_bar
 
     with progress_bar() as update:
-        stats = run(inputs, out, cfg, overwrite=overwrite, progress=update)
+        stats = run(inputs, out, cfg, overwrite=overwrite, progress=update, sample=sample)
     return stats, time.perf_counter() - start
 
 

@@ -22,12 +22,14 @@ def run(
     steps: Sequence[Any] | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
+    sample: bool = True,
 ) -> dict[str, Any]:
     """Run a pipeline over `inputs` into `out` and return the stats (see README, "Output").
 
     `inputs` is a path or a list of paths (files, folders, globs), or records in memory: an iterable of dicts
     or a Hugging Face `datasets.Dataset`/`IterableDataset` (docs/formats.md). `steps` (step objects or StepSpecs,
-    e.g. `[Pinyin(), Script(target="simplified")]`) replaces the configuration's steps."""
+    e.g. `[Pinyin(), Script(target="simplified")]`) replaces the configuration's steps. `sample=False` collects no
+    sample for the HTML report (`reports/sample.json`: `taosha clean --no-report`)."""
     config = config or PipelineConfig()
     if steps is not None:
         config = dataclasses.replace(config, steps=list(steps))
@@ -39,7 +41,7 @@ def run(
         check_out(Path(out))
         copy = Path(out) / INPUT_COPY
         paths = [materialize(inputs, copy, config.input.id_field)]
-    plan = plan_run(paths, out, config, overwrite=overwrite)
+    plan = plan_run(paths, out, config, overwrite=overwrite, sample=sample)
     try:
         stats = execute(plan, runner.map_units, progress)
     finally:

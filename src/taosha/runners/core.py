@@ -74,6 +74,9 @@ class Plan:
     skipped: list[str]
     special: list[str] = field(default_factory=list)  # FIFOs, devices, sockets in the input folders: not read
     lock: int = -1  # the fd holding OUT/.lock (the driver's; workers never use it)
+    # collect the HTML report's sample (report/sample.py): `--no-report` does not, and writes no
+    # reports/sample.json (a tenth of a default run's CPU on short documents, for a page nobody asked for)
+    sample: bool = True
 
     def unit_bytes(self, unit: Unit) -> int:
         if unit.kind == "parquet" and (unit.start or unit.end >= 0):  # row groups [start, end)
@@ -103,7 +106,9 @@ def identity(config: PipelineConfig) -> str:
     return same.to_toml()
 
 
-def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, overwrite: bool = False) -> Plan:
+def plan_run(
+    inputs: list[str], out: str | Path, config: PipelineConfig, *, overwrite: bool = False, sample: bool = True
+) -> Plan:
     """Find the input, cut it into units and claim the output folder (or check it for a resume).
 
     The folder is locked (`OUT/.lock`, an advisory `flock`) until `Plan.release`: a second run into the same
@@ -144,7 +149,7 @@ def plan_run(inputs: list[str], out: str | Path, config: PipelineConfig, *, over
     except BaseException:
         os.close(lock)
         raise
-    return Plan(out, config, units, skipped, special, lock)
+    return Plan(out, config, units, skipped, special, lock, sample)
 
 
 def check_out(out: Path) -> None:
@@ -246,14 +251,16 @@ def process_unit(
         return _copy_unit(plan, unit, progress, counters, began)
     catch = plan.config.runner.on_error != "abort"
     writer = _writer(plan, unit)
-    sample = RunSample.for_steps(steps)  # the HTML report's bounded sample (report/sample.py)
+    # the HTML report's bounded sample (report/sample.py), unless the run makes no report
+    sample = RunSample.for_steps(steps) if plan.sample else None
     told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
     try:
         docs = run_stream(steps, _unit_items(plan, unit, start, counters, told), start, catch=catch,
                           on_split=counters.record_split, times=times)
-        _write_documents(sample.taking(docs), writer, counters)
+        _write_documents(docs if sample is None else sample.taking(docs), writer, counters)
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
-        pending.marker["sample"] = sample.to_json()
+        if sample is not None:
+            pending.marker["sample"] = sample.to_json()
         pending.marker["time"] = _pass_time(MAIN_PASS, began, steps, times)
     except BaseException:
         writer.abort()
@@ -333,7 +340,7 @@ def _copy_unit(
     write, to_line = writer.write, writer.line
     kept_sink = writer.sink("kept")
     kept_pending, flush_kept = kept_sink.pending, kept_sink.flush
-    sample = RunSample.for_steps([])
+    sample = RunSample.for_steps([]) if plan.sample else None
     try:
         text_of = itemgetter("text")
         for item in read_unit(unit, plan.config.input, on_bytes if progress else None, counters, records=True):
@@ -361,7 +368,8 @@ def _copy_unit(
                 flush_kept()
         counters.update({"records_in": records, "chars_in": chars_kept, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
-        pending.marker["sample"] = sample.to_json()
+        if sample is not None:
+            pending.marker["sample"] = sample.to_json()
         pending.marker["time"] = _pass_time(MAIN_PASS, began, [], [])
     except BaseException:
         writer.abort()
@@ -927,17 +935,24 @@ def finish(plan: Plan) -> dict[str, Any]:
 
     times = [orjson.loads(p.read_bytes()) for p in sorted((plan.out / DONE / "time").glob("*.json"))]
 
+    sampled = [0]
+
     def samples() -> Iterator[Any]:  # one marker in memory at a time: each holds the unit's report sample
         for u in plan.units:
             marker = read_marker(plan.out, u.name)
             counters.append(marker["counters"])
             if marker.get("time"):
                 times.append(marker["time"])
-            yield marker.get("sample")  # None from a marker written before the report existed
+            part = marker.get("sample")  # None from a run without a report, or a marker older than the report
+            sampled[0] += part is not None
+            yield part
 
     sample = merge_samples(samples())
     (plan.out / "reports").mkdir(exist_ok=True)
-    atomic_write(plan.out / "reports" / "sample.json", orjson.dumps(sample))
+    if sampled[0]:
+        atomic_write(plan.out / "reports" / "sample.json", orjson.dumps(sample))
+    else:  # no unit collected one (--no-report): no sample, rather than an empty one the report would show
+        (plan.out / "reports" / "sample.json").unlink(missing_ok=True)
     total = merge(counters)
     stats = build_stats(total)
     stats["input"]["skipped_files"] = plan.skipped
