@@ -430,3 +430,57 @@ def test_a_stage_written_before_settled_items_had_their_own_file_is_read_whole(t
     writer._live.close({"read": 2})
     counters: dict = {}
     assert [d.id for d in stage.read(counters)] == ["a", "b"] and counters == {"read": 2}
+
+
+def test_without_a_report_sample_dropped_documents_are_staged_as_their_output_lines(tmp_path, monkeypatch):
+    """A run that collects no report sample (`--no-report`) stages dropped documents as their output lines
+    (`Settled`): the same shards and stats as a run that stages documents, on 1 and 2 workers."""
+    inp = make_corpus(tmp_path / "in", files=3, per_file=40, seed=7)
+    steps = ["repair.whitespace", "test.split_paragraphs", "filter.empty", "dedup.exact", "dedup.paragraphs"]
+    from taosha.runners import core
+
+    settled = []
+    real_put = core._StageWriter.put
+    monkeypatch.setattr(core._StageWriter, "put", lambda self, item: (
+        settled.append(self._lines is not None and isinstance(item, Document) and item.dropped is not None),
+        real_put(self, item))[1])
+
+    def run(name, workers, sample):
+        cfg = config(workers, steps, chunk=700)
+        cfg.plugins = ["taosha_test_steps"]
+        taosha.run([str(inp)], tmp_path / name, cfg, sample=sample)
+        return tree(tmp_path / name)
+
+    documents = run("documents", 1, True)
+    assert not any(settled)
+    assert run("lines-1", 1, False) == documents
+    assert any(settled)
+    assert run("lines-2", 2, False) == documents
+    assert not (tmp_path / "lines-1" / "reports" / "sample.json").exists()
+
+
+def test_a_settled_line_reads_back_as_its_document_for_a_resumed_run_with_a_sample(tmp_path):
+    from taosha.io.readers import Unit
+    from taosha.io.writers import ShardWriter
+    from taosha.report.sample import RunSample
+    from taosha.runners.core import Settled, Stage, _sampled
+
+    stage = Stage(tmp_path, 3, Unit(0, str(tmp_path / "in.jsonl"), "jsonl", ""))
+    kept = Document("a", "甲乙丙")
+    gone = Document("b", "乙  ", {"url": "https://x.cn/1"}, signals={"chars": 2})
+    gone = gone.replace(1, 3, "", "repair.whitespace", "trailing_space").drop("filter.quality", "too_short")
+    writer = stage.writer(ShardWriter(tmp_path, "u"))
+    writer.put(kept)
+    writer.put(gone)
+    writer.close({"read": 2})
+    items = list(stage.read({}))
+    assert [i.__class__ for i in items] == [Document, Settled]
+    assert items[1].document().to_record() == gone.to_record()
+    assert items[1].line == ShardWriter(tmp_path, "u").line(gone.to_record())
+    assert items[1].counts == {"dropped": 1, "chars_dropped": 1, "drop|filter.quality|too_short": 1,
+                               "edit|repair.whitespace|trailing_space": 1, "edited|repair.whitespace": 1}
+    a, b = RunSample([]), RunSample([])
+    assert list(_sampled(a, iter(items))) == items
+    for d in (kept, gone):
+        b.add(d)
+    assert a.to_json() == b.to_json()

@@ -334,6 +334,13 @@ class ShardWriter:
         if len(s.pending) >= BATCH:
             s.flush()
 
+    def write_line(self, sink: str, line: bytes) -> None:
+        """A line `line()` made earlier (a dropped document in a stage: runners/core.py `Settled`)."""
+        s = self.sink(sink)
+        s.pending.append(line)
+        if len(s.pending) >= BATCH:
+            s.flush()
+
     def close(self, marker: dict[str, Any]) -> PendingCommit:
         """Finish writing the temporary files; `PendingCommit.finalize()` makes them durable and visible."""
         for name, s in list(self._sinks.items()):

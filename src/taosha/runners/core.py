@@ -221,11 +221,12 @@ def run_stream(
     batch: list[Document] = []
     chars = 0
     for item in items:
-        if item.__class__ is Quarantine:
+        cls = item.__class__
+        if cls is Quarantine:
             yield item
             continue
-        batch.append(item)
-        chars += len(item.text)
+        batch.append(item)  # a `Settled` too: a dropped document, which run_batch passes on where it stands
+        chars += item.chars if cls is Settled else len(item.text)
         if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
             yield from run_batch(steps, batch, start, catch=catch, on_split=on_split, times=times)
             batch, chars = [], 0
@@ -257,7 +258,7 @@ def process_unit(
     try:
         docs = run_stream(steps, _unit_items(plan, unit, start, counters, told), start, catch=catch,
                           on_split=counters.record_split, times=times)
-        _write_documents(docs if sample is None else sample.taking(docs), writer, counters)
+        _write_documents(docs if sample is None else _sampled(sample, docs), writer, counters)
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
         if sample is not None:
             pending.marker["sample"] = sample.to_json()
@@ -288,6 +289,19 @@ def _unit_items(
     return _counted_in(read_unit(unit, plan.config.input, on_bytes if told else None, counters), counters)
 
 
+def _sampled(sample: RunSample, items: Iterator[Any]) -> Iterator[Any]:
+    """`items` unchanged, each document among them taken into the report's sample on its way (a stage written by
+    a run without a report holds dropped documents as lines: read back for the sample, written as they are)."""
+    add = sample.add
+    for item in items:
+        cls = item.__class__
+        if cls is Document:
+            add(item)
+        elif cls is Settled:
+            add(item.document())
+        yield item
+
+
 def _write_documents(docs: Iterator[Any], writer: ShardWriter, counters: Counters) -> None:
     """The main pass's sink: each document to its shard (kept, dropped, quarantine), counted."""
     write, to_line = writer.write, writer.line
@@ -296,7 +310,11 @@ def _write_documents(docs: Iterator[Any], writer: ShardWriter, counters: Counter
     # the per-document path: plain locals, no per-document counter lookups for the kept ones
     kept = chars_kept = 0
     for doc in docs:
-        if doc.__class__ is Quarantine:
+        cls = doc.__class__
+        if cls is Settled:  # dropped before the stage, its line made then
+            writer.write_line("dropped", doc.line)
+            counters.update(doc.counts)
+        elif cls is Quarantine:
             counters.record_quarantine(doc.error)
             write("quarantine", doc.to_record())
         elif doc.dropped is None:
@@ -488,20 +506,57 @@ class Stage:
                 if progress is not None:
                     progress(fh.tell() / size)
 
-    def writer(self) -> _StageWriter:
-        return _StageWriter(self.path, self.settled_path)
+    def writer(self, lines: ShardWriter | None = None) -> _StageWriter:
+        return _StageWriter(self.path, self.settled_path, lines)
+
+
+class Settled:
+    """A dropped document in a stage, as the main pass will write it: its output line (`ShardWriter.line`) and what
+    it adds to the counters (`Counters.record_out`). No step changes a dropped document again, and a stage's
+    dropped documents are most of a real crawl's (short reviews, boilerplate pages): pickling a line instead of a
+    `Document` (with its signals), once or more, then rebuilding and serialising it in the main pass, was a
+    tenth of a default run's CPU. Only where the run collects no report sample (which reads the documents);
+    `document()` rebuilds one from its line where a resumed run does collect one."""
+
+    __slots__ = ("chars", "counts", "line")
+    dropped = True  # what run_batch and the stage look at: not live
+
+    def __init__(self, line: bytes, counts: dict[str, int], chars: int) -> None:
+        self.line, self.counts, self.chars = line, counts, chars  # chars: len(text), for the batches' bounds
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return Settled, (self.line, self.counts, self.chars)
+
+    def document(self) -> Document:
+        from taosha.io.writers import decode_record
+
+        return Document.from_record(decode_record(orjson.loads(self.line)))
+
+    @staticmethod
+    def of(doc: Document, lines: ShardWriter) -> Settled | Document:
+        try:
+            line = lines.line(doc.to_record())
+        except UnwritableRecord:  # the main pass quarantines it, as it would have
+            return doc
+        counts = Counters()
+        counts.record_out(doc)
+        return Settled(line, dict(counts), len(doc.text))
 
 
 class _StageWriter:
-    def __init__(self, path: Path, settled: Path) -> None:
+    def __init__(self, path: Path, settled: Path, lines: ShardWriter | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._live = _PickleStream(path)
         self._settled = _PickleStream(settled)
         self._before = 0  # live documents put so far
+        self._lines = lines  # makes the output lines of dropped documents (see `Settled`), when given
 
     def put(self, item: Any) -> None:
-        if item.__class__ is Quarantine or item.dropped is not None:
+        cls = item.__class__
+        if cls is Quarantine or item.dropped is not None:
+            if cls is Document and self._lines is not None:
+                item = Settled.of(item, self._lines)
             self._settled.put((self._before, item))
         else:
             self._live.put(item)
@@ -635,7 +690,10 @@ def _observe_once(
     times = times if times is not None else [0.0] * (len(steps) + 1)
     times[:] = [0.0] * (len(steps) + 1)  # a retry (see observe_unit) counts once
     told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
-    out = Stage(plan.out, stage, unit).writer() if stage else _NoStage()
+    # dropped documents staged as output lines where no report sample needs them as documents
+    lines = None if plan.sample else ShardWriter(plan.out, unit.name, fmt=plan.config.output.format,
+                                                 edits=plan.config.output.edits)
+    out = Stage(plan.out, stage, unit).writer(lines) if stage else _NoStage()
     try:
         # a pass that stages nothing observes and passes on only live documents: the settled ones stay unread
         items = _unit_items(plan, unit, start, counters, told, settled=bool(stage))
