@@ -199,6 +199,7 @@ def main() -> int:
         print(f"{tag}CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
               f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
         critical_path(cpu1, sfx, tag)
+        runner_share(args.work / ("out-1" + sfx), cpu1, tag)
     if args.baseline:
         base = _outputs(args.work / "out-1-baseline") == _outputs(args.work / "out-1")
         print(f"output identical to the baseline's: {'yes' if base else 'NO'}")
@@ -214,6 +215,16 @@ def main() -> int:
         for name, t in sorted(times.items(), key=lambda kv: -kv[1]):
             print(f"  {name:28s} {t:7.2f} s  {t / total:6.1%}")
     return 0 if same else 1
+
+
+def runner_share(out: Path, cpu1: float, tag: str = "") -> None:
+    """The 1-worker run's CPU outside the steps (issue #25's runner cost: start-up, reading, stages, writing): the
+    least whole-run CPU less the steps' CPU of that folder's last run (its stats.json; both move with the load)."""
+    steps = orjson.loads((out / "stats.json").read_bytes()).get("time_by_step", {})
+    if steps:
+        in_steps = sum(v["seconds"] for v in steps.values())
+        print(f"{tag}1 worker: steps {in_steps:.2f} s of CPU (stats.json), the rest (start-up, reading, stages, "
+              f"writing) {cpu1 - in_steps:.2f} s")
 
 
 def critical_path(cpu1: float, sfx: str = "", tag: str = "") -> None:
