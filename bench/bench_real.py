@@ -106,7 +106,10 @@ def whole_run(files: list[Path], out: Path, workers: int, noop: bool, src: Path 
     shutil.rmtree(out, ignore_errors=True)
     traced = out.with_name(out.name + ".trace.json")
     traced.unlink(missing_ok=True)
-    env = {**os.environ, trace.ENV: str(traced)}
+    env = dict(os.environ)
+    env.pop(trace.ENV, None)
+    if workers == 2 and not noop:  # only the run whose trace is read: the others pay no tracing
+        env[trace.ENV] = str(traced)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
