@@ -77,14 +77,6 @@ _WIDGET = re.compile(r"^[\W\d_]*(?:(?:点赞|赞|評論|评论|收藏|管理|分
                      r"发布于|發佈於|发表于|發表於|(?:条|則)(?:评论|回复|評論|回覆)|人参与|人參與|打印|列印|转发|轉發|"
                      r"字号[:：]?\s*(?:T\|T|[大中小\s|]+))[\W\d_]*)*$")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
-# a post's age, as threads print it beside the poster's name (`客栈小K | 扫地 | 6天前`, `椿 2月前`)
-_AGO = re.compile(r"\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|星期|个月|個月|月|年)前|刚刚|剛剛")
-# a user panel's or a post's counters: words beside numbers and nothing else (`粉丝 0`, `获赞 0 经验 3`, `等级 LV1`,
-# `获得点赞 298`, `1 人赞同了该回答`; a year is no count: `失语者 2015` is a work in a list, and a number joined to
-# its word is a name: `方案1`, `骗局之3`, `CH7121` in CWCED dev pages c268c1b4, 8cb7b39d, 93498c29)
-_COUNTER = re.compile(r"^(?:\s*(?:[\u4e00-\u9fff]{1,5}(?:\s+|\s*[:：]\s*)(?:LV|Lv|lv)?"
-                      r"(?!(?:19|20)\d\d\b)\d[\d.,]*[万wWkK+]?"
-                      r"|\d[\d.,]*[万wWkK+]?\s*(?:人|个|個|條|条|次)\s*[^\W\d_]{1,8})\s*[|/·•]?)+$")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
 _DIGITS = re.compile(r"\d+")
@@ -109,15 +101,11 @@ class Rules:
     # a block with a BOILERPLATE phrase and fewer characters is boilerplate (a long one is an article that
     # happens to say 版权所有)
     boilerplate_chars: int = 200
-    # what a navigation-like block costs per character, against 1 per character of prose. Round 3 raised the
-    # three costs (1.5, 0.6, 1.0 before) by cross-validation: the dev halves split in two by another hash, a value
-    # kept only where it gained on both parts of each set; 2.0, 1.0, 1.5 gained on both parts of DAnIEL (+0.002,
-    # +0.001) and magic-html (+0.002, +0.004), CWCED unchanged, 12 dev pages up and 4 down (higher link costs,
-    # 2.5 and 3.0, lost on magic-html's forum pages)
-    link_cost: float = 2.0
-    short_cost: float = 1.0
+    # what a navigation-like block costs per character, against 1 per character of prose
+    link_cost: float = 1.5
+    short_cost: float = 0.6
     # blocks inside a NOISE container (comments, related articles, share bars) cost this per character
-    noise_cost: float = 1.5
+    noise_cost: float = 1.0
     # ... unless the container holds more than this share of the page's text
     max_noise_share: float = 0.9
     # a page whose main text outside NOISE containers is shorter than this is read as a thread (forum, Q&A,
@@ -146,10 +134,6 @@ class Rules:
     # short blocks between the headline and the first paragraph (a date, `发布于：北京市`, `+关注`, `播报文章`) are
     # dropped: a byline, not text (magic-html dev pages article/9a0e48, 0eebc3, 23942)
     trim_lead: bool = True
-    # the headline is looked for across this many short blocks before the first paragraph (`2024-05-20 06:48`,
-    # `发布于：北京市`), besides bylines and tool bars: with round 3's higher short cost they no longer fall inside
-    # the best run; beyond them, a heading under `min_chars` is a poster's name (`Emin`), not a headline
-    lead_blocks: int = 4
     # a block of at most this many characters with a date or time and a byline word (发布, 来源, 点击...) is a
     # byline, valued down wherever it stands (magic-html dev page article/47f387e6, CWCED dev d519ec93)
     bylines: bool = True
@@ -160,22 +144,6 @@ class Rules:
     # short blocks that are a post's buttons, counters or time stamp (_WIDGET) are never kept, not even in a thread
     # (magic-html dev page forum/9864ca4d: `点赞`, `评论`, `浏览 (640)` between the posts)
     widgets: bool = True
-    # in a thread (where a short post counts for the text), this many adjacent short labels of at most
-    # `menu_chars` characters are a menu or a poster's panel, not posts (`积分`, `话题`, `注册排名`, `发帖子`): a
-    # thread's short posts stand apart, each under its header (magic-html dev forum/9864ca4d 0.882 -> 0.913,
-    # forum/f8a495be 0.796 -> 0.884; no page outside a thread is touched)
-    menu_run: int = 3
-    menu_chars: int = 6
-    # a short line with a post's age (`歪哦釉 | 83 | 1周前`: a thread's post header) is a byline: not kept, and in a
-    # thread no gap between posts either (magic-html dev page forum/f8a495be 0.514 -> 0.741; no other dev page of
-    # any set changes: thread headers are the kind it is for)
-    post_ages: bool = True
-    age_chars: int = 40
-    # a short block of words beside numbers (`粉丝 0`, `获赞 0`, `1 人赞同了该回答`: a user panel, a post's
-    # counters) is a widget, not a label kept inside the text (the poster's panel after a thread: forum/f8a495be
-    # 0.741 -> 0.796; no other dev page changes)
-    counters: bool = True
-    counter_chars: int = 30
     # an element cut by <br>s into this many short lines, with this many characters outside links in all, is a
     # poem or lyrics: its lines count as unpunctuated prose, not as labels (trafilatura's set: chineselyrics4u,
     # looked at as a confirm page, see docs/html.md; magic-html dev page article/777ddd63, a poem)
@@ -208,7 +176,6 @@ class Block:
     group: int = 0  # blocks of one element, cut by <br>s, share it
     verse: bool = False  # a line of a group of short lines that together read as text (a poem, lyrics)
     code: bool = False  # mostly inside <pre> or <code>
-    counter: bool = False  # words beside numbers (_COUNTER): a panel's counters
 
 
 @dataclass
@@ -231,7 +198,7 @@ def _load() -> Any:
 
 def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     text = block.text
-    block.short = block.byline = block.counter = False
+    block.short = block.byline = False
     n = len(text.replace(" ", ""))
     if block.noise and not thread:
         return -rules.noise_cost * n
@@ -246,12 +213,6 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
             and ((words := len(BYLINE.findall(text))) > 1 or (words and not _PROSE_MARK.intersection(text))):
         block.byline = True
         return rules.byline_value * n
-    if rules.post_ages and n <= rules.age_chars and _AGO.search(text) and not _PROSE_MARK.intersection(text):
-        block.byline = True
-        return 0.0 if thread else rules.byline_value * n
-    if rules.counters and n <= rules.counter_chars and _COUNTER.match(text) and not _PROSE_MARK.intersection(text):
-        block.counter = True
-        return -rules.short_cost * n
     if block.links and TEASER.search(text):  # "【标题】摘要…… [详情]": a list of other articles
         return -rules.link_cost * n
     if block.verse and sentences == 0 and not block.noise and not block.links:
@@ -337,8 +298,6 @@ def extract(html: str, rules: Rules | None = None) -> Extracted:
 def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     """The blocks of the main text: the best run of block values, and runs nearly as rich."""
     values = [_value(b, rules, thread) for b in blocks]
-    if thread and rules.menu_run:
-        _menus(blocks, values, rules)
     for b, v in zip(blocks, values, strict=True):
         b.value = v
     best, start, end = _best_run(values, 0, len(values))
@@ -347,14 +306,9 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     passed: set[int] = set()  # bylines and tool bars between the headline and the text: not kept
     while True:  # the article's headline, just before its first paragraph (or its byline, its tool bar)
         k = start
-        crossed = False  # short blocks passed: the heading beyond them must read as a headline, not a name
-        while k > 0 and (blocks[k - 1].byline or _toolbar(blocks[k - 1])
-                         or (blocks[k - 1].short and not blocks[k - 1].heading and start - k < rules.lead_blocks)):
-            crossed = crossed or blocks[k - 1].short
+        while k > 0 and (blocks[k - 1].byline or _toolbar(blocks[k - 1])):
             k -= 1
         if not (k > 0 and blocks[k - 1].heading and (thread or not blocks[k - 1].noise)):
-            break
-        if crossed and len(blocks[k - 1].text) < rules.min_chars:  # a poster's name (`Emin`) above a date
             break
         passed.update(range(k, start))
         start = k - 1
@@ -391,21 +345,6 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     return out
 
 
-def _menus(blocks: list[Block], values: list[float], rules: Rules) -> None:
-    """In a thread, value down runs of `menu_run` or more adjacent short labels (Rules.menu_run): a poster's panel
-    or a menu (`积分`, `话题`, `发帖子`), where short posts stand apart, between their headers."""
-    k = 0
-    while k < len(blocks):
-        j = k
-        while j < len(blocks) and values[j] > 0 and len(blocks[j].text.replace(" ", "")) <= rules.menu_chars \
-                and not SENTENCE.intersection(blocks[j].text):
-            j += 1
-        if j - k >= rules.menu_run:
-            for i in range(k, j):
-                values[i] = -rules.short_cost * len(blocks[i].text)
-        k = max(j, k + 1)
-
-
 def _linked_prose(block: Block, rules: Rules, thread: bool) -> bool:
     """A sentence with many links, but fewer than a link list has (Rules.linked_prose)."""
     return (bool(block.links) and bool(_PROSE_MARK.intersection(block.text))
@@ -413,11 +352,9 @@ def _linked_prose(block: Block, rules: Rules, thread: bool) -> bool:
 
 
 def _plain(block: Block, thread: bool, max_links: float = 0.25) -> bool:
-    """Text of its own: not links (under `max_links` of it), boilerplate, a byline, a teaser, a post's buttons or
-    counters."""
+    """Text of its own: not links (under `max_links` of it), boilerplate, a byline, a teaser or a post's buttons."""
     text = block.text
     return ((thread or not block.noise) and block.links < max_links * len(text) and not block.byline
-            and not block.counter
             and not BOILERPLATE.search(text) and not _WIDGET.match(text) and not TEASER.search(text))
 
 
