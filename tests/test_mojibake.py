@@ -1349,3 +1349,15 @@ def test_a_page_read_back_one_way_is_not_read_back_the_other(step):
     truth = ("馬祖列島的地質條件上為花崗岩錐狀島嶼，地勢起伏大且陡峭。北竿島的壁山標高291.7公尺，為馬祖列島第一高峰。"
              "南竿第一高峰")
     assert fix(step, truth.encode("big5").decode("gb18030")).text == truth
+
+
+@pytest.mark.parametrize("text", [
+    # full-width digits and signs in a traditional page: read the other way they are zhuyin (found in review)
+    "晚上２１：００點多才到，特別值得一讚的是酒店的客房有免費提供撥打國內長途電話、水果等超值服務，",
+    "這款手機６５Ｋ色１３０＊１３０的屏幕，顯示效果還可以，就是電池不太耐用。",
+    # Japanese: hiragana beside kanji read the other way make Chinese words (Rashōmon; found in review)
+    "け、前へ出して、恐る恐る、楼の内を覗いて見た。\nある。勿論、中には女も男もまじっているらしい。そうして、その屍骸は皆、それが、",
+])
+def test_short_stretch_rules_leave_full_width_digits_and_japanese(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_repairs")

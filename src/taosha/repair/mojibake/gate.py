@@ -379,6 +379,10 @@ def _odd_table() -> np.ndarray:
             chars = for_script(script).char_table()
             meant = _pair_reading(wrong, right)
             reads = (meant != 0) & (chars < FREQUENT_LOGP) & (chars[meant] - chars >= _ODD_READ_GAIN)
+            # full-width forms are the page's own (２１：００, １３０＊１３０: the model does not know them, and
+            # read the other way they are zhuyin, which it does), and a reading in zhuyin is no page's text
+            reads[0xFF00:0xFFF0] = False
+            reads &= (meant < 0x3100) | (meant > 0x312F)
             table[np.flatnonzero(reads)] |= bit
         return table
 

@@ -314,6 +314,10 @@ def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharL
     # known character gaining 3 nats, nearly frequent (κ緇 for 百餘, ワ埮 for 签约, 闔親 for 麦克: 麦 is -9.1)
     if not (run[start - 1 : start] >= "\u2e80" or run[end : end + 1] >= "\u2e80"):
         return False
+    if _HIRAGANA.search(run, 0, start) or _HIRAGANA.search(run, end):
+        return False  # Japanese: its hiragana beside kanji read the other way make Chinese words too (覗いて見た
+        # -> 覗中化見た, found in review on Rashōmon); hiragana outside the stretch say the text is Japanese (one
+        # inside it alone, い瓣 for 中國 in a Chinese sentence, is the misreading's)
     chars = [(lm.char(c), lm.char(f)) for c, f in zip(run[start:end], read, strict=True)]  # type: ignore[arg-type]
     if not (any(c <= _ODD_LOGP for c, _ in chars) and all(
             c < FREQUENT_LOGP and f >= _NEAR_FREQUENT and f - c >= _ODD_WORD_GAIN for c, f in chars)
@@ -323,6 +327,7 @@ def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharL
 
 
 _ODD_LOGP, _NEAR_FREQUENT, _ODD_WORD_GAIN = -13.0, -10.5, 3.0  # see `_odd_word`
+_HIRAGANA = re.compile("[\u3041-\u309f]")
 
 
 _AFTER_NUMBER = frozenset("年月日号时分秒岁")
