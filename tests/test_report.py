@@ -224,6 +224,9 @@ def test_no_report_collects_no_sample_and_changes_no_shard(capsys, tmp_path):
     assert timeless(a) == timeless(b)
     assert main(["report", str(a), "-o", str(tmp_path / "x.html")]) == 0
     assert "this run collected no sample" in (tmp_path / "x.html").read_text(encoding="utf-8")
+    # resumed (here: run again when finished) with --no-report, a run whose units collected a sample leaves none
+    assert main(["clean", str(src), "-o", str(b), "-q", "--no-report"]) == 0
+    assert not (b / "reports" / "sample.json").exists()
 
 
 # -- in a browser ------------------------------------------------------------------------------------------

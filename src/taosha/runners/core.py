@@ -1007,9 +1007,9 @@ def finish(plan: Plan) -> dict[str, Any]:
 
     sample = merge_samples(samples())
     (plan.out / "reports").mkdir(exist_ok=True)
-    if sampled[0]:
+    if sampled[0] and plan.sample:
         atomic_write(plan.out / "reports" / "sample.json", orjson.dumps(sample))
-    else:  # no unit collected one (--no-report): no sample, rather than an empty one the report would show
+    else:  # no unit collected one, or this run makes no report (--no-report, resuming a run that collected some)
         (plan.out / "reports" / "sample.json").unlink(missing_ok=True)
     total = merge(counters)
     stats = build_stats(total)
