@@ -308,3 +308,12 @@ def test_no_planted_value_in_any_output_byte(capsys, tmp_path):
     for value in PLANTED:
         assert value.encode() not in everything, value
     assert b"1391234" not in everything  # the zero-width-split number, in any remaining piece
+
+
+def test_a_mask_that_uncovers_a_number_masks_it_in_the_same_run():
+    """`1.0.0.0 6202…`: the address's last digit hides the card (a chain's digit before it); once the address is
+    `<IP>` the card stands alone. The step masks until nothing more is found, so a second run changes nothing."""
+    once = PiiMask().process(Document("x", "1.0.0.0 6202101222527698"))
+    assert once.text == "<IP> <BANK_CARD>" and once.signals["pii_counts"] == {"bank_card": 1, "ipv4": 1}
+    twice = PiiMask().process(once)
+    assert twice.text == once.text and len(twice.edits) == len(once.edits) and twice.signals["pii"] == 0

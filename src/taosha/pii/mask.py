@@ -21,6 +21,7 @@ PLACEHOLDERS = {
 }
 ACTIONS = ("mask", "flag", "drop")
 STYLES = ("placeholder", "keep_format")
+_ROUNDS = 4  # masking rounds at most (see `process`); each masks what the last one's masks uncovered
 # characters an earlier edit's text must hold before it is scanned for personal data it removed
 _WORTH_SCANNING = re.compile("[0-9０-９@:]")
 
@@ -102,24 +103,35 @@ class PiiMask(Step):
 
     def process(self, doc: Document) -> Document:
         kinds = frozenset(self.kinds)
+        size = len(doc.text)
         found = find_pii(doc.text, kinds)
+        everything = list(found)
+        if self.action != "flag":
+            also = self._removed_earlier(doc, kinds)
+            for _ in range(_ROUNDS):
+                if not (found or also):
+                    break
+                text = doc.text
+                spans = [(f.start, f.end, self._mask(f, text[f.start : f.end]), f.kind, self._digest(f))
+                         for f in found]
+                doc.redact(spans, self.name, also)
+                # a mask changes what stands beside a number: `1.0.0.0 6202…` hides a card behind the address's
+                # digit, which `<IP> 6202…` no longer does. Masking again until nothing more is found makes the
+                # step idempotent (a second run finds nothing)
+                also = {}
+                found = find_pii(doc.text, kinds)
+                everything += found
         counts: dict[str, int] = {}
-        for f in found:
+        for f in everything:
             counts[f.kind] = counts.get(f.kind, 0) + 1
-        density = 1000.0 * len(found) / max(1, len(doc.text))
+        found = everything
+        density = 1000.0 * len(found) / max(1, size)
         doc.tag("pii", len(found))
         if counts:
             doc.tag("pii_counts", dict(sorted(counts.items())))
         doc.tag("pii_per_1000", round(density, 3))
         if self.action != "flag" and self.metadata_fields:
             self._mask_metadata(doc, kinds)
-        if self.action != "flag":
-            also = self._removed_earlier(doc, kinds)
-            if found or also:
-                text = doc.text
-                spans = [(f.start, f.end, self._mask(f, text[f.start : f.end]), f.kind, self._digest(f))
-                         for f in found]
-                doc.redact(spans, self.name, also)
         if self.max_per_1000 and density > self.max_per_1000:
             return doc.drop(self.name, "dense_personal_data",
                             f"{len(found)} matches, {density:.1f} per 1000 chars")
