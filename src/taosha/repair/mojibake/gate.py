@@ -200,6 +200,9 @@ class _Batch:
         return self.count(hit) > 0
 
 
+_NOTHING, _QMARK = frozenset(), frozenset({"qmark"})
+
+
 def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
     (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
@@ -227,8 +230,23 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
                                                               ("simp", trad_count > simp_count)) if some.any()})
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
            "rare": batch.after_digit(rare & (as_gbk | as_big5))}
-    out = []
+    # the texts any sign below can be seen in, in one pass over the per-text arrays (a superset: the loop decides):
+    # most pages of a batch (clean text of one script) have none of them, and only a '?' sends one through the loop
+    bits_at = np.asarray(present, dtype=np.int64)
+    off_side = {"trad": simp_count > trad_count, "simp": trad_count > simp_count}
+    odd_any = np.asarray(along, dtype=bool) | (~off_side["trad"] & ~off_side["simp"] & (
+        (digits["rare"] > 0) | (one["rare"] > 0)))
+    for side in ("trad", "simp"):
+        odd_any |= off_side[side] & (dense_off[side] | np.asarray(odd_pairs[side], dtype=bool)
+                                     | np.asarray(odd_near[side], dtype=bool) | (digits[side] > 0) | (one[side] > 0))
+    look = ((bits_at & (LATIN1 | E_LEAD | PUA)) != 0) | glued | dense_rare | (
+        ((bits_at & (SIMP_ONLY | TRAD_ONLY | RARE)) != 0) & odd_any)
+    look_at = look.tolist()
+    out: list[frozenset[str]] = []
     for k, text in enumerate(texts):
+        if not look_at[k]:
+            out.append(_QMARK if "?" in text and _SUSPECT_Q.search(text) else _NOTHING)
+            continue
         seen = set()
         if "?" in text and _SUSPECT_Q.search(text):
             seen.add("qmark")
