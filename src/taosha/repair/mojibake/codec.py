@@ -40,7 +40,9 @@ def _cached_table(name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
     from taosha.zh.lm import _source
 
     key = source_key("taosha.repair.mojibake", "taosha.zh", extra=f"{_source(8000)[1]}|{np.__version__}")
-    return cached_arrays(f"mojibake-{name}", key, lambda: {"table": build()})["table"]
+    # a plain array over the mapped file: numpy's memmap subclass costs microseconds on every indexing (the gate and
+    # the UTF-8 windows index these tables thousands of times a batch)
+    return np.asarray(cached_arrays(f"mojibake-{name}", key, lambda: {"table": build()})["table"])
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,13 @@ from taosha.repair.mojibake.gate import (
     _rows_before,
 )
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
-from taosha.repair.mojibake.windows import _DIGITS_AND_SPACE, _GAIN_SPAN, _SENTENCE_EDGE, _best_window
+from taosha.repair.mojibake.windows import (
+    _DIGITS_AND_SPACE,
+    _GAIN_SPAN,
+    _SENTENCE_EDGE,
+    _best_window,
+    _utf8_window_in,
+)
 from taosha.textarrays import codepoints
 from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 
@@ -308,6 +314,8 @@ def repair_redecodes(
         ) -> str:
             nonlocal count
             run = m.group()
+            if right == "utf-8" and not _utf8_window_in(run, wrong):
+                return run  # no UTF-8 window in its bytes (`_best_window` would find none)
             # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
             # private-use (two within three characters, or one by a number: one alone may be an icon font's),
             # and zhuyin in a simplified page

@@ -227,17 +227,34 @@ def _to_sentence_edges(
     return total, a, b, fixed
 
 
+def _long_enough(m: re.Match[bytes]) -> bool:
+    """Whether a match of `_UTF8_WINDOW` may make a window: its bytes, one more at most (an ASCII byte read with its
+    last), reach the window's size (most matches in a run's GBK bytes are two 2-byte sequences, 4 bytes: none)."""
+    return m.end() - m.start() + 1 >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES)
+
+
+def _utf8_window_in(run: str, wrong: str) -> bool:
+    """Whether the run's bytes (as `wrong` made them) may hold a UTF-8 window: without, `_utf8_windows` finds none.
+    The test alone, for the many runs that fail it (a page sent for a '?': most of its runs)."""
+    try:
+        raw = misread_bytes(run, wrong)
+    except UnicodeEncodeError:
+        return False
+    return _UTF8_WINDOW.search(raw) is not None and any(map(_long_enough, _UTF8_WINDOW.finditer(raw)))
+
+
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return []
-    if not _UTF8_WINDOW.search(raw):
+    matches = [m for m in _UTF8_WINDOW.finditer(raw) if _long_enough(m)]
+    if not matches:
         return []
     lengths = _byte_lengths(wrong)[codepoints(run)]
     index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
     windows = []
-    for m in _UTF8_WINDOW.finditer(raw):
+    for m in matches:
         a, b = m.start(), m.end()
         if b not in index and b + 1 in index and raw[b] < 0x80:
             b += 1  # the last UTF-8 byte and the ASCII byte after it were read as one GBK character (括P: 鎷琍)
