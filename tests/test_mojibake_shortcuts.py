@@ -1,13 +1,27 @@
 """repair.mojibake's shortcuts that leave its output as it was: the UTF-8 repair skipped on a page whose only UTF-8
-sign is a '?' when no run's bytes can hold a UTF-8 window, and the realignment's rare-run scan from the line's rare
-characters found once."""
+sign is a '?' when no run's bytes can hold a UTF-8 window, the realignment's rare-run scan from the line's rare
+characters found once, the gate's per-text loop only for the texts its batch arrays point at, and the UTF-8 windows
+looked for only where a byte match is long enough to make one."""
 
 from __future__ import annotations
 
+import gzip
+import itertools
+import re
+
+import numpy as np
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from taosha import Document
 from taosha.repair.mojibake import Mojibake
+from taosha.repair.mojibake.codec import _byte_lengths, misread_bytes
 from taosha.repair.mojibake.damage import _next_damage
+from taosha.repair.mojibake.gate import _suspicious_many
 from taosha.repair.mojibake.step import _utf8_window_anywhere
+from taosha.repair.mojibake.windows import _SIGN_BYTES, _UTF8_WINDOW, _WINDOW_BYTES, _utf8_window_in, _utf8_windows
+from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script
 
 
@@ -85,3 +99,103 @@ def test_the_rare_run_scan_finds_what_a_character_by_character_scan_finds():
             assert _next_damage(line, start, lm, memo) == expect, (line, start)
             found += expect is not None
     assert found > 100  # the lines hold damage to find
+
+
+# what each of the gate's signs is made of: simplified and traditional text, UTF-8 read as GBK, Latin-1, a '?', dates
+# read as Big5 (2016爛9堎), GBK read as Big5 (涴釱膘耟), odd pairs (汜莉), private-use and zhuyin, letters and digits
+_GATE_CHARS = "经济发展們經濟浣犲ソ锛屼笘鐣岋紒ä½ å¥½?2016爛9堎ㄛ涴釱膘耟汜莉頗眸\ue4c9\ue4c7ら鎴朘abcXYZ \n\0éà()"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list(_GATE_CHARS)), max_size=30), max_size=10))
+def test_the_gate_looks_at_every_text_a_sign_can_be_seen_in(texts):
+    # the batch arrays pick the texts the per-text loop looks at: what it says of each is what looking at all says
+    assert _suspicious_many(texts) == _suspicious_many(texts, every=True)
+
+
+_SENTENCES = ("他在1952年出生于北京，1970年9月参加工作，这座建筑由于乡里的支持而建成。",
+              "质量很好，物流也快，五星好评！", "雖然聯邦德國基本法規定西柏林隸屬於聯邦德國，2016年9月生產的產品。",
+              "麥克說：日本的ゴールデン街很有名。", "Kangasmäki 30° Cooly、Koelie 或者苦力")
+_DAMAGE = (("gbk", "big5"), ("big5", "gb18030"), ("utf-8", "gb18030"), ("utf-8", "big5"), ("gbk", "latin-1"),
+           ("utf-8", "cp1252"))
+
+
+@st.composite
+def _damaged(draw) -> str:
+    """A sentence with a stretch of it (or none) written in one codec and read in another."""
+    text = draw(st.sampled_from(_SENTENCES))
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, len(text)))
+    right, wrong = draw(st.sampled_from(_DAMAGE))
+    span = text[start:end].encode(right, "replace").decode(wrong, "replace")
+    return text[:start] + span + text[end:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_damaged(), max_size=8))
+def test_the_gate_looks_at_every_damaged_text(texts):
+    assert _suspicious_many(texts) == _suspicious_many(texts, every=True)
+
+
+def test_the_gate_looks_at_texts_that_one_sign_alone_sends():
+    texts = ["质量很好，物流也快，五星好评！",
+             # Big5's punctuation read as GB18030 after a rare character (the private-use sign alone)
+             "于丹的，讲教还可以吧译注的当然是比较不上大师们的了。比较适合学生吧，做人做事的道瞶\ue4c9",
+             # GBK's punctuation read as Big5 (zhuyin) dense in simplified text (the off-script density alone)
+             "书页码不全，还乱序，乱七八糟的！！ㄐㄐㄐㄐㄐ"]
+    seen = _suspicious_many(texts)
+    assert seen == _suspicious_many(texts, every=True)
+    assert seen[0] == frozenset() and seen[1] == seen[2] == frozenset({"offscript"})
+
+
+def test_the_gate_on_real_reviews_looks_at_what_it_must(shared):
+    path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
+    rows = (orjson.loads(line) for line in gzip.open(path, "rb"))
+    texts = [r["text"] for r in itertools.islice(rows, 4000) if isinstance(r.get("text"), str)]
+    for at in range(0, len(texts), 1000):
+        batch = texts[at : at + 1000]
+        assert _suspicious_many(batch) == _suspicious_many(batch, every=True)
+
+
+def _utf8_windows_of_every_match(run: str, wrong: str) -> list[tuple[int, int]]:
+    """`_utf8_windows` as it was, each byte match mapped to the run's characters before its size is judged."""
+    try:
+        raw = misread_bytes(run, wrong)
+    except UnicodeEncodeError:
+        return []
+    lengths = _byte_lengths(wrong)[codepoints(run)]
+    index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
+    windows = []
+    for m in _UTF8_WINDOW.finditer(raw):
+        a, b = m.start(), m.end()
+        if b not in index and b + 1 in index and raw[b] < 0x80:
+            b += 1
+        while a < b and a not in index:
+            a += 1
+        while b > a and b not in index:
+            b -= 1
+        if b - a >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
+            windows.append((index[a], index[b]))
+    return windows
+
+
+# GBK text (its bytes pass for 2-byte UTF-8 often), UTF-8 read as GBK and as Big5, punctuation, '€' (byte 80), a
+# letter after a Han character's bytes (鎴朘), an emoji (no GBK or Big5 bytes: '?')
+_RUN_CHARS = ("的是质量很好满意浣犲ソ锛屼笘鐣岋紒銆丆鎴朘涓€鍙瀛嗣岠K€P"
+              + "你好，世界！".encode().decode("big5", "ignore") + "😀")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list(_RUN_CHARS)), min_size=2, max_size=16), st.sampled_from(["gb18030", "big5"]))
+def test_utf8_windows_are_those_of_every_match(run, wrong):
+    windows = _utf8_windows(run, wrong)
+    assert windows == _utf8_windows_of_every_match(run, wrong)
+    assert _utf8_window_in(run, wrong) or not windows  # the test before them never drops one
+
+
+def test_utf8_windows_skip_matches_too_short_to_make_one():
+    run = "要一"  # GBK D2AA D2BB: two 2-byte UTF-8 sequences to a regex, 4 bytes, too short for a window
+    assert re.search(_UTF8_WINDOW, misread_bytes(run, "gb18030"))
+    assert not _utf8_window_in(run, "gb18030") and _utf8_windows(run, "gb18030") == []
+    read = "浣犲ソ锛屼笘鐣"  # 你好，世 in UTF-8 read as GBK
+    assert _utf8_window_in(read, "gb18030") and _utf8_windows(read, "gb18030")

@@ -203,10 +203,11 @@ class _Batch:
 _NOTHING, _QMARK = frozenset(), frozenset({"qmark"})
 
 
-def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
+def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset[str]]:
     """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
     (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
-    and their densities are measured for the whole batch at once; per text, only what they point at."""
+    and their densities are measured for the whole batch at once; per text, only what they point at (`every`: each
+    text, as a test's reference)."""
     batch = _Batch(texts)
     present = batch.present().tolist()
     rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
@@ -222,10 +223,12 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
               "rare": batch.after_digit(rare)}
     # one is enough when its bytes read the other way make a frequent character
     as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
-    along = batch.dense(as_gbk, _READ_RUN, _READ_RUN).tolist()  # see _frequent_reading
+    along_at = batch.dense(as_gbk, _READ_RUN, _READ_RUN)  # see _frequent_reading
+    along = along_at.tolist()
     # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
-    odd_pairs = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2).tolist(),
-                 "simp": batch.dense((simp | rare) & as_big5, 2, 2).tolist()}
+    odd_pairs_at = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2),
+                    "simp": batch.dense((simp | rare) & as_big5, 2, 2)}
+    odd_pairs = {side: pairs.tolist() for side, pairs in odd_pairs_at.items()}
     odd_near = _odd_near_many(batch, {side for side, some in (("trad", simp_count > trad_count),
                                                               ("simp", trad_count > simp_count)) if some.any()})
     one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
@@ -234,14 +237,14 @@ def _suspicious_many(texts: list[str]) -> list[frozenset[str]]:
     # most pages of a batch (clean text of one script) have none of them, and only a '?' sends one through the loop
     bits_at = np.asarray(present, dtype=np.int64)
     off_side = {"trad": simp_count > trad_count, "simp": trad_count > simp_count}
-    odd_any = np.asarray(along, dtype=bool) | (~off_side["trad"] & ~off_side["simp"] & (
+    odd_any = along_at | (~off_side["trad"] & ~off_side["simp"] & (
         (digits["rare"] > 0) | (one["rare"] > 0)))
     for side in ("trad", "simp"):
-        odd_any |= off_side[side] & (dense_off[side] | np.asarray(odd_pairs[side], dtype=bool)
+        odd_any |= off_side[side] & (dense_off[side] | odd_pairs_at[side]
                                      | np.asarray(odd_near[side], dtype=bool) | (digits[side] > 0) | (one[side] > 0))
     look = ((bits_at & (LATIN1 | E_LEAD | PUA)) != 0) | glued | dense_rare | (
         ((bits_at & (SIMP_ONLY | TRAD_ONLY | RARE)) != 0) & odd_any)
-    look_at = look.tolist()
+    look_at = look.tolist() if not every else [True] * len(texts)
     out: list[frozenset[str]] = []
     for k, text in enumerate(texts):
         if not look_at[k]:

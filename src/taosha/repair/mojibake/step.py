@@ -83,9 +83,11 @@ class Mojibake(Step):
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
-        debris = [_has_debris(doc.text) for doc in docs]
-        texts = [DEBRIS.sub("", doc.text) if has and self.debris == "remove" else doc.text
-                 for doc, has in zip(docs, debris, strict=True)]
+        texts = [doc.text for doc in docs]
+        # debris is rare: one test of the batch's texts joined (a separator no debris holds) spares one per text
+        debris = list(map(_has_debris, texts)) if _has_debris("\n".join(texts)) else [False] * len(texts)
+        if self.debris == "remove" and any(debris):
+            texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
         out: list[Document | list[Document]] = []
         for doc, seen, signs, has in zip(docs, _suspicious_many(texts), suspect_many(texts), debris, strict=True):
             # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
