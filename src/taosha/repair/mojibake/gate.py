@@ -200,7 +200,8 @@ class _Batch:
         return self.count(hit) > 0
 
 
-_NOTHING, _QMARK = frozenset(), frozenset({"qmark"})
+_NOTHING: frozenset[str] = frozenset()
+_QMARK = frozenset({"qmark"})
 
 
 def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset[str]]:
