@@ -135,6 +135,15 @@ class Step:
         return {f.name: getattr(self, f.name) for f in fields_of(type(self))}
 
 
+def in_place(fn: Callable[..., Document | list[Document]], *args: Any) -> Any:
+    """`fn(*args)` for one document of a batch, or the exception it raised, to be handed to the runner in the
+    document's place (see `Step.process_batch`): one document's failure does not cost the batch."""
+    try:
+        return fn(*args)
+    except Exception as exc:
+        return exc
+
+
 class CorpusStep(Step):
     """A step that decides with statistics of the whole corpus (two passes).
 

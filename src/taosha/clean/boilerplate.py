@@ -13,7 +13,7 @@ from pathlib import Path
 
 from taosha.document import Document
 from taosha.errors import ConfigError
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
 from taosha.zh.script import fold, fold_many, fold_table
 
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
@@ -194,13 +194,8 @@ class Boilerplate(Step):
         return self._clean(doc, fold(doc.text))
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        out: list[Document | list[Document]] = []
-        for doc, folded in zip(docs, fold_many([d.text for d in docs]), strict=True):  # one pass to fold them
-            try:
-                out.append(self._clean(doc, folded))
-            except Exception as exc:  # handed to the runner in the document's place
-                out.append(exc)  # type: ignore[arg-type]
-        return out
+        return [in_place(self._clean, doc, folded)  # one pass to fold them
+                for doc, folded in zip(docs, fold_many([d.text for d in docs]), strict=True)]
 
     def _clean(self, doc: Document, text: str) -> Document:
         """Clean `doc`, whose text folded to simplified is `text`."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.errors import ConfigError
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
 
 # the tables and detection live in taosha.zh.script; the names below were public here and still import from here
 from taosha.zh.script import (  # noqa: F401
@@ -82,13 +82,7 @@ class Script(Step):
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         infos = detect_many([d.text for d in docs], [int(d.signals.get("pinyin_removed", 0)) for d in docs])
-        out: list[Document | list[Document]] = []
-        for doc, info in zip(docs, infos, strict=True):
-            try:
-                out.append(self._apply(doc, info))
-            except Exception as exc:  # handed to the runner in the document's place
-                out.append(exc)  # type: ignore[arg-type]
-        return out
+        return [in_place(self._apply, doc, info) for doc, info in zip(docs, infos, strict=True)]
 
     def _apply(self, doc: Document, info: ScriptInfo) -> Document:
         if doc.signals.get("script") == "spun" and info.script != "spun":

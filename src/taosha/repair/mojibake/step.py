@@ -29,7 +29,7 @@ from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_r
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
 from taosha.repair.mojibake.windows import _UTF8_WINDOW
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
 from taosha.zh.script import detect, tables
@@ -95,10 +95,7 @@ class Mojibake(Step):
             if not seen and not has and "\ufffd" not in doc.text:
                 out.append(doc)  # clean, the common case: nothing to repair or count
                 continue
-            try:
-                out.append(self._repair(doc, seen))
-            except Exception as exc:  # handed to the runner in the document's place
-                out.append(exc)  # type: ignore[arg-type]
+            out.append(in_place(self._repair, doc, seen))
         return out
 
     def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
