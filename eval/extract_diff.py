@@ -26,11 +26,9 @@ import types
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import eval_extract as ev  # noqa: E402
-
-from taosha.extract import html as H  # noqa: E402
-from taosha.io.html import UndecodableHtml, html_document  # noqa: E402
+import eval_extract as ev  # eval/ is the script's folder, on sys.path
+from taosha.extract import html as H
+from taosha.io.html import UndecodableHtml, html_document
 
 
 def lines_of(text: str) -> list[str]:

@@ -89,3 +89,47 @@ def test_a_sentence_with_many_links_inside_the_article_is_text():
     text = extract(html).text
     assert "规划纲要》获中共中央、国务院批复" in text and "首页" not in text
     assert "规划纲要" not in extract(html, dataclasses.replace(Rules(), linked_prose=False)).text
+
+
+PARAS = ["会议指出，拥军优属、拥政爱民是绥德军地的优良传统，近年来社会化拥军的新模式让军人感受温暖。",
+         "会议强调，要大力开展最美退役军人评选表彰活动，积极推行企地互动关爱退役军人的新模式。",
+         "会议要求，要充分认识双拥工作对推动经济社会发展的重要意义，地方要积极支持部队建设。",
+         "最后，县文化馆的演员用极具陕北特色的文艺节目向全体官兵进行了慰问演出，表达了节日的祝福。"]
+
+
+def article(paras: list[str], tail: str = "") -> str:
+    return ("<html><body><div class='nav'><a>首页</a> | <a>新闻</a></div><div class='content'>"
+            + "".join(f"<p>{p}</p>" for p in paras) + f"</div>{tail}</body></html>")
+
+
+def test_a_lone_repeated_paragraph_is_what_the_page_says():
+    """Rules.copy_runs (magic-html dev page article/7e99760d): a paragraph the page prints twice in a row stays
+    twice; a second copy of the whole article (a print copy hidden by CSS) is still dropped."""
+    html = article([PARAS[0], PARAS[0], PARAS[1], PARAS[2]])
+    assert extract(html).text.count(PARAS[0]) == 2
+    assert extract(html, dataclasses.replace(Rules(), copy_runs=False)).text.count(PARAS[0]) == 1
+    copy = article(PARAS, "<div class='print'>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</div>")
+    assert all(extract(copy).text.count(p) == 1 for p in PARAS)
+
+
+def test_a_boilerplate_word_after_a_first_sentence_is_a_paragraph_inside_the_article():
+    """Rules.prose_boilerplate (DAnIEL dev page legaldaily 69bd3a91): `举报电话` in a paragraph's second sentence;
+    after the article, a disclaimer whose phrase is in its third sentence is still no text."""
+    inner = ("\"比如说，全面排查制度。\"张立勇说，河南法院将把涉及农民工工资的案件一律纳入排查范围，"
+             "并公布举报电话，接受社会监督。")
+    disclaimer = ("中证网声明：凡本网注明来源的所有作品，版权均属于中证网。任何组织不得转载。"
+                  "凡本网注明来源非本网的作品，均转载自其它媒体，并不代表本网赞同其观点。")
+    html = article([PARAS[0], PARAS[1], inner, PARAS[2], PARAS[3]], f"<div><p>{disclaimer}</p></div>")
+    text = extract(html).text
+    assert inner in text and "中证网声明" not in text
+    assert inner not in extract(html, dataclasses.replace(Rules(), prose_boilerplate=False)).text
+
+
+def test_short_lines_of_an_article_stay():
+    """What round 3's dropping rules took (docs/html.md): numbered headings, contact lines, recipe and spec lists,
+    a caption with a time word. Inside the article they are its text."""
+    lines = ["1.人力资本的重要性", "邮政编码：100027", "2 个鸡蛋", "变速箱：进口手动五速", "刚刚装好的大月亮",
+             "20年前的老照片"]
+    html = article([PARAS[0], *lines[:2], PARAS[1], *lines[2:], PARAS[2]])
+    text = extract(html).text
+    assert all(line in text for line in lines) and all(p in text for p in PARAS[:3])

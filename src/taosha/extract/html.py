@@ -167,6 +167,14 @@ class Rules:
     # 中央、国务院批复]`) but are under `max_link_density` of it is text, not a link list: magic-html dev page
     # article/06586406 (Wikipedia)
     linked_prose: bool = True
+    # a paragraph repeated within the result is dropped as a copy of the article (print or mobile versions hidden
+    # by CSS: DAnIEL dev jinghua 6c89df3d, CWCED dev d232c5df) only when the paragraph before or after it is a
+    # repeat too; a lone repeat (`会议指出，...` twice in a row, a spec line twice in a car's data sheet) is what
+    # the page says twice, and stays (magic-html dev 7e99760d, CWCED dev 93498c29, DAnIEL dev caixun 6af116fb;
+    # it costs DAnIEL dev dayoo 53bc99dd and cnyes c580070b, whose references keep once a paragraph the page
+    # shows twice, in the article and in a summary or a second box; keeping only a repeat in the same element
+    # lost DAnIEL dev:A 0.0001)
+    copy_runs: bool = True
 
 
 @dataclass
@@ -354,14 +362,22 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     if rules.post_blocks:
         kept = _post_parts(blocks, kept, rules, thread)
     # a page often holds its article twice (a print or mobile copy, hidden by CSS): a paragraph seen already
-    # is that copy
+    # is that copy, when the paragraph before or after it is a repeat too (Rules.copy_runs)
+    return _drop_copies(kept, rules)
+
+
+def _drop_copies(kept: list[Block], rules: Rules) -> list[Block]:
+    """`kept` without the paragraphs that repeat an earlier one; with `copy_runs`, only those whose paragraph
+    before or after is a repeat too (a second copy of the article), a lone repeat staying."""
     seen: set[str] = set()
-    out = []
-    for b in kept:
-        if len(b.text) >= rules.min_prose_chars and b.text in seen:
-            continue
-        seen.add(b.text)
-        out.append(b)
+    long = [k for k, b in enumerate(kept) if len(b.text) >= rules.min_prose_chars]
+    repeat = []
+    for k in long:
+        repeat.append(kept[k].text in seen)
+        seen.add(kept[k].text)
+    drop = {k for j, k in enumerate(long) if repeat[j] and (
+        not rules.copy_runs or (j > 0 and repeat[j - 1]) or (j + 1 < len(long) and repeat[j + 1]))}
+    out = [b for k, b in enumerate(kept) if k not in drop]
     return out
 
 
