@@ -153,6 +153,33 @@ def compare(sets: dict[str, list[ev.Page]], rev: str, show: bool) -> None:
         print(f"{set_name}: {changed} pages changed")
 
 
+def rule_precision(sets: dict[str, list[ev.Page]], quiet: bool) -> None:
+    """Per set and cause, what the blocks left out hold: characters in the reference, and not."""
+    lost: Counter[tuple[str, str]] = Counter()
+    right: Counter[tuple[str, str]] = Counter()
+    for set_name, pages in sets.items():
+        for page in pages:
+            html = decode(page)
+            if html is None or not page.reference:
+                continue
+            blocks, kept, _ = blocks_of(H, html)
+            ref = ev.squeeze(page.reference)
+            for b in blocks:
+                if id(b) in kept:
+                    continue
+                why = cause(b.text, [b], set(), ref).split(":")[0]
+                n = len(ev.squeeze(b.text))
+                if covered(b.text, ref) == "kept" and n >= 4:
+                    lost[(set_name, why)] += n
+                    if not quiet:
+                        print(f"  {set_name}/{page.name[:40]} [{page.part}] {why:<22} {b.text[:90]}")
+                else:
+                    right[(set_name, why)] += n
+    print("\nblocks left out, by cause: characters in the reference (lost), not in it (rightly out)")
+    for key in sorted(set(lost) | set(right)):
+        print(f"  {key[0]:<11} {key[1]:<26} lost {lost[key]:>7}  out {right[key]:>8}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default="daniel,cwced,magic_html")
@@ -160,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="only the causes' totals")
     ap.add_argument("--against", default="", help="a git revision: print what the working tree changes")
     ap.add_argument("--brief", action="store_true", help="with --against: F1 per page and totals, no lines")
+    ap.add_argument("--rules", action="store_true",
+                    help="for each cause, the characters of the blocks it leaves out that are in the reference "
+                         "(real text lost) and that are not (noise rightly left out)")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "taosha-extract-diff-magic.json"))
     args = ap.parse_args(argv)
     if not ev.SHARED.exists():
@@ -174,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in sets.items() if k in args.sets.split(",")}
     if args.against:
         compare(sets, args.against, not args.brief)
+        return 0
+    if args.rules:
+        rule_precision(sets, args.quiet)
         return 0
     cache_path = Path(args.cache)
     cache = json.loads(cache_path.read_text("utf-8")) if cache_path.exists() else {}
