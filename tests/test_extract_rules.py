@@ -112,19 +112,6 @@ def test_a_lone_repeated_paragraph_is_what_the_page_says():
     assert all(extract(copy).text.count(p) == 1 for p in PARAS)
 
 
-def test_a_boilerplate_word_after_a_first_sentence_is_a_paragraph_inside_the_article():
-    """Rules.prose_boilerplate (DAnIEL dev page legaldaily 69bd3a91): `举报电话` in a paragraph's second sentence;
-    after the article, a disclaimer whose phrase is in its third sentence is still no text."""
-    inner = ("\"比如说，全面排查制度。\"张立勇说，河南法院将把涉及农民工工资的案件一律纳入排查范围，"
-             "并公布举报电话，接受社会监督。")
-    disclaimer = ("中证网声明：凡本网注明来源的所有作品，版权均属于中证网。任何组织不得转载。"
-                  "凡本网注明来源非本网的作品，均转载自其它媒体，并不代表本网赞同其观点。")
-    html = article([PARAS[0], PARAS[1], inner, PARAS[2], PARAS[3]], f"<div><p>{disclaimer}</p></div>")
-    text = extract(html).text
-    assert inner in text and "中证网声明" not in text
-    assert inner not in extract(html, dataclasses.replace(Rules(), prose_boilerplate=False)).text
-
-
 def test_short_lines_of_an_article_stay():
     """What round 3's dropping rules took (docs/html.md): numbered headings, contact lines, recipe and spec lists,
     a caption with a time word. Inside the article they are its text."""

@@ -76,7 +76,6 @@ _WIDGET = re.compile(r"^[\W\d_]*(?:(?:点赞|赞|評論|评论|收藏|管理|分
                      r"阅读|閱讀|引用|编辑|編輯|删除|刪除|顶|踩|只看楼主|只看該作者|只看该作者|复制链接|楼主|樓主|沙发|板凳|地板|"
                      r"发布于|發佈於|发表于|發表於|(?:条|則)(?:评论|回复|評論|回覆)|人参与|人參與|打印|列印|转发|轉發|"
                      r"字号[:：]?\s*(?:T\|T|[大中小\s|]+))[\W\d_]*)*$")
-_SENTENCE_END = re.compile(r"[。！？!?]")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 SHAPE_DEPTH = 3  # block elements in a block's shape (2 to 6 measured alike on the dev halves)
 _URL = re.compile(r"(?:https?://|www\.)[^/\s]+/[^\s]{8,}$")
@@ -102,11 +101,6 @@ class Rules:
     # a block with a BOILERPLATE phrase and fewer characters is boilerplate (a long one is an article that
     # happens to say 版权所有)
     boilerplate_chars: int = 200
-    # ... but one whose phrase comes after a first sentence of its own, inside the main run, is a paragraph of
-    # the article that says `举报电话` or `版权所有` (DAnIEL dev legaldaily 69bd3a91, CWCED dev 35687fb1); after
-    # the article it is still a site's disclaimer (`中证网声明：凡本网注明...。...不代表本网...`: DAnIEL dev
-    # cs.com.cn 7adc9e75)
-    prose_boilerplate: bool = True
     # what a navigation-like block costs per character, against 1 per character of prose
     link_cost: float = 1.5
     short_cost: float = 0.6
@@ -190,7 +184,6 @@ class Block:
     group: int = 0  # blocks of one element, cut by <br>s, share it
     verse: bool = False  # a line of a group of short lines that together read as text (a poem, lyrics)
     code: bool = False  # mostly inside <pre> or <code>
-    late_boilerplate: bool = False  # a BOILERPLATE phrase only after its first sentence (Rules.prose_boilerplate)
 
 
 @dataclass
@@ -213,13 +206,13 @@ def _load() -> Any:
 
 def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     text = block.text
-    block.short = block.byline = block.late_boilerplate = False
+    block.short = block.byline = False
     n = len(text.replace(" ", ""))
     if block.noise and not thread:
         return -rules.noise_cost * n
     if n and block.links / n > rules.max_link_density:
         return -rules.link_cost * n
-    if n < rules.boilerplate_chars and _boilerplate(block, rules):
+    if BOILERPLATE.search(text) and n < rules.boilerplate_chars:
         return -rules.noise_cost * n
     han = len(_HAN.findall(text))
     sentences = sum(c in SENTENCE for c in text)
@@ -244,19 +237,6 @@ def _value(block: Block, rules: Rules, thread: bool = False) -> float:
     if sentences == 0:  # a long line with no sentence in it: a byline, a caption, a list of names
         return rules.unpunctuated_value * own - rules.link_cost * block.links
     return own - rules.link_cost * block.links
-
-
-def _boilerplate(block: Block, rules: Rules) -> bool:
-    """A block of site boilerplate (a BOILERPLATE phrase in it). With `prose_boilerplate`, a block whose phrase
-    comes after a first sentence of its own (`..."张立勇说，...举报电话...`) is marked `late_boilerplate`: inside
-    the main run it is a paragraph of the article and kept (Rules.prose_boilerplate)."""
-    m = BOILERPLATE.search(block.text)
-    if m is None:
-        return False
-    if rules.prose_boilerplate:
-        end = _SENTENCE_END.search(block.text)
-        block.late_boilerplate = end is not None and end.end() <= m.start()
-    return True
 
 
 def _mark_verse(blocks: list[Block], rules: Rules) -> None:
@@ -355,7 +335,7 @@ def _select(blocks: list[Block], rules: Rules, thread: bool) -> list[Block]:
     shapes = {b.shape for k in range(start, end) if (b := blocks[k]).value > 0}
     kept = [b for k, b in enumerate(blocks)
             if (k in inside and (b.value > 0 or (b.heading and (thread or not b.noise))
-                                 or (rules.keep_short and b.short) or b.late_boilerplate
+                                 or (rules.keep_short and b.short)
                                  or (rules.linked_prose and _linked_prose(b, rules, thread))))
             or (rules.same_shape and k not in inside and b.shape in shapes and b.value > rules.same_shape_min
                 and not b.noise)]
