@@ -81,35 +81,11 @@ def _best_window(
         # the scan may take clean neighbours in: trim up to 2 a side (up to 5 before a UTF-8 window, where the
         # bytes of clean characters can pass for the start of a sequence: 村。 is B4 E5 A1 A3)
         grow = 1 if right != "utf-8" and j - i > _SHORT_WINDOW else 0  # a short window must make a word as it is
+        tail = _TRIM if right != "utf-8" else max(_TRIM, _two_byte_tail(run, i, j, wrong))
         for a in range(max(pos, i - grow), min(i + 1 + (_TRIM_UTF8_HEAD if right == "utf-8" else _TRIM), j)):
-            for b in range(min(len(run), j + grow), max(j - 1 - _TRIM, a + 1 if j - i > 1 else a), -1):
-                fixed = _redecode_span(run[a:b], wrong, right)
-                # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
-                span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
-                if (fixed is None or fixed == run[a:b] or _han_share(span) < _EAST_ASIAN_MOST
-                        or lm.rare_cluster(fixed, *_RARE_LEFT)):
-                    continue
-                if right != "utf-8" and (_RARE_READ_EVERY * lm.rare_count(fixed) > len(fixed) or (
-                        len(fixed) <= _SHORT_WINDOW and not _words(lm, fixed)
-                        and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
-                        and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
-                    continue  # one character for one: the right reading is frequent text; a short one makes a word
-                    # (皐皐訿訿 stays)
-                # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
-                # against its trims, with the word that letter begins (銆並uli for 、Kuli: K alone among Chinese
-                # characters would be debris)
-                tail = after if b == len(run) and fixed[-1:].isascii() and fixed[-1:].isalpha() and (
-                    after.isascii() and after.isalpha()) else ""
-                # (each scored once: the mean gain and the total below are the same sums)
-                new_score, old_score = lm.score(fixed + tail), lm.score(run[a:b] + tail)
-                if (new_score / max(1, len(fixed + tail)) - old_score / max(1, b - a + len(tail))) < min_gain:
-                    continue
-                # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
-                # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
-                total = (new_score - old_score + _edge_bonds(lm, run, a, b, fixed)
-                         + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
-                if best is None or total > best[0]:
-                    best = (total, a, b, fixed)
+            for b in range(min(len(run), j + grow), max(j - 1 - tail, a + 1 if j - i > 1 else a), -1):
+                for fixed in _readings(run[a:b], wrong, right):
+                    best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best)
         if best is not None and right != "utf-8":
             best = _to_sentence_edges(run, best, wrong, right, lm, pos)
         return best
@@ -150,6 +126,66 @@ def _best_window(
         return None
     out.append(run[pos:])
     return "".join(out)
+
+
+def _two_byte_tail(run: str, i: int, j: int, wrong: str) -> int:
+    """Characters at the end of the window `run[i:j]` that are each, by their own bytes, one 2-byte UTF-8 sequence
+    (席 is CF AF, ϯ): clean text after a UTF-8 window that its scan took in (up to `_TRIM_UTF8_HEAD`), to be
+    trimmed off as the characters before a window are."""
+    k = j
+    while k > i and j - k < _TRIM_UTF8_HEAD:
+        one = _redecode_span(run[k - 1], wrong, "utf-8")
+        if one is None or len(one) != 1 or not 0x80 <= ord(one) < 0x800:
+            break
+        k -= 1
+    return j - k
+
+
+def _readings(span: str, wrong: str, right: str) -> list[str]:
+    """What `span`'s bytes read as in `right`: once, and for UTF-8 twice when the first reading's bytes are UTF-8
+    again (encoded twice through GBK: 这 -> 杩 -> 鏉╂), the second judged beside the first. Reading both layers
+    of one window at once is what the bytes prove; the middle layer alone is garbage too (鑾峰槈鍘胯タ for 获嘉县西),
+    so a pass per layer found nothing to take when the first layer lost to the text as it stands."""
+    fixed = _redecode_span(span, wrong, right)
+    if fixed is None:
+        return []
+    if right != "utf-8":
+        return [fixed]
+    twice = _redecode_span(fixed, wrong, right)
+    return [fixed] if twice is None or twice == fixed else [fixed, twice]
+
+
+def _judge_reading(
+    run: str, a: int, b: int, fixed: str, wrong: str, right: str, lm: CharLM, min_gain: float, marked: bool,
+    after: str, best: tuple[float, int, int, str] | None,
+) -> tuple[float, int, int, str] | None:
+    """`best`, or the window `run[a:b]` read as `fixed` when that passes the tests and gains more in all."""
+    # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
+    span = run[a:b] if right == "utf-8" else run[a:b].translate(_DIGITS_AND_SPACE)
+    if fixed == run[a:b] or _han_share(span) < _EAST_ASIAN_MOST or lm.rare_cluster(fixed, *_RARE_LEFT):
+        return best
+    if right != "utf-8" and (_RARE_READ_EVERY * lm.rare_count(fixed) > len(fixed) or (
+            len(fixed) <= _SHORT_WINDOW and not _words(lm, fixed)
+            and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
+            and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
+        return best  # one character for one: the right reading is frequent text; a short one makes a word
+        # (皐皐訿訿 stays)
+    # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
+    # against its trims, with the word that letter begins (銆並uli for 、Kuli: K alone among Chinese
+    # characters would be debris)
+    tail = after if b == len(run) and fixed[-1:].isascii() and fixed[-1:].isalpha() and (
+        after.isascii() and after.isalpha()) else ""
+    # (each scored once: the mean gain and the total below are the same sums)
+    new_score, old_score = lm.score(fixed + tail), lm.score(run[a:b] + tail)
+    if (new_score / max(1, len(fixed + tail)) - old_score / max(1, b - a + len(tail))) < min_gain:
+        return best
+    # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
+    # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
+    total = (new_score - old_score + _edge_bonds(lm, run, a, b, fixed)
+             + _inner_bonds(lm, fixed) - _inner_bonds(lm, run[a:b]))
+    if best is None or total > best[0]:
+        return (total, a, b, fixed)
+    return best
 
 
 _PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
