@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from taosha.repair.mojibake import Mojibake
+from taosha.repair.mojibake.unread import odd_pairs_many, unread_pairs
 from test_mojibake import fix  # the step on a text, its edits checked to rebuild it
 
 
@@ -34,3 +35,54 @@ def test_double_encoding_ending_before_clean_text_whose_bytes_pass_for_utf8(step
 def test_double_encoding_is_read_back_whole_when_its_middle_layer_alone_would_lose(step, truth):
     damaged = twice(truth)
     assert fix(step, f"据报道，{damaged}。").text == f"据报道，{truth}。"
+
+
+def gbk_as_big5(text: str) -> str:
+    return text.encode("gbk").decode("big5")
+
+
+def big5_as_gbk(text: str) -> str:
+    return text.encode("big5").decode("gb18030")
+
+
+@pytest.mark.parametrize(("head", "truth", "tail", "misread"), [
+    ("热闹。由于这", "个广", "场具有相当的历史", gbk_as_big5),  # 跺嫘: no word among themselves
+    ("现在卡特里娜已", "是墨", "西哥的重要形象，这个", gbk_as_big5),  # (现, 这, 个: a simplified page)
+    ("不久乌孙即被敌", "国袭", "破，难兜靡被杀", gbk_as_big5),  # no: gains 6.8 nats a character, under the bar
+    ("名為《朝鮮王", "朝實", "錄》。但中國", big5_as_gbk),
+    ("大西洋沿岸的", "被動大", "陸邊緣，例如", big5_as_gbk),  # with a private-use character
+])
+def test_a_short_misread_stretch_is_counted_not_written(step, head, truth, tail, misread):
+    damaged = misread(truth)
+    doc = fix(step, head + damaged + tail)
+    assert doc.text == head + damaged + tail  # nothing written: the bytes admit the reading, they do not prove it
+    counted = truth != "国袭"
+    assert bool(doc.signals.get("mojibake_unrepaired")) is counted
+    assert unread_pairs(head + damaged + tail) == (len(damaged) if counted else 0)
+
+
+def test_gbk_punctuation_read_as_big5_joins_a_stretch():
+    # ㄛ (GBK's comma read as Big5) between two odd characters: 氪ㄛ蚕 for 者，由, all three counted
+    assert unread_pairs("的海外研究学" + gbk_as_big5("者，由") + "台湾出发前往") == 3
+
+
+@pytest.mark.parametrize("text", [
+    "两道侧门则为蝠鼠吊金钱及蟠桃，寓意福寿双全。",  # Wikipedia: reads 交公, a word, gaining 6.6 nats a character
+    "怀着好奇又忐忑的心情开始看这本书。",  # 忐忑 is a word as it stands
+    "寂寞嫦娥舒广袖，万里长空且为忠魂舞。",  # 寞 makes 寂寞 with its neighbour
+    "皐皐訿訿，曾不知其玷。",  # characters doubled: the Book of Songs
+    "故事的主角「ぼく(我)」、在学校里认识了她。",  # kana alone: the page's Japanese word
+    "眾多的求職信裡﹐有一居然連應徵的職位都寫錯﹖﹗",  # a Big5 feed's own small punctuation
+    "自称：ульта，ulta，意为北方人。",  # Cyrillic
+])
+def test_clean_text_with_odd_pairs_is_not_counted(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
+    assert unread_pairs(text) == 0
+
+
+def test_the_batch_sign_lets_every_counted_text_through():
+    texts = ["热闹。由于这" + gbk_as_big5("个广") + "场具有相当的历史", "今天天气很好。", "名為《朝鮮王"
+             + big5_as_gbk("朝實") + "錄》。但中國", "学" + gbk_as_big5("者，由") + "台湾"]
+    assert odd_pairs_many(texts) == [True, False, True, True]
+    assert [unread_pairs(t) > 0 for t in texts] == [True, False, True, True]

@@ -28,6 +28,7 @@ from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
+from taosha.repair.mojibake.unread import _signs, odd_pairs_many, unread_pairs
 from taosha.repair.mojibake.windows import _UTF8_WINDOW
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
@@ -80,6 +81,7 @@ class Mojibake(Step):
             for_script(script).char_table()
         _pairs()
         tables()
+        _signs()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
@@ -89,11 +91,14 @@ class Mojibake(Step):
         if self.debris == "remove" and any(debris):
             texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
         out: list[Document | list[Document]] = []
-        for doc, seen, signs, has in zip(docs, _suspicious_many(texts), suspect_many(texts), debris, strict=True):
+        for doc, seen, signs, has, odd in zip(docs, _suspicious_many(texts), suspect_many(texts), debris,
+                                              odd_pairs_many(texts), strict=True):
             # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
             seen = seen if seen or not signs else frozenset({"deleted"})
             if not seen and not has and "\ufffd" not in doc.text:
-                out.append(doc)  # clean, the common case: nothing to repair or count
+                # clean, the common case: nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
+                left = unread_pairs(doc.text) if odd and not _ABOUT_ENCODING.search(doc.text) else 0
+                out.append(doc.tag("mojibake_unrepaired", left) if left else doc)
                 continue
             out.append(in_place(self._repair, doc, seen))
         return out
@@ -187,6 +192,8 @@ class Mojibake(Step):
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         if "utf8" in seen and not repairs and not _ABOUT_ENCODING.search(doc.text):
             left += _utf8_left(doc.text)
+        if not repairs and not _ABOUT_ENCODING.search(doc.text):
+            left += unread_pairs(doc.text)  # short GBK <-> Big5 stretches the bytes admit but do not prove
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc
