@@ -86,3 +86,19 @@ def test_the_batch_sign_lets_every_counted_text_through():
              + big5_as_gbk("朝實") + "錄》。但中國", "学" + gbk_as_big5("者，由") + "台湾"]
     assert odd_pairs_many(texts) == [True, False, True, True]
     assert [unread_pairs(t) > 0 for t in texts] == [True, False, True, True]
+
+
+def test_a_head_before_a_sentence_edge_is_judged_with_the_word_it_makes(step):
+    # a Big5 stretch read as GBK that begins one character after a sentence's edge: 反, the page's own frequent
+    # text, reads as 毀 (frequent too), but 反對 is a word with the stretch's first character read right
+    head, truth, tail = "選民投票時沒有任何保密措施。反", "對的後果通常", "是嚴重的：選民可能受到報復。"
+    doc = fix(step, head + big5_as_gbk(truth) + tail)
+    assert doc.text == head + truth + tail
+
+
+def test_a_head_of_the_other_script_is_read_with_its_stretch(step):
+    # 传 is Big5's 換 read as GB18030: simplified in a traditional page, so the word 传言 it makes does not keep it
+    truth = "風力推動渦輪機旋轉發電。換言之，即將地球上的風能轉換為電能，這是一種可再生能源。"
+    damaged = truth[:12] + big5_as_gbk(truth[12:25]) + truth[25:]
+    assert damaged[12] == "传"
+    assert fix(step, damaged).text == truth

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span, misread_bytes
-from taosha.repair.mojibake.gate import _READ_RUN
+from taosha.repair.mojibake.gate import _READ_RUN, READS_IN_SIMP, READS_IN_TRAD, _odd_table
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
     _HAN,
@@ -227,6 +227,11 @@ def _to_sentence_edges(
             c in _SENTENCE_EDGE for c in run[a - reach : a] + fixed[:reach] + fixed[-reach:] + run[b : b + reach]):
         return best
 
+    odd, bit = _odd_table(), READS_IN_SIMP if wrong == "big5" else READS_IN_TRAD
+
+    def own(text: str) -> bool:  # frequent text of the page's script as it stands, none of it odd (`_odd_table`)
+        return all(lm.common[ord(c)] and c not in lm.off_script and not odd[ord(c)] & bit for c in text)
+
     def frequent(text: str | None, other: str, k: int, before: str = "", after: str = "") -> bool:
         # frequent text losing little against `other`, with the words either makes with its neighbours
         return bool(text) and all(lm.common[ord(c)] for c in text or "") and (
@@ -250,14 +255,18 @@ def _to_sentence_edges(
         s = a - k
         if s >= pos and (s == 0 or run[s - 1] in _SENTENCE_EDGE) and run[s] not in _SENTENCE_EDGE:
             head = _redecode_span(run[s:a], wrong, right)
-            if frequent(head, run[s:a], k):
+            # a head that is the page's own frequent text as it stands is judged with the stretch's first character
+            # read right, the word it makes or breaks with it (措施。反 + 對的後果: 反 reads as 毀, frequent too, but
+            # 反對 is a word); one of the other script or odd is not (。传 + 言之: 传言 is a word, but 传 is Big5's
+            # 換 read as GB18030)
+            if frequent(head, run[s:a], k, after=fixed[:1] if own(run[s:a]) else ""):
                 a, fixed = s, head + fixed  # type: ignore[operator]
                 break
     for k in range(1, _EDGE_REACH + 1):
         e = b + k
         if e <= len(run) and run[e - 1] not in _SENTENCE_EDGE and (e == len(run) or run[e] in _SENTENCE_EDGE):
             tail = _redecode_span(run[b:e], wrong, right)
-            if frequent(tail, run[b:e], k):
+            if frequent(tail, run[b:e], k, before=fixed[-1:] if own(run[b:e]) else ""):
                 b, fixed = e, fixed + tail  # type: ignore[operator]
                 break
     return total, a, b, fixed
