@@ -50,7 +50,7 @@ def big5_as_gbk(text: str) -> str:
     ("现在卡特里娜已", "是墨", "西哥的重要形象，这个", gbk_as_big5),  # (现, 这, 个: a simplified page)
     ("不久乌孙即被敌", "国袭", "破，难兜靡被杀", gbk_as_big5),  # no: gains 6.8 nats a character, under the bar
     ("名為《朝鮮王", "朝實", "錄》。但中國", big5_as_gbk),
-    ("大西洋沿岸的", "被動大", "陸邊緣，例如", big5_as_gbk),  # with a private-use character
+    ("他在當地的教堂接受教育，", "接著他", "前往私人學校就讀。", big5_as_gbk),  # a private-use one, but no word
 ])
 def test_a_short_misread_stretch_is_counted_not_written(step, head, truth, tail, misread):
     damaged = misread(truth)
@@ -59,6 +59,28 @@ def test_a_short_misread_stretch_is_counted_not_written(step, head, truth, tail,
     counted = truth != "国袭"
     assert bool(doc.signals.get("mojibake_unrepaired")) is counted
     assert unread_pairs(head + damaged + tail) == (len(damaged) if counted else 0)
+
+
+@pytest.mark.parametrize(("head", "truth", "tail"), [
+    ("形成大西洋沿岸的", "被動大", "陸邊緣，例如美國東岸。"),  # 砆笆 + U+E610
+    ("事後鄭成功也重賞", "主副中", "軍船的兩位駕駛。"),  # U+E64A 捌い: 中軍 is a word
+])
+def test_a_short_big5_stretch_holding_a_private_use_character_is_written(step, head, truth, tail):
+    damaged = big5_as_gbk(truth)
+    assert any(0xE000 <= ord(c) <= 0xF8FF for c in damaged)
+    doc = fix(step, head + damaged + tail)
+    assert doc.text == head + truth + tail
+    assert [e.reason for e in doc.edits] == ["big5_as_gbk"]
+
+
+@pytest.mark.parametrize("text", [
+    "昨\ue600天下\ue600單，今天到貨了，很滿意。",  # an icon font's glyphs, a word apart
+    "大讚\ue00e\ue00e，物流很快，包裝完好。",  # an emoji font's, repeated
+    "這款產品質量很好\ue022，推薦購買！",
+])
+def test_private_use_glyphs_in_clean_traditional_text_are_left(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and not doc.edits
 
 
 def test_gbk_punctuation_read_as_big5_joins_a_stretch():

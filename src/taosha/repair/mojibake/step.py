@@ -28,7 +28,7 @@ from taosha.repair.mojibake.realign import realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
-from taosha.repair.mojibake.unread import _signs, odd_pairs_many, unread_pairs
+from taosha.repair.mojibake.unread import _signs, odd_pairs_many, repair_short, unread_pairs
 from taosha.repair.mojibake.windows import _UTF8_WINDOW
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
@@ -185,15 +185,17 @@ class Mojibake(Step):
             read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
                                                traditional=script == "traditional")
             repairs += read
+        short = 0  # short GBK <-> Big5 stretches: written where they hold their own proof, else counted (`unread`)
+        if not repairs and not _ABOUT_ENCODING.search(doc.text):
+            read, short = repair_short(doc, self.name)
+            repairs += read
         if repairs:
             doc.tag("mojibake_repairs", repairs)
-        left = _unrepaired(doc.text, lm) if "?" in doc.text else 0
+        left = short + (_unrepaired(doc.text, lm) if "?" in doc.text else 0)
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         if "utf8" in seen and not repairs and not _ABOUT_ENCODING.search(doc.text):
             left += _utf8_left(doc.text)
-        if not repairs and not _ABOUT_ENCODING.search(doc.text):
-            left += unread_pairs(doc.text)  # short GBK <-> Big5 stretches the bytes admit but do not prove
         if left:
             doc.tag("mojibake_unrepaired", left)
         return doc

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from taosha.document import Document
 from taosha.repair.mojibake.codec import _redecode_span
 from taosha.repair.mojibake.gate import (
     _KANA_RUN,
@@ -86,24 +87,47 @@ def odd_pairs_many(texts: list[str]) -> list[bool]:
 
 def unread_pairs(text: str) -> int:
     """Characters of the short misread stretches in `text` (see the module): 0 for most texts."""
+    return sum(b - a for a, b, _, _ in _read(text))
+
+
+def repair_short(doc: Document, name: str) -> tuple[int, int]:
+    """Write back the short stretches that hold their own proof of damage, count the others (see the module):
+    (stretches written, characters counted). Written: in a traditional page, a stretch holding a private-use
+    character (GB18030 reads Big5's user-defined and punctuation rows so: no clean page writes one among Han
+    characters, and an icon font's stands a word apart) whose reading makes a dictionary word (砆笆 + U+E610 for
+    被動大). GBK read as Big5 leaves no such character: its stretches are only counted."""
+    written, left = [], 0
+    for a, b, fixed, word in _read(doc.text):
+        if word and fixed and _PUA_CHAR.search(doc.text, a, b):
+            written.append((a, b, fixed))
+        else:
+            left += b - a
+    if written:
+        doc.replace_spans(written, name, "big5_as_gbk")
+    return len(written), left
+
+
+def _read(text: str) -> list[tuple[int, int, str | None, bool]]:
+    """The counted stretches (start, end, their reading in a traditional page or None, whether it makes a word)."""
     points = np.minimum(codepoints(text), len(_signs()) - 1)
     signs = _signs()[points]
     n_simp, n_trad = int(np.count_nonzero(signs & _SIMP)), int(np.count_nonzero(signs & _TRAD))
     if n_simp == n_trad:
-        return 0  # no script to read the other way from
+        return []  # no script to read the other way from
     simplified = n_simp > n_trad
     if _KANA_RUN.search(text) and not _PUA_CHAR.search(text):
-        return 0  # a page with Japanese (three kana in a row) and no private-use character: its kanji read so too
+        return []  # a page with Japanese (three kana in a row) and no private-use character: its kanji read so too
     odd = (signs & (_ODD_SIMP if simplified else _ODD_TRAD)) != 0
     if not (odd[:-1] & odd[1:]).any() and not (odd[:-2] & odd[2:]).any():
-        return 0
+        return []
     lm = for_script("simplified" if simplified else "traditional")
     wrong, right = ("big5", "gbk") if simplified else ("gb18030", "big5")
-    count = 0
+    out = []
     for a, b in _stretches(text, odd, lm, wrong, right):
-        if _counted(text, a, b, lm, wrong, right):
-            count += b - a
-    return count
+        word = _counted(text, a, b, lm, wrong, right)
+        if word is not None:
+            out.append((a, b, None if simplified else _redecode_span(text[a:b], wrong, right), word))
+    return out
 
 
 def _stretches(text: str, odd: np.ndarray, lm: CharLM, wrong: str, right: str) -> list[tuple[int, int]]:
@@ -131,20 +155,22 @@ def _reads_common(c: str, lm: CharLM, wrong: str, right: str) -> bool:
     return fixed is not None and len(fixed) == 1 and bool(lm.common[ord(fixed)])
 
 
-def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> bool:
+def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> bool | None:
+    """Whether `text[a:b]` is a stretch to count (None: not), and whether its reading makes a word."""
     stretch = text[a:b]
     if len(set(stretch)) == 1 or not _HAN_OR_PUA.search(stretch) or _NOT_MISREAD.search(
             stretch.translate(_ZHUYIN_OFF) if wrong == "big5" else stretch):
-        return False
+        return None
     words = lm.words
     around = text[max(0, a - 1) : b + 1]
     if any(around[k : k + 2] in words for k in range(len(around) - 1)):
-        return False  # the page's own words (忐忑, 寂寞)
+        return None  # the page's own words (忐忑, 寂寞)
     fixed = _redecode_span(stretch, wrong, right)
     if not fixed or len(fixed) != len(stretch) or not all(lm.common[ord(c)] for c in fixed):
-        return False
+        return None
     before, after = text[max(0, a - 1) : a], text[b : b + 1]
     read = before + fixed + after
-    if not _PUA_CHAR.search(stretch) and not any(read[k : k + 2] in words for k in range(len(read) - 1)):
-        return False
-    return lm.score(read) - lm.score(before + stretch + after) >= _GAIN * len(stretch)
+    word = any(read[k : k + 2] in words for k in range(len(read) - 1))
+    if not word and not _PUA_CHAR.search(stretch):
+        return None
+    return word if lm.score(read) - lm.score(before + stretch + after) >= _GAIN * len(stretch) else None
