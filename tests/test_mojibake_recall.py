@@ -83,6 +83,12 @@ def test_private_use_glyphs_in_clean_traditional_text_are_left(step, text):
     assert doc.text == text and not doc.edits
 
 
+def test_gbk_punctuation_read_as_big5_needs_no_word():
+    # ﹝ is GBK's 。 read as Big5, evidence by itself in a simplified page: 。回 makes no word, and is counted
+    text = "出使江南" + gbk_as_big5("。回") + "朝后，受命整顿地方的吏治，这个"
+    assert unread_pairs(text) == 2
+
+
 def test_gbk_punctuation_read_as_big5_joins_a_stretch():
     # ㄛ (GBK's comma read as Big5) between two odd characters: 氪ㄛ蚕 for 者，由, all three counted
     assert unread_pairs("的海外研究学" + gbk_as_big5("者，由") + "台湾出发前往") == 3

@@ -171,6 +171,9 @@ def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> b
     before, after = text[max(0, a - 1) : a], text[b : b + 1]
     read = before + fixed + after
     word = any(read[k : k + 2] in words for k in range(len(read) - 1))
-    if not word and not _PUA_CHAR.search(stretch):
+    # a stretch holding its own proof needs no word: a private-use character (Big5 read as GB18030), or in a
+    # simplified page GBK's punctuation read as Big5 (﹝隙 for 。回)
+    if not word and not _PUA_CHAR.search(stretch) and not (wrong == "big5" and stretch.translate(_ZHUYIN_OFF)
+                                                             != stretch):
         return None
     return word if lm.score(read) - lm.score(before + stretch + after) >= _GAIN * len(stretch) else None
