@@ -29,6 +29,8 @@ The package, one module per concern (each imports only those listed before it):
   (the null hypothesis), and the hypotheses that rewrite it.
 - `deleted`: a deleted GBK byte, the stretch it put out of step re-read one byte later from its own bytes;
   `replacement`: U+FFFD's bytes read as GBK outside 锟斤拷 (counted).
+- `unread`: short GBK <-> Big5 stretches the bytes admit but do not prove, counted (or, holding a private-use
+  character, written back).
 - `step`: the `repair.mojibake` step, family 1 (debris) and the order the families run in.
 """
 
