@@ -130,3 +130,14 @@ def test_a_head_of_the_other_script_is_read_with_its_stretch(step):
     damaged = truth[:12] + big5_as_gbk(truth[12:25]) + truth[25:]
     assert damaged[12] == "传"
     assert fix(step, damaged).text == truth
+
+
+def test_counting_does_not_depend_on_the_batch(step):
+    from taosha import Document
+
+    texts = ["今天天气很好，我们去公园。", "热闹。由于这" + gbk_as_big5("个广") + "场具有相当的历史，这个",
+             "名為《朝鮮王" + big5_as_gbk("朝實") + "錄》。但中國", "再见" + gbk_as_big5("个广")]
+    alone = [step.process_batch([Document(str(k), t)])[0].signals for k, t in enumerate(texts)]
+    together = [d.signals for d in step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])]
+    assert alone == together
+    assert [bool(s.get("mojibake_unrepaired")) for s in together] == [False, True, True, False]
