@@ -167,8 +167,10 @@ class Rules:
     # the page says twice, and stays (magic-html dev 7e99760d, CWCED dev 93498c29, DAnIEL dev caixun 6af116fb;
     # it costs DAnIEL dev dayoo 53bc99dd and cnyes c580070b, whose references keep once a paragraph the page
     # shows twice, in the article and in a summary or a second box; keeping only a repeat in the same element
-    # lost DAnIEL dev:A 0.0001)
-    copy_runs: bool = True
+    # lost DAnIEL dev:A 0.0001). Off: a review found it keeps what is duplicated — a one-paragraph article's
+    # print copy, a copy with one paragraph altered (the whole article twice), a thread's signature under each
+    # post — for +0.001 to +0.003 on the confirm halves
+    copy_runs: bool = False
 
 
 @dataclass
