@@ -41,8 +41,15 @@ from taosha.zh.lm import ZHUYIN_AS_BIG5, CharLM, for_script
 # nats a character the reading gains, scored with the characters either side: the dev seed's counted stretches
 # gain 7.7 (衾懈 for 于居) to 14.1; the most a clean one gained was 6.6 (蝠鼠 in Wikipedia, reading 交公, a word)
 _GAIN = 7.0
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_OR_PUA = re.compile("[\u3400-\u9fff\uf900-\ufaff\ue000-\uf8ff]")
 _ZHUYIN_OFF = str.maketrans("", "", ZHUYIN_AS_BIG5)  # a simplified page's GBK punctuation read as Big5 is misread
+# of those, the ones that count without a word: not 〞 and ‵, which simplified pages write as quotation marks
+# (`〝馄饨〞`; a review's `〞噫吁嚱` was counted)
+_PROOF_OFF = str.maketrans("", "", ZHUYIN_AS_BIG5.replace("〞", "").replace("‵", ""))
+# the longest stretch counted: longer runs of odd characters are a window's to read, or a foreign word (a review's
+# icon glyph before katakana, `\ue663フィンランド`, made a stretch of seven)
+_LONGEST = 3
 _NOT_MISREAD = re.compile("[A-Za-z\u00c0-\u024f\u3000-\u303f\ufe10-\ufe6f\uff00-\uffef]")
 
 
@@ -94,17 +101,26 @@ def repair_short(doc: Document, name: str) -> tuple[int, int]:
     """Write back the short stretches that hold their own proof of damage, count the others (see the module):
     (stretches written, characters counted). Written: in a traditional page, a stretch holding a private-use
     character (GB18030 reads Big5's user-defined and punctuation rows so: no clean page writes one among Han
-    characters, and an icon font's stands a word apart) whose reading makes a dictionary word (砆笆 + U+E610 for
-    被動大). GBK read as Big5 leaves no such character: its stretches are only counted."""
+    characters, though an icon font's may) whose two Han characters read by themselves as a dictionary word
+    (砆笆 + U+E610 for 被動大). GBK read as Big5 leaves no such character: its stretches are only counted."""
     written, left = [], 0
+    words = for_script("traditional").words
     for a, b, fixed, word in _read(doc.text):
-        if word and fixed and _PUA_CHAR.search(doc.text, a, b):
+        if word and fixed and _PUA_CHAR.search(doc.text, a, b) and _own_word(doc.text[a:b], fixed, words):
             written.append((a, b, fixed))
         else:
             left += b - a
     if written:
         doc.replace_spans(written, name, "big5_as_gbk")
     return len(written), left
+
+
+def _own_word(stretch: str, fixed: str, words) -> bool:
+    """Whether two side-by-side Han characters of `stretch` that are no private-use glyph read as a word by
+    themselves (砆笆 -> 被動): the proof is in Han characters' bytes, not in a glyph an icon font may have put
+    there (a review's `聯\ue610繫` -> 聯大霖 made its word, 聯大, with a clean neighbour)."""
+    return any(_HAN.match(stretch[k]) and _HAN.match(stretch[k + 1]) and fixed[k : k + 2] in words
+               for k in range(len(stretch) - 1))
 
 
 def _read(text: str) -> list[tuple[int, int, str | None, bool]]:
@@ -115,8 +131,8 @@ def _read(text: str) -> list[tuple[int, int, str | None, bool]]:
     if n_simp == n_trad:
         return []  # no script to read the other way from
     simplified = n_simp > n_trad
-    if _KANA_RUN.search(text) and not _PUA_CHAR.search(text):
-        return []  # a page with Japanese (three kana in a row) and no private-use character: its kanji read so too
+    if _KANA_RUN.search(text):
+        return []  # a page with Japanese (three kana in a row): its kanji and kana read so too, an icon glyph or not
     odd = (signs & (_ODD_SIMP if simplified else _ODD_TRAD)) != 0
     if not (odd[:-1] & odd[1:]).any() and not (odd[:-2] & odd[2:]).any():
         return []
@@ -144,7 +160,7 @@ def _stretches(text: str, odd: np.ndarray, lm: CharLM, wrong: str, right: str) -
             k += 1
             b = at[k]
             n += 1
-        if n >= 2:
+        if 2 <= b + 1 - a <= _LONGEST:
             out.append((a, b + 1))
         k += 1
     return out
@@ -168,12 +184,16 @@ def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> b
     fixed = _redecode_span(stretch, wrong, right)
     if not fixed or len(fixed) != len(stretch) or not all(lm.common[ord(c)] for c in fixed):
         return None
+    if _PUA_CHAR.search(stretch) and not _own_word(stretch, fixed, words):
+        # a private-use character reads as any frequent character and gains by it alone: the stretch's Han
+        # characters must read as a word by themselves (a review's icon glyph beside 製, 繫, 誌 was counted)
+        return None
     before, after = text[max(0, a - 1) : a], text[b : b + 1]
     read = before + fixed + after
     word = any(read[k : k + 2] in words for k in range(len(read) - 1))
-    # a stretch holding its own proof needs no word: a private-use character (Big5 read as GB18030), or in a
-    # simplified page GBK's punctuation read as Big5 (﹝隙 for 。回)
-    if not word and not _PUA_CHAR.search(stretch) and not (wrong == "big5" and stretch.translate(_ZHUYIN_OFF)
-                                                             != stretch):
+    # a stretch holding its own proof needs no word: in a simplified page GBK's punctuation read as Big5 (﹝隙 for
+    # 。回). A private-use character is no such proof: icon fonts' glyphs (U+E600-E69F) sit where GB18030 puts
+    # Big5's first Han rows, and a review's glyph beside a clean 聯繫 was counted
+    if not word and not (wrong == "big5" and stretch.translate(_PROOF_OFF) != stretch):
         return None
     return word if lm.score(read) - lm.score(before + stretch + after) >= _GAIN * len(stretch) else None
