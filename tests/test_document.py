@@ -130,3 +130,15 @@ def test_removing_many_lines_is_one_pass_with_one_edit_per_line():
     doc.remove_lines({k: "odd" for k in range(1, 2000, 2)} | {0: "first"}, "t")
     assert doc.text == "\n".join(f"第{i}行" for i in range(2, 2000, 2))
     assert len(doc.edits) == 1001 and doc.edits[-1].reason == "first" and restore_original(doc) == text
+
+
+def test_documents_as_columns_come_back_equal_with_their_edits_as_edits():
+    from taosha.document import Edit, from_columns, to_columns
+
+    a = Document("a", "你好  ", {"m": 1}, {"path": "p"}, signals={"s": 0.5})
+    a.replace(2, 4, "", "repair.whitespace", "trailing_space")
+    b = Document("b", "", parent={"id": "x"}).drop("filter.empty", "empty")
+    back = from_columns(to_columns([a, b]))
+    fields = ("id", "text", "metadata", "source", "signals", "edits", "dropped", "parent")
+    assert [[getattr(d, f) for f in fields] for d in back] == [[getattr(d, f) for f in fields] for d in (a, b)]
+    assert type(back[0].edits[0]) is Edit and back[1].edits == [] and from_columns(to_columns([])) == []

@@ -484,3 +484,92 @@ def test_a_settled_line_reads_back_as_its_document_for_a_resumed_run_with_a_samp
     for d in (kept, gone):
         b.add(d)
     assert a.to_json() == b.to_json()
+
+
+def test_stages_pickle_live_documents_as_columns_and_read_them_back_whole(tmp_path, monkeypatch):
+    """A stage's live documents go to the file as columns (`document.to_columns`: quicker to load than documents
+    one by one) and come back equal, field by field, in order; a batch holding another class than `Document`
+    (a plugin's subclass, which may pickle itself its own way) is pickled item by item as before; the stage's
+    zstd level is a fast one."""
+    import pickle
+
+    import zstandard
+
+    from taosha.io.readers import Unit
+    from taosha.runners.core import STAGE_LEVEL, Stage
+
+    class Special(Document):
+        __slots__ = ()
+
+    levels = []
+    real = zstandard.ZstdCompressor
+
+    def spy(*args, level=3, **kw):
+        levels.append(level)
+        return real(*args, level=level, **kw)
+
+    monkeypatch.setattr(zstandard, "ZstdCompressor", spy)
+    docs = []
+    for i in range(Stage.BATCH + 3):
+        d = Document(f"d{i}", f"第{i}段\u3000文字 ", {"lang": "zh", "n": [i]}, {"path": "x.jsonl", "offset": i},
+                     signals={"chars": i, "share": i / 7, "flag": i % 2 == 0, "none": None})
+        if i % 5 == 0:
+            d.replace(0, 1, "弟", "repair.script", "slip")
+        if i % 11 == 0:
+            d.parent = {"id": "p", "part": 1}
+        docs.append(d)
+    stage = Stage(tmp_path, 3, Unit(0, str(tmp_path / "in.jsonl"), "jsonl", ""))
+    writer = stage.writer()
+    for d in docs:
+        writer.put(d)
+    writer.close({"read": len(docs)})
+    assert levels == [STAGE_LEVEL, STAGE_LEVEL] and STAGE_LEVEL < 1
+    with open(stage.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
+        kinds = []
+        while not isinstance(batch := pickle.load(raw), dict):
+            kinds.append(type(batch))
+    assert kinds == [tuple, tuple]
+    counters: dict = {}
+    back = list(stage.read(counters))
+    assert counters == {"read": len(docs)}
+    fields = ("id", "text", "metadata", "source", "signals", "edits", "dropped", "parent")
+    assert [[getattr(d, f) for f in fields] for d in back] == [[getattr(d, f) for f in fields] for d in docs]
+    assert all(type(d) is Document and all(type(e).__name__ == "Edit" for e in d.edits) for d in back)
+
+    mixed = [Document("a", "甲"), Special("b", "乙")]
+    stage = Stage(tmp_path, 4, Unit(0, str(tmp_path / "in.jsonl"), "jsonl", ""))
+    writer = stage.writer()
+    for d in mixed:
+        writer.put(d)
+    writer.close({})
+    with open(stage.path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as raw:
+        assert type(pickle.load(raw)) is list
+    assert [(d.id, d.text) for d in stage.read({})] == [("a", "甲"), ("b", "乙")]
+
+
+def test_a_run_raises_the_collectors_youngest_threshold_and_gives_the_callers_back(tmp_path, monkeypatch):
+    """A batch of documents is tens of thousands of young objects: during a run the collector's youngest
+    threshold is at least `GC_YOUNG` (fewer collections walking them), and the caller's thresholds are back
+    after it, also when the run fails."""
+    import gc
+
+    from taosha.runners import core
+    from taosha.runners.local import LocalRunner
+
+    inp = make_corpus(tmp_path / "in", files=1, per_file=5)
+    seen = []
+    real = LocalRunner.map_units
+    monkeypatch.setattr(LocalRunner, "map_units", lambda self, *a, **k: (seen.append(gc.get_threshold()),
+                                                                           real(self, *a, **k))[1])
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        taosha.run([str(inp)], tmp_path / "out", config(1, ["repair.whitespace"]))
+        assert seen and all(t == (core.GC_YOUNG, 10, 10) for t in seen)
+        assert gc.get_threshold() == (700, 10, 10)
+        monkeypatch.setattr(LocalRunner, "map_units", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            taosha.run([str(inp)], tmp_path / "out2", config(1, ["repair.whitespace"]))
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

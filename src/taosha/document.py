@@ -406,6 +406,24 @@ def _rebuild(
 _make_edit = partial(tuple.__new__, Edit)  # an Edit from a plain tuple, in C: no Python frame per edit
 
 
+Columns = tuple[list[Any], ...]
+
+
+def to_columns(docs: list[Document]) -> Columns:
+    """Documents as eight lists, one per field in `_rebuild`'s order (edits as plain tuples): the form in which
+    the runner's stages pickle a batch. Pickled as columns, a batch loads in two thirds of the time the documents
+    one by one take (no argument tuple and no call per document in the unpickler: 0.14 -> 0.095 s for 23,000 real
+    documents with their signals). Only for plain `Document`s: `from_columns` builds no subclass."""
+    return ([d.id for d in docs], [d.text for d in docs], [d.metadata for d in docs], [d.source for d in docs],
+            [d.signals for d in docs], [tuple(map(tuple, d.edits)) if d.edits else () for d in docs],
+            [d.dropped for d in docs], [d.parent for d in docs])
+
+
+def from_columns(columns: Columns) -> list[Document]:
+    """The documents `to_columns` took apart."""
+    return list(map(_rebuild, *columns))
+
+
 _GAP = 8  # unchanged characters between two changed runs that still make them one edit
 
 
