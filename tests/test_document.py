@@ -142,3 +142,20 @@ def test_documents_as_columns_come_back_equal_with_their_edits_as_edits():
     fields = ("id", "text", "metadata", "source", "signals", "edits", "dropped", "parent")
     assert [[getattr(d, f) for f in fields] for d in back] == [[getattr(d, f) for f in fields] for d in (a, b)]
     assert type(back[0].edits[0]) is Edit and back[1].edits == [] and from_columns(to_columns([])) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=12), st.integers(0, 3), st.sampled_from([None, ("filter.quality", "too_short"),
+                                                                  ("dedup.near", "near_duplicate")]))
+def test_the_counts_of_an_output_document_as_a_dict_are_what_record_out_adds(text, edits, drop):
+    # what a dropped document staged as its line adds to the main pass's counters (runners/core.py `Settled`)
+    from taosha.report.stats import Counters
+
+    doc = Document("d", text)
+    for k in range(edits):
+        doc.replace(0, 0, f"x{k}", "repair.whitespace" if k % 2 else "repair.nfc", "r")
+    if drop is not None:
+        doc.drop(*drop)
+    counts = Counters()
+    counts.record_out(doc)
+    assert Counters.of_out(doc) == dict(counts)

@@ -42,6 +42,18 @@ class Counters(Counter):
             self["kept"] += 1
             self["chars_kept"] += len(doc.text)
 
+    @staticmethod
+    def of_out(doc: Document) -> dict[str, int]:
+        """What `record_out(doc)` adds, as a plain dict; a dropped document without edits (most of what a real
+        crawl drops) without a `Counters` of its own (a tenth of staging such a document: runners/core.py
+        `Settled`)."""
+        drop = doc.dropped
+        if drop is None or doc.edits:
+            counts = Counters()
+            counts.record_out(doc)
+            return dict(counts)
+        return {"dropped": 1, "chars_dropped": len(doc.text), f"drop|{drop.step}|{drop.reason}": 1}
+
     def record_split(self, step: str, parts: int) -> None:
         self[f"split|{step}"] += 1
         self[f"parts|{step}"] += parts

@@ -313,7 +313,8 @@ def _write_documents(docs: Iterator[Any], writer: ShardWriter, counters: Counter
         cls = doc.__class__
         if cls is Settled:  # dropped before the stage, its line made then
             writer.write_line("dropped", doc.line)
-            counters.update(doc.counts)
+            for key, n in doc.counts.items():  # not `Counter.update`: its checks cost more than these few keys
+                counters[key] += n
         elif cls is Quarantine:
             counters.record_quarantine(doc.error)
             write("quarantine", doc.to_record())
@@ -541,9 +542,7 @@ class Settled:
             line = lines.line(doc.to_record())
         except UnwritableRecord:  # the main pass quarantines it, as it would have
             return doc
-        counts = Counters()
-        counts.record_out(doc)
-        return Settled(line, dict(counts), len(doc.text))
+        return Settled(line, Counters.of_out(doc), len(doc.text))
 
 
 class _StageWriter:
