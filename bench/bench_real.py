@@ -223,11 +223,20 @@ def main() -> int:
 def runner_share(out: Path, cpu1: float, tag: str = "") -> None:
     """The 1-worker run's CPU outside the steps (issue #25's runner cost: start-up, reading, stages, writing): the
     least whole-run CPU less the steps' CPU of that folder's last run (its stats.json; both move with the load)."""
-    steps = orjson.loads((out / "stats.json").read_bytes()).get("time_by_step", {})
+    stats = orjson.loads((out / "stats.json").read_bytes())
+    steps = stats.get("time_by_step", {})
     if steps:
         in_steps = sum(v["seconds"] for v in steps.values())
         print(f"{tag}1 worker: steps {in_steps:.2f} s of CPU (stats.json), the rest (start-up, reading, stages, "
               f"writing) {cpu1 - in_steps:.2f} s")
+        # the rest within each pass (its CPU less its steps'; a counting pass's tasks and `prepare` count as its
+        # step's): reading, stages, output lines; what no pass holds is start-up, the steps' set-up, finishing
+        passes = stats.get("time_by_pass", {})
+        if passes and all("in_steps" in v for v in passes.values()):
+            within = {name: v["seconds"] - v["in_steps"] for name, v in passes.items()}
+            outside = cpu1 - sum(v["seconds"] for v in passes.values())
+            print(f"{tag}  the rest by pass: " + ", ".join(f"{name} {t:.2f} s" for name, t in within.items())
+                  + f"; outside the passes (start-up, the steps' set-up, finishing) {outside:.2f} s")
 
 
 def critical_path(cpu1: float, sfx: str = "", tag: str = "") -> None:
