@@ -494,3 +494,19 @@ def test_cheap_pretests_skip_only_texts_the_full_test_would_skip(text):
     assert bool(placeholders._ANY_BLANK.search(text)) == ("--" in text or any(c in text for c in
                                                                               placeholders._BLANK_CHARS))
     assert bool(compilation._NEEDED_RE.search(text)) == any(w in text for w in compilation._NEEDED_ANY_SCRIPT)
+    assert unicode._has_invisible(text) == bool(unicode._INVISIBLE.search(text))
+    assert placeholders._any_blank(text) == bool(placeholders._ANY_BLANK.search(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab汉 \n。！？…」”』）)》.，：x", max_size=60))
+def test_truncation_cuts_after_the_last_sentence_end_as_before(text):
+    """clean.truncation finds a last line's last sentence end by one scan of the line reversed: the same place as
+    the largest `rfind` of each sentence end (the code it replaced)."""
+    from taosha.clean.structure import _AN_END, SENTENCE_END
+
+    m = _AN_END.search(text[::-1])
+    assert (len(text) - 1 - m.start() if m else -1) == max(text.rfind(c) for c in SENTENCE_END)
+    doc = Truncation(min_line_chars=3).process(Document("d", text))
+    if any(e.reason == "cut_off_sentence" for e in doc.edits):
+        assert doc.text[-1] in SENTENCE_END

@@ -28,9 +28,15 @@ _BLANK_CHARS = "xX×Ｘ*_＿"  # a blank holds one of them, or is --
 _NOT_BLANK_AFTER = set("轴光射坐值的方向染")
 
 
-# a text holding none of these holds no blank: one regex scan, not a substring test per character (a
-# generator's per-document cost was most of this step's on short texts)
+# a text holding none of these holds no blank
 _ANY_BLANK = re.compile(f"--|[{re.escape(_BLANK_CHARS)}]")
+
+
+def _any_blank(text: str) -> bool:
+    """`_ANY_BLANK.search(text)`, as substring tests chained in one expression: each a fast search in C, half the
+    time of the regex's scan on real text (a generator of them cost more than either, per document)."""
+    return ("x" in text or "X" in text or "*" in text or "_" in text or "×" in text or "Ｘ" in text
+            or "＿" in text or "--" in text)
 
 
 # every match of PLACEHOLDER begins with one of these: its alternation is tried only where one stands
@@ -59,7 +65,7 @@ def find_placeholders(text: str) -> list[re.Match[str]]:
     []
     """
     out: list[re.Match[str]] = []
-    if _ANY_BLANK.search(text) is None:  # the common case: one scan in C
+    if not _any_blank(text):  # the common case: one scan in C
         return out
     for m in _blanks(text):
         s = m.group()
@@ -95,14 +101,14 @@ class Placeholders(Step):
 
     def process(self, doc: Document) -> Document:
         text = doc.text
-        if _ANY_BLANK.search(text) is None:  # most documents: no blank to look for
+        if not _any_blank(text):  # most documents: no blank to look for
             count = 0
         else:  # x轴 and 軸 alike: the exceptions are simplified
             count = len(find_placeholders(fold(text)))
-        density = 1000.0 * count / max(1, len(text))
+        density = 1000.0 * count / max(1, len(text)) if count else 0.0
         signals = doc.signals  # doc.tag twice, without the calls
         signals["placeholders"] = count
-        signals["placeholder_density"] = round(density, 3)
+        signals["placeholder_density"] = round(density, 3) if count else 0.0
         if self.max_per_1000 and density > self.max_per_1000:
             return doc.drop(self.name, "template_blanks", f"{count} blanks, {density:.1f} per 1000 chars")
         return doc

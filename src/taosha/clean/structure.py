@@ -24,6 +24,8 @@ class RepeatedParagraphs(Step):
     min_chars: int = 20
 
     def process(self, doc: Document) -> Document:
+        if "\n" not in doc.text:  # one line repeats nothing: most short documents
+            return doc
         seen: set[str] = set()
         removed: dict[int, str] = {}
         for k, line in enumerate(doc.text.split("\n")):
@@ -44,6 +46,12 @@ _ENDINGS = frozenset("完毕终")
 # the number of a heading or point: （二）, 三、, 4.; its style is the marker with the number taken out
 _MARKER = re.compile(r"^\s*(?:([（(])[一二三四五六七八九十\d]{1,3}([)）])|[一二三四五六七八九十]{1,3}([、.．])"
                      r"|\d{1,2}([、.．]))")
+
+
+# the sentence ends as a set (membership of one character) and as a class (the last one in a line: one regex scan
+# of the line reversed, not a search from the end for each of them)
+_ENDS = frozenset(SENTENCE_END)
+_AN_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 def _marker_style(line: str) -> str | None:
@@ -80,22 +88,22 @@ class Truncation(Step):
         if last_break >= 0 and self._fragment(last.strip(), text[:last_break].rstrip()):
             doc.replace(len(text[:last_break].rstrip()), len(doc.text), "", self.name, "cut_off_line")
             return doc.tag("truncated", 1)
-        if len(last) < self.min_line_chars or last[-1] in SENTENCE_END:
+        if len(last) < self.min_line_chars or last[-1] in _ENDS:
             return doc
-        cut = max(last.rfind(c) for c in SENTENCE_END)
-        if cut < 0:
+        m = _AN_END.search(last[::-1])
+        if m is None:
             return doc.tag("truncated", 1)  # no sentence end to go back to: flagged, kept
-        start = last_break + 1 + cut + 1
+        start = last_break + 1 + len(last) - m.start()  # just after the last sentence end
         doc.replace(start, len(doc.text), "", self.name, "cut_off_sentence")
         return doc.tag("truncated", 1)
 
     def _fragment(self, line: str, before: str) -> bool:
-        if not line or before[-1:] not in tuple(SENTENCE_END):
+        if not line or before[-1:] not in _ENDS:
             return False
         if len(line) <= self.max_fragment_chars:
             return all("\u4e00" <= c <= "\u9fff" for c in line) and line not in _ENDINGS
         # a heading cut short: numbered as the page's earlier headings, which end a sentence, and this one not
         style = _marker_style(line)
-        if style is None or len(line) >= self.min_line_chars or line[-1] in SENTENCE_END:
+        if style is None or len(line) >= self.min_line_chars or line[-1] in _ENDS:
             return False
-        return any(_marker_style(p) == style and p.rstrip()[-1:] in tuple(SENTENCE_END) for p in before.split("\n"))
+        return any(_marker_style(p) == style and p.rstrip()[-1:] in _ENDS for p in before.split("\n"))
