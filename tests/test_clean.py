@@ -323,6 +323,29 @@ def test_repetition_signals_match_counting_ngram_strings(texts):
     assert repetition(np.frombuffer(texts[0].encode("utf-32-le"), dtype=np.uint32)) == got[0]
 
 
+@given(st.lists(st.text(alphabet="我爱北京上海，。ab", max_size=120), min_size=1, max_size=6),
+       st.sampled_from([1, 8, 64]))
+@settings(max_examples=200, deadline=None)
+def test_sifting_out_unique_ngrams_first_changes_no_signal(texts, sift):
+    """filter.quality sifts keys that surely occur once out before it sorts a large batch's n-grams (`_sift`,
+    from `_SIFT` keys): the signals are exactly those of sorting them all, and those of counting n-gram strings."""
+    from unittest import mock
+
+    import numpy as np
+
+    from taosha.filter import quality
+
+    points = [np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts]
+    with mock.patch.object(quality, "_SIFT", 1 << 40):
+        whole = quality.repetition_table(points)
+    with mock.patch.object(quality, "_SIFT", sift):
+        sifted = quality.repetition_table(points)
+    assert all(np.array_equal(whole[k], sifted[k]) for k in whole)
+    for k, text in enumerate(texts):
+        if text:
+            assert {key: sifted[key][k] for key in sifted} == pytest.approx(_repetition_by_sets(text))
+
+
 @given(st.lists(st.text(alphabet="我爱北京。！？!?；;\nab", max_size=60), min_size=1, max_size=8))
 @settings(max_examples=200, deadline=None)
 def test_sentence_signals_match_splitting_each_text(texts):

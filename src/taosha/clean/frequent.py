@@ -29,9 +29,10 @@ def site(doc: Document) -> str:
     return ""
 
 
-def _line_hashes(doc: Document, min_chars: int) -> dict[int, int]:
-    """Stable 64-bit hash of each distinct normalised line (site included) -> its line index (first)."""
-    group = site(doc) + "\x00"
+def _line_hashes(doc: Document, min_chars: int, where: str | None = None) -> dict[int, int]:
+    """Stable 64-bit hash of each distinct normalised line (site included: `where`, else the document's) -> its
+    line index (first)."""
+    group = (site(doc) if where is None else where) + "\x00"
     digest = xxhash.xxh3_64_intdigest
     text = doc.text
     # comprehensions, not a loop with a call per line: every document passes here twice (both passes)
@@ -103,10 +104,11 @@ class FrequentLines(CorpusStep):
         return self.observe_batch([doc], state)
 
     def observe_batch(self, docs: list[Document], state: _State) -> _State:
-        hashes: list[int] = []
-        for doc in docs:
-            state.docs[site(doc)] += 1
-            hashes.extend(_line_hashes(doc, self.min_chars))  # distinct within a document: documents are counted
+        sites = list(map(site, docs))
+        state.docs.update(sites)  # counted in C
+        min_chars = self.min_chars
+        # distinct within a document: documents are counted
+        hashes = [h for doc, where in zip(docs, sites, strict=True) for h in _line_hashes(doc, min_chars, where)]
         if hashes:
             keys = np.array(hashes, dtype=np.uint64)
             for row, idx in zip(state.sketch, _rows(keys, self.depth, self.width_bits), strict=True):
@@ -133,7 +135,9 @@ class _FrequentLinesPrepared(Step):
         self.spec, self.sketch, self.docs = spec, sketch, docs
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        lines = [_line_hashes(doc, self.spec.min_chars) for doc in docs]
+        sites = list(map(site, docs))
+        min_chars = self.spec.min_chars
+        lines = [_line_hashes(doc, min_chars, where) for doc, where in zip(docs, sites, strict=True)]
         hashes = [h for per_doc in lines for h in per_doc]
         if not hashes:
             return list(docs)
@@ -143,10 +147,10 @@ class _FrequentLinesPrepared(Step):
             return list(docs)
         every = counts.tolist()
         at, decided = 0, []
-        for doc, per_doc in zip(docs, lines, strict=True):
+        for where, per_doc in zip(sites, lines, strict=True):
             mine = every[at : at + len(per_doc)]
             at += len(per_doc)
-            need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(site(doc), 0))
+            need = max(self.spec.min_docs, self.spec.min_share * self.docs.get(where, 0))
             decided.append({k: "frequent_line" for k, c in zip(per_doc.values(), mine, strict=True) if c >= need})
         for doc, removed in zip(docs, decided, strict=True):  # all decided before any document changes
             if removed and len(removed) < doc.text.count("\n") + 1:  # never the whole document
