@@ -201,7 +201,7 @@ def _sift(idx: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     by its hash (8 slots a key), and a key alone in its slot is unique, while every occurrence of a repeated key
     shares one slot. On real text a fifth of the bigrams repeat and a quarter are left, so the sort that
     counts them is a quarter as long; what it finds is the same (a key taken out counts 1, which raises no top)."""
-    bits = (8 * len(keys)).bit_length()
+    bits = min(20, (8 * len(keys)).bit_length())  # at most 8 MB of counts (more collisions past 2^17 keys)
     slot = keys * _MIX
     slot >>= np.uint64(64 - bits)
     slots = slot.astype(np.intp)
