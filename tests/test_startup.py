@@ -92,6 +92,15 @@ def test_chinese_text_never_loads_langid(tmp_path):
     assert out.split() == ["zh", "False", "False"]
 
 
+def test_the_language_identifier_from_the_cache_imports_no_langid(tmp_path):
+    """Once langid's model is in the table cache, loading the identifier runs none of langid's module (its key
+    comes from the file, found without importing the package, whose __init__ imports the model)."""
+    code = ("import sys\nfrom taosha.filter.language import identifier\n"
+            "print(identifier().classify('This is an English sentence.')[0], 'langid.langid' in sys.modules)\n")
+    assert _run(code, tmp_path).split() == ["en", "True"]  # built: langid unpacks its model
+    assert _run(code, tmp_path).split() == ["en", "False"]
+
+
 def test_pinyin_readings_are_pypinyins_without_its_phrase_dictionary(tmp_path, monkeypatch):
     from pypinyin.pinyin_dict import pinyin_dict
 

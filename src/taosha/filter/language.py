@@ -62,10 +62,12 @@ def _key() -> str:
     """langid's source file (its model is inside) by size and time, and the format."""
     from importlib.util import find_spec
 
-    spec = find_spec("langid.langid")  # found, not imported: importing it reads the 2.5 MB model string
-    if spec is None or spec.origin is None:
+    # the package is found, not imported: its __init__ imports langid.langid, whose 2.5 MB model string is
+    # unmarshalled (and the whole module run) on import; find_spec("langid.langid") would import the package
+    spec = find_spec("langid")
+    if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("langid is required for language identification (pip install langid)")
-    st = os.stat(spec.origin)
+    st = os.stat(os.path.join(next(iter(spec.submodule_search_locations)), "langid.py"))
     return hashlib.sha256(f"{MODEL_FORMAT}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
