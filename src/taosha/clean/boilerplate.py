@@ -56,20 +56,68 @@ def required_literal(pattern: str) -> str | None:
     >>> required_literal("相关|热门") is None, required_literal("(?i)copyright") is None
     (True, True)
     """
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
     from re import _parser as parser  # type: ignore[attr-defined]
 
     tree = parser.parse(pattern)
     if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None  # the text of a literal is not what it matches
+    return _longest_literal(tree.data)
+
+
+def _longest_literal(items) -> str | None:
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+
     best = run = ""
-    for op, av in tree.data:
+    for op, av in items:
         if op == sre_constants.LITERAL:
             run += chr(av)
             best = max(best, run, key=len)
         else:
             run = ""
     return best or None
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Literals one of which every match of `pattern` contains: `required_literal`'s, else those of a group at
+    the top level whose every branch requires one (`(?:相关|热门)文章` has no literal of its own but holds 相关 or
+    热门), or None.
+
+    >>> required_literals("以下是.{0,12}为大家"), required_literals("^(?:相关|热门)(?:文章|推荐)[:：]")
+    (('以下是',), ('相关', '热门'))
+    >>> required_literals("(?:相关|.)文章x"), required_literals("(?:相关|.)"), required_literals("(?i:abc|de)")
+    (('文章x',), None, None)
+    """
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    tree = parser.parse(pattern)
+    if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    return _literals(tree.data)
+
+
+def _literals(items) -> tuple[str, ...] | None:
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+
+    best = _longest_literal(items)
+    if best is not None:
+        return (best,)
+    for op, av in items:  # items in sequence: every match passes through each of them
+        if op == sre_constants.SUBPATTERN and not av[1] & (re.IGNORECASE | re.VERBOSE):
+            found = _literals(av[-1].data)
+        elif op == sre_constants.BRANCH:
+            found, alternatives = None, []
+            for branch in av[1]:
+                lits = _literals(branch.data)
+                if lits is None:
+                    break
+                alternatives += lits
+            else:
+                found = tuple(dict.fromkeys(alternatives))
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def check_linear(pattern: str) -> None:
@@ -128,8 +176,8 @@ def load_rules(text: str, where: str) -> list[Rule]:
             for p in patterns:
                 check_linear(p)
             regex = re.compile("|".join(f"(?:{p})" for p in patterns))
-            literals = [required_literal(p) for p in patterns]
-            anchors = None if None in literals else tuple(lit for lit in literals if lit is not None)
+            literals = [required_literals(p) for p in patterns]
+            anchors = None if None in literals else tuple(dict.fromkeys(a for lits in literals if lits for a in lits))
         rules.append(Rule(name, match, patterns, max_chars, regex, anchors))
     return rules
 
@@ -202,14 +250,17 @@ class Boilerplate(Step):
         limits, groups, gate, ungated = self.__dict__.get("_by_length") or _by_length(self._rules())
         # rules are written in simplified: they match on the text folded to simplified, character for character,
         # so a traditional page (a Taiwan site, or repair.script's traditional target) loses the same lines
-        lines = text.split("\n")
         # the lines holding a literal that some rule needs, found in one pass over the text (in C); the other
         # lines are tried against the rules that need none only. A literal holds no line break, so a match lies
         # in one line; a literal hidden by an overlapping match of another lies in that match's line
         hit: set[int] | None = None
+        m = None if gate is None else gate.search(text)
+        if m is None and gate is not None and not any(ungated):
+            lines: list[str] = []  # no literal, and every rule needs one: no line can match (most documents)
+        else:
+            lines = text.split("\n")
         if gate is not None:
             hit = set()
-            m = gate.search(text)
             if m is not None:
                 ends = list(accumulate(len(line) + 1 for line in lines))
                 while m is not None:
