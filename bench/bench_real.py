@@ -208,11 +208,14 @@ def main() -> int:
     if args.baseline:
         base = _outputs(args.work / "out-1-baseline") == _outputs(args.work / "out-1")
         print(f"output identical to the baseline's: {'yes' if base else 'NO'}")
-    least = min(range(len(CPU["out-1"])), key=CPU["out-1"].__getitem__)  # the run runner_share reads
-    steps_cpu = STATS["out-1"][least].get("time_by_step", {})
-    if steps_cpu:
-        print("CPU time per step, 1-worker run with the least CPU (stats.json): " + ", ".join(
-            f"{name} {v['seconds']:.2f} s" for name, v in sorted(steps_cpu.items(), key=lambda kv: -kv[1]["seconds"])))
+    for tag in ("baseline ", "") if args.baseline else ("",):
+        name = "out-1-baseline" if tag else "out-1"
+        least = min(range(len(CPU[name])), key=CPU[name].__getitem__)  # the run runner_share reads
+        steps_cpu = STATS[name][least].get("time_by_step", {})
+        if steps_cpu:
+            print(f"{tag}CPU time per step, 1-worker run with the least CPU (stats.json): " + ", ".join(
+                f"{step} {v['seconds']:.2f} s" for step, v in sorted(steps_cpu.items(),
+                                                                    key=lambda kv: -kv[1]["seconds"])))
     if not args.no_steps:
         step_times(texts[:3000])  # every table and model loaded: the steady state below, set-up apart
         times = step_times(texts)
