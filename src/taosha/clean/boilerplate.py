@@ -105,7 +105,8 @@ def _literals(items) -> tuple[str, ...] | None:
         if op == sre_constants.SUBPATTERN and not av[1] & (re.IGNORECASE | re.VERBOSE):
             found = _literals(av[-1].data)
         elif op == sre_constants.BRANCH:
-            found, alternatives = None, []
+            found = None
+            alternatives: list[str] = []
             for branch in av[1]:
                 lits = _literals(branch.data)
                 if lits is None:
