@@ -95,7 +95,8 @@ def class_table() -> np.ndarray:
     from taosha.cache import cached_arrays, source_key
 
     key = source_key("taosha.zh", extra=version("opencc"))
-    return cached_arrays("script-classes", key, lambda: {"lut": _build_class_table()})["lut"]
+    lut = cached_arrays("script-classes", key, lambda: {"lut": _build_class_table()})["lut"]
+    return lut.view(np.ndarray)  # a plain array on the mapped pages: np.memmap's indexing costs a Python call
 
 
 def _build_class_table() -> np.ndarray:
