@@ -256,7 +256,7 @@ def main() -> int:
             for ex in r["examples"][sh][: args.show]:
                 print(f"      [{sh}] {ex}")
     invented = neg["neg:lost"]["invented"] if "neg:lost" in neg else 0
-    clean_changed = sum(neg[k]["changed"] for k in ("neg:clean", "neg:quoted") if k in neg)
+    clean_changed = sum(neg[k]["changed"] for k in ("neg:clean", "neg:quoted", "neg:glyph") if k in neg)
     print("negatives:")
     for kind in chains.NEGATIVES:
         r = neg.get(kind)

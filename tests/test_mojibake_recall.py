@@ -104,6 +104,9 @@ def test_private_use_glyphs_in_clean_traditional_text_are_left(step, text):
     "籊\ue65d籊竹竿，以釣于淇。",
     "健全\ue61aな発展を目指す。",
     "〞噫吁嚱，危乎高哉！蜀道之难，难于上青天。〞这是李白的诗句。",  # 〞 as a quotation mark
+    # the chains' neg:glyph negatives: two glyphs about a frequent character were read as Big5 (陳誠在已悵冊定)
+    "陳誠在\ue61d保\ue65b定軍校學習時，與鄧演達有師生之誼；",
+    "上海等地\ue684长\ue668大的年轻人，都将长鼻王视为童年中不",
 ])
 def test_icon_glyphs_and_quotation_marks_beside_odd_characters_are_left(step, text):
     doc = fix(step, text)

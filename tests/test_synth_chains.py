@@ -119,6 +119,11 @@ def test_quoting_and_clean_negatives_are_their_own_truth(base):
     assert any("锟斤拷" in s.text or "烫烫烫" in s.text for s in chains.negatives("neg:quoted", base, 60, seed=3))
     clean = chains.negatives("neg:clean", base, N, seed=3)
     assert all(s.text == s.truth for s in clean)
+    glyphs = chains.negatives("neg:glyph", base, N, seed=3)
+    assert len(glyphs) == N
+    for g in glyphs:
+        icons = [ch for ch in g.text if "\ue600" <= ch <= "\ue69f"]
+        assert g.text == g.truth and 1 <= len(icons) <= 3 and len(g.text) > len(icons)
 
 
 def _mnbvc(shared: Path, name: str) -> bytes:

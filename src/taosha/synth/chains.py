@@ -12,7 +12,9 @@ Every sample keeps its family, the damaged text, the truth and the damaged spans
 bytes round-trip through the chain exactly (every hop decodes without error, and the inverse chain gives the
 truth back). Negatives: clean text (`clean`), text with characters its source lost to `?` when it was saved in
 GBK or Big5 with errors="replace" (`lost`: the positions are kept, and a repair must write nothing there), and
-text that quotes mojibake (`quoted`: an article explaining 锟斤拷 or showing 浣犲ソ as an example).
+text that quotes mojibake (`quoted`: an article explaining 锟斤拷 or showing 浣犲ソ as an example), and text with
+an icon font's glyphs (`glyph`: private-use characters from iconfont.cn's range U+E600-E69F, which GB18030 also
+uses for Big5's first Han rows, put before, beside or inside words, as pages leave them once extracted).
 
 Decoders are Python's, with one documented choice each (`decode`): an undecodable byte becomes the sample's
 replacement (U+FFFD as browsers and Python write it, or `?` as PHP's mb_convert_encoding, or a U+FFFD later saved
@@ -576,11 +578,19 @@ def _quoted(text: str, rng: random.Random, script: str) -> str | None:
     return text + "\n" + sentence if rng.random() < 0.5 else sentence + text
 
 
-NEGATIVES = ("neg:clean", "neg:lost", "neg:quoted")
+NEGATIVES = ("neg:clean", "neg:lost", "neg:quoted", "neg:glyph")
+
+
+def _glyphs(text: str, rng: random.Random) -> str:
+    """`text` with one to three icon-font glyphs put at random places: before a clause, between two characters."""
+    out = list(text)
+    for _ in range(rng.randint(1, 3)):
+        out.insert(rng.randint(0, len(out)), chr(rng.randint(0xE600, 0xE69F)))
+    return "".join(out)
 
 
 def negatives(kind: str, base: Base, n: int, seed: int) -> list[Sample]:
-    """`n` samples a repair must leave as they are: `neg:clean`, `neg:lost`, `neg:quoted`."""
+    """`n` samples a repair must leave as they are: `neg:clean`, `neg:lost`, `neg:quoted`, `neg:glyph`."""
     rng = rng_for(seed, kind)
     out: list[Sample] = []
     tries = 0
@@ -602,6 +612,9 @@ def negatives(kind: str, base: Base, n: int, seed: int) -> list[Sample]:
                 continue
             out.append(Sample(sid, kind, seen, seen, lost=tuple(lost), script=script, replacement="?",
                               source=source, codec=codec))
+        elif kind == "neg:glyph":
+            glyphed = _glyphs(text, rng)
+            out.append(Sample(sid, kind, glyphed, glyphed, script=script))
         else:
             quoted = _quoted(text, rng, script)
             if quoted is not None:

@@ -542,8 +542,12 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
     if len(run) != len(best):
         return False
     glyphs = [m.start() for m in _PUA.finditer(run)]
-    if any(b - a < _ICON_APART for a, b in itertools.pairwise(glyphs)):
-        return False  # side by side, or one character apart: Big5's own text misread, not an icon font's glyphs
+    if any(b - a < _ICON_APART and not (b - a == 2 and lm.common[ord(run[a + 1])] and not "\u3040" <= run[a + 1]
+                                        <= "\u30ff") for a, b in itertools.pairwise(glyphs)):
+        # side by side, or one character apart with a rare one or a kana between: Big5's own text misread, not an
+        # icon font's glyphs; two glyphs about a frequent character (陳誠在\ue61d保\ue65b定, a glyph before and
+        # after a label) are judged as glyphs (the chains' `neg:glyph` negatives: 陳誠在已悵冊定 was written)
+        return False
     changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
     return (any(_PUA.match(a) and _HAN.match(b) for a, b in changed)
             and all(lm.common[ord(a)] and not "\u3040" <= a <= "\u30ff" for a, _ in changed if not _PUA.match(a)))
