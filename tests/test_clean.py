@@ -511,7 +511,8 @@ def test_frequent_line_hashes_keep_each_lines_first_index_in_order():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab汉 \t\u3000\u00a0\n\r-xX×Ｘ*_＿篇范文範精選同志们們尊敬的各位", max_size=30))
+@given(st.text(alphabet="ab汉 \t\u3000\u00a0\n\r-xX×Ｘ*_＿篇范文範精選同志们們尊敬的各位\u200b\u200c\u2060\ufeff",
+               max_size=30))
 def test_cheap_pretests_skip_only_texts_the_full_test_would_skip(text):
     """The one-scan pre-tests (regexes) that let a step skip a document agree with what they stand for."""
     from taosha.clean import compilation, placeholders
@@ -537,3 +538,28 @@ def test_truncation_cuts_after_the_last_sentence_end_as_before(text):
     doc = Truncation(min_line_chars=3).process(Document("d", text))
     if any(e.reason == "cut_off_sentence" for e in doc.edits):
         assert doc.text[-1] in SENTENCE_END
+
+
+def test_a_document_whose_language_identification_raises_keeps_its_measured_signals(monkeypatch):
+    # a broken langid install raises on the non-Chinese documents only: the runner drops each with step_error,
+    # and the signals measured before the identifier ran stay on it (as they did before the batch's columns)
+    import taosha.filter.quality as quality
+    from taosha.step import run_batch
+
+    def broken(text: str, han_share: float) -> tuple[str, float]:
+        raise ImportError("a broken langid install")
+
+    monkeypatch.setattr(quality, "language", broken)
+    docs = [Document("zh", "今天天气很好，我们去公园散步。" * 10),
+            Document("en", "hello world, this is english text " * 5)]
+    out = run_batch([Quality()], docs, catch=True)
+    by_id = {d.id: d for d in out}
+    assert by_id["en"].dropped is not None and by_id["en"].dropped.reason == "step_error"
+    assert by_id["en"].signals["chars"] == len(docs[1].text) and "han_share" in by_id["en"].signals
+    assert by_id["zh"].signals["language"] == "zh"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "第一行。\n\n  "])
+def test_truncation_with_no_line_length_floor_leaves_blank_text(text):
+    doc = Truncation(min_line_chars=0).process(Document("d", text))
+    assert doc.text == text and "truncated" not in doc.signals

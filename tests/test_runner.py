@@ -571,5 +571,12 @@ def test_a_run_raises_the_collectors_youngest_threshold_and_gives_the_callers_ba
         with pytest.raises(ZeroDivisionError):
             taosha.run([str(inp)], tmp_path / "out2", config(1, ["repair.whitespace"]))
         assert gc.get_threshold() == (700, 10, 10)
+        # a caller who turned collection off (threshold 0) keeps it off during the run
+        monkeypatch.setattr(LocalRunner, "map_units", lambda self, *a, **k: (seen.append(gc.get_threshold()),
+                                                                               real(self, *a, **k))[1])
+        gc.set_threshold(0, 10, 10)
+        seen.clear()
+        taosha.run([str(inp)], tmp_path / "out3", config(1, ["repair.whitespace"]))
+        assert seen and all(t == (0, 10, 10) for t in seen) and gc.get_threshold() == (0, 10, 10)
     finally:
         gc.set_threshold(*before)

@@ -88,8 +88,8 @@ class Truncation(Step):
         if last_break >= 0 and self._fragment(last.strip(), text[:last_break].rstrip()):
             doc.replace(len(text[:last_break].rstrip()), len(doc.text), "", self.name, "cut_off_line")
             return doc.tag("truncated", 1)
-        if len(last) < self.min_line_chars or last[-1] in _ENDS:
-            return doc
+        if not last or len(last) < self.min_line_chars or last[-1] in _ENDS:
+            return doc  # (an empty last line: nothing cut off, whatever `min_line_chars` is)
         m = _AN_END.search(last[::-1])
         if m is None:
             return doc.tag("truncated", 1)  # no sentence end to go back to: flagged, kept

@@ -67,7 +67,10 @@ def _key() -> str:
     spec = find_spec("langid")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("langid is required for language identification (pip install langid)")
-    st = os.stat(os.path.join(next(iter(spec.submodule_search_locations)), "langid.py"))
+    try:
+        st = os.stat(os.path.join(next(iter(spec.submodule_search_locations)), "langid.py"))
+    except OSError as e:  # a stray `langid/` folder on the path, not the package
+        raise ModuleNotFoundError("langid is required for language identification (pip install langid)") from e
     return hashlib.sha256(f"{MODEL_FORMAT}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
 
 

@@ -379,10 +379,7 @@ class Quality(Step):
         # Chinese when half the characters or more are Han (language()'s own first test, without the call: most
         # documents; han / size >= 0.5 exactly when 2 han >= size, for integers)
         other = np.flatnonzero(2 * han < size).tolist()
-        langs, probs = ["zh"] * len(texts), [1.0] * len(texts)
-        for k in other:
-            langs[k], probs[k] = language(texts[k], han_counts[k] / max(1, len(texts[k])))
-        columns["language"], columns["language_prob"] = langs, probs
+        columns["language"], columns["language_prob"] = ["zh"] * len(texts), [1.0] * len(texts)
         names = list(columns)
         # a document's signals from the columns transposed in C (zip), in the columns' order, written straight into
         # its signals: every signal is measured from the batch's texts and columns, which no signal written
@@ -390,6 +387,11 @@ class Quality(Step):
         # (zip without strict's checks, a sixth of an update of 27 signals: every column is as long as the batch)
         for doc, row in zip(docs, zip(*columns.values(), strict=False), strict=False):
             doc.signals.update(zip(names, row, strict=False))
+        # the other languages last, document by document: when the identifier raises on one (a broken langid
+        # install), the runner drops that document with the signals measured above, as it did before the columns
+        for k in other:
+            docs[k].signals["language"], docs[k].signals["language_prob"] = language(
+                texts[k], han_counts[k] / max(1, len(texts[k])))
         return [self._decide(doc) for doc in docs]
 
     def _decide(self, doc: Document) -> Document:

@@ -574,9 +574,9 @@ class _StageWriter:
         self._live.abort()
 
 
-# zstd's level for the stages (temporary files, read back by this run only). A fast negative level, not 1: a
-# stage is written once and its live part read twice, and on the real corpora level -5 took half of level 1's
-# CPU each way for files about a third larger (the settled output lines compress well either way)
+# zstd's level for the stages (temporary files, read back by this run or the run resuming it). A fast negative
+# level, not 1: a stage is written once and its live part read twice, and on the real corpora level -5 took half
+# of level 1's CPU each way for files about a third larger (the settled output lines compress well either way)
 STAGE_LEVEL = -5
 
 
@@ -780,7 +780,8 @@ def execute(plan: Plan, map_units: MapUnits, progress: Progress | None = None) -
     # older generations, to be walked again (0.16 s of a default run's CPU on bench_real.py's 66,000 documents,
     # 0.04 s with this).
     # Forked workers inherit it; the caller's setting is back once the run ends
-    gc.set_threshold(max(thresholds[0], GC_YOUNG), *thresholds[1:])
+    if thresholds[0]:  # 0: the caller turned collection off, and it stays off
+        gc.set_threshold(max(thresholds[0], GC_YOUNG), *thresholds[1:])
     try:
         return _execute(plan, map_units, progress, traced)
     finally:
