@@ -14,7 +14,7 @@ truth back). Negatives: clean text (`clean`), text with characters its source lo
 GBK or Big5 with errors="replace" (`lost`: the positions are kept, and a repair must write nothing there), and
 text that quotes mojibake (`quoted`: an article explaining 锟斤拷 or showing 浣犲ソ as an example), and text with
 an icon font's glyphs (`glyph`: private-use characters from iconfont.cn's range U+E600-E69F, which GB18030 also
-uses for Big5's first Han rows, put before, beside or inside words, as pages leave them once extracted).
+uses for Big5's first Han rows, mostly at a clause's edges, some inside words, as pages leave them extracted).
 
 Decoders are Python's, with one documented choice each (`decode`): an undecodable byte becomes the sample's
 replacement (U+FFFD as browsers and Python write it, or `?` as PHP's mb_convert_encoding, or a U+FFFD later saved
@@ -581,11 +581,19 @@ def _quoted(text: str, rng: random.Random, script: str) -> str | None:
 NEGATIVES = ("neg:clean", "neg:lost", "neg:quoted", "neg:glyph")
 
 
+_CLAUSE_ENDS = frozenset("，。；：！？、")
+
+
 def _glyphs(text: str, rng: random.Random) -> str:
-    """`text` with one to three icon-font glyphs put at random places: before a clause, between two characters."""
+    """`text` with one to three icon-font glyphs where pages put icons (a clause's start or end: the text's edges,
+    after a comma or a full stop, before a label), now and then two together; one in four anywhere, between
+    two characters of a word, as a template's markup may leave one."""
     out = list(text)
     for _ in range(rng.randint(1, 3)):
-        out.insert(rng.randint(0, len(out)), chr(rng.randint(0xE600, 0xE69F)))
+        glyph = chr(rng.randint(0xE600, 0xE69F))
+        edges = [0, len(out), *(k + 1 for k, c in enumerate(out) if c in _CLAUSE_ENDS)]
+        at = rng.randint(0, len(out)) if rng.random() < 0.25 else rng.choice(edges)
+        out.insert(at, glyph)
     return "".join(out)
 
 
