@@ -199,3 +199,49 @@ def test_utf8_windows_skip_matches_too_short_to_make_one():
     assert not _utf8_window_in(run, "gb18030") and _utf8_windows(run, "gb18030") == []
     read = "浣犲ソ锛屼笘鐣"  # 你好，世 in UTF-8 read as GBK
     assert _utf8_window_in(read, "gb18030") and _utf8_windows(read, "gb18030")
+
+
+# text around a lost character: frequent characters, ASCII words and letters (the pass's lone letter after a '?'), a
+# pinyin annotation, rare characters, and GBK's bytes that pass for UTF-8 (浣犲ソ, 鎴朘)
+_TEXT_CHARS = "的是质量很好满意到了超赞，。！?？ aKq(jié)㐀鐣浣犲ソ鎴朘€😀\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list(_TEXT_CHARS)), max_size=40))
+def test_no_utf8_window_anywhere_means_none_in_any_run(text):
+    from taosha.repair.mojibake.redecode import _NON_ASCII_RUN
+    from taosha.repair.mojibake.step import _UTF8_WRONG
+
+    in_a_run = any(_utf8_window_in(m.group(), wrong) for wrong in _UTF8_WRONG for m in _NON_ASCII_RUN.finditer(text))
+    assert _utf8_window_anywhere(text) or not in_a_run
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list(_TEXT_CHARS)), max_size=40), st.sampled_from([1, 2]))
+def test_a_line_without_evidence_is_realigned_nowhere_in_the_evidence_pass(line, rare):
+    from taosha.repair.mojibake.fill import DocumentContext
+    from taosha.repair.mojibake.realign import _no_evidence, _realign_line
+
+    lm = for_script("simplified")
+    if _no_evidence(line, lm):
+        assert _realign_line(line, lm, 2.0, DocumentContext(line), strict=rare) == (line, 0)
+
+
+def test_the_evidence_shortcut_changes_no_output(monkeypatch):
+    """The step's output with the evidence pass's shortcut (`realign._no_evidence`) and without it is the same, on
+    pages with a lost character beside fluent text and on pages whose lost bytes are established."""
+    from taosha.repair.mojibake import realign as module
+
+    texts = ["到了，超赞???", "伤透了心?！", "这个牌子的?比较一般", "装有点大，尴尬?，\n第二行也好?用",
+             "华为的粉丝哟?，", "要求??偨Y(jié)范文", "做到??顚S茫M冻S小R_保", "同?r宣布，期?g不变", "价格实惠★?包装完好"]
+    step = Mojibake()
+    step.setup()
+
+    def run() -> list[tuple[str, dict, list]]:
+        return [(d.text, dict(d.signals), list(d.edits)) for t in texts for d in [step.process(Document("d", t))]]
+
+    shortcut = run()
+    assert sum(module._no_evidence(t, for_script("simplified")) for t in texts) >= 4  # the shortcut is taken
+    assert any(edits for _, _, edits in shortcut)  # and pages are still repaired
+    monkeypatch.setattr(module, "_no_evidence", lambda line, lm: False)
+    assert run() == shortcut
