@@ -233,7 +233,8 @@ def test_the_evidence_shortcut_changes_no_output(monkeypatch):
     from taosha.repair.mojibake import realign as module
 
     texts = ["到了，超赞???", "伤透了心?！", "这个牌子的?比较一般", "装有点大，尴尬?，\n第二行也好?用",
-             "华为的粉丝哟?，", "要求??偨Y(jié)范文", "做到??顚S茫M冻S小R_保", "同?r宣布，期?g不变", "价格实惠★?包装完好"]
+             "华为的粉丝哟?，", "要求??偨Y(jié)范文", "做到??顚S茫M冻S小R_保", "同?r宣布，期?g不变",
+             "价格实惠★?包装完好"]
     step = Mojibake()
     step.setup()
 
