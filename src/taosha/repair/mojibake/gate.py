@@ -142,7 +142,7 @@ class _Batch:
         np.cumsum(self.lengths[:-1] + _PAD, out=self.starts[1:])
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
-        layout = codepoints("".join([piece for t in texts for piece in (t, pad)]))
+        layout = codepoints(pad.join(texts) + pad)
         self.flags = _gate_table()[layout]
         self.points = layout  # for the table beside the gate's flags (`_odd_table`)
         self._masks: dict[int, np.ndarray] = {}
@@ -202,6 +202,7 @@ class _Batch:
 
 _NOTHING: frozenset[str] = frozenset()
 _QMARK = frozenset({"qmark"})
+_QUESTION_MARK = ord("?")
 
 
 def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset[str]]:
@@ -246,17 +247,21 @@ def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset
     look = ((bits_at & (LATIN1 | E_LEAD | PUA)) != 0) | glued | dense_rare | (
         ((bits_at & (SIMP_ONLY | TRAD_ONLY | RARE)) != 0) & odd_any)
     look_at = look.tolist() if not every else [True] * len(texts)
-    out: list[frozenset[str]] = []
-    for k, text in enumerate(texts):
+    # the texts holding a '?' (the batch's NUL pads hold none): with those the loop looks at, the only ones it visits
+    asks = np.zeros(len(texts), dtype=bool)
+    asks[np.searchsorted(batch.starts, np.flatnonzero(batch.points == _QUESTION_MARK), side="right") - 1] = True
+    out: list[frozenset[str]] = [_NOTHING] * len(texts)
+    for k in np.flatnonzero(look | asks).tolist() if not every else range(len(texts)):
+        text = texts[k]
         if not look_at[k]:
-            out.append(_QMARK if "?" in text and _SUSPECT_Q.search(text) else _NOTHING)
+            out[k] = _QMARK if "?" in text and _SUSPECT_Q.search(text) else _NOTHING
             continue
         seen = set()
         if "?" in text and _SUSPECT_Q.search(text):
             seen.add("qmark")
         bits = present[k]
         if not bits:
-            out.append(frozenset(seen))
+            out[k] = frozenset(seen)
             continue
         if bits & LATIN1 and (_LATIN_RUN.search(text) or _LEGACY_RUN.search(text)):
             seen.add("latin")
@@ -295,7 +300,7 @@ def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        out.append(frozenset(seen))
+        out[k] = frozenset(seen)
     return out
 
 

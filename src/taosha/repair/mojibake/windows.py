@@ -9,6 +9,7 @@ and kept only when it gains `min_gain` nats per character.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 import numpy as np
 
@@ -296,19 +297,21 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     matches = [m for m in _UTF8_WINDOW.finditer(raw) if _long_enough(m)]
     if not matches:
         return []
-    lengths = _byte_lengths(wrong)[codepoints(run)]
-    index = {o: k for k, o in enumerate([0, *np.cumsum(lengths, dtype=np.int64).tolist()])}
+    # each character's first byte, and the end: sorted, so a byte offset's character is found by bisection (a dict
+    # of every offset cost a long run's page more than its windows)
+    offsets = [0, *np.cumsum(_byte_lengths(wrong)[codepoints(run)], dtype=np.int64).tolist()]
     windows = []
     for m in matches:
         a, b = m.start(), m.end()
-        if b not in index and b + 1 in index and raw[b] < 0x80:
+        if offsets[bisect_left(offsets, b)] == b + 1 and raw[b] < 0x80:  # (b itself no character's edge)
             b += 1  # the last UTF-8 byte and the ASCII byte after it were read as one GBK character (括P: 鎷琍)
-        while a < b and a not in index:  # shrink to character boundaries of the run
-            a += 1
-        while b > a and b not in index:
-            b -= 1
-        if b - a >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
-            windows.append((index[a], index[b]))
+        # shrink to character boundaries of the run: the first at or after a, the last at or before b
+        i = bisect_left(offsets, a)
+        if i == len(offsets) or offsets[i] >= b:
+            continue
+        j = bisect_right(offsets, b) - 1
+        if offsets[j] - offsets[i] >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
+            windows.append((i, j))
     return windows
 
 
