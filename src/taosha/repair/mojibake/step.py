@@ -308,7 +308,8 @@ _UTF8_WRONG = tuple(wrong for _, wrong, right in REDECODES if right == "utf-8")
 # the matches themselves are listed only for the pages that have one (each alternative opens with its own lead bytes,
 # which Python's regex engine tests fast: a search costs what `_UTF8_ANYWHERE`'s does)
 _CONT = rb"[\x80-\xbf]"
-_UTF8_LONG = re.compile(rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef]%s{2}|[\xf0-\xf4]%s{3})" % ((_CONT,) * 5)
+_UTF8_LONG = re.compile(rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef]%s{2}|[\xf0-\xf4]%s{3})"
+                        % ((_CONT,) * 5)
                         + rb"|[\xe0-\xef]%s{2}[\xc2-\xf4]%s|[\xf0-\xf4]%s{3}[\xc2-\xf4]%s" % ((_CONT,) * 4)
                         + _UTF8_ANYWHERE.pattern[len(_UTF8_SEQ.pattern) :])  # (its `|punct|one` as they are)
 
