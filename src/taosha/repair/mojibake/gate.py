@@ -219,26 +219,33 @@ def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset
     dense_rare = batch.dense(rare, *_DENSE) | batch.dense(batch.mask(PUA), *_PUA_DENSE)
     simp_count, trad_count = batch.count(simp), batch.count(trad)
     n_simp, n_trad = simp_count.tolist(), trad_count.tolist()
+    # a side's signs are asked only of the texts whose other script is the majority (`off` in the loop below): in a
+    # batch with none (one script's pages, the common case) they are not measured, each side's four numpy passes
+    off_side = {"trad": simp_count > trad_count, "simp": trad_count > simp_count}
+    sides = {side for side, some in off_side.items() if some.any() or every}  # (`every`: both, as a reference)
+    no_text, no_count = np.zeros(len(texts), dtype=bool), np.zeros(len(texts), dtype=np.int64)
+    odd_of = {"trad": trad | rare, "simp": simp | rare}
     # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
-    dense_off = {"trad": batch.dense(trad | rare, *_OFF_DENSE), "simp": batch.dense(simp | rare, *_OFF_DENSE)}
-    digits = {"trad": batch.after_digit(trad | rare), "simp": batch.after_digit(simp | rare),
-              "rare": batch.after_digit(rare)}
+    dense_off = {side: batch.dense(odd_of[side], *_OFF_DENSE) if side in sides else no_text
+                 for side in ("trad", "simp")}
+    digits = {side: batch.after_digit(odd_of[side]) if side in sides else no_count for side in ("trad", "simp")}
+    digits["rare"] = batch.after_digit(rare)
     # one is enough when its bytes read the other way make a frequent character
     as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
     along_at = batch.dense(as_gbk, _READ_RUN, _READ_RUN)  # see _frequent_reading
     along = along_at.tolist()
     # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
-    odd_pairs_at = {"trad": batch.dense((trad | rare) & as_gbk, 2, 2),
-                    "simp": batch.dense((simp | rare) & as_big5, 2, 2)}
+    reads = {"trad": as_gbk, "simp": as_big5}
+    odd_pairs_at = {side: batch.dense(odd_of[side] & reads[side], 2, 2) if side in sides else no_text
+                    for side in ("trad", "simp")}
     odd_pairs = {side: pairs.tolist() for side, pairs in odd_pairs_at.items()}
-    odd_near = _odd_near_many(batch, {side for side, some in (("trad", simp_count > trad_count),
-                                                              ("simp", trad_count > simp_count)) if some.any()})
-    one = {"trad": batch.after_digit((trad | rare) & as_gbk), "simp": batch.after_digit((simp | rare) & as_big5),
-           "rare": batch.after_digit(rare & (as_gbk | as_big5))}
+    odd_near = _odd_near_many(batch, sides)
+    one = {side: batch.after_digit(odd_of[side] & reads[side]) if side in sides else no_count
+           for side in ("trad", "simp")}
+    one["rare"] = batch.after_digit(rare & (as_gbk | as_big5))
     # the texts any sign below can be seen in, in one pass over the per-text arrays (a superset: the loop decides):
     # most pages of a batch (clean text of one script) have none of them, and only a '?' sends one through the loop
     bits_at = np.asarray(present, dtype=np.int64)
-    off_side = {"trad": simp_count > trad_count, "simp": trad_count > simp_count}
     odd_any = along_at | (~off_side["trad"] & ~off_side["simp"] & (
         (digits["rare"] > 0) | (one["rare"] > 0)))
     for side in ("trad", "simp"):
