@@ -90,9 +90,12 @@ def _tail_tokens(text: str) -> list[int]:
     return out
 
 
-def _runs(line: str):
-    """(start, end) of each run of two or more characters with two GB18030 bytes each in `line`."""
+def _runs(line: str, lone_after: bool = False):
+    """(start, end) of each run of two or more characters with two GB18030 bytes each in `line`; `lone_after`: only
+    those a lone byte follows (`_lone_after`: a split run ends at a character with other lengths, which is none)."""
     for m in _RUN.finditer(line):
+        if lone_after and not _lone_after(line, m.end()):
+            continue  # (before encoding the run: most runs of a page the deleted pass reads for a lone byte)
         if _encode(m.group()) is not None:
             yield m.start(), m.end()
             continue
@@ -404,7 +407,8 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
         if anywhere or _SIGNS.search(line):
             out, last, n = [], 0, 0
             taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
-            for a, b in _runs(line):
+            # (with no sign `anywhere`, a run is read only when a lone byte follows it: `_reads_to_lone`)
+            for a, b in _runs(line, lone_after=not anywhere):
                 if a < last:
                     continue  # inside the stretch re-read before (it took in what followed its run)
                 if not (_ends_out_of_step(line, a, b, lm) if anywhere else _reads_to_lone(line, b, lm)):
