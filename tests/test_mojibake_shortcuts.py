@@ -251,8 +251,12 @@ def test_the_evidence_shortcut_changes_no_output(monkeypatch):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from(list("的是质量很好满意，。用了U盘n多€\ufffd😀𠮷abc lq") + ["\ue4c9"]), max_size=40))
+@given(st.text(st.sampled_from([*"的是质量很好满意，。用了U盘n多€\ufffd😀𠮷abc lq", "\ue4c9"]), max_size=40))
 def test_the_runs_a_lone_byte_follows_are_those_of_every_run(line):
     from taosha.repair.mojibake.deleted import _lone_after, _runs
 
-    assert list(_runs(line, lone_after=True)) == [(a, b) for a, b in _runs(line) if _lone_after(line, b)]
+    # (a split run's end, an emoji, is let through: `_reads_to_lone` then says no, as for every run before)
+    def followed(runs):
+        return [(a, b) for a, b in runs if _lone_after(line, b)]
+
+    assert followed(_runs(line, lone_after=True)) == followed(_runs(line))

@@ -92,7 +92,8 @@ def _tail_tokens(text: str) -> list[int]:
 
 def _runs(line: str, lone_after: bool = False):
     """(start, end) of each run of two or more characters with two GB18030 bytes each in `line`; `lone_after`: only
-    those a lone byte follows (`_lone_after`: a split run ends at a character with other lengths, which is none)."""
+    those of the stretches a lone byte follows (`_lone_after`; a stretch split at a character with other lengths
+    yields its runs, and the caller asks again)."""
     for m in _RUN.finditer(line):
         if lone_after and not _lone_after(line, m.end()):
             continue  # (before encoding the run: most runs of a page the deleted pass reads for a lone byte)
