@@ -260,3 +260,27 @@ def test_the_runs_a_lone_byte_follows_are_those_of_every_run(line):
         return [(a, b) for a, b in runs if _lone_after(line, b)]
 
     assert followed(_runs(line, lone_after=True)) == followed(_runs(line))
+
+
+def test_the_batch_detects_each_suspect_texts_script_as_the_repairs_would(monkeypatch):
+    """The step detects its suspect texts' scripts for the batch at once (`detect_many`): its output is what each
+    document detecting its own gives, debris removed or flagged, and when the batch's detection fails."""
+    from taosha.repair.mojibake import step as module
+
+    texts = ["他说：浣犲ソ锛屼笘鐣岋紒", "到了，超赞?质量很好", "質量很好锟斤拷，物流也快?", "用了U盘很好",
+             "質量很好，物流快", "要求??偨Y(jié)范文", "麥康姆?X的書", "坻婓1952爛堤汜衾控儔ㄛ",
+             "烫烫烫他说：浣犲ソ锛屼笘鐣", "clean text"]
+
+    def run(step: Mojibake) -> list[tuple[str, dict, list]]:
+        return [(d.text, dict(d.signals), list(d.edits))
+                for d in step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])]
+
+    for debris in ("remove", "flag"):
+        step = Mojibake(debris=debris)
+        step.setup()
+        batch = run(step)
+        assert any(edits for _, _, edits in batch)
+        with monkeypatch.context() as m:
+            # the batch's detection fails: each document detects its own, as before the batch did
+            m.setattr(module, "detect_many", lambda *a, **k: 1 / 0)
+            assert run(step) == batch

@@ -219,6 +219,9 @@ _SCRIPT_TEXT = st.text(st.sampled_from(list("经济发展們經濟發展后于�
 def test_script_counts_for_a_batch_give_each_texts_verdict(items):
     texts = [t for t, _ in items]
     assert detect_many(texts, [a for _, a in items]) == [detect(t, a) for t, a in items]
+    # and without looking for a converter's slips, as repair.mojibake asks for its suspect texts
+    assert detect_many(texts, [a for _, a in items], look_for_slips=False) == [
+        detect(t, a, look_for_slips=False) for t, a in items]
 
 
 BANNER = "こちらのページは繁体字版です。日本語版「フォーカス台湾」に移動しますか。"

@@ -323,7 +323,7 @@ def detect(text: str, annotations: int = 0, *, look_for_slips: bool = True) -> S
     return _decide(text, int(counts[SIMP]), int(counts[TRAD]), annotations, look_for_slips, points, cls)
 
 
-def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
+def detect_many(texts: list[str], annotations: list[int], *, look_for_slips: bool = True) -> list[ScriptInfo]:
     """`detect` for several texts, with the class counts of them all taken in one pass.
 
     >>> [i.script for i in detect_many(["我们要推动经济发展。", "我們要推動經濟發展。", "。"], [0, 3, 0])]
@@ -339,7 +339,7 @@ def detect_many(texts: list[str], annotations: list[int]) -> list[ScriptInfo]:
     # a text with simplified characters and no traditional or foreign one is simplified whatever its annotations
     # (`_decide`'s verdict, without the call: most Chinese text)
     return [(ScriptInfo("simplified", 1.0, s, 0, 0) if s and not r and not f else
-             detect(t, a) if f else _decide(t, s, r, a, True))
+             detect(t, a, look_for_slips=look_for_slips) if f else _decide(t, s, r, a, look_for_slips))
             for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
 
 

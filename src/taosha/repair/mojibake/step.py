@@ -35,13 +35,14 @@ from taosha.repair.mojibake.windows import _SIGN_BYTES, _UTF8_SEQ, _UTF8_WINDOW,
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
-from taosha.zh.script import detect, tables
+from taosha.zh.script import ScriptInfo, detect, detect_many, tables
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
 # place, so it is kept and counted as unrepaired, not removed like the debris above
 _REPLACEMENT = re.compile("\ufffd+")
 _OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
+_DELETED = frozenset({"deleted"})
 _MAJORITY = 2  # a mixed page is judged by the script with twice the other's characters
 
 
@@ -92,25 +93,33 @@ class Mojibake(Step):
         debris = list(map(_has_debris, texts)) if _has_debris("\n".join(texts)) else [False] * len(texts)
         if self.debris == "remove" and any(debris):
             texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
+        # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
+        seens = [seen if seen or not signs else _DELETED
+                 for seen, signs in zip(_suspicious_many(texts), suspect_many(texts), strict=True)]
+        # the script of each text the repairs will read, in one pass for the batch (as `_repairs` would detect it on
+        # the text without debris: `texts`); a failure leaves each to detect its own (and to fail alone)
+        suspects = [k for k, seen in enumerate(seens) if seen]
+        try:
+            infos = dict(zip(suspects, detect_many([texts[k] for k in suspects], [0] * len(suspects),
+                                                   look_for_slips=False), strict=True))
+        except Exception:
+            infos = {}
         out: list[Document | list[Document]] = []
-        for doc, seen, signs, has, odd in zip(docs, _suspicious_many(texts), suspect_many(texts), debris,
-                                              odd_pairs_many(texts), strict=True):
-            # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
-            seen = seen if seen or not signs else frozenset({"deleted"})
+        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts), strict=True)):
             if not seen and not has and "\ufffd" not in doc.text:
                 # clean, the common case: nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
                 left = unread_pairs(doc.text) if odd and not _ABOUT_ENCODING.search(doc.text) else 0
                 out.append(doc.tag("mojibake_unrepaired", left) if left else doc)
                 continue
-            out.append(in_place(self._repair, doc, seen))
+            out.append(in_place(self._repair, doc, seen, infos.get(k)))
         return out
 
-    def _repair(self, doc: Document, seen: frozenset[str]) -> Document:
+    def _repair(self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None) -> Document:
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
-        trial = self._repairs(Document(doc.id, doc.text), seen)
+        trial = self._repairs(Document(doc.id, doc.text), seen, info)
         if any(e.reason == "utf8_as_gbk" for e in trial.edits):
             # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
             # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
@@ -134,7 +143,9 @@ class Mojibake(Step):
             doc.tag(name, value)
         return doc
 
-    def _repairs(self, doc: Document, seen: frozenset[str]) -> Document:
+    def _repairs(self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None) -> Document:
+        """The families `seen` asks for, on `doc` as it stands; `info`: its script as `detect` (without looking for
+        slips) finds it on its text without debris, when known."""
         debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
@@ -145,7 +156,8 @@ class Mojibake(Step):
                 doc.tag("mojibake_unrepaired", len(_REPLACEMENT.findall(doc.text)))
             return doc
         doc.tag("mojibake_suspect", 1)
-        info = detect(doc.text, look_for_slips=False)  # the script prior only: spun or not does not matter here
+        if info is None:  # the script prior only: spun or not does not matter here
+            info = detect(doc.text, look_for_slips=False)
         script = info.script
         if script == "mixed":  # a long misread stretch can outweigh the page's own script: go by the majority,
             # or, when neither has twice the other's characters, by the model of no script (the page's own may be
