@@ -142,7 +142,7 @@ class _Batch:
         np.cumsum(self.lengths[:-1] + _PAD, out=self.starts[1:])
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
-        layout = codepoints(pad.join(texts) + pad)
+        layout = codepoints(pad.join(texts) + pad if texts else "")
         self.flags = _gate_table()[layout]
         self.points = layout  # for the table beside the gate's flags (`_odd_table`)
         self._masks: dict[int, np.ndarray] = {}
