@@ -342,25 +342,27 @@ def _utf8_window_anywhere(text: str) -> bool:
             raw = misread_bytes(text, wrong) if wrong == "gb18030" else text.encode(wrong, "replace")
         except UnicodeEncodeError:
             return True
-        if not _UTF8_LONG.search(raw):
-            continue
-        matches = [m for m in _UTF8_ANYWHERE.finditer(raw) if _long_enough(m)]
-        if matches and _window_survives(text, raw, wrong, matches):
+        if _UTF8_LONG.search(raw) and _window_survives(text, raw, wrong):
             return True
     return False
 
 
-def _window_survives(text: str, raw: bytes, wrong: str, matches: list[re.Match[bytes]]) -> bool:
-    """Whether one of `matches` (in `raw`, the bytes of `text` as `wrong` made them, '?' for what it cannot encode)
-    makes a window once shrunk to the characters' edges, as `windows._utf8_windows` shrinks it."""
-    points = codepoints(text)
-    lengths = _byte_lengths(wrong)[points].astype(np.int64)
-    if wrong != "gb18030":  # what the codec cannot encode (length 0, or beyond the BMP) is one byte: '?'
-        lengths[(lengths == 0) | (points >= 0x10000)] = 1
-    edge = np.zeros(len(raw) + 2, dtype=bool)
-    edge[0] = True
-    edge[np.cumsum(lengths)] = True
-    for m in matches:
+def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
+    """Whether a long enough match of `_UTF8_ANYWHERE` in `raw` (the bytes of `text` as `wrong` made them, '?' for
+    what it cannot encode) makes a window once shrunk to the characters' edges, as `windows._utf8_windows` shrinks
+    it; the first that does ends the search."""
+    edge = None
+    for m in _UTF8_ANYWHERE.finditer(raw):
+        if not _long_enough(m):
+            continue
+        if edge is None:  # the characters' edges, once a match needs them
+            points = codepoints(text)
+            lengths = _byte_lengths(wrong)[points].astype(np.int64)
+            if wrong != "gb18030":  # what the codec cannot encode (length 0, or beyond the BMP) is one byte: '?'
+                lengths[(lengths == 0) | (points >= 0x10000)] = 1
+            edge = np.zeros(len(raw) + 2, dtype=bool)
+            edge[0] = True
+            edge[np.cumsum(lengths)] = True
         a, b = m.start(), m.end()
         if not edge[b] and edge[b + 1] and raw[b] < 0x80:
             b += 1  # the last UTF-8 byte and the ASCII byte after it read as one character (括P: 鎷琍)
