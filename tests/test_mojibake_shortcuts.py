@@ -51,10 +51,14 @@ def test_the_utf8_shortcut_changes_no_output(monkeypatch):
              "要求??偨Y(jié)范文", "Cooli鎴朘oelie 说?好",
              # short UTF-8 read as GBK, its last byte lost: the gate's sign `utf8_short`, and the shortcut asked
              "质量" + "很好用".encode().decode("gbk", "replace").replace("\ufffd", "?"),
+             # UTF-8 read as Big5 beside a lost character: the Big5 pass's window, none in GBK's bytes
+             "东西不错?" + "作起中".encode().decode("big5", "replace").replace("\ufffd", "?") + "好",
+             "东西不错?" + "水对多".encode().decode("big5", "replace").replace("\ufffd", "?") + "好",
              "下次还来" + "物流快".encode().decode("gbk", "replace").replace("\ufffd", "?") + "好评"]
     taken = [seen == {"qmark"} and not _utf8_window_anywhere(t)
              for t, seen in zip(texts, _suspicious_many(texts), strict=True)]
     assert any(taken) and not all(taken)  # both paths are exercised
+    assert ("big5",) in map(module._utf8_codecs, texts)  # and the GBK pass let go where only Big5's bytes hold one
     step = Mojibake()
     step.setup()
 
@@ -62,7 +66,7 @@ def test_the_utf8_shortcut_changes_no_output(monkeypatch):
         return [(d.text, dict(d.signals)) for t in texts for d in [step.process(Document("d", t))]]
 
     shortcut = run()
-    monkeypatch.setattr(module, "_utf8_window_anywhere", lambda text: True)
+    monkeypatch.setattr(module, "_utf8_codecs", lambda text: module._UTF8_WRONG)
     assert run() == shortcut
 
 
@@ -203,19 +207,24 @@ def test_utf8_windows_skip_matches_too_short_to_make_one():
 
 # text around a lost character: frequent characters, ASCII words and letters (the pass's lone letter after a '?'), a
 # pinyin annotation, rare characters, and GBK's bytes that pass for UTF-8 (浣犲ソ, 鎴朘)
-_TEXT_CHARS = "的是质量很好满意到了超赞，。！?？ aKq(jié)㐀鐣浣犲ソ鎴朘€😀\n"
+_TEXT_CHARS = ("的是质量很好满意到了超赞，。！?？ aKq(jié)㐀鐣浣犲ソ鎴朘€😀\n"
+               + "你好，世界！".encode().decode("big5", "ignore"))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from(list(_TEXT_CHARS)), max_size=40))
 def test_no_utf8_window_anywhere_means_none_in_any_run(text):
     from taosha.repair.mojibake.redecode import _NON_ASCII_RUN
-    from taosha.repair.mojibake.step import _UTF8_WRONG
 
     # a run's windows (what `_best_window` judges), not only its test before them (`_utf8_window_in`, which a window
     # shrunk to its characters' edges may fail: 鎴好é)
-    in_a_run = any(_utf8_windows(m.group(), wrong) for wrong in _UTF8_WRONG for m in _NON_ASCII_RUN.finditer(text))
-    assert _utf8_window_anywhere(text) or not in_a_run
+    from taosha.repair.mojibake.step import _UTF8_WRONG, _utf8_codecs
+
+    codecs = _utf8_codecs(text)
+    for wrong in _UTF8_WRONG:
+        in_a_run = any(_utf8_windows(m.group(), wrong) for m in _NON_ASCII_RUN.finditer(text))
+        assert wrong in codecs or not in_a_run
+    assert _utf8_window_anywhere(text) == bool(codecs)
 
 
 @settings(max_examples=300, deadline=None)

@@ -261,10 +261,12 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
 
 def repair_redecodes(
     doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
-    points: list[int] | None = None,
+    points: list[int] | None = None, utf8_from: tuple[str, ...] | None = None,
 ) -> int:
     """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
-    `points`: where short UTF-8 runs may be, when only those are examined. The number of repairs."""
+    `points`: where short UTF-8 runs may be, when only those are examined; `utf8_from`: the codecs whose bytes of
+    the page may hold a UTF-8 window (the caller's test of the whole page), the others read back only once the page
+    has changed. The number of repairs."""
     count = 0
     if points is not None:  # UTF-8 only where a short run's sign is
         count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
@@ -280,9 +282,12 @@ def repair_redecodes(
     # a page's bytes were misread one way: once GBK <-> Big5 is read back one way (here or as a whole page), the
     # other way would misread what that wrote (質條 read back, then taken for GBK read as Big5: 借兵)
     read_back = {e.reason for e in doc.edits if e.step == name}
+    page = doc.text
     for reason, wrong, right in REDECODES:
         if not (utf8 if right == "utf-8" else pairs):
             continue
+        if right == "utf-8" and utf8_from is not None and wrong not in utf8_from and doc.text == page:
+            continue  # no run's bytes as `wrong` made them hold a window: each run would be let go
         if _REVERSE.get(reason) in read_back:
             continue
         lm = page_lm

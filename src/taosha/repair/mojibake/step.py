@@ -176,13 +176,15 @@ class Mojibake(Step):
         if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
             utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
+            codecs = None  # the codecs whose bytes of the page hold a UTF-8 window, when a '?' is the only sign
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
-            elif "utf8" not in seen and not _utf8_window_anywhere(doc.text):
-                utf8 = False  # a '?' the only sign, and no run's bytes hold a UTF-8 window: nothing to read back
+            elif "utf8" not in seen:
+                codecs = _utf8_codecs(doc.text)
+                utf8 = bool(codecs)  # none: no run's bytes hold a UTF-8 window, nothing to read back
             if utf8 or pairs:
                 repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
-                                            points=points)
+                                            points=points, utf8_from=codecs)
         if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
             repairs += realigned
@@ -327,24 +329,30 @@ _UTF8_LONG = re.compile(rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef
 
 
 def _utf8_window_anywhere(text: str) -> bool:
-    """Whether some run of `text` may hold a UTF-8 window, as each codec that UTF-8 is read with made its bytes: one
-    search of the whole text's bytes per codec, where the UTF-8 repair tries every run of a page (the real
-    reviews' `?`, a character the site lost, sends 2.5% of them there). An unencodable character is '?' (a run
-    holding one has no window); a lone surrogate: True, the repair decides.
+    """Whether some run of `text` may hold a UTF-8 window (see `_utf8_codecs`)."""
+    return bool(_utf8_codecs(text))
+
+
+def _utf8_codecs(text: str) -> tuple[str, ...]:
+    """The codecs that UTF-8 is read with in whose bytes of `text` some run may hold a UTF-8 window: one search of
+    the whole text's bytes per codec, where the UTF-8 repair tries every run of a page (the real reviews' `?`, a
+    character the site lost, sends 2.5% of them there). An unencodable character is '?' (a run holding one has no
+    window); a lone surrogate: every codec, the repair decides.
 
     The runs are separated by ASCII, which no match holds: the whole text's matches are the runs' own (and a few
     more: `one` without its end anchor), and each is judged as `_utf8_windows` judges it in its run: long enough
     (`_long_enough`), and still so once shrunk to the characters' edges (a run's edges are the text's). Of the 486
     real reviews (of 20,000) with a `?` beside Chinese, 209 have no long enough match, and 120 more none that
     survives the shrinking (GBK's own bytes pass for 2-byte UTF-8 sequences often, out of step with its pairs)."""
+    found = []
     for wrong in _UTF8_WRONG:
         try:
             raw = misread_bytes(text, wrong) if wrong == "gb18030" else text.encode(wrong, "replace")
         except UnicodeEncodeError:
-            return True
+            return _UTF8_WRONG
         if _UTF8_LONG.search(raw) and _window_survives(text, raw, wrong):
-            return True
-    return False
+            found.append(wrong)
+    return tuple(found)
 
 
 def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
