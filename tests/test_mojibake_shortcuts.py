@@ -20,7 +20,14 @@ from taosha.repair.mojibake.codec import _byte_lengths, misread_bytes
 from taosha.repair.mojibake.damage import _next_damage
 from taosha.repair.mojibake.gate import _suspicious_many
 from taosha.repair.mojibake.step import _utf8_window_anywhere
-from taosha.repair.mojibake.windows import _SIGN_BYTES, _UTF8_WINDOW, _WINDOW_BYTES, _utf8_window_in, _utf8_windows
+from taosha.repair.mojibake.windows import (
+    _SIGN_BYTES,
+    _UTF8_WINDOW,
+    _WINDOW_BYTES,
+    _long_enough,
+    _utf8_window_in,
+    _utf8_windows,
+)
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script
 
@@ -195,6 +202,11 @@ def test_utf8_windows_are_those_of_every_match(run, wrong):
     windows = _utf8_windows(run, wrong)
     assert windows == _utf8_windows_of_every_match(run, wrong)
     assert _utf8_window_in(run, wrong) or not windows  # the test before them never drops one
+    try:  # and says what listing every match would (its one search first is a superset of where they begin)
+        raw = misread_bytes(run, wrong)
+    except UnicodeEncodeError:
+        return
+    assert _utf8_window_in(run, wrong) == any(map(_long_enough, _UTF8_WINDOW.finditer(raw)))
 
 
 def test_utf8_windows_skip_matches_too_short_to_make_one():

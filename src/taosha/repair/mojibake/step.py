@@ -31,7 +31,14 @@ from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_r
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
 from taosha.repair.mojibake.unread import _signs, odd_pairs_many, repair_short, unread_pairs
-from taosha.repair.mojibake.windows import _SIGN_BYTES, _UTF8_SEQ, _UTF8_WINDOW, _WINDOW_BYTES, _long_enough
+from taosha.repair.mojibake.windows import (
+    _LONG_SEQ,
+    _SIGN_BYTES,
+    _UTF8_SEQ,
+    _UTF8_WINDOW,
+    _WINDOW_BYTES,
+    _long_enough,
+)
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
@@ -316,16 +323,8 @@ def _utf8_left(text: str) -> int:
 # `repair_redecodes` finds in a run's bytes is a match of this in the whole text's bytes, in which the run's stand
 _UTF8_ANYWHERE = re.compile(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
 _UTF8_WRONG = tuple(wrong for _, wrong, right in REDECODES if right == "utf-8")
-# where a match of `_UTF8_ANYWHERE` long enough to make a window (`_long_enough`: 5 bytes) may begin: three 2-byte
-# UTF-8 sequences (or two and a lead byte), a 2-byte one before a longer one, or a longer one before any; or a
-# punctuation mark, or one Han character before a letter (`_UTF8_ANYWHERE`'s own). One search says whether any does:
-# the matches themselves are listed only for the pages that have one (each alternative opens with its own lead bytes,
-# which Python's regex engine tests fast: a search costs what `_UTF8_ANYWHERE`'s does)
-_CONT = rb"[\x80-\xbf]"
-_UTF8_LONG = re.compile(rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef]%s{2}|[\xf0-\xf4]%s{3})"
-                        % ((_CONT,) * 5)
-                        + rb"|[\xe0-\xef]%s{2}[\xc2-\xf4]%s|[\xf0-\xf4]%s{3}[\xc2-\xf4]%s" % ((_CONT,) * 4)
-                        + _UTF8_ANYWHERE.pattern[len(_UTF8_SEQ.pattern) :])  # (its `|punct|one` as they are)
+# where a long enough match of `_UTF8_ANYWHERE` may begin (`windows._LONG_SEQ`, or its `|punct|one` as they are)
+_UTF8_LONG = re.compile(_LONG_SEQ + _UTF8_ANYWHERE.pattern[len(_UTF8_SEQ.pattern) :])
 
 
 def _utf8_window_anywhere(text: str) -> bool:

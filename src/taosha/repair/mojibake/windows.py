@@ -273,6 +273,16 @@ def _to_sentence_edges(
     return total, a, b, fixed
 
 
+# where a match of `_UTF8_WINDOW` long enough to make a window (`_long_enough`: 5 bytes of sequences) may begin: three
+# 2-byte UTF-8 sequences (or two and a lead byte), a 2-byte one before a longer one, or a longer one before any; or
+# its punctuation mark or Han character before a letter as they are. One search says whether any does (each
+# alternative opens with its own lead bytes, which Python's regex engine tests fast), before the matches are listed
+_CONT = rb"[\x80-\xbf]"
+_LONG_SEQ = (rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef]%s{2}|[\xf0-\xf4]%s{3})" % ((_CONT,) * 5)
+             + rb"|[\xe0-\xef]%s{2}[\xc2-\xf4]%s|[\xf0-\xf4]%s{3}[\xc2-\xf4]%s" % ((_CONT,) * 4))
+_UTF8_LONG_WINDOW = re.compile(_LONG_SEQ + _UTF8_WINDOW.pattern[len(_UTF8_SEQ.pattern) :])
+
+
 def _long_enough(m: re.Match[bytes]) -> bool:
     """Whether a match of `_UTF8_WINDOW` may make a window: its bytes, one more at most (an ASCII byte read with its
     last), reach the window's size (most matches in a run's GBK bytes are two 2-byte sequences, 4 bytes: none)."""
@@ -286,7 +296,7 @@ def _utf8_window_in(run: str, wrong: str) -> bool:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return False
-    return _UTF8_WINDOW.search(raw) is not None and any(map(_long_enough, _UTF8_WINDOW.finditer(raw)))
+    return _UTF8_LONG_WINDOW.search(raw) is not None and any(map(_long_enough, _UTF8_WINDOW.finditer(raw)))
 
 
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
