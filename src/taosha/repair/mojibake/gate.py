@@ -143,7 +143,7 @@ class _Batch:
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
         layout = codepoints(pad.join(texts) + pad if texts else "")
-        self.flags = _gate_table()[layout]
+        self.flags = np.take(_gate_table(), layout)  # (take: half the time of indexing, on a batch of news)
         self.points = layout  # for the table beside the gate's flags (`_odd_table`)
         self._masks: dict[int, np.ndarray] = {}
         # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
@@ -389,7 +389,7 @@ def _odd_near_many(batch: _Batch, sides: set[str]) -> dict[str, list[bool]]:
     none = [False] * len(batch.starts)
     if not sides:
         return {"trad": none, "simp": none}
-    odd = _odd_table()[batch.points]  # (the pairs `_odd_near_reads` reads: no other could pass it)
+    odd = np.take(_odd_table(), batch.points)  # (the pairs `_odd_near_reads` reads: no other could pass it)
     return {side: batch.dense((odd & bit) != 0, *_ODD_NEAR).tolist() if side in sides else none
             for side, bit in (("trad", READS_IN_SIMP), ("simp", READS_IN_TRAD))}
 
