@@ -305,3 +305,14 @@ def test_the_batch_detects_each_suspect_texts_script_as_the_repairs_would(monkey
             # the batch's detection fails: each document detects its own, as before the batch did
             m.setattr(module, "detect_many", lambda *a, **k: 1 / 0)
             assert run(step) == batch
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"的是质量好。，“”！~U盘lq€ab\n ", "\ue4c9", "\u2000", "\ufe30", "\uffef"]),
+               max_size=40))
+def test_the_deleted_pass_signs_are_those_of_the_look_behind_first_pattern(line):
+    from taosha.repair.mojibake.deleted import _BEFORE_LONE, _SIGNS
+
+    # the pattern as first written (its look-behind before the byte's class), as the reference
+    reference = re.compile(f"[\ue000-\uf8ff]|(?<=[{_BEFORE_LONE}])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
+    assert [m.span() for m in _SIGNS.finditer(line)] == [m.span() for m in reference.finditer(line)]
