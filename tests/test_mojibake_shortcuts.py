@@ -316,3 +316,14 @@ def test_the_deleted_pass_signs_are_those_of_the_look_behind_first_pattern(line)
     # the pattern as first written (its look-behind before the byte's class), as the reference
     reference = re.compile(f"[\ue000-\uf8ff]|(?<=[{_BEFORE_LONE}])[\x40-\x7e\u20ac](?=[^\x00-\x7f])")
     assert [m.span() for m in _SIGNS.finditer(line)] == [m.span() for m in reference.finditer(line)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"的是好?？!)(AZaz09 \n", "ā", "ü"]), max_size=30))
+def test_the_suspect_question_marks_are_those_of_the_look_behind_first_pattern(text):
+    from taosha.repair.mojibake.questions import _SUSPECT_Q
+
+    # the pattern as first written (each alternative's look-behind before its '?'), as the reference
+    reference = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])"
+                           r"|(?<=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]\))\?")
+    assert [m.span() for m in _SUSPECT_Q.finditer(text)] == [m.span() for m in reference.finditer(text)]

@@ -14,8 +14,10 @@ from taosha.zh.sentences import STOPS_AND_BREAK
 
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
 # acronym (D?BCS), which 8 MB of clean Chinese text never writes
-_SUSPECT_Q = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])"
-                        r"|(?<=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]\))\?")  # or after a pinyin annotation: 環(huán)?!傲
+# (the '?' matched first, then what stands around it: the engine tries the look-behinds only at a '?', not at every
+# character, a tenth of the time on the real texts that hold one)
+_SUSPECT_Q = re.compile(r"\?(?:(?<=[^\x00-\x7f]\?)|(?=[^\x00-\x7f])|(?<=\d\?)(?=\d)|(?<=[A-Z]\?)(?=[A-Z])"
+                        r"|(?<=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]\)\?))")  # or after a pinyin annotation: 環(huán)?!傲
 _QUESTION = re.compile(r"(?<!\?)\?(?![?!,;0-9A-Za-z])")  # a '?' that may be a real question mark
 _DIGIT_CHARS, _UPPER_CHARS = frozenset("0123456789"), frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
