@@ -327,3 +327,35 @@ def test_the_suspect_question_marks_are_those_of_the_look_behind_first_pattern(t
     reference = re.compile(r"(?<=[^\x00-\x7f])\?|\?(?=[^\x00-\x7f])|(?<=\d)\?(?=\d)|(?<=[A-Z])\?(?=[A-Z])"
                            r"|(?<=[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]\))\?")
     assert [m.span() for m in _SUSPECT_Q.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*_TEXT_CHARS, *"們經濟發展麼鮨⊿", "Mozi", "la", "INOSAT"]), max_size=20)
+                .map("".join), max_size=4),
+       st.sampled_from(["simplified", "traditional", "neutral"]))
+def test_a_page_that_may_not_realign_is_not_realigned(lines, script):
+    from taosha.repair.mojibake.realign import may_realign, realign
+
+    text, lm = "\n".join(lines), for_script(script)
+    if not may_realign(text, lm):
+        doc = Document("d", text)
+        assert realign(doc, lm, 2.0, "repair.mojibake") == 0 and not doc.edits
+
+
+def test_the_realign_shortcut_changes_no_output(monkeypatch):
+    """The step's output with `may_realign` asked before the script's detection with slips and without it (every
+    page realigned as before), on traditional news-like pages with a question mark and on damaged ones."""
+    from taosha.repair.mojibake import step as module
+
+    texts = ["臺灣新聞網報導，這次選舉會如何?專家表示，結果難以預料。\n第二段也是正常的文字。",
+             "要求??偨Y(jié)范文", "到了，超赞?质量很好", "個頭一般大?乛v乛?嘿嘿", "Mozi鮨la 的瀏覽器?很好"]
+    step = Mojibake()
+    step.setup()
+
+    def run() -> list[tuple[str, dict, list]]:
+        return [(d.text, dict(d.signals), list(d.edits)) for t in texts for d in [step.process(Document("d", t))]]
+
+    shortcut = run()
+    assert any(edits for _, _, edits in shortcut)
+    monkeypatch.setattr(module, "may_realign", lambda text, lm: True)
+    assert run() == shortcut

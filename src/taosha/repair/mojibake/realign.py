@@ -73,6 +73,22 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     return count
 
 
+def may_realign(text: str, lm: CharLM) -> bool:
+    """Whether `realign` may repair anything in `text`: some line whose evidence pass is not over before its damage
+    scan (a line with a '?' and `_no_evidence`, or without one and with none of the damage `_realign_line` looks
+    for, is let go at once). False proves that `realign` changes nothing, so a caller may skip what it would ask
+    first (the script's detection with a converter's slips, `damage._genuine_traditional`: two OpenCC conversions
+    of a traditional news page)."""
+    for line in text.split("\n"):
+        if "?" in line:
+            if not _no_evidence(line, lm):
+                return True
+        elif lm.rare_cluster(line, *_DENSE) or _next_glued(line, 0, lm) is not None or _next_bracket(
+                line, 0) is not None:
+            return True
+    return False
+
+
 def _no_evidence(line: str, lm: CharLM) -> bool:
     """Whether the evidence pass can find nothing in `line`, proved without its damage scan: not one rare character
     and nothing else that shifted bytes leave (`_misaligned`) anywhere in the line, so no stretch of it shows any,

@@ -26,7 +26,7 @@ from taosha.repair.mojibake.deleted import _pairs, reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
 from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
-from taosha.repair.mojibake.realign import realign
+from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
@@ -192,7 +192,7 @@ class Mojibake(Step):
             if utf8 or pairs:
                 repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
                                             points=points, utf8_from=codecs)
-        if seen & {"qmark", "rare", "glued"} and not _genuine_traditional(doc.text, info):
+        if seen & {"qmark", "rare", "glued"} and may_realign(doc.text, lm) and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
             repairs += realigned
             if self.debris == "remove" and realigned >= _ESTABLISHED and "?" in doc.text:
