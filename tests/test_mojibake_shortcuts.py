@@ -359,3 +359,28 @@ def test_the_realign_shortcut_changes_no_output(monkeypatch):
     assert any(edits for _, _, edits in shortcut)
     monkeypatch.setattr(module, "may_realign", lambda text, lm: True)
     assert run() == shortcut
+
+
+def test_the_short_stretches_are_read_only_where_the_batch_sign_is(monkeypatch):
+    """A suspect page without the batch's short-stretch sign (`odd_pairs_many`) is not read for short stretches
+    (`repair_short`): the output is what reading every suspect page gives, on pages with and without the sign."""
+    from taosha.repair.mojibake import step as module
+    from taosha.repair.mojibake.unread import odd_pairs_many
+
+    texts = ["热闹?由于这" + "个广".encode("gbk").decode("big5") + "场具有相当的历史",  # a '?' and a stretch
+             "形成大西洋?沿岸的" + "被動大".encode("big5").decode("gb18030") + "陸邊緣，例如美國東岸。",
+             "到了，超赞?质量很好", "用了U盘很好", "要求??偨Y(jié)范文", "他说：浣犲ソ锛屼笘鐣岋紒"]
+    step = Mojibake()
+    step.setup()
+
+    def run() -> list[tuple[str, dict, list]]:
+        return [(d.text, dict(d.signals), list(d.edits))
+                for d in step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])]
+
+    signs = odd_pairs_many(texts)
+    assert any(signs) and not all(signs)
+    shortcut = run()
+    assert any(s.get("mojibake_unrepaired") for _, s, _ in shortcut[:1])  # the stretch counted where the sign is
+    assert shortcut[1][2]  # and written where it holds its own proof
+    monkeypatch.setattr(module, "odd_pairs_many", lambda texts: [True] * len(texts))
+    assert run() == shortcut

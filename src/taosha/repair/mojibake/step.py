@@ -118,15 +118,17 @@ class Mojibake(Step):
                 left = unread_pairs(doc.text) if odd and not _ABOUT_ENCODING.search(doc.text) else 0
                 out.append(doc.tag("mojibake_unrepaired", left) if left else doc)
                 continue
-            out.append(in_place(self._repair, doc, seen, infos.get(k)))
+            out.append(in_place(self._repair, doc, seen, infos.get(k), odd))
         return out
 
-    def _repair(self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None) -> Document:
+    def _repair(
+        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None
+    ) -> Document:
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
-        trial = self._repairs(Document(doc.id, doc.text), seen, info)
+        trial = self._repairs(Document(doc.id, doc.text), seen, info, odd)
         if any(e.reason == "utf8_as_gbk" for e in trial.edits):
             # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
             # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
@@ -150,9 +152,12 @@ class Mojibake(Step):
             doc.tag(name, value)
         return doc
 
-    def _repairs(self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None) -> Document:
+    def _repairs(
+        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None
+    ) -> Document:
         """The families `seen` asks for, on `doc` as it stands; `info`: its script as `detect` (without looking for
-        slips) finds it on its text without debris, when known."""
+        slips) finds it on its text without debris, when known; `odd`: whether `odd_pairs_many` saw the short
+        stretches' sign in that text, when known."""
         debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
@@ -163,6 +168,7 @@ class Mojibake(Step):
                 doc.tag("mojibake_unrepaired", len(_REPLACEMENT.findall(doc.text)))
             return doc
         doc.tag("mojibake_suspect", 1)
+        gated = doc.text  # the text the batch's signs were measured on
         if info is None:  # the script prior only: spun or not does not matter here
             info = detect(doc.text, look_for_slips=False)
         script = info.script
@@ -209,7 +215,8 @@ class Mojibake(Step):
                                                traditional=script == "traditional")
             repairs += read
         short = 0  # short GBK <-> Big5 stretches: written where they hold their own proof, else counted (`unread`)
-        if not repairs and not _ABOUT_ENCODING.search(doc.text):
+        # (without the batch's sign, on the text it was measured on, `repair_short` finds no stretch: let go)
+        if not repairs and (odd is not False or doc.text != gated) and not _ABOUT_ENCODING.search(doc.text):
             read, short = repair_short(doc, self.name)
             repairs += read
         if repairs:
