@@ -382,5 +382,24 @@ def test_the_short_stretches_are_read_only_where_the_batch_sign_is(monkeypatch):
     shortcut = run()
     assert any(s.get("mojibake_unrepaired") for _, s, _ in shortcut[:1])  # the stretch counted where the sign is
     assert shortcut[1][2]  # and written where it holds its own proof
-    monkeypatch.setattr(module, "odd_pairs_many", lambda texts: [True] * len(texts))
+    monkeypatch.setattr(module, "odd_pairs_many", lambda texts, layout=None: [True] * len(texts))
     assert run() == shortcut
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from([*_GATE_CHARS, "\ufffd", "锟", "\u20ac", "。", "＊", "q", "l"]), max_size=20),
+                max_size=8))
+def test_the_batch_signs_on_the_gates_layout_are_those_on_their_own(texts):
+    """`suspect_many` on the gate's batch layout (NULs after each text) says what it says on its own layout;
+    `odd_pairs_many` there is a subset of its own (no pair across two texts) and still holds every text whose
+    short stretches `unread` would read."""
+    from taosha.repair.mojibake.deleted import suspect_many
+    from taosha.repair.mojibake.gate import _Batch
+    from taosha.repair.mojibake.unread import _read, odd_pairs_many
+
+    batch = _Batch(texts)
+    layout = (batch.points, batch.starts, batch.lengths)
+    assert suspect_many(texts, layout) == suspect_many(texts)
+    padded, own = odd_pairs_many(texts, layout), odd_pairs_many(texts)
+    assert all(own[k] or not padded[k] for k in range(len(texts)))
+    assert all(padded[k] or not _read(text) for k, text in enumerate(texts))

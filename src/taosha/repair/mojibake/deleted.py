@@ -258,14 +258,16 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
     return s + k, s + o_end, new, verdict
 
 
-def suspect_many(texts: list[str]) -> list[bool]:
+def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[bool]:
     """Whether each text shows what a deleted byte's stretch, or U+FFFD's bytes read as GBK, leave where the gate
     lets go: U+FFFD (a lone lead byte where a stretch ends), a private-use character (sparse ones are an icon font's
     to the gate), 锟, or a lone trail byte after a Han character (`_SIGNS`); for a batch at once, in a few array
-    operations (a regular expression per document cost a third of the step's time on news pages)."""
+    operations (a regular expression per document cost a third of the step's time on news pages). `layout`: the
+    texts' code points, starts and lengths as the caller laid them out (`lay_out`'s, or with NULs after each text
+    as the gate's batch has them: no sign spans a NUL), when it has."""
     if not texts:
         return []
-    points, starts, lengths = lay_out(texts)
+    points, starts, lengths = layout if layout is not None else lay_out(texts)
     sign = (points == 0xFFFD) | ((points >= 0xE000) & (points <= 0xF8FF)) | (points == ord("锟"))
     han = ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0xE000) & (points <= 0xF8FF))
     symbol = ((points >= 0x2000) & (points <= 0x33FF)) | ((points >= 0xFE30) & (points <= 0xFFEF))  # _BEFORE_LONE

@@ -205,12 +205,12 @@ _QMARK = frozenset({"qmark"})
 _QUESTION_MARK = ord("?")
 
 
-def _suspicious_many(texts: list[str], *, every: bool = False) -> list[frozenset[str]]:
+def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | None = None) -> list[frozenset[str]]:
     """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
     (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
     and their densities are measured for the whole batch at once; per text, only what they point at (`every`: each
-    text, as a test's reference)."""
-    batch = _Batch(texts)
+    text, as a test's reference; `batch`: the texts' `_Batch`, when the caller laid them out already)."""
+    batch = batch if batch is not None else _Batch(texts)
     present = batch.present().tolist()
     rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
     dense_e = batch.dense(batch.mask(E_LEAD), *_E_LEAD_DENSE)

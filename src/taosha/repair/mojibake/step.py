@@ -24,7 +24,7 @@ from taosha.repair.mojibake.codec import (
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import _pairs, reread_deleted, suspect_many
 from taosha.repair.mojibake.fill import _word_index
-from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _gate_table, _short_utf8, _suspicious_many
+from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _Batch, _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
@@ -101,8 +101,11 @@ class Mojibake(Step):
         if self.debris == "remove" and any(debris):
             texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
         # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
+        # (the batch laid out once, for the gate and the two batch signs after it)
+        batch = _Batch(texts)
+        layout = (batch.points, batch.starts, batch.lengths)
         seens = [seen if seen or not signs else _DELETED
-                 for seen, signs in zip(_suspicious_many(texts), suspect_many(texts), strict=True)]
+                 for seen, signs in zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout), strict=True)]
         # the script of each text the repairs will read, in one pass for the batch (as `_repairs` would detect it on
         # the text without debris: `texts`); a failure leaves each to detect its own (and to fail alone)
         suspects = [k for k, seen in enumerate(seens) if seen]
@@ -112,7 +115,8 @@ class Mojibake(Step):
         except Exception:
             infos = {}
         out: list[Document | list[Document]] = []
-        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts), strict=True)):
+        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts, layout),
+                                                      strict=True)):
             if not seen and not has and "\ufffd" not in doc.text:
                 # clean, the common case: nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
                 left = unread_pairs(doc.text) if odd and not _ABOUT_ENCODING.search(doc.text) else 0

@@ -71,12 +71,13 @@ def _signs() -> np.ndarray:
     return table
 
 
-def odd_pairs_many(texts: list[str]) -> list[bool]:
+def odd_pairs_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[bool]:
     """Whether each text holds two odd characters side by side for its script (`_odd_table`; the script is the one
-    with more characters of its own), the sign that sends a text to `unread_pairs`; for a batch at once."""
+    with more characters of its own), the sign that sends a text to `unread_pairs`; for a batch at once. `layout`:
+    the texts laid out by the caller (as `deleted.suspect_many` takes it)."""
     if not texts:
         return []
-    points, starts, lengths = lay_out(texts)
+    points, starts, lengths = layout if layout is not None else lay_out(texts)
     signs = _signs()[np.minimum(points, len(_signs()) - 1)]
     pairs = np.zeros(len(points), dtype=np.uint8)
     pairs[:-1] = signs[:-1] & signs[1:]
