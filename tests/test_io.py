@@ -232,3 +232,33 @@ def test_undecodable_bytes_follow_the_policy(tmp_path, policy):
         assert isinstance(out, Quarantine) and out.error == "undecodable" and out.raw == raw
     else:
         assert isinstance(out, Document) and "\\xff" in out.text and out.signals["undecodable_bytes"] >= 2
+
+
+def test_shard_writers_reuse_idle_compressors_and_write_the_same_bytes(tmp_path):
+    """A closed sink's zstd compressor serves the next sink (no tables and window allocated again); sinks open at
+    once never share one; and a reused compressor's frames are byte for byte a fresh one's."""
+    from taosha.io import writers
+
+    lines = [orjson.dumps({"id": f"d{i}", "text": "淘沙" * (i % 50 + 1)}) + b"\n" for i in range(300)]
+    writers._IDLE.clear()
+    for run in ("a", "b"):
+        for sub in (*writers.SINKS, writers.DONE):
+            (tmp_path / run / sub).mkdir(parents=True)
+    first = writers.ShardWriter(tmp_path / "a", "part-00000")
+    for line in lines:
+        first.write_line("kept", line)
+        first.write_line("dropped", line[::-1])
+    kept, dropped = first._sinks["kept"].cctx, first._sinks["dropped"].cctx
+    assert kept is not dropped  # two open sinks: two compressors
+    first.close({}).finalize()
+    assert {id(c) for c in writers._IDLE[3]} == {id(kept), id(dropped)}
+    second = writers.ShardWriter(tmp_path / "b", "part-00000")
+    for line in lines:
+        second.write_line("kept", line)
+    assert second._sinks["kept"].cctx in (kept, dropped)
+    second.close({}).finalize()
+    fresh = zstandard.ZstdCompressor(level=3).compress(b"".join(lines))
+    got = (tmp_path / "b" / "kept" / "part-00000.jsonl.zst").read_bytes()
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(got) == b"".join(lines)
+    assert got == (tmp_path / "a" / "kept" / "part-00000.jsonl.zst").read_bytes()
+    assert len(got) <= len(fresh) + 16  # the same level: a streamed frame, not a weaker one

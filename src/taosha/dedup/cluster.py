@@ -12,6 +12,22 @@ from __future__ import annotations
 import numpy as np
 
 
+def distinct(a: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-D array: `np.unique` without its cost here (numpy 2's `unique` imports
+    `numpy.ma`, 15 ms of a `dedup.near` run's start-up, and hashes before it sorts).
+
+    >>> distinct(np.array([5, 3, 5, 1], dtype=np.uint64)).tolist()
+    [1, 3, 5]
+    """
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def bucket_edges(keys: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Edges (as `u << 32 | v`, u < v) from every member of a bucket to the bucket's smallest member.
 
@@ -66,7 +82,7 @@ def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=np.uint64)
     keep = a != b
     lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-    return np.unique((lo << np.uint64(32)) | hi)
+    return distinct((lo << np.uint64(32)) | hi)
 
 
 def unpack(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

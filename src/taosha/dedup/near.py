@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from taosha.dedup.cluster import bucket_edges, components, pack, star_step, unpack
+from taosha.dedup.cluster import bucket_edges, components, distinct, pack, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature, shingle_signatures
 from taosha.dedup.shingle import codes, codes_many, jaccard_sets, mix, shingle_set
 from taosha.dedup.spill import Handle, gathered, merge_handles, shuffle, unit_prefix, workdir_of
@@ -353,7 +353,7 @@ class ComponentsTask(_Task):
     def run(self) -> int:
         folder, parts = self.work / "cc-000", self.parts
         u, v = unpack(gathered(list(folder.glob("from-*-to-*.npy"))))
-        nodes = np.unique(np.concatenate([u, v]))
+        nodes = distinct(np.concatenate([u, v]))
         labels = nodes[components(len(nodes), np.searchsorted(nodes, u), np.searchsorted(nodes, v))]
         star = pack(labels, nodes)  # (root, member) for every member: a star per component
         roots, _ = unpack(star)
@@ -548,7 +548,7 @@ class _Clusterer:
         if not len(roots):
             return []
         rank = self.rank()
-        heads = np.unique(roots)
+        heads = distinct(roots)
         nodes, comp = np.concatenate([members, heads]), np.concatenate([roots, heads])
         order = np.lexsort((rank[nodes], comp))
         nodes, comp = nodes[order], comp[order]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from taosha.dedup.cluster import distinct
 from taosha.dedup.shingle import fold_table
 from taosha.dedup.spill import Handle, merge_handles, save_fields, unit_prefix
 from taosha.document import Document, doc_key
@@ -213,7 +214,7 @@ class RangeTask:
         first = g[shared]
         unit = np.searchsorted(np.array(bases), first, side="right") - 1
         first_keys = np.zeros(len(first), dtype=np.uint64)
-        for u in np.unique(unit).tolist():  # the keys of the units that hold a first occurrence, one at a time
+        for u in distinct(unit).tolist():  # the keys of the units that hold a first occurrence, one at a time
             at = unit == u
             first_keys[at] = np.load(f"{handles[u][1]}.keys.npy")[first[at] - bases[u]]
         return h[shared], first_keys

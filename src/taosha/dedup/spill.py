@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from taosha.dedup.cluster import partition_of
+from taosha.dedup.cluster import distinct, partition_of
 
 
 class Handle(NamedTuple):
@@ -57,4 +57,4 @@ def shuffle(work: Path, r: int, source: int, edges: np.ndarray, parts: int) -> N
 def gathered(files: list[Path]) -> np.ndarray:
     """The distinct packed edges of the given files (sorted), or none."""
     found = [np.load(f) for f in sorted(files)]
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+    return distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)

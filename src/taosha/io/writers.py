@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,18 +214,41 @@ def dump_record(record: dict[str, Any]) -> bytes:
             raise UnwritableRecord(f"{exc}; {type(exc2).__name__}: {exc2}") from None
 
 
+# Idle zstd compressors by level, reused by later sinks: a fresh one allocates its tables and window (a few MB)
+# and faults their pages in again, a third of the compression's time over a run's many small shards. A compressor
+# serves one open sink at a time (both sinks of a unit are open together); a reused one writes the same bytes.
+_IDLE: dict[int, list[zstandard.ZstdCompressor]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
+def _compressor(level: int) -> zstandard.ZstdCompressor:
+    with _IDLE_LOCK:
+        idle = _IDLE.get(level)
+        if idle:
+            return idle.pop()
+    return zstandard.ZstdCompressor(level=level)
+
+
+def _release(level: int, cctx: zstandard.ZstdCompressor) -> None:
+    with _IDLE_LOCK:
+        _IDLE.setdefault(level, []).append(cctx)
+
+
 class _Sink:
     """One output file: `pending` holds serialised JSONL lines (in every format: the hot path writes lines)."""
 
-    __slots__ = ("fh", "final", "pending", "tmp", "writer", "written")
+    __slots__ = ("cctx", "fh", "final", "level", "pending", "tmp", "writer", "written")
 
     def __init__(self, final: Path, level: int, fmt: str = "jsonl.zst") -> None:
         self.final = final
         self.tmp = final.with_name(f".{final.name}.tmp")
         self.fh = open(self.tmp, "wb")  # closed in ShardWriter.close/abort
         self.writer: Any  # zstandard's and gzip's writers, or the file itself
+        self.level = level
+        self.cctx: zstandard.ZstdCompressor | None = None  # given back to _IDLE once its writer is closed
         if fmt == "jsonl.zst":
-            self.writer = zstandard.ZstdCompressor(level=level).stream_writer(self.fh, closefd=False)
+            self.cctx = _compressor(level)
+            self.writer = self.cctx.stream_writer(self.fh, closefd=False)
         elif fmt == "jsonl.gz":  # no name and no time in the header: the same records give the same bytes
             self.writer = gzip.GzipFile(filename="", mode="wb", fileobj=self.fh, compresslevel=6, mtime=0)
         else:
@@ -242,11 +266,18 @@ class _Sink:
         self.flush()
         if self.writer is not self.fh:
             self.writer.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self.cctx is not None:
+            _release(self.level, self.cctx)
+            self.cctx = None
 
     def discard(self) -> None:
         try:
             if self.writer is not None and self.writer is not self.fh:
                 self.writer.close()
+                self._release()
             self.fh.close()
         finally:
             self.tmp.unlink(missing_ok=True)

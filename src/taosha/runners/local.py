@@ -9,7 +9,6 @@ arrive, so running the same command again resumes after either.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import threading
@@ -17,7 +16,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from multiprocessing.connection import wait
 from typing import Any
 
 from taosha.errors import TaoshaError
@@ -70,6 +68,10 @@ class LocalRunner:
                     traced.unit(i, -1, time.process_time() - cpu, began, time.perf_counter())
                 deliver(i, result)
             return results
+        # imported here: a 1-worker run never needs them (7 ms of its start-up)
+        import multiprocessing as mp
+        from multiprocessing.connection import wait
+
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
