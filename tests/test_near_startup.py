@@ -1,0 +1,41 @@
+"""What a `dedup.near`-only run loads at start-up (issue #25: the whole process against datasketch's)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import orjson
+
+# modules a 1-worker dedup.near run has no use for: numpy.ma (np.unique's import), importlib.metadata (with the
+# email parser, csv and zipfile) and multiprocessing (several workers only); each costs milliseconds per run
+NOT_NEEDED = ("numpy.ma", "importlib.metadata", "email.parser", "multiprocessing", "multiprocessing.connection")
+
+
+def test_a_one_worker_near_dedup_run_loads_only_what_it_uses(tmp_path):
+    docs = [{"id": f"d{i}", "text": ("今天天气很好，我们去公园散步吧。" * 8) + str(i // 2)} for i in range(40)]
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    toml = tmp_path / "near.toml"
+    toml.write_text('[[steps]]\nuse = "dedup.near"\n', encoding="utf-8")
+    code = (
+        "import sys\nfrom taosha.cli import main\n"
+        f"rc = main(['clean', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--config', {str(toml)!r}, "
+        "'--workers', '1', '-q'])\n"
+        "print(rc, ' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "0"
+    loaded = set(out[1:])
+    assert "taosha.dedup.near" in loaded
+    assert not loaded & set(NOT_NEEDED), sorted(loaded & set(NOT_NEEDED))
+    assert list((tmp_path / "out" / "dropped").glob("*.zst"))  # the copies were found
+
+
+def test_the_version_read_beside_a_package_is_importlib_metadatas():
+    from importlib.metadata import version
+
+    from taosha.dedup.shingle import _version_of
+
+    for package in ("opencc", "numpy", "orjson", "zstandard"):
+        assert _version_of(package) == version(package)
