@@ -8,8 +8,10 @@ import sys
 import orjson
 
 # modules a 1-worker dedup.near run has no use for: numpy.ma (np.unique's import), importlib.metadata (with the
-# email parser, csv and zipfile) and multiprocessing (several workers only); each costs milliseconds per run
-NOT_NEEDED = ("numpy.ma", "importlib.metadata", "email.parser", "multiprocessing", "multiprocessing.connection")
+# email parser, csv and zipfile), numpy.random (the band weights come from the table cache) and multiprocessing
+# (several workers only); each costs milliseconds per run
+NOT_NEEDED = ("numpy.ma", "importlib.metadata", "email.parser", "numpy.random", "multiprocessing",
+              "multiprocessing.connection")
 
 
 def test_a_one_worker_near_dedup_run_loads_only_what_it_uses(tmp_path):
@@ -18,6 +20,10 @@ def test_a_one_worker_near_dedup_run_loads_only_what_it_uses(tmp_path):
     src.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
     toml = tmp_path / "near.toml"
     toml.write_text('[[steps]]\nuse = "dedup.near"\n', encoding="utf-8")
+    from taosha.dedup import minhash, shingle
+
+    # the tables a first run on this machine builds (drawing from numpy.random): later runs map them
+    shingle.fold_table(), minhash._band_weights(128, 0), minhash._borrow_sequence(128, 0)
     code = (
         "import sys\nfrom taosha.cli import main\n"
         f"rc = main(['clean', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--config', {str(toml)!r}, "
@@ -39,3 +45,13 @@ def test_the_version_read_beside_a_package_is_importlib_metadatas():
 
     for package in ("opencc", "numpy", "orjson", "zstandard"):
         assert _version_of(package) == version(package)
+
+
+def test_the_cached_band_weights_are_the_drawn_ones():
+    from taosha.dedup.minhash import _band_weights, _draw_band_weights
+
+    for k, seed in ((128, 1), (64, 7)):
+        assert _band_weights(k, seed).tolist() == _draw_band_weights(k, seed).tolist()
+    from taosha.dedup.minhash import _borrow_sequence, _draw_borrow_sequence
+
+    assert _borrow_sequence(128, 0).tolist() == _draw_borrow_sequence(128, 0).tolist()

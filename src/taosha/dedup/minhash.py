@@ -11,6 +11,7 @@ hashes (bench/bench_dedup.py), so no compiled MinHash library is needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -23,9 +24,23 @@ _ATTEMPTS = 64
 
 @lru_cache(maxsize=8)
 def _borrow_sequence(k: int, seed: int) -> np.ndarray:
-    """For each bin, the fixed random order of bins it borrows from when it is empty."""
+    """For each bin, the fixed random order of bins it borrows from when it is empty (from the table cache, as
+    `_band_weights`)."""
+    return _drawn("near-borrow", k, seed, _draw_borrow_sequence)
+
+
+def _draw_borrow_sequence(k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.integers(0, k, size=(k, _ATTEMPTS), dtype=np.int64)
+
+
+def _drawn(name: str, k: int, seed: int, draw: Callable[[int, int], np.ndarray]) -> np.ndarray:
+    """`draw(k, seed)`, drawn once per machine and kept in the table cache: drawing needs numpy.random, whose
+    import (8 ms) every `dedup.near` run paid for a few numbers."""
+    from taosha.cache import cached_arrays, source_key
+
+    key = source_key("taosha.dedup.minhash", extra=f"{name} {k} {seed}|{np.__version__}")
+    return cached_arrays(name, key, lambda: {"a": draw(k, seed)})["a"].view(np.ndarray)
 
 
 def signature(hashes: np.ndarray, k: int, seed: int = 0) -> np.ndarray | None:
@@ -219,6 +234,10 @@ def optimal_bands(threshold: float, k: int, fn_weight: float = 0.95) -> tuple[in
 
 @lru_cache(maxsize=8)
 def _band_weights(k: int, seed: int) -> np.ndarray:
+    return _drawn("near-band-weights", k, seed, _draw_band_weights)
+
+
+def _draw_band_weights(k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
     return rng.integers(0, 2**63, size=k, dtype=np.uint64) * np.uint64(2) + np.uint64(1)  # odd multipliers
 

@@ -430,7 +430,9 @@ def zstd_complete(fh: IO[bytes]) -> bool:
 
 def open_binary(unit: Unit) -> tuple[IO[bytes], Callable[[], int]]:
     """The unit's decompressed byte stream, and a function giving the raw file position (for progress)."""
-    raw = open(unit.path, "rb")
+    # a 256 KiB buffer: with the default 8 KiB, news-sized lines (5 KB) cost a read and a copy each, and readline
+    # took 4x as long (0.017 against 0.004 s over 28 MB)
+    raw = open(unit.path, "rb", buffering=1 << 18)
     if unit.compression == "gz":
         stream: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw))
     elif unit.compression == "bz2":
