@@ -15,7 +15,8 @@ installed package): with PYTHONDONTWRITEBYTECODE set and an editable install, ev
 package's source again, most of a second of a 5,000-document run that no user pays. The peers' packages are
 installed, hence compiled. `--baseline SRC` (another checkout's `src`, e.g. `git archive main src | tar -x -C
 /tmp/main`) times that code's `taosha clean` the same way, in the same run. CPU seconds (user + system, the
-whole process tree) are printed beside wall time: this machine is shared, and wall time includes waiting for it.
+whole process tree) are printed beside wall time: this machine is shared, and wall time includes waiting for it;
+the least CPU of the repeats is printed too, and the ratios in CPU seconds use it (the peer runs once).
 
 Usage: python bench/bench_dedup.py [--originals 6000] [--peers datasketch datatrove] [--repeat 3]
                                    [--baseline /tmp/main/src]
@@ -157,18 +158,21 @@ def main() -> int:
     sig = signatures_per_second([r["text"] for r in records[:3000]])
     print(f"signatures (normalise + 5-gram hashes + 128 MinHash), one core: {sig:,.0f} docs/s (goal >= 20,000)")
     best: dict[tuple[int, bool], tuple[float, float, set[str], float]] = {}
+    least: dict[tuple[int, bool], float] = {}  # the least CPU of the repeats: wall and CPU each move with the load
     for _ in range(args.repeat):  # interleaved, best of: this machine is shared and noisy
         for workers in (1, 2):
             for base in (False, True) if args.baseline else (False,):
                 wall, rss, removed, cpu = run_taosha(corpus, work, workers, args.baseline if base else None)
                 if (workers, base) not in best or wall < best[workers, base][0]:
                     best[workers, base] = (wall, rss, removed, cpu)
+                least[workers, base] = min(cpu, least.get((workers, base), cpu))
     rates = {}
     for (workers, base), (wall, rss, removed, cpu) in sorted(best.items()):
         rates[workers, base] = n / wall
         label = "baseline " if base else ""
         print(f"{label}taosha dedup.near, {workers} worker(s): {n / wall:,.0f} docs/s ({wall:.2f} s wall, "
-              f"{cpu:.2f} s CPU), peak {rss:,.0f} MiB, {score(removed, truth)} (best of {args.repeat})")
+              f"{cpu:.2f} s CPU; least CPU {least[workers, base]:.2f} s), peak {rss:,.0f} MiB, "
+              f"{score(removed, truth)} (best of {args.repeat})")
     print(f"two workers vs one: {rates[2, False] / rates[1, False]:.2f}x (goal >= 1.8x)")
     for peer in args.peers:
         if not PEERS.exists():
@@ -178,8 +182,9 @@ def main() -> int:
         then = f"; baseline taosha 1 worker = {rates[1, True] / (n / wall):.1f}x" if (1, True) in rates else ""
         print(f"{peer} (peer baseline): {n / wall:,.0f} docs/s ({wall:.2f} s wall, {cpu:.2f} s CPU), peak {rss:,.0f} "
               f"MiB, {score(removed, truth)}; taosha 2 workers = {rates[2, False] / (n / wall):.1f}x, 1 worker = "
-              f"{rates[1, False] / (n / wall):.1f}x (goal >= {GOALS[peer]}x){then}; in CPU seconds, 1 worker = "
-              f"{cpu / best[1, False][3]:.1f}x" + (f", baseline {cpu / best[1, True][3]:.1f}x" if then else ""))
+              f"{rates[1, False] / (n / wall):.1f}x (goal >= {GOALS[peer]}x){then}; in CPU seconds (the least of "
+              f"taosha's), 1 worker = {cpu / least[1, False]:.1f}x"
+              + (f", baseline {cpu / least[1, True]:.1f}x" if then else ""))
     return 0
 
 
