@@ -116,8 +116,10 @@ def codes_many(texts: list[str]) -> list[np.ndarray]:
 
 
 # characters normalised in one lookup: one text at a time, a 100-character review costs more in per-call overhead
-# than in work; megabyte groups made the allocator give memory back and take it again (slower than one at a time)
-_GROUP = 1 << 14
+# than in work; megabyte groups made the allocator give memory back and take it again (slower than one at a time).
+# 64k characters (128 KB of code units): in whole `dedup.near` runs on news-sized documents, 5 interleaved pairs
+# against 16k, a third fewer page faults (15,500 -> 10,600) and less CPU in every pair (0.96 against 1.03 s mean)
+_GROUP = 1 << 16
 
 
 def _codes_joined(encoded: list[bytes]) -> list[np.ndarray]:
