@@ -172,3 +172,12 @@ def test_counting_does_not_depend_on_the_batch(step):
     together = [d.signals for d in step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])]
     assert alone == together
     assert [bool(s.get("mojibake_unrepaired")) for s in together] == [False, True, True, False]
+
+
+@pytest.mark.parametrize("text", ["鬱?ma)?伞", "借(鬱?ma)?伞"])
+def test_a_trail_byte_below_0x80_before_a_pinyin_tail_is_no_lead_byte(text):
+    # 鬱 is F4 64 in GBK: its ASCII trail byte was tried as a lead byte for the reading `ma`, and (0x64, b)
+    # decodes as two ASCII characters: fix_text raised TypeError (a review of the speed round found it)
+    from taosha import fix_text
+
+    assert fix_text(text) == text

@@ -246,13 +246,16 @@ def _byte_lengths(codec: str) -> np.ndarray:
 
 @lru_cache(maxsize=4096)
 def _bytes_reading(first: int, reading: str) -> tuple[int, ...]:
-    """Second bytes b such that GBK (first, b) is a character that reads `reading`."""
-    out = []
+    """Second bytes b such that GBK (first, b) is a character that reads `reading`; none when `first` is no lead
+    byte (an ASCII trail byte, 鬱's 0x64 before `?ma)`, decodes with any b as two ASCII characters)."""
+    out: list[int] = []
+    if not 0x81 <= first <= 0xFE:
+        return ()
     for b in range(0x40, 0xFF):
         try:
             c = bytes((first, b)).decode("gbk")
         except UnicodeDecodeError:
             continue
-        if reads_as(c, reading):
+        if len(c) == 1 and reads_as(c, reading):
             out.append(b)
     return tuple(out)
