@@ -1361,3 +1361,29 @@ def test_a_page_read_back_one_way_is_not_read_back_the_other(step):
 def test_short_stretch_rules_leave_full_width_digits_and_japanese(step, text):
     doc = fix(step, text)
     assert doc.text == text and not doc.signals.get("mojibake_repairs")
+
+
+@pytest.mark.parametrize("word", ["Sézanne", "Zürich", "Ørsted", "Dvořák", "Sao", "Bébé"])
+@pytest.mark.parametrize("lost", ["???", "?", "??"])
+def test_characters_lost_before_a_latin_word_are_not_invented(step, word, lost):
+    # issue 17: '?' the source wrote for characters GBK lacks, glued to a Latin word, read as the full-width pass's
+    # signature ('?' + a lone letter before non-ASCII text) wrote Han characters for the '?' and the word's capital
+    text = f"该物种于1990年得批准。{lost}{word}植物群落是在{word}附近发现的。"
+    assert fix(step, text).text == text
+
+
+def test_a_letter_before_an_accented_letter_is_no_full_width_pass_signature():
+    from taosha.repair.mojibake.evidence import _PASS_LETTER, _latin_letter
+
+    assert _PASS_LETTER.search("??h县") is not None  # the pass's lone letter before East Asian text
+    assert _PASS_LETTER.search("???Sézanne") is None  # a French word's capital
+    assert _latin_letter("é") and _latin_letter("S") and not _latin_letter("×") and not _latin_letter("县")
+
+
+def test_a_repair_keeps_the_latin_words_it_touches():
+    from taosha.repair.mojibake.realign import _words_lost
+
+    line, new = "准。???Sézanne植", "准。海口，子ézanne植"
+    assert _words_lost(line, new, 2, 7, 7)  # Sézanne -> 子ézanne: the word's S became a Han character
+    assert not _words_lost("Mozi鮨la的", "Mozilla的", 4, 5, 5)  # a gained byte skipped inside a word restores it
+    assert not _words_lost("用鍀abc鍀了", "用的abc的了", 1, 6, 6)  # a word the change spans and keeps

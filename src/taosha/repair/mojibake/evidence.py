@@ -24,10 +24,22 @@ def _reread(old: str, new: str) -> int:
                sum(len(_HAN.findall(new, c, d)) for op, _, _, c, d in ops if op != "equal"))
 
 
+# letters of Latin script beyond ASCII (é, ü, ø, ő; not × ÷): a word's own letters wherever they stand
+LATIN_ACCENTED = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+# a Latin word: two letters or more, accented ones included (Sézanne, Zürich)
+LATIN_WORD = re.compile(f"[A-Za-z{LATIN_ACCENTED}]{{2,}}")
 # the full-width pass's signature: a '?' and the lone ASCII letter it left before East Asian text (??h县 for 。县);
 # a letter elsewhere among Chinese text is often a word (用了U会, 210g的), and one between '?' in a Latin word is
-# that word's (（?u?ere: its ü lost)
-_PASS_LETTER = re.compile(r"\?[A-Za-z](?=[^\x00-\x7f])")
+# that word's (（?u?ere: its ü lost), as is one before an accented letter (???Sézanne: the source lost three
+# characters before a French name, issue 17)
+_PASS_LETTER = re.compile(f"\\?[A-Za-z](?=[^\x00-\x7f{LATIN_ACCENTED}])")
+
+
+def _latin_letter(c: str) -> bool:
+    """Whether `c` is one letter of Latin script (ASCII or accented)."""
+    return len(c) == 1 and ((c.isascii() and c.isalpha()) or ("\u00c0" <= c <= "\u024f" and c not in "\u00d7\u00f7"))
+
+
 # rare characters a misread stretch makes: two at least; one alone beside a '?' is the page's own (牠, 胴, 雫,
 # 鲵 in real Wikipedia text beside characters the saver lost)
 _RARE_MISREAD = 2

@@ -29,7 +29,16 @@ from taosha.repair.mojibake.damage import (
     _next_damage,
     _next_glued,
 )
-from taosha.repair.mojibake.evidence import _MIN_REREAD, _PASS_LETTER, _RARE_MISREAD, _SPUN, _misaligned, _reread
+from taosha.repair.mojibake.evidence import (
+    _MIN_REREAD,
+    _PASS_LETTER,
+    _RARE_MISREAD,
+    _SPUN,
+    LATIN_WORD,
+    _latin_letter,
+    _misaligned,
+    _reread,
+)
 from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
@@ -219,14 +228,28 @@ def _chain(line: str, start: int) -> list[int]:
         c = line[k]
         if not "\x21" <= c <= "\x7e" or c in "?)" or not (line[k - 1] >= "\x80" or line[k - 1] == "?"):
             continue
-        if line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum():
-            continue  # an ASCII word or number: written so
+        if (line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum()) or _latin_letter(line[k + 1 : k + 2]):
+            continue  # an ASCII word or number, or a Latin word (Sézanne): written so
         if c == "(" and _ANNOTATION_TAIL.match(line, k + 1):
             continue  # an annotation
         out.append(k)
         if len(out) == _CHAIN_MOST:
             break
     return out
+
+
+def _words_lost(line: str, new_line: str, k: int, e_old: int, e_new: int) -> bool:
+    """Whether the change of `line[k:e_old]` into `new_line[k:e_new]` takes letters from the Latin words of `line`
+    (turns them into other characters): each side is widened to whole words first, so a word the change only
+    borders, keeps or mends (Mozi鮨la -> Mozilla) loses none."""
+    def words(text: str, a: int, b: int) -> list[str]:
+        while a > 0 and _latin_letter(text[a - 1]):
+            a -= 1
+        while b < len(text) and _latin_letter(text[b]):
+            b += 1
+        return LATIN_WORD.findall(text, a, b)
+    old = sum(map(len, words(line, k, e_old)))
+    return old > 0 and old > sum(map(len, words(new_line, k, e_new)))
 
 
 def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
@@ -281,7 +304,8 @@ def _best_hypothesis(
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
     if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
-            and not bytes_only):  # the pass's signature needs the evidence it leaves (`_misaligned`)
+            and not bytes_only and not _latin_letter(line[point + 2 : point + 3])):
+        # the pass's signature needs the evidence it leaves (`_misaligned`); a letter before another is a word's
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
         # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
         # 做到专款专用，常投常有。要确保: each letter there was A3 + a lead byte), so the next converted pairs are
@@ -343,6 +367,10 @@ def _best_hypothesis(
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
         if _letters(new_part) > _letters(old_part):
             return None  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
+        if not (tail and resume == tail.end()) and _words_lost(line, new_line, k, e_old, e_new):
+            # a Latin word rewritten (???Sézanne -> 海口，子ézanne): its letters are the page's, not shifted bytes
+            # (a spinner's annotation, dropped with its reading, is no word of the page)
+            return None
         if len(_CAMEL.findall(new_part)) > len(_CAMEL.findall(old_part)):
             return None  # a letter glued to a word against its case (店舖Beams -> 店mBeams, CD裡 -> CDe) is no spelling
         # no sign of shifted bytes beyond a '?' or a byte put in for a lost one (a reading of the line's own bytes
