@@ -304,7 +304,7 @@ def _best_hypothesis(
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
     if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
-            and not bytes_only and not _latin_letter(line[point + 2 : point + 3])):
+            and not bytes_only and not (_latin_letter(line[point + 1]) and _latin_letter(line[point + 2 : point + 3]))):
         # the pass's signature needs the evidence it leaves (`_misaligned`); a letter before another is a word's
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
         # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
