@@ -24,20 +24,30 @@ def _reread(old: str, new: str) -> int:
                sum(len(_HAN.findall(new, c, d)) for op, _, _, c, d in ops if op != "equal"))
 
 
-# letters of Latin script beyond ASCII (é, ü, ø, ő; not × ÷): a word's own letters wherever they stand
+# letters of Latin script beyond ASCII (é, ü, ø, ő; not × ÷)
 LATIN_ACCENTED = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
-# a Latin word: two letters or more, accented ones included (Sézanne, Zürich)
-LATIN_WORD = re.compile(f"[A-Za-z{LATIN_ACCENTED}]{{2,}}")
+# a Latin word: a run of letters, accented ones included (Sézanne, Zürich), that holds three ASCII letters in a row.
+# Shifted GBK bytes make two at most (the full-width pass's letter and a trail byte in ASCII's range: ?Ec for 。與,
+# 與 being C5 63; a lead byte stands between two trail bytes) and accented ones alone (GBK's pinyin row A8: ?=ǔ for
+# 。建), so such a run is the page's own text
+LATIN_WORD = re.compile(f"[A-Za-z{LATIN_ACCENTED}]*[A-Za-z]{{3}}[A-Za-z{LATIN_ACCENTED}]*")
+# an accented letter that opens such a word's rest (ézanne)
+_WORD_REST = f"[{LATIN_ACCENTED}][A-Za-z{LATIN_ACCENTED}]*?[A-Za-z]{{3}}"
 # the full-width pass's signature: a '?' and the lone ASCII letter it left before East Asian text (??h县 for 。县);
 # a letter elsewhere among Chinese text is often a word (用了U会, 210g的), and one between '?' in a Latin word is
-# that word's (（?u?ere: its ü lost), as is one before an accented letter (???Sézanne: the source lost three
+# that word's (（?u?ere: its ü lost), as is one before the rest of a word (???Sézanne: the source lost three
 # characters before a French name, issue 17)
-_PASS_LETTER = re.compile(f"\\?[A-Za-z](?=[^\x00-\x7f{LATIN_ACCENTED}])")
+_PASS_LETTER = re.compile(f"\\?[A-Za-z](?=[^\x00-\x7f])(?!{_WORD_REST})")
 
 
 def _latin_letter(c: str) -> bool:
     """Whether `c` is one letter of Latin script (ASCII or accented)."""
     return len(c) == 1 and ((c.isascii() and c.isalpha()) or ("\u00c0" <= c <= "\u024f" and c not in "\u00d7\u00f7"))
+
+
+def word_rest_at(text: str, i: int) -> bool:
+    """Whether a Latin word's rest opens at `text[i]` with an accented letter (the ézanne of Sézanne)."""
+    return re.match(_WORD_REST, text[i:i + 40]) is not None
 
 
 # rare characters a misread stretch makes: two at least; one alone beside a '?' is the page's own (牠, 胴, 雫,

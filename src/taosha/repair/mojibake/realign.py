@@ -38,6 +38,7 @@ from taosha.repair.mojibake.evidence import (
     _latin_letter,
     _misaligned,
     _reread,
+    word_rest_at,
 )
 from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
@@ -228,7 +229,7 @@ def _chain(line: str, start: int) -> list[int]:
         c = line[k]
         if not "\x21" <= c <= "\x7e" or c in "?)" or not (line[k - 1] >= "\x80" or line[k - 1] == "?"):
             continue
-        if (line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum()) or _latin_letter(line[k + 1 : k + 2]):
+        if (line[k + 1 : k + 2].isascii() and line[k + 1 : k + 2].isalnum()) or word_rest_at(line, k + 1):
             continue  # an ASCII word or number, or a Latin word (Sézanne): written so
         if c == "(" and _ANNOTATION_TAIL.match(line, k + 1):
             continue  # an annotation
@@ -304,8 +305,9 @@ def _best_hypothesis(
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
     if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
-            and not bytes_only and not (_latin_letter(line[point + 1]) and _latin_letter(line[point + 2 : point + 3]))):
-        # the pass's signature needs the evidence it leaves (`_misaligned`); a letter before another is a word's
+            and not bytes_only and not (_latin_letter(line[point + 1]) and word_rest_at(line, point + 2))):
+        # the pass's signature needs the evidence it leaves (`_misaligned`); a letter before an accented one is a
+        # word's
         # the full-width -> half-width pass: '?' = lead + 00 (was A3), then an ASCII byte that was byte+0x80;
         # the pass goes on converting pairs while it walks misaligned (做到??顚S茫M冻S小R_保 for
         # 做到专款专用，常投常有。要确保: each letter there was A3 + a lead byte), so the next converted pairs are
