@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -403,3 +404,11 @@ def test_the_batch_signs_on_the_gates_layout_are_those_on_their_own(texts):
     padded, own = odd_pairs_many(texts, layout), odd_pairs_many(texts)
     assert all(own[k] or not padded[k] for k in range(len(texts)))
     assert all(padded[k] or not _read(text) for k, text in enumerate(texts))
+
+
+@pytest.mark.parametrize(("positions", "runs"), [([], []), ([5], [[5]]), ([3, 4, 7], [[3, 4], [7]]),
+                                                 ([1, 2, 3, 5, 6, 9], [[1, 2, 3], [5, 6], [9]])])
+def test_consecutive_runs(positions, runs):
+    from taosha.textarrays import consecutive_runs
+
+    assert consecutive_runs(positions) == runs

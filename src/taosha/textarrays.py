@@ -41,3 +41,14 @@ def per_text(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: n
     out = ufunc.reduceat(values, starts, dtype=np.int64)
     out[lengths == 0] = 0  # reduceat gives the value at the start for an empty range, not nothing
     return out
+
+
+def consecutive_runs(positions: list[int]) -> list[list[int]]:
+    """Sorted positions cut into runs of consecutive ones: [3, 4, 7] -> [[3, 4], [7]]."""
+    runs: list[list[int]] = []
+    for k in positions:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs

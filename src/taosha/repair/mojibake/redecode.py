@@ -33,7 +33,7 @@ from taosha.repair.mojibake.windows import (
     _best_window,
     _utf8_window_in,
 )
-from taosha.textarrays import codepoints
+from taosha.textarrays import codepoints, consecutive_runs
 from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
@@ -521,13 +521,7 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
     changed = [k for k, (a, b) in enumerate(zip(run, best, strict=True)) if a != b]
     if not changed:
         return False
-    rows = [[changed[0]]]
-    for k in changed[1:]:
-        if k == rows[-1][-1] + 1:
-            rows[-1].append(k)
-        else:
-            rows.append([k])
-    for row in rows:
+    for row in consecutive_runs(changed):
         a, b = row[0], row[-1] + 1
         if b - a < 2 or len(set(run[a:b])) < b - a or not _PUA_ONLY.fullmatch(run, a, b):
             return False

@@ -25,7 +25,7 @@ from taosha.repair.mojibake.score import (
     _inner_bonds,
     _words,
 )
-from taosha.textarrays import codepoints
+from taosha.textarrays import codepoints, consecutive_runs
 from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
 from taosha.zh.sentences import STOPS
 
@@ -430,12 +430,7 @@ def _between_digits(
         if not (digit(k - 1) and fixed is not None and fixed[k] is not None and fixed[k] in _AFTER_NUMBER):
             return False
     # each stretch of them (no ASCII inside) begins or ends at a digit (18呡婓: 18岁在; 跦擂2002爛: 根据2002年)
-    groups = [[wrong[0]]]
-    for k in wrong[1:]:
-        if k == groups[-1][-1] + 1:
-            groups[-1].append(k)
-        else:
-            groups.append([k])
+    groups = consecutive_runs(wrong)
     if not all(digit(g[0] - 1) or digit(g[-1] + 1) for g in groups):
         return False
     rare = 0
