@@ -436,3 +436,14 @@ def test_datatrove_reads_jsonl_gz_and_parquet_output_without_zstandard(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "blocked")}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert done.stdout.split("\n")[:2] == ["6 6", "no zstandard"], done.stderr[-2000:]
+
+
+def test_a_record_in_memory_with_a_lone_surrogate_is_quarantined_with_its_reason(tmp_path):
+    # orjson refuses a lone surrogate: the record used to become its repr, quarantined as not_an_object
+    import zstandard
+
+    stats = taosha.run([{"id": "a", "text": "ab\ud800cd"}, {"id": "b", "text": "好的"}], tmp_path / "o", cfg())
+    assert stats["documents"]["quarantined"] == 1 and stats["documents"]["kept"] == 1
+    lines = [json.loads(line) for f in sorted((tmp_path / "o" / "quarantine").glob("*"))
+             for line in zstandard.ZstdDecompressor().stream_reader(f.read_bytes()).read().splitlines()]
+    assert [q["error"] for q in lines] == ["invalid_json"] and "surrogate" in lines[0]["detail"]

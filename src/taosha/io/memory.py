@@ -7,6 +7,7 @@ byte-identical output across worker counts. The copy is removed when the run fin
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -82,9 +83,14 @@ def _is_hf_dataset(data: Any) -> bool:
 
 
 def _line(item: Any) -> bytes:
-    """One record as a JSONL line. Values JSON has no form for are written as their `str`; a record that
-    cannot be written at all becomes a JSON string (its repr), which the reader quarantines as not_an_object."""
+    """One record as a JSONL line. Values JSON has no form for are written as their `str`; a string orjson
+    refuses (a lone surrogate) is written escaped, as the standard library writes it, so the reader quarantines
+    the record as invalid_json with the reason ("no low surrogate in string"); a record that cannot be written
+    at all becomes a JSON string (its repr), which the reader quarantines as not_an_object."""
     try:
         return orjson.dumps(item, default=str, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return orjson.dumps(repr(item)[:1 << 20], option=orjson.OPT_APPEND_NEWLINE)
+        try:
+            return (json.dumps(item, default=str) + "\n").encode("ascii")
+        except (TypeError, ValueError):
+            return orjson.dumps(repr(item)[:1 << 20], option=orjson.OPT_APPEND_NEWLINE)
