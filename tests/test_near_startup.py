@@ -41,10 +41,10 @@ def test_a_one_worker_near_dedup_run_loads_only_what_it_uses(tmp_path):
 def test_the_version_read_beside_a_package_is_importlib_metadatas():
     from importlib.metadata import version
 
-    from taosha.dedup.shingle import _version_of
+    from taosha.cache import package_version
 
-    for package in ("opencc", "numpy", "orjson", "zstandard"):
-        assert _version_of(package) == version(package)
+    for package in ("opencc", "jieba", "numpy", "orjson", "zstandard"):
+        assert package_version(package) == version(package)
 
 
 def test_the_cached_band_weights_are_the_drawn_ones():

@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 
@@ -27,34 +26,13 @@ def fold_table() -> np.ndarray:
     """UTF-16 code unit -> normalised code unit (0: dropped). Built once per machine (0.1 to 0.25 s: an OpenCC
     call and NFKC over every code point) and kept in the table cache (`taosha.cache`), which later processes
     map in a millisecond: at 5,000 documents the build was a tenth of a whole `dedup.near` run."""
-    from taosha.cache import cached_arrays, source_key
+    from taosha.cache import cached_arrays, package_version, source_key
 
     # the table follows this module, OpenCC's dictionaries (its version) and the Unicode data (Python's version,
     # in every key)
-    key = source_key("taosha.dedup.shingle", extra=f"opencc {_version_of('opencc')}|{np.__version__}")
+    key = source_key("taosha.dedup.shingle", extra=f"opencc {package_version('opencc')}|{np.__version__}")
     table = cached_arrays("near-fold", key, lambda: {"table": _build_fold_table()})["table"]
     return table.view(np.ndarray)  # a plain array on the mapped pages: np.memmap costs more per lookup
-
-
-def _version_of(package: str) -> str:
-    """An installed package's version, read from the METADATA of its dist-info folder beside it when there is
-    one: what `importlib.metadata.version` returns, without importing importlib.metadata (with the email
-    parser, csv and zipfile: 25 ms, a fortieth of a 5,000-document `dedup.near` run)."""
-    from importlib.util import find_spec
-
-    spec = find_spec(package)
-    if spec is not None and spec.origin is not None:
-        found = list(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info/METADATA"))
-        if len(found) == 1:
-            with open(found[0], encoding="utf-8") as fh:
-                for line in fh:
-                    if line.startswith("Version:"):
-                        return line[len("Version:"):].strip()
-                    if not line.strip():  # the headers end at the first blank line
-                        break
-    from importlib.metadata import version
-
-    return version(package)
 
 
 def _build_fold_table() -> np.ndarray:

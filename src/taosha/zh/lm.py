@@ -207,19 +207,21 @@ def cache_dir() -> Path:
     return where()
 
 
-@lru_cache(maxsize=4)  # every table keyed by the model asks (importlib.metadata reads two packages' files)
+@lru_cache(maxsize=4)  # every table keyed by the model asks (the versions read two packages' files)
 def _source(common_size: int) -> tuple[str, str]:
     """jieba's dictionary and the cache key: the dictionary's size and time, jieba's and OpenCC's versions (the
     traditional forms come from OpenCC), the format and the parameter."""
-    from importlib.metadata import version
     from importlib.util import find_spec
+
+    from taosha.cache import package_version
 
     spec = find_spec("jieba")  # found, not imported: importing jieba takes a while, and reading needs none of it
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError("jieba is required for the character model (pip install jieba)")
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     st = os.stat(path)
-    raw = f"{MODEL_FORMAT}|{common_size}|{st.st_size}|{st.st_mtime_ns}|{version('jieba')}|{version('opencc')}"
+    versions = f"{package_version('jieba')}|{package_version('opencc')}"
+    raw = f"{MODEL_FORMAT}|{common_size}|{st.st_size}|{st.st_mtime_ns}|{versions}"
     return path, hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

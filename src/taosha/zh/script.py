@@ -90,11 +90,9 @@ def class_table() -> np.ndarray:
     """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup. Kept in the table
     cache (taosha.cache): `japanese_only` runs OpenCC over every Han character three times (a tenth of a second
     in every process that repairs script)."""
-    from importlib.metadata import version
+    from taosha.cache import cached_arrays, package_version, source_key
 
-    from taosha.cache import cached_arrays, source_key
-
-    key = source_key("taosha.zh", extra=version("opencc"))
+    key = source_key("taosha.zh", extra=package_version("opencc"))
     lut = cached_arrays("script-classes", key, lambda: {"lut": _build_class_table()})["lut"]
     return lut.view(np.ndarray)  # a plain array on the mapped pages: np.memmap's indexing costs a Python call
 
