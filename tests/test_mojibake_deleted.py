@@ -165,3 +165,48 @@ def test_a_one_character_reading_that_joins_a_word_flags_its_stretch(step):
     assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
     clean = "他後來成為T型車的設計師。"  # 成為 is a word: the T is a T
     assert not fix(step, clean).signals.get("mojibake_unrepaired")
+
+
+def test_a_stretch_holding_user_defined_pairs_needs_a_smaller_gain(step):
+    # 牛 with its lead byte deleted: a user-defined pair (private use) in the stretch proves it out of step, and its
+    # reading gains 2.7 nats a character (under the 3 asked of other stretches: the C it gives back costs)
+    damaged = deleted("食肉牛龙亚科（Carnotaurinae）的恐龙。", 5)
+    assert damaged.startswith("食肉帕\ue320强疲–arnot")
+    doc = fix(step, damaged)
+    assert doc.text == "食肉" + LOST + "龙亚科（Carnotaurinae）的恐龙。"
+
+
+def test_a_letter_freed_before_a_hyphenated_word_begins_it(step):
+    # 向A with 而's lead byte deleted before: 駻 holds the A of A-League, which the reading gives back
+    truth = "有一支来自纽西兰的球队，而澳洲热带足球亦放弃角逐骑士队的席位，改为在次年向A-League申请成立一"
+    damaged = deleted(truth, 24)
+    assert "晗駻-League" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == truth.replace("而", LOST)
+
+
+def test_an_icon_glyph_before_a_hyphen_and_digits_is_not_read_into_a_letter(step):
+    # \ue67c's trail byte is v (76): read alone it would be a letter before -4, a model's name only to the eye
+    text = "該公司推出了型號\ue67c-4在臺灣生產的機種。"
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
+
+
+def test_a_two_byte_character_and_a_lone_letter_reading_a_word_are_flagged(step):
+    # ，蘇 (A3 AC CC 4B) with AC deleted reads ＬK: A3 CC is Ｌ, and CC 4B is 蘇, which makes 蘇利 with 利
+    damaged = deleted("年時在國際社會的壓力之下，蘇利南的軍政府被迫重新啟動", 25)
+    assert "之下ＬK利南" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+    # real text (shopping reviews converted to traditional): 是's trail byte and S read 許, which makes no word with 長
+    assert not fix(step, "員都是吃S長大的，很多的X型會因為").signals.get("mojibake_unrepaired")
+
+
+def test_a_user_defined_pair_inside_a_run_that_ends_in_step_is_read(step):
+    # 曾's lead byte deleted: the stretch holds user-defined pairs and ends in 赟 (BF 53), which took the S of
+    # Stonyhurst; the run's last characters are frequent ones, so only its user-defined pairs send it to be read
+    truth = "梁卓伟曾经于香港华仁书院读书及于Stonyhurst College就读，后来入读香港大学医学院。"
+    damaged = deleted(truth, 6)
+    assert damaged.startswith("梁卓伟\ue251") and "坝赟tonyhurst" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == truth.replace("曾", LOST)
