@@ -38,6 +38,7 @@ from taosha.repair.mojibake.windows import (
     _UTF8_WINDOW,
     _WINDOW_BYTES,
     _long_enough,
+    lead_first,
 )
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
@@ -332,10 +333,10 @@ def _utf8_left(text: str) -> int:
 
 # `_UTF8_WINDOW` without its end anchor (a Han character read with the letter ending its run): every window that
 # `repair_redecodes` finds in a run's bytes is a match of this in the whole text's bytes, in which the run's stand
-_UTF8_ANYWHERE = re.compile(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
+_UTF8_ANYWHERE = lead_first(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
 _UTF8_WRONG = tuple(wrong for _, wrong, right in REDECODES if right == "utf-8")
 # where a long enough match of `_UTF8_ANYWHERE` may begin (`windows._LONG_SEQ`, or its `|punct|one` as they are)
-_UTF8_LONG = re.compile(_LONG_SEQ + _UTF8_ANYWHERE.pattern[len(_UTF8_SEQ.pattern) :])
+_UTF8_LONG = lead_first(_LONG_SEQ + _UTF8_WINDOW.pattern.replace(rb"\Z", b"")[len(_UTF8_SEQ.pattern) :])
 
 
 def _utf8_window_anywhere(text: str) -> bool:

@@ -283,6 +283,17 @@ _LONG_SEQ = (rb"[\xc2-\xdf]%s(?:[\xc2-\xdf]%s[\xc2-\xf4]%s|[\xe0-\xef]%s{2}|[\xf
 _UTF8_LONG_WINDOW = re.compile(_LONG_SEQ + _UTF8_WINDOW.pattern[len(_UTF8_SEQ.pattern) :])
 
 
+def lead_first(pattern: bytes) -> re.Pattern[bytes]:
+    """`pattern`, every match of which begins with a UTF-8 lead byte (C2-F4), behind a lookahead for one: the same
+    matches, found 2-3x faster in GBK's bytes (without it the engine tries each alternative at every byte, and about
+    half of GBK's bytes are lead bytes only for the lookahead to let through)."""
+    return re.compile(rb"(?=[\xc2-\xf4])(?:%s)" % pattern)
+
+
+# what the searches below use: `_UTF8_WINDOW` and `_UTF8_LONG_WINDOW` as `lead_first` compiles them
+_WINDOW_AT, _LONG_WINDOW_AT = lead_first(_UTF8_WINDOW.pattern), lead_first(_UTF8_LONG_WINDOW.pattern)
+
+
 def _long_enough(m: re.Match[bytes]) -> bool:
     """Whether a match of `_UTF8_WINDOW` may make a window: its bytes, one more at most (an ASCII byte read with its
     last), reach the window's size (most matches in a run's GBK bytes are two 2-byte sequences, 4 bytes: none)."""
@@ -296,7 +307,7 @@ def _utf8_window_in(run: str, wrong: str) -> bool:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return False
-    return _UTF8_LONG_WINDOW.search(raw) is not None and any(map(_long_enough, _UTF8_WINDOW.finditer(raw)))
+    return _LONG_WINDOW_AT.search(raw) is not None and any(map(_long_enough, _WINDOW_AT.finditer(raw)))
 
 
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
@@ -304,7 +315,7 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return []
-    matches = [m for m in _UTF8_WINDOW.finditer(raw) if _long_enough(m)]
+    matches = [m for m in _WINDOW_AT.finditer(raw) if _long_enough(m)]
     if not matches:
         return []
     # each character's first byte, and the end: sorted, so a byte offset's character is found by bisection (a dict
