@@ -45,8 +45,10 @@ _PUA = re.compile("[\ue000-\uf8ff]")
 # review), and the deleted pass then lets them go: their pairs read no frequent character; never after ASCII or
 # Latin letters
 _BEFORE_LONE = "\u4e00-\u9fff\ue000-\uf8ff\u2000-\u33ff\ufe30-\uffef"
-# (the byte's class tested before the look behind it: the search takes half the time on news pages' lines)
-_SIGNS = re.compile(f"[\ue000-\uf8ff]|[\x40-\x7e\u20ac](?<=[{_BEFORE_LONE}][\x40-\x7e\u20ac])(?=[^\x00-\x7f])")
+# (the byte's class tested before the look behind it: the search takes half the time on news pages' lines; and one
+# class of every first character, which the engine scans for fast, before the alternatives: a fifth of that again)
+_SIGNS = re.compile(f"[\ue000-\uf8ff\x40-\x7e\u20ac](?:(?<=[\ue000-\uf8ff])"
+                    f"|(?<=[{_BEFORE_LONE}][\x40-\x7e\u20ac])(?=[^\x00-\x7f]))")
 
 
 @lru_cache(maxsize=1)
