@@ -156,7 +156,19 @@ class _Batch:
         return per_text(ufunc, values, self.starts, self.lengths)
 
     def present(self) -> np.ndarray:
-        return self._per_text(np.bitwise_or, self.flags)  # a text's segment runs into its pads: all zero
+        # a text's segment runs into its pads: all zero (reduced as uint16, then widened: the same values, without
+        # widening the whole batch's flags first)
+        out = np.bitwise_or.reduceat(self.flags, self.starts).astype(np.int64) if len(self.starts) else (
+            np.zeros(0, dtype=np.int64))
+        out[self.lengths == 0] = 0
+        return out
+
+    def texts_of(self, positions: np.ndarray) -> np.ndarray:
+        """Per text: whether one of `positions` (of the layout) is in its segment (the text and its pads): what
+        `count(hit) > 0` says of a mask marking them, for a few positions without a pass over the batch."""
+        out = np.zeros(len(self.starts), dtype=bool)
+        out[np.searchsorted(self.starts, positions, side="right") - 1] = True
+        return out
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         return self._per_text(np.add, mask)
@@ -186,18 +198,24 @@ class _Batch:
 
     def glued(self) -> np.ndarray:
         """Per text: whether a character whose second byte is a letter stands inside a Latin word."""
-        g, letter = self.mask(GLUED), self.mask(LETTER)  # rare for the document's script: judged later
-        hit = np.zeros(len(g), dtype=bool)
-        hit[1:-1] = g[1:-1] & ((letter[:-2] & letter[2:]) | (self.mask(RARE)[1:-1] & (letter[:-2] | letter[2:])))
-        hit[1:-1] |= self.mask(BRACKET)[1:-1] & ~letter[:-2] & letter[2:]  # a bracket that lost its first byte
-        return self.count(hit) > 0
+        # (rare for the document's script: judged later) Each sign stands beside a letter, and letters are few in
+        # Chinese text while GLUED characters are many: only the letters' neighbours are looked at
+        letter = self.mask(LETTER)
+        at = np.flatnonzero(letter)
+        near = np.concatenate((at - 1, at + 1))  # (a position twice, or out of order, marks the same text)
+        near = near[(near >= 1) & (near <= len(letter) - 2)]
+        flags, before, after = self.flags[near], letter[near - 1], letter[near + 1]
+        hit = ((flags & GLUED) != 0) & ((before & after) | (((flags & RARE) != 0) & (before | after)))
+        hit |= ((flags & BRACKET) != 0) & ~before & after  # a bracket that lost its first byte
+        return self.texts_of(near[hit])
 
     def short_utf8(self) -> np.ndarray:
         """Per text: whether a short UTF-8 run read as GBK begins somewhere (see `_short_utf8`)."""
-        hit = np.zeros(len(self.flags), dtype=bool)
-        if len(self.flags) > 2:
-            hit[_short_utf8(self.flags)] = True
-        return self.count(hit) > 0
+        # each begins at an E_LEAD character (a few in a batch): only those and the two after them are looked at
+        at = np.flatnonzero(self.mask(E_LEAD)[:-2])
+        nxt, after = self.flags[at + 1], self.flags[at + 2]
+        hit = ((nxt & C_E) != 0) & ((after & C_C) != 0) | ((nxt & C_A) != 0) & ((after & LETTER) != 0)
+        return self.texts_of(at[hit])
 
 
 _NOTHING: frozenset[str] = frozenset()
