@@ -250,8 +250,9 @@ _QUOTES = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"', "'"
 _ABOUT_ENCODING = re.compile("[乱亂编編解显顯字BGMUbgmu](?:(?<=[乱编])码|(?<=[亂編])碼|(?<=解)[码碼]|(?<=[显顯])示成"
                              "|(?<=字)[符元]集|(?<=[Gg])(?i:BK|B2312)|(?<=[Uu])(?i:TF-?8|nicode)|(?<=[Bb])(?i:ig5)"
                              "|(?<=[Mm])(?i:ojibake))")
-ABOUT_ENCODING_AS_WRITTEN = re.compile("乱码|亂碼|编码|編碼|解码|解碼|显示成|顯示成|字符集|字元集|GBK|GB2312|UTF-?8|Big5"
-                                       "|Unicode|mojibake", re.IGNORECASE)  # what the tests hold `_ABOUT_ENCODING` to
+# (what the tests hold `_ABOUT_ENCODING` to)
+ABOUT_ENCODING_AS_WRITTEN = re.compile("乱码|亂碼|编码|編碼|解码|解碼|显示成|顯示成|字符集|字元集|GBK|GB2312|UTF-?8"
+                                       "|Big5|Unicode|mojibake", re.IGNORECASE)
 _QUOTE_REACH = 40  # characters a quotation of an example spans at most, each side of the change
 
 

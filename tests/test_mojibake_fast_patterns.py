@@ -1,0 +1,118 @@
+"""repair.mojibake's faster forms of its searches and batch signs, each held to the form first written: the same
+matches (or, where only whether one exists is asked, the same answer) on generated text and bytes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taosha.repair.mojibake.evidence import _SPUN, SPUN_AS_WRITTEN
+from taosha.repair.mojibake.gate import BRACKET, GLUED, LETTER, RARE, _Batch, _short_utf8
+from taosha.repair.mojibake.step import _ABOUT_ENCODING, _UTF8_ANYWHERE, _UTF8_LONG, ABOUT_ENCODING_AS_WRITTEN
+from taosha.repair.mojibake.windows import (
+    _LONG_SEQ,
+    _LONG_WINDOW_AT,
+    _UTF8_LONG_WINDOW,
+    _UTF8_SEQ,
+    _UTF8_WINDOW,
+    _WINDOW_AT,
+    lead_first,
+)
+from taosha.textarrays import per_text
+
+# bytes that make, break and end UTF-8 sequences: lead bytes of each length, continuation bytes, the punctuation
+# marks' (E3 80, EF BC/BD, E2 80) and ASCII letters and others
+_BYTES = st.binary(max_size=60).map(lambda raw: bytes(
+    (0xC3, 0xE3, 0x80, 0x81, 0xBF, 0xEF, 0xBC, 0xBD, 0xE2, 0x94, 0xE6, 0xF0, 0x90, 0x41, 0x7A, 0x20, 0xC1, 0xF5,
+     0xB8, 0xA6)[b % 20] for b in raw))
+
+
+def _matches(pattern: re.Pattern[bytes], raw: bytes) -> list:
+    return [(m.span(), m.groupdict()) for m in pattern.finditer(raw)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BYTES)
+def test_the_utf8_searches_behind_a_lead_byte_find_the_same_matches(raw):
+    anywhere = re.compile(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
+    long = re.compile(_LONG_SEQ + anywhere.pattern[len(_UTF8_SEQ.pattern) :])
+    for fast, written in ((_WINDOW_AT, _UTF8_WINDOW), (_LONG_WINDOW_AT, _UTF8_LONG_WINDOW),
+                          (_UTF8_ANYWHERE, anywhere), (_UTF8_LONG, long)):
+        assert _matches(fast, raw) == _matches(written, raw)
+        for end in (len(raw), len(raw) // 2):  # and at the end of a run's bytes (the `\Z` of a Han character)
+            assert _matches(fast, raw[:end]) == _matches(written, raw[:end])
+
+
+def test_lead_first_holds_the_gbk_bytes_of_text():
+    text = "他说：浣犲ソ锛屼笘鐣岋紒Cooli鎴朘oelie，质量很好、物流也快"
+    for codec in ("gb18030", "big5"):
+        raw = text.encode(codec, "replace")
+        assert _matches(lead_first(_UTF8_WINDOW.pattern), raw) == _matches(_UTF8_WINDOW, raw)
+
+
+# the first characters of the words, their other cases, and the characters that case-fold to a Latin letter (K, ſ,
+# İ, ı): a page about encodings in any case
+_ABOUT_CHARS = [*"乱亂码碼编編解显顯示成字符元集GBKgbk2312UTF-8utf8Big5bIG5UnicodeUNICODEmojibakeMOJIBAKE x",
+                "\u212a", "\u017f", "\u0130", "\u0131"]
+_ABOUT_WORDS = ["乱码", "亂碼", "编码", "編碼", "解码", "解碼", "显示成", "顯示成", "字符集", "字元集", "GBK", "gb2312",
+                "UTF8", "utf-8", "Big5", "UNICODE", "mojibake", "gb\u212a", "MOJIBA\u212aE", "乱碼", "编碼"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_ABOUT_CHARS), st.sampled_from(_ABOUT_WORDS)), max_size=12).map("".join))
+def test_about_encoding_opening_with_its_first_characters_says_what_the_alternation_says(text):
+    assert bool(_ABOUT_ENCODING.search(text)) == bool(ABOUT_ENCODING_AS_WRITTEN.search(text))
+
+
+def test_about_encoding_knows_the_words_in_any_case():
+    for text in ("本文讲乱码", "GB2312 的页面", "saved as utf8", "BIG5", "Unicode 字符", "mojibake"):
+        assert _ABOUT_ENCODING.search(text) and ABOUT_ENCODING_AS_WRITTEN.search(text)
+    for text in ("乱碼", "编碼", "解析", "GB", "UTF", "Big", "质量很好"):
+        assert not _ABOUT_ENCODING.search(text) and not ABOUT_ENCODING_AS_WRITTEN.search(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from([*"环境(huán)（jìng）a)zü经济 ", "ǚ"]), max_size=24))
+def test_spun_found_from_its_bracket_is_found_where_the_pattern_as_written_is(text):
+    found, written = _SPUN.search(text), SPUN_AS_WRITTEN.search(text)
+    assert bool(found) == bool(written)
+    if found:
+        assert found.start() == written.start() + 1
+
+
+# the gate's flags for its signs: UTF-8 read as GBK (浣犲ソ, 銆丆ooly), a bracket that lost its first byte, letters,
+# rare characters and clean text
+_GATE_CHARS = "浣犲ソ锛屼笘鐣岋紒銆丆ooly鎴朘oelie经济发展質量們abcXYZ \n\0?（）《》ǎ瞶\ue4c9"
+
+
+def _glued_as_written(batch: _Batch) -> np.ndarray:
+    g, letter = batch.mask(GLUED), batch.mask(LETTER)
+    hit = np.zeros(len(g), dtype=bool)
+    hit[1:-1] = g[1:-1] & ((letter[:-2] & letter[2:]) | (batch.mask(RARE)[1:-1] & (letter[:-2] | letter[2:])))
+    hit[1:-1] |= batch.mask(BRACKET)[1:-1] & ~letter[:-2] & letter[2:]
+    return batch.count(hit) > 0
+
+
+def _short_as_written(batch: _Batch) -> np.ndarray:
+    hit = np.zeros(len(batch.flags), dtype=bool)
+    if len(batch.flags) > 2:
+        hit[_short_utf8(batch.flags)] = True
+    return batch.count(hit) > 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list(_GATE_CHARS)), max_size=30), max_size=10))
+def test_the_batch_signs_from_their_few_positions_are_those_of_the_whole_batch(texts):
+    batch = _Batch(texts)
+    assert batch.glued().tolist() == _glued_as_written(batch).tolist()
+    assert batch.short_utf8().tolist() == _short_as_written(batch).tolist()
+    assert batch.present().tolist() == per_text(np.bitwise_or, batch.flags, batch.starts, batch.lengths).tolist()
+
+
+def test_the_short_utf8_sign_is_seen():
+    texts = ["质量很好", "他说：浣犲ソ锛屼笘鐣岋紒", "銆丆ooly", ""]
+    batch = _Batch(texts)
+    assert batch.short_utf8().tolist() == _short_as_written(batch).tolist() == [False, True, True, False]
