@@ -19,7 +19,9 @@ from taosha.repair.mojibake.windows import (
     _UTF8_SEQ,
     _UTF8_WINDOW,
     _WINDOW_AT,
+    _long_enough,
     lead_first,
+    long_matches,
 )
 from taosha.textarrays import per_text
 
@@ -116,3 +118,22 @@ def test_the_short_utf8_sign_is_seen():
     texts = ["质量很好", "他说：浣犲ソ锛屼笘鐣岋紒", "銆丆ooly", ""]
     batch = _Batch(texts)
     assert batch.short_utf8().tolist() == _short_as_written(batch).tolist() == [False, True, True, False]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BYTES)
+def test_the_long_matches_are_those_of_a_scan_of_every_match(raw):
+    anywhere = re.compile(_UTF8_WINDOW.pattern.replace(rb"\Z", b""))
+    for matches, long in ((_WINDOW_AT, _LONG_WINDOW_AT), (_UTF8_ANYWHERE, _UTF8_LONG)):
+        for end in (len(raw), len(raw) // 2):
+            every = [(m.span(), m.groupdict()) for m in matches.finditer(raw[:end]) if _long_enough(m)]
+            assert [(m.span(), m.groupdict()) for m in long_matches(raw[:end], matches, long)] == every
+    assert [m.span() for m in long_matches(raw, _UTF8_ANYWHERE, _UTF8_LONG)] == [
+        m.span() for m in anywhere.finditer(raw) if _long_enough(m)]
+
+
+def test_the_long_matches_of_gbk_bytes_with_ascii_between():
+    # short matches (GBK's own bytes, two 2-byte sequences) before, ASCII between, a long one after
+    raw = "质量好 ok 他说：浣犲ソ锛屼笘鐣岋紒 and 鎴朘".encode("gb18030")
+    every = [m.span() for m in _WINDOW_AT.finditer(raw) if _long_enough(m)]
+    assert every and [m.span() for m in long_matches(raw, _WINDOW_AT, _LONG_WINDOW_AT)] == every

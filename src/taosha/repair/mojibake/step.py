@@ -37,8 +37,8 @@ from taosha.repair.mojibake.windows import (
     _UTF8_SEQ,
     _UTF8_WINDOW,
     _WINDOW_BYTES,
-    _long_enough,
     lead_first,
+    long_matches,
 )
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
@@ -370,7 +370,7 @@ def _utf8_codecs(text: str) -> tuple[str, ...]:
             raw = misread_bytes(text, wrong) if wrong == "gb18030" else text.encode(wrong, "replace")
         except UnicodeEncodeError:
             return _UTF8_WRONG
-        if _UTF8_LONG.search(raw) and _window_survives(text, raw, wrong):
+        if _window_survives(text, raw, wrong):  # (its first search: one for `_UTF8_LONG`)
             found.append(wrong)
     return tuple(found)
 
@@ -380,9 +380,7 @@ def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
     what it cannot encode) makes a window once shrunk to the characters' edges, as `windows._utf8_windows` shrinks
     it; the first that does ends the search."""
     edge = None
-    for m in _UTF8_ANYWHERE.finditer(raw):
-        if not _long_enough(m):
-            continue
+    for m in long_matches(raw, _UTF8_ANYWHERE, _UTF8_LONG):
         if edge is None:  # the characters' edges, once a match needs them
             points = codepoints(text)
             lengths = _byte_lengths(wrong)[points].astype(np.int64)

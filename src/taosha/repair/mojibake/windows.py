@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -292,6 +293,27 @@ def lead_first(pattern: bytes) -> re.Pattern[bytes]:
 
 # what the searches below use: `_UTF8_WINDOW` and `_UTF8_LONG_WINDOW` as `lead_first` compiles them
 _WINDOW_AT, _LONG_WINDOW_AT = lead_first(_UTF8_WINDOW.pattern), lead_first(_UTF8_LONG_WINDOW.pattern)
+_ASCII_MARKS = bytes(0 if b < 0x80 else 1 for b in range(256))  # an ASCII byte as 0, any other as 1
+
+
+def long_matches(raw: bytes, matches: re.Pattern[bytes], long: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
+    """The matches of `matches` in `raw` (`_UTF8_WINDOW`'s, or a form of it) that are `_long_enough`, as a scan of
+    every match lists them; `long`: where such a match may begin (`_UTF8_LONG_WINDOW`, or the form's own). Only the
+    bytes from the last ASCII byte before each place `long` finds are scanned: no match holds an ASCII byte, so the
+    scan of every match passes that byte at a match's edge, and goes on from it as a scan that starts there does
+    (a page's GBK bytes hold many short matches, each tried at every byte, far from any long one)."""
+    marks = None
+    pos = 0
+    while (hit := long.search(raw, pos)) is not None:
+        if marks is None:
+            marks = raw.translate(_ASCII_MARKS)
+        for m in matches.finditer(raw, max(pos, marks.rfind(0, pos, hit.start()) + 1)):
+            if _long_enough(m):
+                yield m
+                pos = m.end()  # (a match's end: where the scan of every match goes on from)
+                break
+        else:
+            return
 
 
 def _long_enough(m: re.Match[bytes]) -> bool:
@@ -307,7 +329,7 @@ def _utf8_window_in(run: str, wrong: str) -> bool:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return False
-    return _LONG_WINDOW_AT.search(raw) is not None and any(map(_long_enough, _WINDOW_AT.finditer(raw)))
+    return next(long_matches(raw, _WINDOW_AT, _LONG_WINDOW_AT), None) is not None
 
 
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
@@ -315,7 +337,7 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
         raw = misread_bytes(run, wrong)
     except UnicodeEncodeError:
         return []
-    matches = [m for m in _WINDOW_AT.finditer(raw) if _long_enough(m)]
+    matches = list(long_matches(raw, _WINDOW_AT, _LONG_WINDOW_AT))
     if not matches:
         return []
     # each character's first byte, and the end: sorted, so a byte offset's character is found by bisection (a dict
