@@ -23,7 +23,7 @@ from taosha.repair.mojibake.windows import (
     lead_first,
     long_matches,
 )
-from taosha.textarrays import per_text
+from taosha.textarrays import lay_out, per_text
 
 # bytes that make, break and end UTF-8 sequences: lead bytes of each length, continuation bytes, the punctuation
 # marks' (E3 80, EF BC/BD, E2 80) and ASCII letters and others
@@ -137,3 +137,45 @@ def test_the_long_matches_of_gbk_bytes_with_ascii_between():
     raw = "质量好 ok 他说：浣犲ソ锛屼笘鐣岋紒 and 鎴朘".encode("gb18030")
     every = [m.span() for m in _WINDOW_AT.finditer(raw) if _long_enough(m)]
     assert every and [m.span() for m in long_matches(raw, _WINDOW_AT, _LONG_WINDOW_AT)] == every
+
+
+def _suspect_as_written(texts, layout=None):
+    """`deleted.suspect_many` as first written: every class by comparisons over the whole batch."""
+    from taosha.repair.mojibake.deleted import _symbol_lone
+
+    if not texts:
+        return []
+    points, starts, lengths = layout if layout is not None else lay_out(texts)
+    sign = (points == 0xFFFD) | ((points >= 0xE000) & (points <= 0xF8FF)) | (points == ord("锟"))
+    han = ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0xE000) & (points <= 0xF8FF))
+    symbol = ((points >= 0x2000) & (points <= 0x33FF)) | ((points >= 0xFE30) & (points <= 0xFFEF))
+    trail = ((points >= 0x40) & (points <= 0x7E)) | (points == 0x20AC)
+    lone = np.zeros(len(points), dtype=bool)
+    after_symbol = np.zeros(len(points), dtype=bool)
+    lone[1:-1] = han[:-2] & trail[1:-1] & (points[2:] >= 0x80)
+    after_symbol[1:-1] = symbol[:-2] & trail[1:-1] & (points[2:] >= 0x80)
+    edges = np.concatenate((starts, np.maximum(starts + lengths - 1, 0)))
+    lone[edges] = after_symbol[edges] = False
+    for k in np.flatnonzero(after_symbol):
+        lone[k] = _symbol_lone(chr(points[k - 1]), chr(points[k]))
+    return (per_text(np.bitwise_or, sign | lone, starts, lengths) > 0).tolist()
+
+
+# a deleted byte's signs: a letter or the euro sign between Han characters (用了U盘), after a symbol or a full-width
+# form (尽逐０l現, ！~), private-use characters, U+FFFD, 锟; clean text, and empty texts
+_DELETED_CHARS = [*"的是质量好。，“”！~U盘lq€ab\n 锟０現\ufffd", "\ue4c9", "\u2000", "\ufe30", "\uffef", "尽", "逐"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(st.sampled_from(_DELETED_CHARS), max_size=20), max_size=8))
+def test_the_deleted_signs_from_their_classes_are_those_of_the_comparisons(texts):
+    from taosha.repair.mojibake.deleted import suspect_many
+    from taosha.repair.mojibake.step import _batch_signs
+    from taosha.repair.mojibake.unread import odd_pairs_many
+
+    assert suspect_many(texts) == _suspect_as_written(texts)
+    batch = _Batch(texts)
+    layout = (batch.points, batch.starts, batch.lengths)
+    classes = np.take(_batch_signs(), batch.points)
+    assert suspect_many(texts, layout, classes) == _suspect_as_written(texts, layout)
+    assert odd_pairs_many(texts, layout, classes) == odd_pairs_many(texts, layout)

@@ -383,7 +383,7 @@ def test_the_short_stretches_are_read_only_where_the_batch_sign_is(monkeypatch):
     shortcut = run()
     assert any(s.get("mojibake_unrepaired") for _, s, _ in shortcut[:1])  # the stretch counted where the sign is
     assert shortcut[1][2]  # and written where it holds its own proof
-    monkeypatch.setattr(module, "odd_pairs_many", lambda texts, layout=None: [True] * len(texts))
+    monkeypatch.setattr(module, "odd_pairs_many", lambda texts, layout=None, signs=None: [True] * len(texts))
     assert run() == shortcut
 
 

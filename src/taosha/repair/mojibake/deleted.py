@@ -24,7 +24,7 @@ import numpy as np
 from taosha.document import Document
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.score import _letters, _mean, _words
-from taosha.textarrays import codepoints, lay_out, per_text
+from taosha.textarrays import codepoints, lay_out
 from taosha.zh.lm import WORD_BONUS, CharLM, model
 
 LOST = "\ufffd"  # what a character whose byte is gone becomes (as a decoder writes it)
@@ -296,29 +296,54 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
     return s + k, s + o_end, new, verdict
 
 
-def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[bool]:
+# the classes of code points `suspect_many` asks about, as bits of a table (`sign_classes`): a batch's in one lookup
+SIGN, HAN, SYMBOL, TRAIL = 16, 32, 64, 128  # (bits 1-8 left to a table that carries these beside its own)
+
+
+@lru_cache(maxsize=1)
+def sign_classes() -> np.ndarray:
+    """Per code point, `suspect_many`'s classes: SIGN (U+FFFD, private-use, 锟), HAN (a Han or private-use
+    character), SYMBOL (`_BEFORE_LONE`'s symbols and full-width forms), TRAIL (a byte of ASCII's range a trail byte
+    may be, or the euro sign for 80)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for bit, ranges in ((SIGN, ((0xFFFD, 0xFFFD), (0xE000, 0xF8FF), (ord("锟"), ord("锟")))),
+                        (HAN, ((0x4E00, 0x9FFF), (0xE000, 0xF8FF))),
+                        (SYMBOL, ((0x2000, 0x33FF), (0xFE30, 0xFFEF))),
+                        (TRAIL, ((0x40, 0x7E), (0x20AC, 0x20AC)))):
+        for lo, hi in ranges:
+            table[lo : hi + 1] |= bit
+    return table
+
+
+def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 classes: np.ndarray | None = None) -> list[bool]:
     """Whether each text shows what a deleted byte's stretch, or U+FFFD's bytes read as GBK, leave where the gate
     lets go: U+FFFD (a lone lead byte where a stretch ends), a private-use character (sparse ones are an icon font's
     to the gate), 锟, or a lone trail byte after a Han character (`_SIGNS`); for a batch at once, in a few array
     operations (a regular expression per document cost a third of the step's time on news pages). `layout`: the
     texts' code points, starts and lengths as the caller laid them out (`lay_out`'s, or with NULs after each text
-    as the gate's batch has them: no sign spans a NUL), when it has."""
+    as the gate's batch has them: no sign spans a NUL), when it has; `classes`: `sign_classes()`'s bits of those
+    code points (a table the caller looked them up in with others), when it has."""
     if not texts:
         return []
     points, starts, lengths = layout if layout is not None else lay_out(texts)
-    sign = (points == 0xFFFD) | ((points >= 0xE000) & (points <= 0xF8FF)) | (points == ord("锟"))
-    han = ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0xE000) & (points <= 0xF8FF))
-    symbol = ((points >= 0x2000) & (points <= 0x33FF)) | ((points >= 0xFE30) & (points <= 0xFFEF))  # _BEFORE_LONE
-    trail = ((points >= 0x40) & (points <= 0x7E)) | (points == 0x20AC)
-    lone = np.zeros(len(points), dtype=bool)
-    after_symbol = np.zeros(len(points), dtype=bool)
-    lone[1:-1] = han[:-2] & trail[1:-1] & (points[2:] >= 0x80)
-    after_symbol[1:-1] = symbol[:-2] & trail[1:-1] & (points[2:] >= 0x80)
-    edges = np.concatenate((starts, np.maximum(starts + lengths - 1, 0)))
-    lone[edges] = after_symbol[edges] = False  # a text's first and last characters stand beside another text's
-    for k in np.flatnonzero(after_symbol):  # few: a loop
-        lone[k] = _symbol_lone(chr(points[k - 1]), chr(points[k]))
-    return (per_text(np.bitwise_or, sign | lone, starts, lengths) > 0).tolist()
+    if classes is None:
+        classes = np.take(sign_classes(), points)
+    # a lone byte is an ASCII character (few in Chinese text): only those are looked at, with their neighbours
+    at = np.flatnonzero(classes & TRAIL)
+    at = at[(at >= 1) & (at < len(points) - 1)]
+    at = at[(points[at + 1] >= 0x80) & ~np.isin(at, np.concatenate((starts, np.maximum(starts + lengths - 1, 0))))]
+    # (a text's first and last characters stand beside another text's)
+    before = classes[at - 1]
+    lone = at[(before & HAN) != 0]
+    for k in at[(before & SYMBOL) != 0].tolist():  # few: a loop
+        if _symbol_lone(chr(points[k - 1]), chr(points[k])):
+            lone = np.append(lone, k)
+    found = np.concatenate((np.flatnonzero(classes & SIGN), lone))
+    out = np.zeros(len(starts), dtype=bool)
+    out[np.searchsorted(starts, found, side="right") - 1] = True
+    out[lengths == 0] = False  # (an empty text's start is the next one's: the sign is that one's)
+    return out.tolist()
 
 
 def _symbol_lone(symbol: str, byte: str) -> bool:

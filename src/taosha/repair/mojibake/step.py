@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from taosha.repair.mojibake.codec import (
     misread_bytes,
 )
 from taosha.repair.mojibake.damage import _genuine_traditional
-from taosha.repair.mojibake.deleted import _pairs, reread_deleted, suspect_many
+from taosha.repair.mojibake.deleted import _pairs, reread_deleted, sign_classes, suspect_many
 from taosha.repair.mojibake.fill import _word_index
 from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _Batch, _gate_table, _short_utf8, _suspicious_many
 from taosha.repair.mojibake.questions import _unrepaired
@@ -92,7 +93,7 @@ class Mojibake(Step):
             for_script(script).char_table()
         _pairs()
         tables()
-        _signs()
+        _batch_signs()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
@@ -105,8 +106,10 @@ class Mojibake(Step):
         # (the batch laid out once, for the gate and the two batch signs after it)
         batch = _Batch(texts)
         layout = (batch.points, batch.starts, batch.lengths)
+        classes = np.take(_batch_signs(), batch.points)  # the two batch signs' classes, in one lookup
         seens = [seen if seen or not signs else _DELETED
-                 for seen, signs in zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout), strict=True)]
+                 for seen, signs in zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout, classes),
+                                        strict=True)]
         # the script of each text the repairs will read, in one pass for the batch (as `_repairs` would detect it on
         # the text without debris: `texts`); a failure leaves each to detect its own (and to fail alone)
         suspects = [k for k, seen in enumerate(seens) if seen]
@@ -116,7 +119,7 @@ class Mojibake(Step):
         except Exception:
             infos = {}
         out: list[Document | list[Document]] = []
-        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts, layout),
+        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts, layout, classes),
                                                       strict=True)):
             if not seen and not has and "\ufffd" not in doc.text:
                 # clean, the common case: nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
@@ -399,6 +402,15 @@ def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
         if b - a >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _batch_signs() -> np.ndarray:
+    """Per code point, the classes of both batch signs after the gate's, in one byte: `unread._signs` (bits 1-8) for
+    `odd_pairs_many` and `deleted.sign_classes` (bits 16-128) for `suspect_many`."""
+    odd, classes = _signs(), sign_classes()
+    assert len(odd) == len(classes) and not (odd & classes).any()
+    return odd | classes
 
 
 def _has_debris(text: str) -> bool:  # substring tests: far faster than the regex on clean text

@@ -71,14 +71,17 @@ def _signs() -> np.ndarray:
     return table
 
 
-def odd_pairs_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[bool]:
+def odd_pairs_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                   signs: np.ndarray | None = None) -> list[bool]:
     """Whether each text holds two odd characters side by side for its script (`_odd_table`; the script is the one
     with more characters of its own), the sign that sends a text to `unread_pairs`; for a batch at once. `layout`:
-    the texts laid out by the caller (as `deleted.suspect_many` takes it)."""
+    the texts laid out by the caller (as `deleted.suspect_many` takes it); `signs`: `_signs()`'s bits of those code
+    points (from a table that carries them beside others' bits, which are masked off), when the caller has them."""
     if not texts:
         return []
     points, starts, lengths = layout if layout is not None else lay_out(texts)
-    signs = _signs()[np.minimum(points, len(_signs()) - 1)]
+    if signs is None:
+        signs = np.take(_signs(), points)  # (the table has every code point)
     pairs = np.zeros(len(points), dtype=np.uint8)
     pairs[:-1] = signs[:-1] & signs[1:]
     pairs[:-2] |= signs[:-2] & signs[2:]  # or one apart (`_stretches`)
