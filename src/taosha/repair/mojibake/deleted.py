@@ -332,8 +332,10 @@ def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndar
     # a lone byte is an ASCII character (few in Chinese text): only those are looked at, with their neighbours
     at = np.flatnonzero(classes & TRAIL)
     at = at[(at >= 1) & (at < len(points) - 1)]
-    at = at[(points[at + 1] >= 0x80) & ~np.isin(at, np.concatenate((starts, np.maximum(starts + lengths - 1, 0))))]
-    # (a text's first and last characters stand beside another text's)
+    edge = np.zeros(len(points), dtype=bool)  # a text's first and last characters stand beside another text's
+    edge[starts] = True
+    edge[np.maximum(starts + lengths - 1, 0)] = True
+    at = at[(points[at + 1] >= 0x80) & ~edge[at]]
     before = classes[at - 1]
     lone = at[(before & HAN) != 0]
     for k in at[(before & SYMBOL) != 0].tolist():  # few: a loop
