@@ -9,6 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 import numpy as np
 
@@ -47,6 +48,7 @@ from taosha.zh.lm import for_script, model
 from taosha.zh.script import ScriptInfo, detect, detect_many, tables
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
+_DEBRIS_FIRST = np.array([ord("锟"), ord("烫"), ord("屯")], dtype=np.uint32)  # what debris begins with
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
 # place, so it is kept and counted as unrepaired, not removed like the debris above
 _REPLACEMENT = re.compile("\ufffd+")
@@ -98,13 +100,16 @@ class Mojibake(Step):
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # the gate for the whole batch first (it changes nothing), on the texts as debris removal will leave them
         texts = [doc.text for doc in docs]
-        # debris is rare: one test of the batch's texts joined (a separator no debris holds) spares one per text
-        debris = list(map(_has_debris, texts)) if _has_debris("\n".join(texts)) else [False] * len(texts)
-        if self.debris == "remove" and any(debris):
-            texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
         # what the gate lets go: a deleted byte's signs (`deleted`), U+FFFD's bytes read as GBK (`replacement`)
         # (the batch laid out once, for the gate and the two batch signs after it)
         batch = _Batch(texts)
+        # debris is rare: its first characters looked for in the batch's code points spare a test per text
+        debris = [False] * len(texts)
+        if np.isin(batch.points, _DEBRIS_FIRST).any():
+            debris = list(map(_has_debris, texts))
+            if self.debris == "remove" and any(debris):  # the gate measures the texts as its removal leaves them
+                texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
+                batch = _Batch(texts)
         layout = (batch.points, batch.starts, batch.lengths)
         classes = np.take(_batch_signs(), batch.points)  # the two batch signs' classes, in one lookup
         seens = [seen if seen or not signs else _DELETED
@@ -118,15 +123,19 @@ class Mojibake(Step):
                                                    look_for_slips=False), strict=True))
         except Exception:
             infos = {}
-        out: list[Document | list[Document]] = []
-        for k, (doc, seen, has, odd) in enumerate(zip(docs, seens, debris, odd_pairs_many(texts, layout, classes),
-                                                      strict=True)):
-            if not seen and not has and "\ufffd" not in doc.text:
-                # clean, the common case: nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
-                left = unread_pairs(doc.text) if odd and not _ABOUT_ENCODING.search(doc.text) else 0
-                out.append(doc.tag("mojibake_unrepaired", left) if left else doc)
+        odd = odd_pairs_many(texts, layout, classes)
+        # a text neither suspect nor with debris nor odd pairs is let go as it is: clean, the common case (U+FFFD
+        # would have made it suspect: `suspect_many`'s sign, on the text as it stands when it has no debris)
+        out: list[Document | list[Document]] = list(docs)
+        todo = {*suspects, *compress(range(len(docs)), odd), *compress(range(len(docs)), debris)}
+        for k in sorted(todo):
+            doc, seen = docs[k], seens[k]
+            if not seen and not debris[k] and "\ufffd" not in doc.text:
+                # nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
+                left = unread_pairs(doc.text) if odd[k] and not _ABOUT_ENCODING.search(doc.text) else 0
+                out[k] = doc.tag("mojibake_unrepaired", left) if left else doc
                 continue
-            out.append(in_place(self._repair, doc, seen, infos.get(k), odd))
+            out[k] = in_place(self._repair, doc, seen, infos.get(k), odd[k])
         return out
 
     def _repair(
