@@ -48,7 +48,7 @@ from taosha.zh.lm import for_script, model
 from taosha.zh.script import ScriptInfo, detect, detect_many, tables
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
-_DEBRIS_FIRST = np.array([ord("锟"), ord("烫"), ord("屯")], dtype=np.uint32)  # what debris begins with
+_DEBRIS_FIRST = (ord("锟"), ord("烫"), ord("屯"))  # what debris begins with
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
 # place, so it is kept and counted as unrepaired, not removed like the debris above
 _REPLACEMENT = re.compile("\ufffd+")
@@ -105,7 +105,8 @@ class Mojibake(Step):
         batch = _Batch(texts)
         # debris is rare: its first characters looked for in the batch's code points spare a test per text
         debris = [False] * len(texts)
-        if np.isin(batch.points, _DEBRIS_FIRST).any():
+        points = batch.points  # (three comparisons: np.isin took five times as long)
+        if ((points == _DEBRIS_FIRST[0]) | (points == _DEBRIS_FIRST[1]) | (points == _DEBRIS_FIRST[2])).any():
             debris = list(map(_has_debris, texts))
             if self.debris == "remove" and any(debris):  # the gate measures the texts as its removal leaves them
                 texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
