@@ -179,3 +179,23 @@ def test_the_deleted_signs_from_their_classes_are_those_of_the_comparisons(texts
     classes = np.take(_batch_signs(), batch.points)
     assert suspect_many(texts, layout, classes) == _suspect_as_written(texts, layout)
     assert odd_pairs_many(texts, layout, classes) == odd_pairs_many(texts, layout)
+
+
+def _rare_cluster_as_written(lm, text: str, window: int, count: int) -> bool:
+    """`CharLM.rare_cluster` on a long text as first written: the sums of every window."""
+    rare = 1 - lm.common[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)].astype(np.int32)
+    if rare.sum() < count:
+        return False
+    if len(rare) < window:
+        return int(rare.sum()) >= count
+    return bool(np.convolve(rare, np.ones(window, dtype=np.int32), mode="valid").max() >= count)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from([*"的是了我不人在他有这", *"鲵犀龘靐齉爩鱻麤"]), min_size=17, max_size=60),
+       st.integers(1, 10), st.integers(1, 5))
+def test_a_rare_cluster_from_the_rare_positions_is_one_of_the_window_sums(text, window, count):
+    from taosha.zh.lm import for_script
+
+    lm = for_script("simplified")
+    assert lm.rare_cluster(text, window, count) == _rare_cluster_as_written(lm, text, window, count)
