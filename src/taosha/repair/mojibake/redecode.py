@@ -31,7 +31,7 @@ from taosha.repair.mojibake.windows import (
     _GAIN_SPAN,
     _SENTENCE_EDGE,
     _best_window,
-    _utf8_window_in,
+    _utf8_windows,
 )
 from taosha.textarrays import codepoints, consecutive_runs
 from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
@@ -319,7 +319,8 @@ def repair_redecodes(
         ) -> str:
             nonlocal count
             run = m.group()
-            if right == "utf-8" and not _utf8_window_in(run, wrong):
+            windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
+            if right == "utf-8" and not windows:
                 return run  # no UTF-8 window in its bytes (`_best_window` would find none)
             # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
             # private-use (two within three characters, or one by a number: one alone may be an icon font's),
@@ -345,7 +346,7 @@ def repair_redecodes(
                         pairs_before.extend(_odd_pairs_before(m.string, wrong, right, lm))
                     if pairs_before[m.end() - 1] == pairs_before[m.start()]:
                         return run
-            best = _best_window(run, wrong, right, lm, min_gain, marked=marked,
+            best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
                                 after=m.string[m.end() : m.end() + 1],
                                 pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
             if best is None:

@@ -63,7 +63,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 
 def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
-    pua_as_han_void: bool = False,
+    pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -71,9 +71,10 @@ def _best_window(
     the run, which a window's last letter may begin a word with. `pua_as_han_void`: the caller discards a
     repair that changes only private-use characters and reads one as Han (`redecode._pua_read_as_han`), so when
     no window can change anything else, the first window read so ends the judging (a long page with an icon
-    font's glyphs every few characters: every window judged, all for nothing, took linear time many times over)."""
+    font's glyphs every few characters: every window judged, all for nothing, took linear time many times over).
+    `windows`: the run's UTF-8 windows, when the caller found them (`_utf8_windows`)."""
     if right == "utf-8":
-        windows = _utf8_windows(run, wrong)
+        windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
         windows = _pair_windows(run, wrong, right, lm, marked=marked)
 
