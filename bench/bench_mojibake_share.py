@@ -9,7 +9,10 @@ left out, so the share of a whole run is lower still. Each step's time is the le
 a shared machine one run's share moves by several points with the load). Goals (issue #17): the share <= 15%;
 `fix_text` on a clean 100-character string <= 50 µs.
 
-    python bench/bench_mojibake_share.py [--docs 20000] [--repeat 3]
+    python bench/bench_mojibake_share.py [--docs 20000] [--repeat 3] [--baseline /tmp/main/src [--rounds 2]]
+
+`--baseline`: another checkout's src (git archive main src | tar -x -C /tmp/main): the benchmark runs as a child
+process on it and on this code, alternated `--rounds` times, each printed under its name.
 """
 
 from __future__ import annotations
@@ -56,7 +59,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=20000, help="reviews to use (default 20,000)")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs; each step's least time is used (default 3)")
+    ap.add_argument("--baseline", type=Path, help="another checkout's src, run alternated with this code's")
+    ap.add_argument("--rounds", type=int, default=2, help="alternated runs of each with --baseline (default 2)")
     args = ap.parse_args()
+    if args.baseline:
+        return alternated(args)
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} is absent: this benchmark reads real text from ../shared/corpora")
     for label, texts in (("shopping reviews", reviews(args.docs)), ("DAnIEL news references", news())):
@@ -80,6 +87,22 @@ def main() -> int:
     ours, theirs = per_call(fix_text, clean), per_call(ftfy.fix_text, clean)
     print(f"fix_text on a clean {len(clean)}-character string: {ours * 1e6:.0f} µs per call (goal <= 50 µs); "
           f"ftfy.fix_text {theirs * 1e6:.0f} µs; {ours / theirs:.1f}x ftfy's time")
+    return 0
+
+
+def alternated(args: argparse.Namespace) -> int:
+    """This script on the baseline's src and on this code's, as child processes, alternated (the load moves)."""
+    import os
+    import subprocess
+
+    own = [sys.executable, __file__, "--docs", str(args.docs), "--repeat", str(args.repeat)]
+    for k in range(max(1, args.rounds)):
+        for label, src in (("baseline", args.baseline.resolve()), ("this code", None)):
+            env = dict(os.environ)
+            if src is not None:
+                env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+            out = subprocess.run(own, env=env, capture_output=True, text=True, check=True).stdout
+            print("".join(f"{label} (round {k + 1}): {line}\n" for line in out.splitlines()), end="", flush=True)
     return 0
 
 
