@@ -199,3 +199,23 @@ def test_a_rare_cluster_from_the_rare_positions_is_one_of_the_window_sums(text, 
 
     lm = for_script("simplified")
     assert lm.rare_cluster(text, window, count) == _rare_cluster_as_written(lm, text, window, count)
+
+
+_SIMPLIFIED = ("质量很好，物流也快，五星好评！", "他在1952年出生于北京，1970年9月参加工作。",
+               "这座建筑由于乡里的支持而建成。")
+_TRADITIONAL = ("雖然聯邦德國基本法規定西柏林隸屬於聯邦德國，2016年9月生產的產品。", "麥克說：日本的街很有名。",
+                "形成大西洋沿岸的" + "被動大".encode("big5").decode("gb18030") + "陸邊緣",
+                "2016" + "年9月".encode("big5").decode("gb18030", "replace") + "的產品", "頗眸轂汜莉質條")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_SIMPLIFIED), min_size=8, max_size=16),
+       st.lists(st.sampled_from(_TRADITIONAL + tuple(t.encode("gbk").decode("big5", "replace") for t in _SIMPLIFIED)),
+                min_size=1, max_size=3), st.randoms())
+def test_a_side_few_texts_are_off_on_is_measured_on_them_as_on_the_batch(simplified, traditional, random):
+    from taosha.repair.mojibake.gate import _suspicious_many
+
+    texts = simplified + traditional
+    random.shuffle(texts)
+    # the few traditional (or misread) pages measured as a batch of their own: what measuring the whole batch says
+    assert _suspicious_many(texts) == _suspicious_many(texts, every=True)

@@ -241,25 +241,36 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
     # batch with none (one script's pages, the common case) they are not measured, each side's four numpy passes
     off_side = {"trad": simp_count > trad_count, "simp": trad_count > simp_count}
     sides = {side for side, some in off_side.items() if some.any() or every}  # (`every`: both, as a reference)
-    no_text, no_count = np.zeros(len(texts), dtype=bool), np.zeros(len(texts), dtype=np.int64)
-    odd_of = {"trad": trad | rare, "simp": simp | rare}
-    # off-script characters (or rare ones) dense, or after digits: odd = the other script's | rare
-    dense_off = {side: batch.dense(odd_of[side], *_OFF_DENSE) if side in sides else no_text
-                 for side in ("trad", "simp")}
-    digits = {side: batch.after_digit(odd_of[side]) if side in sides else no_count for side in ("trad", "simp")}
+    digits: dict[str, np.ndarray] = {}
+    one: dict[str, np.ndarray] = {}
+    dense_off: dict[str, np.ndarray] = {}
+    odd_pairs_at: dict[str, np.ndarray] = {}
+    odd_near: dict[str, list[bool]] = {}
+    for side in ("trad", "simp"):
+        # (a side that few texts of the batch are off on, the traditional pages among simplified ones: measured on
+        # those texts alone, laid out as a batch of their own; each text's signs are its own, pads between them)
+        who = np.flatnonzero(off_side[side]) if side in sides and not every else None
+        if who is not None and len(who) * _FEW_OFF < len(texts):
+            found = _side_signs(_Batch([texts[k] for k in who.tolist()]), side)
+            at, near = [np.zeros(len(texts), dtype=a.dtype) for a in found[:4]], [False] * len(texts)
+            for full, part in zip(at, found[:4], strict=True):
+                full[who] = part
+            for k, value in zip(who.tolist(), found[4], strict=True):
+                near[k] = value
+            dense_off[side], digits[side], odd_pairs_at[side], one[side] = at
+            odd_near[side] = near
+        elif side in sides:
+            dense_off[side], digits[side], odd_pairs_at[side], one[side], odd_near[side] = _side_signs(batch, side)
+        else:
+            dense_off[side] = odd_pairs_at[side] = np.zeros(len(texts), dtype=bool)
+            digits[side] = one[side] = np.zeros(len(texts), dtype=np.int64)
+            odd_near[side] = [False] * len(texts)
     digits["rare"] = batch.after_digit(rare)
     # one is enough when its bytes read the other way make a frequent character
     as_gbk, as_big5 = batch.mask(AS_GBK), batch.mask(AS_BIG5)
     along_at = batch.dense(as_gbk, _READ_RUN, _READ_RUN)  # see _frequent_reading
     along = along_at.tolist()
-    # two odd characters side by side that each read the other way as a frequent one (`_odd_pair_reads_word`)
-    reads = {"trad": as_gbk, "simp": as_big5}
-    odd_pairs_at = {side: batch.dense(odd_of[side] & reads[side], 2, 2) if side in sides else no_text
-                    for side in ("trad", "simp")}
     odd_pairs = {side: pairs.tolist() for side, pairs in odd_pairs_at.items()}
-    odd_near = _odd_near_many(batch, sides)
-    one = {side: batch.after_digit(odd_of[side] & reads[side]) if side in sides else no_count
-           for side in ("trad", "simp")}
     one["rare"] = batch.after_digit(rare & (as_gbk | as_big5))
     # the texts any sign below can be seen in, in one pass over the per-text arrays (a superset: the loop decides):
     # most pages of a batch (clean text of one script) have none of them, and only a '?' sends one through the loop
@@ -399,6 +410,20 @@ _KANA_RUN = re.compile("[\u3040-\u30ff]{3}")
 _PUA_CHAR = re.compile("[\ue000-\uf8ff]")
 _ODD_READ_GAIN = 3.0  # nats an odd character gains by its reading the other way
 _NEAR_GAIN = 2.0  # nats per character the stretch gains so read (the step's default `min_gain`: the windows ask it)
+
+
+_FEW_OFF = 4  # a side measured on its texts alone when they are fewer than a quarter of the batch
+
+
+def _side_signs(batch: _Batch, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[bool]]:
+    """Per text of `batch`, the signs of one off-script side (`trad`: traditional characters in a simplified page,
+    `simp` the other way), odd = the other script's or rare: odd characters dense; odd ones after digits; two side by
+    side that each read the other way as a frequent one (`_odd_pair_reads_word`); such ones after digits; two odd
+    ones near (`_odd_near_many`)."""
+    odd = batch.mask(TRAD_ONLY if side == "trad" else SIMP_ONLY) | batch.mask(RARE)
+    reads = odd & batch.mask(AS_GBK if side == "trad" else AS_BIG5)
+    return (batch.dense(odd, *_OFF_DENSE), batch.after_digit(odd), batch.dense(reads, 2, 2), batch.after_digit(reads),
+            _odd_near_many(batch, {side})[side])
 
 
 def _odd_near_many(batch: _Batch, sides: set[str]) -> dict[str, list[bool]]:
