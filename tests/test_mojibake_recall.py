@@ -126,6 +126,11 @@ def test_private_use_glyphs_in_clean_traditional_text_are_left(step, text):
     # the chains' neg:glyph negatives: two glyphs about a frequent character were read as Big5 (陳誠在已悵冊定)
     "陳誠在\ue61d保\ue65b定軍校學習時，與鄧演達有師生之誼；",
     "上海等地\ue684长\ue668大的年轻人，都将长鼻王视为童年中不",
+    # seeds 6 and 7 at 1,000: a glyph by a number or two side by side marked every window of their run, so another
+    # glyph's window was read with no word (刊繩靄芳, 史仔想, 卡有); a mark counts in the window that holds it
+    "賣唱。\ue6861982年，在無線電視的新秀歌唱大賽中勝出，風格千變萬化。\ue660梅艷芳在1985年奪得最受歡迎女歌星。",
+    "陷全國金融於險地，史\ue650稱「昭和金融恐慌」；1937年，日軍正式入侵中國，\ue64d\ue687引發中日戰爭。",
+    "一说为部落名。\ue631\ue66a有文字记载可上朔至金朝。其长子为世袭一等公， 身居侍卫内大臣。\ue600噶布喇的女儿",
 ])
 def test_icon_glyphs_and_quotation_marks_beside_odd_characters_are_left(step, text):
     doc = fix(step, text)

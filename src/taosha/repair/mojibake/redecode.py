@@ -327,8 +327,10 @@ def repair_redecodes(
             # and zhuyin in a simplified page
             if wrong == "big5" and page_pua and _pua_evidence(m.string, m.start(), m.end()):
                 return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
-            marked = (wrong == "gb18030" and page_pua and _pua_evidence(m.string, m.start(), m.end(), lm)) or (
-                wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
+            # (a private-use character marks only the windows that hold it: a glyph by a number far off in the run is
+            # no evidence for another glyph's window, `\ue6861982年 … \ue660梅艷芳` -> 刊繩靄芳)
+            marks = _pua_marks(m.string, m.start(), m.end(), lm) if wrong == "gb18030" and page_pua else []
+            marked = bool(marks) or (wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
             # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
             # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
             long = len(run) >= _GAIN_SPAN and right != "utf-8"
@@ -347,6 +349,7 @@ def repair_redecodes(
                     if pairs_before[m.end() - 1] == pairs_before[m.start()]:
                         return run
             best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
+                                marks=tuple(k - m.start() for k in marks) if marks else None,
                                 after=m.string[m.end() : m.end() + 1],
                                 pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
             if best is None:
@@ -554,17 +557,25 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
 
 
 def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> bool:
-    """Private-use characters in `text[start:end]` that read as Big5 misread as GB18030: two within three
+    """Whether `text[start:end]` holds private-use characters that read as Big5 misread as GB18030 (`_pua_marks`)."""
+    return bool(_pua_marks(text, start, end, lm))
+
+
+def _pua_marks(text: str, start: int, end: int, lm: CharLM | None = None) -> list[int]:
+    """Where private-use characters in `text[start:end]` read as Big5 misread as GB18030: two within three
     characters, or one next to a number (13.2\ue53e for 13.2°, 83%\ue4c9 for 83%。); a lone one may be an icon
     font's glyph, unless (`lm` given) it reads as Big5's punctuation (row A1: ，。、；：？！…) right after a kana or
-    rare character that itself reads as a frequent Han one (ら\ue4c7 for 日，)."""
+    rare character that itself reads as a frequent Han one (ら\ue4c7 for 日，). Offsets in `text`, sorted."""
     found = [m.start() for m in _PUA.finditer(text, start, end)]
-    if any(b - a <= _PUA_NEAR for a, b in itertools.pairwise(found)):
-        return True  # two together (icons stand one per word or link)
-    if any(text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE for k in found if k):
-        return True
-    return lm is not None and any(k and BIG5_PUNCT_AS_PUA[0] <= text[k] <= BIG5_PUNCT_AS_PUA[1]
-                                  and _reads_frequent_from_odd(text[k - 1], lm) for k in found)
+    marks = set()
+    for a, b in itertools.pairwise(found):
+        if b - a <= _PUA_NEAR:
+            marks.update((a, b))  # two together (icons stand one per word or link)
+    marks.update(k for k in found if k and (text[k - 1 : k] in _NUMBER_SIDE or text[k + 1 : k + 2] in _NUMBER_SIDE))
+    if lm is not None:
+        marks.update(k for k in found if k and BIG5_PUNCT_AS_PUA[0] <= text[k] <= BIG5_PUNCT_AS_PUA[1]
+                     and _reads_frequent_from_odd(text[k - 1], lm))
+    return sorted(marks)
 
 
 def _reads_frequent_from_odd(c: str, lm: CharLM) -> bool:

@@ -64,6 +64,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
+    marks: tuple[int, ...] | None = None,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -72,11 +73,13 @@ def _best_window(
     repair that changes only private-use characters and reads one as Han (`redecode._pua_read_as_han`), so when
     no window can change anything else, the first window read so ends the judging (a long page with an icon
     font's glyphs every few characters: every window judged, all for nothing, took linear time many times over).
-    `windows`: the run's UTF-8 windows, when the caller found them (`_utf8_windows`)."""
+    `windows`: the run's UTF-8 windows, when the caller found them (`_utf8_windows`).
+    `marks`: where in the run the characters that are evidence stand (None: any of `_MARKED`); a window is marked
+    only when it holds one."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
-        windows = _pair_windows(run, wrong, right, lm, marked=marked)
+        windows = _pair_windows(run, wrong, right, lm, marked=marked, marks=marks)
 
     def judge(i: int, j: int, pos: int) -> tuple[float, int, int, str] | None:
         """The window's best repair (its score, start, end and reading), or None."""
@@ -88,7 +91,7 @@ def _best_window(
         for a in range(max(pos, i - grow), min(i + 1 + (_TRIM_UTF8_HEAD if right == "utf-8" else _TRIM), j)):
             for b in range(min(len(run), j + grow), max(j - 1 - tail, a + 1 if j - i > 1 else a), -1):
                 for fixed in _readings(run[a:b], wrong, right):
-                    best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best)
+                    best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best, marks)
         if best is not None and right != "utf-8":
             best = _to_sentence_edges(run, best, wrong, right, lm, pos)
         return best
@@ -160,7 +163,7 @@ def _readings(span: str, wrong: str, right: str) -> list[str]:
 
 def _judge_reading(
     run: str, a: int, b: int, fixed: str, wrong: str, right: str, lm: CharLM, min_gain: float, marked: bool,
-    after: str, best: tuple[float, int, int, str] | None,
+    after: str, best: tuple[float, int, int, str] | None, marks: tuple[int, ...] | None = None,
 ) -> tuple[float, int, int, str] | None:
     """`best`, or the window `run[a:b]` read as `fixed` when that passes the tests and gains more in all."""
     # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
@@ -170,7 +173,7 @@ def _judge_reading(
     if right != "utf-8" and (_RARE_READ_EVERY * lm.rare_count(fixed) > len(fixed) or (
             len(fixed) <= _SHORT_WINDOW and not _words(lm, fixed)
             and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
-            and not (marked and _MARKED.search(run, a, b) and not _MARKED.search(fixed)))):
+            and not (marked and _holds_mark(run, a, b, marks) and not _MARKED.search(fixed)))):
         return best  # one character for one: the right reading is frequent text; a short one makes a word
         # (皐皐訿訿 stays)
     # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
@@ -359,7 +362,16 @@ def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False) -> list[tuple[int, int]]:
+def _holds_mark(run: str, a: int, b: int, marks: tuple[int, ...] | None) -> bool:
+    """Whether `run[a:b]` holds a character that is evidence of a pair misread (`_best_window`'s `marks`)."""
+    if marks is None:
+        return _MARKED.search(run, a, b) is not None
+    k = bisect_left(marks, a)
+    return k < len(marks) and marks[k] < b
+
+
+def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False,
+                  marks: tuple[int, ...] | None = None) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
     that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies."""
@@ -386,7 +398,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
             span = best_end - start
             if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
-                             or (marked and _MARKED.search(run, start, best_end))
+                             or (marked and _holds_mark(run, start, best_end, marks))
                              or _frequent_reading(run, start, best_end, fixed, lm)
                              or _odd_word(run, start, best_end, fixed, lm)
                              or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
