@@ -58,7 +58,7 @@ FLOORS = {
 # (gbk>big5 recall 97.3/95.7; big5>gbk 97.0/96.0, exact 95.0/94.7 once icon glyphs were no proof), and double
 # encoding read back in one window (utf-8>gbk>utf-8>gbk exact 100/100 of 15/24; utf-8>gbk 100/98.2); gbk>big5's exact
 # again once short stretches holding a rare character or gaining 9 nats a character were written (85.3/74.7 ->
-# 89.0/81.8; big5>gbk 94.7/94.7 -> 95.3/95.0)
+# 89.0/81.8; big5>gbk 94.7/94.7 -> 95.7/95.0)
 DETECTIONS = ("mojibake_repairs", "mojibake_debris", "mojibake_unrepaired")
 SIGNALS = (*DETECTIONS, "mojibake_suspect")
 
