@@ -572,7 +572,7 @@ def _pua_marks(text: str, start: int, end: int, lm: CharLM | None = None) -> lis
     font's glyph, unless (`lm` given) it reads as Big5's punctuation (row A1: ，。、；：？！…) right after a kana or
     rare character that itself reads as a frequent Han one (ら\ue4c7 for 日，). Offsets in `text`, sorted."""
     found = [m.start() for m in _PUA.finditer(text, start, end)]
-    marks = set()
+    marks: set[int] = set()
     for a, b in itertools.pairwise(found):
         if b - a <= _PUA_NEAR:
             marks.update((a, b))  # two together (icons stand one per word or link)
