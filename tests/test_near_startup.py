@@ -55,3 +55,30 @@ def test_the_cached_band_weights_are_the_drawn_ones():
     from taosha.dedup.minhash import _borrow_sequence, _draw_borrow_sequence
 
     assert _borrow_sequence(128, 0).tolist() == _draw_borrow_sequence(128, 0).tolist()
+
+
+def _threads_after_import(argv0: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    import os
+
+    code = (f"import sys; sys.argv[0] = {argv0!r}\nimport os, taosha, numpy\n"
+            "threads = open('/proc/self/status').read().split('Threads:')[1].split()[0]\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), threads)")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"} | (env or {})
+    value, threads = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                    env=env).stdout.split()
+    return value, threads
+
+
+def test_the_command_starts_no_blas_threads_a_library_user_keeps_them():
+    import os
+
+    import pytest
+
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("threads counted from /proc")
+    assert _threads_after_import("/venv/bin/taosha") == ("1", "1")  # the command: OpenBLAS starts no thread
+    value, _ = _threads_after_import("/venv/bin/python")
+    assert value == "None"  # a program importing taosha: nothing set
+    assert _threads_after_import("/venv/bin/taosha", {"OPENBLAS_NUM_THREADS": "2"})[0] == "2"  # the user's choice
+    if (os.cpu_count() or 1) > 1:
+        assert _threads_after_import("/venv/bin/python")[1] != "1"  # what the command avoids

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from taosha import _blas_threads  # noqa: F401  (first: before numpy loads)
 from taosha import builtin_steps as _builtin_steps  # noqa: F401  (registers the built-in steps)
 from taosha._version import __version__ as __version__
 from taosha.config import PipelineConfig, StepSpec, load_config
