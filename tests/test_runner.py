@@ -264,6 +264,37 @@ def test_staged_run_equals_a_run_that_recomputes(tmp_path, monkeypatch):
     assert run("recomputed", 1) == staged
 
 
+def test_extract_html_is_staged_before_a_two_pass_step_only_where_the_input_holds_pages(tmp_path, monkeypatch):
+    """`extract.html` passes JSONL documents untouched (only the WARC and HTML readers make pages): before a two-pass
+    step it is re-run on such an input, not staged, with the same output; on an input with pages it is staged."""
+    from taosha.runners import core
+
+    written = []
+    monkeypatch.setattr(core._StageWriter, "close", lambda self, c, real=core._StageWriter.close: (
+        written.append(self.path.parent.name), real(self, c))[1])
+    steps = ["extract.html", "dedup.exact", "filter.empty"]
+    inp = make_corpus(tmp_path / "in", files=2, per_file=30, seed=3)
+    taosha.run([str(inp)], tmp_path / "jsonl", config(1, steps, chunk=700))
+    assert written == []
+    from taosha.extract.html import ExtractHtml
+
+    monkeypatch.setattr(ExtractHtml, "kinds", None)  # as before: any input, staged
+    taosha.run([str(inp)], tmp_path / "staged", config(1, steps, chunk=700))
+    assert written and set(written) == {"stage-01"}
+    assert tree(tmp_path / "jsonl") == tree(tmp_path / "staged")
+    monkeypatch.undo()
+
+    written.clear()
+    monkeypatch.setattr(core._StageWriter, "close", lambda self, c, real=core._StageWriter.close: (
+        written.append(self.path.parent.name), real(self, c))[1])
+    page = "<html><title>标题</title><body><p>正文的第一句话，写得很长很长，足够是一个段落了。</p></body></html>"
+    (inp / "page.html").write_text(page, encoding="utf-8")
+    taosha.run([str(inp)], tmp_path / "pages", config(1, steps, chunk=700))
+    assert set(written) == {"stage-01"}  # a page among the input: its extraction is staged
+    texts = {r["text"] for p in sorted((tmp_path / "pages" / "kept").glob("*.zst")) for r in iter_records(p)}
+    assert "正文的第一句话，写得很长很长，足够是一个段落了。" in texts
+
+
 def test_a_counting_pass_leaves_the_stages_settled_items_unread(tmp_path, monkeypatch):
     """Dropped documents and quarantined input are staged apart from the live documents: a counting pass that
     writes no stage reads the live ones only, the main pass both, merged back into their order; the output is

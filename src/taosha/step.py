@@ -105,6 +105,9 @@ class Step:
     # True when running the step again costs less than saving and reloading its output: the runner then
     # does not stage documents before a two-pass step that only such steps precede (see runners/core.py)
     cheap: ClassVar[bool] = False
+    # the input kinds (io/readers.py `Unit.kind`) whose documents the step changes, where it passes those of every
+    # other kind untouched (None: any kind). On an input of none of them it is cheap as above
+    kinds: ClassVar[frozenset[str] | None] = None
 
     def setup(self) -> None:
         """Load tables or models; called once per worker before the first document."""
