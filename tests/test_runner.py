@@ -278,7 +278,7 @@ def test_extract_html_is_staged_before_a_two_pass_step_only_where_the_input_hold
     assert written == []
     from taosha.extract.html import ExtractHtml
 
-    monkeypatch.setattr(ExtractHtml, "kinds", None)  # as before: any input, staged
+    monkeypatch.setattr(ExtractHtml, "input_kinds", None)  # as before: any input, staged
     taosha.run([str(inp)], tmp_path / "staged", config(1, steps, chunk=700))
     assert written and set(written) == {"stage-01"}
     assert tree(tmp_path / "jsonl") == tree(tmp_path / "staged")

@@ -107,7 +107,7 @@ class Step:
     cheap: ClassVar[bool] = False
     # the input kinds (io/readers.py `Unit.kind`) whose documents the step changes, where it passes those of every
     # other kind untouched (None: any kind). On an input of none of them it is cheap as above
-    kinds: ClassVar[frozenset[str] | None] = None
+    input_kinds: ClassVar[frozenset[str] | None] = None
 
     def setup(self) -> None:
         """Load tables or models; called once per worker before the first document."""

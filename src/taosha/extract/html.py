@@ -560,7 +560,7 @@ class ExtractHtml(Step):
     ('正文的第一句话，写得很长很长，足够是一个段落了。', '标题')
     """
 
-    kinds = frozenset({"warc", "html"})  # the readers of these alone set `source.format` to "html"
+    input_kinds = frozenset({"warc", "html"})  # the readers of these alone set `source.format` to "html"
 
     max_link_density: float = 0.5
     min_prose_chars: int = 20

@@ -833,7 +833,7 @@ def _cheap(step: Step, kinds: set[str]) -> bool:
     passes every document untouched, and a stage of the default pipeline's 66,000 real documents before
     `clean.frequent_lines` cost 0.6 s of CPU to write and read back, against 0.3 s to read the input again and
     re-run the three steps before it."""
-    return step.cheap or (step.kinds is not None and not step.kinds & kinds)
+    return step.cheap or (step.input_kinds is not None and not step.input_kinds & kinds)
 
 
 def _prepare_corpus_step(
