@@ -295,6 +295,14 @@ def test_extract_html_is_staged_before_a_two_pass_step_only_where_the_input_hold
     assert "正文的第一句话，写得很长很长，足够是一个段落了。" in texts
 
 
+def test_a_step_with_a_kinds_field_before_a_two_pass_step(tmp_path):
+    """`pii.mask` has a configuration field `kinds` (the PII kinds): not the input kinds the runner asks a step
+    about (`Step.input_kinds`) when it decides whether to stage."""
+    inp = make_corpus(tmp_path / "in", files=1, per_file=10, seed=5)
+    stats = taosha.run([str(inp)], tmp_path / "out", config(1, ["pii.mask", "dedup.exact"], chunk=700))
+    assert stats["documents"]["kept"] + stats["documents"]["dropped"] == 10
+
+
 def test_a_counting_pass_leaves_the_stages_settled_items_unread(tmp_path, monkeypatch):
     """Dropped documents and quarantined input are staged apart from the live documents: a counting pass that
     writes no stage reads the live ones only, the main pass both, merged back into their order; the output is
