@@ -829,10 +829,10 @@ def _execute(plan: Plan, map_units: MapUnits, progress: Progress | None, traced:
 
 
 def _cheap(step: Step, kinds: set[str]) -> bool:
-    """Whether running `step` again costs less than a stage, on an input of these kinds: `extract.html` on JSONL
-    passes every document untouched, and a stage of the default pipeline's 66,000 real documents before
-    `clean.frequent_lines` cost 0.6 s of CPU to write and read back, against 0.3 s to read the input again and
-    re-run the three steps before it."""
+    """Whether running `step` again costs no more than a stage, on an input of these kinds: `extract.html` passes
+    JSONL documents untouched. Before `clean.frequent_lines` on bench_real's 20 MB of JSONL, reading the input
+    again and re-running the three steps before it costs about the CPU of writing and reading back a stage of
+    every document (0.4% more instructions), and spares the disk 14 MB written, fsynced and read."""
     return step.cheap or (step.input_kinds is not None and not step.input_kinds & kinds)
 
 
