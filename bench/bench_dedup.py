@@ -29,6 +29,7 @@ import functools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -159,6 +160,7 @@ def main() -> int:
     print(f"signatures (normalise + 5-gram hashes + 128 MinHash), one core: {sig:,.0f} docs/s (goal >= 20,000)")
     best: dict[tuple[int, bool], tuple[float, float, set[str], float]] = {}
     least: dict[tuple[int, bool], float] = {}  # the least CPU of the repeats: wall and CPU each move with the load
+    cpus: dict[tuple[int, bool], list[float]] = {}  # every repeat's CPU, for the paired comparison
     for _ in range(args.repeat):  # interleaved, best of: this machine is shared and noisy
         for workers in (1, 2):
             for base in (False, True) if args.baseline else (False,):
@@ -166,6 +168,7 @@ def main() -> int:
                 if (workers, base) not in best or wall < best[workers, base][0]:
                     best[workers, base] = (wall, rss, removed, cpu)
                 least[workers, base] = min(cpu, least.get((workers, base), cpu))
+                cpus.setdefault((workers, base), []).append(cpu)
     rates = {}
     for (workers, base), (wall, rss, removed, cpu) in sorted(best.items()):
         rates[workers, base] = n / wall
@@ -174,6 +177,13 @@ def main() -> int:
               f"{cpu:.2f} s CPU; least CPU {least[workers, base]:.2f} s), peak {rss:,.0f} MiB, "
               f"{score(removed, truth)} (best of {args.repeat})")
     print(f"two workers vs one: {rates[2, False] / rates[1, False]:.2f}x (goal >= 1.8x)")
+    if args.baseline:
+        # each repeat runs this code and the baseline's one after the other: the difference within a pair moves
+        # far less with the machine's load than the least CPU of either
+        for workers in (1, 2):
+            diffs = [a - b for a, b in zip(cpus[workers, False], cpus[workers, True], strict=True)]
+            print(f"{workers} worker(s), this code's CPU less the baseline's, {len(diffs)} interleaved pairs: median "
+                  f"{statistics.median(diffs):+.3f} s, lower in {sum(d < 0 for d in diffs)} of {len(diffs)}")
     for peer in args.peers:
         if not PEERS.exists():
             print(f"{peer}: skipped ({PEERS} is absent)")
