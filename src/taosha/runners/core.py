@@ -43,7 +43,6 @@ from taosha.document import Document, from_columns, to_columns
 from taosha.errors import OutputError
 from taosha.io.readers import RAW_HEAD, Quarantine, Unit, discover_all, plan_units, read_unit, row_group_bytes
 from taosha.io.writers import (
-    BATCH,
     DONE,
     SINKS,
     PendingCommit,
@@ -329,7 +328,7 @@ def _write_documents(docs: Iterator[Any], writer: ShardWriter, counters: Counter
             kept += 1
             chars_kept += len(doc.text)
             kept_pending.append(line)
-            if len(kept_pending) >= BATCH:
+            if len(kept_pending) >= kept_sink.look:
                 flush_kept()
         else:
             try:
@@ -383,7 +382,7 @@ def _copy_unit(
             kept += len(recs)
             chars_kept += sum(map(len, map(text_of, recs)))
             kept_pending.extend(lines)
-            if len(kept_pending) >= BATCH:
+            if len(kept_pending) >= kept_sink.look:
                 flush_kept()
         counters.update({"records_in": records, "chars_in": chars_kept, "kept": kept, "chars_kept": chars_kept})
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
