@@ -207,13 +207,3 @@ def test_a_trail_byte_below_0x80_before_a_pinyin_tail_is_no_lead_byte(text):
     from taosha import fix_text
 
     assert fix_text(text) == text
-
-
-def test_glyph_like_private_use_characters_beside_rare_misread_text_are_read(step):
-    # Big5 read as GB18030: 攝影管傳送了第一 is 尼紇恨肚癳 U+E5EC 材 U+E5E6, two private-use characters about a frequent
-    # one (材), as an icon font's glyphs around a label stand; but 紇 and 癳 are rare (-13.7, -14.0 nats), misread text
-    head, truth, tail = "首次使用影像解剖", "攝影管傳送了第一", "個圖像：一條簡單的直線。"
-    damaged = big5_as_gbk(truth)
-    assert damaged.count("\ue5ec") == 1 and damaged.count("\ue5e6") == 1
-    doc = fix(step, head + damaged + tail)
-    assert doc.text == head + truth + tail

@@ -536,10 +536,6 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
 
 
 _ICON_APART = 3  # an icon font's glyphs stand a word apart at least; Big5 read as GB18030 puts them closer
-# a character changed beside glyphs that is this likely or more is the page's own text, as an icon font's glyph
-# stands beside (梅 -9.4 in 梅艷芳); a rarer one is misread text (紇 -13.7 and 癳 -14.0 in 尼紇恨肚癳 + U+E5EC 材 for
-# 攝影管傳送了第: `lm.common` holds them, and the stretch was taken for glyphs beside clean text)
-_ICON_NEIGHBOUR_LOGP = -12.0
 
 
 def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
@@ -557,8 +553,7 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
         return False
     changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
     return (any(_PUA.match(a) and _HAN.match(b) for a, b in changed)
-            and all(lm.char(a) >= _ICON_NEIGHBOUR_LOGP and not "\u3040" <= a <= "\u30ff"
-                    for a, _ in changed if not _PUA.match(a)))
+            and all(lm.common[ord(a)] and not "\u3040" <= a <= "\u30ff" for a, _ in changed if not _PUA.match(a)))
 
 
 def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> bool:
