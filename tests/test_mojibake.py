@@ -609,12 +609,7 @@ def test_short_fragments_between_ascii_words_are_read_like_the_page_damage():
     damaged = _HEAD + _gbk_as_big5(text) + "1987 " + _gbk_as_big5("发行") + " Bad " + _gbk_as_big5("专辑") + " MTV"
     doc = Mojibake().process(Document("d", damaged))
     assert doc.text == _HEAD + text + "1987 发行 Bad 专辑 MTV" and restore_original(doc) == damaged
-    # no stretch of the page read so: not read as a fragment of the page's damage; but 楷俴 holds a character rare for
-    # a simplified page (俴) and reads as a word, a short stretch's own proof (`unread`, issue 17): written as one
-    alone = _HEAD + "1987 " + _gbk_as_big5("发行") + " Bad"
-    doc = Mojibake().process(Document("d", alone))
-    assert doc.text == _HEAD + "1987 发行 Bad" and [e.reason for e in doc.edits] == ["gbk_as_big5"]
-    alone = _HEAD + "1987 " + _gbk_as_big5("的") + " Bad " + _gbk_as_big5("是") + " MTV"  # 腔, 岆: one alone, left
+    alone = _HEAD + "1987 " + _gbk_as_big5("发行") + " Bad"  # no stretch of the page read so: left as it is
     assert Mojibake().process(Document("d", alone)).text == alone
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from taosha import Document
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.unread import odd_pairs_many, unread_pairs
 from test_mojibake import fix  # the step on a text, its edits checked to rebuild it
@@ -47,8 +46,10 @@ def big5_as_gbk(text: str) -> str:
 
 
 @pytest.mark.parametrize(("head", "truth", "tail", "misread"), [
-    ("之一小镇，位", "于居", "銮-峇株巴辖区", gbk_as_big5),  # 衾懈: no rare character, and gains 7.7 nats (< 9)
+    ("热闹。由于这", "个广", "场具有相当的历史", gbk_as_big5),  # 跺嫘: no word among themselves
+    ("现在卡特里娜已", "是墨", "西哥的重要形象，这个", gbk_as_big5),  # (现, 这, 个: a simplified page)
     ("不久乌孙即被敌", "国袭", "破，难兜靡被杀", gbk_as_big5),  # no: gains 6.8 nats a character, under the bar
+    ("名為《朝鮮王", "朝實", "錄》。但中國", big5_as_gbk),
     # no: a private-use character is no proof by itself (an icon font's glyph may stand there), and 钡帝's
     # reading, 接著, is no dictionary word
     ("他在當地的教堂接受教育，", "接著他", "前往私人學校就讀。", big5_as_gbk),
@@ -60,26 +61,6 @@ def test_a_short_misread_stretch_is_counted_not_written(step, head, truth, tail,
     counted = truth not in ("国袭", "接著他")
     assert bool(doc.signals.get("mojibake_unrepaired")) is counted
     assert unread_pairs(head + damaged + tail) == (len(damaged) if counted else 0)
-
-
-@pytest.mark.parametrize(("head", "truth", "tail", "misread", "reason"), [
-    # 跺嫘: no rare character, but gains 9.7 nats a character (no clean stretch passing the other signs gains over 6.6)
-    ("热闹。由于这", "个广", "场具有相当的历史", gbk_as_big5, "gbk_as_big5"),
-    ("现在卡特里娜已", "是墨", "西哥的重要形象，这个", gbk_as_big5, "gbk_as_big5"),  # 岆蘋: both rare (simplified)
-    ("年，戚务", "生救火", "武汉雅琪队，", gbk_as_big5, "gbk_as_big5"),  # 汜寰鳶: 鳶 rare, 寰 between reads 救
-    ("名為《朝鮮王", "朝實", "錄》。但中國", big5_as_gbk, "big5_as_gbk"),  # 绰龟: simplified, rare (traditional)
-])
-def test_a_short_misread_stretch_holding_a_rare_character_or_gaining_strongly_is_written(
-        step, head, truth, tail, misread, reason):
-    damaged = misread(truth)
-    text = head + damaged + tail
-    doc = fix(step, text)
-    assert doc.text == head + truth + tail
-    assert [e.reason for e in doc.edits] == [reason] and doc.signals.get("mojibake_repairs") == 1
-    assert not doc.signals.get("mojibake_unrepaired")
-    # the same in a batch beside a suspect text (the gate lets this one go: it is written on the gate's clean path)
-    batch = [text, "据报道，" + "今天的天气非常好".encode().decode("gbk", "replace")]
-    assert step.process_batch([Document(f"d{k}", t) for k, t in enumerate(batch)])[0].text == head + truth + tail
 
 
 @pytest.mark.parametrize(("head", "truth", "tail"), [
@@ -191,13 +172,11 @@ def test_counting_does_not_depend_on_the_batch(step):
     from taosha import Document
 
     texts = ["今天天气很好，我们去公园。", "热闹。由于这" + gbk_as_big5("个广") + "场具有相当的历史，这个",
-             "名為《朝鮮王" + big5_as_gbk("朝實") + "錄》。但中國", "再见" + gbk_as_big5("个广"),
-             "之一小镇，位" + gbk_as_big5("于居") + "銮-峇株巴辖区"]
-    alone = [step.process_batch([Document(str(k), t)])[0] for k, t in enumerate(texts)]
-    together = step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])
-    assert [(d.text, d.signals) for d in alone] == [(d.text, d.signals) for d in together]
-    assert [bool(d.signals.get("mojibake_repairs")) for d in together] == [False, True, True, False, False]
-    assert [bool(d.signals.get("mojibake_unrepaired")) for d in together] == [False, False, False, False, True]
+             "名為《朝鮮王" + big5_as_gbk("朝實") + "錄》。但中國", "再见" + gbk_as_big5("个广")]
+    alone = [step.process_batch([Document(str(k), t)])[0].signals for k, t in enumerate(texts)]
+    together = [d.signals for d in step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])]
+    assert alone == together
+    assert [bool(s.get("mojibake_unrepaired")) for s in together] == [False, True, True, False]
 
 
 @pytest.mark.parametrize("text", ["鬱?ma)?伞", "借(鬱?ma)?伞"])

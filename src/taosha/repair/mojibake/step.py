@@ -32,7 +32,7 @@ from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
 from taosha.repair.mojibake.shifted import repair_big5_lost_bytes
-from taosha.repair.mojibake.unread import _signs, odd_pairs_many, repair_short
+from taosha.repair.mojibake.unread import _signs, odd_pairs_many, repair_short, unread_pairs
 from taosha.repair.mojibake.windows import (
     _LONG_SEQ,
     _SIGN_BYTES,
@@ -132,19 +132,12 @@ class Mojibake(Step):
         for k in sorted(todo):
             doc, seen = docs[k], seens[k]
             if not seen and not debris[k] and "\ufffd" not in doc.text:
-                # nothing to repair but a short GBK <-> Big5 stretch, written where it holds its own proof, else
-                # counted (`unread`)
-                if odd[k] and not _ABOUT_ENCODING.search(doc.text):
-                    out[k] = in_place(self._short, doc)
+                # nothing to repair; a short GBK <-> Big5 stretch is only counted (`unread`)
+                left = unread_pairs(doc.text) if odd[k] and not _ABOUT_ENCODING.search(doc.text) else 0
+                out[k] = doc.tag("mojibake_unrepaired", left) if left else doc
                 continue
             out[k] = in_place(self._repair, doc, seen, infos.get(k), odd[k])
         return out
-
-    def _short(self, doc: Document) -> Document:
-        read, left = repair_short(doc, self.name)
-        if read:
-            doc.tag("mojibake_repairs", read)
-        return doc.tag("mojibake_unrepaired", left) if left else doc
 
     def _repair(
         self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None

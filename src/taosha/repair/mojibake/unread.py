@@ -45,10 +45,6 @@ from taosha.zh.lm import ZHUYIN_AS_BIG5, CharLM, for_script
 # nats a character the reading gains, scored with the characters either side: the dev seed's counted stretches
 # gain 7.7 (衾懈 for 于居) to 14.1; the most a clean one gained was 6.6 (蝠鼠 in Wikipedia, reading 交公, a word)
 _GAIN = 7.0
-# nats a character a counted stretch with no rare character gains to be written: the dev seed's gain 7.7 (衾懈 for
-# 于居, left counted) to 10.6 (汜莉 for 生产); no stretch of the clean text at hand passes the other signs with a gain
-# over 6.6 (蝠鼠, above), so a margin of over 2 nats a character
-_WRITE_GAIN = 9.0
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_OR_PUA = re.compile("[\u3400-\u9fff\uf900-\ufaff\ue000-\uf8ff]")
 _ZHUYIN_OFF = str.maketrans("", "", ZHUYIN_AS_BIG5)  # a simplified page's GBK punctuation read as Big5 is misread
@@ -106,29 +102,25 @@ def odd_pairs_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.nd
 
 def unread_pairs(text: str) -> int:
     """Characters of the short misread stretches in `text` (see the module): 0 for most texts."""
-    return sum(b - a for a, b, *_ in _read(text))
+    return sum(b - a for a, b, _, _ in _read(text))
 
 
 def repair_short(doc: Document, name: str) -> tuple[int, int]:
     """Write back the short stretches that hold their own proof of damage, count the others (see the module):
-    (stretches written, characters counted). Written:
-    - in a traditional page, a stretch holding a private-use character (GB18030 reads Big5's user-defined and
-      punctuation rows so: no clean page writes one among Han characters, though an icon font's may) whose two
-      Han characters read by themselves as a dictionary word (砆笆 + U+E610 for 被動大);
-    - in either script, a stretch with no private-use character whose reading makes a word and which holds a Han
-      character rare for the page's script (岆蘋 for 是墨: odd as it stands, fluent as read), or gains
-      `_WRITE_GAIN` nats a character (跺嫘 for 个广, 9.7; see `_written`)."""
-    written: dict[str, list[tuple[int, int, str]]] = {"gbk_as_big5": [], "big5_as_gbk": []}
-    left = 0
-    for a, b, fixed, reason, write in _read(doc.text):
-        if write and fixed:
-            written[reason].append((a, b, fixed))
+    (stretches written, characters counted). Written: in a traditional page, a stretch holding a private-use
+    character (GB18030 reads Big5's user-defined and punctuation rows so: no clean page writes one among Han
+    characters, though an icon font's may) whose two Han characters read by themselves as a dictionary word
+    (砆笆 + U+E610 for 被動大). GBK read as Big5 leaves no such character: its stretches are only counted."""
+    written, left = [], 0
+    words = for_script("traditional").words
+    for a, b, fixed, word in _read(doc.text):
+        if word and fixed and _PUA_CHAR.search(doc.text, a, b) and _own_word(doc.text[a:b], fixed, words):
+            written.append((a, b, fixed))
         else:
             left += b - a
-    for reason, spans in written.items():
-        if spans:
-            doc.replace_spans(spans, name, reason)
-    return sum(map(len, written.values())), left
+    if written:
+        doc.replace_spans(written, name, "big5_as_gbk")
+    return len(written), left
 
 
 def _own_word(stretch: str, fixed: str, words) -> bool:
@@ -139,8 +131,8 @@ def _own_word(stretch: str, fixed: str, words) -> bool:
                for k in range(len(stretch) - 1))
 
 
-def _read(text: str) -> list[tuple[int, int, str, str, bool]]:
-    """The counted stretches (start, end, their reading, the misreading's reason, whether to write it)."""
+def _read(text: str) -> list[tuple[int, int, str | None, bool]]:
+    """The counted stretches (start, end, their reading in a traditional page or None, whether it makes a word)."""
     points = np.minimum(codepoints(text), len(_signs()) - 1)
     signs = _signs()[points]
     n_simp, n_trad = int(np.count_nonzero(signs & _SIMP)), int(np.count_nonzero(signs & _TRAD))
@@ -154,23 +146,12 @@ def _read(text: str) -> list[tuple[int, int, str, str, bool]]:
         return []
     lm = for_script("simplified" if simplified else "traditional")
     wrong, right = ("big5", "gbk") if simplified else ("gb18030", "big5")
-    reason = "gbk_as_big5" if simplified else "big5_as_gbk"
     out = []
     for a, b in _stretches(text, odd, lm, wrong, right):
-        judged = _counted(text, a, b, lm, wrong, right)
-        if judged is not None:
-            fixed = _redecode_span(text[a:b], wrong, right) or ""
-            out.append((a, b, fixed, reason, _written(text[a:b], fixed, *judged, lm, simplified)))
+        word = _counted(text, a, b, lm, wrong, right)
+        if word is not None:
+            out.append((a, b, None if simplified else _redecode_span(text[a:b], wrong, right), word))
     return out
-
-
-def _written(stretch: str, fixed: str, word: bool, gain: float, lm: CharLM, simplified: bool) -> bool:
-    """Whether a counted stretch holds its own proof of damage, and is written (see `repair_short`)."""
-    if _PUA_CHAR.search(stretch):
-        # GB18030's reading of Big5's user-defined and punctuation rows, in a traditional page only (GBK read as
-        # Big5 leaves no private-use character), with a word from its Han characters alone
-        return not simplified and word and _own_word(stretch, fixed, lm.words)
-    return word and (any(_HAN.match(c) and not lm.common[ord(c)] for c in stretch) or gain >= _WRITE_GAIN)
 
 
 def _stretches(text: str, odd: np.ndarray, lm: CharLM, wrong: str, right: str) -> list[tuple[int, int]]:
@@ -198,9 +179,8 @@ def _reads_common(c: str, lm: CharLM, wrong: str, right: str) -> bool:
     return fixed is not None and len(fixed) == 1 and bool(lm.common[ord(fixed)])
 
 
-def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> tuple[bool, float] | None:
-    """Whether `text[a:b]` is a stretch to count (None: not), and if so whether its reading makes a word and what
-    it gains a character."""
+def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> bool | None:
+    """Whether `text[a:b]` is a stretch to count (None: not), and whether its reading makes a word."""
     stretch = text[a:b]
     if len(set(stretch)) == 1 or not _HAN_OR_PUA.search(stretch) or _NOT_MISREAD.search(
             stretch.translate(_ZHUYIN_OFF) if wrong == "big5" else stretch):
@@ -224,5 +204,4 @@ def _counted(text: str, a: int, b: int, lm: CharLM, wrong: str, right: str) -> t
     # Big5's first Han rows, and a review's glyph beside a clean 聯繫 was counted
     if not word and not (wrong == "big5" and stretch.translate(_PROOF_OFF) != stretch):
         return None
-    gain = (lm.score(read) - lm.score(before + stretch + after)) / len(stretch)
-    return (word, gain) if gain >= _GAIN else None
+    return word if lm.score(read) - lm.score(before + stretch + after) >= _GAIN * len(stretch) else None
