@@ -1,13 +1,9 @@
-"""Short GBK <-> Big5 stretches the windows leave: written where they hold their own proof, else counted in
-`mojibake_unrepaired`.
+"""Short GBK <-> Big5 stretches the bytes admit but do not prove: counted in `mojibake_unrepaired`, never written.
 
 Two or three characters misread (GBK read as Big5 in a simplified page, Big5 read as GB18030 in a traditional
 one) whose reading makes no dictionary word among themselves are left by the windows (`跺嫘` for 个广: clean
-text makes such words with its neighbours too). They are counted when every sign below holds, and written when
-they also hold a Han character rare for the page's script or gain `_WRITE_GAIN` nats a character (`repair_short`;
-with the gain bar at 0, the clean text at hand below and the shopping reviews, Wikipedia and news converted to the
-other script make one stretch passing the other signs, 蝠鼠, which gains 6.6 and holds no rare character). Counted
-when every sign below holds, each measured on the chains generator's dev seed and on the clean text at
+text makes such words with its neighbours too, so a repair would write what the bytes do not prove). They are
+counted when every sign below holds, each measured on the chains generator's dev seed and on the clean text at
 hand (Wikipedia both scripts, the LibreOffice help, the GB2312 and Big5 feeds, the fortunes, 62,774 shopping
 reviews: none counted):
 - two or more odd characters side by side (each less than frequent for the page's script and reading the other
