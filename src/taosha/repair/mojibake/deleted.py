@@ -179,8 +179,8 @@ _LEAST_READ = 2  # characters a reading writes at least; one alone (樥I for 標
 # it: on the dev seed the best reading of such a stretch that the 3-nat gain refused gained 2.7 (帕\ue320强疲– for
 # 牛龙亚科（C); on the clean, lost-character, quoting and icon-glyph negatives (1,000 each, seeds 3-8) and the real
 # text at hand (`_lone_letter_read`'s) nothing more is read or flagged. A letter freed from such a stretch's pair
-# stays refused (制成\ue0ee蒝型 for 制成，由V型 is missed: allowing it counted 130 of 300 icon-glyph negatives, a
-# lone glyph before Han text re-read into a letter)
+# stays refused (制成\ue0ee蒝型 for 制成，由V型 is only flagged: allowing it flagged 130 of 300 icon-glyph negatives,
+# a lone glyph before Han text re-read into a letter)
 _UDA = re.compile("[\ue000-\ue765]")
 _MIN_GAIN_UDA = 2.0
 
