@@ -48,11 +48,10 @@ FLOORS = {
     "gbk>big5": (0.94, 0.72), "big5>gbk": (0.95, 0.94), "gbk>latin-1>utf-8": (0.97, 0.96),
     "gbk>cp1252>utf-8": (0.97, 0.96), "big5>latin-1>utf-8": (0.95, 0.95), "big5>cp1252>utf-8": (0.96, 0.95),
     "utf-8>gbk>utf-8>gbk": (0.97, 0.95), "gbk>utf-8>utf-8>gbk (锟斤拷)": (0.97, None),
-    "gbk-byte-deleted": (0.92, None), "gbk-byte-to-?": (0.97, None), "gbk-fullwidth-pass": (0.96, None),
+    "gbk-byte-deleted": (0.91, None), "gbk-byte-to-?": (0.97, None), "gbk-fullwidth-pass": (0.96, None),
 }  # the last four raised with repair.mojibake's `deleted` and `replacement` (dev/confirm 99.7/100, 89.3/87.3,
 # 99.7/99.7, 98.7/98.7); gbk-byte-deleted again with its lone bytes (94.3/92.7;
-# 93.7/92.0 once capitals were no longer counted; 94.3/93.0 with the user-defined pairs' stretches and a lone
-# letter read into a word, docs/mojibake-deleted-byte.md); gbk>big5 and big5>gbk with the
+# 93.7/92.0 once capitals were no longer counted); gbk>big5 and big5>gbk with the
 # short stretches (recall 95.7/92.3, 96.0/95.7; exact 85.3/74.7, 94.3/94.7); then with the short stretches counted
 # or, holding a private-use character, written (`unread`), and the edges of a sentence judged with their words
 # (gbk>big5 recall 97.3/95.7; big5>gbk 97.0/96.0, exact 95.0/94.7 once icon glyphs were no proof), and double
