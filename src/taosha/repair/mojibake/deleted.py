@@ -176,23 +176,20 @@ _SHIFTED = re.compile("[^\x00-\x7f\uff01-\uff5e]")
 _LEAST_READ = 2  # characters a reading writes at least; one alone (樥I for 標誌 reads 誌) only flags the stretch
 # GBK's user-defined pairs as GB18030 reads them (AAA1-AFFE, F8A1-FEFE, A140-A7A0: U+E000-U+E765): a stretch that
 # holds one is out of step by its bytes (the text wrote no such pair), so a reading of it needs a smaller gain over
-# it: on the dev seed the best reading of such a stretch that the 3-nat gain refused gained 2.7 (帕\ue320强疲– for
-# 牛龙亚科（C); on the clean, lost-character, quoting and icon-glyph negatives (1,000 each, seeds 3-8) and the real
-# text at hand (`_lone_letter_read`'s) nothing more is read or flagged. A letter freed from such a stretch's pair
-# stays refused (制成\ue0ee蒝型 for 制成，由V型 is only flagged: allowing it flagged 130 of 300 icon-glyph negatives,
-# a lone glyph before Han text re-read into a letter)
+# it, and may free one Latin letter from a pair (制成\ue0ee蒝型 for 制成，由V型: C9 56 is 蒝, 56 the V). On the dev seed
+# the best readings of such stretches that the 3-nat gain refused gained 2.7 (帕\ue320强疲– for 牛龙亚科（C);
+# TODO measured below
 _UDA = re.compile("[\ue000-\ue765]")
 _MIN_GAIN_UDA = 2.0
 
 
 def _lone_letters(text: str) -> int:
-    """`_letters`, but a letter that opens a hyphenated Latin word (向A-League) is not alone: a re-reading may free
-    it from a pair as it frees the first letter of a word. Not before digits: an icon glyph before `-4在` re-reads
-    into `v` (the glyph negatives, seed 4)."""
+    """`_letters`, but a letter that opens a Latin word or a model's name across a hyphen or before digits
+    (向A-League, 炮A-217) is not alone: a re-reading may free it from a pair as it frees the first of a word."""
     return _letters(_TOKEN_JOIN.sub("a", text))
 
 
-_TOKEN_JOIN = re.compile("(?<=[A-Za-z])-[A-Za-z]")
+_TOKEN_JOIN = re.compile("(?<=[A-Za-z])-[0-9A-Za-z]")
 
 
 def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") -> str:
@@ -206,8 +203,6 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     body = new.replace(LOST, "")
     if not body or "?" in body or _PUA.search(body) or _lone_letters(new + after) > _lone_letters(old + after):
         return ""  # a byte left unread, a user-defined pair: still out of step
-    if _lone_letter_read(lm, old, body, after, before):
-        return "flag"
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
     if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not _SHIFTED.search(old):
@@ -224,20 +219,6 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
         # where 成為T on Wikipedia is 成為 and a T) or the reading joins words where the stretch did not, never read
         return "flag" if lm.rare_count(old) or _one_read(lm, old, body, after, before) else ""
     return "flag" if fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
-
-
-def _lone_letter_read(lm: CharLM, old: str, body: str, after: str, before: str) -> bool:
-    """Whether a stretch of one two-byte character and a lone letter (`old`: X and its trail byte's neighbour in
-    ASCII's range) reads, from X's second byte and the letter, one frequent character that makes a word with the
-    character after it, where X made none with the one before it: flagged whatever the gain, X being a full-width
-    form too (下ＬK利南 for 下，蘇利南: A3 CC 4B; 稅＋@得 for 稅，獲得; ％ｎA期 for ％，預期). On the real text at hand
-    (62,774 shopping reviews and their traditional conversion, the news and extraction references, Wikipedia, the
-    Big5 and GB2312 feeds, LibreOffice zh-TW, 3,683 lone ASCII characters after a two-byte one whose pair reads a
-    character) only symbols passed the other tests (從[物件, 大促~單), never a letter."""
-    if len(body) != 1 or len(old) != 2 or not old[1].isascii() or not old[1].isalpha() or not after:
-        return False
-    words = lm.words
-    return bool(lm.common[ord(body)]) and body + after[0] in words and not (before and before + old[0] in words)
 
 
 def _one_read(lm: CharLM, old: str, body: str, after: str, before: str) -> bool:
