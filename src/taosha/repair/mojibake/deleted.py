@@ -174,22 +174,6 @@ _CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")
 _SYMBOLS = re.compile(r"[!-/:-@\[-`{-~]")
 _SHIFTED = re.compile("[^\x00-\x7f\uff01-\uff5e]")
 _LEAST_READ = 2  # characters a reading writes at least; one alone (樥I for 標誌 reads 誌) only flags the stretch
-# GBK's user-defined pairs as GB18030 reads them (AAA1-AFFE, F8A1-FEFE, A140-A7A0: U+E000-U+E765): a stretch that
-# holds one is out of step by its bytes (the text wrote no such pair), so a reading of it needs a smaller gain over
-# it, and may free one Latin letter from a pair (制成\ue0ee蒝型 for 制成，由V型: C9 56 is 蒝, 56 the V). On the dev seed
-# the best readings of such stretches that the 3-nat gain refused gained 2.7 (帕\ue320强疲– for 牛龙亚科（C);
-# TODO measured below
-_UDA = re.compile("[\ue000-\ue765]")
-_MIN_GAIN_UDA = 2.0
-
-
-def _lone_letters(text: str) -> int:
-    """`_letters`, but a letter that opens a Latin word or a model's name across a hyphen or before digits
-    (向A-League, 炮A-217) is not alone: a re-reading may free it from a pair as it frees the first of a word."""
-    return _letters(_TOKEN_JOIN.sub("a", text))
-
-
-_TOKEN_JOIN = re.compile("(?<=[A-Za-z])-[0-9A-Za-z]")
 
 
 def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") -> str:
@@ -201,7 +185,7 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
     昂\ue0e2癢WF for 包含前WWF); `before`: the character before it (`_one_read`)."""
     body = new.replace(LOST, "")
-    if not body or "?" in body or _PUA.search(body) or _lone_letters(new + after) > _lone_letters(old + after):
+    if not body or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
         return ""  # a byte left unread, a user-defined pair: still out of step
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
@@ -212,8 +196,7 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     fluency = _mean(lm, body)
     # a lost byte's mark and code page 936's one-byte euro sign are scored as nothing: the gain is the characters'
     # (UTF-8 read as GBK ends its stretches in €: 琛伴€ quoted as an example is not out of step)
-    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", "")) < (
-            _MIN_GAIN_UDA if _UDA.search(old) else _MIN_GAIN):
+    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", "")) < _MIN_GAIN:
         return ""
     if len(body) < _LEAST_READ:  # one character read: the stretch is flagged when it shows a rare one (樥I for 標誌,
         # where 成為T on Wikipedia is 成為 and a T) or the reading joins words where the stretch did not, never read
@@ -462,12 +445,7 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
                 if a < last:
                     continue  # inside the stretch re-read before (it took in what followed its run)
                 if not (_ends_out_of_step(line, a, b, lm) if anywhere else _reads_to_lone(line, b, lm)):
-                    # a user-defined pair inside a run whose end is in step: a stretch that fell back into step
-                    # inside the run, at a pair whose trail byte is in ASCII's range (\ue0ee蒝型 for ，由V型)
-                    pair = _UDA.search(line, a, b) if anywhere else None
-                    if pair is None:
-                        continue
-                    a = max(a, pair.start() - _BEFORE_RARE)
+                    continue
                 rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
                 if len(rare):  # the stretch begins a little before its first rare character, not earlier
                     a = max(a, a + int(rare[0]) - _BEFORE_RARE)
