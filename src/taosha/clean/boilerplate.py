@@ -243,8 +243,17 @@ class Boilerplate(Step):
         return self._clean(doc, fold(doc.text))
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        return [in_place(self._clean, doc, folded)  # one pass to fold them
-                for doc, folded in zip(docs, fold_many([d.text for d in docs]), strict=True)]
+        _, _, gate, ungated = self.__dict__.get("_by_length") or _by_length(self._rules())
+        texts = [d.text for d in docs]
+        folded = fold_many(texts)  # one pass to fold them
+        if gate is None or any(ungated):
+            return [in_place(self._clean, doc, f) for doc, f in zip(docs, folded, strict=True)]
+        # every rule needs a literal: a text in which the gate finds none, and without a `<` for the markup
+        # rule, is one `_clean` leaves as it is (most documents), without the call
+        markup = "markup_residue" not in self.skip
+        search = gate.search
+        return [in_place(self._clean, doc, f) if search(f) is not None or (markup and "<" in t) else doc
+                for doc, f, t in zip(docs, folded, texts, strict=True)]
 
     def _clean(self, doc: Document, text: str) -> Document:
         """Clean `doc`, whose text folded to simplified is `text`."""

@@ -29,6 +29,30 @@ def site(doc: Document) -> str:
     return ""
 
 
+def _sites(docs: list[Document]) -> list[str]:
+    """`site` of each document, without the call for one that has no `url` (most)."""
+    return [site(d) if "url" in d.metadata else "" for d in docs]
+
+
+def _batch_hashes(docs: list[Document], sites: list[str], min_chars: int) -> list[dict[int, int]]:
+    """`_line_hashes` of each document; a one-line document's (most) without the call."""
+    digest = xxhash.xxh3_64_intdigest
+    out: list[dict[int, int]] = []
+    for doc, where in zip(docs, sites, strict=True):
+        text = doc.text
+        if "\n" in text:
+            out.append(_line_hashes(doc, min_chars, where))
+            continue
+        key = "".join(text.split())
+        if len(key) < min_chars:
+            out.append({})
+        elif len(key) >= _LONG:
+            out.append({_long_digest(where + "\x00", key): 0})
+        else:
+            out.append({digest((where + "\x00" + key).encode()): 0})
+    return out
+
+
 def _line_hashes(doc: Document, min_chars: int, where: str | None = None) -> dict[int, int]:
     """Stable 64-bit hash of each distinct normalised line (site included: `where`, else the document's) -> its
     line index (first)."""
@@ -104,11 +128,10 @@ class FrequentLines(CorpusStep):
         return self.observe_batch([doc], state)
 
     def observe_batch(self, docs: list[Document], state: _State) -> _State:
-        sites = list(map(site, docs))
+        sites = _sites(docs)
         state.docs.update(sites)  # counted in C
-        min_chars = self.min_chars
         # distinct within a document: documents are counted
-        hashes = [h for doc, where in zip(docs, sites, strict=True) for h in _line_hashes(doc, min_chars, where)]
+        hashes = [h for per_doc in _batch_hashes(docs, sites, self.min_chars) for h in per_doc]
         if hashes:
             keys = np.array(hashes, dtype=np.uint64)
             for row, idx in zip(state.sketch, _rows(keys, self.depth, self.width_bits), strict=True):
@@ -135,9 +158,8 @@ class _FrequentLinesPrepared(Step):
         self.spec, self.sketch, self.docs = spec, sketch, docs
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        sites = list(map(site, docs))
-        min_chars = self.spec.min_chars
-        lines = [_line_hashes(doc, min_chars, where) for doc, where in zip(docs, sites, strict=True)]
+        sites = _sites(docs)
+        lines = _batch_hashes(docs, sites, self.spec.min_chars)
         hashes = [h for per_doc in lines for h in per_doc]
         if not hashes:
             return list(docs)

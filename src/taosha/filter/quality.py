@@ -392,7 +392,10 @@ class Quality(Step):
         for k in other:
             docs[k].signals["language"], docs[k].signals["language_prob"] = language(
                 texts[k], han_counts[k] / max(1, len(texts[k])))
-        return [self._decide(doc) for doc in docs]
+        # too short, `_decide`'s first test, from the column without the call: most short reviews
+        least, name = self.min_chars, self.name
+        return [doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least else self._decide(doc)
+                for doc, n in zip(docs, columns["chars"], strict=True)]
 
     def _decide(self, doc: Document) -> Document:
         s = doc.signals

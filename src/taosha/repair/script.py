@@ -82,7 +82,22 @@ class Script(Step):
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         infos = detect_many([d.text for d in docs], [int(d.signals.get("pinyin_removed", 0)) for d in docs])
-        return [in_place(self._apply, doc, info) for doc, info in zip(docs, infos, strict=True)]
+        # simplified text without annotations, under a target that converts no simplified text (most documents):
+        # `_apply` would set the six signals and return the document as it is, and so does this, without the calls
+        quiet = not plan("simplified", self.target)
+        out: list[Document | list[Document]] = []
+        for doc, info in zip(docs, infos, strict=True):
+            signals = doc.signals
+            if quiet and info.script == "simplified" and not signals.get("pinyin_removed") and (
+                    signals.get("script") != "spun"):
+                signals.update(
+                    script="simplified", script_confidence=info.confidence, simplified_chars=info.simplified_chars,
+                    traditional_chars=info.traditional_chars, mixed_sentences=info.mixed_sentences,
+                    conversion_slips=info.slips)
+                out.append(doc)
+            else:
+                out.append(in_place(self._apply, doc, info))
+        return out
 
     def _apply(self, doc: Document, info: ScriptInfo) -> Document:
         if doc.signals.get("script") == "spun" and info.script != "spun":

@@ -10,7 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from taosha.document import Document
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
+from taosha.textarrays import holding
 
 
 @register("repair.nfc")
@@ -50,6 +51,7 @@ _TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
 # where _TRAILING matches, at least one space stands before a line break or at the end: one scan, not a substring
 # test per space character (a generator's per-document cost was most of this step's on short texts)
 _TRAILING_AT = re.compile(f"[{_SPACES}](?:\n|\\Z)")
+_CR_OR_INVISIBLE = re.compile(f"[\r{_INVISIBLE_CHARS}]")
 
 
 @register("repair.whitespace")
@@ -89,3 +91,22 @@ class Whitespace(Step):
             if trail:
                 doc.replace(len(t) - trail, len(t), "", self.name, "strip_document")
         return doc
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        texts = [d.text for d in docs]
+        joined = "\n".join(texts)
+        # the texts with work to do, from tests over the batch joined by line breaks (in C) rather than a call per
+        # text: a text's end becomes a line break, where `_TRAILING_AT` matches as at the end
+        busy: set[int] = set()
+        if "\r" in joined or _has_invisible(joined):
+            busy.update(holding(_CR_OR_INVISIBLE, texts, joined))
+        if _TRAILING_AT.search(joined):
+            busy.update(holding(_TRAILING_AT, texts, joined))
+        run = "\n" * (self.max_blank_lines + 2)
+        if self.max_blank_lines >= 0 and run in joined:  # joined, a run may span two texts: each is tested
+            busy.update(k for k, t in enumerate(texts) if run in t)
+        if self.strip_document:
+            busy.update(k for k, t in enumerate(texts) if t[:1] == "\n" or t[-1:].isspace())
+        if not busy:
+            return list(docs)
+        return [in_place(self.process, d) if k in busy else d for k, d in enumerate(docs)]
