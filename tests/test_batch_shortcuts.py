@@ -111,3 +111,36 @@ def test_frequent_lines_batch_hashes_are_each_documents(url):
     for min_chars in (0, 3, 6):
         alone = [_line_hashes(d, min_chars, s) for d, s in zip(docs, sites, strict=True)]
         assert _batch_hashes(docs, sites, min_chars) == alone
+
+
+def test_language_automaton_forgets_its_start_after_four_bytes():
+    # langid's automaton reads n-grams of up to 4 bytes: from any state, 4 bytes lead where they lead from the start
+    import numpy as np
+
+    from taosha.filter.language import _sync, identifier
+
+    ident = identifier()
+    assert ident.sync == 4
+    moves = np.asarray(ident.moves).reshape(-1, 256)
+    rng = np.random.default_rng(0)
+    for data in rng.integers(0, 256, size=(200, 4)):
+        starts = moves[:, data[0]]
+        for byte in data[1:]:
+            starts = moves[starts, byte]
+        assert (starts == starts[0]).all()
+    assert _sync(np.asarray(ident.moves)) == 4
+    # an automaton that never forgets (a counter of bytes mod 3): none
+    assert _sync(np.repeat((np.arange(3) + 1) % 3, 256)) == 0
+
+
+@pytest.mark.parametrize("text", ["", "a", "Hello, world.", "Ceci est un texte en français, assez long. " * 20,
+                                  "Hello world, this is English text. " * 60, "混合 mixed テキスト 텍스트 " * 40,
+                                  "\x00\x7f\u00ff\U0001f600" * 200])
+def test_language_arrays_classify_as_the_byte_loop(text, monkeypatch):
+    from taosha.filter import language
+
+    ident = language.identifier()
+    monkeypatch.setattr(language, "_SCAN", 10**9)
+    loop = ident.classify(text)
+    monkeypatch.setattr(language, "_SCAN", 0)
+    assert ident.classify(text) == loop

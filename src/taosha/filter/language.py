@@ -20,7 +20,7 @@ import numpy as np
 
 from taosha.cache import cached_arrays
 
-MODEL_FORMAT = 1  # bump when the arrays saved change for the same langid: older caches are ignored
+MODEL_FORMAT = 2  # bump when the arrays saved change for the same langid: older caches are ignored
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,24 @@ class Identifier:
     classes: tuple[str, ...]
     nextmove: array  # the byte automaton: state * 256 + byte -> state
     outputs: dict[int, tuple[int, ...]]  # state -> the features it completes
+    # the automaton as arrays, for a text of `_SCAN` bytes or more (None: the byte loop only): `sync` is the number of
+    # bytes after which the state no longer depends on where it started (see `_sync`); the features of each state
+    # are `out_features[out_ptr[s] : out_ptr[s + 1]]`
+    moves: np.ndarray | None = None
+    sync: int = 0
+    out_ptr: np.ndarray | None = None
+    out_features: np.ndarray | None = None
 
     def classify(self, text: str) -> tuple[str, float]:
         """(language, normalised probability), as langid's `LanguageIdentifier.classify` with norm_probs."""
+        data = text.encode("utf-8")
+        if self.moves is not None and len(data) >= _SCAN:
+            return self._classify_scanned(data)
         nextmove = self.nextmove
         state = 0
         counts: dict[int, int] = {}
         get = counts.get
-        for byte in text.encode("utf-8"):
+        for byte in data:
             state = nextmove[(state << 8) + byte]
             counts[state] = get(state, 0) + 1
         features: dict[int, int] = {}
@@ -49,13 +59,59 @@ class Identifier:
             idx = np.fromiter(features, dtype=np.int64, count=len(features))
             order = np.argsort(idx)  # the rows in the model's order: langid sums them so
             fv = np.fromiter(features.values(), dtype=np.float64, count=len(features))[order]
-            pd = fv @ self.ptc[idx[order]] + self.pc
+            return self._decide(fv, idx[order])
+        return self._decide(None, None)
+
+    def _classify_scanned(self, data: bytes) -> tuple[str, float]:
+        """`classify` with the automaton run over every byte at once: the state after byte i is the state reached
+        from the start state by the `sync` bytes that end at i (fewer at the text's start), so `sync` array
+        lookups give every state. The feature counts, in the model's order, are the byte loop's."""
+        assert self.moves is not None and self.out_ptr is not None and self.out_features is not None
+        moves, ptr = self.moves, self.out_ptr
+        b = np.frombuffer(data, dtype=np.uint8).astype(np.int64)
+        n = len(b)
+        state = np.zeros(n, dtype=np.int64)
+        for back in range(min(self.sync, n) - 1, -1, -1):  # byte i - back, oldest first
+            state[back:] = moves[(state[back:] << 8) + b[: n - back]]
+        counts = np.bincount(state, minlength=len(ptr) - 1)
+        present = np.flatnonzero(counts[: len(ptr) - 1] * (ptr[1:] > ptr[:-1]))  # reached, and completing features
+        sizes = ptr[present + 1] - ptr[present]
+        if not len(present):
+            return self._decide(None, None)
+        ends = np.cumsum(sizes)
+        at = np.repeat(ptr[present] - (ends - sizes), sizes) + np.arange(int(ends[-1]))
+        weights = np.bincount(self.out_features[at], weights=np.repeat(counts[present], sizes).astype(np.float64))
+        idx = np.flatnonzero(weights)  # ascending: the model's order
+        return self._decide(weights[idx], idx)
+
+    def _decide(self, fv: np.ndarray | None, idx: np.ndarray | None) -> tuple[str, float]:
+        if fv is not None and idx is not None:
+            pd = fv @ self.ptc[idx] + self.pc
         else:
             pd = np.zeros(len(self.pc)) + self.pc
         with np.errstate(over="ignore"):  # langid's normalisation (log-sum-exp without underflow)
             probs = 1 / np.exp(pd[None, :] - pd[:, None]).sum(1)
         best = int(np.argmax(probs))
         return self.classes[best], float(probs[best])
+
+
+_SCAN = 512  # bytes from which the automaton runs as arrays: below, its fixed numpy costs (~0.15 ms) exceed the loop
+
+
+def _sync(nextmove: np.ndarray, most: int = 8) -> int:
+    """The number of bytes after which the automaton's state is the same whatever state it started from (langid's
+    automaton over n-grams of up to 4 bytes: 4), checked over every pair of states that the same bytes lead to; 0
+    when more than `most` bytes would be needed (the byte loop then runs alone)."""
+    moves = nextmove.astype(np.int64).reshape(-1, 256)
+    n = len(moves)
+    pairs = np.arange(n, dtype=np.int64) * n  # (any state, the start state) as a * n + b
+    for depth in range(1, most + 1):
+        a, b = moves[pairs // n].ravel(), moves[pairs % n].ravel()
+        apart = a != b
+        pairs = np.unique(a[apart] * n + b[apart])
+        if not len(pairs):
+            return depth
+    return 0
 
 
 def _key() -> str:
@@ -91,6 +147,7 @@ def _build() -> dict[str, np.ndarray]:
         "out_states": np.array(states, dtype=np.int64),
         "out_sizes": np.array([len(output[s]) for s in states], dtype=np.int64),
         "out_features": np.array([f for s in states for f in output[s]], dtype=np.int64),
+        "sync": np.array([_sync(np.frombuffer(nextmove.tobytes(), dtype=np.dtype(f"u{nextmove.itemsize}")))]),
     }
 
 
@@ -107,4 +164,13 @@ def identifier() -> Identifier:
     for s, n in zip(a["out_states"].tolist(), a["out_sizes"].tolist(), strict=True):
         outputs[s] = tuple(features[at : at + n])
         at += n
-    return Identifier(a["ptc"], np.asarray(a["pc"]), tuple(a["classes"].tolist()), move, outputs)
+    sync = int(a["sync"][0])
+    if not sync:
+        return Identifier(a["ptc"], np.asarray(a["pc"]), tuple(a["classes"].tolist()), move, outputs)
+    states = len(nextmove) // 256
+    sizes = np.zeros(states, dtype=np.int64)
+    sizes[np.asarray(a["out_states"])] = a["out_sizes"]
+    ptr = np.zeros(states + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])  # out_features lie by state ascending (`_build`), so state s's start is ptr[s]
+    return Identifier(a["ptc"], np.asarray(a["pc"]), tuple(a["classes"].tolist()), move, outputs,
+                      np.asarray(nextmove), sync, ptr, np.asarray(a["out_features"]))
