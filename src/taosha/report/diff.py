@@ -33,12 +33,21 @@ def diff_runs(final: str, edits: Sequence[Edit]) -> list[Run]:
     >>> [(r.before, r.after, r.rules) for r in diff_runs("经济", [Edit("s", "r", 1, 6, "濟(jì)", "济")])]
     [('经', '经', ()), ('濟(jì)', '济', ('s/r',))]
     """
-    edits = [_shown(e) for e in edits]
-    original = undo_edits(final, edits)
+    shown = [_shown(e) for e in edits]
+    # undone from the log as written: an edit whose `after` is withheld (an earlier edit pii.mask withheld because
+    # its text held the data, e.g. extract.html's whole page) stands for text that later edits changed, so it is
+    # not checked against the text (as `undo_edits` does), and its withheld characters come back as WITHHELD
+    original = undo_edits(final, edits, fill=WITHHELD)
     runs = [Run(original, original)] if original else []
     lens = [len(original)] if original else []  # len(run.after) of each run, kept beside them
-    for e in edits:
+    for e in shown:
         runs, lens = _apply(runs, lens, e)
+    if shown != list(edits):
+        # a withheld `after` replayed as WITHHELD characters hides text the record still shows: the final text
+        # is the record's own, so each run's `after` is cut from it (the lengths agree by construction)
+        pos = 0
+        for r in runs:
+            r.after, pos = final[pos : pos + len(r.after)], pos + len(r.after)
     return _merged(runs)
 
 
