@@ -63,7 +63,8 @@ def _threads_after_import(argv0: str, env: dict[str, str] | None = None) -> tupl
     code = (f"import sys; sys.argv[0] = {argv0!r}\nimport os, taosha, numpy\n"
             "threads = open('/proc/self/status').read().split('Threads:')[1].split()[0]\n"
             "print(os.environ.get('OPENBLAS_NUM_THREADS'), threads)")
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"} | (env or {})
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")} | (env or {})
     value, threads = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                     env=env).stdout.split()
     return value, threads
@@ -80,3 +81,4 @@ def test_the_command_starts_no_blas_threads_a_library_user_keeps_them():
     value, _ = _threads_after_import("/venv/bin/python")
     assert value == "None"  # a program importing taosha: nothing set
     assert _threads_after_import("/venv/bin/taosha", {"OPENBLAS_NUM_THREADS": "2"})[0] == "2"  # the user's choice
+    assert _threads_after_import("/venv/bin/taosha", {"OMP_NUM_THREADS": "2"})[0] == "None"  # OpenBLAS reads it too

@@ -303,6 +303,25 @@ def test_a_step_with_a_kinds_field_before_a_two_pass_step(tmp_path):
     assert stats["documents"]["kept"] + stats["documents"]["dropped"] == 10
 
 
+def test_a_user_step_with_an_input_kinds_field_is_staged_not_crashed():
+    """A user's step with a field named `input_kinds` (a tuple) raised TypeError in the runner's staging test
+    (found by a review): only a frozenset, the class attribute's type, says which inputs a step acts on."""
+    from dataclasses import dataclass
+
+    from taosha.runners.core import _cheap
+    from taosha.step import Step
+
+    @dataclass(frozen=True)
+    class Tagged(Step):
+        name = "test.tagged_kinds"
+        input_kinds: tuple = ("jsonl",)  # type: ignore[assignment]
+
+        def process(self, doc):
+            return doc
+
+    assert _cheap(Tagged(), {"jsonl"}) is False
+
+
 def test_a_counting_pass_leaves_the_stages_settled_items_unread(tmp_path, monkeypatch):
     """Dropped documents and quarantined input are staged apart from the live documents: a counting pass that
     writes no stage reads the live ones only, the main pass both, merged back into their order; the output is

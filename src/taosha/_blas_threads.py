@@ -18,5 +18,9 @@ def command_wants_one_thread(argv0: str, loaded: bool) -> bool:
     return not loaded and os.path.basename(argv0) in ("taosha", "taosha.exe")
 
 
-if command_wants_one_thread(sys.argv[0] if sys.argv else "", "numpy" in sys.modules):
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# OpenBLAS reads the first of these that is set: a user who set any of them keeps it
+_SET_BY_USER = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+if command_wants_one_thread(sys.argv[0] if sys.argv else "", "numpy" in sys.modules) and not any(
+        v in os.environ for v in _SET_BY_USER):
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"

@@ -832,7 +832,9 @@ def _cheap(step: Step, kinds: set[str]) -> bool:
     JSONL documents untouched. Before `clean.frequent_lines` on bench_real's 20 MB of JSONL, reading the input
     again and re-running the three steps before it costs about the CPU of writing and reading back a stage of
     every document (0.4% more instructions), and spares the disk 14 MB written, fsynced and read."""
-    return step.cheap or (step.input_kinds is not None and not step.input_kinds & kinds)
+    # a user's step may have a field of that name (a tuple, say): only the class attribute's type is trusted
+    own = step.input_kinds
+    return step.cheap is True or (isinstance(own, frozenset) and not own & kinds)
 
 
 def _prepare_corpus_step(
