@@ -188,6 +188,11 @@ def test_output_folder_rules(tmp_path):
     with pytest.raises(OutputError, match="different run"):
         taosha.run([str(inp)], tmp_path / "o", cfg)
     taosha.run([str(inp)], tmp_path / "o", cfg, overwrite=True)
+    # a run left by a taosha whose state is laid out otherwise (run.json's format) is refused, not misread
+    run_json = tmp_path / "o" / "run.json"
+    run_json.write_bytes(run_json.read_bytes().replace(b'"format": ', b'"format": 1'))
+    with pytest.raises(OutputError, match="lays out its state differently"):
+        taosha.run([str(inp)], tmp_path / "o", cfg)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "precious.txt").write_text("keep me")
     with pytest.raises(OutputError, match="not empty"):

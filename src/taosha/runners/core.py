@@ -62,7 +62,10 @@ from taosha.step import CorpusStep, Step, run_batch
 # when each pass begins (the counting pass of each two-pass step, then the main pass)
 Progress = Callable[[int, int], None]
 MAIN_PASS = "main"
-RUN_FORMAT = 1
+# the layout of OUT/_state (which passes stage, what a stage holds): a run left by a taosha with another layout is
+# refused on resume rather than read wrongly. 2: no stage before a two-pass step where the steps before it are
+# cheap on the input (`_cheap`); a taosha of layout 1 resuming such a run looked for a stage that was never written
+RUN_FORMAT = 2
 
 
 @dataclass
@@ -136,7 +139,8 @@ def plan_run(
                 _clear(out)
             elif run_json.read_bytes() != blob:
                 raise OutputError(
-                    f"{out} holds the output of a different run (other inputs or configuration). "
+                    f"{out} holds the output of a different run (other inputs or configuration, or a taosha "
+                    "version that lays out its state differently). "
                     "Choose a new output folder, or pass --overwrite to replace it."
                 )
         try:
