@@ -301,74 +301,80 @@ def repair_redecodes(
             # garbage makes the page look traditional, against which the simplified reading loses
             lm = for_script("neutral")
 
-        rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
-        rows_before: list[int] = []
-        pairs_before: list[int] = []
-        japanese = False
-        if right != "utf-8":
-            rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
-            rows_before = _rows_before(doc.text, wrong)
-            # (not in a page with Japanese and no private-use character: its kana and kanji read so too); made when
-            # a run first needs it (most runs are judged on their rare characters)
-            japanese = _KANA_RUN.search(doc.text) is not None and not page_pua
-
-        def fix(
-            m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
-            rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
-            japanese: bool = japanese,
-        ) -> str:
-            nonlocal count
-            run = m.group()
-            windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
-            if right == "utf-8" and not windows:
-                return run  # no UTF-8 window in its bytes (`_best_window` would find none)
-            # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
-            # private-use (two within three characters, or one by a number: one alone may be an icon font's),
-            # and zhuyin in a simplified page
-            if wrong == "big5" and page_pua and _pua_evidence(m.string, m.start(), m.end()):
-                return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
-            # (a private-use character marks only the windows that hold it: a glyph by a number far off in the run is
-            # no evidence for another glyph's window, `\ue6861982年 … \ue660梅艷芳` -> 刊繩靄芳)
-            marks = _pua_marks(m.string, m.start(), m.end(), lm) if wrong == "gb18030" and page_pua else []
-            marked = bool(marks) or (wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
-            # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
-            # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
-            long = len(run) >= _GAIN_SPAN and right != "utf-8"
-            # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
-            # (a cluster of three, or one after a digit), or characters in a row that read as frequent text, or
-            # two side by side that each read as a more frequent one (汜莉 for 生产)
-            if right != "utf-8" and not marked:
-                n = rare_before[m.end()] - rare_before[m.start()]
-                rows = len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]
-                enough = n > 0 and (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))
-                if not enough and not rows:
-                    if japanese:
-                        return run
-                    if not pairs_before:
-                        pairs_before.extend(_odd_pairs_before(m.string, wrong, right, lm))
-                    if pairs_before[m.end() - 1] == pairs_before[m.start()]:
-                        return run
-            best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
-                                marks=tuple(k - m.start() for k in marks) if marks else None,
-                                after=m.string[m.end() : m.end() + 1],
-                                pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
-            if best is None:
-                return run
-            if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
-                return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
-            if wrong == "gb18030" and (_pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)) and not (
-                    trad_page and _pua_rows_read(run, best, lm)):
-                # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
-                # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
-                # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
-                return run
-            count += 1
-            return best
-
-        runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
-                else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
         before = count
-        doc.sub(runs, fix, name, reason)
+        # a short stretch of script-neutral characters is no proof of GBK read as Big5 by itself (`windows.
+        # _script_proof`): it is read only on a second pass, once another stretch of the page was read so
+        for neutral in (False, True):
+            if neutral and not (wrong == "big5" and count - before >= _ESTABLISHED):
+                break
+            rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
+            rows_before: list[int] = []
+            pairs_before: list[int] = []
+            japanese = False
+            if right != "utf-8":
+                rare_before = np.concatenate(([0], np.cumsum(1 - lm.common[codepoints(doc.text)]))).tolist()
+                rows_before = _rows_before(doc.text, wrong)
+                # (not in a page with Japanese and no private-use character: its kana and kanji read so too); made when
+                # a run first needs it (most runs are judged on their rare characters)
+                japanese = _KANA_RUN.search(doc.text) is not None and not page_pua
+
+            def fix(
+                m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
+                rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
+                japanese: bool = japanese, neutral: bool = neutral,
+            ) -> str:
+                nonlocal count
+                run = m.group()
+                windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
+                if right == "utf-8" and not windows:
+                    return run  # no UTF-8 window in its bytes (`_best_window` would find none)
+                # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
+                # private-use (two within three characters, or one by a number: one alone may be an icon font's),
+                # and zhuyin in a simplified page
+                if wrong == "big5" and page_pua and _pua_evidence(m.string, m.start(), m.end()):
+                    return run  # private-use characters come from reading as GB18030: Big5 read as GBK, next
+                # (a private-use character marks only the windows that hold it: a glyph by a number far off in the
+                # run is no evidence for another glyph's window, `\ue6861982年 … \ue660梅艷芳` -> 刊繩靄芳)
+                marks = _pua_marks(m.string, m.start(), m.end(), lm) if wrong == "gb18030" and page_pua else []
+                marked = bool(marks) or (wrong == "big5" and zhuyin_off and _ZHUYIN.search(run) is not None)
+                # a long run with a rare character may hide a stretch that gains strongly and makes words (GBK read
+                # as Big5 gives many characters GB2312 has: 由于乡里 -> 蚕衾盺爵): _pair_windows judges it
+                long = len(run) >= _GAIN_SPAN and right != "utf-8"
+                # UTF-8 windows found in the bytes are evidence enough; a 2-byte misreading needs rare characters
+                # (a cluster of three, or one after a digit), or characters in a row that read as frequent text, or
+                # two side by side that each read as a more frequent one (汜莉 for 生产)
+                if right != "utf-8" and not marked:
+                    n = rare_before[m.end()] - rare_before[m.start()]
+                    rows = len(run) >= _READ_RUN and rows_before[m.end() - _READ_RUN + 1] > rows_before[m.start()]
+                    enough = n > 0 and (long or lm.rare_cluster(run, *_OFF_DENSE) or _odd_after_digit(run, lm))
+                    if not enough and not rows:
+                        if japanese:
+                            return run
+                        if not pairs_before:
+                            pairs_before.extend(_odd_pairs_before(m.string, wrong, right, lm))
+                        if pairs_before[m.end() - 1] == pairs_before[m.start()]:
+                            return run
+                best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
+                                    marks=tuple(k - m.start() for k in marks) if marks else None,
+                                    after=m.string[m.end() : m.end() + 1], neutral_short=neutral,
+                                    pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
+                if best is None:
+                    return run
+                if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
+                    return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
+                if wrong == "gb18030" and (
+                        _pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)) and not (
+                        trad_page and _pua_rows_read(run, best, lm)):
+                    # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
+                    # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
+                    # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
+                    return run
+                count += 1
+                return best
+
+            runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
+                    else _PAIR_RUN_OR_ZHUYIN if zhuyin_off else _PAIR_RUN)
+            doc.sub(runs, fix, name, reason)
         if count > before:
             read_back.add(reason)
         if right != "utf-8" and count - before >= _ESTABLISHED:

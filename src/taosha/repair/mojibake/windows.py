@@ -27,7 +27,7 @@ from taosha.repair.mojibake.score import (
     _words,
 )
 from taosha.textarrays import codepoints, consecutive_runs
-from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM
+from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script
 from taosha.zh.sentences import STOPS
 
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
@@ -64,7 +64,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
-    marks: tuple[int, ...] | None = None,
+    marks: tuple[int, ...] | None = None, neutral_short: bool = False,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -75,11 +75,12 @@ def _best_window(
     font's glyphs every few characters: every window judged, all for nothing, took linear time many times over).
     `windows`: the run's UTF-8 windows, when the caller found them (`_utf8_windows`).
     `marks`: where in the run the characters that are evidence stand (None: any of `_MARKED`); a window is marked
-    only when it holds one."""
+    only when it holds one. `neutral_short`: the page holds other proof of GBK read as Big5, so a short stretch of
+    script-neutral characters may be read too (`_script_proof`)."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
-        windows = _pair_windows(run, wrong, right, lm, marked=marked, marks=marks)
+        windows = _pair_windows(run, wrong, right, lm, marked=marked, marks=marks, neutral_short=neutral_short)
 
     def judge(i: int, j: int, pos: int) -> tuple[float, int, int, str] | None:
         """The window's best repair (its score, start, end and reading), or None."""
@@ -371,10 +372,12 @@ def _holds_mark(run: str, a: int, b: int, marks: tuple[int, ...] | None) -> bool
 
 
 def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False,
-                  marks: tuple[int, ...] | None = None) -> list[tuple[int, int]]:
+                  marks: tuple[int, ...] | None = None, neutral_short: bool = False) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
-    that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies."""
+    that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies. `neutral_short`:
+    a short stretch needs no `_script_proof` (the page has other proof)."""
+    proof = (lambda s, e: True) if neutral_short else (lambda s, e: _script_proof(run, s, e, wrong))
     # per character, its reading (one character, or none) and what reading it so gains, as arrays
     points = codepoints(run)
     bmp = np.where(points < 0x10000, points, 0)  # beyond the BMP: no reading (see _pair_reading)
@@ -400,8 +403,10 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
             if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
                              or (marked and _holds_mark(run, start, best_end, marks))
                              or _frequent_reading(run, start, best_end, fixed, lm)
-                             or _odd_word(run, start, best_end, fixed, lm)
+                             or (_odd_word(run, start, best_end, fixed, lm)
+                                 and proof(start, best_end))
                              or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
+                                 and (span > _ODD_WORD[1] or proof(start, best_end))
                                  and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
                                  and _words(lm, "".join(fixed[start:best_end])))  # type: ignore[arg-type]
                              or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
@@ -417,6 +422,21 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
 
 
 _ODD_WORD = (2, 3)  # a stretch of 2 or 3 characters, each rare or off-script, read as frequent ones making a word
+_CJK = re.compile("[\u4e00-\u9fff]")  # the unified Han block: what a simplified page's own characters are in
+
+
+def _script_proof(run: str, start: int, end: int, wrong: str) -> bool:
+    """Whether a short stretch (`_odd_word`'s, or the short rare one's: 3 characters at most) shows by its
+    characters that it is not the page's own text. GBK read as Big5 (`wrong` big5, a simplified page): some
+    character is not one a simplified page writes (a traditional-only form, zhuyin, kana, a sign; 闔親 for 麦克).
+    Two or three script-neutral Han characters are what a simplified page's rare names and classical lines are
+    made of, and many of them read as a word the other way (逄晟 -> 语言, 昝睿 -> 熙和, 覃淏 -> 调正, 芃芃黍 ->
+    刷刷读): no proof of Big5 by themselves. The other codecs are judged as before."""
+    if wrong != "big5":
+        return True
+    off = for_script("simplified").off_script
+    return any(c in off or _CJK.fullmatch(c) is None for c in run[start:end])
+
 
 
 def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
