@@ -305,7 +305,7 @@ def repair_redecodes(
         # a short stretch of script-neutral characters is no proof of GBK read as Big5 by itself (`windows.
         # _script_proof`): it is read only on a second pass, once another stretch of the page was read so
         for neutral in (False, True):
-            if neutral and not (wrong == "big5" and count - before >= _ESTABLISHED):
+            if neutral and not (wrong == "big5" and right == "gbk" and count - before >= _ESTABLISHED):
                 break
             rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
             rows_before: list[int] = []
