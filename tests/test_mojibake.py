@@ -1196,15 +1196,17 @@ def test_text_that_lost_characters_itself_is_not_read_as_big5_damage(step, text)
     assert doc.text == text
 
 
-def test_a_short_misread_stretch_with_two_rare_characters_is_read_in_a_damaged_page(step):
-    # 跺笭猁 (个重要 read as Big5): three characters, two rare, gaining 6 nats a character and making a word, in a
-    # page whose other damage let it through the gate
+def test_a_short_misread_stretch_with_two_rare_characters_is_read_beside_the_pages_damage(step):
+    # 跺笭猁 (个重要 read as Big5): three script-neutral characters, two rare, gaining 6 nats a character and making
+    # a word, right after the page's other damage: read; the same stretch further off in the clean text stands as
+    # written (a simplified page's rare name or classical line is made so: 逄晟 -> 语言, found by a review)
     def mis(s: str) -> str:
         return s.encode("gbk").decode("big5")
 
-    truth = "他在1952年出生于北京，他说这是一个重要的问题，我们要认真对待这件事情。"
-    doc = fix(step, mis("他在1952年出生于北京，") + "他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。")
-    assert doc.text == truth
+    doc = fix(step, mis("他在1952年出生于北京，") + "他" + mis("个重要") + "的问题，我们要认真对待这件事情。")
+    assert doc.text == "他在1952年出生于北京，他个重要的问题，我们要认真对待这件事情。"
+    far = fix(step, mis("他在1952年出生于北京，") + "他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。")
+    assert far.text == "他在1952年出生于北京，他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。"
 
 
 @pytest.mark.parametrize(("before", "after"), [("在2008年8月7", "喬治亞軍隊進入南奧塞提亞地區。"),

@@ -61,13 +61,17 @@ def test_a_short_script_neutral_stretch_is_counted_not_written(step, before, wor
     assert doc.signals.get("mojibake_unrepaired")
 
 
-def test_a_short_script_neutral_stretch_is_written_in_a_page_with_other_proof(step):
-    # the page's first sentence is GBK read as Big5 as well: 生产 is read on the second pass
-    truth = "他在1952年出生于北京，他说这家工厂今年的生产任务已经完成了，我们要认真对待这件事情。"
-    damaged = gbk_as_big5("他在1952年出生于北京，") + "他说这家工厂今年的" + gbk_as_big5("生产")
-    damaged += "任务已经完成了，我们要认真对待这件事情。"
-    doc = fix(step, damaged)
-    assert doc.text == truth
+def test_a_short_script_neutral_stretch_is_written_beside_the_pages_other_damage(step):
+    # the page's first sentence is GBK read as Big5 as well: 生产 right after it is read on the second pass; further
+    # off in the clean text it stands (a clean name beside a misread paragraph was rewritten: 逄晟 -> 语言)
+    head = gbk_as_big5("他在1952年出生于北京，")
+    tail = "任务已经完成了，我们要认真对待这件事情。"
+    doc = fix(step, head + "的" + gbk_as_big5("生产") + tail)
+    assert doc.text == "他在1952年出生于北京，的生产" + tail
+    far = fix(step, head + "他说这家工厂今年的" + gbk_as_big5("生产") + tail)
+    assert far.text == "他在1952年出生于北京，他说这家工厂今年的" + gbk_as_big5("生产") + tail
+    name = fix(step, "逄晟表示，这次比赛很重要。经济发展很快，大家都很高兴地说" + gbk_as_big5("我们一直被他感动。"))
+    assert name.text == "逄晟表示，这次比赛很重要。经济发展很快，大家都很高兴地说我们一直被他感动。"
 
 
 def test_a_long_script_neutral_stretch_is_still_written(step):

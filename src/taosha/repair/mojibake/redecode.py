@@ -27,10 +27,12 @@ from taosha.repair.mojibake.gate import (
 )
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import (
+    _BESIDE_PROVEN,
     _DIGITS_AND_SPACE,
     _GAIN_SPAN,
     _SENTENCE_EDGE,
     _best_window,
+    _script_proof,
     _utf8_windows,
 )
 from taosha.textarrays import codepoints, consecutive_runs
@@ -303,9 +305,12 @@ def repair_redecodes(
 
         before = count
         # a short stretch of script-neutral characters is no proof of GBK read as Big5 by itself (`windows.
-        # _script_proof`): it is read only on a second pass, once another stretch of the page was read so
+        # _script_proof`): it is read only on a second pass, beside a stretch the first pass read so (where in the
+        # text the first pass changed characters, in the text it leaves: `proven`)
+        proven: list[tuple[int, int]] = []
+        shift = [0]  # how far the first pass's repairs so far moved the text after them
         for neutral in (False, True):
-            if neutral and not (wrong == "big5" and right == "gbk" and count - before >= _ESTABLISHED):
+            if neutral and not (wrong == "big5" and right == "gbk" and proven):
                 break
             rare_before: list[int] = []  # rare characters before each offset: most runs have none, or too few
             rows_before: list[int] = []
@@ -321,10 +326,17 @@ def repair_redecodes(
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
-                japanese: bool = japanese, neutral: bool = neutral,
+                japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
+                shift: list[int] = shift,
             ) -> str:
                 nonlocal count
                 run = m.group()
+                near: tuple[tuple[int, int], ...] = ()
+                if neutral:
+                    near = tuple((a - m.start(), b - m.start()) for a, b in proven
+                                 if a < m.end() + _BESIDE_PROVEN and b > m.start() - _BESIDE_PROVEN)
+                    if not near:
+                        return run  # nothing read beside it: the first pass's judgement stands
                 windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
                 if right == "utf-8" and not windows:
                     return run  # no UTF-8 window in its bytes (`_best_window` would find none)
@@ -356,7 +368,7 @@ def repair_redecodes(
                             return run
                 best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
                                     marks=tuple(k - m.start() for k in marks) if marks else None,
-                                    after=m.string[m.end() : m.end() + 1], neutral_short=neutral,
+                                    after=m.string[m.end() : m.end() + 1], neutral_short=near,
                                     pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
                 if best is None:
                     return run
@@ -370,6 +382,9 @@ def repair_redecodes(
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
                 count += 1
+                if not neutral and wrong == "big5" and right == "gbk":
+                    proven.append(_changed(run, best, m.start() + shift[0]))
+                    shift[0] += len(best) - len(run)
                 return best
 
             runs = (_NON_ASCII_RUN if right == "utf-8" else _PAIR_RUN_OR_PUA if wrong == "gb18030"
@@ -391,6 +406,18 @@ def repair_redecodes(
             doc.replace_spans(spans, name, reason)
             count += len(spans)
     return count
+
+
+def _changed(old: str, new: str, at: int) -> tuple[int, int]:
+    """Where `new` differs from `old` (between their common prefix and suffix), in `new`'s characters from `at`."""
+    n = min(len(old), len(new))
+    head = 0
+    while head < n and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return at + head, at + len(new) - tail
 
 
 def _odd_pairs_before(text: str, wrong: str, right: str, lm: CharLM) -> list[int]:
@@ -420,10 +447,15 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     # the page looked like: a page mostly misread looks like the other script, or like none
     common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
 
-    def read(start: int, end: int) -> bool:
+    def read(start: int, end: int, part: bool = False) -> bool:
         run = doc.text[start:end]
         fixed = _redecode_span(run, wrong, right)
         if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
+            return False
+        if part and (start == 0 or end == len(doc.text)) and not _script_proof(run, 0, len(run), wrong):
+            # the head or tail of a longer run against no ASCII (the text's edge), made of script-neutral
+            # characters a simplified page writes (a clean name opening a page with damage elsewhere: 逄晟表示 ->
+            # 语言表示, a review): see `_script_proof`
             return False
         if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
             return False
@@ -451,16 +483,16 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
         text, start, end = doc.text, m.start(), m.end()
         first = next((k for k in range(start, min(end, start + _HEAD_REACH))
                       if _redecode_span(text[k], wrong, right) in _SENTENCE_EDGE), None)
-        if first is not None and first + 1 < end and read(start, first + 1):
+        if first is not None and first + 1 < end and read(start, first + 1, part=True):
             continue
         head = start
         while head < end and (f := _redecode_span(text[head], wrong, right)) and lm.char(f) >= FREQUENT_LOGP:
             head += 1
-        if _CLEAN_RUN <= head - start < end - start and read(start, head):
+        if _CLEAN_RUN <= head - start < end - start and read(start, head, part=True):
             continue
         last = next((k for k in range(end - 1, start - 1, -1) if text[k] in _SENTENCE_EDGE), None)
         if last is not None and last + 1 < end:
-            read(last + 1, end)
+            read(last + 1, end, part=True)
     doc.replace_spans(spans, name, reason)
     return len(spans)
 

@@ -64,7 +64,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
-    marks: tuple[int, ...] | None = None, neutral_short: bool = False,
+    marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (),
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -75,8 +75,9 @@ def _best_window(
     font's glyphs every few characters: every window judged, all for nothing, took linear time many times over).
     `windows`: the run's UTF-8 windows, when the caller found them (`_utf8_windows`).
     `marks`: where in the run the characters that are evidence stand (None: any of `_MARKED`); a window is marked
-    only when it holds one. `neutral_short`: the page holds other proof of GBK read as Big5, so a short stretch of
-    script-neutral characters may be read too (`_script_proof`)."""
+    only when it holds one. `neutral_short`: where in the run stretches were read as GBK read as Big5 already (the
+    page's other proof), beside which a short stretch of script-neutral characters may be read too
+    (`_script_proof`)."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
@@ -372,12 +373,18 @@ def _holds_mark(run: str, a: int, b: int, marks: tuple[int, ...] | None) -> bool
 
 
 def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False,
-                  marks: tuple[int, ...] | None = None, neutral_short: bool = False) -> list[tuple[int, int]]:
+                  marks: tuple[int, ...] | None = None,
+                  neutral_short: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
     that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies. `neutral_short`:
-    a short stretch needs no `_script_proof` (the page has other proof)."""
-    proof = (lambda s, e: True) if neutral_short else (lambda s, e: _script_proof(run, s, e, wrong))
+    stretches of the run read already, beside which (`_BESIDE_PROVEN` characters) a short stretch needs no
+    `_script_proof`."""
+
+    def proof(s: int, e: int) -> bool:
+        return _script_proof(run, s, e, wrong) or any(
+            a - _BESIDE_PROVEN <= e and s <= b + _BESIDE_PROVEN for a, b in neutral_short)
+
     # per character, its reading (one character, or none) and what reading it so gains, as arrays
     points = codepoints(run)
     bmp = np.where(points < 0x10000, points, 0)  # beyond the BMP: no reading (see _pair_reading)
@@ -421,6 +428,10 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
     return windows
 
 
+# how near a stretch already read as GBK read as Big5 a short script-neutral one must stand to be read on that
+# proof: the pieces a long misread span leaves between its windows touch it; a clean name elsewhere in the page
+# (逄晟表示 beside a misread paragraph: a review) does not
+_BESIDE_PROVEN = 2
 _ODD_WORD = (2, 3)  # a stretch of 2 or 3 characters, each rare or off-script, read as frequent ones making a word
 _CJK = re.compile("[\u4e00-\u9fff]")  # the unified Han block: what a simplified page's own characters are in
 
