@@ -165,3 +165,18 @@ def test_a_one_character_reading_that_joins_a_word_flags_its_stretch(step):
     assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
     clean = "他後來成為T型車的設計師。"  # 成為 is a word: the T is a T
     assert not fix(step, clean).signals.get("mojibake_unrepaired")
+
+
+def test_a_stretch_is_read_from_no_earlier_a_start_than_the_bytes_show(step):
+    # 斯's lead byte deleted: 托木 stay in step, 箍酥萁 are out of step. Re-read from 托's second byte the same bytes
+    # give 心竟克州 (托 lost, 木's trail with 箍's lead read 竟): they explain every byte as well as the start at 箍,
+    # and the model likes them better, but 心 and 竟 are in neither the text nor its truth (issue 17)
+    truth = "托木斯克州交通不發達，與主幹線聯接不暢。州公路總長4500公里"  # (the dev seed's, seed 1)
+    at = len(truth[: truth.index("斯克")].encode("gbk"))
+    damaged = deleted(truth, at)
+    assert "托木箍酥萁" in damaged
+    doc = fix(step, damaged)
+    assert "心" not in doc.text and "竟" not in doc.text
+    assert doc.text == "托木" + LOST + truth[3:]  # 斯 lost, one byte of it left
+    written = {c for c in doc.text if c != LOST}
+    assert written <= set(damaged) | set(truth)  # every character written is one the bytes show somewhere
