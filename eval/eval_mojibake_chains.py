@@ -141,7 +141,8 @@ def example(bad: str, got: str, truth: str) -> str:
 def evaluate(steps, samples: list[chains.Sample]) -> tuple[dict, dict]:
     moj = steps[0]
     fam: dict = defaultdict(lambda: {"docs": 0, "flagged": 0, "rev": 0, "rev_exact": 0, "other": 0,
-                                     "other_exact": 0, "outside": 0, "shapes": Counter(), "examples": {}})
+                                     "other_exact": 0, "outside": 0, "invented": 0, "shapes": Counter(),
+                                     "examples": {}})
     neg: dict = defaultdict(lambda: {"docs": 0, "flagged": 0, "changed": 0, "invented": 0, "lost": 0,
                                      "examples": [], "signals": Counter()})
     for s in samples:
@@ -175,6 +176,8 @@ def evaluate(steps, samples: list[chains.Sample]) -> tuple[dict, dict]:
                 if tag != "equal" and ((i1 < sp.end and i2 > sp.start) if i1 < i2 else sp.start <= i1 <= sp.end):
                     touched[k] = True
             got, truth, bad = rep[js:je], s.truth[sp.truth_start : sp.truth_end], s.text[sp.start : sp.end]
+            # invented: characters the repair wrote there that are neither in the damaged span nor in its truth
+            r["invented"] += sum(c not in bad and c not in truth and c not in "\ufffd?" for c in got)
             key = "rev" if sp.reversible else "other"
             r[key] += 1
             if got == truth:
@@ -246,6 +249,8 @@ def main() -> int:
     print("targets (issue 17), per family; families below them (reported, not failed here):")
     for target, names in below.items():
         print(f"  {target}: {len(names)} below" + (f" ({', '.join(names)})" if names else ""))
+    print("invented characters in damaged spans (written, in neither the damaged span nor its truth): "
+          + ", ".join(f"{name} {fam[name]['invented']}" for name in families if fam.get(name, {}).get("invented")))
     print("failure shapes per family (spans not repaired exactly):")
     for name in families:
         r = fam.get(name)

@@ -276,12 +276,17 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
             best = found[-1]
     if best is None:
         return None
-    _, k, o_end, j, n_end, new_chars = _latest_start(found, best)
-    old = line[s + k : s + o_end]  # each character of the old reading is one of the line's
-    new = LOST + "".join(new_chars[j:n_end])
-    verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 3], line[s + k - 1 : s + k])
-    if not verdict:
+    chosen = _latest_start(found, best)
+    for _, k, o_end, j, n_end, new_chars in (chosen, best) if chosen is not best else (best,):
+        old = line[s + k : s + o_end]  # each character of the old reading is one of the line's
+        new = LOST + "".join(new_chars[j:n_end])
+        verdict = _holds(lm, old, new, line[s + o_end : s + o_end + 3], line[s + k - 1 : s + k])
+        if verdict:
+            break
+    else:
         return None
+    if (k, o_end) != chosen[1:3]:
+        verdict = "flag"  # only the best start's reading holds: out of step, but its head is the model's guess
     if k == 0 and s and line[s - 1] == "?":
         return s - 1, s + o_end, new, verdict  # the lost byte's '?' (an encoder's): the lost character's other byte
     return s + k, s + o_end, new, verdict
