@@ -84,6 +84,9 @@ def test_rules_must_match_in_linear_time():
     # an adversarial line for a regex rule is bounded by max_chars: the rule is not even tried
     rules = load_rules('[[rule]]\nname = "x"\nmatch = "regex"\npatterns = ["a{0,50}b"]\nmax_chars = 100\n', "t")
     assert rules[0].matches("a" * 10_000) is False
+    # a global flag is valid alone but not inside the joined (?:...)|(?:...): a ConfigError that says how to scope it
+    with pytest.raises(ConfigError, match=r"\(\?i:"):
+        load_rules('[[rule]]\nname = "x"\nmatch = "regex"\npatterns = ["(?i)all rights reserved"]\n', "t")
 
 
 _REGEX_RULES = [r for r in rules_from(()) if r.match == "regex"]

@@ -176,7 +176,11 @@ def load_rules(text: str, where: str) -> list[Rule]:
         if match == "regex":
             for p in patterns:
                 check_linear(p)
-            regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+            try:
+                regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+            except re.error as exc:  # valid alone, not joined: a global flag such as (?i) not at the start
+                raise ConfigError(f"{where}: rule {name!r}: its patterns are joined as (?:...)|(?:...), where {exc}; "
+                                  "scope a flag to its pattern: (?i:all rights reserved)") from None
             literals = [required_literals(p) for p in patterns]
             anchors = None if None in literals else tuple(dict.fromkeys(a for lits in literals if lits for a in lits))
         rules.append(Rule(name, match, patterns, max_chars, regex, anchors))
