@@ -1207,6 +1207,7 @@ def test_a_short_misread_stretch_with_two_rare_characters_is_read_beside_the_pag
     assert doc.text == "他在1952年出生于北京，他个重要的问题，我们要认真对待这件事情。"
     far = fix(step, mis("他在1952年出生于北京，") + "他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。")
     assert far.text == "他在1952年出生于北京，他说这是一" + mis("个重要") + "的问题，我们要认真对待这件事情。"
+    assert far.signals.get("mojibake_unrepaired") == 3  # left, and counted: not silently (a review)
 
 
 @pytest.mark.parametrize(("before", "after"), [("在2008年8月7", "喬治亞軍隊進入南奧塞提亞地區。"),

@@ -237,6 +237,10 @@ class Mojibake(Step):
         if not repairs and (odd is not False or doc.text != gated) and not _ABOUT_ENCODING.search(doc.text):
             read, short = repair_short(doc, self.name)
             repairs += read
+        elif repairs and not _ABOUT_ENCODING.search(doc.text):
+            # a page with other damage: a short stretch its repairs left (script-neutral characters are no proof by
+            # themselves, `windows._script_proof`) is counted, never written here (a review: 跺笭猁 was left unsaid)
+            short = unread_pairs(doc.text)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         left = short + (_unrepaired(doc.text, lm) if "?" in doc.text else 0)
