@@ -43,7 +43,7 @@ from taosha.repair.mojibake.evidence import (
 from taosha.repair.mojibake.fill import DocumentContext
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
-from taosha.repair.mojibake.score import _RARE_LEFT, _letters, _mean
+from taosha.repair.mojibake.score import _RARE_LEFT, FREQUENT_LOGP, _letters, _mean
 from taosha.textarrays import codepoints
 from taosha.zh.lm import CharLM
 
@@ -253,13 +253,15 @@ def _words_lost(line: str, new_line: str, k: int, e_old: int, e_new: int) -> boo
     return old > 0 and old > sum(map(len, words(new_line, k, e_new)))
 
 
-def _after_pair(line: str, k: int) -> bool:
-    """Whether the glued character `line[k]` begins a Latin word right after a Han character: its lead byte
-    may then be the second byte of a stretch a lost byte put out of step (褂肧K-II for 使用SK-II: 使's lead byte
-    lost, 用's trail glued to the S) as well as a byte gained. Skipping it wrote 褂SK-II, the out-of-step 褂 kept
-    and 用's byte dropped (a real CWCED page, found in review): the bytes do not say which, so it is not skipped.
-    After a bracket or a letter (（綥ens for （Lens, Mozi鮨la) the byte is a gained one."""
-    return 0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and _latin_letter(line[k + 1 : k + 2])
+def _after_pair(line: str, k: int, lm: CharLM) -> bool:
+    """Whether the glued character `line[k]` begins a Latin word after a less than frequent Han character: its lead
+    byte may then be the second byte of a stretch a lost byte put out of step (褂肧K-II for 使用SK-II: 使's lead
+    byte lost, 用's trail glued to the S) as well as a byte gained. Skipping it wrote 褂SK-II, the out-of-step 褂
+    kept and 用's byte dropped (a real CWCED page, found in review): the bytes do not say which, so it is not
+    skipped. After a frequent character (在用奡K-II, 下载禬indows: a review), a bracket or a letter (（綥ens for
+    （Lens, Mozi鮨la) the byte is a gained one."""
+    return (0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and lm.char(line[k - 1]) < FREQUENT_LOGP
+            and _latin_letter(line[k + 1 : k + 2]))
 
 
 def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
@@ -345,7 +347,7 @@ def _best_hypothesis(
     # a lost or gained byte leaves rare characters behind, and often a '?' where the shifted bytes made an
     # invalid pair: the damage began up to a sentence before it
     reach = _REACH_Q if line[point] == "?" else _REACH_RARE if lm.rare_count(window) >= _RARE_NEAR_LEAST else 0
-    if line[point] != "?" and _glued_at(line, point, lm) and not _after_pair(line, point):
+    if line[point] != "?" and _glued_at(line, point, lm) and not _after_pair(line, point, lm):
         candidates.append((2, point, [], point, 1))  # a byte gained by a Latin word (Mozi鮨la): skipped
     if line[point] != "?" and _WORD_START.match(line, point) and _bracket_lost(line[point]):
         reach = max(reach, _REACH_BRACKET)  # the byte was lost before the bracket, up to a few characters back
