@@ -334,7 +334,7 @@ def repair_redecodes(
                 near: tuple[tuple[int, int], ...] = ()
                 if neutral:
                     near = tuple((a - m.start(), b - m.start()) for a, b in proven
-                                 if a < m.end() + _BESIDE_PROVEN and b > m.start() - _BESIDE_PROVEN)
+                                 if a <= m.end() + _BESIDE_PROVEN and b >= m.start() - _BESIDE_PROVEN)
                     if not near:
                         return run  # nothing read beside it: the first pass's judgement stands
                 windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
