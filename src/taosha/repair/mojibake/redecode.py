@@ -383,7 +383,8 @@ def repair_redecodes(
                     return run
                 count += 1
                 if not neutral and wrong == "big5" and right == "gbk":
-                    proven.append(_changed(run, best, m.start() + shift[0]))
+                    k, _, end = changed_run(run, best)  # where the repair changed it, in the text it leaves
+                    proven.append((m.start() + shift[0] + k, m.start() + shift[0] + end))
                     shift[0] += len(best) - len(run)
                 return best
 
@@ -406,18 +407,6 @@ def repair_redecodes(
             doc.replace_spans(spans, name, reason)
             count += len(spans)
     return count
-
-
-def _changed(old: str, new: str, at: int) -> tuple[int, int]:
-    """Where `new` differs from `old` (between their common prefix and suffix), in `new`'s characters from `at`."""
-    n = min(len(old), len(new))
-    head = 0
-    while head < n and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < n - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    return at + head, at + len(new) - tail
 
 
 def _odd_pairs_before(text: str, wrong: str, right: str, lm: CharLM) -> list[int]:
