@@ -1158,13 +1158,53 @@ def test_private_use_glyphs_among_han_end_the_judging_with_the_same_result(monke
 
 # GBK read by Python's Big5 codec (errors="replace"): a pair Big5 lacks loses its first byte, and the reading goes
 # on one byte out of step until the next such pair (synth.chains' gbk>big5 family; real pages read so by tools)
-@pytest.mark.parametrize("truth", ["穆斯林统治时期修建的光塔至今仍有30座保存。", "周信芳1950年代在中国唱片公司",
-                                   "他们仍保有其氏族的族名，但现今活动时也常以汉姓为主。"])
-def test_gbk_read_as_big5_out_of_step_is_read_back_from_its_bytes(step, truth):
+@pytest.mark.parametrize("truth, read", [
+    # 仍有, 仍保: two lost characters side by side, tens of candidates each, are not chosen (`fill.reliable_fills`)
+    ("穆斯林统治时期修建的光塔至今仍有30座保存。", "穆斯林统治时期修建的光塔至今\ufffd\ufffd30座保存。"),
+    ("周信芳1950年代在中国唱片公司", "周信芳1950年代在中国唱片公司"),
+    ("他们仍保有其氏族的族名，但现今活动时也常以汉姓为主。",
+     "他们\ufffd\ufffd有其氏族的族名，但现今活动时也常以汉姓为主。"),
+    # 日 alone between characters read back from their bytes, chosen by a wide margin: written; the final ，
+    # (its trail byte lost, with nothing after it to choose by) is not
+    ("这部电影在日本上映后获得了很好的评价，", "这部电影在日本上映后获得了很好的评价\ufffd"),
+])
+def test_gbk_read_as_big5_out_of_step_is_read_back_from_its_bytes(step, truth, read):
     damaged = truth.encode("gbk").decode("big5", "replace")
     assert damaged != truth
     doc = fix(step, damaged)
-    assert doc.text == truth
+    assert doc.text == read
+    assert doc.signals.get("mojibake_unrepaired", 0) == (read != truth)
+
+
+@pytest.mark.parametrize("truth, read", [
+    # the issue's examples: a lost 于 filled as 有, 大通 as 大同 (each one of some 30 to 100 characters the bytes admit,
+    # the model's choice by less than `fill.RELIABLE_MARGIN`): the lost character is U+FFFD, its neighbours read back
+    ("飞黄腾达7为美国真人秀《飞黄腾达》的第七辑，于2008年1月3日开始于美国", "\ufffd2008年1月3日"),
+    ("北上车站（）是一个位于日本岩手县北上市大通1丁目1番地，由东日本旅客铁道", "北上市大\ufffd1"),
+])
+def test_a_lost_character_the_model_cannot_choose_reliably_is_left_as_a_replacement(step, truth, read):
+    damaged = truth.encode("gbk").decode("big5", "replace")
+    doc = fix(step, damaged)
+    assert read in doc.text
+    assert "有2008" not in doc.text and "大同" not in doc.text
+    assert doc.signals.get("mojibake_unrepaired", 0) >= 1
+
+
+def test_reliable_fills_by_margin_and_neighbours():
+    from taosha.repair.mojibake.fill import DocumentContext, _fill, reliable_fills
+    from taosha.repair.mojibake.shifted import _lost_lead
+    from taosha.zh.lm import for_script
+
+    lm, context = for_script("simplified"), DocumentContext("")
+    day = _lost_lead("日".encode("gbk")[1])  # 日's lead C8 is no Big5 row: its trail survives
+    assert "日" in day and len(day) > 3
+    items = ["这部电影在", day, "本上映"]
+    out = _fill(items, lm, context)
+    assert out == "这部电影在日本上映"
+    assert reliable_fills(items, out, lm, context) == [True]
+    side_by_side = ["这部电影在", day, day, "上映"]  # two lost characters together: never reliable
+    assert reliable_fills(side_by_side, _fill(side_by_side, lm, context), lm, context) == [False, False]
+    assert reliable_fills(["在", ("日",), "本"], "在日本", lm, context) == [True]  # one candidate: no choice made
 
 
 def test_a_lost_byte_under_big5_admits_only_characters_big5_rejects():

@@ -24,7 +24,7 @@ import numpy as np
 
 from taosha.document import Document
 from taosha.repair.mojibake.codec import _byte_lengths, _gbk_tables, _pair_reading
-from taosha.repair.mojibake.fill import DocumentContext, _fill
+from taosha.repair.mojibake.fill import DocumentContext, _fill, reliable_fills
 from taosha.repair.mojibake.redecode import _ESTABLISHED, _fragments
 from taosha.repair.mojibake.score import _RARE_LEFT, _words
 from taosha.textarrays import codepoints
@@ -144,13 +144,14 @@ def _read_back(
         return None
     items = [x for x in items if x != ""]
     # the character after the part is context for the last one chosen (于 before 2008)
-    reading = _fill([*items, after], choose, context, before)[: -len(after) if after else None]
+    whole = _fill([*items, after], choose, context, before)
+    reading = whole[: -len(after) if after else None]
     if any(c in _LOST for c in reading) or len(reading) != sum(len(x) if isinstance(x, str) else 1 for x in items):
         return None
-    filled, at = set(), 0  # where the characters chosen for lost bytes stand in the reading
+    filled, at = [], 0  # where the characters chosen for lost bytes stand in the reading
     for x in items:
         if isinstance(x, tuple):
-            filled.add(at)
+            filled.append(at)
         at += len(x) if isinstance(x, str) else 1
     # the parts in step before the first lost byte and after the last (an even number of them): one character
     # read for one, each kept only as far as reading it gains
@@ -167,11 +168,18 @@ def _read_back(
     if _RARE_READ_EVERY * lm.rare_count(new) > len(new) or lm.rare_cluster(new, *_RARE_LEFT) or not _words(lm, new):
         return None
     # judged on what the bytes say: the chosen characters and the lost bytes' marks left out of either side
-    supported = "".join(c for k, c in enumerate(new) if k + start not in filled)
+    chosen = set(filled)
+    supported = "".join(c for k, c in enumerate(new) if k + start not in chosen)
     as_is = "".join(c for c in old if c not in _LOST)
     if not supported or not as_is or (
             lm.score(supported) / len(supported) - lm.score(as_is) / len(as_is) < min_gain):
         return None
+    # a lost character whose choice is not reliable (`fill.reliable_fills`) is written as U+FFFD, counted in
+    # `mojibake_unrepaired`: its neighbours are read back from their bytes, it is not guessed (于 -> 有, 大通 -> 大同)
+    unsure = {at - start for at, sure in zip(filled, reliable_fills([*items, after], whole, choose, context, before),
+                                             strict=True) if not sure and start <= at < start + len(new)}
+    if unsure:
+        new = "".join("\ufffd" if k in unsure else c for k, c in enumerate(new))
     return start, len(part) - len(tail) + end_keep, new
 
 
