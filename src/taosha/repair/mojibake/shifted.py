@@ -26,6 +26,7 @@ from taosha.document import Document
 from taosha.repair.mojibake.codec import _byte_lengths, _gbk_tables, _pair_reading
 from taosha.repair.mojibake.fill import DocumentContext, _fill, reliable_fills
 from taosha.repair.mojibake.redecode import _ESTABLISHED, _fragments
+from taosha.repair.mojibake.rivals import utf8_with_lost_bytes
 from taosha.repair.mojibake.score import _RARE_LEFT, _words
 from taosha.textarrays import codepoints
 from taosha.zh.lm import CharLM, for_script
@@ -138,6 +139,8 @@ def _read_back(
             tokens.append(-1)
         else:
             tokens.extend(c.encode("big5"))
+    if utf8_with_lost_bytes(tokens):
+        return None  # UTF-8 read as Big5: its GBK reading would be UTF-8 read as GBK (`rivals`)
     next_byte = _first_byte(after)
     items = _items(tokens, next_byte)
     if items is None:
