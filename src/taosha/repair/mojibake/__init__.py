@@ -21,10 +21,14 @@ The package, one module per concern (each imports only those listed before it):
 - `questions`: whether a `?` is a question mark, a character the source lost, or a lost byte.
 - `score`: the character model as the families use it (mean score, words, bonds, shares of text).
 - `fill`: choosing characters for lost bytes (candidates, the document's cache model, `DocumentContext`).
+- `rivals`: rival chains for a reading (GBK one byte out of step, UTF-8, U+FFFD's bytes): a reading that
+  another chain explains is the wrong chain.
 - `codec`: codec chains and byte tables as data (REDECODES, GBK tables, `to_bytes`, `decode_tokens`).
 - `gate`: the cheap per-batch gate that says which families a document needs.
 - `windows`: finding and judging the stretches a reversible misreading covers.
 - `redecode`: family 2 over a document (runs, whole pages, fragments, Latin letters).
+- `shifted`: GBK read by a Big5 decoder that lost bytes, read back from its bytes (a lost character written
+  only where its choice is reliable, `fill.reliable_fills`).
 - `damage`, `evidence`, `realign`: family 3: where a line's damage is, whether its bytes show misalignment
   (the null hypothesis), and the hypotheses that rewrite it.
 - `deleted`: a deleted GBK byte, the stretch it put out of step re-read one byte later from its own bytes;
