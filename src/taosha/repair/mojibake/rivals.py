@@ -64,16 +64,16 @@ def keep_proven(run: str, best: str, lm: CharLM | None = None) -> tuple[str, int
 def rival_chain(text: str, start: int, end: int, reading: str, lm: CharLM | None = None) -> str | None:
     """The chain that explains `text[start:end]` better than its Big5 reading `reading` ('replacement': U+FFFD's
     UTF-8 bytes read as GBK; 'gbk_out_of_step': GBK read one byte out of step), or None."""
-    raw = text[max(0, start - 1) : end + 1].encode("gb18030")
+    raw = text[max(0, start - 1) : end + 1].encode("gb18030", "replace")  # (a lone surrogate: not text)
     if _REPLACEMENT_BYTES in raw:
         return "replacement"
     lm = lm or for_script("neutral")
     here = _mean(lm, reading)
     if here is None:
         return None
-    own = text[start:end].encode("gb18030")
-    before = text[start - 1 : start].encode("gb18030")[-1:] if start else b""
-    after = text[end : end + 1].encode("gb18030")[:1]
+    own = text[start:end].encode("gb18030", "replace")
+    before = text[start - 1 : start].encode("gb18030", "replace")[-1:] if start else b""
+    after = text[end : end + 1].encode("gb18030", "replace")[:1]
     for shifted in (own[1:] + after, before + own[:-1]):  # one byte lost before it, or one gained
         rival = shifted.decode("gbk", "replace")
         score = _mean(lm, rival)

@@ -7,7 +7,9 @@ reads the second byte as the first of the next pair: everything after it is read
 alignment over: the text re-encoded in Big5, with the lost bytes marked, is the GBK text's own bytes. Decoding them
 as GBK gives back every character both of whose bytes survive; a character with a lost byte is chosen among the
 GBK characters that hold the surviving byte *and* that Big5 rejects with the byte after it (that is why it was
-lost), which leaves a few (`fill`).
+lost), which still leaves tens (`fill`): the choice is written only where it is reliable (`fill.reliable_fills`),
+else the character is U+FFFD, counted as unrepaired. Bytes that are UTF-8 (`rivals.utf8_with_lost_bytes`) are UTF-8
+read as Big5, not GBK: left.
 
 A stretch is repaired when its GBK reading beats the text as it stands by `min_gain` nats a character and is
 frequent text; the characters before the first lost byte (or after the last, when back in step) are read with it
