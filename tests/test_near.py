@@ -232,8 +232,8 @@ def test_fold_table_is_built_once_per_machine_and_mapped_after(tmp_path, monkeyp
         shingle.fold_table.cache_clear()
 
 
-@pytest.mark.parametrize("seed", [0, 7])
-def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed):
+@pytest.mark.parametrize(("seed", "k"), [(0, 64), (7, 64), (0, 100), (7, 1)])  # bins by shift, and any k
+def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed, k):
     from taosha.dedup import minhash
 
     monkeypatch.setattr(minhash, "_JOINED", 300)  # several joined groups
@@ -242,8 +242,8 @@ def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed):
     texts = [codes("".join(rng.choice(SENTENCES) for _ in range(rng.randint(0, 12)))[: rng.randint(0, 600)])
              for _ in range(60)] + [codes(""), codes("经济"), codes("经济发展快"), codes("经济发展很快")]
     for n in (3, 5):
-        one = [minhash.shingle_signature(t, n, 64, seed) for t in texts]
-        together = minhash.shingle_signatures(texts, n, 64, seed)
+        one = [minhash.shingle_signature(t, n, k, seed) for t in texts]
+        together = minhash.shingle_signatures(texts, n, k, seed)
         assert len(together) == len(one)
         for a, b in zip(one, together, strict=True):
             assert (a is None and b is None) or (a is not None and b is not None and a.tobytes() == b.tobytes())

@@ -11,12 +11,13 @@ hashes (bench/bench_dedup.py), so no compiled MinHash library is needed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
-from taosha.dedup.shingle import mix, shingle_hashes
+from taosha.dedup.shingle import _M1, _M2, _M3, _S27, _S30, _S31, mix, shingle_hashes
 
 EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ATTEMPTS = 64
@@ -110,34 +111,87 @@ def shingle_signatures(texts: list[np.ndarray], n: int, k: int, seed: int = 0) -
     return out
 
 
-# characters hashed end to end at once. Larger groups sign faster alone (1 << 17: 1.7x one text at a time), but in
-# a whole run their megabyte temporaries make the allocator give memory back and take it again, and the page
-# faults (65,000 more on 5,000 news documents) cost more system time than the batching saves in user time
-_JOINED = 1 << 14
+# characters hashed end to end at once, in buffers kept for the next group (`_Buffers`): per-call overhead falls
+# with the group's size, and reused buffers cost no page faults (fresh megabyte temporaries did: 65,000 more on
+# 5,000 news documents at 1 << 17, more system time than the batching saved)
+_JOINED = 1 << 16
+
+
+class _Buffers(threading.local):
+    """Work arrays of `_signatures_joined`, grown to the largest group seen and reused (one set per thread)."""
+
+    size = 0
+
+    def get(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if size > self.size:
+            self.size = size
+            self.arrays = tuple(np.empty(size, dtype=np.uint64) for _ in range(4))
+        return self.arrays  # type: ignore[no-any-return]
+
+
+_buffers = _Buffers()
 
 
 def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int, seed: int,
                        out: list[np.ndarray | None]) -> None:
     parts = [texts[i] for i in batch]
-    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    m = len(parts)
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=m)
     ends = np.cumsum(lengths)
-    hashes = shingle_hashes(np.concatenate(parts), n)  # every window of the joined texts
-    valid = np.ones(len(hashes), dtype=bool)
-    for back in range(1, n):  # a window starting in the last n-1 characters of a text runs into the next one
-        cut = ends - back
-        valid[cut[cut < len(hashes)]] = False
-    counts = lengths - n + 1
-    owner = np.repeat(np.arange(len(parts), dtype=np.int64), counts)
-    h = hashes[valid]
+    total = int(ends[-1])
+    count = total - n + 1  # every window of the joined texts (each text has at least n characters)
+    x, h, tmp, slot = (a[:total] for a in _buffers.get(total))
+    np.concatenate(parts, out=x)
+    h = h[:count]
+    slot = slot[:count]
+    _hashes_into(x, n, h, tmp[:count])  # shingle_hashes of the joined texts
     if seed:
-        h = mix(h ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
-    bins = (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-    flat = np.full(len(parts) * k, EMPTY, dtype=np.uint64)
-    np.minimum.at(flat, owner * k + bins, h)
-    rows: np.ndarray = flat.reshape(len(parts), k)
+        h ^= np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        _mix_into(h, tmp[:count])
+    # each window's slot in `flat`, text j's bins at j*k: its bin plus its text's offset (a cumulative sum of k at
+    # each text's start). A window starting in the last n-1 characters of a text runs into the next one: it goes
+    # to a spare slot at the end. Fewer passes over the windows than masking them out first.
+    _bins_into(h, k, slot, tmp[:count])
+    slot += np.repeat(np.arange(0, m * k, k, dtype=np.uint64), lengths)[:count]
+    for back in range(1, n):
+        cut = ends - back
+        slot[cut[cut < count]] = m * k
+    flat = np.full(m * k + 1, EMPTY, dtype=np.uint64)
+    np.minimum.at(flat, slot.view(np.int64), h)
+    rows: np.ndarray = flat[: m * k].reshape(m, k)
     _densify_rows(rows, k, seed)
     for i, sig in zip(batch, rows, strict=True):
         out[i] = np.array(sig)  # a copy: its own row, not a view keeping the group's array
+
+
+def _hashes_into(x: np.ndarray, n: int, h: np.ndarray, tmp: np.ndarray) -> None:
+    """`shingle_hashes(x, n)` into `h` (len(x) - n + 1 of them), `tmp` as scratch: the same values, no
+    temporaries."""
+    np.copyto(h, x[: len(h)])
+    for k in range(1, n):
+        np.multiply(h, _M1, out=h)
+        np.bitwise_xor(h, x[k : k + len(h)], out=h)
+    _mix_into(h, tmp)
+
+
+def _mix_into(h: np.ndarray, tmp: np.ndarray) -> None:
+    """`shingle.mix(h)` with `tmp` as scratch for the shifts."""
+    for shift, mult in ((_S30, _M2), (_S27, _M3), (_S31, None)):
+        np.right_shift(h, shift, out=tmp)
+        np.bitwise_xor(h, tmp, out=h)
+        if mult is not None:
+            np.multiply(h, mult, out=h)
+
+
+def _bins_into(h: np.ndarray, k: int, out: np.ndarray, tmp: np.ndarray) -> None:
+    """Each hash's bin, `((h >> 32) * k) >> 32`, into `out`: for k a power of two that is `h >> (64 - log2 k)`,
+    one pass instead of three."""
+    if 1 < k <= 1 << 32 and k & (k - 1) == 0:
+        np.right_shift(h, np.uint64(65 - k.bit_length()), out=out)
+        return
+    np.right_shift(h, np.uint64(32), out=tmp)
+    np.multiply(tmp, np.uint64(k), out=tmp)
+    np.right_shift(tmp, np.uint64(32), out=out)
 
 
 def _minima(hashes: np.ndarray, k: int, seed: int) -> np.ndarray:
