@@ -305,3 +305,55 @@ def test_clusters_reuse_the_similarities_verification_computed(tmp_path, monkeyp
     (reused, hashed), (computed, hashed_all) = clusters(True), clusters(False)
     assert reused == computed and len(reused) >= 4
     assert hashed < hashed_all / 2, (hashed, hashed_all)
+
+
+@pytest.mark.parametrize("group", [1 << 16, 40])
+def test_shingle_sets_of_a_batch_equal_those_one_at_a_time(monkeypatch, group):
+    from taosha.dedup import shingle
+
+    monkeypatch.setattr(shingle, "_GROUP", group)  # 40: several groups, and texts longer than one
+    rng = random.Random(group)
+    texts = [codes("".join(rng.choice(SENTENCES) for _ in range(rng.randint(0, 6)))[: rng.randint(0, 90)])
+             for _ in range(80)] + [codes(""), codes("经"), codes("经济发"), codes("哈哈哈哈哈哈哈哈哈哈")]
+    for n in (1, 3, 5):
+        together = shingle.shingle_sets(texts, n)
+        assert len(together) == len(texts)
+        for t, s in zip(texts, together, strict=True):
+            one = shingle_set(t, n)
+            assert s.dtype == one.dtype and s.tobytes() == one.tobytes()
+
+
+def test_jaccard_of_sets_equals_a_binary_search_count():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        pool = rng.integers(0, 2**32, int(rng.integers(1, 400)), dtype=np.uint32)
+        a = np.unique(rng.choice(pool, int(rng.integers(0, 300))))
+        b = np.unique(rng.choice(pool, int(rng.integers(0, 300))))
+        if not len(a) or not len(b):
+            assert jaccard_sets(a, b) == (1.0 if len(a) == len(b) else 0.0)
+            continue
+        common = int(np.isin(b, a).sum())
+        assert jaccard_sets(a, b) == common / (len(a) + len(b) - common)
+
+
+def test_verification_of_many_pairs_equals_one_pair_at_a_time(tmp_path, monkeypatch):
+    """VerifyTask's similarities, the sets built together a run of pairs at a time (runs cut small here), are
+    `similarity`'s for each pair, identical texts included."""
+    from taosha.dedup import near
+    from taosha.document import Document
+
+    monkeypatch.setattr(near, "_SETS_AT_ONCE", 7)
+    rng = random.Random(4)
+    texts = []
+    for _ in range(30):
+        base = "".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 8)))
+        texts += [base, base[:-4] + "补上。", base[2:], base]
+    docs = [Document(str(k), t, source={"path": "a", "offset": k}) for k, t in enumerate(texts)]
+    step = Near(threshold=0.7, ngram=5)
+    handles = step.finish_unit(step.observe_batch(docs, step.new_state()), tmp_path, 0)
+    u = [rng.randrange(len(docs)) for _ in range(400)]
+    v = [rng.randrange(len(docs)) for _ in range(400)]
+    batched = near._Clusterer(step, handles).similarities(u, v)
+    one = near._Clusterer(step, handles)
+    assert batched.tolist() == [one.similarity(a, b) for a, b in zip(u, v, strict=True)]
+    assert 0 < (batched == 1.0).sum() < len(u)

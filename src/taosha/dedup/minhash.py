@@ -11,13 +11,12 @@ hashes (bench/bench_dedup.py), so no compiled MinHash library is needed.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
-from taosha.dedup.shingle import _M1, _M2, _M3, _S27, _S30, _S31, mix, shingle_hashes
+from taosha.dedup.shingle import buffers, hashes_into, mix, mix_into, shingle_hashes
 
 EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ATTEMPTS = 64
@@ -111,25 +110,10 @@ def shingle_signatures(texts: list[np.ndarray], n: int, k: int, seed: int = 0) -
     return out
 
 
-# characters hashed end to end at once, in buffers kept for the next group (`_Buffers`): per-call overhead falls
+# characters hashed end to end at once, in buffers kept for the next group (`shingle.Buffers`): per-call overhead falls
 # with the group's size, and reused buffers cost no page faults (fresh megabyte temporaries did: 65,000 more on
 # 5,000 news documents at 1 << 17, more system time than the batching saved)
 _JOINED = 1 << 16
-
-
-class _Buffers(threading.local):
-    """Work arrays of `_signatures_joined`, grown to the largest group seen and reused (one set per thread)."""
-
-    size = 0
-
-    def get(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if size > self.size:
-            self.size = size
-            self.arrays = tuple(np.empty(size, dtype=np.uint64) for _ in range(4))
-        return self.arrays  # type: ignore[no-any-return]
-
-
-_buffers = _Buffers()
 
 
 def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int, seed: int,
@@ -140,14 +124,14 @@ def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int
     ends = np.cumsum(lengths)
     total = int(ends[-1])
     count = total - n + 1  # every window of the joined texts (each text has at least n characters)
-    x, h, tmp, slot = (a[:total] for a in _buffers.get(total))
+    x, h, tmp, slot = (a[:total] for a in buffers.get(total))
     np.concatenate(parts, out=x)
     h = h[:count]
     slot = slot[:count]
-    _hashes_into(x, n, h, tmp[:count])  # shingle_hashes of the joined texts
+    hashes_into(x, n, h, tmp[:count])  # shingle_hashes of the joined texts
     if seed:
         h ^= np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
-        _mix_into(h, tmp[:count])
+        mix_into(h, tmp[:count])
     # each window's slot in `flat`, text j's bins at j*k: its bin plus its text's offset (a cumulative sum of k at
     # each text's start). A window starting in the last n-1 characters of a text runs into the next one: it goes
     # to a spare slot at the end. Fewer passes over the windows than masking them out first.
@@ -162,25 +146,6 @@ def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int
     _densify_rows(rows, k, seed)
     for i, sig in zip(batch, rows, strict=True):
         out[i] = np.array(sig)  # a copy: its own row, not a view keeping the group's array
-
-
-def _hashes_into(x: np.ndarray, n: int, h: np.ndarray, tmp: np.ndarray) -> None:
-    """`shingle_hashes(x, n)` into `h` (len(x) - n + 1 of them), `tmp` as scratch: the same values, no
-    temporaries."""
-    np.copyto(h, x[: len(h)])
-    for k in range(1, n):
-        np.multiply(h, _M1, out=h)
-        np.bitwise_xor(h, x[k : k + len(h)], out=h)
-    _mix_into(h, tmp)
-
-
-def _mix_into(h: np.ndarray, tmp: np.ndarray) -> None:
-    """`shingle.mix(h)` with `tmp` as scratch for the shifts."""
-    for shift, mult in ((_S30, _M2), (_S27, _M3), (_S31, None)):
-        np.right_shift(h, shift, out=tmp)
-        np.bitwise_xor(h, tmp, out=h)
-        if mult is not None:
-            np.multiply(h, mult, out=h)
 
 
 def _bins_into(h: np.ndarray, k: int, out: np.ndarray, tmp: np.ndarray) -> None:

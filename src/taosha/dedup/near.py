@@ -36,7 +36,7 @@ import xxhash
 
 from taosha.dedup.cluster import bucket_edges, components, distinct, pack, star_step, unpack
 from taosha.dedup.minhash import band_keys, optimal_bands, shingle_signature, shingle_signatures
-from taosha.dedup.shingle import codes, codes_many, jaccard_sets, mix, shingle_set
+from taosha.dedup.shingle import codes, codes_many, jaccard_sets, mix, shingle_set, shingle_sets
 from taosha.dedup.spill import Handle, gathered, merge_handles, shuffle, unit_prefix, workdir_of
 from taosha.document import Document, doc_key
 from taosha.errors import ConfigError
@@ -317,8 +317,7 @@ class VerifyTask(_Task):
         edges = gathered(list(self.work.glob(f"cand-b*-p{self.partition:03d}.npy")))
         check = _Clusterer(self.spec, self.handles)
         u, v = unpack(edges)
-        sims = np.array([check.similarity(a, b) for a, b in zip(u.tolist(), v.tolist(), strict=True)],
-                        dtype=np.float64)
+        sims = check.similarities(u.tolist(), v.tolist())
         ok = sims >= self.spec.threshold
         shuffle(self.work, 0, self.partition, edges[ok], self.parts)
         # the verified pairs' similarities, which ClustersTask would otherwise compute again (see _known)
@@ -392,6 +391,7 @@ def _known(work: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 _OPEN_FILES = 64  # unit files kept open at once during verification
+_SETS_AT_ONCE, _SET_CHARS = 1024, 1 << 22  # shingle sets built together in verification: documents, characters
 
 
 @lru_cache(maxsize=1024)  # asked for on every read of a block
@@ -528,6 +528,32 @@ class _Clusterer:
         if self.corpus.text_hash[a] == self.corpus.text_hash[b]:
             return 1.0  # identical normalised texts (a 64-bit hash collision is not a concern here)
         return jaccard_sets(self.shingles(a), self.shingles(b))
+
+    def similarities(self, u: list[int], v: list[int]) -> np.ndarray:
+        """`similarity` of each pair (u[i], v[i]) (without known similarities: VerifyTask's), the shingle sets
+        that a run of pairs needs built together (`shingle_sets`): one at a time, numpy's per-call cost was
+        most of verifying a pair of news-sized documents."""
+        assert self._known is None
+        out = np.ones(len(u), dtype=np.float64)  # identical normalised texts: 1.0, as `similarity`
+        th = self.corpus.text_hash
+        differ = np.flatnonzero(th[np.asarray(u, dtype=np.int64)] != th[np.asarray(v, dtype=np.int64)]).tolist()
+        run: list[int] = []
+        new: dict[int, np.ndarray] = {}  # codes of the documents the run needs whose sets are not built yet
+        chars = 0
+        for at, i in enumerate(differ):
+            run.append(i)
+            for g in (u[i], v[i]):
+                if g not in self._sets and g not in new:
+                    new[g] = self.corpus.codes(g)
+                    chars += len(new[g])
+            if len(new) >= _SETS_AT_ONCE or chars >= _SET_CHARS or at == len(differ) - 1:
+                if len(self._sets) + len(new) > 4096:  # as `shingles`: a bounded cache
+                    self._sets.clear()
+                self._sets.update(zip(new, shingle_sets(list(new.values()), self.spec.ngram), strict=True))
+                for j in run:  # `shingles`: a set the clearing above took is built again
+                    out[j] = jaccard_sets(self.shingles(u[j]), self.shingles(v[j]))
+                run, new, chars = [], {}, 0
+        return out
 
     def rank(self) -> np.ndarray:
         """Position of each document in keep order (0 = kept first)."""

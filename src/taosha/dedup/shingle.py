@@ -9,6 +9,7 @@ is what makes signatures cheap enough for tens of thousands of documents per sec
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from functools import lru_cache
 from itertools import pairwise
@@ -144,6 +145,42 @@ def shingle_hashes(units: np.ndarray, n: int) -> np.ndarray:
     return mix(h)
 
 
+def hashes_into(x: np.ndarray, n: int, h: np.ndarray, tmp: np.ndarray) -> None:
+    """`shingle_hashes(x, n)` into `h` (len(x) - n + 1 of them), `tmp` as scratch: the same values, no
+    temporaries."""
+    np.copyto(h, x[: len(h)])
+    for k in range(1, n):
+        np.multiply(h, _M1, out=h)
+        np.bitwise_xor(h, x[k : k + len(h)], out=h)
+    mix_into(h, tmp)
+
+
+def mix_into(h: np.ndarray, tmp: np.ndarray) -> None:
+    """`mix(h)` with `tmp` as scratch for the shifts."""
+    for shift, mult in ((_S30, _M2), (_S27, _M3), (_S31, None)):
+        np.right_shift(h, shift, out=tmp)
+        np.bitwise_xor(h, tmp, out=h)
+        if mult is not None:
+            np.multiply(h, mult, out=h)
+
+
+class Buffers(threading.local):
+    """Work arrays for hashing joined texts (`minhash._signatures_joined`, `_sets_joined`), grown to the largest
+    group seen and reused: fresh temporaries of a few hundred KB cost page faults, whenever the allocator gave
+    their memory back. One set per thread."""
+
+    size = 0
+
+    def get(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if size > self.size:
+            self.size = size
+            self.arrays = tuple(np.empty(size, dtype=np.uint64) for _ in range(4))
+        return self.arrays  # type: ignore[no-any-return]
+
+
+buffers = Buffers()
+
+
 def shingle_set(units: np.ndarray, n: int) -> np.ndarray:
     """The sorted, distinct shingle hashes, cut to 32 bits: the set exact Jaccard similarity is computed on.
 
@@ -159,6 +196,61 @@ def shingle_set(units: np.ndarray, n: int) -> np.ndarray:
     return s[keep]  # np.unique is several times slower here (numpy 2 hashes first)
 
 
+def shingle_sets(texts: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """`shingle_set` of each text, the same arrays: texts of `n` characters or more hashed end to end a group at
+    a time, and their distinct hashes found in one pass over the group (a dozen numpy calls a text, one at a
+    time, cost more than the hashing of a 2,000-character text).
+
+    >>> texts = [codes(t) for t in ("经济发展很快，经济发展很快。", "经济", "", "今天天气很好，去散步吧。")]
+    >>> all(bytes(a) == bytes(shingle_set(t, 3)) for a, t in zip(shingle_sets(texts, 3), texts))
+    True
+    """
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.uint32)] * len(texts)
+    group: list[int] = []
+    size = 0
+    for i, t in enumerate(texts):
+        if not n <= len(t) <= _GROUP:
+            out[i] = shingle_set(t, n)
+            continue
+        if size + len(t) > _GROUP and group:
+            _sets_joined(texts, group, n, out)
+            group, size = [], 0
+        group.append(i)
+        size += len(t)
+    if group:
+        _sets_joined(texts, group, n, out)
+    return out
+
+
+def _sets_joined(texts: list[np.ndarray], group: list[int], n: int, out: list[np.ndarray]) -> None:
+    lengths = np.fromiter((len(texts[i]) for i in group), dtype=np.int64, count=len(group))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    total = int(ends[-1])
+    x, wide, tmp, _ = (a[:total] for a in buffers.get(total))
+    np.concatenate([texts[i] for i in group], out=x)
+    wide, tmp = wide[: total - n + 1], tmp[: total - n + 1]
+    hashes_into(x, n, wide, tmp)  # shingle_hashes of the joined texts
+    h = tmp.view(np.uint32)[: len(wide)]  # the hashes cut to 32 bits, as shingle_set's
+    np.copyto(h, wide, casting="unsafe")
+    # each text's windows are h[start : end - n + 1]; the n-1 after them run into the next text
+    for a, b in zip(starts.tolist(), (ends - n + 1).tolist(), strict=True):
+        h[a:b].sort()
+    keep = np.empty(len(h), dtype=bool)
+    keep[0] = True
+    np.not_equal(h[1:], h[:-1], out=keep[1:])
+    keep[starts] = True  # a text's first window is its own, whatever precedes it
+    for back in range(1, n):
+        cut = ends - back
+        keep[cut[cut < len(h)]] = False
+    counts = np.add.reduceat(keep, starts, dtype=np.int64)  # distinct windows per text (no crossing one is kept)
+    bounds = np.zeros(len(group) + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    distinct = h[keep]
+    for i, a, b in zip(group, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        out[i] = distinct[a:b]
+
+
 def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity of two sorted distinct hash arrays.
 
@@ -168,9 +260,9 @@ def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
     """
     if len(a) == 0 or len(b) == 0:
         return 1.0 if len(a) == len(b) else 0.0
-    if len(a) < len(b):
-        a, b = b, a
-    at = np.searchsorted(a, b)
-    at[at == len(a)] = 0
-    common = int(np.count_nonzero(a[at] == b))
+    # the two sorted runs merged (a stable sort of their concatenation is one merge): each common value is one
+    # equal neighbour pair. A binary search of b's values in a cost four times as much.
+    s = np.concatenate((a, b))
+    s.sort(kind="stable")
+    common = int(np.count_nonzero(s[1:] == s[:-1]))
     return common / (len(a) + len(b) - common)
