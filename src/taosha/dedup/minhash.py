@@ -145,7 +145,7 @@ def _signatures_joined(texts: list[np.ndarray], batch: list[int], n: int, k: int
     rows: np.ndarray = flat[: m * k].reshape(m, k)
     _densify_rows(rows, k, seed)
     for i, sig in zip(batch, rows, strict=True):
-        out[i] = np.array(sig)  # a copy: its own row, not a view keeping the group's array
+        out[i] = sig  # a view: the group's rows are all kept (until the unit's band keys), no need for copies
 
 
 def _bins_into(h: np.ndarray, k: int, out: np.ndarray, tmp: np.ndarray) -> None:

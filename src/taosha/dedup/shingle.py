@@ -65,7 +65,7 @@ def codes(text: str) -> np.ndarray:
     True
     """
     units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    folded = fold_table()[units]
+    folded = np.take(fold_table(), units, mode="clip")  # see _codes_joined
     return folded[folded != 0]
 
 
@@ -104,7 +104,9 @@ _GROUP = 1 << 16
 def _codes_joined(encoded: list[bytes]) -> list[np.ndarray]:
     if not encoded:
         return []
-    folded = fold_table()[np.frombuffer(b"".join(encoded), dtype=np.uint16)]
+    # `take` of a uint16 index into the 65,536 entries: never out of range, so "clip" changes nothing and skips
+    # the bounds check (half the time of `table[units]` on 64k characters, a third of this function's)
+    folded = np.take(fold_table(), np.frombuffer(b"".join(encoded), dtype=np.uint16), mode="clip")
     keep = folded != 0
     ends = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) >> 1, out=ends[1:])
