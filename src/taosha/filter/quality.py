@@ -65,7 +65,8 @@ class _Grams:
     the keys of their n-grams, which carry the text's number (so no n-gram matches another text's): bigrams
     exactly (two 21-bit code points), longer ones by a 64-bit polynomial hash below the text's number."""
 
-    def __init__(self, texts: list[np.ndarray], pad: int) -> None:
+    def __init__(self, texts: list[np.ndarray], pad: int, joined: np.ndarray | None = None) -> None:
+        """`joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`)."""
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
         self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position (`text_at`)
         self.doc: np.ndarray | None = None
@@ -83,7 +84,8 @@ class _Grams:
             # many short texts: laid out in a few calls for the batch, not a few per text: text k moves k * pad
             # places on, and its pad (0x110000 + k * pad ...) fills the pad places after it
             shift = np.repeat(np.arange(docs, dtype=np.int64) * pad, lengths)
-            self.base[np.arange(len(shift), dtype=np.int64) + shift] = np.concatenate(texts) if docs else []
+            self.base[np.arange(len(shift), dtype=np.int64) + shift] = (
+                joined if joined is not None else np.concatenate(texts) if docs else [])
             pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
             self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
             # each position's text number, looked up rather than searched for in `ends` (a binary search per
@@ -129,9 +131,11 @@ def _raise_tops(top: np.ndarray, texts: np.ndarray, counts: np.ndarray) -> None:
         np.maximum.at(top, texts[first], np.maximum.reduceat(counts, first))
 
 
-def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.ndarray, top: np.ndarray) -> bool:
+def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.ndarray, top: np.ndarray | None
+                   ) -> bool:
     """Set `longest` to n at the candidates (`cand`, a mask over positions; None: all) whose n-gram occurs twice
-    or more in its text, and raise `top` to each text's largest count of one n-gram; False when no candidate.
+    or more in its text, and raise `top` (unless None: an n whose top share is not reported) to each text's
+    largest count of one n-gram; False when no candidate.
 
     Few candidates: one sort. Many: each falls into a partition by its key's hash (equal keys share one), and
     a partition is counted a slice at a time, each slice's keys made distinct first (a text of one repeated
@@ -143,11 +147,15 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
             b = min(a + _SLICE, size)
             yield np.arange(a, b) if cand is None else np.flatnonzero(cand[a:b]) + a
 
-    total = size if cand is None else int(np.count_nonzero(cand))
+    if size <= _SLICE:  # one slice: the positions at once (most batches)
+        idx = np.arange(size) if cand is None else np.flatnonzero(cand)
+        total = len(idx)
+    else:
+        total = size if cand is None else int(np.count_nonzero(cand))
+        idx = np.concatenate(list(chunks())) if total <= _SLICE else None
     if not total:
         return False
-    if total <= _SLICE:
-        idx = np.concatenate(list(chunks()))
+    if idx is not None:
         keys = grams.keys(idx, n)
         if len(keys) >= _SIFT:
             idx, keys = _sift(idx, keys)
@@ -158,8 +166,9 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
         order = np.argsort(keys, kind="stable")
         ranked = keys[order]
         same = ranked[1:] == ranked[:-1]
-        first = np.flatnonzero(np.concatenate(([True], ~same)))
-        _raise_tops(top, grams.text_of(ranked[first], n), np.diff(np.append(first, len(ranked))))
+        if top is not None:
+            first = np.flatnonzero(np.concatenate(([True], ~same)))
+            _raise_tops(top, grams.text_of(ranked[first], n), np.diff(np.append(first, len(ranked))))
         twice = np.zeros(len(ranked), dtype=bool)  # a key equal to a neighbour occurs twice or more
         twice[1:] = same
         twice[:-1] |= same
@@ -186,7 +195,8 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
             inverses.append(inverse.astype(np.uint32))
         uniq, inverse = np.unique(np.concatenate(distinct), return_inverse=True)
         counts = np.bincount(inverse, weights=np.concatenate(tallies)).astype(np.int64)
-        _raise_tops(top, grams.text_of(uniq, n), counts)
+        if top is not None:
+            _raise_tops(top, grams.text_of(uniq, n), counts)
         repeated = np.split(counts[inverse] >= 2, np.cumsum([len(d) for d in distinct])[:-1])
         for k, a in enumerate(range(0, len(positions), _SLICE)):
             longest[positions[a : a + _SLICE][repeated[k][inverses[k]]]] = n
@@ -237,14 +247,15 @@ def _covered(longest: np.ndarray, n: int, grams: _Grams, docs: int) -> np.ndarra
 
 
 def repetition_table(
-    texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4)
+    texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4),
+    joined: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """`repetitions` as one array per signal (a value per text).
 
     Bigrams are compared exactly. An n-gram at i repeats only if the (n-1)-grams at i and i+1 do, so past
     n = 2 only those positions are candidates (fewer at each n, few in ordinary text), compared by 64-bit
     polynomial hashes. Each n costs a few numpy calls for the whole batch (a few per slice of a long one),
-    not a few per text.
+    not a few per text. `joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`).
     """
     docs = len(texts)
     outs = {f"dup_ngram_{n}": np.zeros(docs) for n in ns} | {f"top_ngram_{n}": np.zeros(docs) for n in tops}
@@ -252,16 +263,27 @@ def repetition_table(
         return outs
     last = max(max(ns), max(tops))
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    grams = _Grams(texts, last)
+    grams = _Grams(texts, last, joined)
     longest = np.zeros(len(grams.base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position
-    top_of = {n: np.ones(docs, dtype=np.int64) for n in range(2, last + 1)}
+    top_of = {n: np.ones(docs, dtype=np.int64) for n in tops}  # the n-grams' counts only where reported
     cand = None  # n = 2: every position
     for n in range(2, last + 1):
-        if not _mark_repeated(grams, cand, n, longest, top_of[n]):
+        if not _mark_repeated(grams, cand, n, longest, top_of.get(n)):
             break
         cand = (longest[:-2] >= n) & (longest[1:-1] >= n)
-    for n in ns:
-        outs[f"dup_ngram_{n}"] = _covered(longest, n, grams, docs) / np.maximum(lengths, 1)
+    if len(longest) <= _SLICE and ns:  # one slice: each n's starts are the previous n's reaching n (fewer each n)
+        hits = np.flatnonzero(longest >= min(ns))
+        text = grams.text_at(hits)
+        for n in sorted(ns):
+            keep = longest[hits] >= n
+            hits, text = hits[keep], text[keep]
+            gaps = np.full(len(hits), n, dtype=np.int64)
+            if len(hits) > 1:
+                np.minimum(hits[1:] - hits[:-1], n, out=gaps[:-1])
+            outs[f"dup_ngram_{n}"] = np.bincount(text, weights=gaps, minlength=docs) / np.maximum(lengths, 1)
+    else:
+        for n in ns:
+            outs[f"dup_ngram_{n}"] = _covered(longest, n, grams, docs) / np.maximum(lengths, 1)
     for n in tops:  # every n-gram longer than the last candidates (all, when none is one) occurs once
         outs[f"top_ngram_{n}"] = np.where(lengths >= n, top_of[n] * n / np.maximum(lengths, 1), 0.0)
     return outs
@@ -373,7 +395,7 @@ class Quality(Step):
         han_counts = han.tolist()
         mean, longest = _sentences(flat, starts, lengths)
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
-        for key, values in repetition_table(points).items():
+        for key, values in repetition_table(points, joined=flat[:-1]).items():
             columns[key] = np.round(values, 4).tolist()
         columns["dup_line_share"] = [_dup_line_share(t) if "\n" in t else 0.0 for t in texts]  # one line: 0.0
         # Chinese when half the characters or more are Han (language()'s own first test, without the call: most
