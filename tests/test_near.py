@@ -249,11 +249,12 @@ def test_signatures_of_a_batch_equal_those_one_at_a_time(monkeypatch, seed, k):
             assert (a is None and b is None) or (a is not None and b is not None and a.tobytes() == b.tobytes())
 
 
-@pytest.mark.parametrize(("k", "attempts"), [(4, 2), (64, 64)])
-def test_densifying_a_batch_of_signatures_equals_one_at_a_time(monkeypatch, k, attempts):
+@pytest.mark.parametrize(("k", "attempts", "tail"), [(4, 2, 256), (64, 64, 256), (64, 64, 0), (64, 64, 10**9)])
+def test_densifying_a_batch_of_signatures_equals_one_at_a_time(monkeypatch, k, attempts, tail):
     from taosha.dedup import minhash
 
     monkeypatch.setattr(minhash, "_ATTEMPTS", attempts)  # 2: bins left empty after every attempt, the last resort
+    monkeypatch.setattr(minhash, "_TAIL", tail)  # the last bins' attempts in one gather: never, or from the start
     rng = np.random.default_rng(k)
     sigs = rng.integers(0, 2**63, size=(300, k), dtype=np.uint64)
     for row in sigs:  # from one filled bin to all of them

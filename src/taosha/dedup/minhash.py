@@ -198,22 +198,44 @@ def _densify_rows(sigs: np.ndarray, k: int, seed: int) -> None:
     each) spent more in numpy's per-call overhead than in the work: half of `dedup.near` on 60,000 reviews."""
     flat = sigs.reshape(-1)  # flat indices: cheaper than pairs of them
     filled = flat != EMPTY  # a bin borrows only from bins filled to begin with: the order of writes does not matter
-    todo = np.flatnonzero(~filled)
-    if len(todo) == 0:
+    empty = np.flatnonzero(~filled)
+    if len(empty) == 0:
         return
-    cols = todo % k
-    base = todo - cols
+    # each empty bin's source and attempt found first, its value made once at the end: the attempts' loop only
+    # gathers and narrows (one mix per attempt, on the bins resolved at it, was most of its calls)
+    source = np.zeros(len(empty), dtype=np.int64)
+    attempts = np.zeros(len(empty), dtype=np.uint64)
+    cols = empty % k
+    base = empty - cols
+    left = np.arange(len(empty))  # the bins not resolved yet, as positions in `empty`
     seq = _borrow_columns(k, seed)
     for attempt in range(_ATTEMPTS):
-        source = base + seq[attempt][cols]
-        ok = filled[source]
-        flat[todo[ok]] = mix(flat[source[ok]] + np.uint64(attempt + 1))
+        if len(left) <= _TAIL:  # the last few bins: their remaining attempts at once (one gather, not one each)
+            at2 = base + seq[attempt:, cols]  # (attempts left, bins)
+            ok2 = filled[at2]
+            hit = ok2.any(axis=0)
+            first = ok2.argmax(axis=0)[hit]  # each bin's first attempt that finds a filled bin
+            resolved = left[hit]
+            source[resolved] = at2[first, np.flatnonzero(hit)]
+            attempts[resolved] = first + (attempt + 1)
+            miss = ~hit
+            left, cols, base = left[miss], cols[miss], base[miss]
+            break
+        at = base + seq[attempt][cols]
+        ok = filled[at]
+        resolved = left[ok]
+        source[resolved] = at[ok]
+        attempts[resolved] = attempt + 1
         miss = ~ok
-        todo, cols, base = todo[miss], cols[miss], base[miss]
-        if len(todo) == 0:
-            return
-    for at, row in zip(todo.tolist(), base.tolist(), strict=True):  # rare, as in _densify
-        flat[at] = flat[row + int(np.flatnonzero(filled[row : row + k])[0])]
+        left, cols, base = left[miss], cols[miss], base[miss]
+    # the attempt number is mixed in so that two empty bins borrowing the same bin still differ (as in _densify)
+    done = attempts != 0
+    flat[empty[done]] = mix(flat[source[done]] + attempts[done])
+    if len(left):  # as in _densify: the row's first filled bin (rare from 20 characters; not for a few)
+        flat[empty[left]] = flat[base + filled.reshape(-1, k)[base // k].argmax(axis=1)]
+
+
+_TAIL = 256  # empty bins left from which the remaining attempts are taken in one gather ((attempts, bins) large)
 
 
 @lru_cache(maxsize=8)
