@@ -164,7 +164,7 @@ class Near(CorpusStep):
             state.ids.append(doc.id)
             state.lengths.append(len(doc.text))
             state.scores.append(quality_score(doc) if best else 0.0)
-            state.text_hashes.append(xxhash.xxh3_64_intdigest(u))  # its bytes, without a copy
+            state.text_hashes.append(xxhash.xxh3_64_intdigest(u.data))  # its bytes, without a copy
             state.codes.append(u)
         state.sigs.extend(sigs)
         return state

@@ -173,12 +173,14 @@ class Buffers(threading.local):
     their memory back. One set per thread."""
 
     size = 0
+    arrays: tuple[np.ndarray, ...] = ()
 
-    def get(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def get(self, size: int) -> tuple[np.ndarray, ...]:
+        """Four uint64 arrays of `size` elements or more."""
         if size > self.size:
             self.size = size
             self.arrays = tuple(np.empty(size, dtype=np.uint64) for _ in range(4))
-        return self.arrays  # type: ignore[no-any-return]
+        return self.arrays
 
 
 buffers = Buffers()

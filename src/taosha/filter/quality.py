@@ -147,6 +147,7 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
             b = min(a + _SLICE, size)
             yield np.arange(a, b) if cand is None else np.flatnonzero(cand[a:b]) + a
 
+    idx: np.ndarray | None
     if size <= _SLICE:  # one slice: the positions at once (most batches)
         idx = np.arange(size) if cand is None else np.flatnonzero(cand)
         total = len(idx)
