@@ -144,3 +144,17 @@ def test_language_arrays_classify_as_the_byte_loop(text, monkeypatch):
     loop = ident.classify(text)
     monkeypatch.setattr(language, "_SCAN", 0)
     assert ident.classify(text) == loop
+
+
+def test_a_lone_surrogate_fails_neither_quality_nor_frequent_lines_hashing():
+    # a Document built in code may hold one (readers quarantine them): the batch is judged, not raised
+    from taosha.clean.frequent import _line_hashes
+    from taosha.filter.quality import Quality
+
+    st = Quality()
+    st.setup()
+    docs = [Document("a", "hello world, plain english words \ud800 and more"), Document("b", "正常的中文。" * 5)]
+    out = st.process_batch(docs)
+    assert [isinstance(o, Document) or o.reason for o in out]
+    lines = _line_hashes(Document("c", "正文\ud800内容很长的一行。\n第二行也很长的一行文字"), 4)
+    assert sorted(lines.values()) == [0, 1]

@@ -358,3 +358,13 @@ def test_verification_of_many_pairs_equals_one_pair_at_a_time(tmp_path, monkeypa
     one = near._Clusterer(step, handles)
     assert batched.tolist() == [one.similarity(a, b) for a, b in zip(u, v, strict=True)]
     assert 0 < (batched == 1.0).sum() < len(u)
+
+
+def test_signatures_take_a_numpy_integer_num_perm():
+    # the power-of-two shortcut asks k for its bit length: a NumPy integer has none (a review found it raising)
+    from taosha.dedup import minhash
+    from taosha.dedup.shingle import codes_many
+
+    codes = codes_many(["今天天气很好，去散步吧。" * 3])
+    got, want = minhash.shingle_signatures(codes, 5, np.int64(128)), minhash.shingle_signatures(codes, 5, 128)
+    assert got[0] is not None and want[0] is not None and (got[0] == want[0]).all()

@@ -19,6 +19,8 @@ import xxhash
 from taosha.document import Document
 from taosha.step import CorpusStep, Step, register
 
+# a lone surrogate (a Document built in code; readers quarantine them) hashes as its three bytes, not raised
+_UTF8 = ("utf-8", "surrogatepass")
 _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 
 
@@ -49,7 +51,7 @@ def _batch_hashes(docs: list[Document], sites: list[str], min_chars: int) -> lis
         elif len(key) >= _LONG:
             out.append({_long_digest(where + "\x00", key): 0})
         else:
-            out.append({digest((where + "\x00" + key).encode()): 0})
+            out.append({digest((where + "\x00" + key).encode(*_UTF8)): 0})
     return out
 
 
@@ -64,10 +66,10 @@ def _line_hashes(doc: Document, min_chars: int, where: str | None = None) -> dic
         key = "".join(text.split())  # whitespace out (str.split's whitespace is re's \s)
         if len(key) < min_chars:
             return {}
-        return {_long_digest(group, key) if len(key) >= _LONG else digest((group + key).encode()): 0}
+        return {_long_digest(group, key) if len(key) >= _LONG else digest((group + key).encode(*_UTF8)): 0}
     keys = ["".join(line.split()) for line in text.split("\n")]
     at = [k for k, key in enumerate(keys) if len(key) >= min_chars]
-    hashes = [digest((group + key).encode()) if len(key) < _LONG else _long_digest(group, key)
+    hashes = [digest((group + key).encode(*_UTF8)) if len(key) < _LONG else _long_digest(group, key)
               for key in (keys[k] for k in at)]
     out = dict(zip(hashes, at, strict=True))
     if len(out) < len(hashes):  # a line repeated: the first index of each, in the order they first stand
@@ -82,9 +84,9 @@ _LONG = 1 << 16  # a line this long is hashed a piece at a time, not copied whol
 
 def _long_digest(group: str, key: str) -> int:
     """xxh3_64_intdigest((group + key).encode()), fed in pieces (the same hash: xxh3 streams)."""
-    h = xxhash.xxh3_64(group.encode())
+    h = xxhash.xxh3_64(group.encode(*_UTF8))
     for at in range(0, len(key), _LONG):
-        h.update(key[at : at + _LONG].encode())
+        h.update(key[at : at + _LONG].encode(*_UTF8))
     return h.intdigest()
 
 

@@ -152,7 +152,7 @@ def _bins_into(h: np.ndarray, k: int, out: np.ndarray, tmp: np.ndarray) -> None:
     """Each hash's bin, `((h >> 32) * k) >> 32`, into `out`: for k a power of two that is `h >> (64 - log2 k)`,
     one pass instead of three."""
     if 1 < k <= 1 << 32 and k & (k - 1) == 0:
-        np.right_shift(h, np.uint64(65 - k.bit_length()), out=out)
+        np.right_shift(h, np.uint64(65 - int(k).bit_length()), out=out)
         return
     np.right_shift(h, np.uint64(32), out=tmp)
     np.multiply(tmp, np.uint64(k), out=tmp)

@@ -257,7 +257,8 @@ def _sets_joined(texts: list[np.ndarray], group: list[int], n: int, out: list[np
 
 
 def jaccard_sets(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted distinct hash arrays.
+    """Exact Jaccard similarity of two sorted distinct hash arrays (`shingle_set`'s; a repeated value would count
+    twice).
 
     >>> s = lambda t: shingle_set(codes(t), 2)
     >>> jaccard_sets(s("经济发展"), s("经济發展")), round(jaccard_sets(s("经济发展"), s("经济增长")), 2)

@@ -40,7 +40,8 @@ class Identifier:
 
     def classify(self, text: str) -> tuple[str, float]:
         """(language, normalised probability), as langid's `LanguageIdentifier.classify` with norm_probs."""
-        data = text.encode("utf-8")
+        # a lone surrogate (a Document built in code; readers quarantine them) is read as its three bytes, not raised
+        data = text.encode("utf-8", "surrogatepass")
         if self.moves is not None and len(data) >= _SCAN:
             return self._classify_scanned(data)
         nextmove = self.nextmove
