@@ -12,7 +12,14 @@ from collections import Counter
 import numpy as np
 
 from taosha.document import Document, changed_run
-from taosha.repair.mojibake.codec import PAIR_REDECODES, REDECODES, _pair_reading, _redecode_span
+from taosha.repair.mojibake.codec import (
+    PAIR_REDECODES,
+    REDECODES,
+    _pair_reading,
+    _redecode_span,
+    overlaps,
+    utf8_stretches,
+)
 from taosha.repair.mojibake.gate import (
     _HIGH,
     _LATIN_RUN,
@@ -248,6 +255,8 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
     if _han_share(text) < _EAST_ASIAN_MOST:
         return 0  # a page of East Asian text (not a kaomoji or a box drawing)
     for reason, wrong, right in PAIR_REDECODES:
+        if utf8_stretches(text, wrong):
+            continue  # bytes that are UTF-8 read as `wrong` somewhere: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
@@ -323,14 +332,20 @@ def repair_redecodes(
                 # a run first needs it (most runs are judged on their rare characters)
                 japanese = _KANA_RUN.search(doc.text) is not None and not page_pua
 
+            # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
+            # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
+            utf8_spans = utf8_stretches(doc.text, wrong) if right != "utf-8" else []
+
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
-                shift: list[int] = shift,
+                shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans,
             ) -> str:
                 nonlocal count
                 run = m.group()
+                if utf8_spans and overlaps(utf8_spans, m.start(), m.end()):
+                    return run
                 near: tuple[tuple[int, int], ...] = ()
                 if neutral:
                     near = tuple((a - m.start(), b - m.start()) for a, b in proven
@@ -435,8 +450,13 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     # rare or frequent for the script the right codec writes (GBK's simplified, Big5's traditional), whatever
     # the page looked like: a page mostly misread looks like the other script, or like none
     common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
+    # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
+    # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
+    utf8 = utf8_stretches(doc.text, wrong)
 
     def read(start: int, end: int, part: bool = False) -> bool:
+        if overlaps(utf8, start, end):
+            return False
         run = doc.text[start:end]
         fixed = _redecode_span(run, wrong, right)
         if fixed is None or fixed == run or not all(common[ord(c)] for c in fixed):
@@ -462,6 +482,8 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     for m in _NON_ASCII_ANY.finditer(doc.text):
         if read(m.start(), m.end()):
             continue  # read whole
+        if overlaps(utf8, m.start(), m.end()):
+            continue
         letters = _latin_letters(doc.text, m.start(), m.end(), wrong, right)
         if letters:
             spans.append((m.start(), m.end(), letters))
