@@ -276,39 +276,102 @@ UTF8_LOSSY_BYTES = 8
 
 
 def utf8_with_losses(stretch: str, wrong: str) -> bool:
-    """Whether the bytes `wrong` read as `stretch`, each lost mark ('?', U+FFFD) a gap of one byte or two, are UTF-8:
-    every piece between the marks a piece of a UTF-8 stream (cut sequences at its edges, none invalid inside), with
-    `UTF8_LOSSY_BYTES` high bytes at least. Such a stretch is UTF-8 read as `wrong` (lossy: 銋???????樴? is 乌拉嘎龙
-    read as Big5), and reading its bytes as another 2-byte codec writes that codec's mojibake of UTF-8 (涔 for 銋,
-    UTF-8's 乌 read as GBK): the wrong chain. GBK and Big5 bytes are seldom UTF-8 for more than a character or two
-    (a lead byte C2-F4 must be followed by continuation bytes 80-BF, and GBK's trail bytes are mostly above them)."""
-    high = 0
+    """Whether the bytes `wrong` read as `stretch`, each lost mark ('?', U+FFFD) a gap of one byte or two, are UTF-8
+    (`utf8_spans` finds it whole)."""
+    return utf8_spans(stretch, wrong) == [(0, len(stretch))]
+
+
+def utf8_spans(stretch: str, wrong: str) -> list[tuple[int, int]]:
+    """Where in `stretch` (text and lost marks, `LOSSY_STRETCH`) the bytes `wrong` read are UTF-8, each lost mark a
+    gap of one byte or two: pieces between the marks that are pieces of a UTF-8 stream (cut sequences at their edges,
+    none invalid inside), joined across the marks, each span holding `UTF8_LOSSY_BYTES` high bytes at least; a piece
+    that is not (clean text glued to the damage) ends a span with its head that is, and begins the next with its
+    tail. Such a span is UTF-8 read as `wrong` (lossy: 銋???????樴? is 乌拉嘎龙 read as Big5), and reading its bytes
+    as another 2-byte codec writes that codec's mojibake of UTF-8 (涔 for 銋, UTF-8's 乌 read as GBK): the wrong
+    chain. GBK and Big5 bytes are seldom UTF-8 for more than a character or two (a lead byte C2-F4 must be followed
+    by continuation bytes 80-BF, and GBK's trail bytes are mostly above them)."""
+    found: list[tuple[int, int]] = []
+    start, high, pos = -1, 0, 0  # the open span's start (-1: none), its high bytes
+
+    def close(end: int) -> None:
+        nonlocal start, high
+        if start >= 0 and high >= UTF8_LOSSY_BYTES:
+            found.append((start, end))
+        start, high = -1, 0
+
     for part in _LOST_MARK.split(stretch):
-        if not part:
-            continue
+        end = pos + len(part)
+        raw = _piece_bytes(part, wrong)
+        if raw is not None and _utf8_piece(raw):
+            if start < 0:
+                start = pos
+            high += len(raw.translate(None, _ASCII_BYTES))
+        elif part:
+            chars = [_piece_bytes(c, wrong) for c in part]
+            head = _utf8_head(chars)  # its head that goes on the open span
+            if start >= 0:
+                high += sum(len(c.translate(None, _ASCII_BYTES)) for c in chars[:head])  # type: ignore[union-attr]
+            close(pos + head)
+            tail = len(part)  # and its tail that begins the next (a suffix of UTF-8 is UTF-8: stop at the first not)
+            while tail > head and None not in chars[tail - 1 :] and _utf8_piece(b"".join(chars[tail - 1 :])):  # type: ignore[arg-type]
+                tail -= 1
+            if tail < len(part):
+                start = pos + tail
+                high = sum(len(c.translate(None, _ASCII_BYTES)) for c in chars[tail:])  # type: ignore[union-attr]
+        pos = end + 1  # past the mark
+    close(len(stretch))
+    return found
+
+
+def _piece_bytes(part: str, wrong: str) -> bytes | None:
+    """The bytes `wrong` read as `part` (Big5: or cp950, Microsoft's, whose decoder writes a few characters more)."""
+    try:
+        return misread_bytes(part, wrong)
+    except UnicodeEncodeError:
+        if wrong != "big5":
+            return None
+    try:
+        return part.encode("cp950")
+    except UnicodeEncodeError:
+        return None
+
+
+def _utf8_head(chars: list[bytes | None]) -> int:
+    """How many of the characters (each one's bytes, None: none) make a piece of a UTF-8 stream from the first."""
+    decoder, k = _UTF8_PIECE(), 0
+    for k, raw in enumerate(chars):
+        if raw is None:
+            return k
+        if k == 0:
+            skip = 0
+            while skip < len(raw) and skip < 3 and 0x80 <= raw[skip] <= 0xBF:
+                skip += 1
+            raw = raw[skip:]
         try:
-            raw = misread_bytes(part, wrong)
-        except UnicodeEncodeError:
-            if wrong != "big5":
-                return False
-            try:  # Microsoft's Big5 (cp950) has a few characters more, which its decoder writes
-                raw = part.encode("cp950")
-            except UnicodeEncodeError:
-                return False
-        k = 0
-        while k < len(raw) and k < 3 and 0x80 <= raw[k] <= 0xBF:
-            k += 1  # the tail of a sequence cut by the mark before
-        try:
-            _UTF8_PIECE().decode(raw[k:], False)  # (an incomplete sequence at the end is kept, not an error)
+            decoder.decode(raw, False)
         except UnicodeDecodeError:
-            return False
-        high += len(raw.translate(None, _ASCII_BYTES))
-    return high >= UTF8_LOSSY_BYTES
+            return k
+    return len(chars)
+
+
+def _utf8_piece(raw: bytes | None) -> bool:
+    """Whether `raw` is a piece of a UTF-8 stream: up to 3 continuation bytes (a sequence cut before it), sequences,
+    and one cut at its end."""
+    if raw is None:
+        return False
+    k = 0
+    while k < len(raw) and k < 3 and 0x80 <= raw[k] <= 0xBF:
+        k += 1
+    try:
+        _UTF8_PIECE().decode(raw[k:], False)  # (an incomplete sequence at the end is kept, not an error)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def utf8_stretches(text: str, wrong: str) -> list[tuple[int, int]]:
-    """Where `text` holds stretches that are UTF-8 read as `wrong` (`utf8_with_losses`), in order."""
-    return [m.span() for m in LOSSY_STRETCH.finditer(text) if utf8_with_losses(m.group(), wrong)]
+    """Where `text` holds stretches that are UTF-8 read as `wrong` (`utf8_spans`), in order."""
+    return [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) for a, b in utf8_spans(m.group(), wrong)]
 
 
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
