@@ -268,11 +268,12 @@ LOSSY_STRETCH = re.compile("(?:[^\x00-\x7f]|\\?)+")
 _LOST_MARK = re.compile("[?\ufffd]")
 _UTF8_PIECE = codecs.getincrementaldecoder("utf-8")
 _ASCII_BYTES = bytes(range(0x80))
-# high bytes a stretch's pieces must hold, all of them UTF-8, to be UTF-8 and nothing else. Measured on the chains'
-# dev seed (200 documents a family, every stretch of two characters or more): GBK read as Big5 and Big5 read as GBK
-# make 1,672 stretches, 1,651 of which are no UTF-8 at all and the 21 others hold fewer than 8 high bytes (one to
-# three characters); UTF-8 read as Big5/cp950, GBK, or GBK twice makes most of its stretches with 8 or more
-UTF8_LOSSY_BYTES = 8
+# high bytes a span of a stretch must hold, all of them UTF-8, to be UTF-8 and nothing else, by the codec that read it.
+# Measured on the chains' dev seed (300 documents a family, the longest such span of each): GBK read as Big5 makes
+# them with up to 23 high bytes as Big5 writes them (its own lost bytes make short pieces that UTF-8 explains too),
+# Big5 read as GBK with up to 11 as GBK writes them; UTF-8 read as Big5/cp950 makes 70% of its documents' with 24 or
+# more, UTF-8 read as GBK (or twice) 80% with 64 or more
+UTF8_LOSSY_BYTES = {"big5": 24, "gb18030": 12}
 
 
 def utf8_with_losses(stretch: str, wrong: str) -> bool:
@@ -284,18 +285,19 @@ def utf8_with_losses(stretch: str, wrong: str) -> bool:
 def utf8_spans(stretch: str, wrong: str) -> list[tuple[int, int]]:
     """Where in `stretch` (text and lost marks, `LOSSY_STRETCH`) the bytes `wrong` read are UTF-8, each lost mark a
     gap of one byte or two: pieces between the marks that are pieces of a UTF-8 stream (cut sequences at their edges,
-    none invalid inside), joined across the marks, each span holding `UTF8_LOSSY_BYTES` high bytes at least; a piece
+    none invalid inside), joined across the marks, each span holding `UTF8_LOSSY_BYTES[wrong]` high bytes at least; a piece
     that is not (clean text glued to the damage) ends a span with its head that is, and begins the next with its
     tail. Such a span is UTF-8 read as `wrong` (lossy: 銋???????樴? is 乌拉嘎龙 read as Big5), and reading its bytes
     as another 2-byte codec writes that codec's mojibake of UTF-8 (涔 for 銋, UTF-8's 乌 read as GBK): the wrong
     chain. GBK and Big5 bytes are seldom UTF-8 for more than a character or two (a lead byte C2-F4 must be followed
     by continuation bytes 80-BF, and GBK's trail bytes are mostly above them)."""
     found: list[tuple[int, int]] = []
+    least = UTF8_LOSSY_BYTES[wrong]
     start, high, pos = -1, 0, 0  # the open span's start (-1: none), its high bytes
 
     def close(end: int) -> None:
         nonlocal start, high
-        if start >= 0 and high >= UTF8_LOSSY_BYTES:
+        if start >= 0 and high >= least:
             found.append((start, end))
         start, high = -1, 0
 
