@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span, misread_bytes
+from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span, misread_bytes, utf8_stretches
 from taosha.repair.mojibake.gate import _READ_RUN, READS_IN_SIMP, READS_IN_TRAD, _odd_table
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
@@ -160,7 +160,12 @@ def _readings(span: str, wrong: str, right: str) -> list[str]:
     if right != "utf-8":
         return [fixed]
     twice = _redecode_span(fixed, wrong, right)
-    return [fixed] if twice is None or twice == fixed else [fixed, twice]
+    if twice is not None and twice != fixed:
+        return [fixed, twice]
+    # a first reading that is itself UTF-8 read as `wrong` (lossy too: `codec.utf8_spans`) and reads back no further
+    # (the inner layer lost bytes) is one layer undone and the other left: mojibake still, no repair. Undo both or
+    # nothing (鈧浜恒 was written for 人。 between layers)
+    return [] if utf8_stretches(fixed, wrong) else [fixed]
 
 
 def _judge_reading(
