@@ -282,17 +282,17 @@ def utf8_with_losses(stretch: str, wrong: str) -> bool:
     return utf8_spans(stretch, wrong) == [(0, len(stretch))]
 
 
-def utf8_spans(stretch: str, wrong: str) -> list[tuple[int, int]]:
+def utf8_spans(stretch: str, wrong: str, least: int | None = None) -> list[tuple[int, int]]:
     """Where in `stretch` (text and lost marks, `LOSSY_STRETCH`) the bytes `wrong` read are UTF-8, each lost mark a
     gap of one byte or two: pieces between the marks that are pieces of a UTF-8 stream (cut sequences at their edges,
-    none invalid inside), joined across the marks, each span holding `UTF8_LOSSY_BYTES[wrong]` high bytes at least; a piece
-    that is not (clean text glued to the damage) ends a span with its head that is, and begins the next with its
-    tail. Such a span is UTF-8 read as `wrong` (lossy: 銋???????樴? is 乌拉嘎龙 read as Big5), and reading its bytes
-    as another 2-byte codec writes that codec's mojibake of UTF-8 (涔 for 銋, UTF-8's 乌 read as GBK): the wrong
-    chain. GBK and Big5 bytes are seldom UTF-8 for more than a character or two (a lead byte C2-F4 must be followed
-    by continuation bytes 80-BF, and GBK's trail bytes are mostly above them)."""
+    none invalid inside), joined across the marks, each span holding `UTF8_LOSSY_BYTES[wrong]` (or `least`) high
+    bytes at least; a piece that is not (clean text glued to the damage) ends a span with its head that is, and
+    begins the next with its tail. Such a span is UTF-8 read as `wrong` (lossy: 銋???????樴? is 乌拉嘎龙 read as
+    Big5), and reading its bytes as another 2-byte codec writes that codec's mojibake of UTF-8 (涔 for 銋, UTF-8's 乌
+    read as GBK): the wrong chain. GBK and Big5 bytes are seldom UTF-8 for more than a character or two (a lead byte
+    C2-F4 must be followed by continuation bytes 80-BF, and GBK's trail bytes are mostly above them)."""
     found: list[tuple[int, int]] = []
-    least = UTF8_LOSSY_BYTES[wrong]
+    least = UTF8_LOSSY_BYTES[wrong] if least is None else least
     start, high, pos = -1, 0, 0  # the open span's start (-1: none), its high bytes
 
     def close(end: int) -> None:
@@ -371,9 +371,10 @@ def _utf8_piece(raw: bytes | None) -> bool:
     return True
 
 
-def utf8_stretches(text: str, wrong: str) -> list[tuple[int, int]]:
+def utf8_stretches(text: str, wrong: str, least: int | None = None) -> list[tuple[int, int]]:
     """Where `text` holds stretches that are UTF-8 read as `wrong` (`utf8_spans`), in order."""
-    return [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) for a, b in utf8_spans(m.group(), wrong)]
+    return [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text)
+            for a, b in utf8_spans(m.group(), wrong, least)]
 
 
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -41,6 +41,7 @@ from taosha.repair.mojibake.windows import (
     _best_window,
     _script_proof,
     _utf8_windows,
+    encoded_twice,
 )
 from taosha.textarrays import codepoints, consecutive_runs
 from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
@@ -335,12 +336,14 @@ def repair_redecodes(
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
             utf8_spans = utf8_stretches(doc.text, wrong) if right != "utf-8" else []
+            # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair
+            twice = right == "utf-8" and encoded_twice(doc.text, wrong)
 
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
-                shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans,
+                shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: bool = twice,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -384,7 +387,8 @@ def repair_redecodes(
                 best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
                                     marks=tuple(k - m.start() for k in marks) if marks else None,
                                     after=m.string[m.end() : m.end() + 1], neutral_short=near,
-                                    pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)))
+                                    pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)),
+                                    twice=twice)
                 if best is None:
                     return run
                 if _kana_changed(run, best) and (wrong == "big5" or not page_pua):

@@ -64,7 +64,7 @@ _UTF8_WINDOW = re.compile(_UTF8_SEQ.pattern + rb"|(?P<punct>\xe3\x80[\x81-\xbf]|
 def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
-    marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (),
+    marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (), twice: bool = False,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -77,7 +77,8 @@ def _best_window(
     `marks`: where in the run the characters that are evidence stand (None: any of `_MARKED`); a window is marked
     only when it holds one. `neutral_short`: where in the run stretches were read as GBK read as Big5 already (the
     page's other proof), beside which a short stretch of script-neutral characters may be read too
-    (`_script_proof`)."""
+    (`_script_proof`). `twice`: the page is UTF-8 encoded twice through `wrong` (`encoded_twice`), where a short
+    first reading that is UTF-8 read as `wrong` again is the middle layer too."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
@@ -92,7 +93,7 @@ def _best_window(
         tail = _TRIM if right != "utf-8" else max(_TRIM, _two_byte_tail(run, i, j, wrong))
         for a in range(max(pos, i - grow), min(i + 1 + (_TRIM_UTF8_HEAD if right == "utf-8" else _TRIM), j)):
             for b in range(min(len(run), j + grow), max(j - 1 - tail, a + 1 if j - i > 1 else a), -1):
-                for fixed in _readings(run[a:b], wrong, right):
+                for fixed in _readings(run[a:b], wrong, right, twice):
                     best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best, marks)
         if best is not None and right != "utf-8":
             best = _to_sentence_edges(run, best, wrong, right, lm, pos)
@@ -149,7 +150,7 @@ def _two_byte_tail(run: str, i: int, j: int, wrong: str) -> int:
     return j - k
 
 
-def _readings(span: str, wrong: str, right: str) -> list[str]:
+def _readings(span: str, wrong: str, right: str, twice_page: bool = False) -> list[str]:
     """What `span`'s bytes read as in `right`: once, and for UTF-8 twice when the first reading's bytes are UTF-8
     again (encoded twice through GBK: 这 -> 杩 -> 鏉╂), the second judged beside the first. Reading both layers
     of one window at once is what the bytes prove; the middle layer alone is garbage too (鑾峰槈鍘胯タ for 获嘉县西),
@@ -160,12 +161,33 @@ def _readings(span: str, wrong: str, right: str) -> list[str]:
     if right != "utf-8":
         return [fixed]
     twice = _redecode_span(fixed, wrong, right)
+    middle = bool(utf8_stretches(fixed, wrong, _TWICE_SHORT if twice_page else None))
     if twice is not None and twice != fixed:
-        return [fixed, twice]
+        return [twice] if middle else [fixed, twice]
     # a first reading that is itself UTF-8 read as `wrong` (lossy too: `codec.utf8_spans`) and reads back no further
     # (the inner layer lost bytes) is one layer undone and the other left: mojibake still, no repair. Undo both or
     # nothing (鈧浜恒 was written for 人。 between layers)
-    return [] if utf8_stretches(fixed, wrong) else [fixed]
+    # (nothing else), or, on a page encoded twice, one as short as a character or two (浜恒 for 人。)
+    return [] if middle else [fixed]
+
+
+# high bytes a first reading's UTF-8 must hold, on a page encoded twice, to be the middle layer (2 characters)
+_TWICE_SHORT = 4
+
+
+def encoded_twice(text: str, wrong: str) -> bool:
+    """Whether a UTF-8 window of `text` (as `wrong` made its bytes) reads as UTF-8 read as `wrong` again
+    (`codec.utf8_stretches`): the page's UTF-8 went through `wrong` twice."""
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        for i, j in _utf8_windows(run, wrong):
+            fixed = _redecode_span(run[i:j], wrong, "utf-8")
+            if fixed is not None and utf8_stretches(fixed, wrong):
+                return True
+    return False
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 
 
 def _judge_reading(
