@@ -377,6 +377,19 @@ def utf8_stretches(text: str, wrong: str, least: int | None = None) -> list[tupl
             for a, b in utf8_spans(m.group(), wrong, least)]
 
 
+# high bytes a span of a page that holds a longer one (`UTF8_LOSSY_BYTES`) must hold to be UTF-8 too: two characters
+# (the page's chain is established; its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it)
+UTF8_PAGE_BYTES = 4
+
+
+def page_utf8_stretches(text: str, wrong: str) -> list[tuple[int, int]]:
+    """`utf8_stretches` of a page: none unless one holds `UTF8_LOSSY_BYTES[wrong]` high bytes; then every one
+    holding `UTF8_PAGE_BYTES`."""
+    if not utf8_stretches(text, wrong):
+        return []
+    return utf8_stretches(text, wrong, UTF8_PAGE_BYTES)
+
+
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether `[start, end)` overlaps one of `spans` (sorted, disjoint)."""
     k = bisect_right(spans, (start, len(spans) and 1 << 62)) - 1

@@ -18,6 +18,7 @@ from taosha.repair.mojibake.codec import (
     _pair_reading,
     _redecode_span,
     overlaps,
+    page_utf8_stretches,
     utf8_stretches,
 )
 from taosha.repair.mojibake.gate import (
@@ -335,7 +336,7 @@ def repair_redecodes(
 
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
-            utf8_spans = utf8_stretches(doc.text, wrong) if right != "utf-8" else []
+            utf8_spans = page_utf8_stretches(doc.text, wrong) if right != "utf-8" else []
             # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair
             twice = right == "utf-8" and encoded_twice(doc.text, wrong)
 
@@ -456,7 +457,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
     # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
-    utf8 = utf8_stretches(doc.text, wrong)
+    utf8 = page_utf8_stretches(doc.text, wrong)
 
     def read(start: int, end: int, part: bool = False) -> bool:
         if overlaps(utf8, start, end):
