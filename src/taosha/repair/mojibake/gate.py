@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _cached_table, _pair_reading, _redecode_span
+from taosha.repair.mojibake.codec import _cached_table, _pair_reading, _redecode_span, utf8_stretches
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
@@ -336,6 +336,11 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
+        if seen & {"rare", "offscript"} and any(utf8_stretches(text, wrong) for wrong in ("big5", "gb18030")):
+            # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
+            # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8)
+            seen -= {"rare", "offscript"}
+            seen.add("utf8")
         out[k] = frozenset(seen)
     return out
 
