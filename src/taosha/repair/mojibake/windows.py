@@ -171,8 +171,9 @@ def _readings(span: str, wrong: str, right: str, twice_page: bool = False) -> li
     return [] if middle else [fixed]
 
 
-# high bytes a first reading's UTF-8 must hold, on a page encoded twice, to be the middle layer (2 characters)
-_TWICE_SHORT = 4
+# lead bytes of long sequences a first reading's UTF-8 must hold, on a page encoded twice, to be the middle layer (one
+# character's: 浜恒 is E4 BA BA E3 80 82 read as GBK, 人。)
+_TWICE_SHORT = 1
 
 
 def encoded_twice(text: str, wrong: str) -> bool:
