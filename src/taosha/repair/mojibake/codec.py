@@ -377,17 +377,8 @@ def utf8_stretches(text: str, wrong: str, least: int | None = None) -> list[tupl
             for a, b in utf8_spans(m.group(), wrong, least)]
 
 
-# lead bytes a span of a page that holds a longer one (`UTF8_LEADS`) must hold to be UTF-8 too: one character's (the
-# page's chain is established; its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it)
+# lead bytes a span of a page whose damage longer ones explain (`gate.utf8_explained`) must hold to be UTF-8 too
 UTF8_PAGE_LEADS = 1
-
-
-def page_utf8_stretches(text: str, wrong: str) -> list[tuple[int, int]]:
-    """`utf8_stretches` of a page: none unless one holds `UTF8_LEADS` long sequences; then every one holding
-    `UTF8_PAGE_LEADS`."""
-    if not utf8_stretches(text, wrong):
-        return []
-    return utf8_stretches(text, wrong, UTF8_PAGE_LEADS)
 
 
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

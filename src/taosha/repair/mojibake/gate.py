@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _cached_table, _pair_reading, _redecode_span, utf8_stretches
+from taosha.repair.mojibake.codec import UTF8_PAGE_LEADS, _cached_table, _pair_reading, _redecode_span, utf8_stretches
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
@@ -336,7 +336,7 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        if seen & {"rare", "offscript"} and any(utf8_stretches(text, wrong) for wrong in ("big5", "gb18030")):
+        if seen & {"rare", "offscript"} and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
             # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
             # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8)
             seen -= {"rare", "offscript"}
@@ -520,3 +520,19 @@ def _rows_before(text: str, wrong: str) -> list[int]:
 
 
 _READ_RUN = 4  # characters in a row that each read the other way as a frequent character
+
+
+def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[tuple[int, int]]:
+    """Where `text`'s bytes are UTF-8 read as `wrong` (`codec.utf8_stretches`), when that explains its damage: the
+    stretches proven on their own hold more of its rare characters than the rest of it does (a clean traditional
+    paragraph's bytes make such a stretch by chance now and then, 夥伴，於 in GB18030's, with no rare character in it).
+    Then every stretch holding `least` long sequences (one character's, by default: the page's chain is established,
+    and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none."""
+    spans = utf8_stretches(text, wrong)
+    if not spans:
+        return []
+    rare = (_gate_table()[codepoints(text)] & RARE) != 0
+    inside = sum(int(rare[a:b].sum()) for a, b in spans)
+    if inside <= int(rare.sum()) - inside:
+        return []
+    return utf8_stretches(text, wrong, least)

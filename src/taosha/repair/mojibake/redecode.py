@@ -18,8 +18,6 @@ from taosha.repair.mojibake.codec import (
     _pair_reading,
     _redecode_span,
     overlaps,
-    page_utf8_stretches,
-    utf8_stretches,
 )
 from taosha.repair.mojibake.gate import (
     _HIGH,
@@ -32,6 +30,7 @@ from taosha.repair.mojibake.gate import (
     READS_IN_TRAD,
     _odd_table,
     _rows_before,
+    utf8_explained,
 )
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import (
@@ -257,8 +256,8 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
     if _han_share(text) < _EAST_ASIAN_MOST:
         return 0  # a page of East Asian text (not a kaomoji or a box drawing)
     for reason, wrong, right in PAIR_REDECODES:
-        if utf8_stretches(text, wrong):
-            continue  # bytes that are UTF-8 read as `wrong` somewhere: that page is no other 2-byte codec's
+        if utf8_explained(text, wrong):
+            continue  # its damage is UTF-8 read as `wrong`: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
@@ -336,7 +335,7 @@ def repair_redecodes(
 
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
-            utf8_spans = page_utf8_stretches(doc.text, wrong) if right != "utf-8" else []
+            utf8_spans = utf8_explained(doc.text, wrong) if right != "utf-8" else []
             # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair
             twice = right == "utf-8" and encoded_twice(doc.text, wrong)
 
@@ -457,7 +456,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
     # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
-    utf8 = page_utf8_stretches(doc.text, wrong)
+    utf8 = utf8_explained(doc.text, wrong)
 
     def read(start: int, end: int, part: bool = False) -> bool:
         if overlaps(utf8, start, end):

@@ -14,7 +14,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import _byte_lengths, _pair_reading, _redecode_span, misread_bytes, utf8_stretches
+from taosha.repair.mojibake.codec import (
+    _byte_lengths,
+    _pair_reading,
+    _redecode_span,
+    misread_bytes,
+    utf8_stretches,
+)
 from taosha.repair.mojibake.gate import _READ_RUN, READS_IN_SIMP, READS_IN_TRAD, _odd_table
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
@@ -161,13 +167,12 @@ def _readings(span: str, wrong: str, right: str, twice_page: bool = False) -> li
     if right != "utf-8":
         return [fixed]
     twice = _redecode_span(fixed, wrong, right)
+    # a first reading that is itself UTF-8 read as `wrong` (lossy too: `codec.utf8_spans`), or, on a page encoded
+    # twice, holds one character's UTF-8 so (浜恒 for 人。), is the middle layer: read back both layers or nothing (the
+    # inner layer lost bytes): one layer undone and the other left is mojibake still
     middle = bool(utf8_stretches(fixed, wrong, _TWICE_SHORT if twice_page else None))
     if twice is not None and twice != fixed:
         return [twice] if middle else [fixed, twice]
-    # a first reading that is itself UTF-8 read as `wrong` (lossy too: `codec.utf8_spans`) and reads back no further
-    # (the inner layer lost bytes) is one layer undone and the other left: mojibake still, no repair. Undo both or
-    # nothing (鈧浜恒 was written for 人。 between layers)
-    # (nothing else), or, on a page encoded twice, one as short as a character or two (浜恒 for 人。)
     return [] if middle else [fixed]
 
 
