@@ -336,10 +336,11 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        if seen & {"rare", "offscript"} and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
+        if seen & _NOT_UTF8 and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
             # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
-            # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8)
-            seen -= {"rare", "offscript"}
+            # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
+            # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says)
+            seen -= _NOT_UTF8
             seen.add("utf8")
         out[k] = frozenset(seen)
     return out
@@ -520,6 +521,9 @@ def _rows_before(text: str, wrong: str) -> list[int]:
 
 
 _READ_RUN = 4  # characters in a row that each read the other way as a frequent character
+
+
+_NOT_UTF8 = frozenset({"rare", "offscript", "qmark", "glued"})  # the signs of other families than UTF-8's
 
 
 def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[tuple[int, int]]:
