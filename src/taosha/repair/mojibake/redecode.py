@@ -336,6 +336,13 @@ def repair_redecodes(
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
             utf8_spans = utf8_explained(doc.text, wrong) if right != "utf-8" else []
+            if right == "utf-8":
+                # (UTF-8) stretches whose bytes are UTF-8 as the other codec wrote them, and not as this one: UTF-8
+                # read by the other codec (銝箄 is 为 read as Big5; its GB18030 bytes happen to read as UTF-8's 㖹u)
+                other = "big5" if wrong == "gb18030" else "gb18030"
+                theirs = utf8_explained(doc.text, other)
+                ours = utf8_explained(doc.text, wrong) if theirs else []
+                utf8_spans = [span for span in theirs if not overlaps(ours, *span)]
             # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair
             twice = right == "utf-8" and encoded_twice(doc.text, wrong)
 
