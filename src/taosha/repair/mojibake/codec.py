@@ -312,17 +312,22 @@ def utf8_spans(stretch: str, wrong: str, least: int | None = None) -> list[tuple
             chars = [_piece_bytes(c, wrong) for c in part]
             head = _utf8_head(chars)  # its head that goes on the open span
             if start >= 0:
-                high += sum(len(c.translate(None, _NOT_LONG_LEADS)) for c in chars[:head])  # type: ignore[union-attr]
+                high += _long_leads(chars[:head])
             close(pos + head)
             tail = len(part)  # and its tail that begins the next (a suffix of UTF-8 is UTF-8: stop at the first not)
             while tail > head and None not in chars[tail - 1 :] and _utf8_piece(b"".join(chars[tail - 1 :])):  # type: ignore[arg-type]
                 tail -= 1
             if tail < len(part):
                 start = pos + tail
-                high = sum(len(c.translate(None, _NOT_LONG_LEADS)) for c in chars[tail:])  # type: ignore[union-attr]
+                high = _long_leads(chars[tail:])
         pos = end + 1  # past the mark
     close(len(stretch))
     return found
+
+
+def _long_leads(chars: list[bytes | None]) -> int:
+    """The lead bytes of 3- and 4-byte UTF-8 sequences among the characters' bytes."""
+    return sum(len(c.translate(None, _NOT_LONG_LEADS)) for c in chars if c is not None)
 
 
 def _piece_bytes(part: str, wrong: str) -> bytes | None:
