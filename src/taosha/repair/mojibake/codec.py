@@ -309,25 +309,22 @@ def utf8_spans(stretch: str, wrong: str, least: int | None = None) -> list[tuple
                 start = pos
             high += len(raw.translate(None, _NOT_LONG_LEADS))
         elif part:
-            chars = [_piece_bytes(c, wrong) for c in part]
-            head = _utf8_head(chars)  # its head that goes on the open span
+            # (each character's bytes only as far as they are UTF-8 from either end: clean text stops it at once)
+            head, head_bytes = _utf8_head(part, wrong)  # its head that goes on the open span
             if start >= 0:
-                high += _long_leads(chars[:head])
+                high += len(head_bytes.translate(None, _NOT_LONG_LEADS))
             close(pos + head)
-            tail = len(part)  # and its tail that begins the next (a suffix of UTF-8 is UTF-8: stop at the first not)
-            while tail > head and None not in chars[tail - 1 :] and _utf8_piece(b"".join(chars[tail - 1 :])):  # type: ignore[arg-type]
-                tail -= 1
+            tail, suffix = len(part), b""  # and its tail that begins the next (a suffix of UTF-8 is UTF-8)
+            while tail > head:
+                one = _piece_bytes(part[tail - 1], wrong)
+                if one is None or not _utf8_piece(one + suffix):
+                    break
+                tail, suffix = tail - 1, one + suffix
             if tail < len(part):
-                start = pos + tail
-                high = _long_leads(chars[tail:])
+                start, high = pos + tail, len(suffix.translate(None, _NOT_LONG_LEADS))
         pos = end + 1  # past the mark
     close(len(stretch))
     return found
-
-
-def _long_leads(chars: list[bytes | None]) -> int:
-    """The lead bytes of 3- and 4-byte UTF-8 sequences among the characters' bytes."""
-    return sum(len(c.translate(None, _NOT_LONG_LEADS)) for c in chars if c is not None)
 
 
 def _piece_bytes(part: str, wrong: str) -> bytes | None:
@@ -343,22 +340,26 @@ def _piece_bytes(part: str, wrong: str) -> bytes | None:
         return None
 
 
-def _utf8_head(chars: list[bytes | None]) -> int:
-    """How many of the characters (each one's bytes, None: none) make a piece of a UTF-8 stream from the first."""
-    decoder, k = _UTF8_PIECE(), 0
-    for k, raw in enumerate(chars):
+def _utf8_head(part: str, wrong: str) -> tuple[int, bytes]:
+    """How many characters of `part` from its first make a piece of a UTF-8 stream (as `wrong` wrote their bytes),
+    and their bytes."""
+    decoder, taken = _UTF8_PIECE(), list[bytes]()
+    for k, c in enumerate(part):
+        raw = _piece_bytes(c, wrong)
         if raw is None:
-            return k
+            return k, b"".join(taken)
+        fed = raw
         if k == 0:
             skip = 0
             while skip < len(raw) and skip < 3 and 0x80 <= raw[skip] <= 0xBF:
                 skip += 1
-            raw = raw[skip:]
+            fed = raw[skip:]
         try:
-            decoder.decode(raw, False)
+            decoder.decode(fed, False)
         except UnicodeDecodeError:
-            return k
-    return len(chars)
+            return k, b"".join(taken)
+        taken.append(raw)
+    return len(part), b"".join(taken)
 
 
 def _utf8_piece(raw: bytes | None) -> bool:
