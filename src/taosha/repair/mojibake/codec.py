@@ -379,8 +379,15 @@ def _utf8_piece(raw: bytes | None) -> bool:
 
 def utf8_stretches(text: str, wrong: str, least: int | None = None) -> list[tuple[int, int]]:
     """Where `text` holds stretches that are UTF-8 read as `wrong` (`utf8_spans`), in order."""
-    return [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text)
-            for a, b in utf8_spans(m.group(), wrong, least)]
+    return list(_utf8_stretches(text, wrong, least))
+
+
+# (a pure function of its arguments, remembered for the few texts last asked: the gate and each pass of the repairs
+# ask the same page's question again, and its scan of every stretch cost a news page as much as the gate)
+@lru_cache(maxsize=8)
+def _utf8_stretches(text: str, wrong: str, least: int | None) -> tuple[tuple[int, int], ...]:
+    return tuple((m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text)
+                 for a, b in utf8_spans(m.group(), wrong, least))
 
 
 # lead bytes a span of a page whose damage longer ones explain (`gate.utf8_explained`) must hold to be UTF-8 too

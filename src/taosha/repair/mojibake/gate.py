@@ -13,7 +13,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from taosha.repair.mojibake.codec import UTF8_PAGE_LEADS, _cached_table, _pair_reading, _redecode_span, utf8_stretches
+from taosha.repair.mojibake.codec import (
+    LOSSY_STRETCH,
+    UTF8_PAGE_LEADS,
+    _cached_table,
+    _pair_reading,
+    _redecode_span,
+    utf8_spans,
+    utf8_stretches,
+)
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
@@ -532,10 +540,12 @@ def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[
     paragraph's bytes make such a stretch by chance now and then, 夥伴，於 in GB18030's, with no rare character in it).
     Then every stretch holding `least` long sequences (one character's, by default: the page's chain is established,
     and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none."""
-    spans = utf8_stretches(text, wrong)
+    rare = (_gate_table()[codepoints(text)] & RARE) != 0
+    # (only stretches holding a rare character can explain any: the others, most of a clean page, are not scanned)
+    spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if rare[m.start() : m.end()].any()
+             for a, b in utf8_spans(m.group(), wrong)]
     if not spans:
         return []
-    rare = (_gate_table()[codepoints(text)] & RARE) != 0
     inside = sum(int(rare[a:b].sum()) for a, b in spans)
     if inside <= int(rare.sum()) - inside:
         return []
