@@ -45,8 +45,7 @@ from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
 from taosha.repair.mojibake.score import _RARE_LEFT, FREQUENT_LOGP, _letters, _mean
 from taosha.textarrays import codepoints
-from taosha.zh.lm import UNKNOWN_LOGP, CharLM
-from taosha.zh.script import fold
+from taosha.zh.lm import CharLM
 
 
 def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
@@ -265,62 +264,6 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
             and _latin_letter(line[k + 1 : k + 2]))
 
 
-# full-width forms that Chinese text writes as punctuation: out of step they may stand in a reading as themselves
-_FULLWIDTH_PUNCT = frozenset("！（），：；？")
-# how rare (log-probability, script folded) a character of a full-width-pass reading that makes no dictionary word
-# with its neighbours must be to stand for a pair PHP dropped. Set on the seed page, whose own rare characters (幺 in
-# 幺蛾子, -10.6) a higher bar marks as lost: -9, -10, -11, -12 gave its lines exact but for guessed characters
-# 87.9%, 89.7%, 91.4%, 91.4% (floor 90%) and gbk-fullwidth-pass (synth.chains, dev seed) 1009, 1175, 1380, 1587
-# characters invented
-_LOST_PAIR_ODD = -11.0
-
-
-def _unnamed(new_line: str, unfilled: str, k: int, e_new: int) -> str:
-    """`new_line` with each character it chose for a lost byte in `k` .. `e_new` (a '?' in `unfilled`, the same
-    reading with lost characters left '?') written U+FFFD, unless a pinyin annotation after it names it.
-
-    A shifted-byte reading puts a lost byte before a character's trail byte (or reads a '?' as one): some 120 GBK
-    characters share each trail byte, and the model's choice among them is a guess, not a reading (乙写笙茫∟ read
-    乙中大厦（N for 家银行大厦（N: the 中). What the bytes say is that a character stood there."""
-    out = list(new_line)
-    for j in range(k, e_new):
-        if unfilled[j] == "?" and new_line[j] != "?" and not (
-                new_line[j + 1 : j + 2] == "(" and _ANNOTATION_TAIL.match(new_line, j + 2)):
-            out[j] = "\ufffd"
-    return "".join(out)
-
-
-def _lost_pairs(line: str, new_line: str, k: int, lm: CharLM) -> tuple[str, int]:
-    """`new_line` (a full-width-pass reading of `line` changed from `k`) with each character that stands where PHP's
-    decoder dropped a pair written as two U+FFFD, and where the change now ends.
-
-    Out of step, the decoder reads each character's trail byte with the next one's lead byte; a pair it cannot
-    decode (user-defined: the trail byte AA-AF or F8-FE, as the comma's AC, before a lead byte A1 or more) vanishes
-    without a trace, and the reading joins the lead byte before it to the trail byte after it: ，孙 (A3AC CBEF) reads
-    ｏ (A3EF). Both characters lost a byte that nothing narrows (some 90 lead bytes, a dozen trail bytes): neither
-    is written. A joined character is known by its bytes where its lead is A3 (a full-width letter, digit or sign
-    where Chinese text writes none), by the model where it is a Han character rare in any script that makes no word
-    with its neighbours; one that reads frequent (正室 -> 找) is not known, and stays."""
-    _, e_old, e_new = changed_run(line, new_line, k)
-    before = set(line[k:e_old])
-    folded = fold(new_line)
-    words, logp = lm.words, lm.logp
-    lost = []
-    for j in range(k, e_new):
-        c = new_line[j]
-        if c in before:
-            continue  # it stood there: not written by this reading
-        if "\uff01" <= c <= "\uff5e":
-            if c not in _FULLWIDTH_PUNCT:
-                lost.append(j)
-        elif "\u4e00" <= c <= "\u9fff" and logp.get(folded[j], UNKNOWN_LOGP) < _LOST_PAIR_ODD and (
-                folded[j - 1 : j + 1] not in words and folded[j : j + 2] not in words):
-            lost.append(j)
-    for j in reversed(lost):
-        new_line = new_line[:j] + "\ufffd\ufffd" + new_line[j + 1 :]
-    return new_line, e_new + len(lost)
-
-
 def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
     """A reading (`new_line`, the line rewritten from `b`) that did not hold, as a base for `_put_back` that no
     reading can lose to."""
@@ -475,7 +418,6 @@ def _best_hypothesis(
         return gain + (_SIGNATURE_BONUS if priority == 0 else 0.0), new_line, e_new, k
 
     best: tuple[float, str, int, int] | None = None
-    signature = put_back_won = False  # whether `best` is a full-width-pass reading, one with pairs put back
     php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
     for priority, b, head, resume, skip in candidates:
         judged = judge(priority, b, head, resume, skip)
@@ -487,7 +429,7 @@ def _best_hypothesis(
         if judged is None:
             continue
         if best is None or _better(judged, best):
-            best, signature, put_back_won = judged, priority == 0, False
+            best = judged
     for head, resume, base in [] if bytes_only else php:
         odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
         if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
@@ -508,18 +450,7 @@ def _best_hypothesis(
         put_back = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
                              len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
         if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
-            best, signature, put_back_won = put_back, True, True
+            best = put_back
     if best is None:
         return None
-    new_line, e_new, k = best[1], best[2], best[3]
-    # the hypothesis it reads; a put-back pair's reading keeps its choices (see `_put_back`)
-    chosen = None if put_back_won else next((key for key, read in decoded.items() if read == new_line), None)
-    if chosen is not None:
-        b, head, resume, skip = chosen[0], list(chosen[1]), chosen[2], chosen[3]
-        unfilled = _decode_from(line, b, head, resume, skip, lm, context, bytes_of, fill=False)
-        if unfilled is None or len(unfilled) != len(new_line):
-            return None  # (the bytes alone end the stretch elsewhere: not proven)
-        new_line = _unnamed(new_line, unfilled, max(k, point + 1) if signature else k, e_new)
-    if signature:
-        new_line, e_new = _lost_pairs(line, new_line, k, lm)
-    return new_line, max(e_new, k + 1)
+    return best[1], max(best[2], best[3] + 1)
