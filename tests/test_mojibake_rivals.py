@@ -72,3 +72,28 @@ def test_utf8_read_as_big5_is_not_read_as_gbk_with_lost_bytes(step):
     assert restore_original(doc) == UTF8_AS_BIG5
     assert not [e for e in doc.edits if e.reason == "gbk_as_big5_lost"]
     assert "锛" not in doc.text
+
+
+# UTF-8 encoded twice through GBK with bytes lost (no window reads it back: its characters are counted) ...
+_TWICE_LOST = (
+        '閸︺劍婢呴崠妤€銇婇獮铏\ue0a4１閸滃矂妯嬮幏澶嬫焿閸旂姳绔寸敮璁圭礉妤\ue0ab參鐡\ue048弰顖滄'
+        '殽閸︽壆閮寸徊杈╂畱闂傛粓宓夌粙顕嗙礉鐏忓洦鎹ｅú瀣\ue101晸閹卞\ue0c7閮寸徊杈╂畱妞佸﹤'
+        '鍨庨崒鎶戒沪閼疯櫕锛庨弸妤冩晸閹卞\ue0c7閮寸徊渚库偓鍌涱劃婢舵牭绱濋悘鎵\ue1bc敽閸撳洤婀'
+)
+# ... and, on another line, a GBK byte deleted (the deleted-byte pass reads it back)
+_DELETED = (
+        '分布。其叶螺旋状排列，幼树的叶呈尖锥状，3至8毫米长，近基部扭遣⑵矫娴靥\ue2ae\ue3de字Φ'
+        '谋咴瞪稀３墒斓氖鞯囊对虺柿圩矗?1至3毫米长，均匀分布于整个枝上。毬果与同科的物'
+        '种一样，分类地位常有变更。偶尔会被分类至罗汉松属（"Podo'
+)
+
+
+def test_a_deleted_byte_read_on_one_line_keeps_the_count_of_utf8_left_on_another():
+    # a review: the deleted byte's repair made the page count as repaired, and the UTF-8 left was no longer counted
+    st = Mojibake()
+    st.setup()
+    alone = [st.process_batch([Document("d", t)])[0] for t in (_TWICE_LOST, _DELETED)]
+    both = st.process_batch([Document("d", _TWICE_LOST + "\n" + _DELETED)])[0]
+    assert alone[0].text == _TWICE_LOST and alone[1].text != _DELETED
+    assert both.text.startswith(_TWICE_LOST + "\n") and both.signals.get("mojibake_repairs")
+    assert both.signals["mojibake_unrepaired"] >= alone[0].signals["mojibake_unrepaired"] > 100

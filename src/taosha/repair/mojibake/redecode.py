@@ -32,6 +32,7 @@ from taosha.repair.mojibake.gate import (
     _rows_before,
     utf8_explained,
 )
+from taosha.repair.mojibake.rivals import keep_proven
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import (
     _BESIDE_PROVEN,
@@ -407,6 +408,13 @@ def repair_redecodes(
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
+                if wrong == "gb18030" and right == "big5":
+                    # windows another chain explains are left as they stood, and counted as unrepaired (`rivals`)
+                    best, left = keep_proven(run, best)
+                    if left:
+                        doc.tag("mojibake_unrepaired", doc.signals.get("mojibake_unrepaired", 0) + left)
+                    if best == run:
+                        return run
                 count += 1
                 if not neutral and wrong == "big5" and right == "gbk":
                     k, _, end = changed_run(run, best)  # where the repair changed it, in the text it leaves
