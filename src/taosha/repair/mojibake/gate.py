@@ -344,11 +344,18 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        if seen & _NOT_UTF8 and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
-            # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
-            # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
-            # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says)
-            seen -= _NOT_UTF8
+        explained = next((s for s in (utf8_explained(text, w) for w in ("big5", "gb18030")) if s), None) if (
+            seen & _NOT_UTF8) else None
+        if explained:
+            # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): those
+            # stretches are read back only that way (as GBK <-> Big5, their reading is mojibake of UTF-8; a '?' there
+            # is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says). The
+            # other families' signs are the rest of the page's, those stretches blanked: a page may hold a line of
+            # GBK read as Big5 too (a review: its repair was lost with the page's signs)
+            chars = list(text)
+            for a, b in explained:
+                chars[a:b] = " " * (b - a)
+            seen = (seen - _NOT_UTF8) | (_suspicious_many(["".join(chars)])[0] & _NOT_UTF8)
             seen.add("utf8")
         out[k] = frozenset(seen)
     return out
@@ -541,12 +548,17 @@ def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[
     Then every stretch holding `least` long sequences (one character's, by default: the page's chain is established,
     and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none."""
     rare = (_gate_table()[codepoints(text)] & RARE) != 0
+    if not rare.any():
+        return []
+    # rare characters before each offset: a stretch's count is two look-ups, not a NumPy call (a news page has
+    # hundreds of stretches)
+    before = np.concatenate(([0], np.cumsum(rare))).tolist()
     # (only stretches holding a rare character can explain any: the others, most of a clean page, are not scanned)
-    spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if rare[m.start() : m.end()].any()
+    spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if before[m.end()] > before[m.start()]
              for a, b in utf8_spans(m.group(), wrong)]
     if not spans:
         return []
-    inside = sum(int(rare[a:b].sum()) for a, b in spans)
-    if inside <= int(rare.sum()) - inside:
+    inside = sum(before[b] - before[a] for a, b in spans)
+    if inside <= before[-1] - inside:
         return []
     return utf8_stretches(text, wrong, least)
