@@ -85,7 +85,7 @@ def test_utf8_explained_needs_the_rare_characters():
 def test_a_page_with_utf8_damage_keeps_its_other_lines_gbk_big5_repair():
     # a review: the page-wide UTF-8 explanation dropped the other families' signs, so the GBK-read-as-Big5 line
     # beside a UTF-8-read-as-Big5 line was no longer repaired; the signs are now the rest of the page's
-    utf8_line = "现在，印度空间研究组织也在国际市场上提供商业发射服务。".encode("utf-8").decode("big5", "replace")
+    utf8_line = "现在，印度空间研究组织也在国际市场上提供商业发射服务。".encode().decode("big5", "replace")
     page = "主打歌《光辉岁月》，同欴珩岆酴模戰腔貌语事业回响，当时发行的时间。\n" + utf8_line
     st = Mojibake()
     st.setup()
@@ -96,6 +96,6 @@ def test_a_page_with_utf8_damage_keeps_its_other_lines_gbk_big5_repair():
 
 def test_a_long_utf8_tail_after_clean_text_is_one_span():
     # the tail of a piece is grown a character at a time, checking only its first bytes (it was quadratic)
-    stretch = "中" + "乌拉嘎龙属学名是鸭嘴龙科".encode("utf-8").decode("gb18030", "replace") * 400
+    stretch = "中" + "乌拉嘎龙属学名是鸭嘴龙科".encode().decode("gb18030", "replace") * 400
     assert utf8_spans(stretch, "gb18030") == [(1, len(stretch))]
     assert utf8_spans("中" + stretch[1:40], "gb18030") == [(1, 40)]
