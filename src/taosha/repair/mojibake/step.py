@@ -227,12 +227,11 @@ class Mojibake(Step):
                 if lone:
                     doc.sub(_OPENING_Q, "", self.name, "debris")
                     doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
-        out_of_step = deleted_read = 0
+        out_of_step = 0
         if not repairs:  # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it)
             read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
                                                traditional=script == "traditional")
             repairs += read
-            deleted_read = read
             if read:  # the deleted byte read back what `rivals` left (counted there): the count is this pass's
                 doc.signals.pop("mojibake_unrepaired", None)
         short = 0  # short GBK <-> Big5 stretches: written where they hold their own proof, else counted (`unread`)
@@ -250,8 +249,9 @@ class Mojibake(Step):
         left = doc.signals.get("mojibake_unrepaired", 0) + short + (_unrepaired(doc.text, lm) if "?" in doc.text else 0)
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
-        # UTF-8 runs left where nothing but the deleted byte's pass read (one line's lost byte mends no UTF-8)
-        if "utf8" in seen and repairs == deleted_read and not _ABOUT_ENCODING.search(doc.text):
+        # UTF-8 runs the repairs left (a run read back holds no UTF-8 any more): counted whatever else was repaired
+        # (a realigned or deleted byte on another line mends no UTF-8; its repair hid the runs left: a review)
+        if "utf8" in seen and not _ABOUT_ENCODING.search(doc.text):
             left += _utf8_left(doc.text)
         if left:
             doc.tag("mojibake_unrepaired", left)
