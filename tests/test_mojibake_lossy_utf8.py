@@ -82,16 +82,17 @@ def test_utf8_explained_needs_the_rare_characters():
     assert utf8_explained(lossy, "big5")
 
 
-def test_a_page_with_utf8_damage_keeps_its_other_lines_gbk_big5_repair():
-    # a review: the page-wide UTF-8 explanation dropped the other families' signs, so the GBK-read-as-Big5 line
-    # beside a UTF-8-read-as-Big5 line was no longer repaired; the signs are now the rest of the page's
+def test_a_page_with_utf8_damage_and_another_familys_line_is_left_and_counted():
+    # the page's UTF-8 stretches explain its rare characters: the other families' signs are dropped with the page's
+    # (keeping those the rest of the page gives let clean lines beside UTF-8 damage be rewritten: a review), so the
+    # GBK-read-as-Big5 line is left as it stands (a strict xfail case holds it) and the page's damage is counted
     utf8_line = "现在，印度空间研究组织也在国际市场上提供商业发射服务。".encode().decode("big5", "replace")
     page = "主打歌《光辉岁月》，同欴珩岆酴模戰腔貌语事业回响，当时发行的时间。\n" + utf8_line
     st = Mojibake()
     st.setup()
     out = st.process_batch([Document("d", page)])[0]
-    assert out.text.startswith("主打歌《光辉岁月》，同样也是黄家驹的华语事业回响，当时发行的时间。\n")
-    assert out.text.endswith(utf8_line)  # the lossy UTF-8 line is not read as GBK <-> Big5
+    assert out.text == page
+    assert out.signals.get("mojibake_unrepaired", 0) > 0
 
 
 def test_a_long_utf8_tail_after_clean_text_is_one_span():

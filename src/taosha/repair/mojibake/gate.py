@@ -344,18 +344,14 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        explained = next((s for s in (utf8_explained(text, w) for w in ("big5", "gb18030")) if s), None) if (
-            seen & _NOT_UTF8) else None
-        if explained:
-            # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): those
-            # stretches are read back only that way (as GBK <-> Big5, their reading is mojibake of UTF-8; a '?' there
-            # is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says). The
-            # other families' signs are the rest of the page's, those stretches blanked: a page may hold a line of
-            # GBK read as Big5 too (a review: its repair was lost with the page's signs)
-            chars = list(text)
-            for a, b in explained:
-                chars[a:b] = " " * (b - a)
-            seen = (seen - _NOT_UTF8) | (_suspicious_many(["".join(chars)])[0] & _NOT_UTF8)
+        if seen & _NOT_UTF8 and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
+            # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
+            # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
+            # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says).
+            # A line of another family on such a page is left too: keeping the signs the rest of the page gives
+            # (its UTF-8 stretches blanked) repaired it, but also let GBK <-> Big5 and realignment rewrite clean and
+            # quoted lines beside UTF-8 damage, and the UTF-8 stretches themselves (a review: 25 of 1,080 pages)
+            seen -= _NOT_UTF8
             seen.add("utf8")
         out[k] = frozenset(seen)
     return out
