@@ -344,14 +344,15 @@ def repair_redecodes(
                 theirs = utf8_explained(doc.text, other)
                 ours = utf8_explained(doc.text, wrong) if theirs else []
                 utf8_spans = [span for span in theirs if not overlaps(ours, *span)]
-            # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair
-            twice = right == "utf-8" and encoded_twice(doc.text, wrong)
+            # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair;
+            # asked of the text the pass began with once a run has a window to judge (most pages have none)
+            twice: list[bool] = []
 
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
-                shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: bool = twice,
+                shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -392,11 +393,13 @@ def repair_redecodes(
                             pairs_before.extend(_odd_pairs_before(m.string, wrong, right, lm))
                         if pairs_before[m.end() - 1] == pairs_before[m.start()]:
                             return run
+                if right == "utf-8" and not twice:
+                    twice.append(encoded_twice(m.string, wrong))
                 best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
                                     marks=tuple(k - m.start() for k in marks) if marks else None,
                                     after=m.string[m.end() : m.end() + 1], neutral_short=near,
                                     pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)),
-                                    twice=twice)
+                                    twice=right == "utf-8" and twice[0])
                 if best is None:
                     return run
                 if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
