@@ -97,13 +97,3 @@ def test_a_deleted_byte_read_on_one_line_keeps_the_count_of_utf8_left_on_another
     assert alone[0].text == _TWICE_LOST and alone[1].text != _DELETED
     assert both.text.startswith(_TWICE_LOST + "\n") and both.signals.get("mojibake_repairs")
     assert both.signals["mojibake_unrepaired"] >= alone[0].signals["mojibake_unrepaired"] > 100
-
-
-def test_the_unrepaired_count_is_the_pass_own_when_the_document_held_one():
-    # the windows `rivals` leaves are added to the signal as they are judged: a count the document held already
-    # (a page cleaned before) is not added to, so running the step again gives the same count
-    st = Mojibake()
-    st.setup()
-    once = st.process_batch([Document("d", _TWICE_LOST + "\n" + _DELETED)])[0]
-    again = st.process_batch([once])[0]
-    assert again.signals["mojibake_unrepaired"] == once.signals["mojibake_unrepaired"]

@@ -186,8 +186,6 @@ class Mojibake(Step):
                 doc.tag("mojibake_unrepaired", len(_REPLACEMENT.findall(doc.text)))
             return doc
         doc.tag("mojibake_suspect", 1)
-        # what the document held already (a page cleaned before): `rivals` adds its windows to it below
-        prior = doc.signals.get("mojibake_unrepaired", 0)
         gated = doc.text  # the text the batch's signs were measured on
         if info is None:  # the script prior only: spun or not does not matter here
             info = detect(doc.text, look_for_slips=False)
@@ -234,9 +232,8 @@ class Mojibake(Step):
             read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
                                                traditional=script == "traditional")
             repairs += read
-            if read and doc.signals.get("mojibake_unrepaired", 0) != prior:
-                # the deleted byte read back what `rivals` left (counted there): the count is this pass's
-                doc.signals["mojibake_unrepaired"] = prior
+            if read:  # the deleted byte read back what `rivals` left (counted there): the count is this pass's
+                doc.signals.pop("mojibake_unrepaired", None)
         short = 0  # short GBK <-> Big5 stretches: written where they hold their own proof, else counted (`unread`)
         # (without the batch's sign, on the text it was measured on, `repair_short` finds no stretch: let go)
         if not repairs and (odd is not False or doc.text != gated) and not _ABOUT_ENCODING.search(doc.text):
@@ -249,8 +246,7 @@ class Mojibake(Step):
         if repairs:
             doc.tag("mojibake_repairs", repairs)
         # (windows `rivals` left, counted where they were judged: `redecode.repair_redecodes`)
-        left = doc.signals.get("mojibake_unrepaired", 0) - prior + short + (
-            _unrepaired(doc.text, lm) if "?" in doc.text else 0)
+        left = doc.signals.get("mojibake_unrepaired", 0) + short + (_unrepaired(doc.text, lm) if "?" in doc.text else 0)
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         # UTF-8 runs the repairs left (a run read back holds no UTF-8 any more): counted whatever else was repaired
