@@ -543,9 +543,16 @@ def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[
     paragraph's bytes make such a stretch by chance now and then, 夥伴，於 in GB18030's, with no rare character in it).
     Then every stretch holding `least` long sequences (one character's, by default: the page's chain is established,
     and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none."""
+    return list(_utf8_explained(text, wrong, least))
+
+
+# (a pure function of its arguments, remembered for the few texts last asked, as `codec.utf8_stretches`: the gate
+# and each repair pass ask the same page again, and its scan of the stretches holding a rare character is the cost)
+@lru_cache(maxsize=8)
+def _utf8_explained(text: str, wrong: str, least: int) -> tuple[tuple[int, int], ...]:
     rare = (_gate_table()[codepoints(text)] & RARE) != 0
     if not rare.any():
-        return []
+        return ()
     # rare characters before each offset: a stretch's count is two look-ups, not a NumPy call (a news page has
     # hundreds of stretches)
     before = np.concatenate(([0], np.cumsum(rare))).tolist()
@@ -553,8 +560,8 @@ def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[
     spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if before[m.end()] > before[m.start()]
              for a, b in utf8_spans(m.group(), wrong)]
     if not spans:
-        return []
+        return ()
     inside = sum(before[b] - before[a] for a, b in spans)
     if inside <= before[-1] - inside:
-        return []
-    return utf8_stretches(text, wrong, least)
+        return ()
+    return tuple(utf8_stretches(text, wrong, least))
