@@ -154,7 +154,13 @@ class LocalRunner:
                             todo.appendleft(i)
                             todo.extend(lost)  # finished, but their folded result died with the worker
                             left += len(lost)
-                for k, w in enumerate(pool):  # every unit is done: each worker's folded result
+                # every unit is done: each worker's folded result, asked of them all before any is read, so that
+                # they pickle their states at once rather than one after the other (the driver reads them in
+                # slot order as before: the same merges)
+                for w in pool:
+                    if w.folded:
+                        w.ask()
+                for k, w in enumerate(pool):
                     if not w.folded:
                         continue
                     try:
@@ -262,11 +268,22 @@ class _Worker:
         child.close()
         self.unit: int | None = None
         self.folded: list[int] = []  # units whose results it has folded and not yet handed back
+        self.asked = False  # sent `_COLLECT`, its folded result not yet read
+
+    def ask(self) -> None:
+        """Ask for the result this worker folded (`collect` reads it); once until it is read."""
+        if not self.asked:
+            self.asked = True
+            try:
+                self.conn.send(_COLLECT)
+            except OSError:  # it died while idle: `collect` says so
+                pass
 
     def collect(self) -> Any:
         """The result this worker folded from its units (raises `_Died` if it died meanwhile)."""
+        self.ask()
+        self.asked = False
         try:
-            self.conn.send(_COLLECT)
             kind, value = self.conn.recv()
         except (EOFError, OSError):
             raise _Died from None
