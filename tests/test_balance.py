@@ -294,3 +294,36 @@ def test_the_workers_hand_back_their_folded_results_at_once(tmp_path):
     results: list[dict[int, int]] = []
     LocalRunner(2).map_units(fn, [0, 1], None, lambda _, r: results.append(r))  # one unit for each worker
     assert len(results) == 2 and all(r[-1] is True for r in results)
+
+
+class _Costly(dict):
+    """Counts that take 0.2 s of CPU to pickle (a large state handed back)."""
+
+    def __reduce__(self):
+        import time
+
+        began = time.process_time()
+        while time.process_time() - began < 0.2:
+            pass
+        return (dict, (dict(self),))
+
+
+class _CostlySum(_Sum):
+    def __call__(self, unit: int, progress=None) -> dict[int, int]:
+        return _Costly({unit: 1})
+
+
+def test_a_trace_counts_handing_back_a_folded_result_as_the_workers_cpu(tmp_path, monkeypatch):
+    """The CPU a worker spends pickling its folded result is the worker's in the trace (it runs side by side with
+    the other workers'), not the driver's serial time of the critical path."""
+    fn = _CostlySum()
+    fn.fold = lambda a, b: _Costly(_add(a, b))
+    monkeypatch.setenv(trace.ENV, str(tmp_path / "trace.json"))
+    traced = trace.start()
+    try:
+        traced.phase("count: units")
+        LocalRunner(2).map_units(fn, [0, 1, 2, 3], None, lambda _, r: None)
+        workers = dict(traced._open["workers"])
+    finally:
+        trace.stop()
+    assert len(workers) == 2 and all(cpu >= 0.2 for cpu in workers.values())

@@ -10,6 +10,7 @@ arrive, so running the same command again resumes after either.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import threading
 import time
@@ -289,7 +290,11 @@ class _Worker:
             raise _Died from None
         if kind == "error":
             raise value
-        return value
+        blob, cpu, faults = value
+        traced = trace.current()
+        if traced is not None:
+            traced.worker(self.slot, cpu, faults)
+        return pickle.loads(blob)
 
     def give(self, i: int, unit: Any) -> None:
         self.unit = i
@@ -340,7 +345,10 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
         try:
             if isinstance(unit, str):  # _COLLECT
                 result, folded = folded, _NOTHING
-                conn.send(("folded", result))
+                # pickled here, then sent as bytes, so that the CPU it costs (states of megabytes) is this
+                # worker's in a trace, as its units' is: the workers pickle side by side (see `_Worker.ask`)
+                blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                conn.send(("folded", (blob, time.process_time(), trace.page_faults())))
                 continue
             result = fn(unit, progress if report else None)
             if combine is not None:
