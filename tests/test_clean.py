@@ -294,6 +294,33 @@ def test_frequent_lines_per_site_across_shards(tmp_path):
     assert outs[0] == outs[1]
 
 
+
+def test_frequent_lines_counts_travel_as_the_counters_they_set():
+    """A counting state and a prepared step pickle their sketch as its set counters where few are set (a worker's
+    pipe, the state file a resume reads): 1.3 MB rather than 16 MiB on a real corpus; read back, the same array."""
+    import pickle
+
+    import numpy as np
+
+    from taosha.clean.frequent import FrequentLines
+
+    step = FrequentLines()
+    state = step.observe_batch([Document(str(k), f"第{k}行正文内容\n本站所有文章均来自网络") for k in range(50)],
+                               step.new_state())
+    blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(blob) < 10_000 < state.sketch.nbytes
+    back = pickle.loads(blob)
+    assert back.sketch.dtype == state.sketch.dtype and np.array_equal(back.sketch, state.sketch)
+    assert back.docs == state.docs
+    prepared = step.prepare(state)
+    again = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+    assert np.array_equal(again.sketch, prepared.sketch) and again.docs == prepared.docs and again.spec == step
+    doc = Document("x", "第1行正文内容\n本站所有文章均来自网络")
+    assert again.process(doc).text == prepared.process(Document("x", doc.text)).text
+    state.sketch[:] = 1  # every counter set: the array itself, as before
+    full = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    assert np.array_equal(full.sketch, state.sketch)
+
 def restore_original_of(rec) -> bool:
     return restore_original(rec).count("\n") == 1
 
@@ -360,7 +387,6 @@ def test_sentence_signals_match_splitting_each_text(texts):
     its runs between stops, found one text at a time."""
     import re
 
-    from taosha.document import Document
     from taosha.filter.quality import Quality
 
     docs = [Document(str(k), t) for k, t in enumerate(texts)]

@@ -94,10 +94,38 @@ def _rows(hashes: np.ndarray, depth: int, bits: int) -> list[np.ndarray]:
     return [(hashes * np.uint64(_MULTIPLIERS[i])) >> np.uint64(64 - bits) for i in range(depth)]
 
 
+def _pack(sketch: np.ndarray) -> Any:
+    """The sketch as it is pickled: where fewer than a quarter of its counters are set (a corpus's lines set a few
+    percent of 4 x 2^20: 4% on bench_real's 66,000 documents), their positions and counts (1.3 MB, not 16 MiB
+    through each worker's pipe and into the prepared step's state file), else the array itself."""
+    flat = sketch.reshape(-1)
+    at = np.flatnonzero(flat)
+    if len(at) * 4 >= flat.size:
+        return sketch
+    return (sketch.shape, at.astype(np.uint32 if flat.size <= 1 << 32 else np.int64), flat[at])
+
+
+def _unpack(packed: Any) -> np.ndarray:
+    """`_pack`'s sketch, the same array."""
+    if isinstance(packed, np.ndarray):
+        return packed
+    shape, at, counts = packed
+    sketch = np.zeros(shape, dtype=counts.dtype)
+    sketch.reshape(-1)[at] = counts
+    return sketch
+
+
 @dataclass
 class _State:
     sketch: np.ndarray
     docs: Counter = field(default_factory=Counter)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _state, (_pack(self.sketch), self.docs)
+
+
+def _state(packed: Any, docs: Counter) -> _State:
+    return _State(_unpack(packed), docs)
 
 
 @register("clean.frequent_lines")
@@ -159,6 +187,9 @@ class _FrequentLinesPrepared(Step):
     def __init__(self, spec: FrequentLines, sketch: np.ndarray, docs: dict[str, int]) -> None:
         self.spec, self.sketch, self.docs = spec, sketch, docs
 
+    def __reduce__(self) -> tuple[Any, ...]:  # saved for a resume, sent to workers that are not forked
+        return _prepared, (self.spec, _pack(self.sketch), self.docs)
+
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         sites = _sites(docs)
         lines = _batch_hashes(docs, sites, self.spec.min_chars)
@@ -181,3 +212,7 @@ class _FrequentLinesPrepared(Step):
                 doc.tag("frequent_lines", len(removed))
                 doc.remove_lines(removed, self.name)
         return list(docs)
+
+
+def _prepared(spec: FrequentLines, packed: Any, docs: dict[str, int]) -> _FrequentLinesPrepared:
+    return _FrequentLinesPrepared(spec, _unpack(packed), docs)
