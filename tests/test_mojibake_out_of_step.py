@@ -1,7 +1,12 @@
-"""GBK read by a Big5 decoder that lost bytes: the text after an odd number of lost marks stands one byte out of
-step, and no window of `gbk_as_big5` (nor the page's fragments, nor the whole page) reads it in step."""
+"""GBK <-> Big5 windows and the null hypothesis.
+
+GBK read by a Big5 decoder that lost bytes: the text after an odd number of lost marks stands one byte out of step,
+and no window of `gbk_as_big5` (nor the page's fragments, nor the whole page) reads it in step."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 
@@ -49,4 +54,18 @@ def test_lost_bytes_do_not_make_windows_read_out_of_step(step):
     truth = "该信号于2017年10月13日下午9时半悬挂。为一戒备信号，指有强风。"
     out = fix(step, GBK_AS_BIG5.apply(truth, "?")).text
     assert "障" not in out and "挛" not in out  # 梤蟲 out of step, read in step
+    assert "2017年10月13" in out  # (not 10以?13: the '?' after 13 is a lost byte, not the end of a question)
     assert out.endswith("9时半悬挂。为一戒备信号，指有强风。")
+
+
+# mixed pages (Wikipedia paragraphs' sentences of both scripts shuffled), one a line in cases/mojibake_mixed.jsonl: a
+# stretch of the other script's clean text was read as that script's bytes misread (`was`); the window as it stands
+# is scored as text of that script too (the null first)
+def _mixed() -> list:
+    lines = (Path(__file__).parent / "cases" / "mojibake_mixed.jsonl").read_text(encoding="utf-8").splitlines()
+    return [pytest.param(json.loads(line)["text"], id=json.loads(line)["was"].split(" ")[0]) for line in lines]
+
+
+@pytest.mark.parametrize("page", _mixed())
+def test_mixed_pages_keep_their_other_script(step, page):
+    assert fix(step, page).text == page

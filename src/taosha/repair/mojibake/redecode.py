@@ -492,6 +492,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     utf8 = utf8_explained(doc.text, wrong)
     # (GBK read as Big5) nor is text a Big5 decoder's lost bytes left out of step (`rivals.big5_out_of_step`)
     steps = big5_out_of_step(doc.text) if wrong == "big5" else []
+    trad = for_script("traditional") if wrong == "big5" else None
 
     def read(start: int, end: int, part: bool = False) -> bool:
         if overlaps(utf8, start, end) or overlaps(steps, start, end):
@@ -507,7 +508,8 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
             return False
         if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
             return False
-        gain = _mean(lm, fixed) - _mean(lm, run)
+        # (GBK read as Big5) the run as it stands may be traditional text the page holds: scored as that too
+        gain = _mean(lm, fixed) - max(_mean(lm, run), _mean(trad, run) if trad else -np.inf)
         if gain < min_gain:
             return False
         if all(common[ord(c)] for c in run) and not (

@@ -196,6 +196,10 @@ def encoded_twice(text: str, wrong: str) -> bool:
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
 
 
+# a GBK <-> Big5 misreading, and the script its wrong codec's own text is in (what the window may be as it stands)
+_OWN_SCRIPT = {("big5", "gbk"): "traditional", ("gb18030", "big5"): "simplified"}
+
+
 def _judge_reading(
     run: str, a: int, b: int, fixed: str, wrong: str, right: str, lm: CharLM, min_gain: float, marked: bool,
     after: str, best: tuple[float, int, int, str] | None, marks: tuple[int, ...] | None = None,
@@ -218,8 +222,25 @@ def _judge_reading(
         after.isascii() and after.isalpha()) else ""
     # (each scored once: the mean gain and the total below are the same sums)
     new_score, old_score = lm.score(fixed + tail), lm.score(run[a:b] + tail)
-    if (new_score / max(1, len(fixed + tail)) - old_score / max(1, b - a + len(tail))) < min_gain:
+    size = max(1, len(fixed + tail))
+    if (new_score / size - old_score / max(1, b - a + len(tail))) < min_gain:
         return best
+    own = _OWN_SCRIPT.get((wrong, right))
+    if own is not None:
+        # the null hypothesis first: the window as it stands may be text of the script the wrong codec writes that
+        # the page holds (a simplified page quoting a traditional sentence, a mixed page: 韓國傳統藝 read as GBK
+        # read as Big5 gives 龙瓣肚参美, 地質條 地借兵; a traditional page's simplified sentence read as Big5 read
+        # as GB18030, 称长齿锯齿鳗 備酗喘撾喘魕), so the reading must beat it scored as that too (a bar only: the
+        # trims are still ranked with the page's model, as before); and GBK read as Big5 with its neighbours too: a
+        # stretch of a traditional line (紅樓夢: 樓夢 reads as the word 加冠, 2.7 nats a character ahead of 樓夢
+        # alone) stands with the words it makes there
+        as_own = for_script(own)
+        if new_score / size - as_own.score(run[a:b] + tail) / max(1, b - a + len(tail)) < min_gain:
+            return best
+        before, beyond = run[max(0, a - 1) : a], run[b : b + 1]
+        if wrong == "big5" and (lm.score(before + fixed + tail + beyond)
+                                - as_own.score(before + run[a:b] + tail + beyond)) / size < min_gain:
+            return best
     # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
     # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
     total = (new_score - old_score + _edge_bonds(lm, run, a, b, fixed)
