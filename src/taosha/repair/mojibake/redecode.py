@@ -32,7 +32,7 @@ from taosha.repair.mojibake.gate import (
     _rows_before,
     utf8_explained,
 )
-from taosha.repair.mojibake.rivals import big5_out_of_step, keep_in_step, keep_proven
+from taosha.repair.mojibake.rivals import keep_proven
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _HAN, _IN_WORD, FREQUENT_LOGP, _han_share, _mean, _words
 from taosha.repair.mojibake.windows import (
     _BESIDE_PROVEN,
@@ -260,14 +260,6 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
         if utf8_explained(text, wrong):
             continue  # its damage is UTF-8 read as `wrong`: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
-        steps = big5_out_of_step(text) if wrong == "big5" and fixed is not None else []
-        if steps:  # text a Big5 decoder's lost bytes left out of step stays as it stands (`rivals.big5_out_of_step`)
-            if len(fixed) != len(text):
-                continue
-            keep = list(fixed)
-            for a, b in steps:
-                keep[a:b] = text[a:b]
-            fixed = "".join(keep)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
             continue
@@ -345,8 +337,6 @@ def repair_redecodes(
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
             utf8_spans = utf8_explained(doc.text, wrong) if right != "utf-8" else []
-            # (GBK read as Big5) text a Big5 decoder's lost bytes left out of step is not read in step
-            steps = big5_out_of_step(doc.text) if wrong == "big5" and right == "gbk" else []
             if right == "utf-8":
                 # (UTF-8) stretches whose bytes are UTF-8 as the other codec wrote them, and not as this one: UTF-8
                 # read by the other codec (銝箄 is 为 read as Big5; its GB18030 bytes happen to read as UTF-8's 㖹u)
@@ -363,7 +353,6 @@ def repair_redecodes(
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
                 shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
-                steps: list[tuple[int, int]] = steps,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -422,10 +411,6 @@ def repair_redecodes(
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
-                if steps:
-                    best = keep_in_step(run, best, m.start(), steps)
-                    if best == run:
-                        return run
                 if wrong == "gb18030" and right == "big5":
                     # windows another chain explains are left as they stood, and counted as unrepaired (`rivals`)
                     best, left = keep_proven(run, best)
@@ -490,12 +475,9 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
     utf8 = utf8_explained(doc.text, wrong)
-    # (GBK read as Big5) nor is text a Big5 decoder's lost bytes left out of step (`rivals.big5_out_of_step`)
-    steps = big5_out_of_step(doc.text) if wrong == "big5" else []
-    trad = for_script("traditional") if wrong == "big5" else None
 
     def read(start: int, end: int, part: bool = False) -> bool:
-        if overlaps(utf8, start, end) or overlaps(steps, start, end):
+        if overlaps(utf8, start, end):
             return False
         run = doc.text[start:end]
         fixed = _redecode_span(run, wrong, right)
@@ -508,8 +490,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
             return False
         if _kana_changed(run, fixed) and (wrong == "big5" or _PUA.search(doc.text) is None):
             return False
-        # (GBK read as Big5) the run as it stands may be traditional text the page holds: scored as that too
-        gain = _mean(lm, fixed) - max(_mean(lm, run), _mean(trad, run) if trad else -np.inf)
+        gain = _mean(lm, fixed) - _mean(lm, run)
         if gain < min_gain:
             return False
         if all(common[ord(c)] for c in run) and not (

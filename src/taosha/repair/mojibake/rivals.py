@@ -15,8 +15,6 @@ from __future__ import annotations
 import difflib
 import re
 
-from taosha.repair.mojibake.codec import _byte_lengths, overlaps
-from taosha.textarrays import codepoints
 from taosha.zh.lm import CharLM, for_script
 
 # U+FFFD's UTF-8 bytes: GBK read as UTF-8 wrote one for each byte it could not read, saved as UTF-8 and read as GBK
@@ -61,53 +59,6 @@ def keep_proven(run: str, best: str, lm: CharLM | None = None) -> tuple[str, int
         pos = j2
     out.append(best[pos:])
     return "".join(out), left
-
-
-# what a Big5 decoder wrote for a byte it lost: `?` or U+FFFD (Python's codec with errors="replace")
-_LOST_MARKS = "?\ufffd"
-
-
-def big5_out_of_step(text: str) -> list[tuple[int, int]]:
-    """The stretches of `text` that GBK read by a Big5 decoder leaves one byte out of step, if its `?` and U+FFFD
-    are bytes that decoder lost (`shifted`): Big5 rejects a GBK pair (rows C6-C8: 日, 人, 三 ...) by writing a mark
-    for its first byte and reading on from the second, so the characters after an odd number of marks stand for a
-    trail byte and the next lead byte. Reading them in step as GBK writes characters the text never held (`1?桾?效`
-    for 1日生效: 桾's bytes D5 C9 are 日's trail and 生's lead, and read as 丈); only `shifted` reads them, from their
-    bytes. The count starts again at what Big5 cannot have written: an ASCII character (read alone, so the decoder
-    is in step after it), or a character Big5 lacks (a reading already written)."""
-    if "?" not in text and "\ufffd" not in text:
-        return []
-    big5 = (_byte_lengths("big5")[codepoints(text)] == 2).tolist()
-    spans: list[tuple[int, int]] = []
-    odd, start = False, -1
-    for k, c in enumerate(text):
-        inside = odd and big5[k] and c not in _LOST_MARKS
-        if inside and start < 0:
-            start = k
-        elif not inside and start >= 0:
-            spans.append((start, k))
-            start = -1
-        if c in _LOST_MARKS:
-            odd = not odd
-        elif not big5[k]:
-            odd = False
-    if start >= 0:
-        spans.append((start, len(text)))
-    return spans
-
-
-def keep_in_step(run: str, best: str, at: int, out_of_step: list[tuple[int, int]]) -> str:
-    """`best` (`run`, which stands at `at` in the text, with windows read back) with every window that reads
-    characters standing out of step (`big5_out_of_step`) put back as it stood."""
-    if best == run or not out_of_step or not overlaps(out_of_step, at, at + len(run)):
-        return best
-    out, pos = [], 0
-    for i1, i2, j1, j2 in _windows(run, best):
-        out.append(best[pos:j1])
-        out.append(run[i1:i2] if overlaps(out_of_step, at + i1, at + max(i2, i1 + 1)) else best[j1:j2])
-        pos = j2
-    out.append(best[pos:])
-    return "".join(out)
 
 
 def rival_chain(text: str, start: int, end: int, reading: str, lm: CharLM | None = None) -> str | None:

@@ -1,0 +1,32 @@
+"""GBK <-> Big5 windows and the null hypothesis: a stretch of the other script's clean text in a mixed page (a
+simplified page quoting a traditional sentence, or the reverse) is the page's text, not that script's bytes misread."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from taosha.repair.mojibake import Mojibake
+from test_mojibake import fix  # the step on a text, its edits checked to rebuild it
+
+
+@pytest.fixture(scope="module")
+def step() -> Mojibake:
+    s = Mojibake()
+    s.setup()
+    return s
+
+
+# mixed pages (Wikipedia paragraphs' sentences of both scripts shuffled), one a line in cases/mojibake_mixed.jsonl: a
+# stretch of the other script's clean text was read as that script's bytes misread (`was`); the window as it stands
+# is scored as text of that script too (the null first)
+def _mixed() -> list:
+    lines = (Path(__file__).parent / "cases" / "mojibake_mixed.jsonl").read_text(encoding="utf-8").splitlines()
+    return [pytest.param(json.loads(line)["text"], id=json.loads(line)["was"].split(" ")[0]) for line in lines]
+
+
+@pytest.mark.parametrize("page", _mixed())
+def test_mixed_pages_keep_their_other_script(step, page):
+    assert fix(step, page).text == page
