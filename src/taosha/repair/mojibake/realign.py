@@ -129,6 +129,9 @@ def _realign_line(
     repairs = 0
     start = 0
     ahead: dict = {}  # what the damage scan found ahead in this line, kept while the line stays as it is
+    # joined characters to be written as what their bytes say (`_joined`), by where they stand in `line`: written
+    # once the line is decided, so that a U+FFFD never becomes a later round's context or bytes
+    marks: dict[int, str] = {}
     for _ in range(_ROUNDS):  # each round repairs the leftmost damage that a hypothesis explains
         point = _next_damage(line, start, lm, ahead)
         if point is None:
@@ -137,11 +140,24 @@ def _realign_line(
         if best is None:
             start = point + 1
             continue
-        line, start = best
+        new_line, start, found = best
+        if marks:
+            marks = _moved(marks, line, new_line)
+        marks.update(found)
+        line = new_line
         repairs += 1
         if strict:
             break
+    for j in sorted(marks, reverse=True):
+        line = line[:j] + marks[j] + line[j + 1 :]
     return line, repairs
+
+
+def _moved(marks: dict[int, str], line: str, new_line: str) -> dict[int, str]:
+    """`marks` (by position in `line`) where they stand in `new_line`; a mark inside the run a later round
+    rewrote is dropped (that round's reading decides there)."""
+    k, e_old, e_new = changed_run(line, new_line)
+    return {j if j < k else j + e_new - e_old: m for j, m in marks.items() if not k <= j < e_old}
 _CAMEL = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]")  # case changing inside a word: mBeams, CDe
 
 
@@ -264,6 +280,37 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
             and _latin_letter(line[k + 1 : k + 2]))
 
 
+# full-width forms Chinese text writes as punctuation: in a reading they may stand as themselves
+_FULLWIDTH_PUNCT = frozenset("！（），：；？")
+# the full-width forms a dropped pair's first character can be (lead A3, trail a user-defined lead: AA-AF, F8-FE)
+_JOINED_FIRST = tuple(bytes([0xA3, t]).decode("gbk") for t in (*range(0xAA, 0xB0), *range(0xF8, 0xFF)))
+
+
+def _joined(line: str, new_line: str, k: int, e_old: int, e_new: int, lm: CharLM) -> dict[int, str]:
+    """Where a full-width-pass reading (`new_line`, changed in `k` .. `e_new` from `line[k:e_old]`) joined the
+    two characters around a pair PHP's decoder dropped, and what their bytes say: {position: replacement}.
+
+    Out of step, PHP reads each character's trail byte with the next one's lead byte, and a user-defined pair
+    (trail byte AA-AF or F8-FE before a lead byte A1 or more: the comma's AC is one) vanishes; the reading in step
+    joins the lead byte before it to the trail byte after it (，孙 A3AC CBEF reads ｏ A3EF). A joined character
+    shows in its bytes where its lead byte is A3: a full-width letter, digit or sign (not the punctuation Chinese
+    text writes). Its first character then keeps the lead A3 and lost a trail byte the drop narrows to 13
+    (＊＋，－．／ｘｙｚ｛｜｝￣): the model chooses among them; the second kept only its trail byte (some 90
+    characters share it): U+FFFD, counted. A joined Han character shows nothing in its bytes (every lead byte
+    admits a trail byte that drops, every trail byte a lead byte) and stays as read. A full-width form whose
+    ASCII character stood in the damaged text is that character, widened by the reading, and stays."""
+    old = line[k:e_old]
+    out: dict[int, str] = {}
+    for j in range(k, e_new):
+        c = new_line[j]
+        if not "\uff01" <= c <= "\uff5e" or c in _FULLWIDTH_PUNCT or c in old or chr(ord(c) - 0xFEE0) in old:
+            continue
+        left = new_line[max(0, j - 2) : j]
+        first = max(_JOINED_FIRST, key=lambda f: lm.score(left + f))
+        out[j] = first + "\ufffd"
+    return out
+
+
 def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int, int] | None:
     """A reading (`new_line`, the line rewritten from `b`) that did not hold, as a base for `_put_back` that no
     reading can lose to."""
@@ -292,8 +339,9 @@ _SIGNATURE_BYTES = 3  # the signature's own bytes: a lost lead, A3 and the ASCII
 
 def _best_hypothesis(
     line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: int = 0
-) -> tuple[str, int] | None:
-    """Try the rewrites that explain damage at `point`; return (repaired line, where to go on) or None.
+) -> tuple[str, int, dict[int, str]] | None:
+    """Try the rewrites that explain damage at `point`; return (repaired line, where to go on, the characters
+    PHP's dropped pairs joined there and what to write for them: `_joined`) or None.
 
     Hypotheses are compared by mean log-probability per character over the stretch they change (with two
     characters of context each side), so that dropping characters earns nothing by itself. `strict`: a
@@ -418,6 +466,7 @@ def _best_hypothesis(
         return gain + (_SIGNATURE_BONUS if priority == 0 else 0.0), new_line, e_new, k
 
     best: tuple[float, str, int, int] | None = None
+    signature = False  # whether `best` is a full-width-pass reading (without pairs put back)
     php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
     for priority, b, head, resume, skip in candidates:
         judged = judge(priority, b, head, resume, skip)
@@ -429,7 +478,7 @@ def _best_hypothesis(
         if judged is None:
             continue
         if best is None or _better(judged, best):
-            best = judged
+            best, signature = judged, priority == 0
     for head, resume, base in [] if bytes_only else php:
         odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
         if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
@@ -450,7 +499,9 @@ def _best_hypothesis(
         put_back = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
                              len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
         if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
-            best = put_back
+            best, signature = put_back, False
     if best is None:
         return None
-    return best[1], max(best[2], best[3] + 1)
+    new_line, e_new, k = best[1], best[2], best[3]
+    marks = _joined(line, new_line, k, changed_run(line, new_line, k)[1], e_new, lm) if signature else {}
+    return new_line, max(e_new, k + 1), marks
