@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taosha import Document, restore_original
+from taosha import Document, fix_text, restore_original
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.realign import _JOINED_FIRST, _joined, _moved
 from taosha.synth.chains import encode, fold_fullwidth, fullwidth_pass, php_cp936
@@ -64,3 +64,11 @@ def test_marks_follow_a_later_round():
     # a mark before a later round's change keeps its place, one after it moves, one inside it is dropped
     line, new_line = "ab期间cdef", "ab期间XYZdef"
     assert _moved({1: "m", 4: "n", 7: "o"}, line, new_line) == {1: "m", 9: "o"}
+
+
+def test_joined_form_is_marked_beside_a_pair_put_back():
+    # from a simulated page (synth.chains, gbk-fullwidth-pass): the reading that wins puts a dropped pair back
+    # (`_put_back`); the comma PHP dropped with 由's lead byte, read Ｉ, is marked in that reading too
+    damaged = "医专解剖学与人类学的?M庋芯垦д撸商ㄍ宄龇⑶巴ü喜康穆砣邸U押?1年(1936年)3月任台北帝国大学"
+    got = fix_text(damaged)
+    assert "学者，\ufffd台湾" in got and "Ｉ" not in got

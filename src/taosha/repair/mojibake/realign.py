@@ -203,12 +203,15 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 def _put_back(
     base: tuple[float, str, int, int], raw: list[int],
     judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, start: int, stop: int,
-) -> tuple[float, str, int, int]:
+) -> tuple[tuple[float, str, int, int], list[int] | None]:
     """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
     `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
     wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
-    `judge(tokens, j)` reads `tokens` followed by `raw[j:]`."""
+    `judge(tokens, j)` reads `tokens` followed by `raw[j:]`. With it, where each pair put back begins in the
+    reading (its two characters replaced one), or None where one is not told apart (the model chose its
+    neighbours anew)."""
     current, at = base, cast(list[int], [])
+    pairs: list[int] | None = []
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
         for j in range(start, min(len(raw), stop)):
@@ -224,14 +227,15 @@ def _put_back(
                 continue
             if found is not None and judged[0] <= current[0]:
                 continue  # a better place was found
-            k, end, _ = changed_run(before[1], judged[1])
+            k, end, end_new = changed_run(before[1], judged[1])
             # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
             if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
-                current, found = judged, j
+                current, found, pair = judged, j, (k if end_new - k == 2 else None)
         if found is None:
             break
         at.append(found)
-    return current
+        pairs = None if pairs is None or pair is None else [m + (m > pair) for m in pairs] + [pair]
+    return current, pairs
 
 
 _CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
@@ -466,7 +470,8 @@ def _best_hypothesis(
         return gain + (_SIGNATURE_BONUS if priority == 0 else 0.0), new_line, e_new, k
 
     best: tuple[float, str, int, int] | None = None
-    signature = False  # whether `best` is a full-width-pass reading (without pairs put back)
+    signature = False  # whether `best` is a full-width-pass reading (its joined full-width forms are marked)
+    put: list[int] = []  # where the pairs put back in it begin
     php: list[tuple[list[int], int, tuple[float, str, int, int]]] = []  # the full-width-pass readings that hold
     for priority, b, head, resume, skip in candidates:
         judged = judge(priority, b, head, resume, skip)
@@ -478,7 +483,7 @@ def _best_hypothesis(
         if judged is None:
             continue
         if best is None or _better(judged, best):
-            best, signature = judged, priority == 0
+            best, signature, put = judged, priority == 0, []
     for head, resume, base in [] if bytes_only else php:
         odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
         if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
@@ -496,12 +501,15 @@ def _best_hypothesis(
                 return judge(0, point, [*tokens, *head[j:]], resume, 0)
             return judge(0, point, tokens, resume, j - len(head))
 
-        put_back = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
-                             len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
+        put_back, pairs = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
+                                    len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
         if put_back[0] > -math.inf and (best is None or _better(put_back, best)):
-            best, signature = put_back, False
+            best, signature, put = put_back, pairs is not None, pairs or []
     if best is None:
         return None
     new_line, e_new, k = best[1], best[2], best[3]
     marks = _joined(line, new_line, k, changed_run(line, new_line, k)[1], e_new, lm) if signature else {}
+    for j in put:  # a pair put back is read as the model chose it (`_put_back`), not marked
+        marks.pop(j, None)
+        marks.pop(j + 1, None)
     return new_line, max(e_new, k + 1), marks
