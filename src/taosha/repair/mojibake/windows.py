@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
@@ -392,6 +393,9 @@ def _utf8_window_in(run: str, wrong: str) -> bool:
     return next(long_matches(raw, _WINDOW_AT, _LONG_WINDOW_AT), None) is not None
 
 
+# (a pure function, remembered for the runs last asked: `encoded_twice` asks every run of a page the pass asks again;
+# the list is shared, never changed by a caller)
+@lru_cache(maxsize=256)
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
         raw = misread_bytes(run, wrong)
