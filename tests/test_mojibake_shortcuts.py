@@ -412,3 +412,86 @@ def test_consecutive_runs(positions, runs):
     from taosha.textarrays import consecutive_runs
 
     assert consecutive_runs(positions) == runs
+
+
+def _acted_on(texts: list[str]) -> set[int]:
+    """The texts of a batch the step's batch signs send anywhere: the gate, `suspect_many`, `odd_pairs_many` (on
+    the gate's layout, as the step asks them) or the debris test."""
+    from taosha.repair.mojibake.deleted import suspect_many
+    from taosha.repair.mojibake.gate import _Batch
+    from taosha.repair.mojibake.step import _batch_signs, _has_debris
+    from taosha.repair.mojibake.unread import odd_pairs_many
+
+    batch = _Batch(texts)
+    layout = (batch.points, batch.starts, batch.lengths)
+    classes = np.take(_batch_signs(), batch.points)
+    signs = zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout, classes),
+                odd_pairs_many(texts, layout, classes), map(_has_debris, texts), strict=True)
+    return {k for k, found in enumerate(signs) if any(found)}
+
+
+# clean text (simplified and traditional, a lone letter beside Han characters, digits), characters that are signs
+# only in numbers (odd for one side: 汜莉羲, 璣癩; reading as Big5 a frequent one: 乾想摩森藏趣), and the gate's signs
+_QUIET_CHARS = "质量很好物流也快五星好评与这问补，。！的是了區總觀們UK5 汜莉羲璣癩乾想摩森藏趣"
+_LOUD_CHARS = _GATE_CHARS + "烫屯锟\ufffd€＊"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_damaged(), st.text(st.sampled_from(list(_QUIET_CHARS)), max_size=30),
+                          st.text(st.sampled_from(list(_QUIET_CHARS + _LOUD_CHARS)), max_size=30)), max_size=10))
+def test_the_texts_let_go_as_clean_are_none_a_sign_sends(texts):
+    from taosha.repair.mojibake.step import _loud
+
+    assert _acted_on(texts) <= set(_loud(texts))
+
+
+@pytest.mark.parametrize("text", ["质量汜羲好",  # two odd characters of a simplified page's off side, near
+                                  "质量乾想摩森藏趣",  # four in a row whose bytes read as Big5 make frequent ones
+                                  "这是璣癩",  # the other script's own characters (and odd ones) in a page
+                                  "买了U盘很好",  # a lone byte between Han characters
+                                  "到了，超赞?质量很好"])  # a '?'
+def test_each_sign_alone_makes_a_page_loud(text):
+    from taosha.repair.mojibake.step import _loud
+
+    assert _acted_on([text]) == {0} and _loud([text]) == [0]
+    assert _loud(["质量很好", text, "质量很好"]) == [1]  # (and no other page of its batch)
+
+
+def test_clean_pages_are_let_go_before_the_gate():
+    from taosha.repair.mojibake.step import _loud
+
+    texts = ["质量很好，物流也快，五星好评！", "", "iPhone 15 很好用", "到了，超赞?质量很好",
+             "他说：浣犲ソ锛屼笘鐣岋紒", "买了U盘很好"]
+    assert _loud(texts) == [3, 4, 5]  # a '?'; UTF-8 read as GBK; a letter between Han characters (a lone byte?)
+
+
+def test_the_clean_page_shortcut_changes_no_output(monkeypatch):
+    """The step's output on a mixed batch with the shortcut and with every text sent to the gate is the same."""
+    from taosha.repair.mojibake import step as module
+
+    texts = [*_SENTENCES, "到了，超赞?质量很好", "他说：浣犲ソ锛屼笘鐣岋紒", "买了U盘很好", "坻婓1952爛堤汜衾控儔ㄛ",
+             "常见的“烫烫烫”和锟斤拷", "宏\ufffd电脑", "要求??偨Y(jié)范文", ""]
+    step = Mojibake()
+    step.setup()
+
+    def run() -> list[tuple]:
+        out = step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])
+        return [(d.text, d.edits, d.signals) for d in out]
+
+    shortcut = run()
+    assert any(edits for _, edits, _ in shortcut)
+    monkeypatch.setattr(module, "_loud", lambda texts: list(range(len(texts))))
+    assert run() == shortcut
+
+
+def test_the_clean_page_shortcut_on_real_reviews(shared):
+    from taosha.repair.mojibake.step import _loud
+
+    path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
+    rows = (orjson.loads(line) for line in gzip.open(path, "rb"))
+    texts = [r["text"] for r in itertools.islice(rows, 4000) if isinstance(r.get("text"), str)]
+    for at in range(0, len(texts), 256):
+        batch = texts[at : at + 256]
+        loud = _loud(batch)
+        assert _acted_on(batch) <= set(loud)
+        assert len(loud) < len(batch) / 2  # most real pages are let go
