@@ -457,6 +457,15 @@ def test_each_sign_alone_makes_a_page_loud(text):
     assert _loud(["质量很好", text, "质量很好"]) == [1]  # (and no other page of its batch)
 
 
+def test_the_windows_hits_are_the_sums_hot_bits():
+    from taosha.repair.mojibake.step import _COUNTS, _HOT, _NEAR, _WINDOW_HITS
+
+    # every sum a window of `_NEAR` characters can make (each field 0-4): a hit exactly where a hot bit is set
+    sums = [k for k in range(_COUNTS + 1) if max(k & 7, k >> 3 & 7, k >> 6) <= _NEAR]
+    assert all(bool(_WINDOW_HITS[k]) == bool(k & _HOT) for k in sums)
+    assert _WINDOW_HITS[2] and _WINDOW_HITS[2 << 3] and _WINDOW_HITS[4 << 6] and not _WINDOW_HITS[1 | 1 << 3 | 3 << 6]
+
+
 def test_clean_pages_are_let_go_before_the_gate():
     from taosha.repair.mojibake.step import _loud
 
