@@ -344,7 +344,9 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
                 seen.add("offscript")
         if bits & PUA and bits & AS_BIG5 and not seen & {"rare", "offscript"} and _punct_after_odd(text):
             seen.add("offscript")
-        if seen & _NOT_UTF8 and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
+        # (a page with no rare character has no stretch to explain: `_utf8_explained` says so of each codec, after
+        # a lookup of every character the batch's flags made already)
+        if seen & _NOT_UTF8 and bits & RARE and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
             # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
             # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
             # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says).
