@@ -504,3 +504,14 @@ def test_the_clean_page_shortcut_on_real_reviews(shared):
         loud = _loud(batch)
         assert _acted_on(batch) <= set(loud)
         assert len(loud) < len(batch) / 2  # most real pages are let go
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_damaged(), st.text(st.sampled_from(list(_QUIET_CHARS + _LOUD_CHARS)), max_size=30)))
+def test_a_page_without_rare_characters_has_nothing_utf8_explains(text):
+    """What the gate's shortcut before `utf8_explained` assumes: a page with no rare character (the batch's flags
+    say so) has no stretch that UTF-8 explains, read as either codec."""
+    from taosha.repair.mojibake.gate import RARE, _gate_table, utf8_explained
+
+    if not (_gate_table()[codepoints(text)] & RARE).any():
+        assert utf8_explained(text, "big5") == [] and utf8_explained(text, "gb18030") == []
