@@ -220,11 +220,63 @@ def misread_bytes(text: str, wrong: str) -> bytes:
     return b"\x80".join(part.encode(wrong) for part in text.split("€"))
 
 
+@lru_cache(maxsize=4)
+def two_codes(codec: str) -> dict[str, tuple[bytes, ...]]:
+    """Characters `codec`'s decoder reads from more than one code, each with its codes (the one its encoder writes
+    first): re-encoding such a character gives one code, so the bytes it was read from must be tried as each. Found
+    by decoding every pair and encoding it back (Python's Big5 reads ／ ＼ 十 卅 from two codes each; cp950 and
+    Big5-HKSCS a few box-drawing forms more; GBK and GB18030 none), with `_BROWSER_CODES` added."""
+    found: dict[str, list[bytes]] = {}
+    for c, raw in _BROWSER_CODES.get(codec, {}).items():
+        found[c] = [misread_bytes(c, codec), raw]
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            raw = bytes((lead, trail))
+            try:
+                c = raw.decode(codec)
+                back = misread_bytes(c, codec)
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                continue
+            if back != raw and raw not in found.setdefault(c, [back]):
+                found[c].append(raw)
+    return {c: tuple(codes) for c, codes in found.items() if len(codes) > 1}
+
+
+# codes a decoder that is not Python's reads a character from, beside Python's own: browsers and PHP (WHATWG's
+# gb18030, Windows code page 936) read byte 80 as €, which Python's GB18030 reads from A2 E3 (`misread_bytes`)
+_BROWSER_CODES = {"gb18030": {"€": b"\xa2\xe3"}}
+_VARIANTS_MOST = 16  # byte readings of one span tried at most (each character with two codes doubles them)
+
+
+def misread_variants(span: str, wrong: str) -> list[bytes]:
+    """The bytes `wrong` may have read as `span`: `misread_bytes` first, then with each character that `wrong` reads
+    from two codes (`two_codes`) written in its other code (up to `_VARIANTS_MOST`). Raises UnicodeEncodeError."""
+    first = misread_bytes(span, wrong)
+    table = two_codes(wrong)
+    if not any(c in table for c in span):
+        return [first]
+    pieces: list[tuple[bytes, ...]] = []
+    for c in span:
+        pieces.append(table[c] if c in table else (misread_bytes(c, wrong),))
+    out = [b""]
+    for codes in pieces:
+        out = [done + code for done in out for code in codes][:_VARIANTS_MOST]
+    return out
+
+
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
+    """`span`'s bytes as `wrong` read them, decoded with `right`: the first reading of `misread_variants` that
+    decodes (the encoder's own codes first), or None."""
     try:
-        return misread_bytes(span, wrong).decode(right)
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        variants = misread_variants(span, wrong)
+    except UnicodeEncodeError:
         return None
+    for raw in variants:
+        try:
+            return raw.decode(right)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import _byte_lengths, _gbk_tables, _pair_reading
+from taosha.repair.mojibake.codec import _VARIANTS_MOST, _byte_lengths, _gbk_tables, _pair_reading, misread_variants
 from taosha.repair.mojibake.fill import DocumentContext, _fill, reliable_fills
 from taosha.repair.mojibake.redecode import _ESTABLISHED, _fragments
 from taosha.repair.mojibake.rivals import utf8_with_lost_bytes
@@ -135,12 +135,34 @@ def _read_back(
         found = _read_back(part[lo:hi], lm, choose, min_gain, part[lo - 1] if lo else before,
                            part[hi] if hi < len(part) else after, context)
         return None if found is None else (lo + found[0], lo + found[1], found[2])
-    tokens: list[int] = []
-    for c in part:
-        if c in _LOST:
-            tokens.append(-1)
+    # the bytes Big5 read, each lost byte -1; a character Big5 reads from two codes (卅: A4 CA or A2 CE, as in
+    # 并无's misaligned B2 A2 CE DE) is tried as each, the reading that gains most kept (`codec.two_codes`)
+    best: tuple[float, tuple[int, int, str]] | None = None
+    for tokens in _token_variants(part):
+        judged = _judge_tokens(tokens, part, marks, lm, choose, min_gain, before, after, context)
+        if judged is not None and (best is None or judged[0] > best[0]):
+            best = judged
+    return None if best is None else best[1]
+
+
+def _token_variants(part: str) -> list[list[int]]:
+    """`part`'s Big5 bytes, -1 for each lost byte: one list per way `codec.misread_variants` reads its characters."""
+    pieces = [m.group() for m in re.finditer(f"[{_LOST}]|[^{_LOST}]+", part)]
+    out: list[list[int]] = [[]]
+    for piece in pieces:
+        if piece in _LOST:
+            out = [[*done, -1] for done in out]
         else:
-            tokens.extend(c.encode("big5"))
+            out = [[*done, *raw] for done in out for raw in misread_variants(piece, "big5")][:_VARIANTS_MOST]
+    return out
+
+
+def _judge_tokens(
+    tokens: list[int], part: str, marks: list[int], lm: CharLM, choose: CharLM, min_gain: float, before: str,
+    after: str, context: DocumentContext,
+) -> tuple[float, tuple[int, int, str]] | None:
+    """The GBK reading of `part` from its bytes `tokens` (see `_read_back`), with its gain, or None."""
+    first, last = marks[0], marks[-1]
     if utf8_with_lost_bytes(tokens):
         return None  # UTF-8 read as Big5: its GBK reading would be UTF-8 read as GBK (`rivals`)
     next_byte = _first_byte(after)
@@ -176,8 +198,10 @@ def _read_back(
     chosen = set(filled)
     supported = "".join(c for k, c in enumerate(new) if k + start not in chosen)
     as_is = "".join(c for c in old if c not in _LOST)
-    if not supported or not as_is or (
-            lm.score(supported) / len(supported) - lm.score(as_is) / len(as_is) < min_gain):
+    if not supported or not as_is:
+        return None
+    gain = lm.score(supported) / len(supported) - lm.score(as_is) / len(as_is)
+    if gain < min_gain:
         return None
     # a lost character whose choice is not reliable (`fill.reliable_fills`) is written as U+FFFD, counted in
     # `mojibake_unrepaired`: its neighbours are read back from their bytes, it is not guessed (于 -> 有, 大通 -> 大同)
@@ -185,7 +209,7 @@ def _read_back(
                                              strict=True) if not sure and start <= at < start + len(new)}
     if unsure:
         new = "".join("\ufffd" if k in unsure else c for k, c in enumerate(new))
-    return start, len(part) - len(tail) + end_keep, new
+    return gain, (start, len(part) - len(tail) + end_keep, new)
 
 
 def _reads(c: str) -> bool:
