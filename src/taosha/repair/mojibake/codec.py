@@ -265,18 +265,42 @@ def misread_variants(span: str, wrong: str) -> list[bytes]:
 
 
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
-    """`span`'s bytes as `wrong` read them, decoded with `right`: the first reading of `misread_variants` that
-    decodes (the encoder's own codes first), or None."""
+    """`span`'s bytes as `wrong` read them, decoded with `right`, or None. Where the encoder's codes do not decode
+    and the first bad byte is (or follows) a character `wrong` reads from two codes, its other codes are tried
+    (`misread_variants`); a failure elsewhere is no sign that the other code was read (a window of lost bytes would
+    read as noise: 宕€圭 in a doubly encoded line)."""
     try:
-        variants = misread_variants(span, wrong)
+        raw = misread_bytes(span, wrong)
     except UnicodeEncodeError:
         return None
-    for raw in variants:
+    try:
+        return raw.decode(right)
+    except UnicodeDecodeError as err:
+        if not _fails_at_two_codes(span, wrong, err.start):
+            return None
+    for raw in misread_variants(span, wrong)[1:]:
         try:
             return raw.decode(right)
         except UnicodeDecodeError:
             continue
     return None
+
+
+def _fails_at_two_codes(span: str, wrong: str, at: int) -> bool:
+    """Whether byte `at` of `span`'s bytes (`misread_bytes`) is, or directly follows, a character `wrong` reads from
+    two codes."""
+    table = two_codes(wrong)
+    if not any(c in table for c in span):
+        return False
+    pos = 0
+    for c in span:
+        end = pos + len(misread_bytes(c, wrong))
+        if c in table and pos <= at <= end:
+            return True
+        if pos > at:
+            return False
+        pos = end
+    return False
 
 
 @lru_cache(maxsize=4)
