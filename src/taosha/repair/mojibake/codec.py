@@ -140,19 +140,20 @@ def decode_tokens(
         seg = bytes(tokens[i:j])
         text = decoder.decode(seg, False).replace("\ufffd", "?")
         pending = decoder.getstate()[0]
+        area, first = _vanished_area(tokens[j]) if tokens[j] < UNKNOWN else (-1, False)
         if pending:  # a lead byte waits for its trail, the lost byte (80 and FF too: no candidates, marked)
             decoder.reset()
-            table = _vanished_tables()[0] if tokens[j] == VANISHED_TRAIL else by_lead
+            table = _vanished_tables()[area][0] if first else by_lead
             items.extend((text, table.get(pending[0], ())))
             i = j + 1
             continue
         items.append(text)
         nxt = tokens[j + 1] if j + 1 < n else None  # the lost byte is a lead
-        if tokens[j] == VANISHED_TRAIL or nxt is None or (nxt >= 0 and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
+        if first or nxt is None or (nxt >= 0 and (nxt < 0x40 or nxt == 0x7F or nxt == 0xFF)):
             items.append("?")  # a lead byte with no trail (or a vanished trail out of place): irreparable here
             i = j + 1
         else:
-            table = _vanished_tables()[1] if tokens[j] == VANISHED_LEAD else by_trail
+            table = _vanished_tables()[area][1] if area >= 0 else by_trail
             items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
@@ -162,38 +163,78 @@ def decode_tokens(
 
 
 _GBK_DECODER = codecs.getincrementaldecoder("gbk")
-# lost bytes of a pair in GBK's user-defined area (lead AA-AF or F8-FE, trail A1-FE), which PHP's decoder drops
-# when misaligned bytes form one: the first was the trail of the character before, the second a lead
+# lost bytes of a pair GBK's decoder rejects (`dropped_areas`), which PHP's decoder drops when misaligned bytes form
+# one: the first was the trail of the character before, the second a lead; area k's are `vanished_tokens(k)`
 VANISHED_TRAIL, VANISHED_LEAD = -2, -3
-_UDA_LEADS = frozenset([*range(0xAA, 0xB0), *range(0xF8, 0xFF)])
 
 
-def _next_lost(tokens: list[int], start: int) -> int:
-    """Index of the next lost byte (a negative token) from `start`, or -1 (searches in C)."""
-    found = -1
-    for token in (UNKNOWN, VANISHED_TRAIL, VANISHED_LEAD):
-        try:
-            k = tokens.index(token, start)
-        except ValueError:
-            continue
-        if found < 0 or k < found:
-            found = k
-    return found
+def vanished_tokens(area: int) -> tuple[int, int]:
+    """The tokens of a pair of `dropped_areas()[area]` that vanished: its first byte's, its second's."""
+    return VANISHED_TRAIL - 2 * area, VANISHED_LEAD - 2 * area
+
+
+def _vanished_area(token: int) -> tuple[int, bool]:
+    """The area of a vanished pair's token (below UNKNOWN), and whether it stands for the pair's first byte."""
+    return (VANISHED_TRAIL - token) // 2, (VANISHED_TRAIL - token) % 2 == 0
 
 
 @lru_cache(maxsize=1)
-def _vanished_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
-    """GBK characters by lead byte whose trail is a user-defined lead (VANISHED_TRAIL's candidates), and by
-    trail byte whose lead is at least A1 (VANISHED_LEAD's)."""
-    by_lead: dict[int, list[str]] = {}
-    by_trail: dict[int, list[str]] = {}
-    for code, c in _gbk_pairs().items():
-        lead, trail = code >> 8, code & 0xFF
-        if trail in _UDA_LEADS:
-            by_lead.setdefault(lead, []).append(c)
-        if lead >= 0xA1:
-            by_trail.setdefault(trail, []).append(c)
-    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
+def dropped_areas() -> tuple[tuple[frozenset[int], frozenset[int]], ...]:
+    """The pairs GBK's decoder rejects that misaligned bytes can form (a character's trail byte, then the next one's
+    lead byte), as areas of first bytes x second bytes each wholly rejected, largest first; found by decoding every
+    pair (computed once): the user-defined areas AA-AF and F8-FE x A1-FE, A1-A7 x 40-A0 (traditional text's pairs
+    that end in A1-A7 before a lead 81-A0) and the gaps of rows A2, A4-A9, D7 and FE."""
+    rejected: dict[int, frozenset[int]] = {}
+    for first in range(0x81, 0xFF):  # a trail byte that is a lead byte too
+        seconds = []
+        for second in range(0x81, 0xFF):  # the next character's lead byte
+            try:
+                bytes((first, second)).decode("gbk")
+            except UnicodeDecodeError:
+                seconds.append(second)
+        if seconds:
+            rejected[first] = frozenset(seconds)
+    shapes = set(rejected.values())  # each first byte's seconds, and their intersections: the areas to choose from
+    while True:
+        more = {a & b for a in shapes for b in shapes if a & b} - shapes
+        if not more:
+            break
+        shapes |= more
+    left = {(f, s) for f, seconds in rejected.items() for s in seconds}
+    areas = []
+    while left:  # greedily, the area that covers most pairs not yet covered
+        best: tuple[int, list[int], frozenset[int]] = (0, [], frozenset())
+        for shape in sorted(shapes, key=sorted):
+            firsts = [f for f, seconds in rejected.items() if shape <= seconds]
+            new = sum((f, s) in left for f in firsts for s in shape)
+            if new > best[0]:
+                best = (new, firsts, shape)
+        areas.append((frozenset(best[1]), best[2]))
+        left -= {(f, s) for f in best[1] for s in best[2]}
+    return tuple(areas)
+
+
+def _next_lost(tokens: list[int], start: int) -> int:
+    """Index of the next lost byte (a negative token) from `start`, or -1."""
+    return next((k for k in range(start, len(tokens)) if tokens[k] < 0), -1)
+
+
+@lru_cache(maxsize=1)
+def _vanished_tables() -> tuple[tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]], ...]:
+    """Per area of `dropped_areas`: GBK characters by lead byte whose trail is one of its first bytes (a vanished
+    first byte's candidates), and by trail byte whose lead is one of its second bytes (a vanished second's)."""
+    out = []
+    for firsts, seconds in dropped_areas():
+        by_lead: dict[int, list[str]] = {}
+        by_trail: dict[int, list[str]] = {}
+        for code, c in _gbk_pairs().items():
+            lead, trail = code >> 8, code & 0xFF
+            if trail in firsts:
+                by_lead.setdefault(lead, []).append(c)
+            if lead in seconds:
+                by_trail.setdefault(trail, []).append(c)
+        out.append(({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()}))
+    return tuple(out)
 
 
 @lru_cache(maxsize=4)

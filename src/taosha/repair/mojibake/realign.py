@@ -15,11 +15,11 @@ from taosha.document import Document, changed_run
 from taosha.repair.mojibake.codec import (
     _ANNOTATION_TAIL,
     UNKNOWN,
-    VANISHED_LEAD,
-    VANISHED_TRAIL,
     _bytes_reading,
+    _vanished_tables,
     decode_tokens,
     to_bytes,
+    vanished_tokens,
 )
 from taosha.repair.mojibake.damage import (
     _WORD_START,
@@ -210,27 +210,36 @@ def _put_back(
     `judge(tokens, j)` reads `tokens` followed by `raw[j:]`. With it, where each pair put back begins in the
     reading (its two characters replaced one), or None where one is not told apart (the model chose its
     neighbours anew)."""
-    current, at = base, cast(list[int], [])
+    current, at = base, cast(list[tuple[int, int]], [])  # (where, which of `dropped_areas`)
     pairs: list[int] | None = []
+    tables = _vanished_tables()
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
         for j in range(start, min(len(raw), stop)):
-            if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
+            if any(p == j for p, _ in at) or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
                 continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
-            tokens, prev = [], 0
-            for p in sorted((*at, j)):
-                tokens += [*raw[prev:p], VANISHED_TRAIL, VANISHED_LEAD]
-                prev = p
-            judged = judge(tokens, prev)
-            if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
-                    or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
-                continue
-            if found is not None and judged[0] <= current[0]:
-                continue  # a better place was found
-            k, end, end_new = changed_run(before[1], judged[1])
-            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
-            if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
-                current, found, pair = judged, j, (k if end_new - k == 2 else None)
+            # each area of pairs GBK rejects (`codec.dropped_areas`) that a character with this lead and one with
+            # this trail can have formed; beyond the first (tried as ever), only where the two bytes the drop joined
+            # read as an odd character (a frequent one is what the text wrote: each area costs a reading per byte)
+            joined = bytes(raw[j - 1 : j + 1]).decode("gbk", "replace")
+            odd = len(joined) != 1 or lm.char(joined) < _VANISHED_ODD
+            for area, (by_lead, by_trail) in enumerate(tables):
+                if area and (not odd or raw[j - 1] not in by_lead or raw[j] not in by_trail):
+                    continue
+                tokens, prev = [], 0
+                for p, a in sorted((*at, (j, area))):
+                    tokens += [*raw[prev:p], *vanished_tokens(a)]
+                    prev = p
+                judged = judge(tokens, prev)
+                if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
+                        or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
+                    continue
+                if found is not None and judged[0] <= current[0]:
+                    continue  # a better place was found
+                k, end, end_new = changed_run(before[1], judged[1])
+                # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
+                if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
+                    current, found, pair = judged, (j, area), (k if end_new - k == 2 else None)
         if found is None:
             break
         at.append(found)
