@@ -55,3 +55,30 @@ def test_shifted_gbk_read_as_big5_with_a_character_of_two_codes():
         assert "卅" in damaged
         out = st.process_batch([Document("d", damaged)])[0].text
         assert word in out and "菠" not in out, out
+
+
+def test_the_dropped_areas_are_the_pairs_gbks_decoder_rejects():
+    # every pair a character's trail byte and the next one's lead byte can form that GBK rejects is in an area, and
+    # every pair of an area is rejected: A1-A7 x 81-A0 (traditional text's 們 after a trail A1-A7) too
+    from taosha.repair.mojibake.codec import _vanished_tables, decode_tokens, dropped_areas, vanished_tokens
+    from taosha.zh.lm import model
+
+    areas = dropped_areas()
+    covered = {(f, s) for firsts, seconds in areas for f in firsts for s in seconds}
+    for first in range(0x81, 0xFF):
+        for second in range(0x81, 0xFF):
+            try:
+                bytes((first, second)).decode("gbk")
+                rejected = False
+            except UnicodeDecodeError:
+                rejected = True
+            assert ((first, second) in covered) == rejected, (hex(first), hex(second))
+    assert areas[0] == (frozenset([*range(0xAA, 0xB0), *range(0xF8, 0xFF)]), frozenset(range(0xA1, 0xFF)))
+    assert any({0xA1, 0xA7} <= firsts and {0x81, 0xA0} <= seconds for firsts, seconds in areas)
+    # a vanished pair of an area reads back as characters whose trail and lead form one of its pairs
+    k = next(k for k, (firsts, _) in enumerate(areas) if 0xA1 in firsts)
+    by_lead, by_trail = _vanished_tables()[k]
+    assert all(c.encode("gbk")[1] in areas[k][0] for c in by_lead[0xB6])
+    assert all(c.encode("gbk")[0] in areas[k][1] for c in by_trail[0xC7])
+    text = decode_tokens([0xB6, *vanished_tokens(k), 0xC7], model(), fill=False)
+    assert text == "??"
