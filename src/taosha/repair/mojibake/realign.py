@@ -16,7 +16,6 @@ from taosha.repair.mojibake.codec import (
     _ANNOTATION_TAIL,
     UNKNOWN,
     _bytes_reading,
-    _vanished_tables,
     decode_tokens,
     to_bytes,
     vanished_tokens,
@@ -198,14 +197,13 @@ def _decode_from(
 # characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
 # character that stood in its place must be (log-probability); how many pairs one stretch may have lost
 _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.0, 2
-# the areas of pairs GBK rejects (`codec.dropped_areas`, largest first) whose drops are put back: the first only, the
-# user-defined areas (AA-AF, F8-FE x A1-FE). All of them (A1-A7 x 81-A0, the rows' gaps), each beyond the first
+# why only the first area of pairs GBK rejects (`codec.dropped_areas`, largest first) is put back, the user-defined
+# areas (AA-AF, F8-FE x A1-FE): all of them (A1-A7 x 81-A0, the rows' gaps), each beyond the first
 # by a margin of 0.85 (dev: 13 truth characters lost / 30 won at 0.65, 6/16 at 0.85, 6/9 at 1.05, 3/4 at 1.3),
 # won on the chains' dev seed (gbk-fullwidth-pass exact 17.7% -> 17.9%, invented 2145 -> 2131) and confirm seed
 # (15.5% -> 15.6%, 2214 -> 2213) but lost on seeds 21-30 (60 documents each: 42 truth characters lost, 26 won):
 # a drop that splits one character into two (籌 -> 花業) or a name's character (史蒂芬 -> 史蒂法家) more often
 # than it rebuilds a lost pair
-_VANISHED_AREAS, _VANISHED_MARGIN_MORE = 1, 0.85
 
 
 def _put_back(
@@ -218,36 +216,28 @@ def _put_back(
     `judge(tokens, j)` reads `tokens` followed by `raw[j:]`. With it, where each pair put back begins in the
     reading (its two characters replaced one), or None where one is not told apart (the model chose its
     neighbours anew)."""
-    current, at = base, cast(list[tuple[int, int]], [])  # (where, which of `dropped_areas`)
+    current, at = base, cast(list[int], [])
     pairs: list[int] | None = []
-    tables = _vanished_tables()[:_VANISHED_AREAS]
+    trail, lead = vanished_tokens(0)  # the user-defined areas' pair (the comment above `_put_back` says why only those)
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
         for j in range(start, min(len(raw), stop)):
-            if any(p == j for p, _ in at) or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
+            if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
                 continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
-            # each area of pairs GBK rejects (`codec.dropped_areas`) that a character with this lead and one with
-            # this trail can have formed; beyond the first (tried as ever), only where the two bytes the drop joined
-            # read as an odd character (a frequent one is what the text wrote: each area costs a reading per byte)
-            joined = bytes(raw[j - 1 : j + 1]).decode("gbk", "replace")
-            odd = len(joined) != 1 or lm.char(joined) < _VANISHED_ODD
-            for area, (by_lead, by_trail) in enumerate(tables):
-                if area and (not odd or raw[j - 1] not in by_lead or raw[j] not in by_trail):
-                    continue
-                tokens, prev = [], 0
-                for p, a in sorted((*at, (j, area))):
-                    tokens += [*raw[prev:p], *vanished_tokens(a)]
-                    prev = p
-                judged = judge(tokens, prev)
-                if (judged is None or judged[0] <= before[0] + (_VANISHED_MARGIN_MORE if area else _VANISHED_MARGIN)
-                        or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
-                    continue
-                if found is not None and judged[0] <= current[0]:
-                    continue  # a better place was found
-                k, end, end_new = changed_run(before[1], judged[1])
-                # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
-                if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
-                    current, found, pair = judged, (j, area), (k if end_new - k == 2 else None)
+            tokens, prev = [], 0
+            for p in sorted((*at, j)):
+                tokens += [*raw[prev:p], trail, lead]
+                prev = p
+            judged = judge(tokens, prev)
+            if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
+                    or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
+                continue
+            if found is not None and judged[0] <= current[0]:
+                continue  # a better place was found
+            k, end, end_new = changed_run(before[1], judged[1])
+            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
+            if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
+                current, found, pair = judged, j, (k if end_new - k == 2 else None)
         if found is None:
             break
         at.append(found)
