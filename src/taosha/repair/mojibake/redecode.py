@@ -398,7 +398,8 @@ def repair_redecodes(
                 best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
                                     marks=tuple(k - m.start() for k in marks) if marks else None,
                                     after=m.string[m.end() : m.end() + 1], neutral_short=near,
-                                    pua_as_han_void=wrong == "gb18030" and not (trad_page and _PUA_ROW.search(run)),
+                                    pua_as_han_void=wrong == "gb18030" and not (
+                                        trad_page and (_PUA_ROW.search(run) or _MEASURE_AFTER_DIGIT.search(run))),
                                     twice=right == "utf-8" and twice[0])
                 if best is None:
                     return run
@@ -406,7 +407,7 @@ def repair_redecodes(
                     return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
                 if wrong == "gb18030" and (
                         _pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)) and not (
-                        trad_page and _pua_rows_read(run, best, lm)):
+                        trad_page and (_pua_rows_read(run, best, lm) or _pua_read_proven(run, best, lm))):
                     # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
@@ -602,6 +603,48 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
             return False
         punct = any(BIG5_PUNCT_AS_PUA[0] <= c <= BIG5_PUNCT_AS_PUA[1] for c in run[a:b])
         if not punct and not _words(lm, run[a - 1 : a] + best[a:b] + run[b : b + 1]):
+            return False
+    return True
+
+
+# what a traditional page writes right after a number, as Big5 bytes that GBK reads as private-use characters (年 is
+# A67E, U+E6E4; 個 is ADD3, U+E14C as GB18030 reads it)
+_MEASURES = frozenset("年個")
+_MEASURE_AFTER_DIGIT = re.compile("(?<=[0-9])[%s]" % "".join(sorted(c.encode("big5").decode("gb18030") for c in _MEASURES)))
+
+
+def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
+    """In a traditional page, whether the repair of `run` into `best` (one character for one) changes stretches that
+    each hold a private-use character whose bytes prove the reading beside it: right after a digit and read as a
+    measure word (1891\ue6e4 for 1891年), or side by side with a changed character that is no word with its own
+    neighbours as it stands, the two read as a dictionary word by themselves (瓣\ue6a6 for 國共). An icon font's
+    glyph beside clean text reads so only by chance: its neighbour is the page's own text, which makes words where
+    it stands, and reads the other way as a word with the glyph's reading seldom (`neg:glyph`)."""
+    if len(run) != len(best):
+        return False
+    changed = [k for k, (a, b) in enumerate(zip(run, best, strict=True)) if a != b]
+    if not changed:
+        return False
+    words = lm.words
+    for row in consecutive_runs(changed):
+        proven = False
+        for k in row:
+            if not _PUA.match(run[k]):
+                continue
+            if best[k] in _MEASURES and run[k - 1 : k].isdigit():
+                proven = True
+                break
+            for n in (k - 1, k + 1):
+                if n not in row or _PUA.match(run[n]) or not _HAN.match(run[n]):
+                    continue
+                pair = best[min(k, n)] + best[max(k, n)]
+                own = run[n - 1 : n + 1] in words or run[n : n + 2] in words
+                if pair in words and not own:
+                    proven = True
+                    break
+            if proven:
+                break
+        if not proven:
             return False
     return True
 
