@@ -689,7 +689,31 @@ def _pua_marks(text: str, start: int, end: int, lm: CharLM | None = None) -> lis
     if lm is not None:
         marks.update(k for k in found if k and BIG5_PUNCT_AS_PUA[0] <= text[k] <= BIG5_PUNCT_AS_PUA[1]
                      and _reads_frequent_from_odd(text[k - 1], lm))
+        if _TRAD_MARK in lm.off_script:
+            # (a traditional page) one whose reading makes a word with its neighbour's, which as it stands makes
+            # none where it is (警\ue5e8膀 for 劑丁基): the repair is still judged (`_pua_read_proven`)
+            marks.update(k for k in found if k not in marks and _pua_word_beside(text, k, lm))
     return sorted(marks)
+
+
+def _pua_word_beside(text: str, k: int, lm: CharLM) -> bool:
+    """Whether the private-use character `text[k]` and a Han neighbour, each read as Big5 misread as GB18030, make a
+    dictionary word while that neighbour makes none with its own neighbours as it stands."""
+    words = lm.words
+    mine = _redecode_span(text[k], "gb18030", "big5")
+    if not mine or _HAN.fullmatch(mine) is None:
+        return False
+    for n in (k - 1, k + 1):
+        c = text[n : n + 1] if n >= 0 else ""
+        if not c or _HAN.fullmatch(c) is None or _PUA.match(c):
+            continue
+        theirs = _redecode_span(c, "gb18030", "big5")
+        if not theirs or len(theirs) != 1:
+            continue
+        pair = mine + theirs if n > k else theirs + mine
+        if pair in words and text[n - 1 : n + 1] not in words and text[n : n + 2] not in words:
+            return True
+    return False
 
 
 def _reads_frequent_from_odd(c: str, lm: CharLM) -> bool:
