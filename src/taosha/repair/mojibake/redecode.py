@@ -628,6 +628,9 @@ def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
     words = lm.words
     for row in consecutive_runs(changed):
         proven = False
+        # the stretch holds a changed character less than frequent as it stands (a clean 白 before a glyph reads
+        # as 啞, 啞子 a word: a name's first character, 白\ue612淼)
+        odd = any(not _PUA.match(run[k]) and lm.char(run[k]) < FREQUENT_LOGP for k in row)
         for k in row:
             if not _PUA.match(run[k]):
                 continue
@@ -639,7 +642,7 @@ def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
                     continue
                 pair = best[min(k, n)] + best[max(k, n)]
                 own = run[n - 1 : n + 1] in words or run[n : n + 2] in words
-                if pair in words and not own:
+                if pair in words and not own and odd:
                     proven = True
                     break
             if proven:
@@ -711,7 +714,8 @@ def _pua_word_beside(text: str, k: int, lm: CharLM) -> bool:
         if not theirs or len(theirs) != 1:
             continue
         pair = mine + theirs if n > k else theirs + mine
-        if pair in words and text[n - 1 : n + 1] not in words and text[n : n + 2] not in words:
+        if (pair in words and text[n - 1 : n + 1] not in words and text[n : n + 2] not in words
+                and lm.char(c) < FREQUENT_LOGP):
             return True
     return False
 
