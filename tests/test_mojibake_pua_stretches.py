@@ -54,7 +54,8 @@ def test_a_lone_glyph_with_a_word_beside_marks_its_window(step):
 @pytest.mark.parametrize("text", [
     # a name's first character before a glyph reads as 啞 and the glyph as 子 (啞子, a word), but 白 is frequent
     # text: found by the generated names beside a misread sentence
-    "白\ue612淼于2019年加入公司。" + "当时的经济发展很快，人民的生活水平也提高了。".encode("gbk").decode("big5", "replace"),
+    "白\ue612淼于2019年加入公司。" + "当时的经济发展很快，人民的生活水平也提高了。".encode("gbk").decode(
+        "big5", "replace"),
     # glyphs beside frequent traditional text (the chains' neg:glyph), and after a number reading as no measure word
     "據\ue66e江暄晞介紹，該項目已完工。",
     "價格100\ue600元，另有\ue610優惠。",
@@ -72,3 +73,7 @@ def test_the_proof_asks_a_less_than_frequent_character():
     assert not _pua_read_proven("白\ue612", "啞子", lm)  # 白 is frequent: no proof
     assert _pua_word_beside("抗氧化警\ue5e8膀羥", 4, lm)
     assert not _pua_word_beside("白\ue612淼", 1, lm)
+    assert _pua_read_proven("1891\ue6e4把", "1891年把", lm)
+    # a glyph at 年's code point inside a number, or before the word it would double (generated stress)
+    assert not _pua_read_proven("80\ue6e4.1", "80年.1", lm)
+    assert not _pua_read_proven("30\ue6e4年代", "30年年代", lm)

@@ -38,6 +38,7 @@ from taosha.repair.mojibake.windows import (
     _BESIDE_PROVEN,
     _DIGITS_AND_SPACE,
     _GAIN_SPAN,
+    _NEAR_FREQUENT,
     _SENTENCE_EDGE,
     _best_window,
     _script_proof,
@@ -610,7 +611,24 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
 # what a traditional page writes right after a number, as Big5 bytes that GBK reads as private-use characters (年 is
 # A67E, U+E6E4; 個 is ADD3, U+E14C as GB18030 reads it)
 _MEASURES = frozenset("年個")
-_MEASURE_AFTER_DIGIT = re.compile("(?<=[0-9])[%s]" % "".join(sorted(c.encode("big5").decode("gb18030") for c in _MEASURES)))
+_MEASURE_AFTER_DIGIT = re.compile(
+    "(?<=[0-9])[{}]".format("".join(sorted(c.encode("big5").decode("gb18030") for c in _MEASURES))))
+
+
+# a glyph's neighbour that proves a reading is less than frequent by a margin (隔, -9.5, is a clean page's own
+# text beside an icon: 隔\ue712 read as 路兵), and the word they read as is of near-frequent characters (書牘: 牘 is
+# -12.9, a rare word an icon beside a rare Japanese 脇 reads as)
+_GLYPH_NEIGHBOUR_LOGP = -10.0
+
+
+def _near_frequent(text: str, lm: CharLM) -> bool:
+    return all(lm.char(c) >= _NEAR_FREQUENT for c in text)
+
+
+def _before_text(run: str, best: str, k: int) -> bool:
+    """Whether the measure word `best[k]` stands before East Asian text that is not itself."""
+    after = run[k + 1 : k + 2]
+    return after >= "\u2e80" and after != best[k]
 
 
 def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
@@ -630,11 +648,12 @@ def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
         proven = False
         # the stretch holds a changed character less than frequent as it stands (a clean 白 before a glyph reads
         # as 啞, 啞子 a word: a name's first character, 白\ue612淼)
-        odd = any(not _PUA.match(run[k]) and lm.char(run[k]) < FREQUENT_LOGP for k in row)
+        odd = any(not _PUA.match(run[k]) and lm.char(run[k]) < _GLYPH_NEIGHBOUR_LOGP for k in row)
         for k in row:
             if not _PUA.match(run[k]):
                 continue
-            if best[k] in _MEASURES and run[k - 1 : k].isdigit():
+            # (before text: not inside a number, 80\ue6e4.1%, nor doubling the word after it, 30\ue6e4年代)
+            if best[k] in _MEASURES and run[k - 1 : k].isdigit() and _before_text(run, best, k):
                 proven = True
                 break
             for n in (k - 1, k + 1):
@@ -642,7 +661,7 @@ def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
                     continue
                 pair = best[min(k, n)] + best[max(k, n)]
                 own = run[n - 1 : n + 1] in words or run[n : n + 2] in words
-                if pair in words and not own and odd:
+                if pair in words and not own and odd and _near_frequent(pair, lm):
                     proven = True
                     break
             if proven:
@@ -715,7 +734,7 @@ def _pua_word_beside(text: str, k: int, lm: CharLM) -> bool:
             continue
         pair = mine + theirs if n > k else theirs + mine
         if (pair in words and text[n - 1 : n + 1] not in words and text[n : n + 2] not in words
-                and lm.char(c) < FREQUENT_LOGP):
+                and lm.char(c) < _GLYPH_NEIGHBOUR_LOGP and _near_frequent(pair, lm)):
             return True
     return False
 
