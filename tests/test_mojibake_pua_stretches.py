@@ -28,6 +28,7 @@ def test_the_damage_is_what_the_tests_say():
     assert big5_as_gbk("國共") == "瓣\ue6a6"
     assert big5_as_gbk("劑丁基") == "警\ue5e8膀"
     assert _MEASURE_AFTER_DIGIT.search("1891\ue6e4") and not _MEASURE_AFTER_DIGIT.search("\ue6e4年")
+    assert not _MEASURE_AFTER_DIGIT.search("7\ue14c司")
 
 
 @pytest.mark.parametrize(("before", "word", "after"), [

@@ -609,8 +609,9 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
 
 
 # what a traditional page writes right after a number, as Big5 bytes that GBK reads as private-use characters (年 is
-# A67E, U+E6E4; 個 is ADD3, U+E14C as GB18030 reads it)
-_MEASURES = frozenset("年個")
+# A67E, U+E6E4, outside an icon font's U+E600-E69F; 個, ADD3 read as U+E14C, was left out: a glyph at its code point
+# after a count, 7\ue14c司, reads as well as the damage does)
+_MEASURES = frozenset("年")
 _MEASURE_AFTER_DIGIT = re.compile(
     "(?<=[0-9])[{}]".format("".join(sorted(c.encode("big5").decode("gb18030") for c in _MEASURES))))
 
