@@ -30,3 +30,19 @@ def _mixed() -> list:
 @pytest.mark.parametrize("page", _mixed())
 def test_mixed_pages_keep_their_other_script(step, page):
     assert fix(step, page).text == page
+
+
+def test_a_window_the_null_refuses_is_counted_where_another_chain_proves_it_damage():
+    # GBK read one byte out of step, then as Big5 read as GB18030: the own-script null refuses the Big5 reading,
+    # and the text stands, but the bytes another chain explains are counted as unrepaired (they were, before the
+    # null, through `rivals.keep_proven`)
+    from taosha.document import Document
+    from taosha.repair.mojibake import Mojibake
+
+    text = ("直到18世紀之前，他們還一直在使用西里爾字浮Ａ硗猓\ue0ef诜▏\ue24c苤蜗碌脑侥弦鄴窦{了以拉丁字母為基礎的國語字來書寫"
+            "越南語，以取代過去使用的漢字和字喃。")
+    step = Mojibake()
+    step.setup()
+    doc = step.process_batch([Document("d", text)])[0]
+    assert "字浮Ａ硗猓" in doc.text
+    assert doc.signals.get("mojibake_unrepaired", 0) >= 1

@@ -396,12 +396,23 @@ def repair_redecodes(
                             return run
                 if right == "utf-8" and not twice:
                     twice.append(encoded_twice(m.string, wrong))
-                best = _best_window(run, wrong, right, lm, min_gain, marked=marked, windows=windows,
-                                    marks=tuple(k - m.start() for k in marks) if marks else None,
-                                    after=m.string[m.end() : m.end() + 1], neutral_short=near,
-                                    pua_as_han_void=wrong == "gb18030" and not (
-                                        trad_page and (_PUA_ROW.search(run) or _MEASURE_AFTER_DIGIT.search(run))),
-                                    twice=right == "utf-8" and twice[0])
+                refused: list[bool] = []
+
+                def window(null: bool) -> str | None:
+                    return _best_window(
+                        run, wrong, right, lm, min_gain, marked=marked, windows=windows,
+                        marks=tuple(k - m.start() for k in marks) if marks else None,
+                        after=m.string[m.end() : m.end() + 1], neutral_short=near,
+                        pua_as_han_void=wrong == "gb18030" and not (
+                            trad_page and (_PUA_ROW.search(run) or _MEASURE_AFTER_DIGIT.search(run))),
+                        twice=right == "utf-8" and twice[0], null=null, refused=refused)
+
+                best = window(True)
+                # a reading the null refused (the window may be the page's own simplified text) is still judged
+                # below, to count what another chain proves is damage (`keep_proven`); the text stands
+                count_only = best is None and bool(refused) and wrong == "gb18030" and right == "big5"
+                if count_only:
+                    best = window(False)
                 if best is None:
                     return run
                 if _kana_changed(run, best) and (wrong == "big5" or not page_pua):
@@ -418,7 +429,7 @@ def repair_redecodes(
                     best, left = keep_proven(run, best)
                     if left:
                         doc.tag("mojibake_unrepaired", doc.signals.get("mojibake_unrepaired", 0) + left)
-                    if best == run:
+                    if best == run or count_only:
                         return run
                 count += 1
                 if not neutral and wrong == "big5" and right == "gbk":

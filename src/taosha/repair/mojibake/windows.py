@@ -72,6 +72,7 @@ def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
     marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (), twice: bool = False,
+    null: bool = True, refused: list[bool] | None = None,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -85,7 +86,9 @@ def _best_window(
     only when it holds one. `neutral_short`: where in the run stretches were read as GBK read as Big5 already (the
     page's other proof), beside which a short stretch of script-neutral characters may be read too
     (`_script_proof`). `twice`: the page is UTF-8 encoded twice through `wrong` (`encoded_twice`), where a short
-    first reading that is UTF-8 read as `wrong` again is the middle layer too."""
+    first reading that is UTF-8 read as `wrong` again is the middle layer too. `null`: a GBK <-> Big5 reading must
+    beat the window as it stands scored as the wrong codec's own script (`_OWN_SCRIPT`); `refused` is appended to
+    when that refused a reading that passed the other tests."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
@@ -101,7 +104,8 @@ def _best_window(
         for a in range(max(pos, i - grow), min(i + 1 + (_TRIM_UTF8_HEAD if right == "utf-8" else _TRIM), j)):
             for b in range(min(len(run), j + grow), max(j - 1 - tail, a + 1 if j - i > 1 else a), -1):
                 for fixed in _readings(run[a:b], wrong, right, twice):
-                    best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best, marks)
+                    best = _judge_reading(run, a, b, fixed, wrong, right, lm, min_gain, marked, after, best, marks,
+                                          null=null, refused=refused)
         if best is not None and right != "utf-8":
             best = _to_sentence_edges(run, best, wrong, right, lm, pos)
         return best
@@ -204,6 +208,7 @@ _OWN_SCRIPT = {("big5", "gbk"): "traditional", ("gb18030", "big5"): "simplified"
 def _judge_reading(
     run: str, a: int, b: int, fixed: str, wrong: str, right: str, lm: CharLM, min_gain: float, marked: bool,
     after: str, best: tuple[float, int, int, str] | None, marks: tuple[int, ...] | None = None,
+    null: bool = True, refused: list[bool] | None = None,
 ) -> tuple[float, int, int, str] | None:
     """`best`, or the window `run[a:b]` read as `fixed` when that passes the tests and gains more in all."""
     # East Asian text, not Latin (the digits and spaces a 2-byte run may hold do not count: 2016爛9堎)
@@ -226,7 +231,7 @@ def _judge_reading(
     size = max(1, len(fixed + tail))
     if (new_score / size - old_score / max(1, b - a + len(tail))) < min_gain:
         return best
-    own = _OWN_SCRIPT.get((wrong, right))
+    own = _OWN_SCRIPT.get((wrong, right)) if null else None
     if own is not None:
         # the null hypothesis first: the window as it stands may be text of the script the wrong codec writes that
         # the page holds (a simplified page quoting a traditional sentence, a mixed page: 韓國傳統藝 read as GBK
@@ -236,11 +241,12 @@ def _judge_reading(
         # stretch of a traditional line (紅樓夢: 樓夢 reads as the word 加冠, 2.7 nats a character ahead of 樓夢
         # alone) stands with the words it makes there
         as_own = for_script(own)
-        if new_score / size - as_own.score(run[a:b] + tail) / max(1, b - a + len(tail)) < min_gain:
-            return best
         before, beyond = run[max(0, a - 1) : a], run[b : b + 1]
-        if wrong == "big5" and (lm.score(before + fixed + tail + beyond)
-                                - as_own.score(before + run[a:b] + tail + beyond)) / size < min_gain:
+        if new_score / size - as_own.score(run[a:b] + tail) / max(1, b - a + len(tail)) < min_gain or (
+                wrong == "big5" and (lm.score(before + fixed + tail + beyond)
+                                     - as_own.score(before + run[a:b] + tail + beyond)) / size < min_gain):
+            if refused is not None:
+                refused.append(True)
             return best
     # the trim that gains most in all wins, with the words it makes or breaks with its neighbours
     # (a clean 瑞 before 士 reads as 风, which is more frequent, but 瑞士 is a word)
