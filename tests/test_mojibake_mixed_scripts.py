@@ -39,7 +39,8 @@ def test_a_window_the_null_refuses_is_counted_where_another_chain_proves_it_dama
     from taosha.document import Document
     from taosha.repair.mojibake import Mojibake
 
-    text = ("直到18世紀之前，他們還一直在使用西里爾字浮Ａ硗猓\ue0ef诜▏\ue24c苤蜗碌脑侥弦鄴窦{了以拉丁字母為基礎的國語字來書寫"
+    text = ("直到18世紀之前，他們還一直在使用西里爾字浮Ａ硗猓\ue0ef诜▏\ue24c苤蜗碌脑侥弦鄴窦{了以拉丁字母為基礎的國語字"
+            "來書寫"
             "越南語，以取代過去使用的漢字和字喃。")
     step = Mojibake()
     step.setup()

@@ -38,7 +38,6 @@ from taosha.repair.mojibake.windows import (
     _BESIDE_PROVEN,
     _DIGITS_AND_SPACE,
     _GAIN_SPAN,
-    _NEAR_FREQUENT,
     _SENTENCE_EDGE,
     _best_window,
     _script_proof,
@@ -404,7 +403,7 @@ def repair_redecodes(
                         marks=tuple(k - m.start() for k in marks) if marks else None,
                         after=m.string[m.end() : m.end() + 1], neutral_short=near,
                         pua_as_han_void=wrong == "gb18030" and not (
-                            trad_page and (_PUA_ROW.search(run) or _MEASURE_AFTER_DIGIT.search(run))),
+                            trad_page and _PUA_ROW.search(run)),
                         twice=right == "utf-8" and twice[0], null=null, refused=refused)
 
                 best = window(True)
@@ -419,7 +418,7 @@ def repair_redecodes(
                     return run  # Japanese as the page wrote it (ゴールデン街), not a misreading
                 if wrong == "gb18030" and (
                         _pua_read_as_han(run, best) or _icons_beside_clean_text(run, best, lm)) and not (
-                        trad_page and (_pua_rows_read(run, best, lm) or _pua_read_proven(run, best, lm))):
+                        trad_page and _pua_rows_read(run, best, lm)):
                     # private-use characters alone (an emoji or icon font: 大赞\ue00e\ue00e) are read back only as
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
@@ -619,70 +618,6 @@ def _pua_rows_read(run: str, best: str, lm: CharLM) -> bool:
     return True
 
 
-# what a traditional page writes right after a number, as Big5 bytes that GBK reads as private-use characters (年 is
-# A67E, U+E6E4, outside an icon font's U+E600-E69F; 個, ADD3 read as U+E14C, was left out: a glyph at its code point
-# after a count, 7\ue14c司, reads as well as the damage does)
-_MEASURES = frozenset("年")
-_MEASURE_AFTER_DIGIT = re.compile(
-    "(?<=[0-9])[{}]".format("".join(sorted(c.encode("big5").decode("gb18030") for c in _MEASURES))))
-
-
-# a glyph's neighbour that proves a reading is less than frequent by a margin (隔, -9.5, is a clean page's own
-# text beside an icon: 隔\ue712 read as 路兵), and the word they read as is of near-frequent characters (書牘: 牘 is
-# -12.9, a rare word an icon beside a rare Japanese 脇 reads as)
-_GLYPH_NEIGHBOUR_LOGP = -10.0
-
-
-def _near_frequent(text: str, lm: CharLM) -> bool:
-    return all(lm.char(c) >= _NEAR_FREQUENT for c in text)
-
-
-def _before_text(run: str, best: str, k: int) -> bool:
-    """Whether the measure word `best[k]` stands before East Asian text that is not itself."""
-    after = run[k + 1 : k + 2]
-    return after >= "\u2e80" and after != best[k]
-
-
-def _pua_read_proven(run: str, best: str, lm: CharLM) -> bool:
-    """In a traditional page, whether the repair of `run` into `best` (one character for one) changes stretches that
-    each hold a private-use character whose bytes prove the reading beside it: right after a digit and read as a
-    measure word (1891\ue6e4 for 1891年), or side by side with a changed character that is no word with its own
-    neighbours as it stands, the two read as a dictionary word by themselves (瓣\ue6a6 for 國共). An icon font's
-    glyph beside clean text reads so only by chance: its neighbour is the page's own text, which makes words where
-    it stands, and reads the other way as a word with the glyph's reading seldom (`neg:glyph`)."""
-    if len(run) != len(best):
-        return False
-    changed = [k for k, (a, b) in enumerate(zip(run, best, strict=True)) if a != b]
-    if not changed:
-        return False
-    words = lm.words
-    for row in consecutive_runs(changed):
-        proven = False
-        # the stretch holds a changed character less than frequent as it stands (a clean 白 before a glyph reads
-        # as 啞, 啞子 a word: a name's first character, 白\ue612淼)
-        odd = any(not _PUA.match(run[k]) and lm.char(run[k]) < _GLYPH_NEIGHBOUR_LOGP for k in row)
-        for k in row:
-            if not _PUA.match(run[k]):
-                continue
-            # (before text: not inside a number, 80\ue6e4.1%, nor doubling the word after it, 30\ue6e4年代)
-            if best[k] in _MEASURES and run[k - 1 : k].isdigit() and _before_text(run, best, k):
-                proven = True
-                break
-            for n in (k - 1, k + 1):
-                if n not in row or _PUA.match(run[n]) or not _HAN.match(run[n]):
-                    continue
-                pair = best[min(k, n)] + best[max(k, n)]
-                own = run[n - 1 : n + 1] in words or run[n : n + 2] in words
-                if pair in words and not own and odd and _near_frequent(pair, lm):
-                    proven = True
-                    break
-            if proven:
-                break
-        if not proven:
-            return False
-    return True
-
-
 _ICON_APART = 3  # an icon font's glyphs stand a word apart at least; Big5 read as GB18030 puts them closer
 
 
@@ -723,32 +658,7 @@ def _pua_marks(text: str, start: int, end: int, lm: CharLM | None = None) -> lis
     if lm is not None:
         marks.update(k for k in found if k and BIG5_PUNCT_AS_PUA[0] <= text[k] <= BIG5_PUNCT_AS_PUA[1]
                      and _reads_frequent_from_odd(text[k - 1], lm))
-        if _TRAD_MARK in lm.off_script:
-            # (a traditional page) one whose reading makes a word with its neighbour's, which as it stands makes
-            # none where it is (警\ue5e8膀 for 劑丁基): the repair is still judged (`_pua_read_proven`)
-            marks.update(k for k in found if k not in marks and _pua_word_beside(text, k, lm))
     return sorted(marks)
-
-
-def _pua_word_beside(text: str, k: int, lm: CharLM) -> bool:
-    """Whether the private-use character `text[k]` and a Han neighbour, each read as Big5 misread as GB18030, make a
-    dictionary word while that neighbour makes none with its own neighbours as it stands."""
-    words = lm.words
-    mine = _redecode_span(text[k], "gb18030", "big5")
-    if not mine or _HAN.fullmatch(mine) is None:
-        return False
-    for n in (k - 1, k + 1):
-        c = text[n : n + 1] if n >= 0 else ""
-        if not c or _HAN.fullmatch(c) is None or _PUA.match(c):
-            continue
-        theirs = _redecode_span(c, "gb18030", "big5")
-        if not theirs or len(theirs) != 1:
-            continue
-        pair = mine + theirs if n > k else theirs + mine
-        if (pair in words and text[n - 1 : n + 1] not in words and text[n : n + 2] not in words
-                and lm.char(c) < _GLYPH_NEIGHBOUR_LOGP and _near_frequent(pair, lm)):
-            return True
-    return False
 
 
 def _reads_frequent_from_odd(c: str, lm: CharLM) -> bool:

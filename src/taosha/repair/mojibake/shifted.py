@@ -136,13 +136,23 @@ def _read_back(
                            part[hi] if hi < len(part) else after, context)
         return None if found is None else (lo + found[0], lo + found[1], found[2])
     # the bytes Big5 read, each lost byte -1; a character Big5 reads from two codes (卅: A4 CA or A2 CE, as in
-    # 并无's misaligned B2 A2 CE DE) is tried as each, the reading that gains most kept (`codec.two_codes`)
-    best: tuple[float, tuple[int, int, str]] | None = None
-    for tokens in _token_variants(part):
-        judged = _judge_tokens(tokens, part, marks, lm, choose, min_gain, before, after, context)
-        if judged is not None and (best is None or judged[0] > best[0]):
-            best = judged
-    return None if best is None else best[1]
+    # 并无's misaligned B2 A2 CE DE) is tried as each (`codec.two_codes`). Both codes decode, so the bytes do not say
+    # which was read: where the readings that hold differ, U+FFFD (counted), not the model's pick (菠兽 or 并无);
+    # readings of different extents are left (which part is damage would be the model's choice too)
+    readings = [judged[1] for tokens in _token_variants(part)
+                if (judged := _judge_tokens(tokens, part, marks, lm, choose, min_gain, before, after, context))]
+    if not readings:
+        return None
+    # 十／＼'s first codes end in an ASCII byte (A4 51, A2 41, A2 42): read in step they put a Latin letter in Chinese
+    # text (·Q); a reading with a letter the stretch did not hold loses to one without
+    plain = [r for r in readings if not any(c.isascii() and c.isalpha() and c not in part for c in r[2])]
+    readings = plain or readings
+    start, end, text = readings[0]
+    for other_start, other_end, other in readings[1:]:
+        if (other_start, other_end) != (start, end) or len(other) != len(text):
+            return None
+        text = "".join(c if c == o else "\ufffd" for c, o in zip(text, other, strict=True))
+    return start, end, text
 
 
 def _token_variants(part: str) -> list[list[int]]:
