@@ -182,7 +182,7 @@ def _vanished_area(token: int) -> tuple[int, bool]:
 def dropped_areas() -> tuple[tuple[frozenset[int], frozenset[int]], ...]:
     """The pairs GBK's decoder rejects that misaligned bytes can form (a character's trail byte, then the next one's
     lead byte), as areas of first bytes x second bytes each wholly rejected, largest first; found by decoding every
-    pair (computed once): the user-defined areas AA-AF and F8-FE x A1-FE, A1-A7 x 40-A0 (traditional text's pairs
+    pair (computed once): the user-defined areas AA-AF and F8-FE x A1-FE, A1-A7 and FE x 81-A0 (traditional text's pairs
     that end in A1-A7 before a lead 81-A0) and the gaps of rows A2, A4-A9, D7 and FE."""
     rejected: dict[int, frozenset[int]] = {}
     for first in range(0x81, 0xFF):  # a trail byte that is a lead byte too

@@ -198,7 +198,7 @@ def _decode_from(
 # character that stood in its place must be (log-probability); how many pairs one stretch may have lost
 _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.0, 2
 # why only the first area of pairs GBK rejects (`codec.dropped_areas`, largest first) is put back, the user-defined
-# areas (AA-AF, F8-FE x A1-FE): all of them (A1-A7 x 81-A0, the rows' gaps), each beyond the first
+# areas (AA-AF, F8-FE x A1-FE): all of them (A1-A7 and FE x 81-A0, the rows' gaps), each beyond the first
 # by a margin of 0.85 (dev: 13 truth characters lost / 30 won at 0.65, 6/16 at 0.85, 6/9 at 1.05, 3/4 at 1.3),
 # won on the chains' dev seed (gbk-fullwidth-pass exact 17.7% -> 17.9%, invented 2145 -> 2131) and confirm seed
 # (15.5% -> 15.6%, 2214 -> 2213) but lost on seeds 21-30 (60 documents each: 42 truth characters lost, 26 won):
