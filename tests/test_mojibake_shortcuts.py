@@ -160,10 +160,15 @@ def test_the_gate_looks_at_texts_that_one_sign_alone_sends():
     assert seen[0] == frozenset() and seen[1] == seen[2] == frozenset({"offscript"})
 
 
-def test_the_gate_on_real_reviews_looks_at_what_it_must(shared):
+def _reviews(shared, n: int) -> list[str]:
+    """The first `n` real shopping reviews."""
     path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
     rows = (orjson.loads(line) for line in gzip.open(path, "rb"))
-    texts = [r["text"] for r in itertools.islice(rows, 4000) if isinstance(r.get("text"), str)]
+    return [r["text"] for r in itertools.islice(rows, n) if isinstance(r.get("text"), str)]
+
+
+def test_the_gate_on_real_reviews_looks_at_what_it_must(shared):
+    texts = _reviews(shared, 4000)
     for at in range(0, len(texts), 1000):
         batch = texts[at : at + 1000]
         assert _suspicious_many(batch) == _suspicious_many(batch, every=True)
@@ -496,9 +501,7 @@ def test_the_clean_page_shortcut_changes_no_output(monkeypatch):
 def test_the_clean_page_shortcut_on_real_reviews(shared):
     from taosha.repair.mojibake.step import _loud
 
-    path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
-    rows = (orjson.loads(line) for line in gzip.open(path, "rb"))
-    texts = [r["text"] for r in itertools.islice(rows, 4000) if isinstance(r.get("text"), str)]
+    texts = _reviews(shared, 4000)
     for at in range(0, len(texts), 256):
         batch = texts[at : at + 256]
         loud = _loud(batch)
