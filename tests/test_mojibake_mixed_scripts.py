@@ -32,18 +32,23 @@ def test_mixed_pages_keep_their_other_script(step, page):
     assert fix(step, page).text == page
 
 
-def test_a_window_the_null_refuses_is_counted_where_another_chain_proves_it_damage():
-    # GBK read one byte out of step, then as Big5 read as GB18030: the own-script null refuses the Big5 reading,
-    # and the text stands, but the bytes another chain explains are counted as unrepaired (they were, before the
-    # null, through `rivals.keep_proven`)
+def test_windows_another_chain_explains_are_counted_where_they_stand_at_the_end():
+    # GBK one byte out of step read as Big5 read as GB18030: `rivals.keep_proven` leaves the window 菏 + two
+    # private-use characters + 轼 (its bytes out of step read as GBK beat its Big5 reading); it still stands when the
+    # other passes are done, so its 4 characters are counted
     from taosha.document import Document
     from taosha.repair.mojibake import Mojibake
 
-    text = ("直到18世紀之前，他們還一直在使用西里爾字浮Ａ硗猓\ue0ef诜▏\ue24c苤蜗碌脑侥弦鄴窦{了以拉丁字母為基礎的國語字"
-            "來書寫"
-            "越南語，以取代過去使用的漢字和字喃。")
     step = Mojibake()
     step.setup()
+    text = ("中山是水鄉，靠近海邊，海鮮和淡水魚蝦等食品資源豐富，使得中山菜有了良好的圆牧稀Ｖ猩交洸说奶厣"
+            "耸接校菏\ue216\ue027轼潯"
+            "⒗徸泻滔x、走地三黃雞、小欖炸魚球、三鄉小炒、椒鹽水蛇、蒸三乾、白灼魚皮、砂鍋魚頭等。")
     doc = step.process_batch([Document("d", text)])[0]
-    assert "字浮Ａ硗猓" in doc.text
-    assert doc.signals.get("mojibake_unrepaired", 0) >= 1
+    assert "菏\ue216\ue027轼" in doc.text
+    assert doc.signals.get("mojibake_unrepaired", 0) >= 4
+    # a window left so that a later pass (realigned GBK) read is that pass's: not counted for characters no longer
+    # there (a review: 9 counted for the one wrong character realign left, 来 for 次)
+    doc = step.process_batch([Document("d", "是東晉歷幢狈ブ凶畛晒Α⒂绊懽钌钸h的一次")])[0]
+    assert "北伐中最成功" in doc.text
+    assert doc.signals.get("mojibake_unrepaired", 0) <= 1

@@ -275,11 +275,14 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
 def repair_redecodes(
     doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
     points: list[int] | None = None, utf8_from: tuple[str, ...] | None = None,
+    kept: list[tuple[str, int]] | None = None,
 ) -> int:
     """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
     `points`: where short UTF-8 runs may be, when only those are examined; `utf8_from`: the codecs whose bytes of
     the page may hold a UTF-8 window (the caller's test of the whole page), the others read back only once the page
-    has changed. The number of repairs."""
+    has changed. `kept`: where given, each window another chain explains (`keep_proven`), left as it stood, with its
+    length, for the caller to count once its later passes are done (a window they read is theirs); else they are
+    counted in `mojibake_unrepaired` here. The number of repairs."""
     count = 0
     if points is not None:  # UTF-8 only where a short run's sign is
         count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
@@ -425,8 +428,11 @@ def repair_redecodes(
                     return run
                 if wrong == "gb18030" and right == "big5":
                     # windows another chain explains are left as they stood, and counted as unrepaired (`rivals`)
-                    best, left = keep_proven(run, best)
-                    if left:
+                    left_windows: list[str] = []
+                    best, left = keep_proven(run, best, left_out=left_windows)
+                    if left and kept is not None:
+                        kept.extend((window, len(window)) for window in left_windows)
+                    elif left:
                         doc.tag("mojibake_unrepaired", doc.signals.get("mojibake_unrepaired", 0) + left)
                     if best == run or count_only:
                         return run

@@ -39,14 +39,17 @@ _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _WINDOW_GAP = 3
 
 
-def keep_proven(run: str, best: str, lm: CharLM | None = None) -> tuple[str, int]:
+def keep_proven(run: str, best: str, lm: CharLM | None = None, left_out: list[str] | None = None) -> tuple[str, int]:
     """`best` (`run` with windows of Big5 read as GB18030 read back) with every window another chain explains
-    (`rival_chain`) put back as it stood in `run`, and the characters so left (damage, to count as unrepaired)."""
+    (`rival_chain`) put back as it stood in `run`, and the characters so left (damage, to count as unrepaired);
+    `left_out`, where given, gets the windows so left."""
     if best == run:
         return best, 0
     windows = _windows(run, best)
-    if utf8_bytes(run):
-        return run, sum(i2 - i1 for i1, i2, _, _ in windows)  # the run is UTF-8 read as GBK: no window is Big5
+    if utf8_bytes(run):  # the run is UTF-8 read as GBK: no window is Big5
+        if left_out is not None:
+            left_out.extend(run[i1:i2] for i1, i2, _, _ in windows)
+        return run, sum(i2 - i1 for i1, i2, _, _ in windows)
     lm = lm or for_script("neutral")
     out, pos, left = [], 0, 0
     for i1, i2, j1, j2 in windows:
@@ -54,6 +57,8 @@ def keep_proven(run: str, best: str, lm: CharLM | None = None) -> tuple[str, int
         if rival_chain(run, i1, i2, best[j1:j2], lm) is not None:
             out.append(run[i1:i2])
             left += i2 - i1
+            if left_out is not None:
+                left_out.append(run[i1:i2])
         else:
             out.append(best[j1:j2])
         pos = j2

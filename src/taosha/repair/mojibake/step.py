@@ -198,6 +198,7 @@ class Mojibake(Step):
             return doc
         doc.tag("mojibake_suspect", 1)
         gated = doc.text  # the text the batch's signs were measured on
+        kept: list[tuple[str, int]] = []  # windows another chain explains, left as they stood (`repair_redecodes`)
         if info is None:  # the script prior only: spun or not does not matter here
             info = detect(doc.text, look_for_slips=False)
         script = info.script
@@ -226,7 +227,7 @@ class Mojibake(Step):
                 utf8 = bool(codecs)  # none: no run's bytes hold a UTF-8 window, nothing to read back
             if utf8 or pairs:
                 repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
-                                            points=points, utf8_from=codecs)
+                                            points=points, utf8_from=codecs, kept=kept)
         if seen & {"qmark", "rare", "glued"} and may_realign(doc.text, lm) and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
             repairs += realigned
@@ -243,8 +244,6 @@ class Mojibake(Step):
             read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
                                                traditional=script == "traditional")
             repairs += read
-            if read:  # the deleted byte read back what `rivals` left (counted there): the count is this pass's
-                doc.signals.pop("mojibake_unrepaired", None)
         short = 0  # short GBK <-> Big5 stretches: written where they hold their own proof, else counted (`unread`)
         # (without the batch's sign, on the text it was measured on, `repair_short` finds no stretch: let go)
         if not repairs and (odd is not False or doc.text != gated) and not _ABOUT_ENCODING.search(doc.text):
@@ -256,8 +255,11 @@ class Mojibake(Step):
             short = unread_pairs(doc.text)
         if repairs:
             doc.tag("mojibake_repairs", repairs)
-        # (windows `rivals` left, counted where they were judged: `redecode.repair_redecodes`)
-        left = doc.signals.get("mojibake_unrepaired", 0) + short + (_unrepaired(doc.text, lm) if "?" in doc.text else 0)
+        # windows `rivals` left (`redecode.repair_redecodes`), counted where they still stand as they were left: a later
+        # pass that read one (realigned GBK, a deleted byte) counts what it left itself (a review: 9 counted for one
+        # wrong character once realign had read the window)
+        left = sum(n for run, n in kept if run in doc.text) + doc.signals.get("mojibake_unrepaired", 0) + short
+        left += _unrepaired(doc.text, lm) if "?" in doc.text else 0
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         # UTF-8 runs the repairs left (a run read back holds no UTF-8 any more): counted whatever else was repaired
