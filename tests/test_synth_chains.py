@@ -122,8 +122,11 @@ def test_quoting_and_clean_negatives_are_their_own_truth(base):
     glyphs = chains.negatives("neg:glyph", base, N, seed=3)
     assert len(glyphs) == N
     for g in glyphs:
-        icons = [ch for ch in g.text if "\ue600" <= ch <= "\ue69f"]
+        icons = [ch for ch in g.text if "\ue600" <= ch <= "\ue7ff"]
         assert g.text == g.truth and 1 <= len(icons) <= 3 and len(g.text) > len(icons)
+    # icon fonts reach past U+E69F, and a unit's or a date's icon stands after a number
+    assert any("\ue6a0" <= ch <= "\ue7ff" for g in glyphs for ch in g.text)
+    assert any(a.isdigit() and "\ue600" <= b <= "\ue7ff" for g in glyphs for a, b in zip(g.text, g.text[1:]))
 
 
 def _mnbvc(shared: Path, name: str) -> bytes:

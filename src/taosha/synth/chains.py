@@ -13,8 +13,9 @@ bytes round-trip through the chain exactly (every hop decodes without error, and
 truth back). Negatives: clean text (`clean`), text with characters its source lost to `?` when it was saved in
 GBK or Big5 with errors="replace" (`lost`: the positions are kept, and a repair must write nothing there), and
 text that quotes mojibake (`quoted`: an article explaining 锟斤拷 or showing 浣犲ソ as an example), and text with
-an icon font's glyphs (`glyph`: private-use characters from iconfont.cn's range U+E600-E69F, which GB18030 also
-uses for Big5's first Han rows, mostly at a clause's edges, some inside words, as pages leave them extracted).
+an icon font's glyphs (`glyph`: private-use characters from U+E600-E7FF, where iconfont.cn's fonts number them and
+GB18030 puts Big5's first Han rows, mostly at a clause's edges, some inside words or after a number, as pages leave
+them extracted).
 
 Decoders are Python's, with one documented choice each (`decode`): an undecodable byte becomes the sample's
 replacement (U+FFFD as browsers and Python write it, or `?` as PHP's mb_convert_encoding, or a U+FFFD later saved
@@ -587,12 +588,17 @@ _CLAUSE_ENDS = frozenset("，。；：！？、")
 def _glyphs(text: str, rng: random.Random) -> str:
     """`text` with one to three icon-font glyphs where pages put icons (a clause's start or end: the text's edges,
     after a comma or a full stop, before a label), now and then two together; one in four anywhere, between
-    two characters of a word, as a template's markup may leave one."""
+    two characters of a word, as a template's markup may leave one; one in five after a number, where the text has
+    one (a unit's or a date's icon: 2019 + U+E6E4). Glyphs from U+E600-E7FF: iconfont.cn numbers its fonts' glyphs
+    upward from U+E600, and real fonts reach past U+E69F (a review found fonts using E6E4 and E703)."""
     out = list(text)
     for _ in range(rng.randint(1, 3)):
-        glyph = chr(rng.randint(0xE600, 0xE69F))
+        glyph = chr(rng.randint(0xE600, 0xE7FF))
         edges = [0, len(out), *(k + 1 for k, c in enumerate(out) if c in _CLAUSE_ENDS)]
-        at = rng.randint(0, len(out)) if rng.random() < 0.25 else rng.choice(edges)
+        numbers = [k + 1 for k, c in enumerate(out) if c.isdigit() and (k + 1 == len(out) or not out[k + 1].isdigit())]
+        draw = rng.random()
+        at = (rng.choice(numbers) if draw < 0.2 and numbers else rng.randint(0, len(out)) if draw < 0.45
+              else rng.choice(edges))
         out.insert(at, glyph)
     return "".join(out)
 
