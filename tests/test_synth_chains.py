@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def test_quoting_and_clean_negatives_are_their_own_truth(base):
         assert g.text == g.truth and 1 <= len(icons) <= 3 and len(g.text) > len(icons)
     # icon fonts reach past U+E69F, and a unit's or a date's icon stands after a number
     assert any("\ue6a0" <= ch <= "\ue7ff" for g in glyphs for ch in g.text)
-    assert any(a.isdigit() and "\ue600" <= b <= "\ue7ff" for g in glyphs for a, b in zip(g.text, g.text[1:]))
+    assert any(a.isdigit() and "\ue600" <= b <= "\ue7ff" for g in glyphs for a, b in itertools.pairwise(g.text))
 
 
 def _mnbvc(shared: Path, name: str) -> bytes:
