@@ -143,7 +143,7 @@ def decode_tokens(
         area, first = _vanished_area(tokens[j]) if tokens[j] < UNKNOWN else (-1, False)
         if pending:  # a lead byte waits for its trail, the lost byte (80 and FF too: no candidates, marked)
             decoder.reset()
-            table = _vanished_tables()[area][0] if first else by_lead
+            table = _vanished_tables(area)[0] if first else by_lead
             items.extend((text, table.get(pending[0], ())))
             i = j + 1
             continue
@@ -153,7 +153,7 @@ def decode_tokens(
             items.append("?")  # a lead byte with no trail (or a vanished trail out of place): irreparable here
             i = j + 1
         else:
-            table = _vanished_tables()[area][1] if area >= 0 else by_trail
+            table = _vanished_tables(area)[1] if area >= 0 else by_trail
             items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
@@ -219,22 +219,21 @@ def _next_lost(tokens: list[int], start: int) -> int:
     return next((k for k in range(start, len(tokens)) if tokens[k] < 0), -1)
 
 
-@lru_cache(maxsize=1)
-def _vanished_tables() -> tuple[tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]], ...]:
-    """Per area of `dropped_areas`: GBK characters by lead byte whose trail is one of its first bytes (a vanished
-    first byte's candidates), and by trail byte whose lead is one of its second bytes (a vanished second's)."""
-    out = []
-    for firsts, seconds in dropped_areas():
-        by_lead: dict[int, list[str]] = {}
-        by_trail: dict[int, list[str]] = {}
-        for code, c in _gbk_pairs().items():
-            lead, trail = code >> 8, code & 0xFF
-            if trail in firsts:
-                by_lead.setdefault(lead, []).append(c)
-            if lead in seconds:
-                by_trail.setdefault(trail, []).append(c)
-        out.append(({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()}))
-    return tuple(out)
+@lru_cache(maxsize=16)  # (one per area asked; there are 10)
+def _vanished_tables(area: int) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """For `dropped_areas()[area]`: GBK characters by lead byte whose trail is one of its first bytes (a vanished
+    first byte's candidates), and by trail byte whose lead is one of its second bytes (a vanished second's); built
+    for the areas asked only (realign puts back the first's)."""
+    firsts, seconds = dropped_areas()[area]
+    by_lead: dict[int, list[str]] = {}
+    by_trail: dict[int, list[str]] = {}
+    for code, c in _gbk_pairs().items():
+        lead, trail = code >> 8, code & 0xFF
+        if trail in firsts:
+            by_lead.setdefault(lead, []).append(c)
+        if lead in seconds:
+            by_trail.setdefault(trail, []).append(c)
+    return {k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()}
 
 
 @lru_cache(maxsize=4)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import cast
 
 from taosha.document import Document, changed_run
@@ -17,6 +18,7 @@ from taosha.repair.mojibake.codec import (
     UNKNOWN,
     _bytes_reading,
     decode_tokens,
+    dropped_areas,
     to_bytes,
     vanished_tokens,
 )
@@ -293,8 +295,13 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
 
 # full-width forms Chinese text writes as punctuation: in a reading they may stand as themselves
 _FULLWIDTH_PUNCT = frozenset("！（），：；？")
-# the full-width forms a dropped pair's first character can be (lead A3, trail a user-defined lead: AA-AF, F8-FE)
-_JOINED_FIRST = tuple(bytes([0xA3, t]).decode("gbk") for t in (*range(0xAA, 0xB0), *range(0xF8, 0xFF)))
+
+
+@lru_cache(maxsize=1)
+def _joined_first() -> tuple[str, ...]:
+    """The full-width forms a dropped pair's first character can be: lead A3, trail a first byte of the pairs realign
+    puts back (`codec.dropped_areas()[0]`: the user-defined leads AA-AF, F8-FE)."""
+    return tuple(bytes([0xA3, t]).decode("gbk") for t in sorted(dropped_areas()[0][0]))
 
 
 def _joined(line: str, new_line: str, k: int, e_old: int, e_new: int, lm: CharLM) -> dict[int, str]:
@@ -317,7 +324,7 @@ def _joined(line: str, new_line: str, k: int, e_old: int, e_new: int, lm: CharLM
         if not "\uff01" <= c <= "\uff5e" or c in _FULLWIDTH_PUNCT or c in old or chr(ord(c) - 0xFEE0) in old:
             continue
         left = new_line[max(0, j - 2) : j]
-        first = max(_JOINED_FIRST, key=lambda f: lm.score(left + f))
+        first = max(_joined_first(), key=lambda f: lm.score(left + f))
         out[j] = first + "\ufffd"
     return out
 

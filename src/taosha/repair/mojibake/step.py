@@ -87,7 +87,7 @@ class Mojibake(Step):
         for wrong, right in (("big5", "gbk"), ("gb18030", "big5")):
             _pair_reading(wrong, right)
         _gbk_tables()
-        _vanished_tables()
+        _vanished_tables(0)
         _word_index()
         # what documents would otherwise build on first use, in every forked worker: the per-script models'
         # character tables (`_repair`'s scripts), the deleted pass's pair readings, the script tables
