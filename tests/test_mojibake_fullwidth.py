@@ -6,7 +6,7 @@ import pytest
 
 from taosha import Document, fix_text, restore_original
 from taosha.repair.mojibake import Mojibake
-from taosha.repair.mojibake.realign import _JOINED_FIRST, _joined, _moved
+from taosha.repair.mojibake.realign import _joined, _joined_first, _moved
 from taosha.synth.chains import encode, fold_fullwidth, fullwidth_pass, php_cp936
 from taosha.zh.lm import model
 
@@ -57,7 +57,8 @@ def test_joined_forms_only_where_the_reading_wrote_them():
 
 
 def test_joined_first_is_the_user_defined_trails_of_a3():
-    assert len(_JOINED_FIRST) == 13 and "，" in _JOINED_FIRST and "＊" in _JOINED_FIRST and "￣" in _JOINED_FIRST
+    first = _joined_first()
+    assert len(first) == 13 and "，" in first and "＊" in first and "￣" in first
 
 
 def test_marks_follow_a_later_round():
