@@ -25,7 +25,7 @@ from taosha.repair.mojibake.codec import (
 from taosha.repair.mojibake.questions import _SUSPECT_Q
 from taosha.repair.mojibake.score import FREQUENT_LOGP, _words
 from taosha.textarrays import codepoints, per_text
-from taosha.zh.lm import ZHUYIN_AS_BIG5, for_script, model
+from taosha.zh.lm import ZHUYIN_AS_BIG5, CharLM, for_script, model
 from taosha.zh.script import tables as _tables
 
 # UTF-8 read as cp1252/latin-1: a lead byte shows as a Latin-1 letter (ä å æ ç è é for CJK), each continuation
@@ -511,9 +511,19 @@ def _odd_near_reads(text: str, script: str) -> bool:
         fixed = _redecode_span(stretch, wrong, right)
         if (fixed and len(fixed) == len(stretch) and all(c.isascii() or lm.common[ord(c)] for c in fixed)
                 and lm.score(fixed) - lm.score(stretch) >= _NEAR_GAIN * len(fixed)
-                and (b - a > 1 or fixed in lm.words)):  # two side by side: a word, as the windows ask
+                and (b - a > 1 or fixed in lm.words or (script == "traditional" and _simplified_pair(
+                    text, a, fixed, lm)))):  # two side by side: a word, as the windows ask
             return True
     return False
+
+
+def _simplified_pair(text: str, a: int, fixed: str, lm: CharLM) -> bool:
+    """Whether the pair at `a` of a traditional page holds a simplified-only Han character and reads (as Big5 read
+    as GB18030) as frequent text making a word with a neighbour (王 + 绰龟 + 錄 for 王朝實錄): what the windows ask
+    of such a stretch (`windows._simplified_stretch`)."""
+    return any(c in lm.off_script and "\u4e00" <= c <= "\u9fff" for c in text[a : a + 2]) and all(
+        lm.char(c) >= FREQUENT_LOGP for c in fixed) and (
+        text[a - 1 : a] + fixed[:1] in lm.words or fixed[1:] + text[a + 2 : a + 3] in lm.words)
 
 
 def _row_starts(points: np.ndarray, bit: int, length: int = 4) -> np.ndarray:

@@ -34,7 +34,7 @@ from taosha.repair.mojibake.score import (
     _words,
 )
 from taosha.textarrays import codepoints, consecutive_runs
-from taosha.zh.lm import WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script
+from taosha.zh.lm import UNKNOWN_LOGP, WORD_BONUS, ZHUYIN_AS_BIG5, CharLM, for_script
 from taosha.zh.sentences import STOPS
 
 _DIGITS_AND_SPACE = str.maketrans("", "", "0123456789 ")
@@ -218,7 +218,8 @@ def _judge_reading(
     if right != "utf-8" and (_RARE_READ_EVERY * lm.rare_count(fixed) > len(fixed) or (
             len(fixed) <= _SHORT_WINDOW and not _words(lm, fixed)
             and not _between_digits(run, a, b, _aligned(run, a, b, fixed), lm)
-            and not (marked and _holds_mark(run, a, b, marks) and not _MARKED.search(fixed)))):
+            and not (marked and _holds_mark(run, a, b, marks) and not _MARKED.search(fixed))
+            and not (wrong == "gb18030" and _simplified_stretch(run, a, b, _aligned(run, a, b, fixed), lm)))):
         return best  # one character for one: the right reading is frequent text; a short one makes a word
         # (皐皐訿訿 stays)
     # a window that ends in the ASCII letter its last UTF-8 byte was read with is judged, and weighed
@@ -476,6 +477,7 @@ def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool 
                              or _frequent_reading(run, start, best_end, fixed, lm)
                              or (_odd_word(run, start, best_end, fixed, lm)
                                  and proof(start, best_end))
+                             or (wrong == "gb18030" and _simplified_stretch(run, start, best_end, fixed, lm))
                              or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
                                  and (span > _ODD_WORD[1] or proof(start, best_end))
                                  and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
@@ -543,6 +545,39 @@ def _odd_word(run: str, start: int, end: int, fixed: list[str | None], lm: CharL
 
 
 _ODD_LOGP, _NEAR_FREQUENT, _ODD_WORD_GAIN = -13.0, -10.5, 3.0  # see `_odd_word`
+
+
+_SIMPLIFIED_STRETCH = (2, 3)  # characters in a short stretch of simplified-only forms a traditional page holds
+_TRAD_PAGE_MARK = "们"  # a simplified-only character: in the model's off-script set, the page is traditional
+_KANA_OR_PUA = re.compile("[\u3041-\u30ff\ue000-\uf8ff]")
+
+
+def _simplified_stretch(run: str, start: int, end: int, fixed: list[str | None] | _Aligned | None,
+                        lm: CharLM) -> bool:
+    """Whether `run[start:end]`, in a traditional page (Big5 read as GB18030), is a short stretch of characters no
+    traditional text writes there: each a simplified-only form, a character the model does not know, a kana or a
+    private-use character (GB18030 reads Big5's frequent rows as GB2312's simplified characters, its kana rows and
+    its user-defined area: 绰龟 for 朝實, 场驹 for 部戰, 钡帝 + U+E652 for 接著他), at least one of them a
+    simplified-only Han character, whose Big5 reading is frequent traditional text making a dictionary word by
+    itself or with a neighbour (王 + 朝實 + 錄). A simplified name or word quoted in a traditional page is frequent
+    simplified text as it stands: the null hypothesis (`_judge_reading`, `_OWN_SCRIPT`) keeps it."""
+    if fixed is None or _TRAD_PAGE_MARK not in lm.off_script:
+        return False
+    if not _SIMPLIFIED_STRETCH[0] <= end - start <= _SIMPLIFIED_STRETCH[1]:
+        return False
+    off = 0
+    for k in range(start, end):
+        c, f = run[k], fixed[k]
+        if f is None or c.isascii() or not lm.common[ord(f)] or lm.char(f) < FREQUENT_LOGP:
+            return False
+        if c in lm.off_script and _CJK.fullmatch(c):
+            off += 1
+        elif not (_KANA_OR_PUA.fullmatch(c) or lm.char(c) <= UNKNOWN_LOGP):
+            return False
+    if not off:
+        return False
+    read = "".join(fixed[k] or "" for k in range(start, end))
+    return _words(lm, run[start - 1 : start] + read + run[end : end + 1]) > 0
 _HIRAGANA = re.compile("[\u3041-\u309f]")
 
 
