@@ -260,6 +260,8 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
         if utf8_explained(text, wrong):
             continue  # its damage is UTF-8 read as `wrong`: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
+        if fixed is not None and wrong == "big5" and _MARK.search(text):
+            fixed = _in_step(text, fixed, _written(doc))  # (what was read out of step stays: `_out_of_step`)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
             continue
@@ -350,12 +352,14 @@ def repair_redecodes(
             # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair;
             # asked of the text the pass began with once a run has a window to judge (most pages have none)
             twice: list[bool] = []
+            off_step: list[list[bool]] = []  # (GBK read as Big5) the text's characters read out of step, once asked
 
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
                 shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
+                off_step: list[list[bool]] = off_step,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -426,6 +430,13 @@ def repair_redecodes(
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
+                if wrong == "big5" and right == "gbk" and _MARK.search(m.string):
+                    # what the decoder read one byte out of step stays as it stands (`_out_of_step`)
+                    if not off_step:
+                        off_step.append(_out_of_step(m.string, _written(doc)))
+                    best = _in_step(run, best, off_step[0][m.start() : m.end()], known=True)
+                    if best == run:
+                        return run
                 if wrong == "gb18030" and right == "big5":
                     # windows another chain explains are left as they stood, and counted as unrepaired (`rivals`)
                     left_windows: list[str] = []
@@ -493,9 +504,13 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
     utf8 = utf8_explained(doc.text, wrong)
+    # GBK read as Big5: a fragment after an odd number of the decoder's marks is out of step (`_out_of_step`)
+    off = _out_of_step(doc.text, _written(doc)) if wrong == "big5" and _MARK.search(doc.text) else None
 
     def read(start: int, end: int, part: bool = False) -> bool:
         if overlaps(utf8, start, end):
+            return False
+        if off is not None and any(off[start:end]):
             return False
         run = doc.text[start:end]
         fixed = _redecode_span(run, wrong, right)
@@ -546,6 +561,59 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
             read(last + 1, end, part=True)
     doc.replace_spans(spans, name, reason)
     return len(spans)
+
+
+_MARK = re.compile("[?\ufffd]")
+
+
+def _written(doc: Document) -> list[bool]:
+    """Per character of `doc.text`, whether an edit changed it (the edits replayed forward over the text's lengths;
+    what an edit kept as it stood at either end of its span, `shifted`'s `?桾?` before the 效 it read, is not)."""
+    size = len(doc.text) - sum(len(e.after) - len(e.before) for e in doc.edits)
+    written = [False] * max(0, size)
+    for e in doc.edits:
+        before, after = e.before, e.after
+        head = 0
+        while head < min(len(before), len(after)) and before[head] == after[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+            tail += 1
+        span = [False] * head + [True] * (len(after) - head - tail) + [False] * tail
+        written[e.start : e.start + len(before)] = [*written[e.start : e.start + head], *span[head:len(after) - tail],
+                                                    *written[e.start + len(before) - tail : e.start + len(before)]]
+    return written
+
+
+def _out_of_step(text: str, written: list[bool]) -> list[bool]:
+    """Per character of `text`, GBK bytes read as Big5, whether it was read one byte out of step: Python's Big5
+    decoder writes one mark (`?` or U+FFFD) for one byte (the lead of a pair Big5 lacks, or a trail it cannot pair)
+    and reads on from the next, so each mark moves the reading half a character, and an ASCII character (a byte
+    alone in GBK, or the trail a mark left) puts it back in step (`1?桾?虴` for 1日生效: 桾 is D5 C9, the tail of 日
+    and the head of 生; read in step it would write 丈, which no character held). After a character an edit wrote
+    (a window's or `shifted`'s reading, where a U+FFFD stands for a whole lost character) the count is unknown up
+    to the next ASCII character: read in step, as before."""
+    out = [False] * len(text)
+    odd: bool | None = False  # None: unknown, until an ASCII character
+    for k, c in enumerate(text):
+        if written[k]:
+            odd = None
+        elif c.isascii() and c != "?":
+            odd = False
+        elif c == "?" or c == "\ufffd":
+            odd = None if odd is None else not odd
+        else:
+            out[k] = bool(odd)
+    return out
+
+
+def _in_step(text: str, fixed: str, written: list[bool], *, known: bool = False) -> str:
+    """`fixed` (`text` read back one character for one, GBK read as Big5) with the characters read out of step left
+    as they stand (`_out_of_step`; `known`: `written` is that already, per character of `text`)."""
+    if len(fixed) != len(text):
+        return fixed
+    off = written if known else _out_of_step(text, written)
+    return "".join(t if o else f for t, f, o in zip(text, fixed, off, strict=True))
 
 
 def _redecode_short(doc: Document, lm: CharLM, points: list[int], min_gain: float, name: str) -> int:
