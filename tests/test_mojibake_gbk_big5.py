@@ -93,6 +93,11 @@ def test_out_of_step_counts_the_marks_since_an_ascii_character():
     assert not any(_out_of_step("1??桾", [False] * 4))
     assert _out_of_step("1?桾x?桾", [False] * 6) == [False, False, True, False, False, True]
     assert not any(_out_of_step("1x桾", [False] * 3))
+    # a Big5 character read out of step whose second byte is an ASCII letter took the letter in: in step after it
+    # (日本x语言 read as Big5: ?梇鬧逄晟, 鬧 is BE 78; 逄晟 is 语言 in step)
+    text = "日本x语言".encode("gbk").decode("big5", "replace")
+    assert text == "\ufffd梇鬧逄晟"
+    assert _out_of_step(text, [False] * 5) == [False, True, True, False, False]
     # after a character an edit changed the count is unknown: read in step, as before
     doc = Document("d", "1?桾?虴")
     doc.replace(4, 5, "效", "repair.mojibake", "gbk_as_big5_lost")

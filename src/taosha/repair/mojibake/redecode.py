@@ -604,7 +604,16 @@ def _out_of_step(text: str, written: list[bool]) -> list[bool]:
             odd = None if odd is None else not odd
         else:
             out[k] = bool(odd)
+            if odd and c in _ABSORBS_LETTER:
+                odd = False
     return out
+
+
+# Big5 characters whose second byte is an ASCII letter or sign (40-7E): read out of step, the trail of a GBK character
+# and the letter after it (日本x语言 read as Big5: ?梇鬧逄晟, 鬧 is BE 78, the tail of 本 and x), after which the
+# reading is in step again (逄晟 for 语言)
+_ABSORBS_LETTER = frozenset(c for lead in range(0xA1, 0xFA) for trail in range(0x40, 0x7F)
+                            if len(c := bytes((lead, trail)).decode("big5", "replace")) == 1 and c != "\ufffd")
 
 
 def _in_step(text: str, fixed: str, written: list[bool], *, known: bool = False) -> str:
