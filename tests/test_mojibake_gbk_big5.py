@@ -102,5 +102,6 @@ def test_out_of_step_counts_the_marks_since_an_ascii_character():
     # after a character an edit changed the count is unknown: read in step, as before
     doc = Document("d", "1?桾?虴")
     doc.replace(4, 5, "效", "repair.mojibake", "gbk_as_big5_lost")
-    assert _written(doc) == [False, False, False, False, True]
+    assert list(_written(doc, "repair.mojibake")) == [0, 0, 0, 0, 1]
+    assert not any(_written(doc, "repair.other"))  # another step's edits are not this one's
     assert _out_of_step("效?桾", [True, False, False]) == [False, False, False]

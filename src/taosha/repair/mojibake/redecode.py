@@ -261,7 +261,7 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
             continue  # its damage is UTF-8 read as `wrong`: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
         if fixed is not None and wrong == "big5" and _MARK.search(text):
-            fixed = _in_step(text, fixed, _written(doc))  # (what was read out of step stays: `_out_of_step`)
+            fixed = _in_step(text, fixed, _written(doc, name))  # (what was read out of step stays: `_out_of_step`)
         if fixed is None or fixed == text or (_kana_changed(text, fixed) and (
                 wrong == "big5" or _PUA.search(text) is None)):
             continue
@@ -433,7 +433,7 @@ def repair_redecodes(
                 if wrong == "big5" and right == "gbk" and _MARK.search(m.string):
                     # what the decoder read one byte out of step stays as it stands (`_out_of_step`)
                     if not off_step:
-                        off_step.append(_out_of_step(m.string, _written(doc)))
+                        off_step.append(_out_of_step(m.string, _written(doc, name)))
                     best = _in_step(run, best, off_step[0][m.start() : m.end()], known=True)
                     if best == run:
                         return run
@@ -505,7 +505,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
     utf8 = utf8_explained(doc.text, wrong)
     # GBK read as Big5: a fragment after an odd number of the decoder's marks is out of step (`_out_of_step`)
-    off = _out_of_step(doc.text, _written(doc)) if wrong == "big5" and _MARK.search(doc.text) else None
+    off = _out_of_step(doc.text, _written(doc, name)) if wrong == "big5" and _MARK.search(doc.text) else None
 
     def read(start: int, end: int, part: bool = False) -> bool:
         if overlaps(utf8, start, end):
@@ -566,26 +566,27 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
 _MARK = re.compile("[?\ufffd]")
 
 
-def _written(doc: Document) -> list[bool]:
-    """Per character of `doc.text`, whether an edit changed it (the edits replayed forward over the text's lengths;
-    what an edit kept as it stood at either end of its span, `shifted`'s `?桾?` before the 效 it read, is not)."""
-    size = len(doc.text) - sum(len(e.after) - len(e.before) for e in doc.edits)
-    written = [False] * max(0, size)
-    for e in doc.edits:
+def _written(doc: Document, name: str) -> bytearray:
+    """Per character of `doc.text`, 1 where an edit of the step `name` changed it (its edits replayed forward over
+    the text's lengths; what an edit kept as it stood at either end of its span, `shifted`'s `?桾?` before the 效 it
+    read, is not). A bytearray: an edit that changes the length moves the rest of it in one memmove."""
+    edits = [e for e in doc.edits if e.step == name]
+    written = bytearray(max(0, len(doc.text) - sum(len(e.after) - len(e.before) for e in edits)))
+    for e in edits:
         before, after = e.before, e.after
+        most = min(len(before), len(after))
         head = 0
-        while head < min(len(before), len(after)) and before[head] == after[head]:
+        while head < most and before[head] == after[head]:
             head += 1
         tail = 0
-        while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+        while tail < most - head and before[-1 - tail] == after[-1 - tail]:
             tail += 1
-        span = [False] * head + [True] * (len(after) - head - tail) + [False] * tail
-        written[e.start : e.start + len(before)] = [*written[e.start : e.start + head], *span[head:len(after) - tail],
-                                                    *written[e.start + len(before) - tail : e.start + len(before)]]
+        start, end = e.start + head, e.start + len(before) - tail
+        written[start:end] = b"\x01" * (len(after) - head - tail)
     return written
 
 
-def _out_of_step(text: str, written: list[bool]) -> list[bool]:
+def _out_of_step(text: str, written: bytearray | list[bool]) -> list[bool]:
     """Per character of `text`, GBK bytes read as Big5, whether it was read one byte out of step: Python's Big5
     decoder writes one mark (`?` or U+FFFD) for one byte (the lead of a pair Big5 lacks, or a trail it cannot pair)
     and reads on from the next, so each mark moves the reading half a character, and an ASCII character (a byte
@@ -616,7 +617,7 @@ _ABSORBS_LETTER = frozenset(c for lead in range(0xA1, 0xFA) for trail in range(0
                             if len(c := bytes((lead, trail)).decode("big5", "replace")) == 1 and c != "\ufffd")
 
 
-def _in_step(text: str, fixed: str, written: list[bool], *, known: bool = False) -> str:
+def _in_step(text: str, fixed: str, written: bytearray | list[bool], *, known: bool = False) -> str:
     """`fixed` (`text` read back one character for one, GBK read as Big5) with the characters read out of step left
     as they stand (`_out_of_step`; `known`: `written` is that already, per character of `text`)."""
     if len(fixed) != len(text):
