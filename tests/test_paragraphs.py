@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +72,22 @@ def test_paragraph_keys_of_a_batch_are_each_lines_key(texts, min_chars):
 
     assert paragraph_keys(texts, min_chars) == [[paragraph_key(line, min_chars) for line in t.split("\n")]
                                                  for t in texts]
+
+
+def test_paragraph_table_is_built_once_per_machine_and_mapped_after(tmp_path, monkeypatch):
+    from taosha.dedup import paragraphs
+
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    built = paragraphs._build_paragraph_table()
+    paragraphs._paragraph_table.cache_clear()
+    try:
+        first = paragraphs._paragraph_table()  # built and saved
+        assert any(p.name.startswith("paragraph-fold-") for p in tmp_path.iterdir())
+        paragraphs._paragraph_table.cache_clear()
+        monkeypatch.setattr(paragraphs, "_build_paragraph_table", lambda: pytest.fail("built again"))
+        again = paragraphs._paragraph_table()  # read back from the cache
+        assert type(again) is np.ndarray and not again.flags.writeable
+        assert np.array_equal(first, built) and np.array_equal(again, built)
+        assert again[ord("，")] == 0 and again[ord("7")] == ord("0")  # punctuation out, digits as 0
+    finally:
+        paragraphs._paragraph_table.cache_clear()
