@@ -40,3 +40,45 @@ def test_a_batchs_repetition_signals_are_each_texts_own(texts):
     for doc, text in zip(docs, texts, strict=True):
         alone = quality.repetition(_points(text))
         assert {k: doc.signals[k] for k in alone} == {k: round(v, 4) for k, v in alone.items()}
+
+
+# documents each of `_decide`'s tests drops (and documents none does) under the defaults or the settings below
+DECIDED_TEXTS = [
+    # kept
+    "北京是中华人民共和国的首都，是全国的政治中心、文化中心，国际交往中心和科技创新中心。它有三千多年的建城史。",
+    "好好学习天天向上。" * 40,  # repetition
+    "这是第一行内容很长的一句话。\n" * 6,  # duplicate_lines
+    "短评。",  # too_short
+    "This is an English sentence, long enough to be identified as English text by the model." * 2,  # not_chinese
+    "中文 mixed with a great many Latin letters 字 and more latin letters here 们 好 的 了 吗 呢",  # low_han_share
+    "".join(chr(0x4E00 + (k * 7919) % 20000) for k in range(1100)),  # long_sentence
+    "".join("哈哈" + chr(0x4E00 + 37 * k) for k in range(30)),  # top_ngram
+    "",
+]
+DECIDED = st.lists(st.sampled_from(DECIDED_TEXTS), min_size=1, max_size=12)
+SETTINGS = [{}, {"languages": ()}, {"languages": ("en",)}, {"min_chars": 0}, {"min_han_share": 0.9},
+            {"max_dup_line_share": 0, "max_dup_ngram_5": 0, "max_dup_ngram_10": 0, "max_top_ngram_2": 0,
+             "max_sentence_chars": 0}, {"max_sentence_chars": 20, "max_top_ngram_2": 0.05}]
+
+
+@given(DECIDED, st.sampled_from(SETTINGS))
+@settings(max_examples=80, deadline=None)
+def test_the_batch_decides_as_decide_does(texts, params):
+    """`process_batch` passes on without `_decide` only documents that every test of it keeps: the decisions are
+    `_decide`'s on each document's signals, under every setting (thresholds off, other languages)."""
+    step = quality.Quality(**params)
+    docs = [Document(str(k), t) for k, t in enumerate(texts)]
+    out = step.process_batch(docs)
+    for doc in out:
+        again = step._decide(Document(doc.id, doc.text, signals=dict(doc.signals)))
+        assert (doc.dropped and (doc.dropped.reason, doc.dropped.detail)) == (again.dropped and (again.dropped.reason,
+                                                                                    again.dropped.detail))
+
+
+def test_a_document_every_test_keeps_is_not_decided_again():
+    step = quality.Quality()
+    docs = [Document("kept", DECIDED_TEXTS[0]), Document("short", "短评。"), Document("rep", DECIDED_TEXTS[1])]
+    with mock.patch.object(quality.Quality, "_decide", autospec=True, side_effect=quality.Quality._decide) as called:
+        out = step.process_batch(docs)
+    assert [d.dropped.reason if d.dropped else None for d in out] == [None, "too_short", "repetition"]
+    assert [c.args[1].id for c in called.call_args_list] == ["rep"]

@@ -390,14 +390,18 @@ class Quality(Step):
         columns: dict[str, list] = {"chars": lengths.tolist()}
         classes = _classes()[flat]
         han = per_text(np.add, classes == HAN, starts, lengths)
+        arrays: dict[str, np.ndarray] = {}  # the columns `_suspects` reads, as arrays of the same values
         for key, cls in (("han_share", HAN), ("punct_share", PUNCT), ("digit_share", DIGIT), ("latin_share", LATIN)):
             count = han if cls == HAN else per_text(np.add, classes == cls, starts, lengths)
-            columns[key] = np.round(count / size, 4).tolist()
+            arrays[key] = np.round(count / size, 4)
+            columns[key] = arrays[key].tolist()
         han_counts = han.tolist()
         mean, longest = _sentences(flat, starts, lengths)
+        arrays["sentence_max"] = longest
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
         for key, values in repetition_table(points, joined=flat[:-1]).items():
-            columns[key] = np.round(values, 4).tolist()
+            arrays[key] = np.round(values, 4)
+            columns[key] = arrays[key].tolist()
         columns["dup_line_share"] = [_dup_line_share(t) if "\n" in t else 0.0 for t in texts]  # one line: 0.0
         # Chinese when half the characters or more are Han (language()'s own first test, without the call: most
         # documents; han / size >= 0.5 exactly when 2 han >= size, for integers)
@@ -415,10 +419,38 @@ class Quality(Step):
         for k in other:
             docs[k].signals["language"], docs[k].signals["language_prob"] = language(
                 texts[k], han_counts[k] / max(1, len(texts[k])))
-        # too short, `_decide`'s first test, from the column without the call: most short reviews
+        # too short, `_decide`'s first test, from the column without the call: most short reviews; `_decide` only
+        # for the documents some other test of it may drop (the others pass every one)
         least, name = self.min_chars, self.name
-        return [doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least else self._decide(doc)
-                for doc, n in zip(docs, columns["chars"], strict=True)]
+        out: list[Document | list[Document]] = list(docs)
+        chars = columns["chars"]
+        for k in self._to_decide(lengths, arrays, columns["dup_line_share"], other):
+            doc, n = docs[k], chars[k]
+            out[k] = doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least else \
+                self._decide(doc)
+        return out
+
+    def _to_decide(self, lengths: np.ndarray, arrays: dict[str, np.ndarray], dup_lines: list[float],
+                   other: list[int]) -> list[int]:
+        """The documents that some test of `_decide` may drop, from the batch's columns (the very values their
+        signals hold, compared as `_decide` compares them): a superset of those it drops, so the others pass on
+        as they are and the decisions are the same. The documents not found Chinese by their characters (`other`)
+        are among them: their language is identified after. Every document where no language is Chinese here."""
+        if self.languages and "zh" not in self.languages:
+            return list(range(len(lengths)))
+        maybe = np.zeros(len(lengths), dtype=bool)
+        maybe[other] = True
+        if self.min_chars:
+            maybe |= lengths < self.min_chars
+        if self.min_han_share:
+            maybe |= arrays["han_share"] < self.min_han_share
+        if self.max_dup_line_share:
+            maybe |= np.array(dup_lines) > self.max_dup_line_share
+        for key, limit in (("dup_ngram_5", self.max_dup_ngram_5), ("dup_ngram_10", self.max_dup_ngram_10),
+                           ("top_ngram_2", self.max_top_ngram_2), ("sentence_max", self.max_sentence_chars)):
+            if limit:
+                maybe |= arrays[key] > limit
+        return np.flatnonzero(maybe).tolist()
 
     def _decide(self, doc: Document) -> Document:
         s = doc.signals
