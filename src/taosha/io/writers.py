@@ -135,34 +135,53 @@ def encode_record(record: dict[str, Any], edits: str = "full") -> dict[str, Any]
 
 
 def fast_line(record: dict[str, Any], edits: str = "full") -> bytes:
-    """`dump_record(encode_record(record, edits))`, byte for byte, built without the calls between (the hot path);
-    raises TypeError where orjson does, and the caller then takes the careful way.
+    """`dump_record(encode_record(record, edits))`, byte for byte, built without the intermediate dict (the hot
+    path); raises TypeError where orjson does, and the caller then takes the careful way.
 
-    Each field written as a JSON string (metadata, source, signals, the edit log...) is dumped and decoded, and the
-    record dumped once: orjson escapes the strings itself. This took 27-29% fewer instructions over real output
-    records (cachegrind: 10,000 dropped reviews, 10,000 kept documents) than escaping the fields' JSON texts
-    together with two `bytes.replace` and splitting them again, which this replaced."""
+    The fields written as JSON strings (metadata, source, signals, the edit log...) are escaped together: their
+    JSON texts joined by a NUL byte (which orjson never writes: it escapes every control character), escaped by
+    two `bytes.replace` over the whole, split again. Two calls a line instead of two a field."""
     dumps = orjson.dumps
     parent = record.get("parent")
-    out = {"id": record["id"], "text": record["text"], "metadata": dumps(record.get("metadata") or {}).decode(),
-           "source": dumps(record.get("source") or {}).decode(),
-           "signals": dumps(record.get("signals") or {}).decode()}
-    if edits == "full":
-        out["edits"] = dumps(record.get("edits") or []).decode()
+    values = [record.get("metadata") or {}, record.get("source") or {}, record.get("signals") or {}]
+    full = edits == "full"
+    if full:
+        values.append(record.get("edits") or [])
     else:
-        out["edits"] = None
         if edits == "summary":
             counts: dict[str, int] = {}
             for e in record.get("edits") or ():
                 key = f"{e['step']}/{e['reason']}"
                 counts[key] = counts.get(key, 0) + 1
-            out["edit_counts"] = dumps(counts).decode()
+            values.append(counts)
         if parent is not None and "edits" in parent:
             parent = {**parent, "edits": None}
-    out["parent"] = None if parent is None else dumps(parent).decode()
-    if "drop" in record:
-        out["drop"] = dumps(record["drop"]).decode()
-    return dumps(out, option=orjson.OPT_APPEND_NEWLINE)
+    if parent is not None:
+        values.append(parent)
+    drop = "drop" in record
+    if drop:
+        values.append(record["drop"])
+    q = b"\0".join(map(dumps, values)).replace(b"\\", b"\\\\").replace(b'"', b'\\"').split(b"\0")
+    parts = [b'{"id":', dumps(record["id"]), b',"text":', dumps(record["text"]), b',"metadata":"', q[0],
+             b'","source":"', q[1], b'","signals":"', q[2]]
+    k = 3
+    if full:
+        parts += (b'","edits":"', q[3], b'"')
+        k = 4
+    else:
+        parts.append(b'","edits":null')
+        if edits == "summary":
+            parts += (b',"edit_counts":"', q[3], b'"')
+            k = 4
+    if parent is None:
+        parts.append(b',"parent":null')
+    else:
+        parts += (b',"parent":"', q[k], b'"')
+        k += 1
+    if drop:
+        parts += (b',"drop":"', q[k], b'"')
+    parts.append(b"}\n")
+    return b"".join(parts)
 
 
 def encode_quarantine(record: dict[str, Any]) -> dict[str, Any]:
