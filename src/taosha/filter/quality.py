@@ -422,26 +422,21 @@ class Quality(Step):
         # too short, `_decide`'s first test, from the column without the call: most short reviews; `_decide` only
         # for the documents some other test of it may drop (the others pass every one)
         least, name = self.min_chars, self.name
-        out: list[Document | list[Document]] = list(docs)
-        chars = columns["chars"]
-        for k in self._to_decide(lengths, arrays, columns["dup_line_share"], other):
-            doc, n = docs[k], chars[k]
-            out[k] = doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least else \
-                self._decide(doc)
-        return out
+        maybe = self._to_decide(arrays, columns["dup_line_share"], other)
+        return [doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least
+                else self._decide(doc) if asked else doc
+                for doc, n, asked in zip(docs, columns["chars"], maybe, strict=True)]
 
-    def _to_decide(self, lengths: np.ndarray, arrays: dict[str, np.ndarray], dup_lines: list[float],
-                   other: list[int]) -> list[int]:
-        """The documents that some test of `_decide` may drop, from the batch's columns (the very values their
-        signals hold, compared as `_decide` compares them): a superset of those it drops, so the others pass on
-        as they are and the decisions are the same. The documents not found Chinese by their characters (`other`)
-        are among them: their language is identified after. Every document where no language is Chinese here."""
+    def _to_decide(self, arrays: dict[str, np.ndarray], dup_lines: list[float], other: list[int]) -> list[bool]:
+        """Per document long enough, whether some other test of `_decide` may drop it, from the batch's columns (the
+        very values its signals hold, compared as `_decide` compares them): a superset of those it drops, so the
+        others pass on as they are and the decisions are the same. The documents not found Chinese by their
+        characters (`other`) are asked: their language is identified after. Every one where no language is
+        Chinese here."""
         if self.languages and "zh" not in self.languages:
-            return list(range(len(lengths)))
-        maybe = np.zeros(len(lengths), dtype=bool)
+            return [True] * len(dup_lines)
+        maybe = np.zeros(len(dup_lines), dtype=bool)
         maybe[other] = True
-        if self.min_chars:
-            maybe |= lengths < self.min_chars
         if self.min_han_share:
             maybe |= arrays["han_share"] < self.min_han_share
         if self.max_dup_line_share:
@@ -450,7 +445,7 @@ class Quality(Step):
                            ("top_ngram_2", self.max_top_ngram_2), ("sentence_max", self.max_sentence_chars)):
             if limit:
                 maybe |= arrays[key] > limit
-        return np.flatnonzero(maybe).tolist()
+        return maybe.tolist()
 
     def _decide(self, doc: Document) -> Document:
         s = doc.signals
