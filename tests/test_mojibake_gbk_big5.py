@@ -7,7 +7,7 @@ import pytest
 
 from taosha.document import Document
 from taosha.repair.mojibake import Mojibake
-from taosha.repair.mojibake.redecode import _out_of_step, _written
+from taosha.repair.mojibake.redecode import _in_step, _out_of_step, _written
 from test_mojibake import fix  # the step on a text, its edits checked to rebuild it
 
 
@@ -105,3 +105,13 @@ def test_out_of_step_counts_the_marks_since_an_ascii_character():
     assert list(_written(doc, "repair.mojibake")) == [0, 0, 0, 0, 1]
     assert not any(_written(doc, "repair.other"))  # another step's edits are not this one's
     assert _out_of_step("效?桾", [True, False, False]) == [False, False, False]
+
+
+def test_a_reading_not_one_for_one_stands_only_where_nothing_is_out_of_step():
+    text = "1?桾?虴"
+    # a reading one for one keeps the out-of-step 桾, whatever it wrote there
+    assert _in_step(text, "1?丈?效", [False] * 5) == "1?桾?效"
+    # a reading of another length cannot be matched character for character: the text stands (it wrote 丈 for 桾)
+    assert _in_step(text, "1?丈效", [False] * 5) == text
+    # with nothing read out of step, it stands as read
+    assert _in_step("1x桾", "1x日生", [False] * 3) == "1x日生"

@@ -619,10 +619,11 @@ _ABSORBS_LETTER = frozenset(c for lead in range(0xA1, 0xFA) for trail in range(0
 
 def _in_step(text: str, fixed: str, written: bytearray | list[bool], *, known: bool = False) -> str:
     """`fixed` (`text` read back one character for one, GBK read as Big5) with the characters read out of step left
-    as they stand (`_out_of_step`; `known`: `written` is that already, per character of `text`)."""
-    if len(fixed) != len(text):
-        return fixed
+    as they stand (`_out_of_step`; `known`: `written` is that already, per character of `text`). Where the reading
+    is not one for one, the characters cannot be matched: it stands only if nothing was read out of step."""
     off = written if known else _out_of_step(text, written)
+    if len(fixed) != len(text):
+        return text if any(off) else fixed
     return "".join(t if o else f for t, f, o in zip(text, fixed, off, strict=True))
 
 
