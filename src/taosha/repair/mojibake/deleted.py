@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.gate import _DENSE
+from taosha.repair.mojibake.gate import _DENSE, GLUED, _gate_table
 from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out
 from taosha.zh.lm import WORD_BONUS, CharLM, model
@@ -98,7 +98,7 @@ def _runs(line: str, lone_after: bool = False):
     those of the stretches a lone byte follows (`_lone_after`; a stretch split at a character with other lengths
     yields its runs, and the caller asks again)."""
     for m in _RUN.finditer(line):
-        if lone_after and not _lone_after(line, m.end()):
+        if lone_after and not (_lone_after(line, m.end()) or _glued_after(line, m.end())):
             continue  # (before encoding the run: most runs of a page the deleted pass reads for a lone byte)
         if _encode(m.group()) is not None:
             yield m.start(), m.end()
@@ -160,6 +160,13 @@ def _scores(lm: CharLM, chars: list[str]) -> np.ndarray:
 # 62,774 real reviews only kaomoji do (ε￣ 5.6, α＜ 5.1), each leaving a byte unread ('?': refused) but for the
 # one review whose bytes were shifted (帕艘徽蟆 6.2)
 _MIN_GAIN = 3.0
+# A stretch holding one of GBK's user-defined pairs as code page 936 reads them (U+E000-E765; below U+E600, where
+# icon fonts put their glyphs: iconfont.cn's start there) is out of step by its bytes: its re-reading is flagged,
+# never written, when it gains _PAIR_GAIN nats a character (牛龙亚科（C with 牛's second byte lost reads
+# 帕\ue320强疲–, 2.7 nats). Writing on 2 nats was tried and taken back (it wrote characters no byte supports: see
+# docs/mojibake-deleted-byte.md); flagging writes nothing
+_PAIR_GAIN = 2.0
+_USER_PAIR = re.compile("[\ue000-\ue5ff]")
 _RARE_AFTER = 8
 # and the reading must be text by itself: a mean of _FLUENT nats a character at least, and a dictionary word when it
 # is shorter than _SHORT characters. What other families leave unread (UTF-8 read as GBK or Big5: 被銆, 柟~, 子吻查兩)
@@ -185,8 +192,17 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
     昂\ue0e2癢WF for 包含前WWF); `before`: the character before it (`_one_read`)."""
     body = new.replace(LOST, "")
-    if not body or "?" in body or _PUA.search(body) or _letters(new + after) > _letters(old + after):
+    if not body or "?" in body or _PUA.search(body):
         return ""  # a byte left unread, a user-defined pair: still out of step
+    # a letter the reading frees that stands alone (单管炮A-217, 由V型) is the bytes' (the pair's second byte), but
+    # a letter appearing among Chinese characters is what a wrong start writes too: the stretch is only flagged, and
+    # only where the letter was a Han character's second byte (an icon font's glyph before Han text, 內\ue66a下 for
+    # 內 and an icon, re-reads 去d: no sign) and either begins the ASCII text after it (A-217) or the stretch holds a
+    # user-defined pair (\ue0ee蒝 for ，由V; a rare bird's name, 鸲鹟, re-reads 尔l: no sign)
+    alone = _letters(new + after) > _letters(old + after)
+    if alone and not ("\u4e00" <= old[-1:] <= "\u9fff" and _gate_table()[ord(old[-1])] & GLUED
+                      and ("!" <= after[:1] <= "~" or _USER_PAIR.search(old))):
+        return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
     if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not _SHIFTED.search(old):
@@ -196,12 +212,14 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     fluency = _mean(lm, body)
     # a lost byte's mark and code page 936's one-byte euro sign are scored as nothing: the gain is the characters'
     # (UTF-8 read as GBK ends its stretches in €: 琛伴€ quoted as an example is not out of step)
-    if fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", "")) < _MIN_GAIN:
-        return ""
+    gain = fluency - _mean(lm, old.replace("\ufffd", "").replace("?", "").replace("\u20ac", ""))
+    if gain < _MIN_GAIN:
+        # a user-defined pair below the icon fonts' rows is a byte pair out of step by itself: a lower gain flags
+        return "flag" if gain >= _PAIR_GAIN and len(body) >= _LEAST_READ and _USER_PAIR.search(old) else ""
     if len(body) < _LEAST_READ:  # one character read: the stretch is flagged when it shows a rare one (樥I for 標誌,
         # where 成為T on Wikipedia is 成為 and a T) or the reading joins words where the stretch did not, never read
-        return "flag" if lm.rare_count(old) or _one_read(lm, old, body, after, before) else ""
-    return "flag" if fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
+        return "flag" if not alone and (lm.rare_count(old) or _one_read(lm, old, body, after, before)) else ""
+    return "flag" if alone or fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
 
 
 def _one_read(lm: CharLM, old: str, body: str, after: str, before: str) -> bool:
@@ -337,7 +355,17 @@ def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndar
     for k in at[(before & SYMBOL) != 0].tolist():  # few: a loop
         if _symbol_lone(chr(points[k - 1]), chr(points[k])):
             lone = np.append(lone, k)
-    found = np.concatenate((np.flatnonzero(classes & SIGN), lone))
+    # a Han character whose second byte is a letter before an ASCII character: a stretch's end that took that byte
+    # (`_reads_glued`; few: a loop)
+    glued = np.flatnonzero((points[1:] > 0x20) & (points[1:] < 0x7F)) + 1
+    glued = glued[(glued >= 2) & ((classes[glued - 1] & HAN) != 0) & ~edge[glued - 1]]
+    if len(glued):
+        table = _gate_table()
+        glued = glued[(np.take(table, np.minimum(points[glued - 1], len(table) - 1)) & GLUED) != 0]
+        lm = model()
+        lone = np.append(lone, [k for k in glued.tolist()
+                                if _reads_glued(chr(points[k - 2]) + chr(points[k - 1]) + chr(points[k]), 2, lm)])
+    found = np.concatenate((np.flatnonzero(classes & SIGN), lone.astype(np.int64)))
     out = np.zeros(len(starts), dtype=bool)
     out[np.searchsorted(starts, found, side="right") - 1] = True
     out[lengths == 0] = False  # (an empty text's start is the next one's: the sign is that one's)
@@ -397,6 +425,52 @@ def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
     raw = _encode(line[b - 1])
     c = _pairs().get(raw[1] << 8 | ord(line[b])) if raw else None
     return c is not None and bool(lm.common[ord(c)])
+
+
+# A stretch may also end in a pair that took the first ASCII byte after it: the last character out of step is made
+# of the character before it's second byte and the ASCII character's byte (玩家手中的RANDNet with 玩's lead byte
+# lost reads 婕沂种械腞ANDNet: 腞 is C4 52, 的's second byte and R; 单管炮A-217 reads 芘贏-217). Such a pair is a
+# Han character whose second byte is a letter (`gate.GLUED`), and the pair one byte earlier (the run's last two
+# characters read from the second one's byte) is a frequent character (的 out of 械腞's B5 C4).
+_GLUED_NEXT = re.compile("(?<=[\u4e00-\u9fff])[!-~]")
+
+
+def _glued_after(line: str, b: int) -> bool:
+    """Whether the run that ends at `b` ends in a Han character whose second GBK byte is a letter, before an ASCII
+    character (a cheap test: `_reads_glued` decides)."""
+    if not (2 <= b < len(line) and "!" <= line[b] <= "~"):
+        return False
+    table, c = _gate_table(), ord(line[b - 1])
+    return c < len(table) and bool(table[c] & GLUED)
+
+
+def _reads_glued(line: str, b: int, lm: CharLM) -> bool:
+    """Whether the run that ends at `b` ends as a stretch that took the ASCII byte after it (see `_GLUED_NEXT`)."""
+    if not _glued_after(line, b):
+        return False
+    raw = _encode(line[b - 2 : b])
+    c = _pairs().get(raw[1] << 8 | raw[2]) if raw else None
+    return c is not None and bool(lm.common[ord(c)])
+
+
+def _glued_inside(line: str, a: int, b: int, lm: CharLM) -> int:
+    """Where a stretch inside the run `line[a:b]` ends (0: none) that took a letter and fell back into step after
+    it: a rare Han character whose second byte is a letter, the pair one byte earlier a frequent character
+    (，由V型 with ，'s lead byte lost reads \ue0ee蒝型: 蒝 is C9 56, 由's second byte and V, and 型 stands in step)."""
+    table = _gate_table()
+    for g in range(a + 1, b - 1):
+        c = ord(line[g])
+        if c < len(table) and table[c] & GLUED and not lm.common[c]:
+            raw = _encode(line[g - 1 : g + 1])
+            pair = _pairs().get(raw[1] << 8 | raw[2]) if raw else None
+            if pair is not None and lm.common[ord(pair)]:
+                return g + 1
+    return 0
+
+
+def _glued_sign(line: str, lm: CharLM) -> bool:
+    """Whether some run of `line` ends as `_reads_glued` says."""
+    return any(_reads_glued(line, m.start(), lm) for m in _GLUED_NEXT.finditer(line))
 
 
 # a letter alone between two Han characters in traditional text: what is left of a character whose
@@ -469,14 +543,18 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
     gated = gated and lm.rare_count(doc.text) >= _DENSE[1]
     for line in doc.text.split("\n"):
         anywhere = _suspect_line(line, lm, gated)
-        if anywhere or _SIGNS.search(line):
+        if anywhere or _SIGNS.search(line) or _glued_sign(line, lm):
             out, last, n = [], 0, 0
             taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
             # (with no sign `anywhere`, a run is read only when a lone byte follows it: `_reads_to_lone`)
             for a, b in _runs(line, lone_after=not anywhere):
                 if a < last:
                     continue  # inside the stretch re-read before (it took in what followed its run)
-                if not (_ends_out_of_step(line, a, b, lm) if anywhere else _reads_to_lone(line, b, lm)):
+                if anywhere and not _ends_out_of_step(line, a, b, lm):
+                    b = _glued_inside(line, a, b, lm)  # a stretch that took a letter and fell back into step
+                    if not b:
+                        continue
+                elif not anywhere and not (_reads_to_lone(line, b, lm) or _reads_glued(line, b, lm)):
                     continue
                 rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
                 if len(rare):  # the stretch begins a little before its first rare character, not earlier
