@@ -22,10 +22,10 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.gate import _DENSE, GLUED, _gate_table
+from taosha.repair.mojibake.gate import _DENSE, GLUED, SIMP_ONLY, TRAD_ONLY, _gate_table
 from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out
-from taosha.zh.lm import WORD_BONUS, CharLM, model
+from taosha.zh.lm import WORD_BONUS, CharLM, for_script, model
 
 LOST = "\ufffd"  # what a character whose byte is gone becomes (as a decoder writes it)
 _UNKNOWN = -1  # a byte the decoder replaced (U+FFFD or `?` where the stretch ends)
@@ -356,15 +356,20 @@ def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndar
         if _symbol_lone(chr(points[k - 1]), chr(points[k])):
             lone = np.append(lone, k)
     # a Han character whose second byte is a letter before an ASCII character: a stretch's end that took that byte
-    # (`_reads_glued`; few: a loop)
+    # (`_reads_glued`, a rare one; few: a loop)
     glued = np.flatnonzero((points[1:] > 0x20) & (points[1:] < 0x7F)) + 1
     glued = glued[(glued >= 2) & ((classes[glued - 1] & HAN) != 0) & ~edge[glued - 1]]
     if len(glued):
         table = _gate_table()
         glued = glued[(np.take(table, np.minimum(points[glued - 1], len(table) - 1)) & GLUED) != 0]
-        lm = model()
-        lone = np.append(lone, [k for k in glued.tolist()
-                                if _reads_glued(chr(points[k - 2]) + chr(points[k - 1]) + chr(points[k]), 2, lm)])
+        for k in glued.tolist():  # read for the script of the text around it, as the deleted pass will
+            t = int(np.searchsorted(starts, k, side="right")) - 1
+            near = np.take(table, np.minimum(points[max(starts[t], k - _SCRIPT_REACH) : k + _SCRIPT_REACH],
+                                             len(table) - 1))
+            simplified = np.count_nonzero(near & SIMP_ONLY) > np.count_nonzero(near & TRAD_ONLY)
+            lm = for_script("simplified" if simplified else "traditional")
+            if _reads_glued(chr(points[k - 2]) + chr(points[k - 1]) + chr(points[k]), 2, lm):
+                lone = np.append(lone, k)
     found = np.concatenate((np.flatnonzero(classes & SIGN), lone.astype(np.int64)))
     out = np.zeros(len(starts), dtype=bool)
     out[np.searchsorted(starts, found, side="right") - 1] = True
@@ -432,6 +437,7 @@ def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
 # lost reads 婕沂种械腞ANDNet: 腞 is C4 52, 的's second byte and R; 单管炮A-217 reads 芘贏-217). Such a pair is a
 # Han character whose second byte is a letter (`gate.GLUED`), and the pair one byte earlier (the run's last two
 # characters read from the second one's byte) is a frequent character (的 out of 械腞's B5 C4).
+_SCRIPT_REACH = 40  # characters either side whose script says which model reads a glued end outside the pass
 _GLUED_NEXT = re.compile("(?<=[\u4e00-\u9fff])[!-~]")
 
 
@@ -448,6 +454,8 @@ def _reads_glued(line: str, b: int, lm: CharLM) -> bool:
     """Whether the run that ends at `b` ends as a stretch that took the ASCII byte after it (see `_GLUED_NEXT`)."""
     if not _glued_after(line, b):
         return False
+    if lm.common[ord(line[b - 1])]:
+        return False  # (a frequent character before a Latin word is the text's: 學A, 系B)
     raw = _encode(line[b - 2 : b])
     c = _pairs().get(raw[1] << 8 | raw[2]) if raw else None
     return c is not None and bool(lm.common[ord(c)])
