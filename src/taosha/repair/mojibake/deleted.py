@@ -16,6 +16,7 @@ run is decoded once one byte later; the reading from each of its characters is a
 
 from __future__ import annotations
 
+import heapq
 import re
 from functools import lru_cache
 
@@ -93,7 +94,21 @@ def _tail_tokens(text: str) -> list[int]:
     return out
 
 
+# one two-byte character after ASCII (or at a line's start) and a lone byte after it: a stretch of one character
+# (12绿K聯 for 12月蘇聯, 月's lead byte lost: the date's digits end the run before it)
+_ONE = re.compile("(?<![^\x00-\x7f])[^\x00-\x7f\ufffd\u20ac](?=[\x40-\x7e][^\x00-\x7f])")
+
+
 def _runs(line: str, lone_after: bool = False):
+    """`_runs_of_two`'s runs and `_ONE`'s characters, in order."""
+    ones = [(m.start(), m.end()) for m in _ONE.finditer(line) if _encode(m.group()) is not None]
+    if not ones:
+        yield from _runs_of_two(line, lone_after)
+        return
+    yield from heapq.merge(_runs_of_two(line, lone_after), ones)
+
+
+def _runs_of_two(line: str, lone_after: bool = False):
     """(start, end) of each run of two or more characters with two GB18030 bytes each in `line`; `lone_after`: only
     those of the stretches a lone byte follows (`_lone_after`; a stretch split at a character with other lengths
     yields its runs, and the caller asks again)."""
@@ -205,7 +220,7 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
         return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
-    if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not _SHIFTED.search(old):
+    if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not (_SHIFTED.search(old) or _lone_after_form(old)):
         return ""  # an ASCII symbol out of a pair (磡 -> |); full-width letters and digits (ＩＢＭX, １８P) as written
     if lm.rare_count(body) > 1 + len(body) // _RARE_AFTER:
         return ""
@@ -220,6 +235,14 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
         # where 成為T on Wikipedia is 成為 and a T) or the reading joins words where the stretch did not, never read
         return "flag" if not alone and (lm.rare_count(old) or _one_read(lm, old, body, after, before)) else ""
     return "flag" if alone or fluency < _FLUENT or (len(body) < _SHORT and not _words(lm, body)) else "read"
+
+
+def _lone_after_form(old: str) -> bool:
+    """Whether `old` is one full-width form and a lone byte of ASCII's range after it: what a full-width
+    punctuation mark that lost its second byte leaves (，蘇 is A3 AC CC 4B; without AC it reads ＬK, Ｌ being A3 CC).
+    One character read so is flagged only (`_LEAST_READ`), and only where it joins a word (`_one_read`); the real
+    reviews' full-width letters and digits before ASCII come several at a time (ＩＢＭX, １８P)."""
+    return len(old) == 2 and "\uff01" <= old[0] <= "\uff5e" and "\x40" <= old[1] <= "\x7e"
 
 
 def _one_read(lm: CharLM, old: str, body: str, after: str, before: str) -> bool:
