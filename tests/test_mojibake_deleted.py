@@ -203,3 +203,70 @@ def test_a_byte_gained_before_a_latin_word_after_a_frequent_character_is_skipped
     from taosha import fix_text
 
     assert fix_text(damaged) == truth
+
+
+# A stretch that took the ASCII byte after it (issue 17, gbk-byte-deleted's misses on the dev seed): its last
+# character is a Han character whose second byte is that letter, and the two bytes before the letter read a
+# frequent character
+
+
+def test_a_stretch_that_took_the_first_letter_of_a_latin_word_is_read_again(step):
+    # 玩's lead byte deleted: 的's second byte and R read 腞, and RANDNet's R is gone from the Latin word
+    damaged = lose("宣布停止会员申请，并回收玩家手中的RANDNet硬体。", "玩")
+    assert "械腞ANDNet" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == "宣布停止会员申请，并回收" + LOST + "家手中的RANDNet硬体。"
+    assert doc.signals["mojibake_repairs"] == 1
+
+
+@pytest.mark.parametrize(("truth", "char", "byte", "shown"), [
+    ("苏联在1976年由设计局开始设计。单管炮A-217；双管炮", "计。", 0, "芘贏-217"),  # the gate lets it go
+    ("伊尔-140，一样拥有金翼制成，由V型支柱支撑的高单翼。", "，由", 0, "\ue0ee蒝型"),  # in step again at 型
+    ("而澳洲热带足球亦放弃角逐骑士队的席位，改为在次年向A-League申请加入。", "而", 0, "晗駻-League"),
+])
+def test_a_letter_the_reading_frees_alone_only_flags_the_stretch(step, truth, char, byte, shown):
+    # the letter is the bytes' (駻's second byte is A), but one standing alone is what a wrong start writes too
+    damaged = lose(truth, char, byte)
+    assert shown in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+def test_a_user_defined_pair_flags_its_stretch_on_a_lower_gain(step):
+    # 牛's second byte deleted: 帕\ue320强疲– (the en dash is （'s second byte and C) re-reads 龙亚科（C, 2.7 nats a
+    # character better: below the bar for writing, but GBK's user-defined pair is out of step by its bytes
+    damaged = lose("食肉牛龙亚科（Carnotaurinae）是一群兽脚亚目恐龙。", "牛", 1)
+    assert "帕\ue320强疲–arnotaurinae" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+@pytest.mark.parametrize(("truth", "char", "byte", "shown"), [
+    ("在國際社會的壓力之下，蘇利南的軍政府被迫交出政權。", "，", 1, "之下ＬK利南"),  # ，'s second byte lost
+    ("在1990年12月蘇聯才讓步。", "月", 0, "12绿K聯"),  # one character after the date's digits
+])
+def test_a_one_character_stretch_before_a_lone_byte_is_flagged(step, truth, char, byte, shown):
+    damaged = lose(truth, char, byte)
+    assert shown in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+@pytest.mark.parametrize("text", [
+    # a rare bird's 鹟 (second byte l) re-reads 尔l: a CMRC2018 Wikipedia page, whole (its rare characters make it
+    # suspect)
+    "新西兰鸲鹟（\"Petroica australis longipes\"）是新西兰鸲鹟科的一种，原住在北岛。牠"
+    "们曾一度被认为是南岛及斯图尔特岛鸲鹟的亚种，但牠们的线粒体DNA序列显示于更新世就与鸲鹟分开演化，故是属于两"
+    "个不同的物种。新西兰鸲鹟主要分布在北岛的中部，小部份在岛屿湾、小巴里尔岛及卡皮蒂岛上。在惠灵顿的玛提尤/萨姆"
+    "斯岛及卡洛里动植物保护区现正重新引入这种鸟类。牠们生活在介乎海平面至树线的天然森林中，尤其是罗汉松属及假山毛"
+    "榉属的森林。新西兰鸲鹟长18厘米，较为大型，但却比鸲鹟细小些。羽毛呈深灰黑色，腹部及胸部颜色较浅，上身有淡色"
+    "的斑汶。牠们是两性异形的，雄鸟羽毛较深色，雌鸟体型较大。新西兰鸲鹟像鸲鹟般，是有区域性的，喜欢在地面上觅食。"
+    "牠们会在木上等待猎物的出现，并将猎物带到树叶堆中、灌木或树干中。牠们主要猎食无脊椎动物，包括蝉、蚯蚓、蜗牛及"
+    "蜘蛛。牠们亦会吃果实。新西兰鸲鹟会将多余的食物储起，而雄鸟比雌鸟储得更多食物。雄鸟及雌鸟都会偷走牠们配偶的食"
+    "物，若配偶在时则较少会储起食物。",
+    "起步7元，在2公里內\ue66a下加收1元燃油附加費。",  # an icon glyph whose second byte is d: re-reads 去d
+    "他是大學A組的冠軍，也是IBM的工程師。",  # a frequent character before a Latin letter: the text's own
+])
+def test_a_han_character_before_a_latin_letter_in_clean_text_is_not_flagged(step, text):
+    doc = fix(step, text)
+    assert doc.text == text and not doc.signals.get("mojibake_unrepaired")
