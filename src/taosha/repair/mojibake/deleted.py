@@ -380,7 +380,8 @@ def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndar
             lone = np.append(lone, k)
     # a Han character whose second byte is a letter before an ASCII character: a stretch's end that took that byte
     # (`_reads_glued`, a rare one; few: a loop)
-    glued = np.flatnonzero((points[1:] > 0x20) & (points[1:] < 0x7F)) + 1
+    after = points[1:] | 0x20  # (letters of either case)
+    glued = np.flatnonzero(((after >= 0x61) & (after <= 0x7A)) | (points[1:] == 0x2D)) + 1
     glued = glued[(glued >= 2) & ((classes[glued - 1] & HAN) != 0) & ~edge[glued - 1]]
     if len(glued):
         table = _gate_table()
@@ -461,14 +462,14 @@ def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
 # Han character whose second byte is a letter (`gate.GLUED`), and the pair one byte earlier (the run's last two
 # characters read from the second one's byte) is a frequent character (的 out of 械腞's B5 C4).
 _SCRIPT_REACH = 40  # characters either side whose script says which model reads a glued end outside the pass
-_GLUED_NEXT = re.compile("(?<=[\u4e00-\u9fff])[!-~]")
+_GLUED_NEXT = re.compile("(?<=[\u4e00-\u9fff])[A-Za-z-]")
 
 
 def _glued_after(line: str, b: int) -> bool:
     """Whether the run that ends at `b` ends in a Han character whose second GBK byte is a letter, before an ASCII
     character (a cheap test: `_reads_glued` decides)."""
-    if not (2 <= b < len(line) and "!" <= line[b] <= "~"):
-        return False
+    if not (2 <= b < len(line) and (line[b] == "-" or (line[b].isascii() and line[b].isalpha()))):
+        return False  # the Latin word's rest (RANDNet, A-League); not a number or punctuation (夜裡10點, 房子裡.那時)
     table, c = _gate_table(), ord(line[b - 1])
     return c < len(table) and bool(table[c] & GLUED)
 
