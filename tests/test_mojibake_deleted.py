@@ -279,3 +279,5 @@ def test_a_glued_end_is_a_sign_only_before_a_latin_word():
     # traditional model holds less than frequent (裡, 週) is the text's own (DRCD Wikipedia, the reviews converted)
     assert suspect_many(["由设计局开始设肌５ス芘贏-217；双管炮", "縮多始於夜裡10點至翌日", "一樣的房子裡.那時不理解",
                          "機會，以每週6到7天在製"]) == [True, False, False, False]
+    # each text's script is its own, whatever text the batch puts after it
+    assert suspect_many(["由设计局开始设肌５ス芘贏-217；双管炮", "機會，以每週6到7天在製。"]) == [True, False]

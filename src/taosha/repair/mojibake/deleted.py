@@ -388,8 +388,8 @@ def suspect_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.ndar
         glued = glued[(np.take(table, np.minimum(points[glued - 1], len(table) - 1)) & GLUED) != 0]
         for k in glued.tolist():  # read for the script of the text around it, as the deleted pass will
             t = int(np.searchsorted(starts, k, side="right")) - 1
-            near = np.take(table, np.minimum(points[max(starts[t], k - _SCRIPT_REACH) : k + _SCRIPT_REACH],
-                                             len(table) - 1))
+            a, b = max(starts[t], k - _SCRIPT_REACH), min(starts[t] + lengths[t], k + _SCRIPT_REACH)  # its own text
+            near = np.take(table, np.minimum(points[a:b], len(table) - 1))
             simplified = np.count_nonzero(near & SIMP_ONLY) > np.count_nonzero(near & TRAD_ONLY)
             lm = for_script("simplified" if simplified else "traditional")
             if _reads_glued(chr(points[k - 2]) + chr(points[k - 1]) + chr(points[k]), 2, lm):
