@@ -281,3 +281,16 @@ def test_a_glued_end_is_a_sign_only_before_a_latin_word():
                          "機會，以每週6到7天在製"]) == [True, False, False, False]
     # each text's script is its own, whatever text the batch puts after it
     assert suspect_many(["由设计局开始设肌５ス芘贏-217；双管炮", "機會，以每週6到7天在製。"]) == [True, False]
+
+
+def test_a_stretch_ending_in_a_lost_lead_byte_before_a_number_keeps_the_number(step):
+    # 王's second byte deleted: the stretch ends at 于's lead byte alone before 14 ('?'). The full-width pass's
+    # reading of '?1' (its signature, '?' and a byte) wrote 。 and dropped the 1, outside the damage; a line with
+    # one such '?' before a number is no page of that pass, and the deleted pass reads the stretch back
+    truth = "是一个源自立陶宛大公的格迪米纳斯王朝的中欧王朝，于14世纪到16世纪时曾经统治今日的立陶宛、波兰。"
+    raw = truth.encode("gbk")
+    at = len(truth[: truth.index("斯王朝") + 1].encode("gbk"))
+    damaged = decode(raw[:at] + raw[at + 1 :], "gbk", "?")
+    assert "\ue0ee?14世纪" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == truth.replace("王朝的中", LOST + "朝的中").replace("，于14", "，" + LOST + "14")

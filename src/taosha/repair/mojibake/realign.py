@@ -355,6 +355,9 @@ _SIGNATURE_BONUS = 1.5
 _SIGNATURE_BYTES = 3  # the signature's own bytes: a lost lead, A3 and the ASCII byte + 0x80
 
 
+_PASS_SIGN = re.compile(r"\?[\x21-\x7e]")  # what the full-width pass leaves: '?' and an ASCII byte
+
+
 def _best_hypothesis(
     line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: int = 0
 ) -> tuple[str, int, dict[int, str]] | None:
@@ -381,6 +384,11 @@ def _best_hypothesis(
     # inside a number or an acronym the ASCII after a '?' is the number's or the acronym's (no PHP pass ate it)
     inside = 0 < point < len(line) - 1 and any(
         line[point - 1] in kind and line[point + 1] in kind for kind in (_DIGIT_CHARS, _UPPER_CHARS))
+    # and so is a number of two digits or more after the line's only '?' before ASCII: the pass leaves its
+    # signature again and again along a line, a deleted byte's stretch ends in one lost lead byte (王朝，于14世纪
+    # with a byte deleted reads 醭\ue1d8\ue0ee?14世纪: reading ?1 as the pass's wrote 。 and dropped the 1)
+    inside = inside or (point + 2 < len(line) and line[point + 1] in _DIGIT_CHARS and line[point + 2] in _DIGIT_CHARS
+                        and len(_PASS_SIGN.findall(line)) == 1)
     if (line[point] == "?" and point + 1 < len(line) and "\x21" <= line[point + 1] <= "\x7e" and not inside
             and not bytes_only and not (_latin_letter(line[point + 1]) and word_rest_at(line, point + 2))):
         # the pass's signature needs the evidence it leaves (`_misaligned`); a letter before an accented one is a
