@@ -294,3 +294,13 @@ def test_a_stretch_ending_in_a_lost_lead_byte_before_a_number_keeps_the_number(s
     assert "\ue0ee?14世纪" in damaged
     doc = fix(step, damaged)
     assert doc.text == truth.replace("王朝的中", LOST + "朝的中").replace("，于14", "，" + LOST + "14")
+
+
+def test_a_symbol_a_long_stretch_frees_flags_it(step):
+    # 尔's lead byte deleted: the stretch runs to 。's lead byte, which pairs with the footnote's ^ (a user-defined
+    # pair, \ue5a4); the reading frees the ^, which a pair's second byte was (磡| in clean text frees none)
+    truth = "是一种分布于印度、尼泊尔、缅甸、泰国、中国大陆、台湾的蝮亚科竹叶青属毒蛇，有三个亚种。^ 麦克迪尔米德 RW"
+    damaged = lose(truth, "尔")
+    assert "\ue5a4 麦克" in damaged
+    doc = fix(step, damaged)
+    assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1

@@ -220,8 +220,15 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
         return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
-    if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)) or not (_SHIFTED.search(old) or _lone_after_form(old)):
-        return ""  # an ASCII symbol out of a pair (磡 -> |); full-width letters and digits (ＩＢＭX, １８P) as written
+    if not (_SHIFTED.search(old) or _lone_after_form(old)):
+        return ""  # full-width letters and digits (ＩＢＭX, １８P) as written
+    if len(_SYMBOLS.findall(new)) > len(_SYMBOLS.findall(old)):
+        # an ASCII symbol out of a pair (磡 -> |) is no reading of clean text; one a long stretch holding a
+        # user-defined pair frees (亚种。^ with a byte lost far before reads 侵帧\ue5a4: 。's lead byte and ^) is the
+        # bytes', flagged like a freed letter
+        if not (_USER_PAIR.search(old) and len(body) >= _SHORT):
+            return ""
+        alone = True
     if lm.rare_count(body) > 1 + len(body) // _RARE_AFTER:
         return ""
     fluency = _mean(lm, body)
