@@ -266,6 +266,7 @@ def test_a_one_character_stretch_before_a_lone_byte_is_flagged(step, truth, char
     "物，若配偶在时则较少会储起食物。",
     "起步7元，在2公里內\ue66a下加收1元燃油附加費。",  # an icon glyph whose second byte is d: re-reads 去d
     "他是大學A組的冠軍，也是IBM的工程師。",  # a frequent character before a Latin letter: the text's own
+    "是一种抗CD11\ue61da的单株抗体制剂。",  # an icon glyph after a number, its second byte w: no one-character stretch
 ])
 def test_a_han_character_before_a_latin_letter_in_clean_text_is_not_flagged(step, text):
     doc = fix(step, text)

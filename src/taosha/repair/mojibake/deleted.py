@@ -95,8 +95,9 @@ def _tail_tokens(text: str) -> list[int]:
 
 
 # one two-byte character after ASCII (or at a line's start) and a lone byte after it: a stretch of one character
-# (12绿K聯 for 12月蘇聯, 月's lead byte lost: the date's digits end the run before it)
-_ONE = re.compile("(?<![^\x00-\x7f])[^\x00-\x7f\ufffd\u20ac](?=[\x40-\x7e][^\x00-\x7f])")
+# (12绿K聯 for 12月蘇聯, 月's lead byte lost: the date's digits end the run before it); not a private-use character,
+# which icon fonts put after numbers (CD11\ue61da的: the glyph's second byte is w, read alone)
+_ONE = re.compile("(?<![^\x00-\x7f])[^\x00-\x7f\ufffd\u20ac\ue000-\uf8ff](?=[\x40-\x7e][^\x00-\x7f])")
 
 
 def _runs(line: str, lone_after: bool = False):
@@ -207,7 +208,7 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
     昂\ue0e2癢WF for 包含前WWF); `before`: the character before it (`_one_read`)."""
     body = new.replace(LOST, "")
-    if not body or "?" in body or _PUA.search(body):
+    if not body or "?" in body or _PUA.search(body) or body.isascii():
         return ""  # a byte left unread, a user-defined pair: still out of step
     # a letter the reading frees that stands alone (单管炮A-217, 由V型) is the bytes' (the pair's second byte), but
     # a letter appearing among Chinese characters is what a wrong start writes too: the stretch is only flagged, and
