@@ -208,8 +208,10 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     the characters after the stretch (a letter the re-reading frees from a pair may begin the Latin word there:
     昂\ue0e2癢WF for 包含前WWF); `before`: the character before it (`_one_read`)."""
     body = new.replace(LOST, "")
-    if not body or "?" in body or _PUA.search(body) or body.isascii():
+    if not body or "?" in body or _PUA.search(body):
         return ""  # a byte left unread, a user-defined pair: still out of step
+    if body.isascii() and not _USER_PAIR.search(old):
+        return ""  # an icon glyph's second byte read alone (CD11\ue61da: w), where a user-defined pair's is the text's
     # a letter the reading frees that stands alone (单管炮A-217, 由V型) is the bytes' (the pair's second byte), but
     # a letter appearing among Chinese characters is what a wrong start writes too: the stretch is only flagged, and
     # only where the letter was a Han character's second byte (an icon font's glyph before Han text, 內\ue66a下 for
