@@ -115,3 +115,18 @@ def test_a_reading_not_one_for_one_stands_only_where_nothing_is_out_of_step():
     assert _in_step(text, "1?丈效", [False] * 5) == text
     # with nothing read out of step, it stands as read
     assert _in_step("1x桾", "1x日生", [False] * 3) == "1x日生"
+
+
+@pytest.mark.parametrize("truth", [
+    "2010年4月2日早上11时在北京协和医院逝世，终年69岁。",  # realign read ?11奀 as 。?1十”
+    "8月9日下午14:25分，列车抵达车站。",  # realign read 蟲?14 as 蟲。?4
+    "1999年，时任教育部部长的他由他转任教育部部长。",  # realign wrote 问场 where the bytes were lost
+])
+def test_what_is_left_out_of_step_is_not_realigned_as_gbk(step, truth):
+    damaged = _gbk_as_big5(truth)
+    doc = fix(step, damaged)
+    assert doc.text != damaged
+    assert set(doc.text) <= set(truth) | set(damaged) | {"?", "\ufffd"}
+    # no digit of the page lost
+    assert [c for c in doc.text if c.isdigit()] == [c for c in truth if c.isdigit()]
+    assert doc.signals["mojibake_unrepaired"] >= 2
