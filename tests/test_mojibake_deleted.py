@@ -305,3 +305,18 @@ def test_a_symbol_a_long_stretch_frees_flags_it(step):
     assert "\ue5a4 麦克" in damaged
     doc = fix(step, damaged)
     assert doc.text == damaged and doc.signals.get("mojibake_unrepaired") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "红胸鸲鹟-Petroica属于鸲鹟科。",  # a rare bird's name before a hyphen
+    "参赛选手陈浩玥-3号表现出色。",
+    "參賽選手陳浩瑄-3號表現出色。",
+    "這是第2張F級的事情。",  # one frequent character between a digit and a letter
+    "這是第2節M級的事情。",
+])
+def test_clean_names_and_letters_are_not_counted_unrepaired(text):
+    step = Mojibake()
+    step.setup()
+    out = step.process_batch([Document("d", text)])[0]
+    assert out.text == text
+    assert "mojibake_unrepaired" not in out.signals

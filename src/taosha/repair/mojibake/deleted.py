@@ -217,9 +217,11 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     # only where the letter was a Han character's second byte (an icon font's glyph before Han text, 內\ue66a下 for
     # 內 and an icon, re-reads 去d: no sign) and either begins the ASCII text after it or the stretch holds a
     # user-defined pair (\ue0ee蒝 for ，由V; a rare bird's name, 鸲鹟, re-reads 尔l: no sign)
+    # and before ASCII text only a reading of more than _LEAST_READ characters (红胸鸲鹟-Petroica, 陈浩玥-3号: a
+    # rare name before a hyphen was flagged, a review)
     alone = _letters(new + after) > _letters(old + after)
     if alone and not ("\u4e00" <= old[-1:] <= "\u9fff" and _gate_table()[ord(old[-1])] & GLUED
-                      and ("!" <= after[:1] <= "~" or _USER_PAIR.search(old))):
+                      and (("!" <= after[:1] <= "~" and len(body) > _LEAST_READ) or _USER_PAIR.search(old))):
         return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
@@ -598,6 +600,8 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
                         continue
                 elif not anywhere and not (_reads_to_lone(line, b, lm) or _reads_glued(line, b, lm)):
                     continue
+                if b - a == 1 and lm.common[ord(line[a])]:
+                    continue  # one frequent character (第2張F級: 張) is the text's (a review: clean text flagged)
                 rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
                 if len(rare):  # the stretch begins a little before its first rare character, not earlier
                     a = max(a, a + int(rare[0]) - _BEFORE_RARE)
