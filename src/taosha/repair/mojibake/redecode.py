@@ -430,6 +430,12 @@ def repair_redecodes(
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
+                if wrong == "gb18030" and right == "big5" and _glyphs_among_clean_text(run, best, lm):
+                    return run  # no byte proves damage: the glyphs and the clean text beside them stand
+                if wrong == "gb18030" and right == "big5" and len(best) == len(run):
+                    best = _keep_quotation_marks(run, best)
+                    if best == run:
+                        return run
                 if wrong == "big5" and right == "gbk" and _MARK.search(m.string):
                     # what the decoder read one byte out of step stays as it stands (`_out_of_step`)
                     if not off_step:
@@ -722,6 +728,48 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
     changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
     return (any(_PUA.match(a) and _HAN.match(b) for a, b in changed)
             and all(lm.common[ord(a)] and not "\u3040" <= a <= "\u30ff" for a, _ in changed if not _PUA.match(a)))
+
+
+# what a changed character may be and still be clean text, not a misreading's sign: CJK and full-width punctuation,
+# and the squared unit signs (行距30㎝: ㎝, GBK A94D, reads as Big5 和)
+_ICON_FIRST = "\ue600"  # iconfont.cn numbers its fonts' glyphs upward from U+E600
+_PUA_THREE = re.compile("([\ue000-\uf8ff])(?!\\1)([\ue000-\uf8ff])(?!\\1|\\2)[\ue000-\uf8ff]")
+_CLEAN_SIGN = re.compile("[\u3000-\u303f\uff00-\uffef\u3380-\u33df]")
+
+
+def _glyphs_among_clean_text(run: str, best: str, lm: CharLM) -> bool:
+    """Whether the repair of `run` into `best` (Big5 read as GB18030, read back) reads a private-use character as
+    Han while every other character it changes is clean text: a Han character frequent for the page's script (not
+    kana), punctuation or a unit sign (`_CLEAN_SIGN`). An icon font's glyphs (U+E600 up) are Big5's frequent rows
+    A4-A8 as GB18030 reads them, so two side by side read as a word now and then (\ue7cd\ue612 for 刷子), and a
+    glyph by a number takes its clean neighbours along (約360\ue7d0 for 廣360刮, 20\ue720㎝ for 20卵和): no byte of
+    such a window proves damage; Big5 text misread leaves rare or off-script characters (疍, Θ, ┍) beside them."""
+    k, e_old, e_new = changed_run(run, best)
+    old, new = run[k:e_old], best[k:e_new]
+    if len(old) == len(new):
+        pairs = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    else:
+        pairs = [(a, "") for a in old if _PUA.match(a) is None] + [(a, new) for a in old if _PUA.match(a)]
+    if not any(_PUA.match(a) and _HAN.search(b) for a, b in pairs):
+        return False
+    if any(_PUA.match(a) and a < _ICON_FIRST for a, _ in pairs) or _PUA_THREE.search(old):
+        # below U+E600 GB18030 puts Big5's punctuation (\ue4c7 for ，) and its rows AA-AF (\ue09e for 後), where no
+        # icon font numbers its glyphs; three different ones side by side are misread text too (icons stand apart)
+        return False
+    common = lm.common
+    return all(_PUA.match(a) or (_HAN.match(a) and common[ord(a)]) or _CLEAN_SIGN.match(a) for a, _ in pairs)
+
+
+_QUOTE_MARKS = frozenset("「」『』")
+
+
+def _keep_quotation_marks(run: str, best: str) -> str:
+    """`best` (as long as `run`, character for character) with `run`'s quotation marks kept: GB18030's 「」『』 read
+    as Big5 are ☆★◇◆, which a traditional page writes far less often than a quotation (得到「ì疍┍Θ︽Θ」這樣的亂碼
+    read as ☆足浴店成行成★: the repair inside the marks is a quoted example, which the step then leaves)."""
+    if not _QUOTE_MARKS.intersection(run):
+        return best
+    return "".join(a if a in _QUOTE_MARKS else b for a, b in zip(run, best, strict=True))
 
 
 def _pua_evidence(text: str, start: int, end: int, lm: CharLM | None = None) -> bool:
