@@ -358,6 +358,24 @@ _SIGNATURE_BYTES = 3  # the signature's own bytes: a lost lead, A3 and the ASCII
 _PASS_SIGN = re.compile(r"\?[\x21-\x7e]")  # what the full-width pass leaves: '?' and an ASCII byte
 
 
+_QUESTION_ROW = 3  # '?' side by side from this many on: characters the source could not encode
+
+
+def _in_question_row(line: str, point: int) -> bool:
+    """Whether `line[point]` is a '?' of a row of `_QUESTION_ROW` or more: what a GBK or Big5 encoder with errors
+    replaced writes for emoji or characters outside its charset side by side (🙏🙏🙏 -> ???), not a lost byte or a
+    full-width pass's signature, whose readings fill the lost bytes with the model's choices (??? -> 海口, with
+    112 and 190 candidates): the null hypothesis stands there."""
+    if line[point : point + 1] != "?":
+        return False
+    a, b = point, point + 1
+    while a > 0 and line[a - 1] == "?":
+        a -= 1
+    while b < len(line) and line[b] == "?":
+        b += 1
+    return b - a >= _QUESTION_ROW
+
+
 def _best_hypothesis(
     line: str, point: int, lm: CharLM, min_gain: float, context: DocumentContext, *, strict: int = 0
 ) -> tuple[str, int, dict[int, str]] | None:
@@ -370,6 +388,8 @@ def _best_hypothesis(
     re-read from their bytes `_MIN_REREAD` Han characters that stood there beyond those it fills in for lost
     bytes; a `?` costs nothing then (it is what the source wrote for a character it lost).
     """
+    if _in_question_row(line, point):
+        return None
     # the evidence pass with nothing misread near: only a reading of the bytes themselves can hold, judged without
     # choosing characters for lost bytes (each stays '?'), which is all the evidence needs and far cheaper
     bytes_only = strict and not _misaligned(line[max(0, point - _NEAR_BEFORE) : point + _NEAR_AFTER], lm, strict)
