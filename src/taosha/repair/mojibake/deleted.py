@@ -600,8 +600,11 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
                         continue
                 elif not anywhere and not (_reads_to_lone(line, b, lm) or _reads_glued(line, b, lm)):
                     continue
-                if b - a == 1 and lm.common[ord(line[a])]:
-                    continue  # one frequent character (第2張F級: 張) is the text's (a review: clean text flagged)
+                if b - a == 1 and lm.common[ord(line[a])] and line[a - 1 : a] != "?" and not _SYMBOLS.match(
+                        line, b):
+                    # one frequent character (第2張F級: 張) is the text's (a review: clean text flagged), but not
+                    # after a '?' or before an ASCII symbol, a byte turned into '?' (作祟?默F象, 學?ｉ_始: a review)
+                    continue
                 rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
                 if len(rare):  # the stretch begins a little before its first rare character, not earlier
                     a = max(a, a + int(rare[0]) - _BEFORE_RARE)
