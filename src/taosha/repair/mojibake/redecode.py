@@ -734,7 +734,7 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
 # and the squared unit signs (行距30㎝: ㎝, GBK A94D, reads as Big5 和)
 _ICON_FIRST = "\ue600"  # iconfont.cn numbers its fonts' glyphs upward from U+E600
 _PUA_THREE = re.compile("([\ue000-\uf8ff])(?!\\1)([\ue000-\uf8ff])(?!\\1|\\2)[\ue000-\uf8ff]")
-_CLEAN_SIGN = re.compile("[\u3000-\u303f\uff00-\uffef\u3380-\u33df]")
+_CLEAN_SIGN = re.compile("[\u3000-\u303f\uff01-\uff60\uffe0-\uffee\u3380-\u33df]")  # (not half-width kana)
 
 
 def _glyphs_among_clean_text(run: str, best: str, lm: CharLM) -> bool:
