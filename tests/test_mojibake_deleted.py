@@ -314,9 +314,7 @@ def test_a_symbol_a_long_stretch_frees_flags_it(step):
     "這是第2張F級的事情。",  # one frequent character between a digit and a letter
     "這是第2節M級的事情。",
 ])
-def test_clean_names_and_letters_are_not_counted_unrepaired(text):
-    step = Mojibake()
-    step.setup()
+def test_clean_names_and_letters_are_not_counted_unrepaired(step, text):
     out = step.process_batch([Document("d", text)])[0]
     assert out.text == text
     assert "mojibake_unrepaired" not in out.signals
@@ -327,9 +325,7 @@ def test_clean_names_and_letters_are_not_counted_unrepaired(text):
     ("列如鬼火被認為是不祥之兆，是鬼魂作祟?默F象，但後來被證明是由於人體與動物身體含有磷，屍體腐化時產生磷化氫。", 1),
     ("被後來?牧_馬皇帝尤利安擊敗，他們的國王也被俘。", 2),
 ])
-def test_a_frequent_character_beside_a_lost_byte_is_still_counted(text, count):
-    step = Mojibake()
-    step.setup()
+def test_a_frequent_character_beside_a_lost_byte_is_still_counted(step, text, count):
     out = step.process_batch([Document("d", text)])[0]
     assert out.text == text
     assert out.signals.get("mojibake_unrepaired") == count
