@@ -495,10 +495,19 @@ def _utf8_piece(raw: bytes | None) -> bool:
     k = 0
     while k < len(raw) and k < 3 and 0x80 <= raw[k] <= 0xBF:
         k += 1
+    # an incomplete sequence at the end is kept, not an error (what an incremental decoder keeps for more bytes).
+    # One decoding in C first (an incremental decoder's call is a Python method): an error 4 bytes or more before the
+    # end is the incremental decoder's too; one nearer the end is left to it (it keeps some prefixes that the
+    # stateless decoder calls invalid: ED A0)
     try:
-        _UTF8_PIECE().decode(raw[k:], False)  # (an incomplete sequence at the end is kept, not an error)
-    except UnicodeDecodeError:
-        return False
+        raw[k:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start + 3 < len(raw) - k:
+            return False
+        try:
+            _UTF8_PIECE().decode(raw[k:], False)
+        except UnicodeDecodeError:
+            return False
     return True
 
 

@@ -60,14 +60,14 @@ def _next_damage(line: str, start: int, lm: CharLM, ahead: dict | None = None) -
     rare = common[codepoints(line[start : end + width - 1])] == 0
     after = np.convolve(rare[1:].astype(np.int8), np.ones(width - 1, dtype=np.int8), mode="full")[
         width - 2 : width - 2 + end - start]
-    hits = np.flatnonzero(rare[: end - start] & (after >= least - 1))
+    hits = (rare[: end - start] & (after >= least - 1)).nonzero()[0]
     return start + int(hits[0]) if len(hits) else q
 def _rare_at(line: str, lm: CharLM, memo: dict | None) -> list[int]:
     """The positions of `line`'s rare characters, kept in `memo` (see `_next_damage`) while the line stays as it is."""
     seen = memo.get("rare") if memo is not None else None
     if seen is not None and seen[0] is line:
         return seen[1]
-    found: list[int] = np.flatnonzero(lm.common[codepoints(line)] == 0).tolist()
+    found: list[int] = (lm.common[codepoints(line)] == 0).nonzero()[0].tolist()
     if memo is not None:
         memo["rare"] = (line, found)
     return found

@@ -132,8 +132,8 @@ def _short_utf8(flags: np.ndarray) -> np.ndarray:
     """Positions where two CJK characters in UTF-8 read as GBK begin (E_LEAD, C_E, C_C in a row), or one
     before a word in Latin letters (E_LEAD, C_A, a letter: 銆丆ooly for 、Cooly)."""
     e, ce, cc, ca = (flags & E_LEAD) != 0, (flags & C_E) != 0, (flags & C_C) != 0, (flags & C_A) != 0
-    two = np.flatnonzero(e[:-2] & ce[1:-1] & cc[2:])
-    one = np.flatnonzero(e[:-2] & ca[1:-1] & ((flags[2:] & LETTER) != 0))
+    two = (e[:-2] & ce[1:-1] & cc[2:]).nonzero()[0]
+    one = (e[:-2] & ca[1:-1] & ((flags[2:] & LETTER) != 0)).nonzero()[0]
     return np.union1d(two, one) if len(one) else two
 
 
@@ -151,13 +151,13 @@ class _Batch:
         # one encoding for the batch: each text followed by _PAD NULs (code point 0 has no flags)
         pad = "\0" * _PAD
         layout = codepoints(pad.join(texts) + pad if texts else "")
-        self.flags = np.take(_gate_table(), layout)  # (take: half the time of indexing, on a batch of news)
+        self.flags = _gate_table().take(layout)  # (take: half the time of indexing, on a batch of news)
         self.points = layout  # for the table beside the gate's flags (`_odd_table`)
         self._masks: dict[int, np.ndarray] = {}
         # East Asian characters right after a digit, and the text each is in: few, so the per-text counts over
         # them (after_digit) need not pass over the whole batch
-        after = np.flatnonzero(self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]) + 1
-        self._after_digit, self._after_digit_text = after, np.searchsorted(self.starts, after, side="right") - 1
+        after = (self.mask(CJK)[1:] & self.mask(DIGIT)[:-1]).nonzero()[0] + 1
+        self._after_digit, self._after_digit_text = after, self.starts.searchsorted(after, side="right") - 1
 
     def _per_text(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
         """`ufunc` reduced over each text's positions and its pads (`values` over the whole layout)."""
@@ -175,7 +175,7 @@ class _Batch:
         """Per text: whether one of `positions` (of the layout) is in its segment (the text and its pads): what
         `count(hit) > 0` says of a mask marking them, for a few positions without a pass over the batch."""
         out = np.zeros(len(self.starts), dtype=bool)
-        out[np.searchsorted(self.starts, positions, side="right") - 1] = True
+        out[self.starts.searchsorted(positions, side="right") - 1] = True
         return out
 
     def count(self, mask: np.ndarray) -> np.ndarray:
@@ -186,12 +186,12 @@ class _Batch:
         window: `count` in all). Windows start in a text and may run into its pads, never into the next text.
         Marked positions are few: they are found once, and `count` of them lie within a window when the first
         and the last are less than `window` apart (two texts' marks are at least `_PAD` + 1 apart)."""
-        at = np.flatnonzero(mask)
+        at = mask.nonzero()[0]
         dense = np.zeros(len(self.starts), dtype=bool)
         if len(at) >= count:
             first = at[: len(at) - count + 1]
             hit = first[at[count - 1 :] - first < window]
-            dense[np.searchsorted(self.starts, hit, side="right") - 1] = True
+            dense[self.starts.searchsorted(hit, side="right") - 1] = True
         return dense
 
     def mask(self, bits: int) -> np.ndarray:
@@ -209,7 +209,7 @@ class _Batch:
         # (rare for the document's script: judged later) Each sign stands beside a letter, and letters are few in
         # Chinese text while GLUED characters are many: only the letters' neighbours are looked at
         letter = self.mask(LETTER)
-        at = np.flatnonzero(letter)
+        at = letter.nonzero()[0]
         near = np.concatenate((at - 1, at + 1))  # (a position twice, or out of order, marks the same text)
         near = near[(near >= 1) & (near <= len(letter) - 2)]
         flags, before, after = self.flags[near], letter[near - 1], letter[near + 1]
@@ -220,7 +220,7 @@ class _Batch:
     def short_utf8(self) -> np.ndarray:
         """Per text: whether a short UTF-8 run read as GBK begins somewhere (see `_short_utf8`)."""
         # each begins at an E_LEAD character (a few in a batch): only those and the two after them are looked at
-        at = np.flatnonzero(self.mask(E_LEAD)[:-2])
+        at = (self.mask(E_LEAD)[:-2]).nonzero()[0]
         nxt, after = self.flags[at + 1], self.flags[at + 2]
         hit = ((nxt & C_E) != 0) & ((after & C_C) != 0) | ((nxt & C_A) != 0) & ((after & LETTER) != 0)
         return self.texts_of(at[hit])
@@ -257,7 +257,7 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
     for side in ("trad", "simp"):
         # (a side that few texts of the batch are off on, the traditional pages among simplified ones: measured on
         # those texts alone, laid out as a batch of their own; each text's signs are its own, pads between them)
-        who = np.flatnonzero(off_side[side]) if side in sides and not every else None
+        who = off_side[side].nonzero()[0] if side in sides and not every else None
         if who is not None and len(who) * _FEW_OFF < len(texts):
             found = _side_signs(_Batch([texts[k] for k in who.tolist()]), side)
             at, near = [np.zeros(len(texts), dtype=a.dtype) for a in found[:4]], [False] * len(texts)
@@ -293,9 +293,9 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
     look_at = look.tolist() if not every else [True] * len(texts)
     # the texts holding a '?' (the batch's NUL pads hold none): with those the loop looks at, the only ones it visits
     asks = np.zeros(len(texts), dtype=bool)
-    asks[np.searchsorted(batch.starts, np.flatnonzero(batch.points == _QUESTION_MARK), side="right") - 1] = True
+    asks[batch.starts.searchsorted((batch.points == _QUESTION_MARK).nonzero()[0], side="right") - 1] = True
     out: list[frozenset[str]] = [_NOTHING] * len(texts)
-    for k in np.flatnonzero(look | asks).tolist() if not every else range(len(texts)):
+    for k in (look | asks).nonzero()[0].tolist() if not every else range(len(texts)):
         text = texts[k]
         if not look_at[k]:
             out[k] = _QMARK if "?" in text and _SUSPECT_Q.search(text) else _NOTHING
@@ -386,12 +386,12 @@ def _reads_as_gbk(text: str) -> bool:
     rare = 1 - common[points].astype(np.int8)
     width, least = _RARE_CLUSTER
     sums = np.convolve(rare, np.ones(width, dtype=np.int8), mode="valid") if len(rare) >= width else rare[:0]
-    for start in np.flatnonzero(sums >= least)[:_TRIED].tolist():
+    for start in (sums >= least).nonzero()[0][:_TRIED].tolist():
         fixed = _redecode_span(text[start : start + width], "big5", "gbk")
         if fixed and all(common[ord(c)] for c in fixed):
             return True
     rows = _row_starts(points, AS_GBK, _READ_RUN)
-    for start in np.flatnonzero(rows)[:_TRIED].tolist():
+    for start in rows.nonzero()[0][:_TRIED].tolist():
         if start + 1 < len(rows) and rows[start + 1]:
             return True  # one more in a row: see _frequent_reading
         fixed = _redecode_span(text[start : start + _READ_RUN], "big5", "gbk")
@@ -412,7 +412,7 @@ def _odd_pair_reads_word(text: str, script: str) -> bool:
     bit = AS_GBK if script == "simplified" else AS_BIG5
     points = codepoints(text)
     odd = (lm.common[points] == 0) & ((_gate_table()[points] & bit) != 0)
-    for start in np.flatnonzero(odd[:-1] & odd[1:])[:_PAIRS_TRIED].tolist():
+    for start in (odd[:-1] & odd[1:]).nonzero()[0][:_PAIRS_TRIED].tolist():
         fixed = _redecode_span(text[start : start + 2], wrong, right)
         if (text[start] != text[start + 1] and fixed and len(fixed) == 2 and fixed in lm.words
                 and all(lm.char(c) >= FREQUENT_LOGP for c in fixed)):
@@ -451,7 +451,7 @@ def _odd_near_many(batch: _Batch, sides: set[str]) -> dict[str, list[bool]]:
     none = [False] * len(batch.starts)
     if not sides:
         return {"trad": none, "simp": none}
-    odd = np.take(_odd_table(), batch.points)  # (the pairs `_odd_near_reads` reads: no other could pass it)
+    odd = _odd_table().take(batch.points)  # (the pairs `_odd_near_reads` reads: no other could pass it)
     return {side: batch.dense((odd & bit) != 0, *_ODD_NEAR).tolist() if side in sides else none
             for side, bit in (("trad", READS_IN_SIMP), ("simp", READS_IN_TRAD))}
 
@@ -479,7 +479,7 @@ def _odd_table() -> np.ndarray:
             # read the other way they are zhuyin, which it does), and a reading in zhuyin is no page's text
             reads[0xFF00:0xFFF0] = False
             reads &= (meant < 0x3100) | (meant > 0x312F)
-            table[np.flatnonzero(reads)] |= bit
+            table[reads.nonzero()[0]] |= bit
         return table
 
     return _cached_table("odd", build)
@@ -496,7 +496,7 @@ def _odd_near_reads(text: str, script: str) -> bool:
         # read the other way make Chinese text too (の組み合わせ -> 及瞎心磁歹六)
     lm = for_script(script)
     wrong, right = ("big5", "gbk") if script == "simplified" else ("gb18030", "big5")
-    odd = np.flatnonzero(_odd_table()[codepoints(text)] & (READS_IN_SIMP if script == "simplified" else READS_IN_TRAD))
+    odd = (_odd_table()[codepoints(text)] & (READS_IN_SIMP if script == "simplified" else READS_IN_TRAD)).nonzero()[0]
     tried = 0
     at = odd.tolist()
     for a, b in ((a, b) for i, a in enumerate(at) for b in at[i + 1 : i + _ODD_NEAR[0]]):

@@ -490,7 +490,7 @@ def _odd_pairs_before(text: str, wrong: str, right: str, lm: CharLM) -> list[int
     starts = np.zeros(len(odd), dtype=bool)
     starts[:-1] = odd[:-1] & odd[1:]
     if starts.any():
-        at = np.flatnonzero(starts)
+        at = starts.nonzero()[0]
         meant = _pair_reading(wrong, right)[np.where(points < 0x10000, points, 0)]
         starts[at] = lm.are_words(meant[at], meant[at + 1])
     return np.concatenate(([0], np.cumsum(starts))).tolist()

@@ -123,7 +123,7 @@ class Mojibake(Step):
                 texts = [DEBRIS.sub("", text) if has else text for text, has in zip(texts, debris, strict=True)]
                 batch = _Batch(texts)
         layout = (batch.points, batch.starts, batch.lengths)
-        classes = np.take(_batch_signs(), batch.points)  # the two batch signs' classes, in one lookup
+        classes = _batch_signs().take(batch.points)  # the two batch signs' classes, in one lookup
         seens = [seen if seen or not signs else _DELETED
                  for seen, signs in zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout, classes),
                                         strict=True)]
@@ -508,7 +508,7 @@ def _loud(texts: list[str]) -> list[int]:
     np.cumsum(lengths[:-1] + _NEAR, out=starts[1:])
     pad = "\0" * _NEAR  # (no lone byte's neighbour spans two texts; a window that does marks both: a superset)
     points = codepoints(pad.join(texts) + pad)
-    bits = np.take(_alarms(), points)
+    bits = _alarms().take(points)
     present = np.bitwise_or.reduceat(bits, starts)  # (an empty text's segment is its pads: 0)
     counts = bits & _COUNTS
     sums = counts[:-3] + counts[1:-2]
@@ -518,18 +518,18 @@ def _loud(texts: list[str]) -> list[int]:
     loud |= ((present & _SIMP_ONE) != 0) & ((present & _TRAD_ONE) != 0)
     # the windows holding a pair or a row, and their texts: few (positions found in a boolean array: numpy's nonzero
     # on one of 16-bit fields took seven times as long)
-    hot = np.flatnonzero((sums & _HOT) != 0)
+    hot = ((sums & _HOT) != 0).nonzero()[0]
     if len(hot):
-        where, kinds = np.searchsorted(starts, hot, side="right") - 1, np.take(_WINDOW_HITS, sums[hot])
+        where, kinds = starts.searchsorted(hot, side="right") - 1, _WINDOW_HITS.take(sums[hot])
         for kind, own in ((_PAIR_S, _SIMP_ONE), (_PAIR_T, _TRAD_ONE), (_ALONG, None)):
             hit = np.zeros(len(texts), dtype=bool)
             hit[where[(kinds & kind) != 0]] = True
             loud |= hit if own is None else hit & ((present & own) != 0)
-    trail = np.flatnonzero((bits[1:-1] & _TRAIL_ONE) != 0) + 1
+    trail = ((bits[1:-1] & _TRAIL_ONE) != 0).nonzero()[0] + 1
     trail = trail[(points[trail + 1] >= 0x80) & ((bits[trail - 1] & _HAN_SYMBOL) != 0)]
     if len(trail):
-        loud[np.searchsorted(starts, trail, side="right") - 1] = True
-    return np.flatnonzero(loud).tolist()
+        loud[starts.searchsorted(trail, side="right") - 1] = True
+    return loud.nonzero()[0].tolist()
 
 
 def _read_as_big5(doc: Document, name: str) -> bool:

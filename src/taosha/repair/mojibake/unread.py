@@ -64,7 +64,7 @@ def _signs() -> np.ndarray:
     table = np.zeros(max(len(odd), len(flags)), dtype=np.uint8)
     for source, bit, mine in ((odd, READS_IN_SIMP, _ODD_SIMP), (odd, READS_IN_TRAD, _ODD_TRAD),
                               (flags, SIMP_ONLY, _SIMP), (flags, TRAD_ONLY, _TRAD)):
-        table[np.flatnonzero(source & bit)] |= mine
+        table[(source & bit).nonzero()[0]] |= mine
     # GBK's full-width punctuation read as Big5 (ㄛ﹝ㄩ for ，。：) is off-script in a simplified page, evidence by
     # itself (`lm.ZHUYIN_AS_BIG5`); the model gives it a punctuation mark's probability, so the odd table has it not
     table[[ord(c) for c in ZHUYIN_AS_BIG5 if _redecode_span(c, "big5", "gbk")]] |= _ODD_SIMP
@@ -81,7 +81,7 @@ def odd_pairs_many(texts: list[str], layout: tuple[np.ndarray, np.ndarray, np.nd
         return []
     points, starts, lengths = layout if layout is not None else lay_out(texts)
     if signs is None:
-        signs = np.take(_signs(), points)  # (the table has every code point)
+        signs = _signs().take(points)  # (the table has every code point)
     pairs = np.zeros(len(points), dtype=np.uint8)
     pairs[:-1] = signs[:-1] & signs[1:]
     pairs[:-2] |= signs[:-2] & signs[2:]  # or one apart (`_stretches`)
@@ -154,7 +154,7 @@ def _stretches(text: str, odd: np.ndarray, lm: CharLM, wrong: str, right: str) -
     """Two or more odd characters side by side, or one apart where the one between reads the other way as a
     frequent character too (汜寰鳶 for 生救火: 寰's reading, 救, is less than 3 nats likelier), as (start, end)."""
     out: list[tuple[int, int]] = []
-    at = np.flatnonzero(odd).tolist()
+    at = odd.nonzero()[0].tolist()
     k = 0
     while k < len(at):
         a = b = at[k]

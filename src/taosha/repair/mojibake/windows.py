@@ -362,6 +362,20 @@ def lead_first(pattern: bytes) -> re.Pattern[bytes]:
 # what the searches below use: `_UTF8_WINDOW` and `_UTF8_LONG_WINDOW` as `lead_first` compiles them
 _WINDOW_AT, _LONG_WINDOW_AT = lead_first(_UTF8_WINDOW.pattern), lead_first(_UTF8_LONG_WINDOW.pattern)
 _ASCII_MARKS = bytes(0 if b < 0x80 else 1 for b in range(256))  # an ASCII byte as 0, any other as 1
+# each byte as its class in a UTF-8 stream: continuation X (80-BF), lead B (C2-DF), C (E0-EF), D (F0-F4), other "."
+_UTF8_CLASSES = bytes(b"X"[0] if 0x80 <= b <= 0xBF else b"B"[0] if 0xC2 <= b <= 0xDF else b"C"[0] if 0xE0 <= b <= 0xEF
+                      else b"D"[0] if 0xF0 <= b <= 0xF4 else b"."[0] for b in range(256))
+# what every match of `_LONG_SEQ`, the punctuation mark or the Han character holds, in those classes: a 3-byte
+# sequence (CXX), a 4-byte one (DXXX), or two 2-byte ones and a lead byte with a continuation byte (BXBX[BCD]X)
+_TWO_TWO = re.compile(rb"BXBX[BCD]X")
+
+
+def may_hold_long(raw: bytes) -> bool:
+    """Whether `raw` may hold a match of `_LONG_WINDOW_AT` (or `step._UTF8_LONG`, the same without its end anchor):
+    False proves it holds none. One translation and three substring searches in C, where the byte regex's search
+    costs ~100 instructions a byte (most of a page's GBK bytes hold no 3-byte sequence's shape at all)."""
+    classes = raw.translate(_UTF8_CLASSES)
+    return b"CXX" in classes or b"DXXX" in classes or _TWO_TWO.search(classes) is not None
 
 
 def long_matches(raw: bytes, matches: re.Pattern[bytes], long: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
@@ -370,6 +384,8 @@ def long_matches(raw: bytes, matches: re.Pattern[bytes], long: re.Pattern[bytes]
     bytes from the last ASCII byte before each place `long` finds are scanned: no match holds an ASCII byte, so the
     scan of every match passes that byte at a match's edge, and goes on from it as a scan that starts there does
     (a page's GBK bytes hold many short matches, each tried at every byte, far from any long one)."""
+    if not may_hold_long(raw):
+        return
     marks = None
     pos = 0
     while (hit := long.search(raw, pos)) is not None:
