@@ -3,12 +3,14 @@ matches (or, where only whether one exists is asked, the same answer) on generat
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taosha.repair.mojibake.codec import _utf8_piece
 from taosha.repair.mojibake.evidence import _SPUN, SPUN_AS_WRITTEN
 from taosha.repair.mojibake.gate import BRACKET, GLUED, LETTER, RARE, _Batch, _short_utf8
 from taosha.repair.mojibake.step import _ABOUT_ENCODING, _UTF8_ANYWHERE, _UTF8_LONG, ABOUT_ENCODING_AS_WRITTEN
@@ -22,6 +24,7 @@ from taosha.repair.mojibake.windows import (
     _long_enough,
     lead_first,
     long_matches,
+    may_hold_long,
 )
 from taosha.textarrays import lay_out, per_text
 
@@ -219,3 +222,43 @@ def test_a_side_few_texts_are_off_on_is_measured_on_them_as_on_the_batch(simplif
     random.shuffle(texts)
     # the few traditional (or misread) pages measured as a batch of their own: what measuring the whole batch says
     assert _suspicious_many(texts) == _suspicious_many(texts, every=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BYTES)
+def test_the_byte_class_prefilter_passes_every_bytes_a_long_match_is_in(raw):
+    # `may_hold_long` saying no must prove that neither search finds a long match's beginning
+    if _LONG_WINDOW_AT.search(raw) or _UTF8_LONG.search(raw) or _LONG_WINDOW_AT.search(raw + b"A"):
+        assert may_hold_long(raw)
+
+
+def test_the_byte_class_prefilter_lets_most_gbk_text_go_and_keeps_utf8():
+    assert not may_hold_long("我们今天去买了一些东西，质量很好".encode("gbk"))
+    assert may_hold_long("你好".encode()) and may_hold_long("、".encode())
+    assert may_hold_long(b"\xc3\xa9\xc3\xa9\xc3\xa9") and not may_hold_long(b"\xc3\xa9\xc3\xa9")
+    assert list(long_matches("我们今天去买了一些东西".encode("gbk"), _WINDOW_AT, _LONG_WINDOW_AT)) == []
+
+
+_PIECE_BYTES = (0x00, 0x41, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE4, 0xED, 0xEF, 0xF0,
+                0xF4, 0xF5, 0xFF)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECE_BYTES), max_size=10))
+def test_a_utf8_piece_is_what_an_incremental_decoder_keeps(values):
+    raw = bytes(values)
+    k = 0
+    while k < len(raw) and k < 3 and 0x80 <= raw[k] <= 0xBF:
+        k += 1
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw[k:], False)
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert _utf8_piece(raw) is expected
+
+
+def test_a_utf8_piece_keeps_the_prefixes_only_the_incremental_decoder_keeps():
+    # (ED A0 is a surrogate's first bytes: the stateless decoder calls it invalid, the incremental one waits)
+    assert _utf8_piece(b"\xe4\xbd\xa0\xed\xa0") and _utf8_piece(b"\xe4\xbd")
+    assert not _utf8_piece(b"\xe4\x41\xbd\xa0\xa0")
