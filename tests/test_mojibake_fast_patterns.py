@@ -161,7 +161,29 @@ def _suspect_as_written(texts, layout=None):
     lone[edges] = after_symbol[edges] = False
     for k in np.flatnonzero(after_symbol):
         lone[k] = _symbol_lone(chr(points[k - 1]), chr(points[k]))
-    return (per_text(np.bitwise_or, sign | lone, starts, lengths) > 0).tolist()
+    found = per_text(np.bitwise_or, sign | lone, starts, lengths) > 0
+    return [bool(f) or _glued_as_written(text) for f, text in zip(found.tolist(), texts, strict=True)]
+
+
+def _glued_as_written(text):
+    """The deleted pass's glued end (a Han character whose second GBK byte is the letter or hyphen after it, read
+    with the character before it: `deleted._reads_glued`), one text at a time and character by character."""
+    from taosha.repair.mojibake.deleted import _SCRIPT_REACH, _reads_glued
+    from taosha.repair.mojibake.gate import GLUED, SIMP_ONLY, TRAD_ONLY, _gate_table
+    from taosha.zh.lm import for_script
+
+    table = _gate_table()
+    for i in range(1, len(text) - 1):  # a text's first and last characters are not looked at
+        c, nxt = text[i], text[i + 1]
+        if not ("\u4e00" <= c <= "\u9fff" or "\ue000" <= c <= "\uf8ff"):
+            continue
+        if not (nxt.isascii() and (nxt.isalpha() or nxt == "-")) or not table[min(ord(c), len(table) - 1)] & GLUED:
+            continue
+        near = [table[min(ord(x), len(table) - 1)] for x in text[max(0, i + 1 - _SCRIPT_REACH):i + 1 + _SCRIPT_REACH]]
+        simplified = sum(1 for t in near if t & SIMP_ONLY) > sum(1 for t in near if t & TRAD_ONLY)
+        if _reads_glued(text[i - 1:i + 2], 2, for_script("simplified" if simplified else "traditional")):
+            return True
+    return False
 
 
 # a deleted byte's signs: a letter or the euro sign between Han characters (用了U盘), after a symbol or a full-width
