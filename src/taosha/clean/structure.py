@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from taosha.document import Document
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
 from taosha.zh.sentences import LINE_END as SENTENCE_END
 
 
@@ -22,6 +22,10 @@ class RepeatedParagraphs(Step):
     """
 
     min_chars: int = 20
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # one line repeats nothing: most short documents pass without a call each
+        return [in_place(self.process, d) if "\n" in d.text else d for d in docs]
 
     def process(self, doc: Document) -> Document:
         if "\n" not in doc.text:  # one line repeats nothing: most short documents
@@ -80,6 +84,12 @@ class Truncation(Step):
 
     min_line_chars: int = 30
     max_fragment_chars: int = 1
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # a text of one line shorter than `min_line_chars` is left as it is (no line before it to be a fragment
+        # after, and a last line too short to judge): most short documents pass without a call each
+        least = self.min_line_chars
+        return [in_place(self.process, d) if "\n" in (t := d.text) or len(t) >= least else d for d in docs]
 
     def process(self, doc: Document) -> Document:
         text = doc.text.rstrip()

@@ -20,7 +20,7 @@ from typing import Any
 
 from taosha.document import Document
 from taosha.errors import MissingExtraError
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
 
 # elements whose content is never main text
 SKIP = frozenset({"script", "style", "noscript", "iframe", "svg", "canvas", "select", "option", "button",
@@ -583,3 +583,7 @@ class ExtractHtml(Step):
         if not out.text:
             return doc.drop(self.name, "no_main_text", f"{out.blocks_total} blocks, none reads as main text")
         return doc
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # only pages read from WARC or HTML are extracted: the others (most corpora: all) pass without a call each
+        return [in_place(self.process, d) if d.source.get("format") == "html" else d for d in docs]

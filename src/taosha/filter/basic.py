@@ -25,6 +25,12 @@ class Empty(Step):
             return doc.drop(self.name, "empty")
         return doc
 
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # `not text.strip()` is `not text or text.isspace()` (both by str's whitespace), which stops at the first
+        # character that is not a space: no stripped copy, and no call per document kept
+        name = self.name
+        return [doc.drop(name, "empty") if not (t := doc.text) or t.isspace() else doc for doc in docs]
+
 
 @register("filter.length")
 @dataclass(frozen=True)

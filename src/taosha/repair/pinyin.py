@@ -14,7 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.step import Step, register
+from taosha.step import Step, in_place, register
+from taosha.textarrays import holding
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
     common,
     is_marked_syllable,
@@ -36,6 +37,7 @@ ANNOTATION = re.compile(_SYLLABLE)
 # the character before is captured by a one-character lookbehind: one pass finds every candidate
 _WITH_PREVIOUS = re.compile(rf"(?<=(.)){_SYLLABLE}", re.S)
 _HAN_CHAR = re.compile(f"[{_HAN}]")
+_BRACKET = re.compile("[(（]")  # `process`'s first test, for `holding`: a class without the line break
 
 @register("repair.pinyin")
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class Pinyin(Step):
 
     def setup(self) -> None:
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
+
+    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
+        # an annotation stands in brackets: the documents holding one, from one scan of the batch (in C)
+        busy = holding(_BRACKET, [d.text for d in docs])
+        if not busy:
+            return list(docs)
+        out: list[Document | list[Document]] = list(docs)
+        for k in busy:
+            out[k] = in_place(self.process, docs[k])
+        return out
 
     def process(self, doc: Document) -> Document:
         text = doc.text
