@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.step import Step, in_place, register
-from taosha.textarrays import holding
 from taosha.zh.script import fold, fold_table
 
 _HAN = "\u4e00-\u9fff"
@@ -103,12 +102,11 @@ class Placeholders(Step):
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         if self.max_per_1000 < 0:  # a density of 0 drops: `process` decides every document
             return [in_place(self.process, d) for d in docs]
-        # the documents that may hold a blank, from one scan of the batch (`_ANY_BLANK`: literals, exact for
-        # `holding`); the others get `process`'s two signals of no blank, and pass (a density of 0 drops none)
-        busy = set(holding(_ANY_BLANK, [d.text for d in docs]))
+        # `process`'s first test, here, and the call only for the documents that may hold a blank; the others get its
+        # two signals of no blank, and pass (a density of 0 drops none)
         out: list[Document | list[Document]] = []
-        for k, doc in enumerate(docs):
-            if k in busy:
+        for doc in docs:
+            if _any_blank(doc.text):
                 out.append(in_place(self.process, doc))
             else:
                 signals = doc.signals

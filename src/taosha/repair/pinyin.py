@@ -15,7 +15,6 @@ import numpy as np
 
 from taosha.document import Document
 from taosha.step import Step, in_place, register
-from taosha.textarrays import holding
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
     common,
     is_marked_syllable,
@@ -37,7 +36,6 @@ ANNOTATION = re.compile(_SYLLABLE)
 # the character before is captured by a one-character lookbehind: one pass finds every candidate
 _WITH_PREVIOUS = re.compile(rf"(?<=(.)){_SYLLABLE}", re.S)
 _HAN_CHAR = re.compile(f"[{_HAN}]")
-_BRACKET = re.compile("[(（]")  # `process`'s first test, for `holding`: a class without the line break
 
 @register("repair.pinyin")
 @dataclass(frozen=True)
@@ -69,14 +67,9 @@ class Pinyin(Step):
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        # an annotation stands in brackets: the documents holding one, from one scan of the batch (in C)
-        busy = holding(_BRACKET, [d.text for d in docs])
-        if not busy:
-            return list(docs)
-        out: list[Document | list[Document]] = list(docs)
-        for k in busy:
-            out[k] = in_place(self.process, docs[k])
-        return out
+        # an annotation stands in brackets: `process`'s first test, here, and the call only for the documents holding
+        # one (two substring tests, fast searches in C: a regex's scan for the class over the batch joined cost more)
+        return [in_place(self.process, d) if "(" in (t := d.text) or "（" in t else d for d in docs]
 
     def process(self, doc: Document) -> Document:
         text = doc.text
