@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from taosha.document import Document
-from taosha.step import Step, in_place, register
+from taosha.step import Step, register
 from taosha.zh.script import fold, fold_table
 
 _NUM = "一二三四五六七八九十百零〇两"
@@ -91,12 +91,6 @@ class Compilation(Step):
 
     def setup(self) -> None:
         fold_table()
-
-    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        # `process`'s first test, here, and the call only for the documents it lets through (a scan of the batch
-        # joined by line breaks cost more: the short texts' scans in one byte a character became two or four)
-        search = _NEEDED_RE.search
-        return [d if search(d.text) is None else in_place(self.process, d) for d in docs]
 
     def process(self, doc: Document) -> Document | list[Document]:
         # the cues are written in simplified: they are matched on the text folded to simplified, character for

@@ -85,12 +85,6 @@ class Truncation(Step):
     min_line_chars: int = 30
     max_fragment_chars: int = 1
 
-    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        # a text of one line shorter than `min_line_chars` is left as it is (no line before it to be a fragment
-        # after, and a last line too short to judge): most short documents pass without a call each
-        least = self.min_line_chars
-        return [in_place(self.process, d) if "\n" in (t := d.text) or len(t) >= least else d for d in docs]
-
     def process(self, doc: Document) -> Document:
         text = doc.text.rstrip()
         last_break = text.rfind("\n")

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.step import Step, in_place, register
+from taosha.step import Step, register
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
     common,
     is_marked_syllable,
@@ -65,11 +65,6 @@ class Pinyin(Step):
 
     def setup(self) -> None:
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
-
-    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        # an annotation stands in brackets: `process`'s first test, here, and the call only for the documents holding
-        # one (two substring tests, fast searches in C: a regex's scan for the class over the batch joined cost more)
-        return [in_place(self.process, d) if "(" in (t := d.text) or "（" in t else d for d in docs]
 
     def process(self, doc: Document) -> Document:
         text = doc.text

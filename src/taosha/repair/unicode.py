@@ -31,13 +31,6 @@ class Nfc(Step):
             return doc
         return doc.with_text(unicodedata.normalize("NFC", doc.text), self.name, "nfc")
 
-    def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
-        # one test of the batch joined by line breaks (in C) rather than a call per document: nothing composes
-        # with a line break nor reorders across it, so the joined texts are NFC exactly when each text is
-        if unicodedata.is_normalized("NFC", "\n".join([d.text for d in docs])):
-            return list(docs)
-        return [in_place(self.process, d) for d in docs]
-
 
 # Zero-width and byte-order characters that carry no meaning inside a document. ZWJ (U+200D) is kept:
 # emoji sequences need it. The soft hyphen (U+00AD) is kept too: in Chinese text it is a byte of UTF-8 read as
