@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -42,8 +43,11 @@ def run(
         copy = Path(out) / INPUT_COPY
         paths = [materialize(inputs, copy, config.input.id_field)]
     plan = plan_run(paths, out, config, overwrite=overwrite, sample=sample)
+    # the local runner's workers serve every pass of the run (LocalRunner.kept), not one pass each
+    kept = getattr(runner, "kept", None)
     try:
-        stats = execute(plan, runner.map_units, progress)
+        with kept() if kept is not None else contextlib.nullcontext():
+            stats = execute(plan, runner.map_units, progress)
     finally:
         plan.release()
     if copy is not None:  # every unit is done: the copy is needed by no resume
