@@ -49,6 +49,7 @@ SHARED = ROOT.parent / "shared" / "corpora"
 GOAL_MB_S, GOAL_NOOP, GOAL_SCALE = 5.0, 3.0, 1.8
 WALL: dict[str, list[float]] = {}  # wall seconds of each whole run, by output folder name
 CPU: dict[str, list[float]] = {}  # its CPU seconds
+SYS: dict[str, list[tuple[float, int]]] = {}  # its system CPU seconds and minor page faults (forks, copied pages)
 TRACES: dict[str, list[dict | None]] = {}  # its trace
 STATS: dict[str, list[dict]] = {}  # its stats.json (the CPU time of each step and pass)
 
@@ -119,6 +120,7 @@ def whole_run(files: list[Path], out: Path, workers: int, noop: bool, src: Path 
     WALL.setdefault(out.name, []).append(time.perf_counter() - t)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.setdefault(out.name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    SYS.setdefault(out.name, []).append((after.ru_stime - before.ru_stime, after.ru_minflt - before.ru_minflt))
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
     TRACES.setdefault(out.name, []).append(orjson.loads(traced.read_bytes()) if traced.exists() else None)
@@ -204,6 +206,9 @@ def main() -> int:
         print(f"{tag}CPU time (user + system, whole process): no-op {cpu_noop:.2f} s; default 1 worker {cpu1:.2f} s, "
               f"{mb / cpu1:.1f} MB/s per core, {cpu1 / cpu_noop:.1f}x the no-op pipeline's; 2 workers {cpu2:.2f} s")
         critical_path(cpu1, sfx, tag)
+        (s1, f1), (s2, f2) = (min(SYS[name]) for name in ("out-1" + sfx, "out-2" + sfx))
+        print(f"{tag}system CPU and minor page faults (the least of the runs): 1 worker {s1:.2f} s, {f1:,}; "
+              f"2 workers {s2:.2f} s, {f2:,}")
         runner_share("out-1" + sfx, tag)
     if args.baseline:
         base = _outputs(args.work / "out-1-baseline") == _outputs(args.work / "out-1")
