@@ -119,6 +119,22 @@ def test_a_function_that_does_not_pickle_gets_forked_workers():
         assert first.isdisjoint(second)
 
 
+class _Large(_Pid):
+    """A function that holds more than kept workers are sent (a step holding a model of its own)."""
+
+    def __init__(self) -> None:
+        from taosha.runners.local import KEEP_MAX_BYTES
+
+        self.model = bytes(KEEP_MAX_BYTES + 1)
+
+
+def test_a_function_too_large_to_send_gets_forked_workers():
+    runner = LocalRunner(2)
+    with runner.kept():
+        first = _pids(runner, _Pid(), list(range(4)))
+        assert _pids(runner, _Large(), list(range(4))).isdisjoint(first)
+
+
 def test_a_kept_worker_that_dies_is_replaced_and_its_units_run_again(tmp_path):
     flag = tmp_path / "die"
     runner = LocalRunner(2)

@@ -26,6 +26,10 @@ from taosha.runners import trace
 from taosha.runners.core import Progress
 
 ATTEMPTS = 2  # a unit whose worker dies is run once more, then the run fails with the unit named
+# the largest pickled function sent to kept workers (`LocalRunner.kept`); a larger one (a step holding a model of its
+# own rather than in its module's tables) is forked instead, its pages shared rather than copied into each worker.
+# The default pipeline's functions are 2.4 MB at most on bench_real's corpus (the prepared two-pass steps)
+KEEP_MAX_BYTES = 32 << 20
 
 
 class WorkerDiedError(TaoshaError):
@@ -227,7 +231,7 @@ class LocalRunner:
 
     def _reuse(self, fn: Callable[..., Any], report: bool, fold: bool, workers: int) -> list[_Worker]:
         """The kept workers, each sent `fn` (pickled once), when there are at least `workers` of them and `fn`
-        pickles; else [] (the caller forks)."""
+        pickles to at most `KEEP_MAX_BYTES`; else [] (the caller forks)."""
         pool, self._pool = self._pool, []
         if len(pool) < workers or not all(w.proc.is_alive() for w in pool):
             self._pool = pool
@@ -235,6 +239,9 @@ class LocalRunner:
         try:
             blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a function that only a fork can pass (a closure, a lambda)
+            self._pool = pool
+            return []
+        if len(blob) > KEEP_MAX_BYTES:
             self._pool = pool
             return []
         for w in pool:
