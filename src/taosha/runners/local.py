@@ -5,6 +5,9 @@ unit a worker holds. A worker that dies (the out-of-memory killer's SIGKILL, a c
 noticed at once through its process sentinel: its unit is given to a fresh worker once more, and when that
 one dies too the run stops with the unit named (`WorkerDiedError`). Finished units are committed as they
 arrive, so running the same command again resumes after either.
+
+Within a run (`LocalRunner.kept`, which `taosha.run` uses) the workers serve pass after pass: a pass sends them its
+function through their pipes; they are forked anew only after a pass during which the driver set steps up.
 """
 
 from __future__ import annotations
