@@ -9,6 +9,7 @@ import signal
 import time
 
 import orjson
+import pytest
 
 import taosha
 from taosha.config import PipelineConfig, RunnerConfig
@@ -133,6 +134,40 @@ def test_a_function_too_large_to_send_gets_forked_workers():
     with runner.kept():
         first = _pids(runner, _Pid(), list(range(4)))
         assert _pids(runner, _Large(), list(range(4))).isdisjoint(first)
+
+
+class _LoadsOnlyHere(_Pid):
+    """A function that pickles in the driver and fails to unpickle in a worker."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+
+    def __setstate__(self, state: dict) -> None:
+        if os.getpid() != state["pid"]:
+            raise RuntimeError("cannot load here")
+        self.__dict__.update(state)
+
+
+class _Mark(_Pid):
+    """fn(unit) -> (unit, pid), leaving a file in `folder` for each unit it ran."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __call__(self, unit: int, progress=None) -> tuple[int, int]:
+        open(os.path.join(self.folder, f"{unit}-{os.getpid()}"), "w").close()
+        return super().__call__(unit, progress)
+
+
+def test_a_function_that_does_not_unpickle_in_a_kept_worker_fails_the_call_and_never_runs_the_last_one(tmp_path):
+    runner = LocalRunner(2)
+    with runner.kept():
+        first = _pids(runner, _Mark(str(tmp_path)), list(range(4)))
+        assert len(list(tmp_path.iterdir())) == 4
+        with pytest.raises(RuntimeError, match="cannot load here"):
+            runner.map_units(_LoadsOnlyHere(), list(range(10, 14)), None)
+        assert len(list(tmp_path.iterdir())) == 4  # no unit of the failed call ran the previous function
+        assert _pids(runner, _Pid(), list(range(4))).isdisjoint(first)  # the failed call's workers are gone
 
 
 def test_a_kept_worker_that_dies_is_replaced_and_its_units_run_again(tmp_path):

@@ -411,6 +411,16 @@ class _Task:
         return _Task, (self.blob, self.report, self.fold)
 
 
+class _Unloaded:
+    """A kept worker's function that did not unpickle there: each unit raises why."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, unit: Any, progress: Any = None) -> Any:
+        raise self.error
+
+
 def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) -> None:
     def progress(docs: int, nbytes: int) -> None:
         conn.send(("progress", (docs, nbytes)))
@@ -431,7 +441,11 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
         try:
             if unit.__class__ is _Task:  # the next call's function (its unpickling is that call's CPU)
                 cpu0, faults0 = cpu, trace.page_faults()
-                fn, report, folded = pickle.loads(unit.blob), unit.report, _NOTHING
+                report, folded = unit.report, _NOTHING
+                try:
+                    fn = pickle.loads(unit.blob)
+                except Exception as exc:  # never the last call's function: each unit of this one raises it
+                    fn = _Unloaded(exc)
                 combine = getattr(fn, "fold", None) if unit.fold else None
                 continue
             if isinstance(unit, str):  # _COLLECT
