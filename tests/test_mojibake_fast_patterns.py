@@ -162,10 +162,10 @@ def _suspect_as_written(texts, layout=None):
     for k in np.flatnonzero(after_symbol):
         lone[k] = _symbol_lone(chr(points[k - 1]), chr(points[k]))
     found = per_text(np.bitwise_or, sign | lone, starts, lengths) > 0
-    return [bool(f) or _glued_as_written(text) for f, text in zip(found.tolist(), texts, strict=True)]
+    return [bool(f) or _glued_end_as_written(text) for f, text in zip(found.tolist(), texts, strict=True)]
 
 
-def _glued_as_written(text):
+def _glued_end_as_written(text):
     """The deleted pass's glued end (a Han character whose second GBK byte is the letter or hyphen after it, read
     with the character before it: `deleted._reads_glued`), one text at a time and character by character."""
     from taosha.repair.mojibake.deleted import _SCRIPT_REACH, _reads_glued
