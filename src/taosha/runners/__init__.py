@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import shutil
@@ -43,11 +42,8 @@ def run(
         copy = Path(out) / INPUT_COPY
         paths = [materialize(inputs, copy, config.input.id_field)]
     plan = plan_run(paths, out, config, overwrite=overwrite, sample=sample)
-    # the local runner's workers serve every pass of the run (LocalRunner.kept), not one pass each
-    kept = getattr(runner, "kept", None)
     try:
-        with kept() if kept is not None else contextlib.nullcontext():
-            stats = execute(plan, runner.map_units, progress)
+        stats = execute(plan, runner.map_units, progress)
     finally:
         plan.release()
     if copy is not None:  # every unit is done: the copy is needed by no resume

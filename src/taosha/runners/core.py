@@ -806,11 +806,7 @@ def _execute(plan: Plan, map_units: MapUnits, progress: Progress | None, traced:
         if isinstance(step, CorpusStep) and not finished:
             at += 1
             stage = not all(_cheap(s, kinds) for s in steps[staged:k])  # else re-running them beats a stage
-            # while the first counting pass's workers count, the driver sets up every later step: the workers
-            # forked for the next pass then serve the passes after it too (runners/local.py: `kept`)
-            ahead = steps[k + 1 :] if at == 1 else []
-            steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units, progress, f"pass {at}/{passes}",
-                                            ahead)
+            steps[k] = _prepare_corpus_step(plan, steps, k, staged, stage, map_units, progress, f"pass {at}/{passes}")
             if stage:
                 if staged:  # the stage before `k` replaces the one it was made from
                     shutil.rmtree(plan.out / "_state" / f"stage-{staged:02d}", ignore_errors=True)
@@ -847,7 +843,7 @@ def _cheap(step: Step, kinds: set[str]) -> bool:
 
 def _prepare_corpus_step(
     plan: Plan, steps: list[Step], k: int, staged: int, stage: bool, map_units: MapUnits,
-    progress: Progress | None = None, label: str = "", ahead: list[Step] | None = None,
+    progress: Progress | None = None, label: str = "",
 ) -> Step:
     corpus = steps[k]
     assert isinstance(corpus, CorpusStep)
@@ -871,10 +867,11 @@ def _prepare_corpus_step(
     if traced is not None:
         traced.phase(f"count {corpus.name}: units")
     fn = _ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0)
-    # while the workers count, the driver sets up the later passes' steps (`ahead`): before, it did so alone
-    # between the passes, the workers gone; they are forked set up, as before
-    if ahead:
-        fn.meanwhile = functools.partial(setup_steps, ahead)
+    # while the workers count, the driver sets up the next pass's steps (up to the next two-pass step): before,
+    # it did so alone between the passes, the workers gone; they are forked set up, as before
+    after = steps[k + 1 :]
+    upto = next((j + 1 for j, s in enumerate(after) if isinstance(s, CorpusStep)), len(after))
+    fn.meanwhile = functools.partial(setup_steps, after[:upto])
     map_units(fn, plan.units, progress, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         if phase is not None:

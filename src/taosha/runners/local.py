@@ -5,9 +5,6 @@ unit a worker holds. A worker that dies (the out-of-memory killer's SIGKILL, a c
 noticed at once through its process sentinel: its unit is given to a fresh worker once more, and when that
 one dies too the run stops with the unit named (`WorkerDiedError`). Finished units are committed as they
 arrive, so running the same command again resumes after either.
-
-Within a run (`LocalRunner.kept`, which `taosha.run` uses) the workers serve pass after pass: a pass sends them its
-function through their pipes; they are forked anew only after a pass during which the driver set steps up.
 """
 
 from __future__ import annotations
@@ -19,8 +16,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from taosha.errors import TaoshaError
@@ -29,10 +25,6 @@ from taosha.runners import trace
 from taosha.runners.core import Progress
 
 ATTEMPTS = 2  # a unit whose worker dies is run once more, then the run fails with the unit named
-# the largest pickled function sent to kept workers (`LocalRunner.kept`); a larger one (a step holding a model of its
-# own rather than in its module's tables) is forked instead, its pages shared rather than copied into each worker.
-# The default pipeline's functions are 2.4 MB at most on bench_real's corpus (the prepared two-pass steps)
-KEEP_MAX_BYTES = 32 << 20
 
 
 class WorkerDiedError(TaoshaError):
@@ -51,30 +43,6 @@ class LocalRunner:
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers if workers > 0 else default_workers()
-        self._keep = False  # inside `kept()`: the workers outlive a `map_units` call
-        self._pool: list[_Worker] = []  # the kept workers, idle between calls
-        self._spawned = 0  # workers forked into the pool so far: each has a slot of its own in a trace
-
-    @contextmanager
-    def kept(self) -> Iterator[LocalRunner]:
-        """Keep the worker processes from one `map_units` call to the next (the passes of one run, and their
-        rounds of tasks) until the block ends: a later pass sends its function to the workers through their
-        pipes instead of forking new ones. A pool of fresh workers for each pass cost each worker its forks,
-        its exit and the page faults of its heap and of the driver's pages it writes to, every pass.
-
-        Workers are forked again where the driver has set up steps since their fork (a pass with a
-        `meanwhile`, see `map_units`), or a function does not pickle; the output is the same either way."""
-        self._keep = True
-        try:
-            yield self
-        finally:
-            self._keep = False
-            self._close_pool()
-
-    def _close_pool(self) -> None:
-        pool, self._pool = self._pool, []
-        for w in pool:
-            w.close()
 
     def map_units(
         self,
@@ -107,26 +75,21 @@ class LocalRunner:
 
         # fork is cheap and inherits registered plugin steps; spawn where fork is unavailable
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
+            cpu = time.process_time()
+            fn.ready()  # load tables and models once, before forking: the workers share the pages
+            if traced is not None:
+                traced.pre_fork(time.process_time() - cpu)
         # a function with `fold` (a counting pass: states that `CorpusStep.merge` combines in any grouping) has
         # each worker fold its results into one, collected when the units are done: one state per worker
         # crosses a pipe, not one per unit (clean.frequent_lines' sketch is 16 MiB a unit)
         fold = on_result is not None and callable(getattr(fn, "fold", None))
         report = progress is not None
-        pool = self._reuse(fn, report, fold, workers) if ctx.get_start_method() == "fork" else []
-        if not pool:
-            self._close_pool()
-            if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
-                cpu = time.process_time()
-                fn.ready()  # load tables and models once, before forking: the workers share the pages
-                if traced is not None:
-                    traced.pre_fork(time.process_time() - cpu)
-            self._spawned = 0
-            pool = [self._fork(ctx, fn, report, fold) for _ in range(workers)]
+        pool = [_Worker(ctx, fn, report, k, fold) for k in range(workers)]
+        spawned = workers
         # the driver's own work for later while the workers run (the next pass's set-up), in a thread started
         # after the fork and joined before any other (a thread running through a fork can leave locks held)
-        meanwhile = getattr(fn, "meanwhile", None) if ctx.get_start_method() == "fork" else None
-        aside = _Aside(meanwhile)
-        finished = False
+        aside = _Aside(getattr(fn, "meanwhile", None) if ctx.get_start_method() == "fork" else None)
         todo = deque(handout_order(units))
         attempts = [0] * len(units)
         left = len(units)
@@ -135,10 +98,12 @@ class LocalRunner:
         def replace(k: int) -> list[int]:
             """A fresh worker in slot `k`; the units whose results the dead one had folded, to run again. Those
             units did not fail: their attempts start again (a death on the re-run is their first)."""
+            nonlocal spawned
             aside.join()
             lost = pool[k].folded
             pool[k].close()
-            pool[k] = self._fork(ctx, fn, report, fold)
+            pool[k] = _Worker(ctx, fn, report, spawned, fold)
+            spawned += 1
             for j in lost:
                 attempts[j] = 0
             return lost
@@ -215,41 +180,12 @@ class LocalRunner:
                         continue
                     first, w.folded = w.folded[0], []
                     deliver(first, value)
-            finished = True
         finally:
             aside.join()
-            # kept for the next call, unless the driver set steps up meanwhile (the next pass's workers are
-            # forked with them) or the call failed (a worker may hold a unit or half a fold)
-            if finished and self._keep and meanwhile is None:
-                self._pool = pool
-            else:
-                for w in pool:
-                    w.close()
+            for w in pool:
+                w.close()
         aside.check()
         return results
-
-    def _fork(self, ctx: Any, fn: Callable[..., Any], report: bool, fold: bool) -> _Worker:
-        self._spawned += 1
-        return _Worker(ctx, fn, report, self._spawned - 1, fold)
-
-    def _reuse(self, fn: Callable[..., Any], report: bool, fold: bool, workers: int) -> list[_Worker]:
-        """The kept workers, each sent `fn` (pickled once), when there are at least `workers` of them and `fn`
-        pickles to at most `KEEP_MAX_BYTES`; else [] (the caller forks)."""
-        pool, self._pool = self._pool, []
-        if len(pool) < workers or not all(w.proc.is_alive() for w in pool):
-            self._pool = pool
-            return []
-        try:
-            blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # a function that only a fork can pass (a closure, a lambda)
-            self._pool = pool
-            return []
-        if len(blob) > KEEP_MAX_BYTES:
-            self._pool = pool
-            return []
-        for w in pool:
-            w.retask(_Task(blob, report, fold))
-        return pool
 
 
 class _Aside:
@@ -360,13 +296,6 @@ class _Worker:
             traced.worker(self.slot, cpu, faults)
         return pickle.loads(blob)
 
-    def retask(self, task: _Task) -> None:
-        """From now on run `task`'s function (a kept worker, between two passes)."""
-        try:
-            self.conn.send(task)
-        except OSError:  # it died while idle: the sentinel says so, and its unit goes to a fresh worker
-            pass
-
     def give(self, i: int, unit: Any) -> None:
         self.unit = i
         try:
@@ -399,37 +328,12 @@ _COLLECT = "collect"  # the driver asks a folding worker for its folded result (
 _NOTHING = object()
 
 
-class _Task:
-    """A kept worker's next function, pickled by the driver once for all its workers (`LocalRunner.kept`)."""
-
-    __slots__ = ("blob", "fold", "report")
-
-    def __init__(self, blob: bytes, report: bool, fold: bool) -> None:
-        self.blob, self.report, self.fold = blob, report, fold
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return _Task, (self.blob, self.report, self.fold)
-
-
-class _Unloaded:
-    """A kept worker's function that did not unpickle there: each unit raises why."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def __call__(self, unit: Any, progress: Any = None) -> Any:
-        raise self.error
-
-
 def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) -> None:
     def progress(docs: int, nbytes: int) -> None:
         conn.send(("progress", (docs, nbytes)))
 
     folded: Any = _NOTHING
     combine: Callable[[Any, Any], Any] | None = getattr(fn, "fold", None) if fold else None
-    # this call's CPU and page faults start here: a kept worker reports each call's own (a forked process's
-    # count from its fork)
-    cpu0, faults0 = 0.0, 0
     while True:
         try:
             unit = conn.recv()
@@ -439,21 +343,12 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
             return
         began, cpu = time.perf_counter(), time.process_time()
         try:
-            if unit.__class__ is _Task:  # the next call's function (its unpickling is that call's CPU)
-                cpu0, faults0 = cpu, trace.page_faults()
-                report, folded = unit.report, _NOTHING
-                try:
-                    fn = pickle.loads(unit.blob)
-                except Exception as exc:  # never the last call's function: each unit of this one raises it
-                    fn = _Unloaded(exc)
-                combine = getattr(fn, "fold", None) if unit.fold else None
-                continue
             if isinstance(unit, str):  # _COLLECT
                 result, folded = folded, _NOTHING
                 # pickled here, then sent as bytes, so that the CPU it costs (states of megabytes) is this
                 # worker's in a trace, as its units' is: the workers pickle side by side (see `_Worker.ask`)
                 blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-                conn.send(("folded", (blob, time.process_time() - cpu0, trace.page_faults() - faults0)))
+                conn.send(("folded", (blob, time.process_time(), trace.page_faults())))
                 continue
             result = fn(unit, progress if report else None)
             if combine is not None:
@@ -469,5 +364,5 @@ def _serve(conn: Any, fn: Callable[..., Any], report: bool, fold: bool = False) 
             continue
         # with what it cost here (a forked process's CPU time counts from its fork), for a trace
         now = time.process_time()
-        faults = trace.page_faults() - faults0
-        conn.send(("done", (result, (now - cpu, now - cpu0, began, time.perf_counter(), faults))))
+        faults = trace.page_faults()
+        conn.send(("done", (result, (now - cpu, now, began, time.perf_counter(), faults))))
