@@ -329,3 +329,17 @@ def test_a_frequent_character_beside_a_lost_byte_is_still_counted(step, text, co
     out = step.process_batch([Document("d", text)])[0]
     assert out.text == text
     assert out.signals.get("mojibake_unrepaired") == count
+
+
+# A glued character's only reading (issue 17, a review's false flags): a rare or Japanese form before a lowercase
+# Latin word in clean text
+
+@pytest.mark.parametrize("text", [
+    "今天买了的鋕ok的东西", "颜色是緑mini款，很好看",  # were rewritten: 的kok, 是vmini (realign skipped the lead byte)
+    "他何鋕ok的东西", "他当緑mini款", "他何鋕ok的東西",  # were counted: 何鋕 re-read 武kok, 当緑 本vmini
+])
+def test_a_character_before_a_lowercase_latin_word_is_the_text(step, text):
+    doc = fix(step, text)
+    assert doc.text == text
+    assert not doc.signals.get("mojibake_unrepaired")
+    assert not doc.signals.get("mojibake_repairs")

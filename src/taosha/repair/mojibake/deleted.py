@@ -223,6 +223,12 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     if alone and not ("\u4e00" <= old[-1:] <= "\u9fff" and _gate_table()[ord(old[-1])] & GLUED
                       and (("!" <= after[:1] <= "~" and len(body) > _LEAST_READ) or _USER_PAIR.search(old))):
         return ""
+    if body[-1:].isascii() and body[-1:].isalpha() and after[:1].isascii() and after[:1].isalpha() and (
+            len(body) - 1 < _LEAST_READ):
+        # a glued character's only reading: one character and the letter freed into the Latin word after it (的鋕ok,
+        # 当緑mini in clean text read 武kok, 本vmini); a stretch that took a word's first letter reads more
+        # (婕沂种械腞ANDNet for 玩家手中的RANDNet)
+        return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
     if not (_SHIFTED.search(old) or _lone_after_form(old)):

@@ -287,10 +287,15 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
     byte may then be the second byte of a stretch a lost byte put out of step (褂肧K-II for 使用SK-II: 使's lead
     byte lost, 用's trail glued to the S) as well as a byte gained. Skipping it wrote 褂SK-II, the out-of-step 褂
     kept and 用's byte dropped (a real CWCED page, found in review): the bytes do not say which, so it is not
-    skipped. After a frequent character (在用奡K-II, 下载禬indows: a review), a bracket or a letter (（綥ens for
-    （Lens, Mozi鮨la) the byte is a gained one."""
-    return (0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and lm.char(line[k - 1]) < FREQUENT_LOGP
-            and _latin_letter(line[k + 1 : k + 2]))
+    skipped. After a frequent character the byte is a gained one when it frees a capital (在用奡K-II, 下载禬indows:
+    a review), and after a bracket or a letter (（綥ens for （Lens, Mozi鮨la) any letter."""
+    if 0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and _latin_letter(line[k + 1 : k + 2]):
+        # after a Han character, a lowercase letter freed at the word's start is no more the bytes' than the
+        # character is the page's: 的鋕ok, 是緑mini (a rare or Japanese form before a lowercase word) came out
+        # 的kok, 是vmini, a character dropped for a letter no word shows. A capital begins the names and brands
+        # a gained byte was seen glued to (下载禬indows, 在用奡K-II, 打开禡ozilla)
+        return lm.char(line[k - 1]) < FREQUENT_LOGP or not line[k].encode("gbk")[1:2].isupper()
+    return False
 
 
 # full-width forms Chinese text writes as punctuation: in a reading they may stand as themselves
