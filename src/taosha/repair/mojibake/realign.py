@@ -291,10 +291,13 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
     a review), and after a bracket or a letter (（綥ens for （Lens, Mozi鮨la) any letter."""
     if 0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and _latin_letter(line[k + 1 : k + 2]):
         # after a Han character, a lowercase letter freed at the word's start is no more the bytes' than the
-        # character is the page's: 的鋕ok, 是緑mini (a rare or Japanese form before a lowercase word) came out
-        # 的kok, 是vmini, a character dropped for a letter no word shows. A capital begins the names and brands
-        # a gained byte was seen glued to (下载禬indows, 在用奡K-II, 打开禡ozilla)
-        return lm.char(line[k - 1]) < FREQUENT_LOGP or not line[k].encode("gbk")[1:2].isupper()
+        # character is the page's, in a line with no other lost byte: 的鋕ok, 是緑mini (a rare or Japanese form
+        # before a lowercase word) came out 的kok, 是vmini, a character dropped for a letter no word shows. A
+        # capital begins the names and brands a gained byte was seen glued to (下载禬indows, 在用奡K-II, 打开禡ozilla);
+        # a line whose bytes were lost elsewhere ('?', U+FFFD: 杂趂ormula_2 in a full-width pass's page) may have
+        # gained this one too
+        return lm.char(line[k - 1]) < FREQUENT_LOGP or not (
+            line[k].encode("gbk")[1:2].isupper() or "?" in line or "\ufffd" in line)
     return False
 
 
