@@ -334,9 +334,16 @@ def test_a_frequent_character_beside_a_lost_byte_is_still_counted(step, text, co
 # A glued character's only reading (issue 17, a review's false flags): a rare or Japanese form before a lowercase
 # Latin word in clean text
 
+_GLUED_ONLY = ("a glued character's only reading, one character and a lowercase letter freed into the Latin word "
+               "(何鋕 re-reads 武kok): counted. Refusing it cost held-out deleted-byte documents (潞舝otor for 号rotor "
+               "on seed 21; with the rest of the stretch required frequent, one on each of seeds 29 and 30): the "
+               "bytes do not tell them apart, and recall is the target; left")
+
+
 @pytest.mark.parametrize("text", [
     "今天买了的鋕ok的东西", "颜色是緑mini款，很好看",  # were rewritten: 的kok, 是vmini (realign skipped the lead byte)
-    "他何鋕ok的东西", "他当緑mini款", "他何鋕ok的東西",  # were counted: 何鋕 re-read 武kok, 当緑 本vmini
+    *(pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=_GLUED_ONLY))
+      for t in ("他何鋕ok的东西", "他当緑mini款", "他何鋕ok的東西")),
 ])
 def test_a_character_before_a_lowercase_latin_word_is_the_text(step, text):
     doc = fix(step, text)

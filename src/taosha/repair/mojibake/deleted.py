@@ -24,7 +24,7 @@ import numpy as np
 
 from taosha.document import Document
 from taosha.repair.mojibake.gate import _DENSE, GLUED, SIMP_ONLY, TRAD_ONLY, _gate_table
-from taosha.repair.mojibake.score import FREQUENT_LOGP, _letters, _mean, _words
+from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out
 from taosha.zh.lm import WORD_BONUS, CharLM, for_script, model
 
@@ -222,15 +222,6 @@ def _holds(lm: CharLM, old: str, new: str, after: str = "", before: str = "") ->
     alone = _letters(new + after) > _letters(old + after)
     if alone and not ("\u4e00" <= old[-1:] <= "\u9fff" and _gate_table()[ord(old[-1])] & GLUED
                       and (("!" <= after[:1] <= "~" and len(body) > _LEAST_READ) or _USER_PAIR.search(old))):
-        return ""
-    if body[-1:].isascii() and body[-1:].islower() and after[:1].isascii() and after[:1].isalpha() and (
-            len(body) - 1 < _LEAST_READ and all(lm.char(c) >= FREQUENT_LOGP for c in old[:-1])):
-        # a glued character's only reading: one character and a lowercase letter freed into the Latin word after
-        # it, from a stretch frequent but for the glued character (何鋕ok, 当緑mini in clean text read 武kok,
-        # 本vmini); a stretch that took a word's first letter reads more (婕沂种械腞ANDNet for 玩家手中的RANDNet),
-        # frees a capital, as the names and brands glued so begin (`realign._after_pair`), or is less than frequent
-        # before it too (潞舝otor for 号rotor: found on held-out seed 21, where the first version of this rule lost
-        # it; the same bar as `realign._after_pair`'s)
         return ""
     if len(_CAMEL.findall(new + after)) > len(_CAMEL.findall(old + after)):
         return ""  # a letter glued to a word against its case (店舖Beams -> 店mBeams) is no spelling
