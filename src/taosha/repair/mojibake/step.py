@@ -241,10 +241,7 @@ class Mojibake(Step):
                     doc.sub(_OPENING_Q, "", self.name, "debris")
                     doc.tag("mojibake_debris", doc.signals.get("mojibake_debris", 0) + lone)
         out_of_step = 0
-        # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it), or in a
-        # page read back whole from Big5, whose read-back is out of step after a byte lost before the Big5 decoder
-        # (`_read_as_big5`; docs/mojibake-gbk-big5.md)
-        if not repairs or _read_as_big5(doc, self.name):
+        if not repairs:  # a deleted GBK byte, where no family above read the page's damage (their leftovers are not it)
             read, out_of_step = reread_deleted(doc, lm, self.name, gated=seen != {"deleted"},
                                                traditional=script == "traditional")
             repairs += read
