@@ -130,21 +130,3 @@ def test_what_is_left_out_of_step_is_not_realigned_as_gbk(step, truth):
     # no digit of the page lost
     assert [c for c in doc.text if c.isdigit()] == [c for c in truth if c.isdigit()]
     assert doc.signals["mojibake_unrepaired"] >= 2
-
-
-# --- Big5 read as GB18030: glyphs below U+E600 are Big5's own rows, not an icon font's --------------------------------
-
-def test_big5_rows_below_the_icon_fonts_are_no_icon_pair(step):
-    # 攝影管傳送了第一 (Big5) read as GB18030: 了 and 一 (A446, A440) are private-use below U+E600, one character
-    # apart about 材, which looked like two icon glyphs about a label; both are Big5's first row of characters
-    truth = "驗室里，首次使用影像解剖攝影管傳送了第一個圖像：一條簡單的直線。"
-    damaged = truth.replace("攝影管傳送了第一", "攝影管傳送了第一".encode("big5").decode("gb18030"))
-    assert "\ue5ec" in damaged
-    assert fix(step, damaged).text == truth
-
-
-def test_icon_glyphs_about_a_label_still_stand(step):
-    # icon fonts' glyphs (U+E600 up) a character apart about a frequent one: no byte proves damage, as before
-    text = "陳誠在\ue61d保\ue65b定的會議上發言。"
-    doc = fix(step, text)
-    assert doc.text == text

@@ -719,13 +719,6 @@ def _icons_beside_clean_text(run: str, best: str, lm: CharLM) -> bool:
     if len(run) != len(best):
         return False
     glyphs = [m.start() for m in _PUA.finditer(run)]
-    if any(BIG5_PUNCT_AS_PUA[0] <= run[k] < _ICON_FIRST and best[k] != run[k] for k in glyphs):
-        # Big5's rows A1-A4 (its punctuation and first frequent characters: \ue5ec is 了) as GB18030 reads them,
-        # below U+E600 where no icon font numbers its glyphs (`_glyphs_among_clean_text`): 尼紇恨肚癳\ue5ec材\ue5e6
-        # for 攝影管傳送了第一, where 材 between two glyphs made them look like an icon pair. (Not GBK's
-        # user-defined area below: UTF-8 encoded twice leaves \ue100 there, which Big5 read as 砍.) Only the glyphs
-        # the repair reads: another in the run proves nothing for them
-        return False
     if any(b - a < _ICON_APART and not (b - a == 2 and lm.common[ord(run[a + 1])] and not "\u3040" <= run[a + 1]
                                         <= "\u30ff") for a, b in itertools.pairwise(glyphs)):
         # side by side, or one character apart with a rare one or a kana between: Big5's own text misread, not an
