@@ -287,8 +287,10 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
     byte may then be the second byte of a stretch a lost byte put out of step (褂肧K-II for 使用SK-II: 使's lead
     byte lost, 用's trail glued to the S) as well as a byte gained. Skipping it wrote 褂SK-II, the out-of-step 褂
     kept and 用's byte dropped (a real CWCED page, found in review): the bytes do not say which, so it is not
-    skipped. After a frequent character the byte is a gained one when it frees a capital (在用奡K-II, 下载禬indows:
-    a review), and after a bracket or a letter (（綥ens for （Lens, Mozi鮨la) any letter."""
+    skipped. After a frequent character the byte is taken for a gained one only when it frees a capital (在用奡K-II,
+    下载禬indows: a review) or the line lost bytes elsewhere; before a lowercase word in a clean line the character
+    is the text's (的鋕ok). After a bracket or a letter (（綥ens for （Lens, Mozi鮨la) this is not asked: any
+    letter. `line[k]` encodes to GBK: `_glued_at` found it so."""
     if 0 < k and "\u4e00" <= line[k - 1] <= "\u9fff" and _latin_letter(line[k + 1 : k + 2]):
         # after a Han character, a lowercase letter freed at the word's start is no more the bytes' than the
         # character is the page's, in a line with no other lost byte: 的鋕ok, 是緑mini (a rare or Japanese form
