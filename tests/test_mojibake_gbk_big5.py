@@ -130,3 +130,18 @@ def test_what_is_left_out_of_step_is_not_realigned_as_gbk(step, truth):
     # no digit of the page lost
     assert [c for c in doc.text if c.isdigit()] == [c for c in truth if c.isdigit()]
     assert doc.signals["mojibake_unrepaired"] >= 2
+
+
+# --- Big5 read as GB18030: two glyphs about a label, one of them read as punctuation -------------------------------
+
+@pytest.mark.parametrize("page", [
+    # an icon font's glyphs about a label in clean text; one of each pair lies in U+E4C6-E524, where GB18030 puts
+    # Big5's punctuation (\ue4cf is ！, \ue4cc ；): reading it so left the other glyph unread
+    "后不久，就获得很多评价家和观众好的反应。\ue55b评论\ue4cf 这部电视剧在2007年9月25",
+    "女从生）是母系部落的标志，同姓者为同母、\ue4cc登录\ue515同祖母、同母系祖先所生后代，女子",
+    "划归象山县，仅满山（岛屿）仍划归三门县，\ue55d在\ue4fb并成为三门县、象山县和宁海县的海上界岛。",
+])
+def test_glyphs_about_a_label_stay_when_only_one_reads_as_punctuation(step, page):
+    doc = fix(step, page)
+    assert doc.text == page
+    assert not doc.edits

@@ -430,7 +430,8 @@ def repair_redecodes(
                     # Big5's punctuation and signs (83%\ue4c9 for 83%。); a Han reading needs misread text beside it,
                     # which holds a rare character (an icon font's U+E600 reads as 凡: 昨\ue600天下\ue600单 is clean)
                     return run
-                if wrong == "gb18030" and right == "big5" and _glyphs_among_clean_text(run, best, lm):
+                if wrong == "gb18030" and right == "big5" and (
+                        _glyphs_among_clean_text(run, best, lm) or _half_read_glyphs(run, best)):
                     return run  # no byte proves damage: the glyphs and the clean text beside them stand
                 if wrong == "gb18030" and right == "big5" and len(best) == len(run):
                     best = _keep_quotation_marks(run, best)
@@ -758,6 +759,21 @@ def _glyphs_among_clean_text(run: str, best: str, lm: CharLM) -> bool:
         return False
     common = lm.common
     return all(_PUA.match(a) or (_HAN.match(a) and common[ord(a)]) or _CLEAN_SIGN.match(a) for a, _ in pairs)
+
+
+def _half_read_glyphs(run: str, best: str) -> bool:
+    """Whether the repair of `run` into `best` (Big5 read as GB18030, read back) changes nothing but private-use
+    characters into punctuation, while another private-use character of the run stays unread: two glyphs about a
+    label (`\ue55b评论\ue4cf`, `、\ue4cc登录\ue515同`) are an icon font's, and reading one of them as Big5's
+    punctuation (评论！) explains neither the other glyph nor anything else in the run. Big5 text misread as
+    GB18030 changes its Han characters too. (A review put glyphs of U+E4C6-E5FF about words into clean
+    paragraphs: 71 of 1,920 had one turned into ；, ：, 「, ？ or ！.)"""
+    if len(run) != len(best):
+        return False
+    changed = [(a, b) for a, b in zip(run, best, strict=True) if a != b]
+    if not changed or not all(_PUA.match(a) and not _HAN.search(b) for a, b in changed):
+        return False
+    return any(_PUA.match(a) and a == b for a, b in zip(run, best, strict=True))
 
 
 _QUOTE_MARKS = frozenset("「」『』")
