@@ -24,6 +24,7 @@ from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, re
     simplified_char,
     syllables,
 )
+from taosha.zh.readings import _pinyin_dict
 from taosha.zh.script import SIMP, STOP, TRAD, classes, detect
 
 # One syllable: Latin letters with the tone-marked vowels, an optional tone number; ASCII or full-width
@@ -65,6 +66,9 @@ class Pinyin(Step):
 
     def setup(self) -> None:
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
+
+    def warm(self) -> None:
+        _pinyin_dict()  # each character's readings, for a gloss's verdict (see Step.warm)
 
     def process(self, doc: Document) -> Document:
         text = doc.text

@@ -16,6 +16,7 @@ import numpy as np
 from taosha.document import Document
 from taosha.repair.mojibake.codec import (
     REDECODES,
+    two_codes,
     _byte_lengths,
     _gbk_pairs,
     _gbk_tables,
@@ -98,6 +99,14 @@ class Mojibake(Step):
         _batch_signs()
         _alarms()
 
+
+    def warm(self) -> None:
+        # what the first page of some kind builds (see Step.warm): ftfy for Latin-1 runs (`repair_latin` imports it),
+        # the codes each misreading codec reads twice (`two_codes`: every pair of bytes decoded, 20 ms a codec)
+        import ftfy  # noqa: F401
+
+        for wrong in sorted({wrong for _, wrong, _ in REDECODES}):
+            two_codes(wrong)
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # most pages hold no sign of any family: one table lookup per character proves them clean (`_loud`), and the
         # gate and the batch signs are measured on the others alone (each text's signs are its own: the same answers)
