@@ -16,6 +16,7 @@ import numpy as np
 from taosha.document import Document
 from taosha.step import Step, register
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
+    _pinyin_dict,
     common,
     is_marked_syllable,
     normalize_reading,
@@ -24,7 +25,6 @@ from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, re
     simplified_char,
     syllables,
 )
-from taosha.zh.readings import _pinyin_dict
 from taosha.zh.script import SIMP, STOP, TRAD, classes, detect
 
 # One syllable: Latin letters with the tone-marked vowels, an optional tone number; ASCII or full-width

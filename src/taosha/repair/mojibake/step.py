@@ -16,13 +16,13 @@ import numpy as np
 from taosha.document import Document
 from taosha.repair.mojibake.codec import (
     REDECODES,
-    two_codes,
     _byte_lengths,
     _gbk_pairs,
     _gbk_tables,
     _pair_reading,
     _vanished_tables,
     misread_bytes,
+    two_codes,
 )
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import _pairs, reread_deleted, sign_classes, suspect_many
