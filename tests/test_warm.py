@@ -12,10 +12,11 @@ from taosha.config import PipelineConfig
 from taosha.document import Document
 from taosha.filter.language import identifier
 from taosha.repair.mojibake.codec import two_codes
+from taosha.repair.pinyin import _VERDICTS
 from taosha.runners.core import setup_steps
 from taosha.runners.local import LocalRunner
 from taosha.step import run_batch
-from taosha.zh.readings import _pinyin_dict
+from taosha.zh.readings import _pinyin_dict, readings
 from taosha.zh.script import converter
 
 _LAZY = (converter, two_codes, _pinyin_dict, identifier)
@@ -38,8 +39,9 @@ def _misses() -> list[int]:
 def _built_while_processing(warm: bool) -> tuple[list[int], bool]:
     """Caches missed and whether ftfy was imported while the default steps ran over DOCS, set up (and warmed)
     first, as a fresh worker would."""
-    for f in _LAZY:
+    for f in (*_LAZY, readings):  # and the per-character cache in front of the readings' table
         f.cache_clear()
+    _VERDICTS.clear()
     sys.modules.pop("ftfy", None)
     steps = [s for s in PipelineConfig().build() if s.name != "clean.frequent_lines"
              and not s.name.startswith("dedup.")]  # two-pass steps process only once prepared
