@@ -99,7 +99,6 @@ class Mojibake(Step):
         _batch_signs()
         _alarms()
 
-
     def warm(self) -> None:
         # what the first page of some kind builds (see Step.warm): ftfy for Latin-1 runs (`repair_latin` imports it),
         # the codes each misreading codec reads twice (`two_codes`: every pair of bytes decoded, 20 ms a codec)
@@ -107,6 +106,7 @@ class Mojibake(Step):
 
         for wrong in sorted({wrong for _, wrong, _ in REDECODES}):
             two_codes(wrong)
+
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # most pages hold no sign of any family: one table lookup per character proves them clean (`_loud`), and the
         # gate and the batch signs are measured on the others alone (each text's signs are its own: the same answers)
