@@ -55,6 +55,12 @@ class CharLM:
     # two-character words -> how much likelier the pair is than its characters apart (pointwise mutual
     # information in nats, from the same counts, clamped): 犀牛 binds more than 不是
     bonds: dict[str, float] = field(default_factory=dict)
+    # the traditional model's own statistics (`for_script("traditional")` lays them over `logp`, `common` and
+    # `bonds`): traditional forms OpenCC writes only inside words (誌 of 雜誌, 複 of 複雜), which the
+    # character-by-character conversion never gives their simplified form's statistics (see build_model)
+    traditional: dict[str, float] = field(default_factory=dict)
+    traditional_common: frozenset[str] = frozenset()
+    traditional_bonds: dict[str, float] = field(default_factory=dict)
     # `char` of every BMP code point and the words as sorted pair keys, built on first use (per model: `replace`
     # does not copy them)
     _chars: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
@@ -160,8 +166,12 @@ def for_script(script: str) -> CharLM:
     off = {"simplified": trad + ZHUYIN_AS_BIG5, "traditional": simp}.get(script, "")
     base = model()
     common = base.common
-    if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves
+    if script == "traditional" and base.traditional:  # only here: every other model stays as it was
+        base = replace(base, logp={**base.logp, **base.traditional}, bonds={**base.bonds, **base.traditional_bonds})
         common = common.copy()
+        common[[ord(c) for c in base.traditional_common]] = 1
+    if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves
+        common = common.copy()  # (copied again for the traditional model: cheap, once per process)
         common[[ord(c) for c in off]] = 0
     return replace(base, off_script=frozenset(off), common=common)
 
@@ -196,7 +206,7 @@ def model(common_size: int = 8000) -> CharLM:
     return built
 
 
-MODEL_FORMAT = 1  # bump when build_model's output changes for the same inputs: older cache files are ignored
+MODEL_FORMAT = 2  # bump when build_model's output changes for the same inputs: older cache files are ignored
 
 
 def cache_dir() -> Path:
@@ -209,7 +219,8 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=4)  # every table keyed by the model asks (the versions read two packages' files)
 def _source(common_size: int) -> tuple[str, str]:
     """jieba's dictionary and the cache key: the dictionary's size and time, jieba's and OpenCC's versions (the
-    traditional forms come from OpenCC), the format and the parameter."""
+    traditional forms come from OpenCC), the format, the parameter and this module's source (an edited build is
+    never answered by a file an older one wrote, as an unbumped MODEL_FORMAT would have it)."""
     from importlib.util import find_spec
 
     from taosha.cache import package_version
@@ -221,19 +232,27 @@ def _source(common_size: int) -> tuple[str, str]:
     st = os.stat(path)
     versions = f"{package_version('jieba')}|{package_version('opencc')}"
     raw = f"{MODEL_FORMAT}|{common_size}|{st.st_size}|{st.st_mtime_ns}|{versions}"
-    return path, hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return path, hashlib.sha256(raw.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def _read_cache(key: str) -> CharLM | None:
     try:
         with np.load(cache_dir() / f"charlm-{key}.npz") as z:
             chars, words, bond_words = (str(z[k]).split("\n") for k in ("chars", "words", "bond_words"))
+            trad_chars, trad_bond_words = (_split(str(z[k])) for k in ("trad_chars", "trad_bond_words"))
             common = np.zeros(0x110000, dtype=np.uint8)
             common[z["common"]] = 1
             return CharLM(dict(zip(chars, z["logp"].tolist(), strict=True)), frozenset(words), common,
-                          bonds=dict(zip(bond_words, z["bonds"].tolist(), strict=True)))
+                          bonds=dict(zip(bond_words, z["bonds"].tolist(), strict=True)),
+                          traditional=dict(zip(trad_chars, z["trad_logp"].tolist(), strict=True)),
+                          traditional_common=frozenset(map(chr, z["trad_common"].tolist())),
+                          traditional_bonds=dict(zip(trad_bond_words, z["trad_bonds"].tolist(), strict=True)))
     except (OSError, ValueError, KeyError):  # absent, unreadable or cut short: build it again
         return None
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split("\n") if joined else []
 
 
 def _write_cache(key: str, lm: CharLM) -> None:
@@ -244,7 +263,11 @@ def _write_cache(key: str, lm: CharLM) -> None:
         with open(tmp, "wb") as fh:  # workers may write at once: each its own file, renamed into place
             np.savez(fh, chars=np.str_("\n".join(lm.logp)), logp=np.array(list(lm.logp.values())),
                      words=np.str_("\n".join(sorted(lm.words))), bond_words=np.str_("\n".join(lm.bonds)),
-                     bonds=np.array(list(lm.bonds.values())), common=np.flatnonzero(lm.common).astype(np.uint32))
+                     bonds=np.array(list(lm.bonds.values())), common=np.flatnonzero(lm.common).astype(np.uint32),
+                     trad_chars=np.str_("\n".join(lm.traditional)), trad_logp=np.array(list(lm.traditional.values())),
+                     trad_common=np.array(sorted(map(ord, lm.traditional_common)), dtype=np.uint32),
+                     trad_bond_words=np.str_("\n".join(lm.traditional_bonds)),
+                     trad_bonds=np.array(list(lm.traditional_bonds.values())))
         os.replace(tmp, target)
     except OSError:
         pass  # a read-only home: every process builds the model itself
@@ -257,6 +280,8 @@ def build_model(path: str, common_size: int = 8000) -> CharLM:
     freq: dict[str, int] = {}
     words: list[str] = []
     word_freq: list[int] = []
+    entries: list[str] = []  # every entry and its count, for the traditional forms' statistics
+    entry_freq: list[int] = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             parts = line.split(" ")
@@ -265,6 +290,8 @@ def build_model(path: str, common_size: int = 8000) -> CharLM:
             word, n = parts[0], int(parts[1])
             for c in word:
                 freq[c] = freq.get(c, 0) + n
+            entries.append(word)
+            entry_freq.append(n)
             if len(word) == 2:
                 words.append(word)
                 word_freq.append(n)
@@ -300,4 +327,39 @@ def build_model(path: str, common_size: int = 8000) -> CharLM:
             if len(w) == 2 and w[0] in logp and w[1] in logp:
                 pmi = math.log(n / total) - logp[w[0]] - logp[w[1]]
                 bonds[w] = max(BOND_MIN, min(BOND_MAX, pmi))
-    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common, bonds=bonds)
+    traditional = _traditional(entries, entry_freq, freq, total)
+    floor = freq[top[-1]]  # the least frequent of the common characters
+    trad_logp = {**logp, **traditional}
+    trad_bonds: dict[str, float] = {}
+    for w, n in zip(trad_words, word_freq, strict=True):  # the words those characters now make
+        if len(w) == 2 and (w[0] in traditional or w[1] in traditional) and w[0] in trad_logp and w[1] in trad_logp:
+            pmi = math.log(n / total) - trad_logp[w[0]] - trad_logp[w[1]]
+            trad_bonds[w] = max(BOND_MIN, min(BOND_MAX, pmi))
+    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common, bonds=bonds,
+                  traditional=traditional, traditional_bonds=trad_bonds,
+                  traditional_common=frozenset(c for c in traditional if math.exp(traditional[c]) * total >= floor))
+
+
+def _traditional(entries: list[str], counts: list[int], freq: dict[str, int], total: int) -> dict[str, float]:
+    """The traditional model's statistics for traditional forms OpenCC writes only inside words: every entry is
+    converted as a phrase (雜志 -> 雜誌, 复杂 -> 複雜), by OpenCC's standard forms and by Taiwan's (爲/為, 裏/裡,
+    麪/麵: Big5 pages write the latter), and its count credited to each character of that form, as the simplified
+    characters' counts are; a form a conversion writes in some word takes that count where it is more than twice
+    what the character-by-character conversion gave it (nothing for 誌 and 複, whose characters alone convert to 志
+    and 復). Log-probabilities over the simplified model's total, so that every other character's stays as it was."""
+    from taosha.zh.script import converter
+
+    counted: dict[str, int] = {}
+    written: set[str] = set()  # the forms a phrase's conversion writes for another character
+    for config in ("s2t", "s2tw"):
+        converted = converter(config).convert("\n".join(entries)).split("\n")
+        here: dict[str, int] = {}
+        for s, t, n in zip(entries, converted, counts, strict=True):
+            for c in t:
+                here[c] = here.get(c, 0) + n
+            if len(s) == len(t):
+                written.update(b for a, b in zip(s, t, strict=True) if a != b)
+        for c, n in here.items():
+            counted[c] = max(counted.get(c, 0), n)
+    return {c: math.log(counted[c] / total) for c in sorted(written)
+            if counted[c] > 2 * freq.get(c, 0) and math.log(counted[c] / total) > UNKNOWN_LOGP}
