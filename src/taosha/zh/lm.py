@@ -35,6 +35,10 @@ PUNCT = set("，。、；：？！“”‘’（）《》【】—…·「」�
 # what GBK's full-width punctuation is in Big5: zhuyin (，（）：！), ﹝ (。), ﹞ (·), ﹜ (、), 〞 (—), ‵ (～); not the
 # shapes (▲◎☆○※…) that 《》「」〕“ become, which simplified text uses as bullets and marks
 ZHUYIN_AS_BIG5 = "".join(map(chr, range(0x3105, 0x312A))) + "﹝﹞﹜〞‵"
+# Big5's own small-form punctuation (row A1): Taiwan pages write ﹐﹖﹗ for ，？！; the traditional model counts
+# them as punctuation (as rare, 不是嗎﹖假的﹗﹗﹗ was a rare cluster that read as Big5-read-as-GBK into
+# 孤樑腔季季季). Not ﹝﹞﹜: they are GBK's 。·、 read as Big5 (ZHUYIN_AS_BIG5)
+BIG5_SMALL_PUNCT = "﹐﹒﹔﹕﹖﹗"
 SYMBOLS = frozenset("°℃％‰±×÷§№–～")  # units and signs of measurements, ranges (25–40): ordinary beside numbers
 SYMBOL_LOGP = -9.0
 # punctuation by how often Chinese text uses it (about 4% of characters are commas, 2% full stops): a lost byte
@@ -167,9 +171,10 @@ def for_script(script: str) -> CharLM:
     base = model()
     common = base.common
     if script == "traditional" and base.traditional:  # only here: every other model stays as it was
-        base = replace(base, logp={**base.logp, **base.traditional}, bonds={**base.bonds, **base.traditional_bonds})
+        logp = {**base.logp, **base.traditional, **dict.fromkeys(BIG5_SMALL_PUNCT, PUNCT_LOGP)}
+        base = replace(base, logp=logp, bonds={**base.bonds, **base.traditional_bonds})
         common = common.copy()
-        common[[ord(c) for c in base.traditional_common]] = 1
+        common[[ord(c) for c in base.traditional_common | frozenset(BIG5_SMALL_PUNCT)]] = 1
     if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves
         common = common.copy()  # (copied again for the traditional model: cheap, once per process)
         common[[ord(c) for c in off]] = 0
