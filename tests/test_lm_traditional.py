@@ -94,3 +94,18 @@ def test_the_cache_key_follows_the_builds_source(monkeypatch):
 def test_words_of_such_forms_score_as_text(text):
     trad = lm.for_script("traditional")
     assert trad.rare_count(text) == 0
+
+
+def test_big5_small_punctuation_is_punctuation_in_traditional_text():
+    """A Taiwan blog's ﹖﹗ (Big5's own small forms) were rare characters: with 樑 common, 不是嗎﹖假的﹗﹗﹗ read as
+    Big5-read-as-GBK into 孤樑腔季季季."""
+    from taosha.document import Document
+    from taosha.repair.mojibake import Mojibake
+
+    trad = lm.for_script("traditional")
+    assert all(trad.common[ord(c)] and trad.char(c) == lm.PUNCT_LOGP for c in lm.BIG5_SMALL_PUNCT)
+    assert not lm.for_script("simplified").common[ord("﹖")]  # the other models as they were
+    step = Mojibake()
+    step.setup()
+    text = "訴我們的同事﹐寫在申請表上的離職原因是假的。不是嗎﹖假的﹗﹗﹗\n如此這般的一個人﹐要我怎樣去和他見面﹖"
+    assert step.process_batch([Document("d", text)])[0].text == text
