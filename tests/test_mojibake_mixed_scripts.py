@@ -41,12 +41,16 @@ def test_windows_another_chain_explains_are_counted_where_they_stand_at_the_end(
 
     step = Mojibake()
     step.setup()
-    text = ("中山是水鄉，靠近海邊，海鮮和淡水魚蝦等食品資源豐富，使得中山菜有了良好的圆牧稀Ｖ猩交洸说奶厣"
-            "耸接校菏\ue216\ue027轼潯"
-            "⒗徸泻滔x、走地三黃雞、小欖炸魚球、三鄉小炒、椒鹽水蛇、蒸三乾、白灼魚皮、砂鍋魚頭等。")
-    doc = step.process_batch([Document("d", text)])[0]
+    head = ("中山是水鄉，靠近海邊，海鮮和淡水魚蝦等食品資源豐富，使得中山菜有了良好的圆牧稀Ｖ猩交洸说奶厣"
+            "耸接校菏\ue216\ue027轼潯")
+    doc = step.process_batch([Document("d", head + "。走地三黃雞、小欖炸魚球。")])[0]
     assert "菏\ue216\ue027轼" in doc.text
     assert doc.signals.get("mojibake_unrepaired", 0) >= 4
+    # with the page's list of dishes after it, realign reads the whole of 轼潯⒗徸泻滔x as 石岐's 乳鴿、缽仔禾蟲 (it
+    # read 、缽仔禾蟲 alone and left 轼潯 while the traditional model rated 缽, which OpenCC writes only inside words,
+    # as unknown): the window no longer stands whole, so it is not counted (as below)
+    doc = step.process_batch([Document("d", head + "⒗徸泻滔x、走地三黃雞、小欖炸魚球、三鄉小炒。")])[0]
+    assert "菏\ue216\ue027乳鴿、缽仔禾蟲" in doc.text
     # a window left so that a later pass (realigned GBK) read is that pass's: not counted for characters no longer
     # there (a review: 9 counted for the one wrong character realign left, 来 for 次)
     doc = step.process_batch([Document("d", "是東晉歷幢狈ブ凶畛晒Α⒂绊懽钌钸h的一次")])[0]
