@@ -109,3 +109,24 @@ def test_big5_small_punctuation_is_punctuation_in_traditional_text():
     step.setup()
     text = "訴我們的同事﹐寫在申請表上的離職原因是假的。不是嗎﹖假的﹗﹗﹗\n如此這般的一個人﹐要我怎樣去和他見面﹖"
     assert step.process_batch([Document("d", text)])[0].text == text
+
+
+@pytest.mark.parametrize("text", [
+    # reviews converted with s2twp, written with Big5's small marks: read as Big5-read-as-GBK before (季季季, 妯妯妯)
+    "剛買沒幾天就降價了，好不爽，虧大了﹗﹗﹗﹗﹗﹗﹗﹗",
+    "質量太差了，爛到家﹐﹐﹐﹐﹐﹐﹐",
+    "沒得說﹗﹗﹗真快﹗﹗﹗",
+])
+def test_big5_small_marks_in_clean_reviews_stay(text):
+    from taosha.document import Document
+    from taosha.repair.mojibake import Mojibake
+
+    step = Mojibake()
+    step.setup()
+    assert step.process_batch([Document("d", text)])[0].text == text
+
+
+def test_unmeasured_small_marks_stay_rare():
+    # ﹒﹔﹕ are also 姒姅孟 (Big5) read as GBK: a sign of big5>gbk damage until real text says otherwise
+    trad = lm.for_script("traditional")
+    assert not any(trad.common[ord(c)] for c in "﹒﹔﹕")
