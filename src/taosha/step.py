@@ -112,12 +112,6 @@ class Step:
     def setup(self) -> None:
         """Load tables or models; called once per worker before the first document."""
 
-    def warm(self) -> None:
-        """After `setup`: build what only some documents need (a converter, an import), which `process` would
-        otherwise build on first use. A runner that forks workers calls it once in the driver, so that they
-        share it rather than each building it; a run in one process never calls it (what none of its documents
-        needs is never built)."""
-
     def process(self, doc: Document) -> Document | list[Document]:
         """One document. A step that implements only `process_batch` gets this as a batch of one."""
         if type(self).process_batch is Step.process_batch:

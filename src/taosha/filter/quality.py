@@ -378,11 +378,6 @@ class Quality(Step):
         _classes()
         _stops()
 
-    def warm(self) -> None:
-        from taosha.filter.language import identifier
-
-        identifier()  # see Step.warm and `setup`: shared by the workers when a document needs it
-
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]
         if not texts:

@@ -16,7 +16,6 @@ import numpy as np
 from taosha.document import Document
 from taosha.step import Step, register
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
-    _pinyin_dict,
     common,
     is_marked_syllable,
     normalize_reading,
@@ -66,9 +65,6 @@ class Pinyin(Step):
 
     def setup(self) -> None:
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
-
-    def warm(self) -> None:
-        _pinyin_dict()  # each character's readings, for a gloss's verdict (see Step.warm)
 
     def process(self, doc: Document) -> Document:
         text = doc.text

@@ -80,11 +80,6 @@ class Script(Step):
         for name in set(sum((plan(s, self.target) for s in ("spun", "traditional", "simplified")), ())):
             converter(name)
 
-    def warm(self) -> None:
-        # `slips` converts a traditional text holding a merged character there and back (see Step.warm)
-        converter("t2s")
-        converter("s2t")
-
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         infos = detect_many([d.text for d in docs], [int(d.signals.get("pinyin_removed", 0)) for d in docs])
         # simplified text without annotations, under a target that converts no simplified text (most documents):

@@ -203,13 +203,9 @@ def _clear(out: Path) -> None:
         (out / f).unlink(missing_ok=True)
 
 
-def setup_steps(steps: list[Step], warm: bool = False) -> None:
-    """Each step's `setup`; with `warm` (in a driver about to fork workers), its `warm` too."""
+def setup_steps(steps: list[Step]) -> None:
     for s in steps:
         s.setup()
-    if warm:
-        for s in steps:
-            s.warm()
 
 
 # documents run through the steps in batches (see Step.process_batch): big enough to pay a numpy call once for
@@ -875,7 +871,7 @@ def _prepare_corpus_step(
     # it did so alone between the passes, the workers gone; they are forked set up, as before
     after = steps[k + 1 :]
     upto = next((j + 1 for j, s in enumerate(after) if isinstance(s, CorpusStep)), len(after))
-    fn.meanwhile = functools.partial(setup_steps, after[:upto], warm=True)  # the next pass's workers share it
+    fn.meanwhile = functools.partial(setup_steps, after[:upto])
     map_units(fn, plan.units, progress, merge)
     while tasks := corpus.tasks(total[0]):  # rounds of work between the passes, spread like units
         if phase is not None:
@@ -959,12 +955,6 @@ class _ProcessFn:
             # forked worker does not copy their pages by touching their headers
             gc.freeze()
             self._ready = True
-
-    def warm(self) -> None:
-        """The steps' `warm`, after `ready`: in a driver about to fork workers (runners/local.py)."""
-        self.ready()
-        for s in self._all_steps()[self.start :]:
-            s.warm()
 
     def _all_steps(self) -> list[Step]:
         return self.steps

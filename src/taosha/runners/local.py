@@ -78,9 +78,6 @@ class LocalRunner:
         if ctx.get_start_method() == "fork" and hasattr(fn, "ready"):
             cpu = time.process_time()
             fn.ready()  # load tables and models once, before forking: the workers share the pages
-            warm = getattr(fn, "warm", None)
-            if warm is not None:  # and what the steps build on first use: once here, not in each worker
-                warm()
             if traced is not None:
                 traced.pre_fork(time.process_time() - cpu)
         # a function with `fold` (a counting pass: states that `CorpusStep.merge` combines in any grouping) has

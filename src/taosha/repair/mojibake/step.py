@@ -22,7 +22,6 @@ from taosha.repair.mojibake.codec import (
     _pair_reading,
     _vanished_tables,
     misread_bytes,
-    two_codes,
 )
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import _pairs, reread_deleted, sign_classes, suspect_many
@@ -98,14 +97,6 @@ class Mojibake(Step):
         tables()
         _batch_signs()
         _alarms()
-
-    def warm(self) -> None:
-        # what the first page of some kind builds (see Step.warm): ftfy for Latin-1 runs (`repair_latin` imports it),
-        # the codes each misreading codec reads twice (`two_codes`: every pair of bytes decoded, 20 ms a codec)
-        import ftfy  # noqa: F401
-
-        for wrong in sorted({wrong for _, wrong, _ in REDECODES}):
-            two_codes(wrong)
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # most pages hold no sign of any family: one table lookup per character proves them clean (`_loud`), and the
