@@ -172,14 +172,14 @@ def for_script(script: str) -> CharLM:
     # as Big5 (，。（） become ㄛ﹝ㄗㄘ)
     off = {"simplified": trad + ZHUYIN_AS_BIG5, "traditional": simp}.get(script, "")
     base = model()
-    common = base.common
-    if script == "traditional" and base.traditional:  # only here: every other model stays as it was
+    traditional = script == "traditional" and bool(base.traditional)
+    # one copy for what this script changes (the base model's own array is never written)
+    common = base.common.copy() if off or traditional else base.common
+    if traditional:  # only here: every other model stays as it was
         logp = {**base.logp, **base.traditional, **dict.fromkeys(BIG5_SMALL_PUNCT, PUNCT_LOGP)}
         base = replace(base, logp=logp, bonds={**base.bonds, **base.traditional_bonds})
-        common = common.copy()
         common[[ord(c) for c in base.traditional_common | frozenset(BIG5_SMALL_PUNCT)]] = 1
     if off:  # and they count as rare: a stretch of them is what GBK read as Big5 (or the reverse) leaves
-        common = common.copy()  # (copied again for the traditional model: cheap, once per process)
         common[[ord(c) for c in off]] = 0
     return replace(base, off_script=frozenset(off), common=common)
 
