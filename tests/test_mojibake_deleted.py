@@ -342,6 +342,7 @@ _GLUED_ONLY = ("a glued character's only reading, one character and a lowercase 
 
 @pytest.mark.parametrize("text", [
     "今天买了的鋕ok的东西", "颜色是緑mini款，很好看",  # were rewritten: 的kok, 是vmini (realign skipped the lead byte)
+    "我关注了张淏vlog很久了",  # was 张Bvlog: 淏's second byte is B, and a capital before v begins no word
     *(pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=_GLUED_ONLY))
       for t in ("他何鋕ok的东西", "他当緑mini款", "他何鋕ok的東西")),
 ])
@@ -350,3 +351,13 @@ def test_a_character_before_a_lowercase_latin_word_is_the_text(step, text):
     assert doc.text == text
     assert not doc.signals.get("mojibake_unrepaired")
     assert not doc.signals.get("mojibake_repairs")
+
+
+@pytest.mark.parametrize(("capital", "after", "begins"), [
+    ("W", "i", True), ("B", "a", True), ("S", "K", True), ("Q", "1", True), ("V", "l", True), ("S", "t", True),
+    ("B", "é", True), ("B", "v", False), ("K", "p", False), ("x", "a", False),
+])
+def test_a_freed_capital_begins_a_word_before_a_vowel_or_an_onset(capital, after, begins):
+    from taosha.repair.mojibake.realign import _begins_word
+
+    assert _begins_word(capital, after) is begins

@@ -299,8 +299,24 @@ def _after_pair(line: str, k: int, lm: CharLM) -> bool:
         # a line whose bytes were lost elsewhere ('?', U+FFFD: 杂趂ormula_2 in a full-width pass's page) may have
         # gained this one too
         return lm.char(line[k - 1]) < FREQUENT_LOGP or not (
-            line[k].encode("gbk")[1:2].isupper() or "?" in line or "\ufffd" in line)
+            _begins_word(line[k].encode("gbk")[1:2].decode("ascii", "replace"), line[k + 1 : k + 2])
+            or "?" in line or "\ufffd" in line)
     return False
+
+
+# the two consonants Latin words and brands begin with (Blog, Chrome, Street, Vlog): a capital freed before another
+# pair begins no word (张淏vlog read 张Bvlog: 淏 is 9C 42, a lead byte and B, and the Bv of it begins nothing)
+_ONSETS = frozenset("bl br ch cl cr dr dw fl fr gh gl gn gr kh kl kn kr ph pl pn pr ps rh sc sh sk sl sm sn sp sq st "
+                    "sv sw th tr ts tw vl wh wr zh".split())
+
+
+def _begins_word(capital: str, after: str) -> bool:
+    """Whether a capital letter freed by dropping a gained byte begins a Latin word before `after` (its next character):
+    alone or before a digit, a sign or a capital (SK-II, Q1), before a vowel (Windows, Banner; an accented letter is
+    taken for one), or as the first of two consonants Latin words begin with."""
+    if not capital.isupper():
+        return False
+    return not after.islower() or after in "aeiouy" or not after.isascii() or (capital + after).lower() in _ONSETS
 
 
 # full-width forms Chinese text writes as punctuation: in a reading they may stand as themselves
