@@ -74,7 +74,7 @@ def test_the_utf8_shortcut_changes_no_output(monkeypatch):
         return [(d.text, dict(d.signals)) for t in texts for d in [step.process(Document("d", t))]]
 
     shortcut = run()
-    monkeypatch.setattr(module, "_utf8_codecs", lambda text: module._UTF8_WRONG)
+    monkeypatch.setattr(module, "_utf8_runs", lambda text: dict.fromkeys(module._UTF8_WRONG))
     assert run() == shortcut
 
 

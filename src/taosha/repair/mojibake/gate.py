@@ -14,11 +14,14 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.repair.mojibake.codec import (
+    _NOT_LONG_LEADS,
     LOSSY_STRETCH,
+    UTF8_LEADS,
     UTF8_PAGE_LEADS,
     _cached_table,
     _pair_reading,
     _redecode_span,
+    misread_bytes,
     utf8_spans,
     utf8_stretches,
 )
@@ -558,6 +561,21 @@ def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[
     return list(_utf8_explained(text, wrong, least))
 
 
+def may_be_utf8(text: str, wrong: str, least: int | None = None) -> bool:
+    """Whether `text`'s bytes as `wrong` made them may hold a stretch of `codec.utf8_spans` (`utf8_stretches`) with
+    `least` long sequences (default `UTF8_LEADS`): False proves they hold none. A stretch counts the lead bytes
+    (E0-F4) of its pieces' sequences, and its pieces' bytes are some of the characters' bytes, each written as the
+    whole text's encoding writes it (one byte for '?', none of them E0-F4): fewer such bytes in all than `least` leave
+    no stretch. One encoding and one translation in C, where the scan is a Python loop per piece (the `?` pages'
+    first readings of their UTF-8 windows, nearly all short). A text `wrong` cannot encode whole (Big5's pieces may
+    be cp950's) is not proven."""
+    try:
+        raw = misread_bytes(text, wrong)
+    except UnicodeEncodeError:
+        return True
+    return len(raw.translate(None, _NOT_LONG_LEADS)) >= (UTF8_LEADS if least is None else least)
+
+
 # (a pure function of its arguments, remembered for the few texts last asked, as `codec.utf8_stretches`: the gate
 # and each repair pass ask the same page again, and its scan of the stretches holding a rare character is the cost)
 @lru_cache(maxsize=8)
@@ -570,7 +588,7 @@ def _utf8_explained(text: str, wrong: str, least: int) -> tuple[tuple[int, int],
     before = np.concatenate(([0], np.cumsum(rare))).tolist()
     # (only stretches holding a rare character can explain any: the others, most of a clean page, are not scanned)
     spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if before[m.end()] > before[m.start()]
-             for a, b in utf8_spans(m.group(), wrong)]
+             and may_be_utf8(m.group(), wrong) for a, b in utf8_spans(m.group(), wrong)]
     if not spans:
         return ()
     inside = sum(before[b] - before[a] for a, b in spans)

@@ -43,6 +43,7 @@ from taosha.repair.mojibake.windows import (
     _script_proof,
     _utf8_windows,
     encoded_twice,
+    holds_any,
 )
 from taosha.textarrays import codepoints, consecutive_runs
 from taosha.zh.lm import SYMBOLS, ZHUYIN_AS_BIG5, CharLM, for_script, model
@@ -277,14 +278,16 @@ def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
 def repair_redecodes(
     doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
     points: list[int] | None = None, utf8_from: tuple[str, ...] | None = None,
-    kept: list[tuple[str, int]] | None = None,
+    utf8_at: dict[str, tuple[int, ...] | None] | None = None, kept: list[tuple[str, int]] | None = None,
 ) -> int:
     """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
     `points`: where short UTF-8 runs may be, when only those are examined; `utf8_from`: the codecs whose bytes of
     the page may hold a UTF-8 window (the caller's test of the whole page), the others read back only once the page
-    has changed. `kept`: where given, each window another chain explains (`keep_proven`), left as it stood, with its
-    length, for the caller to count once its later passes are done (a window they read is theirs); else they are
-    counted in `mojibake_unrepaired` here. The number of repairs."""
+    has changed; `utf8_at`: for those, where in the page a window may begin (`step._utf8_runs`: a run holding no such
+    character has none), likewise until the page has changed. `kept`: where given, each window another chain
+    explains (`keep_proven`), left as it stood, with its length, for the caller to count once its later passes are
+    done (a window they read is theirs); else they are counted in `mojibake_unrepaired` here. The number of
+    repairs."""
     count = 0
     if points is not None:  # UTF-8 only where a short run's sign is
         count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
@@ -353,13 +356,15 @@ def repair_redecodes(
             # asked of the text the pass began with once a run has a window to judge (most pages have none)
             twice: list[bool] = []
             off_step: list[list[bool]] = []  # (GBK read as Big5) the text's characters read out of step, once asked
+            # (UTF-8) where a window may begin, while the page is the one they were found in (the runs' text)
+            at = utf8_at.get(wrong) if right == "utf-8" and utf8_at is not None and doc.text == page else None
 
             def fix(
                 m: re.Match[str], wrong: str = wrong, right: str = right, rare_before: list[int] = rare_before,
                 rows_before: list[int] = rows_before, lm: CharLM = lm, pairs_before: list[int] = pairs_before,
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
                 shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
-                off_step: list[list[bool]] = off_step,
+                off_step: list[list[bool]] = off_step, at: tuple[int, ...] | None = at,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -371,6 +376,8 @@ def repair_redecodes(
                                  if a <= m.end() + _BESIDE_PROVEN and b >= m.start() - _BESIDE_PROVEN)
                     if not near:
                         return run  # nothing read beside it: the first pass's judgement stands
+                if at is not None and not holds_any(at, m.start(), m.end()):
+                    return run  # no match in its bytes may begin a window (`_utf8_windows` would find none)
                 windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
                 if right == "utf-8" and not windows:
                     return run  # no UTF-8 window in its bytes (`_best_window` would find none)
@@ -401,7 +408,7 @@ def repair_redecodes(
                         if pairs_before[m.end() - 1] == pairs_before[m.start()]:
                             return run
                 if right == "utf-8" and not twice:
-                    twice.append(encoded_twice(m.string, wrong))
+                    twice.append(encoded_twice(m.string, wrong, at))
                 refused: list[bool] = []
 
                 def window(null: bool) -> str | None:

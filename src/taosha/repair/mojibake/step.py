@@ -220,14 +220,16 @@ class Mojibake(Step):
             utf8, pairs = bool(seen & {"utf8", "qmark", "utf8_short"}), bool(seen & {"rare", "offscript"})
             points = None  # where short UTF-8 runs may be: only the runs holding one are examined
             codecs = None  # the codecs whose bytes of the page hold a UTF-8 window, when a '?' is the only sign
+            at = None  # and for each, where in the page such a window may begin (`_utf8_runs`)
             if not seen & {"utf8", "qmark"}:
                 points = _short_utf8(_gate_table()[codepoints(doc.text)]).tolist()
             elif "utf8" not in seen:
-                codecs = _utf8_codecs(doc.text)
+                at = _utf8_runs(doc.text)
+                codecs = tuple(at)
                 utf8 = bool(codecs)  # none: no run's bytes hold a UTF-8 window, nothing to read back
             if utf8 or pairs:
                 repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
-                                            points=points, utf8_from=codecs, kept=kept)
+                                            points=points, utf8_from=codecs, utf8_at=at, kept=kept)
         if seen & {"qmark", "rare", "glued"} and not _read_as_big5(doc, self.name) and may_realign(
                 doc.text, lm) and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
@@ -400,31 +402,52 @@ def _utf8_codecs(text: str) -> tuple[str, ...]:
     real reviews (of 20,000) with a `?` beside Chinese, 209 have no long enough match, and 131 more none that
     survives the shrinking (GBK's own bytes pass for 2-byte UTF-8 sequences often, out of step with its pairs); of
     the 146 left, 122 hold a window in GBK's bytes only and 10 in Big5's only."""
-    found = []
+    return tuple(_utf8_runs(text))
+
+
+def _utf8_runs(text: str) -> dict[str, tuple[int, ...] | None]:
+    """`_utf8_codecs`' codecs, each with the characters of `text` whose bytes (as it made them) begin a match of
+    `_UTF8_LONG` in the whole text's bytes, in order (None: not known, a lone surrogate). A run holding none of them
+    has no UTF-8 window (`_utf8_windows`): a run's window begins at a match of `_LONG_WINDOW_AT` in its bytes, which
+    are the text's bytes between two ASCII characters, and that match is one of `_UTF8_LONG` there (the same bytes;
+    `one`'s letter is the one after the run); the scan of every match of the whole text reaches the run's first
+    byte in step (no match holds an ASCII byte), so it begins one in the run at or before that one. The repair asks
+    only those runs (the `?` pages' runs were each encoded and searched again, most of them for nothing)."""
+    found: dict[str, tuple[int, ...] | None] = {}
     for wrong in _UTF8_WRONG:
         try:
             raw = misread_bytes(text, wrong) if wrong == "gb18030" else text.encode(wrong, "replace")
         except UnicodeEncodeError:
-            return _UTF8_WRONG
-        if _window_survives(text, raw, wrong):  # (its first search: one for `_UTF8_LONG`)
-            found.append(wrong)
-    return tuple(found)
+            return dict.fromkeys(_UTF8_WRONG)
+        ends = _window_survives(text, raw, wrong)  # (its first search: one for `_UTF8_LONG`)
+        if ends is not None:  # the characters' byte ends, by which each match's first byte is found in its character
+            starts = [m.start() for m in _UTF8_LONG.finditer(raw)]
+            found[wrong] = tuple(ends.searchsorted(starts, side="right").tolist())
+    return found
 
 
-def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
+def _char_bytes(text: str, wrong: str) -> np.ndarray:
+    """Each character's bytes in `text`'s bytes as `_utf8_codecs` makes them: what the codec cannot encode (length 0,
+    or beyond the BMP) is one byte, '?'."""
+    points = codepoints(text)
+    lengths = _byte_lengths(wrong)[points].astype(np.int64)
+    if wrong != "gb18030":
+        lengths[(lengths == 0) | (points >= 0x10000)] = 1
+    return lengths
+
+
+def _window_survives(text: str, raw: bytes, wrong: str) -> np.ndarray | None:
     """Whether a long enough match of `_UTF8_ANYWHERE` in `raw` (the bytes of `text` as `wrong` made them, '?' for
     what it cannot encode) makes a window once shrunk to the characters' edges, as `windows._utf8_windows` shrinks
-    it; the first that does ends the search."""
-    edge = None
+    it; the first that does ends the search. Where one does, the characters' byte ends (their lengths' sums); else
+    None."""
+    edge = ends = None
     for m in long_matches(raw, _UTF8_ANYWHERE, _UTF8_LONG):
-        if edge is None:  # the characters' edges, once a match needs them
-            points = codepoints(text)
-            lengths = _byte_lengths(wrong)[points].astype(np.int64)
-            if wrong != "gb18030":  # what the codec cannot encode (length 0, or beyond the BMP) is one byte: '?'
-                lengths[(lengths == 0) | (points >= 0x10000)] = 1
+        if edge is None or ends is None:  # the characters' edges, once a match needs them
+            ends = np.cumsum(_char_bytes(text, wrong))
             edge = np.zeros(len(raw) + 2, dtype=bool)
             edge[0] = True
-            edge[np.cumsum(lengths)] = True
+            edge[ends] = True
         a, b = m.start(), m.end()
         if not edge[b] and edge[b + 1] and raw[b] < 0x80:
             b += 1  # the last UTF-8 byte and the ASCII byte after it read as one character (括P: 鎷琍)
@@ -433,8 +456,8 @@ def _window_survives(text: str, raw: bytes, wrong: str) -> bool:
         while b > a and not edge[b]:
             b -= 1
         if b - a >= (_SIGN_BYTES if m.group("punct") or m.group("one") else _WINDOW_BYTES):
-            return True
-    return False
+            return ends
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from taosha.repair.mojibake.codec import (
     misread_bytes,
     utf8_stretches,
 )
-from taosha.repair.mojibake.gate import _READ_RUN, READS_IN_SIMP, READS_IN_TRAD, _odd_table
+from taosha.repair.mojibake.gate import _READ_RUN, READS_IN_SIMP, READS_IN_TRAD, _odd_table, may_be_utf8
 from taosha.repair.mojibake.score import (
     _EAST_ASIAN_MOST,
     _HAN,
@@ -175,7 +175,8 @@ def _readings(span: str, wrong: str, right: str, twice_page: bool = False) -> li
     # a first reading that is itself UTF-8 read as `wrong` (lossy too: `codec.utf8_spans`), or, on a page encoded
     # twice, holds one character's UTF-8 so (浜恒 for 人。), is the middle layer: read back both layers or nothing (the
     # inner layer lost bytes): one layer undone and the other left is mojibake still
-    middle = bool(utf8_stretches(fixed, wrong, _TWICE_SHORT if twice_page else None))
+    least = _TWICE_SHORT if twice_page else None
+    middle = may_be_utf8(fixed, wrong, least) and bool(utf8_stretches(fixed, wrong, least))
     if twice is not None and twice != fixed:
         return [twice] if middle else [fixed, twice]
     return [] if middle else [fixed]
@@ -186,19 +187,28 @@ def _readings(span: str, wrong: str, right: str, twice_page: bool = False) -> li
 _TWICE_SHORT = 1
 
 
-def encoded_twice(text: str, wrong: str) -> bool:
+def encoded_twice(text: str, wrong: str, at: tuple[int, ...] | None = None) -> bool:
     """Whether a UTF-8 window of `text` (as `wrong` made its bytes) reads as UTF-8 read as `wrong` again
-    (`codec.utf8_stretches`): the page's UTF-8 went through `wrong` twice."""
+    (`codec.utf8_stretches`): the page's UTF-8 went through `wrong` twice. `at`: where in `text` a window may begin
+    (`step._utf8_runs`), when known: the other runs hold none."""
     for m in _NON_ASCII_RUN.finditer(text):
+        if at is not None and not holds_any(at, m.start(), m.end()):
+            continue
         run = m.group()
         for i, j in _utf8_windows(run, wrong):
             fixed = _redecode_span(run[i:j], wrong, "utf-8")
-            if fixed is not None and utf8_stretches(fixed, wrong):
+            if fixed is not None and may_be_utf8(fixed, wrong) and utf8_stretches(fixed, wrong):
                 return True
     return False
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+
+
+def holds_any(at: tuple[int, ...], start: int, end: int) -> bool:
+    """Whether one of the offsets `at` (sorted) lies in `[start, end)`."""
+    k = bisect_left(at, start)
+    return k < len(at) and at[k] < end
 
 
 # a GBK <-> Big5 misreading, and the script its wrong codec's own text is in (what the window may be as it stands)

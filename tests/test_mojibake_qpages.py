@@ -1,0 +1,103 @@
+"""repair.mojibake's shortcuts for pages a '?' sends to the UTF-8 repair, each a proof that leaves the output as it
+was: the runs searched for a UTF-8 window only where the page's bytes may begin one (`step._utf8_runs`), and a
+reading's bytes asked whether they are UTF-8 again only when they hold enough lead bytes (`gate.may_be_utf8`)."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taosha import Document
+from taosha.repair.mojibake import Mojibake
+from taosha.repair.mojibake.codec import LOSSY_STRETCH, utf8_spans, utf8_stretches
+from taosha.repair.mojibake.gate import may_be_utf8
+from taosha.repair.mojibake.redecode import _NON_ASCII_RUN
+from taosha.repair.mojibake.step import _UTF8_WRONG, _utf8_codecs, _utf8_runs
+from taosha.repair.mojibake.windows import _utf8_windows, holds_any
+
+# clean GBK text (its bytes pass for 2-byte UTF-8 often), UTF-8 read as GBK and as Big5 (你好，世界！), '?', U+FFFD,
+# '€' (byte 80), a letter after a Han character's bytes (鎴朘), ASCII between runs, an emoji (no GBK or Big5 bytes)
+_CHARS = ("的是质量很好满意到了超赞，。！?？ aKq\n鐣浣犲ソ锛屼笘岋紒銆丆鎴朘涓€鍙瀛嗣岠€😀\ufffd"
+          + "你好，世界！".encode().decode("big5", "ignore"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list(_CHARS)), max_size=40))
+def test_a_run_with_a_utf8_window_holds_a_place_the_page_may_begin_one(text):
+    runs = _utf8_runs(text)
+    assert tuple(runs) == _utf8_codecs(text)
+    for wrong in _UTF8_WRONG:
+        at = runs.get(wrong)
+        for m in _NON_ASCII_RUN.finditer(text):
+            if _utf8_windows(m.group(), wrong):
+                assert wrong in runs  # (`_utf8_codecs`' own proof)
+                assert at is None or holds_any(at, m.start(), m.end()), (wrong, m.group())
+
+
+def test_the_places_a_window_may_begin_leave_most_runs_out():
+    # 你好，世界 in UTF-8 read as GBK between clean runs: only its run is searched again
+    text = "质量很好，满意。 浣犲ソ锛屼笘鐣 到了超赞?很好 的是质量"
+    at = _utf8_runs(text)["gb18030"]
+    assert at is not None
+    held = [m.group() for m in _NON_ASCII_RUN.finditer(text) if holds_any(at, m.start(), m.end())]
+    assert held == ["浣犲ソ锛屼笘鐣"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list(_CHARS)), max_size=24), st.sampled_from(["gb18030", "big5"]),
+       st.sampled_from([None, 1, 2, 3]))
+def test_too_few_lead_bytes_hold_no_utf8_stretch(text, wrong, least):
+    if not may_be_utf8(text, wrong, least):
+        assert utf8_stretches(text, wrong, least) == []
+        if least is None:
+            assert all(utf8_spans(m.group(), wrong) == [] for m in LOSSY_STRETCH.finditer(text))
+
+
+def test_the_lead_bytes_test_lets_utf8_read_as_gbk_through():
+    read = "你好，世界".encode().decode("gbk", "replace")  # 浣犲ソ锛屼笘鐣: UTF-8 read as GBK
+    assert may_be_utf8(read, "gb18030") and utf8_stretches(read, "gb18030")
+    assert not may_be_utf8("你好", "gb18030")  # C4 E3 BA C3: one lead byte of a long sequence
+    assert may_be_utf8("你好\ud800", "gb18030")  # a lone surrogate: not proven
+
+
+def _q_reviews(shared, n: int) -> list[str]:
+    """Real shopping reviews holding a '?', from the first `n`."""
+    path = shared / "corpora" / "web_text" / "online_shopping_10_cats.jsonl.gz"
+    rows = (orjson.loads(line) for line in gzip.open(path, "rb"))
+    return [t for r in itertools.islice(rows, n) if isinstance(t := r.get("text"), str) and "?" in t]
+
+
+_PAGES = ["到了，超赞?质量很好，下次还来", "他说：" + "你好，世界！我们在这里".encode().decode("gbk", "replace").replace(
+    "\ufffd", "?"), "质量很好，满意。浣犲ソ锛屼笘鐣 到了超赞?很好", "Cooli鎴朘oelie 说?好",
+    "东西不错?" + "作起中".encode().decode("big5", "replace").replace("\ufffd", "?") + "好",
+    # UTF-8 encoded twice through GBK, beside a lost character
+    "这是?" + "这个问题".encode().decode("gbk", "replace").encode().decode("gbk", "replace") + "，好"]
+
+
+def test_the_shortcuts_change_no_output(shared, monkeypatch):
+    """The step's output with both shortcuts and without them (every run searched, every reading scanned) is the
+    same, on the real reviews with a '?' and on pages that hold UTF-8 read as GBK or Big5."""
+    from taosha.repair.mojibake import gate, step as module, windows
+
+    texts = [*_PAGES, *_q_reviews(shared, 8000)]
+    step = Mojibake()
+    step.setup()
+
+    def run() -> list[tuple]:
+        out = []
+        for at in range(0, len(texts), 256):
+            out += step.process_batch([Document(str(k), t) for k, t in enumerate(texts[at : at + 256])])
+        return [(d.text, d.edits, d.signals) for d in out]
+
+    shortcut = run()
+    assert any(edits for _, edits, _ in shortcut)
+    monkeypatch.setattr(module, "_utf8_runs", lambda text: dict.fromkeys(_utf8_runs(text)))
+    monkeypatch.setattr(windows, "may_be_utf8", lambda *args: True)
+    monkeypatch.setattr(gate, "may_be_utf8", lambda *args: True)
+    windows._utf8_windows.cache_clear()
+    gate._utf8_explained.cache_clear()
+    assert run() == shortcut
