@@ -44,7 +44,7 @@ def test_the_places_a_window_may_begin_leave_most_runs_out():
     at = _utf8_runs(text)["gb18030"]
     assert at is not None
     held = [m.group() for m in _NON_ASCII_RUN.finditer(text) if holds_any(at, m.start(), m.end())]
-    assert held == ["浣犲ソ锛屼笘鐣"]
+    assert "浣犲ソ锛屼笘鐣" in held and "到了超赞" not in held and "的是质量" not in held
 
 
 @settings(max_examples=400, deadline=None)
@@ -71,17 +71,19 @@ def _q_reviews(shared, n: int) -> list[str]:
     return [t for r in itertools.islice(rows, n) if isinstance(t := r.get("text"), str) and "?" in t]
 
 
-_PAGES = ["到了，超赞?质量很好，下次还来", "他说：" + "你好，世界！我们在这里".encode().decode("gbk", "replace").replace(
-    "\ufffd", "?"), "质量很好，满意。浣犲ソ锛屼笘鐣 到了超赞?很好", "Cooli鎴朘oelie 说?好",
-    "东西不错?" + "作起中".encode().decode("big5", "replace").replace("\ufffd", "?") + "好",
-    # UTF-8 encoded twice through GBK, beside a lost character
-    "这是?" + "这个问题".encode().decode("gbk", "replace").encode().decode("gbk", "replace") + "，好"]
+_PAGES = ["到了，超赞?质量很好，下次还来",
+          "他说：" + "你好，世界！我们在这里".encode().decode("gbk", "replace").replace("\ufffd", "?"),
+          "质量很好，满意。浣犲ソ锛屼笘鐣 到了超赞?很好", "Cooli鎴朘oelie 说?好",
+          "东西不错?" + "作起中".encode().decode("big5", "replace").replace("\ufffd", "?") + "好",
+          # UTF-8 encoded twice through GBK, beside a lost character
+          "这是?" + "这个问题".encode().decode("gbk", "replace").encode().decode("gbk", "replace") + "，好"]
 
 
 def test_the_shortcuts_change_no_output(shared, monkeypatch):
     """The step's output with both shortcuts and without them (every run searched, every reading scanned) is the
     same, on the real reviews with a '?' and on pages that hold UTF-8 read as GBK or Big5."""
-    from taosha.repair.mojibake import gate, step as module, windows
+    from taosha.repair.mojibake import gate, windows
+    from taosha.repair.mojibake import step as module
 
     texts = [*_PAGES, *_q_reviews(shared, 8000)]
     step = Mojibake()
@@ -101,3 +103,29 @@ def test_the_shortcuts_change_no_output(shared, monkeypatch):
     windows._utf8_windows.cache_clear()
     gate._utf8_explained.cache_clear()
     assert run() == shortcut
+
+
+# frequent and rare characters (㐀㐁㐂㐃: rare for every script's model), line breaks, ASCII and U+FFFD
+_LINE_CHARS = "的是质量很好们經濟㐀㐁㐂㐃紒?a \n\n\ufffd"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list(_LINE_CHARS)), max_size=60),
+       st.sampled_from(["simplified", "traditional", "neutral"]))
+def test_the_dense_lines_are_those_each_lines_cluster_test_finds(text, script):
+    from taosha.repair.mojibake.deleted import _dense_lines
+    from taosha.repair.mojibake.gate import _DENSE
+    from taosha.zh.lm import for_script
+
+    lm = for_script(script)
+    expect = {k for k, line in enumerate(text.split("\n")) if lm.rare_cluster(line, *_DENSE)}
+    assert _dense_lines(text, lm) == expect
+
+
+def test_the_dense_lines_of_a_page():
+    from taosha.repair.mojibake.deleted import _dense_lines
+    from taosha.zh.lm import for_script
+
+    # four rare characters in a row on line 1; two and two across the break between lines 2 and 3 make no cluster
+    text = "质量很好\n他说㐀㐁㐂㐃好\n好的㐀㐁\n㐂㐃很好"
+    assert _dense_lines(text, for_script("simplified")) == {1}

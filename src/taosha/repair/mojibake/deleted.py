@@ -433,6 +433,24 @@ def _suspect_line(line: str, lm: CharLM, gated: bool) -> bool:
     return "\ufffd" in line or _PUA.search(line) is not None or (gated and lm.rare_cluster(line, *_DENSE))
 
 
+def _dense_lines(text: str, lm: CharLM) -> frozenset[int]:
+    """The lines of `text` (numbered as `split("\\n")` lists them) where `lm.rare_cluster(line, *_DENSE)` holds, from
+    the page's rare characters found once: `count` of them within `window` in a line are `count` consecutive ones of
+    the page's, the first and the last in that line (a news page's ~70 lines cost a few numpy calls each)."""
+    window, count = _DENSE
+    points = codepoints(text)
+    at = (lm.common[points] == 0).nonzero()[0]
+    if len(at) < count:
+        return frozenset()
+    first, last = at[: len(at) - count + 1], at[count - 1 :]
+    near = last - first < window
+    if not near.any():
+        return frozenset()
+    breaks = (points == ord("\n")).nonzero()[0]  # (a line's number: the breaks before it)
+    a, b = breaks.searchsorted(first[near]), breaks.searchsorted(last[near])
+    return frozenset(a[a == b].tolist())
+
+
 # characters before a run's first rare one where its stretch may begin (the pairs a shifted byte makes are rare
 # from the first few on); on the simulator's deleted bytes no stretch is missed for it
 _BEFORE_RARE = 8
@@ -583,10 +601,10 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
     text enough), lone bytes included (`_lone_bytes`)."""
     spans = []
     pos = flagged = 0
-    # a page with fewer rare characters than a dense cluster needs has none in any line (one count for the page)
-    gated = gated and lm.rare_count(doc.text) >= _DENSE[1]
-    for line in doc.text.split("\n"):
-        anywhere = _suspect_line(line, lm, gated)
+    # the lines with dense rare characters, found once for the page (`_suspect_line` asked each line)
+    dense = _dense_lines(doc.text, lm) if gated else frozenset()
+    for number, line in enumerate(doc.text.split("\n")):
+        anywhere = "\ufffd" in line or _PUA.search(line) is not None or number in dense  # (`_suspect_line`)
         if anywhere or _SIGNS.search(line) or _glued_sign(line, lm):
             out, last, n = [], 0, 0
             taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs

@@ -41,6 +41,7 @@ from taosha.repair.mojibake.windows import (
     _WINDOW_BYTES,
     lead_first,
     long_matches,
+    long_shapes,
 )
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
@@ -406,13 +407,12 @@ def _utf8_codecs(text: str) -> tuple[str, ...]:
 
 
 def _utf8_runs(text: str) -> dict[str, tuple[int, ...] | None]:
-    """`_utf8_codecs`' codecs, each with the characters of `text` whose bytes (as it made them) begin a match of
-    `_UTF8_LONG` in the whole text's bytes, in order (None: not known, a lone surrogate). A run holding none of them
-    has no UTF-8 window (`_utf8_windows`): a run's window begins at a match of `_LONG_WINDOW_AT` in its bytes, which
-    are the text's bytes between two ASCII characters, and that match is one of `_UTF8_LONG` there (the same bytes;
-    `one`'s letter is the one after the run); the scan of every match of the whole text reaches the run's first
-    byte in step (no match holds an ASCII byte), so it begins one in the run at or before that one. The repair asks
-    only those runs (the `?` pages' runs were each encoded and searched again, most of them for nothing)."""
+    """`_utf8_codecs`' codecs, each with the characters of `text` whose bytes (as it made them) begin one of the
+    shapes every long UTF-8 match holds (`windows.long_shapes`), in order (None: not known, a lone surrogate). A run
+    holding none of them has no UTF-8 window (`_utf8_windows`): a run's window begins at a match of
+    `_LONG_WINDOW_AT` in its bytes, which are the text's bytes between two ASCII characters, and the match holds a
+    shape there; a shape the scan left out touches one it found, between the same ASCII bytes. The repair asks only
+    those runs (the `?` pages' runs were each encoded and searched again, most of them for nothing)."""
     found: dict[str, tuple[int, ...] | None] = {}
     for wrong in _UTF8_WRONG:
         try:
@@ -421,8 +421,7 @@ def _utf8_runs(text: str) -> dict[str, tuple[int, ...] | None]:
             return dict.fromkeys(_UTF8_WRONG)
         ends = _window_survives(text, raw, wrong)  # (its first search: one for `_UTF8_LONG`)
         if ends is not None:  # the characters' byte ends, by which each match's first byte is found in its character
-            starts = [m.start() for m in _UTF8_LONG.finditer(raw)]
-            found[wrong] = tuple(ends.searchsorted(starts, side="right").tolist())
+            found[wrong] = tuple(ends.searchsorted(long_shapes(raw), side="right").tolist())
     return found
 
 
