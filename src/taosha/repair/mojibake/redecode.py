@@ -345,13 +345,10 @@ def repair_redecodes(
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
             utf8_spans = utf8_explained(doc.text, wrong) if right != "utf-8" else []
-            if right == "utf-8":
-                # (UTF-8) stretches whose bytes are UTF-8 as the other codec wrote them, and not as this one: UTF-8
-                # read by the other codec (銝箄 is 为 read as Big5; its GB18030 bytes happen to read as UTF-8's 㖹u)
-                other = "big5" if wrong == "gb18030" else "gb18030"
-                theirs = utf8_explained(doc.text, other)
-                ours = utf8_explained(doc.text, wrong) if theirs else []
-                utf8_spans = [span for span in theirs if not overlaps(ours, *span)]
+            # (UTF-8) stretches whose bytes are UTF-8 as the other codec wrote them, and not as this one: UTF-8 read by
+            # the other codec (銝箄 is 为 read as Big5; its GB18030 bytes happen to read as UTF-8's 㖹u); asked once a
+            # run has a window (a run without one is let go all the same: most pages a '?' sends here have none)
+            theirs_only: list[list[tuple[int, int]]] = []
             # (UTF-8) a page encoded twice: a short first reading that is UTF-8 read as `wrong` again is no repair;
             # asked of the text the pass began with once a run has a window to judge (most pages have none)
             twice: list[bool] = []
@@ -365,6 +362,7 @@ def repair_redecodes(
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
                 shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
                 off_step: list[list[bool]] = off_step, at: tuple[int, ...] | None = at,
+                theirs_only: list[list[tuple[int, int]]] = theirs_only,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -381,6 +379,14 @@ def repair_redecodes(
                 windows = _utf8_windows(run, wrong) if right == "utf-8" else None  # (found once, judged below)
                 if right == "utf-8" and not windows:
                     return run  # no UTF-8 window in its bytes (`_best_window` would find none)
+                if right == "utf-8":
+                    if not theirs_only:
+                        other = "big5" if wrong == "gb18030" else "gb18030"
+                        theirs = utf8_explained(m.string, other)
+                        ours = utf8_explained(m.string, wrong) if theirs else []
+                        theirs_only.append([span for span in theirs if not overlaps(ours, *span)])
+                    if theirs_only[0] and overlaps(theirs_only[0], m.start(), m.end()):
+                        return run
                 # characters that are evidence by themselves: Big5's punctuation (°, ：, 、) as GB18030 reads it,
                 # private-use (two within three characters, or one by a number: one alone may be an icon font's),
                 # and zhuyin in a simplified page
