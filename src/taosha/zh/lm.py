@@ -72,6 +72,8 @@ class CharLM:
     # does not copy them)
     _chars: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _word_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    # `char` of each character `score` has met (a dictionary lookup where `char` is a call and two lookups)
+    _scored: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def char(self, c: str) -> float:
         lp = self.logp.get(c)
@@ -119,14 +121,17 @@ class CharLM:
 
     def score(self, text: str) -> float:
         """Sum of character log-probabilities, plus a bonus per two-character dictionary word."""
-        char, words = self.char, self.words
+        seen, words = self._scored, self.words
         total = 0.0
         prev = ""
         for c in text:
             if c.isascii() and c.isalpha() and prev.isascii() and prev.isalpha():
                 total += LETTER_IN_WORD_LOGP  # the next letter of a Latin word is no surprise
             else:
-                total += char(c)
+                lp = seen.get(c)
+                if lp is None:
+                    lp = seen[c] = self.char(c)
+                total += lp
             if prev and prev + c in words:
                 total += WORD_BONUS
             prev = c

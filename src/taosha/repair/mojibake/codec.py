@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -126,10 +126,12 @@ def decode_tokens(
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
-    vanished = min(tokens) < UNKNOWN  # a put-back pair (rare): its bytes are looked for too
+    # a put-back pair (rare): its bytes are looked for too, so every lost byte's place is listed once
+    lost = [k for k, t in enumerate(tokens) if t < 0] if min(tokens) < UNKNOWN else None
     while True:
-        if vanished:
-            j = _next_lost(tokens, i)  # the next lost byte not placed yet
+        if lost is not None:
+            at = bisect_left(lost, i)  # the next lost byte not placed yet
+            j = lost[at] if at < len(lost) else -1
         else:
             try:
                 j = tokens.index(UNKNOWN, i)  # a search in C
@@ -212,11 +214,6 @@ def dropped_areas() -> tuple[tuple[frozenset[int], frozenset[int]], ...]:
         areas.append((frozenset(best[1]), best[2]))
         left -= {(f, s) for f in best[1] for s in best[2]}
     return tuple(areas)
-
-
-def _next_lost(tokens: list[int], start: int) -> int:
-    """Index of the next lost byte (a negative token) from `start`, or -1."""
-    return next((k for k in range(start, len(tokens)) if tokens[k] < 0), -1)
 
 
 @lru_cache(maxsize=16)  # (one per area asked; there are 10)

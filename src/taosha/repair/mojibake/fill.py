@@ -56,6 +56,11 @@ class _WordIndex:
         self._keys = keys
         self._sets: dict[str, frozenset[str]] = {}
 
+    def every(self) -> dict[str, frozenset[str]]:
+        """The sets made so far, by character (to be read where `get` would be called thousands of times; a
+        character not there yet is asked of `get`)."""
+        return self._sets
+
     def get(self, c: str, default: frozenset[str]) -> frozenset[str]:
         found = self._sets.get(c)
         if found is None:
@@ -80,13 +85,18 @@ class DocumentContext:
     its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte
     needs them; and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same
     lost byte between the same neighbours comes back dozens of times (one context per document and pass: memory
-    stays flat)."""
+    stays flat). `decoded`: realignment's readings of a line's bytes from a damage point (`realign._decode_from`),
+    which the evidence pass and the pass after it ask again for the same lines."""
 
-    __slots__ = ("_counts", "chosen", "text")
+    __slots__ = ("_counts", "chosen", "decoded", "measured", "text")
 
     def __init__(self, text: str = "") -> None:
         self.text = text
         self.chosen: dict[tuple, str | list[str]] = {}  # a lost character's choice, or a run's
+        # (model, line, where it changes, bytes put first, where its bytes resume, bytes skipped, fill) -> (the
+        # decoding or None, where the line is kept again): the decoding alone, so that a long line is not copied
+        self.decoded: dict[tuple, tuple[str | None, int]] = {}
+        self.measured: dict[tuple, float] = {}  # what realignment measured of a stretch (`realign._measured`)
         self._counts: DocumentCounts | None = None
 
     def counts(self) -> DocumentCounts:
@@ -194,8 +204,10 @@ def _candidates(x: tuple[str, ...], prev: str, nxt: str, context: DocumentContex
     after_of, before_of = _word_index()
     top, every = _ranked(x) if x else ((), frozenset())
     doc_after, doc_before = context.counts()[2:]
-    return (set(top) | ((after_of.get(prev, _NONE) | doc_after.get(prev, _NONE)) & every)
-            | ((before_of.get(nxt, _NONE) | doc_before.get(nxt, _NONE)) & every))
+    # each side's words met with `every` apart: a frequent neighbour makes words with thousands of characters, and
+    # an intersection costs what its smaller side holds where a union costs both
+    return (set(top) | (after_of.get(prev, _NONE) & every) | (doc_after.get(prev, _NONE) & every)
+            | (before_of.get(nxt, _NONE) & every) | (doc_before.get(nxt, _NONE) & every))
 
 
 _NONE: frozenset[str] = frozenset()
@@ -208,6 +220,11 @@ def _cached(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -
     pairs, chars = context.counts()[:2]
     if not pairs:
         return 0.0  # most pages repeat no pair of characters
+    return _cached_in(lm, c, prev, nxt, pairs, chars)
+
+
+def _cached_in(lm: CharLM, c: str, prev: str, nxt: str, pairs: dict[str, int], chars: Counter[str]) -> float:
+    """`_cached` with the document's repeated pairs and its characters' counts."""
     p = 0.0
     if prev and pairs.get(prev + c, 0) >= _REPEATED:
         p = pairs[prev + c] / chars[prev]
@@ -227,7 +244,14 @@ def _choose(
         cands = set(heard) or cands
     if not cands:
         return "\ufffd"  # nothing to go on: marked, not guessed
-    return max(sorted(cands), key=lambda c: _score(lm, c, prev, nxt, context))
+    char, bonds = lm.char, lm.bonds
+    pairs, chars = context.counts()[:2]
+
+    def score(c: str) -> float:  # `_score`, with what every candidate shares at hand
+        return (_alone(c, prev, nxt) + char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0)
+                + (_cached_in(lm, c, prev, nxt, pairs, chars) if pairs else 0.0))
+
+    return max(sorted(cands), key=score)
 
 
 def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
@@ -255,21 +279,28 @@ def _choose_run(
     sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "", context) for i, x in enumerate(run)]
     after_of, before_of = _word_index()
     doc_after, doc_before = context.counts()[2:]
+    words_before, words_after = before_of.every(), after_of.every()  # (the indexes' sets, each as it is asked)
     for i in range(n - 1):  # words across neighbours
         left, right = sets[i], sets[i + 1]
         every_left = _ranked(run[i])[1] if run[i] else _NONE
         every_right = _ranked(run[i + 1])[1] if run[i + 1] else _NONE
-        sets[i] = left.union(*(index.get(b, _NONE) & every_left for b in right for index in (before_of, doc_before)))
-        sets[i + 1] = right.union(*(index.get(a, _NONE) & every_right for a in left for index in (after_of, doc_after)))
+        sets[i] = left.union(*_partners(right, every_left, before_of, words_before, doc_before))
+        sets[i + 1] = right.union(*_partners(left, every_right, after_of, words_after, doc_after))
     if not all(sets):
         return _one_by_one(run, prev, nxt, lm, context)
+    char, bonds = lm.char, lm.bonds
+    pairs, chars = context.counts()[:2]
+    # `_alone(c, prev, "")` is -inf for a mark `c` when `prev` is one, and 0 otherwise (the same for `nxt`)
+    prev_mark, nxt_mark = prev in _MARKS, nxt in _MARKS
 
     def own(c: str, i: int) -> float:  # a character's score with the run's neighbours, not its own
-        s = lm.char(c)
+        s = char(c)
         if i == 0:
-            s += _bond(lm, prev + c) + _cached(lm, c, prev, "", context) + _alone(c, prev, "")
+            s += (bonds.get(prev + c, 0.0) + (_cached_in(lm, c, prev, "", pairs, chars) if pairs else 0.0)
+                  + (-math.inf if prev_mark and c in _MARKS else 0.0))
         if i == n - 1:
-            s += _bond(lm, c + nxt) + _cached(lm, c, "", nxt, context) + _alone(c, "", nxt)
+            s += (bonds.get(c + nxt, 0.0) + (_cached_in(lm, c, "", nxt, pairs, chars) if pairs else 0.0)
+                  + (-math.inf if nxt_mark and c in _MARKS else 0.0))
         return s
 
     best: dict[str, tuple[float, tuple[str, ...]]] = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
@@ -278,17 +309,45 @@ def _choose_run(
         top = max(order, key=lambda p: best[p][0])
         plain = max((p for p in order if p not in _MARKS), key=lambda p: best[p][0], default=None)
         step = {}
+        keys = best.keys()
         for c in sorted(sets[i]):
             p0 = plain if c in _MARKS else top  # no mark after a mark
             score, via = (best[p0][0], p0) if p0 is not None else (-math.inf, None)
-            for p in sorted(best.keys() & before_of.get(c, _NONE) | best.keys() & doc_before.get(c, _NONE)):
-                linked = best[p][0] + _bond(lm, p + c) + _cached(lm, c, p, "", context) + _alone(c, p, "")
+            words = words_before.get(c)
+            linked_by = keys & (before_of.get(c, _NONE) if words is None else words)
+            if doc_before:
+                linked_by |= keys & doc_before.get(c, _NONE)
+            for p in sorted(linked_by):
+                # (`_alone(c, p, "")`: a mark after a mark)
+                linked = (best[p][0] + bonds.get(p + c, 0.0)
+                          + (_cached_in(lm, c, p, "", pairs, chars) if pairs else 0.0)
+                          + (-math.inf if c in _MARKS and p in _MARKS else 0.0))
                 if linked > score:
                     score, via = linked, p
             if via is not None:
                 step[c] = (score + own(c, i), (*best[via][1], c))
         best = step
     return list(max(best.values(), key=lambda t: t[0])[1]) if best else _one_by_one(run, prev, nxt, lm, context)
+
+
+def _partners(
+    side: set[str], every: frozenset[str], index: _WordIndex, sets: dict[str, frozenset[str]],
+    doc: dict[str, set[str]],
+) -> list[frozenset[str] | set[str]]:
+    """For each character of `side`, those of `every` that make a word with it (in the dictionary: `index`,
+    whose sets made so far are `sets`; in the document: `doc`)."""
+    if not every:
+        return []
+    out: list[frozenset[str] | set[str]] = []
+    for c in side:
+        words = sets.get(c)
+        if words is None:
+            words = index.get(c, _NONE)
+        if words:
+            out.append(words & every)
+        if doc:
+            out.append(doc.get(c, _NONE) & every)
+    return out
 
 
 def _one_by_one(

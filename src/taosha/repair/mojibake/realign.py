@@ -69,7 +69,8 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
             break
     else:
         return 0
-    context = DocumentContext(doc.text)
+    # the evidence pass's context: the same text, and its choices and readings are what this pass asks again
+    context = evidence
     spans = []
     pos = 0
     count = 0
@@ -175,11 +176,37 @@ def _decode_from(
 
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
-    stretches between the hypotheses of one damage (two of them resume at each place)."""
+    stretches between the hypotheses of one damage (two of them resume at each place). Each decoding is kept in
+    `context.decoded`: the pass after the evidence pass reads the same lines' damage points again."""
+    key = (id(lm), line, b, tuple(head), resume, skip, fill)
+    found = context.decoded.get(key)
+    if found is None:
+        found = context.decoded[key] = _decode_stretch(line, b, head, resume, skip, lm, context, bytes_of, fill)
+    elif bytes_of is not None:  # the stretches' bytes as the decoding read them (`_put_back` reads them there)
+        for stop in _stops(line, resume):
+            if (resume, stop) not in bytes_of:
+                bytes_of[resume, stop] = to_bytes(line[resume:stop])
+            if stop == found[1]:
+                break
+    fixed, stop = found
+    return None if fixed is None else line[:b] + fixed + line[stop:]
+
+
+def _stops(line: str, resume: int) -> list[int]:
+    """Where the stretches `_decode_from` decodes from `resume` end, in the order it tries them."""
     # a stretch that reaches the next '?' would count that damage as changed too, so a shorter one is tried first
     near = line[resume + _SHORT_STRETCH - _AGREE : resume + _STRETCHES[0]]
-    for n in (_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES:
-        stop = min(len(line), resume + n)
+    return [min(len(line), resume + n) for n in ((_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES)]
+
+
+def _decode_stretch(
+    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
+    bytes_of: dict[tuple[int, int], list[int] | None] | None, fill: bool,
+) -> tuple[str | None, int]:
+    """`_decode_from`'s decoding of `head` + the line's bytes from `resume` (None when none agrees with the line
+    again), and where in `line` the last stretch it decoded ends (where the line is kept again)."""
+    stop = resume
+    for stop in _stops(line, resume):
         if bytes_of is None:
             raw = to_bytes(line[resume:stop])
         elif (resume, stop) in bytes_of:
@@ -187,13 +214,11 @@ def _decode_from(
         else:
             raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
-            return None
+            return None, stop
         fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context)
-        if stop == len(line):
-            return line[:b] + fixed
-        if fixed.endswith(line[stop - _AGREE : stop]):
-            return line[:b] + fixed + line[stop:]
-    return None
+        if stop == len(line) or fixed.endswith(line[stop - _AGREE : stop]):
+            return fixed, stop
+    return None, stop
 
 
 # characters after a PHP '?' where a pair may have vanished; the gain (nats) its return must add; how rare the
@@ -364,6 +389,26 @@ def _unjudged(line: str, b: int, new_line: str | None) -> tuple[float, str, int,
     return -math.inf, new_line, e_new, k
 
 
+def _measured(f: Callable, text: str, measured: dict[tuple, float], *args: CharLM) -> float:
+    """`f(*args, text)`, kept in `measured` (a document's: the stretches its hypotheses change overlap, and its
+    lines are judged again after the evidence pass)."""
+    key = (f, text, *map(id, args))
+    found = measured.get(key)
+    if found is None:
+        found = measured[key] = f(*args, text)
+    return found
+
+
+def _mean_lost(lm: CharLM, text: str) -> float:
+    """`_mean` of `text` with its '?' left out (characters the source lost cost nothing)."""
+    return _mean(lm, text.replace("?", ""))
+
+
+def _mean_asked(lm: CharLM, text: str) -> float:
+    """`_mean` of `text` with a '?' that may end a question read as '？'."""
+    return _mean(lm, _QUESTION.sub("？", text))
+
+
 def _better(a: tuple[float, str, int, int], b: tuple[float, str, int, int]) -> bool:
     """Whether reading `a` beats `b`: it leaves fewer '?' in the line, or as many and gains more."""
     qa, qb = a[1].count("?"), b[1].count("?")
@@ -480,6 +525,7 @@ def _best_hypothesis(
         candidates.append((1, b, [UNKNOWN], b, 0))
         candidates.append((2, b, [], b, 1))
     bytes_of: dict[tuple[int, int], list[int] | None] = {}
+    measured = context.measured
     decoded: dict[tuple[int, tuple[int, ...], int, int], str | None] = {}  # each hypothesis's line, as judged
     asks = line[point] != "?" or _asks(line, point)
 
@@ -498,7 +544,7 @@ def _best_hypothesis(
             return None  # a repair leaves no more damage than it found
         if old_part.replace("?", "") == new_part.replace("?", ""):
             return None  # only '?' dropped: a lost character stays marked, it is not repaired by deletion
-        if _letters(new_part) > _letters(old_part):
+        if _measured(_letters, new_part, measured) > _measured(_letters, old_part, measured):
             return None  # Latin letters that were not there: a misreading, not a repair (騑騑 -> 騑向W)
         if not (tail and resume == tail.end()) and _words_lost(line, new_line, k, e_old, e_new):
             # a Latin word rewritten (???Sézanne -> 海口，子ézanne): its letters are the page's, not shifted bytes
@@ -513,14 +559,10 @@ def _best_hypothesis(
         # around it, not by doing away with the '?' (做法了? must not become 做法他); '??', a '?' glued to an
         # ASCII letter, digit or ! , ; (PHP's signature: ??h for 。县, ?! for a quote), or one in mid-line with
         # no asking word before it (当弦担?并因) stays debris
-        if weak:
-            # under the null hypothesis a '?' is a character the source lost: it costs the line nothing, and a
-            # reading earns its gain on the characters it reads, not by doing away with '?'
-            gain = _mean(lm, new_part.replace("?", "")) - _mean(lm, old_part.replace("?", ""))
-        elif asks:
-            gain = _mean(lm, _QUESTION.sub("？", new_part)) - _mean(lm, _QUESTION.sub("？", old_part))
-        else:
-            gain = _mean(lm, new_part) - _mean(lm, old_part)
+        # under the null hypothesis a '?' is a character the source lost: it costs the line nothing, and a
+        # reading earns its gain on the characters it reads, not by doing away with '?' (`weak`)
+        mean = _mean_lost if weak else _mean_asked if asks else _mean
+        gain = _measured(mean, new_part, measured, lm) - _measured(mean, old_part, measured, lm)
         if gain < min_gain:
             return None
         if lm.rare_cluster(new_part, *_RARE_LEFT):
