@@ -2,7 +2,8 @@
 checkout's: the check a speed change must pass (its outputs byte-identical).
 
 Corpora (read from ../shared at run time): every shopping review, the DAnIEL news references, the Wikipedia
-paragraphs (CMRC2018 simplified, DRCD traditional), and `synth.chains`' generated documents (seed 1, every family
+paragraphs (CMRC2018 simplified, DRCD traditional), the seed page (a real spun and misaligned compilation page)
+and its documents, and `synth.chains`' generated documents (seed 1, every family
 and negative, `--n` per kind). Each is run through the step in the runner's batches (`process_batch`, as the
 pipeline runs it) and, for the generated documents, one at a time too (`process`, as the evals run it). Each
 checkout runs as a child process (`--baseline`'s src on PYTHONPATH) that prints one digest per document; the
@@ -40,6 +41,10 @@ def corpora(n: int) -> dict[str, list[str]]:
             row = orjson.loads(line)
             wiki.extend(v for k, v in row.items() if isinstance(v, str) and k in ("text", "context"))
     out["wiki"] = wiki
+    # the seed page (a real compilation page, spun and misaligned: realignment's heaviest real text) and its documents
+    seed = SHARED / "seed-dev"
+    out["seed"] = [(seed / "page_dev.txt").read_text(encoding="utf-8")] + [
+        orjson.loads(line)["text"] for line in open(seed / "documents_dev.jsonl", "rb")]
     from taosha.synth import chains
 
     base = chains.load_base(SHARED).half(0)  # seed 1's half, as eval_mojibake_chains draws it

@@ -235,19 +235,31 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 
 def _put_back(
     base: tuple[float, str, int, int], raw: list[int],
-    judge: Callable[[list[int], int], tuple[float, str, int, int] | None], lm: CharLM, start: int, stop: int,
+    judge: Callable[[list[int], int, Callable[[str], bool]], tuple[float, str, int, int] | None], lm: CharLM,
+    start: int, stop: int,
 ) -> tuple[tuple[float, str, int, int], list[int] | None]:
     """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
     `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
     wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
-    `judge(tokens, j)` reads `tokens` followed by `raw[j:]`. With it, where each pair put back begins in the
-    reading (its two characters replaced one), or None where one is not told apart (the model chose its
-    neighbours anew)."""
+    `judge(tokens, j, keep)` reads `tokens` followed by `raw[j:]` (None where the line read fails `keep`). With
+    it, where each pair put back begins in the reading (its two characters replaced one), or None where one is
+    not told apart (the model chose its neighbours anew)."""
     current, at = base, cast(list[int], [])
     pairs: list[int] | None = []
     trail, lead = vanished_tokens(0)  # the user-defined areas' pair (the comment above `_put_back` says why only those)
     for _ in range(_VANISHED_MOST):
         before, found = current, None  # the best place for one more pair, against the reading without it
+        questions = before[1].count("?")
+
+        def keep(new_line: str, before: tuple[float, str, int, int] = before, questions: int = questions) -> bool:
+            # what a place needs beyond its gain, asked of the line read before the reading is judged (most
+            # places fail it, and judging costs more than reading): no more '?', and the one character the pair's
+            # neighbours made is an odd one (瓮 for 委就), not a frequent one
+            if new_line.count("?") > questions:
+                return False
+            k, end, _ = changed_run(before[1], new_line)
+            return end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD
+
         for j in range(start, min(len(raw), stop)):
             if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
                 continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
@@ -255,16 +267,13 @@ def _put_back(
             for p in sorted((*at, j)):
                 tokens += [*raw[prev:p], trail, lead]
                 prev = p
-            judged = judge(tokens, prev)
-            if (judged is None or judged[0] <= before[0] + _VANISHED_MARGIN
-                    or judged[1].count("?") > before[1].count("?")):  # it must win, and leave no more '?'
+            judged = judge(tokens, prev, keep)
+            if judged is None or judged[0] <= before[0] + _VANISHED_MARGIN:  # it must win (and hold `keep`)
                 continue
             if found is not None and judged[0] <= current[0]:
                 continue  # a better place was found
-            k, end, end_new = changed_run(before[1], judged[1])
-            # the one character the pair's neighbours made is an odd one (瓮 for 委就), not a frequent one
-            if end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD:
-                current, found, pair = judged, j, (k if end_new - k == 2 else None)
+            k, _, end_new = changed_run(before[1], judged[1])
+            current, found, pair = judged, j, (k if end_new - k == 2 else None)
         if found is None:
             break
         at.append(found)
@@ -529,11 +538,14 @@ def _best_hypothesis(
     decoded: dict[tuple[int, tuple[int, ...], int, int], str | None] = {}  # each hypothesis's line, as judged
     asks = line[point] != "?" or _asks(line, point)
 
-    def judge(priority: int, b: int, head: list[int], resume: int, skip: int) -> tuple[float, str, int, int] | None:
-        """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None."""
+    def judge(
+        priority: int, b: int, head: list[int], resume: int, skip: int, keep: Callable[[str], bool] | None = None,
+    ) -> tuple[float, str, int, int] | None:
+        """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None (also where the
+        line it reads fails `keep`)."""
         new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
             line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only)
-        if new_line is None or new_line == line:
+        if new_line is None or new_line == line or (keep is not None and not keep(new_line)):
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
         lo = max(0, k - _CONTEXT)
@@ -605,11 +617,12 @@ def _best_hypothesis(
         raw = bytes_of.get((resume, min(len(line), resume + _STRETCHES[0]))) or bytes_of.get(
             (resume, min(len(line), resume + _SHORT_STRETCH))) or []  # as _decode_from read them
 
-        def decode(tokens: list[int], j: int, head: list[int] = head, resume: int = resume):
+        def decode(tokens: list[int], j: int, keep: Callable[[str], bool], head: list[int] = head,
+                   resume: int = resume):
             # `tokens` stand for the first j bytes of head + raw: the rest follows
             if j < len(head):
-                return judge(0, point, [*tokens, *head[j:]], resume, 0)
-            return judge(0, point, tokens, resume, j - len(head))
+                return judge(0, point, [*tokens, *head[j:]], resume, 0, keep)
+            return judge(0, point, tokens, resume, j - len(head), keep)
 
         put_back, pairs = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
                                     len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
