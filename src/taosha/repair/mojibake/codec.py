@@ -126,8 +126,10 @@ def decode_tokens(
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
     i, n = 0, len(tokens)
-    # a put-back pair (rare): its bytes are looked for too, so every lost byte's place is listed once
-    lost = [k for k, t in enumerate(tokens) if t < 0] if min(tokens) < UNKNOWN else None
+    # a put-back pair (rare): its bytes are looked for too, so every lost byte's place is listed once (a search in
+    # C per kind of lost byte there may be)
+    lowest = min(tokens)
+    lost = sorted(k for v in range(lowest, 0) for k in _places(tokens, v)) if lowest < UNKNOWN else None
     while True:
         if lost is not None:
             at = bisect_left(lost, i)  # the next lost byte not placed yet
@@ -162,6 +164,18 @@ def decode_tokens(
     if not fill:
         return "".join(x if isinstance(x, str) else "?" for x in items)
     return _fill([x for x in items if x != ""], lm, context or DocumentContext(), before)
+
+
+def _places(tokens: list[int], token: int) -> list[int]:
+    """Where `token` stands in `tokens`."""
+    out = []
+    k = -1
+    try:
+        while True:
+            k = tokens.index(token, k + 1)
+            out.append(k)
+    except ValueError:
+        return out
 
 
 _GBK_DECODER = codecs.getincrementaldecoder("gbk")

@@ -306,20 +306,21 @@ def _choose_run(
     best: dict[str, tuple[float, tuple[str, ...]]] = {c: (own(c, 0), (c,)) for c in sorted(sets[0])}
     for i in range(1, n):
         order = sorted(best)
-        top = max(order, key=lambda p: best[p][0])
-        plain = max((p for p in order if p not in _MARKS), key=lambda p: best[p][0], default=None)
+        score_of = {p: v[0] for p, v in best.items()}
+        top = max(order, key=score_of.__getitem__)
+        plain = max((p for p in order if p not in _MARKS), key=score_of.__getitem__, default=None)
         step = {}
-        keys = best.keys()
+        keys = frozenset(best)  # (met with a character's words, an intersection walks the smaller side)
         for c in sorted(sets[i]):
             p0 = plain if c in _MARKS else top  # no mark after a mark
-            score, via = (best[p0][0], p0) if p0 is not None else (-math.inf, None)
+            score, via = (score_of[p0], p0) if p0 is not None else (-math.inf, None)
             words = words_before.get(c)
             linked_by = keys & (before_of.get(c, _NONE) if words is None else words)
             if doc_before:
-                linked_by |= keys & doc_before.get(c, _NONE)
+                linked_by = linked_by | keys & doc_before.get(c, _NONE)
             for p in sorted(linked_by):
                 # (`_alone(c, p, "")`: a mark after a mark)
-                linked = (best[p][0] + bonds.get(p + c, 0.0)
+                linked = (score_of[p] + bonds.get(p + c, 0.0)
                           + (_cached_in(lm, c, p, "", pairs, chars) if pairs else 0.0)
                           + (-math.inf if c in _MARKS and p in _MARKS else 0.0))
                 if linked > score:
