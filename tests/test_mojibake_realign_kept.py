@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from taosha import Document
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.codec import UNKNOWN
 from taosha.repair.mojibake.fill import DocumentContext
@@ -52,3 +53,38 @@ def test_lines_read_after_the_evidence_pass_read_as_with_a_fresh_context():
     assert read == [_realign_line(line, lm, min_gain, DocumentContext(page)) for line in lines]
     assert sum(n for _, n in read) >= 2  # the damaged lines were repaired
     assert read[3] == (TRUTH, 0)
+
+
+class _Forgetful(dict):
+    """A cache that keeps nothing: every reading and measure made afresh."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+def test_kept_readings_change_no_output_on_full_width_pass_pages(shared, monkeypatch):
+    # the full-width pass's pages read their lines with the bytes alone (the evidence pass, `fill` False) and filled
+    # (the pass after it): a kept reading must never answer the other kind (seed 26's second page did, in review,
+    # when `fill` was left out of the key)
+    from taosha.synth.chains import generate, load_base
+
+    samples = generate(load_base(shared / "corpora").half(1), 10, 26, ["gbk-fullwidth-pass"], kinds=())
+    step = Mojibake()
+
+    def run() -> list[tuple]:
+        out = []
+        for s in samples:
+            doc = step.process(Document("d", s.text))
+            out.append((doc.text, [e.to_json() for e in doc.edits],
+                        sorted(doc.signals.items())))
+        return out
+
+    kept = run()
+    init = DocumentContext.__init__
+
+    def forgetful(self, text: str = "") -> None:
+        init(self, text)
+        self.decoded, self.measured = _Forgetful(), _Forgetful()
+
+    monkeypatch.setattr(DocumentContext, "__init__", forgetful)
+    assert run() == kept

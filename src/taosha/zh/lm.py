@@ -53,6 +53,9 @@ PUNCT_LOGPS = {"，": -3.3, "。": -3.9, "、": -4.9, "“": -5.2, "”": -5.2, 
 _SHORT = 16  # text up to this many characters is counted in Python (see rare_count)
 
 
+_SCORED_MOST = 65_536  # characters whose `char` a model keeps for `score`: more than a Chinese corpus writes
+
+
 @dataclass
 class CharLM:
     logp: dict[str, float]
@@ -72,7 +75,8 @@ class CharLM:
     # does not copy them)
     _chars: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _word_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    # `char` of each character `score` has met (a dictionary lookup where `char` is a call and two lookups)
+    # `char` of each character `score` has met (a dictionary lookup where `char` is a call and two lookups), up to
+    # _SCORED_MOST characters (~100 bytes each: a text that runs through every code point keeps ~6 MB, not ~110 MB)
     _scored: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def char(self, c: str) -> float:
@@ -130,7 +134,9 @@ class CharLM:
             else:
                 lp = seen.get(c)
                 if lp is None:
-                    lp = seen[c] = self.char(c)
+                    lp = self.char(c)
+                    if len(seen) < _SCORED_MOST:
+                        seen[c] = lp
                 total += lp
             if prev and prev + c in words:
                 total += WORD_BONUS

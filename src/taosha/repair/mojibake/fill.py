@@ -56,7 +56,7 @@ class _WordIndex:
         self._keys = keys
         self._sets: dict[str, frozenset[str]] = {}
 
-    def every(self) -> dict[str, frozenset[str]]:
+    def made_so_far(self) -> dict[str, frozenset[str]]:
         """The sets made so far, by character (to be read where `get` would be called thousands of times; a
         character not there yet is asked of `get`)."""
         return self._sets
@@ -82,11 +82,12 @@ DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[s
 
 class DocumentContext:
     """The document whose lost bytes are being filled, passed to each choice (nothing is kept between documents):
-    its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte
-    needs them; and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same
-    lost byte between the same neighbours comes back dozens of times (one context per document and pass: memory
-    stays flat). `decoded`: realignment's readings of a line's bytes from a damage point (`realign._decode_from`),
-    which the evidence pass and the pass after it ask again for the same lines."""
+    its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte needs them;
+    and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same lost byte
+    between the same neighbours comes back dozens of times (one context per document, which realignment's evidence
+    pass and the pass after it share; dropped with the document: memory stays flat). `decoded`: realignment's
+    readings of a line's bytes from a damage point (`realign._decode_from`), which the evidence pass and the pass
+    after it ask again for the same lines."""
 
     __slots__ = ("_counts", "chosen", "decoded", "measured", "text")
 
@@ -279,7 +280,8 @@ def _choose_run(
     sets = [_candidates(x, prev if i == 0 else "", nxt if i == n - 1 else "", context) for i, x in enumerate(run)]
     after_of, before_of = _word_index()
     doc_after, doc_before = context.counts()[2:]
-    words_before, words_after = before_of.every(), after_of.every()  # (the indexes' sets, each as it is asked)
+    # the indexes' sets made so far, each as it is asked
+    words_before, words_after = before_of.made_so_far(), after_of.made_so_far()
     for i in range(n - 1):  # words across neighbours
         left, right = sets[i], sets[i + 1]
         every_left = _ranked(run[i])[1] if run[i] else _NONE
