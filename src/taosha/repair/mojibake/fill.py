@@ -81,13 +81,13 @@ DocumentCounts = tuple[dict[str, int], Counter[str], dict[str, set[str]], dict[s
 
 
 class DocumentContext:
-    """The document whose lost bytes are being filled, passed to each choice (nothing is kept between documents):
-    its text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte
-    needs them; and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same lost byte
-    between the same neighbours comes back dozens of times (one context per document, which realignment's evidence
-    pass and the pass after it share; dropped with the document: memory stays flat). `decoded`: realignment's
-    readings of a line's bytes from a damage point (`realign._decode_from`), which the evidence pass and the pass
-    after it ask again for the same lines."""
+    """The document whose lost bytes are being filled, passed to each choice (nothing is kept between documents): its
+    text, whose repeated pairs of characters make a candidate likelier (`_cached`), counted once a lost byte needs them;
+    and what `_choose` chose in it: a document's hypotheses decode overlapping stretches, so the same lost byte between
+    the same neighbours comes back dozens of times (one context per document, which realignment's evidence pass and the
+    pass after it share; dropped with the document: memory stays flat). `decoded`: realignment's readings of a line's
+    bytes from a damage point (`realign._decode_from`), which the evidence pass and the pass after it ask again for the
+    same lines."""
 
     __slots__ = ("_counts", "chosen", "decoded", "measured", "text")
 
