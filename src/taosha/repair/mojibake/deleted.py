@@ -426,17 +426,11 @@ def suspect(text: str) -> bool:
     return suspect_many([text])[0]
 
 
-def _suspect_line(line: str, lm: CharLM, gated: bool) -> bool:
-    """Whether a line may hold a deleted byte's stretch anywhere: U+FFFD (a lone lead byte where a stretch ends),
-    private-use or, in a document the gate let through, dense rare characters as the gate measures them (a lone
-    trail byte is a sign for the run before it only)."""
-    return "\ufffd" in line or _PUA.search(line) is not None or (gated and lm.rare_cluster(line, *_DENSE))
-
-
 def _dense_lines(text: str, lm: CharLM) -> frozenset[int]:
     """The lines of `text` (numbered as `split("\\n")` lists them) where `lm.rare_cluster(line, *_DENSE)` holds, from
     the page's rare characters found once: `count` of them within `window` in a line are `count` consecutive ones of
-    the page's, the first and the last in that line (a news page's ~70 lines cost a few numpy calls each)."""
+    the page's, the first and the last in that line (a news page's ~70 lines cost a few numpy calls each). A line
+    break is never rare (the models count ASCII common), so no cluster spans two lines."""
     window, count = _DENSE
     points = codepoints(text)
     at = (lm.common[points] == 0).nonzero()[0]
@@ -601,10 +595,12 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
     text enough), lone bytes included (`_lone_bytes`)."""
     spans = []
     pos = flagged = 0
-    # the lines with dense rare characters, found once for the page (`_suspect_line` asked each line)
+    # a line may hold a deleted byte's stretch anywhere where it has U+FFFD (a lone lead byte where a stretch ends),
+    # private-use or, in a document the gate let through, dense rare characters as the gate measures them (found
+    # once for the page); a lone trail byte is a sign for the run before it only
     dense = _dense_lines(doc.text, lm) if gated else frozenset()
     for number, line in enumerate(doc.text.split("\n")):
-        anywhere = "\ufffd" in line or _PUA.search(line) is not None or number in dense  # (`_suspect_line`)
+        anywhere = "\ufffd" in line or _PUA.search(line) is not None or number in dense
         if anywhere or _SIGNS.search(line) or _glued_sign(line, lm):
             out, last, n = [], 0, 0
             taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
