@@ -471,8 +471,7 @@ def _holds_mark(run: str, a: int, b: int, marks: tuple[int, ...] | None) -> bool
     """Whether `run[a:b]` holds a character that is evidence of a pair misread (`_best_window`'s `marks`)."""
     if marks is None:
         return _MARKED.search(run, a, b) is not None
-    k = bisect_left(marks, a)
-    return k < len(marks) and marks[k] < b
+    return holds_any(marks, a, b)
 
 
 def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False,
