@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench eval eval-fast clean fuzz browser
+.PHONY: demo test lint typecheck bench bench-real eval eval-fast clean fuzz browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_pii.py
 	$(BIN)/python bench/bench_formats.py
 	$(BIN)/python bench/bench_extract.py
+
+# the benchmarks on the real corpora in ../shared (issues #17 and #25's goals, printed beside the figures)
+bench-real: $(STAMP)
+	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_mojibake_share.py --whole
+	$(BIN)/python bench/bench_real.py
 
 clean:
 	rm -rf build .pytest_cache
