@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import heapq
 import re
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 
@@ -36,6 +38,7 @@ _UNKNOWN = -1  # a byte the decoder replaced (U+FFFD or `?` where the stretch en
 _RUN = re.compile("[^\x00-\x7f\ufffd\u20ac]{2,}")  # split further where a character is not two bytes (`_runs`)
 _TAIL = 4  # characters after a run taken with it: where the decoder falls back into step
 _PUA = re.compile("[\ue000-\uf8ff]")
+_LOST = re.compile("\ufffd")
 # what a deleted byte's stretch ends with, beside private-use characters: a trail byte in ASCII's range read alone
 # (or 80, the euro sign) after a Han or private-use character, before another two-byte one (行l星 for 衛星, 家€包括
 # for 還包括), or after one of GBK's symbols or full-width forms when that byte, read with the symbol's second byte,
@@ -155,15 +158,19 @@ def _decode(
     return chars, starts
 
 
-def _scores(lm: CharLM, chars: list[str]) -> np.ndarray:
-    """Each character's log-probability, with the word bonus of the word it ends; a lost character costs nothing
-    (under either reading it is what the decoder wrote). Character by character: the stretches are short, and the
-    model's tables need no building (one per script, a quarter of a second each)."""
-    out = np.empty(len(chars))
+def _running_scores(lm: CharLM, chars: list[str]) -> list[float]:
+    """0 and the running sums of each character's log-probability, with the word bonus of the word it ends; a lost
+    character costs nothing (under either reading it is what the decoder wrote). Character by character: the
+    stretches are short, and the model's tables need no building (one per script, a quarter of a second each); the
+    sums added in order, as numpy's `cumsum` adds them (the same floats: a list, where an array's items cost more
+    to set and read one by one)."""
+    out = [0.0]
     words, char = lm.words, lm.char
     prev = ""
-    for k, c in enumerate(chars):
-        out[k] = 0.0 if c == LOST else char(c) + (WORD_BONUS if prev + c in words else 0.0)
+    total = 0.0
+    for c in chars:
+        total += 0.0 if c == LOST else char(c) + (WORD_BONUS if prev + c in words else 0.0)
+        out.append(total)
         prev = c
     return out
 
@@ -302,7 +309,7 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
     old_starts = [2 * k for k in range(e - s)] + tail_starts[:-1]
     old_chars = list(line[s:e]) + tail_chars
     at_old = {b: j for j, b in enumerate(old_starts)}
-    old_sum = np.concatenate(([0.0], np.cumsum(_scores(lm, old_chars))))
+    old_sum = _running_scores(lm, old_chars)
     old_set = set(old_starts)
     reading = None  # the re-reading in use: (characters, index by offset, running score, where it is in step)
     best = None
@@ -314,7 +321,7 @@ def _reread_run(line: str, s: int, e: int, lm: CharLM) -> tuple[int, int, str, s
             chars, starts = _decode(tokens, 2 * k + 1, old_set)
             back = starts[-1] if starts[-1] in old_set else None
             reading = (chars, {b: j for j, b in enumerate(starts)},
-                       np.concatenate(([0.0], np.cumsum(_scores(lm, chars)))), back)
+                       _running_scores(lm, chars), back)
         new_chars, at_new, new_sum, back = reading
         j = at_new[2 * k + 1]
         if back is None and e + _TAIL < len(line):
@@ -586,6 +593,37 @@ def _lone_bytes(line: str, lm: CharLM, traditional: bool) -> list[int]:
     return found
 
 
+def _line_of(starts: list[int], at: int) -> int:
+    """The number of the line that offset `at` of a text is in (`starts`: where each line starts)."""
+    return bisect_right(starts, at) - 1
+
+
+def _signed_lines(text: str, lines: list[str], starts: list[int], dense: frozenset[int],
+                  lm: CharLM) -> tuple[set[int], list[int]]:
+    """The lines of `text` (`lines`, each starting at `starts`) with a sign anywhere (U+FFFD, a private-use
+    character, or in `dense`), and every line with a sign (those, a lone trail byte's `_SIGNS`, a glued end's
+    `_glued_sign`), in order: found for the page at once, where a news page's ~70 lines cost a few searches each
+    (most of the pass on clean pages). No sign spans a line break: each pattern's look-arounds are one character
+    and a break is none of theirs."""
+    anywhere = _lines_with(_LOST, text, starts) | _lines_with(_PUA, text, starts) | dense
+    signed = anywhere | _lines_with(_SIGNS, text, starts)
+    signed |= {k for k in _lines_with(_GLUED_NEXT, text, starts) - signed if _glued_sign(lines[k], lm)}
+    return anywhere, sorted(signed)
+
+
+def _lines_with(pattern: re.Pattern[str], text: str, starts: list[int]) -> set[int]:
+    """The lines of `text` (each starting at `starts`) where `pattern` matches (one that never matches a line break
+    nor looks across one): searched from each line's first match on to the next line (a line's matches after its
+    first one are not looked for, as a search line by line would not)."""
+    out = set()
+    m = pattern.search(text)
+    while m is not None:
+        k = _line_of(starts, m.start())
+        out.add(k)
+        m = pattern.search(text, starts[k + 1])  # (the last line's "next" starts past the text's end)
+    return out
+
+
 def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
                    traditional: bool = False) -> tuple[int, int]:
     """Re-read, one byte later, each stretch that a deleted GBK byte put out of step (see the module's doc);
@@ -594,49 +632,52 @@ def reread_deleted(doc: Document, lm: CharLM, name: str, gated: bool = True,
     at only then). Returns the lines re-read and the stretches found out of step but left (their reading is not
     text enough), lone bytes included (`_lone_bytes`)."""
     spans = []
-    pos = flagged = 0
+    flagged = 0
     # a line may hold a deleted byte's stretch anywhere where it has U+FFFD (a lone lead byte where a stretch ends),
     # private-use or, in a document the gate let through, dense rare characters as the gate measures them (found
     # once for the page); a lone trail byte is a sign for the run before it only
-    dense = _dense_lines(doc.text, lm) if gated else frozenset()
-    for number, line in enumerate(doc.text.split("\n")):
-        anywhere = "\ufffd" in line or _PUA.search(line) is not None or number in dense
-        if anywhere or _SIGNS.search(line) or _glued_sign(line, lm):
-            out, last, n = [], 0, 0
-            taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
-            # (with no sign `anywhere`, a run is read only when a lone byte follows it: `_reads_to_lone`)
-            for a, b in _runs(line, lone_after=not anywhere):
-                if a < last:
-                    continue  # inside the stretch re-read before (it took in what followed its run)
-                if anywhere and not _ends_out_of_step(line, a, b, lm):
-                    b = _glued_inside(line, a, b, lm)  # a stretch that took a letter and fell back into step
-                    if not b:
-                        continue
-                elif not anywhere and not (_reads_to_lone(line, b, lm) or _reads_glued(line, b, lm)):
+    text = doc.text
+    dense = _dense_lines(text, lm) if gated else frozenset()
+    lines = text.split("\n")
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]  # where each line starts
+    anywhere_at, signed = _signed_lines(text, lines, starts, dense, lm)
+    for number in signed:
+        line, pos = lines[number], starts[number]
+        anywhere = number in anywhere_at
+        out, last, n = [], 0, 0
+        taken: list[tuple[int, int]] = []  # the stretches re-read or flagged: a lone byte in them is theirs
+        # (with no sign `anywhere`, a run is read only when a lone byte follows it: `_reads_to_lone`)
+        for a, b in _runs(line, lone_after=not anywhere):
+            if a < last:
+                continue  # inside the stretch re-read before (it took in what followed its run)
+            if anywhere and not _ends_out_of_step(line, a, b, lm):
+                b = _glued_inside(line, a, b, lm)  # a stretch that took a letter and fell back into step
+                if not b:
                     continue
-                if b - a == 1 and lm.common[ord(line[a])] and line[a - 1 : a] != "?" and not _SYMBOLS.match(
-                        line, b):
-                    # one frequent character (第2張F級: 張) is the text's (a review: clean text flagged), but not
-                    # after a '?' or before an ASCII symbol, a byte turned into '?' (作祟?默F象, 學?ｉ_始: a review)
-                    continue
-                rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
-                if len(rare):  # the stretch begins a little before its first rare character, not earlier
-                    a = max(a, a + int(rare[0]) - _BEFORE_RARE)
-                found = _reread_run(line, a, b, lm)
-                if found is None:
-                    continue
-                taken.append(found[:2])
-                if found[3] == "flag":
-                    flagged += 1
-                    continue
-                a, b, new, _ = found
-                out += [line[last:a], new]
-                last, n = b, n + 1
-            flagged += sum(1 for k in _lone_bytes(line, lm, traditional)
-                           if not any(a <= k <= b for a, b in taken))
-            if n:
-                spans.append((pos, pos + len(line), "".join(out) + line[last:]))
-        pos += len(line) + 1
+            elif not anywhere and not (_reads_to_lone(line, b, lm) or _reads_glued(line, b, lm)):
+                continue
+            if b - a == 1 and lm.common[ord(line[a])] and line[a - 1 : a] != "?" and not _SYMBOLS.match(
+                    line, b):
+                # one frequent character (第2張F級: 張) is the text's (a review: clean text flagged), but not
+                # after a '?' or before an ASCII symbol, a byte turned into '?' (作祟?默F象, 學?ｉ_始: a review)
+                continue
+            rare = np.flatnonzero(lm.common[codepoints(line[a:b])] == 0)
+            if len(rare):  # the stretch begins a little before its first rare character, not earlier
+                a = max(a, a + int(rare[0]) - _BEFORE_RARE)
+            found = _reread_run(line, a, b, lm)
+            if found is None:
+                continue
+            taken.append(found[:2])
+            if found[3] == "flag":
+                flagged += 1
+                continue
+            a, b, new, _ = found
+            out += [line[last:a], new]
+            last, n = b, n + 1
+        flagged += sum(1 for k in _lone_bytes(line, lm, traditional)
+                       if not any(a <= k <= b for a, b in taken))
+        if n:
+            spans.append((pos, pos + len(line), "".join(out) + line[last:]))
     if spans:
         doc.replace_spans(spans, name, "deleted_gbk_byte")
     return len(spans), flagged

@@ -9,7 +9,6 @@ dictionary or in the document (a cache model), one by one or a run together (Vit
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections import Counter
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import cast
 import numpy as np
 
 from taosha.repair.mojibake.score import _bond
+from taosha.textarrays import codepoints
 from taosha.zh.lm import BOND_MAX, CharLM, model, word_keys
 from taosha.zh.readings import reads_as
 
@@ -110,8 +110,15 @@ class DocumentContext:
 def document_counts(text: str) -> DocumentCounts:
     """Pairs of East Asian characters that `text` writes at least twice, with their counts; its characters'
     counts; and those pairs by first and by last character."""
-    pairs = Counter(map(operator.add, text, text[1:]))
-    kept = {w: n for w, n in pairs.items() if n >= _REPEATED and w[0] >= "\u3400" and w[1] >= "\u3400"}
+    # the pairs counted as code points in numpy, East Asian ones only (a Counter of every pair made a string of each
+    # pair of the page first: a news page's realignment spent a third of its time here)
+    points = codepoints(text).astype(np.int64)
+    first, second = points[:-1], points[1:]
+    keys = (first << 21 | second)[(first >= 0x3400) & (second >= 0x3400)]
+    found, times = np.unique(keys, return_counts=True)
+    repeated = times >= _REPEATED
+    kept = {chr(k >> 21) + chr(k & 0x1FFFFF): n
+            for k, n in zip(found[repeated].tolist(), times[repeated].tolist(), strict=True)}
     after: dict[str, set[str]] = {}
     before: dict[str, set[str]] = {}
     for w in kept:

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import accumulate
 from typing import cast
 
 from taosha.document import Document, changed_run
@@ -23,6 +24,7 @@ from taosha.repair.mojibake.codec import (
     vanished_tokens,
 )
 from taosha.repair.mojibake.damage import (
+    _BY_WORD,
     _WORD_START,
     _bracket_lost,
     _glued_at,
@@ -30,6 +32,7 @@ from taosha.repair.mojibake.damage import (
     _next_damage,
     _next_glued,
 )
+from taosha.repair.mojibake.deleted import _dense_lines, _lines_with
 from taosha.repair.mojibake.evidence import (
     _MIN_REREAD,
     _PASS_LETTER,
@@ -60,8 +63,11 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     # character beside a '?' is evidence there; elsewhere it takes two (a page's own 牠 or 胴 stands alone)
     rare = 1 if _SPUN.search(doc.text) else _RARE_MISREAD
     evidence = None
-    for line in lines:
-        if "?" in line and _no_evidence(line, lm):  # (a line without one: `_realign_line` lets it go as fast)
+    # the lines `_realign_line` does not let go at once: those with a '?', and the others' damage found for the page
+    damaged = _damage_lines(doc.text, lines, lm)
+    read = [("?" in line or k in damaged) for k, line in enumerate(lines)]
+    for line, look in zip(lines, read, strict=True):
+        if not look or ("?" in line and _no_evidence(line, lm)):
             continue
         if evidence is None:
             evidence = DocumentContext(doc.text)
@@ -74,8 +80,8 @@ def realign(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
     spans = []
     pos = 0
     count = 0
-    for line in lines:  # established: every line as a page with lost bytes is read
-        fixed, n = _realign_line(line, lm, min_gain, context)
+    for line, look in zip(lines, read, strict=True):  # established: every line as a page with lost bytes is read
+        fixed, n = _realign_line(line, lm, min_gain, context) if look else (line, 0)
         if n:
             spans.append((pos, pos + len(line), fixed))
             count += n
@@ -91,14 +97,27 @@ def may_realign(text: str, lm: CharLM) -> bool:
     for, is let go at once). False proves that `realign` changes nothing, so a caller may skip what it would ask
     first (the script's detection with a converter's slips, `damage._genuine_traditional`: two OpenCC conversions
     of a traditional news page)."""
-    for line in text.split("\n"):
-        if "?" in line:
-            if not _no_evidence(line, lm):
-                return True
-        elif lm.rare_cluster(line, *_DENSE) or _next_glued(line, 0, lm) is not None or _next_bracket(
-                line, 0) is not None:
-            return True
-    return False
+    lines = text.split("\n")
+    asked = ["?" in line for line in lines]
+    if any(not _no_evidence(line, lm) for line, q in zip(lines, asked, strict=True) if q):
+        return True
+    # (a review's one line with a '?' is over here)
+    return not all(asked) and any(not asked[k] for k in _damage_lines(text, lines, lm))
+
+
+def _damage_lines(text: str, lines: list[str], lm: CharLM) -> set[int]:
+    """The lines of `text` (`lines`: its `split("\\n")`) without a '?' that `_realign_line` does not let go at once
+    (dense rare characters, a character glued to a Latin word, a bracket that lost its first byte), found for the
+    page at once: the rare clusters with a few numpy calls (`deleted._dense_lines`), the glued characters and the
+    brackets only in the lines where a non-ASCII character stands beside an ASCII letter (`damage._BY_WORD`, whose
+    matches those of `_next_glued` and `_next_bracket` are). A line with a '?' may be in it or not."""
+    found = set(_dense_lines(text, lm))
+    if _BY_WORD.search(text) is not None:
+        starts = [0, *accumulate(len(line) + 1 for line in lines)]  # where each line starts
+        for k in _lines_with(_BY_WORD, text, starts) - found:
+            if _next_glued(lines[k], 0, lm) is not None or _next_bracket(lines[k], 0) is not None:
+                found.add(k)
+    return found
 
 
 def _no_evidence(line: str, lm: CharLM) -> bool:
