@@ -303,15 +303,28 @@ def misread_variants(span: str, wrong: str) -> list[bytes]:
     from two codes (`two_codes`) written in its other code (up to `_VARIANTS_MOST`). Raises UnicodeEncodeError."""
     first = misread_bytes(span, wrong)
     table = two_codes(wrong)
-    if not any(c in table for c in span):
+    if table.keys().isdisjoint(span):
         return [first]
-    pieces: list[tuple[bytes, ...]] = []
-    for c in span:
-        pieces.append(table[c] if c in table else (misread_bytes(c, wrong),))
-    out = [b""]
-    for codes in pieces:
-        out = [done + code for done in out for code in codes][:_VARIANTS_MOST]
+    # the bytes between such characters, one code each, encoded a stretch at a time (the encoding of a text is its
+    # characters' codes one after the other: a whole page was a call per character)
+    out, done = [b""], 0
+    for m in _two_code_chars(wrong).finditer(span):
+        if m.start() > done:
+            between = misread_bytes(span[done : m.start()], wrong)
+            out = [have + between for have in out]
+        out = [have + code for have in out for code in table[m.group()]][:_VARIANTS_MOST]
+        done = m.end()
+    if done < len(span):
+        rest = misread_bytes(span[done:], wrong)
+        out = [have + rest for have in out]
     return out
+
+
+@lru_cache(maxsize=4)
+def _two_code_chars(codec: str) -> re.Pattern[str]:
+    """The characters of `two_codes(codec)`, one at a time (a class that matches nothing when there are none)."""
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(two_codes(codec))) + "]" if two_codes(codec)
+                      else "(?!)")
 
 
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
@@ -341,17 +354,19 @@ def _redecode_span(span: str, wrong: str, right: str) -> str | None:
 def _fails_at_two_codes(span: str, wrong: str, at: int) -> bool:
     """Whether byte `at` of `span`'s bytes (`misread_bytes`) is, or directly follows, a character `wrong` reads from
     two codes."""
-    table = two_codes(wrong)
-    if not any(c in table for c in span):
+    if two_codes(wrong).keys().isdisjoint(span):
         return False
-    pos = 0
-    for c in span:
-        end = pos + len(misread_bytes(c, wrong))
-        if c in table and pos <= at <= end:
-            return True
+    # each such character's bytes found by encoding the text before it (a text's encoding is its characters' codes
+    # one after the other), up to the first that begins after byte `at`
+    pos, done = 0, 0
+    for m in _two_code_chars(wrong).finditer(span):
+        pos += len(misread_bytes(span[done : m.start()], wrong))
         if pos > at:
             return False
-        pos = end
+        end = pos + len(misread_bytes(m.group(), wrong))
+        if at <= end:
+            return True
+        pos, done = end, m.end()
     return False
 
 
