@@ -15,7 +15,6 @@ import numpy as np
 
 from taosha.repair.mojibake.codec import (
     _NOT_LONG_LEADS,
-    LOSSY_STRETCH,
     UTF8_LEADS,
     UTF8_PAGE_LEADS,
     _cached_table,
@@ -234,11 +233,15 @@ _QMARK = frozenset({"qmark"})
 _QUESTION_MARK = ord("?")
 
 
-def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | None = None) -> list[frozenset[str]]:
+def _suspicious_many(
+    texts: list[str], *, every: bool = False, batch: _Batch | None = None,
+    known: list[Explained] | None = None,
+) -> list[frozenset[str]]:
     """The cheap gate, and what it saw, per text: `qmark`, `latin`, `utf8`, `utf8_short`, `rare`, `offscript`
     (empty for clean text, the common case). Each repair family runs only on the evidence it needs. The flags
     and their densities are measured for the whole batch at once; per text, only what they point at (`every`: each
-    text, as a test's reference; `batch`: the texts' `_Batch`, when the caller laid them out already)."""
+    text, as a test's reference; `batch`: the texts' `_Batch`, when the caller laid them out already; `known`: per
+    text, where `utf8_explained`'s answers are kept for its repairs)."""
     batch = batch if batch is not None else _Batch(texts)
     present = batch.present().tolist()
     rare, simp, trad = batch.mask(RARE), batch.mask(SIMP_ONLY), batch.mask(TRAD_ONLY)
@@ -349,7 +352,9 @@ def _suspicious_many(texts: list[str], *, every: bool = False, batch: _Batch | N
             seen.add("offscript")
         # (a page with no rare character has no stretch to explain: `_utf8_explained` says so of each codec, after
         # a lookup of every character the batch's flags made already)
-        if seen & _NOT_UTF8 and bits & RARE and any(utf8_explained(text, wrong) for wrong in ("big5", "gb18030")):
+        if seen & _NOT_UTF8 and bits & RARE and any(
+                utf8_explained(text, wrong, known=known[k] if known is not None else None)
+                for wrong in ("big5", "gb18030")):
             # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
             # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
             # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says).
@@ -552,13 +557,25 @@ _READ_RUN = 4  # characters in a row that each read the other way as a frequent 
 _NOT_UTF8 = frozenset({"rare", "offscript", "qmark", "glued"})  # the signs of other families than UTF-8's
 
 
-def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS) -> list[tuple[int, int]]:
+# `utf8_explained`'s answers for one page, by (text, codec, least)
+Explained = dict[tuple[str, str, int], tuple[tuple[int, int], ...]]
+
+
+def utf8_explained(text: str, wrong: str, least: int = UTF8_PAGE_LEADS,
+                   known: Explained | None = None) -> list[tuple[int, int]]:
     """Where `text`'s bytes are UTF-8 read as `wrong` (`codec.utf8_stretches`), when that explains its damage: the
     stretches proven on their own hold more of its rare characters than the rest of it does (a clean traditional
     paragraph's bytes make such a stretch by chance now and then, 夥伴，於 in GB18030's, with no rare character in it).
     Then every stretch holding `least` long sequences (one character's, by default: the page's chain is established,
-    and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none."""
-    return list(_utf8_explained(text, wrong, least))
+    and its short stretches between ASCII words, 嚗?"Wulagasaurus"嚗?, are read with it); else none. `known`: the
+    answers one page's gate and repairs found so far (per document: the gate asks a batch's pages before any is
+    repaired, and the few answers `_utf8_explained` remembers were another page's by then), filled here."""
+    if known is None:
+        return list(_utf8_explained(text, wrong, least))
+    got = known.get((text, wrong, least))
+    if got is None:
+        got = known[text, wrong, least] = _utf8_explained(text, wrong, least)
+    return list(got)
 
 
 def may_be_utf8(text: str, wrong: str, least: int | None = None) -> bool:
@@ -576,22 +593,51 @@ def may_be_utf8(text: str, wrong: str, least: int | None = None) -> bool:
     return len(raw.translate(None, _NOT_LONG_LEADS)) >= (UTF8_LEADS if least is None else least)
 
 
+# two complete 3- or 4-byte UTF-8 sequences (their first three bytes) with nothing between them that valid UTF-8
+# does not hold (ASCII and continuation bytes, 2-byte sequences, long ones): a superset of such stretches of UTF-8
+_TWO_LONG = re.compile(rb"[\xe0-\xf4][\x80-\xbf]{2}(?:[\x00-\xbf]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xf4][\x80-\xbf]{2})*?"
+                       rb"[\xe0-\xf4][\x80-\xbf]{2}")
+
+
+def _may_hold_span(stretch: str, wrong: str) -> bool:
+    """Whether `utf8_spans(stretch, wrong)` may find a span (of `UTF8_LEADS` lead bytes of long sequences): False
+    proves it finds none. `may_be_utf8`'s count of such bytes, and in a stretch without a lost mark (one piece
+    of bytes, a news page's clean paragraph), two complete long sequences in one stretch of valid UTF-8 (`_TWO_LONG`):
+    a span is a valid stretch of UTF-8 whose sequences are complete but for the last (cut at the piece's end), so
+    3 lead bytes of long ones are two complete at least. With marks, each piece may end in a cut sequence: only the
+    count of lead bytes is proof. (For `UTF8_LEADS` 3, what `_utf8_explained` asks.)"""
+    if not may_be_utf8(stretch, wrong):
+        return False
+    if "?" in stretch or "\ufffd" in stretch:
+        return True
+    try:
+        raw = misread_bytes(stretch, wrong)
+    except UnicodeEncodeError:
+        return True  # (Big5's pieces may be cp950's: not proven)
+    return _TWO_LONG.search(raw) is not None
+
+
 # (a pure function of its arguments, remembered for the few texts last asked, as `codec.utf8_stretches`: the gate
 # and each repair pass ask the same page again, and its scan of the stretches holding a rare character is the cost)
 @lru_cache(maxsize=8)
 def _utf8_explained(text: str, wrong: str, least: int) -> tuple[tuple[int, int], ...]:
-    rare = (_gate_table()[codepoints(text)] & RARE) != 0
+    points = codepoints(text)
+    rare = (_gate_table()[points] & RARE) != 0
     if not rare.any():
         return ()
-    # rare characters before each offset: a stretch's count is two look-ups, not a NumPy call (a news page has
-    # hundreds of stretches)
-    before = np.concatenate(([0], np.cumsum(rare))).tolist()
-    # (only stretches holding a rare character can explain any: the others, most of a clean page, are not scanned)
-    spans = [(m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text) if before[m.end()] > before[m.start()]
-             and may_be_utf8(m.group(), wrong) for a, b in utf8_spans(m.group(), wrong)]
+    # rare characters before each offset
+    before = np.concatenate(([0], np.cumsum(rare)))
+    # the stretches (`LOSSY_STRETCH`'s matches: runs of non-ASCII characters and '?') found with their bounds in
+    # numpy, and only those holding a rare character scanned (the others, most of a clean page, can explain none: a
+    # news page has hundreds of stretches, each a step of the regex's loop in Python)
+    edges = np.diff(np.concatenate(([0], ((points >= 0x80) | (points == 0x3F)).view(np.int8), [0]))).nonzero()[0]
+    starts, ends = edges[0::2], edges[1::2]
+    held = (before[ends] > before[starts]).nonzero()[0]
+    spans = [(s + a, s + b) for s, e in zip(starts[held].tolist(), ends[held].tolist(), strict=True)
+             if _may_hold_span(text[s:e], wrong) for a, b in utf8_spans(text[s:e], wrong)]
     if not spans:
         return ()
-    inside = sum(before[b] - before[a] for a, b in spans)
-    if inside <= before[-1] - inside:
+    inside = sum(int(before[b] - before[a]) for a, b in spans)
+    if inside <= int(before[-1]) - inside:
         return ()
     return tuple(utf8_stretches(text, wrong, least))

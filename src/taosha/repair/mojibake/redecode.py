@@ -28,6 +28,7 @@ from taosha.repair.mojibake.gate import (
     BIG5_PUNCT_AS_PUA,
     READS_IN_SIMP,
     READS_IN_TRAD,
+    Explained,
     _odd_table,
     _rows_before,
     utf8_explained,
@@ -39,6 +40,8 @@ from taosha.repair.mojibake.windows import (
     _DIGITS_AND_SPACE,
     _GAIN_SPAN,
     _SENTENCE_EDGE,
+    PageReadings,
+    PairGains,
     _best_window,
     _script_proof,
     _utf8_windows,
@@ -248,17 +251,17 @@ _HAN_READING = 0.5  # of a legacy run's reading (digits and spaces apart), East 
 _RARE_WINDOW = (8, 3)  # a reading with 3 rare characters within 8 is garbage, not the text (as for every window)
 
 
-def repair_whole_page(doc: Document, min_gain: float, name: str) -> int:
+def repair_whole_page(doc: Document, min_gain: float, name: str, *, known: Explained | None = None) -> int:
     """A page misread as a whole (Big5 read as GBK, or the reverse): it looks like the other script, so the
     per-stretch repairs, which judge with the page's script, would not see it. The whole text is read
     right and judged with the model of no script; it must win clearly and leave far fewer rare
-    characters."""
+    characters. `known`: `gate.utf8_explained`'s answers for the page so far."""
     text = doc.text
     base = model()
     if _han_share(text) < _EAST_ASIAN_MOST:
         return 0  # a page of East Asian text (not a kaomoji or a box drawing)
     for reason, wrong, right in PAIR_REDECODES:
-        if utf8_explained(text, wrong):
+        if utf8_explained(text, wrong, known=known):
             continue  # its damage is UTF-8 read as `wrong`: that page is no other 2-byte codec's
         fixed = _redecode_span(text, wrong, right)
         if fixed is not None and wrong == "big5" and _MARK.search(text):
@@ -279,6 +282,7 @@ def repair_redecodes(
     doc: Document, lm: CharLM, min_gain: float, name: str, *, utf8: bool, pairs: bool,
     points: list[int] | None = None, utf8_from: tuple[str, ...] | None = None,
     utf8_at: dict[str, tuple[int, ...] | None] | None = None, kept: list[tuple[str, int]] | None = None,
+    known: Explained | None = None,
 ) -> int:
     """The reversible misreadings of REDECODES (`utf8`: the UTF-8 ones, `pairs`: GBK <-> Big5), run by run;
     `points`: where short UTF-8 runs may be, when only those are examined; `utf8_from`: the codecs whose bytes of
@@ -286,8 +290,9 @@ def repair_redecodes(
     has changed; `utf8_at`: for those, where in the page a window may begin (`step._utf8_runs`: a run holding no such
     character has none), likewise until the page has changed. `kept`: where given, each window another chain
     explains (`keep_proven`), left as it stood, with its length, for the caller to count once its later passes are
-    done (a window they read is theirs); else they are counted in `mojibake_unrepaired` here. The number of
-    repairs."""
+    done (a window they read is theirs); else they are counted in `mojibake_unrepaired` here. `known`:
+    `gate.utf8_explained`'s answers for the page so far, kept for the passes to share. The number of repairs."""
+    known = {} if known is None else known
     count = 0
     if points is not None:  # UTF-8 only where a short run's sign is
         count, utf8 = _redecode_short(doc, lm, points, min_gain, name), False
@@ -304,6 +309,9 @@ def repair_redecodes(
     # other way would misread what that wrote (質條 read back, then taken for GBK read as Big5: 借兵)
     read_back = {e.reason for e in doc.edits if e.step == name}
     page = doc.text
+    # (GBK <-> Big5) what the windows measure of the text as it stands, shared by both codecs' passes while the text
+    # and the model are the same
+    readings: list[PageReadings] = []
     for reason, wrong, right in REDECODES:
         if not (utf8 if right == "utf-8" else pairs):
             continue
@@ -344,7 +352,7 @@ def repair_redecodes(
 
             # (GBK <-> Big5) stretches whose bytes are UTF-8 read as `wrong`, lossy or not: read as the other 2-byte
             # codec they would give its mojibake of UTF-8 (`codec.utf8_with_losses`)
-            utf8_spans = utf8_explained(doc.text, wrong) if right != "utf-8" else []
+            utf8_spans = utf8_explained(doc.text, wrong, known=known) if right != "utf-8" else []
             # (UTF-8) stretches whose bytes are UTF-8 as the other codec wrote them, and not as this one: UTF-8 read by
             # the other codec (銝箄 is 为 read as Big5; its GB18030 bytes happen to read as UTF-8's 㖹u); asked once a
             # run has a window (a run without one is let go all the same: most pages a '?' sends here have none)
@@ -353,6 +361,8 @@ def repair_redecodes(
             # asked of the text the pass began with once a run has a window to judge (most pages have none)
             twice: list[bool] = []
             off_step: list[list[bool]] = []  # (GBK read as Big5) the text's characters read out of step, once asked
+            # (GBK <-> Big5) the per-character gains of the text the pass reads, made once a run needs its windows
+            page_gains: list[PairGains] = []
             # (UTF-8) where a window may begin, while the page is the one they were found in (the runs' text)
             at = utf8_at.get(wrong) if right == "utf-8" and utf8_at is not None and doc.text == page else None
 
@@ -362,7 +372,7 @@ def repair_redecodes(
                 japanese: bool = japanese, neutral: bool = neutral, proven: list[tuple[int, int]] = proven,
                 shift: list[int] = shift, utf8_spans: list[tuple[int, int]] = utf8_spans, twice: list[bool] = twice,
                 off_step: list[list[bool]] = off_step, at: tuple[int, ...] | None = at,
-                theirs_only: list[list[tuple[int, int]]] = theirs_only,
+                theirs_only: list[list[tuple[int, int]]] = theirs_only, page_gains: list[PairGains] = page_gains,
             ) -> str:
                 nonlocal count
                 run = m.group()
@@ -382,8 +392,8 @@ def repair_redecodes(
                 if right == "utf-8":
                     if not theirs_only:
                         other = "big5" if wrong == "gb18030" else "gb18030"
-                        theirs = utf8_explained(m.string, other)
-                        ours = utf8_explained(m.string, wrong) if theirs else []
+                        theirs = utf8_explained(m.string, other, known=known)
+                        ours = utf8_explained(m.string, wrong, known=known) if theirs else []
                         theirs_only.append([span for span in theirs if not overlaps(ours, *span)])
                     if theirs_only[0] and overlaps(theirs_only[0], m.start(), m.end()):
                         return run
@@ -416,6 +426,10 @@ def repair_redecodes(
                 if right == "utf-8" and not twice:
                     twice.append(encoded_twice(m.string, wrong, at))
                 refused: list[bool] = []
+                if right != "utf-8" and not page_gains:
+                    if not (readings and readings[0].text == m.string and readings[0].lm is lm):
+                        readings[:] = [PageReadings(m.string, lm)]
+                    page_gains.append(readings[0].gains(wrong, right))
 
                 def window(null: bool) -> str | None:
                     return _best_window(
@@ -424,7 +438,8 @@ def repair_redecodes(
                         after=m.string[m.end() : m.end() + 1], neutral_short=near,
                         pua_as_han_void=wrong == "gb18030" and not (
                             trad_page and _PUA_ROW.search(run)),
-                        twice=right == "utf-8" and twice[0], null=null, refused=refused)
+                        twice=right == "utf-8" and twice[0], null=null, refused=refused,
+                        page=(page_gains[0], m.start()) if page_gains else None)
 
                 best = window(True)
                 # a reading the null refused (the window may be the page's own simplified text) is still judged
@@ -480,7 +495,7 @@ def repair_redecodes(
         if count > before:
             read_back.add(reason)
         if right != "utf-8" and count - before >= _ESTABLISHED:
-            count += _fragments(doc, lm, reason, wrong, right, min_gain, name)
+            count += _fragments(doc, lm, reason, wrong, right, min_gain, name, known)
         elif wrong == "gb18030" and right == "utf-8" and count - before >= _ESTABLISHED:
             # one character inside a Latin word that reads as an accented letter (Kangasm盲ki for Kangasmäki:
             # UTF-8's ä is two bytes, one GBK character), or after a digit as a sign of measure (30掳 for 30°),
@@ -513,7 +528,8 @@ def _odd_pairs_before(text: str, wrong: str, right: str, lm: CharLM) -> list[int
 _REVERSE = {"gbk_as_big5": "big5_as_gbk", "big5_as_gbk": "gbk_as_big5"}
 
 
-def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str) -> int:
+def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, min_gain: float, name: str,
+               known: Explained | None = None) -> int:
     """In a page where a stretch of one script's bytes was read as the other's, the short runs left
     between ASCII words (楷俴▲Bad for 发行《Bad, 1997爛 for 1997年, 麼Koelie for 或Koelie) are read so too when
     the reading turns a rare character into frequent text and gains `min_gain`: too short to be judged
@@ -523,7 +539,7 @@ def _fragments(doc: Document, lm: CharLM, reason: str, wrong: str, right: str, m
     common, spans = for_script("simplified" if right == "gbk" else "traditional").common, []
     # stretches whose bytes are UTF-8 (lossy: UTF-8 read as Big5 with bytes lost) are not read as the other 2-byte
     # codec: that would write its mojibake of UTF-8 (锛 for 嚗, `codec.utf8_with_losses`)
-    utf8 = utf8_explained(doc.text, wrong)
+    utf8 = utf8_explained(doc.text, wrong, known=known)
     # GBK read as Big5: a fragment after an odd number of the decoder's marks is out of step (`_out_of_step`)
     off = _out_of_step(doc.text, _written(doc, name)) if wrong == "big5" and _MARK.search(doc.text) else None
 

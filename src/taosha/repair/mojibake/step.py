@@ -26,7 +26,14 @@ from taosha.repair.mojibake.codec import (
 from taosha.repair.mojibake.damage import _genuine_traditional
 from taosha.repair.mojibake.deleted import _pairs, reread_deleted, sign_classes, suspect_many
 from taosha.repair.mojibake.fill import _word_index
-from taosha.repair.mojibake.gate import _UTF8_IN_GBK, _Batch, _gate_table, _short_utf8, _suspicious_many
+from taosha.repair.mojibake.gate import (
+    _UTF8_IN_GBK,
+    Explained,
+    _Batch,
+    _gate_table,
+    _short_utf8,
+    _suspicious_many,
+)
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
@@ -125,9 +132,11 @@ class Mojibake(Step):
                 batch = _Batch(texts)
         layout = (batch.points, batch.starts, batch.lengths)
         classes = _batch_signs().take(batch.points)  # the two batch signs' classes, in one lookup
+        # (per text, `utf8_explained`'s answers the gate found, which its repairs ask again)
+        known: list[Explained] = [{} for _ in texts]
         seens = [seen if seen or not signs else _DELETED
-                 for seen, signs in zip(_suspicious_many(texts, batch=batch), suspect_many(texts, layout, classes),
-                                        strict=True)]
+                 for seen, signs in zip(_suspicious_many(texts, batch=batch, known=known),
+                                        suspect_many(texts, layout, classes), strict=True)]
         # the script of each text the repairs will read, in one pass for the batch (as `_repairs` would detect it on
         # the text without debris: `texts`); a failure leaves each to detect its own (and to fail alone)
         suspects = [k for k, seen in enumerate(seens) if seen]
@@ -148,17 +157,18 @@ class Mojibake(Step):
                 left = unread_pairs(doc.text) if odd[k] and not _ABOUT_ENCODING.search(doc.text) else 0
                 out[k] = doc.tag("mojibake_unrepaired", left) if left else doc
                 continue
-            out[k] = in_place(self._repair, doc, seen, infos.get(k), odd[k])
+            out[k] = in_place(self._repair, doc, seen, infos.get(k), odd[k], known[k])
         return out
 
     def _repair(
-        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None
+        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None,
+        known: Explained | None = None,
     ) -> Document:
         if not seen and not _has_debris(doc.text):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
-        trial = self._repairs(Document(doc.id, doc.text), seen, info, odd)
+        trial = self._repairs(Document(doc.id, doc.text), seen, info, odd, known)
         if any(e.reason == "utf8_as_gbk" for e in trial.edits):
             # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
             # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
@@ -183,11 +193,14 @@ class Mojibake(Step):
         return doc
 
     def _repairs(
-        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None
+        self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None,
+        known: Explained | None = None,
     ) -> Document:
         """The families `seen` asks for, on `doc` as it stands; `info`: its script as `detect` (without looking for
         slips) finds it on its text without debris, when known; `odd`: whether `odd_pairs_many` saw the short
-        stretches' sign in that text, when known."""
+        stretches' sign in that text, when known; `known`: `utf8_explained`'s answers for the page so far (the
+        gate's), kept for the passes to share."""
+        known = {} if known is None else known
         debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
             doc.tag("mojibake_debris", len(debris))
@@ -214,7 +227,7 @@ class Mojibake(Step):
         if self.latin and "latin" in seen:
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
-            repairs += repair_whole_page(doc, self.min_gain, self.name)
+            repairs += repair_whole_page(doc, self.min_gain, self.name, known=known)
         if seen & {"rare", "offscript"} and ("?" in doc.text or "\ufffd" in doc.text):
             repairs += repair_big5_lost_bytes(doc, lm, self.min_gain, self.name)
         if seen & {"utf8", "qmark", "utf8_short", "rare", "offscript"}:
@@ -230,7 +243,7 @@ class Mojibake(Step):
                 utf8 = bool(codecs)  # none: no run's bytes hold a UTF-8 window, nothing to read back
             if utf8 or pairs:
                 repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
-                                            points=points, utf8_from=codecs, utf8_at=at, kept=kept)
+                                            points=points, utf8_from=codecs, utf8_at=at, kept=kept, known=known)
         if seen & {"qmark", "rare", "glued"} and not _read_as_big5(doc, self.name) and may_realign(
                 doc.text, lm) and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)

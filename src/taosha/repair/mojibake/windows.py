@@ -72,7 +72,7 @@ def _best_window(
     run: str, wrong: str, right: str, lm: CharLM, min_gain: float, *, marked: bool = False, after: str = "",
     pua_as_han_void: bool = False, windows: list[tuple[int, int]] | None = None,
     marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (), twice: bool = False,
-    null: bool = True, refused: list[bool] | None = None,
+    null: bool = True, refused: list[bool] | None = None, page: tuple[PairGains, int] | None = None,
 ) -> str | None:
     """The run with its re-decodable windows repaired when that wins clearly, or None. Linear: windows
     are UTF-8 sequences found by a scan of the bytes, or (2-byte codecs, where one misread character is
@@ -88,11 +88,13 @@ def _best_window(
     (`_script_proof`). `twice`: the page is UTF-8 encoded twice through `wrong` (`encoded_twice`), where a short
     first reading that is UTF-8 read as `wrong` again is the middle layer too. `null`: a GBK <-> Big5 reading must
     beat the window as it stands scored as the wrong codec's own script (`_OWN_SCRIPT`); `refused` is appended to
-    when that refused a reading that passed the other tests."""
+    when that refused a reading that passed the other tests. `page`: (GBK <-> Big5) the per-character gains of the
+    text the run was found in, for `wrong`, `right` and `lm`, and where in it the run begins."""
     if right == "utf-8":
         windows = _utf8_windows(run, wrong) if windows is None else windows
     else:
-        windows = _pair_windows(run, wrong, right, lm, marked=marked, marks=marks, neutral_short=neutral_short)
+        windows = _pair_windows(run, wrong, right, lm, marked=marked, marks=marks, neutral_short=neutral_short,
+                                page=page)
 
     def judge(i: int, j: int, pos: int) -> tuple[float, int, int, str] | None:
         """The window's best repair (its score, start, end and reading), or None."""
@@ -474,61 +476,145 @@ def _holds_mark(run: str, a: int, b: int, marks: tuple[int, ...] | None) -> bool
     return holds_any(marks, a, b)
 
 
+class PageReadings:
+    """What `_pair_windows` measures of one text's characters as they stand, for a model: their code points, the
+    model's log-probability of each and which neighbours make a word; and per GBK <-> Big5 misreading, the gains of
+    reading each character the other way (`gains`). Made once for the text the repair passes read (the two codecs'
+    passes share the first part), every value a function of a character or a pair alone, computed by the
+    operations `_pair_windows` used per run: a run's slices are the run's own arrays."""
+
+    __slots__ = ("as_is", "by_codec", "lm", "text")
+
+    def __init__(self, text: str, lm: CharLM) -> None:
+        self.text, self.lm = text, lm
+        self.by_codec: dict[tuple[str, str], PairGains] = {}
+        self.as_is = _as_is(codepoints(text), lm)
+
+    def gains(self, wrong: str, right: str) -> PairGains:
+        """The gains of reading the text's `wrong` bytes as `right`."""
+        got = self.by_codec.get((wrong, right))
+        if got is None:
+            got = self.by_codec[wrong, right] = PairGains(*_gain_arrays(self.as_is, wrong, right, self.lm))
+        return got
+
+
+class PairGains:
+    """Per character of a text, its reading (one character, or none: `meant`) and what reading it so gains
+    (`own`), and per pair of neighbours the word bonus made or lost (`words`), for one misreading and model."""
+
+    __slots__ = ("meant", "own", "reads", "words")
+
+    def __init__(self, meant: np.ndarray, own: np.ndarray, words: np.ndarray, reads: np.ndarray) -> None:
+        self.meant, self.own, self.words, self.reads = meant, own, words, reads
+
+    def run(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The readings, the gains and whether each reads as a frequent character (`_gain_arrays`) of the characters
+        of `[start, end)` as a run of their own."""
+        return (self.meant[start:end], _run_gains(self.own[start:end].copy(), self.words[start : max(start, end - 1)]),
+                self.reads[start:end])
+
+
+def _as_is(points: np.ndarray, lm: CharLM) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Characters' code points, those in the BMP (others 0: no reading, see _pair_reading), the model's
+    log-probability of each, and per pair of neighbours whether it is a word."""
+    bmp = np.where(points < 0x10000, points, 0)
+    return points, bmp, lm.char_table()[bmp], lm.are_words(points[:-1], points[1:])
+
+
+def _gain_arrays(as_is: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], wrong: str, right: str,
+                 lm: CharLM) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per character, its reading and its own gain, per pair of neighbours the word bonus (see `PairGains`), and per
+    character whether it reads as another that is one of the most frequent (`_frequent_reading`'s test: `char_table`
+    is the model's `char` of each code point, and a reading is in the BMP)."""
+    points, bmp, here, words_here = as_is
+    meant = _pair_reading(wrong, right)[bmp]
+    has = meant != 0
+    read = lm.char_table()[meant]
+    own = np.where(has, read - here, -1e9)
+    both = has[1:] & has[:-1]  # a word made or lost counts half to each of its two characters
+    words = WORD_BONUS / 2 * (lm.are_words(meant[:-1], meant[1:]).astype(np.float64) - words_here) * both
+    return meant, own, words, has & (meant != points) & (read >= FREQUENT_LOGP)
+
+
+def _run_gains(gains: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """A run's characters' gains: their own (`gains`, added to in place) and the words' bonuses within the run."""
+    gains[1:] += words  # in the order a running sum would add them: each pair's bonus to its second character,
+    gains[:-1] += words  # then to its first
+    return gains
+
+
 def _pair_windows(run: str, wrong: str, right: str, lm: CharLM, *, marked: bool = False,
-                  marks: tuple[int, ...] | None = None,
-                  neutral_short: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
+                  marks: tuple[int, ...] | None = None, neutral_short: tuple[tuple[int, int], ...] = (),
+                  page: tuple[PairGains, int] | None = None) -> list[tuple[int, int]]:
     """Stretches of characters where reading each one's bytes right gains (maximal positive-sum segments
     of per-character gains, dictionary words with the neighbour included). `marked`: the run holds characters
     that are evidence by themselves (see `_redecode`), and a stretch with one of them qualifies. `neutral_short`:
     stretches of the run read already, beside which (`_BESIDE_PROVEN` characters) a short stretch needs no
-    `_script_proof`."""
+    `_script_proof`. `page`: the gains of the text the run stands in, and where it begins there."""
 
     def proof(s: int, e: int) -> bool:
         return _script_proof(run, s, e, wrong) or any(
             a - _BESIDE_PROVEN <= e and s <= b + _BESIDE_PROVEN for a, b in neutral_short)
 
     # per character, its reading (one character, or none) and what reading it so gains, as arrays
-    points = codepoints(run)
-    bmp = np.where(points < 0x10000, points, 0)  # beyond the BMP: no reading (see _pair_reading)
-    meant = _pair_reading(wrong, right)[bmp]
-    has = meant != 0
-    chars = lm.char_table()
-    gains = np.where(has, chars[meant] - chars[bmp], -1e9)
-    both = has[1:] & has[:-1]  # a word made or lost counts half to each of its two characters
-    words = WORD_BONUS / 2 * (lm.are_words(meant[:-1], meant[1:]).astype(np.float64)
-                              - lm.are_words(points[:-1], points[1:])) * both
-    gains[1:] += words  # in the order a running sum would add them: each pair's bonus to its second character,
-    gains[:-1] += words  # then to its first
-    if not (gains > 0).any():
+    if page is not None:
+        meant, gains, reads = page[0].run(page[1], page[1] + len(run))
+    else:
+        meant, own, words, reads = _gain_arrays(_as_is(codepoints(run), lm), wrong, right, lm)
+        gains = _run_gains(own, words)
+    ahead = (gains > 0).nonzero()[0].tolist()  # where a segment may begin
+    if not ahead:
         return []  # no segment can gain
     fixed: list[str | None] = [chr(c) if c else None for c in meant.tolist()]
+    frequent: list[bool] = reads.tolist()
     windows = []
-    total, start, best, best_end = 0.0, 0, 0.0, 0
-    for k, g in enumerate([*gains.tolist(), -1e9]):
+    for start, best_end, best in _gaining_segments([*gains.tolist(), -1e9], ahead):
+        # each segment ends where its running total peaked (Kadane): correct text after the damage, whose gains are
+        # negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
+        span = best_end - start
+        if ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
+                or (marked and _holds_mark(run, start, best_end, marks))
+                or _frequent_reading(run, start, best_end, fixed, lm, frequent)
+                or (_odd_word(run, start, best_end, fixed, lm)
+                    and proof(start, best_end))
+                or (wrong == "gb18030" and _simplified_stretch(run, start, best_end, fixed, lm))
+                or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
+                    and (span > _ODD_WORD[1] or proof(start, best_end))
+                    and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
+                    and _words(lm, "".join(fixed[start:best_end])))  # type: ignore[arg-type]
+                or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
+                    and _GAIN_WORD_EVERY * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
+                or _between_digits(run, start, best_end, fixed, lm)):
+            windows.append((start, best_end))
+    return windows
+
+
+def _gaining_segments(values: list[float], ahead: list[int]) -> Iterator[tuple[int, int, float]]:
+    """Kadane's scan of `values` (the last closes any segment: -1e9): each segment of positive running total as
+    (its start, where its total peaked, that peak), those whose peak is positive. `ahead`: where the values are
+    positive, in order. The scan starts at each of those: after a segment ends (its state reset), a value that is
+    not positive ends an empty one at once, which yields nothing, so the scan goes on from the next positive one
+    (the same segments and sums as a scan of every value)."""
+    if not ahead:
+        return
+    k, n, following = ahead[0], len(values), 1
+    total, start, best, best_end = 0.0, k, 0.0, k
+    while k < n:
+        g = values[k]
         if total + g <= 0:
-            # each segment ends where its running total peaked (Kadane): correct text after the damage, whose
-            # gains are negative, stays out; shorter, or mostly frequent characters: a rare word, not mojibake
-            span = best_end - start
-            if best > 0 and ((span >= _RARE_SPAN and _RARE_EVERY * lm.rare_count(run[start:best_end]) >= span)
-                             or (marked and _holds_mark(run, start, best_end, marks))
-                             or _frequent_reading(run, start, best_end, fixed, lm)
-                             or (_odd_word(run, start, best_end, fixed, lm)
-                                 and proof(start, best_end))
-                             or (wrong == "gb18030" and _simplified_stretch(run, start, best_end, fixed, lm))
-                             or (span >= _SHORT_RARE_SPAN and best >= _SHORT_RARE_GAIN * span
-                                 and (span > _ODD_WORD[1] or proof(start, best_end))
-                                 and lm.rare_count(run[start:best_end]) >= _SHORT_RARE
-                                 and _words(lm, "".join(fixed[start:best_end])))  # type: ignore[arg-type]
-                             or (span >= _GAIN_SPAN and best >= _GAIN_PER_CHAR * span
-                                 and _GAIN_WORD_EVERY * _words(lm, "".join(fixed[start:best_end])) >= span)  # type: ignore[arg-type]
-                             or _between_digits(run, start, best_end, fixed, lm)):
-                windows.append((start, best_end))
-            total, start, best, best_end = 0.0, k + 1, 0.0, k + 1
+            if best > 0:
+                yield start, best_end, best
+            while following < len(ahead) and ahead[following] <= k:
+                following += 1
+            if following == len(ahead):
+                return  # (no value after this one is positive: every segment left would be empty)
+            k = ahead[following]
+            total, start, best, best_end = 0.0, k, 0.0, k
         else:
             total += g
             if total > best:
                 best, best_end = total, k + 1
-    return windows
+            k += 1
 
 
 # how near a stretch already read as GBK read as Big5 a short script-neutral one must stand to be read on that
@@ -658,16 +744,20 @@ def _between_digits(
 _READ_DISTINCT = 3  # ... of which at least this many different ones
 
 
-def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM) -> bool:
+def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], lm: CharLM,
+                      frequent: list[bool] | None = None) -> bool:
     """Whether `_READ_RUN` characters in a row of `run[start:end]` each read the other way as one of the most
     frequent characters, and together make a dictionary word, or one more in a row that need not (坳甜祥蜇翍 for
     它并不附著: jieba has no 并不): a short misread sentence may hold one or two rare characters only (撼瞰佽隴瞰 for
     举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (the 8 MB of clean text hold
-    four, three in traditional pages and 等等等等, and the repair changes none of them)."""
+    four, three in traditional pages and 等等等等, and the repair changes none of them). `frequent`: per character of
+    the run, whether it reads so (`_reads_frequent`), when known."""
+    if frequent is None:
+        frequent = [f is not None and f != c and lm.char(f) >= FREQUENT_LOGP for c, f in zip(run, fixed, strict=True)]
     k = start
     while k < end:
         j = k
-        while j < end and (f := fixed[j]) is not None and f != run[j] and lm.char(f) >= FREQUENT_LOGP:
+        while j < end and frequent[j]:
             j += 1
         if len(set(run[k:j])) < _READ_DISTINCT:
             pass  # one character repeated (假假假假, 等等等等) is emphasis, not a misread sentence
