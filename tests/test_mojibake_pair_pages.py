@@ -288,7 +288,10 @@ def test_a_stretch_the_sequences_test_rejects_holds_no_span(stretch, wrong):
 
 
 def test_the_sequences_test_lets_utf8_through_and_rejects_clean_text():
+    from taosha.repair.mojibake.codec import UTF8_LEADS
     from taosha.repair.mojibake.gate import _may_hold_span
+
+    assert UTF8_LEADS >= 3  # (the proof's: 3 lead bytes of long sequences are two complete ones at least)
 
     assert _may_hold_span("你好，世界".encode().decode("gbk", "replace"), "gb18030")
     assert utf8_spans("这是一个很好的问题，我们都很满意", "gb18030") == []
