@@ -323,8 +323,8 @@ def misread_variants(span: str, wrong: str) -> list[bytes]:
 @lru_cache(maxsize=4)
 def _two_code_chars(codec: str) -> re.Pattern[str]:
     """The characters of `two_codes(codec)`, one at a time (a class that matches nothing when there are none)."""
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(two_codes(codec))) + "]" if two_codes(codec)
-                      else "(?!)")
+    chars = "".join(re.escape(c) for c in sorted(two_codes(codec)))
+    return re.compile(f"[{chars}]" if chars else "(?!)")
 
 
 def _redecode_span(span: str, wrong: str, right: str) -> str | None:
