@@ -603,8 +603,8 @@ def _signed_lines(text: str, lines: list[str], starts: list[int], dense: frozens
     """The lines of `text` (`lines`, each starting at `starts`) with a sign anywhere (U+FFFD, a private-use
     character, or in `dense`), and every line with a sign (those, a lone trail byte's `_SIGNS`, a glued end's
     `_glued_sign`), in order: found for the page at once, where a news page's ~70 lines cost a few searches each
-    (most of the pass on clean pages). No sign spans a line break: each pattern's look-arounds are one character
-    and a break is none of theirs."""
+    (most of the pass on clean pages). No sign spans a line break: no class of the patterns or of their
+    look-arounds takes one, so a break beside a line is as nothing beside it."""
     anywhere = _lines_with(_LOST, text, starts) | _lines_with(_PUA, text, starts) | dense
     signed = anywhere | _lines_with(_SIGNS, text, starts)
     signed |= {k for k in _lines_with(_GLUED_NEXT, text, starts) - signed if _glued_sign(lines[k], lm)}
@@ -612,9 +612,10 @@ def _signed_lines(text: str, lines: list[str], starts: list[int], dense: frozens
 
 
 def _lines_with(pattern: re.Pattern[str], text: str, starts: list[int]) -> set[int]:
-    """The lines of `text` (each starting at `starts`) where `pattern` matches (one that never matches a line break
-    nor looks across one): searched from each line's first match on to the next line (a line's matches after its
-    first one are not looked for, as a search line by line would not)."""
+    """The lines of `text` (each starting at `starts`) where `pattern` matches (one no class of which,
+    look-arounds included, takes a line break: a break beside a line is then as nothing beside it): searched from
+    each line's first match on to the next line (a line's matches after its first one are not looked for, as a
+    search line by line would not)."""
     out = set()
     m = pattern.search(text)
     while m is not None:

@@ -98,11 +98,18 @@ def may_realign(text: str, lm: CharLM) -> bool:
     first (the script's detection with a converter's slips, `damage._genuine_traditional`: two OpenCC conversions
     of a traditional news page)."""
     lines = text.split("\n")
-    asked = ["?" in line for line in lines]
-    if any(not _no_evidence(line, lm) for line, q in zip(lines, asked, strict=True) if q):
-        return True
-    # (a review's one line with a '?' is over here)
-    return not all(asked) and any(not asked[k] for k in _damage_lines(text, lines, lm))
+    damaged = None  # the page's damage lines, found once a line without a '?' is asked (a review's one line with a
+    # '?' never is); the lines are asked in order, and the first that decides ends the search
+    for k, line in enumerate(lines):
+        if "?" in line:
+            if not _no_evidence(line, lm):
+                return True
+        else:
+            if damaged is None:
+                damaged = _damage_lines(text, lines, lm)
+            if k in damaged:
+                return True
+    return False
 
 
 def _damage_lines(text: str, lines: list[str], lm: CharLM) -> set[int]:

@@ -57,6 +57,9 @@ def _letters(text: str) -> int:
                and not (k + 1 < n and text[k + 1].isascii() and text[k + 1].isalpha()))
 
 
+_COUNTED_IN_PYTHON = 64  # characters up to which a loop costs less than numpy's calls
+
+
 def _han_share(text: str) -> float:
     """Share of East Asian characters (U+2E80 on: Han, kana, Hangul, Bopomofo, the private use area that GB18030
     gives Big5's punctuation, full-width forms): a misread CJK stretch is made of them, Latin text is not. A long
@@ -65,9 +68,6 @@ def _han_share(text: str) -> float:
     if len(text) <= _COUNTED_IN_PYTHON:
         return sum(1 for c in text if c >= "\u2e80") / max(1, len(text))
     return int(np.count_nonzero(codepoints(text) >= 0x2E80)) / len(text)
-
-
-_COUNTED_IN_PYTHON = 64  # characters up to which a loop costs less than numpy's calls
 
 
 def _mean(lm: CharLM, text: str) -> float:
