@@ -751,7 +751,7 @@ def _frequent_reading(run: str, start: int, end: int, fixed: list[str | None], l
     它并不附著: jieba has no 并不): a short misread sentence may hold one or two rare characters only (撼瞰佽隴瞰 for
     举例说明例, 极酗褫湛 for 体长可达), but clean text hardly ever has such a stretch (the 8 MB of clean text hold
     four, three in traditional pages and 等等等等, and the repair changes none of them). `frequent`: per character of
-    the run, whether it reads so (`_reads_frequent`), when known."""
+    the run, whether it reads so (`PairGains.reads`, from `_gain_arrays`), when known."""
     if frequent is None:
         frequent = [f is not None and f != c and lm.char(f) >= FREQUENT_LOGP for c, f in zip(run, fixed, strict=True)]
     k = start
