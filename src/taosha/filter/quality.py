@@ -65,16 +65,24 @@ class _Grams:
     the keys of their n-grams, which carry the text's number (so no n-gram matches another text's): bigrams
     exactly (two 21-bit code points), longer ones by a 64-bit polynomial hash below the text's number."""
 
-    def __init__(self, texts: list[np.ndarray], pad: int, joined: np.ndarray | None = None) -> None:
-        """`joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`)."""
-        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    def __init__(self, texts: list[np.ndarray] | None, pad: int, joined: np.ndarray | None = None,
+                 lengths: np.ndarray | None = None) -> None:
+        """`joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`); `texts` may then be
+        None, given their `lengths` (int64), and they are sliced from `joined` only where laid out one by one."""
+        if lengths is None:
+            assert texts is not None
+            lengths = np.array([len(t) for t in texts], dtype=np.int64)
         self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position (`text_at`)
         self.doc: np.ndarray | None = None
         self.base = np.empty(int(self.ends[-1]), dtype=np.uint32)
-        docs = len(texts)
+        docs = len(lengths)
         if len(self.base) > _LAYOUT_BY_TEXT * max(1, docs):
             # long texts, one slice each: the batch-wide index arrays below take 24 bytes a character (a 5 MB
             # record's layout took 120 MB more than its texts)
+            if texts is None:
+                assert joined is not None
+                starts = self.ends - (lengths + pad) - np.arange(docs, dtype=np.int64) * pad
+                texts = [joined[a : a + n] for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
             at = 0
             for k, t in enumerate(texts):
                 self.base[at : at + len(t)] = t
@@ -85,20 +93,21 @@ class _Grams:
             # places on, and its pad (0x110000 + k * pad ...) fills the pad places after it
             shift = np.repeat(np.arange(docs, dtype=np.int64) * pad, lengths)
             self.base[np.arange(len(shift), dtype=np.int64) + shift] = (
-                joined if joined is not None else np.concatenate(texts) if docs else [])
+                joined if joined is not None else np.concatenate(texts) if texts else [])
             pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
             self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
             # each position's text number, looked up rather than searched for in `ends` (a binary search per
             # n-gram per n was a sixth of the step); 4 bytes a position, so only here, where texts are short
             self.doc = np.repeat(np.arange(docs, dtype=np.uint32), lengths + pad)
-        self.shift = np.uint64(64 - max(1, len(texts).bit_length()))
+        self.shift = np.uint64(64 - max(1, docs.bit_length()))
         self.low = np.uint64((1 << int(self.shift)) - 1)  # a polynomial hash keeps n-grams' differences low
 
-    def keys(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """The keys of the n-grams at positions `idx`; sorted, they group by text (its number in the top bits)."""
+    def keys(self, idx: np.ndarray | slice, n: int) -> np.ndarray:
+        """The keys of the n-grams at positions `idx` (or a slice of positions: copied, not gathered); sorted, they
+        group by text (its number in the top bits)."""
         base = self.base
         if len(self.ends) == 1:
-            doc = np.zeros(len(idx), dtype=np.uint64)
+            doc = np.zeros(len(idx) if isinstance(idx, np.ndarray) else idx.stop - idx.start, dtype=np.uint64)
         else:
             doc = self.text_at(idx).astype(np.uint64)
         h = base[idx].astype(np.uint64)
@@ -114,10 +123,12 @@ class _Grams:
         h |= doc << self.shift
         return h
 
-    def text_at(self, positions: np.ndarray) -> np.ndarray:
+    def text_at(self, positions: np.ndarray | slice) -> np.ndarray:
         """The number of the text at each of `positions` (a pad counts with the text before it)."""
         if self.doc is not None:
             return self.doc[positions]
+        if isinstance(positions, slice):
+            positions = np.arange(positions.start, positions.stop)
         return np.searchsorted(self.ends, positions, side="right")
 
     def text_of(self, keys: np.ndarray, n: int) -> np.ndarray:
@@ -133,7 +144,8 @@ def _raise_tops(top: np.ndarray, texts: np.ndarray, counts: np.ndarray) -> None:
 
 def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.ndarray, top: np.ndarray | None
                    ) -> bool:
-    """Set `longest` to n at the candidates (`cand`, a mask over positions; None: all) whose n-gram occurs twice
+    """Set `longest` to n at the candidates (`cand`: a mask over positions, or their positions ascending where
+    the batch is one slice; None: all) whose n-gram occurs twice
     or more in its text, and raise `top` (unless None: an n whose top share is not reported) to each text's
     largest count of one n-gram; False when no candidate.
 
@@ -149,7 +161,7 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
 
     idx: np.ndarray | None
     if size <= _SLICE:  # one slice: the positions at once (most batches)
-        idx = np.arange(size) if cand is None else np.flatnonzero(cand)
+        idx = np.arange(size) if cand is None else cand if cand.dtype != bool else np.flatnonzero(cand)
         total = len(idx)
     else:
         total = size if cand is None else int(np.count_nonzero(cand))
@@ -157,7 +169,8 @@ def _mark_repeated(grams: _Grams, cand: np.ndarray | None, n: int, longest: np.n
     if not total:
         return False
     if idx is not None:
-        keys = grams.keys(idx, n)
+        # every position (n = 2, one slice): the n-grams' characters are slices of the layout, not gathers
+        keys = grams.keys(slice(0, size) if cand is None and size <= _SLICE else idx, n)
         if len(keys) >= _SIFT:
             idx, keys = _sift(idx, keys)
             if not len(keys):  # every n-gram occurs once
@@ -248,30 +261,40 @@ def _covered(longest: np.ndarray, n: int, grams: _Grams, docs: int) -> np.ndarra
 
 
 def repetition_table(
-    texts: list[np.ndarray], ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4),
-    joined: np.ndarray | None = None,
+    texts: list[np.ndarray] | None, ns: range = range(2, 11), tops: tuple[int, ...] = (2, 3, 4),
+    joined: np.ndarray | None = None, lengths: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """`repetitions` as one array per signal (a value per text).
 
     Bigrams are compared exactly. An n-gram at i repeats only if the (n-1)-grams at i and i+1 do, so past
     n = 2 only those positions are candidates (fewer at each n, few in ordinary text), compared by 64-bit
     polynomial hashes. Each n costs a few numpy calls for the whole batch (a few per slice of a long one),
-    not a few per text. `joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`).
+    not a few per text. `joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`); with
+    it, `texts` may be None and their `lengths` (int64) given instead: a batch of short texts is laid out from
+    `joined` alone, not from an array per text.
     """
-    docs = len(texts)
+    if lengths is None:
+        assert texts is not None
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    docs = len(lengths)
     outs = {f"dup_ngram_{n}": np.zeros(docs) for n in ns} | {f"top_ngram_{n}": np.zeros(docs) for n in tops}
     if not docs:
         return outs
     last = max(max(ns), max(tops))
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    grams = _Grams(texts, last, joined)
+    grams = _Grams(texts, last, joined, lengths)
     longest = np.zeros(len(grams.base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position
     top_of = {n: np.ones(docs, dtype=np.int64) for n in tops}  # the n-grams' counts only where reported
-    cand = None  # n = 2: every position
+    cand: np.ndarray | None = None  # n = 2: every position
     for n in range(2, last + 1):
         if not _mark_repeated(grams, cand, n, longest, top_of.get(n)):
             break
-        cand = (longest[:-2] >= n) & (longest[1:-1] >= n)
+        if len(grams.base) - 1 > _SLICE:  # a mask: a byte a position, whatever the share of candidates
+            cand = (longest[:-2] >= n) & (longest[1:-1] >= n)
+            continue
+        # one slice: the positions marked n (a subset of the candidates: a repeated n-gram's (n-1)-grams repeat),
+        # ascending, and of them those whose next position is marked too: a pass over the candidates, not the batch
+        marked = np.flatnonzero(longest >= n) if cand is None else cand[longest[cand] >= n]
+        cand = marked[:-1][marked[1:] == marked[:-1] + 1]
     if len(longest) <= _SLICE and ns:  # one slice: each n's starts are the previous n's reaching n (fewer each n)
         hits = np.flatnonzero(longest >= min(ns))
         text = grams.text_at(hits)
@@ -385,7 +408,6 @@ class Quality(Step):
         # one encoding for the batch (the NUL after it has no class and is no stop): per-text sums in a few calls,
         # no large temporaries
         flat, starts, lengths = lay_out(texts)
-        points = [flat[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
         size = np.maximum(lengths, 1)
         columns: dict[str, list] = {"chars": lengths.tolist()}
         classes = _classes()[flat]
@@ -399,7 +421,7 @@ class Quality(Step):
         mean, longest = _sentences(flat, starts, lengths)
         arrays["sentence_max"] = longest
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
-        for key, values in repetition_table(points, joined=flat[:-1]).items():
+        for key, values in repetition_table(None, joined=flat[:-1], lengths=lengths).items():
             arrays[key] = np.round(values, 4)
             columns[key] = arrays[key].tolist()
         columns["dup_line_share"] = [_dup_line_share(t) if "\n" in t else 0.0 for t in texts]  # one line: 0.0
