@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from taosha.clean.placeholders import _ANY_BLANK, _BLANK_NEEDLES, _any_blank
 from taosha.filter import quality
 from taosha.filter.language import Identifier, identifier
-from taosha.textarrays import lay_out
+from taosha.textarrays import holding_any, lay_out
 
 
 def _langid_decide(ident, fv, idx) -> tuple[str, float]:
@@ -71,3 +72,12 @@ def test_repetition_table_from_the_layout_alone_equals_from_the_texts(texts, by_
         want = quality.repetition_table(points)
         got = quality.repetition_table(None, joined=flat[:-1], lengths=lengths)
     assert [k for k in want if not np.array_equal(want[k], got[k])] == []
+
+
+@given(st.lists(st.text(alphabet="ab-\nx×Ｘ*_＿中", max_size=12), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_holding_any_finds_the_texts_a_per_text_test_finds(texts):
+    """clean.placeholders asks the batch which documents may hold a blank: the documents of its per-text tests."""
+    want = [k for k, t in enumerate(texts) if _any_blank(t)]
+    assert holding_any(_BLANK_NEEDLES, texts) == want
+    assert want == [k for k, t in enumerate(texts) if _ANY_BLANK.search(t)]

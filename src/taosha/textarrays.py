@@ -81,3 +81,29 @@ def holding(pattern: re.Pattern[str], texts: list[str], joined: str | None = Non
         out.append(k)
         m = pattern.search(joined, ends[k])  # on from the next text: one match a text is enough
     return out
+
+
+def holding_any(needles: tuple[str, ...], texts: list[str], joined: str | None = None) -> list[int]:
+    """The numbers (ascending) of the texts that hold one of `needles` (substrings without a line break), from
+    substring searches of the texts joined by line breaks (`joined`, when the caller has it): `holding` without
+    the regex, whose scan costs twice a search per needle on real text; a batch in which few texts hold one pays
+    the searches in C and no call per text.
+
+    >>> holding_any(("x", "--"), ["经济", "a--b", "", "x", "xy--"])
+    [1, 3, 4]
+    """
+    if joined is None:
+        joined = "\n".join(texts)
+    ends: list[int] | None = None
+    found: set[int] = set()
+    for needle in needles:
+        at = joined.find(needle)
+        if at < 0:
+            continue
+        if ends is None:
+            ends = list(accumulate(len(t) + 1 for t in texts))  # where each text's line break stands, plus one
+        while at >= 0:
+            k = bisect_right(ends, at)
+            found.add(k)
+            at = joined.find(needle, ends[k])  # on from the next text: one hit a text is enough
+    return sorted(found)
