@@ -21,13 +21,14 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter, methodcaller
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import xxhash
+from xxhash import xxh3_64_intdigest as _xxh3
 
 from taosha.document import REDACTED, Document, redacted_length
 from taosha.report.diff import diff_runs, fold
@@ -44,6 +45,8 @@ SAMPLE_FORMAT = 1
 _STEP_REASON, _BEFORE, _AFTER = itemgetter(0, 1), itemgetter(4), itemgetter(5)  # an Edit's fields
 _IS_REDACTED = methodcaller("startswith", REDACTED)
 _NUMBERS = frozenset({int, float})  # not bool: a flag is no measurement
+_VALUES = dict.values
+_SHORT = (32).__ge__  # a string signal of up to 32 characters is counted as a category
 
 # Which step parameter is a threshold on which signal, and on which side documents are dropped. Kept here as
 # data, not guessed from names: `dedup.near.min_chars` or `clean.frequent_lines.min_share` are no drop
@@ -85,6 +88,11 @@ def _hash(*parts: str) -> int:
     return xxhash.xxh3_64_intdigest("\x00".join((str(SEED), *parts)).encode())
 
 
+def _prefix(part: str) -> str:
+    """What `_hash(part, x)` hashes before `x`: made once per rule or threshold, not once per document."""
+    return f"{SEED}\x00{part}\x00"
+
+
 def buckets(values: np.ndarray) -> np.ndarray:
     """Values rounded to two significant digits (whole numbers below 100 stay exact): the histograms' keys.
 
@@ -114,6 +122,8 @@ class RunSample:
         # (signal, drops below?, limit, key inside, key outside)
         self.thresholds = [(t["signal"], t["side"] == "min", t["limit"], f"{t['step']}.{t['param']}|in",
                             f"{t['step']}.{t['param']}|out") for t in thresholds]
+        # rule or threshold key -> `_prefix` of it
+        self._prefixes: dict[str, str] = {k: _prefix(k) for t in self.thresholds for k in t[3:]}
         self.rules: dict[str, list[tuple[int, str, int, Document]]] = {}
         self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
         self.hist: Counter[tuple[str, float, str]] = Counter()
@@ -186,7 +196,7 @@ class RunSample:
             rules[f"drop:{drop.step}/{drop.reason}"] = None
         for rule in rules:
             self._offer(rule, doc)
-        signals, near = doc.signals, self.near
+        signals, near, prefixes = doc.signals, self.near, self._prefixes
         for signal, below, limit, inside, outside in self.thresholds:
             v = signals.get(signal)
             if v is None or v.__class__ is str:
@@ -194,43 +204,83 @@ class RunSample:
             key = outside if (v < limit if below else v > limit) else inside
             distance = abs(v - limit)
             kept = near.get(key)
-            if kept is not None and len(kept) >= NEAR and distance > kept[-1][0]:
-                continue  # the common case, decided here
-            self._near(key, distance, doc, signal)
+            if kept is not None and len(kept) >= NEAR:
+                last = kept[-1]
+                if distance > last[0]:
+                    continue  # the common case, decided here
+                h = _xxh3((prefixes[key] + doc.id).encode())
+                if (distance, h) >= last[:2]:
+                    continue  # a tie at the bound (many documents share a value): decided by the hash
+            else:
+                if kept is None:
+                    kept = near[key] = []
+                h = _xxh3((prefixes[key] + doc.id).encode())
+            self._near(kept, distance, h, doc, signal)
 
     def _flush(self) -> None:
         hist, categories = self.hist, self.categories
         for outcome, dicts in self._signals.items():
-            # documents that went through the same steps carry the same signals in the same order: their values
-            # are transposed into columns in C (zip), not looked up one by one
-            rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            # documents that went through the same steps carry the same signals in the same order: a group's values
+            # are flattened in C and, where all are numbers, made one array (a row per document) and rounded at
+            # once; the rest (strings, flags, None) column by column as they come
+            rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for d in dicts:
                 keys = tuple(d)
                 group = rows.get(keys)
                 if group is None:
                     group = rows[keys] = []
-                group.append(tuple(d.values()))
+                group.append(d)
+            # per signal, its values in document order, group by group: an array of buckets where all are numbers, else
+            # (their classes, the values)
             columns: dict[str, list[Any]] = {}
             for keys, group in rows.items():
-                for key, transposed in zip(keys, zip(*group, strict=True), strict=True):
+                width, n = len(keys), len(group)
+                flat = list(chain.from_iterable(map(_VALUES, group)))  # row after row
+                types = list(map(type, flat))
+                classes = [set(types[j::width]) for j in range(width)]
+                numeric = [k <= _NUMBERS for k in classes]
+                table = None
+                if any(numeric):
+                    numbers = flat
+                    if not all(numeric):
+                        numbers = flat.copy()  # the other columns stand aside as zeros, for one conversion
+                        for j in range(width):
+                            if not numeric[j]:
+                                numbers[j::width] = [0] * n
+                    table = buckets(np.array(numbers, dtype=np.float64).reshape(n, width))
+                for j, key in enumerate(keys):
                     c = columns.get(key)
                     if c is None:
                         c = columns[key] = []
-                    c.extend(transposed)
-            for key, column in sorted(columns.items()):
-                kinds = set(map(type, column))
-                numbers: list[Any]
-                if kinds <= _NUMBERS:
-                    numbers = column
-                else:
-                    numbers = [v for v in column if v.__class__ in _NUMBERS]
+                    c.append(table[:, j] if table is not None and numeric[j] else (classes[j], flat[j::width]))
+            for key, pieces in sorted(columns.items()):
+                rounded = []
+                strings: Counter[str] | None = None
+                for piece in pieces:
+                    if piece.__class__ is not tuple:
+                        rounded.append(piece)
+                        continue
+                    kinds, values = piece
                     if str in kinds and key not in NOT_CATEGORIES:
-                        for v, n in Counter(v for v in column if v.__class__ is str and len(v) <= 32).items():
-                            categories[key, v] += n
-                if numbers and key not in NOT_MEASURES:
-                    values, counts = np.unique(buckets(np.array(numbers, dtype=np.float64)), return_counts=True)
+                        if strings is None:
+                            strings = Counter()
+                        if len(kinds) > 1:
+                            values = [v for v in values if v.__class__ is str]
+                        strings.update(compress(values, map(_SHORT, map(len, values))))
+                        values = piece[1]
+                    if kinds & _NUMBERS:
+                        rounded.append(buckets(np.array([v for v in values if v.__class__ in _NUMBERS],
+                                                        dtype=np.float64)))
+                if strings is not None:
+                    for v, n in strings.items():
+                        categories[key, v] += n
+                if rounded and key not in NOT_MEASURES:
+                    values, counts = np.unique(rounded[0] if len(rounded) == 1 else np.concatenate(rounded),
+                                               return_counts=True)
+                    get = hist.get  # not `hist[k] += n`: a missing key costs Counter a Python call
                     for b, n in zip(values.tolist(), counts.tolist(), strict=True):
-                        hist[key, int(b) if b.is_integer() else b, outcome] += n
+                        k = (key, int(b) if b.is_integer() else b, outcome)
+                        hist[k] = get(k, 0) + n
         self._signals = {}
         self._pending = 0
 
@@ -247,10 +297,16 @@ class RunSample:
                     n += 1
         self.site_lines[where] += n
 
+    def _prefix_of(self, part: str) -> str:
+        prefix = self._prefixes[part] = _prefix(part)
+        return prefix
+
     def _offer(self, rule: str, doc: Document) -> None:
-        h = _hash(rule, doc.id)
-        kept = self.rules.setdefault(rule, [])
-        if len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
+        h = _xxh3(((self._prefixes.get(rule) or self._prefix_of(rule)) + doc.id).encode())
+        kept = self.rules.get(rule)
+        if kept is None:
+            kept = self.rules[rule] = []
+        elif len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
             return
         # the document itself is held (a finished document is not changed again): its diff is built only for the
         # few that are still in the sample when the unit ends
@@ -258,11 +314,8 @@ class RunSample:
         bisect.insort(kept, (h, doc.id, self._seq, doc))
         del kept[PER_RULE:]
 
-    def _near(self, key: str, distance: float, doc: Document, signal: str) -> None:
-        kept = self.near.setdefault(key, [])
-        h = _hash(key, doc.id)
-        if len(kept) >= NEAR and (distance, h) >= kept[-1][:2]:
-            return
+    def _near(self, kept: list[Any], distance: float, h: int, doc: Document, signal: str) -> None:
+        """`doc` into the documents kept nearest to a threshold on one side (`kept`), `h` its hash there."""
         self._seq += 1
         entry = {"id": doc.id, "value": doc.signals[signal], "outcome": _outcome(doc), "text": doc.text[:EXCERPT],
                  "chars": len(doc.text)}
