@@ -110,7 +110,8 @@ def to_bytes(text: str) -> list[int] | None:
 
 
 def decode_tokens(
-    tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True, context: DocumentContext | None = None
+    tokens: list[int], lm: CharLM, before: str = "", *, fill: bool = True, context: DocumentContext | None = None,
+    items: list[str | tuple[str, ...]] | None = None,
 ) -> str:
     """Decode GBK bytes, choosing for each character with a lost byte the candidate the model prefers
     in its context (and whose reading matches a pinyin annotation right after it, when there is one).
@@ -119,9 +120,27 @@ def decode_tokens(
     errors replaced, which decodes the stretches between lost bytes (the lost bytes are placed by hand).
     `before`: the character the bytes follow, a lost first character's left neighbour. Without `fill`, each
     character with a lost byte is a `?` (what the bytes alone say). `context`: the document the bytes are in
-    (what it writes, what was chosen in it before); None for bytes on their own."""
+    (what it writes, what was chosen in it before); None for bytes on their own. `items`: `gbk_items(tokens)`,
+    where the caller has them."""
     if min(tokens, default=0) >= 0:
         return bytes(tokens).decode("gbk", "replace").replace("\ufffd", "?")
+    if items is None:
+        items = gbk_items(tokens)
+    if not fill:
+        return "".join(x if isinstance(x, str) else "?" for x in items)
+    return _fill([x for x in items if x != ""], lm, context or DocumentContext(), before)
+
+
+def filled_questions(items: list[str | tuple[str, ...]]) -> int:
+    """How many '?' `decode_tokens` with `fill` writes for bytes whose `gbk_items` are `items`, whatever its model,
+    context and `before`: the '?' of the decoded runs (`_fill` writes a GBK character or U+FFFD for each lost
+    character, never a '?'), found without choosing a character for any lost byte."""
+    return sum(x.count("?") for x in items if isinstance(x, str))
+
+
+def gbk_items(tokens: list[int]) -> list[str | tuple[str, ...]]:
+    """`tokens` (with a lost byte) decoded: runs of decoded text ('?' where the bytes are invalid or a lead byte lost
+    its trail out of place) and, for each character with a lost byte, its candidates."""
     by_lead, by_trail = _gbk_tables()
     items: list[str | tuple[str, ...]] = []
     decoder = _GBK_DECODER("replace")
@@ -161,9 +180,7 @@ def decode_tokens(
             items.append(() if nxt < 0 else table.get(nxt, ()))  # both bytes lost: marked
             i = j + 2
     items.append(decoder.decode(bytes(tokens[i:]), True).replace("\ufffd", "?"))
-    if not fill:
-        return "".join(x if isinstance(x, str) else "?" for x in items)
-    return _fill([x for x in items if x != ""], lm, context or DocumentContext(), before)
+    return items
 
 
 def _places(tokens: list[int], token: int) -> list[int]:

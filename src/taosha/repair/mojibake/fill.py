@@ -124,7 +124,10 @@ def document_counts(text: str) -> DocumentCounts:
     for w in kept:
         after.setdefault(w[0], set()).add(w[1])
         before.setdefault(w[1], set()).add(w[0])
-    return kept, Counter(text), after, before
+    # the characters' counts from the code points too (a Counter of the text updated a dictionary per character: on
+    # the seed page, 129,128 characters, 18 ms of each count)
+    chars, times = np.unique(points, return_counts=True)
+    return kept, Counter(dict(zip(map(chr, chars.tolist()), times.tolist(), strict=True))), after, before
 
 
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = "") -> str:

@@ -20,6 +20,8 @@ from taosha.repair.mojibake.codec import (
     _bytes_reading,
     decode_tokens,
     dropped_areas,
+    filled_questions,
+    gbk_items,
     to_bytes,
     vanished_tokens,
 )
@@ -196,18 +198,26 @@ _STRETCHES, _SHORT_STRETCH, _AGREE = (48, 192), 24, 3
 
 def _decode_from(
     line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
-    bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True,
+    bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True, most: int | None = None,
 ) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
 
     The decoding realigns with the line once the damage is passed, so only a stretch is decoded: when its
     last characters agree with the line, the rest of the line is kept as it is. `bytes_of` keeps the bytes of
     stretches between the hypotheses of one damage (two of them resume at each place). Each decoding is kept in
-    `context.decoded`: the pass after the evidence pass reads the same lines' damage points again."""
+    `context.decoded`: the pass after the evidence pass reads the same lines' damage points again. `most` (with
+    `bytes_of`, `fill` and a lost byte in `head`): None also where every line read would hold more than `most` '?'
+    (`_read_items`), which `_put_back` rejects all the same."""
     key = (id(lm), line, b, tuple(head), resume, skip, fill)
     found = context.decoded.get(key)
     if found is None:
-        found = context.decoded[key] = _decode_stretch(line, b, head, resume, skip, lm, context, bytes_of, fill)
+        items = None
+        if most is not None and bytes_of is not None and fill:
+            items = _read_items(line, b, head, resume, skip, most, bytes_of)
+            if items is None:
+                return None  # (not kept in `context.decoded`: it is not the decoding)
+        found = context.decoded[key] = _decode_stretch(
+            line, b, head, resume, skip, lm, context, bytes_of, fill, items)
     elif bytes_of is not None:  # the stretches' bytes as the decoding read them (`_put_back` reads them there)
         for stop in _stops(line, resume):
             if (resume, stop) not in bytes_of:
@@ -216,6 +226,46 @@ def _decode_from(
                 break
     fixed, stop = found
     return None if fixed is None else line[:b] + fixed + line[stop:]
+
+
+def _read_items(
+    line: str, b: int, head: list[int], resume: int, skip: int, most: int,
+    bytes_of: dict[tuple[int, int], list[int] | None],
+) -> dict[int, list[str | tuple[str, ...]]] | None:
+    """None where every line `_decode_from` may read for (`b`, `head`, `resume`, `skip`), with a lost byte in
+    `head`, holds more than `most` '?', or it reads none, proved without choosing a character for any lost byte:
+    whichever stretch's decoding agrees with the line, its '?' are its decoded runs' (`codec.filled_questions`).
+    Where a put-back pair leaves a lead byte without its trail out of place (over a third of the places
+    `_put_back` tries on the seed page), the reading holds one '?' more and `_put_back`'s `keep` rejects it. Else
+    the stretches' `gbk_items` found so far, by where each stretch ends (for the decoding to use)."""
+    questions = line.count("?", 0, b)
+    found: dict[int, list[str | tuple[str, ...]]] = {}
+    for stop in _stops(line, resume):
+        # (`bytes_of` left as it is: the decoding, if any, fills it as it reads)
+        raw = bytes_of[resume, stop] if (resume, stop) in bytes_of else to_bytes(line[resume:stop])
+        if raw is None:
+            return None  # `_decode_stretch` gives None here, if no shorter stretch agreed
+        items = found[stop] = gbk_items(head + raw[skip:])
+        if questions + filled_questions(items) + line.count("?", stop) <= most:
+            return found
+        if stop == len(line) or _agrees(items, line[stop - _AGREE : stop]):
+            return None  # the decoding ends with this stretch (`_decode_stretch`)
+    return None
+
+
+def _agrees(items: list[str | tuple[str, ...]], end: str) -> bool:
+    """Whether the decoding of `items` (`codec.gbk_items`) is known to end in `end` whatever is chosen for its lost
+    bytes: its last characters are decoded ones (each lost character is one character of the decoding), and `end`'s.
+    False where they are not, or where a lost character is among them (the next stretch is asked then, as the
+    decoding may go on to it)."""
+    tail = ""
+    for x in reversed(items):
+        if not isinstance(x, str):
+            break
+        tail = x + tail
+        if len(tail) >= len(end):
+            break
+    return len(tail) >= len(end) and tail.endswith(end)
 
 
 def _stops(line: str, resume: int) -> list[int]:
@@ -228,6 +278,7 @@ def _stops(line: str, resume: int) -> list[int]:
 def _decode_stretch(
     line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
     bytes_of: dict[tuple[int, int], list[int] | None] | None, fill: bool,
+    items: dict[int, list[str | tuple[str, ...]]] | None = None,
 ) -> tuple[str | None, int]:
     """`_decode_from`'s decoding of `head` + the line's bytes from `resume` (None when none agrees with the line
     again), and where in `line` the last stretch it decoded ends (where the line is kept again)."""
@@ -241,7 +292,8 @@ def _decode_stretch(
             raw = bytes_of[resume, stop] = to_bytes(line[resume:stop])
         if raw is None:
             return None, stop
-        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context)
+        fixed = decode_tokens(head + raw[skip:], lm, line[b - 1 : b], fill=fill, context=context,
+                              items=items.get(stop) if items else None)
         if stop == len(line) or fixed.endswith(line[stop - _AGREE : stop]):
             return fixed, stop
     return None, stop
@@ -261,13 +313,14 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 
 def _put_back(
     base: tuple[float, str, int, int], raw: list[int],
-    judge: Callable[[list[int], int, Callable[[str], bool]], tuple[float, str, int, int] | None], lm: CharLM,
+    judge: Callable[[list[int], int, Callable[[str], bool], int], tuple[float, str, int, int] | None], lm: CharLM,
     start: int, stop: int,
 ) -> tuple[tuple[float, str, int, int], list[int] | None]:
     """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
     `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
     wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
-    `judge(tokens, j, keep)` reads `tokens` followed by `raw[j:]` (None where the line read fails `keep`). With
+    `judge(tokens, j, keep, most)` reads `tokens` followed by `raw[j:]` (None where the line read fails `keep`,
+    which a line with more than `most` '?' fails). With
     it, where each pair put back begins in the reading (its two characters replaced one), or None where one is
     not told apart (the model chose its neighbours anew)."""
     current, at = base, cast(list[int], [])
@@ -293,7 +346,7 @@ def _put_back(
             for p in sorted((*at, j)):
                 tokens += [*raw[prev:p], trail, lead]
                 prev = p
-            judged = judge(tokens, prev, keep)
+            judged = judge(tokens, prev, keep, questions)
             if judged is None or judged[0] <= before[0] + _VANISHED_MARGIN:  # it must win (and hold `keep`)
                 continue
             if found is not None and judged[0] <= current[0]:
@@ -566,12 +619,14 @@ def _best_hypothesis(
 
     def judge(
         priority: int, b: int, head: list[int], resume: int, skip: int, keep: Callable[[str], bool] | None = None,
+        most: int | None = None,
     ) -> tuple[float, str, int, int] | None:
         """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None (also where the
-        line it reads fails `keep`)."""
+        line it reads fails `keep`, which every line with more than `most` '?' fails)."""
         new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
-            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only)
+            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only, most=most)
         if new_line is None or new_line == line or (keep is not None and not keep(new_line)):
+            # (with `most`, a line `keep` rejects for its '?' may not be read at all: None)
             return None
         k, e_old, e_new = changed_run(line, new_line, b)
         lo = max(0, k - _CONTEXT)
@@ -632,7 +687,7 @@ def _best_hypothesis(
             continue
         if best is None or _better(judged, best):
             best, signature, put = judged, priority == 0, []
-    for head, resume, base in [] if bytes_only else php:
+    for n, (head, resume, base) in enumerate([] if bytes_only else php):
         odd = sum(lm.char(c) < _VANISHED_ODD for c in base[1][base[3] : base[2]])
         if not odd or (base[0] == -math.inf and odd > _VANISHED_MOST + 1):
             continue  # each pair put back replaces one rare character of the reading: too few, or too many
@@ -643,12 +698,18 @@ def _best_hypothesis(
         raw = bytes_of.get((resume, min(len(line), resume + _STRETCHES[0]))) or bytes_of.get(
             (resume, min(len(line), resume + _SHORT_STRETCH))) or []  # as _decode_from read them
 
-        def decode(tokens: list[int], j: int, keep: Callable[[str], bool], head: list[int] = head,
-                   resume: int = resume):
+        # a reading `_put_back`'s `keep` rejects for its '?' is not read (`_read_items`), which leaves the bytes
+        # of stretches from `resume` it would have read out of `bytes_of`: only where no later reading resumes there
+        # (the annotation's readings share one place), as `raw` above is read from them
+        alone = all(other != resume for _, other, _ in php[n + 1 :])
+
+        def decode(tokens: list[int], j: int, keep: Callable[[str], bool], most: int, head: list[int] = head,
+                   resume: int = resume, alone: bool = alone):
             # `tokens` stand for the first j bytes of head + raw: the rest follows
+            bound = most if alone else None
             if j < len(head):
-                return judge(0, point, [*tokens, *head[j:]], resume, 0, keep)
-            return judge(0, point, tokens, resume, j - len(head), keep)
+                return judge(0, point, [*tokens, *head[j:]], resume, 0, keep, bound)
+            return judge(0, point, tokens, resume, j - len(head), keep, bound)
 
         put_back, pairs = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
                                     len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each

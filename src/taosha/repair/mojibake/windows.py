@@ -441,8 +441,9 @@ def _utf8_window_in(run: str, wrong: str) -> bool:
 
 
 # (a pure function, remembered for the runs last asked: `encoded_twice` asks every run of a page the pass asks again;
-# the list is shared, never changed by a caller)
-@lru_cache(maxsize=256)
+# the list is shared, never changed by a caller). Enough for a damaged page's runs: the seed page has about 1,700
+# runs that may hold a window per codec, each asked twice, and 256 kept none of them from one walk to the next
+@lru_cache(maxsize=4096)
 def _utf8_windows(run: str, wrong: str) -> list[tuple[int, int]]:
     try:
         raw = misread_bytes(run, wrong)
