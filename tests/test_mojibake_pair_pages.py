@@ -15,7 +15,6 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taosha import Document
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.codec import LOSSY_STRETCH, utf8_spans, utf8_stretches
 from taosha.repair.mojibake.gate import RARE, _gate_table, _utf8_explained, may_be_utf8, utf8_explained
@@ -157,7 +156,7 @@ def _paragraphs(shared, name: str, n: int) -> list[str]:
     return out[:n]
 
 
-def test_the_shared_measurements_change_no_output(shared, monkeypatch):
+def test_the_shared_measurements_change_no_output(shared, monkeypatch, outputs_in_batches):
     """The step's output with what the passes share and without it (each run's gains its own, every value scanned,
     the stretches found by the regex, `utf8_explained` asked afresh) is the same, on clean simplified and traditional
     paragraphs and on pages where a stretch of them is misread one way or the other."""
@@ -179,10 +178,7 @@ def test_the_shared_measurements_change_no_output(shared, monkeypatch):
     real_pair_windows = windows._pair_windows
 
     def run() -> list[tuple]:
-        out = []
-        for at in range(0, len(texts), 64):
-            out += step.process_batch([Document(str(k), t) for k, t in enumerate(texts[at : at + 64])])
-        return [(d.text, d.edits, d.signals) for d in out]
+        return outputs_in_batches(step, texts, 64)
 
     def counted(*args, **kwargs):
         asked.append(kwargs.get("page") is not None)
@@ -201,7 +197,7 @@ def test_the_shared_measurements_change_no_output(shared, monkeypatch):
     assert run() == shared_run
 
 
-def test_the_reviews_unchanged_by_the_shared_measurements(shared, monkeypatch):
+def test_the_reviews_unchanged_by_the_shared_measurements(shared, monkeypatch, outputs_in_batches):
     """The same on real shopping reviews (the first 3,000), where a few pages are suspected of GBK <-> Big5."""
     from taosha.repair.mojibake import windows
 
@@ -212,10 +208,7 @@ def test_the_reviews_unchanged_by_the_shared_measurements(shared, monkeypatch):
     step.setup()
 
     def run() -> list[tuple]:
-        out = []
-        for at in range(0, len(texts), 256):
-            out += step.process_batch([Document(str(k), t) for k, t in enumerate(texts[at : at + 256])])
-        return [(d.text, d.edits, d.signals) for d in out]
+        return outputs_in_batches(step, texts)
 
     shared_run = run()
     real_pair_windows = windows._pair_windows

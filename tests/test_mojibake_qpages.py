@@ -11,7 +11,6 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taosha import Document
 from taosha.repair.mojibake import Mojibake
 from taosha.repair.mojibake.codec import LOSSY_STRETCH, utf8_spans, utf8_stretches
 from taosha.repair.mojibake.gate import may_be_utf8
@@ -79,7 +78,7 @@ _PAGES = ["到了，超赞?质量很好，下次还来",
           "这是?" + "这个问题".encode().decode("gbk", "replace").encode().decode("gbk", "replace") + "，好"]
 
 
-def test_the_shortcuts_change_no_output(shared, monkeypatch):
+def test_the_shortcuts_change_no_output(shared, monkeypatch, outputs_in_batches):
     """The step's output with both shortcuts and without them (every run searched, every reading scanned) is the
     same, on the real reviews with a '?' and on pages that hold UTF-8 read as GBK or Big5."""
     from taosha.repair.mojibake import gate, windows
@@ -90,10 +89,7 @@ def test_the_shortcuts_change_no_output(shared, monkeypatch):
     step.setup()
 
     def run() -> list[tuple]:
-        out = []
-        for at in range(0, len(texts), 256):
-            out += step.process_batch([Document(str(k), t) for k, t in enumerate(texts[at : at + 256])])
-        return [(d.text, d.edits, d.signals) for d in out]
+        return outputs_in_batches(step, texts)
 
     shortcut = run()
     assert any(edits for _, edits, _ in shortcut)
