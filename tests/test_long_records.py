@@ -102,7 +102,7 @@ def test_a_long_text_is_laid_out_without_batch_wide_index_arrays():
     # the batch-wide layout (index arrays of 8 bytes per character, three of them) is for many short texts; a
     # long one is copied in one slice: the layout costs about its own array (a 5 MB record took 120 MB more)
     points = _points("经济发展与社会进步，人民生活水平不断提高。" * 20_000)
-    peak = _peak(quality._Grams, [points], 8)
+    peak = _peak(quality._Grams, points, np.array([len(points)], dtype=np.int64), 8)
     assert peak < 2 * points.nbytes
 
 
@@ -110,8 +110,9 @@ def test_a_long_text_is_laid_out_without_batch_wide_index_arrays():
 @settings(max_examples=60, deadline=None)
 def test_both_layouts_of_a_batch_are_the_same(texts):
     arrays = [_points(t) for t in texts]
+    joined, lengths = np.concatenate(arrays), np.array([len(a) for a in arrays], dtype=np.int64)
     with mock.patch.object(quality, "_LAYOUT_BY_TEXT", 0):
-        by_text = quality._Grams(arrays, 8).base.copy()
+        by_text = quality._Grams(joined, lengths, 8).base.copy()
     with mock.patch.object(quality, "_LAYOUT_BY_TEXT", 10**12):
-        batched = quality._Grams(arrays, 8).base
+        batched = quality._Grams(joined, lengths, 8).base
     assert np.array_equal(by_text, batched)

@@ -65,13 +65,8 @@ class _Grams:
     the keys of their n-grams, which carry the text's number (so no n-gram matches another text's): bigrams
     exactly (two 21-bit code points), longer ones by a 64-bit polynomial hash below the text's number."""
 
-    def __init__(self, texts: list[np.ndarray] | None, pad: int, joined: np.ndarray | None = None,
-                 lengths: np.ndarray | None = None) -> None:
-        """`joined`, where the caller has it: the texts end to end (`np.concatenate(texts)`); `texts` may then be
-        None, given their `lengths` (int64), and they are sliced from `joined` only where laid out one by one."""
-        if lengths is None:
-            assert texts is not None
-            lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    def __init__(self, joined: np.ndarray, lengths: np.ndarray, pad: int) -> None:
+        """`joined`: the texts end to end; `lengths`: theirs (int64)."""
         self.ends = np.cumsum(lengths + pad)  # a text's number is found from its position (`text_at`)
         self.doc: np.ndarray | None = None
         self.base = np.empty(int(self.ends[-1]), dtype=np.uint32)
@@ -79,10 +74,8 @@ class _Grams:
         if len(self.base) > _LAYOUT_BY_TEXT * max(1, docs):
             # long texts, one slice each: the batch-wide index arrays below take 24 bytes a character (a 5 MB
             # record's layout took 120 MB more than its texts)
-            if texts is None:
-                assert joined is not None
-                starts = self.ends - (lengths + pad) - np.arange(docs, dtype=np.int64) * pad
-                texts = [joined[a : a + n] for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+            starts = self.ends - (lengths + pad) - np.arange(docs, dtype=np.int64) * pad
+            texts = [joined[a : a + n] for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
             at = 0
             for k, t in enumerate(texts):
                 self.base[at : at + len(t)] = t
@@ -92,8 +85,7 @@ class _Grams:
             # many short texts: laid out in a few calls for the batch, not a few per text: text k moves k * pad
             # places on, and its pad (0x110000 + k * pad ...) fills the pad places after it
             shift = np.repeat(np.arange(docs, dtype=np.int64) * pad, lengths)
-            self.base[np.arange(len(shift), dtype=np.int64) + shift] = (
-                joined if joined is not None else np.concatenate(texts) if texts else [])
+            self.base[np.arange(len(shift), dtype=np.int64) + shift] = joined
             pads = np.repeat(self.ends - pad, pad) + np.tile(np.arange(pad, dtype=np.int64), docs)
             self.base[pads] = np.arange(0x110000, 0x110000 + docs * pad, dtype=np.uint32)
             # each position's text number, looked up rather than searched for in `ends` (a binary search per
@@ -280,8 +272,11 @@ def repetition_table(
     outs = {f"dup_ngram_{n}": np.zeros(docs) for n in ns} | {f"top_ngram_{n}": np.zeros(docs) for n in tops}
     if not docs:
         return outs
+    if joined is None:
+        assert texts is not None
+        joined = np.concatenate(texts)
     last = max(max(ns), max(tops))
-    grams = _Grams(texts, last, joined, lengths)
+    grams = _Grams(joined, lengths, last)
     longest = np.zeros(len(grams.base) + 1, dtype=np.int8)  # the longest repeated n-gram at each position
     top_of = {n: np.ones(docs, dtype=np.int64) for n in tops}  # the n-grams' counts only where reported
     cand: np.ndarray | None = None  # n = 2: every position
