@@ -82,3 +82,28 @@ def test_a_document_every_test_keeps_is_not_decided_again():
         out = step.process_batch(docs)
     assert [d.dropped.reason if d.dropped else None for d in out] == [None, "too_short", "repetition"]
     assert [c.args[1].id for c in called.call_args_list] == ["rep"]
+
+
+SHORT_OR_NOT = st.lists(st.sampled_from([*DECIDED_TEXTS[:8], "短评。" * 5, "ab\n北京。" * 3, "Hi。"]), min_size=1,
+                        max_size=10)
+
+
+@given(SHORT_OR_NOT, st.sampled_from([1, 12, 50, 200]))
+@settings(max_examples=80, deadline=None)
+def test_a_too_short_document_is_measured_by_its_length_and_shares_only(texts, least):
+    """A document shorter than `min_chars` carries `chars` and the four shares, the values every document gets;
+    the others in its batch carry every signal, with the values and decisions they get with no length test
+    (`min_chars=0`, each measured)."""
+    step, every = quality.Quality(min_chars=least), quality.Quality(min_chars=0)
+    out = step.process_batch([Document(str(k), t) for k, t in enumerate(texts)])
+    full = every.process_batch([Document(str(k), t) for k, t in enumerate(texts)])
+    cheap = ["chars", "han_share", "punct_share", "digit_share", "latin_share"]
+    for doc, measured, text in zip(out, full, texts, strict=True):
+        if len(text) < least:
+            assert doc.dropped.reason == "too_short"
+            assert list(doc.signals) == cheap
+            assert doc.signals == {k: measured.signals[k] for k in cheap}
+        else:
+            assert doc.signals == measured.signals
+            assert list(doc.signals) == list(measured.signals)
+            assert (doc.dropped and doc.dropped.reason) == (measured.dropped and measured.dropped.reason)
