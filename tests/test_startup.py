@@ -167,6 +167,33 @@ def test_mojibake_tables_from_the_cache_are_the_tables_built(tmp_path, monkeypat
             f.cache_clear()
 
 
+def test_the_first_repairs_tables_from_the_cache_are_the_tables_built(tmp_path, monkeypatch):
+    """The characters a codec reads from two codes, the batch signs and the clean-text alarms, read back from the
+    table cache (built on a first repair: `taosha fix` on one line), equal what building them gives."""
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    from taosha.repair.mojibake import codec, step, unread
+
+    cached = [codec.two_codes, unread._signs, step._alarms]
+    for f in cached:
+        f.cache_clear()
+    try:
+        for codec_name in ("big5", "cp950", "big5hkscs", "gb18030"):
+            first = codec.two_codes(codec_name)
+            codec.two_codes.cache_clear()
+            again = codec.two_codes(codec_name)
+            assert again == first == codec._find_two_codes(codec_name), codec_name
+            assert list(again) == list(codec._find_two_codes(codec_name))  # the order the variants are tried in
+        assert "十" in codec.two_codes("big5") and codec.two_codes("gb18030") == {}
+        for table, build in ((unread._signs, unread._build_signs), (step._alarms, step._build_alarms)):
+            table()
+            table.cache_clear()
+            again = table()
+            assert isinstance(again.base, np.memmap) and np.array_equal(again, build())
+    finally:
+        for f in cached:
+            f.cache_clear()
+
+
 def test_source_key_follows_the_code(tmp_path, monkeypatch):
     from taosha.cache import source_key
 

@@ -293,7 +293,21 @@ def two_codes(codec: str) -> dict[str, tuple[bytes, ...]]:
     """Characters `codec`'s decoder reads from more than one code, each with its codes (the one its encoder writes
     first): re-encoding such a character gives one code, so the bytes it was read from must be tried as each. Found
     by decoding every pair and encoding it back (Python's Big5 reads ／ ＼ 十 卅 from two codes each; cp950 and
-    Big5-HKSCS a few box-drawing forms more; GB18030 only €, kept to one code: `_ONE_CODE`)."""
+    Big5-HKSCS a few box-drawing forms more; GB18030 only €, kept to one code: `_ONE_CODE`); kept in the table
+    cache (the 32,000 decodes took a twelfth of a second of a process's first repair)."""
+
+    def build() -> np.ndarray:  # per code: its character, its length, its bytes (at most 4), in the dict's order
+        rows = [(ord(c), len(code), *code.ljust(4, b"\0")) for c, codes in _find_two_codes(codec).items()
+                for code in codes]
+        return np.array(rows, dtype=np.uint32).reshape(-1, 6)
+
+    found: dict[str, list[bytes]] = {}
+    for point, size, *code in _cached_table(f"two-codes-{codec}", build).tolist():
+        found.setdefault(chr(point), []).append(bytes(code[:size]))
+    return {c: tuple(codes) for c, codes in found.items()}
+
+
+def _find_two_codes(codec: str) -> dict[str, tuple[bytes, ...]]:
     found: dict[str, list[bytes]] = {}
     for lead in range(0x81, 0xFF):
         for trail in range(0x40, 0xFF):

@@ -17,6 +17,7 @@ from taosha.document import Document
 from taosha.repair.mojibake.codec import (
     REDECODES,
     _byte_lengths,
+    _cached_table,
     _gbk_pairs,
     _gbk_tables,
     _pair_reading,
@@ -499,7 +500,12 @@ _PAIR_S, _PAIR_T, _ALONG = 1, 2, 4  # what a window of `_NEAR` characters holds 
 
 @lru_cache(maxsize=1)
 def _alarms() -> np.ndarray:
-    """Per code point, the fields and bits above: what `_loud` proves a text clean with, in one lookup."""
+    """Per code point, the fields and bits above: what `_loud` proves a text clean with, in one lookup (from the table
+    cache, like the tables it is made of)."""
+    return _cached_table("alarms", _build_alarms)
+
+
+def _build_alarms() -> np.ndarray:
     from taosha.repair.mojibake import deleted, gate, unread
 
     flags, odd, classes = _gate_table(), unread._signs(), sign_classes()

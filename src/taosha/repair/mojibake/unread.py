@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import _redecode_span
+from taosha.repair.mojibake.codec import _cached_table, _redecode_span
 from taosha.repair.mojibake.gate import (
     _KANA_RUN,
     _PUA_CHAR,
@@ -59,7 +59,12 @@ _ODD_SIMP, _ODD_TRAD, _SIMP, _TRAD = 1, 2, 4, 8
 
 @lru_cache(maxsize=1)
 def _signs() -> np.ndarray:
-    """Per code point, `_odd_table`'s bits and the gate's script bits in one byte: one lookup for a batch."""
+    """Per code point, `_odd_table`'s bits and the gate's script bits in one byte: one lookup for a batch (from the
+    table cache: its zhuyin test decodes every pair of two codecs, a tenth of a second of a process's start)."""
+    return _cached_table("signs", _build_signs)
+
+
+def _build_signs() -> np.ndarray:
     odd, flags = _odd_table(), _gate_table()
     table = np.zeros(max(len(odd), len(flags)), dtype=np.uint8)
     for source, bit, mine in ((odd, READS_IN_SIMP, _ODD_SIMP), (odd, READS_IN_TRAD, _ODD_TRAD),
