@@ -133,6 +133,31 @@ def test_truncation_trims_and_flags_but_spares_signatures():
     assert run(Truncation(), signed).text == signed
 
 
+@pytest.mark.parametrize("text", [
+    # real shopping reviews: one line, the last sentence without a stop (4,000 such reviews lost it before)
+    "外观很漂亮，键盘也很漂亮，屏幕虽然不太鲜亮但是没亮点。唯一的遗憾是驱动有点难找，不过总体满意",
+    "开国皇帝朱元璋并不太一样，看了这本书觉得这人还挺符合一个皇帝的标准的。哈哈，以皇帝的标准看问题",
+    # a line before that ends a sentence, but too little after the last stop: one character, or a number's end
+    f"{BODY}\n穿起来挺舒服的，和图片基本一致，物流也很快，卖家服务热情，非常满意！赞",
+    f"{BODY}\n我们不过提前了几天享受新的系统，而且升级以后运行得更快了，版本是１０.５",
+])
+def test_truncation_keeps_a_last_sentence_it_cannot_tell_from_a_complete_one(text):
+    """Only a text whose line before the last ends a sentence has its last sentence trimmed, and only one of two
+    Han characters or more: the others are flagged and kept."""
+    doc = run(Truncation(), text)
+    assert doc.text == text and doc.signals["truncated"] == 1
+
+
+@pytest.mark.parametrize("text", [
+    f"{BODY}\n书里的语言很简洁易懂，多幅图片示例。已经买过一本了，这本是送给朋友的，希望大家都读一下吧",
+    f"{BODY}\n办理退费请洽本局各地区业务组。健保局全球资讯网：http://www.nhi.gov.tw/",
+    f"{BODY}\n联系我们的方式很多，欢迎来信咨询。合作请联系：020-85501999或media@mail.39.net",
+])
+def test_truncation_takes_a_last_sentence_ending_as_speech_or_in_an_address_for_complete(text):
+    doc = run(Truncation(), text)
+    assert doc.text == text and "truncated" not in doc.signals
+
+
 @pytest.mark.parametrize("text,expected", [
     ("（二）构建意识形态建设的应急机制。\n建", "（二）构建意识形态建设的应急机制。"),  # cut in a heading
     ("（二）构建意识形态建设的应急机制。\n\n建\n", "（二）构建意识形态建设的应急机制。"),

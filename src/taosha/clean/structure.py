@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from taosha.document import Document
 from taosha.step import Step, in_place, register
 from taosha.zh.sentences import LINE_END as SENTENCE_END
+from taosha.zh.sentences import STOPS
 
 
 @register("clean.repeated_paragraphs")
@@ -56,6 +57,35 @@ _MARKER = re.compile(r"^\s*(?:([（(])[一二三四五六七八九十\d]{1,3}([)
 # of the line reversed, not a search from the end for each of them)
 _ENDS = frozenset(SENTENCE_END)
 _AN_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
+# what a last sentence is trimmed back to: a stop (an ellipsis, a Latin full stop) and the closing marks after it;
+# a closing mark alone ends a title or a quotation inside a sentence (《自由软件方针》第一条), not the sentence
+_A_STOP = re.compile(f"[{re.escape(STOPS)}….]")
+_CLOSERS = frozenset("」”』）)》")
+# how speech ends a sentence without a stop, in reviews and comments (超值吧, 还不错嘛, 好评哦): complete, not cut
+_FINAL_PARTICLES = frozenset("吧呢吗嘛啊呀哦啦哈嘿")
+# a Latin full stop between two letters or digits is inside a name or a number (nhi.gov.tw, 3.5), no sentence end
+_IN_ADDRESS = re.compile(r"(?<=[0-9A-Za-z０-９Ａ-Ｚａ-ｚ])\.(?=[0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
+_CUT_HAN = 2  # Han characters a last sentence needs to be taken for one cut in half
+# how a sentence cut in half ends: in a Han character, a mark inside a sentence or an opening one
+_CUT_END = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f，、：:,“‘「『（(《]$")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# a line that ends in a web or mail address (健保局全球資訊網：http://www.nhi.gov.tw/): nothing to trim back
+_ADDRESS_AT_END = re.compile(r"(?:https?://|www\.|@)[\w.\-/~%?=&#:+]*$", re.ASCII)
+
+
+def _last_stop(line: str) -> int:
+    """Where `line`'s last sentence end ends (a stop and the closing marks after it), or -1 when it has none; a
+    Latin full stop inside a name or a number (gov.tw, 3.5) is none."""
+    backwards = line[::-1]  # one regex scan from the end, not a search for each stop
+    m = _A_STOP.search(backwards)
+    while m is not None and _IN_ADDRESS.match(line, len(line) - m.start() - 1):
+        m = _A_STOP.search(backwards, m.end())
+    if m is None:
+        return -1
+    end = len(line) - m.start()
+    while end < len(line) and line[end] in _CLOSERS:
+        end += 1
+    return end
 
 
 def _marker_style(line: str) -> str | None:
@@ -70,9 +100,16 @@ class Truncation(Step):
     mid-word, and flag it (`truncated`).
 
     Only a prose line is judged (at least `min_line_chars`): titles, dates and signatures end without
-    punctuation on purpose. A shorter last line after a line that ends a sentence is a fragment when it is at
-    most `max_fragment_chars` Han characters (`（二）构建…机制。` then `建`: the page was cut in a heading), or a
-    heading numbered as earlier ones that end a sentence, but not ending one (`（三）加强` after `（二）…机制。`).
+    punctuation on purpose. Its last sentence is trimmed back to the last stop only where the text shows it ends
+    its lines with punctuation (the line before it ends a sentence), and only a sentence that ends as a cut
+    leaves one (in a Han character or a mark inside a sentence) and holds two Han characters or more. A one-line
+    text (a review, a comment, often ends without a stop), a last sentence of one character (赞, 唉, 完 end
+    reviews and articles) or one ending in an emoticon, a price or Latin letters is flagged and kept. One that
+    ends in a modal particle (吧 呢 嘛) or in a web or mail address (a full stop between letters, `gov.tw`, ends
+    nothing; nor does a closing mark alone, `《方针》第一条`) is complete: kept, not flagged. A shorter last line
+    after a line that ends a sentence is a fragment when it is at most `max_fragment_chars` Han characters
+    (`（二）构建…机制。` then `建`: the page was cut in a heading), or a heading numbered as earlier ones that end
+    a sentence, but not ending one (`（三）加强` after `（二）…机制。`).
 
     >>> from taosha.step import run_one
     >>> d = run_one(Truncation(), "第一段。\\n我们要继续努力，推动经济社会高质量发展。在新的一年里，我们将进一步加强")
@@ -94,10 +131,19 @@ class Truncation(Step):
             return doc.tag("truncated", 1)
         if not last or len(last) < self.min_line_chars or last[-1] in _ENDS:
             return doc  # (an empty last line: nothing cut off, whatever `min_line_chars` is)
-        m = _AN_END.search(last[::-1])
-        if m is None:
-            return doc.tag("truncated", 1)  # no sentence end to go back to: flagged, kept
-        start = last_break + 1 + len(last) - m.start()  # just after the last sentence end
+        if last[-1] in _FINAL_PARTICLES or _ADDRESS_AT_END.search(last):
+            return doc  # a sentence that ends as speech does, or an address: complete without a stop
+        end = _last_stop(last)
+        if end < 0 or text[:last_break].rstrip()[-1:] not in _ENDS:
+            # no sentence end to go back to, or no line before it that ends one (a one-line text, the last of a
+            # page whose lines end without stops): flagged, kept
+            return doc.tag("truncated", 1)
+        start = last_break + 1 + end  # just after the last sentence end
+        if len(_HAN.findall(doc.text, start)) < _CUT_HAN or not _CUT_END.search(text):
+            # too little of a sentence after it (one character is as often a sentence of its own, 赞, 唉, 完, as
+            # what is left of a cut one), or one that ends as no cut leaves it: in an emoticon, a price, a
+            # name in Latin letters (a cut falls in the words: 将进一步加强, 确保各项, 用“压岁钱”)
+            return doc.tag("truncated", 1)
         doc.replace(start, len(doc.text), "", self.name, "cut_off_sentence")
         return doc.tag("truncated", 1)
 
