@@ -180,6 +180,9 @@ def test_truncation_trims_a_last_line_cut_mid_word(text, expected):
     ("中国*的领导", ["*"]), ("姓名：______", ["______"]), ("党的--精神", ["--"]), ("“×行动”", ["×"]),
     ("以x轴为横坐标", []), ("3x3矩阵", []), ("玩Xbox游戏", []), ("X光检查", []), ("分辨率1920x1080", []),
     ("3×3=9", []), ("the xx factor", []), ("f(x)=2x+1", []),
+    # a letter glued to a number names a model or counts; a full-width X-ray is one too
+    ("松下X300手机的外形", []), ("从荣耀4x，到荣耀6", []), ("比x61还要小", []), ("胸部Ｘ光片有异常", []),
+    ("2020年x月x日", ["x", "x"]), ("20xx年工作总结", ["xx"]),
 ])
 def test_placeholders(text, blanks):
     assert [m.group() for m in find_placeholders(text)] == blanks
@@ -189,6 +192,17 @@ def test_placeholder_density_drops_template_essays():
     template = "全县共有x名党员，xx个支部，××县委书记xx同志讲话。" * 5
     assert run(Placeholders(), template).dropped.reason == "template_blanks"
     assert run(Placeholders(), BODY).signals["placeholders"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    "昨天买的，今*有点小不爽，虽说可以退货再买，就不倒腾了，东西还是不错的",  # real reviews, dense by their length
+    "在也不在京东买水果了，和图片相差太大，太小还***一斤",
+    "印象最深的是,拉开窗帘时的感觉--外面是一高尔夫球场--很惬意!房间也不错",
+])
+def test_a_blank_or_two_in_a_short_text_is_no_template(text):
+    doc = run(Placeholders(), text)
+    assert doc.dropped is None and 0 < doc.signals["placeholders"] < Placeholders().min_blanks
+    assert doc.signals["placeholder_density"] > Placeholders().max_per_1000
 
 
 def test_quality_signals_and_drops():

@@ -25,6 +25,8 @@ PLACEHOLDER = re.compile(
     ])
 )
 _BLANK_CHARS = "xX×Ｘ*_＿"  # a blank holds one of them, or is --
+# 20xx年, 20**年: the first alternative of PLACEHOLDER, a blank glued to the digits it follows
+_YEAR_BLANK = re.compile(r"(?<=(?<![0-9A-Za-z])20)(?:[xX]{2}|\*{2})(?=年|届|级)")
 # x or X as a letter of mathematics or science, not a blank: x轴, X光, X射线, x坐标, x值
 _NOT_BLANK_AFTER = set("轴光射坐值的方向染")
 
@@ -72,11 +74,13 @@ def find_placeholders(text: str) -> list[re.Match[str]]:
     for m in _blanks(text):
         s = m.group()
         after = text[m.end() : m.end() + 1]
-        if s[0] in "xX×" and after in _NOT_BLANK_AFTER:
+        if s[0] in "xX×Ｘ" and after in _NOT_BLANK_AFTER:
             continue
         before = text[max(0, m.start() - 2) : m.start()]
         if after.isdigit() and before[-1:].isdigit():
             continue  # 1920x1080, 3x3: a product, not a blank
+        if s[0] in "xX" and (after.isdigit() or (before[-1:].isdigit() and not _YEAR_BLANK.match(text, m.start()))):
+            continue  # a letter glued to a number names a model or counts (松下X300, 荣耀4x, x61): 20xx年 stays
         if before[-1:] == "(" and before[:1].isascii() and before[:1].isalnum():
             continue  # f(x): an argument, not a blank
         out.append(m)
@@ -86,17 +90,24 @@ def find_placeholders(text: str) -> list[re.Match[str]]:
 @register("clean.placeholders")
 @dataclass(frozen=True)
 class Placeholders(Step):
-    """Count template blanks (x, xx, ××, 20xx, *, ____, --) and drop documents denser than `max_per_1000`.
+    """Count template blanks (x, xx, ××, 20xx, *, ____, --) and drop documents that hold `min_blanks` or more,
+    denser than `max_per_1000`.
 
     Signals: `placeholders` (count) and `placeholder_density` (per 1,000 characters). `max_per_1000 = 0`
-    only measures. Blanks are not removed: the text around them is still the document's.
+    only measures. Blanks are not removed: the text around them is still the document's. A copy-me essay
+    blanks its facts dozens of times (the real template page in `../shared`: 38 to 49 in each of its parts);
+    a review or a comment writes one or two stars for a word it will not print (你*妹, 降价*元) or dashes
+    (球场--很惬意), which its length alone made dense.
 
     >>> from taosha.step import run_one
-    >>> run_one(Placeholders(max_per_1000=20), "全县共有x名干部，xx个村。").dropped.reason
+    >>> run_one(Placeholders(max_per_1000=20), "全县共有x名干部，xx个村，××乡x名代表，20xx年x月。").dropped.reason
     'template_blanks'
     """
 
     max_per_1000: float = 8.0
+    # far below a template's dozens; of 62,774 real shopping reviews dense enough, 545 hold one blank, 89 two, 17
+    # three, 3 four and 2 more (amounts the site masked)
+    min_blanks: int = 5
 
     def setup(self) -> None:
         fold_table()
@@ -130,6 +141,6 @@ class Placeholders(Step):
         signals = doc.signals  # doc.tag twice, without the calls
         signals["placeholders"] = count
         signals["placeholder_density"] = round(density, 3) if count else 0.0
-        if self.max_per_1000 and density > self.max_per_1000:
+        if self.max_per_1000 and density > self.max_per_1000 and count >= self.min_blanks:
             return doc.drop(self.name, "template_blanks", f"{count} blanks, {density:.1f} per 1000 chars")
         return doc
