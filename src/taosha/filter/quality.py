@@ -320,6 +320,13 @@ def dup_ngram_share(points: np.ndarray, n: int) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=1)
+def _spaces() -> np.ndarray:
+    lut = np.zeros(0x110000, dtype=bool)
+    lut[[c for c in range(0x3001) if chr(c).isspace()]] = True  # str.isspace's: none above U+3000
+    return lut
+
+
+@lru_cache(maxsize=1)
 def _stops() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=bool)
     lut[[ord(c) for c in STOPS_AND_BREAK]] = True  # sentences are the runs between them
@@ -371,10 +378,10 @@ class Quality(Step):
     """Measure Chinese quality signals and drop documents outside the thresholds (0 turns a test off).
 
     Signals: `chars`, `han_share`, `punct_share`, `digit_share`, `latin_share`, `sentence_mean`,
-    `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` … `top_ngram_4`,
-    `language`, `language_prob`. Drop reasons: `too_short`, `not_chinese`, `low_han_share`,
-    `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`. A document shorter than `min_chars` is
-    dropped on its length and carries `chars` and the four shares only.
+    `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` … `top_ngram_4` (over the
+    characters other than whitespace), `language`, `language_prob`. Drop reasons: `too_short`, `not_chinese`,
+    `low_han_share`, `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`. A document shorter than
+    `min_chars` is dropped on its length and carries `chars` and the four shares only.
 
     >>> from taosha.step import run_one
     >>> run_one(Quality(), "好好学习天天向上。" * 40).dropped.reason
@@ -396,6 +403,7 @@ class Quality(Step):
         # the table cache, in milliseconds; unpacked once per langid version): a Chinese corpus may never need it
         _classes()
         _stops()
+        _spaces()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]
@@ -436,7 +444,14 @@ class Quality(Step):
         mean, longest = _sentences(flat, starts, lengths)
         arrays["sentence_max"] = longest
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
-        for key, values in repetition_table(None, joined=flat[:-1], lengths=lengths).items():
+        # repetition on the characters between the whitespace: spaces separate, as words do in Gopher's n-grams (a
+        # review that parts its phrases with four spaces repeated the space bigram past max_top_ngram_2)
+        space = _spaces()[flat]  # (the NUL after the last text is none: every start stays an index)
+        if space.any():
+            joined, dense = flat[:-1][~space[:-1]], lengths - per_text(np.add, space, starts, lengths)
+        else:
+            joined, dense = flat[:-1], lengths
+        for key, values in repetition_table(None, joined=joined, lengths=dense).items():
             arrays[key] = np.round(values, 4)
             columns[key] = arrays[key].tolist()
         # (one line: 0.0)
