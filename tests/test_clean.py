@@ -54,6 +54,38 @@ def test_content_is_not_boilerplate(text):
     assert run(Boilerplate(), text).edits == []
 
 
+@pytest.mark.parametrize("line", [
+    # real news and reviews that use a rule's words in a sentence (more than 15 Han characters besides them)
+    "苹果目前没有对此做出回应。HTC一位发言人则表示，公司要先审查柯达的起诉理由才能发表评论。",
+    "美国司法部没有立即发表评论，但此前曾表示，苹果公司每部 iPhone 的售价高达 1,599 美元。",
+    "非常一般，有点乱，不喜欢。（发表评论，还要有字数限制，真是无语阿！）",
+])
+def test_prose_using_a_rules_words_is_not_boilerplate(line):
+    assert run(Boilerplate(), f"{BODY}\n{line}\n{BODY}").edits == []
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("<p>http://www.huanqiu.com2011-12-09 18:51国际在线论坛我要评论</p>", "share_prompt"),
+    ("本文来源于《财经网》\u30002012年01月12日 17:38 我要评论（0）", "source_footer"),
+    ("分享到：欢迎发表评论我要评论", "share_prompt"),
+])
+def test_a_sites_line_holds_few_other_han_characters(line, reason):
+    from taosha.clean.boilerplate import rules_from
+
+    (rule,) = [r for r in rules_from(()) if r.name == reason]
+    assert rule.max_other_han is not None and rule.other_han(line) <= rule.max_other_han
+    assert [e.reason for e in run(Boilerplate(), f"{BODY}\n{line}\n{BODY}").edits] == [reason]
+
+
+@pytest.mark.parametrize("value", [-1, "3", 1.5, True])
+def test_max_other_han_must_be_a_whole_number(value):
+    from taosha.clean.boilerplate import load_rules
+
+    rule = f'[[rule]]\nname = "x"\nmatch = "contains"\npatterns = ["甲"]\nmax_other_han = {value!r}\n'
+    with pytest.raises(ConfigError, match="max_other_han"):
+        load_rules(rule.replace("'", '"').replace("True", "true"), "t.toml")
+
+
 @pytest.mark.parametrize("text,clean", [
     (f"{BODY}</p>\n{BODY}", f"{BODY}\n{BODY}"),  # </p> rebuilt by the mojibake repair at a line's end
     ("第二段<br/>文字，<a href=\"http://example.com/a.html\">链接</a>。", "第二段\n文字，链接。"),
@@ -98,7 +130,8 @@ _PIECES = sorted({p for r in _REGEX_RULES for p in r.patterns} | {a for r in _RE
 @given(st.lists(st.sampled_from(_PIECES), max_size=8), st.sampled_from(_REGEX_RULES))
 def test_a_regex_rule_with_anchors_matches_what_its_regex_matches(pieces, rule):
     line = "".join(pieces)
-    assert rule.matches(line) == (len(line) <= rule.max_chars and rule.regex.search(line) is not None)
+    assert rule.matches(line) == (len(line) <= rule.max_chars and rule.regex.search(line) is not None and (
+        rule.max_other_han is None or rule.other_han(line) <= rule.max_other_han))
 
 
 def test_regex_rules_get_a_literal_prefilter():
@@ -508,10 +541,10 @@ def test_a_line_as_long_as_a_rules_limit_is_still_tried_against_it():
     for rule in _ALL_RULES:
         if rule.match != "contains":
             continue
-        line = rule.patterns[0] + "文" * (rule.max_chars - len(rule.patterns[0]))  # exactly max_chars long
+        line = rule.patterns[0] + "a" * (rule.max_chars - len(rule.patterns[0]))  # exactly max_chars long
         doc = step.process(Document("d", f"{BODY}\n{line}"))
         assert doc.text == BODY and doc.edits[0].reason == rule.name, rule.name
-        assert step.process(Document("d", f"{BODY}\n{line}文")).text.endswith("文")  # one longer: not this rule
+        assert step.process(Document("d", f"{BODY}\n{line}a")).text.endswith("a")  # one longer: not this rule
 
 
 def test_cleaning_does_not_depend_on_the_target_script(tmp_path):

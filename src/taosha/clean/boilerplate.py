@@ -16,6 +16,7 @@ from taosha.errors import ConfigError
 from taosha.step import Step, in_place, register
 from taosha.zh.script import fold, fold_many, fold_table
 
+_HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
 # HTML tags left inside lines (a scraper's residue: 。</p> at a line's end, 段落<br/>文字): known tag names with
 # attributes in HTML's own syntax only, so that 如果 a<b 且 b>c stays; <br> is a line break, the others go
@@ -33,19 +34,34 @@ class Rule:
     regex: re.Pattern[str] | None = None
     # for a regex rule: a literal each pattern requires (a line holding none cannot match), when each has one
     anchors: tuple[str, ...] | None = None
+    # a line holding more Han characters than this outside the rule's matches is prose that uses its words (公司要先
+    # 审查起诉理由才能发表评论。), not the site's own line (分享到：欢迎发表评论): None, any number
+    max_other_han: int | None = None
 
     def matches(self, line: str) -> bool:
         if len(line) > self.max_chars:
             return False
         if self.match == "contains":
-            return any(p in line for p in self.patterns)
-        if self.match == "prefix":
+            hit = any(p in line for p in self.patterns)
+        elif self.match == "prefix":
             head = line.lstrip(" \t\u3000【[")
-            return head.startswith(self.patterns)
-        assert self.regex is not None
-        if self.anchors is not None and not any(a in line for a in self.anchors):
-            return False  # substring tests in C before the regex: most lines hold none of them
-        return self.regex.search(line) is not None
+            hit = head.startswith(self.patterns)
+        else:
+            assert self.regex is not None
+            if self.anchors is not None and not any(a in line for a in self.anchors):
+                return False  # substring tests in C before the regex: most lines hold none of them
+            hit = self.regex.search(line) is not None
+        return hit and (self.max_other_han is None or self.other_han(line) <= self.max_other_han)
+
+    def other_han(self, line: str) -> int:
+        """Han characters of `line` outside this rule's matches (every occurrence of a pattern taken out)."""
+        if self.regex is not None:
+            rest = self.regex.sub("", line)
+        else:
+            rest = line
+            for p in self.patterns:
+                rest = rest.replace(p, "")
+        return len(_HAN_CHAR.findall(rest))
 
 
 def required_literal(pattern: str) -> str | None:
@@ -172,6 +188,9 @@ def load_rules(text: str, where: str) -> list[Rule]:
             raise ConfigError(f"{where}: rule {k + 1} needs name, match (contains|prefix|regex) and patterns")
         if not 0 < max_chars <= MAX_RULE_CHARS:
             raise ConfigError(f"{where}: rule {name!r}: max_chars must be 1..{MAX_RULE_CHARS}")
+        other = item.get("max_other_han")
+        if other is not None and (not isinstance(other, int) or isinstance(other, bool) or other < 0):
+            raise ConfigError(f"{where}: rule {name!r}: max_other_han must be a whole number, 0 or more")
         regex, anchors = None, None
         if match == "regex":
             for p in patterns:
@@ -183,7 +202,7 @@ def load_rules(text: str, where: str) -> list[Rule]:
                                   "scope a flag to its pattern: (?i:all rights reserved)") from None
             literals = [required_literals(p) for p in patterns]
             anchors = None if None in literals else tuple(dict.fromkeys(a for lits in literals if lits for a in lits))
-        rules.append(Rule(name, match, patterns, max_chars, regex, anchors))
+        rules.append(Rule(name, match, patterns, max_chars, regex, anchors, other))
     return rules
 
 
