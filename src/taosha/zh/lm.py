@@ -71,10 +71,10 @@ class CharLM:
     traditional: dict[str, float] = field(default_factory=dict)
     traditional_common: frozenset[str] = frozenset()
     traditional_bonds: dict[str, float] = field(default_factory=dict)
-    # `char` of every BMP code point and the words as sorted pair keys, built on first use (per model: `replace`
-    # does not copy them)
+    # `char` of every BMP code point and the words' hash table, built on first use (per model: `replace` does not
+    # copy them)
     _chars: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    _word_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _word_table: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     # `char` of each character `score` has met (a dictionary lookup where `char` is a call and two lookups), up to
     # _SCORED_MOST characters (~100 bytes each: a text that runs through every code point keeps ~6 MB, not ~110 MB)
     _scored: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -116,11 +116,23 @@ class CharLM:
 
     def are_words(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Whether each pair of code points (`first[k]`, `second[k]`) is a two-character word."""
-        if self._word_keys is None:
-            self._word_keys = word_keys(self.words)
+        if self._word_table is None:
+            word_keys(self.words)
+            self._word_table = _WORD_TABLES[id(self.words)]
+        table = self._word_table
         keys = first.astype(np.int64) << 21 | second.astype(np.int64)
-        at = np.searchsorted(self._word_keys, keys)
-        found: np.ndarray = self._word_keys[np.minimum(at, len(self._word_keys) - 1)] == keys
+        # linear probing, every key a step at a time: a key is a word when found before an empty slot (-1)
+        slots = _slots(keys, len(table))
+        held = table[slots]
+        found: np.ndarray = held == keys
+        going = ((held != -1) & ~found).nonzero()[0]
+        step = 1
+        while len(going):
+            held = table[(slots[going] + step) & (len(table) - 1)]
+            hit = held == keys[going]
+            found[going[hit]] = True
+            going = going[(held != -1) & ~hit]
+            step += 1
         return found
 
     def score(self, text: str) -> float:
@@ -198,17 +210,48 @@ def for_script(script: str) -> CharLM:
 _WORD_KEYS: dict[int, tuple[frozenset[str], np.ndarray]] = {}  # id(words) -> (words, their keys)
 
 
-def word_keys(words: frozenset[str], known: np.ndarray | None = None) -> np.ndarray:
+def word_keys(words: frozenset[str], known: np.ndarray | None = None, table: np.ndarray | None = None) -> np.ndarray:
     """The two-character words as sorted keys (first << 21 | second), made once per process for every model
     holding the same words (`for_script`'s variants share them); `known`: those keys, sorted and distinct (from a
-    table cache), to keep instead of building them (a third of a second)."""
+    table cache), to keep instead of building them (a third of a second); `table`: their `word_table`, likewise."""
     held = _WORD_KEYS.get(id(words))
     if held is None or held[0] is not words:
         if known is None:
             known = np.unique(np.array([ord(w[0]) << 21 | ord(w[1]) for w in words], dtype=np.int64))
         keys = known
         held = _WORD_KEYS[id(words)] = (words, keys)  # the words are held: their id is not reused
+        _WORD_TABLES[id(words)] = word_table(keys) if table is None else table
     return held[1]
+
+
+# `are_words` looks pairs up in a hash table of the word keys (open addressing, linear probing, at most half
+# full): a binary search of the ~180,000 sorted keys took ~250 ns a pair, most of it cache misses, where the table
+# takes ~65 (the same answers: a key is found where it was put, or is not there)
+_WORD_TABLES: dict[int, np.ndarray] = {}  # id(words) -> their table (kept beside _WORD_KEYS)
+_HASH = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2**64 / phi
+
+
+def _slots(keys: np.ndarray, size: int) -> np.ndarray:
+    """Each key's home slot in a table of `size` (a power of two) slots."""
+    shift = np.uint64(64 - (size.bit_length() - 1))
+    slots: np.ndarray = ((keys.astype(np.uint64) * _HASH) >> shift).astype(np.int64)
+    return slots
+
+
+def word_table(keys: np.ndarray) -> np.ndarray:
+    """The keys (distinct, not negative) laid out for linear probing: each in the first free slot from its home
+    slot on. Placed a round at a time: of the keys whose slot is free, one per slot takes it (whichever the
+    assignment writes last), and the rest move a slot on; a key passes only taken slots, so a search for it finds it
+    before any empty one (where a key lies depends on the round, never whether it is found)."""
+    size = 1 << max(4, (2 * len(keys) - 1).bit_length())
+    table = np.full(size, -1, dtype=np.int64)
+    left, at = keys, _slots(keys, size)
+    while len(left):
+        free = table[at] == -1
+        table[at[free]] = left[free]
+        placed = table[at] == left
+        left, at = left[~placed], (at[~placed] + 1) & (size - 1)
+    return table
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ import numpy as np
 
 from taosha.repair.mojibake.score import _bond
 from taosha.textarrays import codepoints
-from taosha.zh.lm import BOND_MAX, CharLM, model, word_keys
+from taosha.zh.lm import BOND_MAX, CharLM, model, word_keys, word_table
 from taosha.zh.readings import reads_as
 
 TOP_CANDIDATES = 12  # per lost byte: the most frequent characters, plus any that make a word in context
@@ -40,7 +40,8 @@ def _word_index() -> tuple[_WordIndex, _WordIndex]:
         return np.array(sorted(ord(w[0]) << 21 | ord(w[1]) for w in model().words), dtype=np.int64)
 
     pairs = _cached_table("words", build)
-    word_keys(model().words, pairs)  # the model's are_words keeps the same keys (set-up: before the runner forks)
+    # the model's are_words keeps the same keys and their hash table (set-up: before the runner forks)
+    word_keys(model().words, pairs, _cached_table("word-table", lambda: word_table(pairs)))
     return _WordIndex(pairs), _WordIndex(np.sort((pairs & 0x1FFFFF) << 21 | pairs >> 21))
 
 
