@@ -493,7 +493,9 @@ def _reads_to_lone(line: str, b: int, lm: CharLM) -> bool:
 # Han character whose second byte is a letter (`gate.GLUED`), and the pair one byte earlier (the run's last two
 # characters read from the second one's byte) is a frequent character (的 out of 械腞's B5 C4).
 _SCRIPT_REACH = 40  # characters either side whose script says which model reads a glued end outside the pass
-_GLUED_NEXT = re.compile("(?<=[\u4e00-\u9fff])[A-Za-z-]")
+# (the letter tested before the look behind it: the engine scans for the class fast, where a look behind first is
+# tried at every character, three times the time on news pages)
+_GLUED_NEXT = re.compile("[A-Za-z-](?<=[\u4e00-\u9fff][A-Za-z-])")
 
 
 def _glued_after(line: str, b: int) -> bool:
@@ -605,10 +607,44 @@ def _signed_lines(text: str, lines: list[str], starts: list[int], dense: frozens
     `_glued_sign`), in order: found for the page at once, where a news page's ~70 lines cost a few searches each
     (most of the pass on clean pages). No sign spans a line break: no class of the patterns or of their
     look-arounds takes one, so a break beside a line is as nothing beside it."""
-    anywhere = _lines_with(_LOST, text, starts) | _lines_with(_PUA, text, starts) | dense
-    signed = anywhere | _lines_with(_SIGNS, text, starts)
-    signed |= {k for k in _lines_with(_GLUED_NEXT, text, starts) - signed if _glued_sign(lines[k], lm)}
+    if len(text) >= _PAGE_SCAN:
+        lost, pua, signs, glued = _sign_lines(codepoints(text))
+    else:
+        lost, pua = _lines_with(_LOST, text, starts), _lines_with(_PUA, text, starts)
+        signs, glued = _lines_with(_SIGNS, text, starts), _lines_with(_GLUED_NEXT, text, starts)
+    anywhere = lost | pua | dense
+    signed = anywhere | signs
+    signed |= {k for k in glued - signed if _glued_sign(lines[k], lm)}
     return anywhere, sorted(signed)
+
+
+# a page of this many characters or more has its signs' lines found in numpy (`_sign_lines`): the regex engine tests
+# a character class in ~14 ns a character and `_GLUED_NEXT` in ~15, numpy's dozen passes over the code points ~1 ns
+# each, but a dozen calls cost what the searches of a review's one or two lines do
+_PAGE_SCAN = 1_000
+
+
+def _sign_lines(points: np.ndarray) -> tuple[set[int], set[int], set[int], set[int]]:
+    """The lines (numbered as `split("\\n")` lists them) where `_LOST`, `_PUA`, `_SIGNS` and `_GLUED_NEXT` match in
+    the text of code points `points`: each pattern matches one character, tested here at every offset with its
+    look-arounds (a line is one where any of its characters matches: what `_lines_with` finds)."""
+    pua = (points >= 0xE000) & (points <= 0xF8FF)
+    ascii_sign = (points >= 0x40) & (points <= 0x7E)
+    han = (points >= 0x4E00) & (points <= 0x9FFF)
+    # _SIGNS: a private-use character, or a byte of ASCII's range (or the euro sign) after a character of
+    # _BEFORE_LONE and before a non-ASCII one
+    before_lone = han | pua | ((points >= 0x2000) & (points <= 0x33FF)) | ((points >= 0xFE30) & (points <= 0xFFEF))
+    signs = pua.copy()
+    signs[1:-1] |= (ascii_sign | (points == 0x20AC))[1:-1] & before_lone[:-2] & (points[2:] >= 0x80)
+    # _GLUED_NEXT: an ASCII letter or '-' after a Han character of the unified block
+    glued = np.zeros(len(points), dtype=bool)
+    glued[1:] = (((points | 0x20) >= ord("a")) & ((points | 0x20) <= ord("z")) | (points == ord("-")))[1:] & han[:-1]
+    breaks = (points == ord("\n")).nonzero()[0]
+
+    def lines(at: np.ndarray) -> set[int]:
+        return set(breaks.searchsorted(at.nonzero()[0]).tolist())  # (a line's number: the breaks before it)
+
+    return lines(points == 0xFFFD), lines(pua), lines(signs), lines(glued)
 
 
 def _lines_with(pattern: re.Pattern[str], text: str, starts: list[int]) -> set[int]:
