@@ -79,3 +79,66 @@ def test_the_step_on_real_pages_is_the_same_either_way(outputs_in_batches):
     finally:
         deleted._PAGE_SCAN = scan
     assert got == want
+
+
+def _news_pages(shared) -> list[str]:
+    """The real-text benchmark's news-sized pages (bench/bench_real.py's news.jsonl): DAnIEL's references, CWCED's
+    cleaned pages, magic-html's contents."""
+    import tarfile
+
+    import orjson
+
+    root, out = shared / "corpora" / "extraction", []
+    for name, part in (("daniel_zh_400.tar.xz", "/reference/"), ("cwced_zh_69.tar.xz", "/cleaned/")):
+        with tarfile.open(root / name) as tar:
+            out += [tar.extractfile(m).read().decode("utf-8", "replace") for m in tar  # type: ignore[union-attr]
+                    if part in m.name and m.isfile()]
+    with tarfile.open(root / "magic_html_zh_81.tar.xz") as tar:
+        for m in tar:
+            if m.name.endswith("/base.json") and m.isfile():
+                base = orjson.loads(tar.extractfile(m).read())  # type: ignore[union-attr]
+                out += [v["content"] for _, v in sorted(base.items()) if v.get("content")]
+    return out
+
+
+def test_the_runs_let_go_first_are_those_fix_lets_go(shared, monkeypatch, outputs_in_batches):
+    """`repair_redecodes` with each run's first tests asked before `fix` and with every run through `fix` (doc.sub):
+    the same outputs on the real news pages, on them with stretches misread (GBK <-> Big5, UTF-8 read as GBK or
+    Big5, in a Japanese page too), and on the generator's pages of every family."""
+    import random
+
+    from taosha.repair.mojibake import redecode
+    from taosha.repair.mojibake.step import Mojibake
+    from taosha.synth.chains import generate, load_base
+
+    news = _news_pages(shared)
+    assert len(news) > 500
+    rng = random.Random(9)
+    damaged = []
+    for k, text in enumerate(news[::3]):
+        a = rng.randrange(len(text))
+        b = min(len(text), a + (2 if k % 2 else rng.randrange(4, 40)))  # a word alone (汜莉 for 生产) or a stretch
+        right, wrong = rng.choice([("gbk", "big5"), ("big5", "gb18030"), ("utf-8", "gb18030"), ("utf-8", "big5")])
+        damaged.append(text[:a] + text[a:b].encode(right, "replace").decode(wrong, "replace") + text[b:])
+    # two characters, neither rare, read back as a word (`_odd_pairs_before`'s sign): a line of them in a page
+    words = ["數百人披甲乘城，又出" + "百餘".encode("big5").decode("gb18030") + "騎往來馳城下，步兵百餘人出城列陣。",
+             "这家工厂今年的" + "生产".encode("gbk").decode("big5") + "任务已经完成了。"]
+    for k, text in enumerate(news[1::9]):
+        at = text.find("\n", len(text) // 2) + 1
+        damaged.append(text[:at] + words[k % 2] + "\n" + text[at:])
+    # punctuation alone misread: GBK's as Big5 (zhuyin, `marked` in a simplified page), Big5's as GB18030 (private-use)
+    for k, text in enumerate(news[2::9]):
+        right, wrong = ("gbk", "big5") if k % 2 else ("big5", "gb18030")
+        damaged.append(re.sub("[，。、：]", lambda m, r=right, w=wrong: m.group().encode(r).decode(w, "replace"),
+                                     text, count=3))
+    chains = [s.text for s in generate(load_base(shared / "corpora").half(1), 4, 41)]
+    texts = news + damaged + chains
+    step = Mojibake()
+    step.setup()
+    calls: list[int] = []
+    real = redecode._odd_pairs_before
+    monkeypatch.setattr(redecode, "_odd_pairs_before", lambda *a: calls.append(1) or real(*a))
+    first = outputs_in_batches(step, texts, 64)
+    assert calls and any(edits for _, edits, _ in first[len(news):])  # pages repaired: the test can fail
+    monkeypatch.setattr(redecode, "_LET_GO_FIRST", False)
+    assert outputs_in_batches(step, texts, 64) == first
