@@ -142,3 +142,26 @@ def test_the_runs_let_go_first_are_those_fix_lets_go(shared, monkeypatch, output
     assert calls and any(edits for _, edits, _ in first[len(news):])  # pages repaired: the test can fail
     monkeypatch.setattr(redecode, "_LET_GO_FIRST", False)
     assert outputs_in_batches(step, texts, 64) == first
+
+
+def test_the_counts_kept_are_the_counts_and_change_no_output(shared, monkeypatch, outputs_in_batches):
+    """The last text's `document_counts` read again by the next pass that counts it: the same counts as counted
+    afresh after the passes read them (none of them writes to them), and the same outputs as counting each time,
+    on pages with lost bytes (the lost-byte pass and realignment both count them) and the long news pages."""
+    from taosha.repair.mojibake import fill
+    from taosha.repair.mojibake.step import Mojibake
+    from taosha.synth.chains import generate, load_base
+
+    families = ["gbk-byte-to-?", "gbk-byte-deleted", "gbk-fullwidth-pass"]
+    pages = [s.text for s in generate(load_base(shared / "corpora").half(1), 6, 43, families, kinds=())]
+    pages += [p for p in _news_pages(shared) if "?" in p and len(p) > 5_000]
+    step = Mojibake()
+    step.setup()
+    counted: list[str] = []
+    real = fill._document_counts
+    monkeypatch.setattr(fill, "_document_counts", lambda text: counted.append(text) or real(text))
+    kept = outputs_in_batches(step, pages, 8)
+    assert fill._LAST_COUNTED and fill._LAST_COUNTED[0][1] == real(fill._LAST_COUNTED[0][0])
+    assert len(counted) > 5 and any(edits for _, edits, _ in kept)
+    monkeypatch.setattr(fill, "document_counts", real)
+    assert outputs_in_batches(step, pages, 8) == kept
