@@ -59,3 +59,21 @@ def test_the_table_holds_every_key_once():
     assert np.array_equal(held, keys)
     assert np.array_equal(np.sort((t := word_table(keys[:1000]))[t != -1]), keys[:1000])
     assert len(word_table(keys[:0])) >= 1 and (word_table(keys[:0]) == -1).all()
+
+
+def test_running_scores_read_from_the_scored_characters_are_the_model_s():
+    """`deleted._running_scores` reads `char` from the characters `score` met: the same sums as `char` each time."""
+    from taosha.repair.mojibake.deleted import LOST, _running_scores
+    from taosha.zh.lm import WORD_BONUS
+
+    chars = [*"中华人民共和国成立", LOST, *"經濟發展很快？ab😀", LOST, "的", "是"]
+    for script in ("simplified", "traditional"):
+        lm = for_script(script)
+        lm.score("".join(chars[:5]))  # some met, some not
+        assert set(chars[:5]) <= set(lm.scored())
+        total, want, prev = 0.0, [0.0], ""
+        for c in chars:
+            total += 0.0 if c == LOST else lm.char(c) + (WORD_BONUS if prev + c in lm.words else 0.0)
+            want.append(total)
+            prev = c
+        assert _running_scores(lm, chars) == want

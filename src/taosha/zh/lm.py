@@ -135,6 +135,10 @@ class CharLM:
             step += 1
         return found
 
+    def scored(self) -> dict[str, float]:
+        """`char` of the characters `score` has met (read only: where `char` would be called per character)."""
+        return self._scored
+
     def score(self, text: str) -> float:
         """Sum of character log-probabilities, plus a bonus per two-character dictionary word."""
         seen, words = self._scored, self.words

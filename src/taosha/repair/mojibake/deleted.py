@@ -165,11 +165,15 @@ def _running_scores(lm: CharLM, chars: list[str]) -> list[float]:
     sums added in order, as numpy's `cumsum` adds them (the same floats: a list, where an array's items cost more
     to set and read one by one)."""
     out = [0.0]
-    words, char = lm.words, lm.char
+    words, char, seen = lm.words, lm.char, lm.scored()  # (`char` of the characters met: a lookup, not a call)
     prev = ""
     total = 0.0
     for c in chars:
-        total += 0.0 if c == LOST else char(c) + (WORD_BONUS if prev + c in words else 0.0)
+        if c == LOST:
+            total += 0.0
+        else:
+            lp = seen.get(c)
+            total += (char(c) if lp is None else lp) + (WORD_BONUS if prev + c in words else 0.0)
         out.append(total)
         prev = c
     return out
