@@ -165,3 +165,19 @@ def test_the_counts_kept_are_the_counts_and_change_no_output(shared, monkeypatch
     assert len(counted) > 5 and any(edits for _, edits, _ in kept)
     monkeypatch.setattr(fill, "document_counts", real)
     assert outputs_in_batches(step, pages, 8) == kept
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAGES)
+def test_the_letters_beside_non_ascii_are_on_the_lines_of_by_word(text):
+    """realign's `_damage_lines` finds the lines where a letter stands beside a non-ASCII character by the letter
+    (`_BY_WORD_LETTER`): the lines `_BY_WORD`'s matches are on. And redecode counts GBK's punctuation read as Big5
+    with `str.count`: what the class's `findall` counted."""
+    from taosha.repair.mojibake.damage import _BY_WORD, _BY_WORD_LETTER
+    from taosha.repair.mojibake.redecode import _PUNCT_AS_BIG5
+
+    starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+    assert _lines_with(_BY_WORD_LETTER, text, starts) == _lines_with(_BY_WORD, text, starts)
+    assert (_BY_WORD_LETTER.search(text) is None) == (_BY_WORD.search(text) is None)
+    page = text.replace("好", "ㄛ").replace("質", "﹞")
+    assert sum(map(page.count, _PUNCT_AS_BIG5)) == len(re.findall(f"[{_PUNCT_AS_BIG5}]", page))

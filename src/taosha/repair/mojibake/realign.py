@@ -26,7 +26,7 @@ from taosha.repair.mojibake.codec import (
     vanished_tokens,
 )
 from taosha.repair.mojibake.damage import (
-    _BY_WORD,
+    _BY_WORD_LETTER,
     _WORD_START,
     _bracket_lost,
     _glued_at,
@@ -121,9 +121,9 @@ def _damage_lines(text: str, lines: list[str], lm: CharLM) -> set[int]:
     brackets only in the lines where a non-ASCII character stands beside an ASCII letter (`damage._BY_WORD`, whose
     matches those of `_next_glued` and `_next_bracket` are). A line with a '?' may be in it or not."""
     found = set(_dense_lines(text, lm))
-    if _BY_WORD.search(text) is not None:
+    if _BY_WORD_LETTER.search(text) is not None:  # (a letter beside a non-ASCII character: the same lines)
         starts = [0, *accumulate(len(line) + 1 for line in lines)]  # where each line starts
-        for k in _lines_with(_BY_WORD, text, starts) - found:
+        for k in _lines_with(_BY_WORD_LETTER, text, starts) - found:
             if _next_glued(lines[k], 0, lm) is not None or _next_bracket(lines[k], 0) is not None:
                 found.add(k)
     return found

@@ -65,7 +65,7 @@ _LETTERS_MOST = 2  # characters between ASCII letters that may be accented Latin
 _PAIR_RUN = re.compile(r"[^\x00-\x7f](?:[0-9 ]{0,4}[^\x00-\x7f])+")
 _PAIR_RUN_OR_PUA = re.compile(_PAIR_RUN.pattern + "|[\ue000-\uf8ff]")  # Big5's 。 read as GB18030 may stand alone
 _ZHUYIN = re.compile(f"[{ZHUYIN_AS_BIG5}]")
-_PUNCT_AS_BIG5 = re.compile("[ㄛ﹝﹜ㄩㄐㄗㄘ﹞]")  # what GBK's ，。、：！（）· are in Big5
+_PUNCT_AS_BIG5 = "ㄛ﹝﹜ㄩㄐㄗㄘ﹞"  # what GBK's ，。、：！（）· are in Big5
 _PAIR_RUN_OR_ZHUYIN = re.compile(_PAIR_RUN.pattern + f"|[{ZHUYIN_AS_BIG5}]")  # and GBK's （ read as Big5 (ㄗ)
 _PUA = re.compile("[\ue000-\uf8ff]")
 _PUA_ONLY = re.compile("[\ue000-\uf8ff]+")
@@ -320,12 +320,15 @@ def repair_redecodes(
         if _REVERSE.get(reason) in read_back:
             continue
         lm = page_lm
-        if wrong == "gb18030" and right == "big5" and len(_PUA.findall(doc.text)) >= _PUA_PAGE:
+        # (a page without a private-use character, as it stood, has none to count; `_PUNCT_AS_BIG5` counted by
+        # `str.count`, a character at a time in C, where a regex of the class took ~14 ns a character)
+        if wrong == "gb18030" and right == "big5" and (page_pua or doc.text != page) and len(
+                _PUA.findall(doc.text)) >= _PUA_PAGE:
             # Big5's punctuation read as GB18030 all over the page: most of it may be misread, and its
             # GB2312-looking garbage would pass for the page's own script (simplified), against which the
             # traditional reading loses: judged with the model of no script
             lm = for_script("neutral")
-        elif wrong == "big5" and len(_PUNCT_AS_BIG5.findall(doc.text)) >= _PUA_PAGE:
+        elif wrong == "big5" and sum(map(doc.text.count, _PUNCT_AS_BIG5)) >= _PUA_PAGE:
             # the same for GBK's punctuation read as Big5 (zhuyin and small brackets): its traditional-looking
             # garbage makes the page look traditional, against which the simplified reading loses
             lm = for_script("neutral")
@@ -498,11 +501,12 @@ def repair_redecodes(
                 continue
             text, spans = doc.text, []
             pair_test = right != "utf-8" and not neutral and not (wrong == "gb18030" and page_pua)
+            zhuyin_here = wrong == "big5" and zhuyin_off and _ZHUYIN.search(text) is not None
             for m in runs.finditer(text):
                 a, b = m.span()
                 if pair_test and rare_before[b] == rare_before[a] and not (
                         b - a >= _READ_RUN and rows_before[b - _READ_RUN + 1] > rows_before[a]) and not (
-                        wrong == "big5" and zhuyin_off and _ZHUYIN.search(text, a, b) is not None):
+                        zhuyin_here and _ZHUYIN.search(text, a, b) is not None):
                     # no rare character, no row read as frequent text, nothing `marked`: `fix` lets it go unless two
                     # characters side by side read the other way as a word
                     if japanese:
