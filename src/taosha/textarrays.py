@@ -33,6 +33,9 @@ def lay_out(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codepoints("".join(texts) + "\0"), starts, lengths
 
 
+_SPARSE = 8  # a mask with at most one position in this many set is counted from its positions (`per_text`)
+
+
 def per_text(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """`ufunc` reduced over each text's positions of `values` (laid out as by `lay_out`); 0 for an empty text.
 
@@ -42,6 +45,12 @@ def per_text(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, lengths: n
     """
     if not len(starts):
         return np.zeros(0, dtype=np.int64)
+    if ufunc is np.add and values.dtype == np.bool_ and np.count_nonzero(values) * _SPARSE <= len(values):
+        # few positions set (a rare class): counted between each text's bounds in their list, not by a reduction
+        # that converts every position to 8 bytes first
+        at = np.flatnonzero(values)
+        counts: np.ndarray = np.searchsorted(at, starts + lengths) - np.searchsorted(at, starts)
+        return counts
     out = ufunc.reduceat(values, starts, dtype=np.int64)
     out[lengths == 0] = 0  # reduceat gives the value at the start for an empty range, not nothing
     return out

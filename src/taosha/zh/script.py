@@ -263,8 +263,28 @@ class ScriptInfo(NamedTuple):
 # its gold has 幹部, 於, 規範, 今後). Pairs where both forms are standard in Taiwan (布/佈, 周/週, 占/佔) or common
 # in names (里, 余) are left out: they are not evidence.
 MERGED = frozenset("于后干范准几划么复系")
-_MERGED_POINTS = np.array(sorted(map(ord, MERGED)), dtype=np.uint32)
 SLIP_RATE = 0.005  # slips per Han character that make a document spun (with two different slips at least)
+
+
+_MERGED_ORDER = "".join(sorted(MERGED))
+# Characters that no key or value of the dictionaries of OpenCC's t2s and s2t holds, in the OpenCC versions of
+# LOCAL_OPENCC, whose every entry also keeps its key's length (tests/test_steps_speed_script.py reads the
+# dictionaries with OpenCC's own `opencc_dict` and checks both). A conversion matches the longest key at each
+# place, left to right, so no match spans one of these: the text between two of them converts as it does alone.
+CLAUSE_ENDS = _STOPS + "，"  # the class table's STOP characters and the comma
+LOCAL_OPENCC = ("1.4.2",)
+_COMMA = ord("，")
+
+
+@lru_cache(maxsize=1)
+def clauses_local() -> bool:
+    """Whether the installed OpenCC is one whose t2s and s2t were checked to convert clause by clause."""
+    from taosha.cache import package_version
+
+    try:
+        return package_version("opencc") in LOCAL_OPENCC
+    except Exception:  # no metadata to read: not a checked version
+        return False
 
 
 def slips(text: str) -> list[str]:
@@ -277,13 +297,42 @@ def slips(text: str) -> list[str]:
     []
     """
     points = codepoints(text)
-    found = [chr(c) for c in points[class_table()[points] == SIMP].tolist()]
-    if not MERGED.isdisjoint(text):
-        rt = codepoints(converter("s2t").convert(converter("t2s").convert(text)))
-        if len(rt) == len(points):  # OpenCC's character tables keep lengths; a phrase that does not is skipped
-            at = np.isin(points, _MERGED_POINTS) & (points != rt)
-            found.extend(chr(c) for c in points[at].tolist())
+    cls = np.take(class_table(), points, mode="clip")
+    found = [chr(c) for c in points[cls == SIMP].tolist()]
+    held = [c for c in _MERGED_ORDER if c in text]  # substring tests: a scan each at memchr's speed
+    if held:
+        mask = points == ord(held[0])
+        for c in held[1:]:
+            mask |= points == ord(c)
+        at = np.flatnonzero(mask)
+        rt = _round_trip_at(text, points, cls, at)
+        if rt is not None:  # OpenCC's character tables keep lengths; a phrase that does not is skipped
+            here = points[at]
+            found.extend(chr(c) for c in here[here != rt].tolist())
     return found
+
+
+def _round_trip_at(text: str, points: np.ndarray, cls: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """The code points at the places `at` (ascending) of OpenCC's round trip t2s then s2t of `text`, or None when
+    the round trip changes the text's length. Where OpenCC converts clause by clause (`clauses_local`), only the
+    clauses holding a place are converted (joined by line breaks, one call each way): the same code points. A text
+    holding a lone surrogate (OpenCC raises on one, wherever it stands) or a NUL is converted whole, as always."""
+    if clauses_local() and "\x00" not in text and not ((points - 0xD800) < 0x800).any():
+        ends = np.flatnonzero((cls == STOP) | (points == _COMMA))  # CLAUSE_ENDS
+        clause = np.searchsorted(ends, at)  # a place's clause: the clause ends before it (a place is no end)
+        held = clause[np.concatenate(([True], clause[1:] != clause[:-1]))]  # ascending: each once
+        lo = np.concatenate(([0], ends + 1))[held]
+        hi = np.concatenate((ends, [len(points)]))[held]
+        joined = "\n".join([text[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        rt = codepoints(converter("s2t").convert(converter("t2s").convert(joined)))
+        if len(rt) == len(joined):  # else the whole text decides, as below
+            offsets = np.concatenate(([0], np.cumsum(hi - lo + 1)[:-1]))  # each clause's start in `joined`
+            k = np.searchsorted(held, clause)
+            out: np.ndarray = rt[at - lo[k] + offsets[k]]
+            return out
+    rt = codepoints(converter("s2t").convert(converter("t2s").convert(text)))
+    whole: np.ndarray | None = rt[at] if len(rt) == len(points) else None
+    return whole
 
 
 def _han(points: np.ndarray) -> int:
@@ -330,13 +379,16 @@ def detect_many(texts: list[str], annotations: list[int], *, look_for_slips: boo
     if not texts:
         return []
     points, starts, lengths = lay_out(texts)
-    cls = class_table()[points]  # the NUL after the last text has class 0
+    # the NUL after the last text has class 0; `take` without bounds checks (a code point is below 0x110000)
+    cls = np.take(class_table(), points, mode="clip")
     simp = per_text(np.add, cls == SIMP, starts, lengths)
     trad = per_text(np.add, cls == TRAD, starts, lengths)
     foreign = per_text(np.add, cls == FOREIGN, starts, lengths)
     # a text with simplified characters and no traditional or foreign one is simplified whatever its annotations
-    # (`_decide`'s verdict, without the call: most Chinese text)
-    return [(ScriptInfo("simplified", 1.0, s, 0, 0) if s and not r and not f else
+    # (`_decide`'s verdict, without the call: most Chinese text); made by tuple's own `__new__`, not the named
+    # tuple's, a Python function
+    new = tuple.__new__
+    return [(new(ScriptInfo, ("simplified", 1.0, s, 0, 0, 0)) if s and not r and not f else
              detect(t, a, look_for_slips=look_for_slips) if f else _decide(t, s, r, a, look_for_slips))
             for t, s, r, a, f in zip(texts, simp.tolist(), trad.tolist(), annotations, foreign.tolist(), strict=True)]
 
