@@ -10,11 +10,15 @@ from functools import lru_cache
 from importlib import resources
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import Step, in_place, register
-from taosha.zh.script import fold, fold_many, fold_table
+from taosha.textarrays import lay_out
+from taosha.zh.script import fold, fold_laid, fold_table
 
 _HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
@@ -257,6 +261,7 @@ class Boilerplate(Step):
     def setup(self) -> None:
         # once per worker, not per document: the rule files are read (and stat'ed) here
         object.__setattr__(self, "_by_length", _by_length(self._rules()))
+        object.__setattr__(self, "_starts", _LiteralStarts.of(self._rules()))
         fold_table()
 
     def _rules(self) -> tuple[Rule, ...]:
@@ -268,15 +273,21 @@ class Boilerplate(Step):
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         _, _, gate, ungated = self.__dict__.get("_by_length") or _by_length(self._rules())
         texts = [d.text for d in docs]
-        folded = fold_many(texts)  # one pass to fold them
+        if not texts:
+            return []
+        points, starts, lengths = lay_out(texts)
+        folded, folded_points = fold_laid(texts, points, starts, lengths)  # one pass to fold them
         if gate is None or any(ungated):
             return [in_place(self._clean, doc, f) for doc, f in zip(docs, folded, strict=True)]
         # every rule needs a literal: a text in which the gate finds none, and without a `<` for the markup
-        # rule, is one `_clean` leaves as it is (most documents), without the call
+        # rule, is one `_clean` leaves as it is (most documents), without the call; the gate's scan runs only on
+        # the texts where some literal's first two characters stand (found for the batch in numpy)
+        literal_starts = self.__dict__.get("_starts") or _LiteralStarts.of(self._rules())
+        maybe = literal_starts.texts(folded_points, starts)
         markup = "markup_residue" not in self.skip
         search = gate.search
-        return [in_place(self._clean, doc, f) if search(f) is not None or (markup and "<" in t) else doc
-                for doc, f, t in zip(docs, folded, texts, strict=True)]
+        return [in_place(self._clean, doc, f) if (k in maybe and search(f) is not None) or (markup and "<" in t)
+                else doc for k, (doc, f, t) in enumerate(zip(docs, folded, texts, strict=True))]
 
     def _clean(self, doc: Document, text: str) -> Document:
         """Clean `doc`, whose text folded to simplified is `text`."""
@@ -336,6 +347,57 @@ def _by_length(
     literals = sorted({lit for r in rules for lit in needs(r) or ()}, key=lambda lit: (-len(lit), lit))
     gate = re.compile("|".join(map(re.escape, literals))) if literals else None
     return limits, groups, gate, [tuple(r for r in g if needs(r) is None) for g in groups]
+
+
+@dataclass(frozen=True)
+class _LiteralStarts:
+    """The gate's literals by their first characters: which texts of a batch may hold one, in a few numpy calls
+    (the gate's regex scan costs tens of instructions a character, and most texts hold no literal)."""
+
+    marks: np.ndarray | None  # per code point: 1 a longer literal's first character, 2 a one-character literal
+    heads: np.ndarray  # sorted keys of the longer literals' first three characters (two for a literal of two)
+
+    @staticmethod
+    def of(rules: tuple[Rule, ...]) -> _LiteralStarts:
+        literals = {lit for r in rules for lit in needs(r) or ()}
+        if not literals or any("\0" in lit for lit in literals):
+            return _LiteralStarts(None, np.zeros(0, dtype=np.uint64))  # every text is scanned
+        marks = np.zeros(0x110000, dtype=np.uint8)
+        for lit in literals:
+            marks[ord(lit[0])] |= 1 if len(lit) > 1 else 2
+        heads = sorted({_head(*map(ord, lit[:3])) for lit in literals if len(lit) > 1})
+        return _LiteralStarts(marks, np.array(heads, dtype=np.uint64))
+
+    def texts(self, points: np.ndarray, starts: np.ndarray) -> set[int] | range:
+        """The numbers of the texts (laid out by `lay_out`, one NUL after the last) in which some literal's first
+        characters (three, or both of a two-character one) stand: a superset of those that hold a literal (a
+        head that runs from one text into the next counts for the first)."""
+        if self.marks is None:
+            return range(len(starts))
+        marks = np.take(self.marks, points, mode="clip")  # a code point is below 0x110000
+        at = np.flatnonzero(marks != 0)  # a bool mask: numpy's nonzero calls a function per byte of a uint8 one
+        if not len(at):
+            return set()
+        first = at[(marks[at] & 1) != 0]  # never the last position: the NUL, which no literal holds
+        second = points[first + 1].astype(np.uint64)
+        third = points[np.minimum(first + 2, len(points) - 1)].astype(np.uint64)  # the NUL past the end
+        two = _head(points[first].astype(np.uint64), second)
+        held = (_among(two | third, self.heads) | _among(two, self.heads)) if len(self.heads) else first < 0
+        found = np.concatenate((at[(marks[at] & 2) != 0], first[held]))
+        return set((np.searchsorted(starts, found, side="right") - 1).tolist())
+
+
+def _among(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """`np.isin(keys, table)` for a sorted, non-empty `table` of a few dozen keys: a binary search each, not a sort
+    of both together."""
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    found: np.ndarray = table[at] == keys
+    return found
+
+
+def _head(first: Any, second: Any, third: Any = 0) -> Any:
+    """A literal's first three code points (two and a 0) as one key; the same for scalars and uint64 arrays."""
+    return (first << 42) | (second << 21) | third
 
 
 def needs(rule: Rule) -> tuple[str, ...] | None:

@@ -223,9 +223,24 @@ def fold_many(texts: list[str]) -> list[str]:
     """
     if not texts:
         return []
-    points, starts, lengths = lay_out(texts)
-    trad = per_text(np.add, class_table()[points] == TRAD, starts, lengths)
-    return [fold(t) if n else t for t, n in zip(texts, trad.tolist(), strict=True)]
+    return fold_laid(texts, *lay_out(texts))[0]
+
+
+def fold_laid(
+    texts: list[str], points: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+) -> tuple[list[str], np.ndarray]:
+    """`fold_many` of texts laid out by `lay_out`, and their folded code points laid out the same way (`points`
+    itself when no text holds a traditional character)."""
+    trad = per_text(np.add, np.take(class_table(), points, mode="clip") == TRAD, starts, lengths)
+    held = np.flatnonzero(trad).tolist()
+    if not held:
+        return list(texts), points
+    out, folded, table = list(texts), points.copy(), fold_table()
+    for k in held:  # as `fold` does for each
+        at, end = int(starts[k]), int(starts[k] + lengths[k])
+        folded[at:end] = table[points[at:end]]
+        out[k] = folded[at:end].tobytes().decode("utf-32-le", "surrogatepass")
+    return out, folded
 
 
 def to_simplified(text: str, zhe: bool = True) -> str:
