@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.step import Step, in_place, register
-from taosha.textarrays import holding
+from taosha.textarrays import holding, holding_any
 
 
 @register("repair.nfc")
@@ -51,6 +51,7 @@ _TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
 # where _TRAILING matches, at least one space stands before a line break or at the end: one scan, not a substring
 # test per space character (a generator's per-document cost was most of this step's on short texts)
 _TRAILING_AT = re.compile(f"[{_SPACES}](?:\n|\\Z)")
+_TRAILING_NEEDLES = tuple(c + "\n" for c in _SPACES)
 _CR_OR_INVISIBLE = re.compile(f"[\r{_INVISIBLE_CHARS}]")
 
 
@@ -100,8 +101,11 @@ class Whitespace(Step):
         busy: set[int] = set()
         if "\r" in joined or _has_invisible(joined):
             busy.update(holding(_CR_OR_INVISIBLE, texts, joined))
-        if _TRAILING_AT.search(joined):
-            busy.update(holding(_TRAILING_AT, texts, joined))
+        # `_TRAILING_AT`'s matches as substring searches (its class test costs a few dozen instructions a
+        # character): a space before a line break, or at the end of the last text
+        busy.update(holding_any(_TRAILING_NEEDLES, texts, joined))
+        if joined and joined[-1] in _SPACES:
+            busy.add(len(texts) - 1)
         run = "\n" * (self.max_blank_lines + 2)
         if self.max_blank_lines >= 0 and run in joined:  # joined, a run may span two texts: each is tested
             busy.update(k for k, t in enumerate(texts) if run in t)
