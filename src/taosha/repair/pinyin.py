@@ -33,8 +33,17 @@ _MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêếềńňǹḿ"
 _SYLLABLE = rf"[(（]([a-z{_MARKED}]{{1,7}}[1-5]?)[)）]"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 ANNOTATION = re.compile(_SYLLABLE)
-# the character before is captured by a one-character lookbehind: one pass finds every candidate
+# the character before is captured by a one-character lookbehind: one pass finds every candidate (the reference
+# `_annotations` gives the same matches: a pattern that starts with a lookbehind is tried at every position)
 _WITH_PREVIOUS = re.compile(rf"(?<=(.)){_SYLLABLE}", re.S)
+
+
+def _annotations(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, the character before, the reading) of each of `_WITH_PREVIOUS`'s matches: `ANNOTATION`'s
+    matches but one at the text's start (no character before it; an annotation holds no parenthesis but its
+    first, so no match of the lookbehind's pattern starts inside one), found by a scan that skips to a
+    parenthesis."""
+    return [(m.start(), m.end(), text[m.start() - 1], m.group(1)) for m in ANNOTATION.finditer(text) if m.start()]
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 
 @register("repair.pinyin")
@@ -80,9 +89,7 @@ class Pinyin(Step):
         doubled = counted = False
         last_end, last_char, last_verdict = -2, "", _KEEP
         add = spans.append
-        for m in _WITH_PREVIOUS.finditer(text):  # one scan; the spans are removed in one pass
-            start, end = m.span()
-            prev, reading = m.groups()
+        for start, end, prev, reading in _annotations(text):  # one scan; the spans are removed in one pass
             if start == last_end and prev in ")）":  # 記(jì)(jì): the reading again, of the same character
                 prev = last_char
             key = prev + reading  # the character before and the reading: 經jīng
