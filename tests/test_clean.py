@@ -628,17 +628,28 @@ def test_cheap_pretests_skip_only_texts_the_full_test_would_skip(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab汉 \n。！？…」”』）)》.，：x", max_size=60))
-def test_truncation_cuts_after_the_last_sentence_end_as_before(text):
-    """clean.truncation finds a last line's last sentence end by one scan of the line reversed: the same place as
-    the largest `rfind` of each sentence end (the code it replaced)."""
-    from taosha.clean.structure import _AN_END, SENTENCE_END
+@given(st.text(alphabet="ab1汉 \n。！？…」”』）)》.，：x", max_size=60))
+def test_truncation_cuts_after_the_last_stop_and_its_closing_marks(text):
+    """clean.truncation's `_last_stop` (one scan of the line reversed) is where a search from the end, a character
+    at a time, finds the last stop (a full stop between letters or digits is none) and the closing marks after it."""
+    from taosha.clean.structure import _CLOSERS, _last_stop
+    from taosha.zh.sentences import LINE_END, STOPS
 
-    m = _AN_END.search(text[::-1])
-    assert (len(text) - 1 - m.start() if m else -1) == max(text.rfind(c) for c in SENTENCE_END)
+    def inside(k: int) -> bool:
+        return 0 < k < len(text) - 1 and text[k - 1].isascii() and text[k - 1].isalnum() and (
+            text[k + 1].isascii() and text[k + 1].isalnum())
+
+    expected = -1
+    for k in range(len(text) - 1, -1, -1):
+        if text[k] in STOPS + "…" or (text[k] == "." and not inside(k)):
+            expected = k + 1
+            while expected < len(text) and text[expected] in _CLOSERS:
+                expected += 1
+            break
+    assert _last_stop(text) == expected
     doc = Truncation(min_line_chars=3).process(Document("d", text))
     if any(e.reason == "cut_off_sentence" for e in doc.edits):
-        assert doc.text[-1] in SENTENCE_END
+        assert doc.text[-1] in LINE_END
 
 
 def test_a_document_whose_language_identification_raises_keeps_its_measured_signals(monkeypatch):

@@ -53,10 +53,8 @@ _MARKER = re.compile(r"^\s*(?:([（(])[一二三四五六七八九十\d]{1,3}([)
                      r"|\d{1,2}([、.．]))")
 
 
-# the sentence ends as a set (membership of one character) and as a class (the last one in a line: one regex scan
-# of the line reversed, not a search from the end for each of them)
+# what a complete line may end with, as a set (membership of one character)
 _ENDS = frozenset(SENTENCE_END)
-_AN_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 # what a last sentence is trimmed back to: a stop (an ellipsis, a Latin full stop) and the closing marks after it;
 # a closing mark alone ends a title or a quotation inside a sentence (《自由软件方针》第一条), not the sentence
 _A_STOP = re.compile(f"[{re.escape(STOPS)}….]")
@@ -134,7 +132,7 @@ class Truncation(Step):
         if last[-1] in _FINAL_PARTICLES or _ADDRESS_AT_END.search(last):
             return doc  # a sentence that ends as speech does, or an address: complete without a stop
         end = _last_stop(last)
-        if end < 0 or text[:last_break].rstrip()[-1:] not in _ENDS:
+        if end < 0 or last_break < 0 or text[:last_break].rstrip()[-1:] not in _ENDS:
             # no sentence end to go back to, or no line before it that ends one (a one-line text, the last of a
             # page whose lines end without stops): flagged, kept
             return doc.tag("truncated", 1)
