@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +121,16 @@ def test_a_too_short_document_is_measured_by_its_length_and_shares_only(texts, l
             assert doc.signals == measured.signals
             assert list(doc.signals) == list(measured.signals)
             assert (doc.dropped and doc.dropped.reason) == (measured.dropped and measured.dropped.reason)
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("烂爆了" + "。" * 60, "zh"),  # real reviews that langid took for Japanese: punctuation is no letter
+    ("T4200、1GB（三星DDR2 800）、160G（西数）、DVD刻录机（日立LG），运行算安静，发热不大", "zh"),
+    ("《超昂闪忍遥》（）是2008年2月29日ALICESOFT发售的日本成人游戏。Platinum Milky于2009年8月发售。", "zh"),
+    # Japanese that writes its names and nouns in kanji: a tenth of its letters or more are kana
+    ("元兵庫県明石市長の\n泉房穂\n氏が２０日、７月に\n東京都知事選\nへの立候補を表明した広島県安芸高田市長の\n石丸伸二\n"
+     "氏について、Ｘ（旧ツイッター）で「１期目の途中で投げ出すことも疑問だ」と批判した。", "ja"),
+])
+def test_chinese_by_its_letters_not_its_punctuation(text, lang):
+    doc = quality.Quality(min_chars=0).process_batch([Document("d", text)])[0]
+    assert doc.signals["language"] == lang

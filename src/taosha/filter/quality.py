@@ -19,7 +19,7 @@ from taosha.zh.sentences import STOPS_AND_BREAK
 
 _HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF))
 CJK_PUNCT = "，。、；：？！“”‘’（）《》【】—…·「」『』"
-HAN, PUNCT, DIGIT, LATIN = 1, 2, 3, 4
+HAN, PUNCT, DIGIT, LATIN, KANA = 1, 2, 3, 4, 5
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +32,10 @@ def _classes() -> np.ndarray:
     lut[0xFF10:0xFF1A] = DIGIT
     lut[ord("a") : ord("z") + 1] = LATIN
     lut[ord("A") : ord("Z") + 1] = LATIN
+    lut[0x3041:0x3097] = KANA  # hiragana
+    lut[0x30A1:0x30FB] = KANA  # katakana (not ・ and ー, which Chinese text writes too)
+    lut[0x31F0:0x3200] = KANA
+    lut[0xFF66:0xFF9E] = KANA
     return lut
 
 
@@ -362,14 +366,18 @@ def _dup_line_share(text: str) -> float:
 
 
 def language(text: str, han_share: float) -> tuple[str, float]:
-    """(language, probability): Chinese by its characters when they dominate, else langid.py's model (offline;
-    `filter.language`, loaded on first use from the table cache)."""
+    """(language, probability): Chinese when `han_share` is half or more, else langid.py's model (offline;
+    `filter.language`, loaded on first use from the table cache). `Quality` decides Chinese by the letters itself
+    (whitespace, punctuation and digits aside, and kana under a tenth of them) and asks the model about the rest."""
     if han_share >= 0.5:
         return "zh", 1.0
     from taosha.filter.language import identifier
 
     lang, prob = identifier().classify(text[:2000])
     return lang, round(float(prob), 3)
+
+
+_KANA_SHARE = 10  # a text whose letters are a tenth kana or more is asked of the identifier: Japanese, not Chinese
 
 
 @register("filter.quality")
@@ -417,10 +425,15 @@ class Quality(Step):
         classes = _classes()[flat]
         han = per_text(np.add, classes == HAN, starts, lengths)
         arrays: dict[str, np.ndarray] = {}  # the columns `_to_decide` reads, as arrays of the same values
+        # punctuation and digits, the characters that are neither Han nor letters of another script
+        marks = np.zeros(len(texts), dtype=np.int64)
         for key, cls in (("han_share", HAN), ("punct_share", PUNCT), ("digit_share", DIGIT), ("latin_share", LATIN)):
             count = han if cls == HAN else per_text(np.add, classes == cls, starts, lengths)
+            if cls in (PUNCT, DIGIT):
+                marks += count
             arrays[key] = np.round(count / size, 4)
             shares[key] = arrays[key].tolist()
+        kana = per_text(np.add, classes == KANA, starts, lengths)
         least, name = self.min_chars, self.name
         # a document shorter than `min_chars` is dropped on its length, `_decide`'s first test, whatever else it
         # measures: it carries its length and shares only. Sentences, repetition, lines and language are measured
@@ -436,6 +449,7 @@ class Quality(Step):
             keep = np.repeat(lengths >= least, lengths)  # their characters, and the NUL after the last
             flat = flat[np.append(keep, True)]
             lengths, han, size = lengths[measured], han[measured], size[measured]
+            marks, kana = marks[measured], kana[measured]
             starts = np.zeros(len(measured), dtype=np.int64)
             np.cumsum(lengths[:-1], out=starts[1:])
             arrays = {key: values[measured] for key, values in arrays.items()}
@@ -456,9 +470,11 @@ class Quality(Step):
             columns[key] = arrays[key].tolist()
         # (one line: 0.0)
         columns["dup_line_share"] = [_dup_line_share(texts[k]) if "\n" in texts[k] else 0.0 for k in at]
-        # Chinese when half the characters or more are Han (language()'s own first test, without the call: most
-        # documents; han / size >= 0.5 exactly when 2 han >= size, for integers)
-        other = np.flatnonzero(2 * han < size).tolist()
+        # Chinese when Han characters are half the letters or more (whitespace, punctuation and digits aside: a
+        # review that ends in forty 。 is still Chinese, which langid took for Japanese) and kana under a tenth of
+        # them (Japanese that writes its names and nouns in kanji); the others are identified below
+        letters = dense - marks
+        other = np.flatnonzero((han == 0) | (2 * han < letters) | (_KANA_SHARE * kana >= letters)).tolist()
         columns["language"], columns["language_prob"] = ["zh"] * len(at), [1.0] * len(at)
         # a document's signals from the columns transposed in C (zip), in the columns' order, written straight into
         # its signals: every signal is measured from the batch's texts and columns, which no signal written
@@ -469,10 +485,10 @@ class Quality(Step):
             docs[k].signals.update(zip(names, row, strict=False))
         # the other languages last, document by document: when the identifier raises on one (a broken langid
         # install), the runner drops that document with the signals measured above, as it did before the columns
+        # (no Han share to answer Chinese by: the test above found it is not, by its letters, and the model says)
         for j in other:
             k = at[j]
-            docs[k].signals["language"], docs[k].signals["language_prob"] = language(
-                texts[k], int(han[j]) / max(1, len(texts[k])))
+            docs[k].signals["language"], docs[k].signals["language_prob"] = language(texts[k], 0.0)
         # `_decide` only for the documents some other test of it may drop (the others pass every one)
         maybe = dict(zip(at, self._to_decide(arrays, columns["dup_line_share"], other), strict=True))
         return [doc.drop(name, "too_short", f"{n} < {least} characters") if least and n < least
