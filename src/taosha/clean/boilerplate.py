@@ -18,9 +18,10 @@ from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import Step, in_place, register
 from taosha.textarrays import lay_out
+from taosha.zh import HAN
 from taosha.zh.script import fold, fold_laid, fold_table
 
-_HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 MAX_RULE_CHARS = 2000  # with nested repetition refused, a line cap bounds every regex's work
 # HTML tags left inside lines (a scraper's residue: 。</p> at a line's end, 段落<br/>文字): known tag names with
 # attributes in HTML's own syntax only, so that 如果 a<b 且 b>c stays; <br> is a line break, the others go

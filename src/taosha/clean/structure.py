@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from taosha.document import Document
 from taosha.step import Step, in_place, register
+from taosha.zh import HAN
 from taosha.zh.sentences import LINE_END as SENTENCE_END
 from taosha.zh.sentences import STOPS
 
@@ -65,8 +66,8 @@ _FINAL_PARTICLES = frozenset("吧呢吗嘛啊呀哦啦哈嘿")
 _IN_ADDRESS = re.compile(r"(?<=[0-9A-Za-z０-９Ａ-Ｚａ-ｚ])\.(?=[0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
 _CUT_HAN = 2  # Han characters a last sentence needs to be taken for one cut in half
 # how a sentence cut in half ends: in a Han character, a mark inside a sentence or an opening one
-_CUT_END = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f，、：:,“‘「『（(《]$")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_CUT_END = re.compile(f"[{HAN}，、：:,“‘「『（(《]$")
+_HAN = re.compile(f"[{HAN}]")
 # a line that ends in a web or mail address (健保局全球資訊網：http://www.nhi.gov.tw/): nothing to trim back
 _ADDRESS_AT_END = re.compile(r"(?:https?://|www\.|@)[\w.\-/~%?=&#:+]*$", re.ASCII)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from taosha.document import Document
 from taosha.step import Step, register
+from taosha.zh import HAN
 from taosha.zh.readings import (  # noqa: F401  (normalize_reading, readings, reads_as: public here before zh/)
     common,
     is_marked_syllable,
@@ -31,7 +32,7 @@ from taosha.zh.script import SIMP, STOP, TRAD, classes, detect
 _MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêếềńňǹḿ"
 # lower case only: spinners write lower case; capitalised readings are authors' own (邱（Qiū）)
 _SYLLABLE = rf"[(（]([a-z{_MARKED}]{{1,7}}[1-5]?)[)）]"
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = HAN
 ANNOTATION = re.compile(_SYLLABLE)
 # the character before is captured by a one-character lookbehind: one pass finds every candidate (the reference
 # `_annotations` gives the same matches: a pattern that starts with a lookbehind is tried at every position)
