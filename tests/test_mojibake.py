@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -332,13 +333,50 @@ def test_a_bracket_that_lost_its_first_byte_before_a_latin_word(step):
     assert "卫星（SINOSAT-2）由中国" in doc.text and doc.signals.get("mojibake_repairs") == 1
 
 
+@lru_cache(maxsize=1)
+def _gbk_decoded():
+    """Every GBK byte pair that decodes, with its character, decoded here one by one (the reference)."""
+    out = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            try:
+                out[lead << 8 | trail] = bytes((lead, trail)).decode("gbk")
+            except UnicodeDecodeError:
+                pass
+    return out
+
+
+def test_gbk_tables_hold_every_pair_by_lead_and_by_trail_in_byte_order():
+    from taosha.repair.mojibake.codec import _gbk_tables, _vanished_tables, dropped_areas
+
+    pairs = _gbk_decoded()
+    by_lead, by_trail = _gbk_tables()
+    assert {k: "".join(v) for k, v in by_lead.items()} == {
+        lead: "".join(c for code, c in pairs.items() if code >> 8 == lead) for lead in {k >> 8 for k in pairs}}
+    assert {k: "".join(v) for k, v in by_trail.items()} == {
+        trail: "".join(c for code, c in pairs.items() if code & 0xFF == trail) for trail in {k & 0xFF for k in pairs}}
+    # a vanished byte's candidates: the characters whose other byte is one of the area's
+    firsts, seconds = dropped_areas()[0]
+    lead_of, trail_of = _vanished_tables(0)
+    assert {k: "".join(v) for k, v in lead_of.items()} == {
+        lead: "".join(c for code, c in pairs.items() if code >> 8 == lead and code & 0xFF in firsts)
+        for lead in {k >> 8 for k in pairs if k & 0xFF in firsts}}
+    assert {k: "".join(v) for k, v in trail_of.items()} == {
+        trail: "".join(c for code, c in pairs.items() if code & 0xFF == trail and code >> 8 in seconds)
+        for trail in {k & 0xFF for k in pairs if k >> 8 in seconds}}
+    # every pair of an area is one GBK's decoder rejects
+    for firsts, seconds in dropped_areas():
+        assert firsts and seconds
+        assert all((f << 8 | s) not in pairs for f in firsts for s in seconds)
+
+
 def _decode_by_byte(tokens, lm):
     """What decode_tokens does, byte by byte: the reference its codec stretches must agree with."""
-    from taosha.repair.mojibake.codec import _gbk_pairs, _gbk_tables
+    from taosha.repair.mojibake.codec import _gbk_tables
     from taosha.repair.mojibake.fill import _fill
 
     by_lead, by_trail = _gbk_tables()
-    pairs = _gbk_pairs()
+    pairs = _gbk_decoded()
     items, i, n = [], 0, len(tokens)
     while i < n:
         b = tokens[i]

@@ -48,14 +48,33 @@ def _cached_table(name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _gbk_tables() -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
-    """Every GBK character by lead byte and by trail byte, for filling a lost byte (from the table cache: the
-    24,000 decodes took a tenth of a second of every process's start)."""
-    by_lead: dict[int, list[str]] = {}
-    by_trail: dict[int, list[str]] = {}
-    for code, c in _gbk_pairs().items():
-        by_lead.setdefault(code >> 8, []).append(c)
-        by_trail.setdefault(code & 0xFF, []).append(c)
-    return ({k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()})
+    """Every GBK character by lead byte and by trail byte (each in byte order), for filling a lost byte."""
+    return _grouped(None, None)
+
+
+def _grouped(lead_trails: np.ndarray | None, trail_leads: np.ndarray | None) -> tuple[
+        dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+    """The GBK characters by lead byte (those whose trail byte `lead_trails`, a mask per byte value, admits; None:
+    all) and by trail byte (those whose lead byte `trail_leads` admits), each group in byte order. From the table
+    cache's pairs (their 24,000 decodes took a tenth of a second of every process's start), grouped in numpy (a
+    loop over them in Python took a twentieth)."""
+    packed = _cached_table("gbk-pairs", _build_gbk_pairs)  # in byte order
+    code = packed >> 21
+    lead, trail = code >> 8, code & 0xFF
+
+    def by(key: np.ndarray, keep: np.ndarray | None) -> dict[int, tuple[str, ...]]:
+        at = np.arange(len(key)) if keep is None else np.flatnonzero(keep)
+        at = at[np.argsort(key[at], kind="stable")]  # by key; byte order within a key
+        if not len(at):
+            return {}
+        keys = key[at]
+        chars = (packed[at] & 0x1FFFFF).astype("<u4").tobytes().decode("utf-32-le")
+        cuts = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
+        starts, ends = [0, *cuts], [*cuts, len(at)]
+        return {k: tuple(chars[a:b]) for k, a, b in zip(keys[starts].tolist(), starts, ends, strict=True)}
+
+    return (by(lead, None if lead_trails is None else lead_trails[trail]),
+            by(trail, None if trail_leads is None else trail_leads[lead]))
 
 
 def _build_gbk_pairs() -> np.ndarray:
@@ -72,12 +91,6 @@ def _build_gbk_pairs() -> np.ndarray:
                 continue
             found.append((lead << 8 | trail) << 21 | ord(c))
     return np.array(found, dtype=np.int64)
-
-
-@lru_cache(maxsize=1)
-def _gbk_pairs() -> dict[int, str]:
-    """Every GBK byte pair that decodes, as `lead << 8 | trail` -> its character, in byte order (table cache)."""
-    return {packed >> 21: chr(packed & 0x1FFFFF) for packed in _cached_table("gbk-pairs", _build_gbk_pairs).tolist()}
 
 
 _TAG_REACH = 7  # characters after a '?' where the '>' of a closing tag it swallowed the '<' of may stand
@@ -217,6 +230,14 @@ def dropped_areas() -> tuple[tuple[frozenset[int], frozenset[int]], ...]:
     lead byte), as areas of first bytes x second bytes each wholly rejected, largest first; found by decoding every
     pair (computed once): the user-defined areas AA-AF and F8-FE x A1-FE, A1-A7 and FE x 81-A0 (traditional text's pairs
     that end in A1-A7 before a lead 81-A0) and the gaps of rows A2, A4-A9, D7 and FE."""
+    table = _cached_table("dropped-areas", _build_dropped_areas)  # (a set cover over 16,000 decodes: a tenth of
+    # a second of every process's start)
+    return tuple((frozenset(np.flatnonzero(row[0]).tolist()), frozenset(np.flatnonzero(row[1]).tolist()))
+                 for row in table)
+
+
+def _build_dropped_areas() -> np.ndarray:
+    """`dropped_areas`, one row per area: a mask per byte value of its first bytes, then of its second bytes."""
     rejected: dict[int, frozenset[int]] = {}
     for first in range(0x81, 0xFF):  # a trail byte that is a lead byte too
         seconds = []
@@ -244,7 +265,11 @@ def dropped_areas() -> tuple[tuple[frozenset[int], frozenset[int]], ...]:
                 best = (new, firsts, shape)
         areas.append((frozenset(best[1]), best[2]))
         left -= {(f, s) for f in best[1] for s in best[2]}
-    return tuple(areas)
+    table = np.zeros((len(areas), 2, 256), dtype=np.uint8)
+    for k, (area_firsts, area_seconds) in enumerate(areas):
+        table[k, 0, sorted(area_firsts)] = 1
+        table[k, 1, sorted(area_seconds)] = 1
+    return table
 
 
 @lru_cache(maxsize=16)  # (one per area asked; there are 10)
@@ -253,15 +278,10 @@ def _vanished_tables(area: int) -> tuple[dict[int, tuple[str, ...]], dict[int, t
     first byte's candidates), and by trail byte whose lead is one of its second bytes (a vanished second's); built
     for the areas asked only (realign puts back the first's)."""
     firsts, seconds = dropped_areas()[area]
-    by_lead: dict[int, list[str]] = {}
-    by_trail: dict[int, list[str]] = {}
-    for code, c in _gbk_pairs().items():
-        lead, trail = code >> 8, code & 0xFF
-        if trail in firsts:
-            by_lead.setdefault(lead, []).append(c)
-        if lead in seconds:
-            by_trail.setdefault(trail, []).append(c)
-    return {k: tuple(v) for k, v in by_lead.items()}, {k: tuple(v) for k, v in by_trail.items()}
+    lead_trails, trail_leads = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    lead_trails[list(firsts)] = True
+    trail_leads[list(seconds)] = True
+    return _grouped(lead_trails, trail_leads)
 
 
 @lru_cache(maxsize=4)
