@@ -331,6 +331,17 @@ def _spaces() -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+def _letters() -> np.ndarray:
+    """Letters of any script (str.isalpha: Han, kana, Latin, Hangul, Cyrillic...), what the language test weighs
+    Han against; not digits, punctuation, symbols (box drawing ─│┌, ★, emoji) or whitespace."""
+    lut = np.zeros(0x110000, dtype=bool)
+    lut[[c for c in range(0x10000) if chr(c).isalpha()]] = True
+    for lo, hi in _HAN_RANGES:  # (beyond the BMP: Han only)
+        lut[lo : hi + 1] = True
+    return lut
+
+
+@lru_cache(maxsize=1)
 def _stops() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=bool)
     lut[[ord(c) for c in STOPS_AND_BREAK]] = True  # sentences are the runs between them
@@ -385,11 +396,11 @@ _KANA_SHARE = 10  # a text whose letters are a tenth kana or more is asked of th
 class Quality(Step):
     """Measure Chinese quality signals and drop documents outside the thresholds (0 turns a test off).
 
-    Signals: `chars`, `han_share`, `punct_share`, `digit_share`, `latin_share`, `sentence_mean`,
-    `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` … `top_ngram_4` (over the
-    characters other than whitespace), `language`, `language_prob`. Drop reasons: `too_short`, `not_chinese`,
-    `low_han_share`, `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`. A document shorter than
-    `min_chars` is dropped on its length and carries `chars` and the four shares only.
+    Signals: `chars`, `han_share`, `punct_share`, `digit_share`, `latin_share` (shares of the characters other than
+    whitespace), `sentence_mean`, `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` …
+    `top_ngram_4` (over the characters other than whitespace), `language`, `language_prob`. Drop reasons:
+    `too_short`, `not_chinese`, `low_han_share`, `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`. A
+    document shorter than `min_chars` is dropped on its length and carries `chars` and the four shares only.
 
     >>> from taosha.step import run_one
     >>> run_one(Quality(), "好好学习天天向上。" * 40).dropped.reason
@@ -412,6 +423,7 @@ class Quality(Step):
         _classes()
         _stops()
         _spaces()
+        _letters()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]
@@ -420,17 +432,17 @@ class Quality(Step):
         # one encoding for the batch (the NUL after it has no class and is no stop): per-text sums in a few calls,
         # no large temporaries
         flat, starts, lengths = lay_out(texts)
-        size = np.maximum(lengths, 1)
+        # the shares are of the characters other than whitespace: indentation and blank lines are layout (a manual's
+        # indented sections read as 0.17 Han where their other characters are 0.33, and were dropped as low_han_share)
+        space = _spaces()[flat]  # (the NUL after the last text is none: every start stays an index)
+        dense = lengths - per_text(np.add, space, starts, lengths) if space.any() else lengths
+        size = np.maximum(dense, 1)
         shares: dict[str, list] = {"chars": lengths.tolist()}
         classes = _classes()[flat]
         han = per_text(np.add, classes == HAN, starts, lengths)
         arrays: dict[str, np.ndarray] = {}  # the columns `_to_decide` reads, as arrays of the same values
-        # punctuation and digits, the characters that are neither Han nor letters of another script
-        marks = np.zeros(len(texts), dtype=np.int64)
         for key, cls in (("han_share", HAN), ("punct_share", PUNCT), ("digit_share", DIGIT), ("latin_share", LATIN)):
             count = han if cls == HAN else per_text(np.add, classes == cls, starts, lengths)
-            if cls in (PUNCT, DIGIT):
-                marks += count
             arrays[key] = np.round(count / size, 4)
             shares[key] = arrays[key].tolist()
         kana = per_text(np.add, classes == KANA, starts, lengths)
@@ -447,9 +459,9 @@ class Quality(Step):
                     for doc, n in zip(docs, shares["chars"], strict=True)]
         if len(measured) < len(texts):
             keep = np.repeat(lengths >= least, lengths)  # their characters, and the NUL after the last
-            flat = flat[np.append(keep, True)]
-            lengths, han, size = lengths[measured], han[measured], size[measured]
-            marks, kana = marks[measured], kana[measured]
+            flat, space = flat[np.append(keep, True)], space[np.append(keep, True)]
+            lengths, han, size, dense = lengths[measured], han[measured], size[measured], dense[measured]
+            kana = kana[measured]
             starts = np.zeros(len(measured), dtype=np.int64)
             np.cumsum(lengths[:-1], out=starts[1:])
             arrays = {key: values[measured] for key, values in arrays.items()}
@@ -460,20 +472,17 @@ class Quality(Step):
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
         # repetition on the characters between the whitespace: spaces separate, as words do in Gopher's n-grams (a
         # review that parts its phrases with four spaces repeated the space bigram past max_top_ngram_2)
-        space = _spaces()[flat]  # (the NUL after the last text is none: every start stays an index)
-        if space.any():
-            joined, dense = flat[:-1][~space[:-1]], lengths - per_text(np.add, space, starts, lengths)
-        else:
-            joined, dense = flat[:-1], lengths
+        joined = flat[:-1][~space[:-1]] if space.any() else flat[:-1]
         for key, values in repetition_table(None, joined=joined, lengths=dense).items():
             arrays[key] = np.round(values, 4)
             columns[key] = arrays[key].tolist()
         # (one line: 0.0)
         columns["dup_line_share"] = [_dup_line_share(texts[k]) if "\n" in texts[k] else 0.0 for k in at]
-        # Chinese when Han characters are half the letters or more (whitespace, punctuation and digits aside: a
-        # review that ends in forty 。 is still Chinese, which langid took for Japanese) and kana under a tenth of
-        # them (Japanese that writes its names and nouns in kanji); the others are identified below
-        letters = dense - marks
+        # Chinese when Han characters are half the letters or more (whitespace, punctuation, digits and symbols
+        # aside: a review that ends in forty 。 is still Chinese, which langid took for Japanese, and so is a manual
+        # page drawing its tables in ─│┌, which it took for Japanese or Khmer) and kana under a tenth of them
+        # (Japanese that writes its names and nouns in kanji); the others are identified below
+        letters = per_text(np.add, _letters()[flat], starts, lengths)
         other = np.flatnonzero((han == 0) | (2 * han < letters) | (_KANA_SHARE * kana >= letters)).tolist()
         columns["language"], columns["language_prob"] = ["zh"] * len(at), [1.0] * len(at)
         # a document's signals from the columns transposed in C (zip), in the columns' order, written straight into
@@ -522,14 +531,14 @@ class Quality(Step):
         if self.languages and s["language"] not in self.languages:
             return doc.drop(self.name, "not_chinese", f"language {s['language']} ({s['language_prob']})")
         if self.min_han_share and s["han_share"] < self.min_han_share:
-            return doc.drop(self.name, "low_han_share", f"{s['han_share']:.2f} < {self.min_han_share}")
+            return doc.drop(self.name, "low_han_share", f"{s['han_share']} < {self.min_han_share}")
         if self.max_dup_line_share and s["dup_line_share"] > self.max_dup_line_share:
-            return doc.drop(self.name, "duplicate_lines", f"{s['dup_line_share']:.2f} of lines repeat")
+            return doc.drop(self.name, "duplicate_lines", f"{s['dup_line_share']} of lines repeat")
         for key, limit in (("dup_ngram_5", self.max_dup_ngram_5), ("dup_ngram_10", self.max_dup_ngram_10)):
             if limit and s[key] > limit:
-                return doc.drop(self.name, "repetition", f"{key} = {s[key]:.2f} > {limit}")
+                return doc.drop(self.name, "repetition", f"{key} = {s[key]} > {limit}")
         if self.max_top_ngram_2 and s["top_ngram_2"] > self.max_top_ngram_2:
-            return doc.drop(self.name, "top_ngram", f"top_ngram_2 = {s['top_ngram_2']:.2f}")
+            return doc.drop(self.name, "top_ngram", f"top_ngram_2 = {s['top_ngram_2']} > {self.max_top_ngram_2}")
         if self.max_sentence_chars and s["sentence_max"] > self.max_sentence_chars:
             return doc.drop(self.name, "long_sentence", f"a sentence of {s['sentence_max']} characters")
         return doc
