@@ -327,3 +327,29 @@ def test_detect_many_gives_detects_verdict_for_simplified_text_with_or_without_a
     texts = ["我们要推动经济发展。", "经济", "这里有后来的干部。", "我们。今天。"]
     for marks in (0, 1, 4):
         assert detect_many(texts, [marks] * len(texts)) == [detect(t, marks) for t in texts]
+
+
+# Classical Chinese writes 于, 后, 干, 并 and 痒 itself, in traditional editions too (the Shijing, from the Debian
+# fortunes in ../shared): no slips there, no sentences mixing the scripts
+ODE = ("《詩經‧ 國風‧ 邶‧ 泉水》\n毖彼泉水，亦流于淇，有懷于衞，靡日不思，孌彼諸姬，聊與之謀。\n"
+       "出宿于泲，飲餞于禰，女子有行，遠父母兄弟，問我諸姑，遂及伯姊。\n出宿于干，飲餞于言，載脂載舝，還車言邁，遄臻于衞，不瑕有害。")
+ODE_MIXING = "念我獨兮，憂心京京。哀我小心，癙憂以痒。\n憂心惸惸，念我無祿。民之無辜，并其臣僕。哀我人斯，于何從祿？瞻烏爰止，于誰之屋？"
+
+
+@pytest.mark.parametrize("text", [ODE, ODE_MIXING])
+def test_classical_text_is_not_taken_for_converted(text):
+    info = detect(text)
+    assert info.script != "spun"
+    assert info.slips or info.mixed_sentences  # what made it spun before: still counted, no longer evidence
+    assert repair(text).text == text
+
+
+def test_a_converter_that_writes_genuine_marks_converts_its_page_whole():
+    # a site's edition converted by a phrase-aware converter: 後 beside its own slip 于 in one line says the
+    # converter writes the marks, so the title holding 後 goes with its page instead of staying traditional
+    page = ("女嬰吊針後病死 送檢鑒定心臟為男性\n屍檢結果稱女嬰死于先天性心臟病，家屬懷疑標本被偷換。\n"
+            "婷婷死亡後，衛生局委托專家進行屍檢，認為婷婷死于先天性心臟病。\n醫院的醫生一直在給婷婷進行身體檢查，前鰓蓋骨后緣。")
+    out = repair(page)
+    assert out.signals["script"] == "spun"
+    assert out.text.split("\n")[0] == "女婴吊针后病死 送检鉴定心脏为男性"
+    assert "script_paragraphs" not in out.signals

@@ -9,6 +9,7 @@ document's script is `taosha.repair.script`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
@@ -279,6 +280,37 @@ class ScriptInfo(NamedTuple):
 # in names (里, 余) are left out: they are not evidence.
 MERGED = frozenset("于后干范准几划么复系")
 SLIP_RATE = 0.005  # slips per Han character that make a document spun (with two different slips at least)
+# Classical Chinese (文言: the classics, poetry) writes itself what a converter's traces look like in modern text:
+# 于, 后 and 干 (the Shijing's 亦流于淇, 三后在天, 出宿于干, in traditional editions too), 并 and 痒 among traditional
+# characters. In it, slips and sentences mixing the scripts are no evidence of a converter. It writes no 的, which
+# modern text of any length does (every spun page in ../shared, in each paragraph; a terse description may not:
+# 本魚分布于印度洋。), and either its particles or the even clauses of verse (`_classical`).
+_CLASSICAL_PARTICLES = frozenset("之乎者也矣焉哉兮曰")
+# particles per Han character: the Shijing's 310 odes in the Debian fortunes, median 0.059 (a quarter under 0.03, among
+# them the one mixing 并 and 痒 with traditional characters: 0.069); the seed page's spun lines without 的: 0
+_CLASSICAL_SHARE = 0.02
+_VERSE_CLAUSES = 6  # clauses of verse at least (three lines of an ode)
+_VERSE_SHARE = 0.8  # of them of one length, 4, 5 or 7 characters
+_CLAUSE = re.compile(r"[^，。；：？！、\s]+")
+
+
+def _classical(text: str) -> bool:
+    """Whether a text reads as classical Chinese: no 的, and the classical particles at least a share of its Han
+    characters (two at least), or clauses of verse, most of one length (4, 5 or 7 characters).
+
+    >>> _classical("毖彼泉水，亦流于淇，有懷于衞，靡日不思。孌彼諸姬，聊與之謀。")
+    True
+    >>> _classical("本魚分布于印度洋。前鰓蓋骨后緣具鋸齒。")
+    False
+    """
+    if "的" in text:
+        return False
+    particles = sum(text.count(c) for c in _CLASSICAL_PARTICLES)
+    if particles >= 2 and particles >= _CLASSICAL_SHARE * _han(codepoints(text)):
+        return True
+    lengths = Counter(len(m) for m in _CLAUSE.findall(text))
+    clauses = sum(lengths.values())
+    return clauses >= _VERSE_CLAUSES and max(lengths[4], lengths[5], lengths[7]) >= _VERSE_SHARE * clauses
 
 
 _MERGED_ORDER = "".join(sorted(MERGED))
@@ -431,12 +463,16 @@ def _decide(
             has_simp = np.bincount(sentence[is_simp], minlength=n) > 0
             has_trad = np.bincount(sentence[cls == TRAD], minlength=n) > 0
             mixed = int(np.count_nonzero(has_simp & has_trad))
-    evidence = 2 * annotations + mixed  # one valid reading glued to a character is already strong evidence
+    # one valid reading glued to a character is already strong evidence; mixed sentences are none in classical
+    # Chinese, which writes 并 and 痒 among traditional characters itself (see _classical)
+    evidence = 2 * annotations + (mixed if not mixed or not _classical(text) else 0)
     n_slips = 0
     if look_for_slips and share > 0.5 and evidence < 2:  # a converter's traces (costs two conversions)
         found = slips(text)
         n_slips = len(found)
-        if len(set(found)) >= 2 and n_slips >= SLIP_RATE * _han(codepoints(text) if points is None else points):
+        # (not in classical text: an ode of a hundred characters writes 于 six times)
+        if len(set(found)) >= 2 and n_slips >= SLIP_RATE * _han(codepoints(text) if points is None else points) and (
+                not _classical(text)):
             evidence = 2
     if share > 0.5 and evidence >= 2:  # mostly traditional: a simplified text with a few variants is not spun
         return ScriptInfo("spun", round(min(1.0, 0.5 + 0.05 * evidence), 3), simp, trad, mixed, n_slips)
