@@ -14,7 +14,7 @@ from taosha.clean.placeholders import Placeholders, find_placeholders
 from taosha.clean.structure import RepeatedParagraphs, Truncation
 from taosha.errors import ConfigError
 from taosha.filter.quality import Quality, dup_ngram_share
-from taosha.step import build_step
+from taosha.step import build_step, run_one
 
 
 def run(step, text):
@@ -467,7 +467,7 @@ def test_sentence_signals_match_splitting_each_text(texts):
         runs = [len(m.group()) for m in re.finditer("[^。！？!?；;\n]+", text)] or [0]
         assert doc.signals["sentence_max"] == max(runs)
         assert doc.signals["sentence_mean"] == pytest.approx(sum(runs) / len(runs), abs=0.051)
-        size = max(1, len(text))  # the class shares, counted for the batch at once too
+        size = max(1, len(text) - text.count("\n"))  # the shares (of the non-whitespace), for the batch at once
         assert doc.signals["han_share"] == round(sum(c in "我爱北京" for c in text) / size, 4)
         assert doc.signals["punct_share"] == round(sum(c in "。！？!?；;" for c in text) / size, 4)
         assert doc.signals["latin_share"] == round(sum(c in "ab" for c in text) / size, 4)
@@ -675,3 +675,29 @@ def test_a_document_whose_language_identification_raises_keeps_its_measured_sign
 def test_truncation_with_no_line_length_floor_leaves_blank_text(text):
     doc = Truncation(min_line_chars=0).process(Document("d", text))
     assert doc.text == text and "truncated" not in doc.signals
+
+
+@pytest.mark.parametrize("before", ["宝山镇 (凤城市)", "大熊猫幼仔开始群体生活 (5/7)", "《自由软件方针》"])
+def test_a_title_ending_in_a_closing_mark_is_no_sign_that_lines_end_in_stops(before):
+    # a closing mark alone ends a title, not a sentence: the last sentence after it (a Wikipedia list item, a
+    # photo's byline) is flagged and kept, as after any line that ends without a stop
+    text = f"{before}\n宝山镇是中国辽宁省丹东市凤城市下辖的一个镇。有全日制初级中学一所：辽宁省凤城市宝山中学"
+    doc = run_one(Truncation(), text)
+    assert doc.text == text and doc.signals["truncated"] == 1
+    # a stop before the closing mark does end the line's sentence: the cut sentence after it is trimmed
+    doc = run_one(Truncation(), f"（他说：“我们走。”）\n{text.split(chr(10))[1]}")
+    assert doc.text.endswith("下辖的一个镇。") and doc.edits
+
+
+def test_terminal_escapes_are_removed_as_recorded_edits():
+    from taosha import restore_original
+    from taosha.repair.unicode import Whitespace
+
+    text = "\x1b[1;31m青山依旧在，几度夕阳红。\x1b[0m\n-- \x1b[36m杨慎《临江仙》\x1b[m"
+    doc = run_one(Whitespace(), text)
+    assert doc.text == "青山依旧在，几度夕阳红。\n-- 杨慎《临江仙》"
+    assert {e.reason for e in doc.edits} == {"terminal_escape"} and restore_original(doc) == text
+    # in a batch, a text with an escape is found among clean ones; a lone ESC (no sequence) stays
+    docs = [Document(str(k), t) for k, t in enumerate(["干净的文本。", text, "单独的\x1b字符。"])]
+    out = Whitespace().process_batch(docs)
+    assert [d.text for d in out] == ["干净的文本。", "青山依旧在，几度夕阳红。\n-- 杨慎《临江仙》", "单独的\x1b字符。"]

@@ -94,6 +94,7 @@ def test_inspect_run_and_document(capsys, tmp_path, corpus):
     run_cli(capsys, "clean", str(corpus), "-o", str(tmp_path / "o"), "-q")
     code, out, _ = run_cli(capsys, "inspect", str(tmp_path / "o"))
     assert code == 0 and "first 10 documents" in out and "filter.empty/empty" in out
+    assert "records, " in out and "docs/s" not in out  # a finished run's wall time is not known here: not shown
     code, out, _ = run_cli(capsys, "inspect", str(tmp_path / "o"), "--id", "a")
     assert code == 0 and "repair.whitespace/line_ending" in out and "␍" in out
     code, out, _ = run_cli(capsys, "inspect", str(tmp_path / "o"), "--id", "zzz")

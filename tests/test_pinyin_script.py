@@ -333,7 +333,8 @@ def test_detect_many_gives_detects_verdict_for_simplified_text_with_or_without_a
 # fortunes in ../shared): no slips there, no sentences mixing the scripts
 ODE = ("《詩經‧ 國風‧ 邶‧ 泉水》\n毖彼泉水，亦流于淇，有懷于衞，靡日不思，孌彼諸姬，聊與之謀。\n"
        "出宿于泲，飲餞于禰，女子有行，遠父母兄弟，問我諸姑，遂及伯姊。\n出宿于干，飲餞于言，載脂載舝，還車言邁，遄臻于衞，不瑕有害。")
-ODE_MIXING = "念我獨兮，憂心京京。哀我小心，癙憂以痒。\n憂心惸惸，念我無祿。民之無辜，并其臣僕。哀我人斯，于何從祿？瞻烏爰止，于誰之屋？"
+ODE_MIXING = ("念我獨兮，憂心京京。哀我小心，癙憂以痒。\n"
+              "憂心惸惸，念我無祿。民之無辜，并其臣僕。哀我人斯，于何從祿？瞻烏爰止，于誰之屋？")
 
 
 @pytest.mark.parametrize("text", [ODE, ODE_MIXING])

@@ -72,6 +72,17 @@ _HAN = re.compile(f"[{HAN}]")
 _ADDRESS_AT_END = re.compile(r"(?:https?://|www\.|@)[\w.\-/~%?=&#:+]*$", re.ASCII)
 
 
+_STOP_CHARS = frozenset(STOPS + "….")
+_CLOSING = "".join(sorted(_CLOSERS))
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether a line ends a sentence: in a stop, perhaps closed by quotes or brackets (。」 ）. ). A closing mark
+    alone ends a title or a name (宝山镇 (凤城市), 《方针》), which a page writes without a stop on purpose: no sign
+    that the page ends its lines with punctuation."""
+    return line.rstrip(_CLOSING)[-1:] in _STOP_CHARS
+
+
 def _last_stop(line: str) -> int:
     """Where `line`'s last sentence end ends (a stop and the closing marks after it), or -1 when it has none; a
     Latin full stop inside a name or a number (gov.tw, 3.5) is none."""
@@ -133,7 +144,7 @@ class Truncation(Step):
         if last[-1] in _FINAL_PARTICLES or _ADDRESS_AT_END.search(last):
             return doc  # a sentence that ends as speech does, or an address: complete without a stop
         end = _last_stop(last)
-        if end < 0 or last_break < 0 or text[:last_break].rstrip()[-1:] not in _ENDS:
+        if end < 0 or last_break < 0 or not _ends_sentence(text[:last_break].rstrip()):
             # no sentence end to go back to, or no line before it that ends one (a one-line text, the last of a
             # page whose lines end without stops): flagged, kept
             return doc.tag("truncated", 1)
@@ -147,7 +158,7 @@ class Truncation(Step):
         return doc.tag("truncated", 1)
 
     def _fragment(self, line: str, before: str) -> bool:
-        if not line or before[-1:] not in _ENDS:
+        if not line or not _ends_sentence(before):
             return False
         if len(line) <= self.max_fragment_chars:
             return all("\u4e00" <= c <= "\u9fff" for c in line) and line not in _ENDINGS
@@ -155,4 +166,4 @@ class Truncation(Step):
         style = _marker_style(line)
         if style is None or len(line) >= self.min_line_chars or line[-1] in _ENDS:
             return False
-        return any(_marker_style(p) == style and p.rstrip()[-1:] in _ENDS for p in before.split("\n"))
+        return any(_marker_style(p) == style and _ends_sentence(p.rstrip()) for p in before.split("\n"))

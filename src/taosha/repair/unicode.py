@@ -52,15 +52,18 @@ _TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
 # test per space character (a generator's per-document cost was most of this step's on short texts)
 _TRAILING_AT = re.compile(f"[{_SPACES}](?:\n|\\Z)")
 _TRAILING_NEEDLES = tuple(c + "\n" for c in _SPACES)
-_CR_OR_INVISIBLE = re.compile(f"[\r{_INVISIBLE_CHARS}]")
+_CR_OR_INVISIBLE = re.compile(f"[\r\x1b{_INVISIBLE_CHARS}]")  # (and ESC, a terminal escape's first character)
 
 
 @register("repair.whitespace")
 @dataclass(frozen=True)
 class Whitespace(Step):
-    """Unify line endings, drop invisible characters and trailing spaces, collapse runs of blank lines.
+    """Unify line endings, drop invisible characters, terminal escapes and trailing spaces, collapse runs of blank
+    lines.
 
-    Leading full-width spaces (the Chinese paragraph indent) are kept.
+    Leading full-width spaces (the Chinese paragraph indent) are kept. Terminal colour and cursor escapes (`ESC[1;31m`,
+    pasted console output) are removed as ftfy's `remove_terminal_escapes` finds them: they are no text, and left in
+    they count as letters and punctuation for the quality signals and the paragraph keys.
 
     >>> from taosha.step import run_one
     >>> run_one(Whitespace(), "\\u3000\\u3000第一段。  \\r\\n\\r\\n\\r\\n\\r\\n第二\\u200b段。\\n").text
@@ -77,6 +80,10 @@ class Whitespace(Step):
             doc.sub(_CRLF, "\n", self.name, "line_ending")
         if _has_invisible(doc.text):  # a test before the substitution, which records edits
             doc.sub(_INVISIBLE, "", self.name, "invisible")
+        if "\x1b" in doc.text:
+            from ftfy.fixes import ANSI_RE  # (only where an escape stands: importing ftfy takes a tenth of a second)
+
+            doc.sub(ANSI_RE, "", self.name, "terminal_escape")
         if _TRAILING_AT.search(doc.text):  # a space before a line break or at the end: then the costlier regex
             doc.sub(_TRAILING, "", self.name, "trailing_space")
         keep = "\n" * (self.max_blank_lines + 1)
@@ -99,7 +106,7 @@ class Whitespace(Step):
         # the texts with work to do, from tests over the batch joined by line breaks (in C) rather than a call per
         # text: a text's end becomes a line break, where `_TRAILING_AT` matches as at the end
         busy: set[int] = set()
-        if "\r" in joined or _has_invisible(joined):
+        if "\r" in joined or _has_invisible(joined) or "\x1b" in joined:
             busy.update(holding(_CR_OR_INVISIBLE, texts, joined))
         # `_TRAILING_AT`'s matches as substring searches (its class test costs a few dozen instructions a
         # character): a space before a line break, or at the end of the last text

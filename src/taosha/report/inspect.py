@@ -33,7 +33,7 @@ def inspect_run(out: Path, limit: int, console: Console | None = None) -> int:
     console = console or PipeConsole()
     stats_path = out / "stats.json"
     if stats_path.exists():
-        print_summary(orjson.loads(stats_path.read_bytes()), out, 0.0, console)
+        print_summary(orjson.loads(stats_path.read_bytes()), out, None, console)
     else:
         console.print("[yellow]stats.json is missing: the run has not finished (run it again to resume)")
     t = Table(title=f"first {limit} documents", header_style="bold")

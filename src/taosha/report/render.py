@@ -81,14 +81,17 @@ def progress_bar() -> Iterator[_Updater]:
         yield _Updater(progress)
 
 
-def print_summary(stats: dict[str, Any], out: Path, elapsed: float, console: Console | None = None) -> None:
+def print_summary(stats: dict[str, Any], out: Path, elapsed: float | None, console: Console | None = None) -> None:
+    """The run's outcome as a table; `elapsed`: the run's wall seconds, None where unknown (`taosha inspect` reads a
+    finished run, whose stats.json holds CPU seconds only)."""
     console = console or PipeConsole()
     d = stats["documents"]
     ch = stats["characters"]
-    rate = d["in"] / elapsed if elapsed > 0 else 0.0
     mb = stats["input"]["bytes"] / 1e6
-    t = Table(title=f"taosha: {d['in']:,} records, {mb:,.1f} MB in {elapsed:,.1f} s ({rate:,.0f} docs/s)",
-              show_header=True, header_style="bold")
+    took = ""
+    if elapsed is not None:
+        took = f" in {elapsed:,.1f} s ({d['in'] / elapsed if elapsed > 0 else 0.0:,.0f} docs/s)"
+    t = Table(title=f"taosha: {d['in']:,} records, {mb:,.1f} MB{took}", show_header=True, header_style="bold")
     t.add_column("outcome")
     t.add_column("documents", justify="right")
     t.add_column("characters", justify="right")
