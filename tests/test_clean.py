@@ -701,3 +701,18 @@ def test_terminal_escapes_are_removed_as_recorded_edits():
     docs = [Document(str(k), t) for k, t in enumerate(["干净的文本。", text, "单独的\x1b字符。"])]
     out = Whitespace().process_batch(docs)
     assert [d.text for d in out] == ["干净的文本。", "青山依旧在，几度夕阳红。\n-- 杨慎《临江仙》", "单独的\x1b字符。"]
+
+
+def test_repeated_paragraphs_spare_table_rules_and_short_refrains():
+    table = "\n".join(["┌──────────┬──────────────────┐", "│ 设备文件 │ 说明             │",
+                       "├──────────┼──────────────────┤", "│ /dev/null │ 写入的内容都会被丢弃 │",
+                       "├──────────┼──────────────────┤", "│ /dev/zero │ 读出无穷的零字节 │",
+                       "└──────────┴──────────────────┘"])
+    assert run_one(RepeatedParagraphs(), table).text == table
+    ode = "\n".join(["南有喬木，不可休思。漢有游女，不可求思。", "漢之廣矣，不可泳思，江之永矣，不可方思。",
+                     "翹翹錯薪，言刈其楚。之子于歸，言秣其馬。", "漢之廣矣，不可泳思，江之永矣，不可方思。"])
+    assert run_one(RepeatedParagraphs(), ode).text == ode
+    # a paragraph of twenty letters or more repeated is removed, as on the pages the step is for
+    para = "我们要继续努力，推动经济社会高质量发展，实现乡村振兴的目标。"
+    doc = run_one(RepeatedParagraphs(), f"{para}\n第二段。\n{para}")
+    assert doc.text == f"{para}\n第二段。" and doc.signals["repeated_paragraphs"] == 1
