@@ -39,13 +39,14 @@ def test_a_batchs_repetition_signals_are_each_texts_own(texts):
     docs = [Document(str(k), t) for k, t in enumerate(texts)]
     quality.Quality(min_chars=0, languages=(), min_han_share=0).process_batch(docs)
     for doc, text in zip(docs, texts, strict=True):
-        alone = quality.repetition(_points("".join(text.split())))  # the characters between the whitespace
+        alone = quality.repetition(_points("".join(c for c in text if c.isalnum())))  # its letters and digits
         assert {k: doc.signals[k] for k in alone} == {k: round(v, 4) for k, v in alone.items()}
 
 
-def test_whitespace_forms_no_ngram():
+def test_whitespace_and_punctuation_form_no_ngram():
     """A review that parts its phrases with spaces is measured on its characters: the space bigram is no n-gram
-    (it made top_ngram_2 0.51 and dropped the review), and a text repeated with spaces between is repetition."""
+    (it made top_ngram_2 0.51 and dropped the review), and a text repeated with spaces between is repetition. So is
+    a review that parts them with runs of dots (the bigram `..`)."""
     spaced = "    ".join(["不脆不脆，一点都不脆", "真的真的一丁点都不脆", "坑死了", "相信京东给的东西一定是好的",
                           "原来不是这样的", "好失望好失望"])
     doc = quality.Quality().process_batch([Document("r", spaced)])[0]
@@ -54,6 +55,9 @@ def test_whitespace_forms_no_ngram():
         [Document("r", "".join(spaced.split()))])[0].signals["top_ngram_2"]
     again = "4999买的,来咬我啊 " * 4 + "还送包和鼠标!!!哇哈哈哈哈~!!!"
     assert quality.Quality().process_batch([Document("a", again)])[0].dropped.reason == "repetition"
+    dotted = "这本书本来挺喜欢的...搞得寄过来之后...发现封面的折痕特别严重。。。里面也是..特失望......下次别这样了"
+    doc = quality.Quality().process_batch([Document("d", dotted)])[0]
+    assert doc.dropped is None and doc.signals["top_ngram_2"] < 0.3
 
 
 # documents each of `_decide`'s tests drops (and documents none does) under the defaults or the settings below

@@ -342,6 +342,16 @@ def _letters() -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """What the n-grams are taken over: letters and digits of any script (str.isalnum), Han beyond the BMP."""
+    lut = np.zeros(0x110000, dtype=bool)
+    lut[[c for c in range(0x10000) if chr(c).isalnum()]] = True
+    for lo, hi in _HAN_RANGES:
+        lut[lo : hi + 1] = True
+    return lut
+
+
+@lru_cache(maxsize=1)
 def _stops() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=bool)
     lut[[ord(c) for c in STOPS_AND_BREAK]] = True  # sentences are the runs between them
@@ -398,7 +408,7 @@ class Quality(Step):
 
     Signals: `chars`, `han_share`, `punct_share`, `digit_share`, `latin_share` (shares of the characters other than
     whitespace), `sentence_mean`, `sentence_max`, `dup_line_share`, `dup_ngram_2` … `dup_ngram_10`, `top_ngram_2` …
-    `top_ngram_4` (over the characters other than whitespace), `language`, `language_prob`. Drop reasons:
+    `top_ngram_4` (over the letters and digits), `language`, `language_prob`. Drop reasons:
     `too_short`, `not_chinese`, `low_han_share`, `duplicate_lines`, `repetition`, `top_ngram`, `long_sentence`. A
     document shorter than `min_chars` is dropped on its length and carries `chars` and the four shares only.
 
@@ -411,7 +421,7 @@ class Quality(Step):
     min_han_share: float = 0.3
     languages: tuple[str, ...] = ("zh",)
     max_dup_line_share: float = 0.5
-    # above the largest value among 3,104 clean Wikipedia paragraphs (0.82, 0.63, 0.22; README)
+    # above the largest value among 3,104 clean Wikipedia paragraphs (0.79, 0.55, 0.20; docs/cleaning.md)
     max_dup_ngram_5: float = 0.85  # share of characters in repeated 5-grams
     max_dup_ngram_10: float = 0.7
     max_top_ngram_2: float = 0.3
@@ -424,6 +434,7 @@ class Quality(Step):
         _stops()
         _spaces()
         _letters()
+        _word_chars()
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         texts = [d.text for d in docs]
@@ -459,8 +470,8 @@ class Quality(Step):
                     for doc, n in zip(docs, shares["chars"], strict=True)]
         if len(measured) < len(texts):
             keep = np.repeat(lengths >= least, lengths)  # their characters, and the NUL after the last
-            flat, space = flat[np.append(keep, True)], space[np.append(keep, True)]
-            lengths, han, size, dense = lengths[measured], han[measured], size[measured], dense[measured]
+            flat = flat[np.append(keep, True)]
+            lengths, han, size = lengths[measured], han[measured], size[measured]
             kana = kana[measured]
             starts = np.zeros(len(measured), dtype=np.int64)
             np.cumsum(lengths[:-1], out=starts[1:])
@@ -470,10 +481,12 @@ class Quality(Step):
         mean, longest = _sentences(flat, starts, lengths)
         arrays["sentence_max"] = longest
         columns["sentence_mean"], columns["sentence_max"] = np.round(mean, 1).tolist(), longest.tolist()
-        # repetition on the characters between the whitespace: spaces separate, as words do in Gopher's n-grams (a
-        # review that parts its phrases with four spaces repeated the space bigram past max_top_ngram_2)
-        joined = flat[:-1][~space[:-1]] if space.any() else flat[:-1]
-        for key, values in repetition_table(None, joined=joined, lengths=dense).items():
+        # repetition on the letters and digits: Gopher's n-grams are of words, and whitespace, punctuation and
+        # symbols are none (a review that parts its phrases with four spaces, or with runs of ... and 。。。, repeated
+        # their bigram past max_top_ngram_2: 18 and 81 real shopping reviews dropped as `top_ngram`)
+        word = _word_chars()[flat]  # (the NUL after the last text is none)
+        joined, counted = flat[word], per_text(np.add, word, starts, lengths)
+        for key, values in repetition_table(None, joined=joined, lengths=counted).items():
             arrays[key] = np.round(values, 4)
             columns[key] = arrays[key].tolist()
         # (one line: 0.0)
