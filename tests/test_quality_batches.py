@@ -134,6 +134,14 @@ def test_a_too_short_document_is_measured_by_its_length_and_shares_only(texts, l
     # Japanese that writes its names and nouns in kanji: a tenth of its letters or more are kana
     ("元兵庫県明石市長の\n泉房穂\n氏が２０日、７月に\n東京都知事選\nへの立候補を表明した広島県安芸高田市長の\n石丸伸二\n"
      "氏について、Ｘ（旧ツイッター）で「１期目の途中で投げ出すことも疑問だ」と批判した。", "ja"),
+    # a manual page drawing a table: box drawing is no letter (Han half the letters), nor does langid see it
+    ("还有一些特殊的设备文件。\n┌──────────┬────────────────────┐\n│ 设备文件 │ 说明 │\n"
+     "├──────────┼────────────────────┤\n│ /dev/null │ 写入的内容都会被丢弃 │\n"
+     "└──────────┴────────────────────┘", "zh"),
+    # the same with its commands' Latin names outweighing the Han characters: langid decides, without the drawing
+    ("下面是使用 apt(8), aptitude(8) 和 apt-get(8) / apt-cache(8) 的命令行基本软件包管理操作。\n"
+     "┌──────────────────────┬──────────────────────┐\n│ apt-get install foo │ aptitude install foo │\n"
+     "│ apt-get remove foo │ aptitude remove foo │\n└──────────────────────┴──────────────────────┘", "zh"),
 ])
 def test_chinese_by_its_letters_not_its_punctuation(text, lang):
     doc = quality.Quality(min_chars=0).process_batch([Document("d", text)])[0]

@@ -7,6 +7,7 @@ n-gram (n = 2…4), computed with vectorised rolling hashes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -394,8 +395,13 @@ def language(text: str, han_share: float) -> tuple[str, float]:
         return "zh", 1.0
     from taosha.filter.language import identifier
 
-    lang, prob = identifier().classify(text[:2000])
+    lang, prob = identifier().classify(_DRAWING.sub("", text[:2000]))
     return lang, round(float(prob), 3)
+
+
+# box drawing, block elements, geometric shapes, miscellaneous symbols and dingbats: no language's letters, and
+# langid takes a Chinese manual page that draws its tables in them for Japanese or Khmer (with probability 1.0)
+_DRAWING = re.compile("[\u2500-\u27bf]+")
 
 
 _KANA_SHARE = 10  # a text whose letters are a tenth kana or more is asked of the identifier: Japanese, not Chinese
