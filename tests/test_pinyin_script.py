@@ -345,12 +345,10 @@ def test_classical_text_is_not_taken_for_converted(text):
     assert repair(text).text == text
 
 
-def test_a_converter_that_writes_genuine_marks_converts_its_page_whole():
-    # a site's edition converted by a phrase-aware converter: 後 beside its own slip 于 in one line says the
-    # converter writes the marks, so the title holding 後 goes with its page instead of staying traditional
-    page = ("女嬰吊針後病死 送檢鑒定心臟為男性\n屍檢結果稱女嬰死于先天性心臟病，家屬懷疑標本被偷換。\n"
-            "婷婷死亡後，衛生局委托專家進行屍檢，認為婷婷死于先天性心臟病。\n醫院的醫生一直在給婷婷進行身體檢查，前鰓蓋骨后緣。")
-    out = repair(page)
-    assert out.signals["script"] == "spun"
-    assert out.text.split("\n")[0] == "女婴吊针后病死 送检鉴定心脏为男性"
-    assert "script_paragraphs" not in out.signals
+def test_a_genuine_paragraph_with_a_slip_of_its_own_does_not_convert_its_neighbours():
+    # genuine Taiwan writing holds a slip now and then (居于, 皇后): a line with a genuine mark and a slip on a spun
+    # page says nothing about the page's other genuine lines, which stay as written
+    genuine = "下薩克森位於德國西北部，居于北海之濱，之後成為一個州。"
+    page = "\n".join([SPUN_LINES[0], genuine, TAIWAN_LINE, SPUN_LINES[1]])
+    out = repair(page).text.split("\n")
+    assert out[2] == TAIWAN_LINE and out[0] == "我们要推动经济发展，实现乡村振兴。"
