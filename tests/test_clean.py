@@ -716,3 +716,18 @@ def test_repeated_paragraphs_spare_table_rules_and_short_refrains():
     para = "我们要继续努力，推动经济社会高质量发展，实现乡村振兴的目标。"
     doc = run_one(RepeatedParagraphs(), f"{para}\n第二段。\n{para}")
     assert doc.text == f"{para}\n第二段。" and doc.signals["repeated_paragraphs"] == 1
+
+
+@pytest.mark.parametrize("line,removed", [
+    ("【打印本页】【关闭窗口】", True),
+    ("打印本页 | 关闭窗口", True),
+    ("【字体：大 中 小】【打印本页】【关闭窗口】", True),
+    # a manual describing its buttons uses the words in sentences
+    ("保存所有设置并关闭窗口。", False),
+    ("关闭窗口并放弃更改。", False),
+])
+def test_print_and_close_buttons_are_boilerplate_only_as_words_of_their_own(line, removed):
+    from taosha.clean.boilerplate import Boilerplate
+
+    doc = run_one(Boilerplate(), f"正文的第一段。\n{line}")
+    assert (doc.text == "正文的第一段。") == removed
