@@ -352,3 +352,13 @@ def test_a_genuine_paragraph_with_a_slip_of_its_own_does_not_convert_its_neighbo
     page = "\n".join([SPUN_LINES[0], genuine, TAIWAN_LINE, SPUN_LINES[1]])
     out = repair(page).text.split("\n")
     assert out[2] == TAIWAN_LINE and out[0] == "我们要推动经济发展，实现乡村振兴。"
+
+
+@pytest.mark.parametrize("text", [
+    # modern words hold 之, 者 and 也 (之后, 记者): no classical particles
+    "記者從公安部獲悉，此后于本月開始，全國范圍內開展專項整治行動，也將加大對違法者處罰力度。該行動之后將持續三個月。",
+    # a menu of four-character items parted by spaces is no verse
+    "新聞中心 產品展示 關于我們 聯系我們 人才招聘 在線留言 范圍廣泛 后來居上",
+])
+def test_modern_spun_text_is_not_taken_for_classical(text):
+    assert detect(text).script == "spun"
