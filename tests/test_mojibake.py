@@ -1066,6 +1066,28 @@ def test_gbk_or_big5_read_as_latin1_is_read_back(step, damaged, truth):
     assert doc.text == truth and doc.edits[0].reason in ("gbk_as_latin1", "big5_as_latin1")
 
 
+def _latin_twice(text: str, first: str) -> str:
+    return text.encode("gbk").decode(first).encode("utf-8").decode("latin-1")
+
+
+@pytest.mark.parametrize("first", ["latin-1", "iso-8859-15"])
+def test_gbk_read_as_latin_and_saved_as_utf8_twice_is_read_back_along_the_chain(step, first):
+    # UTF-8 read once (not as far as ftfy goes: 位's GBK bytes CE BB read as Latin-1 are Î», UTF-8 of λ), then
+    # GBK read back from the Latin letters; Latin-9 read 京's BE as Ÿ (a real DAnIEL page)
+    truth = "北京市消防局确认：今天下午位于西直门立交桥畔的购物中心外墙保温材料发生火灾，不到二十分钟火已扑灭。"
+    doc = fix(step, _latin_twice(truth, first))
+    assert doc.text == truth
+    assert [e.reason for e in doc.edits] == ["utf8_as_cp1252", "gbk_as_latin1"]
+
+
+def test_latin9_is_not_read_where_the_run_holds_what_latin9_never_writes(step):
+    # cp1252's reading of GBK bytes holds ½ and ¾ (bytes BD, BE), which Latin-9 reads as œ and Ÿ: not Latin-9's
+    from taosha.repair.mojibake.redecode import _NOT_LATIN9
+
+    damaged = "北京的交通".encode("gbk").decode("cp1252")
+    assert _NOT_LATIN9.search(damaged) and fix(step, damaged).text == "北京的交通"
+
+
 @pytest.mark.parametrize(("damaged", "truth"), [
     # Big5 bytes that GBK reads as other characters (琌癸): of the two codecs' readings, the better
     ("這個問題的答案¬O¹ï的", "這個問題的答案是對的"),

@@ -177,6 +177,24 @@ def test_wrong_meta_charset_loses_to_the_bytes():
     assert d.confidence > 0.9
 
 
+def _latin_twice(text: str, first: str = "iso-8859-15") -> str:
+    """GBK bytes read as Latin-9 (or another Latin codec) and saved as UTF-8, then read as Latin-1 and saved again."""
+    once = text.encode("gbk").decode(first)
+    return once.encode("utf-8").decode("latin-1")
+
+
+def test_valid_utf8_wins_over_the_meta_charset_even_when_its_text_is_mojibake():
+    # a DAnIEL page: its UTF-8 reads as Latin mojibake (worse Chinese than its GB18030 reading, as the meta says),
+    # but legacy bytes are never valid UTF-8 at this length: read as UTF-8, the mojibake is left for the repair
+    body = "北京市消防局确认：今天下午位于西直门立交桥畔的购物中心外墙保温材料发生火灾，不到二十分钟火已扑灭。"
+    raw = page("gb2312", body=f"<p>{_latin_twice(body)}</p>").encode("utf-8")
+    d = decode_html(raw)
+    assert (d.charset, d.source) == ("utf-8", "detected")
+    from taosha.fix import fix_text
+
+    assert fix_text(_latin_twice(body)) == body
+
+
 def test_right_meta_charset_is_kept_and_gbk_is_read_as_gb18030():
     raw = page("gb2312", body="<p>镕基同志说，这件事情要抓紧办，不能拖，大家都很赞成他的意见。</p>").encode("gbk")
     d = decode_html(raw)  # 镕 is GBK, not GB2312: read as GB2312 strictly, the page would fail

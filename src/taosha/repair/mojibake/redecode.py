@@ -91,10 +91,38 @@ def repair_latin(doc: Document, lm: CharLM, min_gain: float, name: str) -> int:
         if fixed != run and _mean(lm, fixed) - _mean(lm, run) >= min_gain:
             count += 1
             return fixed
+        once = _utf8_once(run)
+        if once is not None and _legacy_within(once, lm, min_gain):
+            count += 1
+            return once
         return run
 
     doc.sub(_LATIN_RUN, fix, name, "utf8_as_cp1252")
     return count + repair_legacy_latin(doc, min_gain, name)
+
+
+def _utf8_once(run: str) -> str | None:
+    """A run's bytes as cp1252/latin-1 read them (`_latin_bytes`), decoded as UTF-8 once (ftfy goes on while it
+    finds more: `Î»`, two GBK bytes of 位 read as Latin-1, would become λ), or None when they are no UTF-8."""
+    raw = _latin_bytes(run)
+    if raw is None or raw.isascii():
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _legacy_within(fixed: str, lm: CharLM, min_gain: float) -> bool:
+    """Whether a run read once as UTF-8 is itself GBK or Big5 read as cp1252/latin-1, a legacy run that reads as
+    East Asian text (GBK's bytes read as Latin-1 and saved as UTF-8, twice: `Â±Â±Â¾Â©` is `±±¾©`, 北京): then that
+    reading is taken, though it gains nothing by itself, for `repair_legacy_latin` to read the second. A run of
+    Latin letters gains no such reading."""
+    for m in _LEGACY_RUN.finditer(fixed):
+        if m.end() - m.start() >= 2 * _LEGACY_CHARS and _legacy_candidate(fixed, *m.span(), in_word=False) and any(
+                _legacy_best(m.group(), codec, lm, min_gain, _LEGACY_CHARS) is not None for _, codec in LEGACY_LATIN):
+            return True
+    return False
 
 
 # the legacy encodings a page's bytes may have been written in before cp1252/latin-1 read them: (reason, codec)
@@ -191,15 +219,31 @@ def _legacy_spans(text: str, lm, min_gain: float) -> list[tuple[int, int]]:
             and any(_legacy_best(m.group(), codec, lm, min_gain) for _, codec in LEGACY_LATIN)]
 
 
+# ISO-8859-15 (Latin-9) reads eight bytes as letters cp1252 has elsewhere: a run holding one of them may be Latin-9's
+# reading (a real page in ../shared: GBK read as Latin-9, saved as UTF-8 and read as Latin-1 again, 京's BE as Ÿ)
+_LATIN9 = {"€": 0xA4, "Š": 0xA6, "š": 0xA8, "Ž": 0xB4, "ž": 0xB8, "Œ": 0xBC, "œ": 0xBD, "Ÿ": 0xBE}
+_LATIN9_ANY = re.compile(f"[{''.join(_LATIN9)}]")
+# what Latin-9 never reads: the Latin-1 signs it replaced (bytes A4-BE, frequent in GB2312's bytes) and cp1252's other
+# letters for 80-9F (Latin-9 reads those bytes as C1 controls). A run holding one is no Latin-9 reading
+_NOT_LATIN9 = re.compile("[¤¦¨´¸¼½¾‚ƒ„…†‡ˆ‰‹‘’“”•–—˜™›]")
+
+
+def _latin9_bytes(run: str) -> bytes | None:
+    """The bytes Latin-9 read as `run` (its eight letters at their places, the rest as `_latin_bytes` has them)."""
+    parts = [bytes((_LATIN9[c],)) if c in _LATIN9 else _latin_bytes(c) for c in run]
+    return None if any(p is None for p in parts) else b"".join(p for p in parts if p is not None)
+
+
 def _legacy_reading(run: str, codec: str, lm, min_gain: float, min_chars: int = 2) -> str | None:
     """`run`'s bytes decoded with `codec`, when every byte decodes, the reading is East Asian text that is not
-    garbage and the model gains `min_gain` by it; else None."""
-    raw = _latin_bytes(run)
-    if raw is None or _utf8(raw):
-        return None  # UTF-8 read as cp1252 (ftfy's, above: NicolÃ¡s, Î•Î»Î»Î·Î½Î¹ÎºÎ¬), not GBK or Big5
-    try:
-        fixed = raw.decode(codec)
-    except UnicodeDecodeError:
+    garbage and the model gains `min_gain` by it; else None. The bytes are cp1252's (`_latin_bytes`), or Latin-9's
+    where the run holds one of its letters and that reading scores better."""
+    fixed = _legacy_decoded(_latin_bytes(run), codec)
+    if _LATIN9_ANY.search(run) and not _NOT_LATIN9.search(run):
+        other = _legacy_decoded(_latin9_bytes(run), codec)
+        if other is not None and (fixed is None or _mean(lm, other) > _mean(lm, fixed)):
+            fixed = other
+    if fixed is None:
         return None
     if fixed == run:
         return None
@@ -213,6 +257,15 @@ def _legacy_reading(run: str, codec: str, lm, min_gain: float, min_chars: int = 
     if _mean(lm, fixed) - _mean(lm, run) < min_gain:
         return None
     return fixed
+
+
+def _legacy_decoded(raw: bytes | None, codec: str) -> str | None:
+    if raw is None or _utf8(raw):
+        return None  # UTF-8 read as cp1252 (ftfy's, above: NicolÃ¡s, Î•Î»Î»Î·Î½Î¹ÎºÎ¬), not GBK or Big5
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        return None
 
 
 # two high characters in a row: a GB2312 character's two bytes (both A1-FE), as Latin text seldom writes them;
