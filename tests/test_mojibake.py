@@ -346,24 +346,30 @@ def _gbk_decoded():
     return out
 
 
+def _grouped_by_loop(pairs, keep_lead, keep_trail):
+    """Characters by lead byte and by trail byte, inserted pair by pair in byte order (the reference)."""
+    by_lead, by_trail = {}, {}
+    for code, c in pairs.items():
+        lead, trail = code >> 8, code & 0xFF
+        if keep_lead(trail):
+            by_lead.setdefault(lead, []).append(c)
+        if keep_trail(lead):
+            by_trail.setdefault(trail, []).append(c)
+    return ([(k, tuple(v)) for k, v in by_lead.items()], [(k, tuple(v)) for k, v in by_trail.items()])
+
+
 def test_gbk_tables_hold_every_pair_by_lead_and_by_trail_in_byte_order():
     from taosha.repair.mojibake.codec import _gbk_tables, _vanished_tables, dropped_areas
 
     pairs = _gbk_decoded()
     by_lead, by_trail = _gbk_tables()
-    assert {k: "".join(v) for k, v in by_lead.items()} == {
-        lead: "".join(c for code, c in pairs.items() if code >> 8 == lead) for lead in {k >> 8 for k in pairs}}
-    assert {k: "".join(v) for k, v in by_trail.items()} == {
-        trail: "".join(c for code, c in pairs.items() if code & 0xFF == trail) for trail in {k & 0xFF for k in pairs}}
-    # a vanished byte's candidates: the characters whose other byte is one of the area's
-    firsts, seconds = dropped_areas()[0]
-    lead_of, trail_of = _vanished_tables(0)
-    assert {k: "".join(v) for k, v in lead_of.items()} == {
-        lead: "".join(c for code, c in pairs.items() if code >> 8 == lead and code & 0xFF in firsts)
-        for lead in {k >> 8 for k in pairs if k & 0xFF in firsts}}
-    assert {k: "".join(v) for k, v in trail_of.items()} == {
-        trail: "".join(c for code, c in pairs.items() if code & 0xFF == trail and code >> 8 in seconds)
-        for trail in {k & 0xFF for k in pairs if k >> 8 in seconds}}
+    # the same groups, each in byte order, and the same keys in the same order
+    assert (list(by_lead.items()), list(by_trail.items())) == _grouped_by_loop(pairs, lambda t: True, lambda t: True)
+    # a vanished byte's candidates: the characters whose other byte is one of the area's, for every area
+    for area, (firsts, seconds) in enumerate(dropped_areas()):
+        lead_of, trail_of = _vanished_tables(area)
+        assert (list(lead_of.items()), list(trail_of.items())) == _grouped_by_loop(
+            pairs, firsts.__contains__, seconds.__contains__)
     # every pair of an area is one GBK's decoder rejects
     for firsts, seconds in dropped_areas():
         assert firsts and seconds

@@ -389,8 +389,9 @@ def _dup_line_share(text: str) -> float:
 
 def language(text: str, han_share: float) -> tuple[str, float]:
     """(language, probability): Chinese when `han_share` is half or more, else langid.py's model (offline;
-    `filter.language`, loaded on first use from the table cache). `Quality` decides Chinese by the letters itself
-    (whitespace, punctuation and digits aside, and kana under a tenth of them) and asks the model about the rest."""
+    `filter.language`, loaded on first use from the table cache), shown the text without box drawing, shapes and
+    dingbats. `Quality` decides Chinese by the letters itself (whitespace, punctuation, digits and symbols aside, and
+    kana under a tenth of them) and asks the model about the rest."""
     if han_share >= 0.5:
         return "zh", 1.0
     from taosha.filter.language import identifier

@@ -61,9 +61,11 @@ class Whitespace(Step):
     """Unify line endings, drop invisible characters, terminal escapes and trailing spaces, collapse runs of blank
     lines.
 
-    Leading full-width spaces (the Chinese paragraph indent) are kept. Terminal colour and cursor escapes (`ESC[1;31m`,
-    pasted console output) are removed as ftfy's `remove_terminal_escapes` finds them: they are no text, and left in
-    they count as letters and punctuation for the quality signals and the paragraph keys.
+    Leading full-width spaces (the Chinese paragraph indent) are kept. Terminal escapes of the form `ESC[`, digits and
+    semicolons, a letter (colours `ESC[1;31m`, cursor moves `ESC[2J`: pasted console output) are removed as ftfy's
+    `remove_terminal_escapes` finds them: they are no text, and left in they count as letters and punctuation for the
+    quality signals and the paragraph keys. Others (`ESC[?25l`, a window title `ESC]0;…BEL`) stay. (`fix_text`
+    runs the repairs only, not this step.)
 
     >>> from taosha.step import run_one
     >>> run_one(Whitespace(), "\\u3000\\u3000第一段。  \\r\\n\\r\\n\\r\\n\\r\\n第二\\u200b段。\\n").text

@@ -71,7 +71,9 @@ def _grouped(lead_trails: np.ndarray | None, trail_leads: np.ndarray | None) -> 
         chars = (packed[at] & 0x1FFFFF).astype("<u4").tobytes().decode("utf-32-le")
         cuts = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
         starts, ends = [0, *cuts], [*cuts, len(at)]
-        return {k: tuple(chars[a:b]) for k, a, b in zip(keys[starts].tolist(), starts, ends, strict=True)}
+        groups = zip(keys[starts].tolist(), starts, ends, strict=True)
+        # keys in the order they first come in byte order, as a loop over the pairs would insert them
+        return {k: tuple(chars[a:b]) for k, a, b in sorted(groups, key=lambda g: int(at[g[1]]))}
 
     return (by(lead, None if lead_trails is None else lead_trails[trail]),
             by(trail, None if trail_leads is None else trail_leads[lead]))
