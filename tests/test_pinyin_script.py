@@ -362,3 +362,14 @@ def test_a_genuine_paragraph_with_a_slip_of_its_own_does_not_convert_its_neighbo
 ])
 def test_modern_spun_text_is_not_taken_for_classical(text):
     assert detect(text).script == "spun"
+
+
+def test_a_page_spun_by_a_converters_slips_alone_is_converted_whole():
+    # a site's machine-converted edition (no spinner annotation): its converter writes 後 and 係 itself, so its
+    # lines holding them go with the page instead of staying traditional between converted ones
+    page = ("女嬰吊針後病死 送檢鑒定心臟為男性\n屍檢結果稱女嬰死于先天性心臟病，家屬懷疑標本被偷換。\n"
+            "婷婷死亡後，衛生局委托專家進行屍檢，認為婷婷死于先天性心臟病。\n醫院的醫生一直在給婷婷進行身體檢查，前鰓蓋骨后緣。")
+    out = repair(page)
+    assert out.signals["script"] == "spun" and "script_paragraphs" not in out.signals
+    assert out.text.split("\n")[0] == "女婴吊针后病死 送检鉴定心脏为男性"
+    assert out.text.split("\n")[2] == "婷婷死亡后，卫生局委托专家进行尸检，认为婷婷死于先天性心脏病。"

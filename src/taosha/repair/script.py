@@ -166,9 +166,10 @@ def genuine(text: str) -> bool:
 
 def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, str]] | None:
     """Each line's script where a document mixes spun and genuine paragraphs, the document's verdict as the prior:
-    on a spun page a line is kept as genuine when it shows genuine writing and no annotation (`genuine`), unless
-    the page's annotated lines show the same marks (then the spinner writes them); on a page that is not spun, a
-    line is restored when it is spun by its own evidence (annotations, mixed sentences).
+    on a spun page a spinner annotated, a line is kept as genuine when it shows genuine writing and no annotation
+    (`genuine`), unless the page's annotated lines show the same marks (then the spinner writes them); a page spun
+    by a converter's traces alone goes whole; on a page that is not spun, a line is restored when it is spun by its
+    own evidence (annotations, mixed sentences).
     None when every line takes the document's verdict.
     """
     text = doc.text
@@ -176,6 +177,11 @@ def paragraph_scripts(doc: Document, info: ScriptInfo) -> list[tuple[int, int, s
     if "\n" not in text or (info.script != "spun" and not annotations):
         return None
     if info.script == "spun" and not _has_genuine_mark(text):  # the common case: a spun page through and through
+        return None
+    if info.script == "spun" and not annotations:
+        # spun by a converter's slips or mixed sentences alone, no spinner's annotation: a site's machine-converted
+        # edition (big5.xinhuanet.com, news.sina.com.tw), whose phrase-aware converter writes the genuine marks
+        # itself: every line goes with its page (line by line, 9 of 11 such DAnIEL pages came out half converted)
         return None
     marks = annotation_points(doc)
     lines, start, k = [], 0, 0

@@ -119,7 +119,9 @@ def _legacy_within(fixed: str, lm: CharLM, min_gain: float) -> bool:
     reading is taken, though it gains nothing by itself, for `repair_legacy_latin` to read the second. A run of
     Latin letters gains no such reading."""
     for m in _LEGACY_RUN.finditer(fixed):
-        if m.end() - m.start() >= 2 * _LEGACY_CHARS and _legacy_candidate(fixed, *m.span(), in_word=False) and any(
+        # (a run `repair_legacy_latin` reads before a page is established: outside Latin words; else the first
+        # reading alone would be written, mojibake still: `Â¹Ã\x98Ã\x90` to `¹ØÐ`)
+        if m.end() - m.start() >= 2 * _LEGACY_CHARS and _legacy_candidate(fixed, *m.span(), in_word=True) and any(
                 _legacy_best(m.group(), codec, lm, min_gain, _LEGACY_CHARS) is not None for _, codec in LEGACY_LATIN):
             return True
     return False
