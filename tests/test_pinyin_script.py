@@ -373,3 +373,14 @@ def test_a_page_spun_by_a_converters_slips_alone_is_converted_whole():
     assert out.signals["script"] == "spun" and "script_paragraphs" not in out.signals
     assert out.text.split("\n")[0] == "女婴吊针后病死 送检鉴定心脏为男性"
     assert out.text.split("\n")[2] == "婷婷死亡后，卫生局委托专家进行尸检，认为婷婷死于先天性心脏病。"
+
+
+def test_two_glosses_in_a_long_page_are_the_authors():
+    # a writer marking how to read 没 twice in a long essay (magic-html's real page: 0.1 glosses per 1,000 Han
+    # characters) is no spinner; the same two glosses in a short paragraph are spinner density
+    filler = "这是一篇很长的散文，写的是家乡的河流与田野，还有童年的夏天。" * 60
+    page = f"{filler}\n河水没(mo)到的膝盖，田里的庄稼都被抄没(mo)了。\n{filler}"
+    doc = run_one(Pinyin(), page)
+    assert doc.text == page and doc.signals["pinyin_glosses"] == 2
+    short = "推動經(jīng)濟發(fā)展。"
+    assert run_one(Pinyin(), short).signals["pinyin_removed"] == 2

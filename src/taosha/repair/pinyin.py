@@ -53,7 +53,8 @@ class Pinyin(Step):
     """Remove inline pinyin annotations that are readings of the character before them (spinner damage).
 
     Annotations are weighed by the page: they are removed where the page shows spinner density (glosses at
-    `min_glosses` places at least, orphans below included, or one reading doubled: `記(jì)(jì)`) or forced
+    `min_glosses` places at least, orphans below included, and `min_per_1000` per 1,000 Han characters; or one
+    reading doubled: `記(jì)(jì)`) or forced
     traditional script (the page without its annotations is spun, see `repair.script`). An isolated gloss in an
     ordinary page is the author's (`莘(shēn)县`) and is kept, and so is an isolated gloss of a rare character
     (outside the 3,755 common ones, `荨(qián)麻`) on any page. Glosses on neighbouring characters
@@ -72,6 +73,9 @@ class Pinyin(Step):
     """
 
     min_glosses: int = 2
+    # glosses per 1,000 Han characters a page needs besides: the real spun page in ../shared has 59, its sparsest
+    # annotated line 7.6; a 25,000-character essay marking how to read 没 twice (水没(mo)到的膝盖) has 0.1
+    min_per_1000: float = 1.0
 
     def setup(self) -> None:
         syllables()  # the readings, once per process: before the runner forks its workers, not in each of them
@@ -119,7 +123,8 @@ class Pinyin(Step):
                 doc.tag("pinyin_orphans", orphans)
             return doc
         # an orphan is a spinner's annotation whose character mojibake took: it counts towards the density
-        spinner = glosses + orphans >= self.min_glosses or doubled or doc.signals.get("script") == "spun"
+        spinner = (glosses + orphans >= self.min_glosses and 1000 * (glosses + orphans) >= self.min_per_1000 * len(
+            _HAN_CHAR.findall(text))) or doubled or doc.signals.get("script") == "spun"
         if not spinner:  # one gloss: the author's, unless the page was forced into traditional script
             rare = not any(common(simplified_char(text[s - 1])) for s, _, _ in spans)
             spinner = not rare and _forced_traditional(text, spans)
