@@ -53,7 +53,7 @@ from taosha.repair.mojibake.windows import (
 from taosha.step import Step, in_place, register
 from taosha.textarrays import codepoints
 from taosha.zh.lm import for_script, model
-from taosha.zh.script import ScriptInfo, converter, detect, detect_many, tables
+from taosha.zh.script import ScriptInfo, detect, detect_many, tables
 
 DEBRIS = re.compile("(?:锟斤拷)+|烫{3,}|屯{3,}")
 _DEBRIS_FIRST = (ord("锟"), ord("烫"), ord("屯"))  # what debris begins with
@@ -104,12 +104,6 @@ class Mojibake(Step):
         tables()
         _batch_signs()
         _alarms()
-        # what a page's first repair would otherwise load in each worker: OpenCC's conversions both ways (slips, for
-        # `_genuine_traditional`), and ftfy for UTF-8 read as Latin-1 (a tenth of a second each)
-        converter("t2s")
-        converter("s2t")
-        if self.latin:
-            import ftfy  # noqa: F401
 
     def process_batch(self, docs: list[Document]) -> list[Document | list[Document]]:
         # most pages hold no sign of any family: one table lookup per character proves them clean (`_loud`), and the
