@@ -384,3 +384,11 @@ def test_two_glosses_in_a_long_page_are_the_authors():
     assert doc.text == page and doc.signals["pinyin_glosses"] == 2
     short = "推動經(jīng)濟發(fā)展。"
     assert run_one(Pinyin(), short).signals["pinyin_removed"] == 2
+
+
+def test_a_simplified_title_over_a_traditional_article_is_no_converters_trace():
+    # the title's simplified characters stand in a line of their own: no leftover of a conversion of the article
+    page = "德国地理\n德國位於歐洲中部，東鄰波蘭和捷克，南面是奧地利和瑞士，最低點低于海平面3.54公尺。"
+    assert detect(page).script != "spun" and repair(page).text == page
+    page = "十六国\n三國時屬魏國并州。前秦崩潰後，北方再度回到諸雄混戰的局面，并州又為後燕所有。"
+    assert detect(page).script != "spun" and repair(page).text == page

@@ -335,6 +335,16 @@ def clauses_local() -> bool:
         return False
 
 
+def _in_traditional_lines(points: np.ndarray, cls: np.ndarray, simp: np.ndarray) -> np.ndarray:
+    """`simp` (simplified-only characters) where their line holds a traditional-only character too: a converter's
+    leftovers stand inside its traditional lines, and a line without one is simplified writing of its own (a
+    simplified title over a traditional article: 德国地理, 十六国), no trace of a conversion."""
+    if simp.any() and (points == 10).any():
+        line = np.cumsum(points == 10)
+        simp = simp & np.isin(line, line[cls == TRAD])
+    return simp
+
+
 def slips(text: str) -> list[str]:
     """Each character of MERGED that OpenCC's phrase-aware conversion writes otherwise in its context, and each
     simplified-only character: what a character-by-character converter leaves behind (one entry per place).
@@ -346,7 +356,8 @@ def slips(text: str) -> list[str]:
     """
     points = codepoints(text)
     cls = np.take(class_table(), points, mode="clip")
-    found = [chr(c) for c in points[cls == SIMP].tolist()]
+    simp = _in_traditional_lines(points, cls, cls == SIMP)
+    found = [chr(c) for c in points[simp].tolist()]
     held = [c for c in _MERGED_ORDER if c in text]  # substring tests: a scan each at memchr's speed
     if held:
         mask = points == ord(held[0])
@@ -456,10 +467,11 @@ def _decide(
         if points is None or cls is None:
             points = codepoints(text)
             cls = class_table()[points]
-        is_simp = cls == SIMP
+        is_simp = _in_traditional_lines(points, cls, cls == SIMP)
         leftovers = points[is_simp]
-        if leftovers.min() != leftovers.max():  # one simplified character repeated is a regional or name
-            sentence = np.cumsum(cls == STOP)  # usage (并, 庄), not conversion
+        # one simplified character repeated is a regional or name usage (并, 庄), not conversion
+        if len(leftovers) and leftovers.min() != leftovers.max():
+            sentence = np.cumsum(cls == STOP)
             n = int(sentence[-1]) + 1
             has_simp = np.bincount(sentence[is_simp], minlength=n) > 0
             has_trad = np.bincount(sentence[cls == TRAD], minlength=n) > 0
