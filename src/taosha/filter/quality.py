@@ -8,6 +8,7 @@ n-gram (n = 2…4), computed with vectorised rolling hashes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -331,25 +332,26 @@ def _spaces() -> np.ndarray:
     return lut
 
 
+def _by_code_point(test: Callable[[str], bool]) -> np.ndarray:
+    """`test` of every BMP character as a table by code point; beyond the BMP, Han only."""
+    lut = np.zeros(0x110000, dtype=bool)
+    lut[[c for c in range(0x10000) if test(chr(c))]] = True
+    for lo, hi in _HAN_RANGES:
+        lut[lo : hi + 1] = True
+    return lut
+
+
 @lru_cache(maxsize=1)
 def _letters() -> np.ndarray:
     """Letters of any script (str.isalpha: Han, kana, Latin, Hangul, Cyrillic...), what the language test weighs
     Han against; not digits, punctuation, symbols (box drawing ─│┌, ★, emoji) or whitespace."""
-    lut = np.zeros(0x110000, dtype=bool)
-    lut[[c for c in range(0x10000) if chr(c).isalpha()]] = True
-    for lo, hi in _HAN_RANGES:  # (beyond the BMP: Han only)
-        lut[lo : hi + 1] = True
-    return lut
+    return _by_code_point(str.isalpha)
 
 
 @lru_cache(maxsize=1)
 def _word_chars() -> np.ndarray:
-    """What the n-grams are taken over: letters and digits of any script (str.isalnum), Han beyond the BMP."""
-    lut = np.zeros(0x110000, dtype=bool)
-    lut[[c for c in range(0x10000) if chr(c).isalnum()]] = True
-    for lo, hi in _HAN_RANGES:
-        lut[lo : hi + 1] = True
-    return lut
+    """What the n-grams are taken over: letters and digits of any script (str.isalnum)."""
+    return _by_code_point(str.isalnum)
 
 
 @lru_cache(maxsize=1)
