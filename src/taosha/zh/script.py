@@ -347,7 +347,8 @@ def _in_traditional_lines(points: np.ndarray, cls: np.ndarray, simp: np.ndarray)
 
 def slips(text: str) -> list[str]:
     """Each character of MERGED that OpenCC's phrase-aware conversion writes otherwise in its context, and each
-    simplified-only character: what a character-by-character converter leaves behind (one entry per place).
+    simplified-only character in a line holding traditional ones: what a character-by-character converter leaves
+    behind (one entry per place).
 
     >>> sorted(slips("頰鱗雀鯛分布于印度西太平洋區，前鰓蓋骨后緣具鋸齒，索羅門羣岛。"))
     ['于', '后', '岛']
@@ -478,7 +479,7 @@ def _decide(
             mixed = int(np.count_nonzero(has_simp & has_trad))
     # one valid reading glued to a character is already strong evidence; mixed sentences are none in classical
     # Chinese, which writes 并 and 痒 among traditional characters itself (see _classical)
-    evidence = 2 * annotations + (mixed if not mixed or not _classical(text) else 0)
+    evidence = 2 * annotations + (0 if mixed and _classical(text) else mixed)
     n_slips = 0
     if look_for_slips and share > 0.5 and evidence < 2:  # a converter's traces (costs two conversions)
         found = slips(text)
