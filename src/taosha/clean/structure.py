@@ -60,7 +60,8 @@ _MARKER = re.compile(r"^\s*(?:([（(])[一二三四五六七八九十\d]{1,3}([)
 _ENDS = frozenset(SENTENCE_END)
 # what a last sentence is trimmed back to: a stop (an ellipsis, a Latin full stop) and the closing marks after it;
 # a closing mark alone ends a title or a quotation inside a sentence (《自由软件方针》第一条), not the sentence
-_A_STOP = re.compile(f"[{re.escape(STOPS)}….]")
+_STOP_CHARS = frozenset(STOPS + "….")
+_A_STOP = re.compile(f"[{re.escape(''.join(sorted(_STOP_CHARS)))}]")
 _CLOSERS = frozenset("」”』）)》")
 # how speech ends a sentence without a stop, in reviews and comments (超值吧, 还不错嘛, 好评哦): complete, not cut
 _FINAL_PARTICLES = frozenset("吧呢吗嘛啊呀哦啦哈嘿")
@@ -74,7 +75,6 @@ _HAN = re.compile(f"[{HAN}]")
 _ADDRESS_AT_END = re.compile(r"(?:https?://|www\.|@)[\w.\-/~%?=&#:+]*$", re.ASCII)
 
 
-_STOP_CHARS = frozenset(STOPS + "….")
 _CLOSING = "".join(sorted(_CLOSERS))
 
 

@@ -232,8 +232,13 @@ _NOT_LATIN9 = re.compile("[¤¦¨´¸¼½¾‚ƒ„…†‡ˆ‰‹‘’“”
 
 def _latin9_bytes(run: str) -> bytes | None:
     """The bytes Latin-9 read as `run` (its eight letters at their places, the rest as `_latin_bytes` has them)."""
-    parts = [bytes((_LATIN9[c],)) if c in _LATIN9 else _latin_bytes(c) for c in run]
-    return None if any(p is None for p in parts) else b"".join(p for p in parts if p is not None)
+    out = bytearray()
+    for c in run:
+        part = bytes((_LATIN9[c],)) if c in _LATIN9 else _latin_bytes(c)
+        if part is None:
+            return None
+        out += part
+    return bytes(out)
 
 
 def _legacy_reading(run: str, codec: str, lm, min_gain: float, min_chars: int = 2) -> str | None:
