@@ -27,6 +27,8 @@ The package, one module per concern (each imports only those listed before it):
 - `gate`: the cheap per-batch gate that says which families a document needs.
 - `windows`: finding and judging the stretches a reversible misreading covers.
 - `redecode`: family 2 over a document (runs, whole pages, fragments, Latin letters).
+- `lossy`: UTF-8 read as GBK/GB18030 by a decoder that wrote U+FFFD for each byte it rejected, read across them
+  (each U+FFFD one byte, one of those the decoder rejects before the next byte).
 - `shifted`: GBK read by a Big5 decoder that lost bytes, read back from its bytes (a lost character written
   only where its choice is reliable, `fill.reliable_fills`).
 - `damage`, `evidence`, `realign`: family 3: where a line's damage is, whether its bytes show misalignment

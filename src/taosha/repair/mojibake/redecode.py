@@ -383,7 +383,10 @@ def repair_redecodes(
             continue  # no run's bytes as `wrong` made them hold a window: each run would be let go
         if _REVERSE.get(reason) in read_back:
             continue
-        lm = page_lm
+        # UTF-8's bytes say which characters they are, of either script: on a page taken for traditional its readings
+        # are judged with the model of no script (a page read whole as GBK is "traditional" by its mojibake, whose
+        # model finds the simplified reading rare: 我们要推动经济发展 was left as 鎴戜滑瑕佹帹鍔ㄧ粡娴庡彂灞)
+        lm = for_script("neutral") if right == "utf-8" and trad_page else page_lm
         # (a page without a private-use character, as it stood, has none to count; `_PUNCT_AS_BIG5` counted by
         # `str.count`, a character at a time in C, where a regex of the class took ~14 ns a character)
         if wrong == "gb18030" and right == "big5" and (page_pua or doc.text != page) and len(

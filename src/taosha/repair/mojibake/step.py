@@ -34,6 +34,7 @@ from taosha.repair.mojibake.gate import (
     _short_utf8,
     _suspicious_many,
 )
+from taosha.repair.mojibake.lossy import read_lossy_utf8
 from taosha.repair.mojibake.questions import _unrepaired
 from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
@@ -60,6 +61,8 @@ _DEBRIS_FIRST = (ord("锟"), ord("烫"), ord("屯"))  # what debris begins with
 # U+FFFD is where a decoder lost a character (宏\ufffd for 宏碁, a name's character outside the charset): it marks the
 # place, so it is kept and counted as unrepaired, not removed like the debris above
 _REPLACEMENT = re.compile("\ufffd+")
+# the gate's signs under which a U+FFFD may be a byte of UTF-8 read as GBK (`lossy`)
+_LOSSY_SIGNS = frozenset({"utf8", "qmark", "utf8_short", "rare", "offscript"})
 _OPENING_Q = re.compile("^\\?(?=[\u4e00-\u9fff])", re.MULTILINE)
 _DELETED = frozenset({"deleted"})
 _MAJORITY = 2  # a mixed page is judged by the script with twice the other's characters
@@ -212,6 +215,15 @@ class Mojibake(Step):
         doc.tag("mojibake_suspect", 1)
         gated = doc.text  # the text the batch's signs were measured on
         kept: list[tuple[str, int]] = []  # windows another chain explains, left as they stood (`repair_redecodes`)
+        repairs = 0
+        lossy_left: frozenset[str] = frozenset()  # lossy stretches too short to prove UTF-8 read as GBK by themselves
+        if "\ufffd" in doc.text and seen & _LOSSY_SIGNS:
+            # UTF-8 read as GBK with a U+FFFD for each byte the decoder rejected, read first: its windows span the
+            # lost bytes, which split the UTF-8 passes' windows below (what they leave is then the page's own text,
+            # which its script is told by)
+            lossy, lossy_left = read_lossy_utf8(doc, self.min_gain, self.name)
+            if lossy:
+                repairs, info = lossy, None
         if info is None:  # the script prior only: spun or not does not matter here
             info = detect(doc.text, look_for_slips=False)
         script = info.script
@@ -222,7 +234,6 @@ class Mojibake(Step):
             script = ("simplified" if simp >= _MAJORITY * trad else "traditional" if trad >= _MAJORITY * simp
                       else "neutral")
         lm = for_script(script)
-        repairs = 0
         if self.latin and "latin" in seen:
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
@@ -241,8 +252,12 @@ class Mojibake(Step):
                 codecs = tuple(at)
                 utf8 = bool(codecs)  # none: no run's bytes hold a UTF-8 window, nothing to read back
             if utf8 or pairs:
-                repairs += repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
-                                            points=points, utf8_from=codecs, utf8_at=at, kept=kept, known=known)
+                read = repair_redecodes(doc, lm, self.min_gain, self.name, utf8=utf8, pairs=pairs,
+                                        points=points, utf8_from=codecs, utf8_at=at, kept=kept, known=known)
+                repairs += read
+                if read and lossy_left and any(e.reason == "utf8_as_gbk" for e in doc.edits):
+                    # the page is UTF-8 read as GBK: its lost bytes' stretches too short to prove it are read now
+                    repairs += read_lossy_utf8(doc, self.min_gain, self.name, only=lossy_left)[0]
         if seen & {"qmark", "rare", "glued"} and not _read_as_big5(doc, self.name) and may_realign(
                 doc.text, lm) and not _genuine_traditional(doc.text, info):
             realigned = realign(doc, lm, self.min_gain, self.name)
