@@ -115,3 +115,22 @@ def test_real_reviews_read_as_gb18030_come_back_faithfully(step, shared):
         assert kept >= 0.97 * len(texts), (codec, kept)
         lost = sum(o.count("\ufffd") for o in out)
         assert lost < least * sum(d.count("\ufffd") for d in damaged), codec
+
+
+@pytest.mark.parametrize("truth", SENTENCES)
+def test_a_lost_byte_saved_as_gbk_again_is_a_question_mark_read_the_same(step, truth):
+    # the mojibake saved as GBK once more: GBK has no U+FFFD, its encoder wrote '?'
+    damaged = truth.encode("utf-8").decode("gb18030", "replace").replace("\ufffd", "?")
+    doc = step.process(Document("d", damaged))
+    assert restore_original(doc) == damaged
+    assert faithful(doc.text, truth)
+    assert doc.text.count("\ufffd") <= 1  # (the last 。 lost its last byte at the end)
+
+
+def test_a_question_mark_after_mojibake_stays_a_question_mark(step):
+    # 吗? as UTF-8 read as GB18030: 吗's last byte and the '?' make no pair, so the byte is lost and the '?' stays
+    truth = "这件衣服的质量到底怎么样，你们有谁买过吗?"
+    damaged = truth.encode("utf-8").decode("gb18030", "replace").replace("\ufffd", "?")
+    assert damaged.endswith("鍚??")
+    out = step.process(Document("d", damaged)).text
+    assert faithful(out, truth) and out.endswith("\ufffd?")

@@ -5,12 +5,15 @@ GBK) writes one U+FFFD for each byte it rejects and goes on at the next byte: �
 byte 80 is no GB18030 lead byte (browsers read it as €: `涓€`). The UTF-8 passes' windows stop at every U+FFFD, and a
 review read so loses a byte every few characters: most of it stayed mojibake, where every other byte is there.
 
-Here each U+FFFD is one byte, one of those the decoder rejects alone before the byte that follows it (`_rejected`).
+Here each U+FFFD is one byte, one of those the decoder rejects alone before the byte that follows it (`_rejected`);
+so is a `?` where the mojibake was saved as GBK again (GBK has no U+FFFD). A real question mark is no byte of a
+character (UTF-8 writes it alone), so it stands where no UTF-8 sequence is open, and is read as itself.
 Before a non-ASCII character GB18030 rejects only 80 (and FF, which no UTF-8 holds): the byte is known. Python's GBK
 also rejects the lead bytes of its undefined pairs (AA-AF before E4-E9: 振, E6 8C AF, is `鎸\ufffd` too), which leaves
 up to ten. A page holding a private-use character, which GB18030 decoders write for a user-defined pair and GBK's
-rejects, was read with GB18030. Before an ASCII character, another U+FFFD or the end, any continuation byte may have
-been lost.
+rejects, was not read with Python's GBK. Code page 936 (Windows, PHP) reads 80 as € and rejects its undefined pairs'
+leads; `_decoders` tells a page's decoder by its € where it has one. Before an ASCII character, another U+FFFD or the
+end, any continuation byte may have been lost.
 
 A stretch is read back when its bytes, each lost one a continuation byte, are UTF-8 holding `UTF8_LEADS` 3- or 4-byte
 sequences (GBK's own bytes hold two at most by chance) and its reading gains `min_gain` nats a character on the
@@ -34,8 +37,10 @@ from taosha.repair.mojibake.windows import _TWICE_SHORT
 from taosha.zh.lm import CharLM, for_script
 
 LOST = "\ufffd"
-# a run of non-ASCII text holding a U+FFFD: UTF-8's bytes read as GBK between two ASCII characters
-_LOSSY_RUN = re.compile("[^\x00-\x7f]*\ufffd[^\x00-\x7f]*")
+# a run of non-ASCII text and lost marks: UTF-8's bytes read as GBK between two ASCII characters, each byte the
+# decoder rejected a U+FFFD, or a '?' where the text was saved as GBK again (GBK has no U+FFFD)
+_LOSSY_RUN = re.compile("[^\x00-\x3e\x40-\x7f]+")
+_MARK = re.compile("[\ufffd?]")
 _CONTINUATION = range(0x80, 0xC0)
 _ANY = tuple(_CONTINUATION)  # a lost byte whose next byte does not say which it was
 
@@ -70,6 +75,18 @@ def _rejected(following: int, decoders: frozenset[str]) -> tuple[int, ...]:
     return tuple(b for b in _CONTINUATION if any(_rejects(d, b, following) for d in decoders))
 
 
+# where a 3- or 4-byte UTF-8 sequence may begin (a lost byte written as 80, a continuation byte): a stretch holds one
+# such shape for each long sequence it reads
+_LONG_SHAPE = re.compile(b"[\xe0-\xf4][\x80-\xbf]{2}")
+# three long sequences in a row, 2-byte ones between them: what a stretch proving UTF-8 by itself holds
+_PROOF_SHAPE = re.compile(b"(?:[\xe0-\xf4][\x80-\xbf]{2,3}(?:[\xc2-\xdf][\x80-\xbf])*){%d}" % UTF8_LEADS)
+
+
+def _shape_bytes(run: str) -> bytes:
+    """The run's bytes as GB18030 made them, each lost mark 80 (what `_LONG_SHAPE` is searched in)."""
+    return run.replace(LOST, "?").encode(GB18030, "replace").replace(b"?", b"\x80")
+
+
 def _tokens(
     run: str, decoders: frozenset[str], euro: bytes
 ) -> tuple[list[int | tuple[int, ...]], list[int]] | None:
@@ -78,7 +95,7 @@ def _tokens(
     bytes begin (with the end); None when a character has no bytes (a lone surrogate)."""
     tokens: list[int | tuple[int, ...]] = []
     starts: list[int] = []
-    pieces = run.split(LOST)
+    pieces = _MARK.split(run)
     for k, piece in enumerate(pieces):
         for c in piece:
             starts.append(len(tokens))
@@ -231,16 +248,26 @@ def _middle(reading: str, least: int | None) -> bool:
 
 
 def read_lossy_utf8(
-    doc: Document, min_gain: float, name: str, *, only: frozenset[str] | None = None
+    doc: Document, min_gain: float, name: str, *, only: frozenset[str] | None = None, utf8: bool = True
 ) -> tuple[int, frozenset[str]]:
     """Read back the stretches of UTF-8 read as GBK that hold U+FFFD (see the module): the number read, and the
     stretches (as they stand) left for want of proof. `only`: such stretches of an earlier call, on a page since shown
     to be UTF-8 read as GBK by a window the UTF-8 passes read back without a lost byte: those are read now (and
-    nothing else: what the earlier call wrote is the page's text)."""
+    nothing else: what the earlier call wrote is the page's text). `utf8`: the gate saw UTF-8 read as GBK on the page
+    (without, a page whose runs cannot prove it by themselves is let go at once: a '?' the site wrote for an emoji)."""
     text = doc.text
-    if LOST not in text:
+    if LOST not in text and "?" not in text:
         return 0, frozenset()
-    runs = list(_LOSSY_RUN.finditer(text))
+    # (nothing is read on a page without a proof unless `utf8` or `only` says the page is UTF-8 read as GBK: a run
+    # proves it with `UTF8_LEADS` long sequences in a row, which the page's bytes then hold as `_PROOF_SHAPE`)
+    if only is None and not utf8 and not _PROOF_SHAPE.search(_shape_bytes(text)):
+        return 0, frozenset()
+    # (a run needs a lost mark and a character beside it, and its bytes a long sequence's shape: most runs of a page
+    # a '?' sends here, a character the site lost beside clean text, have none)
+    runs = [m for m in _LOSSY_RUN.finditer(text)
+            if len(m.group()) > 1 and _MARK.search(m.group()) and _LONG_SHAPE.search(_shape_bytes(m.group()))]
+    if not runs:
+        return 0, frozenset()
     decoders, euro = _decoders([m.group() for m in runs], _PRIVATE.search(text) is not None)
     lm = for_script("neutral")  # the page's script is the damage's as much as its own: judged with no script's
     found = []  # (start, end, reading, long sequences)
@@ -257,7 +284,7 @@ def read_lossy_utf8(
     for a, b, reading, longs in found:
         if _middle(reading, _TWICE_SHORT if twice else None):
             continue
-        kept, old = reading.replace(LOST, ""), text[a:b].replace(LOST, "")
+        kept, old = reading.replace(LOST, ""), _MARK.sub("", text[a:b])
         if kept and _han_share(kept) < _EAST_ASIAN_MOST:
             continue  # East Asian text read as symbols and Latin (鈭箇 as ∹w): not this chain's
         # (an ASCII letter of a reading is a byte a GBK pair took as its trail: 做B超 is 鍋欱瓒, 在M of 鍦∕ before P3)

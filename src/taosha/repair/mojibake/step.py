@@ -217,11 +217,11 @@ class Mojibake(Step):
         kept: list[tuple[str, int]] = []  # windows another chain explains, left as they stood (`repair_redecodes`)
         repairs = 0
         lossy_left: frozenset[str] = frozenset()  # lossy stretches too short to prove UTF-8 read as GBK by themselves
-        if "\ufffd" in doc.text and seen & _LOSSY_SIGNS:
+        if ("\ufffd" in doc.text or "?" in doc.text) and seen & _LOSSY_SIGNS:
             # UTF-8 read as GBK with a U+FFFD for each byte the decoder rejected, read first: its windows span the
             # lost bytes, which split the UTF-8 passes' windows below (what they leave is then the page's own text,
             # which its script is told by)
-            lossy, lossy_left = read_lossy_utf8(doc, self.min_gain, self.name)
+            lossy, lossy_left = read_lossy_utf8(doc, self.min_gain, self.name, utf8="utf8" in seen)
             if lossy:
                 repairs, info = lossy, None
         if info is None:  # the script prior only: spun or not does not matter here
