@@ -75,6 +75,14 @@ def test_a_browsers_euro_is_byte_80_and_pythons_is_a2_e3(step):
     assert doc.text == truth[:-1] + "\ufffd"
 
 
+def test_a_browsers_euro_is_told_by_the_bytes_around_it(step):
+    # a browser reads both A2 E3 and 80 as €: 财。 is E8 B4 A2 E3 80 82, `璐€€` + U+FFFD (its first € as 80: 贀)
+    truth = "很不错的洗护产品11，买很多次了都是特价买的，非常棒的自营商品，希望东哥多多做活动。感谢东哥让我发财。"
+    browser = truth.encode("utf-8").decode("gb18030", "browser-euro")
+    assert "璐€€\ufffd" in browser
+    assert faithful(step.process(Document("d", browser)).text, truth)
+
+
 def _browser_euro(err: UnicodeDecodeError) -> tuple[str, int]:
     """A browser's GB18030 decoder: byte 80 is €, any other byte it rejects U+FFFD."""
     return ("€" if err.object[err.start] == 0x80 else "\ufffd"), err.start + 1

@@ -87,28 +87,52 @@ def _shape_bytes(run: str) -> bytes:
     return run.replace(LOST, "?").encode(GB18030, "replace").replace(b"?", b"\x80")
 
 
+EITHER = b""  # `euro` when € may be 80 or A2 E3 (a browser's GB18030): each is told by the byte after it
+
+
 def _tokens(
     run: str, decoders: frozenset[str], euro: bytes
 ) -> tuple[list[int | tuple[int, ...]], list[int]] | None:
     """The run's bytes as GB18030 made them, each U+FFFD the tuple of bytes it may have been (`decoders`' rejected
-    bytes), € as `euro` (Python's GB18030 reads it from A2 E3, code page 936 from 80), and where each character's
-    bytes begin (with the end); None when a character has no bytes (a lone surrogate)."""
-    tokens: list[int | tuple[int, ...]] = []
-    starts: list[int] = []
+    bytes), € as `euro` (Python's GB18030 reads it from A2 E3, code page 936 from 80; `EITHER`: see below), and where
+    each character's bytes begin (with the end); None when a character has no bytes (a lone surrogate).
+
+    With `EITHER`, a € that ends a UTF-8 sequence (as the bytes before it read) and comes before a continuation byte
+    (or a lost one) is A2 E3: only E3 could open the sequence that byte goes on; elsewhere it is 80 (inside a
+    sequence, or before a lead byte, an ASCII one or the end, where A2 E3 would open a sequence that is not
+    continued). A wrong choice breaks the UTF-8, which ends the stretch; it never reads as another character."""
+    chars: list[list[int | tuple[int, ...]]] = []  # each character's bytes (a lost mark's: its candidates)
     pieces = _MARK.split(run)
     for k, piece in enumerate(pieces):
         for c in piece:
-            starts.append(len(tokens))
             try:
-                tokens.extend(euro if c == "€" else c.encode(GB18030))
+                chars.append(list(euro if c == "€" and euro else b"\x80" if c == "€" else c.encode(GB18030)))
             except UnicodeEncodeError:
                 return None
+            if c == "€" and not euro:
+                chars[-1] = [-1]  # (told below, once the bytes after it are known)
         if k + 1 < len(pieces):
-            starts.append(len(tokens))
             after = pieces[k + 1][:1]
             # (no byte the decoders reject before the next character's: the stretch ended at a lead byte without its
             # trail, and the next character is the text after it)
-            tokens.append((_rejected(after.encode(GB18030)[0], decoders) if after else ()) or _ANY)
+            chars.append([(_rejected(after.encode(GB18030)[0], decoders) if after else ()) or _ANY])
+    owed = 0  # continuation bytes the UTF-8 sequence open at this point still needs (read as UTF-8 goes)
+    for j, one in enumerate(chars):
+        if one == [-1]:
+            after = chars[j + 1][0] if j + 1 < len(chars) else None
+            # (a € after it is 80 or A2: a continuation byte either way)
+            goes_on = isinstance(after, tuple) or (isinstance(after, int) and (after == -1 or 0x80 <= after < 0xC0))
+            one = chars[j] = [0xA2, 0xE3] if owed == 1 and goes_on else [0x80]
+        for t in one:
+            if isinstance(t, tuple) or 0x80 <= t < 0xC0:
+                owed = max(0, owed - 1)
+            else:
+                owed = 1 if 0xC2 <= t <= 0xDF else 2 if 0xE0 <= t <= 0xEF else 3 if 0xF0 <= t <= 0xF4 else 0
+    tokens: list[int | tuple[int, ...]] = []
+    starts: list[int] = []
+    for one in chars:
+        starts.append(len(tokens))
+        tokens.extend(one)
     starts.append(len(tokens))
     return tokens, starts
 
@@ -238,6 +262,9 @@ def _decoders(runs: list[str], pua: bool) -> tuple[frozenset[str], bytes]:
 _MIDDLE_SHARE = 0.5
 
 
+_INNER_LOST = re.compile("[\ufffd?][^\x00-\x7f]")  # a lost byte before a non-ASCII one (no browser rejects it)
+
+
 def _middle(reading: str, least: int | None) -> bool:
     """Whether `reading` is UTF-8 read as GB18030 (stretches holding `least` long sequences, default `UTF8_LEADS`,
     over `_MIDDLE_SHARE` of it)."""
@@ -269,10 +296,14 @@ def read_lossy_utf8(
     if not runs:
         return 0, frozenset()
     decoders, euro = _decoders([m.group() for m in runs], _PRIVATE.search(text) is not None)
+    # a browser reads both 80 and A2 E3 as €; only the decoders that reject bytes before a non-ASCII one (Python's,
+    # code page 936) read it from one code: on a page without such a lost byte a € may be either, told by the byte
+    # after it (`_tokens`: 财。 is E8 B4 A2 E3 80 82, `璐€€\ufffd`, whose first € read as 80 gave 贀)
+    either = "€" in text and _INNER_LOST.search(text) is None
     lm = for_script("neutral")  # the page's script is the damage's as much as its own: judged with no script's
     found = []  # (start, end, reading, long sequences)
     for m in runs:
-        for a, b, read, longs in _spans(m.group(), decoders, euro):
+        for a, b, read, longs in _spans(m.group(), decoders, EITHER if either else euro):
             a, b = m.start() + a, m.start() + b
             if only is None or text[a:b] in only:
                 found.append((a, b, _chosen(read, lm), longs))
