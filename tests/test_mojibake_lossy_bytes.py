@@ -142,3 +142,16 @@ def test_a_question_mark_after_mojibake_stays_a_question_mark(step):
     assert damaged.endswith("鍚??")
     out = step.process(Document("d", damaged)).text
     assert faithful(out, truth) and out.endswith("\ufffd?")
+
+
+def test_odd_runs_of_lost_bytes_are_read_or_left_whole(step):
+    # two lost bytes in a row, a lone surrogate after a U+FFFD, a long line of them
+    truth = "我们要推动经济发展，实现乡村振兴的目标。"
+    raw = truth.encode("utf-8")
+    two_lost = raw[:30].decode("gb18030", "replace") + "\ufffd\ufffd" + raw[32:].decode("gb18030", "replace")
+    for text in (two_lost, "涓\ufffd\ud800涓\ufffd", "涓\ufffd\ufffd" * 3000):
+        doc = step.process(Document("d", text))
+        assert restore_original(doc) == text
+    # (实's first two bytes lost: its last one and 现, read out of step as 炵幇, are left; the rest is read)
+    out = step.process(Document("d", two_lost)).text
+    assert out.startswith("我们要推动经济发展，\ufffd\ufffd") and "乡村振兴的目标" in out

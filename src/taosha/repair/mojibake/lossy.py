@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import product
+from math import prod
 
 from taosha.document import Document
 from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_stretches
@@ -112,10 +113,13 @@ def _tokens(
             if c == "€" and not euro:
                 chars[-1] = [-1]  # (told below, once the bytes after it are known)
         if k + 1 < len(pieces):
-            after = pieces[k + 1][:1]
+            try:
+                after = pieces[k + 1][:1].encode(GB18030)
+            except UnicodeEncodeError:
+                return None
             # (no byte the decoders reject before the next character's: the stretch ended at a lead byte without its
             # trail, and the next character is the text after it)
-            chars.append([(_rejected(after.encode(GB18030)[0], decoders) if after else ()) or _ANY])
+            chars.append([(_rejected(after[0], decoders) if after else ()) or _ANY])
     owed = 0  # continuation bytes the UTF-8 sequence open at this point still needs (read as UTF-8 goes)
     for j, one in enumerate(chars):
         if one == [-1]:
@@ -156,6 +160,10 @@ def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str | tu
             options.append((t,))
         else:
             return None
+    if prod(map(len, options)) > _OPTIONS_READ:
+        # more readings than a choice is made among: lost (a lead's own limits on its next byte keep a quarter of
+        # them at least; two lost bytes of one character are 4,096 decodes)
+        return size, LOST
     read = set()
     for tail in product(*options):
         try:
@@ -223,6 +231,8 @@ def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, i
 # made 4,721 choices and wrote a wrong character in 4 paragraphs, 8 in 3, 10 in none (2,523 choices); on 400
 # reviews (seed 9) none was wrong at 6 (1,026 choices) or 10 (442)
 _CHOICES_MOST, _CHOICE_MARGIN = 8, 10.0
+# the byte tails a lost character's readings are decoded from at most: beyond, it has more than `_CHOICES_MOST`
+_OPTIONS_READ = 4 * _CHOICES_MOST
 
 
 def _chosen(read: list[Item], lm: CharLM) -> str:
