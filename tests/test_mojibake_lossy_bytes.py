@@ -115,14 +115,14 @@ def test_real_reviews_read_as_gb18030_come_back_faithfully(step, shared):
     rows = (orjson.loads(line) for line in gzip.open(path))
     texts = [r["text"] for r in rows if isinstance(r.get("text"), str) and 30 < len(r["text"]) and "?" not in r["text"]]
     texts = texts[1::150][:150]  # (odd lines: the seeds the margin was measured on drew from every line)
-    # (Python's GBK leaves most lost bytes several characters: those stay U+FFFD)
-    for codec, least in (("gb18030", 0.5), ("gbk", 0.9)):
+    # (Python's GBK leaves most lost bytes several characters: those stay U+FFFD, one for each lost byte at most)
+    for codec, least in (("gb18030", 0.5), ("gbk", 1.0)):
         damaged = [t.encode("utf-8").decode(codec, "replace") for t in texts]
         out = [step.process(Document(str(k), d)).text for k, d in enumerate(damaged)]
         kept = sum(faithful(o, t) for o, t in zip(out, texts, strict=True))
         assert kept >= 0.97 * len(texts), (codec, kept)
         lost = sum(o.count("\ufffd") for o in out)
-        assert lost < least * sum(d.count("\ufffd") for d in damaged), codec
+        assert lost <= least * sum(d.count("\ufffd") for d in damaged), codec
 
 
 @pytest.mark.parametrize("truth", SENTENCES)
@@ -155,3 +155,14 @@ def test_odd_runs_of_lost_bytes_are_read_or_left_whole(step):
     # (实's first two bytes lost: its last one and 现, read out of step as 炵幇, are left; the rest is read)
     out = step.process(Document("d", two_lost)).text
     assert out.startswith("我们要推动经济发展，\ufffd\ufffd") and "乡村振兴的目标" in out
+
+
+@pytest.mark.parametrize(("damaged", "truth"), [
+    # (a review found these) the model chose the frequent character among a lost byte's candidates: 副 for 剪
+    ("灏忎笁鍓\ufffd浣撴瘺", "小三剪体毛"),
+    ("鈥樹笉蹇\ufffd涓嶆眰锛屼綍鐢ㄤ笉鑷э紵鈥\ufffd", "‘不忮不求，何用不臧？’"),
+    # a private-use character on another line is the page's own: it says nothing of the decoder (挀 for 振)
+    ("\ue000\n瀹炵幇涔℃潙鎸\ufffd鍏寸殑鐩\ufffd鏍\ufffd", "\ue000\n实现乡村振兴的目标"),
+])
+def test_a_lost_byte_the_bytes_do_not_name_is_lost(step, damaged, truth):
+    assert faithful(step.process(Document("d", damaged)).text, truth)

@@ -18,9 +18,9 @@ end, any continuation byte may have been lost.
 A stretch is read back when its bytes, each lost one a continuation byte, are UTF-8 holding `UTF8_LEADS` 3- or 4-byte
 sequences (GBK's own bytes hold two at most by chance) and its reading gains `min_gain` nats a character on the
 stretch as it stands; once a page has one, its other stretches are read where their reading loses nothing. Each
-character of a reading is what its bytes say. Where a lost byte leaves several characters, the character model
-chooses among at most `_CHOICES_MOST` only by `_CHOICE_MARGIN` nats (一 of `涓\ufffd` before 次 among 一个丫丬中丮丯);
-else the character is U+FFFD: lost, counted in `mojibake_unrepaired`, while the bytes around it are read all the same.
+character of a reading is what its bytes say; one whose lost bytes leave several characters is U+FFFD (lost,
+counted in `mojibake_unrepaired`), while the bytes around it are read all the same: the character model chooses
+nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_stretches
 from taosha.repair.mojibake.gate import may_be_utf8
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _han_share, _mean
 from taosha.repair.mojibake.windows import _TWICE_SHORT
-from taosha.zh.lm import CharLM, for_script
+from taosha.zh.lm import for_script
 
 LOST = "\ufffd"
 # a run of non-ASCII text and lost marks: UTF-8's bytes read as GBK between two ASCII characters, each byte the
@@ -161,8 +161,6 @@ def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str | tu
         else:
             return None
     if prod(map(len, options)) > _OPTIONS_READ:
-        # more readings than a choice is made among: lost (a lead's own limits on its next byte keep a quarter of
-        # them at least; two lost bytes of one character are 4,096 decodes)
         return size, LOST
     read = set()
     for tail in product(*options):
@@ -225,33 +223,28 @@ def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, i
     return out
 
 
-# a character a lost byte leaves several readings of is chosen among at most this many, by this many nats over the
-# next best in its context (its neighbours' words and bonds); else it is U+FFFD. Measured on UTF-8 read as Python's
-# GBK (whole texts, each U+FFFD matching any one character): on 300 Wikipedia paragraphs (seed 11) a margin of 6
-# made 4,721 choices and wrote a wrong character in 4 paragraphs, 8 in 3, 10 in none (2,523 choices); on 400
-# reviews (seed 9) none was wrong at 6 (1,026 choices) or 10 (442)
-_CHOICES_MOST, _CHOICE_MARGIN = 8, 10.0
-# the byte tails a lost character's readings are decoded from at most: beyond, it has more than `_CHOICES_MOST`
-_OPTIONS_READ = 4 * _CHOICES_MOST
+# the byte tails a lost character's readings are decoded from at most: beyond, it has several (a lead's own limits on
+# its next byte keep a quarter of them at least; two lost bytes of one character were 4,096 decodes)
+_OPTIONS_READ = 4
 
 
-def _chosen(read: list[Item], lm: CharLM) -> str:
-    """The reading with a character chosen for each item with several (see `_CHOICES_MOST`), or U+FFFD."""
-    out = [c if isinstance(c, str) else "" for c in read]
-    for k, c in enumerate(read):
-        if isinstance(c, str):
-            continue
-        if len(c) > _CHOICES_MOST:
-            out[k] = LOST
-            continue
-        before, after = "".join(out[max(0, k - 2) : k]), "".join(out[k + 1 : k + 3])
-        ranked = sorted(((lm.score(before + x + after), x) for x in c), reverse=True)
-        out[k] = ranked[0][1] if ranked[0][0] - ranked[1][0] >= _CHOICE_MARGIN else LOST
-    return "".join(out)
+def _chosen(read: list[Item]) -> str:
+    """The reading, U+FFFD for each character whose lost bytes leave several. The character model does not choose
+    among them: the lost byte carries no evidence, and a frequent character is no proof (on real text read as GBK a
+    margin of 10 nats still wrote 副 for 剪, 路 for 跪, 快 for 忮, 支 for 攬)."""
+    return "".join(c if isinstance(c, str) else LOST for c in read)
 
 
 # what GB18030 decoders and code page 936 read a user-defined pair as, where Python's GBK rejects its lead byte
 _PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+
+def _read_private(run: str) -> bool:
+    """Whether a stretch of `run` that reads as UTF-8 (each lost byte any that Python's GBK rejects) holds a
+    private-use character: a pair GB18030 or code page 936 read, which Python's GBK rejects."""
+    if _PRIVATE.search(run) is None:
+        return False
+    return any(_PRIVATE.search(run, a, b) for a, b, *_ in _spans(run, frozenset({GB18030, GBK, CP936}), b"\x80"))
 
 
 def _decoders(runs: list[str], pua: bool) -> tuple[frozenset[str], bytes]:
@@ -305,7 +298,9 @@ def read_lossy_utf8(
             if len(m.group()) > 1 and _MARK.search(m.group()) and _LONG_SHAPE.search(_shape_bytes(m.group()))]
     if not runs:
         return 0, frozenset()
-    decoders, euro = _decoders([m.group() for m in runs], _PRIVATE.search(text) is not None)
+    # (a private-use character rules Python's GBK out only where a stretch reads it as UTF-8's bytes: one elsewhere on
+    # the page is the page's own, an icon font's or an old phone's emoji, and says nothing of the decoder)
+    decoders, euro = _decoders([m.group() for m in runs], any(_read_private(m.group()) for m in runs))
     # a browser reads both 80 and A2 E3 as €; only the decoders that reject bytes before a non-ASCII one (Python's,
     # code page 936) read it from one code: on a page without such a lost byte a € may be either, told by the byte
     # after it (`_tokens`: 财。 is E8 B4 A2 E3 80 82, `璐€€\ufffd`, whose first € read as 80 gave 贀)
@@ -316,7 +311,7 @@ def read_lossy_utf8(
         for a, b, read, longs in _spans(m.group(), decoders, EITHER if either else euro):
             a, b = m.start() + a, m.start() + b
             if only is None or text[a:b] in only:
-                found.append((a, b, _chosen(read, lm), longs))
+                found.append((a, b, _chosen(read), longs))
     # a reading that is UTF-8 read as GBK again is the middle layer of a page encoded twice (its inner layer lost
     # bytes, or the UTF-8 passes would have read both): on such a page a reading holding one character's UTF-8 so is
     # one too (锛岀 for ，為), and none is taken: one layer undone is mojibake still
