@@ -475,6 +475,11 @@ UTF8_LEADS = 3
 _SUFFIX_BYTES = 8  # a piece's first bytes that decide whether bytes put before it still make one (3 + a sequence)
 
 
+def utf8_continuations(lead: int) -> int:
+    """The continuation bytes a UTF-8 sequence that `lead` opens takes (1-3), or 0 where `lead` opens none."""
+    return 1 if 0xC2 <= lead <= 0xDF else 2 if 0xE0 <= lead <= 0xEF else 3 if 0xF0 <= lead <= 0xF4 else 0
+
+
 def utf8_with_losses(stretch: str, wrong: str) -> bool:
     """Whether the bytes `wrong` read as `stretch`, each lost mark ('?', U+FFFD) a gap of one byte or two, are UTF-8
     (`utf8_spans` finds it whole)."""

@@ -31,7 +31,7 @@ from itertools import product
 from math import prod
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_stretches
+from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_continuations, utf8_stretches
 from taosha.repair.mojibake.gate import may_be_utf8
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _han_share, _mean
 from taosha.repair.mojibake.windows import _TWICE_SHORT
@@ -106,12 +106,13 @@ def _tokens(
     pieces = _MARK.split(run)
     for k, piece in enumerate(pieces):
         for c in piece:
+            if c == "€":
+                chars.append(list(euro) if euro else [-1])  # (-1: told below, once the bytes after it are known)
+                continue
             try:
-                chars.append(list(euro if c == "€" and euro else b"\x80" if c == "€" else c.encode(GB18030)))
+                chars.append(list(c.encode(GB18030)))
             except UnicodeEncodeError:
                 return None
-            if c == "€" and not euro:
-                chars[-1] = [-1]  # (told below, once the bytes after it are known)
         if k + 1 < len(pieces):
             try:
                 after = pieces[k + 1][:1].encode(GB18030)
@@ -131,7 +132,7 @@ def _tokens(
             if isinstance(t, tuple) or 0x80 <= t < 0xC0:
                 owed = max(0, owed - 1)
             else:
-                owed = 1 if 0xC2 <= t <= 0xDF else 2 if 0xE0 <= t <= 0xEF else 3 if 0xF0 <= t <= 0xF4 else 0
+                owed = utf8_continuations(t)
     tokens: list[int | tuple[int, ...]] = []
     starts: list[int] = []
     for one in chars:
@@ -141,16 +142,23 @@ def _tokens(
     return tokens, starts
 
 
-def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str | tuple[str, ...]] | None:
-    """The UTF-8 character whose lead byte is `tokens[q]` (its length and reading: the characters its lost bytes
-    leave, sorted, where they leave more than one), or None where no UTF-8 sequence begins there."""
+# the byte tails a lost character's readings are decoded from at most: beyond, it has several (a lead's own limits on
+# its next byte keep a quarter of them at least; two lost bytes of one character were 4,096 decodes)
+_OPTIONS_READ = 4
+
+
+def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str] | None:
+    """The UTF-8 character whose lead byte is `tokens[q]` (its length and reading: U+FFFD where its lost bytes leave
+    more than one character; the character model does not choose among them, as the lost byte carries no evidence
+    and a frequent character is no proof: a margin of 10 nats still wrote 副 for 剪, 路 for 跪, 快 for 忮, 支 for 攬 on
+    real text read as GBK), or None where no UTF-8 sequence begins there."""
     lead = tokens[q]
     if isinstance(lead, tuple):
         return None  # a lost lead byte: the next bytes are no character's start (and the decoder keeps none)
     if lead < 0x80:
         return 1, chr(lead)  # an ASCII byte a GBK pair took as its trail (鎷琍 for 括P)
-    size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
-    if not size or q + size > len(tokens):
+    size = utf8_continuations(lead) + 1
+    if size == 1 or q + size > len(tokens):
         return None
     options = []
     for t in tokens[q + 1 : q + size]:
@@ -170,13 +178,10 @@ def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str | tu
             continue
     if not read:
         return None
-    return size, read.pop() if len(read) == 1 else tuple(sorted(read))
+    return size, read.pop() if len(read) == 1 else LOST
 
 
-Item = str | tuple[str, ...]  # a character of a reading, or the characters a lost byte leaves
-
-
-def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, int, list[Item], int]]:
+def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, int, str, int]]:
     """The stretches of `run` whose bytes are UTF-8 with lost bytes, each with its reading and its long sequences:
     (start, end, reading, longs), in characters of `run`, each holding one long sequence at least."""
     found = _tokens(run, decoders, euro)
@@ -184,11 +189,11 @@ def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, i
         return []
     tokens, starts = found
     at_char = {b: k for k, b in enumerate(starts)}  # a character's first byte -> the character
-    out: list[tuple[int, int, list[Item], int]] = []
+    out: list[tuple[int, int, str, int]] = []
     k = 0
     while k < len(run):
         q = starts[k]
-        items: list[tuple[int, int, Item]] = []  # (first byte, length, reading) of each UTF-8 character read
+        items: list[tuple[int, int, str]] = []  # (first byte, length, reading) of each UTF-8 character read
         whole = 0  # the characters read up to the last edge the run's characters share with them
         while q < len(tokens):
             seq = _utf8_at(tokens, q)
@@ -218,21 +223,10 @@ def _spans(run: str, decoders: frozenset[str], euro: bytes) -> list[tuple[int, i
             items[b - 1] = (q, size, last[1] if last is not None else LOST)
         longs = sum(size >= 3 for _, size, _ in items[a:b])
         if longs:
-            out.append((at_char[items[a][0]], at_char[q + size], [c for *_, c in items[a:b]], longs))
+            out.append((at_char[items[a][0]], at_char[q + size], "".join(c for *_, c in items[a:b]), longs))
         k = end
     return out
 
-
-# the byte tails a lost character's readings are decoded from at most: beyond, it has several (a lead's own limits on
-# its next byte keep a quarter of them at least; two lost bytes of one character were 4,096 decodes)
-_OPTIONS_READ = 4
-
-
-def _chosen(read: list[Item]) -> str:
-    """The reading, U+FFFD for each character whose lost bytes leave several. The character model does not choose
-    among them: the lost byte carries no evidence, and a frequent character is no proof (on real text read as GBK a
-    margin of 10 nats still wrote 副 for 剪, 路 for 跪, 快 for 忮, 支 for 攬)."""
-    return "".join(c if isinstance(c, str) else LOST for c in read)
 
 
 # what GB18030 decoders and code page 936 read a user-defined pair as, where Python's GBK rejects its lead byte
@@ -311,7 +305,7 @@ def read_lossy_utf8(
         for a, b, read, longs in _spans(m.group(), decoders, EITHER if either else euro):
             a, b = m.start() + a, m.start() + b
             if only is None or text[a:b] in only:
-                found.append((a, b, _chosen(read), longs))
+                found.append((a, b, read, longs))
     # a reading that is UTF-8 read as GBK again is the middle layer of a page encoded twice (its inner layer lost
     # bytes, or the UTF-8 passes would have read both): on such a page a reading holding one character's UTF-8 so is
     # one too (锛岀 for ，為), and none is taken: one layer undone is mojibake still
