@@ -1025,6 +1025,34 @@ def test_mentions_of_mojibake_stay_on_any_page(step, text):
     assert doc.text == text and doc.signals["mojibake_quoted"] >= 1
 
 
+def test_the_quotation_check_diffs_a_long_changed_line_in_bounded_time(step, monkeypatch):
+    # difflib's matching is about cubic in one changed stretch: a line of 6,000 damaged characters took seconds in
+    # the quotation check alone, so past _DIFF_CELLS the changed stretch is one replacement
+    import difflib
+
+    from taosha.repair.mojibake import step as step_module
+
+    sizes = []
+
+    class Counting(difflib.SequenceMatcher):
+        def __init__(self, isjunk, a, b, autojunk=True):
+            sizes.append(len(a) * len(b))
+            super().__init__(isjunk, a, b, autojunk)
+
+    monkeypatch.setattr(step_module.difflib, "SequenceMatcher", Counting)
+    truth = "".join(ch for ch in TRUTH * 60 if ord(ch) > 127)  # one run: no ASCII to split its edit
+    doc = fix(step, truth.encode("utf-8").decode("gbk", "replace"))
+    assert "mojibake_quoted" not in doc.signals and doc.text.count("人民群众的生活水平") >= 55
+    longest = max(len(e.before) * len(e.after) for e in doc.edits)
+    assert longest > step_module._DIFF_CELLS and all(size <= step_module._DIFF_CELLS for size in sizes)
+    # short edits keep difflib's own opcodes; long ones are head, one replacement, tail
+    assert step_module._opcodes("你好世界", "你坏世界") == difflib.SequenceMatcher(
+        None, "你好世界", "你坏世界", autojunk=False).get_opcodes()
+    before, after = "头" + "浣" * 1500 + "尾", "头" + "你" * 1001 + "尾"
+    assert step_module._opcodes(before, after) == [
+        ("equal", 0, 1, 0, 1), ("replace", 1, 1501, 1, 1002), ("equal", 1501, 1502, 1002, 1003)]
+
+
 def test_a_quoted_title_that_is_debris_inside_text_is_still_debris(step):
     # debris that is not the whole quotation is damage, as before
     assert fix(step, "他说“你好锟斤拷锟斤拷朋友”").text == "他说“你好朋友”"
