@@ -3,7 +3,8 @@
 
 Adversarial inputs (issue 24): private-use characters alternating with Han (how Big5 read as GBK looks),
 Han text without any punctuation or line break, one character repeated, ordinary text as one long line,
-and runs of `?` (what a lossy re-encoding leaves). Each is one document of the given size.
+runs of `?` (what a lossy re-encoding leaves), and ordinary text read whole as GBK from its UTF-8 bytes, as one
+line and with its line breaks (mojibake a repair must read back at every size). Each is one document of the given size.
 
 The goal is a ratio of at most 3 against ordinary text at 4 MB for every step and input. A measurement that
 takes longer than --budget seconds stops that row: the larger sizes are projected from the growth measured so
@@ -55,6 +56,10 @@ def inputs(n: int, plain: str) -> dict[str, str]:
         "one_char": "中" * n,
         "long_line": sized(plain.replace("\n", ""), n),
         "question_runs": sized("?" * 40 + "经济发展" + "??", n),
+        # UTF-8 read as GBK whole, a U+FFFD for each byte the decoder rejects: as one line (one repair spans all of
+        # it: a diff over that one edit was about cubic) and with its line breaks
+        "mojibake_line": sized(plain.replace("\n", "").encode("utf-8").decode("gbk", "replace"), n),
+        "mojibake_lines": sized(plain.encode("utf-8").decode("gbk", "replace"), n),
     }
 
 

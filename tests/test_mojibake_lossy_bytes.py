@@ -166,3 +166,21 @@ def test_odd_runs_of_lost_bytes_are_read_or_left_whole(step):
 ])
 def test_a_lost_byte_the_bytes_do_not_name_is_lost(step, damaged, truth):
     assert faithful(step.process(Document("d", damaged)).text, truth)
+
+
+def test_a_page_read_once_as_gbk_is_not_read_again_where_its_readings_hold_no_second_layer(step, monkeypatch):
+    # a stretch the first pass leaves (kana between ASCII marks) is no second layer of a page encoded twice: a second
+    # pass over the whole page read the middle layer of 「ストッ� and wrote 「\ufffd攻去\ufffd
+    truth = "这部作品的日文原名是「ストップ!!ひばりくん!」，在日本的周刊少年杂志上连载了三年，后来由台湾的出版社引进。"
+    passes = []
+    repairs = Mojibake._repairs
+
+    def counted(self, doc, seen, *args):
+        passes.append(seen)
+        return repairs(self, doc, seen, *args)
+
+    monkeypatch.setattr(Mojibake, "_repairs", counted)
+    doc = step.process(Document("d", truth.encode("utf-8").decode("gbk", "replace")))
+    assert restore_original(doc) == truth.encode("utf-8").decode("gbk", "replace")
+    assert len(passes) == 1 and "攻去" not in doc.text
+    assert doc.text.startswith("这部作品的日文原名是「ストッ") and doc.text.endswith("后来由台湾的出版社引进\ufffd")

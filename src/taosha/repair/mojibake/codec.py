@@ -604,6 +604,12 @@ def utf8_stretches(text: str, wrong: str, least: int | None = None) -> list[tupl
 # ask the same page's question again, and its scan of every stretch cost a news page as much as the gate)
 @lru_cache(maxsize=8)
 def _utf8_stretches(text: str, wrong: str, least: int | None) -> tuple[tuple[int, int], ...]:
+    return utf8_stretches_once(text, wrong, least)
+
+
+def utf8_stretches_once(text: str, wrong: str, least: int | None = None) -> tuple[tuple[int, int], ...]:
+    """`utf8_stretches`, not remembered: for texts asked once each (a pass's readings, thousands on a page read as
+    GBK whole, would push the pages the gate and the passes share out of the remembered few)."""
     return tuple((m.start() + a, m.start() + b) for m in LOSSY_STRETCH.finditer(text)
                  for a, b in utf8_spans(m.group(), wrong, least))
 

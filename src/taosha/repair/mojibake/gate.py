@@ -352,9 +352,11 @@ def _suspicious_many(
             seen.add("offscript")
         # (a page with no rare character has no stretch to explain: `_utf8_explained` says so of each codec, after
         # a lookup of every character the batch's flags made already)
+        # (the same answer asked in either order: GB18030's first where its bytes showed UTF-8 already, as a page
+        # read as GBK whole does, whose scan for Big5's stretches was half the gate's time on it)
         if seen & _NOT_UTF8 and bits & RARE and any(
                 utf8_explained(text, wrong, known=known[k] if known is not None else None)
-                for wrong in ("big5", "gb18030")):
+                for wrong in (("gb18030", "big5") if "utf8" in seen else ("big5", "gb18030"))):
             # its rare characters stand where the bytes are UTF-8 read as Big5 or GBK (lossy too: 銋???????樴?): a
             # page misread one way, read back only that way (as GBK <-> Big5, its reading is mojibake of UTF-8; a '?'
             # there is a byte UTF-8 lost, not GBK's, and realigning GBK's pairs around it writes what no byte says).

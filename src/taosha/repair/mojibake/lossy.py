@@ -31,7 +31,7 @@ from itertools import product
 from math import prod
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_continuations, utf8_stretches
+from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_continuations, utf8_stretches_once
 from taosha.repair.mojibake.gate import may_be_utf8
 from taosha.repair.mojibake.score import _EAST_ASIAN_MOST, _han_share, _mean
 from taosha.repair.mojibake.windows import _TWICE_SHORT
@@ -102,6 +102,8 @@ def _tokens(
     (or a lost one) is A2 E3: only E3 could open the sequence that byte goes on; elsewhere it is 80 (inside a
     sequence, or before a lead byte, an ASCII one or the end, where A2 E3 would open a sequence that is not
     continued). A wrong choice breaks the UTF-8, which ends the stretch; it never reads as another character."""
+    if "€" not in run:
+        return _plain_tokens(run, decoders)
     chars: list[list[int | tuple[int, ...]]] = []  # each character's bytes (a lost mark's: its candidates)
     pieces = _MARK.split(run)
     for k, piece in enumerate(pieces):
@@ -142,6 +144,41 @@ def _tokens(
     return tokens, starts
 
 
+def _plain_tokens(run: str, decoders: frozenset[str]) -> tuple[list[int | tuple[int, ...]], list[int]] | None:
+    """`_tokens` of a run without €, a piece between lost marks encoded at once: a run's characters are GBK pairs or
+    GB18030's 4-byte ones (it holds no ASCII but '?'), so a piece of twice its length in bytes is pairs only (a page
+    read as GBK whole is thousands of such runs, and a call per character was most of its reading)."""
+    tokens: list[int | tuple[int, ...]] = []
+    starts: list[int] = []
+    pieces = _MARK.split(run)
+    last = len(pieces) - 1
+    for k, piece in enumerate(pieces):
+        try:
+            raw = piece.encode(GB18030)
+        except UnicodeEncodeError:
+            return None  # (a lone surrogate: a character with no bytes)
+        if len(raw) == 2 * len(piece):
+            starts.extend(range(len(tokens), len(tokens) + len(raw), 2))
+            tokens.extend(raw)
+        else:
+            for c in piece:
+                starts.append(len(tokens))
+                tokens.extend(c.encode(GB18030))
+        if k < last:
+            try:
+                after = pieces[k + 1][:1].encode(GB18030)
+            except UnicodeEncodeError:
+                return None
+            starts.append(len(tokens))
+            tokens.append((_rejected(after[0], decoders) if after else ()) or _ANY)
+    starts.append(len(tokens))
+    return tokens, starts
+
+
+# the continuation bytes each byte opens a UTF-8 sequence with (`codec.utf8_continuations`), looked up
+_CONTINUATIONS = tuple(utf8_continuations(b) for b in range(256))
+
+
 # the byte tails a lost character's readings are decoded from at most: beyond, it has several (a lead's own limits on
 # its next byte keep a quarter of them at least; two lost bytes of one character were 4,096 decodes)
 _OPTIONS_READ = 4
@@ -157,9 +194,18 @@ def _utf8_at(tokens: list[int | tuple[int, ...]], q: int) -> tuple[int, str] | N
         return None  # a lost lead byte: the next bytes are no character's start (and the decoder keeps none)
     if lead < 0x80:
         return 1, chr(lead)  # an ASCII byte a GBK pair took as its trail (鎷琍 for 括P)
-    size = utf8_continuations(lead) + 1
+    size = _CONTINUATIONS[lead] + 1
     if size == 1 or q + size > len(tokens):
         return None
+    try:  # no lost byte (most characters): its bytes are its one reading (a lost byte's tuple is no byte)
+        raw = bytes([lead, *tokens[q + 1 : q + size]])  # type: ignore[list-item]
+    except TypeError:
+        pass
+    else:
+        try:
+            return size, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     options = []
     for t in tokens[q + 1 : q + size]:
         if isinstance(t, tuple):
@@ -267,7 +313,7 @@ def _middle(reading: str, least: int | None) -> bool:
     over `_MIDDLE_SHARE` of it)."""
     if not may_be_utf8(reading, GB18030, least):
         return False
-    covered = sum(b - a for a, b in utf8_stretches(reading, GB18030, least))
+    covered = sum(b - a for a, b in utf8_stretches_once(reading, GB18030, least))
     return covered > _MIDDLE_SHARE * len(reading)
 
 
@@ -309,10 +355,11 @@ def read_lossy_utf8(
     # a reading that is UTF-8 read as GBK again is the middle layer of a page encoded twice (its inner layer lost
     # bytes, or the UTF-8 passes would have read both): on such a page a reading holding one character's UTF-8 so is
     # one too (锛岀 for ，為), and none is taken: one layer undone is mojibake still
-    twice = any(_middle(reading, None) for _, _, reading, _ in found)
+    middle = [_middle(reading, None) for _, _, reading, _ in found]
+    twice = any(middle)
     judged = []  # (start, end, reading, proof: whether it proves UTF-8 by itself, gain)
-    for a, b, reading, longs in found:
-        if _middle(reading, _TWICE_SHORT if twice else None):
+    for (a, b, reading, longs), own in zip(found, middle, strict=True):
+        if _middle(reading, _TWICE_SHORT) if twice else own:
             continue
         kept, old = reading.replace(LOST, ""), _MARK.sub("", text[a:b])
         if kept and _han_share(kept) < _EAST_ASIAN_MOST:

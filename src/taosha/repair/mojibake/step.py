@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
@@ -174,7 +175,11 @@ class Mojibake(Step):
         if any(e.reason == "utf8_as_gbk" for e in trial.edits):
             # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
             # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
-            again = _suspicious_many([trial.text])[0] & {"utf8"}
+            # (asked first of the characters the first pass wrote, where such a layer stands: on a page read as GBK
+            # whole, a stretch the first pass left as it stood is no second layer, and a second pass over the page
+            # found nothing more, or read the middle layer of a stretch the first pass withheld: 「ストッ� -> 「�攻去�)
+            written = "\n".join(_new_characters(e.before, e.after) for e in trial.edits if e.reason == "utf8_as_gbk")
+            again = _suspicious_many([written])[0] & {"utf8"} and _suspicious_many([trial.text])[0] & {"utf8"}
             if again:
                 first = dict(trial.signals)
                 trial.signals.clear()
@@ -390,6 +395,21 @@ def _opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
     if tail:
         ops.append(("equal", len(before) - tail, len(before), len(after) - tail, len(after)))
     return ops
+
+
+def _new_characters(before: str, after: str) -> str:
+    """`after` with each character that `before` held (as many times as it held it) a line break: what an edit wrote,
+    in order, without the text it spans unchanged (a run's edit keeps what its windows did not read); a diff of each
+    edit cost a page read as GBK whole seconds."""
+    left = Counter(before)
+    out = []
+    for c in after:
+        if left[c] > 0:
+            left[c] -= 1
+            out.append("\n")
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def _quoted_only(text: str, edits: list, about_encoding: bool) -> bool:
