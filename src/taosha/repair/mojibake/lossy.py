@@ -29,6 +29,7 @@ import re
 from functools import lru_cache
 from itertools import product
 from math import prod
+from typing import NamedTuple
 
 from taosha.document import Document
 from taosha.repair.mojibake.codec import UTF8_LEADS, utf8_continuations, utf8_stretches_once
@@ -317,27 +318,39 @@ def _middle(reading: str, least: int | None) -> bool:
     return covered > _MIDDLE_SHARE * len(reading)
 
 
+class LossyRead(NamedTuple):
+    """What `read_lossy_utf8` did: the stretches read, those left for want of proof (as they stand), and, where a
+    reading was withheld beside the middle layer of a page encoded twice, the stretches (as they stand) whose
+    readings were such a layer: once another pass has read one of them, the page wants reading again."""
+
+    read: int
+    left: frozenset[str]
+    layers: frozenset[str] = frozenset()
+
+
 def read_lossy_utf8(
     doc: Document, min_gain: float, name: str, *, only: frozenset[str] | None = None, utf8: bool = True
-) -> tuple[int, frozenset[str]]:
-    """Read back the stretches of UTF-8 read as GBK that hold U+FFFD (see the module): the number read, and the
-    stretches (as they stand) left for want of proof. `only`: such stretches of an earlier call, on a page since shown
-    to be UTF-8 read as GBK by a window the UTF-8 passes read back without a lost byte: those are read now (and
-    nothing else: what the earlier call wrote is the page's text). `utf8`: the gate saw UTF-8 read as GBK on the page
+) -> LossyRead:
+    """Read back the stretches of UTF-8 read as GBK that hold U+FFFD (see the module): the number read, the
+    stretches (as they stand) left for want of proof, and the middle layers a reading was withheld beside
+    (`LossyRead`).
+    `only`: such stretches of an earlier call, on a page since shown to be UTF-8 read as GBK by a window the UTF-8
+    passes read back without a lost byte: those are read now (and nothing else: what the earlier call wrote is the
+    page's text). `utf8`: the gate saw UTF-8 read as GBK on the page
     (without, a page whose runs cannot prove it by themselves is let go at once: a '?' the site wrote for an emoji)."""
     text = doc.text
     if LOST not in text and "?" not in text:
-        return 0, frozenset()
+        return LossyRead(0, frozenset())
     # (nothing is read on a page without a proof unless `utf8` or `only` says the page is UTF-8 read as GBK: a run
     # proves it with `UTF8_LEADS` long sequences in a row, which the page's bytes then hold as `_PROOF_SHAPE`)
     if only is None and not utf8 and not _PROOF_SHAPE.search(_shape_bytes(text)):
-        return 0, frozenset()
+        return LossyRead(0, frozenset())
     # (a run needs a lost mark and a character beside it, and its bytes a long sequence's shape: most runs of a page
     # a '?' sends here, a character the site lost beside clean text, have none)
     runs = [m for m in _LOSSY_RUN.finditer(text)
             if len(m.group()) > 1 and _MARK.search(m.group()) and _LONG_SHAPE.search(_shape_bytes(m.group()))]
     if not runs:
-        return 0, frozenset()
+        return LossyRead(0, frozenset())
     # (a private-use character rules Python's GBK out only where a stretch reads it as UTF-8's bytes: one elsewhere on
     # the page is the page's own, an icon font's or an old phone's emoji, and says nothing of the decoder)
     decoders, euro = _decoders([m.group() for m in runs], any(_read_private(m.group()) for m in runs))
@@ -358,8 +371,10 @@ def read_lossy_utf8(
     middle = [_middle(reading, None) for _, _, reading, _ in found]
     twice = any(middle)
     judged = []  # (start, end, reading, proof: whether it proves UTF-8 by itself, gain)
+    withheld = False  # a reading not itself a middle layer, withheld beside one
     for (a, b, reading, longs), own in zip(found, middle, strict=True):
         if _middle(reading, _TWICE_SHORT) if twice else own:
+            withheld |= not own
             continue
         kept, old = reading.replace(LOST, ""), _MARK.sub("", text[a:b])
         if kept and _han_share(kept) < _EAST_ASIAN_MOST:
@@ -378,4 +393,6 @@ def read_lossy_utf8(
     left = frozenset(text[a:b] for a, b, _, proof, gain in judged if not (proven and (proof or gain >= 0)))
     if spans:
         doc.replace_spans(spans, name, "utf8_as_gbk")
-    return len(spans), left
+    layers = frozenset(text[a:b] for (a, b, *_), own in zip(found, middle, strict=True) if own) if withheld else (
+        frozenset())
+    return LossyRead(len(spans), left, layers)

@@ -171,15 +171,24 @@ class Mojibake(Step):
             return self._repairs(doc, seen)  # nothing to repair: only U+FFFD is counted
         # the repairs run on a copy first: a page about encodings whose only damage stands in quotations
         # (会显示成「浣犲ソ」, 所谓「锟斤拷」) quotes examples, which stay as written
-        trial = self._repairs(Document(doc.id, doc.text), seen, info, odd, known)
+        layers: list[str] = []
+        trial = self._repairs(Document(doc.id, doc.text), seen, info, odd, known, layers)
         if any(e.reason == "utf8_as_gbk" for e in trial.edits):
             # UTF-8 encoded twice through GBK (utf-8>gbk>utf-8>gbk): the first reading is UTF-8 read as GBK again
             # (这 -> 杩 -> 鏉╂), read back once more; no further (a chain of two is what encoders make)
-            # (asked first of the characters the first pass wrote, where such a layer stands: on a page read as GBK
-            # whole, a stretch the first pass left as it stood is no second layer, and a second pass over the page
-            # found nothing more, or read the middle layer of a stretch the first pass withheld: 「ストッ� -> 「�攻去�)
-            written = "\n".join(_new_characters(e.before, e.after) for e in trial.edits if e.reason == "utf8_as_gbk")
-            again = _suspicious_many([written])[0] & {"utf8"} and _suspicious_many([trial.text])[0] & {"utf8"}
+            # (only on a page the first pass found encoded twice: where the characters it wrote are such a layer,
+            # where a stretch it read was two layers deep (read through both at once, the page's other stretches
+            # withheld beside it), or where the lossy pass withheld readings beside a middle layer that a later pass
+            # read (one it did not read would withhold them again: a chance middle layer of a long page). On a page
+            # read as GBK once, a stretch the first pass left as it stood is no second layer: a second pass over the
+            # page found nothing more, or read the middle layer of a stretch the first pass withheld:
+            # 「ストッ� -> 「�攻去�)
+            utf8_edits = [e for e in trial.edits if e.reason == "utf8_as_gbk"]
+            written = "\n".join(_new_characters(e.before, e.after) for e in utf8_edits)
+            deep = "\n".join(_read_once(e.before) for e in utf8_edits)
+            again = (any(stretch not in trial.text for stretch in layers)
+                     or any("utf8" in v for v in _suspicious_many([written, deep]))) and (
+                _suspicious_many([trial.text])[0] & {"utf8"})
             if again:
                 first = dict(trial.signals)
                 trial.signals.clear()
@@ -201,12 +210,13 @@ class Mojibake(Step):
 
     def _repairs(
         self, doc: Document, seen: frozenset[str], info: ScriptInfo | None = None, odd: bool | None = None,
-        known: Explained | None = None,
+        known: Explained | None = None, layers: list[str] | None = None,
     ) -> Document:
         """The families `seen` asks for, on `doc` as it stands; `info`: its script as `detect` (without looking for
         slips) finds it on its text without debris, when known; `odd`: whether `odd_pairs_many` saw the short
         stretches' sign in that text, when known; `known`: `utf8_explained`'s answers for the page so far (the
-        gate's), kept for the passes to share."""
+        gate's), kept for the passes to share; `layers`: where given, the stretches (as they stood) whose lossy
+        readings were the middle layer of a page encoded twice, where the lossy pass withheld others beside them."""
         known = {} if known is None else known
         debris = DEBRIS.findall(doc.text) if _has_debris(doc.text) else None
         if debris:
@@ -226,7 +236,9 @@ class Mojibake(Step):
             # UTF-8 read as GBK with a U+FFFD for each byte the decoder rejected, read first: its windows span the
             # lost bytes, which split the UTF-8 passes' windows below (what they leave is then the page's own text,
             # which its script is told by)
-            lossy, lossy_left = read_lossy_utf8(doc, self.min_gain, self.name, utf8="utf8" in seen)
+            lossy, lossy_left, middle = read_lossy_utf8(doc, self.min_gain, self.name, utf8="utf8" in seen)
+            if layers is not None:
+                layers.extend(middle)
             if lossy:
                 repairs, info = lossy, None
         if info is None:  # the script prior only: spun or not does not matter here
@@ -395,6 +407,12 @@ def _opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
     if tail:
         ops.append(("equal", len(before) - tail, len(before), len(after) - tail, len(after)))
     return ops
+
+
+def _read_once(text: str) -> str:
+    """`text`'s bytes as GB18030 writes them, read as UTF-8 (each byte it rejects U+FFFD): one layer of UTF-8 read as
+    GBK undone, whatever an edit read (a stretch read through two layers at once reads as the middle one here)."""
+    return text.encode("gb18030", "replace").decode("utf-8", "replace")
 
 
 def _new_characters(before: str, after: str) -> str:
