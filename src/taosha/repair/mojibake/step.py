@@ -411,7 +411,9 @@ def _opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
 
 def _read_once(text: str) -> str:
     """`text`'s bytes as GB18030 writes them, read as UTF-8 (each byte it rejects U+FFFD): one layer of UTF-8 read as
-    GBK undone, whatever an edit read (a stretch read through two layers at once reads as the middle one here)."""
+    GBK undone, whatever an edit read (a stretch read through two layers at once reads as the middle one here). The
+    gate on these, not `windows.encoded_twice` on the stretches: that asks only windows it reads whole, and missed
+    pages whose second pass was needed (2-3 right characters lost on 5 of 900 mixed pages)."""
     return text.encode("gb18030", "replace").decode("utf-8", "replace")
 
 
