@@ -125,3 +125,50 @@ def test_the_dense_lines_of_a_page():
     # four rare characters in a row on line 1; two and two across the break between lines 2 and 3 make no cluster
     text = "质量很好\n他说㐀㐁㐂㐃好\n好的㐀㐁\n㐂㐃很好"
     assert _dense_lines(text, for_script("simplified")) == {1}
+
+
+def test_question_marks_that_ask_send_a_page_to_no_family(monkeypatch):
+    """The null hypothesis first: a page whose only sign is '?' and whose every '?' reads as a question mark, with no
+    damage beside it, is not read as UTF-8 nor realigned; a '?' in mid-line with no asking word still is."""
+    from taosha import Document
+    from taosha.repair.mojibake import step as module
+    from taosha.repair.mojibake.questions import plain_questions
+    from taosha.zh.lm import for_script
+
+    asked: list[str] = []
+    for name in ("_utf8_runs", "repair_redecodes", "realign", "may_realign"):
+        original = getattr(module, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            asked.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    step = Mojibake()
+    step.setup()
+    for text in ("这家酒店怎么可能是五星级的呢?酒店房间小", "是正品吗?", "为什么没人管?真是的",
+                 "东西收到了，非常满意?", "快递很快，！?"):
+        assert plain_questions(text, for_script("simplified")), text
+        done = step.process_batch([Document("q", text)])[0]
+        assert (done.text, done.edits, asked) == (text, [], []), text
+    # a '?' in mid-line with no asking word, one after the end of no word (a lost byte's garbage before it, 凇 not
+    # rare), and one before what is no word
+    for text in ("到了，超赞?质量很好，下次还来", "西与森麻实郡相邻鞅庇敫衤逅固乜は嗔凇?",
+                 "是正品吗?京东，喜欢?鞅庇敫"):
+        assert not plain_questions(text, for_script("simplified")), text
+        asked.clear()
+        step.process_batch([Document("q", text)])
+        assert "may_realign" in asked and "_utf8_runs" in asked, text
+
+
+def test_the_null_for_question_marks_changes_no_real_review(shared, monkeypatch, outputs_in_batches):
+    """On the real reviews with a '?', the step's output is the same whether the pages whose question marks all ask
+    skip the families or go through them (none of them held a repair)."""
+    from taosha.repair.mojibake import step as module
+
+    texts = _q_reviews(shared, 20000)
+    step = Mojibake()
+    step.setup()
+    null_first = outputs_in_batches(step, texts, 1024)
+    monkeypatch.setattr(module, "plain_questions", lambda text, lm: False)  # every page through the families
+    assert outputs_in_batches(step, texts, 1024) == null_first

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from taosha.zh.lm import CharLM
+from taosha.zh.lm import PUNCT, CharLM
 from taosha.zh.sentences import STOPS_AND_BREAK
 
 # a '?' next to non-ASCII text, or inside a number (2009年9?12日: 月 lost a byte; 20?12年: a byte gained) or an
@@ -67,6 +67,34 @@ def unrepaired_at(text: str, lm: CharLM) -> list[int]:
         if _LEAD_LOST.match(text, i) or "?" in around or lm.rare_count(around) or not _asks(text, i):
             found.append(i)
     return found
+
+
+def plain_questions(text: str, lm: CharLM) -> bool:
+    """Whether every suspect `?` of `text` is a question mark in fluent text, the null hypothesis of a page whose
+    only sign is a `?`: none is counted as damage (`unrepaired_at`), and each (a run of them as one) stands after a
+    question's last character or an asking word in its sentence, or between a word or a punctuation mark before it
+    and, after it, the line's end, ASCII, punctuation or a word. A lost byte's '?' leaves its line out of step on
+    one side: garbage, however frequent its characters (相邻\ue0e9鞅庇敫衤逅固乜は嗔凇? ends no word)."""
+    if unrepaired_at(text, lm):
+        return False
+    words = lm.words
+    for m in _SUSPECT_Q.finditer(text):
+        j = k = m.start()
+        while j and text[j - 1] == "?":
+            j -= 1
+        while k < len(text) and text[k] == "?":
+            k += 1
+        if j and text[j - 1] in _QUESTION_END:
+            continue
+        before = text[max(0, j - _ASK_REACH) : j]
+        ends = list(_SENTENCE_END.finditer(before))
+        if _ASKING.search(before[ends[-1].end() :] if ends else before):
+            continue
+        nxt = text[k : k + 1]
+        if not ((text[j - 2 : j] in words or text[j - 1 : j] in PUNCT)
+                and (not nxt or nxt.isascii() or nxt in PUNCT or text[k : k + 2] in words)):
+            return False
+    return True
 
 
 def _quoted(text: str, i: int) -> bool:
