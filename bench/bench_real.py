@@ -17,6 +17,9 @@ The time per step runs every step in this process over the whole corpus in the r
 the documents as the steps before it left them; a two-pass step observes, runs its tasks, prepares, then
 processes), after a first pass that loads every table and model: the steady state, set-up apart.
 
+These runs leave the report out (`--no-report`), so that the figures are the pipeline's own; one more 1-worker run
+with it is `taosha clean` as typed, and its line says what the report adds.
+
 The 2-worker run is traced (TAOSHA_TRACE, runners/trace.py): a line projects what two workers give with a core each,
 from CPU times (the 1-worker run's CPU over the 2-worker run's critical path), with each pass's share.
 
@@ -94,13 +97,16 @@ def make_corpus(work: Path, reviews_limit: int) -> tuple[list[Path], list[str]]:
     return files, texts
 
 
-def whole_run(files: list[Path], out: Path, workers: int, noop: bool, src: Path | None = None) -> None:
+def whole_run(files: list[Path], out: Path, workers: int, noop: bool, src: Path | None = None,
+              report: bool = False) -> None:
     """`taosha clean` as a new process (with the code under `src` when given, e.g. main's, by PYTHONPATH): its
     wall seconds go to `WALL[out.name]`, its CPU seconds (user + system, the process and its workers) to
     `CPU[out.name]`, its trace (`TAOSHA_TRACE`: runners/trace.py; none from code that has no trace) to
-    `TRACES[out.name]`, its stats.json to `STATS[out.name]`."""
+    `TRACES[out.name]`, its stats.json to `STATS[out.name]`; `report`: with the report (the CLI's default), which the
+    other runs leave out so that the figures are the pipeline's own."""
     taosha = Path(sys.executable).with_name("taosha")
-    cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q", "--no-report"]
+    cmd = [str(taosha), "clean", *map(str, files), "-o", str(out), "--workers", str(workers), "-q",
+           *([] if report else ["--no-report"])]
     if noop:
         toml = out.with_suffix(".toml")
         toml.write_text("steps = []\n", encoding="utf-8")
@@ -182,14 +188,16 @@ def main() -> int:
     import taosha
 
     compile_package(Path(taosha.__file__).parent)
-    runs = [("out-noop", 1, True, None), ("out-1", 1, False, None), ("out-2", 2, False, None)]
+    runs = [("out-noop", 1, True, None, False), ("out-1", 1, False, None, False), ("out-2", 2, False, None, False),
+            ("out-1-report", 1, False, None, True)]
     if args.baseline:
         compile_package(args.baseline / "taosha")
-        runs[1:1] = [("out-1-baseline", 1, False, args.baseline)]
-        runs[3:3] = [("out-2-baseline", 2, False, args.baseline)]
+        runs[1:1] = [("out-1-baseline", 1, False, args.baseline, False)]
+        runs[3:3] = [("out-2-baseline", 2, False, args.baseline, False)]
+        runs.append(("out-1-report-baseline", 1, False, args.baseline, True))
     for _ in range(args.repeat):  # interleaved: the machine's load moves during a run of the script
-        for name, workers, noop, src in runs:
-            whole_run(files, args.work / name, workers, noop, src)
+        for name, workers, noop, src, report in runs:
+            whole_run(files, args.work / name, workers, noop, src, report)
     t_noop, t1, t2 = (min(WALL[name]) for name in ("out-noop", "out-1", "out-2"))
     same = all((args.work / "out-1" / d).exists() for d in ("kept", "dropped")) and _outputs(args.work / "out-1") == \
         _outputs(args.work / "out-2")
@@ -210,6 +218,11 @@ def main() -> int:
         print(f"{tag}system CPU and minor page faults (the least of the runs): 1 worker {s1:.2f} s, {f1:,}; "
               f"2 workers {s2:.2f} s, {f2:,}")
         runner_share("out-1" + sfx, tag)
+        # what `taosha clean` as typed costs: the same run with its report (report.html, reports/)
+        t_rep, cpu_rep = min(WALL["out-1-report" + sfx]), min(CPU["out-1-report" + sfx])
+        print(f"{tag}with the report (the CLI's default), 1 worker: {t_rep:.2f} s, {mb / t_rep:.1f} MB/s; CPU "
+              f"{cpu_rep:.2f} s, {mb / cpu_rep:.1f} MB/s per core, {cpu_rep / cpu_noop:.1f}x the no-op pipeline's; the "
+              f"report {cpu_rep - cpu1:+.2f} s of CPU")
     if args.baseline:
         base = _outputs(args.work / "out-1-baseline") == _outputs(args.work / "out-1")
         print(f"output identical to the baseline's: {'yes' if base else 'NO'}")

@@ -127,9 +127,10 @@ def test_the_dense_lines_of_a_page():
     assert _dense_lines(text, for_script("simplified")) == {1}
 
 
-def test_question_marks_that_ask_send_a_page_to_no_family(monkeypatch):
-    """The null hypothesis first: a page whose only sign is '?' and whose every '?' reads as a question mark, with no
-    damage beside it, is not read as UTF-8 nor realigned; a '?' in mid-line with no asking word still is."""
+def test_question_marks_in_fluent_text_send_a_page_to_no_family(monkeypatch):
+    """The null hypothesis first: a page whose only sign is '?' and whose every '?' stands between fluent text (a word,
+    a question's last character or punctuation after one before it; the end, ASCII, punctuation or a word after it)
+    is not read as UTF-8 nor realigned; a '?' beside garbage still is, whatever asks before it."""
     from taosha import Document
     from taosha.repair.mojibake import step as module
     from taosha.repair.mojibake.questions import plain_questions
@@ -146,24 +147,28 @@ def test_question_marks_that_ask_send_a_page_to_no_family(monkeypatch):
         monkeypatch.setattr(module, name, spy)
     step = Mojibake()
     step.setup()
-    for text in ("这家酒店怎么可能是五星级的呢?酒店房间小", "是正品吗?", "为什么没人管?真是的",
+    for text in ("这家酒店怎么可能是五星级的呢?酒店房间小", "是正品吗?", "为什么不喜欢?大家",
                  "东西收到了，非常满意?", "快递很快，！?"):
         assert plain_questions(text, for_script("simplified")), text
         done = step.process_batch([Document("q", text)])[0]
         assert (done.text, done.edits, asked) == (text, [], []), text
-    # a '?' in mid-line with no asking word, one after the end of no word (a lost byte's garbage before it, 凇 not
-    # rare), and one before what is no word
-    for text in ("到了，超赞?质量很好，下次还来", "西与森麻实郡相邻鞅庇敫衤逅固乜は嗔凇?",
-                 "是正品吗?京东，喜欢?鞅庇敫"):
+    # a '?' in mid-line after no word, one after a lost byte's garbage (凇 not rare), one before what is no word, and
+    # a review's deleted bytes (the lead bytes of 后, 快) and a lost one (the lead byte of 淋) after asking words
+    for text in ("到了，超赞?质量很好，下次还来", "西与森麻实郡相邻鞅庇敫衤逅固乜は嗔凇?", "是正品吗?京东，喜欢?鞅庇敫",
+                 "难道是配好货物之蠓⑾植欢杂殖犊?再黏好", "为什么斓菡饷绰?，等了一个星期才到",
+                 "为什么但野悴挥糜诹懿【?、脑膜炎双球菌、嗜肺性军团菌等感染。"):
         assert not plain_questions(text, for_script("simplified")), text
         asked.clear()
-        step.process_batch([Document("q", text)])
+        done = step.process_batch([Document("q", text)])[0]
         assert "may_realign" in asked and "_utf8_runs" in asked, text
+    assert "淋病菌" in done.text  # the stretch after the lost byte read (the garbage before it partly)
+    done = step.process_batch([Document("q", "难道是配好货物之蠓⑾植欢杂殖犊?再黏好")])[0]
+    assert done.text == "难道是配好货物之后发现不对又扯开再黏好"
 
 
 def test_the_null_for_question_marks_changes_no_real_review(shared, monkeypatch, outputs_in_batches):
-    """On the real reviews with a '?', the step's output is the same whether the pages whose question marks all ask
-    skip the families or go through them (none of them held a repair)."""
+    """On the real reviews with a '?', the step's output is the same whether the pages whose question marks stand in
+    fluent text skip the families or go through them (none of them held a repair)."""
     from taosha.repair.mojibake import step as module
 
     texts = _q_reviews(shared, 20000)

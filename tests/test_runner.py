@@ -643,3 +643,28 @@ def test_a_run_raises_the_collectors_youngest_threshold_and_gives_the_callers_ba
         assert seen and all(t == (0, 10, 10) for t in seen) and gc.get_threshold() == (0, 10, 10)
     finally:
         gc.set_threshold(*before)
+
+
+def test_an_observed_batch_holds_at_most_a_batchs_characters(tmp_path, monkeypatch):
+    """A two-pass step observes the documents in batches bounded as the steps' batches are: by documents and by
+    characters (BATCH_CHARS), so that a corpus of long pages does not hold a thousand of them at once."""
+    from taosha.dedup.exact import Exact
+    from taosha.runners import core
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.jsonl").write_bytes(b"".join(orjson.dumps({"id": str(k), "text": f"第{k}篇" + "正文" * 150}) + b"\n"
+                                           for k in range(40)))
+    monkeypatch.setattr(core, "BATCH_CHARS", 1000)
+    record = tmp_path / "batches.txt"
+
+    def observe_batch(self, docs, state, real=Exact.observe_batch):
+        with record.open("a") as fh:  # (the workers' batches too: a file, not a list)
+            fh.write(f"{len(docs)} {sum(len(d.text) for d in docs)}\n")
+        return real(self, docs, state)
+
+    monkeypatch.setattr(Exact, "observe_batch", observe_batch)
+    taosha.run([str(inp)], tmp_path / "out", config(1, ["dedup.exact"]))
+    batches = [tuple(map(int, line.split())) for line in record.read_text().split("\n") if line]
+    assert sum(n for n, _ in batches) == 40
+    assert max(chars for _, chars in batches) < 1000 + 310  # at most one document past the bound

@@ -116,6 +116,18 @@ def site_of(doc: Document) -> str:
     return f"file {path.rsplit('/', 1)[-1]}" if path else "(unknown)"
 
 
+_BOUNDED = frozenset({int, float, bool})  # the classes of signal values `RunSample.add` bounds by comparison
+
+
+def _reach(kept: list[Any] | None) -> float:
+    """The farthest distance among a threshold side's kept documents once it holds NEAR, where it is a plain number
+    (not NaN: the rule keeps NaN in its place, which bounds nothing); else any."""
+    if kept is None or len(kept) < NEAR:
+        return math.inf
+    d = kept[-1][0]
+    return d if d.__class__ in _BOUNDED and d == d else math.inf
+
+
 class RunSample:
     """What one unit contributes to the report; `to_json()` is small whatever the unit's size."""
 
@@ -125,8 +137,8 @@ class RunSample:
                             f"{t['step']}.{t['param']}|out") for t in thresholds]
         # per threshold, the values a document's signal must lie between (inclusive) to enter its near documents: the
         # farthest kept distance on each side once that side holds NEAR, else any (a document's 9 thresholds tested by
-        # one comparison each, not a distance, a dictionary lookup and a list's last entry: a tenth of a run's CPU
-        # was the report's, most of it here)
+        # one comparison each, not a distance, a dictionary lookup and a list's last entry each: these tests were a
+        # quarter of the sample's time)
         self._bounds: list[list[Any]] = [[t[0], -math.inf, math.inf, t] for t in self.thresholds]
         # rule or threshold key -> `_prefix` of it
         self._prefixes: dict[str, str] = {k: _prefix(k) for t in self.thresholds for k in t[3:]}
@@ -205,9 +217,12 @@ class RunSample:
         signals = doc.signals
         for bound in self._bounds:
             v = signals.get(bound[0])
-            # (NaN passes on: it compares as nothing, and is placed as the loop below places it)
-            if v is None or v.__class__ is str or not (bound[1] <= v <= bound[2] or v != v):
-                continue  # the common case, decided here
+            if v is None or v.__class__ is str:
+                continue
+            # the common case, decided here; NaN and other classes of numbers (numpy's float32 rounds the bound its
+            # own way) go on to the rule itself
+            if v.__class__ in _BOUNDED and not (bound[1] <= v <= bound[2] or v != v):
+                continue
             self._threshold(bound, v, doc)
 
     def _threshold(self, bound: list[Any], v: Any, doc: Document) -> None:
@@ -233,7 +248,7 @@ class RunSample:
         # the side below the limit is outside for a minimum, inside for a maximum; each side's reach is its farthest
         # kept distance once full
         low, high = (outside, inside) if below else (inside, outside)
-        reach = [(k[-1][0] if k is not None and len(k) >= NEAR else math.inf) for k in map(near.get, (low, high))]
+        reach = [_reach(k) for k in map(near.get, (low, high))]
         # (widened by a rounding's worth: a value whose distance ties the farthest kept one is decided above, by its
         # hash, where `limit - reach` may round past it)
         bound[1], bound[2] = (limit - reach[0] - (abs(limit) + reach[0]) * 1e-9,

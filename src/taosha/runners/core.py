@@ -720,7 +720,7 @@ def _observe_once(
         items = _unit_items(plan, unit, start, counters, told, settled=bool(stage))
         seen: list[Document] = []
         at: list[int] = []  # position of each of `seen` among the observed documents
-        n = 0
+        n = chars = 0  # (chars: of `seen`, bounded as a batch is: BATCH_CHARS)
 
         def observe() -> Any:
             t0 = process_time()
@@ -742,10 +742,11 @@ def _observe_once(
                 if n not in skip:
                     seen.append(doc)
                     at.append(n)
+                    chars += len(doc.text)
                 n += 1
-                if len(seen) >= BATCH_DOCS:
+                if len(seen) >= BATCH_DOCS or chars >= BATCH_CHARS:
                     state = observe()
-                    seen, at = [], []
+                    seen, at, chars = [], [], 0
             out.put(doc)
         state = observe()
         out.close(counters)

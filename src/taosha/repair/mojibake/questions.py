@@ -71,10 +71,12 @@ def unrepaired_at(text: str, lm: CharLM) -> list[int]:
 
 def plain_questions(text: str, lm: CharLM) -> bool:
     """Whether every suspect `?` of `text` is a question mark in fluent text, the null hypothesis of a page whose
-    only sign is a `?`: none is counted as damage (`unrepaired_at`), and each (a run of them as one) stands after a
-    question's last character or an asking word in its sentence, or between a word or a punctuation mark before it
-    and, after it, the line's end, ASCII, punctuation or a word. A lost byte's '?' leaves its line out of step on
-    one side: garbage, however frequent its characters (相邻\ue0e9鞅庇敫衤逅固乜は嗔凇? ends no word)."""
+    only sign is a `?`: none is counted as damage (`unrepaired_at`), and each (a run of them as one) stands between
+    fluent text on both sides. Before it: a word, a question's last character (吗, 呢, 么 ...), or punctuation after
+    one of them; after it: the line's end, ASCII, punctuation or a word. A lost byte leaves its line out of step on
+    one side of its '?', and the garbage there, however frequent its characters, seldom ends or begins a word
+    (为什么斓菡饷绰?，等了: a deleted byte's garbage before it). An asking word earlier in the sentence is no such
+    proof: the garbage may stand between (为什么但野悴挥糜诹懿【?、 is read)."""
     if unrepaired_at(text, lm):
         return False
     words = lm.words
@@ -84,15 +86,12 @@ def plain_questions(text: str, lm: CharLM) -> bool:
             j -= 1
         while k < len(text) and text[k] == "?":
             k += 1
-        if j and text[j - 1] in _QUESTION_END:
-            continue
-        before = text[max(0, j - _ASK_REACH) : j]
-        ends = list(_SENTENCE_END.finditer(before))
-        if _ASKING.search(before[ends[-1].end() :] if ends else before):
-            continue
+        p = j  # before any punctuation between the text and the '?'
+        while p and text[p - 1] in PUNCT:
+            p -= 1
+        fluent_before = (p < j and p == 0) or text[p - 2 : p] in words or text[p - 1 : p] in _QUESTION_END
         nxt = text[k : k + 1]
-        if not ((text[j - 2 : j] in words or text[j - 1 : j] in PUNCT)
-                and (not nxt or nxt.isascii() or nxt in PUNCT or text[k : k + 2] in words)):
+        if not (fluent_before and (not nxt or nxt.isascii() or nxt in PUNCT or text[k : k + 2] in words)):
             return False
     return True
 
