@@ -177,3 +177,45 @@ def test_the_null_for_question_marks_changes_no_real_review(shared, monkeypatch,
     null_first = outputs_in_batches(step, texts, 1024)
     monkeypatch.setattr(module, "plain_questions", lambda text, lm: False)  # every page through the families
     assert outputs_in_batches(step, texts, 1024) == null_first
+
+
+def _asking_pages(n: int, seed: int) -> list[str]:
+    """Sentences of the bundled documents asked (为什么 before, 吗? after), one GBK byte of a character near the asking
+    word or the end deleted or turned into '?', then read as GBK: damage beside question marks and asking words."""
+    import random
+    import re
+
+    from taosha.synth.demo import clean_documents
+
+    rng = random.Random(seed)
+    sentences = [s for _, text in clean_documents() for s in re.split("[。\n]", text) if 8 <= len(s) <= 50]
+    pages: list[str] = []
+    while len(pages) < n:
+        s = rng.choice(sentences)
+        asked = rng.choice(["为什么", "怎么", "难道", "是否"]) + s + "？" if rng.random() < 0.5 else s + "吗?"
+        at = rng.choice([4, 5, len(asked) - 3, len(asked) - 4])
+        try:
+            before, char, after = asked[:at].encode("gbk"), asked[at].encode("gbk"), asked[at + 1 :].encode("gbk")
+        except UnicodeEncodeError:
+            continue
+        if len(char) != 2:
+            continue
+        char = rng.choice([char[1:], char[:1], b"?" + char[1:]])  # a lead or a trail byte deleted, a lead byte lost
+        page = (before + char + after).decode("gbk", "replace").replace("\ufffd", "?")
+        if "?" in page and page != asked:
+            pages.append(page)
+    return pages
+
+
+def test_the_null_for_question_marks_loses_no_repair_beside_asking_words(monkeypatch, outputs_in_batches):
+    """Pages whose lost or deleted GBK byte stands beside an asking word or a question mark are repaired as they are
+    without the null hypothesis first (the garbage beside the '?' ends or begins no word)."""
+    from taosha.repair.mojibake import step as module
+
+    texts = _asking_pages(400, 7)
+    step = Mojibake()
+    step.setup()
+    null_first = outputs_in_batches(step, texts, 1024)
+    assert sum(text != page for (text, _, _), page in zip(null_first, texts, strict=True)) > 40  # repairs made
+    monkeypatch.setattr(module, "plain_questions", lambda text, lm: False)
+    assert outputs_in_batches(step, texts, 1024) == null_first
