@@ -19,7 +19,6 @@ exactly, so the sample depends neither on the number of workers nor on the order
 from __future__ import annotations
 
 import bisect
-import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain, compress
@@ -116,18 +115,6 @@ def site_of(doc: Document) -> str:
     return f"file {path.rsplit('/', 1)[-1]}" if path else "(unknown)"
 
 
-_BOUNDED = frozenset({int, float, bool})  # the classes of signal values `RunSample.add` bounds by comparison
-
-
-def _reach(kept: list[Any] | None) -> float:
-    """The farthest distance among a threshold side's kept documents once it holds NEAR, where it is a plain number
-    (not NaN: the rule keeps NaN in its place, which bounds nothing); else any."""
-    if kept is None or len(kept) < NEAR:
-        return math.inf
-    d = kept[-1][0]
-    return d if d.__class__ in _BOUNDED and d == d else math.inf
-
-
 class RunSample:
     """What one unit contributes to the report; `to_json()` is small whatever the unit's size."""
 
@@ -135,11 +122,6 @@ class RunSample:
         # (signal, drops below?, limit, key inside, key outside)
         self.thresholds = [(t["signal"], t["side"] == "min", t["limit"], f"{t['step']}.{t['param']}|in",
                             f"{t['step']}.{t['param']}|out") for t in thresholds]
-        # per threshold, the values a document's signal must lie between (inclusive) to enter its near documents: the
-        # farthest kept distance on each side once that side holds NEAR, else any (a document's 9 thresholds tested by
-        # one comparison each, not a distance, a dictionary lookup and a list's last entry each: these tests were a
-        # quarter of the sample's time)
-        self._bounds: list[list[Any]] = [[t[0], -math.inf, math.inf, t] for t in self.thresholds]
         # rule or threshold key -> `_prefix` of it
         self._prefixes: dict[str, str] = {k: _prefix(k) for t in self.thresholds for k in t[3:]}
         self.rules: dict[str, list[tuple[int, str, int, Document]]] = {}
@@ -214,45 +196,26 @@ class RunSample:
             rules[f"drop:{drop.step}/{drop.reason}"] = None
         for rule in rules:
             self._offer(rule, doc)
-        signals = doc.signals
-        for bound in self._bounds:
-            v = signals.get(bound[0])
+        signals, near, prefixes = doc.signals, self.near, self._prefixes
+        for signal, below, limit, inside, outside in self.thresholds:
+            v = signals.get(signal)
             if v is None or v.__class__ is str:
                 continue
-            # the common case, decided here; NaN and other classes of numbers (numpy's float32 rounds the bound its
-            # own way) go on to the rule itself
-            if v.__class__ in _BOUNDED and not (bound[1] <= v <= bound[2] or v != v):
-                continue
-            self._threshold(bound, v, doc)
-
-    def _threshold(self, bound: list[Any], v: Any, doc: Document) -> None:
-        """`doc`, whose signal `v` lies within `bound`, into its threshold's near documents where it is among the
-        NEAR nearest on its side (ties broken by the hash); `bound` then narrowed to what may still enter."""
-        signal, below, limit, inside, outside = bound[3]
-        near = self.near
-        key = outside if (v < limit if below else v > limit) else inside
-        distance = abs(v - limit)
-        kept = near.get(key)
-        if kept is not None and len(kept) >= NEAR:
-            last = kept[-1]
-            if distance > last[0]:
-                return
-            h = _xxh3((self._prefixes[key] + doc.id).encode())
-            if (distance, h) >= last[:2]:
-                return  # a tie at the bound (many documents share a value): decided by the hash
-        else:
-            if kept is None:
-                kept = near[key] = []
-            h = _xxh3((self._prefixes[key] + doc.id).encode())
-        self._near(kept, distance, h, doc, signal)
-        # the side below the limit is outside for a minimum, inside for a maximum; each side's reach is its farthest
-        # kept distance once full
-        low, high = (outside, inside) if below else (inside, outside)
-        reach = [_reach(k) for k in map(near.get, (low, high))]
-        # (widened by a rounding's worth: a value whose distance ties the farthest kept one is decided above, by its
-        # hash, where `limit - reach` may round past it)
-        bound[1], bound[2] = (limit - reach[0] - (abs(limit) + reach[0]) * 1e-9,
-                              limit + reach[1] + (abs(limit) + reach[1]) * 1e-9)
+            key = outside if (v < limit if below else v > limit) else inside
+            distance = abs(v - limit)
+            kept = near.get(key)
+            if kept is not None and len(kept) >= NEAR:
+                last = kept[-1]
+                if distance > last[0]:
+                    continue  # the common case, decided here
+                h = _xxh3((prefixes[key] + doc.id).encode())
+                if (distance, h) >= last[:2]:
+                    continue  # a tie at the bound (many documents share a value): decided by the hash
+            else:
+                if kept is None:
+                    kept = near[key] = []
+                h = _xxh3((prefixes[key] + doc.id).encode())
+            self._near(kept, distance, h, doc, signal)
 
     def _flush(self) -> None:
         hist, categories = self.hist, self.categories
