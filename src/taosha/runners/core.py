@@ -212,8 +212,7 @@ def setup_steps(steps: list[Step]) -> None:
 # many documents, small enough to keep memory flat (BATCH_CHARS bounds a batch of long ones). 256, not 64: on
 # 66,000 short reviews the batched steps' fixed numpy costs per call were a fifth of filter.quality's time; 1,024, not
 # 256: repair.mojibake's gate runs on the tenth of a batch its first lookup cannot clear (a few dozen numpy calls for
-# ~25 reviews), and on bench_real's corpus the steps' CPU went 10.8 -> 8.9 s (repair.mojibake 4.3 -> 3.4, filter.quality
-# 1.9 -> 1.5), the output identical
+# ~25 reviews): its instructions on 20,000 real reviews -12% (docs/benchmarks.md), the output identical
 BATCH_DOCS = 1024
 BATCH_CHARS = 1 << 20
 

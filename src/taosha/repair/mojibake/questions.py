@@ -86,10 +86,10 @@ def plain_questions(text: str, lm: CharLM) -> bool:
             j -= 1
         while k < len(text) and text[k] == "?":
             k += 1
-        p = j  # before any punctuation between the text and the '?'
+        p = j  # before any punctuation between the text and the '?' (opening the text: no garbage before it)
         while p and text[p - 1] in PUNCT:
             p -= 1
-        fluent_before = (p < j and p == 0) or text[p - 2 : p] in words or text[p - 1 : p] in _QUESTION_END
+        fluent_before = (p == 0 < j) or text[p - 2 : p] in words or text[p - 1 : p] in _QUESTION_END
         nxt = text[k : k + 1]
         if not (fluent_before and (not nxt or nxt.isascii() or nxt in PUNCT or text[k : k + 2] in words)):
             return False
