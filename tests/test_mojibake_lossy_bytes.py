@@ -201,3 +201,13 @@ def test_a_page_read_once_with_a_phrase_encoded_twice_is_read_again_once_that_ph
     assert restore_original(doc) == page
     assert faithful(doc.text, before + twice + after)
     assert doc.text.count("\ufffd") <= 2
+
+
+def test_a_stretch_read_once_takes_the_euro_sign_as_byte_80():
+    """The second pass's check reads an edited stretch's bytes as GBK's decoders made them: € is byte 80 (一 read as
+    GBK is 涓€), not GB18030's A2 E3; a lone surrogate has no bytes and reads as '?'."""
+    from taosha.repair.mojibake.step import _read_once
+
+    assert _read_once("涓€") == "一"
+    assert _read_once("浣犲ソ") == "你好"
+    assert _read_once("a\ud800b") == "a?b"
