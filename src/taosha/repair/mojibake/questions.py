@@ -70,15 +70,16 @@ def unrepaired_at(text: str, lm: CharLM) -> list[int]:
 
 
 def plain_questions(text: str, lm: CharLM) -> bool:
-    """Whether every suspect `?` of `text` is a question mark in fluent text, the null hypothesis of a page whose
-    only sign is a `?`: none is counted as damage (`unrepaired_at`), and each (a run of them as one) stands between
-    fluent text on both sides. Before it: a word, a question's last character (吗, 呢, 么 ...), or punctuation after
-    one of them; after it: the line's end, ASCII, punctuation or a word. A lost byte leaves its line out of step on
-    one side of its '?', and the garbage there, however frequent its characters, seldom ends or begins a word
-    (为什么斓菡饷绰?，等了: a deleted byte's garbage before it). An asking word earlier in the sentence is no such
-    proof: the garbage may stand between (为什么但野悴挥糜诹懿【?、 is read)."""
-    if unrepaired_at(text, lm):
-        return False
+    """Whether every suspect `?` of `text` (a run of them as one) stands between fluent text on both sides, the null
+    hypothesis of a page whose only sign is a `?`: a question mark, or a character the source could not encode
+    (好吃?，方便: an emoji lost when the page was saved as GBK), the page otherwise as its source wrote it. Before it: a
+    word, a question's last character (吗, 呢, 么 ...), or punctuation after one of them; after it: the line's end,
+    ASCII, punctuation or a word, but for a lone ASCII byte before East Asian text (同?r宣布: a lead byte lost,
+    `_LEAD_LOST`). A lost byte leaves its line out of step on one side of its '?', and the garbage there, however
+    frequent its characters, seldom ends or begins a word (为什么斓菡饷绰?，等了: a deleted byte's garbage before it).
+    An asking word earlier in the sentence is no such proof: the garbage may stand between (为什么但野悴挥糜诹懿【?、
+    is read). Whether a '?' asks or stands for a lost character is not asked here: the ones that do not ask are
+    counted after the repairs either way (`unrepaired_at`)."""
     words = lm.words
     for m in _SUSPECT_Q.finditer(text):
         j = k = m.start()
@@ -86,6 +87,8 @@ def plain_questions(text: str, lm: CharLM) -> bool:
             j -= 1
         while k < len(text) and text[k] == "?":
             k += 1
+        if _LEAD_LOST.match(text, k - 1):
+            return False
         p = j  # before any punctuation between the text and the '?' (opening the text: no garbage before it)
         while p and text[p - 1] in PUNCT:
             p -= 1
