@@ -147,7 +147,8 @@ def test_question_marks_in_fluent_text_send_a_page_to_no_family(monkeypatch):
         monkeypatch.setattr(module, name, spy)
     step = Mojibake()
     step.setup()
-    lost = ("新鲜，好吃?，方便了不少", "苹果?味道我就不喜欢")  # an emoji lost in mid-line
+    lost = ("新鲜，好吃?，方便了不少", "苹果?味道我就不喜欢",  # an emoji lost in mid-line; after no word, but after
+            "洗发水效果很好?！下次还来", "今天早上就收到了?京东快递果然快")  # three frequent characters and a word
     for text in ("这家酒店怎么可能是五星级的呢?酒店房间小", "是正品吗?", "为什么不喜欢?大家",
                  "东西收到了，非常满意?", "快递很快，！?", *lost):
         assert plain_questions(text, for_script("simplified")), text
@@ -160,6 +161,8 @@ def test_question_marks_in_fluent_text_send_a_page_to_no_family(monkeypatch):
     # a review's deleted bytes (the lead bytes of 后, 快) and a lost one (the lead byte of 淋) after asking words
     for text in ("到了，超赞?质量很好，下次还来", "西与森麻实郡相邻鞅庇敫衤逅固乜は嗔凇?", "是正品吗?京东，喜欢?鞅庇敫",
                  "同?r宣布", "质量很好?r好",
+                 # three frequent characters a deleted byte made (统一安排，), no word among them
+                 "公共基础课际杂山涛翊ν骋话才牛?专业课考试由各学院自行安排",
                  "难道是配好货物之蠓⑾植欢杂殖犊?再黏好", "为什么斓菡饷绰?，等了一个星期才到",
                  "为什么但野悴挥糜诹懿【?、脑膜炎双球菌、嗜肺性军团菌等感染。"):
         assert not plain_questions(text, for_script("simplified")), text
