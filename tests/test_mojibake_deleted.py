@@ -5,6 +5,8 @@ and real text with lone letters, kaomoji or icon-font characters left alone."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taosha import Document
 from taosha.repair.mojibake import Mojibake
@@ -361,3 +363,29 @@ def test_a_freed_capital_begins_a_word_before_a_vowel_or_an_onset(capital, after
     from taosha.repair.mojibake.realign import _begins_word
 
     assert _begins_word(capital, after) is begins
+
+
+# what a line with lone bytes is made of: Han (frequent and not, simplified and traditional), letters of both cases,
+# ASCII symbols in a trail byte's range, '-', the euro sign, digits, punctuation, a line break, an emoji, and stretches
+# a deleted byte left that the loop reads (行l星 for 衛星, 家€包括 for 還包括, glued: 芘贏-217, 婕沂种械腞ANDNet)
+_LINE_PARTS = [*"的是了用教育学時間还包括丶鈪褂肧aUnN-~\\@€1，。 \n😀",
+               "行l星", "家€包括", "芘贏-217", "婕沂种械腞ANDNet", "衛星", "我们"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PARTS), max_size=12).map("".join), st.sampled_from(["simplified", "traditional"]))
+def test_a_line_no_run_of_which_ends_in_a_reading_is_passed_over_as_the_loop_would(text, script):
+    """`reread_deleted` passes over a line without a sign anywhere when no place a run may end reads its lone byte
+    or glued letter (`_ends_some_stretch`): the same stretches read and counted as the loop over its runs gives (a
+    sixth of such lines hold a stretch the loop reads)."""
+    import taosha.repair.mojibake.deleted as module
+
+    lm = for_script(script)
+    for traditional in (False, True):
+        fast = Document("d", text)
+        got = reread_deleted(fast, lm, "repair.mojibake", gated=False, traditional=traditional)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(module, "_ends_some_stretch", lambda line, lm: True)
+            slow = Document("d", text)
+            want = reread_deleted(slow, lm, "repair.mojibake", gated=False, traditional=traditional)
+        assert (got, fast.text, fast.edits) == (want, slow.text, slow.edits)
