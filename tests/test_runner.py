@@ -497,7 +497,7 @@ def test_a_stage_written_before_settled_items_had_their_own_file_is_read_whole(t
 
 def test_without_a_report_sample_dropped_documents_are_staged_as_their_output_lines(tmp_path, monkeypatch):
     """A run that collects no report sample (`--no-report`) stages dropped documents as their output lines
-    (`Settled`): the same shards and stats as a run that stages documents, on 1 and 2 workers."""
+    (`Settled`): the same shards and stats as a run that collects one, on 1 and 2 workers."""
     inp = make_corpus(tmp_path / "in", files=3, per_file=40, seed=7)
     steps = ["repair.whitespace", "test.split_paragraphs", "filter.empty", "dedup.exact", "dedup.paragraphs"]
     from taosha.runners import core
@@ -515,11 +515,53 @@ def test_without_a_report_sample_dropped_documents_are_staged_as_their_output_li
         return tree(tmp_path / name)
 
     documents = run("documents", 1, True)
-    assert not any(settled)
+    settled.clear()
     assert run("lines-1", 1, False) == documents
     assert any(settled)
     assert run("lines-2", 2, False) == documents
     assert not (tmp_path / "lines-1" / "reports" / "sample.json").exists()
+
+
+def test_with_a_report_sample_settled_documents_are_sampled_as_they_are_staged(tmp_path, monkeypatch):
+    """A run that collects a report sample stages dropped documents as their output lines too (`Settled`), each
+    taken into a sample as it is settled, which the stage keeps for the next pass and the main pass to go on with:
+    the same shards, stats and reports/sample.json as a run whose main pass reads every settled line back as its
+    document for the sample (stages without a sample, as a run resumed from one without a report has), on 1 and 2
+    workers; a stage's sample taken with other thresholds is not used."""
+    inp = make_corpus(tmp_path / "in", files=3, per_file=40, seed=7)
+    steps = ["repair.whitespace", "test.split_paragraphs", ("filter.quality", {"min_chars": 12}), "filter.empty",
+             "dedup.exact", "dedup.paragraphs"]
+    from taosha.report.sample import RunSample
+    from taosha.runners import core
+
+    sampled = []
+    real_put = core._StageWriter.put
+    monkeypatch.setattr(core._StageWriter, "put", lambda self, item: (
+        sampled.append(self._sample is not None and isinstance(item, Document) and item.dropped is not None),
+        real_put(self, item))[1])
+
+    def run(name, workers):
+        cfg = config(workers, steps, chunk=700)
+        cfg.plugins = ["taosha_test_steps"]
+        taosha.run([str(inp)], tmp_path / name, cfg)
+        return tree(tmp_path / name), (tmp_path / name / "reports" / "sample.json").read_bytes()
+
+    staged = run("staged-1", 1)
+    assert sum(sampled) > 20  # dropped documents sampled as they were settled, in both stages
+    assert run("staged-2", 2) == staged
+    read_back = core.Stage.sample
+    monkeypatch.setattr(core.Stage, "sample", lambda self, expected: None)
+    assert run("read-back", 1) == staged
+    # a stage's sample is taken only with the thresholds the reader expects
+    monkeypatch.setattr(core.Stage, "sample", read_back)
+    unit = core.Unit(0, str(tmp_path / "in.jsonl"), "jsonl", "")
+    stage = core.Stage(tmp_path / "s", 3, unit)
+    writer = stage.writer(core.ShardWriter(tmp_path / "s", "u"), RunSample([]))
+    writer.put(Document("a", "甲").drop("filter.empty", "empty"))
+    writer.close({})
+    assert stage.sample(RunSample([])).rules.keys() == {"drop:filter.empty/empty"}
+    assert stage.sample(RunSample([{"step": "filter.length", "param": "min_chars", "signal": "chars",
+                                    "side": "min", "limit": 5}])) is None
 
 
 def test_a_settled_line_reads_back_as_its_document_for_a_resumed_run_with_a_sample(tmp_path):

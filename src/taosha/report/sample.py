@@ -135,6 +135,12 @@ class RunSample:
         self.site_lines: Counter[str] = Counter()
         self._seq = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (a stage keeps the sample of its settled documents: runners/core.py `Settled`) with the signals
+        # waiting to be counted counted: a few thousand dicts fewer to pickle
+        self._flush()
+        return self.__dict__
+
     @classmethod
     def for_steps(cls, steps: list[Any]) -> RunSample:
         return cls(thresholds_of(steps))

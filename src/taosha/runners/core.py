@@ -53,7 +53,7 @@ from taosha.io.writers import (
     prepare_out,
     read_marker,
 )
-from taosha.report.sample import RunSample, merge_samples
+from taosha.report.sample import RunSample, merge_samples, thresholds_of
 from taosha.report.stats import Counters, build_stats, build_timing, check_accounting, merge
 from taosha.runners import trace
 from taosha.step import CorpusStep, Step, run_batch
@@ -257,13 +257,18 @@ def process_unit(
         return _copy_unit(plan, unit, progress, counters, began)
     catch = plan.config.runner.on_error != "abort"
     writer = _writer(plan, unit)
-    # the HTML report's bounded sample (report/sample.py), unless the run makes no report
+    # the HTML report's bounded sample (report/sample.py), unless the run makes no report: going on from the stage's,
+    # which holds its settled documents (see `Settled`), where it has one
     sample = RunSample.for_steps(steps) if plan.sample else None
+    staged = Stage(plan.out, start, unit).sample(sample) if sample is not None and start else None
     told = _UnitProgress(progress, counters["bytes_in"]) if progress is not None else None
     try:
         docs = run_stream(steps, _unit_items(plan, unit, start, counters, told), start, catch=catch,
                           on_split=counters.record_split, times=times)
-        _write_documents(docs if sample is None else _sampled(sample, docs), writer, counters)
+        if staged is not None:
+            sample = staged
+        _write_documents(docs if sample is None else _sampled(sample, docs, settled=staged is None), writer,
+                         counters)
         pending = writer.close({"unit": unit.to_json(), "counters": dict(sorted(counters.items()))})
         if sample is not None:
             pending.marker["sample"] = sample.to_json()
@@ -294,15 +299,16 @@ def _unit_items(
     return _counted_in(read_unit(unit, plan.config.input, on_bytes if told else None, counters), counters)
 
 
-def _sampled(sample: RunSample, items: Iterator[Any]) -> Iterator[Any]:
-    """`items` unchanged, each document among them taken into the report's sample on its way (a stage written by
-    a run without a report holds dropped documents as lines: read back for the sample, written as they are)."""
+def _sampled(sample: RunSample, items: Iterator[Any], settled: bool = True) -> Iterator[Any]:
+    """`items` unchanged, each document among them taken into the report's sample on its way; `settled`: the
+    settled ones too (a stage without a sample, written by a run without a report: read back as documents, written
+    as they are), else they are in `sample` already (see `Settled`)."""
     add = sample.add
     for item in items:
         cls = item.__class__
         if cls is Document:
             add(item)
-        elif cls is Settled:
+        elif cls is Settled and settled:
             add(item.document())
         yield item
 
@@ -468,6 +474,17 @@ class Stage:
     def __init__(self, out: Path, k: int, unit: Unit) -> None:
         self.path = out / "_state" / f"stage-{k:02d}" / f"{unit.name}.pkl.zst"
         self.settled_path = self.path.with_name(f"{unit.name}.settled.pkl.zst")
+        self.sample_path = self.path.with_name(f"{unit.name}.sample.pkl")
+
+    def sample(self, expected: RunSample) -> RunSample | None:
+        """The report sample of the stage's settled documents (`UNIT.sample.pkl`, see `Settled`), when the pass that
+        wrote the stage took one, with the thresholds `expected` has; else None (a stage from a run without a
+        report: its settled lines are read back as documents for the sample)."""
+        try:
+            staged = pickle.loads(self.sample_path.read_bytes())
+        except FileNotFoundError:
+            return None
+        return staged if isinstance(staged, RunSample) and staged.thresholds == expected.thresholds else None
 
     def read(
         self, counters: Counters, progress: Callable[[float], None] | None = None, *, settled: bool = True
@@ -515,8 +532,8 @@ class Stage:
                 if progress is not None:
                     progress(fh.tell() / size)
 
-    def writer(self, lines: ShardWriter | None = None) -> _StageWriter:
-        return _StageWriter(self.path, self.settled_path, lines)
+    def writer(self, lines: ShardWriter | None = None, sample: RunSample | None = None) -> _StageWriter:
+        return _StageWriter(self.path, self.settled_path, lines, sample, self.sample_path)
 
 
 class Settled:
@@ -524,8 +541,11 @@ class Settled:
     it adds to the counters (`Counters.record_out`). No step changes a dropped document again, and a stage's
     dropped documents are most of a real crawl's (short reviews, boilerplate pages): pickling a line instead of a
     `Document` (with its signals), once or more, then rebuilding and serialising it in the main pass, was a
-    tenth of a default run's CPU. Only where the run collects no report sample (which reads the documents);
-    `document()` rebuilds one from its line where a resumed run does collect one."""
+    tenth of a default run's CPU. Where the run collects a report sample, a dropped document is taken into it as it
+    is settled, and the stage keeps that sample (`Stage.sample`) for the next pass to go on with: staging the
+    documents themselves for the main pass's sample cost a report run 2.2 to 2.5 s more CPU than one without, of
+    ~14 s on bench_real.py's corpus. `document()` rebuilds one from its line where a stage has no sample (written by
+    a run without a report, resumed with one): slower still than staging documents."""
 
     __slots__ = ("chars", "counts", "line")
     dropped = True  # what run_batch and the stage look at: not live
@@ -551,26 +571,41 @@ class Settled:
 
 
 class _StageWriter:
-    def __init__(self, path: Path, settled: Path, lines: ShardWriter | None = None) -> None:
+    def __init__(
+        self, path: Path, settled: Path, lines: ShardWriter | None = None, sample: RunSample | None = None,
+        sample_path: Path | None = None,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._live = _PickleStream(path, columns=True)
         self._settled = _PickleStream(settled)
         self._before = 0  # live documents put so far
         self._lines = lines  # makes the output lines of dropped documents (see `Settled`), when given
+        # the report sample of the settled documents (see `Settled`): every one settled here is taken into it, those
+        # settled before it already are (it goes on from the stage read); kept beside the stage where given, and any
+        # older one removed now (a stage without one is read back for the sample)
+        self._sample, self._sample_path = sample, sample_path
+        if sample_path is not None:
+            sample_path.unlink(missing_ok=True)
 
     def put(self, item: Any) -> None:
         cls = item.__class__
         if cls is Quarantine or item.dropped is not None:
             if cls is Document and self._lines is not None:
-                item = Settled.of(item, self._lines)
+                settled = Settled.of(item, self._lines)
+                if self._sample is not None and settled is not item:  # (an unwritable one stays for the main pass)
+                    self._sample.add(item)
+                item = settled
             self._settled.put((self._before, item))
         else:
             self._live.put(item)
             self._before += 1
 
     def close(self, counters: dict[str, int]) -> None:
-        # the settled file is complete before the live one (whose presence says the stage is) is renamed
+        # the sample and the settled file are complete before the live one (whose presence says the stage is) is
+        # renamed
+        if self._sample is not None and self._sample_path is not None:
+            atomic_write(self._sample_path, pickle.dumps(self._sample, protocol=pickle.HIGHEST_PROTOCOL))
         self._settled.close({})
         self._live.close(dict(counters))
 
@@ -672,7 +707,7 @@ class Committer:
 
 def observe_unit(
     plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int,
-    progress: Progress | None = None, times: list[float] | None = None,
+    progress: Progress | None = None, times: list[float] | None = None, thresholds: list[dict[str, Any]] | None = None,
 ) -> Any:
     """Pass 1 of a two-pass step over one unit: run `steps[start:]` (those before it) on the unit as staged
     before step `start` (from the input when `start` is 0), `observe`, and, when `stage` is the step's
@@ -683,12 +718,14 @@ def observe_unit(
     state. Pass 2 then runs the step's `process` on it like on any other document (a raise there drops it
     with `step_error`).
 
-    `times`, where given, gets the process CPU time of each of `steps` and, last, of the two-pass step."""
+    `times`, where given, gets the process CPU time of each of `steps` and, last, of the two-pass step.
+    `thresholds`: the whole pipeline's (`report.sample.thresholds_of`), with which the documents settled in the stage
+    are taken into a report sample there (see `Settled`), where the run collects one."""
     catch = plan.config.runner.on_error != "abort"
     skip: set[int] = set()
     while True:
         try:
-            return _observe_once(plan, steps, corpus, unit, workdir, start, stage, skip, progress, times)
+            return _observe_once(plan, steps, corpus, unit, workdir, start, stage, skip, progress, times, thresholds)
         except _ObserveFailed as failed:
             if not catch or not failed.positions or failed.positions <= skip:
                 raise failed.error from None
@@ -702,7 +739,7 @@ class _ObserveFailed(Exception):
 
 def _observe_once(
     plan: Plan, steps: list[Step], corpus: CorpusStep, unit: Unit, workdir: Path, start: int, stage: int,
-    skip: set[int], progress: Progress | None, times: list[float] | None,
+    skip: set[int], progress: Progress | None, times: list[float] | None, thresholds: list[dict[str, Any]] | None,
 ) -> Any:
     state = corpus.new_state()
     catch = plan.config.runner.on_error != "abort"
@@ -710,10 +747,16 @@ def _observe_once(
     times = times if times is not None else [0.0] * (len(steps) + 1)
     times[:] = [0.0] * (len(steps) + 1)  # a retry (see observe_unit) counts once
     told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
-    # dropped documents staged as output lines where no report sample needs them as documents
-    lines = None if plan.sample else ShardWriter(plan.out, unit.name, fmt=plan.config.output.format,
-                                                 edits=plan.config.output.edits)
-    out = Stage(plan.out, stage, unit).writer(lines) if stage else _NoStage()
+    # dropped documents staged as output lines (`Settled`), taken into the report sample as they are where the run
+    # collects one: the sample the stage read holds those settled before (none there: staged as documents, for the
+    # main pass to sample, as the stage read must be)
+    sample = None
+    if plan.sample and stage and thresholds is not None:
+        fresh = RunSample(thresholds)
+        sample = Stage(plan.out, start, unit).sample(fresh) if start else fresh
+    lines = None if plan.sample and sample is None else ShardWriter(
+        plan.out, unit.name, fmt=plan.config.output.format, edits=plan.config.output.edits)
+    out = Stage(plan.out, stage, unit).writer(lines, sample) if stage else _NoStage()
     try:
         # a pass that stages nothing observes and passes on only live documents: the settled ones stay unread
         items = _unit_items(plan, unit, start, counters, told, settled=bool(stage))
@@ -869,7 +912,7 @@ def _prepare_corpus_step(
     traced = trace.current()
     if traced is not None:
         traced.phase(f"count {corpus.name}: units")
-    fn = _ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0)
+    fn = _ObserveFn(plan, steps[:k], corpus, workdir, staged, k if stage else 0, thresholds_of(steps))
     # while the workers count, the driver sets up the next pass's steps (up to the next two-pass step): before,
     # it did so alone between the passes, the workers gone; they are forked set up, as before
     after = steps[k + 1 :]
@@ -968,12 +1011,16 @@ class _ProcessFn:
 
 
 class _ObserveFn(_ProcessFn):
-    def __init__(self, plan: Plan, steps: list[Step], corpus: CorpusStep, workdir: Path, start: int, k: int) -> None:
+    def __init__(
+        self, plan: Plan, steps: list[Step], corpus: CorpusStep, workdir: Path, start: int, k: int,
+        thresholds: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(plan, steps, start)
-        self.corpus, self.workdir, self.stage = corpus, workdir, k
+        self.corpus, self.workdir, self.stage, self.thresholds = corpus, workdir, k, thresholds
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir, "stage": self.stage}
+        return {**super().__getstate__(), "corpus": self.corpus, "workdir": self.workdir, "stage": self.stage,
+                "thresholds": self.thresholds}
 
     def _all_steps(self) -> list[Step]:
         return [*self.steps, self.corpus]
@@ -991,7 +1038,7 @@ class _ObserveFn(_ProcessFn):
                 progress(docs, nbytes)
 
         value = observe_unit(self.plan, self.steps, self.corpus, unit, self.workdir, self.start, self.stage, counted,
-                             times)
+                             times, self.thresholds)
         return _Timed(value, process_time() - began, _by_name([*self.steps, self.corpus], times),
                       None if progress is not None else (seen[0], seen[1]))
 
