@@ -130,16 +130,3 @@ def test_unmeasured_small_marks_stay_rare():
     # ﹒﹔﹕ are also 姒姅孟 (Big5) read as GBK: a sign of big5>gbk damage until real text says otherwise
     trad = lm.for_script("traditional")
     assert not any(trad.common[ord(c)] for c in "﹒﹔﹕")
-
-
-@pytest.mark.parametrize("script", ["simplified", "traditional", "neutral"])
-def test_frequent_characters_are_the_likeliest_of_each_model(script):
-    """`CharLM.frequent` (built in numpy) is the `FREQUENT` characters of the model's dictionary ranked by `char`
-    (the other script's penalised), ties by code point: the ranking as written plainly."""
-    model = lm.for_script(script)
-    plain = sorted(model.logp, key=lambda c: (-model.char(c), c))[: lm.FREQUENT]
-    assert model.frequent() == frozenset(plain)
-    if script == "simplified":
-        assert {"的", "了", "好"} <= model.frequent() and not {"們", "這"} & model.frequent()
-    if script == "traditional":
-        assert {"們", "這"} <= model.frequent() and not {"们", "这"} & model.frequent()

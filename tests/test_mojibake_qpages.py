@@ -8,6 +8,7 @@ import gzip
 import itertools
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,22 +148,14 @@ def test_question_marks_in_fluent_text_send_a_page_to_no_family(monkeypatch):
         monkeypatch.setattr(module, name, spy)
     step = Mojibake()
     step.setup()
-    lost = ("新鲜，好吃?，方便了不少", "苹果?味道我就不喜欢",  # an emoji lost in mid-line; after no word, but after
-            "洗发水效果很好?！下次还来", "今天早上就收到了?京东快递果然快")  # three frequent characters and a word
     for text in ("这家酒店怎么可能是五星级的呢?酒店房间小", "是正品吗?", "为什么不喜欢?大家",
-                 "东西收到了，非常满意?", "快递很快，！?", *lost):
+                 "东西收到了，非常满意?", "快递很快，！?"):
         assert plain_questions(text, for_script("simplified")), text
         done = step.process_batch([Document("q", text)])[0]
         assert (done.text, done.edits, asked) == (text, [], []), text
-        # a lost character (an emoji) in mid-line asks nothing, yet is counted, as the repairs would have left it
-        assert done.signals.get("mojibake_unrepaired", 0) == (text in lost), text
-    # a '?' in mid-line after no word, one after a lost byte's garbage (凇 not rare), one before what is no word, a lead
-    # byte lost before its trail byte in ASCII's range (同?r宣布 for 同時宣布), and
+    # a '?' in mid-line after no word, one after a lost byte's garbage (凇 not rare), one before what is no word, and
     # a review's deleted bytes (the lead bytes of 后, 快) and a lost one (the lead byte of 淋) after asking words
     for text in ("到了，超赞?质量很好，下次还来", "西与森麻实郡相邻鞅庇敫衤逅固乜は嗔凇?", "是正品吗?京东，喜欢?鞅庇敫",
-                 "同?r宣布", "质量很好?r好",
-                 # three frequent characters a deleted byte made (统一安排，), no word among them
-                 "公共基础课际杂山涛翊ν骋话才牛?专业课考试由各学院自行安排",
                  "难道是配好货物之蠓⑾植欢杂殖犊?再黏好", "为什么斓菡饷绰?，等了一个星期才到",
                  "为什么但野悴挥糜诹懿【?、脑膜炎双球菌、嗜肺性军团菌等感染。"):
         assert not plain_questions(text, for_script("simplified")), text
@@ -227,3 +220,26 @@ def test_the_null_for_question_marks_loses_no_repair_beside_asking_words(monkeyp
     assert sum(text != page for (text, _, _), page in zip(null_first, texts, strict=True)) > 40  # repairs made
     monkeypatch.setattr(module, "plain_questions", lambda text, lm: False)
     assert outputs_in_batches(step, texts, 1024) == null_first
+
+
+@pytest.mark.parametrize(("damaged", "truth"), [
+    ("由於地主豪紳的抵制，該政策根本沒有推行，最終成了?口惠而實不至的蝛箄店。",
+     "由於地主豪紳的抵制，該政策根本沒有推行，最終成了?口惠而實不至的空話。"),
+    ("伽利略衛星是太陽蝟颱葉體積最大的數顆衛星之一?。", "伽利略衛星是太陽系中體積最大的數顆衛星之一?。"),
+    ("這種計分法稱作「領先盤」。這種計分方式在職業賽中時常僅出現於最後一盤?，但亦有不少賽事僅採用甇文耦式。",
+     "這種計分法稱作「領先盤」。這種計分方式在職業賽中時常僅出現於最後一盤?，但亦有不少賽事僅採用此形式。"),
+])
+def test_a_lost_character_in_fluent_text_does_not_spare_the_page_its_other_damage(damaged, truth):
+    """The null is judged at each '?', but it spares the whole page the families: a character the site lost (an
+    emoji, in fluent text, asking nothing) is no proof that the page holds no other damage, which may have no sign
+    of its own (a short stretch of UTF-8 read as Big5: 空話 as 蝛箄店) and reach the repairs only through that '?'.
+    A review found such repairs lost (24 exact ones on 280,000 generated pages) to a null that took lost characters
+    as well as question marks; these are three of them."""
+    from taosha import Document
+    from taosha.repair.mojibake.questions import plain_questions
+    from taosha.zh.lm import for_script
+
+    assert not plain_questions(damaged, for_script("traditional"))
+    step = Mojibake()
+    step.setup()
+    assert step.process_batch([Document("d", damaged)])[0].text == truth

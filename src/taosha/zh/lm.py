@@ -53,9 +53,6 @@ PUNCT_LOGPS = {"，": -3.3, "。": -3.9, "、": -4.9, "“": -5.2, "”": -5.2, 
 _SHORT = 16  # text up to this many characters is counted in Python (see rare_count)
 
 
-# characters of `CharLM.frequent`: about nine in ten characters of Chinese text are among the thousand likeliest, while
-# a character a byte out of step makes (a trail byte and the next lead byte) is one in seven or eight (see questions.py)
-FREQUENT = 1000
 _SCORED_MOST = 65_536  # characters whose `char` a model keeps for `score`: more than a Chinese corpus writes
 
 
@@ -81,7 +78,6 @@ class CharLM:
     # `char` of each character `score` has met (a dictionary lookup where `char` is a call and two lookups), up to
     # _SCORED_MOST characters (~100 bytes each: a text that runs through every code point keeps ~6 MB, not ~110 MB)
     _scored: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _frequent: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def char(self, c: str) -> float:
         lp = self.logp.get(c)
@@ -117,18 +113,6 @@ class CharLM:
                     table[ord(c)] = lp - OFF_SCRIPT if c in off else lp
             self._chars = table
         return self._chars
-
-    def frequent(self) -> frozenset[str]:
-        """The `FREQUENT` characters likeliest under this model (`char`: the other script's are not among them),
-        built on first use: the ones that ordinary text is mostly made of, and garbage seldom is."""
-        if self._frequent is None:  # (in numpy: 13,000 calls of `char` and a sort by them took a tenth of a second)
-            points = np.fromiter(map(ord, self.logp), dtype=np.int64, count=len(self.logp))
-            lp = np.fromiter(self.logp.values(), dtype=np.float64, count=len(self.logp))
-            if self.off_script:
-                off = self.off_script
-                lp[np.fromiter((c in off for c in self.logp), dtype=bool, count=len(self.logp))] -= OFF_SCRIPT
-            self._frequent = frozenset(map(chr, points[np.lexsort((points, -lp))[:FREQUENT]].tolist()))
-        return self._frequent
 
     def are_words(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Whether each pair of code points (`first[k]`, `second[k]`) is a two-character word."""

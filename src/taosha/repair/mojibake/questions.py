@@ -69,42 +69,27 @@ def unrepaired_at(text: str, lm: CharLM) -> list[int]:
     return found
 
 
-# text before a '?' is fluent, word or not at its end (很好?, 收到了?: jieba's dictionary has neither 很好 nor 到了),
-# where its last `_FLUENT_RUN` characters are frequent (`CharLM.frequent`) and its last four hold a word (效果很好?,
-# 已经收到了?). A byte out of step makes a frequent character often (about half the characters of a
-# Han run read one byte late), and three of them end a deleted byte's stretch before its '?' now and then (8 of 652
-# repairs of the bundled sentences damaged beside asking words were lost to three frequent characters alone:
-# 统一安排， read ν骋话才牛?), seldom with a word among them: with it, 0 of 3,258 such repairs and 0 of 3,621 on 21,000
-# pages of real reviews and Wikipedia sentences with a GBK byte deleted or lost (docs/mojibake-speed.md, eleventh round)
-_FLUENT_RUN = 3
-
-
 def plain_questions(text: str, lm: CharLM) -> bool:
-    """Whether every suspect `?` of `text` (a run of them as one) stands between fluent text on both sides, the null
-    hypothesis of a page whose only sign is a `?`: a question mark, or a character the source could not encode
-    (好吃?，方便: an emoji lost when the page was saved as GBK), the page otherwise as its source wrote it. Before it: a
-    word, three frequent characters with a word among the last four (`_FLUENT_RUN`), a question's last character (吗,
-    呢, 么 ...), or punctuation after one of them; after it: the line's end, ASCII, punctuation or a word, but for a
-    lone ASCII byte before East Asian text (同?r宣布: a lead byte lost, `_LEAD_LOST`). A lost byte leaves its line out
-    of step on one side of its '?', and the garbage there, however frequent its characters, seldom ends or begins a
-    word (为什么斓菡饷绰?，等了: a deleted byte's garbage before it). An asking word earlier in the sentence is no such
-    proof: the garbage may stand between (为什么但野悴挥糜诹懿【?、 is read). Whether a '?' asks or stands for a lost
-    character is not asked here: the ones that do not ask are counted after the repairs either way (`unrepaired_at`)."""
-    words, frequent = lm.words, lm.frequent()
+    """Whether every suspect `?` of `text` is a question mark in fluent text, the null hypothesis of a page whose
+    only sign is a `?`: none is counted as damage (`unrepaired_at`), and each (a run of them as one) stands between
+    fluent text on both sides. Before it: a word, a question's last character (吗, 呢, 么 ...), or punctuation after
+    one of them; after it: the line's end, ASCII, punctuation or a word. A lost byte leaves its line out of step on
+    one side of its '?', and the garbage there, however frequent its characters, seldom ends or begins a word
+    (为什么斓菡饷绰?，等了: a deleted byte's garbage before it). An asking word earlier in the sentence is no such
+    proof: the garbage may stand between (为什么但野悴挥糜诹懿【?、 is read)."""
+    if unrepaired_at(text, lm):
+        return False
+    words = lm.words
     for m in _SUSPECT_Q.finditer(text):
         j = k = m.start()
         while j and text[j - 1] == "?":
             j -= 1
         while k < len(text) and text[k] == "?":
             k += 1
-        if _LEAD_LOST.match(text, k - 1):
-            return False
         p = j  # before any punctuation between the text and the '?' (opening the text: no garbage before it)
         while p and text[p - 1] in PUNCT:
             p -= 1
-        fluent_before = (p == 0 < j) or text[p - 2 : p] in words or text[p - 1 : p] in _QUESTION_END or (
-            p >= _FLUENT_RUN + 1 and frequent.issuperset(text[p - _FLUENT_RUN : p])
-            and any(text[a : a + 2] in words for a in range(p - _FLUENT_RUN - 1, p - 2)))
+        fluent_before = (p == 0 < j) or text[p - 2 : p] in words or text[p - 1 : p] in _QUESTION_END
         nxt = text[k : k + 1]
         if not (fluent_before and (not nxt or nxt.isascii() or nxt in PUNCT or text[k : k + 2] in words)):
             return False

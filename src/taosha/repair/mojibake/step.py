@@ -252,10 +252,9 @@ class Mojibake(Step):
             script = ("simplified" if simp >= _MAJORITY * trad else "traditional" if trad >= _MAJORITY * simp
                       else "neutral")
         lm = for_script(script)
-        # the null hypothesis first: where a '?' is the page's only sign and each stands between fluent text, a
-        # question mark or a character the source lost (`plain_questions`), the page is what its source wrote, and
-        # the UTF-8 and realigning families, which the '?' alone sends here, are not asked (879 of the 1,504 real
-        # reviews the gate sends with a '?' only; the lost ones are still counted below)
+        # the null hypothesis first: where a '?' is the page's only sign and each is a question mark in fluent text
+        # (`plain_questions`), the page is what its source wrote, and the UTF-8 and realigning families, which the
+        # '?' alone sends here, are not asked (409 of the 1,504 real reviews the gate sends with a '?' only)
         if seen == _QMARK and not repairs and "\ufffd" not in doc.text and plain_questions(doc.text, lm):
             seen = frozenset()
         if self.latin and "latin" in seen:
