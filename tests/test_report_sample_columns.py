@@ -12,7 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taosha.document import Document
-from taosha.report.sample import NEAR, NOT_CATEGORIES, NOT_MEASURES, RunSample, _hash, buckets
+from taosha.report.sample import (
+    EXCERPT,
+    NEAR,
+    NOT_CATEGORIES,
+    NOT_MEASURES,
+    RunSample,
+    _hash,
+    _near_tie,
+    _outcome,
+    buckets,
+)
 
 THRESHOLDS = [
     {"step": "filter.quality", "param": "min_chars", "signal": "chars", "side": "min", "limit": 5},
@@ -61,9 +71,10 @@ def _one_by_one(docs: list[Document]) -> tuple[Counter, Counter, dict]:
             below = t["side"] == "min"
             side = "out" if (v < t["limit"] if below else v > t["limit"]) else "in"
             key = f"{t['step']}.{t['param']}|{side}"
-            near.setdefault(key, []).append((abs(v - t["limit"]), _hash(key, d.id), d.id, seq, d.signals[t["signal"]]))
-    # the bottom NEAR by (distance, hash, id), the earlier first among equals
-    return hist, categories, {k: [(e[0], e[1], e[2], e[4]) for e in sorted(v)[:NEAR]] for k, v in near.items()}
+            entry = {"id": d.id, "value": v, "outcome": _outcome(d), "text": d.text[:EXCERPT], "chars": len(d.text)}
+            near.setdefault(key, []).append((abs(v - t["limit"]), _hash(key, d.id), d.id, _near_tie(entry), seq, v))
+    # the bottom NEAR by (distance, hash, id), one id twice by its entry (`_near_tie`), whatever the order of `add`
+    return hist, categories, {k: [(e[0], e[1], e[2], e[5]) for e in sorted(v)[:NEAR]] for k, v in near.items()}
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,6 +89,40 @@ def test_the_sample_counts_as_one_value_at_a_time(docs, every):
     hist, categories, near = _one_by_one(docs)
     assert s.hist == hist
     assert s.categories == categories
-    got = {k: [(e[0], e[1], e[2], e[4]["value"]) for e in v] for k, v in s.near.items()}
+    got = {k: [(e[0], e[1], e[2], e[5]["value"]) for e in v] for k, v in s.near.items()}
     assert got == near
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents(), st.randoms(use_true_random=False), st.integers(0, 60))
+def test_the_sample_is_the_same_whatever_the_order_and_the_split_of_its_documents(docs, rnd, cut):
+    """Documents taken in any order, or in two units merged, give the same sample: one id twice (under one rule, or
+    at one distance from a threshold) is ordered by its entry, not by the order of `add`, and the values of a string
+    signal kept at the cut by value (a run samples a stage's dropped documents before the main pass's)."""
+    from taosha.report.sample import merge_samples
+
+    for k, d in enumerate(docs):  # a rule of edits beside the drops, each document's entry its own
+        d.replace(len(d.text), len(d.text), str(k), "repair.test", "added")
+    # more values of a string signal than a sample keeps, many of them as frequent as the last one kept
+    many = [Document(f"m{k}", "正文").tag("many", f"v{k % 70}") for k in range(140 + rnd.randint(0, 5))]
+    whole = RunSample(THRESHOLDS)
+    for d in docs + many:
+        whole.add(d)
+    shuffled = RunSample(THRESHOLDS)
+    for d in rnd.sample(docs + many, len(docs) + len(many)):
+        shuffled.add(d)
+    assert shuffled.to_json() == whole.to_json()
+    whole = RunSample(THRESHOLDS)
+    for d in docs:
+        whole.add(d)
+    a, b = RunSample(THRESHOLDS), RunSample(THRESHOLDS)
+    for d in docs[:cut]:
+        a.add(d)
+    for d in docs[cut:]:
+        b.add(d)
+    merged = merge_samples([b.to_json(), a.to_json()])
+    assert merged.pop("units") == 2
+    one = merge_samples([whole.to_json()])
+    one.pop("units")
+    assert merged == one

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import orjson
 import xxhash
 from xxhash import xxh3_64_intdigest as _xxh3
 
@@ -124,8 +125,8 @@ class RunSample:
                             f"{t['step']}.{t['param']}|out") for t in thresholds]
         # rule or threshold key -> `_prefix` of it
         self._prefixes: dict[str, str] = {k: _prefix(k) for t in self.thresholds for k in t[3:]}
-        self.rules: dict[str, list[tuple[int, str, int, Document]]] = {}
-        self.near: dict[str, list[tuple[float, int, str, int, dict[str, Any]]]] = {}
+        self.rules: dict[str, list[tuple[int, str, str, int, Document]]] = {}
+        self.near: dict[str, list[tuple[float, int, str, bytes, int, dict[str, Any]]]] = {}
         self.hist: Counter[tuple[str, float, str]] = Counter()
         self._signals: dict[str, list[dict[str, Any]]] = {}  # outcome -> documents' signals, until flushed
         self._pending = 0
@@ -215,8 +216,9 @@ class RunSample:
                 if distance > last[0]:
                     continue  # the common case, decided here
                 h = _xxh3((prefixes[key] + doc.id).encode())
-                if (distance, h) >= last[:2]:
-                    continue  # a tie at the bound (many documents share a value): decided by the hash
+                if (distance, h) > last[:2]:
+                    continue  # a tie at the bound (many documents share a value): decided by the hash (the same
+                    # hash: one id twice, decided by the entries in `_near`)
             else:
                 if kept is None:
                     kept = near[key] = []
@@ -312,12 +314,14 @@ class RunSample:
         kept = self.rules.get(rule)
         if kept is None:
             kept = self.rules[rule] = []
-        elif len(kept) >= PER_RULE and (h, doc.id) >= kept[-1][:2]:
+        elif len(kept) >= PER_RULE and (h, doc.id) > kept[-1][:2]:
             return
         # the document itself is held (a finished document is not changed again): its diff is built only for the
-        # few that are still in the sample when the unit ends
+        # few that are still in the sample when the unit ends. One id twice under a rule (an input that repeats
+        # ids) is ordered by what its entry is made of (`_tie`), not by the order of `add`: a stage's documents are
+        # sampled before the main pass's (runners/core.py `Settled`), and a unit split in two merges the same
         self._seq += 1
-        bisect.insort(kept, (h, doc.id, self._seq, doc))
+        bisect.insort(kept, (h, doc.id, _tie(doc), self._seq, doc))
         del kept[PER_RULE:]
 
     def _near(self, kept: list[Any], distance: float, h: int, doc: Document, signal: str) -> None:
@@ -325,7 +329,7 @@ class RunSample:
         self._seq += 1
         entry = {"id": doc.id, "value": doc.signals[signal], "outcome": _outcome(doc), "text": doc.text[:EXCERPT],
                  "chars": len(doc.text)}
-        bisect.insort(kept, (distance, h, doc.id, self._seq, entry))
+        bisect.insort(kept, (distance, h, doc.id, _near_tie(entry), self._seq, entry))
         del kept[NEAR:]
 
     @staticmethod
@@ -343,8 +347,9 @@ class RunSample:
             top.setdefault(where, []).append((n, line))
         return {
             "format": SAMPLE_FORMAT,
-            "rules": {r: [[h, self._entry(d, entries)] for h, _, _, d in v] for r, v in sorted(self.rules.items())},
-            "near": {k: [[d, h, e] for d, h, _, _, e in v] for k, v in sorted(self.near.items())},
+            "rules": {r: [[h, self._entry(d, entries), tie] for h, _, tie, _, d in v]
+                      for r, v in sorted(self.rules.items())},
+            "near": {k: [[d, h, e] for d, h, _, _, _, e in v] for k, v in sorted(self.near.items())},
             "hist": [[s, b, o, n] for (s, b, o), n in sorted(self.hist.items())],
             "categories": _top_categories(self.categories),
             "edit_chars": dict(sorted(self.edit_chars.items())),
@@ -370,11 +375,28 @@ def _entry(doc: Document) -> dict[str, Any]:
     }
 
 
+def _tie(doc: Document) -> str:
+    """A digest of what a document's entry in a rule's sample is made of (`_entry`): the order of two documents with
+    one id and so one hash (an input may repeat ids), the same whatever the order in which they were added (equal
+    digests: equal entries, whose order does not show)."""
+    d, parent = doc.dropped, doc.parent
+    made_of = repr(((d.step, d.reason, d.detail) if d is not None else None, doc.text,
+                    [tuple(e) for e in doc.edits], parent.get("id") if parent else None))
+    return xxhash.xxh3_128_hexdigest(made_of.encode("utf-8", "surrogatepass"))
+
+
+def _near_tie(entry: dict[str, Any]) -> bytes:
+    """A near-threshold entry as bytes: the order of two with one id at one distance (see `_tie`)."""
+    return orjson.dumps(entry, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY, default=repr)
+
+
 def _top_categories(c: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
     by: dict[str, Counter[str]] = {}
     for (key, value), n in c.items():
         by.setdefault(key, Counter())[value] = n
-    return {k: dict(sorted(v.most_common(CATEGORY_VALUES))) for k, v in sorted(by.items())}
+    # the most frequent values, ties at the cut by value (not by first appearance: the order documents come in)
+    return {k: dict(sorted(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:CATEGORY_VALUES]))
+            for k, v in sorted(by.items())}
 
 
 def _top_lines(site_lines: Counter[str], top: dict[str, list[tuple[int, str]]]) -> dict[str, Any]:
@@ -398,8 +420,10 @@ def merge_samples(parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
     site_lines: Counter[str] = Counter()
     lines: Counter[tuple[str, str]] = Counter()
     units = 0
-    by_hash = lambda he: (he[0], he[1]["id"])  # noqa: E731
-    by_distance = lambda dhe: (dhe[0], dhe[1], dhe[2]["id"])  # noqa: E731
+    # (ties on the hash, one id twice, by the entry: `_tie`, carried by a unit's rules, `_near_tie`; a marker older
+    # than the tie, two fields, in the order the parts come)
+    by_hash = lambda he: (he[0], he[1]["id"], he[2] if len(he) > 2 else "")  # noqa: E731
+    by_distance = lambda dhe: (dhe[0], dhe[1], dhe[2]["id"], _near_tie(dhe[2]))  # noqa: E731
     for p in parts:
         if not p:
             continue
@@ -430,7 +454,7 @@ def merge_samples(parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
         "format": SAMPLE_FORMAT,
         "seed": SEED,
         "units": units,
-        "rules": {r: [e for _, e in v] for r, v in sorted(rules.items())},
+        "rules": {r: [he[1] for he in v] for r, v in sorted(rules.items())},
         "near": {k: [e for _, _, e in v] for k, v in sorted(near.items())},
         "hist": [[s, b, o, n] for (s, b, o), n in sorted(hist.items())],
         "categories": _top_categories(categories),
