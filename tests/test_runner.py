@@ -562,6 +562,18 @@ def test_with_a_report_sample_settled_documents_are_sampled_as_they_are_staged(t
     assert stage.sample(RunSample([])).rules.keys() == {"drop:filter.empty/empty"}
     assert stage.sample(RunSample([{"step": "filter.length", "param": "min_chars", "signal": "chars",
                                     "side": "min", "limit": 5}])) is None
+    # nor one pickled by another version's layout, nor a file that is not one
+    import pickle
+
+    import taosha.report.sample as sample_module
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sample_module, "_LAYOUT", -1)
+        older = pickle.dumps(pickle.loads(stage.sample_path.read_bytes()))
+    stage.sample_path.write_bytes(older)
+    assert stage.sample(RunSample([])) is None
+    stage.sample_path.write_bytes(b"not a pickle")
+    assert stage.sample(RunSample([])) is None
 
 
 def test_a_settled_line_reads_back_as_its_document_for_a_resumed_run_with_a_sample(tmp_path):

@@ -43,6 +43,7 @@ LINES_PER_SITE = 8
 LINE_CHARS = 120
 CATEGORY_VALUES = 60  # distinct values kept per string signal
 SAMPLE_FORMAT = 1
+_LAYOUT = 2  # RunSample's fields as pickled beside a stage: bumped when they change (an older one is not gone on with)
 _STEP_REASON, _BEFORE, _AFTER = itemgetter(0, 1), itemgetter(4), itemgetter(5)  # an Edit's fields
 _IS_REDACTED = methodcaller("startswith", REDACTED)
 _NUMBERS = frozenset({int, float})  # not bool: a flag is no measurement
@@ -138,9 +139,14 @@ class RunSample:
 
     def __getstate__(self) -> dict[str, Any]:
         # pickled (a stage keeps the sample of its settled documents: runners/core.py `Settled`) with the signals
-        # waiting to be counted counted: a few thousand dicts fewer to pickle
+        # waiting to be counted counted: a few thousand dicts fewer to pickle; and with the layout it was made with
         self._flush()
-        return self.__dict__
+        return {**self.__dict__, "_layout": _LAYOUT}
+
+    def same_layout(self, other: RunSample) -> bool:
+        """Whether this sample (unpickled: a stage's) can go on where `other` would start: made by this code's
+        layout (`_LAYOUT`) and with the same thresholds."""
+        return getattr(self, "_layout", None) == _LAYOUT and self.thresholds == other.thresholds
 
     @classmethod
     def for_steps(cls, steps: list[Any]) -> RunSample:

@@ -482,9 +482,11 @@ class Stage:
         report: its settled lines are read back as documents for the sample)."""
         try:
             staged = pickle.loads(self.sample_path.read_bytes())
-        except FileNotFoundError:
-            return None
-        return staged if isinstance(staged, RunSample) and staged.thresholds == expected.thresholds else None
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None  # (none, or not readable: the settled lines are read back, which is always right)
+        if not isinstance(staged, RunSample) or not staged.same_layout(expected):
+            return None  # another version's sample (a run resumed after an upgrade), or other thresholds
+        return staged
 
     def read(
         self, counters: Counters, progress: Callable[[float], None] | None = None, *, settled: bool = True
@@ -542,10 +544,10 @@ class Settled:
     dropped documents are most of a real crawl's (short reviews, boilerplate pages): pickling a line instead of a
     `Document` (with its signals), once or more, then rebuilding and serialising it in the main pass, was a
     tenth of a default run's CPU. Where the run collects a report sample, a dropped document is taken into it as it
-    is settled, and the stage keeps that sample (`Stage.sample`) for the next pass to go on with: staging the
-    documents themselves for the main pass's sample cost a report run 2.2 to 2.5 s more CPU than one without, of
-    ~14 s on bench_real.py's corpus. `document()` rebuilds one from its line where a stage has no sample (written by
-    a run without a report, resumed with one): slower still than staging documents."""
+    is settled, and the stage keeps that sample (`Stage.sample`) for the next pass to go on with, instead of staging
+    the documents themselves for the main pass to sample (7.7% of the report's instructions on a tenth of
+    bench_real.py's corpus; most of the rest is `RunSample.add`). `document()` rebuilds one from its line where a
+    stage has no sample (written by a run without a report, resumed with one): slower than staging documents."""
 
     __slots__ = ("chars", "counts", "line")
     dropped = True  # what run_batch and the stage look at: not live
@@ -748,8 +750,8 @@ def _observe_once(
     times[:] = [0.0] * (len(steps) + 1)  # a retry (see observe_unit) counts once
     told = _UnitProgress(progress, plan.unit_bytes(unit)) if progress is not None else None
     # dropped documents staged as output lines (`Settled`), taken into the report sample as they are where the run
-    # collects one: the sample the stage read holds those settled before (none there: staged as documents, for the
-    # main pass to sample, as the stage read must be)
+    # collects one, going on from the sample of the stage read (which holds those settled before); where that stage
+    # has none, its settled lines will be read back for the sample, and the documents dropped here are staged whole
     sample = None
     if plan.sample and stage and thresholds is not None:
         fresh = RunSample(thresholds)
