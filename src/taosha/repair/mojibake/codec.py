@@ -302,12 +302,13 @@ def _pair_reading(wrong: str, right: str) -> np.ndarray:
     return _cached_table(f"pair-{wrong}-{right}", build)
 
 
-def misread_bytes(text: str, wrong: str) -> bytes:
+def misread_bytes(text: str, wrong: str, errors: str = "strict") -> bytes:
     """The bytes `text` was read from with `wrong`. GBK as browsers and PHP decode it (WHATWG's gb18030, Windows
-    code page 936) reads byte 80 as €, which Python's GB18030 writes as A2 E3: 一 (E4 B8 80) read so is 涓€."""
+    code page 936) reads byte 80 as €, which Python's GB18030 writes as A2 E3: 一 (E4 B8 80) read so is 涓€.
+    `errors`: the encoder's, for what has no bytes (a lone surrogate)."""
     if wrong != "gb18030" or "€" not in text:
-        return text.encode(wrong)
-    return b"\x80".join(part.encode(wrong) for part in text.split("€"))
+        return text.encode(wrong, errors)
+    return b"\x80".join(part.encode(wrong, errors) for part in text.split("€"))
 
 
 @lru_cache(maxsize=4)

@@ -421,11 +421,7 @@ def _read_once(text: str) -> str:
     gate on these, not `windows.encoded_twice` on the stretches: that asks only windows it reads whole, and missed
     pages whose second pass was needed (2-3 right characters lost on 5 of 900 mixed pages). The bytes as
     `misread_bytes` makes them (€ is byte 80, as browsers read it); a lone surrogate, with no bytes, is '?'."""
-    try:
-        raw = misread_bytes(text, "gb18030")
-    except UnicodeEncodeError:
-        raw = b"\x80".join(part.encode("gb18030", "replace") for part in text.split("€"))
-    return raw.decode("utf-8", "replace")
+    return misread_bytes(text, "gb18030", "replace").decode("utf-8", "replace")
 
 
 def _new_characters(before: str, after: str) -> str:
