@@ -986,11 +986,15 @@ def test_the_character_model_read_from_its_cache_is_the_model_built(tmp_path, mo
     assert lm._read_cache(key) is None  # nothing cached yet
     lm._write_cache(key, built)
     cached = lm._read_cache(key)
-    assert cached is not None and list(tmp_path.iterdir()) == [tmp_path / f"charlm-{key}.npz"]
+    assert cached is not None and list(tmp_path.iterdir()) == [tmp_path / f"charlm-{key}"]
     assert cached.logp == built.logp and cached.words == built.words and cached.bonds == built.bonds
+    assert list(cached.words) == list(built.words) and cached.bonds is cached.words and built.bonds is built.words
     assert np.array_equal(cached.common, built.common)
-    (tmp_path / f"charlm-{key}.npz").write_bytes(b"cut short")
+    words = tmp_path / f"charlm-{key}" / "words.npy"
+    words.write_bytes(words.read_bytes()[:100])
     assert lm._read_cache(key) is None  # a damaged cache file is built again, not trusted
+    np.save(words, np.array("经济"))
+    assert lm._read_cache(key) is None  # as are fewer words than bonds
 
 
 @pytest.mark.parametrize("text", [

@@ -72,16 +72,30 @@ def package_version(package: str) -> str:
 def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """The arrays `build()` returns, from `cache_dir()/NAME-KEY/` when they are there (memory-mapped, read-only),
     else built and saved there for the next process. `key` must change whenever `build`'s output would."""
+    held = load_arrays(name, key)
+    if held is not None:
+        return held
+    arrays = build()
+    save_arrays(name, key, arrays)
+    return arrays
+
+
+def load_arrays(name: str, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays saved as `cache_dir()/NAME-KEY/` (memory-mapped, read-only), or None where there are none, or
+    they were cut short or cannot be read."""
     folder = cache_dir() / f"{name}-{key}"
     try:
         names = sorted(p.stem for p in folder.glob("*.npy"))
         if names and (folder / "complete").exists():
             return {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
-    except (OSError, ValueError):  # unreadable or cut short: build it again
+    except (OSError, ValueError):
         pass
-    arrays = build()
-    _save(folder, arrays)
-    return arrays
+    return None
+
+
+def save_arrays(name: str, key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Keep `arrays` as `cache_dir()/NAME-KEY/` for `load_arrays` (nothing where the folder cannot be written)."""
+    _save(cache_dir() / f"{name}-{key}", arrays)
 
 
 def _save(folder: Path, arrays: dict[str, np.ndarray]) -> None:

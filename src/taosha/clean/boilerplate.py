@@ -7,13 +7,13 @@ import tomllib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from taosha._data import read_text
 from taosha.document import Document
 from taosha.errors import ConfigError
 from taosha.step import Step, in_place, register
@@ -226,8 +226,7 @@ def rules_from(paths: tuple[str, ...]) -> tuple[Rule, ...]:
 @lru_cache(maxsize=8)
 def _rules_from(files: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
     paths = [f[0] for f in files]
-    out = load_rules((resources.files("taosha") / "data" / "boilerplate.toml").read_text(encoding="utf-8"),
-                     "data/boilerplate.toml")
+    out = load_rules(read_text("boilerplate.toml"), "data/boilerplate.toml")
     for p in paths:
         try:
             out += load_rules(Path(p).read_text(encoding="utf-8"), p)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,11 +60,15 @@ _SCORED_MOST = 65_536  # characters whose `char` a model keeps for `score`: more
 @dataclass
 class CharLM:
     logp: dict[str, float]
-    words: frozenset[str]  # two-character words, simplified and traditional
+    # two-character words, simplified and traditional, each with its bond (below), or 0.0 for the few whose
+    # characters have no statistics (what `bonds.get` answers for any other pair): the base model's `bonds` is this
+    # dict, whose keys answer `pair in words`. A frozenset of the same words besides cost every process 8 MB and
+    # ~40 ms of its start (most of it page faults: ~5 µs a page on this project's machines)
+    words: dict[str, float]
     common: np.ndarray  # uint8 per code point: 1 for frequent characters, ASCII and punctuation
     off_script: frozenset[str] = frozenset()  # characters of the other script than the document's
     # two-character words -> how much likelier the pair is than its characters apart (pointwise mutual
-    # information in nats, from the same counts, clamped): 犀牛 binds more than 不是
+    # information in nats, from the same counts, clamped to [BOND_MIN, BOND_MAX]): 犀牛 binds more than 不是
     bonds: dict[str, float] = field(default_factory=dict)
     # the traditional model's own statistics (`for_script("traditional")` lays them over `logp`, `common` and
     # `bonds`): traditional forms OpenCC writes only inside words (誌 of 雜誌, 複 of 複雜), which the
@@ -211,10 +216,10 @@ def for_script(script: str) -> CharLM:
     return replace(base, off_script=frozenset(off), common=common)
 
 
-_WORD_KEYS: dict[int, tuple[frozenset[str], np.ndarray]] = {}  # id(words) -> (words, their keys)
+_WORD_KEYS: dict[int, tuple[Collection[str], np.ndarray]] = {}  # id(words) -> (words, their keys)
 
 
-def word_keys(words: frozenset[str], known: np.ndarray | None = None, table: np.ndarray | None = None) -> np.ndarray:
+def word_keys(words: Collection[str], known: np.ndarray | None = None, table: np.ndarray | None = None) -> np.ndarray:
     """The two-character words as sorted keys (first << 21 | second), made once per process for every model
     holding the same words (`for_script`'s variants share them); `known`: those keys, sorted and distinct (from a
     table cache), to keep instead of building them (a third of a second); `table`: their `word_table`, likewise."""
@@ -272,7 +277,7 @@ def model(common_size: int = 8000) -> CharLM:
     return built
 
 
-MODEL_FORMAT = 2  # bump when build_model's output changes for the same inputs: older cache files are ignored
+MODEL_FORMAT = 3  # bump when build_model's output changes for the same inputs: older cache files are ignored
 
 
 def cache_dir() -> Path:
@@ -304,18 +309,25 @@ def _source(common_size: int) -> tuple[str, str]:
 
 
 def _read_cache(key: str) -> CharLM | None:
+    """The model `_write_cache` kept under `key`, or None (absent, unreadable or cut short: it is built again).
+    Arrays in a folder (`taosha.cache`), not a .npz: reading a zip imports zipfile (30 ms) and checks its CRCs.
+    Most of the time is the ~180,000 two-character words, made into strings and a dict."""
+    from taosha.cache import load_arrays
+
+    z = load_arrays("charlm", key)
+    if z is None:
+        return None
     try:
-        with np.load(cache_dir() / f"charlm-{key}.npz") as z:
-            chars, words, bond_words = (str(z[k]).split("\n") for k in ("chars", "words", "bond_words"))
-            trad_chars, trad_bond_words = (_split(str(z[k])) for k in ("trad_chars", "trad_bond_words"))
-            common = np.zeros(0x110000, dtype=np.uint8)
-            common[z["common"]] = 1
-            return CharLM(dict(zip(chars, z["logp"].tolist(), strict=True)), frozenset(words), common,
-                          bonds=dict(zip(bond_words, z["bonds"].tolist(), strict=True)),
-                          traditional=dict(zip(trad_chars, z["trad_logp"].tolist(), strict=True)),
-                          traditional_common=frozenset(map(chr, z["trad_common"].tolist())),
-                          traditional_bonds=dict(zip(trad_bond_words, z["trad_bonds"].tolist(), strict=True)))
-    except (OSError, ValueError, KeyError):  # absent, unreadable or cut short: build it again
+        chars, words, trad_chars, trad_bond_words = (_split(z[k].item()) for k in (
+            "chars", "words", "trad_chars", "trad_bond_words"))
+        common = np.zeros(0x110000, dtype=np.uint8)
+        common[z["common"]] = 1
+        bonds = dict(zip(words, z["bonds"].tolist(), strict=True))
+        return CharLM(dict(zip(chars, z["logp"].tolist(), strict=True)), bonds, common, bonds=bonds,
+                      traditional=dict(zip(trad_chars, z["trad_logp"].tolist(), strict=True)),
+                      traditional_common=frozenset(map(chr, z["trad_common"].tolist())),
+                      traditional_bonds=dict(zip(trad_bond_words, z["trad_bonds"].tolist(), strict=True)))
+    except (KeyError, ValueError, IndexError):  # arrays of another layout
         return None
 
 
@@ -324,21 +336,18 @@ def _split(joined: str) -> list[str]:
 
 
 def _write_cache(key: str, lm: CharLM) -> None:
-    target = cache_dir() / f"charlm-{key}.npz"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:  # workers may write at once: each its own file, renamed into place
-            np.savez(fh, chars=np.str_("\n".join(lm.logp)), logp=np.array(list(lm.logp.values())),
-                     words=np.str_("\n".join(sorted(lm.words))), bond_words=np.str_("\n".join(lm.bonds)),
-                     bonds=np.array(list(lm.bonds.values())), common=np.flatnonzero(lm.common).astype(np.uint32),
-                     trad_chars=np.str_("\n".join(lm.traditional)), trad_logp=np.array(list(lm.traditional.values())),
-                     trad_common=np.array(sorted(map(ord, lm.traditional_common)), dtype=np.uint32),
-                     trad_bond_words=np.str_("\n".join(lm.traditional_bonds)),
-                     trad_bonds=np.array(list(lm.traditional_bonds.values())))
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only home: every process builds the model itself
+    """Keep `lm` for `_read_cache` (nothing where the cache folder cannot be written: every process builds it).
+    Its `bonds` is its `words` (build_model)."""
+    from taosha.cache import save_arrays
+
+    save_arrays("charlm", key, {
+        "chars": np.array("\n".join(lm.logp)), "logp": np.array(list(lm.logp.values())),
+        "words": np.array("\n".join(lm.words)), "bonds": np.array(list(lm.words.values())),
+        "common": np.flatnonzero(lm.common).astype(np.uint32),
+        "trad_chars": np.array("\n".join(lm.traditional)), "trad_logp": np.array(list(lm.traditional.values())),
+        "trad_common": np.array(sorted(map(ord, lm.traditional_common)), dtype=np.uint32),
+        "trad_bond_words": np.array("\n".join(lm.traditional_bonds)),
+        "trad_bonds": np.array(list(lm.traditional_bonds.values()))})
 
 
 def build_model(path: str, common_size: int = 8000) -> CharLM:
@@ -405,7 +414,10 @@ def build_model(path: str, common_size: int = 8000) -> CharLM:
         if len(w) == 2 and (w[0] in traditional or w[1] in traditional) and w[0] in trad_logp and w[1] in trad_logp:
             pmi = math.log(n / total) - trad_logp[w[0]] - trad_logp[w[1]]
             trad_bonds[w] = max(BOND_MIN, min(BOND_MAX, pmi))
-    return CharLM(logp, frozenset(words) | frozenset(w for w in trad_words if len(w) == 2), common, bonds=bonds,
+    # the words whose characters have no statistics join with no bond (`CharLM.words`), in order: the cache keeps it
+    for w in sorted({*words, *(w for w in trad_words if len(w) == 2)}.difference(bonds)):
+        bonds[w] = 0.0
+    return CharLM(logp, bonds, common, bonds=bonds,
                   traditional=traditional, traditional_bonds=trad_bonds,
                   traditional_common=frozenset(c for c in traditional if math.exp(traditional[c]) * total >= floor))
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from taosha._data import read_text
 from taosha.textarrays import codepoints, lay_out, per_text
 from taosha.zh.sentences import STOPS_AND_BREAK
 
@@ -34,7 +34,7 @@ _NOT_FOREIGN = "・ー゠"  # the middle dot and the long vowel mark stand in Ch
 def tables() -> tuple[str, str]:
     """(simplified-only, traditional-only) characters, from data/script_chars.txt (see its header), and the
     supplement's traditional characters (data/t2s_supplement.txt)."""
-    text = (resources.files("taosha") / "data" / "script_chars.txt").read_text(encoding="utf-8")
+    text = read_text("script_chars.txt")
     sets = dict(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
     trad = sets["traditional_only"]
     # the characters OpenCC's t2s leaves (陜) are traditional too: every reader of the tables sees them so
@@ -44,7 +44,7 @@ def tables() -> tuple[str, str]:
 @lru_cache(maxsize=1)
 def supplement() -> dict[int, str]:
     """Traditional characters OpenCC's t2s leaves as they are (陜 → 陕): data/t2s_supplement.txt (see its header)."""
-    text = (resources.files("taosha") / "data" / "t2s_supplement.txt").read_text(encoding="utf-8")
+    text = read_text("t2s_supplement.txt")
     pairs = (line.split("\t")[:2] for line in text.splitlines() if line and not line.startswith("#"))
     return {ord(t): s for t, s in pairs}
 
