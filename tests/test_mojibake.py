@@ -993,8 +993,12 @@ def test_the_character_model_read_from_its_cache_is_the_model_built(tmp_path, mo
     words = tmp_path / f"charlm-{key}" / "words.npy"
     words.write_bytes(words.read_bytes()[:100])
     assert lm._read_cache(key) is None  # a damaged cache file is built again, not trusted
+    lm._write_cache(key, built)
+    assert lm._read_cache(key) is not None  # the damaged folder replaced: not built again by every process
     np.save(words, np.array("经济"))
     assert lm._read_cache(key) is None  # as are fewer words than bonds
+    np.save(words, np.array(7))
+    assert lm._read_cache(key) is None  # and arrays of another kind
 
 
 @pytest.mark.parametrize("text", [

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from taosha.cache import cached_arrays
+from taosha.cache import cached_arrays, load_arrays
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -38,10 +38,33 @@ def test_cached_arrays_rebuild_a_damaged_cache_and_survive_a_read_only_one(tmp_p
     cached_arrays("t", "k", build)
     (tmp_path / "t-k" / "a.npy").write_bytes(b"not an array")
     assert cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+    assert load_arrays("t", "k") is not None  # the damaged folder was replaced, not built again by every process
+    (tmp_path / "t-k" / "a.npy").write_bytes(b"")  # an empty file (a crash before the data reached the disk)
+    assert load_arrays("t", "k") is None and cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+    assert load_arrays("t", "k") is not None and sorted(p.name for p in tmp_path.iterdir()) == ["t-k"]
     blocked = tmp_path / "file"
     blocked.write_text("x")
     monkeypatch.setenv("TAOSHA_CACHE_DIR", str(blocked / "sub"))  # cannot be created
     assert cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+
+
+def test_data_files_are_read_from_a_zipped_package_too(tmp_path):
+    """`_data.read_text` opens the file beside the package, and falls back on importlib.resources where the package
+    is imported from a zip (opening the path then fails as "not a directory")."""
+    import zipfile
+
+    import taosha._data
+
+    src = Path(taosha._data.__file__).parent
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("taosha/__init__.py", "")
+        z.write(src / "_data.py", "taosha/_data.py")
+        z.write(src / "data" / "script_chars.txt", "taosha/data/script_chars.txt")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import taosha._data as d; "
+            "assert '.zip' in d.__file__; print(len(d.read_text('script_chars.txt')))")
+    out = subprocess.run([sys.executable, "-c", code, str(archive)], capture_output=True, text=True, check=True)
+    assert int(out.stdout) == len(taosha._data.read_text("script_chars.txt")) > 1000
 
 
 def _language_texts() -> list[str]:

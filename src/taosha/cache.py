@@ -88,25 +88,37 @@ def load_arrays(name: str, key: str) -> dict[str, np.ndarray] | None:
         names = sorted(p.stem for p in folder.glob("*.npy"))
         if names and (folder / "complete").exists():
             return {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in names}
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # (EOFError: an empty file)
         pass
     return None
 
 
 def save_arrays(name: str, key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Keep `arrays` as `cache_dir()/NAME-KEY/` for `load_arrays` (nothing where the folder cannot be written)."""
+    """Keep `arrays` as `cache_dir()/NAME-KEY/` for `load_arrays`, in place of a folder there that `load_arrays`
+    refused (nothing where the folder cannot be written)."""
     _save(cache_dir() / f"{name}-{key}", arrays)
 
 
 def _save(folder: Path, arrays: dict[str, np.ndarray]) -> None:
-    tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")  # workers may build at once: each its own folder
+    tmp: Path | None = None
     try:
-        tmp.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        # workers (and threads) may build at once: each its own new folder, never one a killed process left
+        made = folder.with_name(f"{folder.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+        made.mkdir()
+        tmp = made
         for n, a in arrays.items():
             np.save(tmp / f"{n}.npy", np.ascontiguousarray(a), allow_pickle=False)
         (tmp / "complete").touch()
-        os.replace(tmp, folder)  # fails when another process got there first: its copy is as good
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            # a folder there: another process's copy, as good as this one, or one a load has just refused (cut
+            # short, of another layout), which every later process would refuse and build again
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
     except OSError:
         pass  # a read-only cache folder: every process builds the table itself
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -266,8 +266,8 @@ def word_table(keys: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def model(common_size: int = 8000) -> CharLM:
     """The character model, from jieba's dictionary (see the module's docstring). Building it takes seconds, so
-    it is kept in a cache file (`cache_dir()`) keyed by everything it is built from, and read back in tens of
-    milliseconds by every later process: the same model either way (a test compares them)."""
+    it is kept in the table cache (`cache_dir()`) keyed by everything it is built from, and read back in about a
+    tenth of a second by every later process: the same model either way (a test compares them)."""
     path, key = _source(common_size)
     cached = _read_cache(key)
     if cached is not None:
@@ -327,7 +327,7 @@ def _read_cache(key: str) -> CharLM | None:
                       traditional=dict(zip(trad_chars, z["trad_logp"].tolist(), strict=True)),
                       traditional_common=frozenset(map(chr, z["trad_common"].tolist())),
                       traditional_bonds=dict(zip(trad_bond_words, z["trad_bonds"].tolist(), strict=True)))
-    except (KeyError, ValueError, IndexError):  # arrays of another layout
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):  # arrays of another layout
         return None
 
 
