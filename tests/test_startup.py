@@ -194,9 +194,9 @@ def test_the_first_repairs_tables_from_the_cache_are_the_tables_built(tmp_path, 
     """The characters a codec reads from two codes, the batch signs and the clean-text alarms, read back from the
     table cache (built on a first repair: `taosha fix` on one line), equal what building them gives."""
     monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
-    from taosha.repair.mojibake import codec, step, unread
+    from taosha.repair.mojibake import codec, deleted, step, unread
 
-    cached = [codec.two_codes, unread._signs, step._alarms]
+    cached = [codec.two_codes, unread._signs, step._alarms, deleted._pairs]
     for f in cached:
         f.cache_clear()
     try:
@@ -212,6 +212,18 @@ def test_the_first_repairs_tables_from_the_cache_are_the_tables_built(tmp_path, 
             table.cache_clear()
             again = table()
             assert isinstance(again.base, np.memmap) and np.array_equal(again, build())
+        # the deleted pass's pair readings: every two-byte GB18030 pair that decodes, as decoding it one by one gives
+        deleted._pairs()
+        deleted._pairs.cache_clear()
+        pairs = deleted._pairs()
+        expect = {}
+        for lead in range(0x81, 0xFF):
+            for trail in (*range(0x40, 0x7F), *range(0x80, 0xFF)):
+                try:
+                    expect[lead << 8 | trail] = bytes((lead, trail)).decode("gb18030")
+                except UnicodeDecodeError:
+                    pass
+        assert pairs == expect and len(pairs) > 23_000 and pairs[0xC4E3] == "你" and pairs[0xAAA1] == "\ue000"
     finally:
         for f in cached:
             f.cache_clear()

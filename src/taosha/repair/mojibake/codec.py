@@ -37,13 +37,21 @@ UNKNOWN = -1
 def _cached_table(name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
     """`build()`'s table, from the table cache (taosha.cache: built once, then memory-mapped in milliseconds by
     every process), keyed by this package's and zh's code, the character model's inputs and Python's codecs."""
-    from taosha.cache import cached_arrays, source_key
-    from taosha.zh.lm import _source
+    from taosha.cache import cached_arrays
 
-    key = source_key("taosha.repair.mojibake", "taosha.zh", extra=f"{_source(8000)[1]}|{np.__version__}")
+    key = _tables_key()
     # a plain array over the mapped file: numpy's memmap subclass costs microseconds on every indexing (the gate and
     # the UTF-8 windows index these tables thousands of times a batch)
     return np.asarray(cached_arrays(f"mojibake-{name}", key, lambda: {"table": build()})["table"])
+
+
+@lru_cache(maxsize=1)
+def _tables_key() -> str:
+    """The tables' key, read and hashed once per process (the set-up asks for a dozen tables: 2 ms each)."""
+    from taosha.cache import source_key
+    from taosha.zh.lm import _source
+
+    return source_key("taosha.repair.mojibake", "taosha.zh", extra=f"{_source(8000)[1]}|{np.__version__}")
 
 
 @lru_cache(maxsize=1)
