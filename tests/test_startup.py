@@ -224,6 +224,7 @@ def test_the_first_repairs_tables_from_the_cache_are_the_tables_built(tmp_path, 
                 except UnicodeDecodeError:
                     pass
         assert pairs == expect and len(pairs) > 23_000 and pairs[0xC4E3] == "你" and pairs[0xAAA1] == "\ue000"
+        assert [p.name.split("-")[2] for p in tmp_path.glob("mojibake-gb18030-pairs-*")] == ["pairs"]  # kept there
     finally:
         for f in cached:
             f.cache_clear()
