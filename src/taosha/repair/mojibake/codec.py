@@ -66,7 +66,7 @@ def _grouped(lead_trails: np.ndarray | None, trail_leads: np.ndarray | None) -> 
     all) and by trail byte (those whose lead byte `trail_leads` admits), each group in byte order. From the table
     cache's pairs (their 24,000 decodes took a tenth of a second of every process's start), grouped in numpy (a
     loop over them in Python took a twentieth)."""
-    packed = _cached_table("gbk-pairs", _build_gbk_pairs)  # in byte order
+    packed = _cached_table("gbk-pairs", _build_pairs)  # in byte order
     code = packed >> 21
     lead, trail = code >> 8, code & 0xFF
 
@@ -87,16 +87,16 @@ def _grouped(lead_trails: np.ndarray | None, trail_leads: np.ndarray | None) -> 
             by(trail, None if trail_leads is None else trail_leads[lead]))
 
 
-def _build_gbk_pairs() -> np.ndarray:
-    """Every GBK byte pair that decodes, with its character: `(lead << 8 | trail) << 21 | code point`, in byte
-    order."""
+def _build_pairs(codec: str = "gbk") -> np.ndarray:
+    """Every two-byte pair of `codec` that decodes, with its character: `(lead << 8 | trail) << 21 | code point`, in
+    byte order (GBK's; GB18030's adds the user-defined area, read as private-use characters)."""
     found = []
     for lead in range(0x81, 0xFF):
         for trail in range(0x40, 0xFF):
             if trail == 0x7F:
                 continue
             try:
-                c = bytes((lead, trail)).decode("gbk")
+                c = bytes((lead, trail)).decode(codec)
             except UnicodeDecodeError:
                 continue
             found.append((lead << 8 | trail) << 21 | ord(c))

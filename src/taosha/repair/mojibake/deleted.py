@@ -25,7 +25,7 @@ from itertools import accumulate
 import numpy as np
 
 from taosha.document import Document
-from taosha.repair.mojibake.codec import _cached_table
+from taosha.repair.mojibake.codec import _build_pairs, _cached_table
 from taosha.repair.mojibake.gate import _DENSE, GLUED, SIMP_ONLY, TRAD_ONLY, _gate_table
 from taosha.repair.mojibake.score import _letters, _mean, _words
 from taosha.textarrays import codepoints, lay_out
@@ -61,21 +61,8 @@ def _pairs() -> dict[int, str]:
     """Every two-byte GB18030 pair (GBK's, and the user-defined area as private-use characters, as code page 936
     reads it in browsers): `lead << 8 | trail` -> its character. From the table cache: decoding the 24,000 pairs
     one by one took 40 ms of every run's start."""
-    packed = _cached_table("gb18030-pairs", _build_pairs).tolist()
+    packed = _cached_table("gb18030-pairs", lambda: _build_pairs("gb18030")).tolist()
     return {p >> 21: chr(p & 0x1FFFFF) for p in packed}
-
-
-def _build_pairs() -> np.ndarray:
-    """`_pairs` packed as `(lead << 8 | trail) << 21 | code point`, in byte order."""
-    found = []
-    for lead in range(0x81, 0xFF):
-        for trail in (*range(0x40, 0x7F), *range(0x80, 0xFF)):
-            try:
-                c = bytes((lead, trail)).decode("gb18030")
-            except UnicodeDecodeError:
-                continue
-            found.append((lead << 8 | trail) << 21 | ord(c))
-    return np.array(found, dtype=np.int64)
 
 
 def _encode(text: str) -> list[int] | None:
