@@ -309,3 +309,24 @@ def test_script_and_quality_setup_build_their_first_use_tables():
     for name in ("repair.script", "filter.quality"):
         build_step(name, {}).setup()
     assert script._supplement_re.cache_info().currsize == 1 and quality._stops.cache_info().currsize == 1
+
+
+def test_quality_letter_tables_from_the_cache_are_the_tables_built(tmp_path, monkeypatch):
+    """filter.quality's letters and word characters (str.isalpha / str.isalnum of every BMP code point, Han beyond)
+    come back from the table cache as built."""
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    from taosha.filter import quality
+
+    cached = [quality._letters, quality._word_chars]
+    for f in cached:
+        f.cache_clear()
+    try:
+        for f, test in zip(cached, (str.isalpha, str.isalnum), strict=True):
+            f()
+            f.cache_clear()
+            again = f()
+            assert isinstance(again.base, np.memmap) and np.array_equal(again, quality._by_code_point(test))
+        assert quality._letters()[ord("中")] and not quality._letters()[ord("1")] and quality._word_chars()[ord("1")]
+    finally:
+        for f in cached:
+            f.cache_clear()
