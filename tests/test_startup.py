@@ -257,6 +257,24 @@ def test_importing_taosha_loads_no_table_or_model(tmp_path):
     assert out.split() == ["0", "False", "False", "False", "False", "False"]
 
 
+def test_fix_text_imports_neither_the_configuration_nor_the_runners(tmp_path):
+    """`import taosha` and `fix_text` leave the configuration, the runners, the readers and the TOML parser
+    unimported; `taosha.run`, `taosha.load_config` and the rest are imported on first use, the same objects."""
+    out = _run(
+        "import sys, taosha\n"
+        "taosha.fix_text('浣犲ソ锛屼笘鐣岋紒')\n"
+        "mods = ('taosha.config', 'taosha.runners', 'taosha.io.readers', 'taosha.integrations.hf', 'tomllib')\n"
+        "print(*(m in sys.modules for m in mods))\n"
+        "from taosha import PipelineConfig\n"
+        "import taosha.runners, taosha.config, taosha.integrations.hf\n"
+        "print(taosha.run is taosha.runners.run, PipelineConfig is taosha.config.PipelineConfig,\n"
+        "      taosha.to_datasets is taosha.integrations.hf.to_datasets, 'load_config' in dir(taosha),\n"
+        "      all(hasattr(taosha, n) for n in taosha.__all__))\n",
+        tmp_path,
+    )
+    assert out.split() == ["False"] * 5 + ["True"] * 5
+
+
 def test_script_classes_from_the_cache_are_the_classes_built(tmp_path, monkeypatch):
     """The class per code point (simplified, traditional, Japanese-only, ...) read back memory-mapped from the
     table cache equals what building it gives (OpenCC over every Han character, in every process before)."""
