@@ -289,8 +289,16 @@ def test_script_classes_from_the_cache_are_the_classes_built(tmp_path, monkeypat
         assert isinstance(again.base, np.memmap) and not isinstance(again, np.memmap)  # plain, on the mapped pages
         assert np.array_equal(again, built) and np.array_equal(again, script._build_class_table())
         assert again[ord("稲")] == script.JAPANESE and again[ord("国")] == script.SIMP
+        # and the fold to simplified, one character for one, likewise
+        script.fold_table.cache_clear()
+        script.fold_table()
+        script.fold_table.cache_clear()
+        folded = script.fold_table()
+        assert isinstance(folded.base, np.memmap) and np.array_equal(folded, script._build_fold_table())
+        assert folded[ord("後")] == ord("后") and folded[ord("陜")] == ord("陕") and folded[ord("a")] == ord("a")
     finally:
         script.class_table.cache_clear()
+        script.fold_table.cache_clear()
 
 
 def test_char_table_is_char_of_every_code_point_for_each_script():
