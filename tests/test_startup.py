@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from taosha.cache import cached_arrays, load_arrays
+from taosha.cache import cached_arrays, cached_table, load_arrays
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -46,6 +46,23 @@ def test_cached_arrays_rebuild_a_damaged_cache_and_survive_a_read_only_one(tmp_p
     blocked.write_text("x")
     monkeypatch.setenv("TAOSHA_CACHE_DIR", str(blocked / "sub"))  # cannot be created
     assert cached_arrays("t", "k", build)["a"].tolist() == [0, 1, 2]
+
+
+def test_a_cached_table_is_a_plain_array_on_the_mapped_pages(tmp_path, monkeypatch):
+    """`cached_table`: one array, built once, then read back as a plain ndarray over the memory-mapped file; a folder
+    of another layout (the array under another name) is built again and replaced."""
+    monkeypatch.setenv("TAOSHA_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return np.arange(4, dtype=np.uint32)
+
+    cached_arrays("t", "old", lambda: {"lut": np.zeros(2)})  # an earlier layout under the same name and key
+    assert cached_table("t", "old", build).tolist() == [0, 1, 2, 3] and len(calls) == 1
+    again = cached_table("t", "old", build)
+    assert len(calls) == 1 and type(again) is np.ndarray and isinstance(again.base, np.memmap)
+    assert again.tolist() == [0, 1, 2, 3] and not again.flags.writeable
 
 
 def test_data_files_are_read_from_a_zipped_package_too(tmp_path):

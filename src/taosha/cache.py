@@ -80,6 +80,18 @@ def cached_arrays(name: str, key: str, build: Callable[[], dict[str, np.ndarray]
     return arrays
 
 
+def cached_table(name: str, key: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """One array, `build()`, from `cache_dir()/NAME-KEY/` as `cached_arrays` keeps it: a plain array on the mapped
+    pages (np.memmap's subclass costs a Python call on every indexing, and lookup tables are indexed thousands of
+    times a batch). A folder without it (another version's layout) is built again and replaced."""
+    held = load_arrays(name, key)
+    if held is None or "table" not in held:
+        table = build()
+        save_arrays(name, key, {"table": table})
+        return table
+    return held["table"].view(np.ndarray)
+
+
 def load_arrays(name: str, key: str) -> dict[str, np.ndarray] | None:
     """The arrays saved as `cache_dir()/NAME-KEY/` (memory-mapped, read-only), or None where there are none, or
     they were cut short or cannot be read."""

@@ -37,10 +37,10 @@ def _draw_borrow_sequence(k: int, seed: int) -> np.ndarray:
 def _drawn(name: str, k: int, seed: int, draw: Callable[[int, int], np.ndarray]) -> np.ndarray:
     """`draw(k, seed)`, drawn once per machine and kept in the table cache: drawing needs numpy.random, whose
     import (8 ms) every `dedup.near` run paid for a few numbers."""
-    from taosha.cache import cached_arrays, source_key
+    from taosha.cache import cached_table, source_key
 
     key = source_key("taosha.dedup.minhash", extra=f"{name} {k} {seed}|{np.__version__}")
-    return cached_arrays(name, key, lambda: {"a": draw(k, seed)})["a"].view(np.ndarray)
+    return cached_table(name, key, lambda: draw(k, seed))
 
 
 def signature(hashes: np.ndarray, k: int, seed: int = 0) -> np.ndarray | None:

@@ -36,13 +36,12 @@ def _paragraph_table() -> np.ndarray:
     """The near-duplicate folding, plus: punctuation and symbols dropped, digits as 0. Kept in the table cache
     (`taosha.cache`) as `fold_table` is: building it (a category lookup per code point) took 0.02-0.03 s of CPU
     in every process that set the step up; mapped, a millisecond."""
-    from taosha.cache import cached_arrays, package_version, source_key
+    from taosha.cache import cached_table, package_version, source_key
 
     # what fold_table's key follows, and this module (its Unicode data: Python's version, in every key)
     key = source_key("taosha.dedup.shingle", "taosha.dedup.paragraphs",
                      extra=f"opencc {package_version('opencc')}|{np.__version__}")
-    table = cached_arrays("paragraph-fold", key, lambda: {"table": _build_paragraph_table()})["table"]
-    return table.view(np.ndarray)  # a plain array on the mapped pages, as fold_table's
+    return cached_table("paragraph-fold", key, _build_paragraph_table)
 
 
 def _build_paragraph_table() -> np.ndarray:

@@ -27,13 +27,12 @@ def fold_table() -> np.ndarray:
     """UTF-16 code unit -> normalised code unit (0: dropped). Built once per machine (0.1 to 0.25 s: an OpenCC
     call and NFKC over every code point) and kept in the table cache (`taosha.cache`), which later processes
     map in a millisecond: at 5,000 documents the build was a tenth of a whole `dedup.near` run."""
-    from taosha.cache import cached_arrays, package_version, source_key
+    from taosha.cache import cached_table, package_version, source_key
 
     # the table follows this module, OpenCC's dictionaries (its version) and the Unicode data (Python's version,
     # in every key)
     key = source_key("taosha.dedup.shingle", extra=f"opencc {package_version('opencc')}|{np.__version__}")
-    table = cached_arrays("near-fold", key, lambda: {"table": _build_fold_table()})["table"]
-    return table.view(np.ndarray)  # a plain array on the mapped pages: np.memmap costs more per lookup
+    return cached_table("near-fold", key, _build_fold_table)
 
 
 def _build_fold_table() -> np.ndarray:

@@ -344,10 +344,10 @@ def _by_code_point(test: Callable[[str], bool]) -> np.ndarray:
 def _cached_by_code_point(name: str, test: Callable[[str], bool]) -> np.ndarray:
     """`_by_code_point(test)` from the table cache (taosha.cache: 65,536 calls of `test` took 15 ms of every run's
     start), keyed by this module's source and Python's version (its Unicode tables)."""
-    from taosha.cache import cached_arrays, source_key
+    from taosha.cache import cached_table, source_key
 
     key = source_key("taosha.filter.quality", extra=np.__version__)
-    return np.asarray(cached_arrays(f"quality-{name}", key, lambda: {"lut": _by_code_point(test)})["lut"])
+    return cached_table(f"quality-{name}", key, lambda: _by_code_point(test))
 
 
 @lru_cache(maxsize=1)

@@ -87,15 +87,21 @@ def _foreign_re() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _tables_key() -> str:
+    """The script tables' key: this package's code and OpenCC's version."""
+    from taosha.cache import package_version, source_key
+
+    return source_key("taosha.zh", extra=package_version("opencc"))
+
+
+@lru_cache(maxsize=1)
 def class_table() -> np.ndarray:
     """A class per code point (1.1 MB): counting a text's classes is one vectorised lookup. Kept in the table
     cache (taosha.cache): `japanese_only` runs OpenCC over every Han character three times (a tenth of a second
     in every process that repairs script)."""
-    from taosha.cache import cached_arrays, package_version, source_key
+    from taosha.cache import cached_table
 
-    key = source_key("taosha.zh", extra=package_version("opencc"))
-    lut = cached_arrays("script-classes", key, lambda: {"lut": _build_class_table()})["lut"]
-    return lut.view(np.ndarray)  # a plain array on the mapped pages: np.memmap's indexing costs a Python call
+    return cached_table("script-classes", _tables_key(), _build_class_table)
 
 
 def _build_class_table() -> np.ndarray:
@@ -192,11 +198,9 @@ def fold_table() -> np.ndarray:
     """Code point -> code point: traditional characters to simplified, one for one (OpenCC t2s character by
     character, and the supplement), as dedup folds script; everything else maps to itself. Kept in the table cache
     as `class_table` is (OpenCC over 28,000 characters: 30 ms of every run that cleans)."""
-    from taosha.cache import cached_arrays, package_version, source_key
+    from taosha.cache import cached_table
 
-    key = source_key("taosha.zh", extra=package_version("opencc"))
-    lut = cached_arrays("script-fold", key, lambda: {"lut": _build_fold_table()})["lut"]
-    return lut.view(np.ndarray)  # a plain array on the mapped pages, as `class_table`'s
+    return cached_table("script-fold", _tables_key(), _build_fold_table)
 
 
 def _build_fold_table() -> np.ndarray:

@@ -37,12 +37,9 @@ UNKNOWN = -1
 def _cached_table(name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
     """`build()`'s table, from the table cache (taosha.cache: built once, then memory-mapped in milliseconds by
     every process), keyed by this package's and zh's code, the character model's inputs and Python's codecs."""
-    from taosha.cache import cached_arrays
+    from taosha.cache import cached_table
 
-    key = _tables_key()
-    # a plain array over the mapped file: numpy's memmap subclass costs microseconds on every indexing (the gate and
-    # the UTF-8 windows index these tables thousands of times a batch)
-    return np.asarray(cached_arrays(f"mojibake-{name}", key, lambda: {"table": build()})["table"])
+    return cached_table(f"mojibake-{name}", _tables_key(), build)
 
 
 @lru_cache(maxsize=1)
