@@ -393,6 +393,33 @@ def test_frequent_lines_counts_travel_as_the_counters_they_set():
     full = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
     assert np.array_equal(full.sketch, state.sketch)
 
+def test_frequent_lines_counts_are_the_same_however_states_hold_and_meet(monkeypatch):
+    """A counting state holds its lines' hashes and makes its sketch where states meet, or once enough wait: the
+    sketch is the same whichever units' states are merged in which grouping, through a pipe or not, and whenever
+    the hashes were counted in."""
+    import pickle
+
+    import numpy as np
+
+    import taosha.clean.frequent as frequent
+
+    step = frequent.FrequentLines(width_bits=10)
+    docs = [Document(str(k), f"第{k % 7}行正文内容\n本站所有文章均来自网络\n第{k % 3}段另一行文字") for k in range(60)]
+    one = step.observe_batch(docs, step.new_state()).sketch  # every hash counted in one state
+    assert int(one.sum()) == step.depth * sum(len(set(d.text.split("\n"))) for d in docs)
+    for waiting in (1, 5, 1 << 20):  # counted in as they come, now and then, or only when read
+        monkeypatch.setattr(frequent, "_WAITING", waiting)
+        parts = [step.observe_batch(docs[a : a + 10], step.new_state()) for a in range(0, 60, 10)]
+        assert parts[1].sketch.any()  # one state made its sketch already: it meets states that hold hashes only
+        parts = [pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in parts]  # a worker's pipe
+        left = step.merge(step.merge(parts[0], parts[1]), parts[2])
+        right = step.merge(parts[3], step.merge(parts[4], parts[5]))
+        total = step.merge(right, left)
+        assert total.waiting < waiting  # (hashes left waiting are counted in when the sketch is read)
+        assert np.array_equal(total.sketch, one) and total.docs == {"": 60}
+        assert step.prepare(total).sketch is total.sketch
+
+
 def restore_original_of(rec) -> bool:
     return restore_original(rec).count("\n") == 1
 
