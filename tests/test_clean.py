@@ -730,6 +730,18 @@ def test_terminal_escapes_are_removed_as_recorded_edits():
     assert [d.text for d in out] == ["干净的文本。", "青山依旧在，几度夕阳红。\n-- 杨慎《临江仙》", "单独的\x1b字符。"]
 
 
+def test_terminal_escapes_are_those_ftfy_removes():
+    """repair.whitespace keeps its own copy of ftfy's escape pattern (importing ftfy cost each process 35-50 ms): the
+    same pattern and flags, so that it removes what ftfy's `remove_terminal_escapes` does, and the same text after."""
+    from ftfy.fixes import ANSI_RE, remove_terminal_escapes
+
+    from taosha.repair.unicode import _TERMINAL_ESCAPE, Whitespace
+
+    assert (_TERMINAL_ESCAPE.pattern, _TERMINAL_ESCAPE.flags) == (ANSI_RE.pattern, ANSI_RE.flags)
+    text = "\x1b[1;31m红\x1b[0m \x1b[2J清屏\x1b[?25l留下\x1b]0;标题\x07"
+    assert run_one(Whitespace(strip_document=False), text).text == remove_terminal_escapes(text)
+
+
 def test_repeated_paragraphs_spare_table_rules_and_short_refrains():
     table = "\n".join(["┌──────────┬──────────────────┐", "│ 设备文件 │ 说明             │",
                        "├──────────┼──────────────────┤", "│ /dev/null │ 写入的内容都会被丢弃 │",

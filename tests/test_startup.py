@@ -292,6 +292,21 @@ def test_fix_text_imports_neither_the_configuration_nor_the_runners(tmp_path):
     assert out.split() == ["False"] * 5 + ["True"] * 5
 
 
+def test_a_terminal_escape_imports_no_ftfy(tmp_path):
+    """repair.whitespace removes terminal escapes with its own copy of ftfy's pattern: a process that meets one (a
+    forked worker of each pass that reads it) imports nothing for it (importing ftfy took 35-50 ms)."""
+    out = _run(
+        "import sys\n"
+        "from taosha.document import Document\n"
+        "from taosha.repair.unicode import Whitespace\n"
+        "text = '\\x1b[1;31m青山依旧在。\\x1b[0m'\n"
+        "docs = Whitespace().process_batch([Document('a', text), Document('b', '干净。')])\n"
+        "print(docs[0].text, 'ftfy' in sys.modules)\n",
+        tmp_path,
+    )
+    assert out.split() == ["青山依旧在。", "False"]
+
+
 def test_script_classes_from_the_cache_are_the_classes_built(tmp_path, monkeypatch):
     """The class per code point (simplified, traditional, Japanese-only, ...) read back memory-mapped from the
     table cache equals what building it gives (OpenCC over every Han character, in every process before)."""

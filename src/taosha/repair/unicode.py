@@ -46,6 +46,9 @@ def _has_invisible(text: str) -> bool:
 
 
 _CRLF = re.compile(r"\r\n?")
+# ftfy's `fixes.ANSI_RE`, the terminal escapes its `remove_terminal_escapes` removes (a test holds the two equal):
+# importing ftfy for it took 35-50 ms in each process that met an escape, a forked worker of each pass that reads one
+_TERMINAL_ESCAPE = re.compile("\x1b\\[((?:\\d|;)*)([a-zA-Z])")
 _SPACES = " \t\u3000\u00a0"
 _TRAILING = re.compile(f"[{_SPACES}]+(?=\n|$)")
 # where _TRAILING matches, at least one space stands before a line break or at the end: one scan, not a substring
@@ -83,9 +86,7 @@ class Whitespace(Step):
         if _has_invisible(doc.text):  # a test before the substitution, which records edits
             doc.sub(_INVISIBLE, "", self.name, "invisible")
         if "\x1b" in doc.text:
-            from ftfy.fixes import ANSI_RE  # (only where an escape stands: importing ftfy takes a tenth of a second)
-
-            doc.sub(ANSI_RE, "", self.name, "terminal_escape")
+            doc.sub(_TERMINAL_ESCAPE, "", self.name, "terminal_escape")
         if _TRAILING_AT.search(doc.text):  # a space before a line break or at the end: then the costlier regex
             doc.sub(_TRAILING, "", self.name, "trailing_space")
         keep = "\n" * (self.max_blank_lines + 1)
