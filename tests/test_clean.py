@@ -410,7 +410,8 @@ def test_frequent_lines_counts_are_the_same_however_states_hold_and_meet(monkeyp
     for waiting in (1, 5, 1 << 20):  # counted in as they come, now and then, or only when read
         monkeypatch.setattr(frequent, "_WAITING", waiting)
         parts = [step.observe_batch(docs[a : a + 10], step.new_state()) for a in range(0, 60, 10)]
-        assert parts[1].sketch.any()  # one state made its sketch already: it meets states that hold hashes only
+        parts[1].sketch  # noqa: B018  (one state makes its sketch now: it meets states that hold hashes only)
+        assert parts[1]._dense is not None and not parts[1].keys
         parts = [pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in parts]  # a worker's pipe
         left = step.merge(step.merge(parts[0], parts[1]), parts[2])
         right = step.merge(parts[3], step.merge(parts[4], parts[5]))
@@ -418,6 +419,35 @@ def test_frequent_lines_counts_are_the_same_however_states_hold_and_meet(monkeyp
         assert total.waiting < waiting  # (hashes left waiting are counted in when the sketch is read)
         assert np.array_equal(total.sketch, one) and total.docs == {"": 60}
         assert step.prepare(total).sketch is total.sketch
+
+
+def test_frequent_lines_states_whose_sketch_came_back_read_only_still_merge(monkeypatch):
+    """Ray hands a worker's arrays back read-only (on its shared store): a state whose sketch came back so, its
+    counters too many to travel packed, is merged into and counted into all the same."""
+    import pickle
+
+    import numpy as np
+
+    import taosha.clean.frequent as frequent
+
+    monkeypatch.setattr(frequent, "_WAITING", 4)  # every state makes its sketch at once
+    step = frequent.FrequentLines(width_bits=4, min_chars=1)  # 4 x 16 counters: most set, pickled as the array
+    docs = [Document(str(k), f"第{k}行\n另{k}行\n本站") for k in range(40)]
+    whole = step.observe_batch(docs, step.new_state()).sketch.copy()
+
+    def through_ray(state):
+        buffers = []
+        blob = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
+        back = pickle.loads(blob, buffers=[memoryview(b.raw()).toreadonly() for b in buffers])
+        return back
+
+    parts = [through_ray(step.observe_batch(docs[a : a + 20], step.new_state())) for a in (0, 20)]
+    assert parts[0]._dense is not None and parts[0]._dense.flags.writeable
+    total = step.merge(step.merge(step.new_state(), parts[0]), parts[1])
+    total.add(np.array([7], dtype=np.uint64))
+    extra = step.observe_batch([], step.new_state())
+    extra.add(np.array([7], dtype=np.uint64))
+    assert np.array_equal(total.sketch, whole + extra.sketch)
 
 
 def restore_original_of(rec) -> bool:

@@ -154,7 +154,8 @@ class CorpusStep(Step):
     from `new_state()`; the runner merges shard states with `merge` (so `merge` must be commutative and
     associative, as sums are: the result cannot depend on which worker finished first). `merge(a, b)` may
     get any two of `finish_unit`'s results or earlier merges (a local worker folds its own shards' results
-    before handing them back), so neither argument is necessarily a `new_state()` accumulator. The runner
+    before handing them back), so neither argument is necessarily a `new_state()` accumulator; the runner uses
+    neither argument again, so `merge` may change or take over both (return the result). The runner
     then calls `prepare(state)` once, which returns the step (usually a copy of `self` holding the
     statistics) whose `process` runs in pass 2. The prepared step is pickled to disk, for resuming.
     """

@@ -115,8 +115,9 @@ def _unpack(packed: Any) -> np.ndarray:
     return sketch
 
 
-# line hashes a counting state holds before it counts them into its sketch (8 MiB of them: half the default sketch).
-# A unit's lines are far fewer than its sketch's counters (66,000 real documents make ~150,000 hashes against 4 x 2^20
+# line hashes a counting state holds before it counts them into its sketch: 2^20 (8 MiB of them, half the default
+# sketch), and never more than a quarter of the sketch's counters (so a state is never much larger than its sketch). A
+# unit's lines are far fewer than its sketch's counters (66,000 real documents make ~150,000 hashes against 4 x 2^20
 # counters), so a state holds the hashes and the sketch is made once, where states meet: a fresh 16 MiB sketch per
 # unit, zeroed and then added into the total, was most of the counting pass's own time (0.18 s for 21 units)
 _WAITING = 1 << 20
@@ -148,11 +149,11 @@ class _State:
         """Count line hashes (each line once a document)."""
         self.keys.append(keys)
         self.waiting += len(keys)
-        if self.waiting >= _WAITING:
+        if self.waiting >= self._most():
             self._count()
 
     def merge(self, other: _State) -> _State:
-        """This state with `other`'s counts added (`other` is consumed)."""
+        """This state with `other`'s counts added. `other` is consumed: its sketch may become this one's."""
         if other._dense is not None:
             if self._dense is None:
                 self._dense = other._dense
@@ -161,21 +162,24 @@ class _State:
         self.keys += other.keys
         self.waiting += other.waiting
         self.docs.update(other.docs)
-        if self.waiting >= _WAITING:
+        if self.waiting >= self._most():
             self._count()
         return self
+
+    def _most(self) -> int:
+        return min(_WAITING, max(1, self.shape[0] * self.shape[1] // 4))
 
     def _count(self) -> None:
         if self._dense is None:
             self._dense = np.zeros(self.shape, dtype=np.uint32)
-        if not self.keys:
-            return
-        keys = np.concatenate(self.keys) if len(self.keys) > 1 else self.keys[0]
-        self.keys, self.waiting = [], 0
         one = self._dense.dtype.type(1)  # np.add.at's fast path needs the array's own dtype: 25x a Python 1
-        bits = self.shape[1].bit_length() - 1
-        for row, idx in zip(self._dense, _rows(keys, self.shape[0], bits), strict=True):
-            np.add.at(row, idx.astype(np.intp), one)
+        shift = np.uint64(64 - (self.shape[1].bit_length() - 1))
+        # an array of hashes and a row at a time: the temporaries of one row of one array (all the rows of all the
+        # waiting hashes at once were ~110 MiB at the peak of a merge)
+        for keys in self.keys:
+            for i, row in enumerate(self._dense):  # (`_rows`, a row at a time)
+                np.add.at(row, ((keys * np.uint64(_MULTIPLIERS[i])) >> shift).astype(np.intp), one)
+        self.keys, self.waiting = [], 0
 
     def __reduce__(self) -> tuple[Any, ...]:
         # a worker's folded state through its pipe: the hashes it holds, and its sketch (if any) as `_pack` packs it
@@ -184,7 +188,10 @@ class _State:
 
 
 def _state(shape: tuple[int, int], packed: Any, docs: Counter, keys: np.ndarray) -> _State:
-    return _State(shape, docs, None if packed is None else _unpack(packed), [keys] if len(keys) else [])
+    dense = None if packed is None else _unpack(packed)
+    if dense is not None and not dense.flags.writeable:
+        dense = dense.copy()  # (Ray hands arrays back read-only, on its shared store: this one is added into)
+    return _State(shape, docs, dense, [keys] if len(keys) else [])
 
 
 @register("clean.frequent_lines")
@@ -193,7 +200,8 @@ class FrequentLines(CorpusStep):
     """Remove lines that recur in many documents of the same site (counted over the corpus first).
 
     `min_docs`: documents a line must occur in; `min_share`: and at least this share of its site's
-    documents; `min_chars`: shorter lines are left alone. Memory: `depth` x 2^`width_bits` x 4 bytes.
+    documents; `min_chars`: shorter lines are left alone. Memory: `depth` x 2^`width_bits` x 4 bytes,
+    and up to half as much again for the line hashes a counting state holds before it counts them in.
 
     >>> step = FrequentLines(min_docs=2, min_share=0.5, width_bits=12)
     >>> docs = [Document(str(k), f"正文第{k}段，内容各不相同。\\n本站所有文章均来自网络") for k in range(3)]
