@@ -91,7 +91,12 @@ def _long_digest(group: str, key: str) -> int:
 
 
 def _rows(hashes: np.ndarray, depth: int, bits: int) -> list[np.ndarray]:
-    return [(hashes * np.uint64(_MULTIPLIERS[i])) >> np.uint64(64 - bits) for i in range(depth)]
+    return [_row(hashes, i, bits) for i in range(depth)]
+
+
+def _row(hashes: np.ndarray, i: int, bits: int) -> np.ndarray:
+    """Each hash's counter in row `i` of a sketch of 2^`bits` counters a row."""
+    return (hashes * np.uint64(_MULTIPLIERS[i])) >> np.uint64(64 - bits)
 
 
 def _pack(sketch: np.ndarray) -> Any:
@@ -173,12 +178,12 @@ class _State:
         if self._dense is None:
             self._dense = np.zeros(self.shape, dtype=np.uint32)
         one = self._dense.dtype.type(1)  # np.add.at's fast path needs the array's own dtype: 25x a Python 1
-        shift = np.uint64(64 - (self.shape[1].bit_length() - 1))
+        bits = self.shape[1].bit_length() - 1
         # an array of hashes and a row at a time: the temporaries of one row of one array (all the rows of all the
         # waiting hashes at once were ~110 MiB at the peak of a merge)
         for keys in self.keys:
-            for i, row in enumerate(self._dense):  # (`_rows`, a row at a time)
-                np.add.at(row, ((keys * np.uint64(_MULTIPLIERS[i])) >> shift).astype(np.intp), one)
+            for i, row in enumerate(self._dense):
+                np.add.at(row, _row(keys, i, bits).astype(np.intp), one)
         self.keys, self.waiting = [], 0
 
     def __reduce__(self) -> tuple[Any, ...]:
