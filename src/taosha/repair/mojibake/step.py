@@ -37,7 +37,7 @@ from taosha.repair.mojibake.gate import (
     _suspicious_many,
 )
 from taosha.repair.mojibake.lossy import read_lossy_utf8
-from taosha.repair.mojibake.questions import _unrepaired, plain_questions
+from taosha.repair.mojibake.questions import _unrepaired, plain_questions, unrepaired_at
 from taosha.repair.mojibake.realign import may_realign, realign
 from taosha.repair.mojibake.redecode import _ESTABLISHED, repair_latin, repair_redecodes, repair_whole_page
 from taosha.repair.mojibake.replacement import replacement_pairs
@@ -255,8 +255,13 @@ class Mojibake(Step):
         # the null hypothesis first: where a '?' is the page's only sign and each is a question mark in fluent text
         # (`plain_questions`), the page is what its source wrote, and the UTF-8 and realigning families, which the
         # '?' alone sends here, are not asked (409 of the 1,504 real reviews the gate sends with a '?' only)
-        if seen == _QMARK and not repairs and "\ufffd" not in doc.text and plain_questions(doc.text, lm):
-            seen = frozenset()
+        # (the '?' counted as damage, `unrepaired_at`, which `plain_questions` asks first: asked here, and kept for the
+        # count at the end while the text stands as it was, as most '?' pages do)
+        questions: tuple[str, int] | None = None
+        if seen == _QMARK and not repairs and "\ufffd" not in doc.text:
+            questions = (doc.text, len(unrepaired_at(doc.text, lm)))
+            if not questions[1] and plain_questions(doc.text, lm):
+                seen = frozenset()
         if self.latin and "latin" in seen:
             repairs += repair_latin(doc, lm, self.min_gain, self.name)
         if seen & {"rare", "offscript"}:
@@ -313,7 +318,8 @@ class Mojibake(Step):
         # pass that read one (realigned GBK, a deleted byte) counts what it left itself (a review: 9 counted for one
         # wrong character once realign had read the window)
         left = sum(n for run, n in kept if run in doc.text) + doc.signals.get("mojibake_unrepaired", 0) + short
-        left += _unrepaired(doc.text, lm) if "?" in doc.text else 0
+        if "?" in doc.text:
+            left += questions[1] if questions is not None and questions[0] == doc.text else _unrepaired(doc.text, lm)
         left += len(_REPLACEMENT.findall(doc.text)) if "\ufffd" in doc.text else 0
         left += out_of_step + (replacement_pairs(doc.text) if "锟" in doc.text else 0)
         # UTF-8 runs the repairs left (a run read back holds no UTF-8 any more): counted whatever else was repaired
