@@ -373,7 +373,9 @@ def lead_first(pattern: bytes) -> re.Pattern[bytes]:
 
 # what the searches below use: `_UTF8_WINDOW` and `_UTF8_LONG_WINDOW` as `lead_first` compiles them
 _WINDOW_AT, _LONG_WINDOW_AT = lead_first(_UTF8_WINDOW.pattern), lead_first(_UTF8_LONG_WINDOW.pattern)
-_ASCII_MARKS = bytes(0 if b < 0x80 else 1 for b in range(256))  # an ASCII byte as 0, any other as 1
+# a byte no UTF-8 sequence holds (ASCII, C0, C1, F5-FF) as 0, any other as 1: where a scan of `_UTF8_WINDOW`'s matches
+# is in step with every other scan (GBK's trail bytes are F5-FE one time in twenty: a review without ASCII holds some)
+_BARRIERS = bytes(0 if b < 0x80 or b in (0xC0, 0xC1) or b >= 0xF5 else 1 for b in range(256))
 # each byte as its class in a UTF-8 stream: continuation X (80-BF), lead B (C2-DF), C (E0-EF), D (F0-F4), other "."
 _UTF8_CLASSES = bytes(b"X"[0] if 0x80 <= b <= 0xBF else b"B"[0] if 0xC2 <= b <= 0xDF else b"C"[0] if 0xE0 <= b <= 0xEF
                       else b"D"[0] if 0xF0 <= b <= 0xF4 else b"."[0] for b in range(256))
@@ -405,16 +407,17 @@ def long_shapes(raw: bytes) -> list[int]:
 def long_matches(raw: bytes, matches: re.Pattern[bytes], long: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
     """The matches of `matches` in `raw` (`_UTF8_WINDOW`'s, or a form of it) that are `_long_enough`, as a scan of
     every match lists them; `long`: where such a match may begin (`_UTF8_LONG_WINDOW`, or the form's own). Only the
-    bytes from the last ASCII byte before each place `long` finds are scanned: no match holds an ASCII byte, so the
-    scan of every match passes that byte at a match's edge, and goes on from it as a scan that starts there does
-    (a page's GBK bytes hold many short matches, each tried at every byte, far from any long one)."""
+    bytes from the last byte before each place `long` finds that no UTF-8 sequence holds (ASCII, C0, C1, F5-FF) are
+    scanned: no match holds one, so the scan of every match passes that byte at a match's edge, and goes on from it
+    as a scan that starts there does (a page's GBK bytes hold many short matches, each tried at every byte, far from
+    any long one; from the last ASCII byte only, a review without one was scanned from its start)."""
     if not may_hold_long(raw):
         return
     marks = None
     pos = 0
     while (hit := long.search(raw, pos)) is not None:
         if marks is None:
-            marks = raw.translate(_ASCII_MARKS)
+            marks = raw.translate(_BARRIERS)
         for m in matches.finditer(raw, max(pos, marks.rfind(0, pos, hit.start()) + 1)):
             if _long_enough(m):
                 yield m
