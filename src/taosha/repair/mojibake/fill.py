@@ -147,7 +147,35 @@ def _document_counts(text: str) -> DocumentCounts:
 def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = "") -> str:
     """`items` (decoded text, and each lost character's candidates) as text, each lost character chosen in context
     (lost characters side by side together); `before`: the character before the first item."""
+    return "".join(_filled(items, lm, context, before, True)[0])
+
+
+def fill_known(
+    items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str = ""
+) -> tuple[str, int, str] | None:
+    """`_fill(items, lm, context, before)` as far as `context` knows it without choosing: the text before the one
+    group of lost characters (a lost character alone, or a run side by side) whose choice it does not hold yet, how many
+    characters the choice writes (one per lost character: a candidate or U+FFFD), and the text after it; (the whole
+    text, 0, "") where every choice is held; None where two groups or more are not. What `_fill` writes around such
+    a group is what stands here: a group's choice depends on the decoded text around it only (decoded text follows
+    each group, so no choice is another's neighbour)."""
+    out, open_ = _filled(items, lm, context, before, False)
+    if not open_:
+        return "".join(out), 0, ""
+    if len(open_) > 1:
+        return None
+    k, end = open_[0]
+    return "".join(out[:k]), end + 1 - k, "".join(out[end + 1 :])
+
+
+def _filled(
+    items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str, choose: bool,
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """`_fill`'s text, an item at a time, and the groups of lost characters left unchosen (first and last item;
+    their items ''): with `choose`, none; without, a choice `context` does not hold is not made (`fill_known`: the
+    walk stops at a second such group)."""
     out = [x if isinstance(x, str) else "" for x in items]
+    open_: list[tuple[int, int]] = []
     last = len(items) - 1
     k = 0
     while k <= last:
@@ -166,6 +194,12 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentConte
             key2 = (id(lm), prev, tuple(map(id, run)), after)
             chosen = context.chosen.get(key2)
             if chosen is None:
+                if not choose:
+                    open_.append((k, end))
+                    if len(open_) > 1:
+                        break
+                    k = end + 1
+                    continue
                 chosen = context.chosen[key2] = _choose_run(run, prev, after, lm, context)
             out[k : end + 1] = chosen
             k = end + 1
@@ -178,10 +212,16 @@ def _fill(items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentConte
         key = (id(lm), prev, id(x), nxt, reading)  # candidate tuples live in the cached GBK tables: stable ids
         choice = context.chosen.get(key)
         if choice is None:
+            if not choose:
+                open_.append((k, k))
+                if len(open_) > 1:
+                    break
+                k += 1
+                continue
             choice = context.chosen[key] = _choose(x, prev, nxt, reading, lm, context)
         out[k] = cast(str, choice)
         k += 1
-    return "".join(out)
+    return out, open_
 
 
 # a lost character's choice is written only when reliable (`reliable_fills`): measured on the chains generator's

@@ -46,7 +46,7 @@ from taosha.repair.mojibake.evidence import (
     _reread,
     word_rest_at,
 )
-from taosha.repair.mojibake.fill import DocumentContext
+from taosha.repair.mojibake.fill import DocumentContext, fill_known
 from taosha.repair.mojibake.gate import _DENSE
 from taosha.repair.mojibake.questions import _DIGIT_CHARS, _QUESTION, _UPPER_CHARS, _asks
 from taosha.repair.mojibake.score import _RARE_LEFT, FREQUENT_LOGP, _letters, _mean
@@ -199,6 +199,7 @@ _STRETCHES, _SHORT_STRETCH, _AGREE = (48, 192), 24, 3
 def _decode_from(
     line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
     bytes_of: dict[tuple[int, int], list[int] | None] | None = None, *, fill: bool = True, most: int | None = None,
+    could: Callable[[str, int, str], bool] | None = None,
 ) -> str | None:
     """`line[:b]` + the decoding of `head` + the bytes of `line[resume:]` (less `skip` leading bytes).
 
@@ -207,7 +208,8 @@ def _decode_from(
     stretches between the hypotheses of one damage (two of them resume at each place). Each decoding is kept in
     `context.decoded`: the pass after the evidence pass reads the same lines' damage points again. `most` (with
     `bytes_of`, `fill` and a lost byte in `head`): None also where every line read would hold more than `most` '?'
-    (`_read_items`), which `_put_back` rejects all the same."""
+    (`_read_items`), which `_put_back` rejects all the same; and, with `most`, None where `could` proves that the line
+    read fails what `_put_back` asks of it before any character the context has not chosen is chosen (`_could_read`)."""
     key = (id(lm), line, b, tuple(head), resume, skip, fill)
     found = context.decoded.get(key)
     if found is None:
@@ -216,6 +218,8 @@ def _decode_from(
             items = _read_items(line, b, head, resume, skip, most, bytes_of)
             if items is None:
                 return None  # (not kept in `context.decoded`: it is not the decoding)
+            if could is not None and not _could_read(line, b, head, resume, skip, lm, context, bytes_of, items, could):
+                return None  # (nor this)
         found = context.decoded[key] = _decode_stretch(
             line, b, head, resume, skip, lm, context, bytes_of, fill, items)
     elif bytes_of is not None:  # the stretches' bytes as the decoding read them (`_put_back` reads them there)
@@ -251,6 +255,43 @@ def _read_items(
         if stop == len(line) or _agrees(items, line[stop - _AGREE : stop]):
             return None  # the decoding ends with this stretch (`_decode_stretch`)
     return None
+
+
+def _could_read(
+    line: str, b: int, head: list[int], resume: int, skip: int, lm: CharLM, context: DocumentContext,
+    bytes_of: dict[tuple[int, int], list[int] | None], items: dict[int, list[str | tuple[str, ...]]],
+    could: Callable[[str, int, str], bool],
+) -> bool:
+    """False where the line `_decode_from` reads for (`b`, `head`, `resume`, `skip`), with a lost byte in `head`, is
+    none or fails `could(text before, n, text after)` (`could` is False only where the line fails `_put_back`'s
+    `keep` whatever n characters stand between), proved with the choices `context` already holds: most places
+    `_put_back` tries read the pair's bytes as a character the model prefers beside the frequent one it replaces
+    (供好 -> 供湖好), and choosing it was over half of realignment's time on the seed page. True where that is not
+    proved: more than one choice not held, or one whose characters decide where the decoding agrees with the line.
+    `items`: the stretches' `gbk_items` by where each ends (`_read_items`'s), those it computes added."""
+    for stop in _stops(line, resume):
+        # (`bytes_of` left as it is, as in `_read_items`)
+        raw = bytes_of[resume, stop] if (resume, stop) in bytes_of else to_bytes(line[resume:stop])
+        if raw is None:
+            return False  # `_decode_stretch` gives None here, if no shorter stretch agreed
+        tokens = head + raw[skip:]
+        if min(tokens) >= 0:
+            return True  # (decoded whole by `decode_tokens`, no lost byte)
+        found = items.get(stop)
+        if found is None:
+            found = items[stop] = gbk_items(tokens)
+        known = fill_known([x for x in found if x != ""], lm, context, line[b - 1 : b])  # as `decode_tokens` fills
+        if known is None:
+            return True
+        text, n, tail = known
+        if stop < len(line):  # whether the decoding agrees with the line here (`_decode_stretch`)
+            end = line[stop - _AGREE : stop]
+            if n and len(tail) < len(end):
+                return True  # the choice decides
+            if not (tail if n else text).endswith(end):
+                continue
+        return could(line[:b] + text, n, tail + line[stop:])
+    return False  # no stretch agrees: no reading
 
 
 def _agrees(items: list[str | tuple[str, ...]], end: str) -> bool:
@@ -313,14 +354,15 @@ _VANISHED_REACH, _VANISHED_MARGIN, _VANISHED_ODD, _VANISHED_MOST = 24, 0.65, -9.
 
 def _put_back(
     base: tuple[float, str, int, int], raw: list[int],
-    judge: Callable[[list[int], int, Callable[[str], bool], int], tuple[float, str, int, int] | None], lm: CharLM,
-    start: int, stop: int,
+    judge: Callable[[list[int], int, Callable[[str], bool], int, Callable[[str, int, str], bool]],
+                    tuple[float, str, int, int] | None],
+    lm: CharLM, start: int, stop: int,
 ) -> tuple[tuple[float, str, int, int], list[int] | None]:
     """The reading `base` (of bytes `raw`, from the damage on) with dropped user-defined pairs put back at
     `start` .. `stop` (after the signature's own bytes: a pair vanishes where the misread bytes go on) where each
     wins by _VANISHED_MARGIN, leaves no more '?' and replaces one rare character; `base` itself when none does.
-    `judge(tokens, j, keep, most)` reads `tokens` followed by `raw[j:]` (None where the line read fails `keep`,
-    which a line with more than `most` '?' fails). With
+    `judge(tokens, j, keep, most, could)` reads `tokens` followed by `raw[j:]` (None where the line read fails `keep`,
+    which a line with more than `most` '?' fails, as does one for which `could` is False). With
     it, where each pair put back begins in the reading (its two characters replaced one), or None where one is
     not told apart (the model chose its neighbours anew)."""
     current, at = base, cast(list[int], [])
@@ -339,6 +381,20 @@ def _put_back(
             k, end, _ = changed_run(before[1], new_line)
             return end - k == 1 and lm.char(before[1][k]) < _VANISHED_ODD
 
+        def could(head: str, n: int, tail: str, before: tuple[float, str, int, int] = before,
+                  questions: int = questions) -> bool:
+            # whether `keep` may hold for `head` + n characters + `tail`, whatever they are (False proves it fails).
+            # It needs one character of the line before replaced (at k, `changed_run`), a rare one: the run's
+            # prefix is as long as `head`'s common with it at least, its suffix as `tail`'s, so k lies between,
+            # but where the line read is one character shorter (its suffix may then be cut at the prefix)
+            if head.count("?") + tail.count("?") > questions:
+                return False
+            old = before[1]
+            if len(old) == len(head) + n + len(tail) + 1:
+                return True
+            k, end = changed_run(old, head)[0], len(old) - _common_suffix(old, tail)
+            return any(lm.char(c) < _VANISHED_ODD for c in old[k:end])
+
         for j in range(start, min(len(raw), stop)):
             if j in at or raw[j - 1] < 0x81 or raw[j] < 0x40 or raw[j] == 0x7F:
                 continue  # the pair goes between a lead byte (its trail gone) and a trail byte (its lead gone)
@@ -346,7 +402,7 @@ def _put_back(
             for p in sorted((*at, j)):
                 tokens += [*raw[prev:p], trail, lead]
                 prev = p
-            judged = judge(tokens, prev, keep, questions)
+            judged = judge(tokens, prev, keep, questions, could)
             if judged is None or judged[0] <= before[0] + _VANISHED_MARGIN:  # it must win (and hold `keep`)
                 continue
             if found is not None and judged[0] <= current[0]:
@@ -361,6 +417,19 @@ def _put_back(
 
 
 _CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
+
+
+def _common_suffix(a: str, b: str) -> int:
+    """The length of the longest common suffix of `a` and `b` (a binary search over slice comparisons, as
+    `changed_run`'s)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _chain(line: str, start: int) -> list[int]:
@@ -619,12 +688,13 @@ def _best_hypothesis(
 
     def judge(
         priority: int, b: int, head: list[int], resume: int, skip: int, keep: Callable[[str], bool] | None = None,
-        most: int | None = None,
+        most: int | None = None, could: Callable[[str, int, str], bool] | None = None,
     ) -> tuple[float, str, int, int] | None:
         """(rank, repaired line, end of the change in it, its start) of one hypothesis, or None (also where the
-        line it reads fails `keep`, which every line with more than `most` '?' fails)."""
+        line it reads fails `keep`, which every line with more than `most` '?' fails, and every one `could` rules
+        out)."""
         new_line = decoded[b, tuple(head), resume, skip] = _decode_from(
-            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only, most=most)
+            line, b, head, resume, skip, lm, context, bytes_of, fill=not bytes_only, most=most, could=could)
         if new_line is None or new_line == line or (keep is not None and not keep(new_line)):
             # (with `most`, a line `keep` rejects for its '?' may not be read at all: None)
             return None
@@ -703,13 +773,14 @@ def _best_hypothesis(
         # (the annotation's readings share one place), as `raw` above is read from them
         alone = all(other != resume for _, other, _ in php[n + 1 :])
 
-        def decode(tokens: list[int], j: int, keep: Callable[[str], bool], most: int, head: list[int] = head,
-                   resume: int = resume, alone: bool = alone):
+        def decode(tokens: list[int], j: int, keep: Callable[[str], bool], most: int,
+                   could: Callable[[str, int, str], bool], head: list[int] = head, resume: int = resume,
+                   alone: bool = alone):
             # `tokens` stand for the first j bytes of head + raw: the rest follows
-            bound = most if alone else None
+            bound, proof = (most, could) if alone else (None, None)
             if j < len(head):
-                return judge(0, point, [*tokens, *head[j:]], resume, 0, keep, bound)
-            return judge(0, point, tokens, resume, j - len(head), keep, bound)
+                return judge(0, point, [*tokens, *head[j:]], resume, 0, keep, bound, proof)
+            return judge(0, point, tokens, resume, j - len(head), keep, bound, proof)
 
         put_back, pairs = _put_back(base, [*head, *raw], decode, lm, min(_SIGNATURE_BYTES, len(head)),
                                     len(head) + 2 * _VANISHED_REACH)  # characters of 2 bytes each
