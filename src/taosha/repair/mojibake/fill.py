@@ -305,18 +305,29 @@ def _choose(
     annotation after it, when there is one); U+FFFD when nothing is a candidate."""
     cands = _candidates(x, prev, nxt, context)
     if reading:
-        heard = [c for c in (_ranked(x)[1] if x else ()) if reads_as(c, reading)]
-        cands = set(heard) or cands
+        cands = set(_heard(x, reading)) or cands
     if not cands:
         return "\ufffd"  # nothing to go on: marked, not guessed
     char, bonds = lm.char, lm.bonds
-    pairs, chars = context.counts()[:2]
+    pairs, chars, doc_after, doc_before = context.counts()
+    # `_alone(c, prev, nxt)` is -inf for a mark `c` where `beside_mark`, else 0; `_cached_in` is 0 for a candidate
+    # that makes no pair the page repeats with a neighbour (`repeated`: those that do)
+    beside_mark = (prev in _MARKS or nxt in _MARKS) and bool(prev or nxt)
+    repeated = doc_after.get(prev, _NONE) | doc_before.get(nxt, _NONE) if pairs else _NONE
 
     def score(c: str) -> float:  # `_score`, with what every candidate shares at hand
-        return (_alone(c, prev, nxt) + char(c) + bonds.get(prev + c, 0.0) + bonds.get(c + nxt, 0.0)
-                + (_cached_in(lm, c, prev, nxt, pairs, chars) if pairs else 0.0))
+        return ((-math.inf if beside_mark and c in _MARKS else 0.0) + char(c) + bonds.get(prev + c, 0.0)
+                + bonds.get(c + nxt, 0.0) + (_cached_in(lm, c, prev, nxt, pairs, chars) if c in repeated else 0.0))
 
     return max(sorted(cands), key=score)
+
+
+@lru_cache(maxsize=4096)
+def _heard(x: tuple[str, ...], reading: str) -> tuple[str, ...]:
+    """The candidates of `x` that read as `reading` (a pure function of them, remembered: a lost character before an
+    annotation is chosen again between other neighbours, and `reads_as` for each of its ~100 candidates took a
+    fifth of `_choose`'s time on the seed page)."""
+    return tuple(c for c in (_ranked(x)[1] if x else ()) if reads_as(c, reading))
 
 
 def _score(lm: CharLM, c: str, prev: str, nxt: str, context: DocumentContext) -> float:
@@ -358,14 +369,17 @@ def _choose_run(
     pairs, chars = context.counts()[:2]
     # `_alone(c, prev, "")` is -inf for a mark `c` when `prev` is one, and 0 otherwise (the same for `nxt`)
     prev_mark, nxt_mark = prev in _MARKS, nxt in _MARKS
+    # `_cached_in` is 0 for a character that makes no pair the page repeats with its neighbour (as in `_choose`)
+    doc_pairs = doc_after if pairs else {}
+    after_prev, before_nxt = doc_pairs.get(prev, _NONE), doc_before.get(nxt, _NONE) if pairs else _NONE
 
     def own(c: str, i: int) -> float:  # a character's score with the run's neighbours, not its own
         s = char(c)
         if i == 0:
-            s += (bonds.get(prev + c, 0.0) + (_cached_in(lm, c, prev, "", pairs, chars) if pairs else 0.0)
+            s += (bonds.get(prev + c, 0.0) + (_cached_in(lm, c, prev, "", pairs, chars) if c in after_prev else 0.0)
                   + (-math.inf if prev_mark and c in _MARKS else 0.0))
         if i == n - 1:
-            s += (bonds.get(c + nxt, 0.0) + (_cached_in(lm, c, "", nxt, pairs, chars) if pairs else 0.0)
+            s += (bonds.get(c + nxt, 0.0) + (_cached_in(lm, c, "", nxt, pairs, chars) if c in before_nxt else 0.0)
                   + (-math.inf if nxt_mark and c in _MARKS else 0.0))
         return s
 
@@ -387,7 +401,7 @@ def _choose_run(
             for p in sorted(linked_by):
                 # (`_alone(c, p, "")`: a mark after a mark)
                 linked = (score_of[p] + bonds.get(p + c, 0.0)
-                          + (_cached_in(lm, c, p, "", pairs, chars) if pairs else 0.0)
+                          + (_cached_in(lm, c, p, "", pairs, chars) if c in doc_pairs.get(p, _NONE) else 0.0)
                           + (-math.inf if c in _MARKS and p in _MARKS else 0.0))
                 if linked > score:
                     score, via = linked, p
