@@ -309,11 +309,13 @@ def _agrees(items: list[str | tuple[str, ...]], end: str) -> bool:
     return len(tail) >= len(end) and tail.endswith(end)
 
 
-def _stops(line: str, resume: int) -> list[int]:
-    """Where the stretches `_decode_from` decodes from `resume` end, in the order it tries them."""
+@lru_cache(maxsize=256)
+def _stops(line: str, resume: int) -> tuple[int, ...]:
+    """Where the stretches `_decode_from` decodes from `resume` end, in the order it tries them (a pure function,
+    remembered for the few places last asked: each reading asks it up to four times, 10,866 times on the seed page)."""
     # a stretch that reaches the next '?' would count that damage as changed too, so a shorter one is tried first
     near = line[resume + _SHORT_STRETCH - _AGREE : resume + _STRETCHES[0]]
-    return [min(len(line), resume + n) for n in ((_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES)]
+    return tuple(min(len(line), resume + n) for n in ((_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES))
 
 
 def _decode_stretch(
@@ -392,7 +394,7 @@ def _put_back(
             old = before[1]
             if len(old) == len(head) + n + len(tail) + 1:
                 return True
-            k, end = changed_run(old, head)[0], len(old) - _common_suffix(old, tail)
+            k, end = _common_prefix(old, head), len(old) - _common_suffix(old, tail)
             return any(lm.char(c) < _VANISHED_ODD for c in old[k:end])
 
         for j in range(start, min(len(raw), stop)):
@@ -419,9 +421,25 @@ def _put_back(
 _CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signature where its chain is looked for
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b`: all of `b` at once where `a` begins with it (what
+    `_put_back`'s `could` mostly meets), else a binary search over slice comparisons (`changed_run`'s)."""
+    if a.startswith(b):
+        return len(b)
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _common_suffix(a: str, b: str) -> int:
-    """The length of the longest common suffix of `a` and `b` (a binary search over slice comparisons, as
-    `changed_run`'s)."""
+    """The length of the longest common suffix of `a` and `b` (as `_common_prefix`)."""
+    if a.endswith(b):
+        return len(b)
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:
         mid = (lo + hi + 1) // 2
