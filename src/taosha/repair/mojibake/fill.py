@@ -171,9 +171,9 @@ def fill_known(
 def _filled(
     items: list[str | tuple[str, ...]], lm: CharLM, context: DocumentContext, before: str, choose: bool,
 ) -> tuple[list[str], list[tuple[int, int]]]:
-    """`_fill`'s text, an item at a time, and the groups of lost characters left unchosen (first and last item;
-    their items ''): with `choose`, none; without, a choice `context` does not hold is not made (`fill_known`: the
-    walk stops at a second such group)."""
+    """`_fill`'s text, an item at a time, and the groups of lost characters left unchosen (first and last item,
+    their text left ''): with `choose`, none; without, a choice `context` does not hold is not made (`fill_known`:
+    the walk stops at a second such group)."""
     out = [x if isinstance(x, str) else "" for x in items]
     open_: list[tuple[int, int]] = []
     last = len(items) - 1
