@@ -461,24 +461,35 @@ def changed_run(a: str, b: str, start: int = 0) -> tuple[int, int, int]:
     >>> changed_run("经济发展很快", "经济发達很快")
     (3, 4, 4)
     """
-    n = min(len(a), len(b))
-    lo, hi = start, n  # a[start:lo] == b[start:lo] holds; find the largest such lo
+    s = common_prefix(a, b, start)
+    lo = common_suffix(a, b, min(len(a), len(b)) - s)  # not reaching into the prefix
+    return s, len(a) - lo, len(b) - lo
+
+
+def common_prefix(a: str, b: str, start: int = 0) -> int:
+    """The end of the common prefix of `a` and `b` from `start` (`a[start:k] == b[start:k]`, k as large as it goes),
+    by a binary search over slice comparisons."""
+    lo, hi = start, min(len(a), len(b))  # a[start:lo] == b[start:lo] holds; find the largest such lo
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if a[lo:mid] == b[lo:mid]:
             lo = mid
         else:
             hi = mid - 1
-    s = lo
+    return lo
+
+
+def common_suffix(a: str, b: str, most: int) -> int:
+    """The length of the common suffix of `a` and `b`, at most `most` characters (as `common_prefix`)."""
     la, lb = len(a), len(b)
-    lo, hi = 0, min(la, lb) - s  # the common suffix, not reaching into the prefix
+    lo, hi = 0, most
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
             lo = mid
         else:
             hi = mid - 1
-    return s, la - lo, lb - lo
+    return lo
 
 
 # Marks an edit field whose text was withheld by design (personal data): a Unicode noncharacter, which no

@@ -13,7 +13,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import cast
 
-from taosha.document import Document, changed_run
+from taosha.document import Document, changed_run, common_prefix, common_suffix
 from taosha.repair.mojibake.codec import (
     _ANNOTATION_TAIL,
     UNKNOWN,
@@ -425,31 +425,13 @@ _CHAIN_REACH, _CHAIN_MOST = 24, 6  # characters after a full-width-pass signatur
 
 def _common_prefix(a: str, b: str) -> int:
     """The length of the longest common prefix of `a` and `b`: all of `b` at once where `a` begins with it (what
-    `_put_back`'s `could` mostly meets), else a binary search over slice comparisons (`changed_run`'s)."""
-    if a.startswith(b):
-        return len(b)
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    `_put_back`'s `could` mostly meets), else `common_prefix`'s binary search."""
+    return len(b) if a.startswith(b) else common_prefix(a, b)
 
 
 def _common_suffix(a: str, b: str) -> int:
     """The length of the longest common suffix of `a` and `b` (as `_common_prefix`)."""
-    if a.endswith(b):
-        return len(b)
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    return len(b) if a.endswith(b) else common_suffix(a, b, min(len(a), len(b)))
 
 
 def _chain(line: str, start: int) -> list[int]:
