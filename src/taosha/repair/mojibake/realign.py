@@ -276,7 +276,7 @@ def _could_read(
         if raw is None:
             return False  # `_decode_stretch` gives None here, if no shorter stretch agreed
         tokens = head + raw[skip:]
-        if min(tokens) >= 0:
+        if min(tokens, default=0) >= 0:
             return True  # (decoded whole by `decode_tokens`, no lost byte)
         found = items.get(stop)
         if found is None:
@@ -310,13 +310,18 @@ def _agrees(items: list[str | tuple[str, ...]], end: str) -> bool:
     return len(tail) >= len(end) and tail.endswith(end)
 
 
-@lru_cache(maxsize=256)
 def _stops(line: str, resume: int) -> tuple[int, ...]:
-    """Where the stretches `_decode_from` decodes from `resume` end, in the order it tries them (a pure function,
-    remembered for the few places last asked: each reading asks it up to four times, 10,866 times on the seed page)."""
+    """Where the stretches `_decode_from` decodes from `resume` end, in the order it tries them."""
     # a stretch that reaches the next '?' would count that damage as changed too, so a shorter one is tried first
-    near = line[resume + _SHORT_STRETCH - _AGREE : resume + _STRETCHES[0]]
-    return tuple(min(len(line), resume + n) for n in ((_SHORT_STRETCH, *_STRETCHES) if "?" in near else _STRETCHES))
+    return _stops_of(len(line), resume, "?" in line[resume + _SHORT_STRETCH - _AGREE : resume + _STRETCHES[0]])
+
+
+@lru_cache(maxsize=256)
+def _stops_of(length: int, resume: int, near: bool) -> tuple[int, ...]:
+    """`_stops` for a line of `length` characters, `near`: whether a '?' stands where a stretch from `resume` would
+    reach it (remembered by these numbers, not by the line: each reading asks up to four times, 10,866 times on the
+    seed page, and a cache keyed by lines would keep long ones alive)."""
+    return tuple(min(length, resume + n) for n in ((_SHORT_STRETCH, *_STRETCHES) if near else _STRETCHES))
 
 
 def _decode_stretch(
